@@ -1,0 +1,51 @@
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from zrunva.accounts.services import api_token_authenticate
+from zrunva.registry.api import router as registry_router
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer <key>` for other systems; keys come from `manage.py api_token_issue`."""
+
+    def authenticate(self, request, token):
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Zrunva API",
+    version="1",
+    description="Social protection registry of Georgia. Token (Bearer) or session authentication; "
+    "the same permissions and validation as the web interface.",
+    auth=[BearerToken(), django_auth],
+    urls_namespace="api-v1",
+)
+api.add_router("/", registry_router)
+
+
+def validation_errors(exc: ValidationError) -> list[dict]:
+    if hasattr(exc, "error_dict"):
+        return [
+            {"loc": ["body", field], "msg": str(message)}
+            for field, errors in exc.message_dict.items()
+            for message in errors
+        ]
+    return [{"loc": ["body"], "msg": str(message)} for message in exc.messages]
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc):
+    return api.create_response(request, {"detail": validation_errors(exc)}, status=400)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return api.create_response(
+        request, {"detail": str(exc) or _("Permission denied.")}, status=403
+    )
+

@@ -1,0 +1,18 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+]
+urlpatterns += i18n_patterns(
+    path("", include("zrunva.core.urls")),
+    path("accounts/", include("zrunva.accounts.urls")),
+    path("registry/", include("zrunva.registry.urls")),
+    path("audit/", include("zrunva.audit.urls")),
+    path("admin/", admin.site.urls),
+    prefix_default_language=False,
+)

@@ -1,0 +1,101 @@
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zrunva.accounts.choices import Role
+
+
+class Organisation(models.Model):
+    """A civil-society or municipal service provider whose staff use the system."""
+
+    name_ka = models.CharField(_("name (Georgian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    municipalities = models.ManyToManyField(
+        "geo.Municipality", blank=True, verbose_name=_("municipalities served")
+    )
+
+    class Meta:
+        ordering = ["name_en"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name_en
+
+
+class User(AbstractUser):
+    """A person who signs in. Role and scope decide what they may see and do (accounts.permissions).
+
+    Users are deactivated, never deleted: audit rows point at them (enforced by a database trigger).
+    """
+
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices, default=Role.CITIZEN)
+    municipality = models.ForeignKey(
+        "geo.Municipality",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    office = models.ForeignKey(
+        "geo.Office",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        verbose_name=_("office"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        verbose_name=_("organisation"),
+    )
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=[("ka", "ქართული"), ("en", "English")],
+        default="ka",
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def clean(self):
+        super().clean()
+        if self.role == Role.MUNICIPAL_OFFICER and not self.municipality_id:
+            raise ValidationError(
+                {"municipality": _("A municipal officer must be assigned a municipality.")}
+            )
+        if self.role == Role.SERVICE_PROVIDER and not self.organisation_id:
+            raise ValidationError(
+                {"organisation": _("A service provider must belong to an organisation.")}
+            )
+
+
+class ApiToken(models.Model):
+    """A bearer token for another system. Only a hash is stored; the key is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(_("revoked"), default=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

@@ -1,0 +1,69 @@
+"""Who may do what, and where. The one place the UI and the API ask.
+
+Roles grant actions; scope limits them to an area. A national officer (no office) sees the whole
+country; an office's staff the municipalities their office serves; a municipal officer only their
+municipality. Service providers, analysts and citizens get no person-level registry access: the
+referral and analytics issues give them their own, narrower views.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from zrunva.accounts.choices import Role
+
+REGISTRY_VIEW = "registry.view"
+REGISTRY_EDIT = "registry.edit"
+HEALTH_VIEW = "registry.view_health"
+AUDIT_VIEW = "audit.view"
+SUBJECT_ACCESS = "audit.subject_access"
+
+_GRANTS: dict[str, frozenset[str]] = {
+    REGISTRY_VIEW: frozenset(
+        {Role.ADMIN, Role.SSA_OFFICER, Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.MUNICIPAL_OFFICER}
+    ),
+    REGISTRY_EDIT: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
+    # Disability and health are special-category data: only roles that decide on or work with them.
+    HEALTH_VIEW: frozenset(
+        {Role.ADMIN, Role.SSA_OFFICER, Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.DPO}
+    ),
+    AUDIT_VIEW: frozenset({Role.ADMIN, Role.DPO}),
+    SUBJECT_ACCESS: frozenset({Role.DPO}),
+}
+
+
+def has_perm(user, perm: str) -> bool:
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return user.role in _GRANTS[perm]
+
+
+def require(user, perm: str) -> None:
+    if not has_perm(user, perm):
+        raise PermissionDenied(_("Your role does not allow this action."))
+
+
+def municipality_scope(user) -> frozenset[int] | None:
+    """The municipality ids the user may work in; None means the whole country."""
+    if user.role in (Role.ADMIN, Role.DPO):
+        return None
+    if user.role == Role.MUNICIPAL_OFFICER:
+        return frozenset({user.municipality_id}) if user.municipality_id else frozenset()
+    if user.role in (Role.SSA_OFFICER, Role.SOCIAL_WORKER, Role.SUPERVISOR):
+        if user.office_id is None:
+            return None
+        cached = getattr(user, "_scope_cache", None)
+        if cached is None:
+            cached = frozenset(user.office.municipalities.values_list("id", flat=True))
+            user._scope_cache = cached
+        return cached
+    return frozenset()
+
+
+def in_scope(user, municipality_id: int) -> bool:
+    scope = municipality_scope(user)
+    return scope is None or municipality_id in scope
+
+
+def require_in_scope(user, municipality_id: int) -> None:
+    if not in_scope(user, municipality_id):
+        raise PermissionDenied(_("This municipality is outside your area of work."))

@@ -1,0 +1,70 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zrunva.core.models import BilingualNameMixin
+from zrunva.geo.choices import OfficeAgency, RegionKind, SettlementKind
+
+
+class Region(BilingualNameMixin):
+    iso_code = models.CharField(_("ISO 3166-2 code"), max_length=6, unique=True)
+    kind = models.CharField(_("kind"), max_length=24, choices=RegionKind.choices)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name_en"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+
+class Municipality(BilingualNameMixin):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="municipalities", verbose_name=_("region")
+    )
+    area_km2 = models.DecimalField(_("area, km²"), max_digits=8, decimal_places=1)
+    villages = models.PositiveIntegerField(_("villages"))
+    population = models.PositiveIntegerField(_("population"))
+    highland_area = models.BooleanField(_("highland area"), default=False)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name_ka"]
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+
+
+class Settlement(BilingualNameMixin):
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="settlements",
+        verbose_name=_("municipality"),
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=SettlementKind.choices)
+    is_highland = models.BooleanField(_("highland settlement"), default=False)
+    is_synthetic = models.BooleanField(
+        _("synthetic"), default=False, help_text=_("Made by the demo data generator.")
+    )
+
+    class Meta:
+        ordering = ["municipality__name_ka", "name_ka"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "name_ka"], name="settlement_unique_name")
+        ]
+        verbose_name = _("settlement")
+        verbose_name_plural = _("settlements")
+
+
+class Office(BilingualNameMixin):
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    agency = models.CharField(_("agency"), max_length=8, choices=OfficeAgency.choices)
+    municipalities = models.ManyToManyField(
+        Municipality, related_name="offices", verbose_name=_("municipalities served")
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["agency", "name_ka"]
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")

@@ -1,0 +1,348 @@
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+
+from zrunva.accounts import permissions
+from zrunva.audit.services import access_log, search_log
+from zrunva.core.pagination import paginate
+from zrunva.geo.models import Municipality, Settlement
+from zrunva.registry import selectors, services
+from zrunva.registry.choices import (
+    AltIdKind,
+    DisabilityDegree,
+    DwellingCondition,
+    DwellingTenure,
+    DwellingType,
+    EmploymentStatus,
+    PensionKind,
+    Relationship,
+    Sex,
+)
+from zrunva.registry.models import Household, Person
+
+router = Router(tags=["registry"])
+
+
+class PersonFields(Schema):
+    personal_number: str | None = None
+    alt_id_kind: AltIdKind | None = None
+    alt_id_number: str | None = None
+    first_name: str
+    last_name: str
+    birth_date: date
+    sex: Sex
+    citizenship: str = "GE"
+    disability_degree: DisabilityDegree | None = None
+    chronic_illness: bool | None = None
+    is_idp: bool = False
+    pension_kind: PensionKind = PensionKind.NONE
+    pension_amount: Decimal = Decimal("0")
+    employment_status: EmploymentStatus = EmploymentStatus.INACTIVE
+    date_of_death: date | None = None
+
+
+class PersonPatch(Schema):
+    personal_number: str | None = None
+    alt_id_kind: AltIdKind | None = None
+    alt_id_number: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    birth_date: date | None = None
+    sex: Sex | None = None
+    citizenship: str | None = None
+    disability_degree: DisabilityDegree | None = None
+    chronic_illness: bool | None = None
+    is_idp: bool | None = None
+    pension_kind: PensionKind | None = None
+    pension_amount: Decimal | None = None
+    employment_status: EmploymentStatus | None = None
+    date_of_death: date | None = None
+
+
+class MembershipOut(Schema):
+    household_id: int
+    relationship: str
+    start_date: date
+    end_date: date | None
+
+
+class PersonOut(Schema):
+    id: int
+    personal_number: str | None
+    alt_id_kind: str
+    alt_id_number: str
+    first_name: str
+    last_name: str
+    first_name_latin: str
+    last_name_latin: str
+    birth_date: date
+    sex: str
+    citizenship: str
+    disability_degree: str | None = Field(None, description="null when your role may not see it")
+    chronic_illness: bool | None = Field(None, description="null when your role may not see it")
+    is_idp: bool
+    pension_kind: str
+    pension_amount: Decimal
+    employment_status: str
+    date_of_death: date | None
+
+
+class PersonDetailOut(PersonOut):
+    memberships: list[MembershipOut]
+
+
+class PersonPage(Schema):
+    items: list[PersonOut]
+    page: int
+    has_next: bool
+
+
+class HouseholdFields(Schema):
+    municipality: int
+    settlement: int | None = None
+    address: str
+    dwelling_type: DwellingType = DwellingType.HOUSE
+    dwelling_tenure: DwellingTenure = DwellingTenure.OWNED
+    dwelling_condition: DwellingCondition = DwellingCondition.FAIR
+    rooms: int = Field(1, ge=0, le=100)
+    floor_area_m2: Decimal = Field(Decimal("0"), ge=0)
+    has_gas: bool = False
+    has_piped_water: bool = False
+    has_sewerage: bool = False
+    monthly_utility_spending: Decimal = Field(Decimal("0"), ge=0)
+    extra_dwellings: int = Field(0, ge=0, le=100)
+    agricultural_land_ha: Decimal = Field(Decimal("0"), ge=0)
+    cattle: int = Field(0, ge=0, le=10000)
+    small_livestock: int = Field(0, ge=0, le=10000)
+    cars: int = Field(0, ge=0, le=100)
+
+
+class HouseholdIn(HouseholdFields):
+    head: PersonFields
+
+
+class HouseholdPatch(Schema):
+    municipality: int | None = None
+    settlement: int | None = None
+    address: str | None = None
+    dwelling_type: DwellingType | None = None
+    dwelling_tenure: DwellingTenure | None = None
+    dwelling_condition: DwellingCondition | None = None
+    rooms: int | None = Field(None, ge=0, le=100)
+    floor_area_m2: Decimal | None = Field(None, ge=0)
+    has_gas: bool | None = None
+    has_piped_water: bool | None = None
+    has_sewerage: bool | None = None
+    monthly_utility_spending: Decimal | None = Field(None, ge=0)
+    extra_dwellings: int | None = Field(None, ge=0, le=100)
+    agricultural_land_ha: Decimal | None = Field(None, ge=0)
+    cattle: int | None = Field(None, ge=0, le=10000)
+    small_livestock: int | None = Field(None, ge=0, le=10000)
+    cars: int | None = Field(None, ge=0, le=100)
+
+
+class MemberOut(Schema):
+    person_id: int
+    first_name: str
+    last_name: str
+    relationship: str
+    start_date: date
+
+
+class HouseholdOut(Schema):
+    id: int
+    municipality: int
+    settlement: int | None
+    address: str
+    dwelling_type: str
+    dwelling_tenure: str
+    dwelling_condition: str
+    rooms: int
+    floor_area_m2: Decimal
+    has_gas: bool
+    has_piped_water: bool
+    has_sewerage: bool
+    monthly_utility_spending: Decimal
+    extra_dwellings: int
+    agricultural_land_ha: Decimal
+    cattle: int
+    small_livestock: int
+    cars: int
+    is_active: bool
+
+
+class HouseholdDetailOut(HouseholdOut):
+    members: list[MemberOut]
+
+
+class HouseholdPage(Schema):
+    items: list[HouseholdOut]
+    page: int
+    has_next: bool
+
+
+class MemberIn(Schema):
+    relationship: Relationship
+    person_id: int | None = Field(None, description="an existing person not in any household")
+    person: PersonFields | None = Field(None, description="or a new person")
+    start_date: date | None = None
+
+
+def _person_out(person: Person, user) -> dict:
+    data = {name: getattr(person, name) for name in PersonOut.model_fields}
+    if not permissions.has_perm(user, permissions.HEALTH_VIEW):
+        data["disability_degree"] = data["chronic_illness"] = None
+    return data
+
+
+def _household_out(household: Household) -> dict:
+    data = {name: getattr(household, name, None) for name in HouseholdOut.model_fields}
+    data["municipality"] = household.municipality_id
+    data["settlement"] = household.settlement_id
+    return data
+
+
+def _person_data(fields: dict) -> dict:
+    # Omitted health fields stay at their defaults; None means "not given" here.
+    data = {k: v for k, v in fields.items() if v is not None or k in {"date_of_death"}}
+    for name in ("alt_id_kind", "alt_id_number"):
+        data.setdefault(name, "")
+    return data
+
+
+def _resolve_places(data: dict) -> dict:
+    """Replace municipality and settlement ids with records, or name the unknown one."""
+    if "municipality" in data:
+        municipality = Municipality.objects.filter(pk=data["municipality"]).first()
+        if municipality is None:
+            raise ValidationError({"municipality": _("Unknown municipality.")})
+        data["municipality"] = municipality
+    if data.get("settlement") is not None:
+        settlement = Settlement.objects.filter(pk=data["settlement"]).first()
+        if settlement is None:
+            raise ValidationError({"settlement": _("Unknown settlement.")})
+        data["settlement"] = settlement
+    return data
+
+
+@router.get("/people", response=PersonPage, summary="Search people")
+def person_list(
+    request, q: str = "", municipality: int | None = None, sex: Sex | None = None, page: int = 1
+):
+    qs = selectors.person_list(actor=request.user, q=q, municipality_id=municipality, sex=sex or "")
+    result = paginate(qs, number=page, size=settings.REGISTRY_PAGE_SIZE)
+    search_log(
+        actor=request.user, model=Person,
+        terms={"q": q, "municipality": municipality, "sex": sex, "page": result.number},
+        shown=len(result.items),
+    )
+    return {
+        "items": [_person_out(p, request.user) for p in result.items],
+        "page": result.number,
+        "has_next": result.has_next,
+    }
+
+
+@router.get("/people/{person_id}", response=PersonDetailOut, summary="Retrieve a person")
+def person_detail(request, person_id: int):
+    person = selectors.person_get(actor=request.user, pk=person_id)
+    access_log(actor=request.user, instance=person, purpose="api")
+    data = _person_out(person, request.user)
+    data["memberships"] = [
+        {"household_id": m.household_id, "relationship": m.relationship,
+         "start_date": m.start_date, "end_date": m.end_date}
+        for m in person.memberships.all()
+    ]
+    return data
+
+
+@router.patch("/people/{person_id}", response=PersonOut, summary="Update a person")
+def person_update(request, person_id: int, payload: PersonPatch):
+    person = selectors.person_get(actor=request.user, pk=person_id)
+    data = payload.dict(exclude_unset=True)
+    person = services.person_update(actor=request.user, person=person, data=data)
+    return _person_out(person, request.user)
+
+
+@router.get("/households", response=HouseholdPage, summary="List households")
+def household_list(
+    request, municipality: int | None = None, settlement: int | None = None,
+    active: bool | None = True, page: int = 1,
+):
+    qs = selectors.household_list(
+        actor=request.user, municipality_id=municipality, settlement_id=settlement, active=active
+    )
+    result = paginate(qs, number=page, size=settings.REGISTRY_PAGE_SIZE)
+    search_log(
+        actor=request.user, model=Household,
+        terms={"municipality": municipality, "settlement": settlement, "page": result.number},
+        shown=len(result.items),
+    )
+    return {
+        "items": [_household_out(h) for h in result.items],
+        "page": result.number,
+        "has_next": result.has_next,
+    }
+
+
+def _household_detail(household: Household) -> dict:
+    data = _household_out(household)
+    data["members"] = [
+        {"person_id": m.person_id, "first_name": m.person.first_name,
+         "last_name": m.person.last_name, "relationship": m.relationship,
+         "start_date": m.start_date}
+        for m in household.memberships.filter(end_date__isnull=True).select_related("person")
+    ]
+    return data
+
+
+@router.get("/households/{household_id}", response=HouseholdDetailOut, summary="Retrieve a household")
+def household_detail(request, household_id: int):
+    household = selectors.household_get(actor=request.user, pk=household_id)
+    access_log(actor=request.user, instance=household, purpose="api")
+    return _household_detail(household)
+
+
+@router.post(
+    "/households", response={201: HouseholdDetailOut}, summary="Register a household with its head"
+)
+def household_create(request, payload: HouseholdIn):
+    data = payload.dict()
+    head = _person_data(data.pop("head"))
+    household = services.household_register(
+        actor=request.user, household=_resolve_places(data), head=head
+    )
+    return 201, _household_detail(household)
+
+
+@router.patch("/households/{household_id}", response=HouseholdDetailOut, summary="Update a household")
+def household_update(request, household_id: int, payload: HouseholdPatch):
+    household = selectors.household_get(actor=request.user, pk=household_id)
+    data = _resolve_places(payload.dict(exclude_unset=True))
+    household = services.household_update(actor=request.user, household=household, data=data)
+    return _household_detail(household)
+
+
+@router.post(
+    "/households/{household_id}/members", response={201: MembershipOut}, summary="Add a member"
+)
+def member_add(request, household_id: int, payload: MemberIn):
+    household = selectors.household_get(actor=request.user, pk=household_id)
+    if (payload.person_id is None) == (payload.person is None):
+        raise ValidationError({"person": _("Give either person_id or person, not both.")})
+    person = None
+    if payload.person_id is not None:
+        person = selectors.person_get(actor=request.user, pk=payload.person_id)
+    membership = services.member_add(
+        actor=request.user,
+        household=household,
+        relationship=payload.relationship,
+        person=person,
+        person_data=_person_data(payload.person.dict()) if payload.person else None,
+        start_date=payload.start_date,
+    )
+    return 201, membership

@@ -1,0 +1,139 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from zrunva.accounts import permissions
+from zrunva.core.forms import DateInput
+from zrunva.geo.models import Municipality, Settlement
+from zrunva.registry.choices import Relationship, Sex
+from zrunva.registry.models import Household, IncomeSource, Person, Representative
+from zrunva.registry.services import HEALTH_FIELDS, HOUSEHOLD_FIELDS, PERSON_FIELDS
+
+
+def _limit_places(form: forms.ModelForm, actor) -> None:
+    """Offer only the municipalities (and their settlements) in the actor's area."""
+    scope = permissions.municipality_scope(actor)
+    municipalities = Municipality.objects.all()
+    if scope is not None:
+        municipalities = municipalities.filter(id__in=scope)
+    form.fields["municipality"].queryset = municipalities
+    form.fields["settlement"].queryset = Settlement.objects.filter(
+        municipality__in=municipalities
+    ).select_related("municipality")
+    form.fields["settlement"].label_from_instance = lambda s: f"{s.name} ({s.municipality.name})"
+
+
+class HouseholdForm(forms.ModelForm):
+    class Meta:
+        model = Household
+        fields = [f.name for f in Household._meta.concrete_fields if f.name in HOUSEHOLD_FIELDS]
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        _limit_places(self, actor)
+
+
+class PersonForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = [f.name for f in Person._meta.concrete_fields if f.name in PERSON_FIELDS]
+        widgets = {"birth_date": DateInput(), "date_of_death": DateInput()}
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not permissions.has_perm(actor, permissions.HEALTH_VIEW):
+            for name in HEALTH_FIELDS:
+                del self.fields[name]
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["personal_number"] = data.get("personal_number") or None
+        return data
+
+
+class MemberForm(forms.Form):
+    relationship = forms.ChoiceField(
+        label=_("Relationship to the head"),
+        choices=[c for c in Relationship.choices if c[0] != Relationship.HEAD],
+    )
+    existing_personal_number = forms.CharField(
+        label=_("Personal number of a person already registered"), max_length=11, required=False,
+        help_text=_("Leave empty to register a new person below."),
+    )
+    start_date = forms.DateField(label=_("Member from"), widget=DateInput(), required=False)
+
+
+class MoveForm(forms.Form):
+    household_id = forms.IntegerField(label=_("Household number to move to"), min_value=1)
+    relationship = forms.ChoiceField(
+        label=_("Relationship to that household's head"),
+        choices=[c for c in Relationship.choices if c[0] != Relationship.HEAD],
+    )
+    on = forms.DateField(label=_("From"), widget=DateInput(), required=False)
+
+
+class SplitForm(forms.ModelForm):
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members who leave"), queryset=Person.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    head = forms.ModelChoiceField(label=_("Head of the new household"), queryset=Person.objects.none())
+    on = forms.DateField(label=_("From"), widget=DateInput(), required=False)
+
+    class Meta(HouseholdForm.Meta):
+        fields = ["municipality", "settlement", "address", "dwelling_type", "dwelling_tenure"]
+
+    def __init__(self, *args, actor, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        _limit_places(self, actor)
+        people = Person.objects.filter(
+            memberships__household=household, memberships__end_date__isnull=True
+        ).exclude(memberships__relationship=Relationship.HEAD, memberships__end_date__isnull=True)
+        self.fields["members"].queryset = people
+        self.fields["head"].queryset = people
+
+
+class IncomeForm(forms.ModelForm):
+    class Meta:
+        model = IncomeSource
+        fields = ["kind", "monthly_amount", "since"]
+        widgets = {"since": DateInput()}
+
+
+class RepresentativeForm(forms.ModelForm):
+    representative_personal_number = forms.CharField(
+        label=_("Representative's personal number"), max_length=11
+    )
+
+    class Meta:
+        model = Representative
+        fields = ["kind", "basis", "valid_from", "valid_until"]
+        widgets = {"valid_from": DateInput(), "valid_until": DateInput()}
+
+    def clean_representative_personal_number(self):
+        number = self.cleaned_data["representative_personal_number"]
+        person = Person.objects.filter(personal_number=number).first()
+        if person is None:
+            raise forms.ValidationError(_("No person with this personal number is registered."))
+        return person
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Name or personal number"), required=False, max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"), queryset=Municipality.objects.all(), required=False
+    )
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", _("Any")), *Sex.choices], required=False)
+
+
+class HouseholdFilterForm(forms.Form):
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"), queryset=Municipality.objects.all(), required=False
+    )
+    active = forms.ChoiceField(
+        label=_("Status"),
+        choices=[("1", _("Active")), ("0", _("Closed")), ("", _("Any"))],
+        required=False,
+    )

@@ -1,0 +1,231 @@
+"""Reads from the registry, filtered to what the actor may see. The UI and the API both use these."""
+
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from zrunva.accounts import permissions
+from zrunva.core.romanisation import search_key
+from zrunva.registry.models import Household, IncomeSource, Membership, Person, Representative
+from zrunva.registry.services import HEALTH_FIELDS
+
+
+def household_list(
+    *, actor, municipality_id: int | None = None, settlement_id: int | None = None,
+    active: bool | None = True,
+) -> QuerySet[Household]:
+    permissions.require(actor, permissions.REGISTRY_VIEW)
+    qs = Household.objects.select_related("municipality", "settlement")
+    scope = permissions.municipality_scope(actor)
+    if scope is not None:
+        qs = qs.filter(municipality_id__in=scope)
+    if municipality_id:
+        qs = qs.filter(municipality_id=municipality_id)
+    if settlement_id:
+        qs = qs.filter(settlement_id=settlement_id)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    return qs.order_by("-id")
+
+
+def _current_in(municipalities) -> Exists:
+    return Exists(
+        Membership.objects.filter(
+            person=OuterRef("pk"), end_date__isnull=True,
+            household__municipality_id__in=municipalities,
+        )
+    )
+
+
+def person_list(
+    *, actor, q: str = "", municipality_id: int | None = None, sex: str = "",
+) -> QuerySet[Person]:
+    """People matching a personal number prefix or a name in either script.
+
+    Names match from the start of "first last" or "last first" in normalised Latin, so `giorgi`,
+    `გიორგი` and `beridze gi` all find გიორგი ბერიძე; apostrophes are ignored.
+    """
+    permissions.require(actor, permissions.REGISTRY_VIEW)
+    qs = Person.objects.all()
+    scope = permissions.municipality_scope(actor)
+    if scope is not None:
+        qs = qs.filter(_current_in(scope))
+    if municipality_id:
+        qs = qs.filter(_current_in([municipality_id]))
+    if sex:
+        qs = qs.filter(sex=sex)
+    q = (q or "").strip()
+    if q.isdigit():
+        qs = qs.filter(personal_number__startswith=q)
+    elif q:
+        key = search_key(q)
+        if not key:
+            return qs.none()
+        qs = qs.filter(Q(name_key__startswith=key) | Q(name_key_rev__startswith=key))
+    return qs.order_by("name_key", "id")
+
+
+def current_members_prefetch() -> Prefetch:
+    return Prefetch(
+        "memberships",
+        queryset=Membership.objects.filter(end_date__isnull=True)
+        .select_related("person")
+        .order_by("start_date", "id"),
+        to_attr="current_members",
+    )
+
+
+def household_get(*, actor, pk: int) -> Household:
+    qs = household_list(actor=actor, active=None).prefetch_related(current_members_prefetch())
+    try:
+        return qs.get(pk=pk)
+    except Household.DoesNotExist:
+        raise Http404 from None
+
+
+def person_get(*, actor, pk: int) -> Person:
+    qs = Person.objects.prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.select_related("household__municipality").order_by(
+                "-start_date", "-id"
+            ),
+        ),
+        Prefetch("incomes", queryset=IncomeSource.objects.order_by("kind")),
+        Prefetch(
+            "representatives",
+            queryset=Representative.objects.select_related("representative"),
+        ),
+    )
+    permissions.require(actor, permissions.REGISTRY_VIEW)
+    scope = permissions.municipality_scope(actor)
+    if scope is not None:
+        qs = qs.filter(_current_in(scope))
+    try:
+        return qs.get(pk=pk)
+    except Person.DoesNotExist:
+        raise Http404 from None
+
+
+def household_members(household: Household) -> list[Membership]:
+    return list(
+        household.memberships.select_related("person").order_by("end_date", "start_date", "id")
+    )
+
+
+def _visible_changes(entry: LogEntry, show_health: bool) -> dict:
+    changes = entry.changes or {}
+    if not show_health:
+        changes = {k: v for k, v in changes.items() if k not in HEALTH_FIELDS}
+    return changes
+
+
+def _history(actor, filters: Q) -> list[LogEntry]:
+    show_health = permissions.has_perm(actor, permissions.HEALTH_VIEW)
+    entries = (
+        LogEntry.objects.filter(filters)
+        .exclude(action=LogEntry.Action.ACCESS)
+        .select_related("actor", "content_type")
+        .order_by("-timestamp", "-id")
+    )
+    rows = []
+    for entry in entries:
+        entry.visible_changes = _visible_changes(entry, show_health)
+        if entry.action == LogEntry.Action.UPDATE and not entry.visible_changes:
+            continue
+        rows.append(entry)
+    return rows
+
+
+def _object_filter(model, pk) -> Q:
+    return Q(content_type=ContentType.objects.get_for_model(model), object_pk=str(pk))
+
+
+def household_history(*, actor, household: Household) -> list[LogEntry]:
+    """Every change to the household and to its memberships, newest first."""
+    return _history(
+        actor,
+        _object_filter(Household, household.pk)
+        | Q(
+            content_type=ContentType.objects.get_for_model(Membership),
+            additional_data__household_id=household.pk,
+        ),
+    )
+
+
+def person_history(*, actor, person: Person) -> list[LogEntry]:
+    """Every change to the person, their memberships, incomes and representatives."""
+    related = [ContentType.objects.get_for_model(m) for m in (Membership, IncomeSource, Representative)]
+    return _history(
+        actor,
+        _object_filter(Person, person.pk)
+        | Q(content_type__in=related, additional_data__person_id=person.pk),
+    )
+
+
+def subject_access_report(*, actor, person: Person) -> dict:
+    """Everything held about one person and who accessed or changed it (Law on Personal Data
+    Protection №3144, art. on the data subject's right of access: answer within 10 days)."""
+    permissions.require(actor, permissions.SUBJECT_ACCESS)
+    ct = ContentType.objects.get_for_models(
+        Person, Household, Membership, IncomeSource, Representative
+    )
+    memberships = list(
+        person.memberships.select_related("household__municipality", "household__settlement")
+        .order_by("start_date", "id")
+    )
+    household_ids = sorted({str(m.household_id) for m in memberships})
+    entries = (
+        LogEntry.objects.filter(
+            Q(content_type=ct[Person], object_pk=str(person.pk))
+            | Q(content_type=ct[Household], object_pk__in=household_ids)
+            | Q(
+                content_type__in=[ct[Membership], ct[IncomeSource], ct[Representative]],
+                additional_data__person_id=person.pk,
+            )
+        )
+        .select_related("actor", "content_type")
+        .order_by("timestamp", "id")
+    )
+
+    def fields(instance, exclude=()) -> dict:
+        return {
+            f.name: str(getattr(instance, f.attname)) if getattr(instance, f.attname) is not None else None
+            for f in instance._meta.concrete_fields
+            if f.name not in exclude
+        }
+
+    return {
+        "person": fields(person, exclude=("name_key", "name_key_rev")),
+        "households": [
+            {
+                "membership": fields(m, exclude=("person",)),
+                "household": fields(m.household),
+                "municipality": m.household.municipality.name_en,
+            }
+            for m in memberships
+        ],
+        "incomes": [fields(i, exclude=("person",)) for i in person.incomes.all()],
+        "representatives": [
+            {**fields(r, exclude=("person",)), "representative_name": str(r.representative)}
+            for r in person.representatives.select_related("representative")
+        ],
+        "represents": [
+            {**fields(r, exclude=("representative",)), "person_name": str(r.person)}
+            for r in person.represents.select_related("person")
+        ],
+        "processing_log": [
+            {
+                "timestamp": e.timestamp.isoformat(),
+                "action": e.get_action_display(),
+                "record": f"{e.content_type.app_label}.{e.content_type.model}#{e.object_pk}",
+                "actor": e.actor.username if e.actor else None,
+                "actor_role": e.actor.get_role_display() if e.actor else None,
+                "address": e.remote_addr,
+                "changes": e.changes,
+                "details": e.additional_data,
+            }
+            for e in entries
+        ],
+    }

@@ -1,0 +1,325 @@
+"""Writes to the registry. Every function checks the actor's role and area, validates, and runs in
+one transaction, so bad input leaves nothing half-saved. auditlog records each change with its
+actor and address; `acting_as` attributes it.
+"""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zrunva.accounts import permissions
+from zrunva.audit.services import acting_as
+from zrunva.core.romanisation import romanise, search_key
+from zrunva.registry.choices import MembershipEndReason, Relationship
+from zrunva.registry.models import Household, IncomeSource, Membership, Person, Representative
+
+HOUSEHOLD_FIELDS = frozenset(
+    f.name
+    for f in Household._meta.concrete_fields
+    if f.editable and f.name not in {"id", "is_active", "created_at", "updated_at"}
+) | {"municipality", "settlement"}
+PERSON_FIELDS = frozenset(
+    f.name
+    for f in Person._meta.concrete_fields
+    if f.editable and f.name not in {"id", "created_at", "updated_at"}
+)
+HEALTH_FIELDS = frozenset({"disability_degree", "chronic_illness"})
+
+
+def _assign(instance, data: dict, allowed: frozenset[str]) -> None:
+    unknown = set(data) - allowed
+    if unknown:
+        raise ValidationError({name: _("This field cannot be set here.") for name in unknown})
+    for name, value in data.items():
+        setattr(instance, name, value)
+
+
+def _check_health_fields(actor, data: dict) -> None:
+    if HEALTH_FIELDS & set(data) and not permissions.has_perm(actor, permissions.HEALTH_VIEW):
+        raise ValidationError(
+            {
+                name: _("Your role may not record health or disability details.")
+                for name in HEALTH_FIELDS & set(data)
+            }
+        )
+
+
+def _require_edit(actor, municipality_id: int) -> None:
+    permissions.require(actor, permissions.REGISTRY_EDIT)
+    permissions.require_in_scope(actor, municipality_id)
+
+
+def _person_names(person: Person) -> None:
+    person.first_name = " ".join(person.first_name.split())
+    person.last_name = " ".join(person.last_name.split())
+    person.first_name_latin = romanise(person.first_name)
+    person.last_name_latin = romanise(person.last_name)
+    person.name_key = search_key(f"{person.first_name} {person.last_name}")
+    person.name_key_rev = search_key(f"{person.last_name} {person.first_name}")
+    if person.personal_number == "":
+        person.personal_number = None
+
+
+def _save(instance) -> None:
+    """Validate fields and constraints, then save; a race on a unique key still gets a message."""
+    instance.full_clean()
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        raise ValidationError(_("This record conflicts with one already stored.")) from exc
+
+
+def _current_membership(person: Person) -> Membership | None:
+    return person.memberships.filter(end_date__isnull=True).select_related("household").first()
+
+
+def _add_membership(*, household, person, relationship, start_date) -> Membership:
+    if start_date > timezone.localdate():
+        raise ValidationError({"start_date": _("The start date cannot be in the future.")})
+    current = _current_membership(person)
+    if current is not None:
+        raise ValidationError(
+            {
+                "person": _("%(person)s already belongs to %(household)s; move them instead.")
+                % {"person": person, "household": current.household}
+            }
+        )
+    if (
+        relationship == Relationship.HEAD
+        and household.memberships.filter(end_date__isnull=True, relationship=Relationship.HEAD)
+        .exists()
+    ):
+        raise ValidationError({"relationship": _("The household already has a head.")})
+    membership = Membership(
+        household=household, person=person, relationship=relationship, start_date=start_date
+    )
+    _save(membership)
+    return membership
+
+
+def _new_person(*, actor, data: dict) -> Person:
+    _check_health_fields(actor, data)
+    person = Person()
+    _assign(person, data, PERSON_FIELDS)
+    _person_names(person)
+    _save(person)
+    return person
+
+
+@transaction.atomic
+def household_register(*, actor, household: dict, head: dict, start_date: date | None = None):
+    """Register a household with its head, a new person. Returns the household."""
+    with acting_as(actor):
+        record = Household()
+        _assign(record, household, HOUSEHOLD_FIELDS)
+        _require_edit(actor, record.municipality_id)
+        _save(record)
+        person = _new_person(actor=actor, data=head)
+        _add_membership(
+            household=record,
+            person=person,
+            relationship=Relationship.HEAD,
+            start_date=start_date or timezone.localdate(),
+        )
+    return record
+
+
+@transaction.atomic
+def household_update(*, actor, household: Household, data: dict) -> Household:
+    """Change a household's address, dwelling or assets; moving it to another municipality needs
+    the actor's scope over both."""
+    with acting_as(actor):
+        _require_edit(actor, household.municipality_id)
+        _assign(household, data, HOUSEHOLD_FIELDS)
+        permissions.require_in_scope(actor, household.municipality_id)
+        _save(household)
+    return household
+
+
+@transaction.atomic
+def member_add(
+    *,
+    actor,
+    household: Household,
+    relationship: str,
+    person: Person | None = None,
+    person_data: dict | None = None,
+    start_date: date | None = None,
+) -> Membership:
+    """Add an existing person (not in any household) or a new one to a household."""
+    with acting_as(actor):
+        _require_edit(actor, household.municipality_id)
+        if not household.is_active:
+            raise ValidationError(_("This household is closed."))
+        if person is None:
+            person = _new_person(actor=actor, data=person_data or {})
+        return _add_membership(
+            household=household,
+            person=person,
+            relationship=relationship,
+            start_date=start_date or timezone.localdate(),
+        )
+
+
+@transaction.atomic
+def person_update(*, actor, person: Person, data: dict) -> Person:
+    with acting_as(actor):
+        _require_person_edit(actor, person)
+        _check_health_fields(actor, data)
+        _assign(person, data, PERSON_FIELDS)
+        _person_names(person)
+        _save(person)
+    return person
+
+
+def _end_membership(membership: Membership, *, on: date, reason: str) -> None:
+    if on < membership.start_date:
+        raise ValidationError(
+            {"start_date": _("The date cannot precede the start of the current membership.")}
+        )
+    membership.end_date = on
+    membership.end_reason = reason
+    _save(membership)
+
+
+def _close_if_empty(household: Household) -> None:
+    if not household.memberships.filter(end_date__isnull=True).exists():
+        household.is_active = False
+        household.save(update_fields=["is_active", "updated_at"])
+
+
+@transaction.atomic
+def member_move(
+    *, actor, person: Person, to_household: Household, relationship: str, on: date | None = None
+) -> Membership:
+    """Move a person to another household from a date; the old membership ends the day before
+    the new one starts, so the history has no gaps and no overlaps."""
+    on = on or timezone.localdate()
+    with acting_as(actor):
+        current = _current_membership(person)
+        if current is None:
+            raise ValidationError({"person": _("This person is not in a household.")})
+        if current.household_id == to_household.pk:
+            raise ValidationError({"household": _("The person is already in this household.")})
+        if current.relationship == Relationship.HEAD:
+            raise ValidationError(
+                {"person": _("Choose a new head for the household before moving its head.")}
+            )
+        _require_edit(actor, current.household.municipality_id)
+        _require_edit(actor, to_household.municipality_id)
+        _end_membership(current, on=on, reason=MembershipEndReason.MOVED)
+        membership = _add_membership(
+            household=to_household, person=person, relationship=relationship, start_date=on
+        )
+        _close_if_empty(current.household)
+    return membership
+
+
+@transaction.atomic
+def head_change(*, actor, household: Household, new_head: Person, old_head_relationship: str):
+    """Make another member the head; the old head stays with the relationship given."""
+    with acting_as(actor):
+        _require_edit(actor, household.municipality_id)
+        members = {m.person_id: m for m in household.memberships.filter(end_date__isnull=True)}
+        if new_head.pk not in members:
+            raise ValidationError({"new_head": _("The new head must be a member of the household.")})
+        for m in members.values():
+            if m.relationship == Relationship.HEAD:
+                m.relationship = old_head_relationship
+                _save(m)
+        new = members[new_head.pk]
+        new.relationship = Relationship.HEAD
+        _save(new)
+
+
+@transaction.atomic
+def household_split(
+    *,
+    actor,
+    source: Household,
+    members: list[Person],
+    head: Person,
+    household: dict,
+    on: date | None = None,
+) -> Household:
+    """Split members off into a new household (e.g. a married child setting up home)."""
+    on = on or timezone.localdate()
+    with acting_as(actor):
+        _require_edit(actor, source.municipality_id)
+        current = {
+            m.person_id: m for m in source.memberships.filter(end_date__isnull=True)
+        }
+        if not members:
+            raise ValidationError({"members": _("Choose at least one member to split off.")})
+        if head not in members:
+            raise ValidationError({"head": _("The new head must be one of the members split off.")})
+        outsiders = [p for p in members if p.pk not in current]
+        if outsiders:
+            raise ValidationError(
+                {"members": _("%(person)s is not a member of this household.") % {
+                    "person": outsiders[0]}}
+            )
+        if len(members) == len(current):
+            raise ValidationError(
+                {"members": _("At least one member must stay in the original household.")}
+            )
+        if any(current[p.pk].relationship == Relationship.HEAD for p in members):
+            raise ValidationError(
+                {"members": _("The head stays; choose a new head first to split them off.")}
+            )
+        new = Household()
+        _assign(new, household, HOUSEHOLD_FIELDS)
+        _require_edit(actor, new.municipality_id)
+        _save(new)
+        for person in members:
+            _end_membership(current[person.pk], on=on, reason=MembershipEndReason.SPLIT)
+            _add_membership(
+                household=new,
+                person=person,
+                relationship=Relationship.HEAD if person == head else Relationship.OTHER_RELATIVE,
+                start_date=on,
+            )
+    return new
+
+
+def _require_person_edit(actor, person: Person) -> None:
+    permissions.require(actor, permissions.REGISTRY_EDIT)
+    current = _current_membership(person)
+    if current is not None:
+        permissions.require_in_scope(actor, current.household.municipality_id)
+    elif permissions.municipality_scope(actor) is not None:
+        raise ValidationError(_("Only national staff may edit a person outside any household."))
+
+
+@transaction.atomic
+def income_add(*, actor, person: Person, data: dict) -> IncomeSource:
+    with acting_as(actor):
+        _require_person_edit(actor, person)
+        income = IncomeSource(person=person)
+        _assign(income, data, frozenset({"kind", "monthly_amount", "since"}))
+        _save(income)
+    return income
+
+
+@transaction.atomic
+def income_remove(*, actor, income: IncomeSource) -> None:
+    with acting_as(actor):
+        _require_person_edit(actor, income.person)
+        income.delete()
+
+
+@transaction.atomic
+def representative_add(*, actor, person: Person, data: dict) -> Representative:
+    """Record a guardian, supporter or authorised person who may act for `person`."""
+    with acting_as(actor):
+        _require_person_edit(actor, person)
+        link = Representative(person=person)
+        _assign(link, data, frozenset({"representative", "kind", "basis", "valid_from", "valid_until"}))
+        if link.valid_until and link.valid_until < link.valid_from:
+            raise ValidationError({"valid_until": _("The end date cannot precede the start date.")})
+        _save(link)
+    return link

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from zrunva.registry import views
+
+app_name = "registry"
+urlpatterns = [
+    path("people/", views.person_list, name="person_list"),
+    path("people/<int:pk>/", views.person_detail, name="person_detail"),
+    path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("people/<int:pk>/move/", views.person_move, name="person_move"),
+    path("people/<int:pk>/incomes/add/", views.income_add, name="income_add"),
+    path("people/<int:pk>/representatives/add/", views.representative_add, name="representative_add"),
+    path("subject-access/", views.subject_access_find, name="subject_access_find"),
+    path("subject-access/<int:pk>/", views.subject_access, name="subject_access"),
+    path("households/", views.household_list, name="household_list"),
+    path("households/new/", views.household_create, name="household_create"),
+    path("households/<int:pk>/", views.household_detail, name="household_detail"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<int:pk>/members/add/", views.member_add, name="member_add"),
+    path("households/<int:pk>/split/", views.household_split, name="household_split"),
+]

@@ -1,0 +1,322 @@
+"""Thin views: each reads through a selector or calls one service, and audits what staff open."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from zrunva.accounts import permissions
+from zrunva.audit.services import access_log, search_log
+from zrunva.core.forms import add_service_errors
+from zrunva.core.pagination import paginate
+from zrunva.registry import forms, selectors, services
+from zrunva.registry.models import Household, Person
+
+
+def _staff(perm):
+    def decorator(view):
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            permissions.require(request.user, perm)
+            return view(request, *args, **kwargs)
+
+        wrapped.__name__ = view.__name__
+        wrapped.__doc__ = view.__doc__
+        return wrapped
+
+    return decorator
+
+
+@_staff(permissions.REGISTRY_VIEW)
+def person_list(request):
+    form = forms.PersonSearchForm(request.GET or None)
+    page = None
+    if form.is_valid() and any(form.cleaned_data.values()):
+        data = form.cleaned_data
+        municipality = data["municipality"]
+        qs = selectors.person_list(
+            actor=request.user, q=data["q"],
+            municipality_id=municipality.pk if municipality else None, sex=data["sex"],
+        ).prefetch_related("memberships")
+        page = paginate(qs, number=request.GET.get("page"), size=settings.REGISTRY_PAGE_SIZE)
+        search_log(
+            actor=request.user, model=Person,
+            terms={"q": data["q"], "municipality": municipality.pk if municipality else None,
+                   "sex": data["sex"], "page": page.number},
+            shown=len(page.items),
+        )
+    template = "registry/_person_results.html" if request.headers.get("HX-Request") == "true" else "registry/person_list.html"
+    return render(request, template, {"form": form, "page": page})
+
+
+@_staff(permissions.REGISTRY_VIEW)
+def person_detail(request, pk: int):
+    person = selectors.person_get(actor=request.user, pk=pk)
+    access_log(actor=request.user, instance=person)
+    current = next((m for m in person.memberships.all() if m.end_date is None), None)
+    return render(
+        request,
+        "registry/person_detail.html",
+        {
+            "person": person,
+            "current": current,
+            "history": selectors.person_history(actor=request.user, person=person),
+            "move_form": forms.MoveForm(),
+        },
+    )
+
+
+@_staff(permissions.REGISTRY_EDIT)
+@require_http_methods(["GET", "POST"])
+def person_edit(request, pk: int):
+    person = selectors.person_get(actor=request.user, pk=pk)
+    form = forms.PersonForm(request.POST or None, instance=person, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(actor=request.user, person=person, data=form.service_data())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The changes are saved."))
+            return redirect("registry:person_detail", pk=person.pk)
+    return render(request, "registry/person_form.html", {"form": form, "person": person})
+
+
+@_staff(permissions.REGISTRY_EDIT)
+@require_http_methods(["POST"])
+def person_move(request, pk: int):
+    person = selectors.person_get(actor=request.user, pk=pk)
+    form = forms.MoveForm(request.POST)
+    if form.is_valid():
+        try:
+            target = selectors.household_get(actor=request.user, pk=form.cleaned_data["household_id"])
+            services.member_move(
+                actor=request.user, person=person, to_household=target,
+                relationship=form.cleaned_data["relationship"], on=form.cleaned_data["on"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("%(person)s moved to %(household)s.") % {
+                "person": person, "household": target})
+            return redirect("registry:household_detail", pk=target.pk)
+    messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("registry:person_detail", pk=person.pk)
+
+
+def _sub_form(request, form_class, person, template, service, success):
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect("registry:person_detail", pk=person.pk)
+    return render(request, template, {"form": form, "person": person})
+
+
+@_staff(permissions.REGISTRY_EDIT)
+@require_http_methods(["GET", "POST"])
+def income_add(request, pk: int):
+    person = selectors.person_get(actor=request.user, pk=pk)
+    return _sub_form(
+        request, forms.IncomeForm, person, "registry/income_form.html",
+        lambda data: services.income_add(actor=request.user, person=person, data=data),
+        _("The income source is added."),
+    )
+
+
+@_staff(permissions.REGISTRY_EDIT)
+@require_http_methods(["GET", "POST"])
+def representative_add(request, pk: int):
+    person = selectors.person_get(actor=request.user, pk=pk)
+
+    def save(data):
+        data = dict(data)
+        data["representative"] = data.pop("representative_personal_number")
+        services.representative_add(actor=request.user, person=person, data=data)
+
+    return _sub_form(
+        request, forms.RepresentativeForm, person, "registry/representative_form.html", save,
+        _("The representative is recorded."),
+    )
+
+
+@_staff(permissions.REGISTRY_VIEW)
+def household_list(request):
+    form = forms.HouseholdFilterForm(request.GET or {"active": "1"})
+    form.is_valid()
+    data = form.cleaned_data
+    municipality = data.get("municipality")
+    active = {"1": True, "0": False}.get(data.get("active") or "")
+    qs = selectors.household_list(
+        actor=request.user, municipality_id=municipality.pk if municipality else None, active=active
+    ).prefetch_related(selectors.current_members_prefetch())
+    page = paginate(qs, number=request.GET.get("page"), size=settings.REGISTRY_PAGE_SIZE)
+    search_log(
+        actor=request.user, model=Household,
+        terms={"municipality": municipality.pk if municipality else None,
+               "active": data.get("active"), "page": page.number},
+        shown=len(page.items),
+    )
+    return render(request, "registry/household_list.html", {"form": form, "page": page})
+
+
+@_staff(permissions.REGISTRY_VIEW)
+def household_detail(request, pk: int):
+    household = selectors.household_get(actor=request.user, pk=pk)
+    access_log(actor=request.user, instance=household)
+    return render(
+        request,
+        "registry/household_detail.html",
+        {
+            "household": household,
+            "members": selectors.household_members(household),
+            "history": selectors.household_history(actor=request.user, household=household),
+        },
+    )
+
+
+@_staff(permissions.REGISTRY_EDIT)
+@require_http_methods(["GET", "POST"])
+def household_create(request):
+    household_form = forms.HouseholdForm(request.POST or None, actor=request.user, prefix="hh")
+    head_form = forms.PersonForm(request.POST or None, actor=request.user, prefix="head")
+    if request.method == "POST" and household_form.is_valid() and head_form.is_valid():
+        try:
+            household = services.household_register(
+                actor=request.user, household=household_form.cleaned_data,
+                head=head_form.service_data(),
+            )
+        except ValidationError as exc:
+            # Errors about the head's fields go to the head's form, the rest to the household's.
+            if hasattr(exc, "error_dict") and set(exc.error_dict) & set(head_form.fields):
+                add_service_errors(head_form, exc)
+            else:
+                add_service_errors(household_form, exc)
+        else:
+            messages.success(request, _("%(household)s is registered.") % {"household": household})
+            return redirect("registry:household_detail", pk=household.pk)
+    return render(
+        request, "registry/household_create.html",
+        {"household_form": household_form, "head_form": head_form},
+    )
+
+
+@_staff(permissions.REGISTRY_EDIT)
+@require_http_methods(["GET", "POST"])
+def household_edit(request, pk: int):
+    household = selectors.household_get(actor=request.user, pk=pk)
+    form = forms.HouseholdForm(request.POST or None, instance=household, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_update(actor=request.user, household=household, data=form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The changes are saved."))
+            return redirect("registry:household_detail", pk=household.pk)
+    return render(request, "registry/household_form.html", {"form": form, "household": household})
+
+
+@_staff(permissions.REGISTRY_EDIT)
+@require_http_methods(["GET", "POST"])
+def member_add(request, pk: int):
+    household = selectors.household_get(actor=request.user, pk=pk)
+    form = forms.MemberForm(request.POST or None)
+    person_form = forms.PersonForm(request.POST or None, actor=request.user, prefix="new")
+    if request.method == "POST" and form.is_valid():
+        number = form.cleaned_data["existing_personal_number"]
+        try:
+            with transaction.atomic():
+                if number:
+                    person = Person.objects.filter(personal_number=number).first()
+                    if person is None:
+                        raise ValidationError(
+                            {"existing_personal_number": _("No person with this personal number is registered.")}
+                        )
+                    services.member_add(
+                        actor=request.user, household=household, person=person,
+                        relationship=form.cleaned_data["relationship"],
+                        start_date=form.cleaned_data["start_date"],
+                    )
+                elif person_form.is_valid():
+                    services.member_add(
+                        actor=request.user, household=household,
+                        person_data=person_form.service_data(),
+                        relationship=form.cleaned_data["relationship"],
+                        start_date=form.cleaned_data["start_date"],
+                    )
+                else:
+                    raise ValidationError({})
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and set(exc.error_dict) & set(person_form.fields):
+                add_service_errors(person_form, exc)
+            elif exc.messages:
+                add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The member is added."))
+            return redirect("registry:household_detail", pk=household.pk)
+    return render(
+        request, "registry/member_form.html",
+        {"form": form, "person_form": person_form, "household": household},
+    )
+
+
+@_staff(permissions.REGISTRY_EDIT)
+@require_http_methods(["GET", "POST"])
+def household_split(request, pk: int):
+    household = selectors.household_get(actor=request.user, pk=pk)
+    form = forms.SplitForm(
+        request.POST or None, actor=request.user, household=household,
+        initial={"municipality": household.municipality_id, "settlement": household.settlement_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        members, head, on = data.pop("members"), data.pop("head"), data.pop("on")
+        try:
+            new = services.household_split(
+                actor=request.user, source=household, members=list(members), head=head,
+                household=data, on=on,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("%(household)s is registered.") % {"household": new})
+            return redirect("registry:household_detail", pk=new.pk)
+    return render(request, "registry/household_split.html", {"form": form, "household": household})
+
+
+@login_required
+def subject_access(request, pk: int):
+    """Everything held about one person and every access to it, for a data subject's request."""
+    permissions.require(request.user, permissions.SUBJECT_ACCESS)
+    person = get_object_or_404(Person, pk=pk)
+    report = selectors.subject_access_report(actor=request.user, person=person)
+    access_log(actor=request.user, instance=person, purpose="subject_access")
+    if request.GET.get("format") == "json":
+        response = JsonResponse(report, json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="subject-access-{person.pk}.json"'
+        return response
+    return render(request, "registry/subject_access.html", {"person": person, "report": report})
+
+
+@login_required
+def subject_access_find(request):
+    """The DPO looks a data subject up by personal number (no browsing of the registry)."""
+    permissions.require(request.user, permissions.SUBJECT_ACCESS)
+    number = (request.GET.get("personal_number") or "").strip()
+    error = None
+    if number:
+        person = Person.objects.filter(personal_number=number).first()
+        if person is not None:
+            return redirect("registry:subject_access", pk=person.pk)
+        error = _("No person with this personal number is registered.")
+    return render(request, "registry/subject_access_find.html", {"number": number, "error": error})
