@@ -17,23 +17,20 @@ SEARCH_REPR = "search"
 
 @contextlib.contextmanager
 def acting_as(actor):
-    """Attribute the model changes made inside the block to `actor`.
+    """Attribute the model changes made inside the block to `actor`, at the request's address.
 
-    Inside a request the middleware already holds the address; an API token user is only known
-    after the middleware ran, so the actor is filled in here. Outside a request (commands, tasks),
-    a fresh context is opened.
+    auditlog's middleware only knows the session user; an API token user is known later, and
+    commands and tasks have no request at all, so services name their actor explicitly.
     """
+    outer = auditlog_value.get(None)
+    address = outer or {}
     try:
-        context = auditlog_value.get()
-    except LookupError:
-        context = None
-    if context is not None:
-        if context.get("actor") is None:
-            context["actor"] = actor
-        yield
-        return
-    with set_actor(actor):
-        yield
+        with set_actor(actor, address.get("remote_addr"), address.get("remote_port")):
+            yield
+    finally:
+        # set_actor leaves its own context behind; give the request's back to the middleware.
+        if outer is not None:
+            auditlog_value.set(outer)
 
 
 def _entry(*, actor, content_type, object_pk, object_repr, action, data) -> LogEntry:

@@ -1,0 +1,53 @@
+# Zrunva: `make demo` to try it, `make test` to check it. Everything installs from requirements.lock.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+DEMO_HOUSEHOLDS ?= 3000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/zrunva_ci
+export DJANGO_SETTINGS_MODULE ?= config.settings.base
+
+.PHONY: demo test test-sqlite test-postgres lint format bench messages install serve
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade "pip>=24"
+	$(VENV)/bin/pip install -q -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+messages: install
+	$(PY) manage.py compilemessages -v0 --ignore '.venv/*' --ignore 'var/*'
+
+demo: export DJANGO_DEBUG = 1
+demo: install messages
+	mkdir -p var
+	$(PY) manage.py migrate -v0
+	$(PY) manage.py createcachetable
+	$(PY) manage.py demo_setup --households $(DEMO_HOUSEHOLDS)
+	@echo "Serving on http://127.0.0.1:8000 with one background worker (Ctrl+C stops both)."
+	trap 'kill 0' EXIT; $(PY) manage.py db_worker --queue-name '*' & $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: lint messages
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run -v1
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite: install
+	$(PY) -m pytest -q
+
+# The browser journey runs once, on SQLite; the rest runs again on PostgreSQL.
+test-postgres: install
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q --create-db -m "not browser"
+
+bench: install
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/zrunva_bench $(PY) bench/registry.py

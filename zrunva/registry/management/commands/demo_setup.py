@@ -1,0 +1,65 @@
+"""Demo users (one per role, password in the README) and a synthetic population. Debug mode only."""
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from zrunva.accounts.choices import Role
+from zrunva.accounts.models import Organisation, User
+from zrunva.geo.models import Municipality, Office
+from zrunva.registry.models import Household
+
+DEMO_PASSWORD = "Zrunva-demo-2026"  # noqa: S105 - printed in the README; debug mode only
+
+# username, role, first name, last name, scope
+DEMO_USERS = [
+    ("admin", Role.ADMIN, "Admin", "Demo", {}),
+    ("dpo", Role.DPO, "Data", "Protection", {}),
+    ("ssa", Role.SSA_OFFICER, "Nino", "National", {}),
+    ("ssa_zugdidi", Role.SSA_OFFICER, "Tamar", "Zugdidi", {"office": "ssa-zugdidi"}),
+    ("social_worker", Role.SOCIAL_WORKER, "Levan", "Imereti", {"office": "sca-ge-im"}),
+    ("supervisor", Role.SUPERVISOR, "Eka", "Imereti", {"office": "sca-ge-im"}),
+    ("municipal_kutaisi", Role.MUNICIPAL_OFFICER, "Giorgi", "Kutaisi", {"municipality": "kutaisi"}),
+    ("provider", Role.SERVICE_PROVIDER, "Mariam", "Provider", {"organisation": True}),
+    ("analyst", Role.ANALYST, "Dato", "Analyst", {}),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo users and, if the registry is empty, a synthetic population."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--households", type=int, default=3000)
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args, households, seed, **options):
+        if not settings.DEBUG:
+            raise CommandError("demo_setup creates accounts with a public password: debug mode only.")
+        with transaction.atomic():
+            for username, role, first, last, scope in DEMO_USERS:
+                self._user(username, role, first, last, scope)
+        self.stdout.write(f"Demo users ready; password for all: {DEMO_PASSWORD}")
+        if Household.objects.exists():
+            self.stdout.write("The registry already has households; no population generated.")
+            return
+        call_command("generate_population", households=households, seed=seed)
+
+    def _user(self, username, role, first, last, scope):
+        extra = {}
+        if "office" in scope:
+            extra["office"] = Office.objects.get(code=scope["office"])
+        if "municipality" in scope:
+            extra["municipality"] = Municipality.objects.get(code=scope["municipality"])
+        if scope.get("organisation"):
+            extra["organisation"], _ = Organisation.objects.get_or_create(
+                name_en="Demo care provider (synthetic)", defaults={"name_ka": "სადემონსტრაციო მომწოდებელი"}
+            )
+        user, created = User.objects.update_or_create(
+            username=username,
+            defaults={"role": role, "first_name": first, "last_name": last,
+                      "is_staff": role == Role.ADMIN, "is_superuser": role == Role.ADMIN, **extra},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])

@@ -1,0 +1,217 @@
+from datetime import date, timedelta
+
+import pytest
+from auditlog.models import LogEntry
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from zrunva.accounts.choices import Role
+from zrunva.registry import services
+from zrunva.registry.models import Household, Membership, Person
+from zrunva.registry.tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_register_household_computes_latin_names_and_search_keys():
+    household = factories.household(head={"first_name": "ნინო", "last_name": "წერეთელი"})
+    head = household.memberships.get().person
+    assert (head.first_name_latin, head.last_name_latin) == ("Nino", "Ts'ereteli")
+    assert head.name_key == "nino tsereteli"
+    assert head.name_key_rev == "tsereteli nino"
+    assert household.memberships.get().relationship == "head"
+
+
+def test_duplicate_personal_number_names_the_field_and_saves_nothing():
+    factories.household(head={"personal_number": "01001012345"})
+    households_before = Household.objects.count()
+    with pytest.raises(ValidationError) as err:
+        factories.household(head={"personal_number": "01001012345"})
+    assert err.value.message_dict == {
+        "personal_number": ["Another person already has this personal number."]
+    }
+    # The household row written before the head failed was rolled back.
+    assert Household.objects.count() == households_before
+
+
+@pytest.mark.parametrize("number", ["123", "0100101234X", "010010123456"])
+def test_malformed_personal_number_is_refused(number):
+    with pytest.raises(ValidationError) as err:
+        factories.household(head={"personal_number": number})
+    assert "personal_number" in err.value.message_dict
+
+
+def test_person_without_any_identifier_is_refused():
+    with pytest.raises(ValidationError) as err:
+        factories.household(head={"personal_number": None})
+    assert "personal_number" in err.value.message_dict
+
+
+def test_foreigner_registers_with_another_document():
+    household = factories.household(
+        head={"personal_number": None, "alt_id_kind": "foreign_passport", "alt_id_number": "P1234567",
+              "citizenship": "TR", "first_name": "აიშე", "last_name": "ილდიზი"}
+    )
+    person = household.memberships.get().person
+    assert person.personal_number is None
+    assert person.identifier.endswith("P1234567")
+
+
+def test_birth_date_in_the_future_is_refused():
+    with pytest.raises(ValidationError) as err:
+        factories.household(head={"birth_date": timezone.localdate() + timedelta(days=1)})
+    assert err.value.message_dict["birth_date"] == ["The birth date cannot be in the future."]
+
+
+def test_latin_letters_in_a_georgian_name_are_refused():
+    with pytest.raises(ValidationError) as err:
+        factories.household(head={"first_name": "Giorgi"})
+    assert "first_name" in err.value.message_dict
+
+
+def test_settlement_must_lie_in_the_municipality():
+    from zrunva.geo.models import Settlement
+
+    batumi = Settlement.objects.get(municipality__code="batumi")
+    with pytest.raises(ValidationError) as err:
+        factories.household("kutaisi", settlement=batumi)
+    assert "settlement" in err.value.message_dict
+
+
+def test_a_person_cannot_be_in_two_households_at_once():
+    first = factories.household()
+    second = factories.household()
+    person = first.memberships.get().person
+    with pytest.raises(ValidationError) as err:
+        services.member_add(
+            actor=factories.system_actor(), household=second, person=person, relationship="child"
+        )
+    assert "person" in err.value.message_dict
+    assert Membership.objects.filter(person=person).count() == 1
+
+
+def test_a_household_has_one_head():
+    household = factories.household()
+    with pytest.raises(ValidationError) as err:
+        factories.member(household, relationship="head")
+    assert "relationship" in err.value.message_dict
+    assert not Person.objects.filter(first_name="გიორგი").exclude(memberships__isnull=False).exists()
+
+
+def test_move_ends_old_membership_and_closes_an_empty_household():
+    source = factories.household()
+    child = factories.member(source, first_name="ანა", sex="F", birth_date=date(2001, 1, 1))
+    target = factories.household()
+    on = timezone.localdate()
+    services.member_move(
+        actor=factories.system_actor(), person=child, to_household=target, relationship="spouse", on=on
+    )
+    old, new = child.memberships.order_by("id")
+    assert (old.household, old.end_date, old.end_reason) == (source, on, "moved")
+    assert (new.household, new.start_date, new.end_date) == (target, on, None)
+    assert Household.objects.get(pk=source.pk).is_active
+
+
+def test_the_head_cannot_be_moved_before_a_new_head_is_chosen():
+    source = factories.household()
+    factories.member(source)
+    head = source.memberships.get(relationship="head").person
+    with pytest.raises(ValidationError):
+        services.member_move(
+            actor=factories.system_actor(), person=head, to_household=factories.household(),
+            relationship="parent",
+        )
+
+
+def test_split_moves_members_into_a_new_household():
+    source = factories.household()
+    son = factories.member(source, first_name="ლევანი")
+    wife = factories.member(source, relationship="other_relative", first_name="მაკა", sex="F")
+    new = services.household_split(
+        actor=factories.system_actor(), source=source, members=[son, wife], head=son,
+        household={"municipality": source.municipality, "address": "ახალი მისამართი 5"},
+    )
+    assert set(new.memberships.filter(end_date__isnull=True).values_list("person", "relationship")) == {
+        (son.pk, "head"), (wife.pk, "other_relative")
+    }
+    assert source.memberships.filter(end_date__isnull=True).count() == 1
+    assert set(source.memberships.exclude(end_date=None).values_list("end_reason", flat=True)) == {"split"}
+
+
+def test_split_refuses_to_empty_the_source_or_take_its_head():
+    source = factories.household()
+    head = source.memberships.get().person
+    with pytest.raises(ValidationError):
+        services.household_split(
+            actor=factories.system_actor(), source=source, members=[head], head=head,
+            household={"municipality": source.municipality, "address": "x"},
+        )
+    assert Household.objects.count() == 1
+
+
+def test_every_change_is_versioned_with_actor_old_and_new_values(make_user):
+    officer = make_user(Role.SSA_OFFICER)
+    household = factories.household()
+    person = household.memberships.get().person
+    services.person_update(actor=officer, person=person, data={"first_name": "გოგა"})
+    entry = LogEntry.objects.get_for_object(person).filter(action=LogEntry.Action.UPDATE).get()
+    assert entry.actor == officer
+    assert entry.changes["first_name"] == ["გიორგი", "გოგა"]
+    assert entry.changes["first_name_latin"] == ["Giorgi", "Goga"]
+
+
+def test_municipal_officer_cannot_register_outside_their_municipality(make_user):
+    officer = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    from zrunva.geo.models import Municipality
+
+    with pytest.raises(PermissionDenied):
+        services.household_register(
+            actor=officer,
+            household={"municipality": Municipality.objects.get(code="batumi"), "address": "x"},
+            head=factories.person_data(),
+        )
+    assert not Household.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "role", [Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.ANALYST, Role.SERVICE_PROVIDER, Role.DPO,
+             Role.CITIZEN]
+)
+def test_roles_without_edit_rights_cannot_change_the_registry(make_user, role):
+    household = factories.household()
+    person = household.memberships.get().person
+    with pytest.raises(PermissionDenied):
+        services.person_update(actor=make_user(role), person=person, data={"first_name": "გოგა"})
+    person.refresh_from_db()
+    assert person.first_name == "გიორგი"
+
+
+def test_municipal_officer_may_not_record_disability(make_user):
+    officer = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    person = factories.household().memberships.get().person
+    with pytest.raises(ValidationError) as err:
+        services.person_update(actor=officer, person=person, data={"disability_degree": "severe"})
+    assert "disability_degree" in err.value.message_dict
+
+
+def test_representative_cannot_be_the_person_themself():
+    person = factories.household().memberships.get().person
+    with pytest.raises(ValidationError):
+        services.representative_add(
+            actor=factories.system_actor(), person=person,
+            data={"representative": person, "kind": "guardian", "basis": "N1",
+                  "valid_from": date(2024, 1, 1)},
+        )
+
+
+def test_income_removal_stays_in_the_persons_history(admin_user):
+    from zrunva.registry.selectors import person_history
+
+    person = factories.household().memberships.get().person
+    income = services.income_add(
+        actor=admin_user, person=person, data={"kind": "wages", "monthly_amount": "900.00"}
+    )
+    services.income_remove(actor=admin_user, income=income)
+    actions = [e.action for e in person_history(actor=admin_user, person=person)
+               if e.content_type.model == "incomesource"]
+    assert actions == [LogEntry.Action.DELETE, LogEntry.Action.CREATE]
