@@ -1,0 +1,95 @@
+import csv
+import io
+
+import pytest
+from auditlog.models import LogEntry
+from django.db import DatabaseError, connection, transaction
+
+from zrunva.accounts.choices import Role
+from zrunva.accounts.models import User
+from zrunva.audit.services import bulk_run_log
+from zrunva.registry.models import Household
+from zrunva.registry.tests import factories
+
+pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the append-only trigger is PostgreSQL's"
+)
+
+
+@postgres_only
+def test_audit_rows_cannot_be_updated_or_deleted_in_the_database():
+    factories.household()
+    entry = LogEntry.objects.first()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        LogEntry.objects.filter(pk=entry.pk).update(object_repr="forged")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        LogEntry.objects.filter(pk=entry.pk).delete()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
+            connection.cursor() as cursor:
+        cursor.execute("DELETE FROM auditlog_logentry")
+    assert LogEntry.objects.get(pk=entry.pk).object_repr == entry.object_repr
+
+
+@postgres_only
+def test_users_are_never_deleted_in_the_database(make_user):
+    user = make_user(Role.ANALYST)
+    with pytest.raises(DatabaseError, match="deactivate"), transaction.atomic(), \
+            connection.cursor() as cursor:
+        cursor.execute("DELETE FROM accounts_user WHERE id = %s", [user.pk])
+    assert User.objects.filter(pk=user.pk).exists()
+
+
+def test_bulk_run_writes_one_row_with_counts():
+    bulk_run_log(actor=None, model=Household, job="test_job", counts={"households": 3})
+    entry = LogEntry.objects.get(object_repr="test_job")
+    assert entry.additional_data == {"purpose": "bulk", "job": "test_job", "counts": {"households": 3}}
+
+
+def test_dpo_sees_filters_and_exports_the_log(login_as):
+    household = factories.household()
+    officer = login_as(Role.SSA_OFFICER)
+    officer.get(f"/api/v1/households/{household.pk}", REMOTE_ADDR="10.1.2.3")
+    dpo = login_as(Role.DPO)
+    page = dpo.get("/en/audit/", {"user": officer.user.pk, "action": LogEntry.Action.ACCESS})
+    assert page.status_code == 200
+    assert [e.actor for e in page.context["page"].items] == [officer.user]
+    response = dpo.get("/en/audit/export.csv", {"user": officer.user.pk})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:3] == ["timestamp", "actor", "action"]
+    assert len(rows) == 2
+    assert rows[1][1] == officer.user.username and rows[1][6] == "10.1.2.3"
+
+
+@pytest.mark.parametrize("role", [Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.ANALYST])
+def test_other_roles_cannot_read_the_log(login_as, role):
+    scope = {"municipality": "kutaisi"} if role == Role.MUNICIPAL_OFFICER else {}
+    client = login_as(role, **scope)
+    assert client.get("/en/audit/").status_code == 403
+    assert client.get("/en/audit/export.csv").status_code == 403
+
+
+def test_subject_access_report_lists_data_and_who_accessed_it(login_as):
+    household = factories.household(head={"personal_number": "01001055555"})
+    person = household.memberships.get().person
+    officer = login_as(Role.SSA_OFFICER)
+    officer.get(f"/api/v1/people/{person.pk}")
+    dpo = login_as(Role.DPO)
+    found = dpo.get("/en/registry/subject-access/", {"personal_number": "01001055555"})
+    assert found.status_code == 302
+    response = dpo.get(found["Location"], {"format": "json"})
+    report = response.json()
+    assert report["person"]["personal_number"] == "01001055555"
+    assert report["households"][0]["household"]["id"] == str(household.pk)
+    accessors = {(row["actor"], row["action"]) for row in report["processing_log"]}
+    assert (officer.user.username, "access") in accessors
+    # The export itself is a read and is logged.
+    assert LogEntry.objects.filter(
+        actor=dpo.user, object_pk=str(person.pk), additional_data__purpose="subject_access"
+    ).exists()
+
+
+def test_subject_access_is_for_the_dpo_only(login_as):
+    person = factories.household().memberships.get().person
+    client = login_as(Role.ADMIN)
+    assert client.get(f"/en/registry/subject-access/{person.pk}/").status_code == 403

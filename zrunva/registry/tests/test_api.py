@@ -1,0 +1,230 @@
+import json
+
+import pytest
+from auditlog.models import LogEntry
+from django.test import Client
+
+from zrunva.accounts.choices import Role
+from zrunva.accounts.services import api_token_issue
+from zrunva.geo.models import Municipality
+from zrunva.registry.models import Household, Person
+from zrunva.registry.tests import factories
+
+pytestmark = pytest.mark.django_db
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def _body(**overrides):
+    head = factories.person_data(birth_date="1975-03-02")
+    body = {
+        "municipality": Municipality.objects.get(code="kutaisi").pk,
+        "address": "წერეთლის 10",
+        "cars": 1,
+        "head": head,
+    }
+    body.update(overrides)
+    return body
+
+
+def _post(client, path, body, **extra):
+    return client.post(path, json.dumps(body, default=str), content_type="application/json",
+                       **EN, **extra)
+
+
+def _patch(client, path, body, **extra):
+    return client.patch(path, json.dumps(body, default=str), content_type="application/json",
+                        **EN, **extra)
+
+
+def test_openapi_schema_and_docs_are_served(login_as):
+    client = login_as(Role.SSA_OFFICER)
+    schema = client.get("/api/v1/openapi.json").json()
+    assert {"/api/v1/people", "/api/v1/households", "/api/v1/households/{household_id}"} <= set(
+        schema["paths"]
+    )
+    assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_anonymous_requests_are_refused():
+    assert Client().get("/api/v1/people").status_code == 401
+
+
+def test_token_auth_creates_household_attributed_to_the_token_user(make_user):
+    officer = make_user(Role.SSA_OFFICER)
+    _, key = api_token_issue(user=officer, name="test")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = _post(client, "/api/v1/households", _body())
+    assert response.status_code == 201, response.content
+    household = Household.objects.get(pk=response.json()["id"])
+    assert response.json()["members"][0]["relationship"] == "head"
+    entry = LogEntry.objects.get_for_object(household).get(action=LogEntry.Action.CREATE)
+    assert entry.actor == officer
+
+
+def test_revoked_or_wrong_token_is_refused(make_user):
+    token, key = api_token_issue(user=make_user(Role.SSA_OFFICER), name="t")
+    token.revoked = True
+    token.save()
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/v1/people").status_code == 401
+    assert Client(HTTP_AUTHORIZATION="Bearer nonsense").get("/api/v1/people").status_code == 401
+
+
+def test_session_auth_requires_csrf_for_writes(make_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user(Role.SSA_OFFICER))
+    assert _post(client, "/api/v1/households", _body()).status_code in (401, 403)
+    assert not Household.objects.exists()
+
+
+def test_list_search_and_retrieve_write_audit_rows(login_as):
+    household = factories.household(head={"first_name": "ნინო", "last_name": "წერეთელი", "sex": "F"})
+    person = household.memberships.get().person
+    client = login_as(Role.SSA_OFFICER)
+    found = client.get("/api/v1/people", {"q": "tsereteli"}).json()
+    assert [p["id"] for p in found["items"]] == [person.pk]
+    assert found["has_next"] is False
+    search = LogEntry.objects.filter(object_repr="search", actor=client.user).get()
+    assert search.additional_data["terms"]["q"] == "tsereteli"
+    detail = client.get(f"/api/v1/people/{person.pk}")
+    assert detail.json()["first_name_latin"] == "Nino"
+    assert LogEntry.objects.filter(
+        action=LogEntry.Action.ACCESS, object_pk=str(person.pk), actor=client.user
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("personal_number", "12345", "A personal number has exactly 11 digits."),
+        ("birth_date", "2999-01-01", "The birth date cannot be in the future."),
+        ("first_name", "Giorgi", "Write the name in Georgian letters (spaces and hyphens allowed)."),
+    ],
+)
+def test_bad_head_fields_get_400_with_field_and_reason(login_as, field, value, message):
+    body = _body()
+    body["head"][field] = value
+    response = _post(login_as(Role.SSA_OFFICER), "/api/v1/households", body)
+    assert response.status_code == 400
+    assert {"loc": ["body", field], "msg": message} in response.json()["detail"]
+    assert not Household.objects.exists() and not Person.objects.exists()
+
+
+def test_duplicate_personal_number_is_refused_and_nothing_saved(login_as):
+    factories.household(head={"personal_number": "01001099999"})
+    body = _body()
+    body["head"]["personal_number"] = "01001099999"
+    response = _post(login_as(Role.SSA_OFFICER), "/api/v1/households", body)
+    assert response.status_code == 400
+    assert response.json()["detail"] == [
+        {"loc": ["body", "personal_number"], "msg": "Another person already has this personal number."}
+    ]
+    assert Household.objects.count() == 1
+
+
+def test_unknown_municipality_is_named(login_as):
+    response = _post(login_as(Role.SSA_OFFICER), "/api/v1/households", _body(municipality=999999))
+    assert response.status_code == 400
+    assert response.json()["detail"] == [{"loc": ["body", "municipality"], "msg": "Unknown municipality."}]
+
+
+def test_malformed_body_gets_422(login_as):
+    client = login_as(Role.SSA_OFFICER)
+    response = client.post("/api/v1/households", "{not json", content_type="application/json")
+    assert response.status_code in (400, 422)
+    response = _post(client, "/api/v1/households", {"address": "x"})
+    assert response.status_code == 422
+    assert {tuple(e["loc"]) for e in response.json()["detail"]} >= {
+        ("body", "payload", "municipality"), ("body", "payload", "head")
+    }
+
+
+def test_person_in_two_households_is_refused_over_the_api(login_as):
+    first = factories.household()
+    second = factories.household()
+    person = first.memberships.get().person
+    response = _post(
+        login_as(Role.SSA_OFFICER), f"/api/v1/households/{second.pk}/members",
+        {"relationship": "child", "person_id": person.pk},
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"][0]["loc"] == ["body", "person"]
+
+
+def test_patch_updates_and_is_versioned(login_as):
+    household = factories.household()
+    client = login_as(Role.SSA_OFFICER)
+    response = _patch(client, f"/api/v1/households/{household.pk}", {"cars": 2, "has_gas": True})
+    assert response.status_code == 200, response.content
+    entry = LogEntry.objects.get_for_object(household).filter(action=LogEntry.Action.UPDATE).get()
+    assert entry.changes["cars"] == [0, 2]
+    assert entry.actor == client.user
+
+
+def test_health_details_are_masked_for_municipal_officers(login_as):
+    household = factories.household("kutaisi", head={"disability_degree": "severe"})
+    person = household.memberships.get().person
+    data = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi").get(f"/api/v1/people/{person.pk}").json()
+    assert data["disability_degree"] is None and data["chronic_illness"] is None
+    data = login_as(Role.SSA_OFFICER).get(f"/api/v1/people/{person.pk}").json()
+    assert data["disability_degree"] == "severe"
+
+
+class TestScope:
+    """A municipal officer works only in their municipality; an office only in its area."""
+
+    def test_list_is_limited_to_the_municipality(self, login_as):
+        kutaisi = factories.household("kutaisi")
+        factories.household("batumi")
+        client = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+        ids = [h["id"] for h in client.get("/api/v1/households").json()["items"]]
+        assert ids == [kutaisi.pk]
+
+    def test_records_outside_the_municipality_are_not_found(self, login_as):
+        batumi = factories.household("batumi")
+        person = batumi.memberships.get().person
+        client = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+        assert client.get(f"/api/v1/households/{batumi.pk}").status_code == 404
+        assert client.get(f"/api/v1/people/{person.pk}").status_code == 404
+        assert _patch(client, f"/api/v1/households/{batumi.pk}", {"cars": 3}).status_code == 404
+        assert Household.objects.get(pk=batumi.pk).cars == 0
+
+    def test_cannot_create_in_another_municipality(self, login_as):
+        client = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+        body = _body(municipality=Municipality.objects.get(code="batumi").pk)
+        assert _post(client, "/api/v1/households", body).status_code == 403
+        assert not Household.objects.exists()
+
+    def test_cannot_move_a_household_out_of_scope(self, login_as):
+        household = factories.household("kutaisi")
+        client = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+        batumi = Municipality.objects.get(code="batumi").pk
+        response = _patch(client, f"/api/v1/households/{household.pk}", {"municipality": batumi})
+        assert response.status_code == 403
+        assert Household.objects.get(pk=household.pk).municipality.code == "kutaisi"
+
+    def test_office_staff_see_their_offices_area(self, login_as):
+        zugdidi = factories.household("zugdidi")
+        factories.household("kutaisi")
+        client = login_as(Role.SSA_OFFICER, office="ssa-zugdidi")
+        ids = [h["id"] for h in client.get("/api/v1/households").json()["items"]]
+        assert ids == [zugdidi.pk]
+
+
+@pytest.mark.parametrize("role", [Role.ANALYST, Role.SERVICE_PROVIDER, Role.CITIZEN, Role.DPO])
+def test_roles_without_registry_access_are_refused(login_as, role):
+    household = factories.household()
+    client = login_as(role)
+    assert client.get("/api/v1/households").status_code == 403
+    assert client.get(f"/api/v1/households/{household.pk}").status_code == 403
+    assert client.get("/api/v1/people", {"q": "giorgi"}).status_code == 403
+
+
+@pytest.mark.parametrize("role", [Role.SOCIAL_WORKER, Role.SUPERVISOR])
+def test_read_only_roles_cannot_write(login_as, role):
+    household = factories.household()
+    client = login_as(role)
+    assert client.get(f"/api/v1/households/{household.pk}").status_code == 200
+    assert _patch(client, f"/api/v1/households/{household.pk}", {"cars": 4}).status_code == 403
+    assert _post(client, "/api/v1/households", _body()).status_code == 403
+    assert Household.objects.count() == 1
