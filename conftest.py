@@ -29,7 +29,9 @@ def make_user(db):
         if office:
             scope["office"] = Office.objects.get(code=office)
         name = f"{role}-{municipality or office or 'all'}-{User.objects.count()}"
-        return User.objects.create_user(name, password="Zrunva-test-pass-1", role=role, **scope, **extra)
+        return User.objects.create_user(
+            name, password="Zrunva-test-pass-1", role=role, **scope, **extra
+        )
 
     return make
 

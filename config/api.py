@@ -45,7 +45,4 @@ def on_validation_error(request, exc):
 
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request, exc):
-    return api.create_response(
-        request, {"detail": str(exc) or _("Permission denied.")}, status=403
-    )
-
+    return api.create_response(request, {"detail": str(exc) or _("Permission denied.")}, status=403)

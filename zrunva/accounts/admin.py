@@ -7,11 +7,22 @@ from zrunva.accounts.models import ApiToken, Organisation, User
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "first_name", "last_name", "role", "municipality", "office", "is_active"]
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "role",
+        "municipality",
+        "office",
+        "is_active",
+    ]
     list_filter = ["role", "is_active", "office__agency"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("Role and scope"), {"fields": ("role", "municipality", "office", "organisation", "preferred_language")}),
+        (
+            _("Role and scope"),
+            {"fields": ("role", "municipality", "office", "organisation", "preferred_language")},
+        ),
     )
 
     def has_delete_permission(self, request, obj=None):

@@ -58,7 +58,9 @@ class User(AbstractUser):
         verbose_name=_("organisation"),
     )
     preferred_language = models.CharField(
-        _("preferred language"), max_length=2, choices=[("ka", "ქართული"), ("en", "English")],
+        _("preferred language"),
+        max_length=2,
+        choices=[("ka", "ქართული"), ("en", "English")],
         default="ka",
     )
 

@@ -21,8 +21,11 @@ class LogFilterForm(forms.Form):
         label=_("User"), queryset=get_user_model().objects.order_by("username"), required=False
     )
     action = forms.TypedChoiceField(
-        label=_("Action"), choices=[("", _("Any")), *LogEntry.Action.choices], coerce=int,
-        empty_value=None, required=False,
+        label=_("Action"),
+        choices=[("", _("Any")), *LogEntry.Action.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
     )
     model = forms.ChoiceField(label=_("Record type"), choices=MODELS, required=False)
     object_pk = forms.CharField(label=_("Record number"), required=False, max_length=40)

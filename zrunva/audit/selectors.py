@@ -12,8 +12,14 @@ def _day_start(day: date) -> datetime:
 
 
 def log_list(
-    *, actor, user_id: int | None = None, action: int | None = None, model: str = "",
-    object_pk: str = "", since: date | None = None, until: date | None = None,
+    *,
+    actor,
+    user_id: int | None = None,
+    action: int | None = None,
+    model: str = "",
+    object_pk: str = "",
+    since: date | None = None,
+    until: date | None = None,
 ) -> QuerySet[LogEntry]:
     """The audit trail for the data protection officer, newest first."""
     permissions.require(actor, permissions.AUDIT_VIEW)

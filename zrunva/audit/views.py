@@ -51,20 +51,38 @@ def log_csv(request):
     _, qs = _filtered(request)
     rows = qs.iterator(chunk_size=2000) if qs is not None else []
     writer = csv.writer(_Echo())
-    header = ["timestamp", "actor", "action", "record_type", "record", "description", "address",
-              "changes", "details"]
+    header = [
+        "timestamp",
+        "actor",
+        "action",
+        "record_type",
+        "record",
+        "description",
+        "address",
+        "changes",
+        "details",
+    ]
 
     def stream():
         yield writer.writerow(header)
         for e in rows:
-            yield writer.writerow([
-                e.timestamp.isoformat(), e.actor.username if e.actor else "", e.get_action_display(),
-                f"{e.content_type.app_label}.{e.content_type.model}", e.object_pk, e.object_repr,
-                e.remote_addr or "", e.changes or "", e.additional_data or "",
-            ])
+            yield writer.writerow(
+                [
+                    e.timestamp.isoformat(),
+                    e.actor.username if e.actor else "",
+                    e.get_action_display(),
+                    f"{e.content_type.app_label}.{e.content_type.model}",
+                    e.object_pk,
+                    e.object_repr,
+                    e.remote_addr or "",
+                    e.changes or "",
+                    e.additional_data or "",
+                ]
+            )
 
     name = f"audit-{timezone.localdate().isoformat()}.csv"
     return StreamingHttpResponse(
-        stream(), content_type="text/csv; charset=utf-8",
+        stream(),
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

@@ -11,9 +11,9 @@ class BilingualNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         return self.name_en if (get_language() or "ka").startswith("en") else self.name_ka
-
-    def __str__(self) -> str:
-        return self.name

@@ -49,7 +49,9 @@ class Settlement(BilingualNameMixin):
     class Meta:
         ordering = ["municipality__name_ka", "name_ka"]
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "name_ka"], name="settlement_unique_name")
+            models.UniqueConstraint(
+                fields=["municipality", "name_ka"], name="settlement_unique_name"
+            )
         ]
         verbose_name = _("settlement")
         verbose_name_plural = _("settlements")

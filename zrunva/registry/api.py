@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Router, Schema
 
 from zrunva.accounts import permissions
 from zrunva.audit.services import access_log, search_log
@@ -236,7 +236,8 @@ def person_list(
     qs = selectors.person_list(actor=request.user, q=q, municipality_id=municipality, sex=sex or "")
     result = paginate(qs, number=page, size=settings.REGISTRY_PAGE_SIZE)
     search_log(
-        actor=request.user, model=Person,
+        actor=request.user,
+        model=Person,
         terms={"q": q, "municipality": municipality, "sex": sex, "page": result.number},
         shown=len(result.items),
     )
@@ -253,8 +254,12 @@ def person_detail(request, person_id: int):
     access_log(actor=request.user, instance=person, purpose="api")
     data = _person_out(person, request.user)
     data["memberships"] = [
-        {"household_id": m.household_id, "relationship": m.relationship,
-         "start_date": m.start_date, "end_date": m.end_date}
+        {
+            "household_id": m.household_id,
+            "relationship": m.relationship,
+            "start_date": m.start_date,
+            "end_date": m.end_date,
+        }
         for m in person.memberships.all()
     ]
     return data
@@ -270,15 +275,19 @@ def person_update(request, person_id: int, payload: PersonPatch):
 
 @router.get("/households", response=HouseholdPage, summary="List households")
 def household_list(
-    request, municipality: int | None = None, settlement: int | None = None,
-    active: bool | None = True, page: int = 1,
+    request,
+    municipality: int | None = None,
+    settlement: int | None = None,
+    active: bool | None = True,
+    page: int = 1,
 ):
     qs = selectors.household_list(
         actor=request.user, municipality_id=municipality, settlement_id=settlement, active=active
     )
     result = paginate(qs, number=page, size=settings.REGISTRY_PAGE_SIZE)
     search_log(
-        actor=request.user, model=Household,
+        actor=request.user,
+        model=Household,
         terms={"municipality": municipality, "settlement": settlement, "page": result.number},
         shown=len(result.items),
     )
@@ -292,15 +301,21 @@ def household_list(
 def _household_detail(household: Household) -> dict:
     data = _household_out(household)
     data["members"] = [
-        {"person_id": m.person_id, "first_name": m.person.first_name,
-         "last_name": m.person.last_name, "relationship": m.relationship,
-         "start_date": m.start_date}
+        {
+            "person_id": m.person_id,
+            "first_name": m.person.first_name,
+            "last_name": m.person.last_name,
+            "relationship": m.relationship,
+            "start_date": m.start_date,
+        }
         for m in household.memberships.filter(end_date__isnull=True).select_related("person")
     ]
     return data
 
 
-@router.get("/households/{household_id}", response=HouseholdDetailOut, summary="Retrieve a household")
+@router.get(
+    "/households/{household_id}", response=HouseholdDetailOut, summary="Retrieve a household"
+)
 def household_detail(request, household_id: int):
     household = selectors.household_get(actor=request.user, pk=household_id)
     access_log(actor=request.user, instance=household, purpose="api")
@@ -319,7 +334,9 @@ def household_create(request, payload: HouseholdIn):
     return 201, _household_detail(household)
 
 
-@router.patch("/households/{household_id}", response=HouseholdDetailOut, summary="Update a household")
+@router.patch(
+    "/households/{household_id}", response=HouseholdDetailOut, summary="Update a household"
+)
 def household_update(request, household_id: int, payload: HouseholdPatch):
     household = selectors.household_get(actor=request.user, pk=household_id)
     data = _resolve_places(payload.dict(exclude_unset=True))

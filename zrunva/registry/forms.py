@@ -56,7 +56,9 @@ class MemberForm(forms.Form):
         choices=[c for c in Relationship.choices if c[0] != Relationship.HEAD],
     )
     existing_personal_number = forms.CharField(
-        label=_("Personal number of a person already registered"), max_length=11, required=False,
+        label=_("Personal number of a person already registered"),
+        max_length=11,
+        required=False,
         help_text=_("Leave empty to register a new person below."),
     )
     start_date = forms.DateField(label=_("Member from"), widget=DateInput(), required=False)
@@ -73,10 +75,13 @@ class MoveForm(forms.Form):
 
 class SplitForm(forms.ModelForm):
     members = forms.ModelMultipleChoiceField(
-        label=_("Members who leave"), queryset=Person.objects.none(),
+        label=_("Members who leave"),
+        queryset=Person.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
-    head = forms.ModelChoiceField(label=_("Head of the new household"), queryset=Person.objects.none())
+    head = forms.ModelChoiceField(
+        label=_("Head of the new household"), queryset=Person.objects.none()
+    )
     on = forms.DateField(label=_("From"), widget=DateInput(), required=False)
 
     class Meta(HouseholdForm.Meta):
@@ -119,7 +124,9 @@ class RepresentativeForm(forms.ModelForm):
 
 class PersonSearchForm(forms.Form):
     q = forms.CharField(
-        label=_("Name or personal number"), required=False, max_length=100,
+        label=_("Name or personal number"),
+        required=False,
+        max_length=100,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     municipality = forms.ModelChoiceField(

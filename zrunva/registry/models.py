@@ -36,11 +36,17 @@ class Household(models.Model):
     """A family registered for social protection, with the dwelling and assets the means test reads."""
 
     municipality = models.ForeignKey(
-        "geo.Municipality", on_delete=models.PROTECT, related_name="households",
+        "geo.Municipality",
+        on_delete=models.PROTECT,
+        related_name="households",
         verbose_name=_("municipality"),
     )
     settlement = models.ForeignKey(
-        "geo.Settlement", null=True, blank=True, on_delete=models.PROTECT, related_name="households",
+        "geo.Settlement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="households",
         verbose_name=_("settlement"),
     )
     address = models.CharField(_("address"), max_length=300)
@@ -51,24 +57,35 @@ class Household(models.Model):
         _("tenure"), max_length=16, choices=DwellingTenure.choices, default=DwellingTenure.OWNED
     )
     dwelling_condition = models.CharField(
-        _("dwelling condition"), max_length=8, choices=DwellingCondition.choices,
+        _("dwelling condition"),
+        max_length=8,
+        choices=DwellingCondition.choices,
         default=DwellingCondition.FAIR,
     )
     rooms = models.PositiveSmallIntegerField(_("rooms"), default=1)
     floor_area_m2 = models.DecimalField(
-        _("floor area, m²"), max_digits=7, decimal_places=1, default=Decimal("0"),
+        _("floor area, m²"),
+        max_digits=7,
+        decimal_places=1,
+        default=Decimal("0"),
         validators=[non_negative],
     )
     has_gas = models.BooleanField(_("gas supply"), default=False)
     has_piped_water = models.BooleanField(_("piped water"), default=False)
     has_sewerage = models.BooleanField(_("sewerage"), default=False)
     monthly_utility_spending = models.DecimalField(
-        _("monthly utility spending, GEL"), max_digits=9, decimal_places=2, default=Decimal("0"),
+        _("monthly utility spending, GEL"),
+        max_digits=9,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[non_negative],
     )
     extra_dwellings = models.PositiveSmallIntegerField(_("other dwellings owned"), default=0)
     agricultural_land_ha = models.DecimalField(
-        _("agricultural land, ha"), max_digits=8, decimal_places=2, default=Decimal("0"),
+        _("agricultural land, ha"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[non_negative],
     )
     cattle = models.PositiveSmallIntegerField(_("cattle"), default=0)
@@ -101,7 +118,11 @@ class Person(models.Model):
     """Someone in the registry, identified by a personal number or, lacking one, another document."""
 
     personal_number = models.CharField(
-        _("personal number"), max_length=11, unique=True, null=True, blank=True,
+        _("personal number"),
+        max_length=11,
+        unique=True,
+        null=True,
+        blank=True,
         validators=[personal_number_validator],
         error_messages={"unique": _("Another person already has this personal number.")},
     )
@@ -112,7 +133,9 @@ class Person(models.Model):
     first_name = models.CharField(
         _("first name"), max_length=60, validators=[georgian_name_validator]
     )
-    last_name = models.CharField(_("last name"), max_length=60, validators=[georgian_name_validator])
+    last_name = models.CharField(
+        _("last name"), max_length=60, validators=[georgian_name_validator]
+    )
     first_name_latin = models.CharField(_("first name (Latin)"), max_length=120, editable=False)
     last_name_latin = models.CharField(_("last name (Latin)"), max_length=120, editable=False)
     # Normalised Latin keys for search: "first last" and "last first", no apostrophes.
@@ -121,12 +144,18 @@ class Person(models.Model):
     birth_date = models.DateField(_("birth date"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     citizenship = models.CharField(
-        _("citizenship"), max_length=2, default="GE",
-        validators=[RegexValidator(r"^[A-Z]{2}$", _("Use a two-letter ISO country code, XX if stateless."))],
+        _("citizenship"),
+        max_length=2,
+        default="GE",
+        validators=[
+            RegexValidator(r"^[A-Z]{2}$", _("Use a two-letter ISO country code, XX if stateless."))
+        ],
         help_text=_("ISO 3166 two-letter code; XX for a stateless person."),
     )
     disability_degree = models.CharField(
-        _("disability status"), max_length=12, choices=DisabilityDegree.choices,
+        _("disability status"),
+        max_length=12,
+        choices=DisabilityDegree.choices,
         default=DisabilityDegree.NONE,
     )
     chronic_illness = models.BooleanField(_("chronic illness"), default=False)
@@ -135,11 +164,16 @@ class Person(models.Model):
         _("pension"), max_length=10, choices=PensionKind.choices, default=PensionKind.NONE
     )
     pension_amount = models.DecimalField(
-        _("monthly pension, GEL"), max_digits=9, decimal_places=2, default=Decimal("0"),
+        _("monthly pension, GEL"),
+        max_digits=9,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[non_negative],
     )
     employment_status = models.CharField(
-        _("employment"), max_length=16, choices=EmploymentStatus.choices,
+        _("employment"),
+        max_length=16,
+        choices=EmploymentStatus.choices,
         default=EmploymentStatus.INACTIVE,
     )
     date_of_death = models.DateField(_("date of death"), null=True, blank=True)
@@ -172,11 +206,13 @@ class Person(models.Model):
                 fields=["name_key"], name="person_name_key_idx", opclasses=["varchar_pattern_ops"]
             ),
             models.Index(
-                fields=["name_key_rev"], name="person_name_key_rev_idx",
+                fields=["name_key_rev"],
+                name="person_name_key_rev_idx",
                 opclasses=["varchar_pattern_ops"],
             ),
             models.Index(
-                fields=["personal_number"], name="person_pn_prefix_idx",
+                fields=["personal_number"],
+                name="person_pn_prefix_idx",
                 opclasses=["varchar_pattern_ops"],
             ),
         ]
@@ -277,9 +313,7 @@ class IncomeSource(models.Model):
         verbose_name = _("income source")
         verbose_name_plural = _("income sources")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(monthly_amount__gte=0), name="income_non_negative"
-            )
+            models.CheckConstraint(condition=Q(monthly_amount__gte=0), name="income_non_negative")
         ]
 
     def __str__(self) -> str:
@@ -296,12 +330,15 @@ class Representative(models.Model):
         Person, on_delete=models.PROTECT, related_name="representatives", verbose_name=_("person")
     )
     representative = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="represents",
+        Person,
+        on_delete=models.PROTECT,
+        related_name="represents",
         verbose_name=_("representative"),
     )
     kind = models.CharField(_("kind"), max_length=12, choices=RepresentativeKind.choices)
     basis = models.CharField(
-        _("legal basis"), max_length=200,
+        _("legal basis"),
+        max_length=200,
         help_text=_("Court decision, notarised power of attorney or guardianship act number."),
     )
     valid_from = models.DateField(_("valid from"))

@@ -12,7 +12,10 @@ from zrunva.registry.services import HEALTH_FIELDS
 
 
 def household_list(
-    *, actor, municipality_id: int | None = None, settlement_id: int | None = None,
+    *,
+    actor,
+    municipality_id: int | None = None,
+    settlement_id: int | None = None,
     active: bool | None = True,
 ) -> QuerySet[Household]:
     permissions.require(actor, permissions.REGISTRY_VIEW)
@@ -32,14 +35,19 @@ def household_list(
 def _current_in(municipalities) -> Exists:
     return Exists(
         Membership.objects.filter(
-            person=OuterRef("pk"), end_date__isnull=True,
+            person=OuterRef("pk"),
+            end_date__isnull=True,
             household__municipality_id__in=municipalities,
         )
     )
 
 
 def person_list(
-    *, actor, q: str = "", municipality_id: int | None = None, sex: str = "",
+    *,
+    actor,
+    q: str = "",
+    municipality_id: int | None = None,
+    sex: str = "",
 ) -> QuerySet[Person]:
     """People matching a personal number prefix or a name in either script.
 
@@ -156,7 +164,9 @@ def household_history(*, actor, household: Household) -> list[LogEntry]:
 
 def person_history(*, actor, person: Person) -> list[LogEntry]:
     """Every change to the person, their memberships, incomes and representatives."""
-    related = [ContentType.objects.get_for_model(m) for m in (Membership, IncomeSource, Representative)]
+    related = [
+        ContentType.objects.get_for_model(m) for m in (Membership, IncomeSource, Representative)
+    ]
     return _history(
         actor,
         _object_filter(Person, person.pk)
@@ -172,8 +182,9 @@ def subject_access_report(*, actor, person: Person) -> dict:
         Person, Household, Membership, IncomeSource, Representative
     )
     memberships = list(
-        person.memberships.select_related("household__municipality", "household__settlement")
-        .order_by("start_date", "id")
+        person.memberships.select_related(
+            "household__municipality", "household__settlement"
+        ).order_by("start_date", "id")
     )
     household_ids = sorted({str(m.household_id) for m in memberships})
     entries = (
@@ -191,7 +202,9 @@ def subject_access_report(*, actor, person: Person) -> dict:
 
     def fields(instance, exclude=()) -> dict:
         return {
-            f.name: str(getattr(instance, f.attname)) if getattr(instance, f.attname) is not None else None
+            f.name: str(getattr(instance, f.attname))
+            if getattr(instance, f.attname) is not None
+            else None
             for f in instance._meta.concrete_fields
             if f.name not in exclude
         }

@@ -90,8 +90,9 @@ def _add_membership(*, household, person, relationship, start_date) -> Membershi
         )
     if (
         relationship == Relationship.HEAD
-        and household.memberships.filter(end_date__isnull=True, relationship=Relationship.HEAD)
-        .exists()
+        and household.memberships.filter(
+            end_date__isnull=True, relationship=Relationship.HEAD
+        ).exists()
     ):
         raise ValidationError({"relationship": _("The household already has a head.")})
     membership = Membership(
@@ -226,7 +227,9 @@ def head_change(*, actor, household: Household, new_head: Person, old_head_relat
         _require_edit(actor, household.municipality_id)
         members = {m.person_id: m for m in household.memberships.filter(end_date__isnull=True)}
         if new_head.pk not in members:
-            raise ValidationError({"new_head": _("The new head must be a member of the household.")})
+            raise ValidationError(
+                {"new_head": _("The new head must be a member of the household.")}
+            )
         for m in members.values():
             if m.relationship == Relationship.HEAD:
                 m.relationship = old_head_relationship
@@ -250,9 +253,7 @@ def household_split(
     on = on or timezone.localdate()
     with acting_as(actor):
         _require_edit(actor, source.municipality_id)
-        current = {
-            m.person_id: m for m in source.memberships.filter(end_date__isnull=True)
-        }
+        current = {m.person_id: m for m in source.memberships.filter(end_date__isnull=True)}
         if not members:
             raise ValidationError({"members": _("Choose at least one member to split off.")})
         if head not in members:
@@ -260,8 +261,10 @@ def household_split(
         outsiders = [p for p in members if p.pk not in current]
         if outsiders:
             raise ValidationError(
-                {"members": _("%(person)s is not a member of this household.") % {
-                    "person": outsiders[0]}}
+                {
+                    "members": _("%(person)s is not a member of this household.")
+                    % {"person": outsiders[0]}
+                }
             )
         if len(members) == len(current):
             raise ValidationError(
@@ -318,7 +321,9 @@ def representative_add(*, actor, person: Person, data: dict) -> Representative:
     with acting_as(actor):
         _require_person_edit(actor, person)
         link = Representative(person=person)
-        _assign(link, data, frozenset({"representative", "kind", "basis", "valid_from", "valid_until"}))
+        _assign(
+            link, data, frozenset({"representative", "kind", "basis", "valid_from", "valid_until"})
+        )
         if link.valid_until and link.valid_until < link.valid_from:
             raise ValidationError({"valid_until": _("The end date cannot precede the start date.")})
         _save(link)

@@ -9,7 +9,9 @@ urlpatterns = [
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("people/<int:pk>/move/", views.person_move, name="person_move"),
     path("people/<int:pk>/incomes/add/", views.income_add, name="income_add"),
-    path("people/<int:pk>/representatives/add/", views.representative_add, name="representative_add"),
+    path(
+        "people/<int:pk>/representatives/add/", views.representative_add, name="representative_add"
+    ),
     path("subject-access/", views.subject_access_find, name="subject_access_find"),
     path("subject-access/<int:pk>/", views.subject_access, name="subject_access"),
     path("households/", views.household_list, name="household_list"),

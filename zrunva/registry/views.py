@@ -40,17 +40,28 @@ def person_list(request):
         data = form.cleaned_data
         municipality = data["municipality"]
         qs = selectors.person_list(
-            actor=request.user, q=data["q"],
-            municipality_id=municipality.pk if municipality else None, sex=data["sex"],
+            actor=request.user,
+            q=data["q"],
+            municipality_id=municipality.pk if municipality else None,
+            sex=data["sex"],
         ).prefetch_related("memberships")
         page = paginate(qs, number=request.GET.get("page"), size=settings.REGISTRY_PAGE_SIZE)
         search_log(
-            actor=request.user, model=Person,
-            terms={"q": data["q"], "municipality": municipality.pk if municipality else None,
-                   "sex": data["sex"], "page": page.number},
+            actor=request.user,
+            model=Person,
+            terms={
+                "q": data["q"],
+                "municipality": municipality.pk if municipality else None,
+                "sex": data["sex"],
+                "page": page.number,
+            },
             shown=len(page.items),
         )
-    template = "registry/_person_results.html" if request.headers.get("HX-Request") == "true" else "registry/person_list.html"
+    template = (
+        "registry/_person_results.html"
+        if request.headers.get("HX-Request") == "true"
+        else "registry/person_list.html"
+    )
     return render(request, template, {"form": form, "page": page})
 
 
@@ -94,16 +105,23 @@ def person_move(request, pk: int):
     form = forms.MoveForm(request.POST)
     if form.is_valid():
         try:
-            target = selectors.household_get(actor=request.user, pk=form.cleaned_data["household_id"])
+            target = selectors.household_get(
+                actor=request.user, pk=form.cleaned_data["household_id"]
+            )
             services.member_move(
-                actor=request.user, person=person, to_household=target,
-                relationship=form.cleaned_data["relationship"], on=form.cleaned_data["on"],
+                actor=request.user,
+                person=person,
+                to_household=target,
+                relationship=form.cleaned_data["relationship"],
+                on=form.cleaned_data["on"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("%(person)s moved to %(household)s.") % {
-                "person": person, "household": target})
+            messages.success(
+                request,
+                _("%(person)s moved to %(household)s.") % {"person": person, "household": target},
+            )
             return redirect("registry:household_detail", pk=target.pk)
     messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("registry:person_detail", pk=person.pk)
@@ -127,7 +145,10 @@ def _sub_form(request, form_class, person, template, service, success):
 def income_add(request, pk: int):
     person = selectors.person_get(actor=request.user, pk=pk)
     return _sub_form(
-        request, forms.IncomeForm, person, "registry/income_form.html",
+        request,
+        forms.IncomeForm,
+        person,
+        "registry/income_form.html",
         lambda data: services.income_add(actor=request.user, person=person, data=data),
         _("The income source is added."),
     )
@@ -144,7 +165,11 @@ def representative_add(request, pk: int):
         services.representative_add(actor=request.user, person=person, data=data)
 
     return _sub_form(
-        request, forms.RepresentativeForm, person, "registry/representative_form.html", save,
+        request,
+        forms.RepresentativeForm,
+        person,
+        "registry/representative_form.html",
+        save,
         _("The representative is recorded."),
     )
 
@@ -161,9 +186,13 @@ def household_list(request):
     ).prefetch_related(selectors.current_members_prefetch())
     page = paginate(qs, number=request.GET.get("page"), size=settings.REGISTRY_PAGE_SIZE)
     search_log(
-        actor=request.user, model=Household,
-        terms={"municipality": municipality.pk if municipality else None,
-               "active": data.get("active"), "page": page.number},
+        actor=request.user,
+        model=Household,
+        terms={
+            "municipality": municipality.pk if municipality else None,
+            "active": data.get("active"),
+            "page": page.number,
+        },
         shown=len(page.items),
     )
     return render(request, "registry/household_list.html", {"form": form, "page": page})
@@ -192,7 +221,8 @@ def household_create(request):
     if request.method == "POST" and household_form.is_valid() and head_form.is_valid():
         try:
             household = services.household_register(
-                actor=request.user, household=household_form.cleaned_data,
+                actor=request.user,
+                household=household_form.cleaned_data,
                 head=head_form.service_data(),
             )
         except ValidationError as exc:
@@ -205,7 +235,8 @@ def household_create(request):
             messages.success(request, _("%(household)s is registered.") % {"household": household})
             return redirect("registry:household_detail", pk=household.pk)
     return render(
-        request, "registry/household_create.html",
+        request,
+        "registry/household_create.html",
         {"household_form": household_form, "head_form": head_form},
     )
 
@@ -217,7 +248,9 @@ def household_edit(request, pk: int):
     form = forms.HouseholdForm(request.POST or None, instance=household, actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.household_update(actor=request.user, household=household, data=form.cleaned_data)
+            services.household_update(
+                actor=request.user, household=household, data=form.cleaned_data
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -240,16 +273,23 @@ def member_add(request, pk: int):
                     person = Person.objects.filter(personal_number=number).first()
                     if person is None:
                         raise ValidationError(
-                            {"existing_personal_number": _("No person with this personal number is registered.")}
+                            {
+                                "existing_personal_number": _(
+                                    "No person with this personal number is registered."
+                                )
+                            }
                         )
                     services.member_add(
-                        actor=request.user, household=household, person=person,
+                        actor=request.user,
+                        household=household,
+                        person=person,
                         relationship=form.cleaned_data["relationship"],
                         start_date=form.cleaned_data["start_date"],
                     )
                 elif person_form.is_valid():
                     services.member_add(
-                        actor=request.user, household=household,
+                        actor=request.user,
+                        household=household,
                         person_data=person_form.service_data(),
                         relationship=form.cleaned_data["relationship"],
                         start_date=form.cleaned_data["start_date"],
@@ -265,7 +305,8 @@ def member_add(request, pk: int):
             messages.success(request, _("The member is added."))
             return redirect("registry:household_detail", pk=household.pk)
     return render(
-        request, "registry/member_form.html",
+        request,
+        "registry/member_form.html",
         {"form": form, "person_form": person_form, "household": household},
     )
 
@@ -275,7 +316,9 @@ def member_add(request, pk: int):
 def household_split(request, pk: int):
     household = selectors.household_get(actor=request.user, pk=pk)
     form = forms.SplitForm(
-        request.POST or None, actor=request.user, household=household,
+        request.POST or None,
+        actor=request.user,
+        household=household,
         initial={"municipality": household.municipality_id, "settlement": household.settlement_id},
     )
     if request.method == "POST" and form.is_valid():
@@ -283,8 +326,12 @@ def household_split(request, pk: int):
         members, head, on = data.pop("members"), data.pop("head"), data.pop("on")
         try:
             new = services.household_split(
-                actor=request.user, source=household, members=list(members), head=head,
-                household=data, on=on,
+                actor=request.user,
+                source=household,
+                members=list(members),
+                head=head,
+                household=data,
+                on=on,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

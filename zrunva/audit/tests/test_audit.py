@@ -25,8 +25,11 @@ def test_audit_rows_cannot_be_updated_or_deleted_in_the_database():
         LogEntry.objects.filter(pk=entry.pk).update(object_repr="forged")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         LogEntry.objects.filter(pk=entry.pk).delete()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
-            connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("DELETE FROM auditlog_logentry")
     assert LogEntry.objects.get(pk=entry.pk).object_repr == entry.object_repr
 
@@ -34,8 +37,11 @@ def test_audit_rows_cannot_be_updated_or_deleted_in_the_database():
 @postgres_only
 def test_users_are_never_deleted_in_the_database(make_user):
     user = make_user(Role.ANALYST)
-    with pytest.raises(DatabaseError, match="deactivate"), transaction.atomic(), \
-            connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="deactivate"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("DELETE FROM accounts_user WHERE id = %s", [user.pk])
     assert User.objects.filter(pk=user.pk).exists()
 
@@ -43,7 +49,11 @@ def test_users_are_never_deleted_in_the_database(make_user):
 def test_bulk_run_writes_one_row_with_counts():
     bulk_run_log(actor=None, model=Household, job="test_job", counts={"households": 3})
     entry = LogEntry.objects.get(object_repr="test_job")
-    assert entry.additional_data == {"purpose": "bulk", "job": "test_job", "counts": {"households": 3}}
+    assert entry.additional_data == {
+        "purpose": "bulk",
+        "job": "test_job",
+        "counts": {"households": 3},
+    }
 
 
 def test_dpo_sees_filters_and_exports_the_log(login_as):

@@ -42,7 +42,9 @@ def household(municipality: str = "kutaisi", *, head: dict | None = None, **fiel
 
 def member(household: Household, relationship: str = "child", **person) -> Person:
     membership = services.member_add(
-        actor=system_actor(), household=household, relationship=relationship,
+        actor=system_actor(),
+        household=household,
+        relationship=relationship,
         person_data=person_data(**person),
     )
     return membership.person

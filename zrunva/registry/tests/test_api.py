@@ -28,13 +28,15 @@ def _body(**overrides):
 
 
 def _post(client, path, body, **extra):
-    return client.post(path, json.dumps(body, default=str), content_type="application/json",
-                       **EN, **extra)
+    return client.post(
+        path, json.dumps(body, default=str), content_type="application/json", **EN, **extra
+    )
 
 
 def _patch(client, path, body, **extra):
-    return client.patch(path, json.dumps(body, default=str), content_type="application/json",
-                        **EN, **extra)
+    return client.patch(
+        path, json.dumps(body, default=str), content_type="application/json", **EN, **extra
+    )
 
 
 def test_openapi_schema_and_docs_are_served(login_as):
@@ -78,7 +80,9 @@ def test_session_auth_requires_csrf_for_writes(make_user):
 
 
 def test_list_search_and_retrieve_write_audit_rows(login_as):
-    household = factories.household(head={"first_name": "ნინო", "last_name": "წერეთელი", "sex": "F"})
+    household = factories.household(
+        head={"first_name": "ნინო", "last_name": "წერეთელი", "sex": "F"}
+    )
     person = household.memberships.get().person
     client = login_as(Role.SSA_OFFICER)
     found = client.get("/api/v1/people", {"q": "tsereteli"}).json()
@@ -98,7 +102,11 @@ def test_list_search_and_retrieve_write_audit_rows(login_as):
     [
         ("personal_number", "12345", "A personal number has exactly 11 digits."),
         ("birth_date", "2999-01-01", "The birth date cannot be in the future."),
-        ("first_name", "Giorgi", "Write the name in Georgian letters (spaces and hyphens allowed)."),
+        (
+            "first_name",
+            "Giorgi",
+            "Write the name in Georgian letters (spaces and hyphens allowed).",
+        ),
     ],
 )
 def test_bad_head_fields_get_400_with_field_and_reason(login_as, field, value, message):
@@ -117,7 +125,10 @@ def test_duplicate_personal_number_is_refused_and_nothing_saved(login_as):
     response = _post(login_as(Role.SSA_OFFICER), "/api/v1/households", body)
     assert response.status_code == 400
     assert response.json()["detail"] == [
-        {"loc": ["body", "personal_number"], "msg": "Another person already has this personal number."}
+        {
+            "loc": ["body", "personal_number"],
+            "msg": "Another person already has this personal number.",
+        }
     ]
     assert Household.objects.count() == 1
 
@@ -125,7 +136,9 @@ def test_duplicate_personal_number_is_refused_and_nothing_saved(login_as):
 def test_unknown_municipality_is_named(login_as):
     response = _post(login_as(Role.SSA_OFFICER), "/api/v1/households", _body(municipality=999999))
     assert response.status_code == 400
-    assert response.json()["detail"] == [{"loc": ["body", "municipality"], "msg": "Unknown municipality."}]
+    assert response.json()["detail"] == [
+        {"loc": ["body", "municipality"], "msg": "Unknown municipality."}
+    ]
 
 
 def test_malformed_body_gets_422(login_as):
@@ -135,7 +148,8 @@ def test_malformed_body_gets_422(login_as):
     response = _post(client, "/api/v1/households", {"address": "x"})
     assert response.status_code == 422
     assert {tuple(e["loc"]) for e in response.json()["detail"]} >= {
-        ("body", "payload", "municipality"), ("body", "payload", "head")
+        ("body", "payload", "municipality"),
+        ("body", "payload", "head"),
     }
 
 
@@ -144,7 +158,8 @@ def test_person_in_two_households_is_refused_over_the_api(login_as):
     second = factories.household()
     person = first.memberships.get().person
     response = _post(
-        login_as(Role.SSA_OFFICER), f"/api/v1/households/{second.pk}/members",
+        login_as(Role.SSA_OFFICER),
+        f"/api/v1/households/{second.pk}/members",
         {"relationship": "child", "person_id": person.pk},
     )
     assert response.status_code == 400
@@ -164,7 +179,11 @@ def test_patch_updates_and_is_versioned(login_as):
 def test_health_details_are_masked_for_municipal_officers(login_as):
     household = factories.household("kutaisi", head={"disability_degree": "severe"})
     person = household.memberships.get().person
-    data = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi").get(f"/api/v1/people/{person.pk}").json()
+    data = (
+        login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+        .get(f"/api/v1/people/{person.pk}")
+        .json()
+    )
     assert data["disability_degree"] is None and data["chronic_illness"] is None
     data = login_as(Role.SSA_OFFICER).get(f"/api/v1/people/{person.pk}").json()
     assert data["disability_degree"] == "severe"

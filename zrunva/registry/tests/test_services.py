@@ -49,8 +49,14 @@ def test_person_without_any_identifier_is_refused():
 
 def test_foreigner_registers_with_another_document():
     household = factories.household(
-        head={"personal_number": None, "alt_id_kind": "foreign_passport", "alt_id_number": "P1234567",
-              "citizenship": "TR", "first_name": "აიშე", "last_name": "ილდიზი"}
+        head={
+            "personal_number": None,
+            "alt_id_kind": "foreign_passport",
+            "alt_id_number": "P1234567",
+            "citizenship": "TR",
+            "first_name": "აიშე",
+            "last_name": "ილდიზი",
+        }
     )
     person = household.memberships.get().person
     assert person.personal_number is None
@@ -95,7 +101,9 @@ def test_a_household_has_one_head():
     with pytest.raises(ValidationError) as err:
         factories.member(household, relationship="head")
     assert "relationship" in err.value.message_dict
-    assert not Person.objects.filter(first_name="გიორგი").exclude(memberships__isnull=False).exists()
+    assert (
+        not Person.objects.filter(first_name="გიორგი").exclude(memberships__isnull=False).exists()
+    )
 
 
 def test_move_ends_old_membership_and_closes_an_empty_household():
@@ -104,7 +112,11 @@ def test_move_ends_old_membership_and_closes_an_empty_household():
     target = factories.household()
     on = timezone.localdate()
     services.member_move(
-        actor=factories.system_actor(), person=child, to_household=target, relationship="spouse", on=on
+        actor=factories.system_actor(),
+        person=child,
+        to_household=target,
+        relationship="spouse",
+        on=on,
     )
     old, new = child.memberships.order_by("id")
     assert (old.household, old.end_date, old.end_reason) == (source, on, "moved")
@@ -118,7 +130,9 @@ def test_the_head_cannot_be_moved_before_a_new_head_is_chosen():
     head = source.memberships.get(relationship="head").person
     with pytest.raises(ValidationError):
         services.member_move(
-            actor=factories.system_actor(), person=head, to_household=factories.household(),
+            actor=factories.system_actor(),
+            person=head,
+            to_household=factories.household(),
             relationship="parent",
         )
 
@@ -128,14 +142,19 @@ def test_split_moves_members_into_a_new_household():
     son = factories.member(source, first_name="ლევანი")
     wife = factories.member(source, relationship="other_relative", first_name="მაკა", sex="F")
     new = services.household_split(
-        actor=factories.system_actor(), source=source, members=[son, wife], head=son,
+        actor=factories.system_actor(),
+        source=source,
+        members=[son, wife],
+        head=son,
         household={"municipality": source.municipality, "address": "ახალი მისამართი 5"},
     )
-    assert set(new.memberships.filter(end_date__isnull=True).values_list("person", "relationship")) == {
-        (son.pk, "head"), (wife.pk, "other_relative")
-    }
+    assert set(
+        new.memberships.filter(end_date__isnull=True).values_list("person", "relationship")
+    ) == {(son.pk, "head"), (wife.pk, "other_relative")}
     assert source.memberships.filter(end_date__isnull=True).count() == 1
-    assert set(source.memberships.exclude(end_date=None).values_list("end_reason", flat=True)) == {"split"}
+    assert set(source.memberships.exclude(end_date=None).values_list("end_reason", flat=True)) == {
+        "split"
+    }
 
 
 def test_split_refuses_to_empty_the_source_or_take_its_head():
@@ -143,7 +162,10 @@ def test_split_refuses_to_empty_the_source_or_take_its_head():
     head = source.memberships.get().person
     with pytest.raises(ValidationError):
         services.household_split(
-            actor=factories.system_actor(), source=source, members=[head], head=head,
+            actor=factories.system_actor(),
+            source=source,
+            members=[head],
+            head=head,
             household={"municipality": source.municipality, "address": "x"},
         )
     assert Household.objects.count() == 1
@@ -174,8 +196,15 @@ def test_municipal_officer_cannot_register_outside_their_municipality(make_user)
 
 
 @pytest.mark.parametrize(
-    "role", [Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.ANALYST, Role.SERVICE_PROVIDER, Role.DPO,
-             Role.CITIZEN]
+    "role",
+    [
+        Role.SOCIAL_WORKER,
+        Role.SUPERVISOR,
+        Role.ANALYST,
+        Role.SERVICE_PROVIDER,
+        Role.DPO,
+        Role.CITIZEN,
+    ],
 )
 def test_roles_without_edit_rights_cannot_change_the_registry(make_user, role):
     household = factories.household()
@@ -198,9 +227,14 @@ def test_representative_cannot_be_the_person_themself():
     person = factories.household().memberships.get().person
     with pytest.raises(ValidationError):
         services.representative_add(
-            actor=factories.system_actor(), person=person,
-            data={"representative": person, "kind": "guardian", "basis": "N1",
-                  "valid_from": date(2024, 1, 1)},
+            actor=factories.system_actor(),
+            person=person,
+            data={
+                "representative": person,
+                "kind": "guardian",
+                "basis": "N1",
+                "valid_from": date(2024, 1, 1),
+            },
         )
 
 
@@ -212,6 +246,9 @@ def test_income_removal_stays_in_the_persons_history(admin_user):
         actor=admin_user, person=person, data={"kind": "wages", "monthly_amount": "900.00"}
     )
     services.income_remove(actor=admin_user, income=income)
-    actions = [e.action for e in person_history(actor=admin_user, person=person)
-               if e.content_type.model == "incomesource"]
+    actions = [
+        e.action
+        for e in person_history(actor=admin_user, person=person)
+        if e.content_type.model == "incomesource"
+    ]
     assert actions == [LogEntry.Action.DELETE, LogEntry.Action.CREATE]

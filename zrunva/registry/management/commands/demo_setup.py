@@ -35,7 +35,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, households, seed, **options):
         if not settings.DEBUG:
-            raise CommandError("demo_setup creates accounts with a public password: debug mode only.")
+            raise CommandError(
+                "demo_setup creates accounts with a public password: debug mode only."
+            )
         with transaction.atomic():
             for username, role, first, last, scope in DEMO_USERS:
                 self._user(username, role, first, last, scope)
@@ -53,12 +55,19 @@ class Command(BaseCommand):
             extra["municipality"] = Municipality.objects.get(code=scope["municipality"])
         if scope.get("organisation"):
             extra["organisation"], _ = Organisation.objects.get_or_create(
-                name_en="Demo care provider (synthetic)", defaults={"name_ka": "სადემონსტრაციო მომწოდებელი"}
+                name_en="Demo care provider (synthetic)",
+                defaults={"name_ka": "სადემონსტრაციო მომწოდებელი"},
             )
         user, created = User.objects.update_or_create(
             username=username,
-            defaults={"role": role, "first_name": first, "last_name": last,
-                      "is_staff": role == Role.ADMIN, "is_superuser": role == Role.ADMIN, **extra},
+            defaults={
+                "role": role,
+                "first_name": first,
+                "last_name": last,
+                "is_staff": role == Role.ADMIN,
+                "is_superuser": role == Role.ADMIN,
+                **extra,
+            },
         )
         if created:
             user.set_password(DEMO_PASSWORD)

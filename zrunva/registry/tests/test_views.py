@@ -1,0 +1,244 @@
+import pytest
+from auditlog.models import LogEntry
+from django.urls import reverse
+
+from zrunva.accounts.choices import Role
+from zrunva.geo.models import Municipality
+from zrunva.registry.models import Household, Person
+from zrunva.registry.tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _household_post(**head):
+    data = {
+        "hh-municipality": Municipality.objects.get(code="kutaisi").pk,
+        "hh-address": "ჭავჭავაძის 3",
+        "hh-dwelling_type": "apartment",
+        "hh-dwelling_tenure": "owned",
+        "hh-dwelling_condition": "fair",
+        "hh-rooms": 2,
+        "hh-floor_area_m2": "54.5",
+        "hh-monthly_utility_spending": "80",
+        "hh-extra_dwellings": 0,
+        "hh-agricultural_land_ha": "0",
+        "hh-cattle": 0,
+        "hh-small_livestock": 0,
+        "hh-cars": 0,
+        "head-personal_number": "01024081234",
+        "head-first_name": "თამარ",
+        "head-last_name": "ჯაფარიძე",
+        "head-birth_date": "1969-11-02",
+        "head-sex": "F",
+        "head-citizenship": "GE",
+        "head-disability_degree": "none",
+        "head-pension_kind": "none",
+        "head-pension_amount": "0",
+        "head-employment_status": "employed",
+    }
+    data.update({f"head-{k}": v for k, v in head.items()})
+    return data
+
+
+def test_officer_registers_a_household_in_the_browser_form(login_as):
+    client = login_as(Role.SSA_OFFICER)
+    response = client.post("/en/registry/households/new/", _household_post())
+    household = Household.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/en/registry/households/{household.pk}/"
+    head = household.memberships.get().person
+    assert head.full_name_latin == "Tamar Japaridze"
+
+
+def test_duplicate_personal_number_is_shown_next_to_the_field(login_as):
+    factories.household(head={"personal_number": "01024081234"})
+    client = login_as(Role.SSA_OFFICER)
+    response = client.post("/en/registry/households/new/", _household_post())
+    assert response.status_code == 200
+    assert response.context["head_form"].errors["personal_number"] == [
+        "Another person already has this personal number."
+    ]
+    assert b"Another person already has this personal number." in response.content
+    assert Household.objects.count() == 1
+
+
+def test_future_birth_date_is_refused_in_the_form(login_as):
+    client = login_as(Role.SSA_OFFICER)
+    response = client.post("/en/registry/households/new/", _household_post(birth_date="2999-01-01"))
+    assert response.context["head_form"].errors["birth_date"] == [
+        "The birth date cannot be in the future."
+    ]
+    assert not Household.objects.exists()
+
+
+def test_search_by_latin_name_finds_georgian_script_and_is_audited(login_as):
+    factories.household(head={"first_name": "გიორგი", "last_name": "ჭავჭავაძე"})
+    factories.household(head={"first_name": "ნინო", "last_name": "ბერიძე", "sex": "F"})
+    client = login_as(Role.SSA_OFFICER)
+    for query in ["giorgi", "chavchavadze", "ch'avch'avadze gi", "გიორგი"]:
+        response = client.get("/en/registry/people/", {"q": query})
+        names = [str(p) for p in response.context["page"].items]
+        assert names == ["გიორგი ჭავჭავაძე"], query
+    assert LogEntry.objects.filter(actor=client.user, object_repr="search").count() == 4
+
+
+def test_live_search_returns_only_the_results_fragment(login_as):
+    factories.household()
+    client = login_as(Role.SSA_OFFICER)
+    response = client.get("/en/registry/people/", {"q": "giorgi"}, HTTP_HX_REQUEST="true")
+    assert [t.name for t in response.templates][0] == "registry/_person_results.html"
+    assert b"<html" not in response.content
+
+
+def test_opening_a_record_writes_an_access_row(login_as):
+    household = factories.household()
+    person = household.memberships.get().person
+    client = login_as(Role.SOCIAL_WORKER)
+    assert client.get(f"/en/registry/people/{person.pk}/").status_code == 200
+    assert client.get(f"/en/registry/households/{household.pk}/").status_code == 200
+    accessed = set(
+        LogEntry.objects.filter(actor=client.user, action=LogEntry.Action.ACCESS).values_list(
+            "content_type__model", "object_pk"
+        )
+    )
+    assert accessed == {("person", str(person.pk)), ("household", str(household.pk))}
+
+
+def test_edit_shows_in_the_history(login_as):
+    household = factories.household()
+    person = household.memberships.get().person
+    client = login_as(Role.SSA_OFFICER)
+    form = client.get(f"/en/registry/people/{person.pk}/edit/").context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k in form.fields}
+    data.update({"first_name": "ლაშა", "birth_date": "1980-05-17"})
+    response = client.post(f"/en/registry/people/{person.pk}/edit/", data)
+    assert response.status_code == 302, response.context["form"].errors
+    page = client.get(f"/en/registry/people/{person.pk}/")
+    history = page.context["history"]
+    assert history[0].visible_changes["first_name"] == ["გიორგი", "ლაშა"]
+    assert history[0].actor == client.user
+    assert "ლაშა".encode() in page.content
+
+
+def test_health_details_are_hidden_from_municipal_officers(login_as):
+    household = factories.household("kutaisi", head={"disability_degree": "severe"})
+    person = household.memberships.get().person
+    client = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    page = client.get(f"/en/registry/people/{person.pk}/")
+    assert b"Severe" not in page.content
+    form = client.get(f"/en/registry/people/{person.pk}/edit/").context["form"]
+    assert "disability_degree" not in form.fields
+    assert b"Severe" in login_as(Role.SSA_OFFICER).get(f"/en/registry/people/{person.pk}/").content
+
+
+def test_municipal_officer_gets_404_outside_their_municipality(login_as):
+    household = factories.household("batumi")
+    person = household.memberships.get().person
+    client = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    assert client.get(f"/en/registry/households/{household.pk}/").status_code == 404
+    assert client.get(f"/en/registry/people/{person.pk}/").status_code == 404
+    assert client.post(f"/en/registry/people/{person.pk}/edit/", {}).status_code == 404
+    assert client.get("/en/registry/people/", {"q": "giorgi"}).context["page"].items == []
+
+
+@pytest.mark.parametrize("role", [Role.ANALYST, Role.SERVICE_PROVIDER, Role.CITIZEN])
+def test_roles_without_registry_access_get_403(login_as, role):
+    household = factories.household()
+    client = login_as(role)
+    assert client.get("/en/registry/people/").status_code == 403
+    assert client.get(f"/en/registry/households/{household.pk}/").status_code == 403
+    assert client.get("/en/registry/households/new/").status_code == 403
+
+
+@pytest.mark.parametrize("role", [Role.SOCIAL_WORKER, Role.SUPERVISOR])
+def test_read_only_roles_get_403_on_edit_pages(login_as, role):
+    household = factories.household()
+    client = login_as(role)
+    assert client.get(f"/en/registry/households/{household.pk}/edit/").status_code == 403
+    assert client.post("/en/registry/households/new/", _household_post()).status_code == 403
+    assert Household.objects.count() == 1
+
+
+def test_anonymous_users_are_sent_to_login(client):
+    response = client.get("/registry/people/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_split_and_move_through_the_ui(login_as):
+    source = factories.household()
+    son = factories.member(source, first_name="ლევანი")
+    daughter = factories.member(source, first_name="ანა", sex="F")
+    target = factories.household()
+    client = login_as(Role.SSA_OFFICER)
+    response = client.post(
+        f"/en/registry/people/{daughter.pk}/move/",
+        {"household_id": target.pk, "relationship": "spouse"},
+    )
+    assert response.status_code == 302
+    assert daughter.memberships.get(end_date__isnull=True).household == target
+    response = client.post(
+        f"/en/registry/households/{source.pk}/split/",
+        {
+            "members": [son.pk],
+            "head": son.pk,
+            "municipality": source.municipality_id,
+            "address": "ახალი 1",
+            "dwelling_type": "house",
+            "dwelling_tenure": "rented",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    assert son.memberships.get(end_date__isnull=True).relationship == "head"
+
+
+def test_member_add_for_a_new_person_and_refusal_of_a_taken_one(login_as):
+    household = factories.household()
+    other = factories.household()
+    taken = other.memberships.get().person
+    client = login_as(Role.SSA_OFFICER)
+    response = client.post(
+        f"/en/registry/households/{household.pk}/members/add/",
+        {"relationship": "child", "existing_personal_number": taken.personal_number},
+    )
+    assert response.status_code == 200
+    assert "already belongs" in str(response.context["form"].errors)
+    response = client.post(
+        f"/en/registry/households/{household.pk}/members/add/",
+        {
+            "relationship": "child",
+            "new-first_name": "საბა",
+            "new-last_name": "ბერიძე",
+            "new-personal_number": "01024089999",
+            "new-birth_date": "2015-02-03",
+            "new-sex": "M",
+            "new-citizenship": "GE",
+            "new-disability_degree": "none",
+            "new-pension_kind": "none",
+            "new-pension_amount": "0",
+            "new-employment_status": "child",
+        },
+    )
+    assert response.status_code == 302
+    assert (
+        Person.objects.get(personal_number="01024089999").memberships.get().household == household
+    )
+
+
+def test_hot_pages_use_a_bounded_number_of_queries(login_as, django_assert_max_num_queries):
+    household = factories.household()
+    for _ in range(8):
+        factories.member(household, first_name="ნიკა")
+    client = login_as(Role.SSA_OFFICER)
+    with django_assert_max_num_queries(20):
+        client.get("/en/registry/people/", {"q": "nika"})
+    with django_assert_max_num_queries(20):
+        client.get(f"/en/registry/households/{household.pk}/")
+    with django_assert_max_num_queries(20):
+        client.get("/en/registry/households/")
+
+
+def test_georgian_is_the_default_language_and_english_one_click_away(login_as):
+    client = login_as(Role.SSA_OFFICER)
+    assert 'lang="ka"' in client.get("/").content.decode()
+    assert 'lang="en"' in client.get("/en/").content.decode()
