@@ -18,7 +18,10 @@ MODELS = [
 
 class LogFilterForm(forms.Form):
     user = forms.ModelChoiceField(
-        label=_("User"), queryset=get_user_model().objects.order_by("username"), required=False
+        label=_("User"),
+        queryset=get_user_model().objects.order_by("username"),
+        required=False,
+        empty_label=_("Any"),
     )
     action = forms.TypedChoiceField(
         label=_("Action"),

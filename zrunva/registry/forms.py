@@ -53,7 +53,8 @@ class PersonForm(forms.ModelForm):
 class MemberForm(forms.Form):
     relationship = forms.ChoiceField(
         label=_("Relationship to the head"),
-        choices=[c for c in Relationship.choices if c[0] != Relationship.HEAD],
+        choices=[("", _("Choose…"))]
+        + [c for c in Relationship.choices if c[0] != Relationship.HEAD],
     )
     existing_personal_number = forms.CharField(
         label=_("Personal number of a person already registered"),
@@ -68,7 +69,8 @@ class MoveForm(forms.Form):
     household_id = forms.IntegerField(label=_("Household number to move to"), min_value=1)
     relationship = forms.ChoiceField(
         label=_("Relationship to that household's head"),
-        choices=[c for c in Relationship.choices if c[0] != Relationship.HEAD],
+        choices=[("", _("Choose…"))]
+        + [c for c in Relationship.choices if c[0] != Relationship.HEAD],
     )
     on = forms.DateField(label=_("From"), widget=DateInput(), required=False)
 
@@ -130,14 +132,20 @@ class PersonSearchForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     municipality = forms.ModelChoiceField(
-        label=_("Municipality"), queryset=Municipality.objects.all(), required=False
+        label=_("Municipality"),
+        queryset=Municipality.objects.all(),
+        required=False,
+        empty_label=_("Any"),
     )
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", _("Any")), *Sex.choices], required=False)
 
 
 class HouseholdFilterForm(forms.Form):
     municipality = forms.ModelChoiceField(
-        label=_("Municipality"), queryset=Municipality.objects.all(), required=False
+        label=_("Municipality"),
+        queryset=Municipality.objects.all(),
+        required=False,
+        empty_label=_("Any"),
     )
     active = forms.ChoiceField(
         label=_("Status"),

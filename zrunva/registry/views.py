@@ -1,13 +1,17 @@
 """Thin views: each reads through a selector or calls one service, and audits what staff open."""
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from zrunva.accounts import permissions
@@ -19,14 +23,16 @@ from zrunva.registry.models import Household, Person
 
 
 def _staff(perm):
+    """Signed-in staff with `perm`; pages of personal data are never cached by browsers."""
+
     def decorator(view):
+        @never_cache
         @login_required
+        @wraps(view)
         def wrapped(request, *args, **kwargs):
             permissions.require(request.user, perm)
             return view(request, *args, **kwargs)
 
-        wrapped.__name__ = view.__name__
-        wrapped.__doc__ = view.__doc__
         return wrapped
 
     return decorator
@@ -62,7 +68,10 @@ def person_list(request):
         if request.headers.get("HX-Request") == "true"
         else "registry/person_list.html"
     )
-    return render(request, template, {"form": form, "page": page})
+    response = render(request, template, {"form": form, "page": page})
+    # The same address answers with the page or only its results: caches must keep both apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @_staff(permissions.REGISTRY_VIEW)
@@ -98,6 +107,15 @@ def person_edit(request, pk: int):
     return render(request, "registry/person_form.html", {"form": form, "person": person})
 
 
+def _household_in_scope(actor, pk: int) -> Household:
+    try:
+        return selectors.household_get(actor=actor, pk=pk)
+    except Http404:
+        raise ValidationError(
+            {"household_id": _("There is no household with this number in your area.")}
+        ) from None
+
+
 @_staff(permissions.REGISTRY_EDIT)
 @require_http_methods(["POST"])
 def person_move(request, pk: int):
@@ -105,9 +123,7 @@ def person_move(request, pk: int):
     form = forms.MoveForm(request.POST)
     if form.is_valid():
         try:
-            target = selectors.household_get(
-                actor=request.user, pk=form.cleaned_data["household_id"]
-            )
+            target = _household_in_scope(request.user, form.cleaned_data["household_id"])
             services.member_move(
                 actor=request.user,
                 person=person,
@@ -264,7 +280,11 @@ def household_edit(request, pk: int):
 def member_add(request, pk: int):
     household = selectors.household_get(actor=request.user, pk=pk)
     form = forms.MemberForm(request.POST or None)
-    person_form = forms.PersonForm(request.POST or None, actor=request.user, prefix="new")
+    # The new-person form is only bound when no registered person's number is given.
+    new_person = request.method == "POST" and not request.POST.get("existing_personal_number")
+    person_form = forms.PersonForm(
+        request.POST if new_person else None, actor=request.user, prefix="new"
+    )
     if request.method == "POST" and form.is_valid():
         number = form.cleaned_data["existing_personal_number"]
         try:
@@ -341,10 +361,9 @@ def household_split(request, pk: int):
     return render(request, "registry/household_split.html", {"form": form, "household": household})
 
 
-@login_required
+@_staff(permissions.SUBJECT_ACCESS)
 def subject_access(request, pk: int):
     """Everything held about one person and every access to it, for a data subject's request."""
-    permissions.require(request.user, permissions.SUBJECT_ACCESS)
     person = get_object_or_404(Person, pk=pk)
     report = selectors.subject_access_report(actor=request.user, person=person)
     access_log(actor=request.user, instance=person, purpose="subject_access")
@@ -355,10 +374,9 @@ def subject_access(request, pk: int):
     return render(request, "registry/subject_access.html", {"person": person, "report": report})
 
 
-@login_required
+@_staff(permissions.SUBJECT_ACCESS)
 def subject_access_find(request):
     """The DPO looks a data subject up by personal number (no browsing of the registry)."""
-    permissions.require(request.user, permissions.SUBJECT_ACCESS)
     number = (request.GET.get("personal_number") or "").strip()
     error = None
     if number:

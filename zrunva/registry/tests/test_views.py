@@ -88,6 +88,8 @@ def test_live_search_returns_only_the_results_fragment(login_as):
     response = client.get("/en/registry/people/", {"q": "giorgi"}, HTTP_HX_REQUEST="true")
     assert [t.name for t in response.templates][0] == "registry/_person_results.html"
     assert b"<html" not in response.content
+    assert "HX-Request" in response["Vary"]
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_opening_a_record_writes_an_access_row(login_as):
@@ -165,6 +167,18 @@ def test_anonymous_users_are_sent_to_login(client):
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
+def test_move_to_an_unknown_household_names_the_field(login_as):
+    person = factories.member(factories.household())
+    client = login_as(Role.SSA_OFFICER)
+    response = client.post(
+        f"/en/registry/people/{person.pk}/move/", {"household_id": 999999, "relationship": "child"}
+    )
+    assert response.status_code == 302
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert messages == ["There is no household with this number in your area."]
+    assert person.memberships.get().end_date is None
+
+
 def test_split_and_move_through_the_ui(login_as):
     source = factories.household()
     son = factories.member(source, first_name="ლევანი")
@@ -240,5 +254,5 @@ def test_hot_pages_use_a_bounded_number_of_queries(login_as, django_assert_max_n
 
 def test_georgian_is_the_default_language_and_english_one_click_away(login_as):
     client = login_as(Role.SSA_OFFICER)
-    assert 'lang="ka"' in client.get("/").content.decode()
-    assert 'lang="en"' in client.get("/en/").content.decode()
+    assert '<html lang="ka"' in client.get("/").content.decode()
+    assert '<html lang="en"' in client.get("/en/").content.decode()
