@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "auditlog",
+    "ninja",
     "axes",
     "django_tasks",
     "django_tasks_db",
