@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 install: $(VENV)/.installed
 
 messages: install
-	$(PY) manage.py compilemessages -v0 --ignore '.venv/*' --ignore 'var/*'
+	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -v0 --ignore '.venv/*' --ignore 'var/*'
 
 demo: export DJANGO_DEBUG = 1
 demo: install messages

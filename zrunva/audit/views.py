@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from zrunva.accounts import permissions
+from zrunva.audit.choices import action_label
 from zrunva.audit.forms import LogFilterForm
 from zrunva.audit.selectors import log_list
 from zrunva.core.pagination import paginate
@@ -70,7 +71,7 @@ def log_csv(request):
                 [
                     e.timestamp.isoformat(),
                     e.actor.username if e.actor else "",
-                    e.get_action_display(),
+                    action_label(e.action),
                     f"{e.content_type.app_label}.{e.content_type.model}",
                     e.object_pk,
                     e.object_repr,

@@ -8,9 +8,11 @@ from django.db import models
 from django.urls import translate_url
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from zrunva.audit.choices import action_label as _action_label
+from zrunva.core.text import capfirst
 
 register = template.Library()
 
@@ -320,3 +322,14 @@ def total_minutes(value) -> int:
     except AttributeError:
         return 0
     return max(1, -(-int(seconds) // 60))
+
+
+@register.filter(name="capfirst")
+def capfirst_filter(value):
+    """Django's capfirst turns a Georgian first letter into Mtavruli; this one does not."""
+    return capfirst(value)
+
+
+@register.filter
+def action_label(entry) -> str:
+    return _action_label(entry.action)

@@ -1,0 +1,36 @@
+"""Text helpers that respect Georgian script."""
+
+from django.utils.functional import keep_lazy_text
+
+# Mkhedruli, the everyday script, has no capital letters. Python's str.upper() maps it to
+# Mtavruli (U+1C90..), which is only used for all-caps headings, so "მუნიციპალიტეტი" would
+# become "Მუნიციპალიტეტი". Django capitalises labels with capfirst; this one leaves Georgian be.
+_MKHEDRULI = range(0x10D0, 0x1100)
+
+
+@keep_lazy_text
+def capfirst(value):
+    if not value:
+        return value
+    value = str(value)
+    if ord(value[0]) in _MKHEDRULI:
+        return value
+    return value[0].upper() + value[1:]
+
+
+def install() -> None:
+    """Use this capfirst wherever Django builds labels from verbose names."""
+    import django.contrib.auth.forms
+    import django.db.models.base
+    import django.db.models.fields
+    import django.forms.models
+    import django.utils.text
+
+    for module in (
+        django.utils.text,
+        django.db.models.fields,
+        django.db.models.base,
+        django.forms.models,
+        django.contrib.auth.forms,
+    ):
+        module.capfirst = capfirst
