@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +31,21 @@ georgian_name_validator = RegexValidator(
     _("Write the name in Georgian letters (spaces and hyphens allowed)."),
 )
 non_negative = MinValueValidator(Decimal("0"))
+
+
+class ByteOrderIndex(models.Index):
+    """An index whose `Collate(..., "C")` parts read in byte order on PostgreSQL, where one such
+    index serves both `LIKE 'giorgi%'` and `ORDER BY key COLLATE "C"`. SQLite compares bytes
+    already and has no collation named C, so there the parts are plain columns."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().create_sql(model, schema_editor, using=using, **kwargs)
+        parts = [
+            e.get_source_expressions()[0] if isinstance(e, Collate) else e for e in self.expressions
+        ]
+        plain = models.Index(*parts, name=self.name)
+        return plain.create_sql(model, schema_editor, using=using, **kwargs)
 
 
 class Household(models.Model):
@@ -201,15 +217,10 @@ class Person(models.Model):
             ),
         ]
         indexes = [
-            # Prefix search on the Latin keys (LIKE 'giorgi%') needs pattern opclasses on PostgreSQL.
-            models.Index(
-                fields=["name_key"], name="person_name_key_idx", opclasses=["varchar_pattern_ops"]
-            ),
-            models.Index(
-                fields=["name_key_rev"],
-                name="person_name_key_rev_idx",
-                opclasses=["varchar_pattern_ops"],
-            ),
+            # Name search (selectors.person_list) reads each key's matches in order, a page at a
+            # time: prefix match and order come from one byte-ordered (key, id) index per key.
+            ByteOrderIndex(Collate("name_key", "C"), "id", name="person_name_key_c_idx"),
+            ByteOrderIndex(Collate("name_key_rev", "C"), "id", name="person_name_key_rev_c_idx"),
             models.Index(
                 fields=["personal_number"],
                 name="person_pn_prefix_idx",
