@@ -91,7 +91,7 @@ class MembershipEndReason(models.TextChoices):
     MOVED = "moved", _("Moved to another household")
     SPLIT = "split", _("Household split")
     DIED = "died", _("Died")
-    LEFT = "left", _("Left the registry's households")
+    LEFT = "left", _("Left, no new household recorded")
 
 
 class RepresentativeKind(models.TextChoices):

@@ -108,8 +108,8 @@ class Household(models.Model):
     small_livestock = models.PositiveSmallIntegerField(_("sheep, goats and pigs"), default=0)
     cars = models.PositiveSmallIntegerField(_("cars"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     class Meta:
         ordering = ["-id"]
@@ -193,8 +193,20 @@ class Person(models.Model):
         default=EmploymentStatus.INACTIVE,
     )
     date_of_death = models.DateField(_("date of death"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # The current household's municipality, copied here by the registry services so that a
+    # scoped name search reads one index (municipality, key, id) instead of joining households.
+    municipality = models.ForeignKey(
+        "geo.Municipality",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("current municipality"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -221,6 +233,15 @@ class Person(models.Model):
             # time: prefix match and order come from one byte-ordered (key, id) index per key.
             ByteOrderIndex(Collate("name_key", "C"), "id", name="person_name_key_c_idx"),
             ByteOrderIndex(Collate("name_key_rev", "C"), "id", name="person_name_key_rev_c_idx"),
+            ByteOrderIndex(
+                "municipality", Collate("name_key", "C"), "id", name="person_mun_name_key_c_idx"
+            ),
+            ByteOrderIndex(
+                "municipality",
+                Collate("name_key_rev", "C"),
+                "id",
+                name="person_mun_name_key_rev_c_idx",
+            ),
             models.Index(
                 fields=["personal_number"],
                 name="person_pn_prefix_idx",
@@ -272,8 +293,8 @@ class Membership(models.Model):
     relationship = models.CharField(
         _("relationship to the head"), max_length=16, choices=Relationship.choices
     )
-    start_date = models.DateField(_("from"))
-    end_date = models.DateField(_("until"), null=True, blank=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
     end_reason = models.CharField(
         _("reason it ended"), max_length=8, choices=MembershipEndReason.choices, blank=True
     )

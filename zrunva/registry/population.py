@@ -604,6 +604,7 @@ def population_chunk(
         "pension_amount": pension.astype(np.float64),
         "employment_status": _labels(STATUSES, status),
         "date_of_death": pl.repeat(None, total, dtype=pl.Date, eager=True),
+        "municipality_id": homes["municipality_id"].to_numpy()[hh],
     }).with_columns(
         name_key=pl.concat_str("first_key", "last_key", separator=" "),
         name_key_rev=pl.concat_str("last_key", "first_key", separator=" "),

@@ -3,7 +3,7 @@
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, When
+from django.db.models import Case, F, Prefetch, Q, QuerySet, When
 from django.db.models.functions import Collate
 from django.http import Http404
 
@@ -32,16 +32,6 @@ def household_list(
     if active is not None:
         qs = qs.filter(is_active=active)
     return qs.order_by("-id")
-
-
-def _current_in(municipalities) -> Exists:
-    return Exists(
-        Membership.objects.filter(
-            person=OuterRef("pk"),
-            end_date__isnull=True,
-            household__municipality_id__in=municipalities,
-        )
-    )
 
 
 def _byte_order(expression):
@@ -141,9 +131,9 @@ def person_list(
     qs = PersonSearchQuerySet(model=Person)
     scope = permissions.municipality_scope(actor)
     if scope is not None:
-        qs = qs.filter(_current_in(scope))
+        qs = qs.filter(municipality_id__in=scope)
     if municipality_id:
-        qs = qs.filter(_current_in([municipality_id]))
+        qs = qs.filter(municipality_id=municipality_id)
     if sex:
         qs = qs.filter(sex=sex)
     q = (q or "").strip()
@@ -192,7 +182,7 @@ def person_get(*, actor, pk: int) -> Person:
     permissions.require(actor, permissions.REGISTRY_VIEW)
     scope = permissions.municipality_scope(actor)
     if scope is not None:
-        qs = qs.filter(_current_in(scope))
+        qs = qs.filter(municipality_id__in=scope)
     try:
         return qs.get(pk=pk)
     except Person.DoesNotExist:

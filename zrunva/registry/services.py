@@ -99,7 +99,16 @@ def _add_membership(*, household, person, relationship, start_date) -> Membershi
         household=household, person=person, relationship=relationship, start_date=start_date
     )
     _save(membership)
+    _place(person, household.municipality_id)
     return membership
+
+
+def _place(person: Person, municipality_id: int | None) -> None:
+    """Keep the person's copy of their current household's municipality (Person.municipality).
+
+    A derived value, not a change of the person: written without a history row."""
+    Person.objects.filter(pk=person.pk).update(municipality_id=municipality_id)
+    person.municipality_id = municipality_id
 
 
 def _new_person(*, actor, data: dict) -> Person:
@@ -138,6 +147,9 @@ def household_update(*, actor, household: Household, data: dict) -> Household:
         _assign(household, data, HOUSEHOLD_FIELDS)
         permissions.require_in_scope(actor, household.municipality_id)
         _save(household)
+        Person.objects.filter(
+            memberships__household=household, memberships__end_date__isnull=True
+        ).update(municipality_id=household.municipality_id)
     return household
 
 
@@ -185,6 +197,7 @@ def _end_membership(membership: Membership, *, on: date, reason: str) -> None:
     membership.end_date = on
     membership.end_reason = reason
     _save(membership)
+    _place(membership.person, None)
 
 
 def _close_if_empty(household: Household) -> None:

@@ -252,3 +252,28 @@ def test_income_removal_stays_in_the_persons_history(admin_user):
         if e.content_type.model == "incomesource"
     ]
     assert actions == [LogEntry.Action.DELETE, LogEntry.Action.CREATE]
+
+
+def test_people_carry_their_current_households_municipality(admin_user):
+    from zrunva.geo.models import Municipality
+
+    kutaisi = factories.household("kutaisi")
+    child = factories.member(kutaisi)
+    assert Person.objects.get(pk=child.pk).municipality.code == "kutaisi"
+    batumi = factories.household("batumi")
+    services.member_move(actor=admin_user, person=child, to_household=batumi, relationship="child")
+    assert Person.objects.get(pk=child.pk).municipality.code == "batumi"
+    services.household_update(
+        actor=admin_user,
+        household=batumi,
+        data={"municipality": Municipality.objects.get(code="poti")},
+    )
+    assert set(
+        Person.objects.filter(memberships__household=batumi).values_list(
+            "municipality__code", flat=True
+        )
+    ) == {"poti"}
+    # The derived copy is not a change of the person: no history row for it.
+    assert not any(
+        "municipality" in (e.changes or {}) for e in LogEntry.objects.get_for_object(child)
+    )
