@@ -9,6 +9,7 @@ from django.http import Http404
 
 from zrunva.accounts import permissions
 from zrunva.core.romanisation import search_key
+from zrunva.geo.models import Municipality, Settlement
 from zrunva.registry.models import Household, IncomeSource, Membership, Person, Representative
 from zrunva.registry.services import HEALTH_FIELDS
 
@@ -216,7 +217,28 @@ def _history(actor, filters: Q) -> list[LogEntry]:
         if entry.action == LogEntry.Action.UPDATE and not entry.visible_changes:
             continue
         rows.append(entry)
+    _name_places(rows)
     return rows
+
+
+# Foreign keys whose stored id means nothing to a reader: shown by name in histories.
+_PLACES = {"municipality": Municipality, "settlement": Settlement}
+
+
+def _name_places(rows: list[LogEntry]) -> None:
+    wanted = {field: set() for field in _PLACES}
+    for entry in rows:
+        for field in wanted.keys() & entry.visible_changes.keys():
+            wanted[field].update(v for v in entry.visible_changes[field] if v not in (None, "None"))
+    for field, ids in wanted.items():
+        if not ids:
+            continue
+        names = {str(p.pk): str(p) for p in _PLACES[field].objects.filter(pk__in=ids)}
+        for entry in rows:
+            if field in entry.visible_changes:
+                entry.visible_changes[field] = [
+                    names.get(str(v), v) for v in entry.visible_changes[field]
+                ]
 
 
 def _object_filter(model, pk) -> Q:

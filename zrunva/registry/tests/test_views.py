@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from zrunva.accounts.choices import Role
 from zrunva.geo.models import Municipality
+from zrunva.registry import services
 from zrunva.registry.models import Household, Person
 from zrunva.registry.tests import factories
 
@@ -256,3 +257,15 @@ def test_georgian_is_the_default_language_and_english_one_click_away(login_as):
     client = login_as(Role.SSA_OFFICER)
     assert '<html lang="ka"' in client.get("/").content.decode()
     assert '<html lang="en"' in client.get("/en/").content.decode()
+
+
+def test_history_names_municipalities_instead_of_ids(login_as):
+    household = factories.household("kutaisi")
+    client = login_as(Role.SSA_OFFICER)
+    services.household_update(
+        actor=client.user,
+        household=household,
+        data={"municipality": Municipality.objects.get(code="batumi")},
+    )
+    history = client.get(f"/en/registry/households/{household.pk}/").context["history"]
+    assert history[0].visible_changes["municipality"] == ["Kutaisi", "Batumi"]
