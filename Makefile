@@ -5,7 +5,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_HOUSEHOLDS ?= 3000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/zrunva_ci
-export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
 .PHONY: demo test test-sqlite test-postgres lint format bench messages install serve
 

@@ -17,6 +17,9 @@ HEALTH_VIEW = "registry.view_health"
 AUDIT_VIEW = "audit.view"
 SUBJECT_ACCESS = "audit.subject_access"
 
+# Special-category (health) fields of a person, shown and written only with HEALTH_VIEW.
+HEALTH_FIELDS = frozenset({"disability_degree", "chronic_illness"})
+
 _GRANTS: dict[str, frozenset[str]] = {
     REGISTRY_VIEW: frozenset(
         {Role.ADMIN, Role.SSA_OFFICER, Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.MUNICIPAL_OFFICER}
@@ -67,3 +70,9 @@ def in_scope(user, municipality_id: int) -> bool:
 def require_in_scope(user, municipality_id: int) -> None:
     if not in_scope(user, municipality_id):
         raise PermissionDenied(_("This municipality is outside your area of work."))
+
+
+def scoped(qs, user, field: str = "municipality_id"):
+    """`qs` limited to the user's area; `field` names the municipality id to filter on."""
+    scope = municipality_scope(user)
+    return qs if scope is None else qs.filter(**{f"{field}__in": scope})

@@ -1,5 +1,6 @@
 import csv
 
+from auditlog.models import LogEntry
 from django.contrib.auth.decorators import login_required
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
@@ -9,6 +10,7 @@ from zrunva.accounts import permissions
 from zrunva.audit.choices import action_label
 from zrunva.audit.forms import LogFilterForm
 from zrunva.audit.selectors import log_list
+from zrunva.audit.services import search_log
 from zrunva.core.pagination import paginate
 
 PAGE_SIZE = 50
@@ -17,6 +19,12 @@ PAGE_SIZE = 50
 class _Echo:
     def write(self, value):
         return value
+
+
+def _log_query(request, purpose: str) -> None:
+    """Reading the trail reads people's data too: each query of it is itself a search row."""
+    terms = {k: v for k, v in request.GET.items() if k != "page"}
+    search_log(actor=request.user, model=LogEntry, terms={**terms, "purpose": purpose}, shown=0)
 
 
 def _filtered(request):
@@ -41,6 +49,7 @@ def _filtered(request):
 def log(request):
     permissions.require(request.user, permissions.AUDIT_VIEW)
     form, qs = _filtered(request)
+    _log_query(request, "view")
     page = paginate(qs, number=request.GET.get("page"), size=PAGE_SIZE) if qs is not None else None
     return render(request, "audit/log.html", {"form": form, "page": page})
 
@@ -50,6 +59,7 @@ def log_csv(request):
     """The filtered audit trail as CSV, streamed so a long period does not fill memory."""
     permissions.require(request.user, permissions.AUDIT_VIEW)
     _, qs = _filtered(request)
+    _log_query(request, "csv_export")
     rows = qs.iterator(chunk_size=2000) if qs is not None else []
     writer = csv.writer(_Echo())
     header = [

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from zrunva.accounts import permissions
-from zrunva.audit.services import access_log, search_log
+from zrunva.audit.services import search_log
 from zrunva.core.pagination import paginate
 from zrunva.geo.models import Municipality, Settlement
 from zrunva.registry import selectors, services
@@ -250,8 +250,7 @@ def person_list(
 
 @router.get("/people/{person_id}", response=PersonDetailOut, summary="Retrieve a person")
 def person_detail(request, person_id: int):
-    person = selectors.person_get(actor=request.user, pk=person_id)
-    access_log(actor=request.user, instance=person, purpose="api")
+    person = selectors.person_get(actor=request.user, pk=person_id, purpose="api")
     data = _person_out(person, request.user)
     data["memberships"] = [
         {
@@ -267,8 +266,13 @@ def person_detail(request, person_id: int):
 
 @router.patch("/people/{person_id}", response=PersonOut, summary="Update a person")
 def person_update(request, person_id: int, payload: PersonPatch):
-    person = selectors.person_get(actor=request.user, pk=person_id)
-    data = payload.dict(exclude_unset=True)
+    person = selectors.person_get(actor=request.user, pk=person_id, purpose="api")
+    # null clears only what may be empty; a required field sent as null is left unchanged.
+    data = {
+        k: v
+        for k, v in payload.dict(exclude_unset=True).items()
+        if v is not None or k in {"personal_number", "date_of_death"}
+    }
     person = services.person_update(actor=request.user, person=person, data=data)
     return _person_out(person, request.user)
 
@@ -288,7 +292,12 @@ def household_list(
     search_log(
         actor=request.user,
         model=Household,
-        terms={"municipality": municipality, "settlement": settlement, "page": result.number},
+        terms={
+            "municipality": municipality,
+            "settlement": settlement,
+            "active": active,
+            "page": result.number,
+        },
         shown=len(result.items),
     )
     return {
@@ -317,8 +326,7 @@ def _household_detail(household: Household) -> dict:
     "/households/{household_id}", response=HouseholdDetailOut, summary="Retrieve a household"
 )
 def household_detail(request, household_id: int):
-    household = selectors.household_get(actor=request.user, pk=household_id)
-    access_log(actor=request.user, instance=household, purpose="api")
+    household = selectors.household_get(actor=request.user, pk=household_id, purpose="api")
     return _household_detail(household)
 
 
@@ -338,7 +346,7 @@ def household_create(request, payload: HouseholdIn):
     "/households/{household_id}", response=HouseholdDetailOut, summary="Update a household"
 )
 def household_update(request, household_id: int, payload: HouseholdPatch):
-    household = selectors.household_get(actor=request.user, pk=household_id)
+    household = selectors.household_get(actor=request.user, pk=household_id, purpose="api")
     data = _resolve_places(payload.dict(exclude_unset=True))
     household = services.household_update(actor=request.user, household=household, data=data)
     return _household_detail(household)
@@ -348,9 +356,9 @@ def household_update(request, household_id: int, payload: HouseholdPatch):
     "/households/{household_id}/members", response={201: MembershipOut}, summary="Add a member"
 )
 def member_add(request, household_id: int, payload: MemberIn):
-    household = selectors.household_get(actor=request.user, pk=household_id)
+    household = selectors.household_get(actor=request.user, pk=household_id, purpose="api")
     if (payload.person_id is None) == (payload.person is None):
-        raise ValidationError({"person": _("Give either person_id or person, not both.")})
+        raise ValidationError({"person": _("Give exactly one of person_id and person.")})
     person = None
     if payload.person_id is not None:
         person = selectors.person_get(actor=request.user, pk=payload.person_id)

@@ -12,7 +12,9 @@ class RegistryConfig(AppConfig):
         from zrunva.registry import models
 
         auditlog.register(models.Household)
-        auditlog.register(models.Person, exclude_fields=["name_key", "name_key_rev", "municipality", "updated_at"])
+        auditlog.register(
+            models.Person, exclude_fields=["name_key", "name_key_rev", "municipality", "updated_at"]
+        )
         auditlog.register(models.Membership)
         auditlog.register(models.IncomeSource)
         auditlog.register(models.Representative)

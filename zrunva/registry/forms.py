@@ -6,6 +6,7 @@ from zrunva.core.forms import DateInput
 from zrunva.geo.models import Municipality, Settlement
 from zrunva.registry.choices import Relationship, Sex
 from zrunva.registry.models import Household, IncomeSource, Person, Representative
+from zrunva.registry.selectors import person_by_number
 from zrunva.registry.services import HEALTH_FIELDS, HOUSEHOLD_FIELDS, PERSON_FIELDS
 
 
@@ -92,11 +93,17 @@ class SplitForm(forms.ModelForm):
     def __init__(self, *args, actor, household, **kwargs):
         super().__init__(*args, **kwargs)
         _limit_places(self, actor)
+        # Current members but the head, who stays (services.household_split).
         people = Person.objects.filter(
-            memberships__household=household, memberships__end_date__isnull=True
-        ).exclude(memberships__relationship=Relationship.HEAD, memberships__end_date__isnull=True)
+            memberships__in=household.memberships.filter(end_date__isnull=True).exclude(
+                relationship=Relationship.HEAD
+            )
+        )
         self.fields["members"].queryset = people
         self.fields["head"].queryset = people
+
+
+NOT_FOUND = _("No person with this personal number is registered in your area.")
 
 
 class IncomeForm(forms.ModelForm):
@@ -116,11 +123,17 @@ class RepresentativeForm(forms.ModelForm):
         fields = ["kind", "basis", "valid_from", "valid_until"]
         widgets = {"valid_from": DateInput(), "valid_until": DateInput()}
 
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+
     def clean_representative_personal_number(self):
         number = self.cleaned_data["representative_personal_number"]
-        person = Person.objects.filter(personal_number=number).first()
+        person = person_by_number(
+            actor=self.actor, personal_number=number, purpose="representative_add"
+        )
         if person is None:
-            raise forms.ValidationError(_("No person with this personal number is registered."))
+            raise forms.ValidationError(NOT_FOUND)
         return person
 
 

@@ -8,10 +8,10 @@ from django.db.models.functions import Collate
 from django.http import Http404
 
 from zrunva.accounts import permissions
+from zrunva.audit.services import access_log, search_log
 from zrunva.core.romanisation import search_key
 from zrunva.geo.models import Municipality, Settlement
 from zrunva.registry.models import Household, IncomeSource, Membership, Person, Representative
-from zrunva.registry.services import HEALTH_FIELDS
 
 
 def household_list(
@@ -22,10 +22,7 @@ def household_list(
     active: bool | None = True,
 ) -> QuerySet[Household]:
     permissions.require(actor, permissions.REGISTRY_VIEW)
-    qs = Household.objects.select_related("municipality", "settlement")
-    scope = permissions.municipality_scope(actor)
-    if scope is not None:
-        qs = qs.filter(municipality_id__in=scope)
+    qs = permissions.scoped(Household.objects.select_related("municipality", "settlement"), actor)
     if municipality_id:
         qs = qs.filter(municipality_id=municipality_id)
     if settlement_id:
@@ -129,10 +126,7 @@ def person_list(
     surname), others by "first last".
     """
     permissions.require(actor, permissions.REGISTRY_VIEW)
-    qs = PersonSearchQuerySet(model=Person)
-    scope = permissions.municipality_scope(actor)
-    if scope is not None:
-        qs = qs.filter(municipality_id__in=scope)
+    qs = permissions.scoped(PersonSearchQuerySet(model=Person), actor)
     if municipality_id:
         qs = qs.filter(municipality_id=municipality_id)
     if sex:
@@ -158,15 +152,19 @@ def current_members_prefetch() -> Prefetch:
     )
 
 
-def household_get(*, actor, pk: int) -> Household:
+def household_get(*, actor, pk: int, purpose: str = "view") -> Household:
+    """The household if it is in the actor's area (else 404); the read is audited."""
     qs = household_list(actor=actor, active=None).prefetch_related(current_members_prefetch())
     try:
-        return qs.get(pk=pk)
+        household = qs.get(pk=pk)
     except Household.DoesNotExist:
         raise Http404 from None
+    access_log(actor=actor, instance=household, purpose=purpose)
+    return household
 
 
-def person_get(*, actor, pk: int) -> Person:
+def person_get(*, actor, pk: int, purpose: str = "view") -> Person:
+    """The person if they live in the actor's area (else 404); the read is audited."""
     qs = Person.objects.prefetch_related(
         Prefetch(
             "memberships",
@@ -181,13 +179,30 @@ def person_get(*, actor, pk: int) -> Person:
         ),
     )
     permissions.require(actor, permissions.REGISTRY_VIEW)
-    scope = permissions.municipality_scope(actor)
-    if scope is not None:
-        qs = qs.filter(municipality_id__in=scope)
     try:
-        return qs.get(pk=pk)
+        person = permissions.scoped(qs, actor).get(pk=pk)
     except Person.DoesNotExist:
         raise Http404 from None
+    access_log(actor=actor, instance=person, purpose=purpose)
+    return person
+
+
+def person_by_number(*, actor, personal_number: str, purpose: str) -> Person | None:
+    """A person in the actor's area by exact personal number, or None; the lookup is audited
+    as a search, so an editor cannot probe numbers outside their area unseen."""
+    permissions.require(actor, permissions.REGISTRY_VIEW)
+    person = (
+        permissions.scoped(Person.objects.all(), actor)
+        .filter(personal_number=personal_number)
+        .first()
+    )
+    search_log(
+        actor=actor,
+        model=Person,
+        terms={"personal_number": personal_number, "purpose": purpose},
+        shown=int(person is not None),
+    )
+    return person
 
 
 def household_members(household: Household) -> list[Membership]:
@@ -199,7 +214,7 @@ def household_members(household: Household) -> list[Membership]:
 def _visible_changes(entry: LogEntry, show_health: bool) -> dict:
     changes = entry.changes or {}
     if not show_health:
-        changes = {k: v for k, v in changes.items() if k not in HEALTH_FIELDS}
+        changes = {k: v for k, v in changes.items() if k not in permissions.HEALTH_FIELDS}
     return changes
 
 

@@ -20,13 +20,13 @@ HOUSEHOLD_FIELDS = frozenset(
     f.name
     for f in Household._meta.concrete_fields
     if f.editable and f.name not in {"id", "is_active", "created_at", "updated_at"}
-) | {"municipality", "settlement"}
+)
 PERSON_FIELDS = frozenset(
     f.name
     for f in Person._meta.concrete_fields
     if f.editable and f.name not in {"id", "created_at", "updated_at"}
 )
-HEALTH_FIELDS = frozenset({"disability_degree", "chronic_illness"})
+HEALTH_FIELDS = permissions.HEALTH_FIELDS
 
 
 def _assign(instance, data: dict, allowed: frozenset[str]) -> None:
@@ -52,6 +52,11 @@ def _require_edit(actor, municipality_id: int) -> None:
     permissions.require_in_scope(actor, municipality_id)
 
 
+NAME_FIELDS = frozenset(
+    {"first_name", "last_name", "first_name_latin", "last_name_latin", "name_key", "name_key_rev"}
+)
+
+
 def _person_names(person: Person) -> None:
     person.first_name = " ".join(person.first_name.split())
     person.last_name = " ".join(person.last_name.split())
@@ -63,12 +68,14 @@ def _person_names(person: Person) -> None:
         person.personal_number = None
 
 
-def _save(instance) -> None:
-    """Validate fields and constraints, then save; a race on a unique key still gets a message."""
+def _save(instance, fields: set[str] | None = None) -> None:
+    """Validate fields and constraints, then save (only `fields`, if given, so values a
+    concurrent service wrote to other columns are not overwritten); a race on a unique key
+    still gets a message."""
     instance.full_clean()
     try:
         with transaction.atomic():
-            instance.save()
+            instance.save(update_fields=sorted(fields | {"updated_at"}) if fields else None)
     except IntegrityError as exc:
         raise ValidationError(_("This record conflicts with one already stored.")) from exc
 
@@ -77,9 +84,13 @@ def _current_membership(person: Person) -> Membership | None:
     return person.memberships.filter(end_date__isnull=True).select_related("household").first()
 
 
-def _add_membership(*, household, person, relationship, start_date) -> Membership:
+def _add_membership(
+    *, household, person, relationship, start_date, date_field: str = "start_date"
+) -> Membership:
+    if not household.is_active:
+        raise ValidationError(_("This household is closed."))
     if start_date > timezone.localdate():
-        raise ValidationError({"start_date": _("The start date cannot be in the future.")})
+        raise ValidationError({date_field: _("The date cannot be in the future.")})
     current = _current_membership(person)
     if current is not None:
         raise ValidationError(
@@ -146,7 +157,7 @@ def household_update(*, actor, household: Household, data: dict) -> Household:
         _require_edit(actor, household.municipality_id)
         _assign(household, data, HOUSEHOLD_FIELDS)
         permissions.require_in_scope(actor, household.municipality_id)
-        _save(household)
+        _save(household, set(data))
         Person.objects.filter(
             memberships__household=household, memberships__end_date__isnull=True
         ).update(municipality_id=household.municipality_id)
@@ -166,8 +177,6 @@ def member_add(
     """Add an existing person (not in any household) or a new one to a household."""
     with acting_as(actor):
         _require_edit(actor, household.municipality_id)
-        if not household.is_active:
-            raise ValidationError(_("This household is closed."))
         if person is None:
             person = _new_person(actor=actor, data=person_data or {})
         return _add_membership(
@@ -185,14 +194,14 @@ def person_update(*, actor, person: Person, data: dict) -> Person:
         _check_health_fields(actor, data)
         _assign(person, data, PERSON_FIELDS)
         _person_names(person)
-        _save(person)
+        _save(person, set(data) | NAME_FIELDS)
     return person
 
 
 def _end_membership(membership: Membership, *, on: date, reason: str) -> None:
     if on < membership.start_date:
         raise ValidationError(
-            {"start_date": _("The date cannot precede the start of the current membership.")}
+            {"on": _("The date cannot precede the start of the current membership.")}
         )
     membership.end_date = on
     membership.end_reason = reason
@@ -200,18 +209,13 @@ def _end_membership(membership: Membership, *, on: date, reason: str) -> None:
     _place(membership.person, None)
 
 
-def _close_if_empty(household: Household) -> None:
-    if not household.memberships.filter(end_date__isnull=True).exists():
-        household.is_active = False
-        household.save(update_fields=["is_active", "updated_at"])
-
-
 @transaction.atomic
 def member_move(
     *, actor, person: Person, to_household: Household, relationship: str, on: date | None = None
 ) -> Membership:
-    """Move a person to another household from a date; the old membership ends the day before
-    the new one starts, so the history has no gaps and no overlaps."""
+    """Move a person to another household from a date. Memberships are half-open periods
+    [start_date, end_date): the old one ends on the day the new one starts, so the history has
+    no gaps and no overlaps."""
     on = on or timezone.localdate()
     with acting_as(actor):
         current = _current_membership(person)
@@ -227,9 +231,12 @@ def member_move(
         _require_edit(actor, to_household.municipality_id)
         _end_membership(current, on=on, reason=MembershipEndReason.MOVED)
         membership = _add_membership(
-            household=to_household, person=person, relationship=relationship, start_date=on
+            household=to_household,
+            person=person,
+            relationship=relationship,
+            start_date=on,
+            date_field="on",
         )
-        _close_if_empty(current.household)
     return membership
 
 
@@ -298,6 +305,7 @@ def household_split(
                 person=person,
                 relationship=Relationship.HEAD if person == head else Relationship.OTHER_RELATIVE,
                 start_date=on,
+                date_field="on",
             )
     return new
 

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
@@ -77,7 +76,6 @@ def person_list(request):
 @_staff(permissions.REGISTRY_VIEW)
 def person_detail(request, pk: int):
     person = selectors.person_get(actor=request.user, pk=pk)
-    access_log(actor=request.user, instance=person)
     current = next((m for m in person.memberships.all() if m.end_date is None), None)
     return render(
         request,
@@ -94,7 +92,7 @@ def person_detail(request, pk: int):
 @_staff(permissions.REGISTRY_EDIT)
 @require_http_methods(["GET", "POST"])
 def person_edit(request, pk: int):
-    person = selectors.person_get(actor=request.user, pk=pk)
+    person = selectors.person_get(actor=request.user, pk=pk, purpose="edit")
     form = forms.PersonForm(request.POST or None, instance=person, actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -109,7 +107,7 @@ def person_edit(request, pk: int):
 
 def _household_in_scope(actor, pk: int) -> Household:
     try:
-        return selectors.household_get(actor=actor, pk=pk)
+        return selectors.household_get(actor=actor, pk=pk, purpose="move")
     except Http404:
         raise ValidationError(
             {"household_id": _("There is no household with this number in your area.")}
@@ -119,7 +117,7 @@ def _household_in_scope(actor, pk: int) -> Household:
 @_staff(permissions.REGISTRY_EDIT)
 @require_http_methods(["POST"])
 def person_move(request, pk: int):
-    person = selectors.person_get(actor=request.user, pk=pk)
+    person = selectors.person_get(actor=request.user, pk=pk, purpose="edit")
     form = forms.MoveForm(request.POST)
     if form.is_valid():
         try:
@@ -143,8 +141,7 @@ def person_move(request, pk: int):
     return redirect("registry:person_detail", pk=person.pk)
 
 
-def _sub_form(request, form_class, person, template, service, success):
-    form = form_class(request.POST or None)
+def _sub_form(request, form, person, template, service, success):
     if request.method == "POST" and form.is_valid():
         try:
             service(form.cleaned_data)
@@ -159,10 +156,10 @@ def _sub_form(request, form_class, person, template, service, success):
 @_staff(permissions.REGISTRY_EDIT)
 @require_http_methods(["GET", "POST"])
 def income_add(request, pk: int):
-    person = selectors.person_get(actor=request.user, pk=pk)
+    person = selectors.person_get(actor=request.user, pk=pk, purpose="edit")
     return _sub_form(
         request,
-        forms.IncomeForm,
+        forms.IncomeForm(request.POST or None),
         person,
         "registry/income_form.html",
         lambda data: services.income_add(actor=request.user, person=person, data=data),
@@ -173,7 +170,7 @@ def income_add(request, pk: int):
 @_staff(permissions.REGISTRY_EDIT)
 @require_http_methods(["GET", "POST"])
 def representative_add(request, pk: int):
-    person = selectors.person_get(actor=request.user, pk=pk)
+    person = selectors.person_get(actor=request.user, pk=pk, purpose="edit")
 
     def save(data):
         data = dict(data)
@@ -182,7 +179,7 @@ def representative_add(request, pk: int):
 
     return _sub_form(
         request,
-        forms.RepresentativeForm,
+        forms.RepresentativeForm(request.POST or None, actor=request.user),
         person,
         "registry/representative_form.html",
         save,
@@ -192,7 +189,9 @@ def representative_add(request, pk: int):
 
 @_staff(permissions.REGISTRY_VIEW)
 def household_list(request):
-    form = forms.HouseholdFilterForm(request.GET or {"active": "1"})
+    params = request.GET.copy()
+    params.setdefault("active", "1")  # active households unless the filter says otherwise
+    form = forms.HouseholdFilterForm(params)
     form.is_valid()
     data = form.cleaned_data
     municipality = data.get("municipality")
@@ -217,7 +216,6 @@ def household_list(request):
 @_staff(permissions.REGISTRY_VIEW)
 def household_detail(request, pk: int):
     household = selectors.household_get(actor=request.user, pk=pk)
-    access_log(actor=request.user, instance=household)
     return render(
         request,
         "registry/household_detail.html",
@@ -227,6 +225,12 @@ def household_detail(request, pk: int):
             "history": selectors.household_history(actor=request.user, household=household),
         },
     )
+
+
+def _person_errors(exc: ValidationError, person_form, other_form) -> None:
+    """A service's errors about a person's fields go next to them, the rest to the other form."""
+    about_person = set(getattr(exc, "error_dict", {})) & set(person_form.fields)
+    add_service_errors(person_form if about_person else other_form, exc)
 
 
 @_staff(permissions.REGISTRY_EDIT)
@@ -242,11 +246,7 @@ def household_create(request):
                 head=head_form.service_data(),
             )
         except ValidationError as exc:
-            # Errors about the head's fields go to the head's form, the rest to the household's.
-            if hasattr(exc, "error_dict") and set(exc.error_dict) & set(head_form.fields):
-                add_service_errors(head_form, exc)
-            else:
-                add_service_errors(household_form, exc)
+            _person_errors(exc, head_form, household_form)
         else:
             messages.success(request, _("%(household)s is registered.") % {"household": household})
             return redirect("registry:household_detail", pk=household.pk)
@@ -260,7 +260,7 @@ def household_create(request):
 @_staff(permissions.REGISTRY_EDIT)
 @require_http_methods(["GET", "POST"])
 def household_edit(request, pk: int):
-    household = selectors.household_get(actor=request.user, pk=pk)
+    household = selectors.household_get(actor=request.user, pk=pk, purpose="edit")
     form = forms.HouseholdForm(request.POST or None, instance=household, actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -278,7 +278,7 @@ def household_edit(request, pk: int):
 @_staff(permissions.REGISTRY_EDIT)
 @require_http_methods(["GET", "POST"])
 def member_add(request, pk: int):
-    household = selectors.household_get(actor=request.user, pk=pk)
+    household = selectors.household_get(actor=request.user, pk=pk, purpose="edit")
     form = forms.MemberForm(request.POST or None)
     # The new-person form is only bound when no registered person's number is given.
     new_person = request.method == "POST" and not request.POST.get("existing_personal_number")
@@ -287,43 +287,31 @@ def member_add(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         number = form.cleaned_data["existing_personal_number"]
-        try:
-            with transaction.atomic():
-                if number:
-                    person = Person.objects.filter(personal_number=number).first()
-                    if person is None:
-                        raise ValidationError(
-                            {
-                                "existing_personal_number": _(
-                                    "No person with this personal number is registered."
-                                )
-                            }
-                        )
-                    services.member_add(
-                        actor=request.user,
-                        household=household,
-                        person=person,
-                        relationship=form.cleaned_data["relationship"],
-                        start_date=form.cleaned_data["start_date"],
-                    )
-                elif person_form.is_valid():
-                    services.member_add(
-                        actor=request.user,
-                        household=household,
-                        person_data=person_form.service_data(),
-                        relationship=form.cleaned_data["relationship"],
-                        start_date=form.cleaned_data["start_date"],
-                    )
-                else:
-                    raise ValidationError({})
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict") and set(exc.error_dict) & set(person_form.fields):
-                add_service_errors(person_form, exc)
-            elif exc.messages:
-                add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The member is added."))
-            return redirect("registry:household_detail", pk=household.pk)
+        # Looked up before the service's transaction, so the audited lookup stays on record.
+        person = (
+            selectors.person_by_number(
+                actor=request.user, personal_number=number, purpose="member_add"
+            )
+            if number
+            else None
+        )
+        if number and person is None:
+            form.add_error("existing_personal_number", forms.NOT_FOUND)
+        elif number or person_form.is_valid():
+            try:
+                services.member_add(
+                    actor=request.user,
+                    household=household,
+                    person=person,
+                    person_data=None if number else person_form.service_data(),
+                    relationship=form.cleaned_data["relationship"],
+                    start_date=form.cleaned_data["start_date"],
+                )
+            except ValidationError as exc:
+                _person_errors(exc, person_form, form)
+            else:
+                messages.success(request, _("The member is added."))
+                return redirect("registry:household_detail", pk=household.pk)
     return render(
         request,
         "registry/member_form.html",
@@ -334,7 +322,7 @@ def member_add(request, pk: int):
 @_staff(permissions.REGISTRY_EDIT)
 @require_http_methods(["GET", "POST"])
 def household_split(request, pk: int):
-    household = selectors.household_get(actor=request.user, pk=pk)
+    household = selectors.household_get(actor=request.user, pk=pk, purpose="edit")
     form = forms.SplitForm(
         request.POST or None,
         actor=request.user,
@@ -381,6 +369,12 @@ def subject_access_find(request):
     error = None
     if number:
         person = Person.objects.filter(personal_number=number).first()
+        search_log(
+            actor=request.user,
+            model=Person,
+            terms={"personal_number": number, "purpose": "subject_access"},
+            shown=int(person is not None),
+        )
         if person is not None:
             return redirect("registry:subject_access", pk=person.pk)
         error = _("No person with this personal number is registered.")

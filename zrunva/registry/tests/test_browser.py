@@ -9,7 +9,9 @@ from zrunva.registry.tests import factories
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_officer_finds_a_household_edits_a_member_and_sees_the_history(live_server, page, make_user):
+def test_officer_finds_a_household_edits_a_member_and_sees_the_history(
+    live_server, page, make_user
+):
     household = factories.household(head={"first_name": "გიორგი", "last_name": "ბერიძე"})
     member = factories.member(household, first_name="ნინო", sex="F", relationship="spouse")
     factories.household(head={"first_name": "დავით", "last_name": "კაპანაძე"})

@@ -106,7 +106,7 @@ def test_a_household_has_one_head():
     )
 
 
-def test_move_ends_old_membership_and_closes_an_empty_household():
+def test_move_ends_old_membership_where_the_new_one_starts():
     source = factories.household()
     child = factories.member(source, first_name="ანა", sex="F", birth_date=date(2001, 1, 1))
     target = factories.household()
@@ -121,7 +121,19 @@ def test_move_ends_old_membership_and_closes_an_empty_household():
     old, new = child.memberships.order_by("id")
     assert (old.household, old.end_date, old.end_reason) == (source, on, "moved")
     assert (new.household, new.start_date, new.end_date) == (target, on, None)
-    assert Household.objects.get(pk=source.pk).is_active
+
+
+def test_nobody_moves_into_a_closed_household():
+    source = factories.household()
+    child = factories.member(source)
+    closed = factories.household()
+    Household.objects.filter(pk=closed.pk).update(is_active=False)
+    closed.refresh_from_db()
+    with pytest.raises(ValidationError, match="closed"):
+        services.member_move(
+            actor=factories.system_actor(), person=child, to_household=closed, relationship="child"
+        )
+    assert child.memberships.get().household == source
 
 
 def test_the_head_cannot_be_moved_before_a_new_head_is_chosen():
@@ -160,7 +172,8 @@ def test_split_moves_members_into_a_new_household():
 def test_split_refuses_to_empty_the_source_or_take_its_head():
     source = factories.household()
     head = source.memberships.get().person
-    with pytest.raises(ValidationError):
+
+    def split():
         services.household_split(
             actor=factories.system_actor(),
             source=source,
@@ -168,6 +181,13 @@ def test_split_refuses_to_empty_the_source_or_take_its_head():
             head=head,
             household={"municipality": source.municipality, "address": "x"},
         )
+
+    with pytest.raises(ValidationError, match="must stay"):
+        split()
+    child = factories.member(source)
+    with pytest.raises(ValidationError, match="head stays"):
+        split()
+    assert child.memberships.get().end_date is None
     assert Household.objects.count() == 1
 
 
