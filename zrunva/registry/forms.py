@@ -165,3 +165,22 @@ class HouseholdFilterForm(forms.Form):
         choices=[("1", _("Active")), ("0", _("Closed")), ("", _("Any"))],
         required=False,
     )
+
+
+class HeadForm(forms.Form):
+    new_head = forms.ModelChoiceField(
+        label=_("New head of household"), queryset=Person.objects.none()
+    )
+    old_head_relationship = forms.ChoiceField(
+        label=_("The former head's relationship to the new head"),
+        choices=[("", _("Choose…"))]
+        + [c for c in Relationship.choices if c[0] != Relationship.HEAD],
+    )
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_head"].queryset = Person.objects.filter(
+            memberships__in=household.memberships.filter(end_date__isnull=True).exclude(
+                relationship=Relationship.HEAD
+            )
+        )

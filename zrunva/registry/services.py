@@ -250,6 +250,12 @@ def head_change(*, actor, household: Household, new_head: Person, old_head_relat
             raise ValidationError(
                 {"new_head": _("The new head must be a member of the household.")}
             )
+        if members[new_head.pk].relationship == Relationship.HEAD:
+            raise ValidationError({"new_head": _("This person is already the head.")})
+        if old_head_relationship == Relationship.HEAD:
+            raise ValidationError(
+                {"old_head_relationship": _("Choose the former head's new relationship.")}
+            )
         for m in members.values():
             if m.relationship == Relationship.HEAD:
                 m.relationship = old_head_relationship

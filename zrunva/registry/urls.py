@@ -20,4 +20,5 @@ urlpatterns = [
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("households/<int:pk>/members/add/", views.member_add, name="member_add"),
     path("households/<int:pk>/split/", views.household_split, name="household_split"),
+    path("households/<int:pk>/head/", views.head_change, name="head_change"),
 ]

@@ -379,3 +379,24 @@ def subject_access_find(request):
             return redirect("registry:subject_access", pk=person.pk)
         error = _("No person with this personal number is registered.")
     return render(request, "registry/subject_access_find.html", {"number": number, "error": error})
+
+
+@_staff(permissions.REGISTRY_EDIT)
+@require_http_methods(["GET", "POST"])
+def head_change(request, pk: int):
+    household = selectors.household_get(actor=request.user, pk=pk, purpose="edit")
+    form = forms.HeadForm(request.POST or None, household=household)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.head_change(
+                actor=request.user,
+                household=household,
+                new_head=form.cleaned_data["new_head"],
+                old_head_relationship=form.cleaned_data["old_head_relationship"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The head of the household is changed."))
+            return redirect("registry:household_detail", pk=household.pk)
+    return render(request, "registry/head_form.html", {"form": form, "household": household})

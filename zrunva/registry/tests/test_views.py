@@ -310,3 +310,29 @@ def test_household_list_keeps_its_filter_on_later_pages(login_as):
     client = login_as(Role.SSA_OFFICER)
     form = client.get("/en/registry/households/", {"page": 2}).context["form"]
     assert form.cleaned_data["active"] == "1"
+
+
+def test_changing_the_head_lets_the_former_head_move(login_as):
+    household = factories.household()
+    former = household.memberships.get().person
+    son = factories.member(household, first_name="ლევანი")
+    client = login_as(Role.SSA_OFFICER)
+    assert client.get(f"/en/registry/households/{household.pk}/head/").status_code == 200
+    response = client.post(
+        f"/en/registry/households/{household.pk}/head/",
+        {"new_head": son.pk, "old_head_relationship": "head"},
+    )
+    assert "old_head_relationship" in response.context["form"].errors
+    response = client.post(
+        f"/en/registry/households/{household.pk}/head/",
+        {"new_head": son.pk, "old_head_relationship": "parent"},
+    )
+    assert response.status_code == 302
+    current = dict(
+        household.memberships.filter(end_date=None).values_list("person", "relationship")
+    )
+    assert current == {son.pk: "head", former.pk: "parent"}
+    services.member_move(
+        actor=client.user, person=former, to_household=factories.household(), relationship="parent"
+    )
+    assert former.memberships.get(end_date=None).household != household
