@@ -37,6 +37,7 @@ format: install
 	$(VENV)/bin/ruff format .
 
 test: lint messages
+	mkdir -p var
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run -v1
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres

@@ -31,7 +31,8 @@ api.add_router("/", registry_router)
 def validation_errors(exc: ValidationError) -> list[dict]:
     if hasattr(exc, "error_dict"):
         return [
-            {"loc": ["body", field], "msg": str(message)}
+            # "head.personal_number" is the personal_number inside the body's head object.
+            {"loc": ["body", *field.split(".")], "msg": str(message)}
             for field, errors in exc.message_dict.items()
             for message in errors
         ]

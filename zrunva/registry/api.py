@@ -1,3 +1,4 @@
+import contextlib
 from datetime import date
 from decimal import Decimal
 
@@ -108,17 +109,17 @@ class HouseholdFields(Schema):
     dwelling_type: DwellingType = DwellingType.HOUSE
     dwelling_tenure: DwellingTenure = DwellingTenure.OWNED
     dwelling_condition: DwellingCondition = DwellingCondition.FAIR
-    rooms: int = Field(1, ge=0, le=100)
-    floor_area_m2: Decimal = Field(Decimal("0"), ge=0)
+    rooms: int = 1
+    floor_area_m2: Decimal = Decimal("0")
     has_gas: bool = False
     has_piped_water: bool = False
     has_sewerage: bool = False
-    monthly_utility_spending: Decimal = Field(Decimal("0"), ge=0)
-    extra_dwellings: int = Field(0, ge=0, le=100)
-    agricultural_land_ha: Decimal = Field(Decimal("0"), ge=0)
-    cattle: int = Field(0, ge=0, le=10000)
-    small_livestock: int = Field(0, ge=0, le=10000)
-    cars: int = Field(0, ge=0, le=100)
+    monthly_utility_spending: Decimal = Decimal("0")
+    extra_dwellings: int = 0
+    agricultural_land_ha: Decimal = Decimal("0")
+    cattle: int = 0
+    small_livestock: int = 0
+    cars: int = 0
 
 
 class HouseholdIn(HouseholdFields):
@@ -132,17 +133,17 @@ class HouseholdPatch(Schema):
     dwelling_type: DwellingType | None = None
     dwelling_tenure: DwellingTenure | None = None
     dwelling_condition: DwellingCondition | None = None
-    rooms: int | None = Field(None, ge=0, le=100)
-    floor_area_m2: Decimal | None = Field(None, ge=0)
+    rooms: int | None = None
+    floor_area_m2: Decimal | None = None
     has_gas: bool | None = None
     has_piped_water: bool | None = None
     has_sewerage: bool | None = None
-    monthly_utility_spending: Decimal | None = Field(None, ge=0)
-    extra_dwellings: int | None = Field(None, ge=0, le=100)
-    agricultural_land_ha: Decimal | None = Field(None, ge=0)
-    cattle: int | None = Field(None, ge=0, le=10000)
-    small_livestock: int | None = Field(None, ge=0, le=10000)
-    cars: int | None = Field(None, ge=0, le=100)
+    monthly_utility_spending: Decimal | None = None
+    extra_dwellings: int | None = None
+    agricultural_land_ha: Decimal | None = None
+    cattle: int | None = None
+    small_livestock: int | None = None
+    cars: int | None = None
 
 
 class MemberOut(Schema):
@@ -212,6 +213,22 @@ def _person_data(fields: dict) -> dict:
     for name in ("alt_id_kind", "alt_id_number"):
         data.setdefault(name, "")
     return data
+
+
+@contextlib.contextmanager
+def _nested_errors(prefix: str, schema: type[Schema]):
+    """Errors about a nested person's fields name their place in the body (`head.birth_date`)."""
+    try:
+        yield
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError(
+            {
+                f"{prefix}.{field}" if field in schema.model_fields else field: errors
+                for field, errors in exc.error_dict.items()
+            }
+        ) from exc
 
 
 def _resolve_places(data: dict) -> dict:
@@ -336,9 +353,10 @@ def household_detail(request, household_id: int):
 def household_create(request, payload: HouseholdIn):
     data = payload.dict()
     head = _person_data(data.pop("head"))
-    household = services.household_register(
-        actor=request.user, household=_resolve_places(data), head=head
-    )
+    with _nested_errors("head", PersonFields):
+        household = services.household_register(
+            actor=request.user, household=_resolve_places(data), head=head
+        )
     return 201, _household_detail(household)
 
 
@@ -362,12 +380,13 @@ def member_add(request, household_id: int, payload: MemberIn):
     person = None
     if payload.person_id is not None:
         person = selectors.person_get(actor=request.user, pk=payload.person_id)
-    membership = services.member_add(
-        actor=request.user,
-        household=household,
-        relationship=payload.relationship,
-        person=person,
-        person_data=_person_data(payload.person.dict()) if payload.person else None,
-        start_date=payload.start_date,
-    )
+    with _nested_errors("person", PersonFields):
+        membership = services.member_add(
+            actor=request.user,
+            household=household,
+            relationship=payload.relationship,
+            person=person,
+            person_data=_person_data(payload.person.dict()) if payload.person else None,
+            start_date=payload.start_date,
+        )
     return 201, membership

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Collate
@@ -78,7 +78,9 @@ class Household(models.Model):
         choices=DwellingCondition.choices,
         default=DwellingCondition.FAIR,
     )
-    rooms = models.PositiveSmallIntegerField(_("rooms"), default=1)
+    rooms = models.PositiveSmallIntegerField(
+        _("rooms"), default=1, validators=[MaxValueValidator(100)]
+    )
     floor_area_m2 = models.DecimalField(
         _("floor area, m²"),
         max_digits=7,
@@ -96,7 +98,9 @@ class Household(models.Model):
         default=Decimal("0"),
         validators=[non_negative],
     )
-    extra_dwellings = models.PositiveSmallIntegerField(_("other dwellings owned"), default=0)
+    extra_dwellings = models.PositiveSmallIntegerField(
+        _("other dwellings owned"), default=0, validators=[MaxValueValidator(100)]
+    )
     agricultural_land_ha = models.DecimalField(
         _("agricultural land, ha"),
         max_digits=8,
@@ -104,9 +108,15 @@ class Household(models.Model):
         default=Decimal("0"),
         validators=[non_negative],
     )
-    cattle = models.PositiveSmallIntegerField(_("cattle"), default=0)
-    small_livestock = models.PositiveSmallIntegerField(_("sheep, goats and pigs"), default=0)
-    cars = models.PositiveSmallIntegerField(_("cars"), default=0)
+    cattle = models.PositiveSmallIntegerField(
+        _("cattle"), default=0, validators=[MaxValueValidator(10_000)]
+    )
+    small_livestock = models.PositiveSmallIntegerField(
+        _("sheep, goats and pigs"), default=0, validators=[MaxValueValidator(10_000)]
+    )
+    cars = models.PositiveSmallIntegerField(
+        _("cars"), default=0, validators=[MaxValueValidator(100)]
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)

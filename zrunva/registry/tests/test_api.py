@@ -116,7 +116,7 @@ def test_bad_head_fields_get_400_with_field_and_reason(login_as, field, value, m
     body["head"][field] = value
     response = _post(login_as(Role.SSA_OFFICER), "/api/v1/households", body)
     assert response.status_code == 400
-    assert {"loc": ["body", field], "msg": message} in response.json()["detail"]
+    assert {"loc": ["body", "head", field], "msg": message} in response.json()["detail"]
     assert not Household.objects.exists() and not Person.objects.exists()
 
 
@@ -128,7 +128,7 @@ def test_duplicate_personal_number_is_refused_and_nothing_saved(login_as):
     assert response.status_code == 400
     assert response.json()["detail"] == [
         {
-            "loc": ["body", "personal_number"],
+            "loc": ["body", "head", "personal_number"],
             "msg": "Another person already has this personal number.",
         }
     ]
@@ -249,3 +249,14 @@ def test_read_only_roles_cannot_write(login_as, role):
     assert _patch(client, f"/api/v1/households/{household.pk}", {"cars": 4}).status_code == 403
     assert _post(client, "/api/v1/households", _body()).status_code == 403
     assert Household.objects.count() == 1
+
+
+def test_bounds_come_from_the_model_in_the_api_too(login_as):
+    household = factories.household()
+    client = login_as(Role.SSA_OFFICER)
+    response = _patch(client, f"/api/v1/households/{household.pk}", {"rooms": 500})
+    assert response.status_code == 400
+    assert response.json()["detail"] == [
+        {"loc": ["body", "rooms"], "msg": "Ensure this value is less than or equal to 100."}
+    ]
+    assert Household.objects.get(pk=household.pk).rooms == 1
