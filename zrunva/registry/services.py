@@ -68,6 +68,13 @@ def _person_names(person: Person) -> None:
         person.personal_number = None
 
 
+def _locked(instance):
+    """A fresh copy of the row, locked until the transaction ends (PostgreSQL), so two officers
+    changing the same record one after the other each start from what the other saved; the
+    caller's copy may hold a form's unsaved values."""
+    return type(instance).objects.select_for_update().get(pk=instance.pk)
+
+
 def _save(instance, fields: set[str] | None = None) -> None:
     """Validate fields and constraints, then save (only `fields`, if given, so values a
     concurrent service wrote to other columns are not overwritten); a race on a unique key
@@ -154,6 +161,7 @@ def household_update(*, actor, household: Household, data: dict) -> Household:
     """Change a household's address, dwelling or assets; moving it to another municipality needs
     the actor's scope over both."""
     with acting_as(actor):
+        household = _locked(household)
         _require_edit(actor, household.municipality_id)
         _assign(household, data, HOUSEHOLD_FIELDS)
         permissions.require_in_scope(actor, household.municipality_id)
@@ -190,6 +198,7 @@ def member_add(
 @transaction.atomic
 def person_update(*, actor, person: Person, data: dict) -> Person:
     with acting_as(actor):
+        person = _locked(person)
         _require_person_edit(actor, person)
         _check_health_fields(actor, data)
         _assign(person, data, PERSON_FIELDS)
@@ -218,6 +227,7 @@ def member_move(
     no gaps and no overlaps."""
     on = on or timezone.localdate()
     with acting_as(actor):
+        person = _locked(person)
         current = _current_membership(person)
         if current is None:
             raise ValidationError({"person": _("This person is not in a household.")})

@@ -297,3 +297,15 @@ def test_people_carry_their_current_households_municipality(admin_user):
     assert not any(
         "municipality" in (e.changes or {}) for e in LogEntry.objects.get_for_object(child)
     )
+
+
+def test_an_update_from_a_stale_copy_keeps_what_others_saved(admin_user):
+    household = factories.household()
+    stale = Person.objects.get(pk=household.memberships.get().person_id)
+    services.person_update(
+        actor=admin_user, person=Person.objects.get(pk=stale.pk), data={"last_name": "ლომიძე"}
+    )
+    services.person_update(actor=admin_user, person=stale, data={"first_name": "ლაშა"})
+    person = Person.objects.get(pk=stale.pk)
+    assert (person.first_name, person.last_name) == ("ლაშა", "ლომიძე")
+    assert person.name_key == "lasha lomidze"
