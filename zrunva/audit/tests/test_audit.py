@@ -103,3 +103,16 @@ def test_subject_access_is_for_the_dpo_only(login_as):
     person = factories.household().memberships.get().person
     client = login_as(Role.ADMIN)
     assert client.get(f"/en/registry/subject-access/{person.pk}/").status_code == 403
+
+
+@postgres_only
+def test_histories_find_related_rows_through_an_index():
+    person = factories.household().memberships.get().person
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT id FROM auditlog_logentry WHERE (additional_data -> 'person_id') = %s::jsonb",
+            [str(person.pk)],
+        )
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "audit_person_id_idx" in plan
