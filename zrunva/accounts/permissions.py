@@ -16,6 +16,8 @@ REGISTRY_EDIT = "registry.edit"
 HEALTH_VIEW = "registry.view_health"
 AUDIT_VIEW = "audit.view"
 SUBJECT_ACCESS = "audit.subject_access"
+# Programme rules and parameters: the state's by administrators, a municipality's by its officers.
+PROGRAMMES_DEFINE = "programmes.define"
 
 # Special-category (health) fields of a person, shown and written only with HEALTH_VIEW.
 HEALTH_FIELDS = frozenset({"disability_degree", "chronic_illness"})
@@ -31,6 +33,7 @@ _GRANTS: dict[str, frozenset[str]] = {
     ),
     AUDIT_VIEW: frozenset({Role.ADMIN, Role.DPO}),
     SUBJECT_ACCESS: frozenset({Role.DPO}),
+    PROGRAMMES_DEFINE: frozenset({Role.ADMIN, Role.MUNICIPAL_OFFICER}),
 }
 
 

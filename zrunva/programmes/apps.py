@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ProgrammesConfig(AppConfig):
     name = "zrunva.programmes"
     verbose_name = _("Programmes")
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from zrunva.programmes.models import Parameter, ParameterValue
+
+        auditlog.register(Parameter)
+        auditlog.register(ParameterValue)

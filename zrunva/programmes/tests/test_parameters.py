@@ -1,0 +1,171 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from zrunva.accounts.choices import Role
+from zrunva.geo.models import Municipality
+from zrunva.programmes.models import Parameter, ParameterValue
+from zrunva.programmes.selectors import parameters_on
+from zrunva.programmes.services import parameter_value_set
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("code", "day", "value"),
+    [
+        ("child_benefit_amount", date(2021, 6, 30), 10),
+        ("child_benefit_amount", date(2021, 7, 1), 100),
+        ("child_benefit_amount", date(2022, 5, 31), 100),
+        ("child_benefit_amount", date(2022, 6, 1), 150),
+        ("child_benefit_amount", date(2023, 6, 30), 150),
+        ("child_benefit_amount", date(2023, 7, 1), 200),
+        ("child_benefit_max_score", date(2023, 6, 30), 119999),
+        ("child_benefit_max_score", date(2023, 7, 1), 120000),
+        ("pension_under_70", date(2025, 12, 31), 350),
+        ("pension_under_70", date(2026, 1, 1), 370),
+        ("pension_from_70", date(2026, 1, 1), 495),
+        ("disability_package_severe", date(2025, 1, 1), 435),
+        ("disability_package_significant", date(2024, 12, 31), 195),
+        ("idp_allowance", date(2014, 3, 1), 45),
+        ("tsa_band_2_max_score", date(2026, 11, 25), 57000),
+    ],
+)
+def test_shipped_values_change_on_their_dates(code, day, value):
+    assert parameters_on(on=day)[code] == Decimal(value)
+
+
+def test_a_parameter_without_a_value_yet_is_absent():
+    assert "disability_package_severe" not in parameters_on(on=date(2023, 12, 31))
+    assert "idp_allowance" not in parameters_on(on=date(2014, 2, 28))
+
+
+def test_every_shipped_value_cites_its_source_and_unverified_ones_are_illustrative():
+    assert not ParameterValue.objects.filter(source="").exists()
+    illustrative = set(
+        ParameterValue.objects.filter(illustrative=True).values_list("parameter__code", flat=True)
+    )
+    assert {"tsa_band_1_amount", "disability_package_severe", "idp_income_cutoff"} <= illustrative
+    assert "child_benefit_amount" not in illustrative
+
+
+def test_an_administrator_sets_a_new_value_from_a_date(make_user):
+    parameter = Parameter.objects.get(code="idp_allowance")
+    parameter_value_set(
+        actor=make_user(Role.ADMIN),
+        parameter=parameter,
+        valid_from=date(2027, 1, 1),
+        value=Decimal("60"),
+        source="Test amendment",
+    )
+    assert parameters_on(on=date(2026, 12, 31))["idp_allowance"] == 45
+    assert parameters_on(on=date(2027, 1, 1))["idp_allowance"] == 60
+
+
+def test_two_values_on_one_date_are_refused(make_user):
+    parameter = Parameter.objects.get(code="idp_allowance")
+    with pytest.raises(ValidationError) as err:
+        parameter_value_set(
+            actor=make_user(Role.ADMIN),
+            parameter=parameter,
+            valid_from=date(2014, 3, 1),
+            value=Decimal("50"),
+            source="x",
+        )
+    assert err.value.messages == ["This parameter already has a value from this date."]
+
+
+def test_a_value_needs_a_source(make_user):
+    with pytest.raises(ValidationError) as err:
+        parameter_value_set(
+            actor=make_user(Role.ADMIN),
+            parameter=Parameter.objects.get(code="idp_allowance"),
+            valid_from=date(2027, 1, 1),
+            value=Decimal("60"),
+            source="  ",
+        )
+    assert "source" in err.value.message_dict
+
+
+@pytest.mark.parametrize("role", [Role.SSA_OFFICER, Role.SOCIAL_WORKER, Role.ANALYST, Role.DPO])
+def test_other_roles_cannot_change_parameters(make_user, role):
+    with pytest.raises(PermissionDenied):
+        parameter_value_set(
+            actor=make_user(role),
+            parameter=Parameter.objects.get(code="idp_allowance"),
+            valid_from=date(2027, 1, 1),
+            value=Decimal("60"),
+            source="x",
+        )
+    assert not ParameterValue.objects.filter(valid_from=date(2027, 1, 1)).exists()
+
+
+def test_municipal_officers_change_only_their_own_municipalitys_parameters(make_user):
+    officer = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    with pytest.raises(PermissionDenied):
+        parameter_value_set(
+            actor=officer,
+            parameter=Parameter.objects.get(code="idp_allowance"),
+            valid_from=date(2027, 1, 1),
+            value=Decimal("60"),
+            source="x",
+        )
+    own = Parameter.objects.create(
+        code="kutaisi_utility_aid",
+        name_ka="კომუნალური დახმარება",
+        name_en="Utility aid",
+        municipality=Municipality.objects.get(code="kutaisi"),
+    )
+    other = Parameter.objects.create(
+        code="batumi_utility_aid",
+        name_ka="კომუნალური დახმარება",
+        name_en="Utility aid",
+        municipality=Municipality.objects.get(code="batumi"),
+    )
+    parameter_value_set(
+        actor=officer,
+        parameter=own,
+        valid_from=date(2026, 1, 1),
+        value=Decimal("50"),
+        source="Kutaisi City Council resolution (test)",
+    )
+    with pytest.raises(PermissionDenied):
+        parameter_value_set(
+            actor=officer,
+            parameter=other,
+            valid_from=date(2026, 1, 1),
+            value=Decimal("50"),
+            source="x",
+        )
+    kutaisi_id = Municipality.objects.get(code="kutaisi").pk
+    assert (
+        parameters_on(on=date(2026, 6, 1), municipality_id=kutaisi_id)["kutaisi_utility_aid"] == 50
+    )
+    assert "kutaisi_utility_aid" not in parameters_on(on=date(2026, 6, 1))
+
+
+def test_a_rule_reads_the_parameters_in_force_on_the_date():
+    from zrunva.programmes.expressions import Schema, evaluate_one, validate
+
+    values = {on: parameters_on(on=on) for on in (date(2023, 6, 30), date(2023, 7, 1))}
+    schema = Schema(
+        household={"rating_score": "number"},
+        person={"age": "number"},
+        params={code: "number" for code in values[date(2023, 7, 1)]},
+    )
+    rule = validate(
+        "if(household.rating_score <= param.child_benefit_max_score,"
+        " count(members, member.age < param.child_benefit_age_limit) * param.child_benefit_amount, 0)",
+        schema,
+        result="number",
+    )
+    household = {"rating_score": 120000}
+    members = [{"age": 40}, {"age": 10}, {"age": 15}, {"age": 16}]
+    amounts = {
+        on: evaluate_one(rule, household, members, {k: float(v) for k, v in params.items()})
+        for on, params in values.items()
+    }
+    # On 30 June 2023 a score of 120,000 was above the threshold (< 120,000); from 1 July it is in.
+    assert amounts == {date(2023, 6, 30): 0, date(2023, 7, 1): 400}
