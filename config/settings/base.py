@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "zrunva.accounts",
     "zrunva.audit",
     "zrunva.registry",
+    "zrunva.assessment",
     "zrunva.programmes",
 ]
 

@@ -18,6 +18,8 @@ AUDIT_VIEW = "audit.view"
 SUBJECT_ACCESS = "audit.subject_access"
 # Programme rules and parameters: the state's by administrators, a municipality's by its officers.
 PROGRAMMES_DEFINE = "programmes.define"
+# Home visits and rating scores: the SSA's social agents.
+ASSESSMENT_RECORD = "assessment.record"
 
 # Special-category (health) fields of a person, shown and written only with HEALTH_VIEW.
 HEALTH_FIELDS = frozenset({"disability_degree", "chronic_illness"})
@@ -34,6 +36,7 @@ _GRANTS: dict[str, frozenset[str]] = {
     AUDIT_VIEW: frozenset({Role.ADMIN, Role.DPO}),
     SUBJECT_ACCESS: frozenset({Role.DPO}),
     PROGRAMMES_DEFINE: frozenset({Role.ADMIN, Role.MUNICIPAL_OFFICER}),
+    ASSESSMENT_RECORD: frozenset({Role.ADMIN, Role.SSA_OFFICER}),
 }
 
 
