@@ -153,7 +153,7 @@ def test_a_rule_reads_the_parameters_in_force_on_the_date():
     schema = Schema(
         household={"rating_score": "number"},
         person={"age": "number"},
-        params={code: "number" for code in values[date(2023, 7, 1)]},
+        params=dict.fromkeys(values[date(2023, 7, 1)], "number"),
     )
     rule = validate(
         "if(household.rating_score <= param.child_benefit_max_score,"
