@@ -9,7 +9,8 @@ class ProgrammesConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from zrunva.programmes.models import Parameter, ParameterValue
+        from zrunva.programmes.models import Parameter, ParameterValue, Programme
 
         auditlog.register(Parameter)
         auditlog.register(ParameterValue)
+        auditlog.register(Programme)

@@ -24,3 +24,12 @@ def parameters_on(*, on: date, municipality_id: int | None = None) -> dict[str, 
 
 def parameter_history(*, code: str) -> QuerySet[ParameterValue]:
     return ParameterValue.objects.filter(parameter__code=code).order_by("valid_from")
+
+
+def parameter_codes(*, municipality_id: int | None = None) -> set[str]:
+    """The parameters a programme may read: the state's, and its municipality's own if it has
+    one; whether they have a value on a given date is `parameters_on`'s question."""
+    parameters = Parameter.objects.filter(municipality__isnull=True)
+    if municipality_id is not None:
+        parameters = parameters | Parameter.objects.filter(municipality_id=municipality_id)
+    return set(parameters.values_list("code", flat=True))

@@ -2,12 +2,14 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
 from zrunva.audit.services import acting_as
-from zrunva.programmes.models import Parameter, ParameterValue
+from zrunva.programmes import attributes, expressions
+from zrunva.programmes.models import Parameter, ParameterValue, Programme
+from zrunva.programmes.selectors import parameter_codes, parameters_on
 
 
 @transaction.atomic
@@ -42,3 +44,110 @@ def parameter_value_set(
         record.full_clean()
         record.save()
     return record
+
+
+def _require_define(actor, municipality_id: int | None) -> None:
+    """As for parameters: the state's programmes are defined by administrators (national scope),
+    a municipality's by that municipality's officers."""
+    permissions.require(actor, permissions.PROGRAMMES_DEFINE)
+    if municipality_id is None:
+        if permissions.municipality_scope(actor) is not None:
+            raise PermissionDenied(_("Only administrators define the state's programmes."))
+    else:
+        permissions.require_in_scope(actor, municipality_id)
+
+
+PROGRAMME_FIELDS = frozenset(
+    f.name
+    for f in Programme._meta.concrete_fields
+    if f.editable and f.name not in {"id", "created_at", "updated_at"}
+)
+# What each rule of a programme must give.
+PROGRAMME_RULES = {"criteria": expressions.Type.BOOLEAN, "formula": expressions.Type.NUMBER}
+
+
+def _parameter_nodes(node: expressions.Node):
+    if node.kind == "param":
+        yield node
+    for arg in node.args:
+        yield from _parameter_nodes(arg)
+
+
+def _rule_errors(programme: Programme, on: date | None, skip: set[str]) -> dict[str, str]:
+    """Check the programme's rules: syntax and types against the attribute catalogue at the
+    programme's level, parameters that exist (the state's and its municipality's), and, given a
+    date, that each parameter read has a value on it. The first fault of each rule, with where."""
+    municipality_id = programme.municipality_id
+    schema = attributes.schema(parameter_codes(municipality_id=municipality_id))
+    values = parameters_on(on=on, municipality_id=municipality_id) if on else None
+    errors = {}
+    for field, result in PROGRAMME_RULES.items():
+        if field in skip:
+            continue
+        text = getattr(programme, field)
+        try:
+            rule = expressions.validate(text, schema, level=programme.level, result=result)
+        except expressions.ExpressionError as error:
+            errors[field] = str(error)
+            continue
+        if values is None:
+            continue
+        for node in sorted(_parameter_nodes(rule.node), key=lambda n: n.at):
+            if node.value not in values:
+                # The rule language's own position wording ("column 5", "line 2, column 3").
+                error = expressions._error(
+                    text,
+                    node.at,
+                    _('Parameter "%(name)s" at %(at)s has no value on %(date)s'),
+                    name=f"param.{node.value}",
+                    date=on.isoformat(),
+                )
+                errors[field] = str(error)
+                break
+    return errors
+
+
+@transaction.atomic
+def programme_save(
+    *, actor, programme: Programme | None, data: dict, on: date | None = None
+) -> Programme:
+    """Create a programme (`programme=None`) or change one with `data` (field name → value).
+
+    The state's programmes are defined by administrators, a municipality's by its officers
+    (moving a programme needs the right over both places). The criteria must be a yes/no rule
+    and the formula a number rule, both valid at the programme's level; every parameter they
+    read must exist for the programme and have a value on `on` (default: when the programme
+    starts), so the rules can be evaluated from their first day.
+    """
+    permissions.require(actor, permissions.PROGRAMMES_DEFINE)
+    with acting_as(actor):
+        if programme is None:
+            programme = Programme()
+        else:
+            programme = Programme.objects.select_for_update().get(pk=programme.pk)
+            _require_define(actor, programme.municipality_id)
+        unknown = set(data) - PROGRAMME_FIELDS
+        if unknown:
+            raise ValidationError({name: _("This field cannot be set here.") for name in unknown})
+        for name, value in data.items():
+            setattr(programme, name, value)
+        _require_define(actor, programme.municipality_id)
+        for field in PROGRAMME_RULES:
+            if isinstance(text := getattr(programme, field), str):
+                setattr(programme, field, text.strip())
+        errors: dict[str, list[str]] = {}
+        try:
+            programme.full_clean()
+        except ValidationError as error:
+            errors = dict(error.message_dict)
+        if "level" not in errors:
+            rule_errors = _rule_errors(programme, on or programme.valid_from, set(errors))
+            errors.update({field: [message] for field, message in rule_errors.items()})
+        if errors:
+            raise ValidationError(errors)
+        try:
+            with transaction.atomic():
+                programme.save()
+        except IntegrityError as exc:
+            raise ValidationError(_("This record conflicts with one already stored.")) from exc
+    return programme

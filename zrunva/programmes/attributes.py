@@ -1,0 +1,200 @@
+"""What programme rules may read: the catalogue of household and person attributes.
+
+Each attribute has a type in the rule language, a Georgian and an English label for the rule
+editor, and a description of where its value comes from. The values themselves are gathered by
+the eligibility run from the registry (and the rating score from the assessment app); this module
+only names them, so rules can be checked when they are saved, long before any run.
+
+Text attributes with a closed set of values list them (`values`), for the editor's hints.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from zrunva.programmes.expressions import Level, Schema, Type
+from zrunva.registry.choices import DisabilityDegree, PensionKind, Sex
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str
+    level: Level
+    type: Type
+    label_ka: str
+    label_en: str
+    source: Promise | str  # where the value comes from
+    values: tuple[str, ...] = ()  # the possible values of a text attribute, if a closed set
+
+    @property
+    def reference(self) -> str:
+        """How a rule names it: `household.size`, `person.age`."""
+        return f"{self.level}.{self.name}"
+
+
+HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
+    Attribute(
+        "rating_score",
+        Level.HOUSEHOLD,
+        Type.NUMBER,
+        "სარეიტინგო ქულა",
+        "Rating score",
+        _(
+            "The score of the household's latest assessment (proxy means test); empty if the "
+            "household has not been assessed."
+        ),
+    ),
+    Attribute(
+        "size",
+        Level.HOUSEHOLD,
+        Type.NUMBER,
+        "ოჯახის წევრების რაოდენობა",
+        "Household size",
+        _("The number of the household's current members."),
+    ),
+    Attribute(
+        "municipality",
+        Level.HOUSEHOLD,
+        Type.TEXT,
+        "მუნიციპალიტეტი",
+        "Municipality",
+        _('The code of the household\'s municipality, e.g. "kutaisi".'),
+    ),
+    Attribute(
+        "is_highland",
+        Level.HOUSEHOLD,
+        Type.BOOLEAN,
+        "მაღალმთიანი დასახლება",
+        "Highland settlement",
+        _(
+            "Whether the household's settlement has highland status (law on the development of "
+            "high mountainous regions); no if no settlement is recorded."
+        ),
+    ),
+    Attribute(
+        "monthly_utility_spending",
+        Level.HOUSEHOLD,
+        Type.NUMBER,
+        "კომუნალური ხარჯი თვეში, ლარი",
+        "Monthly utility spending, GEL",
+        _("The household's monthly utility spending in GEL, as declared."),
+    ),
+    Attribute(
+        "agricultural_land_ha",
+        Level.HOUSEHOLD,
+        Type.NUMBER,
+        "სასოფლო-სამეურნეო მიწა, ჰა",
+        "Agricultural land, ha",
+        _("The agricultural land the household holds, in hectares, as declared."),
+    ),
+    Attribute(
+        "cattle",
+        Level.HOUSEHOLD,
+        Type.NUMBER,
+        "მსხვილფეხა რქოსანი პირუტყვი",
+        "Cattle",
+        _("The number of cattle the household keeps, as declared."),
+    ),
+    Attribute(
+        "cars",
+        Level.HOUSEHOLD,
+        Type.NUMBER,
+        "ავტომობილები",
+        "Cars",
+        _("The number of cars the household owns, as declared."),
+    ),
+    Attribute(
+        "is_idp_household",
+        Level.HOUSEHOLD,
+        Type.BOOLEAN,
+        "დევნილი ოჯახი",
+        "IDP household",
+        _("Whether any current member of the household is an internally displaced person."),
+    ),
+)
+
+PERSON_ATTRIBUTES: tuple[Attribute, ...] = (
+    Attribute(
+        "age",
+        Level.PERSON,
+        Type.NUMBER,
+        "ასაკი",
+        "Age",
+        _("Completed years of age on the evaluation date, from the birth date."),
+    ),
+    Attribute(
+        "sex",
+        Level.PERSON,
+        Type.TEXT,
+        "სქესი",
+        "Sex",
+        _('The sex recorded in the registry: "F" or "M".'),
+        tuple(Sex.values),
+    ),
+    Attribute(
+        "disability_degree",
+        Level.PERSON,
+        Type.TEXT,
+        "შეზღუდული შესაძლებლობის ხარისხი",
+        "Disability status",
+        _(
+            'The degree of disability status from medical-social expertise: "none", '
+            '"moderate", "significant" or "severe". Special-category data.'
+        ),
+        tuple(DisabilityDegree.values),
+    ),
+    Attribute(
+        "is_idp",
+        Level.PERSON,
+        Type.BOOLEAN,
+        "დევნილი",
+        "Internally displaced person",
+        _("Whether the person has the status of an internally displaced person."),
+    ),
+    Attribute(
+        "pension_kind",
+        Level.PERSON,
+        Type.TEXT,
+        "პენსიის სახე",
+        "Pension kind",
+        _(
+            'The pension the person receives: "none", "old_age", "survivor", "service" or "foreign".'
+        ),
+        tuple(PensionKind.values),
+    ),
+    Attribute(
+        "monthly_income",
+        Level.PERSON,
+        Type.NUMBER,
+        "თვიური შემოსავალი, ლარი",
+        "Monthly income, GEL",
+        _(
+            "The sum of the monthly amounts of the person's income sources in the registry; "
+            "pensions and benefits are not included."
+        ),
+    ),
+    Attribute(
+        "is_child",
+        Level.PERSON,
+        Type.BOOLEAN,
+        "ბავშვი (18 წლამდე)",
+        "Child (under 18)",
+        _("Whether the person is under 18 on the evaluation date."),
+    ),
+)
+
+ATTRIBUTES: dict[str, Attribute] = {
+    a.reference: a for a in HOUSEHOLD_ATTRIBUTES + PERSON_ATTRIBUTES
+}
+
+
+def schema(params: Iterable[str]) -> Schema:
+    """The rule schema: every attribute of the catalogue and the parameters named (all numbers:
+    parameter values are amounts, scores, ages and shares)."""
+    return Schema(
+        household={a.name: a.type for a in HOUSEHOLD_ATTRIBUTES},
+        person={a.name: a.type for a in PERSON_ATTRIBUTES},
+        params=dict.fromkeys(sorted(params), Type.NUMBER),
+    )
