@@ -334,9 +334,16 @@ def _household_detail(household: Household) -> dict:
             "relationship": m.relationship,
             "start_date": m.start_date,
         }
-        for m in household.memberships.filter(end_date__isnull=True).select_related("person")
+        for m in _current_members(household)
     ]
     return data
+
+
+def _current_members(household: Household):
+    # household_get has prefetched them; a household fresh from a service has not.
+    if hasattr(household, "current_members"):
+        return household.current_members
+    return household.memberships.filter(end_date__isnull=True).select_related("person")
 
 
 @router.get(
