@@ -118,7 +118,10 @@ def _position(text: str, offset: int) -> Position:
     return Position(text.count("\n", 0, offset) + 1, offset - line_start + 1, offset)
 
 
-def _error(text: str, offset: int, message, hint: str | None = None, **values) -> ExpressionError:
+def positioned_error(
+    text: str, offset: int, message, hint: str | None = None, **values
+) -> ExpressionError:
+    """An error whose message says where in `text` it is ("column 7", or "line 2, column 3")."""
     pos = _position(text, offset)
     at = _("column %(column)s") % {"column": pos.column}
     if "\n" in text:
@@ -215,7 +218,7 @@ class _Parser:
         self.depth = 0
 
     def error(self, offset: int, message, hint=None, **values) -> ExpressionError:
-        return _error(self.text, offset, message, hint, **values)
+        return positioned_error(self.text, offset, message, hint, **values)
 
     def peek(self) -> Token:
         return self.tokens[self.i]
@@ -403,7 +406,7 @@ class _Checker:
         self.text, self.schema, self.level = text, schema, level
 
     def error(self, offset, message, hint=None, **values):
-        return _error(self.text, offset, message, hint, **values)
+        return positioned_error(self.text, offset, message, hint, **values)
 
     def expect(self, node: Node, expected: Type, role: str, agg: Node | None):
         actual = self.check(node, agg)
@@ -627,7 +630,7 @@ def check_cycles(definitions: Mapping[str, str]) -> list[str]:
                 cycle = path[path.index(ref.value) :] + [ref.value]
                 first = cycle[0]
                 at = next(r for r in refs[first] if r.value == cycle[1])
-                error = _error(
+                error = positioned_error(
                     definitions[first],
                     at.at,
                     _("Circular definition: %(cycle)s (at %(at)s of %(name)s)"),
@@ -680,7 +683,7 @@ def _literal(value: Any, type_: Type) -> pl.Expr:
 def _param_value(rule_text: str, node: Node, params: Mapping[str, Any]) -> Any:
     value = params.get(node.value)
     if value is None:
-        raise _error(
+        raise positioned_error(
             rule_text,
             node.at,
             _('Parameter "%(name)s" at %(at)s has no value on this date'),
@@ -693,7 +696,7 @@ def _param_value(rule_text: str, node: Node, params: Mapping[str, Any]) -> Any:
         Type.DATE: isinstance(value, date),
     }[node.type]
     if not ok:
-        raise _error(
+        raise positioned_error(
             rule_text,
             node.at,
             _('Parameter "%(name)s" at %(at)s has the value %(value)s, which is not %(expected)s'),

@@ -12,6 +12,19 @@ from zrunva.programmes.models import Parameter, ParameterValue, Programme
 from zrunva.programmes.selectors import parameter_codes, parameters_on
 
 
+def _require_define(actor, municipality_id: int | None, state_refusal: str | None = None) -> None:
+    """The state's parameters and programmes are defined by administrators (national scope),
+    a municipality's by that municipality's officers."""
+    permissions.require(actor, permissions.PROGRAMMES_DEFINE)
+    if municipality_id is None:
+        if permissions.municipality_scope(actor) is not None:
+            raise PermissionDenied(
+                state_refusal or _("Only administrators define the state's programmes.")
+            )
+    else:
+        permissions.require_in_scope(actor, municipality_id)
+
+
 @transaction.atomic
 def parameter_value_set(
     *,
@@ -25,12 +38,11 @@ def parameter_value_set(
     """Give a parameter a new value from a date on. State parameters are changed by
     administrators, a municipality's own by that municipality's officers; every value names its
     legal source."""
-    permissions.require(actor, permissions.PROGRAMMES_DEFINE)
-    if parameter.municipality_id is None:
-        if permissions.municipality_scope(actor) is not None:
-            raise PermissionDenied(_("Only administrators change the state's parameters."))
-    else:
-        permissions.require_in_scope(actor, parameter.municipality_id)
+    _require_define(
+        actor,
+        parameter.municipality_id,
+        state_refusal=_("Only administrators change the state's parameters."),
+    )
     if not source.strip():
         raise ValidationError({"source": _("Name the legal source of this value.")})
     with acting_as(actor):
@@ -44,17 +56,6 @@ def parameter_value_set(
         record.full_clean()
         record.save()
     return record
-
-
-def _require_define(actor, municipality_id: int | None) -> None:
-    """As for parameters: the state's programmes are defined by administrators (national scope),
-    a municipality's by that municipality's officers."""
-    permissions.require(actor, permissions.PROGRAMMES_DEFINE)
-    if municipality_id is None:
-        if permissions.municipality_scope(actor) is not None:
-            raise PermissionDenied(_("Only administrators define the state's programmes."))
-    else:
-        permissions.require_in_scope(actor, municipality_id)
 
 
 PROGRAMME_FIELDS = frozenset(
@@ -95,7 +96,7 @@ def _rule_errors(programme: Programme, on: date | None, skip: set[str]) -> dict[
         for node in sorted(_parameter_nodes(rule.node), key=lambda n: n.at):
             if node.value not in values:
                 # The rule language's own position wording ("column 5", "line 2, column 3").
-                error = expressions._error(
+                error = expressions.positioned_error(
                     text,
                     node.at,
                     _('Parameter "%(name)s" at %(at)s has no value on %(date)s'),
