@@ -18,8 +18,13 @@ AUDIT_VIEW = "audit.view"
 SUBJECT_ACCESS = "audit.subject_access"
 # Programme rules and parameters: the state's by administrators, a municipality's by its officers.
 PROGRAMMES_DEFINE = "programmes.define"
+# Reading programme rules and parameters (they hold no personal data).
+PROGRAMMES_VIEW = "programmes.view"
 # Home visits and rating scores: the SSA's social agents.
 ASSESSMENT_RECORD = "assessment.record"
+# Starting eligibility runs over the registry: national SSA officers and administrators for any
+# area, a municipal officer for their own municipality.
+ELIGIBILITY_RUN = "programmes.run"
 
 # Special-category (health) fields of a person, shown and written only with HEALTH_VIEW.
 HEALTH_FIELDS = frozenset({"disability_degree", "chronic_illness"})
@@ -36,7 +41,18 @@ _GRANTS: dict[str, frozenset[str]] = {
     AUDIT_VIEW: frozenset({Role.ADMIN, Role.DPO}),
     SUBJECT_ACCESS: frozenset({Role.DPO}),
     PROGRAMMES_DEFINE: frozenset({Role.ADMIN, Role.MUNICIPAL_OFFICER}),
+    PROGRAMMES_VIEW: frozenset(
+        {
+            Role.ADMIN,
+            Role.SSA_OFFICER,
+            Role.SOCIAL_WORKER,
+            Role.SUPERVISOR,
+            Role.MUNICIPAL_OFFICER,
+            Role.ANALYST,
+        }
+    ),
     ASSESSMENT_RECORD: frozenset({Role.ADMIN, Role.SSA_OFFICER}),
+    ELIGIBILITY_RUN: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
 }
 
 
