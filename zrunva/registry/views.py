@@ -1,43 +1,24 @@
 """Thin views: each reads through a selector or calls one service, and audits what staff open."""
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from zrunva.accounts import permissions
 from zrunva.audit.services import access_log, search_log
+from zrunva.core.decorators import staff_view
 from zrunva.core.forms import add_service_errors
 from zrunva.core.pagination import paginate
 from zrunva.registry import forms, selectors, services
 from zrunva.registry.models import Household, Person
 
 
-def _staff(perm):
-    """Signed-in staff with `perm`; pages of personal data are never cached by browsers."""
-
-    def decorator(view):
-        @never_cache
-        @login_required
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            permissions.require(request.user, perm)
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-@_staff(permissions.REGISTRY_VIEW)
+@staff_view(permissions.REGISTRY_VIEW)
 def person_list(request):
     form = forms.PersonSearchForm(request.GET or None)
     page = None
@@ -73,7 +54,7 @@ def person_list(request):
     return response
 
 
-@_staff(permissions.REGISTRY_VIEW)
+@staff_view(permissions.REGISTRY_VIEW)
 def person_detail(request, pk: int):
     person = selectors.person_get(actor=request.user, pk=pk)
     current = next((m for m in person.memberships.all() if m.end_date is None), None)
@@ -89,7 +70,7 @@ def person_detail(request, pk: int):
     )
 
 
-@_staff(permissions.REGISTRY_EDIT)
+@staff_view(permissions.REGISTRY_EDIT)
 @require_http_methods(["GET", "POST"])
 def person_edit(request, pk: int):
     person = selectors.person_get(actor=request.user, pk=pk, purpose="edit")
@@ -114,7 +95,7 @@ def _household_in_scope(actor, pk: int) -> Household:
         ) from None
 
 
-@_staff(permissions.REGISTRY_EDIT)
+@staff_view(permissions.REGISTRY_EDIT)
 @require_http_methods(["POST"])
 def person_move(request, pk: int):
     person = selectors.person_get(actor=request.user, pk=pk, purpose="edit")
@@ -153,7 +134,7 @@ def _sub_form(request, form, person, template, service, success):
     return render(request, template, {"form": form, "person": person})
 
 
-@_staff(permissions.REGISTRY_EDIT)
+@staff_view(permissions.REGISTRY_EDIT)
 @require_http_methods(["GET", "POST"])
 def income_add(request, pk: int):
     person = selectors.person_get(actor=request.user, pk=pk, purpose="edit")
@@ -167,7 +148,7 @@ def income_add(request, pk: int):
     )
 
 
-@_staff(permissions.REGISTRY_EDIT)
+@staff_view(permissions.REGISTRY_EDIT)
 @require_http_methods(["GET", "POST"])
 def representative_add(request, pk: int):
     person = selectors.person_get(actor=request.user, pk=pk, purpose="edit")
@@ -187,7 +168,7 @@ def representative_add(request, pk: int):
     )
 
 
-@_staff(permissions.REGISTRY_VIEW)
+@staff_view(permissions.REGISTRY_VIEW)
 def household_list(request):
     params = request.GET.copy()
     params.setdefault("active", "1")  # active households unless the filter says otherwise
@@ -213,7 +194,7 @@ def household_list(request):
     return render(request, "registry/household_list.html", {"form": form, "page": page})
 
 
-@_staff(permissions.REGISTRY_VIEW)
+@staff_view(permissions.REGISTRY_VIEW)
 def household_detail(request, pk: int):
     household = selectors.household_get(actor=request.user, pk=pk)
     return render(
@@ -233,7 +214,7 @@ def _person_errors(exc: ValidationError, person_form, other_form) -> None:
     add_service_errors(person_form if about_person else other_form, exc)
 
 
-@_staff(permissions.REGISTRY_EDIT)
+@staff_view(permissions.REGISTRY_EDIT)
 @require_http_methods(["GET", "POST"])
 def household_create(request):
     household_form = forms.HouseholdForm(request.POST or None, actor=request.user, prefix="hh")
@@ -257,7 +238,7 @@ def household_create(request):
     )
 
 
-@_staff(permissions.REGISTRY_EDIT)
+@staff_view(permissions.REGISTRY_EDIT)
 @require_http_methods(["GET", "POST"])
 def household_edit(request, pk: int):
     household = selectors.household_get(actor=request.user, pk=pk, purpose="edit")
@@ -275,7 +256,7 @@ def household_edit(request, pk: int):
     return render(request, "registry/household_form.html", {"form": form, "household": household})
 
 
-@_staff(permissions.REGISTRY_EDIT)
+@staff_view(permissions.REGISTRY_EDIT)
 @require_http_methods(["GET", "POST"])
 def member_add(request, pk: int):
     household = selectors.household_get(actor=request.user, pk=pk, purpose="edit")
@@ -319,7 +300,7 @@ def member_add(request, pk: int):
     )
 
 
-@_staff(permissions.REGISTRY_EDIT)
+@staff_view(permissions.REGISTRY_EDIT)
 @require_http_methods(["GET", "POST"])
 def household_split(request, pk: int):
     household = selectors.household_get(actor=request.user, pk=pk, purpose="edit")
@@ -349,7 +330,7 @@ def household_split(request, pk: int):
     return render(request, "registry/household_split.html", {"form": form, "household": household})
 
 
-@_staff(permissions.SUBJECT_ACCESS)
+@staff_view(permissions.SUBJECT_ACCESS)
 def subject_access(request, pk: int):
     """Everything held about one person and every access to it, for a data subject's request."""
     person = get_object_or_404(Person, pk=pk)
@@ -362,7 +343,7 @@ def subject_access(request, pk: int):
     return render(request, "registry/subject_access.html", {"person": person, "report": report})
 
 
-@_staff(permissions.SUBJECT_ACCESS)
+@staff_view(permissions.SUBJECT_ACCESS)
 def subject_access_find(request):
     """The DPO looks a data subject up by personal number (no browsing of the registry)."""
     number = (request.GET.get("personal_number") or "").strip()
@@ -381,7 +362,7 @@ def subject_access_find(request):
     return render(request, "registry/subject_access_find.html", {"number": number, "error": error})
 
 
-@_staff(permissions.REGISTRY_EDIT)
+@staff_view(permissions.REGISTRY_EDIT)
 @require_http_methods(["GET", "POST"])
 def head_change(request, pk: int):
     household = selectors.household_get(actor=request.user, pk=pk, purpose="edit")
