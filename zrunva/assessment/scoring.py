@@ -6,10 +6,14 @@ re-scoring (with changed weights, for a policy simulation) give the same numbers
 """
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import polars as pl
 from django.utils.translation import gettext_lazy as _
+
+from zrunva.registry.choices import DisabilityDegree, DwellingCondition
+from zrunva.registry.columns import RegistryFrames, age_on
 
 # Recertification every 4 years (World Bank 2020 review of Georgia's TSA; shared/DOMAIN.md).
 REASSESSMENT_YEARS = 4
@@ -44,6 +48,44 @@ class Weights:
 
 def unknown_variables(weights: dict) -> list[str]:
     return sorted(set(weights) - set(VARIABLES))
+
+
+def variables_frame(registry: RegistryFrames, *, on: date) -> pl.DataFrame:
+    """The means-test variables of every household with members: `household_id` and one column
+    per variable. Income per member is the members' income sources plus their pensions, unless a
+    `declared_income` column (GEL a month for the household, null to use the registry) is given
+    on the households frame."""
+    people = registry.people.with_columns(age=age_on(pl.col("birth_date"), on))
+    per_household = people.group_by("household_id").agg(
+        members=pl.len(),
+        income=(pl.col("income") + pl.col("pension_amount")).sum(),
+        disabled_members=(pl.col("disability_degree") != DisabilityDegree.NONE.value).sum(),
+        chronically_ill_members=pl.col("chronic_illness").sum(),
+        dependants=((pl.col("age") < 16) | (pl.col("age") >= 65)).sum(),
+    )
+    households = registry.households
+    if "declared_income" not in households.columns:
+        households = households.with_columns(declared_income=pl.lit(None, dtype=pl.Float64))
+    size = pl.col("members").cast(pl.Float64)
+    poor = [DwellingCondition.POOR.value, DwellingCondition.UNSAFE.value]
+    return households.join(
+        per_household, left_on="id", right_on="household_id", how="inner", maintain_order="left"
+    ).select(
+        household_id=pl.col("id"),
+        members=pl.col("members").cast(pl.Int64),
+        income_per_member=pl.coalesce("declared_income", "income") / size,
+        utility_spending_per_member=pl.col("monthly_utility_spending") / size,
+        rooms_per_member=pl.col("rooms") / size,
+        cars=pl.col("cars"),
+        extra_dwellings=pl.col("extra_dwellings"),
+        agricultural_land_ha=pl.col("agricultural_land_ha"),
+        cattle=pl.col("cattle"),
+        small_livestock=pl.col("small_livestock"),
+        poor_dwelling=pl.col("dwelling_condition").is_in(poor).cast(pl.Int64),
+        disabled_members=pl.col("disabled_members").cast(pl.Int64),
+        chronically_ill_members=pl.col("chronically_ill_members").cast(pl.Int64),
+        dependants_share=pl.col("dependants") / size,
+    )
 
 
 def score_frame(variables: pl.DataFrame, weights: Weights) -> pl.Series:

@@ -1,9 +1,12 @@
+from collections.abc import Collection
 from datetime import date
 
+import polars as pl
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from zrunva.accounts import permissions
 from zrunva.assessment.models import Assessment, ScoringModel
+from zrunva.core.bulk import read_frame
 from zrunva.registry.models import Household
 
 
@@ -34,4 +37,27 @@ def households_due(*, actor, on: date) -> QuerySet[Household]:
     # Never assessed first: they have no score at all.
     return qs.filter(Q(due__isnull=True) | Q(due__lte=on)).order_by(
         F("due").asc(nulls_first=True), "id"
+    )
+
+
+def latest_scores(*, on: date, household_ids: Collection[int] | None = None) -> pl.DataFrame:
+    """Columns `household_id`, `rating_score`: each household's score from its latest
+    assessment on or before `on` (households never assessed by then are absent). For bulk runs,
+    which apply their own scope; the caller is a service that checked the actor."""
+    table = Assessment._meta.db_table
+    where, params = "visit_date <= %s", [on]
+    if household_ids is not None:
+        ids = sorted(int(i) for i in household_ids) or [0]
+        where += f" AND household_id IN ({', '.join(['%s'] * len(ids))})"
+        params += ids
+    return read_frame(
+        f"""
+        SELECT household_id, score FROM (
+            SELECT household_id, score, ROW_NUMBER() OVER (
+                PARTITION BY household_id ORDER BY visit_date DESC, id DESC) AS n
+            FROM {table} WHERE {where}
+        ) latest WHERE n = 1
+        """,  # noqa: S608 (table name from the model; values bound)
+        params,
+        {"household_id": pl.Int64, "rating_score": pl.Float64},
     )

@@ -3,18 +3,17 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
 from zrunva.assessment.models import Assessment
-from zrunva.assessment.scoring import REASSESSMENT_YEARS, Weights, score_one
+from zrunva.assessment.scoring import REASSESSMENT_YEARS, Weights, score_one, variables_frame
 from zrunva.assessment.selectors import scoring_model_on
 from zrunva.audit.services import acting_as
 from zrunva.registry import services as registry
-from zrunva.registry.choices import DisabilityDegree, DwellingCondition
-from zrunva.registry.models import Household, IncomeSource, Person
+from zrunva.registry.columns import RegistryFrames, registry_frames
+from zrunva.registry.models import Household
 
 # What the social agent records on the visit; all but the declared income also update the
 # household's record, so the registry keeps what was last seen.
@@ -37,43 +36,20 @@ def _years_later(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _age(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
-
-
 def household_variables(household: Household, *, on: date, declared_income: Decimal | None):
-    """The means-test variables of a household on a date, from its record and its members."""
-    members = list(
-        Person.objects.filter(
-            memberships__household=household, memberships__end_date__isnull=True
-        ).only("birth_date", "disability_degree", "chronic_illness", "pension_amount")
-    )
-    if not members:
-        raise ValidationError(_("The household has no members to assess."))
-    size = len(members)
-    if declared_income is None:
-        incomes = IncomeSource.objects.filter(person__in=members).aggregate(
-            total=Sum("monthly_amount")
+    """The means-test variables of a household, from its record and its members as the registry
+    holds them now (a visit is recorded after it took place), with ages on the visit date: the
+    same columnar computation a whole-registry re-scoring runs, on one household."""
+    registry_data = registry_frames(on=timezone.localdate(), household_ids=[household.pk])
+    if declared_income is not None:
+        registry_data = RegistryFrames(
+            registry_data.households.with_columns(declared_income=float(declared_income)),
+            registry_data.people,
         )
-        declared_income = (incomes["total"] or Decimal(0)) + sum(m.pension_amount for m in members)
-    dependants = sum(1 for m in members if not 16 <= _age(m.birth_date, on) < 65)
-    return {
-        "members": size,
-        "income_per_member": float(declared_income) / size,
-        "utility_spending_per_member": float(household.monthly_utility_spending) / size,
-        "rooms_per_member": household.rooms / size,
-        "cars": household.cars,
-        "extra_dwellings": household.extra_dwellings,
-        "agricultural_land_ha": float(household.agricultural_land_ha),
-        "cattle": household.cattle,
-        "small_livestock": household.small_livestock,
-        "poor_dwelling": int(
-            household.dwelling_condition in (DwellingCondition.POOR, DwellingCondition.UNSAFE)
-        ),
-        "disabled_members": sum(1 for m in members if m.disability_degree != DisabilityDegree.NONE),
-        "chronically_ill_members": sum(1 for m in members if m.chronic_illness),
-        "dependants_share": dependants / size,
-    }
+    rows = variables_frame(registry_data, on=on).drop("household_id").to_dicts()
+    if not rows:
+        raise ValidationError(_("The household has no members to assess."))
+    return rows[0]
 
 
 @transaction.atomic

@@ -27,6 +27,9 @@ class Attribute:
     label_en: str
     source: Promise | str  # where the value comes from
     values: tuple[str, ...] = ()  # the possible values of a text attribute, if a closed set
+    # Not a circumstance anyone would change to qualify (the explanation's "nearest change"
+    # does not vary it).
+    fixed: bool = False
 
     @property
     def reference(self) -> str:
@@ -61,6 +64,7 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
         "მუნიციპალიტეტი",
         "Municipality",
         _('The code of the household\'s municipality, e.g. "kutaisi".'),
+        fixed=True,
     ),
     Attribute(
         "is_highland",
@@ -132,6 +136,7 @@ PERSON_ATTRIBUTES: tuple[Attribute, ...] = (
         "Sex",
         _('The sex recorded in the registry: "F" or "M".'),
         tuple(Sex.values),
+        fixed=True,
     ),
     Attribute(
         "disability_degree",

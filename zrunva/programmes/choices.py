@@ -9,3 +9,26 @@ class ProgrammeLevel(models.TextChoices):
 
     HOUSEHOLD = "household", _("Household")
     PERSON = "person", _("Person")
+
+
+class DecisionStatus(models.TextChoices):
+    ELIGIBLE = "eligible", _("Eligible")
+    NOT_ELIGIBLE = "not_eligible", _("Not eligible")
+    # A rule read an attribute the registry lacks for this beneficiary: decided by no one yet.
+    NEEDS_DATA = "needs_data", _("Needs data")
+
+
+class DecisionReason(models.TextChoices):
+    """Why a decision is what it is, as a code for reports and the API."""
+
+    CRITERIA_MET = "criteria_met", _("The criteria are met")
+    CRITERIA_NOT_MET = "criteria_not_met", _("The criteria are not met")
+    MISSING_DATA = "missing_data", _("Data the rules read is missing")
+    NOT_REGISTERED = "not_registered", _("No longer in the registry's active households")
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

@@ -1,12 +1,13 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.core.models import BilingualNameMixin
-from zrunva.programmes.choices import ProgrammeLevel
+from zrunva.programmes.choices import DecisionReason, DecisionStatus, ProgrammeLevel, RunStatus
 
 
 class Parameter(BilingualNameMixin):
@@ -145,3 +146,159 @@ class Programme(BilingualNameMixin):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.name}"
+
+
+class Run(models.Model):
+    """One evaluation of every active programme over the registry (or one municipality) as of a
+    date; its decisions are for the month of that date. Executed by the background worker or
+    the `eligibility_run` command; executing it again changes nothing already decided."""
+
+    on = models.DateField(_("as of"))
+    municipality = models.ForeignKey(
+        "geo.Municipality",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+        help_text=_("Empty for the whole country."),
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED
+    )
+    stage = models.CharField(_("stage"), max_length=40, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress, %"), default=0)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("eligibility run")
+        verbose_name_plural = _("eligibility runs")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.on}"
+
+    @property
+    def period(self):
+        return self.on.replace(day=1)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class Decision(models.Model):
+    """A programme's decision for one beneficiary (a household, or a person and their
+    household) from a month on, until a later row for the same beneficiary and programme. A run
+    writes a row only where the decision changed, so an unchanged beneficiary costs nothing;
+    beneficiaries who were never eligible have no row at all."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("programme")
+    )
+    household = models.ForeignKey(
+        "registry.Household",
+        on_delete=models.PROTECT,
+        related_name="decisions",
+        verbose_name=_("household"),
+    )
+    person = models.ForeignKey(
+        "registry.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decisions",
+        verbose_name=_("person"),
+    )
+    period = models.DateField(_("from month"))
+    status = models.CharField(_("decision"), max_length=12, choices=DecisionStatus.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=DecisionReason.choices)
+    amount = models.DecimalField(
+        _("monthly amount, GEL"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    missing = models.JSONField(_("missing data"), default=list, blank=True)
+    run = models.ForeignKey(
+        Run, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("run")
+    )
+
+    class Meta:
+        ordering = ["programme_id", "household_id", "person_id", "period"]
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "household", "period"],
+                condition=Q(person__isnull=True),
+                name="decision_one_per_household_month",
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "person", "period"],
+                condition=Q(person__isnull=False),
+                name="decision_one_per_person_month",
+            ),
+        ]
+        indexes = [models.Index(fields=["household", "period"], name="decision_household_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.programme.code} {self.period}: {self.status}"
+
+    def get_additional_data(self) -> dict:
+        return {"household_id": self.household_id, "person_id": self.person_id}
+
+
+class DecisionChange(models.Model):
+    """What one run changed for one beneficiary: the decision before and after, so each run
+    shows who gains, who loses and by how much, even after later runs."""
+
+    run = models.ForeignKey(
+        Run, on_delete=models.CASCADE, related_name="changes", verbose_name=_("run")
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="+", verbose_name=_("programme")
+    )
+    household = models.ForeignKey(
+        "registry.Household",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("household"),
+    )
+    person = models.ForeignKey(
+        "registry.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    old_status = models.CharField(
+        _("decision before"), max_length=12, choices=DecisionStatus.choices, blank=True
+    )
+    old_amount = models.DecimalField(
+        _("amount before"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    new_status = models.CharField(_("decision now"), max_length=12, choices=DecisionStatus.choices)
+    new_amount = models.DecimalField(
+        _("amount now"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["run_id", "programme_id", "household_id", "person_id"]
+        verbose_name = _("decision change")
+        verbose_name_plural = _("decision changes")
+
+    def __str__(self) -> str:
+        return f"{self.programme_id}: {self.old_status or '—'} → {self.new_status}"
+
+    @property
+    def difference(self):
+        return (self.new_amount or 0) - (self.old_amount or 0)

@@ -46,6 +46,7 @@ class Command(BaseCommand):
             self.stdout.write("The registry already has households; no population generated.")
             return
         call_command("generate_population", households=households, seed=seed)
+        call_command("generate_assessments", seed=seed, assessor="ssa")
 
     def _user(self, username, role, first, last, scope):
         extra = {}

@@ -1,0 +1,137 @@
+"""Reads for eligibility: the programmes in force on a date, compiled, and one household's
+decisions with their explanation (a stored household, or one given as data and never saved)."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+import polars as pl
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from zrunva.assessment.selectors import latest_scores
+from zrunva.geo.models import Municipality
+from zrunva.programmes import engine, expressions
+from zrunva.programmes.models import ParameterValue, Programme
+from zrunva.registry.columns import (
+    HOUSEHOLD_COLUMNS,
+    PERSON_COLUMNS,
+    RegistryFrames,
+    registry_frames,
+)
+
+
+def programmes_in_force(*, on: date, municipality_id: int | None = None) -> list[Programme]:
+    """Active programmes valid on `on`: the state's, and the municipalities' own (only the one
+    given, or all of them when None: a national run evaluates every council's programme for
+    its own households)."""
+    qs = Programme.objects.filter(is_active=True, valid_from__lte=on).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=on)
+    )
+    if municipality_id is not None:
+        qs = qs.filter(Q(municipality__isnull=True) | Q(municipality_id=municipality_id))
+    return list(qs.select_related("municipality").order_by("municipality_id", "code"))
+
+
+def parameter_versions(*, on: date) -> dict[int | None, dict[str, ParameterValue]]:
+    """Per municipality id (None: the state's): code → the value in force on `on`."""
+    values = (
+        ParameterValue.objects.filter(valid_from__lte=on)
+        .select_related("parameter")
+        .order_by("parameter__code", "-valid_from")
+    )
+    found: dict[int | None, dict[str, ParameterValue]] = defaultdict(dict)
+    for value in values:
+        own = found[value.parameter.municipality_id]
+        own.setdefault(value.parameter.code, value)
+    return found
+
+
+def compiled_programmes(*, on: date, municipality_id: int | None = None) -> list[engine.Compiled]:
+    """The programmes in force, with their rules checked and their parameters' values on `on`.
+    A rule that no longer checks (a parameter without a value on the date) is refused with the
+    programme and position named, rather than deciding anything on a guess."""
+    versions = parameter_versions(on=on)
+    compiled = []
+    for programme in programmes_in_force(on=on, municipality_id=municipality_id):
+        own = dict(versions[None])
+        if programme.municipality_id is not None:
+            own |= versions[programme.municipality_id]
+        try:
+            compiled.append(
+                engine.compile_rules(
+                    id=programme.pk,
+                    code=programme.code,
+                    level=programme.level,
+                    criteria=programme.criteria,
+                    formula=programme.formula,
+                    params={code: value.value for code, value in own.items()},
+                    municipality=programme.municipality.code if programme.municipality else None,
+                    versions=own,
+                    programme=programme,
+                )
+            )
+        except expressions.ExpressionError as error:
+            raise ValidationError(
+                _("Programme %(code)s cannot be evaluated on %(date)s: %(error)s"),
+                params={"code": programme.code, "date": on.isoformat(), "error": error},
+            ) from error
+    return compiled
+
+
+def household_explanation(*, household, on: date) -> list[engine.Result]:
+    """Every programme for a stored household on a date, explained. The caller has read the
+    household through the registry's selectors, which check scope and audit the read."""
+    registry = registry_frames(on=on, household_ids=[household.pk])
+    if registry.households.is_empty():
+        raise ValidationError(_("The household is closed; closed households are not evaluated."))
+    scores = latest_scores(on=on, household_ids=[household.pk])
+    households, people = engine.attribute_frames(registry, scores, on=on)
+    programmes = compiled_programmes(on=on, municipality_id=household.municipality_id)
+    return engine.explain(households, people, programmes)
+
+
+def data_frames(household: Mapping, members: Iterable[Mapping], *, on: date) -> RegistryFrames:
+    """A household given as data, in the registry's columns: `household` with `municipality`
+    (a code) and optionally `is_highland` and the asset fields; each member with `birth_date`
+    and optionally `sex`, `disability_degree`, `is_idp`, `pension_kind`, `income`. What is not
+    given is null, so a rule that reads it decides "needs data"."""
+    code = household.get("municipality")
+    municipality = Municipality.objects.filter(code=code).first() if code else None
+    if code and municipality is None:
+        raise ValidationError({"municipality": _("Unknown municipality code.")})
+    hh = {name: household.get(name) for name in HOUSEHOLD_COLUMNS}
+    hh |= {"id": 0, "municipality_id": municipality.pk if municipality else None}
+    rows = []
+    for index, member in enumerate(members):
+        if not isinstance(member.get("birth_date"), date):
+            raise ValidationError({f"members.{index}.birth_date": _("Give the birth date.")})
+        if member["birth_date"] > on:
+            raise ValidationError(
+                {f"members.{index}.birth_date": _("The birth date is after the evaluation date.")}
+            )
+        row = {name: member.get(name) for name in PERSON_COLUMNS}
+        rows.append(row | {"id": index + 1, "household_id": 0})
+    return RegistryFrames(
+        pl.DataFrame([hh], schema=HOUSEHOLD_COLUMNS, strict=False),
+        pl.DataFrame(rows, schema=PERSON_COLUMNS, strict=False),
+    )
+
+
+def data_explanation(
+    *, household: Mapping, members: Iterable[Mapping], on: date, rating_score: float | None
+) -> list[engine.Result]:
+    """Every programme for a household given as data and never saved (the public rights
+    screener, policy simulation): the same frames and rules as for a stored household."""
+    registry = data_frames(household, members, on=on)
+    scores = pl.DataFrame(
+        {"household_id": [0], "rating_score": [rating_score]},
+        schema={"household_id": pl.Int64, "rating_score": pl.Float64},
+    )
+    households, people = engine.attribute_frames(registry, scores, on=on)
+    municipality_id = registry.households["municipality_id"][0]
+    programmes = compiled_programmes(on=on, municipality_id=municipality_id)
+    if municipality_id is None:  # no place given: the state's programmes only
+        programmes = [p for p in programmes if p.municipality is None]
+    return engine.explain(households, people, programmes)

@@ -1,0 +1,409 @@
+"""Eligibility: every programme's rules over the registry's columns, to decisions.
+
+One path for all: a run over the whole registry, a municipality's run, and one household's
+explanation (stored or given as data) all build the same attribute frames and call `decide`.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from zrunva.programmes import attributes, expressions
+from zrunva.programmes.choices import DecisionReason, DecisionStatus, ProgrammeLevel
+from zrunva.programmes.expressions import Evaluator, Rule, Type
+from zrunva.registry.columns import RegistryFrames, age_on
+
+ADULT_AGE = 18
+
+DECISION_SCHEMA: dict[str, pl.DataType] = {
+    "programme_id": pl.Int64,
+    "household_id": pl.Int64,
+    "person_id": pl.Int64,
+    "status": pl.String,
+    "reason": pl.String,
+    "amount": pl.Float64,
+    "missing": pl.List(pl.String),
+}
+
+
+def attribute_frames(
+    registry: RegistryFrames, scores: pl.DataFrame, *, on: date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The attributes of the rule catalogue (`attributes.py`) for every household and current
+    member: the registry's columns on `on` and each household's latest rating score (`scores`:
+    `household_id`, `rating_score`; households never assessed get none, so rules reading the
+    score decide "needs data")."""
+    age = age_on(pl.col("birth_date"), on)
+    people = registry.people.select(
+        "id",
+        "household_id",
+        age=age,
+        is_child=age < ADULT_AGE,
+        sex=pl.col("sex"),
+        disability_degree=pl.col("disability_degree"),
+        is_idp=pl.col("is_idp"),
+        pension_kind=pl.col("pension_kind"),
+        monthly_income=pl.col("income"),
+    )
+    per_household = people.group_by("household_id").agg(
+        size=pl.len(), is_idp_household=pl.col("is_idp").any()
+    )
+    households = (
+        registry.households.join(
+            per_household, left_on="id", right_on="household_id", how="left", maintain_order="left"
+        )
+        .join(scores, left_on="id", right_on="household_id", how="left", maintain_order="left")
+        .select(
+            "id",
+            "municipality",
+            "is_highland",
+            "monthly_utility_spending",
+            "agricultural_land_ha",
+            "cattle",
+            "cars",
+            size=pl.col("size").fill_null(0),
+            is_idp_household=pl.col("is_idp_household").fill_null(False),
+            rating_score=pl.col("rating_score"),
+        )
+    )
+    return households, people
+
+
+@dataclass
+class Compiled:
+    """A programme ready to evaluate on a date: its checked rules and the parameter values they
+    read then (`versions`: code → the ParameterValue in force, for explanations)."""
+
+    id: int
+    code: str
+    level: str
+    municipality: str | None  # code; None for a state programme
+    criteria: Rule
+    formula: Rule
+    params: dict[str, Any]
+    versions: dict[str, Any] = field(default_factory=dict)
+    programme: Any = None
+
+
+def compile_rules(
+    *,
+    id: int,
+    code: str,
+    level: str,
+    criteria: str,
+    formula: str,
+    params: Mapping[str, Any],
+    municipality: str | None = None,
+    versions: Mapping[str, Any] | None = None,
+    programme=None,
+) -> Compiled:
+    """Parse and check a programme's two rules against the catalogue and the parameters given
+    (raises `ExpressionError` naming the position, as on save)."""
+    schema = attributes.schema(params)
+    return Compiled(
+        id=id,
+        code=code,
+        level=level,
+        municipality=municipality,
+        criteria=expressions.validate(criteria, schema, level=level, result=Type.BOOLEAN),
+        formula=expressions.validate(formula, schema, level=level, result=Type.NUMBER),
+        params=dict(params),
+        versions=dict(versions or {}),
+        programme=programme,
+    )
+
+
+def _population(
+    households: pl.DataFrame, people: pl.DataFrame, compiled: Compiled
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A municipal programme is evaluated for its municipality's households only."""
+    if compiled.municipality is None:
+        return households, people
+    households = households.filter(pl.col("municipality") == compiled.municipality)
+    return households, people.filter(pl.col("household_id").is_in(households["id"].implode()))
+
+
+def _missing(
+    households: pl.DataFrame, people: pl.DataFrame, compiled: Compiled, undecided: pl.DataFrame
+) -> pl.DataFrame:
+    """For the undecided rows only (few): the attributes each lacks, from the criteria if those
+    could not be decided, else from the formula. Columns: the row key, `missing`."""
+    person = compiled.level == ProgrammeLevel.PERSON
+    key = "person_id" if person else "household_id"
+    ids = undecided[key].implode()
+    if person:
+        people = people.filter(pl.col("id").is_in(ids))
+        households = households.filter(pl.col("id").is_in(people["household_id"].implode()))
+        rows = people.select(pl.col("id").alias(key))
+    else:
+        households = households.filter(pl.col("id").is_in(ids))
+        people = people.filter(pl.col("household_id").is_in(ids))
+        rows = households.select(pl.col("id").alias(key))
+    evaluator = Evaluator(households, people, compiled.criteria.schema)
+    found = rows.with_columns(
+        criteria=evaluator.missing(compiled.criteria), formula=evaluator.missing(compiled.formula)
+    )
+    return undecided.join(found, on=key, how="left").select(
+        key,
+        missing=pl.when(pl.col("criteria_null"))
+        .then(pl.col("criteria"))
+        .otherwise(pl.col("formula")),
+    )
+
+
+def decide_one_programme(
+    households: pl.DataFrame, people: pl.DataFrame, compiled: Compiled
+) -> pl.DataFrame:
+    """Decisions of one programme for every beneficiary in the frames (DECISION_SCHEMA)."""
+    households, people = _population(households, people, compiled)
+    evaluator = Evaluator(households, people, compiled.criteria.schema)
+    rules = {"criteria": compiled.criteria, "formula": compiled.formula}
+    if compiled.level == ProgrammeLevel.PERSON:
+        values = evaluator.people(rules, compiled.params).rename({"id": "person_id"})
+    else:
+        values = evaluator.households(rules, compiled.params).select(
+            household_id="id",
+            person_id=pl.lit(None, dtype=pl.Int64),
+            criteria="criteria",
+            formula="formula",
+        )
+    criteria, formula = pl.col("criteria"), pl.col("formula")
+    decided = values.select(
+        programme_id=pl.lit(compiled.id, dtype=pl.Int64),
+        household_id="household_id",
+        person_id="person_id",
+        status=pl.when(criteria.is_null() | (criteria & formula.is_null()))
+        .then(pl.lit(DecisionStatus.NEEDS_DATA.value))
+        .when(criteria)
+        .then(pl.lit(DecisionStatus.ELIGIBLE.value))
+        .otherwise(pl.lit(DecisionStatus.NOT_ELIGIBLE.value)),
+        amount=pl.when(criteria).then(formula.round(2, mode="half_away_from_zero")),
+        criteria_null=criteria.is_null(),
+    ).with_columns(
+        reason=pl.when(pl.col("status") == DecisionStatus.NEEDS_DATA.value)
+        .then(pl.lit(DecisionReason.MISSING_DATA.value))
+        .when(pl.col("status") == DecisionStatus.ELIGIBLE.value)
+        .then(pl.lit(DecisionReason.CRITERIA_MET.value))
+        .otherwise(pl.lit(DecisionReason.CRITERIA_NOT_MET.value))
+    )
+    key = "person_id" if compiled.level == ProgrammeLevel.PERSON else "household_id"
+    undecided = decided.filter(pl.col("status") == DecisionStatus.NEEDS_DATA.value)
+    if undecided.is_empty():
+        decided = decided.with_columns(missing=pl.lit([], dtype=pl.List(pl.String)))
+    else:
+        found = _missing(households, people, compiled, undecided.select(key, "criteria_null"))
+        decided = decided.join(found, on=key, how="left", maintain_order="left").with_columns(
+            pl.col("missing").fill_null(pl.lit([], dtype=pl.List(pl.String)))
+        )
+    return decided.select(list(DECISION_SCHEMA))
+
+
+def decide(
+    households: pl.DataFrame, people: pl.DataFrame, programmes: Iterable[Compiled]
+) -> pl.DataFrame:
+    """Every programme's decision for every beneficiary: one row per household (household
+    programmes) or current member (person programmes), with status, reason code, amount (GEL a
+    month, to the tetri; null unless eligible) and, when data is missing, the attributes."""
+    parts = [decide_one_programme(households, people, c) for c in programmes]
+    if not parts:
+        return pl.DataFrame(schema=DECISION_SCHEMA)
+    return pl.concat(parts, how="vertical")
+
+
+# -- One household, explained ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """A single change of one attribute that would make the criteria hold."""
+
+    attribute: attributes.Attribute
+    current: Any
+    needed: Any
+
+
+def _records(households: pl.DataFrame, people: pl.DataFrame) -> tuple[dict, list[dict]]:
+    household = households.row(0, named=True)
+    members = people.filter(pl.col("household_id") == household["id"]).to_dicts()
+    return household, members
+
+
+def _boundary(op: str, value: float, step: float, attribute_left: bool) -> float | None:
+    """The value nearest `value` that satisfies `attribute op value` (mirrored if the
+    attribute is on the right)."""
+    if not attribute_left:
+        op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+    return {
+        "<": value - step,
+        "<=": value,
+        ">": value + step,
+        ">=": value,
+        "==": value,
+    }.get(op)
+
+
+def _step(*values) -> float:
+    """Whole units for whole-number quantities (scores, ages, counts), else one tetri."""
+    return 1.0 if all(float(v).is_integer() for v in values) else 0.01
+
+
+def _catalogue_entry(scope: str, name: str) -> attributes.Attribute:
+    return attributes.ATTRIBUTES[f"{'household' if scope == 'household' else 'person'}.{name}"]
+
+
+def _catalogue(attr: expressions.Node) -> attributes.Attribute:
+    return _catalogue_entry(attr.op, attr.value)
+
+
+def nearest_changes(
+    compiled: Compiled,
+    household: dict,
+    members: list[dict],
+    explanation: expressions.Explanation,
+    member: int | None = None,
+) -> list[Change]:
+    """Each single change to one of the beneficiary's own attributes (a household attribute for
+    a household programme; the person's or their household's for a person programme) that
+    would make the criteria hold, from the thresholds the criteria compare against and the other
+    values of yes/no and text attributes; per-member aggregations are not varied."""
+    rule = compiled.criteria
+    candidates: dict[tuple[str, str], list[Any]] = {}
+
+    def add(scope: str, name: str, value: Any):
+        if _catalogue_entry(scope, name).fixed:
+            return
+        candidates.setdefault((scope, name), [])
+        if value not in candidates[(scope, name)]:
+            candidates[(scope, name)].append(value)
+
+    def at(exp: expressions.Explanation) -> Any:
+        return exp.value[member] if exp.per_member and member is not None else exp.value
+
+    def reads(node: expressions.Node, attr: expressions.Node) -> bool:
+        return (
+            node.kind == "attr"
+            and (node.op, node.value) == (attr.op, attr.value)
+            or any(reads(arg, attr) for arg in node.args)
+        )
+
+    def walk(node: expressions.Node, exp: expressions.Explanation):
+        if node.kind == "agg":
+            return
+        if node.kind == "binary" and node.op in expressions.COMPARISONS:
+            for side, other, left in ((0, 1, True), (1, 0, False)):
+                attr, bound = node.args[side], exp.children[other]
+                if attr.kind != "attr" or reads(node.args[other], attr):
+                    continue
+                if attr.type == Type.NUMBER and (limit := at(bound)) is not None:
+                    current = at(exp.children[side])
+                    step = _step(limit, current if current is not None else limit)
+                    if (value := _boundary(node.op, float(limit), step, left)) is not None:
+                        add(attr.op, attr.value, value)
+                elif attr.type == Type.TEXT:
+                    # A closed set is tried in its own order (the degrees ascend), so the
+                    # nearest value comes first; else the value compared with.
+                    for value in _catalogue(attr).values or [at(bound)]:
+                        if value is not None:
+                            add(attr.op, attr.value, value)
+        if node.kind == "attr" and node.type == Type.BOOLEAN:
+            add(node.op, node.value, True)
+            add(node.op, node.value, False)
+        for child, child_exp in zip(node.args, exp.children, strict=True):
+            walk(child, child_exp)
+
+    walk(rule.node, explanation)
+    changes = []
+    for (scope, name), values in candidates.items():
+        person_scope = scope in ("person", "member")
+        if person_scope and member is None:
+            continue
+        record = members[member] if person_scope else household
+        current = record.get(name)
+        for value in values:
+            if value == current:
+                continue
+            changed_household, changed_members = household, members
+            if person_scope:
+                changed_members = [dict(m) for m in members]
+                changed_members[member][name] = value
+            else:
+                changed_household = {**household, name: value}
+            result = expressions.evaluate_one(
+                rule, changed_household, changed_members, compiled.params
+            )
+            if result[member] if member is not None else result:
+                changes.append(Change(_catalogue_entry(scope, name), current, value))
+                break
+    return changes
+
+
+@dataclass
+class Result:
+    """One programme's decision for one beneficiary, with the why."""
+
+    compiled: Compiled
+    status: str
+    reason: str
+    amount: float | None
+    missing: list[str]
+    criteria: expressions.Explanation
+    formula: expressions.Explanation
+    member: int | None = None  # index into the members, for a person programme
+    person_id: int | None = None
+    changes: list[Change] = field(default_factory=list)
+
+
+def _member_view(exp: expressions.Explanation, member: int) -> expressions.Explanation:
+    """The tree with each per-member value narrowed to one member's."""
+    value = exp.value[member] if exp.per_member else exp.value
+    return expressions.Explanation(
+        exp.text, exp.kind, value, False, [_member_view(c, member) for c in exp.children]
+    )
+
+
+def explain(
+    households: pl.DataFrame, people: pl.DataFrame, programmes: Iterable[Compiled]
+) -> list[Result]:
+    """Every programme for the one household in the frames: the decision (from `decide`, the
+    bulk path) and the value of every part of each rule, per member for person programmes."""
+    programmes = list(programmes)
+    decisions = decide(households, people, programmes)
+    household, members = _records(households, people)
+    results = []
+    for compiled in programmes:
+        own = decisions.filter(pl.col("programme_id") == compiled.id)
+        if own.is_empty():  # a municipal programme of another municipality
+            continue
+        crit = expressions.explain(compiled.criteria, household, members, compiled.params)
+        form = expressions.explain(compiled.formula, household, members, compiled.params)
+        if compiled.level == ProgrammeLevel.PERSON:
+            index = {m["id"]: i for i, m in enumerate(members)}
+            rows = own.to_dicts()
+            for row in rows:
+                i = index[row["person_id"]]
+                result = Result(
+                    compiled,
+                    row["status"],
+                    row["reason"],
+                    row["amount"],
+                    row["missing"],
+                    _member_view(crit, i),
+                    _member_view(form, i),
+                    member=i,
+                    person_id=row["person_id"],
+                )
+                if result.status == DecisionStatus.NOT_ELIGIBLE:
+                    result.changes = nearest_changes(compiled, household, members, crit, i)
+                results.append(result)
+        else:
+            row = own.row(0, named=True)
+            result = Result(
+                compiled, row["status"], row["reason"], row["amount"], row["missing"], crit, form
+            )
+            if result.status == DecisionStatus.NOT_ELIGIBLE:
+                result.changes = nearest_changes(compiled, household, members, crit)
+            results.append(result)
+    return results

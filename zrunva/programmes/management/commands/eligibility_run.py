@@ -1,0 +1,58 @@
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from tqdm import tqdm
+
+from zrunva.geo.models import Municipality
+from zrunva.programmes.runs import run_execute, run_start
+
+
+class Command(BaseCommand):
+    help = (
+        "Evaluate every programme in force for the whole registry (or one municipality) as of a "
+        "date and store the decisions that changed, here and now rather than on the worker."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--user", required=True, help="Username of the staff member running it."
+        )
+        parser.add_argument("--on", type=date.fromisoformat, help="As of (YYYY-MM-DD); today.")
+        parser.add_argument("--municipality", help="A municipality code, e.g. kutaisi.")
+
+    def handle(self, *args, user, on, municipality, verbosity, **options):
+        actor = get_user_model().objects.filter(username=user).first()
+        if actor is None:
+            raise CommandError(f"No user {user!r}.")
+        place = None
+        if municipality:
+            place = Municipality.objects.filter(code=municipality).first()
+            if place is None:
+                raise CommandError(f"No municipality with the code {municipality!r}.")
+        try:
+            run = run_start(
+                actor=actor, on=on or timezone.localdate(), municipality=place, enqueue=False
+            )
+        except (PermissionDenied, ValidationError) as error:
+            raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from error
+        with tqdm(total=100, unit="%", disable=verbosity == 0) as bar:
+
+            def progress(stage: str, percent: int):
+                bar.set_description(stage)
+                bar.update(percent - bar.n)
+
+            run = run_execute(run=run, progress=progress)
+        s = run.summary
+        self.stdout.write(
+            f"Run #{run.pk} as of {run.on}: {s['households']:,} households, {s['people']:,} "
+            f"people; {s['changed']:,} decisions changed ({s['gained']:,} gained, "
+            f"{s['lost']:,} lost) in {s['seconds']} s."
+        )
+        for row in s["programmes"]:
+            self.stdout.write(
+                f"  {row['code']}: {row['eligible']:,} eligible, {row['needs_data']:,} need data, "
+                f"{row['amount']:,.2f} GEL a month"
+            )

@@ -1,0 +1,307 @@
+"""Eligibility runs: every programme over the registry (or a municipality) as of a date.
+
+A run reads the registry as columns, decides with `engine.decide` (the path the one-household
+page uses too), compares with the decisions in force for its month and writes only what changed,
+with `COPY` on PostgreSQL, in one transaction. Executing a run again finds nothing to change,
+so a failed or interrupted run is simply executed again.
+"""
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import date
+
+import polars as pl
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zrunva.accounts import permissions
+from zrunva.assessment.selectors import latest_scores
+from zrunva.audit.services import bulk_run_log
+from zrunva.core.bulk import read_frame, write_frame
+from zrunva.programmes import engine
+from zrunva.programmes.choices import DecisionReason, DecisionStatus, RunStatus
+from zrunva.programmes.eligibility import compiled_programmes
+from zrunva.programmes.models import Decision, DecisionChange, Programme, Run
+from zrunva.registry.columns import registry_frames
+from zrunva.registry.models import Household
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, int], None]
+
+PREVIOUS_SCHEMA = {
+    "decision_id": pl.Int64,
+    "programme_id": pl.Int64,
+    "household_id": pl.Int64,
+    "person_id": pl.Int64,
+    "period": pl.Date,
+    "status": pl.String,
+    "reason": pl.String,
+    "amount": pl.Float64,
+    "missing": pl.String,
+}
+# One key for both kinds of beneficiary: the person, or the household as a negative number.
+BENEFICIARY = pl.coalesce(pl.col("person_id"), -pl.col("household_id")).alias("beneficiary")
+
+
+def can_start(actor, municipality_id: int | None) -> bool:
+    if not permissions.has_perm(actor, permissions.ELIGIBILITY_RUN):
+        return False
+    if municipality_id is None:
+        return permissions.municipality_scope(actor) is None
+    return permissions.in_scope(actor, municipality_id)
+
+
+@transaction.atomic
+def run_start(*, actor, on: date, municipality=None, enqueue: bool = True) -> Run:
+    """Queue a run as of `on` for the whole country (national staff only) or one municipality
+    in the actor's area. One run at a time: they write the same decisions. The programmes are
+    compiled first, so a rule that cannot be evaluated on the date is refused here, named."""
+    permissions.require(actor, permissions.ELIGIBILITY_RUN)
+    municipality_id = municipality.pk if municipality else None
+    if municipality_id is None and permissions.municipality_scope(actor) is not None:
+        raise PermissionDenied(
+            _("Only national staff run the whole country; choose a municipality.")
+        )
+    if municipality_id is not None:
+        permissions.require_in_scope(actor, municipality_id)
+    # Serialise starts: lock the programmes every run reads.
+    list(Programme.objects.select_for_update().values_list("id", flat=True))
+    if Run.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
+        raise ValidationError(_("Another run is queued or running; start this one when it ends."))
+    try:
+        compiled_programmes(on=on, municipality_id=municipality_id)
+    except ValidationError as error:
+        raise ValidationError({"on": error.messages}) from error
+    run = Run.objects.create(on=on, municipality=municipality, started_by=actor)
+    if enqueue:
+        from zrunva.programmes.tasks import eligibility_run
+
+        transaction.on_commit(lambda: eligibility_run.enqueue(run.pk))
+    return run
+
+
+def _set(run: Run, **fields) -> None:
+    for name, value in fields.items():
+        setattr(run, name, value)
+    Run.objects.filter(pk=run.pk).update(**fields)
+
+
+def previous_decisions(
+    *, period: date, programme_ids: list[int], municipality_ids: list[int] | None
+) -> pl.DataFrame:
+    """The decision in force in `period` for every beneficiary of the programmes (its latest
+    row from that month or before), for households in the municipalities (all if None)."""
+    if not programme_ids:
+        return pl.DataFrame(schema=PREVIOUS_SCHEMA)
+    d, h = Decision._meta.db_table, Household._meta.db_table
+    where = [f"d.programme_id IN ({', '.join(['%s'] * len(programme_ids))})", "d.period <= %s"]
+    params: list = [*programme_ids, period]
+    join = ""
+    if municipality_ids is not None:
+        join = f"JOIN {h} h ON h.id = d.household_id"
+        where.append(f"h.municipality_id IN ({', '.join(['%s'] * len(municipality_ids))})")
+        params += municipality_ids
+    return read_frame(
+        f"""
+        SELECT id, programme_id, household_id, person_id, period, status, reason, amount, missing
+        FROM (
+            SELECT d.*, ROW_NUMBER() OVER (
+                PARTITION BY d.programme_id, COALESCE(d.person_id, -d.household_id)
+                ORDER BY d.period DESC) AS n
+            FROM {d} d {join}
+            WHERE {" AND ".join(where)}
+        ) latest WHERE n = 1
+        """,  # noqa: S608 (table names from models; values bound)
+        params,
+        PREVIOUS_SCHEMA,
+    )
+
+
+def _json_list(column: str) -> pl.Expr:
+    """A list of attribute names as JSON text (they hold no quotes or backslashes)."""
+    quoted = pl.col(column).list.eval(pl.lit('"') + pl.element() + pl.lit('"')).list.join(", ")
+    return (pl.lit("[") + quoted + pl.lit("]")).alias(column)
+
+
+def compare(decisions: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
+    """The decisions that differ from those in force: new beneficiaries who are not plainly
+    ineligible, changed ones, and beneficiaries in force who are no longer in the registry
+    (now not eligible, reason "not registered"). Columns of the new decision plus `old_*` and
+    `decision_id` (the row of the same month to replace, if any)."""
+    decisions = decisions.with_columns(_json_list("missing"), BENEFICIARY)
+    previous = previous.with_columns(BENEFICIARY).select(
+        "programme_id",
+        "beneficiary",
+        "decision_id",
+        old_household_id="household_id",
+        old_person_id="person_id",
+        old_period="period",
+        old_status="status",
+        old_reason="reason",
+        old_amount="amount",
+        old_missing=pl.col("missing").str.replace_all(r"\s", ""),
+    )
+    joined = decisions.join(previous, on=["programme_id", "beneficiary"], how="full", coalesce=True)
+    gone = pl.col("status").is_null()
+    joined = joined.with_columns(
+        household_id=pl.coalesce("household_id", "old_household_id"),
+        person_id=pl.when(gone).then(pl.col("old_person_id")).otherwise(pl.col("person_id")),
+        status=pl.when(gone).then(pl.lit(DecisionStatus.NOT_ELIGIBLE.value)).otherwise("status"),
+        reason=pl.when(gone).then(pl.lit(DecisionReason.NOT_REGISTERED.value)).otherwise("reason"),
+        missing=pl.when(gone).then(pl.lit("[]")).otherwise("missing"),
+    )
+    new = pl.col("old_status").is_null()
+    changed = (
+        pl.col("status").ne_missing(pl.col("old_status"))
+        | pl.col("reason").ne_missing(pl.col("old_reason"))
+        | pl.col("amount").ne_missing(pl.col("old_amount"))
+        | pl.col("missing").str.replace_all(r"\s", "").ne_missing(pl.col("old_missing"))
+    )
+    keep = (
+        pl.when(new).then(pl.col("status") != DecisionStatus.NOT_ELIGIBLE.value).otherwise(changed)
+    )
+    return joined.filter(keep)
+
+
+def _summary(decisions: pl.DataFrame, changes: pl.DataFrame, programmes) -> dict:
+    codes = {c.id: c.code for c in programmes}
+    per_programme = (
+        decisions.group_by("programme_id")
+        .agg(
+            eligible=(pl.col("status") == DecisionStatus.ELIGIBLE.value).sum(),
+            needs_data=(pl.col("status") == DecisionStatus.NEEDS_DATA.value).sum(),
+            evaluated=pl.len(),
+            amount=pl.col("amount").sum(),
+        )
+        .sort("programme_id")
+        .to_dicts()
+    )
+    eligible_now = pl.col("status") == DecisionStatus.ELIGIBLE.value
+    eligible_before = pl.col("old_status") == DecisionStatus.ELIGIBLE.value
+    difference = pl.col("amount").fill_null(0) - pl.col("old_amount").fill_null(0)
+    counts = changes.select(
+        changed=pl.len(),
+        gained=(eligible_now & ~eligible_before.fill_null(False)).sum(),
+        lost=(~eligible_now & eligible_before.fill_null(False)).sum(),
+        increased=(eligible_now & eligible_before.fill_null(False) & (difference > 0)).sum(),
+        decreased=(eligible_now & eligible_before.fill_null(False) & (difference < 0)).sum(),
+        difference=difference.sum(),
+    ).row(0, named=True)
+    return {
+        "programmes": [
+            {**row, "code": codes[row["programme_id"]], "amount": round(row["amount"] or 0, 2)}
+            for row in per_programme
+        ],
+        **{k: (round(v, 2) if k == "difference" else int(v)) for k, v in counts.items()},
+    }
+
+
+def _delete(ids: list[int]) -> None:
+    if not ids:
+        return
+    table = connection.ops.quote_name(Decision._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids])  # noqa: S608
+        else:
+            cursor.executemany(f"DELETE FROM {table} WHERE id = %s", [(i,) for i in ids])  # noqa: S608
+
+
+def write(run: Run, changes: pl.DataFrame) -> None:
+    """Store the changed decisions for the run's month and what each change was, in the
+    caller's transaction."""
+    period = run.period
+    _delete(changes.filter(pl.col("old_period") == period)["decision_id"].to_list())
+    write_frame(
+        Decision._meta.db_table,
+        changes.select(
+            "programme_id",
+            "household_id",
+            "person_id",
+            period=pl.lit(period, dtype=pl.Date),
+            status="status",
+            reason="reason",
+            amount="amount",
+            missing="missing",
+            run_id=pl.lit(run.pk, dtype=pl.Int64),
+        ),
+    )
+    write_frame(
+        DecisionChange._meta.db_table,
+        changes.select(
+            run_id=pl.lit(run.pk, dtype=pl.Int64),
+            programme_id="programme_id",
+            household_id="household_id",
+            person_id="person_id",
+            old_status=pl.col("old_status").fill_null(""),
+            old_amount="old_amount",
+            new_status="status",
+            new_amount="amount",
+        ),
+    )
+
+
+def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
+    """Execute a queued (or failed) run; a run already done is left as it is."""
+    run.refresh_from_db()
+    if run.status == RunStatus.DONE:
+        return run
+
+    def stage(name: str, percent: int):
+        _set(run, stage=name, progress=percent)
+        if progress:
+            progress(name, percent)
+
+    started = time.monotonic()
+    _set(run, status=RunStatus.RUNNING, started_at=timezone.now(), error="")
+    try:
+        municipality_ids = [run.municipality_id] if run.municipality_id else None
+        stage("reading", 5)
+        registry = registry_frames(on=run.on, municipality_ids=municipality_ids)
+        scores = latest_scores(on=run.on)
+        households, people = engine.attribute_frames(registry, scores, on=run.on)
+        programmes = compiled_programmes(on=run.on, municipality_id=run.municipality_id)
+        stage("deciding", 40)
+        decisions = engine.decide(households, people, programmes)
+        stage("comparing", 55)
+        previous = previous_decisions(
+            period=run.period,
+            programme_ids=[p.id for p in programmes],
+            municipality_ids=municipality_ids,
+        )
+        changes = compare(decisions, previous)
+        stage("writing", 70)
+        with transaction.atomic():
+            Run.objects.select_for_update().get(pk=run.pk)
+            write(run, changes)
+            summary = _summary(decisions, changes, programmes)
+            summary |= {
+                "households": households.height,
+                "people": people.height,
+                "seconds": round(time.monotonic() - started, 1),
+            }
+            _set(
+                run,
+                status=RunStatus.DONE,
+                stage="done",
+                progress=100,
+                summary=summary,
+                finished_at=timezone.now(),
+            )
+            bulk_run_log(
+                actor=run.started_by,
+                model=Run,
+                job=f"eligibility_run #{run.pk}",
+                counts={k: v for k, v in summary.items() if k != "programmes"},
+            )
+    except Exception as error:
+        logger.exception("Eligibility run %s failed", run.pk)
+        _set(run, status=RunStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now())
+        raise
+    logger.info("Eligibility run %s: %s", run.pk, json.dumps(run.summary, default=str))
+    return run
