@@ -1,0 +1,245 @@
+"""Eligibility runs: who may start them, what they store, and that running again changes nothing."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from auditlog.models import LogEntry
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from zrunva.accounts.choices import Role
+from zrunva.geo.models import Municipality
+from zrunva.programmes.choices import RunStatus
+from zrunva.programmes.models import Decision, DecisionChange, Programme, Run
+from zrunva.programmes.runs import run_execute, run_start
+from zrunva.programmes.tests.test_eligibility import assess, years_ago
+from zrunva.registry import services as registry
+from zrunva.registry.models import Membership, Person
+from zrunva.registry.tests import factories
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+
+
+def run(actor, municipality=None) -> Run:
+    return run_execute(
+        run=run_start(actor=actor, on=TODAY, municipality=municipality, enqueue=False)
+    )
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user(Role.ADMIN)
+
+
+@pytest.fixture
+def family():
+    """A poor couple with a child in Kutaisi, and a pensioner alone in Tbilisi."""
+    household = factories.household("kutaisi", head={"birth_date": years_ago(40)})
+    factories.member(household, "spouse", birth_date=years_ago(38), sex="F")
+    child = factories.member(household, birth_date=years_ago(5))
+    assess(household, 25000)
+    pensioner = factories.household("tbilisi", head={"birth_date": years_ago(72), "sex": "F"})
+    assess(pensioner, 90000)
+    return household, child, pensioner
+
+
+def pensioner_id(household) -> int:
+    return Membership.objects.get(household=household).person_id
+
+
+def decisions(**filters):
+    return {
+        (d.programme.code, d.person_id): (d.status, d.amount)
+        for d in Decision.objects.filter(**filters).select_related("programme")
+    }
+
+
+def test_a_run_stores_the_decisions_that_are_not_plain_refusals(admin, family):
+    household, child, pensioner = family
+    done = run(admin)
+    assert done.status == RunStatus.DONE and done.progress == 100
+    assert decisions(household=household) == {
+        ("tsa", None): ("eligible", Decimal("180.00")),
+        ("child_benefit", None): ("eligible", Decimal("200.00")),
+    }
+    assert decisions(household=pensioner) == {
+        ("state_pension", pensioner_id(pensioner)): ("eligible", Decimal("495.00")),
+    }
+    assert done.summary["households"] == 2 and done.summary["people"] == 4
+    assert done.summary["gained"] == 3 and done.summary["lost"] == 0
+    by_code = {p["code"]: p for p in done.summary["programmes"]}
+    assert by_code["tsa"]["amount"] == 180.0 and by_code["tsa"]["eligible"] == 1
+    # One audit row for the whole run, with its counts.
+    entry = LogEntry.objects.filter(additional_data__job=f"eligibility_run #{done.pk}").get()
+    assert entry.additional_data["counts"]["changed"] == 3
+
+
+def test_running_again_changes_nothing(admin, family):
+    run(admin)
+    before = list(Decision.objects.values_list("id", "status", "amount", "run_id"))
+    again = run(admin)
+    assert again.summary["changed"] == 0
+    assert list(Decision.objects.values_list("id", "status", "amount", "run_id")) == before
+    assert not DecisionChange.objects.filter(run=again).exists()
+    # Executing a finished run once more is a no-op as well.
+    assert run_execute(run=again).summary == again.summary
+
+
+def test_a_run_shows_who_gains_and_who_loses_by_how_much(admin, family):
+    household, child, pensioner = family
+    first = run(admin)
+    # The family is re-assessed above the TSA threshold; the pensioner's score does not matter.
+    assess(household, 61000, visit=TODAY)
+    second = run(admin)
+    changes = {
+        c.programme.code: (c.old_status, c.old_amount, c.new_status, c.new_amount, c.difference)
+        for c in second.changes.select_related("programme")
+    }
+    assert changes == {"tsa": ("eligible", Decimal("180.00"), "eligible", Decimal("90.00"), -90)}
+    assert (second.summary["decreased"], second.summary["gained"]) == (1, 0)
+    # The first run's own changes are still what it changed.
+    assert first.changes.count() == 3
+    # Same month: the decision row was replaced, not duplicated.
+    assert Decision.objects.filter(household=household, programme__code="tsa").count() == 1
+
+
+def test_a_beneficiary_gone_from_the_registry_is_no_longer_eligible(admin, family):
+    household, child, pensioner = family
+    run(admin)
+    person = Person.objects.get(pk=pensioner_id(pensioner))
+    registry.person_update(
+        actor=factories.system_actor(), person=person, data={"date_of_death": TODAY}
+    )
+    later = run(admin)
+    change = later.changes.get()
+    assert (change.old_status, change.new_status, change.new_amount) == (
+        "eligible",
+        "not_eligible",
+        None,
+    )
+    assert Decision.objects.get(household=pensioner).reason == "not_registered"
+    assert later.summary["lost"] == 1
+
+
+def test_needs_data_is_stored_with_the_fields(admin):
+    household = factories.household("kutaisi", head={"birth_date": years_ago(30)})
+    factories.member(household, birth_date=years_ago(3))
+    run(admin)
+    tsa = Decision.objects.get(household=household, programme__code="tsa")
+    assert (tsa.status, tsa.reason, tsa.missing) == (
+        "needs_data",
+        "missing_data",
+        ["household.rating_score"],
+    )
+
+
+def test_a_municipal_run_touches_only_its_municipality(make_user, family):
+    household, child, pensioner = family
+    officer = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    done = run(officer, Municipality.objects.get(code="kutaisi"))
+    assert done.summary["households"] == 1
+    assert not Decision.objects.filter(household=pensioner).exists()
+    assert Decision.objects.filter(household=household).count() == 2
+
+
+@pytest.mark.parametrize(
+    "role,scope,place,message",
+    [
+        (Role.SOCIAL_WORKER, {}, None, "Your role does not allow this action."),
+        (Role.SUPERVISOR, {}, None, "Your role does not allow this action."),
+        (Role.ANALYST, {}, None, "Your role does not allow this action."),
+        (Role.SERVICE_PROVIDER, {}, None, "Your role does not allow this action."),
+        (Role.CITIZEN, {}, None, "Your role does not allow this action."),
+        (
+            Role.MUNICIPAL_OFFICER,
+            {"municipality": "kutaisi"},
+            None,
+            "Only national staff run the whole country; choose a municipality.",
+        ),
+        (
+            Role.MUNICIPAL_OFFICER,
+            {"municipality": "kutaisi"},
+            "tbilisi",
+            "This municipality is outside your area of work.",
+        ),
+        (
+            Role.SSA_OFFICER,
+            {"office": "ssa-zugdidi"},
+            "kutaisi",
+            "This municipality is outside your area of work.",
+        ),
+    ],
+)
+def test_only_authorised_staff_start_runs_in_their_area(make_user, role, scope, place, message):
+    actor = make_user(role, **scope)
+    municipality = Municipality.objects.get(code=place) if place else None
+    with pytest.raises(PermissionDenied) as err:
+        run_start(actor=actor, on=TODAY, municipality=municipality, enqueue=False)
+    assert str(err.value) == message
+    assert not Run.objects.exists()
+
+
+def test_one_run_at_a_time(admin):
+    run_start(actor=admin, on=TODAY, enqueue=False)
+    with pytest.raises(ValidationError) as err:
+        run_start(actor=admin, on=TODAY, enqueue=False)
+    assert "Another run is queued or running" in err.value.messages[0]
+
+
+def test_a_run_whose_rules_cannot_be_evaluated_is_refused_before_it_starts(admin):
+    Programme.objects.filter(code="tsa").update(valid_from=TODAY - timedelta(days=1))
+    Programme.objects.filter(code="tsa").update(criteria="household.rating_score <= param.gone")
+    with pytest.raises(ValidationError) as err:
+        run_start(actor=admin, on=TODAY, enqueue=False)
+    assert "tsa" in err.value.message_dict["on"][0]
+
+
+def test_a_failed_run_is_marked_and_can_be_executed_again(admin, family, monkeypatch):
+    from zrunva.programmes import runs
+
+    started = run_start(actor=admin, on=TODAY, enqueue=False)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(runs, "write", broken)
+    with pytest.raises(RuntimeError):
+        run_execute(run=started)
+    started.refresh_from_db()
+    assert (started.status, started.error) == (RunStatus.FAILED, "disk full")
+    assert not Decision.objects.exists()  # nothing half-written
+    monkeypatch.undo()
+    assert run_execute(run=started).status == RunStatus.DONE
+    assert Decision.objects.count() == 3
+
+
+def test_the_worker_executes_a_queued_run(admin, family, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        started = run_start(actor=admin, on=TODAY)
+    started.refresh_from_db()
+    assert started.status == RunStatus.DONE
+    assert Decision.objects.count() == 3
+
+
+def test_the_command_runs_with_progress_and_prints_the_summary(admin, family, capsys):
+    call_command("eligibility_run", user=admin.username, verbosity=0)
+    out = capsys.readouterr().out
+    assert "2 households, 4 people; 3 decisions changed (3 gained, 0 lost)" in out
+    assert "tsa: 1 eligible, 0 need data, 180.00 GEL a month" in out
+    with pytest.raises(CommandError, match="Only national staff"):
+        call_command("eligibility_run", user=make_municipal(), verbosity=0)
+
+
+def make_municipal() -> str:
+    from zrunva.accounts.models import User
+
+    kutaisi = Municipality.objects.get(code="kutaisi")
+    user = User.objects.create_user(
+        "mun", password="Zrunva-test-pass-1", role=Role.MUNICIPAL_OFFICER, municipality=kutaisi
+    )
+    return user.username
