@@ -190,6 +190,13 @@ PERSON_ATTRIBUTES: tuple[Attribute, ...] = (
     ),
 )
 
+# The registry's choices behind closed-set text attributes, for showing values by their labels.
+CHOICES = {
+    "person.sex": Sex,
+    "person.disability_degree": DisabilityDegree,
+    "person.pension_kind": PensionKind,
+}
+
 ATTRIBUTES: dict[str, Attribute] = {
     a.reference: a for a in HOUSEHOLD_ATTRIBUTES + PERSON_ATTRIBUTES
 }

@@ -3,6 +3,7 @@ decisions with their explanation (a stored household, or one given as data and n
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
@@ -10,9 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from zrunva.accounts.permissions import HEALTH_FIELDS
 from zrunva.assessment.selectors import latest_scores
 from zrunva.geo.models import Municipality
 from zrunva.programmes import engine, expressions
+from zrunva.programmes.choices import DecisionStatus
 from zrunva.programmes.models import ParameterValue, Programme
 from zrunva.registry.columns import (
     HOUSEHOLD_COLUMNS,
@@ -135,3 +138,38 @@ def data_explanation(
     if municipality_id is None:  # no place given: the state's programmes only
         programmes = [p for p in programmes if p.municipality is None]
     return engine.explain(households, people, programmes)
+
+
+def reads_health(compiled: engine.Compiled) -> bool:
+    """Whether a programme's rules read special-category (health) attributes."""
+    health = {f"{level}.{name}" for level in ("person", "member") for name in HEALTH_FIELDS}
+    return any(
+        f"{node.op}.{node.value}" in health
+        for rule in (compiled.criteria, compiled.formula)
+        for node in expressions.walk(rule.node)
+        if node.kind == "attr"
+    )
+
+
+@dataclass
+class Group:
+    """One programme's results for a household: one, or one per member."""
+
+    compiled: engine.Compiled
+    results: list[tuple[object, engine.Result]]  # (person or None, result)
+
+    @property
+    def eligible(self) -> list[engine.Result]:
+        return [r for _person, r in self.results if r.status == DecisionStatus.ELIGIBLE]
+
+    @property
+    def total(self) -> float:
+        return round(sum(r.amount or 0 for r in self.eligible), 2)
+
+
+def group_results(results: Iterable[engine.Result], people: Mapping[int, object]) -> list[Group]:
+    groups: dict[int, Group] = {}
+    for result in results:
+        group = groups.setdefault(result.compiled.id, Group(result.compiled, []))
+        group.results.append((people.get(result.person_id), result))
+    return list(groups.values())

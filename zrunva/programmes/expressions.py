@@ -588,16 +588,16 @@ def validate(
     return Rule(text, node, level, schema, actual)
 
 
-def _walk(node: Node) -> Iterator[Node]:
+def walk(node: Node) -> Iterator[Node]:
     yield node
     for arg in node.args:
-        yield from _walk(arg)
+        yield from walk(arg)
 
 
 def dependencies(expr: Rule | Node | str) -> set[str]:
     """Names of the parameters an expression reads (text is parsed, not checked)."""
     node = expr.node if isinstance(expr, Rule) else parse(expr) if isinstance(expr, str) else expr
-    return {n.value for n in _walk(node) if n.kind == "param"}
+    return {n.value for n in walk(node) if n.kind == "param"}
 
 
 def check_cycles(definitions: Mapping[str, str]) -> list[str]:
@@ -615,7 +615,7 @@ def check_cycles(definitions: Mapping[str, str]) -> list[str]:
             error.definition = name
             raise
     refs = {
-        name: [n for n in _walk(tree) if n.kind == "param" and n.value in definitions]
+        name: [n for n in walk(tree) if n.kind == "param" and n.value in definitions]
         for name, tree in trees.items()
     }
     order: list[str] = []

@@ -15,6 +15,7 @@ from datetime import date
 import polars as pl
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -83,6 +84,36 @@ def run_start(*, actor, on: date, municipality=None, enqueue: bool = True) -> Ru
 
         transaction.on_commit(lambda: eligibility_run.enqueue(run.pk))
     return run
+
+
+def run_list(*, actor) -> QuerySet[Run]:
+    """Runs the actor may follow: the whole country's and their own area's (a national run's
+    totals hold no personal data; its changes are scoped by `run_changes`)."""
+    permissions.require(actor, permissions.REGISTRY_VIEW)
+    qs = Run.objects.select_related("municipality", "started_by")
+    scope = permissions.municipality_scope(actor)
+    if scope is None:
+        return qs
+    return qs.filter(Q(municipality__isnull=True) | Q(municipality_id__in=scope))
+
+
+def run_changes(*, actor, run: Run, kind: str = "") -> QuerySet[DecisionChange]:
+    """What a run changed for households in the actor's area: all, or those who gained or lost
+    a benefit, or whose amount went up or down."""
+    permissions.require(actor, permissions.REGISTRY_VIEW)
+    qs = permissions.scoped(run.changes.all(), actor, "household__municipality_id")
+    eligible = DecisionStatus.ELIGIBLE
+    both = Q(new_status=eligible, old_status=eligible)
+    qs = qs.filter(
+        {
+            "": Q(),
+            "gained": Q(new_status=eligible) & ~Q(old_status=eligible),
+            "lost": Q(old_status=eligible) & ~Q(new_status=eligible),
+            "increased": both & Q(new_amount__gt=F("old_amount")),
+            "decreased": both & Q(new_amount__lt=F("old_amount")),
+        }[kind]
+    )
+    return qs.select_related("programme", "household", "person").order_by("id")
 
 
 def _set(run: Run, **fields) -> None:

@@ -1,2 +1,10 @@
+from django.urls import path
+
+from zrunva.programmes.views import eligibility as views
+
 app_name = "eligibility"
-urlpatterns: list = []
+urlpatterns = [
+    path("household/<int:pk>/", views.household, name="household"),
+    path("runs/", views.run_list, name="run_list"),
+    path("runs/<int:pk>/", views.run_detail, name="run_detail"),
+]

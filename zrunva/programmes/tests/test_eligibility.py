@@ -115,7 +115,12 @@ def test_a_household_given_as_data_is_explained_without_being_saved():
     results = data_explanation(
         household={"municipality": "kutaisi", "is_highland": True},
         members=[
-            {"birth_date": date(1950, 1, 1), "sex": "F", "disability_degree": "none", "is_idp": False},
+            {
+                "birth_date": date(1950, 1, 1),
+                "sex": "F",
+                "disability_degree": "none",
+                "is_idp": False,
+            },
             {"birth_date": date(2012, 1, 1), "sex": "M", "disability_degree": "severe"},
         ],
         on=ON,

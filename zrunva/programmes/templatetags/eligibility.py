@@ -1,0 +1,85 @@
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from zrunva.programmes import attributes, expressions
+from zrunva.programmes.choices import DecisionStatus
+
+register = template.Library()
+
+STATUS_TAGS = {"eligible": "tag--green", "not_eligible": "tag--grey", "needs_data": "tag--amber"}
+
+
+@register.filter
+def status_tag(status: str) -> str:
+    return STATUS_TAGS.get(status, "tag--grey")
+
+
+@register.filter
+def attribute_label(reference: str) -> str:
+    """`household.rating_score` → its label in the active language."""
+    attribute = attributes.ATTRIBUTES.get(reference.replace("member.", "person.", 1))
+    if attribute is None:
+        return reference
+    return attribute.label_en if (get_language() or "ka").startswith("en") else attribute.label_ka
+
+
+@register.filter
+def rule_value(value) -> str:
+    """A value of a rule part as officers read it: yes/no, a number, or "unknown"."""
+    if value is None:
+        return _("unknown")
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    if isinstance(value, float):
+        return number_format(
+            round(value, 2), decimal_pos=0 if value.is_integer() else 2, force_grouping=True
+        )
+    if isinstance(value, list):
+        return ", ".join(rule_value(v) for v in value)
+    return str(value)
+
+
+@register.filter
+def has_parts(node: expressions.Explanation) -> bool:
+    """Whether a part is worth unfolding: not a bare value, attribute or parameter."""
+    return node.kind not in ("literal", "attr", "param") and bool(node.children)
+
+
+@register.simple_tag
+def parameters_read(compiled) -> list:
+    """The parameter values a programme's rules read, in force on the evaluation date."""
+    codes = expressions.dependencies(compiled.criteria) | expressions.dependencies(compiled.formula)
+    return [compiled.versions[c] for c in sorted(codes) if c in compiled.versions]
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return DecisionStatus(status).label if status in DecisionStatus.values else status
+
+
+RUN_STAGES = {
+    "reading": _lazy("reading the registry"),
+    "deciding": _lazy("deciding"),
+    "comparing": _lazy("comparing with the decisions in force"),
+    "writing": _lazy("storing the changes"),
+    "done": _lazy("done"),
+}
+
+
+@register.filter
+def run_stage(stage: str) -> str:
+    return RUN_STAGES.get(stage, stage)
+
+
+@register.filter
+def attribute_value(value, reference: str) -> str:
+    """A value of an attribute, closed-set text by its label (\"severe\" → \"Severe\")."""
+    choices = attributes.CHOICES.get(reference)
+    if choices is not None and value in choices.values:
+        return choices(value).label
+    return rule_value(value)

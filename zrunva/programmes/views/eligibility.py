@@ -1,0 +1,125 @@
+"""Eligibility screens: one household explained, and runs over the registry with their progress
+and what they changed."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from zrunva.accounts import permissions
+from zrunva.core.decorators import staff_view
+from zrunva.core.forms import add_service_errors
+from zrunva.core.pagination import paginate
+from zrunva.programmes import eligibility, runs
+from zrunva.programmes.forms_eligibility import ChangeFilterForm, ExplainForm, RunStartForm
+from zrunva.programmes.models import Programme
+from zrunva.registry import selectors as registry
+
+
+def _visible_results(user, results):
+    """Rules that read special-category (health) data are shown only to roles that may see it."""
+    if permissions.has_perm(user, permissions.HEALTH_VIEW):
+        return results, 0
+    shown = [r for r in results if not eligibility.reads_health(r.compiled)]
+    return shown, len({r.compiled.code for r in results}) - len({r.compiled.code for r in shown})
+
+
+def _chart(run) -> list[dict]:
+    """Per programme: names and bar widths (share of the largest) for the run's totals."""
+    rows = run.summary.get("programmes", [])
+    names = dict(
+        Programme.objects.filter(id__in=[r["programme_id"] for r in rows]).values_list(
+            "id", "name_en" if translation.get_language() == "en" else "name_ka"
+        )
+    )
+    top = max((r["amount"] for r in rows), default=0) or 1
+    return [
+        {
+            **r,
+            "name": names.get(r["programme_id"], r["code"]),
+            "width": round(100 * r["amount"] / top, 1),
+        }
+        for r in rows
+    ]
+
+
+@staff_view(permissions.REGISTRY_VIEW)
+def household(request, pk: int):
+    household = registry.household_get(actor=request.user, pk=pk, purpose="eligibility")
+    form = ExplainForm(request.GET or None, initial={"on": timezone.localdate()})
+    on = form.cleaned_data["on"] if form.is_valid() else timezone.localdate()
+    results, error = [], None
+    try:
+        results = eligibility.household_explanation(household=household, on=on)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    results, hidden = _visible_results(request.user, results)
+    members = {m.person_id: m.person for m in household.current_members}
+    return render(
+        request,
+        "programmes/eligibility_household.html",
+        {
+            "household": household,
+            "form": form,
+            "on": on,
+            "groups": eligibility.group_results(results, members),
+            "hidden": hidden,
+            "error": error,
+        },
+    )
+
+
+@staff_view(permissions.REGISTRY_VIEW)
+@require_http_methods(["GET", "POST"])
+def run_list(request):
+    user = request.user
+    can_start = permissions.has_perm(user, permissions.ELIGIBILITY_RUN)
+    form = RunStartForm(request.POST or None, user=user) if can_start else None
+    if request.method == "POST":
+        permissions.require(user, permissions.ELIGIBILITY_RUN)
+        if form.is_valid():
+            try:
+                run = runs.run_start(
+                    actor=user,
+                    on=form.cleaned_data["on"],
+                    municipality=form.cleaned_data["municipality"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The run is queued; this page follows its progress."))
+                return redirect("eligibility:run_detail", pk=run.pk)
+    page = paginate(
+        runs.run_list(actor=user), number=request.GET.get("page"), size=settings.REGISTRY_PAGE_SIZE
+    )
+    return render(request, "programmes/run_list.html", {"form": form, "page": page})
+
+
+@staff_view(permissions.REGISTRY_VIEW)
+def run_detail(request, pk: int):
+    run = get_object_or_404(runs.run_list(actor=request.user), pk=pk)
+    if request.headers.get("HX-Request"):
+        response = render(request, "programmes/_run_progress.html", {"run": run})
+        if not run.is_active:
+            response["HX-Refresh"] = "true"  # finished: reload to show the results
+        return response
+    form = ChangeFilterForm(request.GET or None)
+    kind = form.cleaned_data["kind"] if form.is_valid() else ""
+    changes = paginate(
+        runs.run_changes(actor=request.user, run=run, kind=kind),
+        number=request.GET.get("page"),
+        size=settings.REGISTRY_PAGE_SIZE,
+    )
+    return render(
+        request,
+        "programmes/run_detail.html",
+        {
+            "run": run,
+            "form": form,
+            "page": changes,
+            "chart": _chart(run),
+        },
+    )
