@@ -97,6 +97,9 @@ def run_list(*, actor) -> QuerySet[Run]:
     return qs.filter(Q(municipality__isnull=True) | Q(municipality_id__in=scope))
 
 
+CHANGE_KINDS = ("", "gained", "lost", "increased", "decreased")
+
+
 def run_changes(*, actor, run: Run, kind: str = "") -> QuerySet[DecisionChange]:
     """What a run changed for households in the actor's area: all, or those who gained or lost
     a benefit, or whose amount went up or down."""

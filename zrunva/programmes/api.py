@@ -1,0 +1,208 @@
+"""Eligibility over the API: one household explained (stored, or given as data and never saved)
+and runs over the registry, with the same selectors, services and permissions as the screens."""
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+
+from zrunva.accounts import permissions
+from zrunva.core.pagination import paginate
+from zrunva.geo.models import Municipality
+from zrunva.programmes import eligibility, engine, runs
+from zrunva.registry import selectors as registry
+from zrunva.registry.choices import DisabilityDegree, PensionKind, Sex
+
+router = Router(tags=["eligibility"])
+
+
+class ExplanationOut(Schema):
+    text: str
+    value: Any
+    children: list["ExplanationOut"]
+
+
+class ParameterOut(Schema):
+    code: str
+    value: float
+    valid_from: date
+    source: str
+    illustrative: bool
+
+
+class ChangeOut(Schema):
+    attribute: str
+    current: Any
+    needed: Any
+
+
+class ResultOut(Schema):
+    programme: str
+    person_id: int | None = Field(None, description="For a person programme: the member.")
+    member: int | None = Field(None, description="The member's index in the input, for data.")
+    status: str = Field(description="eligible, not_eligible or needs_data")
+    reason: str
+    amount: float | None = Field(None, description="GEL a month, if eligible.")
+    missing: list[str]
+    criteria: ExplanationOut
+    formula: ExplanationOut | None
+    parameters: list[ParameterOut]
+    nearest_changes: list[ChangeOut]
+
+
+def _tree(node) -> dict:
+    return {"text": node.text, "value": node.value, "children": [_tree(c) for c in node.children]}
+
+
+def _result(result: engine.Result) -> dict:
+    compiled = result.compiled
+    codes = sorted(
+        eligibility.expressions.dependencies(compiled.criteria)
+        | eligibility.expressions.dependencies(compiled.formula)
+    )
+    return {
+        "programme": compiled.code,
+        "person_id": result.person_id,
+        "member": result.member,
+        "status": result.status,
+        "reason": result.reason,
+        "amount": result.amount,
+        "missing": result.missing,
+        "criteria": _tree(result.criteria),
+        "formula": _tree(result.formula) if result.status == "eligible" else None,
+        "parameters": [
+            {
+                "code": code,
+                "value": float(v.value),
+                "valid_from": v.valid_from,
+                "source": v.source,
+                "illustrative": v.illustrative,
+            }
+            for code in codes
+            if (v := compiled.versions.get(code)) is not None
+        ],
+        "nearest_changes": [
+            {"attribute": c.attribute.reference, "current": c.current, "needed": c.needed}
+            for c in result.changes
+        ],
+    }
+
+
+@router.get(
+    "/households/{household_id}/eligibility",
+    response=list[ResultOut],
+    summary="Every programme for a stored household on a date, explained",
+)
+def household_eligibility(request, household_id: int, on: date | None = None):
+    permissions.require(request.user, permissions.REGISTRY_VIEW)
+    household = registry.household_get(actor=request.user, pk=household_id, purpose="eligibility")
+    results = eligibility.household_explanation(household=household, on=on or timezone.localdate())
+    if not permissions.has_perm(request.user, permissions.HEALTH_VIEW):
+        results = [r for r in results if not eligibility.reads_health(r.compiled)]
+    return [_result(r) for r in results]
+
+
+class MemberIn(Schema):
+    birth_date: date
+    sex: Sex | None = None
+    disability_degree: DisabilityDegree | None = None
+    is_idp: bool | None = None
+    pension_kind: PensionKind | None = None
+    income: float | None = Field(None, ge=0, description="Monthly income, GEL.")
+
+
+class HouseholdDataIn(Schema):
+    on: date | None = None
+    municipality: str | None = Field(None, description='A municipality code, e.g. "kutaisi".')
+    is_highland: bool | None = None
+    rating_score: float | None = Field(None, ge=0)
+    monthly_utility_spending: float | None = Field(None, ge=0)
+    agricultural_land_ha: float | None = Field(None, ge=0)
+    cattle: int | None = Field(None, ge=0)
+    cars: int | None = Field(None, ge=0)
+    members: list[MemberIn] = Field(max_length=30)
+
+
+@router.post(
+    "/eligibility/explain",
+    response=list[ResultOut],
+    summary="Every programme for a household given as data; nothing is saved",
+)
+def data_eligibility(request, payload: HouseholdDataIn):
+    permissions.require(request.user, permissions.PROGRAMMES_VIEW)
+    data = payload.dict()
+    members = data.pop("members")
+    on, score = data.pop("on") or timezone.localdate(), data.pop("rating_score")
+    results = eligibility.data_explanation(
+        household=data, members=members, on=on, rating_score=score
+    )
+    return [_result(r) for r in results]
+
+
+class RunIn(Schema):
+    on: date
+    municipality: str | None = Field(None, description="A municipality code; none: the country.")
+
+
+class RunOut(Schema):
+    id: int
+    on: date
+    municipality: str | None
+    status: str
+    stage: str
+    progress: int
+    summary: dict
+    error: str
+
+    @staticmethod
+    def resolve_municipality(run) -> str | None:
+        return run.municipality.code if run.municipality else None
+
+
+class DecisionChangeOut(Schema):
+    programme: str
+    household_id: int
+    person_id: int | None
+    old_status: str
+    old_amount: float | None
+    new_status: str
+    new_amount: float | None
+
+    @staticmethod
+    def resolve_programme(change) -> str:
+        return change.programme.code
+
+
+@router.post("/eligibility/runs", response={202: RunOut}, summary="Start an eligibility run")
+def run_create(request, payload: RunIn):
+    municipality = None
+    if payload.municipality:
+        municipality = Municipality.objects.filter(code=payload.municipality).first()
+        if municipality is None:
+            raise ValidationError({"municipality": _("Unknown municipality code.")})
+    run = runs.run_start(actor=request.user, on=payload.on, municipality=municipality)
+    return 202, run
+
+
+@router.get("/eligibility/runs/{run_id}", response=RunOut, summary="A run's status and totals")
+def run_detail(request, run_id: int):
+    return get_object_or_404(runs.run_list(actor=request.user), pk=run_id)
+
+
+@router.get(
+    "/eligibility/runs/{run_id}/changes",
+    response=list[DecisionChangeOut],
+    summary="What a run changed in the caller's area: gained, lost, increased or decreased",
+)
+def run_changes(request, run_id: int, kind: str = "", page: int = 1):
+    run = get_object_or_404(runs.run_list(actor=request.user), pk=run_id)
+    if kind not in runs.CHANGE_KINDS:
+        kinds = ", ".join(k for k in runs.CHANGE_KINDS if k)
+        raise ValidationError({"kind": _("One of: %(kinds)s.") % {"kinds": kinds}})
+    qs = runs.run_changes(actor=request.user, run=run, kind=kind)
+    return paginate(qs, number=page, size=settings.REGISTRY_PAGE_SIZE).items
