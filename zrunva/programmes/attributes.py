@@ -209,4 +209,5 @@ def schema(params: Iterable[str]) -> Schema:
         household={a.name: a.type for a in HOUSEHOLD_ATTRIBUTES},
         person={a.name: a.type for a in PERSON_ATTRIBUTES},
         params=dict.fromkeys(sorted(params), Type.NUMBER),
+        values={a.reference: a.values for a in ATTRIBUTES.values() if a.values},
     )

@@ -147,6 +147,9 @@ class Schema:
     household: Mapping[str, Type] = field(default_factory=dict)
     person: Mapping[str, Type] = field(default_factory=dict)
     params: Mapping[str, Type] = field(default_factory=dict)
+    # Closed sets of text values, by "household.x" / "person.x": a rule comparing such an
+    # attribute with any other text is refused, so a typo ("mael") cannot silently match nobody.
+    values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self):
         for part in ("household", "person", "params"):
@@ -499,7 +502,25 @@ class _Checker:
                 op=node.op,
                 type=TYPE_NAMES[a],
             )
+        if a == Type.TEXT:
+            self.check_text_values(left, right)
+            self.check_text_values(right, left)
         return Type.BOOLEAN
+
+    def check_text_values(self, attr: Node, literal: Node):
+        if attr.kind != "attr" or literal.kind != "literal":
+            return
+        scope = "household" if attr.op == "household" else "person"
+        allowed = self.schema.values.get(f"{scope}.{attr.value}")
+        if allowed and literal.value not in allowed:
+            raise self.error(
+                literal.start,
+                _('%(value)s at %(at)s is not a value of %(name)s, which is one of: %(allowed)s'),
+                _closest(literal.value, allowed),
+                value=f'"{literal.value}"',
+                name=f"{attr.op}.{attr.value}",
+                allowed=", ".join(f'"{v}"' for v in allowed),
+            )
 
     def check_call(self, node: Node, agg: Node | None) -> Type:
         fn, args = node.op, node.args

@@ -255,3 +255,19 @@ def test_compiled_rules_are_checked_like_saved_ones():
             id=1, code="x", level="household", criteria="household.sise > 1", formula="1", params={}
         )
     assert "household.size" in str(err.value)
+
+
+def test_text_values_outside_the_attributes_closed_set_are_refused():
+    with pytest.raises(expressions.ExpressionError) as err:
+        engine.compile_rules(
+            id=1,
+            code="x",
+            level="person",
+            criteria='person.disability_degree == "sever"',
+            formula="1",
+            params={},
+        )
+    assert str(err.value) == (
+        '"sever" at column 29 is not a value of person.disability_degree, which is one of: '
+        '"none", "moderate", "significant", "severe"; did you mean "severe"?'
+    )

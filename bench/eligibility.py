@@ -1,0 +1,279 @@
+"""Eligibility benchmark: rating score and every shipped programme over the whole registry,
+against the same rules written for OpenFisca-core, and end to end from PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/zrunva_bench \\
+        .venv/bin/python bench/eligibility.py
+
+The database must already hold a generated registry with assessments (bench/README.md says how).
+Each measurement runs in its own child process, so each reports its own peak memory (VmHWM):
+1. extract (untimed here): the registry's columns on the date, saved as Parquet;
+2. ours, compute alone: from those frames in memory, the means-test variables, the rating
+   score, the rule attributes and every programme's decisions with reason codes (`decide`);
+   best of 3. Also the decisions alone from the attribute frames, the like-for-like part;
+3. OpenFisca-core (bench/openfisca_model.py), on the same attribute frames: building the
+   simulation from the data and computing the five programmes; best of 3. Its results are
+   checked against ours, row by row, to the tetri;
+4. end to end: `run_execute` of a new run on PostgreSQL (COPY out, decide, compare, COPY in)
+   with no decision stored yet, then a second run that finds nothing changed.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+WORK = ROOT / "var" / "bench-eligibility"
+REPEATS = 3
+
+
+def peak_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def setup():
+    import django
+
+    django.setup()
+
+
+def params_on(on: date) -> dict[str, float]:
+    from zrunva.programmes.selectors import parameters_on
+
+    return {code: float(value) for code, value in parameters_on(on=on).items()}
+
+
+def stage_extract(on: date) -> dict:
+    import polars as pl
+
+    from zrunva.registry.columns import registry_frames
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    registry = registry_frames(on=on)
+    seconds = time.perf_counter() - started
+    registry.households.write_parquet(WORK / "households.parquet")
+    registry.people.write_parquet(WORK / "people.parquet")
+    (WORK / "params.json").write_text(json.dumps(params_on(on)))
+    return {
+        "households": registry.households.height,
+        "people": registry.people.height,
+        "seconds": seconds,
+        "polars": pl.__version__,
+    }
+
+
+def _frames():
+    import polars as pl
+
+    from zrunva.registry.columns import RegistryFrames
+
+    return RegistryFrames(
+        pl.read_parquet(WORK / "households.parquet"), pl.read_parquet(WORK / "people.parquet")
+    )
+
+
+def _ours(registry, on, weights, programmes):
+    import polars as pl
+
+    from zrunva.assessment.scoring import score_frame, variables_frame
+    from zrunva.programmes import engine
+
+    variables = variables_frame(registry, on=on)
+    scores = pl.DataFrame(
+        {"household_id": variables["household_id"], "rating_score": score_frame(variables, weights)}
+    )
+    households, people = engine.attribute_frames(registry, scores, on=on)
+    return households, people, engine.decide(households, people, programmes)
+
+
+def stage_ours(on: date) -> dict:
+    from zrunva.assessment.scoring import Weights
+    from zrunva.assessment.selectors import scoring_model_on
+    from zrunva.programmes import engine
+    from zrunva.programmes.eligibility import compiled_programmes
+
+    programmes = [p for p in compiled_programmes(on=on) if p.municipality is None]
+    weights = Weights.of(scoring_model_on(on))
+    registry = _frames()
+    totals, decide_only = [], []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        households, people, decisions = _ours(registry, on, weights, programmes)
+        totals.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        engine.decide(households, people, programmes)
+        decide_only.append(time.perf_counter() - started)
+    households.write_parquet(WORK / "attr_households.parquet")
+    people.write_parquet(WORK / "attr_people.parquet")
+    codes = {p.id: p.code for p in programmes}
+    decisions.with_columns(
+        code=decisions["programme_id"].replace_strict(codes, return_dtype=decisions["status"].dtype)
+    ).drop("missing").write_parquet(WORK / "decisions.parquet")
+    counts = (
+        decisions.group_by("programme_id", "status").len().sort("programme_id", "status").rows()
+    )
+    return {
+        "seconds": min(totals),
+        "all_seconds": totals,
+        "decide_seconds": min(decide_only),
+        "decisions": decisions.height,
+        "counts": [[codes[p], s, n] for p, s, n in counts],
+        "peak_mib": peak_mib(),
+    }
+
+
+def stage_openfisca(on: date) -> dict:
+    import numpy as np
+    import polars as pl
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import openfisca_model
+
+    params = json.loads((WORK / "params.json").read_text())
+    households = pl.read_parquet(WORK / "attr_households.parquet").select(
+        "id", "rating_score", "size", "is_highland"
+    )
+    people = pl.read_parquet(WORK / "attr_people.parquet").select(
+        "id",
+        "household_id",
+        "age",
+        "sex",
+        "disability_degree",
+        "is_child",
+        "is_idp",
+        "monthly_income",
+    )
+    times = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        results = openfisca_model.compute(households, people, params)
+        times.append(time.perf_counter() - started)
+    # Agreement with our decisions, row by row.
+    ours = pl.read_parquet(WORK / "decisions.parquet")
+    disagreements = {}
+    for code, (eligible, amount) in results.items():
+        mine = ours.filter(pl.col("code") == code)
+        mine_eligible = (mine["status"] == "eligible").to_numpy()
+        mine_amount = mine["amount"].fill_null(0).to_numpy()
+        theirs = np.where(eligible, np.round(amount, 2), 0)
+        disagreements[code] = int(
+            (mine_eligible != np.asarray(eligible)).sum()
+            + (np.abs(mine_amount - theirs) > 0.005).sum()
+        )
+    return {
+        "seconds": min(times),
+        "all_seconds": times,
+        "disagreements": disagreements,
+        "peak_mib": peak_mib(),
+    }
+
+
+def stage_end_to_end(on: date) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from zrunva.programmes.runs import run_execute, run_start
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE programmes_decisionchange, programmes_decision, programmes_run CASCADE"
+        )
+        cursor.execute("CHECKPOINT")
+    actor = get_user_model().objects.get(username="bench_admin")
+    out = {}
+    for name in ("first", "again"):
+        started = time.perf_counter()
+        run = run_execute(run=run_start(actor=actor, on=on, enqueue=False))
+        out[name] = {
+            "seconds": time.perf_counter() - started,
+            "changed": run.summary["changed"],
+            "households": run.summary["households"],
+            "people": run.summary["people"],
+        }
+    out["peak_mib"] = peak_mib()
+    return out
+
+
+STAGES = {
+    "extract": stage_extract,
+    "ours": stage_ours,
+    "openfisca": stage_openfisca,
+    "end_to_end": stage_end_to_end,
+}
+
+
+def child(stage: str, on: date) -> dict:
+    result = subprocess.run(  # noqa: S603 (this script, fixed arguments)
+        [sys.executable, __file__, "--stage", stage, "--on", on.isoformat()],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--on", type=date.fromisoformat, default=date.today())
+    parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    setup()
+    if args.stage:
+        print(json.dumps(STAGES[args.stage](args.on)))
+        return
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        server = cursor.fetchone()[0]
+    print(f"Python {platform.python_version()}, PostgreSQL {server}, {os.cpu_count()} cores")
+    extract = child("extract", args.on)
+    print(
+        f"Registry on {args.on}: {extract['households']:,} households, {extract['people']:,} "
+        f"people (read from PostgreSQL in {extract['seconds']:.1f} s); Polars {extract['polars']}"
+    )
+    ours = child("ours", args.on)
+    print(
+        f"(a) ours, compute alone (variables, rating score, attributes, 5 programmes with reason "
+        f"codes): {ours['seconds']:.2f} s (runs: {', '.join(f'{s:.2f}' for s in ours['all_seconds'])}); "
+        f"the decisions alone: {ours['decide_seconds']:.2f} s; {ours['decisions']:,} decisions; "
+        f"peak {ours['peak_mib']:.0f} MiB"
+    )
+    for code, status, count in ours["counts"]:
+        print(f"    {code:20} {status:13} {count:>10,}")
+    openfisca = child("openfisca", args.on)
+    print(
+        f"    OpenFisca-core, build + compute of the 5 programmes: {openfisca['seconds']:.2f} s "
+        f"(runs: {', '.join(f'{s:.2f}' for s in openfisca['all_seconds'])}); "
+        f"peak {openfisca['peak_mib']:.0f} MiB; disagreements with ours: {openfisca['disagreements']}"
+    )
+    print(
+        f"    ratio OpenFisca / ours: {openfisca['seconds'] / ours['decide_seconds']:.1f}x on the "
+        f"same attributes (decisions alone); {openfisca['seconds'] / ours['seconds']:.1f}x against "
+        f"ours with the rating score and attributes included"
+    )
+    e2e = child("end_to_end", args.on)
+    for name, label in (("first", "no decision stored yet"), ("again", "nothing changed")):
+        r = e2e[name]
+        print(
+            f"(b) end to end on PostgreSQL, {label}: {r['seconds']:.1f} s, {r['changed']:,} "
+            f"decisions written"
+        )
+    print(f"    peak {e2e['peak_mib']:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
