@@ -515,7 +515,7 @@ class _Checker:
         if allowed and literal.value not in allowed:
             raise self.error(
                 literal.start,
-                _('%(value)s at %(at)s is not a value of %(name)s, which is one of: %(allowed)s'),
+                _("%(value)s at %(at)s is not a value of %(name)s, which is one of: %(allowed)s"),
                 _closest(literal.value, allowed),
                 value=f'"{literal.value}"',
                 name=f"{attr.op}.{attr.value}",

@@ -337,5 +337,7 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
         logger.exception("Eligibility run %s failed", run.pk)
         _set(run, status=RunStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now())
         raise
+    if progress:
+        progress("done", 100)
     logger.info("Eligibility run %s: %s", run.pk, json.dumps(run.summary, default=str))
     return run

@@ -86,6 +86,8 @@ def test_an_officer_starts_a_run_and_follows_it(
     assert run.status == RunStatus.DONE and run.municipality_id == family.municipality_id
     page = client.get(response["Location"]).content.decode()
     assert "Gained a benefit" in page and "State old-age pension" in page
+    search = LogEntry.objects.filter(additional_data__purpose="search").latest("id")
+    assert search.additional_data["terms"] == {"run": run.pk, "page": 1}
     assert (
         client.get(response["Location"], {"kind": "lost"}).content.decode().count("<tbody>") == 1
     )  # the totals table only: nobody lost anything

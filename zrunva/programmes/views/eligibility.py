@@ -10,12 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from zrunva.accounts import permissions
+from zrunva.audit.services import search_log
 from zrunva.core.decorators import staff_view
 from zrunva.core.forms import add_service_errors
 from zrunva.core.pagination import paginate
 from zrunva.programmes import eligibility, runs
 from zrunva.programmes.forms_eligibility import ChangeFilterForm, ExplainForm, RunStartForm
-from zrunva.programmes.models import Programme
+from zrunva.programmes.models import DecisionChange, Programme
 from zrunva.registry import selectors as registry
 
 
@@ -112,6 +113,13 @@ def run_detail(request, pk: int):
         runs.run_changes(actor=request.user, run=run, kind=kind),
         number=request.GET.get("page"),
         size=settings.REGISTRY_PAGE_SIZE,
+    )
+    # The list names households and people: audited as a search, like the registry's lists.
+    search_log(
+        actor=request.user,
+        model=DecisionChange,
+        terms={"run": run.pk, "kind": kind, "page": changes.number},
+        shown=len(changes.items),
     )
     return render(
         request,

@@ -47,6 +47,7 @@ class Command(BaseCommand):
             return
         call_command("generate_population", households=households, seed=seed)
         call_command("generate_assessments", seed=seed, assessor="ssa")
+        call_command("eligibility_run", user="admin")
 
     def _user(self, username, role, first, last, scope):
         extra = {}
