@@ -96,10 +96,12 @@ def _ours(registry, on, weights, programmes):
         {"household_id": variables["household_id"], "rating_score": score_frame(variables, weights)}
     )
     households, people = engine.attribute_frames(registry, scores, on=on)
-    return households, people, engine.decide(households, people, programmes)
+    return households, people, engine.decide(households, people, programmes, registry.members)
 
 
 def stage_ours(on: date) -> dict:
+    import polars as pl
+
     from zrunva.assessment.scoring import Weights
     from zrunva.assessment.selectors import scoring_model_on
     from zrunva.programmes import engine
@@ -120,7 +122,7 @@ def stage_ours(on: date) -> dict:
     people.write_parquet(WORK / "attr_people.parquet")
     codes = {p.id: p.code for p in programmes}
     decisions.with_columns(
-        code=decisions["programme_id"].replace_strict(codes, return_dtype=decisions["status"].dtype)
+        code=decisions["programme_id"].replace_strict(codes, return_dtype=pl.String)
     ).drop("missing").write_parquet(WORK / "decisions.parquet")
     counts = (
         decisions.group_by("programme_id", "status").len().sort("programme_id", "status").rows()

@@ -13,7 +13,7 @@ import polars as pl
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.registry.choices import DisabilityDegree, DwellingCondition
-from zrunva.registry.columns import RegistryFrames, age_on
+from zrunva.registry.columns import RegistryFrames, ages_on
 
 # Recertification every 4 years (World Bank 2020 review of Georgia's TSA; shared/DOMAIN.md).
 REASSESSMENT_YEARS = 4
@@ -55,22 +55,23 @@ def variables_frame(registry: RegistryFrames, *, on: date) -> pl.DataFrame:
     per variable. Income per member is the members' income sources plus their pensions, unless a
     `declared_income` column (GEL a month for the household, null to use the registry) is given
     on the households frame."""
-    people = registry.people.with_columns(age=age_on(pl.col("birth_date"), on))
-    per_household = people.group_by("household_id").agg(
-        members=pl.len(),
-        income=(pl.col("income") + pl.col("pension_amount")).sum(),
-        disabled_members=(pl.col("disability_degree") != DisabilityDegree.NONE.value).sum(),
-        chronically_ill_members=pl.col("chronic_illness").sum(),
-        dependants=((pl.col("age") < 16) | (pl.col("age") >= 65)).sum(),
-    )
-    households = registry.households
+    people, households = registry.people, registry.households
+    members = registry.members
+    age = ages_on(people["birth_date"], on)
     if "declared_income" not in households.columns:
         households = households.with_columns(declared_income=pl.lit(None, dtype=pl.Float64))
+    households = households.with_columns(
+        members=pl.lit(pl.Series(members.count())),
+        income=pl.lit(pl.Series(members.sum(people["income"] + people["pension_amount"]))),
+        disabled_members=pl.lit(
+            pl.Series(members.count(people["disability_degree"] != DisabilityDegree.NONE.value))
+        ),
+        chronically_ill_members=pl.lit(pl.Series(members.count(people["chronic_illness"]))),
+        dependants=pl.lit(pl.Series(members.count((age < 16) | (age >= 65)))),
+    ).filter(pl.col("members") > 0)
     size = pl.col("members").cast(pl.Float64)
     poor = [DwellingCondition.POOR.value, DwellingCondition.UNSAFE.value]
-    return households.join(
-        per_household, left_on="id", right_on="household_id", how="inner", maintain_order="left"
-    ).select(
+    return households.select(
         household_id=pl.col("id"),
         members=pl.col("members").cast(pl.Int64),
         income_per_member=pl.coalesce("declared_income", "income") / size,

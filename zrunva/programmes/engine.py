@@ -11,21 +11,25 @@ from typing import Any
 
 import polars as pl
 
+from zrunva.core.frames import Grouping
 from zrunva.programmes import attributes, expressions
 from zrunva.programmes.choices import DecisionReason, DecisionStatus, ProgrammeLevel
 from zrunva.programmes.expressions import Evaluator, Rule, Type
-from zrunva.registry.columns import RegistryFrames, age_on
+from zrunva.registry.columns import RegistryFrames, ages_on
 
 ADULT_AGE = 18
 
+# Status and reason as enums: millions of rows hold a few codes each.
+STATUS = pl.Enum(DecisionStatus.values)
+REASON = pl.Enum(DecisionReason.values)
 DECISION_SCHEMA: dict[str, pl.DataType] = {
     "programme_id": pl.Int64,
     "household_id": pl.Int64,
     "person_id": pl.Int64,
-    "status": pl.String,
-    "reason": pl.String,
+    "status": STATUS,
+    "reason": REASON,
     "amount": pl.Float64,
-    "missing": pl.List(pl.String),
+    "missing": pl.List(pl.String),  # null when nothing is missing
 }
 
 
@@ -35,8 +39,9 @@ def attribute_frames(
     """The attributes of the rule catalogue (`attributes.py`) for every household and current
     member: the registry's columns on `on` and each household's latest rating score (`scores`:
     `household_id`, `rating_score`; households never assessed get none, so rules reading the
-    score decide "needs data")."""
-    age = age_on(pl.col("birth_date"), on)
+    score decide "needs data"). Row for row the registry's frames, so `registry.members` holds
+    for them too."""
+    age = pl.lit(ages_on(registry.people["birth_date"], on))
     people = registry.people.select(
         "id",
         "household_id",
@@ -48,26 +53,19 @@ def attribute_frames(
         pension_kind=pl.col("pension_kind"),
         monthly_income=pl.col("income"),
     )
-    per_household = people.group_by("household_id").agg(
-        size=pl.len(), is_idp_household=pl.col("is_idp").any()
-    )
-    households = (
-        registry.households.join(
-            per_household, left_on="id", right_on="household_id", how="left", maintain_order="left"
-        )
-        .join(scores, left_on="id", right_on="household_id", how="left", maintain_order="left")
-        .select(
-            "id",
-            "municipality",
-            "is_highland",
-            "monthly_utility_spending",
-            "agricultural_land_ha",
-            "cattle",
-            "cars",
-            size=pl.col("size").fill_null(0),
-            is_idp_household=pl.col("is_idp_household").fill_null(False),
-            rating_score=pl.col("rating_score"),
-        )
+    hh, members = registry.households, registry.members
+    score = Grouping.of(scores["household_id"], hh["id"]).gather(scores["rating_score"])
+    households = hh.select(
+        "id",
+        "municipality",
+        "is_highland",
+        "monthly_utility_spending",
+        "agricultural_land_ha",
+        "cattle",
+        "cars",
+        size=pl.lit(pl.Series(members.count())),
+        is_idp_household=pl.lit(pl.Series(members.count(people["is_idp"]) > 0)),
+        rating_score=pl.lit(score.cast(pl.Float64)),
     )
     return households, people
 
@@ -155,11 +153,16 @@ def _missing(
 
 
 def decide_one_programme(
-    households: pl.DataFrame, people: pl.DataFrame, compiled: Compiled
+    households: pl.DataFrame,
+    people: pl.DataFrame,
+    compiled: Compiled,
+    evaluator: Evaluator | None = None,
 ) -> pl.DataFrame:
-    """Decisions of one programme for every beneficiary in the frames (DECISION_SCHEMA)."""
-    households, people = _population(households, people, compiled)
-    evaluator = Evaluator(households, people, compiled.criteria.schema)
+    """Decisions of one programme for every beneficiary in the frames (DECISION_SCHEMA). An
+    evaluator over the same frames may be shared between programmes (see `decide`)."""
+    if compiled.municipality is not None or evaluator is None:
+        households, people = _population(households, people, compiled)
+        evaluator = Evaluator(households, people, compiled.criteria.schema)
     rules = {"criteria": compiled.criteria, "formula": compiled.formula}
     if compiled.level == ProgrammeLevel.PERSON:
         values = evaluator.people(rules, compiled.params).rename({"id": "person_id"})
@@ -176,40 +179,45 @@ def decide_one_programme(
         household_id="household_id",
         person_id="person_id",
         status=pl.when(criteria.is_null() | (criteria & formula.is_null()))
-        .then(pl.lit(DecisionStatus.NEEDS_DATA.value))
+        .then(pl.lit(DecisionStatus.NEEDS_DATA.value, dtype=STATUS))
         .when(criteria)
-        .then(pl.lit(DecisionStatus.ELIGIBLE.value))
-        .otherwise(pl.lit(DecisionStatus.NOT_ELIGIBLE.value)),
+        .then(pl.lit(DecisionStatus.ELIGIBLE.value, dtype=STATUS))
+        .otherwise(pl.lit(DecisionStatus.NOT_ELIGIBLE.value, dtype=STATUS)),
         amount=pl.when(criteria).then(formula.round(2, mode="half_away_from_zero")),
         criteria_null=criteria.is_null(),
     ).with_columns(
         reason=pl.when(pl.col("status") == DecisionStatus.NEEDS_DATA.value)
-        .then(pl.lit(DecisionReason.MISSING_DATA.value))
+        .then(pl.lit(DecisionReason.MISSING_DATA.value, dtype=REASON))
         .when(pl.col("status") == DecisionStatus.ELIGIBLE.value)
-        .then(pl.lit(DecisionReason.CRITERIA_MET.value))
-        .otherwise(pl.lit(DecisionReason.CRITERIA_NOT_MET.value))
+        .then(pl.lit(DecisionReason.CRITERIA_MET.value, dtype=REASON))
+        .otherwise(pl.lit(DecisionReason.CRITERIA_NOT_MET.value, dtype=REASON))
     )
     key = "person_id" if compiled.level == ProgrammeLevel.PERSON else "household_id"
     undecided = decided.filter(pl.col("status") == DecisionStatus.NEEDS_DATA.value)
     if undecided.is_empty():
-        decided = decided.with_columns(missing=pl.lit([], dtype=pl.List(pl.String)))
+        decided = decided.with_columns(missing=pl.lit(None, dtype=pl.List(pl.String)))
     else:
         found = _missing(households, people, compiled, undecided.select(key, "criteria_null"))
-        decided = decided.join(found, on=key, how="left", maintain_order="left").with_columns(
-            pl.col("missing").fill_null(pl.lit([], dtype=pl.List(pl.String)))
-        )
+        decided = decided.join(found, on=key, how="left", maintain_order="left")
     return decided.select(list(DECISION_SCHEMA))
 
 
 def decide(
-    households: pl.DataFrame, people: pl.DataFrame, programmes: Iterable[Compiled]
+    households: pl.DataFrame,
+    people: pl.DataFrame,
+    programmes: Iterable[Compiled],
+    members: Grouping | None = None,
 ) -> pl.DataFrame:
     """Every programme's decision for every beneficiary: one row per household (household
     programmes) or current member (person programmes), with status, reason code, amount (GEL a
-    month, to the tetri; null unless eligible) and, when data is missing, the attributes."""
-    parts = [decide_one_programme(households, people, c) for c in programmes]
-    if not parts:
+    month, to the tetri; null unless eligible) and, when data is missing, the attributes.
+    `members`, if known (`RegistryFrames.members`), saves finding each person's household."""
+    programmes = list(programmes)
+    if not programmes:
         return pl.DataFrame(schema=DECISION_SCHEMA)
+    # One evaluator for every state programme: the members' household rows are found once.
+    shared = Evaluator(households, people, programmes[0].criteria.schema, members)
+    parts = [decide_one_programme(households, people, c, shared) for c in programmes]
     return pl.concat(parts, how="vertical")
 
 
@@ -389,7 +397,7 @@ def explain(
                     row["status"],
                     row["reason"],
                     row["amount"],
-                    row["missing"],
+                    row["missing"] or [],
                     _member_view(crit, i),
                     _member_view(form, i),
                     member=i,
@@ -401,7 +409,13 @@ def explain(
         else:
             row = own.row(0, named=True)
             result = Result(
-                compiled, row["status"], row["reason"], row["amount"], row["missing"], crit, form
+                compiled,
+                row["status"],
+                row["reason"],
+                row["amount"],
+                row["missing"] or [],
+                crit,
+                form,
             )
             if result.status == DecisionStatus.NOT_ELIGIBLE:
                 result.changes = nearest_changes(compiled, household, members, crit)

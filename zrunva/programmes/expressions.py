@@ -54,10 +54,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, NamedTuple
 
 import polars as pl
 from django.utils.translation import gettext_lazy as _
+
+from zrunva.core.frames import Grouping
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 50
@@ -875,8 +878,16 @@ class Evaluator:
     attributes rules read need to be present.
     """
 
-    def __init__(self, households: pl.DataFrame, people: pl.DataFrame, schema: Schema):
+    def __init__(
+        self,
+        households: pl.DataFrame,
+        people: pl.DataFrame,
+        schema: Schema,
+        grouping: Grouping | None = None,
+    ):
         self.households_data, self.people_data, self.schema = households, people, schema
+        if grouping is not None:
+            self.__dict__["grouping"] = grouping  # known already: the cached property's value
 
     @classmethod
     def from_records(cls, schema: Schema, household: Mapping, members: Iterable[Mapping]):
@@ -897,11 +908,8 @@ class Evaluator:
         return expr.alias(_column(scope, name))
 
     def _frames(self, rules: Iterable[Rule]) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """The household and person working frames with the columns the rules read.
-
-        Joins run eagerly: lazy plans that project a join away have returned rows out of order
-        (Polars 2.1, `maintain_order="left"` notwithstanding), and rows must stay aligned.
-        """
+        """The household and person working frames with the columns the rules read; a member's
+        household attributes are gathered by row (`grouping`), so rows stay aligned."""
         hh_cols, person_cols, hh_per_member = set(), set(), set()
         for rule in rules:
             for scope, name, member in _attributes(rule):
@@ -920,28 +928,32 @@ class Evaluator:
             "household_id", *extra, *(self._cast(p_data, "person", n) for n in sorted(person_cols))
         )
         if hh_per_member:
-            own = households.select("id", *(f"household.{n}" for n in sorted(hh_per_member)))
-            people = people.join(
-                own, left_on="household_id", right_on="id", how="left", maintain_order="left"
+            people = people.with_columns(
+                self.grouping.gather(households[f"household.{n}"]) for n in sorted(hh_per_member)
             )
         return households, people
+
+    @cached_property
+    def grouping(self) -> Grouping:
+        """Each person's household row, found once for every rule evaluated."""
+        return Grouping.of(self.households_data["id"], self.people_data["household_id"])
 
     def _household_frame(self, rules: Iterable[Rule], aggs: Mapping[str, pl.Expr]) -> pl.DataFrame:
         households, people = self._frames(rules)
         if not aggs:
             return households
-        summed = (
-            people.select("household_id", *(e.alias(k) for k, e in aggs.items()))
-            .group_by("household_id")
-            .agg(
-                pl.len().alias(MEMBERS),
-                *(pl.col(k).sum().alias(k + "#sum") for k in aggs),
-                *(pl.col(k).null_count().alias(k + "#nulls") for k in aggs),
+        # with_columns, not select: a literal body (`count(members)`) is one value per member.
+        values = people.with_columns(*(e.alias(k) for k, e in aggs.items())).select(list(aggs))
+        members = pl.lit(pl.Series(self.grouping.count()))
+        summed = [pl.when(members > 0).then(members).alias(MEMBERS)]
+        for key in aggs:
+            total, nulls = (
+                self.grouping.sum(values[key]),
+                self.grouping.count(values[key].is_null()),
             )
-        )
-        return households.join(
-            summed, left_on="id", right_on="household_id", how="left", maintain_order="left"
-        )
+            summed.append(pl.lit(pl.Series(total)).alias(key + "#sum"))
+            summed.append(pl.lit(pl.Series(nulls)).alias(key + "#nulls"))
+        return households.with_columns(summed)
 
     def households(self, rules: Mapping[str, Rule], params: Mapping[str, Any]) -> pl.DataFrame:
         """Household rules over all households: column `id` and one column per rule."""

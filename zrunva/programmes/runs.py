@@ -157,9 +157,10 @@ def previous_decisions(
 
 
 def _json_list(column: str) -> pl.Expr:
-    """A list of attribute names as JSON text (they hold no quotes or backslashes)."""
+    """A list of attribute names as JSON text (they hold no quotes or backslashes); null, as
+    for a decision with nothing missing, is the empty list."""
     quoted = pl.col(column).list.eval(pl.lit('"') + pl.element() + pl.lit('"')).list.join(", ")
-    return (pl.lit("[") + quoted + pl.lit("]")).alias(column)
+    return (pl.lit("[") + quoted + pl.lit("]")).fill_null("[]").alias(column)
 
 
 def compare(decisions: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
@@ -167,7 +168,9 @@ def compare(decisions: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
     ineligible, changed ones, and beneficiaries in force who are no longer in the registry
     (now not eligible, reason "not registered"). Columns of the new decision plus `old_*` and
     `decision_id` (the row of the same month to replace, if any)."""
-    decisions = decisions.with_columns(_json_list("missing"), BENEFICIARY)
+    decisions = decisions.with_columns(
+        _json_list("missing"), BENEFICIARY, pl.col("status", "reason").cast(pl.String)
+    )
     previous = previous.with_columns(BENEFICIARY).select(
         "programme_id",
         "beneficiary",
@@ -301,7 +304,7 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
         households, people = engine.attribute_frames(registry, scores, on=run.on)
         programmes = compiled_programmes(on=run.on, municipality_id=run.municipality_id)
         stage("deciding", 40)
-        decisions = engine.decide(households, people, programmes)
+        decisions = engine.decide(households, people, programmes, registry.members)
         stage("comparing", 55)
         previous = previous_decisions(
             period=run.period,

@@ -7,12 +7,17 @@ does the one-household path (with `household_ids=[id]`), so both compute from th
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
+import numpy as np
 import polars as pl
 
 from zrunva.core.bulk import read_frame
+from zrunva.core.frames import Grouping
 from zrunva.geo.models import Municipality, Settlement
 from zrunva.registry.models import Household, IncomeSource, Membership, Person
+
+EPOCH = date(1970, 1, 1)
 
 HOUSEHOLD_COLUMNS: dict[str, pl.DataType] = {
     "id": pl.Int64,
@@ -46,6 +51,11 @@ PERSON_COLUMNS: dict[str, pl.DataType] = {
 class RegistryFrames:
     households: pl.DataFrame  # HOUSEHOLD_COLUMNS, active households
     people: pl.DataFrame  # PERSON_COLUMNS, one row per current member on the date
+
+    @cached_property
+    def members(self) -> Grouping:
+        """Each person's household row; frames derived row for row share it."""
+        return Grouping.of(self.households["id"], self.people["household_id"])
 
 
 def _where(alias: str, municipality_ids, household_ids, id_range) -> tuple[str, list]:
@@ -116,9 +126,27 @@ def registry_frames(
     return RegistryFrames(households, people)
 
 
-def age_on(birth_date: pl.Expr, on: date) -> pl.Expr:
-    """Completed years on `on`: the birthday of this year counts once reached."""
-    before_birthday = (birth_date.dt.month() > on.month) | (
-        (birth_date.dt.month() == on.month) & (birth_date.dt.day() > on.day)
+MAX_AGE = 150
+
+
+def _years_before(on: date, years: int) -> date:
+    try:
+        return on.replace(year=on.year - years)
+    except ValueError:  # 29 February in a common year
+        return on.replace(year=on.year - years, day=28)
+
+
+def ages_on(birth_dates: pl.Series, on: date) -> pl.Series:
+    """Completed years on `on`, per birth date: someone is k years old once born on or before
+    the day k years earlier (29 February birthdays count from 1 March in common years). The age
+    of every day of the last 150 years is worked out once and looked up, rather than splitting
+    millions of dates; birth dates before that range count as 150, after `on` as 0."""
+    thresholds = np.array(
+        [(_years_before(on, k) - EPOCH).days for k in range(MAX_AGE, -1, -1)], dtype=np.int64
     )
-    return (on.year - birth_date.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int64)
+    first, last = thresholds[0], thresholds[-1]
+    span = np.arange(first, last + 1, dtype=np.int64)
+    table = len(thresholds) - np.searchsorted(thresholds, span, side="left") - 1
+    born = birth_dates.cast(pl.Int32).to_numpy()
+    ages = table[np.clip(born - first, 0, last - first)]
+    return pl.Series(birth_dates.name, ages, dtype=pl.Int64)

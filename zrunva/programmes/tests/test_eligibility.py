@@ -271,3 +271,21 @@ def test_text_values_outside_the_attributes_closed_set_are_refused():
         '"sever" at column 29 is not a value of person.disability_degree, which is one of: '
         '"none", "moderate", "significant", "severe"; did you mean "severe"?'
     )
+
+
+@pytest.mark.parametrize(
+    "born,on,age",
+    [
+        (date(2000, 2, 29), date(2025, 2, 28), 24),
+        (date(2000, 2, 29), date(2025, 3, 1), 25),
+        (date(2000, 2, 29), date(2028, 2, 29), 28),
+        (date(1990, 12, 31), date(2026, 12, 30), 35),
+        (date(1990, 12, 31), date(2026, 12, 31), 36),
+        (date(2026, 11, 25), date(2026, 11, 25), 0),
+        (date(1901, 1, 1), date(2026, 1, 1), 125),
+    ],
+)
+def test_ages_count_completed_years(born, on, age):
+    from zrunva.registry.columns import ages_on
+
+    assert ages_on(pl.Series([born]), on).to_list() == [age]
