@@ -204,6 +204,7 @@ def stage_end_to_end(on: date) -> dict:
             "changed": run.summary["changed"],
             "households": run.summary["households"],
             "people": run.summary["people"],
+            "timings": run.summary["timings"],
         }
     out["peak_mib"] = peak_mib()
     return out
@@ -272,7 +273,7 @@ def main():
         r = e2e[name]
         print(
             f"(b) end to end on PostgreSQL, {label}: {r['seconds']:.1f} s, {r['changed']:,} "
-            f"decisions written"
+            f"decisions written; stages {r['timings']}"
         )
     print(f"    peak {e2e['peak_mib']:.0f} MiB")
 

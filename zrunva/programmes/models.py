@@ -203,14 +203,23 @@ class Decision(models.Model):
     writes a row only where the decision changed, so an unchanged beneficiary costs nothing;
     beneficiaries who were never eligible have no row at all."""
 
+    # Runs write decisions by the million with COPY: indexes that others already cover are
+    # left out, and so are the constraints on the run and programme the run itself holds
+    # (per-row foreign-key checks at commit cost more than the whole computation).
     programme = models.ForeignKey(
-        Programme, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("programme")
+        Programme,
+        on_delete=models.PROTECT,
+        related_name="decisions",
+        verbose_name=_("programme"),
+        db_index=False,  # the unique constraints lead with it
+        db_constraint=False,
     )
     household = models.ForeignKey(
         "registry.Household",
         on_delete=models.PROTECT,
         related_name="decisions",
         verbose_name=_("household"),
+        db_index=False,  # decision_household_idx leads with it
     )
     person = models.ForeignKey(
         "registry.Person",
@@ -228,7 +237,12 @@ class Decision(models.Model):
     )
     missing = models.JSONField(_("missing data"), default=list, blank=True)
     run = models.ForeignKey(
-        Run, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("run")
+        Run,
+        on_delete=models.PROTECT,
+        related_name="decisions",
+        verbose_name=_("run"),
+        db_index=False,
+        db_constraint=False,
     )
 
     class Meta:
@@ -258,19 +272,32 @@ class Decision(models.Model):
 
 class DecisionChange(models.Model):
     """What one run changed for one beneficiary: the decision before and after, so each run
-    shows who gains, who loses and by how much, even after later runs."""
+    shows who gains, who loses and by how much, even after later runs. A record of what the run
+    wrote into Decision (whose household and person are checked there), so it keeps only the
+    index it is read by and no per-row constraints."""
 
     run = models.ForeignKey(
-        Run, on_delete=models.CASCADE, related_name="changes", verbose_name=_("run")
+        Run,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        verbose_name=_("run"),
+        db_constraint=False,
     )
     programme = models.ForeignKey(
-        Programme, on_delete=models.PROTECT, related_name="+", verbose_name=_("programme")
+        Programme,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("programme"),
+        db_index=False,
+        db_constraint=False,
     )
     household = models.ForeignKey(
         "registry.Household",
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("household"),
+        db_index=False,
+        db_constraint=False,
     )
     person = models.ForeignKey(
         "registry.Person",
@@ -279,6 +306,8 @@ class DecisionChange(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("person"),
+        db_index=False,
+        db_constraint=False,
     )
     old_status = models.CharField(
         _("decision before"), max_length=12, choices=DecisionStatus.choices, blank=True

@@ -289,7 +289,14 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
     if run.status == RunStatus.DONE:
         return run
 
+    timings: dict[str, float] = {}
+    clock = {"stage": None, "at": time.monotonic()}
+
     def stage(name: str, percent: int):
+        now = time.monotonic()
+        if clock["stage"]:
+            timings[clock["stage"]] = round(now - clock["at"], 2)
+        clock.update(stage=name, at=now)
         _set(run, stage=name, progress=percent)
         if progress:
             progress(name, percent)
@@ -317,7 +324,9 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
             Run.objects.select_for_update().get(pk=run.pk)
             write(run, changes)
             summary = _summary(decisions, changes, programmes)
+            timings["writing"] = round(time.monotonic() - clock["at"], 2)
             summary |= {
+                "timings": timings,
                 "households": households.height,
                 "people": people.height,
                 "seconds": round(time.monotonic() - started, 1),
@@ -334,7 +343,7 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
                 actor=run.started_by,
                 model=Run,
                 job=f"eligibility_run #{run.pk}",
-                counts={k: v for k, v in summary.items() if k != "programmes"},
+                counts={k: v for k, v in summary.items() if k not in ("programmes", "timings")},
             )
     except Exception as error:
         logger.exception("Eligibility run %s failed", run.pk)
