@@ -50,4 +50,6 @@ test-postgres: install
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q --create-db -m "not browser"
 
 bench: install
+	$(VENV)/bin/pip install -q -r requirements-bench.lock -c requirements.lock
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/zrunva_bench $(PY) bench/registry.py
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/zrunva_bench $(PY) bench/eligibility.py

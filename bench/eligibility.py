@@ -10,7 +10,7 @@ Each measurement runs in its own child process, so each reports its own peak mem
 2. ours, compute alone: from those frames in memory, the means-test variables, the rating
    score, the rule attributes and every programme's decisions with reason codes (`decide`);
    best of 3. Also the decisions alone from the attribute frames, the like-for-like part;
-3. OpenFisca-core (bench/openfisca_model.py), on the same attribute frames: building the
+3. OpenFisca-Core (bench/openfisca_rules.py), on the same attribute frames: building the
    simulation from the data and computing the five programmes; best of 3. Its results are
    checked against ours, row by row, to the tetri;
 4. end to end: `run_execute` of a new run on PostgreSQL (COPY out, decide, compare, COPY in)
@@ -142,7 +142,7 @@ def stage_openfisca(on: date) -> dict:
     import polars as pl
 
     sys.path.insert(0, str(ROOT / "bench"))
-    import openfisca_model
+    import openfisca_rules
 
     params = json.loads((WORK / "params.json").read_text())
     households = pl.read_parquet(WORK / "attr_households.parquet").select(
@@ -161,7 +161,7 @@ def stage_openfisca(on: date) -> dict:
     times = []
     for _ in range(REPEATS):
         started = time.perf_counter()
-        results = openfisca_model.compute(households, people, params)
+        results = openfisca_rules.compute(households, people, params)
         times.append(time.perf_counter() - started)
     # Agreement with our decisions, row by row.
     ours = pl.read_parquet(WORK / "decisions.parquet")
