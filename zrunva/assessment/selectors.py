@@ -3,9 +3,11 @@ from datetime import date
 
 import polars as pl
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
 
 from zrunva.accounts import permissions
 from zrunva.assessment.models import Assessment, ScoringModel
+from zrunva.audit.services import access_log
 from zrunva.core.bulk import read_frame
 from zrunva.registry.models import Household
 
@@ -21,6 +23,22 @@ def score_history(*, actor, household: Household) -> QuerySet[Assessment]:
     return household.assessments.select_related("assessor", "scoring_model").order_by(
         "-visit_date", "-id"
     )
+
+
+def assessment_get(*, actor, pk: int) -> Assessment:
+    """An assessment of a household in the actor's area (else 404); the read is audited."""
+    permissions.require(actor, permissions.REGISTRY_VIEW)
+    qs = permissions.scoped(
+        Assessment.objects.select_related("household__municipality", "assessor", "scoring_model"),
+        actor,
+        "household__municipality_id",
+    )
+    try:
+        assessment = qs.get(pk=pk)
+    except Assessment.DoesNotExist:
+        raise Http404 from None
+    access_log(actor=actor, instance=assessment, purpose="view")
+    return assessment
 
 
 def households_due(*, actor, on: date) -> QuerySet[Household]:
