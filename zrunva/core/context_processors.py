@@ -9,6 +9,7 @@ _NAV = [
     (_("Households"), "registry:household_list", permissions.REGISTRY_VIEW),
     (_("People"), "registry:person_list", permissions.REGISTRY_VIEW),
     (_("Re-assessments due"), "assessment:due", permissions.REGISTRY_VIEW),
+    (_("Programmes"), "programmes:list", permissions.PROGRAMMES_VIEW),
     (_("Eligibility runs"), "eligibility:run_list", permissions.REGISTRY_VIEW),
     (_("Audit log"), "audit:log", permissions.AUDIT_VIEW),
     (_("Subject access"), "registry:subject_access_find", permissions.SUBJECT_ACCESS),

@@ -1,9 +1,10 @@
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from zrunva.programmes.models import Parameter, ParameterValue
+from zrunva.accounts import permissions
+from zrunva.programmes.models import Parameter, ParameterValue, Programme
 
 
 def parameters_on(*, on: date, municipality_id: int | None = None) -> dict[str, Decimal]:
@@ -33,3 +34,26 @@ def parameter_codes(*, municipality_id: int | None = None) -> set[str]:
     if municipality_id is not None:
         parameters = parameters | Parameter.objects.filter(municipality_id=municipality_id)
     return set(parameters.values_list("code", flat=True))
+
+
+def _own_or_state(qs: QuerySet, actor) -> QuerySet:
+    scope = permissions.municipality_scope(actor)
+    if scope is None:
+        return qs
+    return qs.filter(Q(municipality__isnull=True) | Q(municipality_id__in=scope))
+
+
+def programme_list(*, actor) -> QuerySet[Programme]:
+    """The state's programmes and those of the municipalities in the actor's area (all for
+    national staff)."""
+    permissions.require(actor, permissions.PROGRAMMES_VIEW)
+    return _own_or_state(Programme.objects.select_related("municipality"), actor).order_by(
+        "municipality__name_en", "code"
+    )
+
+
+def parameter_list(*, actor) -> QuerySet[Parameter]:
+    permissions.require(actor, permissions.PROGRAMMES_VIEW)
+    return _own_or_state(Parameter.objects.select_related("municipality"), actor).order_by(
+        "municipality__name_en", "code"
+    )

@@ -25,6 +25,48 @@ def _require_define(actor, municipality_id: int | None, state_refusal: str | Non
         permissions.require_in_scope(actor, municipality_id)
 
 
+def can_define(actor, municipality_id: int | None) -> bool:
+    """Whether `_require_define` lets the actor define what belongs to this place; the screens
+    show their buttons by it."""
+    try:
+        _require_define(actor, municipality_id)
+    except PermissionDenied:
+        return False
+    return True
+
+
+@transaction.atomic
+def parameter_create(
+    *,
+    actor,
+    code: str,
+    name_ka: str,
+    name_en: str,
+    unit: str = "",
+    municipality=None,
+    description: str = "",
+) -> Parameter:
+    """A new parameter: a municipality's by its own officers, the state's by administrators.
+    Its values come after, each from a date with its legal source (`parameter_value_set`)."""
+    _require_define(
+        actor,
+        municipality.pk if municipality else None,
+        state_refusal=_("Only administrators create the state's parameters."),
+    )
+    with acting_as(actor):
+        parameter = Parameter(
+            code=code,
+            name_ka=name_ka,
+            name_en=name_en,
+            unit=unit,
+            municipality=municipality,
+            description=description,
+        )
+        parameter.full_clean()
+        parameter.save()
+    return parameter
+
+
 @transaction.atomic
 def parameter_value_set(
     *,
@@ -72,6 +114,15 @@ def _parameter_nodes(node: expressions.Node):
         yield node
     for arg in node.args:
         yield from _parameter_nodes(arg)
+
+
+def rule_check(
+    text: str, *, level: str, field: str, municipality_id: int | None, on: date | None
+) -> str | None:
+    """The first fault of one rule of a programme (`field`: criteria or formula) at a level, as
+    the save would report it, or None if it is valid: for checking while the officer types."""
+    programme = Programme(level=level, municipality_id=municipality_id, **{field: text})
+    return _rule_errors(programme, on, skip=set(PROGRAMME_RULES) - {field}).get(field)
 
 
 def _rule_errors(programme: Programme, on: date | None, skip: set[str]) -> dict[str, str]:

@@ -1,0 +1,159 @@
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from zrunva.accounts.choices import Role
+from zrunva.geo.models import Municipality
+from zrunva.programmes.models import Parameter, ParameterValue, Programme
+
+pytestmark = pytest.mark.django_db
+
+
+def _programme(municipality_id, **overrides):
+    data = {
+        "code": "kutaisi_winter",
+        "name_ka": "ზამთრის დახმარება",
+        "name_en": "Winter assistance",
+        "level": "household",
+        "municipality": municipality_id,
+        "criteria": "household.rating_score <= 70000",
+        "formula": "50 * household.size",
+        "legal_basis": "Kutaisi City Council resolution (illustrative)",
+        "budget": "250000",
+        "valid_from": "2026-01-01",
+        "valid_until": "",
+        "is_active": "on",
+        "illustrative": "on",
+    }
+    return data | overrides
+
+
+@pytest.fixture
+def kutaisi():
+    return Municipality.objects.get(code="kutaisi")
+
+
+def test_a_municipal_officer_defines_a_programme_with_a_budget(login_as, kutaisi):
+    client = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    response = client.post(reverse("programmes:create"), _programme(kutaisi.pk))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    programme = Programme.objects.get(code="kutaisi_winter")
+    assert (programme.municipality, programme.budget) == (kutaisi, 250000)
+    page = client.get(response["Location"]).content.decode()
+    assert "Winter assistance" in page and "Edit the programme" in page
+
+
+def test_a_faulty_rule_is_shown_with_its_position(login_as, kutaisi):
+    client = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    html = client.post(
+        reverse("programmes:create"), _programme(kutaisi.pk, criteria="household.sise > 1")
+    ).content.decode()
+    assert "Unknown attribute &quot;household.sise&quot; at column 1" in html
+    assert "did you mean &quot;household.size&quot;?" in html
+    assert 'href="#id_criteria"' in html
+    assert not Programme.objects.filter(code="kutaisi_winter").exists()
+
+
+def test_rules_are_checked_as_the_officer_types(login_as, kutaisi):
+    client = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    body = {"level": "household", "municipality": kutaisi.pk, "valid_from": "2026-01-01"}
+    wrong = client.post(
+        reverse("programmes:check"),
+        body | {"formula": "household.size * param.nothing"},
+        HTTP_HX_TRIGGER_NAME="formula",
+    ).content.decode()
+    assert "Unknown parameter &quot;param.nothing&quot; at column 24" in wrong
+    right = client.post(
+        reverse("programmes:check"),
+        body | {"formula": "household.size * 10"},
+        HTTP_HX_TRIGGER_NAME="formula",
+    ).content.decode()
+    assert "The rule is valid." in right
+    other = Municipality.objects.get(code="tbilisi")
+    denied = client.post(
+        reverse("programmes:check"), body | {"municipality": other.pk, "formula": "1"}
+    )
+    assert denied.status_code == 403
+
+
+def test_a_municipal_officer_cannot_place_a_programme_elsewhere_or_edit_the_states(
+    login_as, kutaisi
+):
+    client = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    tbilisi = Municipality.objects.get(code="tbilisi")
+    html = client.post(reverse("programmes:create"), _programme(tbilisi.pk)).content.decode()
+    assert "Select a valid choice." in html
+    html = client.post(reverse("programmes:create"), _programme("")).content.decode()
+    assert "This field is required." in html
+    assert client.get(reverse("programmes:edit", args=["tsa"])).status_code == 403
+    assert not Programme.objects.filter(code="kutaisi_winter").exists()
+
+
+def test_the_list_holds_the_state_and_the_officers_own_programmes(
+    login_as, make_user, kutaisi, django_assert_max_num_queries
+):
+    from zrunva.programmes.services import programme_save
+
+    tbilisi = Municipality.objects.get(code="tbilisi")
+    officer = make_user(Role.MUNICIPAL_OFFICER, municipality="tbilisi")
+    data = _programme(tbilisi.pk, code="tbilisi_help", municipality=tbilisi)
+    data |= {"valid_from": date(2026, 1, 1), "valid_until": None, "budget": 1000}
+    data |= {"is_active": True, "illustrative": True}
+    programme_save(actor=officer, programme=None, data=data)
+    client = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    with django_assert_max_num_queries(6):
+        html = client.get(reverse("programmes:list")).content.decode()
+    assert "Targeted social assistance" in html and "Winter assistance" not in html
+    assert client.get(reverse("programmes:detail", args=["tbilisi_help"])).status_code == 404
+    assert client.get(reverse("programmes:edit", args=["tbilisi_help"])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "role,list_status,create_status",
+    [
+        (Role.ANALYST, 200, 403),
+        (Role.SSA_OFFICER, 200, 403),
+        (Role.SERVICE_PROVIDER, 403, 403),
+        (Role.CITIZEN, 403, 403),
+    ],
+)
+def test_who_reads_and_who_defines(login_as, role, list_status, create_status):
+    client = login_as(role)
+    assert client.get(reverse("programmes:list")).status_code == list_status
+    assert client.get(reverse("programmes:create")).status_code == create_status
+    assert client.get(reverse("programmes:parameter_create")).status_code == create_status
+
+
+def test_parameter_values_are_added_by_those_who_may(login_as, kutaisi):
+    admin = login_as(Role.ADMIN)
+    url = reverse("programmes:parameter_value_add", args=["idp_allowance"])
+    response = admin.post(
+        url, {"valid_from": "2027-01-01", "value": "50", "source": "State Budget 2027"}
+    )
+    assert response.status_code == 302
+    assert ParameterValue.objects.filter(parameter__code="idp_allowance", value=50).exists()
+    officer = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    refused = officer.post(url, {"valid_from": "2028-01-01", "value": "55", "source": "x"})
+    assert refused.status_code == 403
+    assert "Only administrators change the state&#x27;s parameters." in refused.content.decode()
+    assert not ParameterValue.objects.filter(value=55).exists()
+    html = admin.post(url, {"valid_from": "2027-01-01", "value": "51", "source": "again"})
+    assert "This parameter already has a value from this date." in html.content.decode()
+
+
+def test_a_municipal_officer_creates_their_own_parameter(login_as, kutaisi):
+    client = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    body = {
+        "code": "kutaisi_winter_amount",
+        "name_ka": "ზამთრის თანხა",
+        "name_en": "Winter amount",
+        "unit": "GEL",
+        "municipality": kutaisi.pk,
+        "description": "",
+    }
+    response = client.post(reverse("programmes:parameter_create"), body)
+    assert response.status_code == 302
+    assert Parameter.objects.get(code="kutaisi_winter_amount").municipality == kutaisi
+    html = client.post(reverse("programmes:parameter_create"), body).content.decode()
+    assert "Parameter with this Code already exists." in html
