@@ -4,7 +4,8 @@ against the same rules written for OpenFisca-core, and end to end from PostgreSQ
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/zrunva_bench \\
         .venv/bin/python bench/eligibility.py
 
-The database must already hold a generated registry with assessments (bench/README.md says how).
+The database must hold a generated registry (bench/registry.py leaves one; `generate_population`
+makes one); users and synthetic assessments are added if missing (untimed).
 Each measurement runs in its own child process, so each reports its own peak memory (VmHWM):
 1. extract (untimed here): the registry's columns on the date, saved as Parquet;
 2. ours, compute alone: from those frames in memory, the means-test variables, the rating
@@ -53,6 +54,23 @@ def params_on(on: date) -> dict[str, float]:
     from zrunva.programmes.selectors import parameters_on
 
     return {code: float(value) for code, value in parameters_on(on=on).items()}
+
+
+def prepare() -> None:
+    """The users the runs are started by and, on a registry just generated (bench/registry.py
+    leaves none), synthetic assessments: untimed set-up."""
+    from django.contrib.auth import get_user_model
+
+    from zrunva.assessment.models import Assessment
+    from zrunva.assessment.population import assessments_generate
+
+    users = get_user_model().objects
+    for username, role in (("bench", "ssa_officer"), ("bench_admin", "admin")):
+        if not users.filter(username=username).exists():
+            users.create_user(username, password=None, role=role)
+    if not Assessment.objects.exists():
+        written = assessments_generate(assessor=users.get(username="bench"), seed=2026)
+        print(f"Set-up: {written:,} synthetic assessments written (seed 2026).")
 
 
 def stage_extract(on: date) -> dict:
@@ -243,6 +261,7 @@ def main():
         cursor.execute("SHOW server_version")
         server = cursor.fetchone()[0]
     print(f"Python {platform.python_version()}, PostgreSQL {server}, {os.cpu_count()} cores")
+    prepare()
     extract = child("extract", args.on)
     print(
         f"Registry on {args.on}: {extract['households']:,} households, {extract['people']:,} "

@@ -168,9 +168,13 @@ def compare(decisions: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
     ineligible, changed ones, and beneficiaries in force who are no longer in the registry
     (now not eligible, reason "not registered"). Columns of the new decision plus `old_*` and
     `decision_id` (the row of the same month to replace, if any)."""
-    decisions = decisions.with_columns(
-        _json_list("missing"), BENEFICIARY, pl.col("status", "reason").cast(pl.String)
-    )
+    # Most beneficiaries are plainly ineligible and were before: leave them out first.
+    decisions = decisions.with_columns(BENEFICIARY)
+    known = previous.select(BENEFICIARY)["beneficiary"].implode()
+    decisions = decisions.filter(
+        (pl.col("status") != DecisionStatus.NOT_ELIGIBLE.value)
+        | pl.col("beneficiary").is_in(known)
+    ).with_columns(_json_list("missing"), pl.col("status", "reason").cast(pl.String))
     previous = previous.with_columns(BENEFICIARY).select(
         "programme_id",
         "beneficiary",
