@@ -886,6 +886,7 @@ class Evaluator:
         grouping: Grouping | None = None,
     ):
         self.households_data, self.people_data, self.schema = households, people, schema
+        self._columns: dict[tuple[str, str, bool], pl.Series] = {}
         if grouping is not None:
             self.__dict__["grouping"] = grouping  # known already: the cached property's value
 
@@ -898,14 +899,25 @@ class Evaluator:
         rows = [{**m, "household_id": 0} for m in members]
         return cls(households, pl.DataFrame(rows, schema=p_schema, strict=False), schema)
 
-    def _cast(self, frame: pl.DataFrame, scope: str, name: str) -> pl.Expr:
-        if name not in frame.columns:
-            raise ValueError(f"The {scope} data has no column {name!r}")
-        type_ = (self.schema.household if scope == "household" else self.schema.person)[name]
-        expr = pl.col(name).cast(DTYPES[type_])
-        if type_ == Type.NUMBER:
-            expr = expr.fill_nan(None)
-        return expr.alias(_column(scope, name))
+    def _attribute_column(self, scope: str, name: str, per_member: bool = False) -> pl.Series:
+        """An attribute's column cast to its schema type (NaN read as null), once per evaluator
+        however many rules read it; a household's, per member if asked."""
+        key = (scope, name, per_member)
+        if key not in self._columns:
+            if per_member:
+                column = self.grouping.gather(self._attribute_column("household", name))
+            else:
+                frame = self.households_data if scope == "household" else self.people_data
+                if name not in frame.columns:
+                    raise ValueError(f"The {scope} data has no column {name!r}")
+                type_ = (self.schema.household if scope == "household" else self.schema.person)[
+                    name
+                ]
+                column = frame[name].cast(DTYPES[type_])
+                if type_ == Type.NUMBER:
+                    column = column.fill_nan(None)
+            self._columns[key] = column.alias(_column(scope, name))
+        return self._columns[key]
 
     def _frames(self, rules: Iterable[Rule]) -> tuple[pl.DataFrame, pl.DataFrame]:
         """The household and person working frames with the columns the rules read; a member's
@@ -920,17 +932,20 @@ class Evaluator:
                 else:
                     person_cols.add(name)
         hh_data, p_data = self.households_data, self.people_data
-        households = hh_data.select(
-            "id", *(self._cast(hh_data, "household", n) for n in sorted(hh_cols))
+        households = pl.DataFrame(
+            [hh_data["id"], *(self._attribute_column("household", n) for n in sorted(hh_cols))]
         )
-        extra = ["id"] if "id" in p_data.columns else []
-        people = p_data.select(
-            "household_id", *extra, *(self._cast(p_data, "person", n) for n in sorted(person_cols))
+        keys = [p_data[c] for c in ("household_id", "id") if c in p_data.columns]
+        people = pl.DataFrame(
+            [
+                *keys,
+                *(self._attribute_column("person", n) for n in sorted(person_cols)),
+                *(
+                    self._attribute_column("household", n, per_member=True)
+                    for n in sorted(hh_per_member)
+                ),
+            ]
         )
-        if hh_per_member:
-            people = people.with_columns(
-                self.grouping.gather(households[f"household.{n}"]) for n in sorted(hh_per_member)
-            )
         return households, people
 
     @cached_property
