@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -59,27 +60,34 @@ def score_history(request, household_id: int):
         "can_record": permissions.has_perm(request.user, permissions.ASSESSMENT_RECORD),
     }
     if request.headers.get("HX-Request"):
-        return render(request, "assessment/_score_history.html", context)
-    return render(request, "assessment/score_history.html", context)
+        response = render(request, "assessment/_score_history.html", context)
+    else:
+        response = render(request, "assessment/score_history.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @staff_view(permissions.REGISTRY_VIEW)
 def detail(request, pk: int):
     assessment = selectors.assessment_get(actor=request.user, pk=pk)
-    weights = assessment.scoring_model.weights
+    weights, values = assessment.scoring_model.weights, assessment.variables
+    # Every variable the model weighs or the visit recorded; points unrounded, so they add up.
     rows = [
         {
             "label": label,
-            "value": assessment.variables.get(name),
+            "value": values.get(name),
             "weight": weights.get(name),
-            "points": round(assessment.variables.get(name, 0) * weights[name], 1)
-            if name in weights
-            else None,
+            "points": (values.get(name) or 0) * weights[name] if name in weights else None,
         }
         for name, label in VARIABLES.items()
-        if name in assessment.variables or name in weights
+        if name in values or name in weights
     ]
-    return render(request, "assessment/detail.html", {"assessment": assessment, "rows": rows})
+    total = float(assessment.scoring_model.intercept) + sum(
+        row["points"] for row in rows if row["points"] is not None
+    )
+    return render(
+        request, "assessment/detail.html", {"assessment": assessment, "rows": rows, "total": total}
+    )
 
 
 @staff_view(permissions.REGISTRY_VIEW)

@@ -172,8 +172,7 @@ def compare(decisions: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
     decisions = decisions.with_columns(BENEFICIARY)
     known = previous.select(BENEFICIARY)["beneficiary"].implode()
     decisions = decisions.filter(
-        (pl.col("status") != DecisionStatus.NOT_ELIGIBLE.value)
-        | pl.col("beneficiary").is_in(known)
+        (pl.col("status") != DecisionStatus.NOT_ELIGIBLE.value) | pl.col("beneficiary").is_in(known)
     ).with_columns(_json_list("missing"), pl.col("status", "reason").cast(pl.String))
     previous = previous.with_columns(BENEFICIARY).select(
         "programme_id",
@@ -288,7 +287,8 @@ def write(run: Run, changes: pl.DataFrame) -> None:
 
 
 def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
-    """Execute a queued (or failed) run; a run already done is left as it is."""
+    """Execute a queued, failed or interrupted run; a run already done is left as it is. The
+    decisions are compared and written in one transaction, so a failure leaves none of them."""
     run.refresh_from_db()
     if run.status == RunStatus.DONE:
         return run
@@ -317,15 +317,20 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
         stage("deciding", 40)
         decisions = engine.decide(households, people, programmes, registry.members)
         stage("comparing", 55)
-        previous = previous_decisions(
-            period=run.period,
-            programme_ids=[p.id for p in programmes],
-            municipality_ids=municipality_ids,
-        )
-        changes = compare(decisions, previous)
-        stage("writing", 70)
         with transaction.atomic():
-            Run.objects.select_for_update().get(pk=run.pk)
+            # Runs that write the same programmes' decisions take turns, and compare with what
+            # the one before them wrote; the same run executed twice writes once.
+            list(Programme.objects.select_for_update().filter(id__in=[p.id for p in programmes]))
+            if Run.objects.select_for_update().get(pk=run.pk).status == RunStatus.DONE:
+                run.refresh_from_db()
+                return run
+            previous = previous_decisions(
+                period=run.period,
+                programme_ids=[p.id for p in programmes],
+                municipality_ids=municipality_ids,
+            )
+            changes = compare(decisions, previous)
+            stage("writing", 70)
             write(run, changes)
             summary = _summary(decisions, changes, programmes)
             timings["writing"] = round(time.monotonic() - clock["at"], 2)
@@ -351,7 +356,10 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
             )
     except Exception as error:
         logger.exception("Eligibility run %s failed", run.pk)
-        _set(run, status=RunStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now())
+        Run.objects.filter(pk=run.pk).exclude(status=RunStatus.DONE).update(
+            status=RunStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
+        run.refresh_from_db()
         raise
     if progress:
         progress("done", 100)

@@ -22,8 +22,11 @@ def family():
     return household
 
 
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}  # the API answers in the language asked for
+
+
 def _post(client, path, body):
-    return client.post(path, json.dumps(body, default=str), content_type="application/json")
+    return client.post(path, json.dumps(body, default=str), content_type="application/json", **EN)
 
 
 def test_a_stored_household_is_explained(login_as, family):

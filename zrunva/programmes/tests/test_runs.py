@@ -243,3 +243,14 @@ def make_municipal() -> str:
         "mun", password="Zrunva-test-pass-1", role=Role.MUNICIPAL_OFFICER, municipality=kutaisi
     )
     return user.username
+
+
+def test_an_interrupted_run_is_resumed_by_the_command(admin, family, capsys):
+    started = run_start(actor=admin, on=TODAY, enqueue=False)
+    Run.objects.filter(pk=started.pk).update(status=RunStatus.RUNNING)  # the worker died
+    call_command("eligibility_run", user=admin.username, resume=started.pk, verbosity=0)
+    started.refresh_from_db()
+    assert started.status == RunStatus.DONE and Decision.objects.count() == 3
+    assert "3 decisions changed" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="No run #999"):
+        call_command("eligibility_run", user=admin.username, resume=999, verbosity=0)

@@ -7,7 +7,8 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from zrunva.geo.models import Municipality
-from zrunva.programmes.runs import run_execute, run_start
+from zrunva.programmes.models import Run
+from zrunva.programmes.runs import can_start, run_execute, run_start
 
 
 class Command(BaseCommand):
@@ -22,11 +23,22 @@ class Command(BaseCommand):
         )
         parser.add_argument("--on", type=date.fromisoformat, help="As of (YYYY-MM-DD); today.")
         parser.add_argument("--municipality", help="A municipality code, e.g. kutaisi.")
+        parser.add_argument(
+            "--resume",
+            type=int,
+            metavar="RUN",
+            help="Execute an existing run that failed or was interrupted, instead of a new one.",
+        )
 
-    def handle(self, *args, user, on, municipality, verbosity, **options):
+    def handle(self, *args, user, on, municipality, resume, verbosity, **options):
         actor = get_user_model().objects.filter(username=user).first()
         if actor is None:
             raise CommandError(f"No user {user!r}.")
+        if resume is not None:
+            run = Run.objects.filter(pk=resume).first()
+            if run is None or not can_start(actor, run.municipality_id):
+                raise CommandError(f"No run #{resume} that {user} may execute.")
+            return self._execute(run, verbosity)
         place = None
         if municipality:
             place = Municipality.objects.filter(code=municipality).first()
@@ -38,6 +50,9 @@ class Command(BaseCommand):
             )
         except (PermissionDenied, ValidationError) as error:
             raise CommandError(" ".join(getattr(error, "messages", [str(error)]))) from error
+        self._execute(run, verbosity)
+
+    def _execute(self, run, verbosity):
         with tqdm(total=100, unit="%", disable=verbosity == 0) as bar:
 
             def progress(stage: str, percent: int):
