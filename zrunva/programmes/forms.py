@@ -57,7 +57,7 @@ class ProgrammeForm(forms.ModelForm):
             self.fields[name].widget.attrs.update(
                 {
                     "hx-post": reverse("programmes:check"),
-                    "hx-trigger": "keyup changed delay:500ms, change",
+                    "hx-trigger": "input changed delay:500ms",
                     "hx-target": f"#{name}-check",
                     "hx-include": "#programme-form",
                 }

@@ -70,6 +70,12 @@ def test_rules_are_checked_as_the_officer_types(login_as, kutaisi):
         HTTP_HX_TRIGGER_NAME="formula",
     ).content.decode()
     assert "The rule is valid." in right
+    no_level = client.post(
+        reverse("programmes:check"),
+        body | {"level": "", "formula": "1"},
+        HTTP_HX_TRIGGER_NAME="formula",
+    ).content.decode()
+    assert "Choose the beneficiary first" in no_level
     other = Municipality.objects.get(code="tbilisi")
     denied = client.post(
         reverse("programmes:check"), body | {"municipality": other.pk, "formula": "1"}

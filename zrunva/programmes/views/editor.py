@@ -109,7 +109,10 @@ def rule_check(request):
     form = RuleCheckForm(request.POST)
     field = request.headers.get("HX-Trigger-Name") or request.POST.get("field", "criteria")
     if field not in services.PROGRAMME_RULES or not form.is_valid():
-        return render(request, "programmes/_rule_check.html", {"error": _("Cannot check this.")})
+        message = _("Cannot check this.")
+        if "level" in form.errors:
+            message = _("Choose the beneficiary first: the rule is checked for it.")
+        return render(request, "programmes/_rule_check.html", {"error": message})
     data = form.cleaned_data
     municipality = data["municipality"]
     if municipality is not None and not permissions.in_scope(request.user, municipality.pk):
