@@ -92,8 +92,10 @@ def variables_frame(registry: RegistryFrames, *, on: date) -> pl.DataFrame:
 def score_frame(variables: pl.DataFrame, weights: Weights) -> pl.Series:
     """Scores for every row of `variables` (one column per variable the weights name)."""
     total = pl.lit(float(weights.intercept))
-    for name, weight in weights.weights.items():
-        total = total + pl.col(name).cast(pl.Float64) * float(weight)
+    # In the catalogue's order, not the stored weights' (PostgreSQL's jsonb reorders keys): a
+    # total of exactly x.5 rounds by the last bit, which the order of additions sets.
+    for name in sorted(weights.weights, key=list(VARIABLES).index):
+        total = total + pl.col(name).cast(pl.Float64) * float(weights.weights[name])
     return variables.select(score=pl.max_horizontal(total, pl.lit(0.0)).round(0).cast(pl.Int64))[
         "score"
     ]

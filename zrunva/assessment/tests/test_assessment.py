@@ -153,3 +153,21 @@ def test_households_due_stay_in_the_officers_area(make_user):
     kutaisi = factories.household("kutaisi")
     officer = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
     assert [h.pk for h in households_due(actor=officer, on=date(2025, 1, 1))] == [kutaisi.pk]
+
+
+def test_the_score_does_not_depend_on_the_order_weights_are_stored_in():
+    """A total of exactly x.5 (here 332,088.5) rounds by its last bit, which the order of the
+    additions sets; PostgreSQL's jsonb stores keys in its own order."""
+    model = _model()
+    row = dict.fromkeys(VARIABLES, 0.0)
+    row |= {
+        "members": 3,
+        "cars": 1,
+        "income_per_member": 5702.52 / 3,
+        "utility_spending_per_member": 103.55 / 3,
+        "rooms_per_member": 1 / 3,
+        "dependants_share": 1 / 3,
+    }
+    forward = Weights(Decimal(model.intercept), dict(model.weights))
+    backward = Weights(Decimal(model.intercept), dict(reversed(list(model.weights.items()))))
+    assert score_one(row, forward) == score_one(row, backward)
