@@ -16,6 +16,7 @@ def _places(field, actor):
     if permissions.municipality_scope(actor) is not None:
         field.required = True
         field.empty_label = None
+        field.help_text = _("The municipality you work for.")
     else:
         field.empty_label = _("None: a state programme")
 

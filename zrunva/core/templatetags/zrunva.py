@@ -1,5 +1,6 @@
 import datetime
 import json
+from decimal import Decimal
 
 from django import template
 from django.apps import apps
@@ -8,6 +9,7 @@ from django.db import models
 from django.urls import translate_url
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -333,3 +335,12 @@ def capfirst_filter(value):
 @register.filter
 def action_label(entry) -> str:
     return _action_label(entry.action)
+
+
+@register.filter
+def figure(value) -> str:
+    """A stored decimal as people write it: 60, 30,000, 0.25 (four stored decimals trimmed;
+    `Decimal.normalize` alone shows 60 as 6E+1)."""
+    if value is None:
+        return ""
+    return number_format(Decimal(value).normalize(), force_grouping=True)

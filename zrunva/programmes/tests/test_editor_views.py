@@ -163,3 +163,67 @@ def test_a_municipal_officer_creates_their_own_parameter(login_as, kutaisi):
     assert Parameter.objects.get(code="kutaisi_winter_amount").municipality == kutaisi
     html = client.post(reverse("programmes:parameter_create"), body).content.decode()
     assert "Parameter with this Code already exists." in html
+
+
+def test_the_detail_shows_the_rules_and_the_parameters_they_read(login_as):
+    client = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    html = client.get(reverse("programmes:detail", args=["tsa"])).content.decode()
+    assert '<pre class="code"><code>household.rating_score &lt;= param.tsa_band_4_max_score' in html
+    history = reverse("programmes:parameter_detail", args=["tsa_band_1_amount"])
+    row = html[html.index(f'<a href="{history}">') :].split("</tr>")[0]
+    assert "60 GEL per member" in row
+    assert "2015 scheme; unverified for 2024-26" in row and "Illustrative" in row
+    # The state's programme is the administrators': no edit button for a municipal officer.
+    assert reverse("programmes:edit", args=["tsa"]) not in html
+    admin = login_as(Role.ADMIN)
+    html = admin.get(reverse("programmes:detail", args=["tsa"])).content.decode()
+    assert reverse("programmes:edit", args=["tsa"]) in html
+
+
+def test_only_those_who_define_check_rules(login_as):
+    client = login_as(Role.ANALYST)
+    body = {"level": "household", "formula": "1"}
+    assert client.post(reverse("programmes:check"), body).status_code == 403
+    officer = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    assert officer.get(reverse("programmes:check")).status_code == 405
+
+
+def test_parameter_create_grants_and_denials(make_user, kutaisi):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from zrunva.programmes.services import parameter_create
+
+    officer = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    fields = {"name_ka": "თანხა", "name_en": "Amount", "unit": "GEL"}
+    with pytest.raises(PermissionDenied, match="Only administrators create the state's"):
+        parameter_create(actor=officer, code="state_amount", **fields)
+    tbilisi = Municipality.objects.get(code="tbilisi")
+    with pytest.raises(PermissionDenied):
+        parameter_create(actor=officer, code="tbilisi_amount", municipality=tbilisi, **fields)
+    analyst = make_user(Role.ANALYST)
+    with pytest.raises(PermissionDenied):
+        parameter_create(actor=analyst, code="kutaisi_amount", municipality=kutaisi, **fields)
+    assert not Parameter.objects.filter(code__endswith="_amount", name_en="Amount").exists()
+
+    admin = make_user(Role.ADMIN)
+    state = parameter_create(actor=admin, code="state_amount", **fields)
+    assert state.municipality is None
+    with pytest.raises(ValidationError) as error:
+        parameter_create(actor=officer, code="state_amount", municipality=kutaisi, **fields)
+    assert error.value.message_dict == {"code": ["Parameter with this Code already exists."]}
+    with pytest.raises(ValidationError) as error:
+        parameter_create(actor=officer, code="not a slug", municipality=kutaisi, **fields)
+    assert "code" in error.value.message_dict
+
+
+def test_a_municipal_officer_cannot_create_a_parameter_elsewhere(login_as):
+    client = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    body = {"code": "tbilisi_amount", "name_ka": "თანხა", "name_en": "Amount", "unit": "GEL"}
+    tbilisi = Municipality.objects.get(code="tbilisi")
+    html = client.post(
+        reverse("programmes:parameter_create"), body | {"municipality": tbilisi.pk}
+    ).content.decode()
+    assert "Select a valid choice." in html
+    html = client.post(reverse("programmes:parameter_create"), body).content.decode()
+    assert "This field is required." in html
+    assert not Parameter.objects.filter(code="tbilisi_amount").exists()
