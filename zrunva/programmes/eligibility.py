@@ -17,6 +17,7 @@ from zrunva.geo.models import Municipality
 from zrunva.programmes import engine, expressions
 from zrunva.programmes.choices import DecisionStatus
 from zrunva.programmes.models import ParameterValue, Programme
+from zrunva.programmes.selectors import derived_values
 from zrunva.registry.columns import (
     HOUSEHOLD_COLUMNS,
     PERSON_COLUMNS,
@@ -61,6 +62,8 @@ def compiled_programmes(*, on: date, municipality_id: int | None = None) -> list
         own = dict(versions[None])
         if programme.municipality_id is not None:
             own |= versions[programme.municipality_id]
+        params = {code: v.value for code, v in own.items() if not v.formula}
+        params |= derived_values({c: v.formula for c, v in own.items() if v.formula}, params)
         try:
             compiled.append(
                 engine.compile_rules(
@@ -69,7 +72,7 @@ def compiled_programmes(*, on: date, municipality_id: int | None = None) -> list
                     level=programme.level,
                     criteria=programme.criteria,
                     formula=programme.formula,
-                    params={code: value.value for code, value in own.items()},
+                    params=params,
                     municipality=programme.municipality.code if programme.municipality else None,
                     versions=own,
                     programme=programme,

@@ -89,8 +89,11 @@ class ParameterForm(forms.ModelForm):
 class ParameterValueForm(forms.ModelForm):
     class Meta:
         model = ParameterValue
-        fields = ["valid_from", "value", "source", "illustrative"]
-        widgets = {"valid_from": DateInput}
+        fields = ["valid_from", "value", "formula", "source", "illustrative"]
+        widgets = {
+            "valid_from": DateInput,
+            "formula": forms.Textarea(attrs={**RULE_ATTRS, "rows": 2}),
+        }
 
     def _post_clean(self):
         """Validated by `parameter_value_set`."""

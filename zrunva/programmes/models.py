@@ -45,7 +45,15 @@ class ParameterValue(models.Model):
         Parameter, on_delete=models.PROTECT, related_name="values", verbose_name=_("parameter")
     )
     valid_from = models.DateField(_("valid from"))
-    value = models.DecimalField(_("value"), max_digits=14, decimal_places=4)
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=4, null=True, blank=True)
+    formula = models.TextField(
+        _("formula"),
+        blank=True,
+        help_text=_(
+            "Instead of a value: a rule over other parameters, e.g. "
+            "param.pension_under_70 * 1.2, worked out on each date from their values then."
+        ),
+    )
     source = models.CharField(
         _("legal source"), max_length=300, help_text=_("The act, article or publication.")
     )
@@ -64,11 +72,18 @@ class ParameterValue(models.Model):
                 fields=["parameter", "valid_from"],
                 name="parameter_value_one_per_date",
                 violation_error_message=_("This parameter already has a value from this date."),
-            )
+            ),
+            models.CheckConstraint(
+                condition=(Q(value__isnull=False) & Q(formula=""))
+                | (Q(value__isnull=True) & ~Q(formula="")),
+                name="parameter_value_or_formula",
+                violation_error_message=_("Give either a value or a formula."),
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.parameter.code} = {self.value.normalize():f} ({self.valid_from})"
+        value = self.formula if self.formula else f"{self.value.normalize():f}"
+        return f"{self.parameter.code} = {value} ({self.valid_from})"
 
 
 class Programme(BilingualNameMixin):

@@ -4,23 +4,50 @@ from decimal import Decimal
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from zrunva.accounts import permissions
+from zrunva.programmes import expressions
 from zrunva.programmes.models import Parameter, ParameterValue, Programme
 
 
 def parameters_on(*, on: date, municipality_id: int | None = None) -> dict[str, Decimal]:
-    """Each parameter's value on a date: the latest value from that date or before. State
-    parameters always; a municipality's own only when its id is given. A parameter with no value
-    yet on the date is absent, so a rule that needs it reports "no value on this date"."""
-    latest = (
-        ParameterValue.objects.filter(parameter=OuterRef("pk"), valid_from__lte=on)
-        .order_by("-valid_from")
-        .values("value")[:1]
+    """Each parameter's value on a date: the latest value from that date or before, or what its
+    formula gives from the other parameters' values then. State parameters always; a
+    municipality's own only when its id is given. A parameter with no value yet on the date (or
+    whose formula reads one) is absent, so a rule that needs it reports "no value on this
+    date"."""
+    latest = ParameterValue.objects.filter(parameter=OuterRef("pk"), valid_from__lte=on).order_by(
+        "-valid_from"
     )
     parameters = Parameter.objects.filter(municipality__isnull=True)
     if municipality_id is not None:
         parameters = parameters | Parameter.objects.filter(municipality_id=municipality_id)
-    rows = parameters.annotate(current=Subquery(latest)).values_list("code", "current")
-    return {code: value for code, value in rows if value is not None}
+    rows = parameters.annotate(
+        current=Subquery(latest.values("value")[:1]),
+        definition=Subquery(latest.values("formula")[:1]),
+    ).values_list("code", "current", "definition")
+    values = {code: value for code, value, formula in rows if value is not None and not formula}
+    formulas = {code: formula for code, _value, formula in rows if formula}
+    return values | derived_values(formulas, values)
+
+
+def derived_values(formulas: dict[str, str], values: dict[str, Decimal]) -> dict[str, Decimal]:
+    """The values of parameters defined by formulas over others (`values`), each worked out
+    after those it reads; one that reads a parameter with no value is left out."""
+    known = dict(values)
+    schema = expressions.Schema(params=dict.fromkeys([*values, *formulas], expressions.Type.NUMBER))
+    derived = {}
+    for code in expressions.check_cycles(formulas):
+        if not expressions.dependencies(formulas[code]) <= set(known):
+            continue
+        rule = expressions.validate(
+            formulas[code],
+            schema,
+            level=expressions.Level.HOUSEHOLD,
+            result=expressions.Type.NUMBER,
+        )
+        result = expressions.evaluate_one(rule, {}, [], known)
+        if result is not None:
+            derived[code] = known[code] = Decimal(str(round(result, 4)))
+    return derived
 
 
 def parameter_history(*, code: str) -> QuerySet[ParameterValue]:

@@ -67,31 +67,65 @@ def parameter_create(
     return parameter
 
 
+def _formula_errors(parameter: Parameter, formula: str) -> str | None:
+    """A parameter's formula must read only other parameters it may read (the state's and its
+    municipality's) and give a number, and must not come back to itself through other
+    parameters' formulas: the first fault, with where it is."""
+    codes = parameter_codes(municipality_id=parameter.municipality_id)
+    schema = expressions.Schema(params=dict.fromkeys(codes, expressions.Type.NUMBER))
+    try:
+        expressions.validate(formula, schema, result=expressions.Type.NUMBER)
+        # Every formula any of these parameters has on any date, with the new one in its place.
+        definitions: dict[str, str] = {parameter.code: formula}
+        others = ParameterValue.objects.filter(parameter__code__in=codes).exclude(formula="")
+        for code, text in others.values_list("parameter__code", "formula"):
+            if code != parameter.code:
+                previous = definitions.get(code)
+                definitions[code] = f"({previous}) + ({text})" if previous else text
+        expressions.check_cycles(definitions)
+    except expressions.ExpressionError as error:
+        if getattr(error, "definition", parameter.code) not in (None, parameter.code):
+            return _("%(error)s, in the formula of %(name)s") % {
+                "error": error,
+                "name": f"param.{error.definition}",
+            }
+        return str(error)
+    return None
+
+
 @transaction.atomic
 def parameter_value_set(
     *,
     actor,
     parameter: Parameter,
     valid_from: date,
-    value: Decimal,
+    value: Decimal | None = None,
+    formula: str = "",
     source: str,
     illustrative: bool = False,
 ) -> ParameterValue:
-    """Give a parameter a new value from a date on. State parameters are changed by
-    administrators, a municipality's own by that municipality's officers; every value names its
-    legal source."""
+    """Give a parameter a new value from a date on, or a formula over other parameters that
+    gives it. State parameters are changed by administrators, a municipality's own by that
+    municipality's officers; every value names its legal source. A formula is refused with the
+    position of its fault: an unknown parameter, a wrong type, or a circular definition."""
     _require_define(
         actor,
         parameter.municipality_id,
         state_refusal=_("Only administrators change the state's parameters."),
     )
+    formula = (formula or "").strip()
+    if (value is None) == (not formula):
+        raise ValidationError({"value": _("Give either a value or a formula.")})
     if not source.strip():
         raise ValidationError({"source": _("Name the legal source of this value.")})
+    if formula and (message := _formula_errors(parameter, formula)):
+        raise ValidationError({"formula": message})
     with acting_as(actor):
         record = ParameterValue(
             parameter=parameter,
             valid_from=valid_from,
             value=value,
+            formula=formula,
             source=source.strip(),
             illustrative=illustrative,
         )

@@ -52,9 +52,14 @@ def has_parts(node: expressions.Explanation) -> bool:
 
 @register.simple_tag
 def parameters_read(compiled) -> list:
-    """The parameter values a programme's rules read, in force on the evaluation date."""
+    """(version in force, value used) of each parameter a programme's rules read on the
+    evaluation date; a formula's value is what it gave then."""
     codes = expressions.dependencies(compiled.criteria) | expressions.dependencies(compiled.formula)
-    return [compiled.versions[c] for c in sorted(codes) if c in compiled.versions]
+    return [
+        (compiled.versions[c], compiled.params.get(c))
+        for c in sorted(codes)
+        if c in compiled.versions
+    ]
 
 
 @register.filter

@@ -227,3 +227,14 @@ def test_a_municipal_officer_cannot_create_a_parameter_elsewhere(login_as):
     html = client.post(reverse("programmes:parameter_create"), body).content.decode()
     assert "This field is required." in html
     assert not Parameter.objects.filter(code="tbilisi_amount").exists()
+
+
+def test_a_value_can_be_a_formula_whose_faults_are_shown_on_the_form(login_as):
+    admin = login_as(Role.ADMIN)
+    url = reverse("programmes:parameter_value_add", args=["idp_allowance"])
+    body = {"valid_from": "2027-01-01", "source": "Illustrative", "value": ""}
+    html = admin.post(url, body | {"formula": "param.idp_allowance + 1"}).content.decode()
+    assert "Circular definition: idp_allowance → idp_allowance" in html
+    assert admin.post(url, body | {"formula": "param.tsa_band_1_amount"}).status_code == 302
+    page = admin.get(reverse("programmes:parameter_detail", args=["idp_allowance"]))
+    assert "= param.tsa_band_1_amount" in page.content.decode()

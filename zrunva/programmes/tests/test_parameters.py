@@ -169,3 +169,102 @@ def test_a_rule_reads_the_parameters_in_force_on_the_date():
     }
     # On 30 June 2023 a score of 120,000 was above the threshold (< 120,000); from 1 July it is in.
     assert amounts == {date(2023, 6, 30): 0, date(2023, 7, 1): 400}
+
+
+def _derived(code: str, **fields) -> Parameter:
+    return Parameter.objects.create(code=code, name_ka=code, name_en=code, unit="GEL", **fields)
+
+
+def test_a_formula_gives_a_value_from_the_other_parameters_on_each_date(make_user):
+    admin = make_user(Role.ADMIN)
+    bonus = _derived("winter_pension_bonus")
+    parameter_value_set(
+        actor=admin,
+        parameter=bonus,
+        valid_from=date(2025, 1, 1),
+        formula="round(param.pension_under_70 * 0.1, 2)",
+        source="Illustrative: a tenth of the pension",
+    )
+    assert parameters_on(on=date(2025, 6, 1))["winter_pension_bonus"] == Decimal("35")
+    assert parameters_on(on=date(2026, 6, 1))["winter_pension_bonus"] == Decimal("37")
+    # Before the formula's date the parameter has no value at all.
+    assert "winter_pension_bonus" not in parameters_on(on=date(2024, 12, 31))
+
+
+def test_a_circular_definition_is_refused_naming_the_cycle(make_user):
+    admin = make_user(Role.ADMIN)
+    first, second = _derived("first_amount"), _derived("second_amount")
+    parameter_value_set(
+        actor=admin,
+        parameter=first,
+        valid_from=date(2026, 1, 1),
+        formula="param.second_amount + 10",
+        source="x",
+    )
+    with pytest.raises(ValidationError) as err:
+        parameter_value_set(
+            actor=admin,
+            parameter=second,
+            valid_from=date(2026, 1, 1),
+            formula="param.idp_allowance + param.first_amount",
+            source="x",
+        )
+    assert err.value.message_dict == {
+        "formula": [
+            "Circular definition: second_amount → first_amount → second_amount "
+            "(at column 29 of second_amount)"
+        ]
+    }
+    with pytest.raises(ValidationError) as err:
+        parameter_value_set(
+            actor=admin,
+            parameter=second,
+            valid_from=date(2026, 1, 1),
+            formula="param.second_amount * 2",
+            source="x",
+        )
+    assert "Circular definition: second_amount → second_amount" in err.value.messages[0]
+    assert not ParameterValue.objects.filter(parameter=second).exists()
+
+
+def test_a_formula_with_an_unknown_parameter_or_both_value_and_formula_is_refused(make_user):
+    admin = make_user(Role.ADMIN)
+    bonus = _derived("winter_bonus")
+    with pytest.raises(ValidationError) as err:
+        parameter_value_set(
+            actor=admin,
+            parameter=bonus,
+            valid_from=date(2026, 1, 1),
+            formula="param.pension_undr_70 * 2",
+            source="x",
+        )
+    assert err.value.message_dict["formula"] == [
+        'Unknown parameter "param.pension_undr_70" at column 7; did you mean '
+        '"param.pension_under_70"?'
+    ]
+    with pytest.raises(ValidationError) as err:
+        parameter_value_set(
+            actor=admin,
+            parameter=bonus,
+            valid_from=date(2026, 1, 1),
+            value=Decimal("5"),
+            formula="1",
+            source="x",
+        )
+    assert err.value.message_dict == {"value": ["Give either a value or a formula."]}
+
+
+def test_programmes_read_derived_parameters(make_user):
+    from zrunva.programmes.eligibility import compiled_programmes
+
+    admin = make_user(Role.ADMIN)
+    parameter_value_set(
+        actor=admin,
+        parameter=Parameter.objects.get(code="idp_allowance"),
+        valid_from=date(2026, 2, 1),
+        formula="param.tsa_band_1_amount - 10",
+        source="Illustrative",
+    )
+    idp = next(p for p in compiled_programmes(on=date(2026, 3, 1)) if p.code == "idp_allowance")
+    assert idp.params["idp_allowance"] == Decimal("50")
+    assert idp.versions["idp_allowance"].formula == "param.tsa_band_1_amount - 10"
