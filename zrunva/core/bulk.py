@@ -70,8 +70,8 @@ def read_frame(sql: str, params: Sequence, schema: Mapping[str, pl.DataType]) ->
     )
 
 
-def _copy_text(df: pl.DataFrame) -> bytes:
-    """The frame in COPY's text format; text columns are escaped, lists written as JSON."""
+def copy_text(df: pl.DataFrame) -> bytes:
+    """The frame in COPY's text format, text columns escaped."""
     df = df.with_columns(
         pl.col(pl.String)
         .str.replace_all("\\", "\\\\", literal=True)
@@ -101,7 +101,7 @@ def write_frame(table: str, df: pl.DataFrame) -> int:
     with connection.cursor() as cursor, connection.wrap_database_errors:
         if _postgres():
             with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
-                copy.write(_copy_text(df))
+                copy.write(copy_text(df))
         else:
             df = df.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
             df = df.with_columns(pl.col(pl.Datetime).dt.to_string("%Y-%m-%d %H:%M:%S%.f"))

@@ -17,7 +17,6 @@ sizes, disability and IDP shares, 2026 old-age pension amounts); they are not st
 """
 
 import contextlib
-import io
 import logging
 import queue
 import threading
@@ -35,6 +34,7 @@ from faker.providers.person.ka_GE import Provider as GeorgianNames
 from tqdm import tqdm
 
 from zrunva.audit.services import bulk_run_log
+from zrunva.core.bulk import copy_text
 from zrunva.core.romanisation import romanise, search_key
 from zrunva.geo.choices import SettlementKind
 from zrunva.geo.models import Municipality, Settlement
@@ -737,21 +737,6 @@ class Target:
         )
 
 
-def copy_payload(df: pl.DataFrame) -> bytes:
-    """The frame in PostgreSQL's COPY text format. Generated values hold no tab, newline or
-    backslash, so nothing needs escaping."""
-    buffer = io.BytesIO()
-    df.write_csv(
-        buffer,
-        include_header=False,
-        separator="\t",
-        quote_style="never",
-        null_value="\\N",
-        date_format="%Y-%m-%d",
-    )
-    return buffer.getvalue()
-
-
 def prepare(frames: Frames, target: Target) -> list[tuple[str, object, int]]:
     """Per table: the statement, what it sends (COPY text for PostgreSQL, row tuples for
     executemany elsewhere) and the row count."""
@@ -763,7 +748,7 @@ def prepare(frames: Frames, target: Target) -> list[tuple[str, object, int]]:
         table = target.quote(model._meta.db_table)
         columns = ", ".join(map(target.quote, df.columns))
         if target.vendor == "postgresql":
-            out.append((f"COPY {table} ({columns}) FROM STDIN", copy_payload(df), df.height))
+            out.append((f"COPY {table} ({columns}) FROM STDIN", copy_text(df), df.height))
         else:
             df = df.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
             values = ", ".join(["%s"] * df.width)
