@@ -23,8 +23,9 @@ class DecisionReason(models.TextChoices):
 
     CRITERIA_MET = "criteria_met", _("The criteria are met")
     CRITERIA_NOT_MET = "criteria_not_met", _("The criteria are not met")
+    NO_AMOUNT = "no_amount", _("The criteria are met but the formula gives no amount")
     MISSING_DATA = "missing_data", _("Data the rules read is missing")
-    NOT_REGISTERED = "not_registered", _("No longer in the registry's active households")
+    NOT_REGISTERED = "not_registered", _("No longer a member of a household in the registry")
 
 
 class RunStatus(models.TextChoices):

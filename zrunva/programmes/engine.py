@@ -118,8 +118,6 @@ def _population(
     households: pl.DataFrame, people: pl.DataFrame, compiled: Compiled
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A municipal programme is evaluated for its municipality's households only."""
-    if compiled.municipality is None:
-        return households, people
     households = households.filter(pl.col("municipality") == compiled.municipality)
     return households, people.filter(pl.col("household_id").is_in(households["id"].implode()))
 
@@ -160,8 +158,10 @@ def decide_one_programme(
 ) -> pl.DataFrame:
     """Decisions of one programme for every beneficiary in the frames (DECISION_SCHEMA). An
     evaluator over the same frames may be shared between programmes (see `decide`)."""
-    if compiled.municipality is not None or evaluator is None:
+    if compiled.municipality is not None:
         households, people = _population(households, people, compiled)
+        evaluator = Evaluator(households, people, compiled.criteria.schema)
+    elif evaluator is None:
         evaluator = Evaluator(households, people, compiled.criteria.schema)
     rules = {"criteria": compiled.criteria, "formula": compiled.formula}
     if compiled.level == ProgrammeLevel.PERSON:
@@ -174,22 +174,27 @@ def decide_one_programme(
             formula="formula",
         )
     criteria, formula = pl.col("criteria"), pl.col("formula")
+    # A benefit pays something: criteria met with nothing to pay is not an award.
+    amount = formula.round(2, mode="half_away_from_zero")
     decided = values.select(
         programme_id=pl.lit(compiled.id, dtype=pl.Int64),
         household_id="household_id",
         person_id="person_id",
         status=pl.when(criteria.is_null() | (criteria & formula.is_null()))
         .then(pl.lit(DecisionStatus.NEEDS_DATA.value, dtype=STATUS))
-        .when(criteria)
+        .when(criteria & (amount > 0))
         .then(pl.lit(DecisionStatus.ELIGIBLE.value, dtype=STATUS))
         .otherwise(pl.lit(DecisionStatus.NOT_ELIGIBLE.value, dtype=STATUS)),
-        amount=pl.when(criteria).then(formula.round(2, mode="half_away_from_zero")),
+        amount=pl.when(criteria & (amount > 0)).then(amount),
         criteria_null=criteria.is_null(),
+        no_amount=criteria & (amount <= 0),
     ).with_columns(
         reason=pl.when(pl.col("status") == DecisionStatus.NEEDS_DATA.value)
         .then(pl.lit(DecisionReason.MISSING_DATA.value, dtype=REASON))
         .when(pl.col("status") == DecisionStatus.ELIGIBLE.value)
         .then(pl.lit(DecisionReason.CRITERIA_MET.value, dtype=REASON))
+        .when(pl.col("no_amount"))
+        .then(pl.lit(DecisionReason.NO_AMOUNT.value, dtype=REASON))
         .otherwise(pl.lit(DecisionReason.CRITERIA_NOT_MET.value, dtype=REASON))
     )
     key = "person_id" if compiled.level == ProgrammeLevel.PERSON else "household_id"
@@ -215,6 +220,10 @@ def decide(
     programmes = list(programmes)
     if not programmes:
         return pl.DataFrame(schema=DECISION_SCHEMA)
+    if (households["size"] == 0).any():
+        # A household with no current member is nobody's to pay; its frame rows go, so the
+        # members' household rows must be found again.
+        households, members = households.filter(pl.col("size") > 0), None
     # One evaluator for every state programme: the members' household rows are found once.
     shared = Evaluator(households, people, programmes[0].criteria.schema, members)
     parts = [decide_one_programme(households, people, c, shared) for c in programmes]

@@ -28,7 +28,7 @@ from zrunva.programmes.choices import DecisionReason, DecisionStatus, RunStatus
 from zrunva.programmes.eligibility import compiled_programmes
 from zrunva.programmes.models import Decision, DecisionChange, Programme, Run
 from zrunva.registry.columns import registry_frames
-from zrunva.registry.models import Household
+from zrunva.registry.models import Household, Membership
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ PREVIOUS_SCHEMA = {
     "reason": pl.String,
     "amount": pl.Float64,
     "missing": pl.String,
+    "place": pl.Int64,
 }
 # One key for both kinds of beneficiary: the person, or the household as a negative number.
 BENEFICIARY = pl.coalesce(pl.col("person_id"), -pl.col("household_id")).alias("beneficiary")
@@ -125,35 +126,50 @@ def _set(run: Run, **fields) -> None:
     Run.objects.filter(pk=run.pk).update(**fields)
 
 
-def previous_decisions(
-    *, period: date, programme_ids: list[int], municipality_ids: list[int] | None
-) -> pl.DataFrame:
+def previous_decisions(*, period: date, programme_ids: list[int]) -> pl.DataFrame:
     """The decision in force in `period` for every beneficiary of the programmes (its latest
-    row from that month or before), for households in the municipalities (all if None)."""
+    row from that month or before), wherever they lived then, with `place`: the municipality
+    the decision's household is in now."""
     if not programme_ids:
         return pl.DataFrame(schema=PREVIOUS_SCHEMA)
     d, h = Decision._meta.db_table, Household._meta.db_table
-    where = [f"d.programme_id IN ({', '.join(['%s'] * len(programme_ids))})", "d.period <= %s"]
-    params: list = [*programme_ids, period]
-    join = ""
-    if municipality_ids is not None:
-        join = f"JOIN {h} h ON h.id = d.household_id"
-        where.append(f"h.municipality_id IN ({', '.join(['%s'] * len(municipality_ids))})")
-        params += municipality_ids
     return read_frame(
         f"""
-        SELECT id, programme_id, household_id, person_id, period, status, reason, amount, missing
+        SELECT latest.id, programme_id, household_id, person_id, period, status, reason, amount,
+               missing, h.municipality_id
         FROM (
             SELECT d.*, ROW_NUMBER() OVER (
                 PARTITION BY d.programme_id, COALESCE(d.person_id, -d.household_id)
                 ORDER BY d.period DESC) AS n
-            FROM {d} d {join}
-            WHERE {" AND ".join(where)}
-        ) latest WHERE n = 1
+            FROM {d} d
+            WHERE d.programme_id IN ({", ".join(["%s"] * len(programme_ids))}) AND d.period <= %s
+        ) latest JOIN {h} h ON h.id = latest.household_id
+        WHERE n = 1
         """,  # noqa: S608 (table names from models; values bound)
-        params,
+        [*programme_ids, period],
         PREVIOUS_SCHEMA,
     )
+
+
+def registered_now(*, on: date, beneficiaries: pl.DataFrame) -> pl.Series:
+    """Of these beneficiaries (`person_id`, `household_id` of their decisions), the keys
+    (`BENEFICIARY`) of those registered on `on` anywhere: a person who is a current member of an
+    active household, a household that is active with members."""
+    person_ids = beneficiaries["person_id"].drop_nulls().unique().to_list()
+    household_ids = set(
+        beneficiaries.filter(pl.col("person_id").is_null())["household_id"].to_list()
+    )
+    if person_ids:
+        current = Membership.objects.filter(person_id__in=person_ids, start_date__lte=on).filter(
+            Q(end_date__isnull=True) | Q(end_date__gt=on)
+        )
+        household_ids |= set(current.values_list("household_id", flat=True))
+    if not household_ids:
+        return pl.Series("beneficiary", [], dtype=pl.Int64)
+    registry = registry_frames(on=on, household_ids=household_ids)
+    people = registry.people.filter(pl.col("id").is_in(person_ids))["id"]
+    households = registry.people["household_id"].unique()
+    return pl.concat([people, -households]).alias("beneficiary")
 
 
 def _json_list(column: str) -> pl.Expr:
@@ -163,11 +179,14 @@ def _json_list(column: str) -> pl.Expr:
     return (pl.lit("[") + quoted + pl.lit("]")).fill_null("[]").alias(column)
 
 
-def compare(decisions: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
+def compare(
+    decisions: pl.DataFrame, previous: pl.DataFrame, elsewhere: pl.Series | None = None
+) -> pl.DataFrame:
     """The decisions that differ from those in force: new beneficiaries who are not plainly
     ineligible, changed ones, and beneficiaries in force who are no longer in the registry
-    (now not eligible, reason "not registered"). Columns of the new decision plus `old_*` and
-    `decision_id` (the row of the same month to replace, if any)."""
+    (now not eligible, reason "not registered"), except those registered `elsewhere` (keys of
+    `BENEFICIARY`), whom another area's run decides. Columns of the new decision plus `old_*`
+    and `decision_id` (the row of the same month to replace, if any)."""
     # Most beneficiaries are plainly ineligible and were before: leave them out first.
     decisions = decisions.with_columns(BENEFICIARY)
     known = previous.select(BENEFICIARY)["beneficiary"].implode()
@@ -188,6 +207,8 @@ def compare(decisions: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
     )
     joined = decisions.join(previous, on=["programme_id", "beneficiary"], how="full", coalesce=True)
     gone = pl.col("status").is_null()
+    if elsewhere is not None:
+        joined = joined.filter(~(gone & pl.col("beneficiary").is_in(elsewhere.implode())))
     joined = joined.with_columns(
         household_id=pl.coalesce("household_id", "old_household_id"),
         person_id=pl.when(gone).then(pl.col("old_person_id")).otherwise(pl.col("person_id")),
@@ -198,6 +219,8 @@ def compare(decisions: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
     new = pl.col("old_status").is_null()
     changed = (
         pl.col("status").ne_missing(pl.col("old_status"))
+        # A person who moved keeps the decision, now for their new household.
+        | pl.col("household_id").ne_missing(pl.col("old_household_id"))
         | pl.col("reason").ne_missing(pl.col("old_reason"))
         | pl.col("amount").ne_missing(pl.col("old_amount"))
         | pl.col("missing").str.replace_all(r"\s", "").ne_missing(pl.col("old_missing"))
@@ -325,11 +348,20 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
                 run.refresh_from_db()
                 return run
             previous = previous_decisions(
-                period=run.period,
-                programme_ids=[p.id for p in programmes],
-                municipality_ids=municipality_ids,
+                period=run.period, programme_ids=[p.id for p in programmes]
             )
-            changes = compare(decisions, previous)
+            elsewhere = None
+            if run.municipality_id is not None:
+                # This area's beneficiaries now, and those decided for while living here; of
+                # the latter, those who moved away are decided by their new area's runs.
+                here = decisions.select(BENEFICIARY)["beneficiary"]
+                keys = pl.coalesce(pl.col("person_id"), -pl.col("household_id"))
+                previous = previous.filter(
+                    (pl.col("place") == run.municipality_id) | keys.is_in(here.implode())
+                )
+                gone = previous.filter(~keys.is_in(here.implode()))
+                elsewhere = registered_now(on=run.on, beneficiaries=gone)
+            changes = compare(decisions, previous, elsewhere)
             stage("writing", 70)
             write(run, changes)
             summary = _summary(decisions, changes, programmes)

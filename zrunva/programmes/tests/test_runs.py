@@ -254,3 +254,51 @@ def test_an_interrupted_run_is_resumed_by_the_command(admin, family, capsys):
     assert "3 decisions changed" in capsys.readouterr().out
     with pytest.raises(CommandError, match="No run #999"):
         call_command("eligibility_run", user=admin.username, resume=999, verbosity=0)
+
+
+def test_a_person_who_moves_keeps_their_decision_in_each_areas_runs(make_user, admin, family):
+    household, child, pensioner = family
+    daughter = factories.household("tbilisi", head={"birth_date": years_ago(45), "sex": "F"})
+    person = factories.member(daughter, "parent", birth_date=years_ago(80), sex="F")
+    run(admin)
+    registry.member_move(
+        actor=factories.system_actor(),
+        person=person,
+        to_household=household,
+        relationship="grandparent",
+    )
+    # Tbilisi's run first: she is not gone, she lives in Kutaisi now.
+    tbilisi = make_user(Role.MUNICIPAL_OFFICER, municipality="tbilisi")
+    there = run(tbilisi, Municipality.objects.get(code="tbilisi"))
+    assert there.summary["lost"] == 0 and not there.changes.exists()
+    # Kutaisi's run takes her pension over for her new household, same month, same amount.
+    kutaisi = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    here = run(kutaisi, Municipality.objects.get(code="kutaisi"))
+    pension = Decision.objects.get(person=person)
+    assert (pension.household_id, pension.status, pension.amount) == (
+        household.pk,
+        "eligible",
+        Decimal("495.00"),
+    )
+    change = here.changes.get(person=person)
+    assert (change.old_amount, change.new_amount, change.difference) == (
+        Decimal("495.00"),
+        Decimal("495.00"),
+        0,
+    )
+    assert here.summary["lost"] == 0
+
+
+def test_a_household_whose_members_are_gone_is_nobodys_to_pay(admin, family):
+    household, child, pensioner = family
+    run(admin)
+    # The only member dies: no TSA of 0 GEL for an empty household, the pension ends.
+    person = Person.objects.get(pk=pensioner_id(pensioner))
+    registry.person_update(
+        actor=factories.system_actor(), person=person, data={"date_of_death": TODAY}
+    )
+    later = run(admin)
+    assert not Decision.objects.filter(household=pensioner, person__isnull=True).exists()
+    assert [(c.programme.code, c.new_status) for c in later.changes.all()] == [
+        ("state_pension", "not_eligible")
+    ]
