@@ -36,9 +36,10 @@ def assessments_generate(
     on: date | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Give `share` of the households without any assessment a synthetic home visit scored from
-    their registry data (ages on the visit day, composition as recorded now). Reproducible for a
-    seed; idempotent: households already assessed are left alone. Returns the number written."""
+    """Give `share` of the households a synthetic home visit scored from their registry data
+    (composition as recorded on `on`), unless they have an assessment already. Reproducible for
+    a seed and a registry: which households and which dates are drawn before those already
+    assessed are left out, so running again adds nothing. Returns the number written."""
     on = on or timezone.localdate()
     model = scoring_model_on(on - timedelta(days=SPREAD_DAYS))
     if model is None:
@@ -53,14 +54,16 @@ def assessments_generate(
                 household_id__gte=start, household_id__lt=start + BATCH
             ).values_list("household_id", flat=True)
         )
-        variables = variables_frame(frames, on=on).filter(
-            ~pl.col("household_id").is_in(list(assessed))
-        )
-        # One generator per batch start, so the result does not depend on earlier batches.
+        variables = variables_frame(frames, on=on)
+        # Drawn for every household of the batch before leaving out those already assessed, so
+        # running again (or after an interruption) chooses the same households and dates.
         rng = np.random.default_rng([seed, start])
-        chosen = variables.filter(pl.Series(rng.random(variables.height) < share))
-        days_back = rng.integers(0, SPREAD_DAYS, chosen.height)
-        visit = pl.Series([on - timedelta(days=int(d)) for d in days_back], dtype=pl.Date)
+        visited = pl.Series(rng.random(variables.height) < share)
+        days = pl.Series(rng.integers(0, SPREAD_DAYS, variables.height))
+        chosen = variables.with_columns(days_back=days).filter(
+            visited & ~pl.col("household_id").is_in(list(assessed))
+        )
+        visit = pl.Series([on - timedelta(days=int(d)) for d in chosen["days_back"]], dtype=pl.Date)
         stamp = timezone.now()
         rows = chosen.select(
             household_id=pl.col("household_id"),

@@ -34,6 +34,8 @@ VARIABLES = {
     "chronically_ill_members": _("members with a chronic illness"),
     "dependants_share": _("share of children under 16 and people 65 and over"),
 }
+# Variables that count members by special-category (health) data.
+HEALTH_VARIABLES = frozenset({"disabled_members", "chronically_ill_members"})
 
 
 @dataclass(frozen=True)

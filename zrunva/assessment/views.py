@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from zrunva.accounts import permissions
 from zrunva.assessment import selectors, services
 from zrunva.assessment.forms import AssessmentForm, DueFilterForm
-from zrunva.assessment.scoring import VARIABLES
+from zrunva.assessment.scoring import HEALTH_VARIABLES, VARIABLES
 from zrunva.audit.services import search_log
 from zrunva.core.decorators import staff_view
 from zrunva.core.forms import add_service_errors
@@ -71,6 +71,7 @@ def score_history(request, household_id: int):
 def detail(request, pk: int):
     assessment = selectors.assessment_get(actor=request.user, pk=pk)
     weights, values = assessment.scoring_model.weights, assessment.variables
+    health = permissions.has_perm(request.user, permissions.HEALTH_VIEW)
     # Every variable the model weighs or the visit recorded; points unrounded, so they add up.
     rows = [
         {
@@ -78,6 +79,8 @@ def detail(request, pk: int):
             "value": values.get(name),
             "weight": weights.get(name),
             "points": (values.get(name) or 0) * weights[name] if name in weights else None,
+            # Counts of members with a disability or a chronic illness are health data.
+            "hidden": name in HEALTH_VARIABLES and not health,
         }
         for name, label in VARIABLES.items()
         if name in values or name in weights
@@ -86,7 +89,9 @@ def detail(request, pk: int):
         row["points"] for row in rows if row["points"] is not None
     )
     return render(
-        request, "assessment/detail.html", {"assessment": assessment, "rows": rows, "total": total}
+        request,
+        "assessment/detail.html",
+        {"assessment": assessment, "rows": rows, "total": total, "can_view_health": health},
     )
 
 

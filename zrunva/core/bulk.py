@@ -56,7 +56,7 @@ def read_frame(sql: str, params: Sequence, schema: Mapping[str, pl.DataType]) ->
             rows = cursor.fetchall()
         # Django's SQLite backend gives declared date columns as dates, computed ones as text.
         dates = [i for i, t in enumerate(read_schema.values()) if t == pl.Date]
-        if dates and any(isinstance(row[i], str) for row in rows[:1] for i in dates):
+        if dates and any(isinstance(row[i], str) for row in rows for i in dates):
             rows = [
                 tuple(
                     date.fromisoformat(v) if i in dates and isinstance(v, str) else v
@@ -71,7 +71,7 @@ def read_frame(sql: str, params: Sequence, schema: Mapping[str, pl.DataType]) ->
 
 
 def copy_text(df: pl.DataFrame) -> bytes:
-    """The frame in COPY's text format, text columns escaped."""
+    """The frame in COPY's text format, text columns escaped (lists must be made text first)."""
     df = df.with_columns(
         pl.col(pl.String)
         .str.replace_all("\\", "\\\\", literal=True)

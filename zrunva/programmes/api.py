@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from zrunva.accounts import permissions
+from zrunva.audit.services import search_log
 from zrunva.core.pagination import paginate
 from zrunva.geo.models import Municipality
 from zrunva.programmes import eligibility, engine, runs
+from zrunva.programmes.models import DecisionChange
 from zrunva.registry import selectors as registry
 from zrunva.registry.choices import DisabilityDegree, PensionKind, Sex
 
@@ -29,7 +31,8 @@ class ExplanationOut(Schema):
 
 class ParameterOut(Schema):
     code: str
-    value: float
+    value: float = Field(description="The value used on the date (a formula's result).")
+    formula: str = Field("", description="The formula the value came from, if any.")
     valid_from: date
     source: str
     illustrative: bool
@@ -78,7 +81,8 @@ def _result(result: engine.Result) -> dict:
         "parameters": [
             {
                 "code": code,
-                "value": float(v.value),
+                "value": float(compiled.params[code]),
+                "formula": v.formula,
                 "valid_from": v.valid_from,
                 "source": v.source,
                 "illustrative": v.illustrative,
@@ -205,4 +209,11 @@ def run_changes(request, run_id: int, kind: str = "", page: int = 1):
         kinds = ", ".join(k for k in runs.CHANGE_KINDS if k)
         raise ValidationError({"kind": _("One of: %(kinds)s.") % {"kinds": kinds}})
     qs = runs.run_changes(actor=request.user, run=run, kind=kind)
-    return paginate(qs, number=page, size=settings.REGISTRY_PAGE_SIZE).items
+    items = paginate(qs, number=page, size=settings.REGISTRY_PAGE_SIZE).items
+    search_log(
+        actor=request.user,
+        model=DecisionChange,
+        terms={"run": run.pk, "kind": kind, "page": page},
+        shown=len(items),
+    )
+    return items

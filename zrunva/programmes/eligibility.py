@@ -25,6 +25,20 @@ from zrunva.registry.columns import (
     registry_frames,
 )
 
+EARLIEST, LATEST = date(1991, 1, 1), date(2100, 12, 31)
+
+
+def check_date(on: date, field: str = "on") -> None:
+    """Evaluation dates from Georgia's independence to 2100: ages and parameter histories are
+    only meaningful in between."""
+    if not EARLIEST <= on <= LATEST:
+        raise ValidationError(
+            {
+                field: _("Choose a date between %(first)s and %(last)s.")
+                % {"first": EARLIEST.isoformat(), "last": LATEST.isoformat()}
+            }
+        )
+
 
 def programmes_in_force(*, on: date, municipality_id: int | None = None) -> list[Programme]:
     """Active programmes valid on `on`: the state's, and the municipalities' own (only the one
@@ -89,6 +103,7 @@ def compiled_programmes(*, on: date, municipality_id: int | None = None) -> list
 def household_explanation(*, household, on: date) -> list[engine.Result]:
     """Every programme for a stored household on a date, explained. The caller has read the
     household through the registry's selectors, which check scope and audit the read."""
+    check_date(on)
     registry = registry_frames(on=on, household_ids=[household.pk])
     if registry.households.is_empty():
         raise ValidationError(_("The household is closed; closed households are not evaluated."))
@@ -103,6 +118,7 @@ def data_frames(household: Mapping, members: Iterable[Mapping], *, on: date) -> 
     (a code) and optionally `is_highland` and the asset fields; each member with `birth_date`
     and optionally `sex`, `disability_degree`, `is_idp`, `pension_kind`, `income`. What is not
     given is null, so a rule that reads it decides "needs data"."""
+    check_date(on)
     code = household.get("municipality")
     municipality = Municipality.objects.filter(code=code).first() if code else None
     if code and municipality is None:
@@ -143,15 +159,28 @@ def data_explanation(
     return engine.explain(households, people, programmes)
 
 
-def reads_health(compiled: engine.Compiled) -> bool:
-    """Whether a programme's rules read special-category (health) attributes."""
+def _reads_health(*texts: str) -> bool:
     health = {f"{level}.{name}" for level in ("person", "member") for name in HEALTH_FIELDS}
     return any(
         f"{node.op}.{node.value}" in health
-        for rule in (compiled.criteria, compiled.formula)
-        for node in expressions.walk(rule.node)
+        for text in texts
+        for node in expressions.walk(expressions.parse(text))
         if node.kind == "attr"
     )
+
+
+def reads_health(compiled: engine.Compiled) -> bool:
+    """Whether a programme's rules read special-category (health) attributes: its decisions
+    then say something about a person's health."""
+    return _reads_health(compiled.criteria.text, compiled.formula.text)
+
+
+def health_programme_ids() -> list[int]:
+    return [
+        pk
+        for pk, criteria, formula in Programme.objects.values_list("pk", "criteria", "formula")
+        if _reads_health(criteria, formula)
+    ]
 
 
 @dataclass

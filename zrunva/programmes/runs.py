@@ -25,7 +25,7 @@ from zrunva.audit.services import bulk_run_log
 from zrunva.core.bulk import read_frame, write_frame
 from zrunva.programmes import engine
 from zrunva.programmes.choices import DecisionReason, DecisionStatus, RunStatus
-from zrunva.programmes.eligibility import compiled_programmes
+from zrunva.programmes.eligibility import check_date, compiled_programmes, health_programme_ids
 from zrunva.programmes.models import Decision, DecisionChange, Programme, Run
 from zrunva.registry.columns import registry_frames
 from zrunva.registry.models import Household, Membership
@@ -64,6 +64,7 @@ def run_start(*, actor, on: date, municipality=None, enqueue: bool = True) -> Ru
     in the actor's area. One run at a time: they write the same decisions. The programmes are
     compiled first, so a rule that cannot be evaluated on the date is refused here, named."""
     permissions.require(actor, permissions.ELIGIBILITY_RUN)
+    check_date(on)
     municipality_id = municipality.pk if municipality else None
     if municipality_id is None and permissions.municipality_scope(actor) is not None:
         raise PermissionDenied(
@@ -106,6 +107,9 @@ def run_changes(*, actor, run: Run, kind: str = "") -> QuerySet[DecisionChange]:
     a benefit, or whose amount went up or down."""
     permissions.require(actor, permissions.REGISTRY_VIEW)
     qs = permissions.scoped(run.changes.all(), actor, "household__municipality_id")
+    if not permissions.has_perm(actor, permissions.HEALTH_VIEW):
+        # A disability package paid to a person says they have a disability.
+        qs = qs.exclude(programme_id__in=health_programme_ids())
     eligible = DecisionStatus.ELIGIBLE
     both = Q(new_status=eligible, old_status=eligible)
     qs = qs.filter(
@@ -118,6 +122,15 @@ def run_changes(*, actor, run: Run, kind: str = "") -> QuerySet[DecisionChange]:
         }[kind]
     )
     return qs.select_related("programme", "household", "person").order_by("id")
+
+
+def _superseded(run: Run) -> bool:
+    """Whether a run started later over the same households has finished: executing this one
+    now would put older decisions back over newer ones."""
+    later = Run.objects.filter(pk__gt=run.pk, status=RunStatus.DONE)
+    if run.municipality_id is not None:
+        later = later.filter(Q(municipality__isnull=True) | Q(municipality_id=run.municipality_id))
+    return later.exists()
 
 
 def _set(run: Run, **fields) -> None:
@@ -347,6 +360,10 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
             if Run.objects.select_for_update().get(pk=run.pk).status == RunStatus.DONE:
                 run.refresh_from_db()
                 return run
+            if _superseded(run):
+                raise ValidationError(
+                    _("A later run has decided for this area since; start a new run instead.")
+                )
             previous = previous_decisions(
                 period=run.period, programme_ids=[p.id for p in programmes]
             )

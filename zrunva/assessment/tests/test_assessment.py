@@ -171,3 +171,20 @@ def test_the_score_does_not_depend_on_the_order_weights_are_stored_in():
     forward = Weights(Decimal(model.intercept), dict(model.weights))
     backward = Weights(Decimal(model.intercept), dict(reversed(list(model.weights.items()))))
     assert score_one(row, forward) == score_one(row, backward)
+
+
+def test_synthetic_assessments_are_the_same_however_often_they_are_generated():
+    from zrunva.assessment.models import Assessment
+    from zrunva.assessment.population import assessments_generate
+    from zrunva.registry import population
+
+    population.population_generate(households=120, seed=3, progress=False)
+    actor = factories.system_actor()
+    first = assessments_generate(assessor=actor, seed=3, share=0.5)
+    rows = set(Assessment.objects.values_list("household_id", "visit_date", "score"))
+    assert 30 < first < 90 and len(rows) == first
+    assert assessments_generate(assessor=actor, seed=3, share=0.5) == 0
+    # Interrupted halfway: running again restores the same visits, no more.
+    Assessment.objects.filter(household_id__gt=60).delete()
+    assessments_generate(assessor=actor, seed=3, share=0.5)
+    assert set(Assessment.objects.values_list("household_id", "visit_date", "score")) == rows

@@ -241,3 +241,22 @@ def test_the_due_list_offers_a_visit_to_those_who_record(login_as, household):
     assert reverse("assessment:record", args=[household.pk]) in html
     assert "Never assessed" in html
     assert login_as(Role.ANALYST).get(reverse("assessment:due")).status_code == 403
+
+
+def test_roles_without_health_access_do_not_see_health_counts(login_as, household):
+    factories.member(household, birth_date=date(1950, 1, 1), disability_degree="severe")
+    assessment = assessment_record(
+        actor=factories.system_actor(),
+        household=household,
+        visit_date=timezone.localdate(),
+        declaration={},
+    )
+    officer = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    rows = officer.get(reverse("assessment:detail", args=[assessment.pk])).context["rows"]
+    hidden = {row["label"] for row in rows if row["hidden"]}
+    assert hidden == {"members with a disability status", "members with a chronic illness"}
+    html = officer.get(reverse("assessment:detail", args=[assessment.pk])).content.decode()
+    assert "Hidden: health data" in html and ">Total<" not in html
+    ssa = login_as(Role.SSA_OFFICER)
+    rows = ssa.get(reverse("assessment:detail", args=[assessment.pk])).context["rows"]
+    assert not any(row["hidden"] for row in rows)

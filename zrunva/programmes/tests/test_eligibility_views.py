@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from auditlog.models import LogEntry
@@ -42,11 +42,19 @@ def test_the_household_page_explains_each_programme(login_as, family):
     assert entry.additional_data["purpose"] == "eligibility"
 
 
-def test_an_earlier_date_uses_the_rules_then(login_as, family):
+def test_an_earlier_date_uses_the_rules_and_values_then(login_as, family):
+    from zrunva.registry.models import Membership
+
+    Membership.objects.filter(household=family).update(start_date=date(2020, 1, 1))
     client = login_as(Role.SSA_OFFICER)
-    response = client.get(reverse("eligibility:household", args=[family.pk]), {"on": "2024-06-01"})
-    # Members joined today: on an earlier date the household had none.
-    assert "Eligible" not in response.content.decode()
+    html = client.get(
+        reverse("eligibility:household", args=[family.pk]), {"on": "2024-06-01"}
+    ).content.decode()
+    # In June 2024 she was 67: the 2024 pension under 70; the child's package at its 2024 amount.
+    assert "Eligible: 315.00 GEL a month" in html
+    assert "Eligible: 390.00 GEL a month" in html
+    today = client.get(reverse("eligibility:household", args=[family.pk])).content.decode()
+    assert "Eligible: 495.00 GEL a month" in today and "Eligible: 480.00 GEL a month" in today
 
 
 def test_roles_without_health_access_do_not_see_health_rules(login_as, family):
@@ -144,3 +152,38 @@ def test_changes_of_a_national_run_are_limited_to_the_viewers_area(login_as, fam
         started_by=make_user(Role.ADMIN),
     )
     assert client.get(reverse("eligibility:run_detail", args=[other.pk])).status_code == 404
+
+
+def test_run_changes_leave_out_health_programmes_for_roles_without_health_access(
+    login_as, family, make_user
+):
+    run = run_execute(
+        run=run_start(actor=make_user(Role.ADMIN), on=timezone.localdate(), enqueue=False)
+    )
+    officer = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    html = officer.get(reverse("eligibility:run_detail", args=[run.pk])).content.decode()
+    assert "State old-age pension" in html
+    changes = officer.get(
+        f"/api/v1/eligibility/runs/{run.pk}/changes", HTTP_ACCEPT_LANGUAGE="en"
+    ).json()
+    assert {c["programme"] for c in changes} == {"state_pension", "child_benefit"}
+    ssa = login_as(Role.SSA_OFFICER)
+    changes = ssa.get(f"/api/v1/eligibility/runs/{run.pk}/changes").json()
+    assert {c["programme"] for c in changes} == {
+        "state_pension",
+        "child_benefit",
+        "disability_package",
+    }
+    # The API's list is audited like the page's.
+    search = LogEntry.objects.filter(additional_data__purpose="search").latest("id")
+    assert search.additional_data["terms"]["run"] == run.pk
+
+
+def test_dates_outside_the_range_are_refused_with_the_field(login_as, family):
+    client = login_as(Role.SSA_OFFICER)
+    html = client.get(
+        reverse("eligibility:household", args=[family.pk]), {"on": "0100-01-01"}
+    ).content.decode()
+    assert "Choose a date between 1991-01-01 and 2100-12-31." in html
+    response = client.get(f"/api/v1/households/{family.pk}/eligibility", {"on": "0100-01-01"})
+    assert response.status_code == 400

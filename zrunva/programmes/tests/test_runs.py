@@ -302,3 +302,16 @@ def test_a_household_whose_members_are_gone_is_nobodys_to_pay(admin, family):
     assert [(c.programme.code, c.new_status) for c in later.changes.all()] == [
         ("state_pension", "not_eligible")
     ]
+
+
+def test_an_older_run_is_not_executed_over_a_newer_one(admin, family):
+    older = run_start(actor=admin, on=TODAY, enqueue=False)
+    Run.objects.filter(pk=older.pk).update(status=RunStatus.FAILED)
+    run(admin)  # a later run decides meanwhile
+    with pytest.raises(ValidationError) as err:
+        run_execute(run=older)
+    assert err.value.messages == [
+        "A later run has decided for this area since; start a new run instead."
+    ]
+    older.refresh_from_db()
+    assert older.status == RunStatus.FAILED

@@ -59,7 +59,10 @@ class Command(BaseCommand):
                 bar.set_description(stage)
                 bar.update(percent - bar.n)
 
-            run = run_execute(run=run, progress=progress)
+            try:
+                run = run_execute(run=run, progress=progress)
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages)) from error
         s = run.summary
         self.stdout.write(
             f"Run #{run.pk} as of {run.on}: {s['households']:,} households, {s['people']:,} "
