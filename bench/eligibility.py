@@ -57,13 +57,15 @@ def params_on(on: date) -> dict[str, float]:
 
 
 def prepare() -> None:
-    """The users the runs are started by and, on a registry just generated (bench/registry.py
-    leaves none), synthetic assessments: untimed set-up."""
+    """The schema up to date, the users the runs are started by and, on a registry just
+    generated (bench/registry.py leaves none), synthetic assessments: untimed set-up."""
     from django.contrib.auth import get_user_model
+    from django.core.management import call_command
 
     from zrunva.assessment.models import Assessment
     from zrunva.assessment.population import assessments_generate
 
+    call_command("migrate", verbosity=0)
     users = get_user_model().objects
     for username, role in (("bench", "ssa_officer"), ("bench_admin", "admin")):
         if not users.filter(username=username).exists():
