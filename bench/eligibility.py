@@ -10,7 +10,7 @@ Each measurement runs in its own child process, so each reports its own peak mem
 1. extract (untimed here): the registry's columns on the date, saved as Parquet;
 2. ours, compute alone: from those frames in memory, the means-test variables, the rating
    score, the rule attributes and every programme's decisions with reason codes (`decide`);
-   best of 3. Also the decisions alone, from the attribute frames;
+   best of 5. Also the decisions alone, from the attribute frames;
 3. OpenFisca-Core (bench/openfisca_rules.py), the same work from the same registry columns:
    building the simulation from the data, ages, the rating score and the five programmes; best
    of 3. Its scores and decisions are checked against ours, row by row, to the tetri;
@@ -34,7 +34,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 WORK = ROOT / "var" / "bench-eligibility"
-REPEATS = 3
+REPEATS = 5
 
 
 def peak_mib() -> float:

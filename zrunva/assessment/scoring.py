@@ -62,15 +62,18 @@ def variables_frame(registry: RegistryFrames, *, on: date) -> pl.DataFrame:
     age = ages_on(people["birth_date"], on)
     if "declared_income" not in households.columns:
         households = households.with_columns(declared_income=pl.lit(None, dtype=pl.Float64))
+    count = members.count()
     households = households.with_columns(
-        members=pl.lit(pl.Series(members.count())),
+        members=pl.lit(pl.Series(count)),
         income=pl.lit(pl.Series(members.sum(people["income"] + people["pension_amount"]))),
         disabled_members=pl.lit(
             pl.Series(members.count(people["disability_degree"] != DisabilityDegree.NONE.value))
         ),
         chronically_ill_members=pl.lit(pl.Series(members.count(people["chronic_illness"]))),
         dependants=pl.lit(pl.Series(members.count((age < 16) | (age >= 65)))),
-    ).filter(pl.col("members") > 0)
+    )
+    if (count == 0).any():
+        households = households.filter(pl.col("members") > 0)
     size = pl.col("members").cast(pl.Float64)
     poor = [DwellingCondition.POOR.value, DwellingCondition.UNSAFE.value]
     return households.select(

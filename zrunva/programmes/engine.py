@@ -150,14 +150,8 @@ def _missing(
     )
 
 
-def decide_one_programme(
-    households: pl.DataFrame,
-    people: pl.DataFrame,
-    compiled: Compiled,
-    evaluator: Evaluator | None = None,
-) -> pl.DataFrame:
-    """Decisions of one programme for every beneficiary in the frames (DECISION_SCHEMA). An
-    evaluator over the same frames may be shared between programmes (see `decide`)."""
+def _evaluate(households, people, compiled: Compiled, evaluator: Evaluator | None):
+    """The programme's population and its two rules' values per beneficiary, as a plan."""
     if compiled.municipality is not None:
         households, people = _population(households, people, compiled)
         evaluator = Evaluator(households, people, compiled.criteria.schema)
@@ -165,45 +159,55 @@ def decide_one_programme(
         evaluator = Evaluator(households, people, compiled.criteria.schema)
     rules = {"criteria": compiled.criteria, "formula": compiled.formula}
     if compiled.level == ProgrammeLevel.PERSON:
-        values = evaluator.people(rules, compiled.params).rename({"id": "person_id"})
+        values = evaluator.people(rules, compiled.params, lazy=True).rename({"id": "person_id"})
     else:
-        values = evaluator.households(rules, compiled.params).select(
+        values = evaluator.households(rules, compiled.params, lazy=True).select(
             household_id="id",
             person_id=pl.lit(None, dtype=pl.Int64),
             criteria="criteria",
             formula="formula",
         )
+    return households, people, values
+
+
+def _decisions(values: pl.LazyFrame, compiled: Compiled) -> pl.LazyFrame:
     criteria, formula = pl.col("criteria"), pl.col("formula")
+    unknown = criteria.is_null() | (criteria & formula.is_null())
     # A benefit pays something: criteria met with nothing to pay is not an award.
     amount = formula.round(2, mode="half_away_from_zero")
-    decided = values.select(
+    awarded = criteria & (amount > 0)
+    return values.select(
         programme_id=pl.lit(compiled.id, dtype=pl.Int64),
         household_id="household_id",
         person_id="person_id",
-        status=pl.when(criteria.is_null() | (criteria & formula.is_null()))
+        status=pl.when(unknown)
         .then(pl.lit(DecisionStatus.NEEDS_DATA.value, dtype=STATUS))
-        .when(criteria & (amount > 0))
+        .when(awarded)
         .then(pl.lit(DecisionStatus.ELIGIBLE.value, dtype=STATUS))
         .otherwise(pl.lit(DecisionStatus.NOT_ELIGIBLE.value, dtype=STATUS)),
-        amount=pl.when(criteria & (amount > 0)).then(amount),
-        criteria_null=criteria.is_null(),
-        no_amount=criteria & (amount <= 0),
-    ).with_columns(
-        reason=pl.when(pl.col("status") == DecisionStatus.NEEDS_DATA.value)
+        reason=pl.when(unknown)
         .then(pl.lit(DecisionReason.MISSING_DATA.value, dtype=REASON))
-        .when(pl.col("status") == DecisionStatus.ELIGIBLE.value)
+        .when(awarded)
         .then(pl.lit(DecisionReason.CRITERIA_MET.value, dtype=REASON))
-        .when(pl.col("no_amount"))
+        .when(criteria)
         .then(pl.lit(DecisionReason.NO_AMOUNT.value, dtype=REASON))
-        .otherwise(pl.lit(DecisionReason.CRITERIA_NOT_MET.value, dtype=REASON))
+        .otherwise(pl.lit(DecisionReason.CRITERIA_NOT_MET.value, dtype=REASON)),
+        amount=pl.when(awarded).then(amount),
+        criteria_null=criteria.is_null(),
+        unknown=unknown,
     )
+
+
+def _with_missing(decided: pl.DataFrame, households, people, compiled: Compiled) -> pl.DataFrame:
+    """The attributes each undecided beneficiary lacks (null for everyone else)."""
+    if not decided["unknown"].any():
+        return decided.select(
+            *list(DECISION_SCHEMA)[:-1], missing=pl.lit(None, dtype=pl.List(pl.String))
+        )
     key = "person_id" if compiled.level == ProgrammeLevel.PERSON else "household_id"
-    undecided = decided.filter(pl.col("status") == DecisionStatus.NEEDS_DATA.value)
-    if undecided.is_empty():
-        decided = decided.with_columns(missing=pl.lit(None, dtype=pl.List(pl.String)))
-    else:
-        found = _missing(households, people, compiled, undecided.select(key, "criteria_null"))
-        decided = decided.join(found, on=key, how="left", maintain_order="left")
+    undecided = decided.filter(pl.col("unknown")).select(key, "criteria_null")
+    found = _missing(households, people, compiled, undecided)
+    decided = decided.join(found, on=key, how="left", maintain_order="left")
     return decided.select(list(DECISION_SCHEMA))
 
 
@@ -226,7 +230,15 @@ def decide(
         households, members = households.filter(pl.col("size") > 0), None
     # One evaluator for every state programme: the members' household rows are found once.
     shared = Evaluator(households, people, programmes[0].criteria.schema, members)
-    parts = [decide_one_programme(households, people, c, shared) for c in programmes]
+    evaluated = [_evaluate(households, people, c, shared) for c in programmes]
+    # All programmes in one go: Polars runs the plans side by side.
+    decided = pl.collect_all(
+        [_decisions(values, c) for (_h, _p, values), c in zip(evaluated, programmes, strict=True)]
+    )
+    parts = [
+        _with_missing(frame, h, p, c)
+        for frame, (h, p, _v), c in zip(decided, evaluated, programmes, strict=True)
+    ]
     return pl.concat(parts, how="vertical")
 
 

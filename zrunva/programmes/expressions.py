@@ -970,22 +970,28 @@ class Evaluator:
             summed.append(pl.lit(pl.Series(nulls)).alias(key + "#nulls"))
         return households.with_columns(summed)
 
-    def households(self, rules: Mapping[str, Rule], params: Mapping[str, Any]) -> pl.DataFrame:
-        """Household rules over all households: column `id` and one column per rule."""
+    def households(
+        self, rules: Mapping[str, Rule], params: Mapping[str, Any], lazy: bool = False
+    ) -> pl.DataFrame | pl.LazyFrame:
+        """Household rules over all households: column `id` and one column per rule (a plan
+        to collect, if `lazy`)."""
         _require_level(rules, Level.HOUSEHOLD)
         compiler = _Compiler(params)
         exprs = [compiler(rule).alias(name) for name, rule in rules.items()]
         frame = self._household_frame(rules.values(), compiler.aggs)
-        return frame.select("id", *exprs)
+        return (frame.lazy() if lazy else frame).select("id", *exprs)
 
-    def people(self, rules: Mapping[str, Rule], params: Mapping[str, Any]) -> pl.DataFrame:
-        """Person rules over all people: `household_id` (and `id`) and one column per rule."""
+    def people(
+        self, rules: Mapping[str, Rule], params: Mapping[str, Any], lazy: bool = False
+    ) -> pl.DataFrame | pl.LazyFrame:
+        """Person rules over all people: `household_id` (and `id`) and one column per rule (a
+        plan to collect, if `lazy`)."""
         _require_level(rules, Level.PERSON)
         compiler = _Compiler(params)
         exprs = [compiler(rule).alias(name) for name, rule in rules.items()]
         _, people = self._frames(rules.values())
         keys = [c for c in ("household_id", "id") if c in self.people_data.columns]
-        return people.select(*keys, *exprs)
+        return (people.lazy() if lazy else people).select(*keys, *exprs)
 
     def missing(self, rule: Rule) -> pl.Series:
         """Per row (household, or person for a person rule): the attributes a rule reads that are
