@@ -371,12 +371,11 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
             if run.municipality_id is not None:
                 # This area's beneficiaries now, and those decided for while living here; of
                 # the latter, those who moved away are decided by their new area's runs.
-                here = decisions.select(BENEFICIARY)["beneficiary"]
-                keys = pl.coalesce(pl.col("person_id"), -pl.col("household_id"))
+                here = decisions.select(BENEFICIARY)["beneficiary"].implode()
                 previous = previous.filter(
-                    (pl.col("place") == run.municipality_id) | keys.is_in(here.implode())
+                    (pl.col("place") == run.municipality_id) | BENEFICIARY.is_in(here)
                 )
-                gone = previous.filter(~keys.is_in(here.implode()))
+                gone = previous.filter(~BENEFICIARY.is_in(here))
                 elsewhere = registered_now(on=run.on, beneficiaries=gone)
             changes = compare(decisions, previous, elsewhere)
             stage("writing", 70)
