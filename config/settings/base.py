@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "zrunva.registry",
     "zrunva.assessment",
     "zrunva.programmes",
+    "zrunva.applications",
 ]
 
 MIDDLEWARE = [

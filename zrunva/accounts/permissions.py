@@ -22,6 +22,9 @@ PROGRAMMES_DEFINE = "programmes.define"
 PROGRAMMES_VIEW = "programmes.view"
 # Home visits and rating scores: the SSA's social agents.
 ASSESSMENT_RECORD = "assessment.record"
+# Registering, deciding and enrolling applications: the SSA for the state's programmes, a
+# municipality's officers for its own (home visits are ASSESSMENT_RECORD's).
+APPLICATIONS_PROCESS = "applications.process"
 # Starting eligibility runs over the registry: national SSA officers and administrators for any
 # area, a municipal officer for their own municipality.
 ELIGIBILITY_RUN = "programmes.run"
@@ -53,6 +56,7 @@ _GRANTS: dict[str, frozenset[str]] = {
     ),
     ASSESSMENT_RECORD: frozenset({Role.ADMIN, Role.SSA_OFFICER}),
     ELIGIBILITY_RUN: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
+    APPLICATIONS_PROCESS: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
 }
 
 

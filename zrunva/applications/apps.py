@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ApplicationsConfig(AppConfig):
+    name = "zrunva.applications"
+    verbose_name = _("Applications")
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from zrunva.applications import models
+
+        auditlog.register(models.Application)
