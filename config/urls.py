@@ -15,6 +15,7 @@ urlpatterns += i18n_patterns(
     path("assessment/", include("zrunva.assessment.urls")),
     path("programmes/", include("zrunva.programmes.urls")),
     path("eligibility/", include("zrunva.programmes.urls_eligibility")),
+    path("applications/", include("zrunva.applications.urls")),
     path("audit/", include("zrunva.audit.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,

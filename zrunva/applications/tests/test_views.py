@@ -1,0 +1,86 @@
+from datetime import timedelta
+
+import pytest
+from auditlog.models import LogEntry
+from django.urls import reverse
+from django.utils import timezone
+
+from zrunva.accounts.choices import Role
+from zrunva.applications.choices import Status
+from zrunva.applications.models import Application
+from zrunva.applications.tests.test_workflow import submit
+from zrunva.registry.tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_queue_lists_the_areas_open_applications_most_urgent_first(
+    login_as, django_assert_max_num_queries
+):
+    late = submit(personal_number="01001000001")
+    Application.objects.filter(pk=late.pk).update(due_date=timezone.localdate() - timedelta(days=3))
+    fresh = submit(personal_number="01001000002")
+    elsewhere = submit(personal_number="01001000003", municipality="tbilisi")
+    client = login_as(Role.SSA_OFFICER, office="ssa-kutaisi")
+    with django_assert_max_num_queries(8):
+        html = client.get(reverse("applications:queue")).content.decode()
+    assert html.index(late.number) < html.index(fresh.number)
+    assert elsewhere.number not in html
+    assert "Overdue" in html
+    overdue = client.get(reverse("applications:queue"), {"overdue": "on"}).content.decode()
+    assert late.number in overdue and fresh.number not in overdue
+
+
+def test_an_officer_registers_an_application_with_its_household(login_as):
+    application = submit()
+    household = factories.household("kutaisi")
+    client = login_as(Role.SSA_OFFICER)
+    page = client.get(reverse("applications:detail", args=[application.pk]))
+    assert page.status_code == 200 and "Record this step" in page.content.decode()
+    assert LogEntry.objects.filter(
+        action=LogEntry.Action.ACCESS, object_pk=str(application.pk)
+    ).exists()
+    url = reverse("applications:move", args=[application.pk])
+    html = client.post(url, {"to": Status.REGISTERED, "household": ""}).content.decode()
+    assert "Match the applicant&#x27;s household in the registry, or register it." in html
+    response = client.post(url, {"to": Status.REGISTERED, "household": household.pk})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert (application.status, application.household) == (Status.REGISTERED, household)
+    html = client.post(url, {"to": Status.REJECTED, "note": ""}).content.decode()
+    assert "Give the reasons for the refusal." in html
+
+
+def test_a_household_outside_the_area_cannot_be_matched(login_as):
+    application = submit(municipality="zugdidi")
+    client = login_as(Role.SSA_OFFICER, office="ssa-zugdidi")
+    other = factories.household("kutaisi")
+    html = client.post(
+        reverse("applications:move", args=[application.pk]),
+        {"to": Status.REGISTERED, "household": other.pk},
+    ).content.decode()
+    assert "No household with this number in your area." in html
+    application.refresh_from_db()
+    assert application.status == Status.SUBMITTED
+
+
+@pytest.mark.parametrize(
+    "role,scope,status",
+    [
+        (Role.SOCIAL_WORKER, {}, 403),
+        (Role.ANALYST, {}, 403),
+        (Role.CITIZEN, {}, 403),
+        (Role.MUNICIPAL_OFFICER, {"municipality": "kutaisi"}, 404),  # a state programme's
+        (Role.SSA_OFFICER, {"office": "ssa-zugdidi"}, 404),  # another area
+    ],
+)
+def test_others_cannot_open_or_move_an_application(login_as, role, scope, status):
+    application = submit()
+    client = login_as(role, **scope)
+    assert client.get(reverse("applications:detail", args=[application.pk])).status_code == status
+    response = client.post(
+        reverse("applications:move", args=[application.pk]), {"to": Status.WITHDRAWN}
+    )
+    assert response.status_code == status
+    application.refresh_from_db()
+    assert application.status == Status.SUBMITTED

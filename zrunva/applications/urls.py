@@ -1,0 +1,10 @@
+from django.urls import path
+
+from zrunva.applications import views
+
+app_name = "applications"
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/move/", views.move, name="move"),
+]

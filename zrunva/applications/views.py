@@ -1,0 +1,91 @@
+"""The back office: each office's queue of applications, one application, and its next step."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from zrunva.accounts import permissions
+from zrunva.applications import selectors, services
+from zrunva.applications.choices import Status
+from zrunva.applications.forms import QueueFilterForm, TransitionForm
+from zrunva.applications.models import Application
+from zrunva.audit.services import search_log
+from zrunva.core.decorators import staff_view
+from zrunva.core.forms import add_service_errors
+from zrunva.core.pagination import paginate
+from zrunva.registry import selectors as registry
+
+
+@staff_view(permissions.APPLICATIONS_PROCESS)
+def queue(request):
+    form = QueueFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {"status": "", "overdue": False}
+    qs = selectors.application_queue(
+        actor=request.user, status=data["status"], overdue=data["overdue"]
+    )
+    page = paginate(qs, number=request.GET.get("page"), size=settings.REGISTRY_PAGE_SIZE)
+    search_log(
+        actor=request.user,
+        model=Application,
+        terms={"status": data["status"], "overdue": data["overdue"] or None},
+        shown=len(page.items),
+    )
+    return render(
+        request,
+        "applications/queue.html",
+        {"form": form, "page": page, "today": timezone.localdate()},
+    )
+
+
+def _detail(request, application, form):
+    return render(
+        request,
+        "applications/detail.html",
+        {"application": application, "form": form, "today": timezone.localdate()},
+    )
+
+
+@staff_view(permissions.APPLICATIONS_PROCESS)
+def detail(request, pk: int):
+    application = selectors.application_get(actor=request.user, pk=pk)
+    options = services.next_statuses(application)
+    form = TransitionForm(options=options) if options else None
+    return _detail(request, application, form)
+
+
+@staff_view(permissions.APPLICATIONS_PROCESS)
+@require_POST
+def move(request, pk: int):
+    application = selectors.application_get(actor=request.user, pk=pk)
+    form = TransitionForm(request.POST, options=services.next_statuses(application))
+    if form.is_valid():
+        data = form.cleaned_data
+        household = None
+        try:
+            if data["household"]:
+                household = registry.household_get(
+                    actor=request.user, pk=data["household"], purpose="register application"
+                )
+            services.application_transition(
+                actor=request.user,
+                application=application,
+                to=data["to"],
+                note=data["note"],
+                household=household,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except Http404:
+            form.add_error("household", _("No household with this number in your area."))
+        else:
+            messages.success(
+                request,
+                _("The application is now: %(status)s.") % {"status": Status(data["to"]).label},
+            )
+            return redirect("applications:detail", pk=application.pk)
+    return _detail(request, application, form)
