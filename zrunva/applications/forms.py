@@ -1,7 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from zrunva.accounts import permissions
+from zrunva.accounts.choices import Role
 from zrunva.applications.choices import FINAL, Status
+from zrunva.applications.services import CONSENT_PURPOSE
+from zrunva.core.forms import DateInput
+from zrunva.geo.models import Municipality
+from zrunva.programmes.models import Programme
 
 
 class QueueFilterForm(forms.Form):
@@ -32,3 +38,46 @@ class TransitionForm(forms.Form):
     def __init__(self, *args, options, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to"].choices = [(s, Status(s).label) for s in options]
+
+
+class IntakeForm(forms.Form):
+    """An application entered at an office for the applicant, as most are today."""
+
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=Programme.objects.none())
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"), queryset=Municipality.objects.none()
+    )
+    personal_number = forms.RegexField(
+        label=_("Personal number"),
+        regex=r"^\d{11}$",
+        error_messages={"invalid": _("A personal number has 11 digits.")},
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=120)
+    last_name = forms.CharField(label=_("Last name"), max_length=120)
+    birth_date = forms.DateField(label=_("Birth date"), widget=DateInput)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    language = forms.ChoiceField(
+        label=_("Language for letters and messages"),
+        choices=[("ka", "ქართული"), ("en", "English")],
+    )
+    consent = forms.BooleanField(
+        label=_("The applicant consents to the processing of their data for this application"),
+        required=False,
+    )
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        programmes = Programme.objects.filter(is_active=True).order_by("code")
+        if actor.role == Role.MUNICIPAL_OFFICER:
+            programmes = programmes.filter(municipality_id=actor.municipality_id)
+        elif actor.role == Role.SSA_OFFICER:
+            programmes = programmes.filter(municipality__isnull=True)
+        self.fields["programme"].queryset = programmes
+        places = Municipality.objects.order_by("name_en")
+        self.fields["municipality"].queryset = permissions.scoped(places, actor, "id")
+        self.fields["consent"].help_text = CONSENT_PURPOSE
+
+    def applicant(self) -> dict:
+        names = ("personal_number", "first_name", "last_name", "birth_date", "phone", "email")
+        return {name: self.cleaned_data[name] for name in (*names, "language")}

@@ -2,8 +2,9 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
@@ -22,7 +23,7 @@ STAGE_PERMISSIONS = {
     Status.ENROLLED: permissions.APPLICATIONS_PROCESS,
     Status.WITHDRAWN: permissions.APPLICATIONS_PROCESS,
 }
-CONSENT_PURPOSE = _(
+CONSENT_PURPOSE = gettext_lazy(
     "I agree that the Social Service Agency and my municipality process the personal data in "
     "this application, and those of the household members I name, to decide on it and to pay "
     "the benefit (Law of Georgia on Personal Data Protection)."
@@ -86,13 +87,16 @@ def application_submit(
             {"personal_number": _("This person is already enrolled in this programme.")}
         )
     today = timezone.localdate()
+    # What the applicant agreed to, in the words they read.
+    with translation.override(applicant.get("language") or "ka"):
+        purpose = str(CONSENT_PURPOSE)
     application = Application(
         number=new_number(),
         programme=programme,
         channel=channel,
         municipality=municipality,
         members=members or [],
-        consent_purpose=str(CONSENT_PURPOSE),
+        consent_purpose=purpose,
         entered_by=actor,
         stage_since=today,
         **applicant,

@@ -5,6 +5,7 @@ from zrunva.applications import views
 app_name = "applications"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("new/", views.intake, name="intake"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/move/", views.move, name="move"),
 ]

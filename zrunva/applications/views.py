@@ -7,12 +7,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from zrunva.accounts import permissions
 from zrunva.applications import selectors, services
-from zrunva.applications.choices import Status
-from zrunva.applications.forms import QueueFilterForm, TransitionForm
+from zrunva.applications.choices import Channel, Status
+from zrunva.applications.forms import IntakeForm, QueueFilterForm, TransitionForm
 from zrunva.applications.models import Application
 from zrunva.audit.services import search_log
 from zrunva.core.decorators import staff_view
@@ -89,3 +89,30 @@ def move(request, pk: int):
             )
             return redirect("applications:detail", pk=application.pk)
     return _detail(request, application, form)
+
+
+@staff_view(permissions.APPLICATIONS_PROCESS)
+@require_http_methods(["GET", "POST"])
+def intake(request):
+    form = IntakeForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            application = services.application_submit(
+                actor=request.user,
+                channel=Channel.WALK_IN,
+                programme=data["programme"],
+                municipality=data["municipality"],
+                applicant=form.applicant(),
+                consent=data["consent"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Application %(number)s is submitted; give its number to the applicant.")
+                % {"number": application.number},
+            )
+            return redirect("applications:detail", pk=application.pk)
+    return render(request, "applications/intake.html", {"form": form})

@@ -84,3 +84,63 @@ def test_others_cannot_open_or_move_an_application(login_as, role, scope, status
     assert response.status_code == status
     application.refresh_from_db()
     assert application.status == Status.SUBMITTED
+
+
+def _intake(**overrides):
+    from zrunva.geo.models import Municipality
+    from zrunva.programmes.models import Programme
+
+    data = {
+        "programme": Programme.objects.get(code="state_pension").pk,
+        "municipality": Municipality.objects.get(code="kutaisi").pk,
+        "personal_number": "01001012345",
+        "first_name": "ნინო",
+        "last_name": "ბერიძე",
+        "birth_date": "1960-03-01",
+        "phone": "",
+        "email": "",
+        "language": "ka",
+        "consent": "on",
+    }
+    return data | overrides
+
+
+def test_an_officer_enters_an_application_for_an_applicant_at_the_office(login_as):
+    client = login_as(Role.SSA_OFFICER, office="ssa-kutaisi")
+    response = client.post(reverse("applications:intake"), _intake())
+    application = Application.objects.get()
+    assert response.status_code == 302
+    assert (application.channel, application.entered_by.username) == (
+        "walk_in",
+        response.wsgi_request.user.username,
+    )
+    html = client.post(reverse("applications:intake"), _intake()).content.decode()
+    assert "This person already has an open application for this programme." in html
+    html = client.post(
+        reverse("applications:intake"),
+        _intake(personal_number="123", consent="", programme=""),
+    ).content.decode()
+    assert "A personal number has 11 digits." in html
+    assert Application.objects.count() == 1
+
+
+def test_intake_offers_only_the_officers_programmes_and_area(login_as):
+    from zrunva.geo.models import Municipality
+
+    client = login_as(Role.SSA_OFFICER, office="ssa-zugdidi")
+    form = client.get(reverse("applications:intake")).context["form"]
+    assert set(form.fields["programme"].queryset.values_list("municipality", flat=True)) == {None}
+    assert Municipality.objects.get(code="kutaisi") not in form.fields["municipality"].queryset
+    html = client.post(reverse("applications:intake"), _intake()).content.decode()
+    assert "Select a valid choice." in html
+    assert login_as(Role.SOCIAL_WORKER).get(reverse("applications:intake")).status_code == 403
+    assert not Application.objects.exists()
+
+
+def test_consent_is_asked_at_the_office_too(login_as):
+    client = login_as(Role.SSA_OFFICER)
+    html = client.post(reverse("applications:intake"), _intake(consent="")).content.decode()
+    assert "The application needs your consent to process it." in html
+    assert "Personal Data Protection" in html  # the purpose is stated next to the box
+    client.post(reverse("applications:intake"), _intake(language="en"))
+    assert "Personal Data Protection" in Application.objects.get().consent_purpose

@@ -60,7 +60,7 @@ def test_deadlines_count_working_days_without_georgian_holidays(start, days, due
 
 
 def test_a_portal_application_gets_an_unguessable_number_and_a_deadline():
-    application = submit()
+    application = submit(language="en")
     assert application.number.startswith("ZR-") and len(application.number) == 14
     assert set(application.number[3:].replace("-", "")) <= set(ALPHABET)
     assert application.status == Status.SUBMITTED and application.household is None
