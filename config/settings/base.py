@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "zrunva.registry",
     "zrunva.assessment",
     "zrunva.programmes",
+    "zrunva.notifications",
     "zrunva.applications",
 ]
 
@@ -178,3 +179,16 @@ LOGGING = {
 }
 
 REGISTRY_PAGE_SIZE = 25
+
+# Which sender serves each channel of notifications (zrunva.notifications.senders). SMS needs
+# a gateway's sender; until one is configured, messages are written to the log.
+NOTIFICATION_SENDERS = {
+    "sms": env.str("SMS_SENDER", default="zrunva.notifications.senders.ConsoleSender"),
+    "email": env.str(
+        "EMAIL_SENDER",
+        default="zrunva.notifications.senders.ConsoleSender"
+        if DEBUG
+        else "zrunva.notifications.senders.SmtpSender",
+    ),
+}
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@zrunva.ge")

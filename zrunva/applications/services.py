@@ -12,6 +12,8 @@ from zrunva.applications.choices import FINAL, Channel, Status
 from zrunva.applications.models import Application, ApplicationEvent, Workflow, new_number
 from zrunva.applications.workdays import working_days_after
 from zrunva.audit.services import acting_as
+from zrunva.notifications.models import Channel as MessageChannel
+from zrunva.notifications.services import message_queue
 
 # Who moves an application into each status (besides the scope and programme checks).
 STAGE_PERMISSIONS = {
@@ -28,6 +30,35 @@ CONSENT_PURPOSE = gettext_lazy(
     "this application, and those of the household members I name, to decide on it and to pay "
     "the benefit (Law of Georgia on Personal Data Protection)."
 )
+
+
+def _notify(application: Application) -> None:
+    """Tell the applicant, in their language, where their application is now: by SMS and
+    e-mail if they gave them. Queued in the same transaction as the change."""
+    with translation.override(application.language or "ka"):
+        status = Status(application.status).label
+        body = _("Your application %(number)s for %(programme)s is now: %(status)s.") % {
+            "number": application.number,
+            "programme": application.programme.name,
+            "status": status,
+        }
+        subject = _("Application %(number)s: %(status)s") % {
+            "number": application.number,
+            "status": status,
+        }
+    for channel, address in (
+        (MessageChannel.SMS, application.phone),
+        (MessageChannel.EMAIL, application.email),
+    ):
+        if address:
+            message_queue(
+                channel=channel,
+                to=address,
+                body=str(body),
+                subject=str(subject),
+                language=application.language,
+                reference=application.number,
+            )
 
 
 def _workflow(programme) -> Workflow:
@@ -121,6 +152,7 @@ def application_submit(
         ApplicationEvent.objects.create(
             application=application, to_status=Status.SUBMITTED, actor=actor
         )
+        _notify(application)
     return application
 
 
@@ -180,6 +212,7 @@ def application_transition(
         application.status, application.stage_since = to, today
         application.due_date = _due(_workflow(application.programme), to, today)
         application.save()
+        _notify(application)
     return application
 
 
@@ -202,4 +235,5 @@ def application_withdraw(*, number: str, personal_number: str) -> Application:
         application.status, application.due_date = Status.WITHDRAWN, None
         application.stage_since = timezone.localdate()
         application.save()
+        _notify(application)
     return application

@@ -1,0 +1,108 @@
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from zrunva.notifications import services
+from zrunva.notifications.models import Message, MessageStatus
+
+pytestmark = pytest.mark.django_db
+
+SENT: list = []
+
+
+class RecordingSender:
+    def send(self, message):
+        SENT.append((message.channel, message.to, message.body))
+
+
+class BrokenSender:
+    def send(self, message):
+        raise ConnectionError("gateway down")
+
+
+@pytest.fixture(autouse=True)
+def senders(settings):
+    SENT.clear()
+    settings.NOTIFICATION_SENDERS = {
+        "sms": f"{__name__}.RecordingSender",
+        "email": "zrunva.notifications.senders.SmtpSender",
+    }
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    return settings
+
+
+def queue(**kwargs):
+    data = {"channel": "sms", "to": "+995555000111", "body": "hello", "language": "ka"}
+    return services.message_queue(**(data | kwargs))
+
+
+def test_messages_wait_in_the_outbox_until_the_worker_sends_them():
+    message = queue()
+    queue(channel="email", to="nino@example.ge", subject="Application", body="Registered")
+    assert SENT == [] and message.status == MessageStatus.PENDING
+    assert services.outbox_send() == {"sent": 2, "retry": 0, "failed": 0}
+    assert SENT == [("sms", "+995555000111", "hello")]
+    assert [m.subject for m in mail.outbox] == ["Application"]
+    assert set(Message.objects.values_list("status", flat=True)) == {MessageStatus.SENT}
+    assert services.outbox_send() == {"sent": 0, "retry": 0, "failed": 0}
+
+
+def test_a_failing_sender_loses_nothing_and_is_retried_later(senders):
+    senders.NOTIFICATION_SENDERS = {"sms": f"{__name__}.BrokenSender", "email": ""}
+    message = queue()
+    assert services.outbox_send() == {"sent": 0, "retry": 1, "failed": 0}
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (MessageStatus.PENDING, 1)
+    assert message.last_error == "ConnectionError: gateway down"
+    assert message.next_attempt_at > timezone.now()
+    # Not due yet: nothing is tried; once due, it is tried again, waiting longer each time.
+    assert services.outbox_send() == {"sent": 0, "retry": 0, "failed": 0}
+    waits = []
+    for _ in range(services.MAX_ATTEMPTS - 1):
+        Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+        before = timezone.now()
+        services.outbox_send()
+        message.refresh_from_db()
+        waits.append(message.next_attempt_at - before)
+    assert message.status == MessageStatus.FAILED and message.attempts == services.MAX_ATTEMPTS
+    assert waits[0] > timedelta(minutes=4) and waits[1] > timedelta(minutes=24)
+    # The gateway is back: a failed message stays failed for staff, a new one goes.
+    senders.NOTIFICATION_SENDERS = {"sms": f"{__name__}.RecordingSender", "email": ""}
+    queue(body="again")
+    services.outbox_send()
+    assert SENT == [("sms", "+995555000111", "again")]
+
+
+def test_the_worker_is_woken_when_the_transaction_commits(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        queue()
+    assert Message.objects.get().status == MessageStatus.SENT
+
+
+def test_applicants_are_told_of_each_step_in_their_language(make_user):
+    from zrunva.accounts.choices import Role
+    from zrunva.applications.choices import Status
+    from zrunva.applications.services import application_transition
+    from zrunva.applications.tests.test_workflow import submit
+    from zrunva.registry.tests import factories
+
+    application = submit(language="en", email="nino@example.ge")
+    application_transition(
+        actor=make_user(Role.SSA_OFFICER),
+        application=application,
+        to=Status.REGISTERED,
+        household=factories.household("kutaisi"),
+    )
+    bodies = list(Message.objects.filter(channel="sms").values_list("body", flat=True))
+    assert bodies == [
+        f"Your application {application.number} for Targeted social assistance "
+        "(subsistence allowance) is now: Submitted.",
+        f"Your application {application.number} for Targeted social assistance "
+        "(subsistence allowance) is now: Registered.",
+    ]
+    assert Message.objects.filter(channel="email", to="nino@example.ge").count() == 2
+    georgian = submit(programme="child_benefit")
+    body = Message.objects.filter(reference=georgian.number).get().body
+    assert georgian.number in body and "ბავშვის შემწეობა" in body
