@@ -106,3 +106,11 @@ def test_applicants_are_told_of_each_step_in_their_language(make_user):
     georgian = submit(programme="child_benefit")
     body = Message.objects.filter(reference=georgian.number).get().body
     assert georgian.number in body and "ბავშვის შემწეობა" in body
+
+
+def test_the_task_comes_back_when_a_retry_is_due(senders, django_capture_on_commit_callbacks):
+    senders.NOTIFICATION_SENDERS = {"sms": f"{__name__}.BrokenSender", "email": ""}
+    with django_capture_on_commit_callbacks(execute=True):
+        queue()  # the immediate backend of the tests runs it at once and cannot defer
+    message = Message.objects.get()
+    assert (message.status, message.attempts) == (MessageStatus.PENDING, 1)
