@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 
 from zrunva.accounts.services import api_token_authenticate
+from zrunva.applications.api import router as applications_router
 from zrunva.programmes.api import router as eligibility_router
 from zrunva.registry.api import router as registry_router
 
@@ -28,6 +29,7 @@ api = NinjaAPI(
 )
 api.add_router("/", registry_router)
 api.add_router("/", eligibility_router)
+api.add_router("/", applications_router)
 
 
 def validation_errors(exc: ValidationError) -> list[dict]:

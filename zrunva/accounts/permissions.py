@@ -25,6 +25,8 @@ ASSESSMENT_RECORD = "assessment.record"
 # Registering, deciding and enrolling applications: the SSA for the state's programmes, a
 # municipality's officers for its own (home visits are ASSESSMENT_RECORD's).
 APPLICATIONS_PROCESS = "applications.process"
+# Delay indicators: aggregates without personal data, for those who run and monitor services.
+DELAYS_VIEW = "applications.delays"
 # Starting eligibility runs over the registry: national SSA officers and administrators for any
 # area, a municipal officer for their own municipality.
 ELIGIBILITY_RUN = "programmes.run"
@@ -57,6 +59,7 @@ _GRANTS: dict[str, frozenset[str]] = {
     ASSESSMENT_RECORD: frozenset({Role.ADMIN, Role.SSA_OFFICER}),
     ELIGIBILITY_RUN: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
     APPLICATIONS_PROCESS: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
+    DELAYS_VIEW: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.ANALYST}),
 }
 
 

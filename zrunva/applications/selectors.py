@@ -1,11 +1,14 @@
+from datetime import date
+
+import polars as pl
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
-from zrunva.applications.choices import FINAL
-from zrunva.applications.models import Application
+from zrunva.applications.choices import FINAL, Status
+from zrunva.applications.models import Application, ApplicationEvent
 from zrunva.audit.services import access_log
 
 
@@ -53,3 +56,90 @@ def application_get(*, actor, pk: int) -> Application:
 
 def overdue_count(*, actor) -> int:
     return application_queue(actor=actor, overdue=True).count()
+
+
+DELAY_SCHEMA = {
+    "programme": pl.String,
+    "municipality": pl.String,
+    "month": pl.String,
+    "decided": pl.UInt32,
+    "decision_median": pl.Float64,
+    "decision_p90": pl.Float64,
+    "enrolled": pl.UInt32,
+    "enrolment_median": pl.Float64,
+    "enrolment_p90": pl.Float64,
+}
+
+
+def _days_since_submission(column: str) -> pl.Expr:
+    return (pl.col(column) - pl.col("at")).dt.total_seconds() / 86400
+
+
+def delay_indicators(*, actor, since: date | None = None) -> pl.DataFrame:
+    """Days from submission to decision (granted or refused) and to enrolment, per programme,
+    municipality and month of submission: how many, the median and the 90th percentile. Over
+    the applications the actor processes; an analyst sees the whole country's (these are counts
+    and days, not people)."""
+    permissions.require(actor, permissions.DELAYS_VIEW)
+    if actor.role == Role.ANALYST:
+        applications = Application.objects.all()
+    else:
+        applications = application_list(actor=actor)
+    if since is not None:
+        applications = applications.filter(submitted_at__date__gte=since)
+    rows = list(
+        applications.values_list("id", "programme__code", "municipality__code", "submitted_at")
+    )
+    if not rows:
+        return pl.DataFrame(schema=DELAY_SCHEMA)
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "id": pl.Int64,
+            "programme": pl.String,
+            "municipality": pl.String,
+            "at": pl.Datetime("us", "UTC"),
+        },
+        orient="row",
+    )
+    events = pl.DataFrame(
+        list(
+            ApplicationEvent.objects.filter(
+                application_id__in=[r[0] for r in rows],
+                to_status__in=[Status.DECIDED, Status.REJECTED, Status.ENROLLED],
+            ).values_list("application_id", "to_status", "at")
+        ),
+        schema={"id": pl.Int64, "to": pl.String, "when": pl.Datetime("us", "UTC")},
+        orient="row",
+    )
+    decided = (
+        events.filter(pl.col("to") != Status.ENROLLED)
+        .group_by("id")
+        .agg(decided=pl.col("when").min())
+    )
+    enrolled = (
+        events.filter(pl.col("to") == Status.ENROLLED)
+        .group_by("id")
+        .agg(enrolled=pl.col("when").min())
+    )
+    return (
+        frame.join(decided, on="id", how="left")
+        .join(enrolled, on="id", how="left")
+        .with_columns(
+            month=pl.col("at").dt.strftime("%Y-%m"),
+            to_decision=_days_since_submission("decided"),
+            to_enrolment=_days_since_submission("enrolled"),
+        )
+        .group_by("programme", "municipality", "month")
+        .agg(
+            decided=pl.col("to_decision").count(),
+            decision_median=pl.col("to_decision").median().round(1),
+            decision_p90=pl.col("to_decision").quantile(0.9, interpolation="linear").round(1),
+            enrolled=pl.col("to_enrolment").count(),
+            enrolment_median=pl.col("to_enrolment").median().round(1),
+            enrolment_p90=pl.col("to_enrolment").quantile(0.9, interpolation="linear").round(1),
+        )
+        .sort("month", "programme", "municipality", descending=[True, False, False])
+        .select(list(DELAY_SCHEMA))
+        .cast(DELAY_SCHEMA)
+    )

@@ -116,3 +116,12 @@ def intake(request):
             )
             return redirect("applications:detail", pk=application.pk)
     return render(request, "applications/intake.html", {"form": form})
+
+
+@staff_view(permissions.DELAYS_VIEW)
+def delays(request):
+    rows = selectors.delay_indicators(actor=request.user).to_dicts()
+    top = max((r["decision_p90"] or 0 for r in rows), default=0) or 1
+    for row in rows:
+        row["width"] = round(100 * (row["decision_median"] or 0) / top, 1)
+    return render(request, "applications/delays.html", {"rows": rows})

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from auditlog.models import LogEntry
@@ -144,3 +144,45 @@ def test_consent_is_asked_at_the_office_too(login_as):
     assert "Personal Data Protection" in html  # the purpose is stated next to the box
     client.post(reverse("applications:intake"), _intake(language="en"))
     assert "Personal Data Protection" in Application.objects.get().consent_purpose
+
+
+def test_delays_give_the_median_and_90th_percentile_per_programme_and_month(login_as, make_user):
+    from datetime import datetime
+
+    from zrunva.applications.models import ApplicationEvent
+    from zrunva.applications.selectors import delay_indicators
+
+    # Ten TSA applications decided 1 to 10 days after submission, the tenth also enrolled.
+    submitted = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
+    for days in range(1, 11):
+        application = submit(personal_number=f"0100100{days:04d}")
+        Application.objects.filter(pk=application.pk).update(submitted_at=submitted)
+        decided = ApplicationEvent.objects.create(application=application, to_status=Status.DECIDED)
+        ApplicationEvent.objects.filter(pk=decided.pk).update(at=submitted + timedelta(days=days))
+    enrolled = ApplicationEvent.objects.create(application=application, to_status=Status.ENROLLED)
+    ApplicationEvent.objects.filter(pk=enrolled.pk).update(at=submitted + timedelta(days=12))
+    submit(personal_number="01001099999", municipality="tbilisi")  # another area, undecided
+    officer = make_user(Role.SSA_OFFICER, office="ssa-kutaisi")
+    rows = delay_indicators(actor=officer).to_dicts()
+    assert rows == [
+        {
+            "programme": "tsa",
+            "municipality": "kutaisi",
+            "month": "2026-10",
+            "decided": 10,
+            "decision_median": 5.5,
+            "decision_p90": 9.1,
+            "enrolled": 1,
+            "enrolment_median": 12.0,
+            "enrolment_p90": 12.0,
+        }
+    ]
+    page = login_as(Role.SSA_OFFICER, office="ssa-kutaisi").get(reverse("applications:delays"))
+    assert page.status_code == 200 and "9.1" in page.content.decode()
+    # Analysts see the whole country's figures; others without the role see none.
+    analyst = login_as(Role.ANALYST).get(reverse("applications:delays")).content.decode()
+    assert "kutaisi" in analyst and "tbilisi" in analyst
+    assert login_as(Role.SOCIAL_WORKER).get(reverse("applications:delays")).status_code == 403
+    api = login_as(Role.SSA_OFFICER, office="ssa-kutaisi").get("/api/v1/applications/delays")
+    assert api.json()[0]["decision_p90"] == 9.1
+    assert login_as(Role.CITIZEN).get("/api/v1/applications/delays").status_code == 403
