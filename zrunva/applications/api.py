@@ -1,8 +1,15 @@
-from datetime import date
+from datetime import date, datetime
+from typing import Literal
 
-from ninja import Router, Schema
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
 
-from zrunva.applications import selectors
+from zrunva.applications import selectors, services
+from zrunva.applications.choices import Channel, Status
+from zrunva.geo.models import Municipality
+from zrunva.programmes.models import Programme
+from zrunva.registry import selectors as registry
 
 router = Router(tags=["applications"])
 
@@ -26,3 +33,108 @@ class DelayOut(Schema):
 )
 def delays(request, since: date | None = None):
     return selectors.delay_indicators(actor=request.user, since=since).to_dicts()
+
+
+class ApplicantIn(Schema):
+    personal_number: str = Field(pattern=r"^\d{11}$")
+    first_name: str = Field(min_length=1, max_length=120)
+    last_name: str = Field(min_length=1, max_length=120)
+    birth_date: date
+    phone: str = Field("", max_length=30)
+    email: str = Field("", max_length=254)
+    language: Literal["ka", "en"] = "ka"
+
+
+class ApplicationIn(Schema):
+    programme: str = Field(description='A programme code, e.g. "tsa".')
+    municipality: str = Field(description='A municipality code, e.g. "kutaisi".')
+    applicant: ApplicantIn
+    consent: bool
+
+
+class EventOut(Schema):
+    from_status: str
+    to_status: str
+    at: datetime
+    note: str
+
+
+class ApplicationOut(Schema):
+    id: int
+    number: str
+    programme: str
+    municipality: str
+    status: str
+    channel: str
+    due_date: date | None
+    household_id: int | None
+    events: list[EventOut]
+
+    @staticmethod
+    def resolve_programme(application) -> str:
+        return application.programme.code
+
+    @staticmethod
+    def resolve_municipality(application) -> str:
+        return application.municipality.code
+
+    @staticmethod
+    def resolve_events(application) -> list:
+        return list(application.events.all())
+
+
+class StepIn(Schema):
+    to: Status
+    note: str = ""
+    household_id: int | None = None
+
+
+def _place(model, code: str, field: str):
+    found = model.objects.filter(code=code).first()
+    if found is None:
+        raise ValidationError({field: _("Unknown code.")})
+    return found
+
+
+@router.post(
+    "/applications",
+    response={201: ApplicationOut},
+    summary="Enter an application for an applicant at an office",
+)
+def application_create(request, payload: ApplicationIn):
+    application = services.application_submit(
+        actor=request.user,
+        channel=Channel.WALK_IN,
+        programme=_place(Programme, payload.programme, "programme"),
+        municipality=_place(Municipality, payload.municipality, "municipality"),
+        applicant=payload.applicant.dict(),
+        consent=payload.consent,
+    )
+    return 201, selectors.application_get(actor=request.user, pk=application.pk)
+
+
+@router.get("/applications/{application_id}", response=ApplicationOut, summary="An application")
+def application_detail(request, application_id: int):
+    return selectors.application_get(actor=request.user, pk=application_id)
+
+
+@router.post(
+    "/applications/{application_id}/steps",
+    response=ApplicationOut,
+    summary="Move an application one step, as the screen does",
+)
+def application_step(request, application_id: int, payload: StepIn):
+    application = selectors.application_get(actor=request.user, pk=application_id)
+    household = None
+    if payload.household_id is not None:
+        household = registry.household_get(
+            actor=request.user, pk=payload.household_id, purpose="register application"
+        )
+    services.application_transition(
+        actor=request.user,
+        application=application,
+        to=payload.to,
+        note=payload.note,
+        household=household,
+    )
+    return selectors.application_get(actor=request.user, pk=application_id)
