@@ -48,6 +48,9 @@ class Command(BaseCommand):
         call_command("generate_population", households=households, seed=seed)
         call_command("generate_assessments", seed=seed, assessor="ssa")
         call_command("eligibility_run", user="admin")
+        from zrunva.applications.demo import demo_applications
+
+        self.stdout.write(f"{demo_applications(seed=seed):,} synthetic applications submitted.")
 
     def _user(self, username, role, first, last, scope):
         extra = {}

@@ -1,0 +1,57 @@
+"""Synthetic applications for the demo: heads of generated households apply for programmes,
+and the demo's SSA officer takes some of them part of the way, through the services."""
+
+import random
+
+from django.contrib.auth import get_user_model
+
+from zrunva.applications.choices import Channel, Status
+from zrunva.applications.services import application_submit, application_transition, next_statuses
+from zrunva.programmes.models import Programme
+from zrunva.registry.models import Membership
+
+PROGRAMMES = ("tsa", "child_benefit", "state_pension", "disability_package")
+
+
+def demo_applications(*, seed: int, count: int = 40, officer: str = "ssa") -> int:
+    """`count` applications from heads of households (in their own municipality), moved on by
+    `officer` a random number of steps, never past the decision. Returns how many were made."""
+    rng = random.Random(seed)
+    actor = get_user_model().objects.get(username=officer)
+    heads = list(
+        Membership.objects.filter(relationship="head", end_date__isnull=True)
+        .select_related("person", "household__municipality")
+        .order_by("id")[: count * 3]
+    )
+    programmes = {p.code: p for p in Programme.objects.filter(code__in=PROGRAMMES)}
+    made = 0
+    for membership in rng.sample(heads, min(count, len(heads))):
+        person, household = membership.person, membership.household
+        channel = rng.choice([Channel.PORTAL, Channel.PORTAL, Channel.WALK_IN])
+        application = application_submit(
+            channel=channel,
+            actor=actor if channel == Channel.WALK_IN else None,
+            programme=programmes[rng.choice(PROGRAMMES)],
+            municipality=household.municipality,
+            applicant={
+                "personal_number": person.personal_number or f"{person.pk:011d}",
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "birth_date": person.birth_date,
+                "phone": f"+995 5{rng.randrange(10**7, 10**8)}",
+                "language": "ka",
+            },
+            consent=True,
+        )
+        made += 1
+        for _ in range(rng.randrange(0, 4)):
+            options = [s for s in next_statuses(application) if s not in (Status.WITHDRAWN,)]
+            if not options or options[0] in (Status.ENROLLED,):
+                break
+            application = application_transition(
+                actor=actor,
+                application=application,
+                to=options[0],
+                household=household if options[0] == Status.REGISTERED else None,
+            )
+    return made
