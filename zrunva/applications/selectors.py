@@ -54,10 +54,6 @@ def application_get(*, actor, pk: int) -> Application:
     return application
 
 
-def overdue_count(*, actor) -> int:
-    return application_queue(actor=actor, overdue=True).count()
-
-
 DELAY_SCHEMA = {
     "programme": pl.String,
     "municipality": pl.String,
