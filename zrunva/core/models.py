@@ -2,6 +2,11 @@ from django.db import models
 from django.utils.translation import get_language
 
 
+def in_language(ka: str, en: str) -> str:
+    """The Georgian or the English text, for the active language (Georgian by default)."""
+    return en if (get_language() or "ka").startswith("en") else ka
+
+
 class BilingualNameMixin(models.Model):
     """Reference records carry a Georgian and an English name; show the one for the active language."""
 
@@ -16,4 +21,4 @@ class BilingualNameMixin(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "ka").startswith("en") else self.name_ka
+        return in_language(self.name_ka, self.name_en)

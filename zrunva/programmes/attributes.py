@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from zrunva.core.models import in_language
 from zrunva.programmes.expressions import Level, Schema, Type
 from zrunva.registry.choices import DisabilityDegree, PensionKind, Sex
 
@@ -30,6 +31,10 @@ class Attribute:
     # Not a circumstance anyone would change to qualify (the explanation's "nearest change"
     # does not vary it).
     fixed: bool = False
+
+    @property
+    def label(self) -> str:
+        return in_language(self.label_ka, self.label_en)
 
     @property
     def reference(self) -> str:

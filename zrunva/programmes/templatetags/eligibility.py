@@ -1,6 +1,5 @@
 from django import template
 from django.utils.formats import number_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -23,7 +22,7 @@ def attribute_label(reference: str) -> str:
     attribute = attributes.ATTRIBUTES.get(reference.replace("member.", "person.", 1))
     if attribute is None:
         return reference
-    return attribute.label_en if (get_language() or "ka").startswith("en") else attribute.label_ka
+    return attribute.label
 
 
 @register.filter

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -31,11 +31,9 @@ def _visible_results(user, results):
 def _chart(run) -> list[dict]:
     """Per programme: names and bar widths (share of the largest) for the run's totals."""
     rows = run.summary.get("programmes", [])
-    names = dict(
-        Programme.objects.filter(id__in=[r["programme_id"] for r in rows]).values_list(
-            "id", "name_en" if translation.get_language() == "en" else "name_ka"
-        )
-    )
+    names = {
+        p.id: p.name for p in Programme.objects.filter(id__in=[r["programme_id"] for r in rows])
+    }
     top = max((r["amount"] for r in rows), default=0) or 1
     return [
         {
