@@ -101,6 +101,28 @@ def require_in_scope(user, municipality_id: int) -> None:
         raise PermissionDenied(_("This municipality is outside your area of work."))
 
 
+def processes_programme(user, programme_municipality_id: int | None) -> bool:
+    """Applications are processed by the programme's own office: the SSA the state's
+    programmes, a municipality's officers only their municipality's."""
+    if user.role == Role.MUNICIPAL_OFFICER:
+        return programme_municipality_id is not None and (
+            programme_municipality_id == user.municipality_id
+        )
+    if user.role == Role.SSA_OFFICER:
+        return programme_municipality_id is None
+    return True
+
+
+def processed(qs, user, field: str = "programme__municipality_id"):
+    """`qs` limited to what `processes_programme` allows; `field` names the programme's
+    municipality id."""
+    if user.role == Role.MUNICIPAL_OFFICER:
+        return qs.filter(**{field: user.municipality_id})
+    if user.role == Role.SSA_OFFICER:
+        return qs.filter(**{f"{field}__isnull": True})
+    return qs
+
+
 def scoped(qs, user, field: str = "municipality_id"):
     """`qs` limited to the user's area; `field` names the municipality id to filter on."""
     scope = municipality_scope(user)

@@ -2,7 +2,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.accounts import permissions
-from zrunva.accounts.choices import Role
 from zrunva.applications.choices import FINAL, Status
 from zrunva.applications.services import CONSENT_PURPOSE
 from zrunva.core.forms import DateInput
@@ -69,11 +68,9 @@ class IntakeForm(forms.Form):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         programmes = Programme.objects.filter(is_active=True).order_by("code")
-        if actor.role == Role.MUNICIPAL_OFFICER:
-            programmes = programmes.filter(municipality_id=actor.municipality_id)
-        elif actor.role == Role.SSA_OFFICER:
-            programmes = programmes.filter(municipality__isnull=True)
-        self.fields["programme"].queryset = programmes
+        self.fields["programme"].queryset = permissions.processed(
+            programmes, actor, "municipality_id"
+        )
         places = Municipality.objects.order_by("name_en")
         self.fields["municipality"].queryset = permissions.scoped(places, actor, "id")
         self.fields["consent"].help_text = CONSENT_PURPOSE

@@ -16,16 +16,8 @@ def application_list(*, actor) -> QuerySet[Application]:
     """Applications the actor processes: in their area, and of the programmes their office
     owns (the state's for the SSA, their municipality's for a municipal officer)."""
     permissions.require(actor, permissions.APPLICATIONS_PROCESS)
-    qs = permissions.scoped(
-        Application.objects.select_related("programme", "municipality", "assigned_to"),
-        actor,
-        "municipality_id",
-    )
-    if actor.role == Role.MUNICIPAL_OFFICER:
-        qs = qs.filter(programme__municipality_id=actor.municipality_id)
-    elif actor.role == Role.SSA_OFFICER:
-        qs = qs.filter(programme__municipality__isnull=True)
-    return qs
+    qs = Application.objects.select_related("programme", "municipality", "assigned_to")
+    return permissions.processed(permissions.scoped(qs, actor), actor)
 
 
 def application_queue(*, actor, status: str = "", overdue: bool = False) -> QuerySet[Application]:

@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zrunva.accounts import permissions
-from zrunva.accounts.choices import Role
 from zrunva.applications.choices import FINAL, Channel, Status
 from zrunva.applications.models import Application, ApplicationEvent, Workflow, new_number
 from zrunva.applications.workdays import working_days_after
@@ -80,9 +79,9 @@ def _require_process(actor, application: Application, perm: str) -> None:
     permissions.require(actor, perm)
     permissions.require_in_scope(actor, application.municipality_id)
     own = application.programme.municipality_id
-    if actor.role == Role.MUNICIPAL_OFFICER and own != actor.municipality_id:
-        raise PermissionDenied(_("The state's programmes are processed by the SSA."))
-    if actor.role == Role.SSA_OFFICER and own is not None:
+    if not permissions.processes_programme(actor, own):
+        if own is None:
+            raise PermissionDenied(_("The state's programmes are processed by the SSA."))
         raise PermissionDenied(_("A municipality's programmes are processed by its officers."))
 
 
