@@ -1,7 +1,6 @@
 """Reads for eligibility: the programmes in force on a date, compiled, and one household's
 decisions with their explanation (a stored household, or one given as data and never saved)."""
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -16,8 +15,8 @@ from zrunva.assessment.selectors import latest_scores
 from zrunva.geo.models import Municipality
 from zrunva.programmes import engine, expressions
 from zrunva.programmes.choices import DecisionStatus
-from zrunva.programmes.models import ParameterValue, Programme
-from zrunva.programmes.selectors import derived_values
+from zrunva.programmes.models import Programme
+from zrunva.programmes.selectors import parameter_versions, resolved
 from zrunva.registry.columns import (
     HOUSEHOLD_COLUMNS,
     PERSON_COLUMNS,
@@ -52,20 +51,6 @@ def programmes_in_force(*, on: date, municipality_id: int | None = None) -> list
     return list(qs.select_related("municipality").order_by("municipality_id", "code"))
 
 
-def parameter_versions(*, on: date) -> dict[int | None, dict[str, ParameterValue]]:
-    """Per municipality id (None: the state's): code → the value in force on `on`."""
-    values = (
-        ParameterValue.objects.filter(valid_from__lte=on)
-        .select_related("parameter")
-        .order_by("parameter__code", "-valid_from")
-    )
-    found: dict[int | None, dict[str, ParameterValue]] = defaultdict(dict)
-    for value in values:
-        own = found[value.parameter.municipality_id]
-        own.setdefault(value.parameter.code, value)
-    return found
-
-
 def compiled_programmes(*, on: date, municipality_id: int | None = None) -> list[engine.Compiled]:
     """The programmes in force, with their rules checked and their parameters' values on `on`.
     A rule that no longer checks (a parameter without a value on the date) is refused with the
@@ -76,8 +61,7 @@ def compiled_programmes(*, on: date, municipality_id: int | None = None) -> list
         own = dict(versions[None])
         if programme.municipality_id is not None:
             own |= versions[programme.municipality_id]
-        params = {code: v.value for code, v in own.items() if not v.formula}
-        params |= derived_values({c: v.formula for c, v in own.items() if v.formula}, params)
+        params = resolved(own)
         try:
             compiled.append(
                 engine.compile_rules(

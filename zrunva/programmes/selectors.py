@@ -1,7 +1,8 @@
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 
 from zrunva.accounts import permissions
 from zrunva.programmes import expressions
@@ -14,18 +15,31 @@ def parameters_on(*, on: date, municipality_id: int | None = None) -> dict[str, 
     municipality's own only when its id is given. A parameter with no value yet on the date (or
     whose formula reads one) is absent, so a rule that needs it reports "no value on this
     date"."""
-    latest = ParameterValue.objects.filter(parameter=OuterRef("pk"), valid_from__lte=on).order_by(
-        "-valid_from"
-    )
-    parameters = Parameter.objects.filter(municipality__isnull=True)
+    versions = parameter_versions(on=on)
+    own = dict(versions[None])
     if municipality_id is not None:
-        parameters = parameters | Parameter.objects.filter(municipality_id=municipality_id)
-    rows = parameters.annotate(
-        current=Subquery(latest.values("value")[:1]),
-        definition=Subquery(latest.values("formula")[:1]),
-    ).values_list("code", "current", "definition")
-    values = {code: value for code, value, formula in rows if value is not None and not formula}
-    formulas = {code: formula for code, _value, formula in rows if formula}
+        own |= versions[municipality_id]
+    return resolved(own)
+
+
+def parameter_versions(*, on: date) -> dict[int | None, dict[str, ParameterValue]]:
+    """Per municipality id (None: the state's): code → the value in force on `on`."""
+    values = (
+        ParameterValue.objects.filter(valid_from__lte=on)
+        .select_related("parameter")
+        .order_by("parameter__code", "-valid_from")
+    )
+    found: dict[int | None, dict[str, ParameterValue]] = defaultdict(dict)
+    for value in values:
+        own = found[value.parameter.municipality_id]
+        own.setdefault(value.parameter.code, value)
+    return found
+
+
+def resolved(versions: dict[str, ParameterValue]) -> dict[str, Decimal]:
+    """The values of these versions: their own, or what their formulas give."""
+    values = {code: v.value for code, v in versions.items() if not v.formula}
+    formulas = {code: v.formula for code, v in versions.items() if v.formula}
     return values | derived_values(formulas, values)
 
 

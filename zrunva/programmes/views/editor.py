@@ -13,8 +13,8 @@ from zrunva.accounts import permissions
 from zrunva.core.decorators import staff_view
 from zrunva.core.forms import add_service_errors
 from zrunva.programmes import attributes, expressions, selectors, services
-from zrunva.programmes.eligibility import parameter_versions
 from zrunva.programmes.forms import ParameterForm, ParameterValueForm, ProgrammeForm, RuleCheckForm
+from zrunva.programmes.selectors import parameter_versions
 
 
 @staff_view(permissions.PROGRAMMES_VIEW)
