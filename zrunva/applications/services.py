@@ -199,20 +199,25 @@ def application_transition(
             )
         permissions.require_in_scope(actor, household.municipality_id)
         application.household = household
-    today = timezone.localdate()
     with acting_as(actor):
-        ApplicationEvent.objects.create(
-            application=application,
-            from_status=application.status,
-            to_status=to,
-            actor=actor,
-            note=note.strip(),
-        )
-        application.status, application.stage_since = to, today
-        application.due_date = _due(_workflow(application.programme), to, today)
-        application.save()
-        _notify(application)
+        _step(application, to, actor=actor, note=note.strip())
     return application
+
+
+def _step(application: Application, to: str, *, actor, note: str) -> None:
+    """Record the move, set the stage's deadline and tell the applicant."""
+    today = timezone.localdate()
+    ApplicationEvent.objects.create(
+        application=application,
+        from_status=application.status,
+        to_status=to,
+        actor=actor,
+        note=note,
+    )
+    application.status, application.stage_since = to, today
+    application.due_date = _due(_workflow(application.programme), to, today)
+    application.save()
+    _notify(application)
 
 
 def application_withdraw(*, number: str, personal_number: str) -> Application:
@@ -225,14 +230,10 @@ def application_withdraw(*, number: str, personal_number: str) -> Application:
     if application.status in (Status.ENROLLED, Status.REJECTED, Status.WITHDRAWN):
         raise ValidationError(_("This application is closed and cannot be withdrawn."))
     with transaction.atomic():
-        ApplicationEvent.objects.create(
-            application=application,
-            from_status=application.status,
-            to_status=Status.WITHDRAWN,
-            note=_("Withdrawn by the applicant on the portal."),
+        _step(
+            application,
+            Status.WITHDRAWN,
+            actor=None,
+            note=str(_("Withdrawn by the applicant on the portal.")),
         )
-        application.status, application.due_date = Status.WITHDRAWN, None
-        application.stage_since = timezone.localdate()
-        application.save()
-        _notify(application)
     return application
