@@ -5,6 +5,9 @@ from ninja.security import HttpBearer, django_auth
 
 from zrunva.accounts.services import api_token_authenticate
 from zrunva.applications.api import router as applications_router
+from zrunva.core.throttle import Throttled
+from zrunva.grievances.api import router as grievances_router
+from zrunva.portal.api import router as portal_router
 from zrunva.programmes.api import router as eligibility_router
 from zrunva.registry.api import router as registry_router
 
@@ -30,6 +33,8 @@ api = NinjaAPI(
 api.add_router("/", registry_router)
 api.add_router("/", eligibility_router)
 api.add_router("/", applications_router)
+api.add_router("/", grievances_router)
+api.add_router("/", portal_router)
 
 
 def validation_errors(exc: ValidationError) -> list[dict]:
@@ -51,3 +56,12 @@ def on_validation_error(request, exc):
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request, exc):
     return api.create_response(request, {"detail": str(exc) or _("Permission denied.")}, status=403)
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request, exc):
+    response = api.create_response(
+        request, {"detail": _("Too many attempts; try again later.")}, status=429
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response

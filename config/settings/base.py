@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "zrunva.programmes",
     "zrunva.notifications",
     "zrunva.applications",
+    "zrunva.grievances",
+    "zrunva.portal",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +143,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Applicants' documents: outside the web root, served only through a staff view.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
+DOCUMENTS_PER_APPLICATION = env.int("DOCUMENTS_PER_APPLICATION", default=5)
+# Uploads over this stay out of memory (Django spools them to a temporary file).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Cookies and HTTPS: secure unless running the local demo.
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
@@ -191,4 +200,23 @@ NOTIFICATION_SENDERS = {
         else "zrunva.notifications.senders.SmtpSender",
     ),
 }
+# Public forms are throttled instead of a captcha: at most N requests per window, per address
+# and per personal number, counted in the shared database cache so every server process agrees.
+# "name": (requests, seconds). A load test from one address raises PORTAL_THROTTLE_ADDRESS.
+PORTAL_THROTTLE = {
+    "apply_address": (env.int("PORTAL_THROTTLE_ADDRESS", default=20), 3600),
+    "apply_person": (env.int("PORTAL_THROTTLE_PERSON", default=5), 24 * 3600),
+    "status_address": (env.int("PORTAL_THROTTLE_STATUS_ADDRESS", default=60), 3600),
+    "status_number": (env.int("PORTAL_THROTTLE_STATUS_NUMBER", default=10), 3600),
+    "grievance_address": (env.int("PORTAL_THROTTLE_GRIEVANCE_ADDRESS", default=10), 3600),
+    "grievance_person": (env.int("PORTAL_THROTTLE_GRIEVANCE_PERSON", default=5), 24 * 3600),
+}
+# An administrative complaint against an individual act is filed within one month of its
+# notification (General Administrative Code of Georgia, chapter XIII, Article 180; the article
+# number is unverified here). Configurable: the letter's appeal deadline is computed from it.
+APPEAL_MONTHS = env.int("APPEAL_MONTHS", default=1)
+APPEAL_SOURCE = env.str(
+    "APPEAL_SOURCE", default="General Administrative Code of Georgia, Article 180"
+)
+
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@zrunva.ge")

@@ -1,4 +1,6 @@
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-key")
 
@@ -17,6 +19,7 @@ STORAGES = {
 }
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="zrunva-private-"))
 LANGUAGE_CODE = env.str("TEST_LANGUAGE_CODE", default="ka")
 # Static files come from the app finders in tests; no collected STATIC_ROOT.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405

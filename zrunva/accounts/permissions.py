@@ -27,9 +27,14 @@ ASSESSMENT_RECORD = "assessment.record"
 APPLICATIONS_PROCESS = "applications.process"
 # Delay indicators: aggregates without personal data, for those who run and monitor services.
 DELAYS_VIEW = "applications.delays"
+# The notification outbox (addresses and texts of messages to applicants): administrators, to
+# see what failed and send it again.
+NOTIFICATIONS_MANAGE = "notifications.manage"
 # Starting eligibility runs over the registry: national SSA officers and administrators for any
 # area, a municipal officer for their own municipality.
 ELIGIBILITY_RUN = "programmes.run"
+# Handling grievances and appeals (assigning, answering, entering one at an office), in the area.
+GRIEVANCES_HANDLE = "grievances.handle"
 
 # Special-category (health) fields of a person, shown and written only with HEALTH_VIEW.
 HEALTH_FIELDS = frozenset({"disability_degree", "chronic_illness"})
@@ -57,9 +62,13 @@ _GRANTS: dict[str, frozenset[str]] = {
         }
     ),
     ASSESSMENT_RECORD: frozenset({Role.ADMIN, Role.SSA_OFFICER}),
+    NOTIFICATIONS_MANAGE: frozenset({Role.ADMIN}),
     ELIGIBILITY_RUN: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
     APPLICATIONS_PROCESS: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
     DELAYS_VIEW: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.ANALYST}),
+    GRIEVANCES_HANDLE: frozenset(
+        {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.SUPERVISOR}
+    ),
 }
 
 
@@ -127,3 +136,27 @@ def scoped(qs, user, field: str = "municipality_id"):
     """`qs` limited to the user's area; `field` names the municipality id to filter on."""
     scope = municipality_scope(user)
     return qs if scope is None else qs.filter(**{f"{field}__in": scope})
+
+
+def processors(*, programme_municipality_id: int | None, municipality_id: int):
+    """The active staff who may process a programme's applications in a municipality: the
+    queryset form of `processes_programme` and `in_scope` together, for assignment lists."""
+    from django.db.models import Q
+
+    from zrunva.accounts.models import User
+
+    if programme_municipality_id is None:
+        office = Q(role=Role.SSA_OFFICER) & (
+            Q(office__isnull=True) | Q(office__municipalities=municipality_id)
+        )
+    else:
+        office = Q(
+            role=Role.MUNICIPAL_OFFICER,
+            municipality_id=programme_municipality_id,
+        ) & Q(municipality_id=municipality_id)
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(role=Role.ADMIN) | office)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )

@@ -12,3 +12,5 @@ class ApplicationsConfig(AppConfig):
         from zrunva.applications import models
 
         auditlog.register(models.Application)
+        auditlog.register(models.Enrolment)
+        auditlog.register(models.Document, exclude_fields=["file"])

@@ -31,3 +31,15 @@ FINAL = frozenset({Status.ENROLLED, Status.REJECTED, Status.WITHDRAWN})
 class Channel(models.TextChoices):
     PORTAL = "portal", _("Citizen portal")
     WALK_IN = "walk_in", _("At an office")
+
+
+class EventKind(models.TextChoices):
+    STATUS = "status", _("Status change")
+    ASSIGNMENT = "assignment", _("Assignment")
+    DOCUMENT = "document", _("Document added")
+
+
+class DocumentKind(models.TextChoices):
+    PDF = "pdf", "PDF"
+    JPEG = "jpeg", "JPEG"
+    PNG = "png", "PNG"

@@ -4,9 +4,12 @@ and the demo's SSA officer takes some of them part of the way, through the servi
 import random
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from zrunva.applications.choices import Channel, Status
+from zrunva.applications.decisions import decision_basis
 from zrunva.applications.services import application_submit, application_transition, next_statuses
+from zrunva.programmes.choices import DecisionStatus
 from zrunva.programmes.models import Programme
 from zrunva.registry.models import Membership
 
@@ -15,7 +18,8 @@ PROGRAMMES = ("tsa", "child_benefit", "state_pension", "disability_package")
 
 def demo_applications(*, seed: int, count: int = 40, officer: str = "ssa") -> int:
     """`count` applications from heads of households (in their own municipality), moved on by
-    `officer` a random number of steps, never past the decision. Returns how many were made."""
+    `officer` a random number of steps: at the decision, granted or refused as the programme's
+    rules say; some granted ones enrolled. Returns how many were made."""
     rng = random.Random(seed)
     actor = get_user_model().objects.get(username=officer)
     heads = list(
@@ -44,14 +48,21 @@ def demo_applications(*, seed: int, count: int = 40, officer: str = "ssa") -> in
             consent=True,
         )
         made += 1
-        for _ in range(rng.randrange(0, 4)):
-            options = [s for s in next_statuses(application) if s not in (Status.WITHDRAWN,)]
-            if not options or options[0] in (Status.ENROLLED,):
+        for _ in range(rng.randrange(0, 6)):
+            options = [s for s in next_statuses(application) if s != Status.WITHDRAWN]
+            if not options:
                 break
+            to, note = options[0], ""
+            if to == Status.DECIDED:
+                status = decision_basis(application, on=timezone.localdate())["status"]
+                if status != DecisionStatus.ELIGIBLE:
+                    to = Status.REJECTED
+                    note = "" if status == DecisionStatus.NOT_ELIGIBLE else "Documents not given"
             application = application_transition(
                 actor=actor,
                 application=application,
-                to=options[0],
-                household=household if options[0] == Status.REGISTERED else None,
+                to=to,
+                note=note,
+                household=household if to == Status.REGISTERED else None,
             )
     return made

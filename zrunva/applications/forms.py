@@ -2,11 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.accounts import permissions
+from zrunva.accounts.models import User
 from zrunva.applications.choices import FINAL, Status
 from zrunva.applications.services import CONSENT_PURPOSE
 from zrunva.core.forms import DateInput
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Programme
+from zrunva.registry.choices import Relationship
 
 
 class QueueFilterForm(forms.Form):
@@ -17,6 +19,50 @@ class QueueFilterForm(forms.Form):
         + [(s.value, s.label) for s in Status if s not in FINAL],
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    assigned = forms.ChoiceField(
+        label=_("Assigned"),
+        required=False,
+        choices=[("", _("To anyone or no one")), ("me", _("To me")), ("none", _("To no one"))],
+    )
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"),
+        required=False,
+        queryset=Municipality.objects.none(),
+        empty_label=_("All in my area"),
+    )
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        places = Municipality.objects.order_by("name_en")
+        self.fields["municipality"].queryset = permissions.scoped(places, actor, "id")
+
+
+class AssignForm(forms.Form):
+    """Give the application to an officer who processes its programme in its area."""
+
+    assigned_to = forms.ModelChoiceField(
+        label=_("Assign to"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("No one"),
+    )
+
+    def __init__(self, *args, application, actor, **kwargs):
+        kwargs.setdefault("initial", {"assigned_to": application.assigned_to_id or actor.pk})
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].queryset = permissions.processors(
+            programme_municipality_id=application.programme.municipality_id,
+            municipality_id=application.municipality_id,
+        )
+        self.fields["assigned_to"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(
+        label=_("Add a document"),
+        help_text=_("PDF, JPEG or PNG, at most 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
 
 
 class TransitionForm(forms.Form):
@@ -39,42 +85,132 @@ class TransitionForm(forms.Form):
         self.fields["to"].choices = [(s, Status(s).label) for s in options]
 
 
-class IntakeForm(forms.Form):
-    """An application entered at an office for the applicant, as most are today."""
+PERSONAL_NUMBER = {
+    "regex": r"^\d{11}$",
+    "error_messages": {"invalid": _("A personal number has 11 digits.")},
+}
+ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; the service checks each one's content."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            super().clean(data, initial)  # "required", when it is
+            return []
+        files = data if isinstance(data, (list, tuple)) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class ApplicationForm(forms.Form):
+    """What an application holds, on the portal and at an office: the programme, the applicant,
+    how to reach them, their supporting documents and their consent."""
 
     programme = forms.ModelChoiceField(label=_("Programme"), queryset=Programme.objects.none())
     municipality = forms.ModelChoiceField(
-        label=_("Municipality"), queryset=Municipality.objects.none()
+        label=_("Municipality"),
+        queryset=Municipality.objects.none(),
+        help_text=_("Where the applicant's household lives."),
     )
-    personal_number = forms.RegexField(
-        label=_("Personal number"),
-        regex=r"^\d{11}$",
-        error_messages={"invalid": _("A personal number has 11 digits.")},
-    )
+    personal_number = forms.RegexField(label=_("Personal number"), **PERSONAL_NUMBER)
     first_name = forms.CharField(label=_("First name"), max_length=120)
     last_name = forms.CharField(label=_("Last name"), max_length=120)
     birth_date = forms.DateField(label=_("Birth date"), widget=DateInput)
-    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    phone = forms.RegexField(
+        label=_("Mobile phone"),
+        regex=r"^\+?[\d ()-]{9,20}$",
+        max_length=30,
+        required=False,
+        help_text=_("For text messages about the application, e.g. 555 12 34 56."),
+        error_messages={"invalid": _("Enter a phone number of 9 to 15 digits.")},
+    )
     email = forms.EmailField(label=_("E-mail"), required=False)
     language = forms.ChoiceField(
         label=_("Language for letters and messages"),
         choices=[("ka", "ქართული"), ("en", "English")],
     )
+    documents = MultipleFileField(
+        label=_("Supporting documents"),
+        required=False,
+        help_text=_(
+            "PDF, JPEG or PNG, up to 5 files of 5 MB each: e.g. a disability status certificate "
+            "or an income statement. If the page shows an error, choose the files again."
+        ),
+    )
     consent = forms.BooleanField(
         label=_("The applicant consents to the processing of their data for this application"),
         required=False,
     )
+    programmes = Programme.objects.filter(is_active=True).order_by("code")
+    places = Municipality.objects.order_by("name_en")
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        programmes = Programme.objects.filter(is_active=True).order_by("code")
-        self.fields["programme"].queryset = permissions.processed(
-            programmes, actor, "municipality_id"
-        )
-        places = Municipality.objects.order_by("name_en")
-        self.fields["municipality"].queryset = permissions.scoped(places, actor, "id")
+        self.fields["programme"].queryset = self.programmes
+        self.fields["municipality"].queryset = self.places
         self.fields["consent"].help_text = CONSENT_PURPOSE
 
     def applicant(self) -> dict:
         names = ("personal_number", "first_name", "last_name", "birth_date", "phone", "email")
         return {name: self.cleaned_data[name] for name in (*names, "language")}
+
+
+class IntakeForm(ApplicationForm):
+    """An application entered at an office for the applicant, as most are today: only the
+    programmes the officer's office processes, in their area."""
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = permissions.processed(
+            self.programmes, actor, "municipality_id"
+        )
+        self.fields["municipality"].queryset = permissions.scoped(self.places, actor, "id")
+
+
+class MemberForm(forms.Form):
+    """Another member of the applicant's household, as the applicant declares them."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=120)
+    last_name = forms.CharField(label=_("Last name"), max_length=120)
+    birth_date = forms.DateField(label=_("Birth date"), widget=DateInput)
+    personal_number = forms.RegexField(
+        label=_("Personal number"),
+        required=False,
+        help_text=_("If the member has one."),
+        **PERSONAL_NUMBER,
+    )
+    relationship = forms.ChoiceField(
+        label=_("Relationship to the applicant"),
+        choices=[(r.value, r.label) for r in Relationship if r != Relationship.HEAD],
+    )
+
+    def declared(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["birth_date"] = data["birth_date"].isoformat()
+        return data
+
+
+MEMBER_ERROR = _("Member %(n)d: %(error)s")
+
+
+class BaseMemberFormSet(forms.BaseFormSet):
+    def members(self) -> list[dict]:
+        return [f.declared() for f in self.forms if f.has_changed() and f.cleaned_data]
+
+
+MemberFormSet = forms.formset_factory(
+    MemberForm, formset=BaseMemberFormSet, extra=0, max_num=15, validate_max=True
+)
+# At an office: three blank rows; the officer leaves those not needed empty.
+IntakeMemberFormSet = forms.formset_factory(
+    MemberForm, formset=BaseMemberFormSet, extra=3, max_num=15, validate_max=True
+)

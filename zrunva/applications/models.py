@@ -1,11 +1,13 @@
 import secrets
+import uuid
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from zrunva.applications.choices import FINAL, STAGES, Channel, Status
+from zrunva.applications.choices import FINAL, STAGES, Channel, DocumentKind, EventKind, Status
 
 # Crockford's base 32: no I, L, O or U, so a number read aloud or retyped is not misread.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -119,7 +121,21 @@ class Application(models.Model):
         related_name="+",
         verbose_name=_("entered by"),
     )
+    # The form's one-time key: the same form sent twice (a double click, a retry after a
+    # timeout) finds the application it already created instead of making a second one.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decision_amount = models.DecimalField(
+        _("monthly amount decided, GEL"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    decision_reasons = models.JSONField(
+        _("reasons for the decision"),
+        default=dict,
+        blank=True,
+        help_text=_("The eligibility explanation the decision rests on, as the letter gives it."),
+    )
+    appeal_until = models.DateField(_("appeal until"), null=True, blank=True)
     stage_since = models.DateField(_("in this stage since"))
     due_date = models.DateField(_("next stage due"), null=True, blank=True)
 
@@ -153,14 +169,17 @@ class Application(models.Model):
 
 
 class ApplicationEvent(models.Model):
-    """One move of an application: from which status to which, by whom (none: the applicant on
-    the portal), when, and why."""
+    """One thing that happened to an application: a move from one status to another, an
+    assignment, a document added. By whom (none: the applicant on the portal), when, and why."""
 
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="events", verbose_name=_("application")
     )
     from_status = models.CharField(_("from"), max_length=24, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=24, choices=Status.choices)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=EventKind.choices, default=EventKind.STATUS
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -179,3 +198,99 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+def _private_storage():
+    # Outside MEDIA_ROOT and STATIC_ROOT: no URL reaches these files; a staff view serves them.
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+def _document_path(document, filename: str) -> str:
+    # The applicant's file name is kept in the row, never in the path.
+    return f"applications/{document.application_id}/{uuid.uuid4().hex}"
+
+
+class Document(models.Model):
+    """A supporting document an applicant sent (a PDF or a photo of a certificate). Its type was
+    read from its content; it is served only to staff who process the application."""
+
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.CASCADE,
+        related_name="documents",
+        verbose_name=_("application"),
+    )
+    file = models.FileField(_("file"), storage=_private_storage, upload_to=_document_path)
+    name = models.CharField(_("file name"), max_length=200)
+    kind = models.CharField(_("type"), max_length=5, choices=DocumentKind.choices)
+    size = models.PositiveIntegerField(_("size, bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+
+    class Meta:
+        ordering = ["application_id", "uploaded_at", "id"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Enrolment(models.Model):
+    """A beneficiary on a programme's rolls from a date, at a monthly amount: what an accepted
+    application creates and what payments are made from."""
+
+    application = models.OneToOneField(
+        Application,
+        on_delete=models.PROTECT,
+        related_name="enrolment",
+        verbose_name=_("application"),
+    )
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        verbose_name=_("programme"),
+    )
+    household = models.ForeignKey(
+        "registry.Household",
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        verbose_name=_("household"),
+    )
+    person = models.ForeignKey(
+        "registry.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        verbose_name=_("person"),
+        help_text=_("For a programme that pays a person; empty when it pays the household."),
+    )
+    amount = models.DecimalField(_("monthly amount, GEL"), max_digits=10, decimal_places=2)
+    starts = models.DateField(_("paid from"))
+    ends = models.DateField(_("paid until"), null=True, blank=True)
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("enrolled by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts", "id"]
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        indexes = [models.Index(fields=["programme", "household"], name="enrolment_beneficiary")]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} / {self.household_id}: {self.amount}"

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
-from zrunva.applications.choices import FINAL, Status
+from zrunva.applications.choices import FINAL, EventKind, Status
 from zrunva.applications.models import Application, ApplicationEvent
 from zrunva.audit.services import access_log
 
@@ -20,10 +20,23 @@ def application_list(*, actor) -> QuerySet[Application]:
     return permissions.processed(permissions.scoped(qs, actor), actor)
 
 
-def application_queue(*, actor, status: str = "", overdue: bool = False) -> QuerySet[Application]:
+def application_queue(
+    *,
+    actor,
+    status: str = "",
+    overdue: bool = False,
+    assigned: str = "",
+    municipality_id: int | None = None,
+) -> QuerySet[Application]:
     """The open applications to work on, the most urgent first; overdue ones are those whose
-    next stage was due before today."""
+    next stage was due before today. `assigned`: "me", "none" or "" (any)."""
     qs = application_list(actor=actor).exclude(status__in=FINAL)
+    if municipality_id is not None:
+        qs = qs.filter(municipality_id=municipality_id)
+    if assigned == "me":
+        qs = qs.filter(assigned_to=actor)
+    elif assigned == "none":
+        qs = qs.filter(assigned_to=None)
     if status:
         qs = qs.filter(status=status)
     if overdue:
@@ -94,6 +107,7 @@ def delay_indicators(*, actor, since: date | None = None) -> pl.DataFrame:
         list(
             ApplicationEvent.objects.filter(
                 application_id__in=[r[0] for r in rows],
+                kind=EventKind.STATUS,
                 to_status__in=[Status.DECIDED, Status.REJECTED, Status.ENROLLED],
             ).values_list("application_id", "to_status", "at")
         ),
@@ -130,4 +144,15 @@ def delay_indicators(*, actor, since: date | None = None) -> pl.DataFrame:
         .sort("month", "programme", "municipality", descending=[True, False, False])
         .select(list(DELAY_SCHEMA))
         .cast(DELAY_SCHEMA)
+    )
+
+
+def application_of_applicant(*, number: str, personal_number: str) -> Application | None:
+    """The applicant's own application, found by its number and their personal number
+    together; None for any pair that does not match, so as not to say which part was wrong."""
+    return (
+        Application.objects.select_related("programme", "municipality")
+        .prefetch_related("events", "documents")
+        .filter(number=number.strip().upper(), personal_number=personal_number.strip())
+        .first()
     )

@@ -1,18 +1,32 @@
 from datetime import date
+from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zrunva.accounts import permissions
-from zrunva.applications.choices import FINAL, Channel, Status
-from zrunva.applications.models import Application, ApplicationEvent, Workflow, new_number
+from zrunva.applications.choices import FINAL, Channel, EventKind, Status
+from zrunva.applications.decisions import decision_basis
+from zrunva.applications.documents import document_check
+from zrunva.applications.models import (
+    Application,
+    ApplicationEvent,
+    Document,
+    Enrolment,
+    Workflow,
+    new_number,
+)
 from zrunva.applications.workdays import working_days_after
 from zrunva.audit.services import acting_as
 from zrunva.notifications.models import Channel as MessageChannel
 from zrunva.notifications.services import message_queue
+from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel
 
 # Who moves an application into each status (besides the scope and programme checks).
 STAGE_PERMISSIONS = {
@@ -95,10 +109,17 @@ def application_submit(
     applicant: dict,
     members: list | None = None,
     consent: bool,
+    documents: list | None = None,
+    submission_key=None,
 ) -> Application:
     """A new application, from the portal (no actor) or entered at an office by staff for the
     applicant. One open application per person and programme; none for a programme the person
-    is already enrolled in; consent to the processing, its purpose stated, is required."""
+    is already enrolled in; consent to the processing, its purpose stated, is required.
+    The same form sent twice (`submission_key`) gives back the application it created."""
+    if submission_key is not None:
+        earlier = Application.objects.filter(submission_key=submission_key).first()
+        if earlier is not None:
+            return earlier
     if channel == Channel.WALK_IN:
         permissions.require(actor, permissions.APPLICATIONS_PROCESS)
         permissions.require_in_scope(actor, municipality.pk)
@@ -108,11 +129,22 @@ def application_submit(
         programme.municipality_id is not None and programme.municipality_id != municipality.pk
     ):
         raise ValidationError({"programme": _("This programme does not take applications here.")})
+    documents = list(documents or [])
+    if len(documents) > settings.DOCUMENTS_PER_APPLICATION:
+        raise ValidationError(
+            {
+                "documents": _("Send at most %(count)d documents.")
+                % {"count": settings.DOCUMENTS_PER_APPLICATION}
+            }
+        )
+    checked = []
+    for upload in documents:
+        try:
+            checked.append((upload, document_check(upload)))
+        except ValidationError as error:
+            raise ValidationError({"documents": error.messages}) from error
     personal_number = applicant.get("personal_number", "")
-    enrolled = Application.objects.filter(
-        programme=programme, personal_number=personal_number, status=Status.ENROLLED
-    ).exists()
-    if enrolled:
+    if enrolled_in(programme=programme, personal_number=personal_number, on=timezone.localdate()):
         raise ValidationError(
             {"personal_number": _("This person is already enrolled in this programme.")}
         )
@@ -129,6 +161,7 @@ def application_submit(
         consent_purpose=purpose,
         entered_by=actor,
         stage_since=today,
+        submission_key=submission_key,
         **applicant,
     )
     application.due_date = _due(_workflow(programme), Status.SUBMITTED, today)
@@ -141,6 +174,11 @@ def application_submit(
             with transaction.atomic():
                 application.save()
         except IntegrityError as error:
+            if submission_key is not None:
+                # The same form, sent twice at once: the other request's application.
+                earlier = Application.objects.filter(submission_key=submission_key).first()
+                if earlier is not None:
+                    return earlier
             raise ValidationError(
                 {
                     "personal_number": _(
@@ -151,8 +189,40 @@ def application_submit(
         ApplicationEvent.objects.create(
             application=application, to_status=Status.SUBMITTED, actor=actor
         )
+        for upload, check in checked:
+            _document_save(application, upload, check, actor=actor)
         _notify(application)
     return application
+
+
+def enrolled_in(*, programme, personal_number: str, on: date) -> bool:
+    """Whether the person is on the programme's rolls on a date or from a later one: enrolled
+    themselves, or, for a programme that pays the household, a member of an enrolled household."""
+    current = Enrolment.objects.filter(programme=programme).filter(
+        Q(ends__isnull=True) | Q(ends__gte=on)
+    )
+    if programme.level == ProgrammeLevel.PERSON:
+        return current.filter(person__personal_number=personal_number).exists()
+    return current.filter(
+        household__memberships__person__personal_number=personal_number,
+        household__memberships__end_date__isnull=True,
+    ).exists()
+
+
+def _document_save(application: Application, upload, check, *, actor) -> Document:
+    document = Document(
+        application=application,
+        name=(getattr(upload, "name", "") or "document")[-200:],
+        kind=check.kind,
+        size=check.size,
+        sha256=check.sha256,
+        uploaded_by=actor,
+    )
+    # The file is written first: a rolled-back transaction may leave a file no row names (never
+    # served), but never a row without its file.
+    document.file.save(document.name, upload, save=False)
+    document.save()
+    return document
 
 
 def next_statuses(application: Application) -> list[str]:
@@ -171,14 +241,82 @@ def next_statuses(application: Application) -> list[str]:
     return options
 
 
+DECISIONS = (Status.DECIDED, Status.REJECTED)
+
+
+def _deciders(application: Application) -> set[int]:
+    return set(
+        application.events.filter(kind=EventKind.STATUS, to_status__in=DECISIONS)
+        .exclude(actor=None)
+        .values_list("actor_id", flat=True)
+    )
+
+
+def _decide(actor, application: Application, to: str, note: str, today: date) -> None:
+    """Record the decision on the eligibility explanation of the applicant's household today:
+    granting needs the rules to say eligible, with an amount; a refusal the rules do not make
+    needs the officer's reasons. After an appeal, the decision is made by an officer who did
+    not decide before."""
+    if actor.pk in _deciders(application):
+        raise PermissionDenied(
+            _("You decided this application before; after an appeal another officer decides.")
+        )
+    basis = decision_basis(application, on=today)
+    status = basis["status"]
+    if to == Status.DECIDED:
+        if status == DecisionStatus.NEEDS_DATA:
+            raise ValidationError(
+                {
+                    "status": _("The rules need data the registry lacks: %(missing)s.")
+                    % {"missing": ", ".join(basis["missing"])}
+                }
+            )
+        if status != DecisionStatus.ELIGIBLE or not basis["amount"]:
+            raise ValidationError(
+                {"status": _("The programme's rules do not make this applicant eligible.")}
+            )
+    elif status == DecisionStatus.ELIGIBLE and not note:
+        raise ValidationError(
+            {"note": _("The rules make the applicant eligible: give the reasons for refusing.")}
+        )
+    elif status == DecisionStatus.NEEDS_DATA and not note:
+        raise ValidationError(
+            {"note": _("The rules cannot decide without data: give the reasons for refusing.")}
+        )
+    basis["note"] = note
+    application.decision_reasons = basis
+    application.decided_on = today
+    granted = to == Status.DECIDED
+    application.decision_amount = Decimal(str(basis["amount"])) if granted else None
+    application.appeal_until = today + relativedelta(months=settings.APPEAL_MONTHS)
+
+
+def _enrol(actor, application: Application, today: date) -> Enrolment:
+    """Put the beneficiary on the rolls at the amount decided, paid from the first day of the
+    next month (illustrative: the SSA's payment calendar is not published)."""
+    basis = application.decision_reasons
+    return Enrolment.objects.create(
+        application=application,
+        programme=application.programme,
+        household=application.household,
+        person_id=basis.get("person_id")
+        if application.programme.level == ProgrammeLevel.PERSON
+        else None,
+        amount=application.decision_amount,
+        starts=(today.replace(day=1) + relativedelta(months=1)),
+        enrolled_by=actor,
+    )
+
+
 @transaction.atomic
 def application_transition(
     *, actor, application: Application, to: str, note: str = "", household=None
 ) -> Application:
     """Move an application one step: only to a status its workflow allows from here, only by a
     role that may (registering, deciding and enrolling: the programme's own office; home visits:
-    SSA social agents), in their area. Each move is recorded with who, when and why. A refusal
-    needs its reasons; registering needs the household matched or registered in the registry."""
+    SSA social agents), in their area. Each move is recorded with who, when and why. Registering
+    needs the household matched or registered in the registry; deciding records the eligibility
+    explanation it rests on; enrolling creates the enrolment payments are made from."""
     application = (
         Application.objects.select_for_update().select_related("programme").get(pk=application.pk)
     )
@@ -190,8 +328,8 @@ def application_transition(
             }
         )
     _require_process(actor, application, STAGE_PERMISSIONS[to])
-    if to == Status.REJECTED and not note.strip():
-        raise ValidationError({"note": _("Give the reasons for the refusal.")})
+    note = note.strip()
+    today = timezone.localdate()
     if to == Status.REGISTERED:
         if household is None:
             raise ValidationError(
@@ -199,9 +337,122 @@ def application_transition(
             )
         permissions.require_in_scope(actor, household.municipality_id)
         application.household = household
+    if to == Status.REJECTED and application.household_id is None:
+        if not note:
+            raise ValidationError({"note": _("Give the reasons for the refusal.")})
+        application.decision_reasons = {"note": note}
+        application.decided_on = today
+        application.appeal_until = today + relativedelta(months=settings.APPEAL_MONTHS)
+    elif to in DECISIONS:
+        _decide(actor, application, to, note, today)
     with acting_as(actor):
-        _step(application, to, actor=actor, note=note.strip())
+        if to == Status.ENROLLED:
+            _enrol(actor, application, today)
+        _step(application, to, actor=actor, note=note)
     return application
+
+
+@transaction.atomic
+def application_reopen(*, actor, application: Application, note: str) -> Application:
+    """Reopen a decided or refused application for review, on an appeal against the decision:
+    back to the stage before the decision, unassigned, so that another officer reviews it
+    (`_decide` refuses those who decided it before)."""
+    application = (
+        Application.objects.select_for_update().select_related("programme").get(pk=application.pk)
+    )
+    if application.status not in DECISIONS:
+        raise ValidationError(
+            {"application": _("Only a decided or refused application can be appealed.")}
+        )
+    stages = _workflow(application.programme).stages
+    before = stages[stages.index(Status.DECIDED) - 1]
+    if application.household_id is None:  # refused before it was registered
+        before = Status.SUBMITTED
+    deciders = _deciders(application)
+    if application.assigned_to_id in deciders:
+        application.assigned_to = None
+    with acting_as(actor):
+        try:
+            with transaction.atomic():
+                _step(application, before, actor=actor, note=note)
+        except IntegrityError as error:
+            raise ValidationError(
+                {
+                    "application": _(
+                        "The applicant has another open application for this programme; "
+                        "the appeal is decided in that one."
+                    )
+                }
+            ) from error
+    return application
+
+
+@transaction.atomic
+def application_assign(*, actor, application: Application, to) -> Application:
+    """Give an open application to an officer (or take it: `to` is the actor), or leave it
+    unassigned (`to` None). The officer must process the programme in the application's area;
+    an appealed application is not given to an officer who decided it."""
+    application = (
+        Application.objects.select_for_update().select_related("programme").get(pk=application.pk)
+    )
+    _require_process(actor, application, permissions.APPLICATIONS_PROCESS)
+    if application.status in FINAL:
+        raise ValidationError({"assigned_to": _("A closed application is not assigned.")})
+    if to is not None:
+        try:
+            _require_process(to, application, permissions.APPLICATIONS_PROCESS)
+        except PermissionDenied as error:
+            raise ValidationError(
+                {"assigned_to": _("This officer does not process this application.")}
+            ) from error
+        if to.pk in _deciders(application):
+            raise ValidationError(
+                {"assigned_to": _("This officer decided the application; another reviews it.")}
+            )
+    application.assigned_to = to
+    with acting_as(actor):
+        application.save(update_fields=["assigned_to"])
+        ApplicationEvent.objects.create(
+            application=application,
+            kind=EventKind.ASSIGNMENT,
+            from_status=application.status,
+            to_status=application.status,
+            actor=actor,
+            note=str(to.get_full_name() or to.get_username()) if to else "",
+        )
+    return application
+
+
+@transaction.atomic
+def document_add(*, actor, application: Application, upload) -> Document:
+    """A document added to an open application: by the officer processing it, or by the
+    applicant (`actor` None; the caller has checked the number and personal number)."""
+    if actor is not None:
+        _require_process(actor, application, permissions.APPLICATIONS_PROCESS)
+    if application.status in FINAL:
+        raise ValidationError({"file": _("A closed application takes no more documents.")})
+    if application.documents.count() >= settings.DOCUMENTS_PER_APPLICATION:
+        raise ValidationError(
+            {
+                "file": _("Send at most %(count)d documents.")
+                % {"count": settings.DOCUMENTS_PER_APPLICATION}
+            }
+        )
+    try:
+        check = document_check(upload)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from error
+    with acting_as(actor):
+        document = _document_save(application, upload, check, actor=actor)
+        ApplicationEvent.objects.create(
+            application=application,
+            kind=EventKind.DOCUMENT,
+            from_status=application.status,
+            to_status=application.status,
+            actor=actor,
+            note=document.name,
+        )
+    return document
 
 
 def _step(application: Application, to: str, *, actor, note: str) -> None:

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,27 +12,46 @@ from django.views.decorators.http import require_http_methods, require_POST
 from zrunva.accounts import permissions
 from zrunva.applications import selectors, services
 from zrunva.applications.choices import Channel, Status
-from zrunva.applications.forms import IntakeForm, QueueFilterForm, TransitionForm
+from zrunva.applications.forms import (
+    MEMBER_ERROR,
+    AssignForm,
+    DocumentForm,
+    IntakeForm,
+    IntakeMemberFormSet,
+    QueueFilterForm,
+    TransitionForm,
+)
+from zrunva.applications.letters import decision_letter
 from zrunva.applications.models import Application
-from zrunva.audit.services import search_log
+from zrunva.audit.services import access_log, search_log
 from zrunva.core.decorators import staff_view
-from zrunva.core.forms import add_service_errors
+from zrunva.core.forms import add_service_errors, formset_errors
 from zrunva.core.pagination import paginate
 from zrunva.registry import selectors as registry
 
 
 @staff_view(permissions.APPLICATIONS_PROCESS)
 def queue(request):
-    form = QueueFilterForm(request.GET or None)
+    form = QueueFilterForm(request.GET or None, actor=request.user)
     data = form.cleaned_data if form.is_valid() else {"status": "", "overdue": False}
+    municipality = data.get("municipality")
     qs = selectors.application_queue(
-        actor=request.user, status=data["status"], overdue=data["overdue"]
+        actor=request.user,
+        status=data["status"],
+        overdue=data["overdue"],
+        assigned=data.get("assigned", ""),
+        municipality_id=municipality.pk if municipality else None,
     )
     page = paginate(qs, number=request.GET.get("page"), size=settings.REGISTRY_PAGE_SIZE)
     search_log(
         actor=request.user,
         model=Application,
-        terms={"status": data["status"], "overdue": data["overdue"] or None},
+        terms={
+            "status": data["status"],
+            "overdue": data["overdue"] or None,
+            "assigned": data.get("assigned") or None,
+            "municipality": municipality.code if municipality else None,
+        },
         shown=len(page.items),
     )
     return render(
@@ -42,20 +61,93 @@ def queue(request):
     )
 
 
-def _detail(request, application, form):
+def _detail(request, application, form=None, assign_form=None, document_form=None):
+    if form is None:
+        options = services.next_statuses(application)
+        form = TransitionForm(options=options) if options else None
+    if application.is_open:
+        assign_form = assign_form or AssignForm(application=application, actor=request.user)
+        document_form = document_form or DocumentForm()
     return render(
         request,
         "applications/detail.html",
-        {"application": application, "form": form, "today": timezone.localdate()},
+        {
+            "application": application,
+            "form": form,
+            "assign_form": assign_form,
+            "document_form": document_form,
+            "today": timezone.localdate(),
+        },
     )
 
 
 @staff_view(permissions.APPLICATIONS_PROCESS)
 def detail(request, pk: int):
+    return _detail(request, selectors.application_get(actor=request.user, pk=pk))
+
+
+@staff_view(permissions.APPLICATIONS_PROCESS)
+@require_POST
+def assign(request, pk: int):
     application = selectors.application_get(actor=request.user, pk=pk)
-    options = services.next_statuses(application)
-    form = TransitionForm(options=options) if options else None
-    return _detail(request, application, form)
+    form = AssignForm(request.POST, application=application, actor=request.user)
+    if form.is_valid():
+        try:
+            services.application_assign(
+                actor=request.user, application=application, to=form.cleaned_data["assigned_to"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The assignment is recorded."))
+            return redirect("applications:detail", pk=application.pk)
+    return _detail(request, application, assign_form=form)
+
+
+@staff_view(permissions.APPLICATIONS_PROCESS)
+@require_POST
+def document_upload(request, pk: int):
+    application = selectors.application_get(actor=request.user, pk=pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.document_add(
+                actor=request.user, application=application, upload=form.cleaned_data["file"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The document is added."))
+            return redirect("applications:detail", pk=application.pk)
+    return _detail(request, application, document_form=form)
+
+
+@staff_view(permissions.APPLICATIONS_PROCESS)
+def document(request, pk: int, document_id: int):
+    """A supporting document, to staff who process the application; the read is audited. Sent as
+    an attachment with its checked type, never rendered in the page."""
+    application = selectors.application_get(actor=request.user, pk=pk)
+    found = application.documents.filter(pk=document_id).first()
+    if found is None:
+        raise Http404
+    access_log(actor=request.user, instance=found, purpose="view document")
+    content_type = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
+    return FileResponse(
+        found.file.open("rb"),
+        as_attachment=True,
+        filename=found.name,
+        content_type=content_type[found.kind],
+    )
+
+
+@staff_view(permissions.APPLICATIONS_PROCESS)
+def letter(request, pk: int):
+    application = selectors.application_get(actor=request.user, pk=pk)
+    if application.decided_on is None:
+        raise Http404
+    response = HttpResponse(decision_letter(application), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{application.number}.pdf"'
+    return response
 
 
 @staff_view(permissions.APPLICATIONS_PROCESS)
@@ -94,8 +186,9 @@ def move(request, pk: int):
 @staff_view(permissions.APPLICATIONS_PROCESS)
 @require_http_methods(["GET", "POST"])
 def intake(request):
-    form = IntakeForm(request.POST or None, actor=request.user)
-    if request.method == "POST" and form.is_valid():
+    form = IntakeForm(request.POST or None, request.FILES or None, actor=request.user)
+    members = IntakeMemberFormSet(request.POST or None, prefix="members")
+    if request.method == "POST" and form.is_valid() and members.is_valid():
         data = form.cleaned_data
         try:
             application = services.application_submit(
@@ -104,6 +197,8 @@ def intake(request):
                 programme=data["programme"],
                 municipality=data["municipality"],
                 applicant=form.applicant(),
+                members=members.members(),
+                documents=data["documents"],
                 consent=data["consent"],
             )
         except ValidationError as exc:
@@ -115,7 +210,12 @@ def intake(request):
                 % {"number": application.number},
             )
             return redirect("applications:detail", pk=application.pk)
-    return render(request, "applications/intake.html", {"form": form})
+    context = {
+        "form": form,
+        "members": members,
+        "extra_errors": formset_errors(members, MEMBER_ERROR) if members.is_bound else [],
+    }
+    return render(request, "applications/intake.html", context)
 
 
 @staff_view(permissions.DELAYS_VIEW)

@@ -16,3 +16,15 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def formset_errors(formset, label) -> list[tuple[str, str]]:
+    """A formset's errors for the error summary, as (anchor, message) pairs, each naming its
+    form: `label` is a text with %(n)d and %(error)s, e.g. "Member %(n)d: %(error)s"."""
+    from zrunva.core.templatetags.zrunva import form_errors
+
+    items = []
+    for index, form in enumerate(formset.forms, start=1):
+        for href, message in form_errors(form):
+            items.append((href, label % {"n": index, "error": message}))
+    return items + [("", message) for message in formset.non_form_errors()]

@@ -1,8 +1,12 @@
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from zrunva.accounts import permissions
+from zrunva.audit.services import acting_as
 from zrunva.notifications.models import Message, MessageStatus
 from zrunva.notifications.senders import sender_for
 
@@ -42,7 +46,7 @@ def outbox_send(*, batch: int = 100) -> dict:
     failed for staff to see. Several workers may run: each takes rows the others have not
     locked (PostgreSQL)."""
     counts = {"sent": 0, "retry": 0, "failed": 0}
-    for _ in range(batch):
+    for _attempt in range(batch):
         with transaction.atomic():
             due = Message.objects.filter(
                 status=MessageStatus.PENDING, next_attempt_at__lte=timezone.now()
@@ -69,6 +73,27 @@ def outbox_send(*, batch: int = 100) -> dict:
                 counts["sent"] += 1
             message.save()
     return counts
+
+
+@transaction.atomic
+def message_retry(*, actor, message: Message) -> Message:
+    """Send a failed message again: back in the queue with its attempts counted afresh."""
+    permissions.require(actor, permissions.NOTIFICATIONS_MANAGE)
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.status != MessageStatus.FAILED:
+        raise ValidationError(_("Only a failed message is sent again."))
+    message.status, message.attempts = MessageStatus.PENDING, 0
+    message.next_attempt_at = timezone.now()
+    with acting_as(actor):
+        message.save()
+
+    def wake():
+        from zrunva.notifications.tasks import outbox_send
+
+        outbox_send.enqueue()
+
+    transaction.on_commit(wake)
+    return message
 
 
 def next_due() -> Message | None:

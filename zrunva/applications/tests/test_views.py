@@ -47,8 +47,9 @@ def test_an_officer_registers_an_application_with_its_household(login_as):
     assert response.status_code == 302
     application.refresh_from_db()
     assert (application.status, application.household) == (Status.REGISTERED, household)
+    # Without an assessment the rules cannot decide TSA: a refusal then needs the reasons.
     html = client.post(url, {"to": Status.REJECTED, "note": ""}).content.decode()
-    assert "Give the reasons for the refusal." in html
+    assert "The rules cannot decide without data: give the reasons for refusing." in html
 
 
 def test_a_household_outside_the_area_cannot_be_matched(login_as):
@@ -101,6 +102,9 @@ def _intake(**overrides):
         "email": "",
         "language": "ka",
         "consent": "on",
+        "members-TOTAL_FORMS": "1",
+        "members-INITIAL_FORMS": "0",
+        "members-0-first_name": "",
     }
     return data | overrides
 
@@ -186,3 +190,26 @@ def test_delays_give_the_median_and_90th_percentile_per_programme_and_month(logi
     api = login_as(Role.SSA_OFFICER, office="ssa-kutaisi").get("/api/v1/applications/delays")
     assert api.json()[0]["decision_p90"] == 9.1
     assert login_as(Role.CITIZEN).get("/api/v1/applications/delays").status_code == 403
+
+
+def test_the_queue_filters_by_municipality_and_assignment(login_as):
+    from zrunva.applications.services import application_assign
+
+    kutaisi = submit(personal_number="01001000011")
+    tbilisi = submit(personal_number="01001000012", municipality="tbilisi")
+    client = login_as(Role.SSA_OFFICER)
+    application_assign(actor=client.user, application=kutaisi, to=client.user)
+    from zrunva.geo.models import Municipality
+
+    html = client.get(
+        reverse("applications:queue"),
+        {"municipality": Municipality.objects.get(code="tbilisi").pk},
+    ).content.decode()
+    assert tbilisi.number in html and kutaisi.number not in html
+    mine = client.get(reverse("applications:queue"), {"assigned": "me"}).content.decode()
+    assert kutaisi.number in mine and tbilisi.number not in mine
+    unassigned = client.get(reverse("applications:queue"), {"assigned": "none"}).content.decode()
+    assert tbilisi.number in unassigned and kutaisi.number not in unassigned
+    zugdidi = login_as(Role.SSA_OFFICER, office="ssa-zugdidi")
+    form = zugdidi.get(reverse("applications:queue")).context["form"]
+    assert not form.fields["municipality"].queryset.filter(code="tbilisi").exists()

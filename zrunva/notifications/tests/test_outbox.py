@@ -114,3 +114,35 @@ def test_the_task_comes_back_when_a_retry_is_due(senders, django_capture_on_comm
         queue()  # the immediate backend of the tests runs it at once and cannot defer
     message = Message.objects.get()
     assert (message.status, message.attempts) == (MessageStatus.PENDING, 1)
+
+
+def test_administrators_see_failed_messages_and_send_them_again(login_as):
+    from django.urls import reverse
+
+    from zrunva.accounts.choices import Role
+
+    failed = services.message_queue(channel="sms", to="+995555000111", body="x", language="ka")
+    Message.objects.filter(pk=failed.pk).update(
+        status=MessageStatus.FAILED, attempts=6, last_error="GatewayError: 503"
+    )
+    sent = services.message_queue(channel="email", to="sent@example.org", body="y", language="en")
+    Message.objects.filter(pk=sent.pk).update(status=MessageStatus.SENT)
+    admin = login_as(Role.ADMIN)
+    html = admin.get(reverse("notifications:outbox")).content.decode()
+    assert "+995555000111" in html and "GatewayError: 503" in html
+    assert "sent@example.org" not in html  # failed ones by default
+    assert (
+        "sent@example.org"
+        in admin.get(reverse("notifications:outbox"), {"status": ""}).content.decode()
+    )
+    for role in (Role.SSA_OFFICER, Role.ANALYST, Role.MUNICIPAL_OFFICER):
+        client = login_as(
+            role, **({"municipality": "kutaisi"} if role == Role.MUNICIPAL_OFFICER else {})
+        )
+        assert client.get(reverse("notifications:outbox")).status_code == 403
+        assert client.post(reverse("notifications:retry", args=[failed.pk])).status_code == 403
+    admin.post(reverse("notifications:retry", args=[failed.pk]))
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == (MessageStatus.PENDING, 0)
+    response = admin.post(reverse("notifications:retry", args=[sent.pk]), follow=True)
+    assert "Only a failed message is sent again." in response.content.decode()

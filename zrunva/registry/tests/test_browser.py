@@ -6,7 +6,10 @@ from playwright.sync_api import expect
 from zrunva.accounts.choices import Role
 from zrunva.registry.tests import factories
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_officer_finds_a_household_edits_a_member_and_sees_the_history(

@@ -1,0 +1,50 @@
+"""Limits on public forms, instead of a captcha: at most N requests per window for a key (an
+address, a personal number). Counted in the default cache, which is the database cache, so all
+server processes share the counts."""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+class Throttled(Exception):
+    """Too many requests for one key; `retry_after` seconds until the window ends."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def _key(name: str, value: str) -> str:
+    # Hashed: personal numbers and addresses are not kept in the cache table in the clear.
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{name}:{value}".encode()).hexdigest()
+    return f"throttle:{name}:{digest[:32]}"
+
+
+def client_address(request) -> str:
+    """The client's address. Behind the TLS proxy the production settings trust, its
+    X-Forwarded-For's last hop; otherwise the socket's."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def throttle(name: str, value: str) -> None:
+    """Count one request for `value` under the limit `settings.PORTAL_THROTTLE[name]`; raise
+    Throttled when it is over. An empty value (no personal number given yet) is not counted."""
+    if not value:
+        return
+    limit, window = settings.PORTAL_THROTTLE[name]
+    key = _key(name, value)
+    # add() starts a window only if none is open; incr() then counts within it.
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window ended between add() and incr()
+        cache.set(key, 1, timeout=window)
+        count = 1
+    if count > limit:
+        raise Throttled(window)

@@ -1,0 +1,179 @@
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from zrunva.applications.models import ALPHABET
+from zrunva.grievances.choices import UNRESOLVED, Category, Channel, EventKind, Language, Status
+
+
+def new_number() -> str:
+    """A grievance number nobody can guess: 50 random bits, as GR-XXXXX-XXXXX, in the same
+    alphabet as application numbers (no I, L, O or U to misread)."""
+    chars = "".join(secrets.choice(ALPHABET) for _ in range(10))
+    return f"GR-{chars[:5]}-{chars[5:]}"
+
+
+class Grievance(models.Model):
+    """A complaint or an appeal from a citizen, filed on the portal, at an office or through the
+    API. It may name an application (an appeal must: the one whose decision it contests) or
+    another record by its reference. It is answered by its due date, or escalated."""
+
+    number = models.CharField(_("grievance number"), max_length=20, unique=True)
+    category = models.CharField(
+        _("category"),
+        max_length=20,
+        choices=Category.choices,
+        error_messages={
+            "blank": _("Choose what the grievance is about."),
+            "invalid_choice": _("Choose what the grievance is about."),
+        },
+    )
+    text = models.TextField(
+        _("grievance"),
+        max_length=4000,
+        validators=[MaxLengthValidator(4000)],
+        error_messages={"blank": _("Describe what happened and what you ask for.")},
+    )
+    personal_number = models.CharField(
+        _("personal number"),
+        max_length=11,
+        validators=[RegexValidator(r"^\d{11}$", _("A personal number has 11 digits."))],
+        error_messages={"blank": _("Enter the personal number: 11 digits.")},
+    )
+    first_name = models.CharField(
+        _("first name"), max_length=120, error_messages={"blank": _("Enter the first name.")}
+    )
+    last_name = models.CharField(
+        _("last name"), max_length=120, error_messages={"blank": _("Enter the last name.")}
+    )
+    phone = models.CharField(
+        _("phone"),
+        max_length=30,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^\+?[0-9 ()-]{6,20}$",
+                _("Enter a phone number in digits, e.g. +995 555 12 34 56."),
+            )
+        ],
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    language = models.CharField(
+        _("language for the answer"),
+        max_length=2,
+        choices=Language.choices,
+        default=Language.KA,
+        error_messages={"invalid_choice": _("Choose Georgian or English.")},
+    )
+    application = models.ForeignKey(
+        "applications.Application",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="grievances",
+        verbose_name=_("application"),
+    )
+    # Another record the grievance is about (a payment, a household, a letter): its number as
+    # the complainant gives it. Apps above this one link their records here by this reference.
+    reference = models.CharField(
+        _("other record"),
+        max_length=60,
+        blank=True,
+        help_text=_("The number of a payment, letter or other record the grievance is about."),
+    )
+    municipality = models.ForeignKey(
+        "geo.Municipality",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    filed_at = models.DateTimeField(_("filed"), auto_now_add=True)
+    due_date = models.DateField(_("answer due"))
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("entered by"),
+    )
+    resolution = models.TextField(
+        _("answer"), max_length=4000, blank=True, validators=[MaxLengthValidator(4000)]
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        verbose_name = _("grievance")
+        verbose_name_plural = _("grievances")
+        indexes = [
+            models.Index(fields=["municipality", "status", "due_date"], name="grievance_queue"),
+            models.Index(fields=["status", "due_date"], name="grievance_overdue"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in UNRESOLVED
+
+    @property
+    def is_appeal(self) -> bool:
+        return self.category == Category.DECISION_APPEAL
+
+    @property
+    def is_escalated(self) -> bool:
+        return self.escalated_at is not None
+
+
+class GrievanceEvent(models.Model):
+    """One thing that happened to a grievance: filed, assigned, escalated, the application's
+    review reopened, resolved. By whom (none: the complainant or the escalation run), when."""
+
+    grievance = models.ForeignKey(
+        Grievance, on_delete=models.CASCADE, related_name="events", verbose_name=_("grievance")
+    )
+    kind = models.CharField(_("what"), max_length=10, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["grievance_id", "at", "id"]
+        verbose_name = _("grievance event")
+        verbose_name_plural = _("grievance events")
+
+    def __str__(self) -> str:
+        return f"{self.grievance_id}: {self.kind}"

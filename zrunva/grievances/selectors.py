@@ -1,0 +1,130 @@
+import re
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from zrunva.accounts import permissions
+from zrunva.accounts.choices import Role
+from zrunva.applications.choices import EventKind as ApplicationEventKind
+from zrunva.applications.choices import Status as ApplicationStatus
+from zrunva.applications.models import ApplicationEvent
+from zrunva.audit.services import access_log
+from zrunva.grievances.choices import UNRESOLVED
+from zrunva.grievances.models import Grievance
+
+
+def grievance_list(*, actor) -> QuerySet[Grievance]:
+    """Grievances in the actor's area, for those who handle them."""
+    permissions.require(actor, permissions.GRIEVANCES_HANDLE)
+    qs = Grievance.objects.select_related("municipality", "assigned_to", "application")
+    return permissions.scoped(qs, actor)
+
+
+def grievance_queue(
+    *,
+    actor,
+    status: str = "",
+    overdue: bool = False,
+    escalated: bool = False,
+    mine: bool = False,
+) -> QuerySet[Grievance]:
+    """The grievances to work on, the answer due soonest first: the unresolved ones unless a
+    status is asked for. Overdue ones were due before today; escalated ones are the
+    supervisors'; `mine` are those assigned to the actor."""
+    qs = grievance_list(actor=actor)
+    qs = qs.filter(status=status) if status else qs.filter(status__in=UNRESOLVED)
+    if overdue:
+        qs = qs.filter(status__in=UNRESOLVED, due_date__lt=timezone.localdate())
+    if escalated:
+        qs = qs.filter(escalated_at__isnull=False)
+    if mine:
+        qs = qs.filter(assigned_to=actor)
+    return qs.order_by("due_date", "id")
+
+
+def grievance_get(*, actor, pk: int, purpose: str = "view") -> Grievance:
+    """A grievance in the actor's area (else 404), with its history; the read is audited."""
+    try:
+        grievance = (
+            grievance_list(actor=actor)
+            .select_related("entered_by", "resolved_by")
+            .prefetch_related("events__actor")
+            .get(pk=pk)
+        )
+    except Grievance.DoesNotExist:
+        raise Http404 from None
+    access_log(actor=actor, instance=grievance, purpose=purpose)
+    return grievance
+
+
+def normalised_number(number: str, prefix: str) -> str:
+    """A grievance (GR) or application (ZR) number as typed, in capitals, with or without its
+    dashes and spaces, written the one way it is stored: GR-XXXXX-XXXXX."""
+    raw = re.sub(r"[\s-]", "", number).upper()
+    if len(raw) == 12 and raw.startswith(prefix):
+        return f"{prefix}-{raw[2:7]}-{raw[7:]}"
+    return number.strip().upper()
+
+
+def grievance_find(*, number: str, personal_number: str) -> Grievance | None:
+    """The complainant's own grievance, by its number and their personal number; None when
+    either is wrong (the caller says so without telling which)."""
+    number, personal_number = normalised_number(number, "GR"), personal_number.strip()
+    if not (number and personal_number):
+        return None
+    return (
+        Grievance.objects.select_related("application")
+        .filter(number=number, personal_number=personal_number)
+        .first()
+    )
+
+
+def decided_by(grievance: Grievance) -> frozenset[int]:
+    """The officers who made the decisions an appeal contests: who granted or refused its
+    application before it was filed (the new decision after it is not contested by it)."""
+    if grievance.application_id is None:
+        return frozenset()
+    return frozenset(
+        ApplicationEvent.objects.filter(
+            application_id=grievance.application_id,
+            kind=ApplicationEventKind.STATUS,
+            to_status__in=[ApplicationStatus.DECIDED, ApplicationStatus.REJECTED],
+            at__lte=grievance.filed_at,
+            actor__isnull=False,
+        ).values_list("actor_id", flat=True)
+    )
+
+
+def _handling_roles() -> list[str]:
+    # Asked of permissions rather than listed again here, so that a change of grants there
+    # changes who may be given a grievance.
+    User = get_user_model()
+    return [
+        role
+        for role in Role
+        if permissions.has_perm(User(role=role, is_active=True), permissions.GRIEVANCES_HANDLE)
+    ]
+
+
+def grievance_assignees(*, grievance: Grievance) -> QuerySet:
+    """The active staff a grievance may be given to: those who handle grievances with its
+    municipality in their area (a municipal officer's municipality, an office's municipalities,
+    or the whole country), less, for an appeal, those who made the contested decision."""
+    m = grievance.municipality_id
+    national = Q(office__isnull=True) & ~Q(role=Role.MUNICIPAL_OFFICER)
+    qs = (
+        get_user_model()
+        .objects.filter(is_active=True, role__in=_handling_roles())
+        .filter(
+            Q(role=Role.ADMIN)
+            | Q(role=Role.MUNICIPAL_OFFICER, municipality_id=m)
+            | (~Q(role=Role.MUNICIPAL_OFFICER) & (national | Q(office__municipalities=m)))
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+    if grievance.is_appeal:
+        qs = qs.exclude(pk__in=decided_by(grievance))
+    return qs

@@ -1,0 +1,134 @@
+"""The back office: the grievances of the area, one grievance with its history, assigning and
+answering it, and entering one for a citizen at an office."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from zrunva.accounts import permissions
+from zrunva.audit.services import search_log
+from zrunva.core.decorators import staff_view
+from zrunva.core.forms import add_service_errors
+from zrunva.core.pagination import paginate
+from zrunva.grievances import selectors, services
+from zrunva.grievances.choices import Channel
+from zrunva.grievances.forms import AssignForm, GrievanceForm, QueueFilterForm, ResolveForm
+from zrunva.grievances.models import Grievance
+
+HANDLE = permissions.GRIEVANCES_HANDLE
+NO_FILTERS = {"status": "", "overdue": False, "escalated": False, "mine": False}
+
+
+@staff_view(HANDLE)
+def queue(request):
+    form = QueueFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else NO_FILTERS
+    qs = selectors.grievance_queue(actor=request.user, **data)
+    page = paginate(qs, number=request.GET.get("page"), size=settings.REGISTRY_PAGE_SIZE)
+    search_log(
+        actor=request.user,
+        model=Grievance,
+        terms={name: value or None for name, value in data.items()},
+        shown=len(page.items),
+    )
+    return render(
+        request,
+        "grievances/queue.html",
+        {"form": form, "page": page, "today": timezone.localdate()},
+    )
+
+
+def _detail(request, grievance, *, assign_form=None, resolve_form=None):
+    assignees = selectors.grievance_assignees(grievance=grievance)
+    can_assign = grievance.is_open and (
+        not grievance.is_escalated or request.user.role in services.SUPERVISING_ROLES
+    )
+    can_resolve = grievance.is_open and (
+        grievance.assigned_to_id == request.user.pk
+        or request.user.role in services.SUPERVISING_ROLES
+    )
+    return render(
+        request,
+        "grievances/detail.html",
+        {
+            "grievance": grievance,
+            "assign_form": (assign_form or AssignForm(assignees=assignees)) if can_assign else None,
+            "can_take": can_assign
+            and grievance.assigned_to_id != request.user.pk
+            and services.can_handle(request.user, grievance),
+            "resolve_form": (resolve_form or ResolveForm()) if can_resolve else None,
+            "can_open_application": permissions.has_perm(
+                request.user, permissions.APPLICATIONS_PROCESS
+            ),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@staff_view(HANDLE)
+def detail(request, pk: int):
+    return _detail(request, selectors.grievance_get(actor=request.user, pk=pk))
+
+
+@staff_view(HANDLE)
+@require_POST
+def assign(request, pk: int):
+    grievance = selectors.grievance_get(actor=request.user, pk=pk, purpose="assign")
+    form = AssignForm(request.POST, assignees=selectors.grievance_assignees(grievance=grievance))
+    if form.is_valid():
+        to = form.cleaned_data["assigned_to"]
+        try:
+            services.grievance_assign(actor=request.user, grievance=grievance, to=to)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The grievance is assigned to %(name)s.")
+                % {"name": to.get_full_name() or to.username},
+            )
+            return redirect("grievances:detail", pk=grievance.pk)
+    return _detail(request, grievance, assign_form=form)
+
+
+@staff_view(HANDLE)
+@require_POST
+def resolve(request, pk: int):
+    grievance = selectors.grievance_get(actor=request.user, pk=pk, purpose="resolve")
+    form = ResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.grievance_resolve(
+                actor=request.user, grievance=grievance, resolution=form.cleaned_data["resolution"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The grievance is resolved; the answer is on its way."))
+            return redirect("grievances:detail", pk=grievance.pk)
+    return _detail(request, grievance, resolve_form=form)
+
+
+@staff_view(HANDLE)
+@require_http_methods(["GET", "POST"])
+def file(request):
+    form = GrievanceForm(request.POST if request.method == "POST" else None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grievance = services.grievance_file(
+                actor=request.user, channel=Channel.WALK_IN, **form.filing()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Grievance %(number)s is filed; give its number to the complainant.")
+                % {"number": grievance.number},
+            )
+            return redirect("grievances:detail", pk=grievance.pk)
+    return render(request, "grievances/file.html", {"form": form})

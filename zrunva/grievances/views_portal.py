@@ -1,0 +1,79 @@
+"""The citizen's side: filing a grievance or an appeal, and following it with its number and
+one's personal number. Public: no sign-in; throttled per address and per personal number
+instead of a captcha."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from zrunva.core.forms import add_service_errors
+from zrunva.core.throttle import Throttled, client_address, throttle
+from zrunva.grievances import selectors, services
+from zrunva.grievances.choices import Channel
+from zrunva.grievances.forms import GrievanceForm, StatusForm
+
+FILED = "portal_grievance_filed"
+
+
+def throttled(request, error: Throttled) -> HttpResponse:
+    response = render(request, "grievances/portal_throttled.html", status=429)
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def file(request):
+    if request.method == "GET":
+        form = GrievanceForm(initial={"language": get_language() or "ka"})
+        return render(request, "grievances/portal_file.html", {"form": form})
+    form = GrievanceForm(request.POST)
+    try:
+        throttle("grievance_address", client_address(request))
+        throttle("grievance_person", request.POST.get("personal_number", "").strip())
+        if form.is_valid():
+            grievance = services.grievance_file(channel=Channel.PORTAL, **form.filing())
+            request.session[FILED] = [grievance.number, grievance.due_date.isoformat()]
+            return redirect("portal_grievances:filed")
+    except Throttled as error:
+        return throttled(request, error)
+    except ValidationError as error:
+        add_service_errors(form, error)
+    return render(request, "grievances/portal_file.html", {"form": form})
+
+
+@never_cache
+def filed(request):
+    number, due = request.session.get(FILED) or (None, None)
+    if not number:
+        return redirect("portal_grievances:file")
+    return render(
+        request,
+        "grievances/portal_filed.html",
+        {"number": number, "due": date.fromisoformat(due)},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status(request):
+    form = StatusForm(request.POST if request.method == "POST" else None)
+    grievance = None
+    if request.method == "POST" and form.is_valid():
+        number, personal_number = form.cleaned_data["number"], form.cleaned_data["personal_number"]
+        try:
+            # The same budgets as checking an application: one address cannot guess more by
+            # trying both.
+            throttle("status_address", client_address(request))
+            throttle("status_number", selectors.normalised_number(number, "GR"))
+        except Throttled as error:
+            return throttled(request, error)
+        grievance = selectors.grievance_find(number=number, personal_number=personal_number)
+        if grievance is None:
+            form.add_error(None, str(services.NOT_FOUND))
+    return render(request, "grievances/portal_status.html", {"form": form, "grievance": grievance})

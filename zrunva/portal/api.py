@@ -1,0 +1,185 @@
+"""The citizen portal's API: apply, follow and withdraw an application with no account, as the
+portal's pages do, with the same validation and the same throttling. An application is found
+by its number and the applicant's personal number together."""
+
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Field, File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from zrunva.applications import selectors, services
+from zrunva.applications.api import ApplicantIn, _place
+from zrunva.applications.choices import Channel, EventKind
+from zrunva.core.throttle import client_address, throttle
+from zrunva.geo.models import Municipality
+from zrunva.programmes.models import Programme
+from zrunva.registry.choices import Relationship
+
+router = Router(tags=["citizen portal"], auth=None)
+
+
+class MemberIn(Schema):
+    first_name: str = Field(min_length=1, max_length=120)
+    last_name: str = Field(min_length=1, max_length=120)
+    birth_date: date
+    personal_number: str = Field("", pattern=r"^(\d{11})?$")
+    relationship: Literal[tuple(r.value for r in Relationship if r != Relationship.HEAD)]
+
+
+class PortalApplicationIn(Schema):
+    programme: str = Field(description='A programme code, e.g. "tsa".')
+    municipality: str = Field(description="The code of the municipality the household lives in.")
+    applicant: ApplicantIn
+    members: list[MemberIn] = Field(default_factory=list, max_length=15)
+    consent: bool = Field(description="Consent to the processing of the data, for this purpose.")
+    submission_key: UUID | None = Field(
+        None,
+        description="A key of the client's: the same request sent again gives back the "
+        "application it made instead of a second one.",
+    )
+
+
+class Submitted(Schema):
+    number: str
+    status: str
+    due_date: date | None
+
+
+class Lookup(Schema):
+    number: str = Field(pattern=r"^\s*[Zz][Rr]-?[0-9A-Za-z]{5}-?[0-9A-Za-z]{5}\s*$")
+    personal_number: str = Field(pattern=r"^\d{11}$")
+
+
+class StepOut(Schema):
+    status: str
+    at: datetime
+
+
+class DecisionOut(Schema):
+    decided_on: date
+    granted: bool
+    monthly_amount: float | None
+    appeal_until: date | None
+
+
+class StatusOut(Schema):
+    number: str
+    programme: str
+    status: str
+    due_date: date | None
+    steps: list[StepOut]
+    decision: DecisionOut | None
+    documents: list[str]
+
+
+def _found(lookup: Lookup, request):
+    throttle("status_address", client_address(request))
+    throttle("status_number", lookup.number)
+    number = lookup.number.strip().upper().replace("-", "")
+    application = selectors.application_of_applicant(
+        number=f"{number[:2]}-{number[2:7]}-{number[7:]}",
+        personal_number=lookup.personal_number,
+    )
+    if application is None:
+        raise Http404(_("No application has this number and personal number."))
+    return application
+
+
+def _status(application) -> dict:
+    decision = None
+    if application.decided_on:
+        decision = {
+            "decided_on": application.decided_on,
+            "granted": application.decision_amount is not None,
+            "monthly_amount": application.decision_amount,
+            "appeal_until": application.appeal_until,
+        }
+    return {
+        "number": application.number,
+        "programme": application.programme.code,
+        "status": application.status,
+        "due_date": application.due_date if application.is_open else None,
+        "steps": [
+            {"status": e.to_status, "at": e.at}
+            for e in application.events.all()
+            if e.kind == EventKind.STATUS
+        ],
+        "decision": decision,
+        "documents": [d.name for d in application.documents.all()],
+    }
+
+
+@router.post(
+    "/portal/applications",
+    response={201: Submitted},
+    summary="Apply for a programme (no account; throttled per address and personal number)",
+)
+def apply(request, payload: PortalApplicationIn):
+    throttle("apply_address", client_address(request))
+    throttle("apply_person", payload.applicant.personal_number)
+    members = [m.dict() | {"birth_date": m.birth_date.isoformat()} for m in payload.members]
+    application = services.application_submit(
+        channel=Channel.PORTAL,
+        programme=_place(Programme, payload.programme, "programme"),
+        municipality=_place(Municipality, payload.municipality, "municipality"),
+        applicant=payload.applicant.dict(),
+        members=members,
+        consent=payload.consent,
+        submission_key=payload.submission_key,
+    )
+    return 201, application
+
+
+@router.post(
+    "/portal/applications/status",
+    response=StatusOut,
+    summary="Where an application is, by its number and the applicant's personal number",
+)
+def status(request, payload: Lookup):
+    return _status(_found(payload, request))
+
+
+@router.post(
+    "/portal/applications/withdraw",
+    response=StatusOut,
+    summary="Withdraw an open application",
+)
+def withdraw(request, payload: Lookup):
+    application = _found(payload, request)
+    services.application_withdraw(
+        number=application.number, personal_number=application.personal_number
+    )
+    return _status(
+        selectors.application_of_applicant(
+            number=application.number, personal_number=application.personal_number
+        )
+    )
+
+
+@router.post(
+    "/portal/applications/documents",
+    response={201: StatusOut},
+    summary="Send a supporting document (PDF, JPEG or PNG) for an open application",
+)
+def document(request, number: Form[str], personal_number: Form[str], file: File[UploadedFile]):
+    try:
+        lookup = Lookup(number=number, personal_number=personal_number)
+    except ValueError as error:
+        raise ValidationError(
+            {"number": _("Give the application number and personal number.")}
+        ) from error
+    application = _found(lookup, request)
+    try:
+        services.document_add(actor=None, application=application, upload=file)
+    except ValidationError as error:
+        raise ValidationError({"file": error.message_dict.get("file", error.messages)}) from error
+    return 201, _status(
+        selectors.application_of_applicant(
+            number=application.number, personal_number=application.personal_number
+        )
+    )

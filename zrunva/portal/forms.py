@@ -1,0 +1,48 @@
+import uuid
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from zrunva.applications.forms import PERSONAL_NUMBER, ApplicationForm
+
+
+class ApplyForm(ApplicationForm):
+    """The citizen's own application. `submission_key` is this form's one-time key: sent twice,
+    it finds the application it already made."""
+
+    submission_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("submission_key", uuid.uuid4())
+        kwargs["initial"].setdefault("language", get_language() or "ka")
+        super().__init__(*args, **kwargs)
+        self.fields["personal_number"].help_text = _("The 11 digits on your ID card.")
+        self.fields["consent"].label = _(
+            "I consent to the processing of my data and my household's for this application"
+        )
+        self.fields["programme"].label_from_instance = lambda p: (
+            f"{p.name} ({p.municipality.name})" if p.municipality_id else p.name
+        )
+        self.fields["programme"].queryset = self.programmes.select_related("municipality")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("phone") and not data.get("email"):
+            self.add_error("phone", _("Give a mobile phone or an e-mail address, or both."))
+        return data
+
+
+class StatusForm(forms.Form):
+    number = forms.RegexField(
+        label=_("Application number"),
+        regex=r"^\s*[Zz][Rr]-?[0-9A-Za-z]{5}-?[0-9A-Za-z]{5}\s*$",
+        help_text=_("As on your confirmation, e.g. ZR-7K2QD-M4XPA."),
+        error_messages={"invalid": _("An application number looks like ZR-7K2QD-M4XPA.")},
+    )
+    personal_number = forms.RegexField(label=_("Personal number"), **PERSONAL_NUMBER)
+
+    def clean_number(self) -> str:
+        raw = self.cleaned_data["number"].strip().upper().replace("-", "")
+        return f"{raw[:2]}-{raw[2:7]}-{raw[7:]}"

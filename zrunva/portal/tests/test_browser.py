@@ -1,0 +1,128 @@
+"""The citizen's journey in a real browser, in Georgian: apply with a document, check the
+status, and an officer takes the application through to enrolment; axe-core checks the portal's
+pages (WCAG 2.1 AA rules) on the way."""
+
+import re
+from datetime import date
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from zrunva.accounts.choices import Role
+from zrunva.applications.models import Application, Document, Enrolment
+from zrunva.registry.tests import factories
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+AXE = Axe()
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def accessible(page) -> None:
+    """No serious or critical violation of WCAG 2.1 A/AA rules on the page as it is now."""
+    results = AXE.run(page, options=WCAG_AA)
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{page.url}: {bad}"
+
+
+def test_a_citizen_applies_in_georgian_and_an_officer_enrols_them(live_server, page, make_user):
+    household = factories.household(
+        "kutaisi",
+        head={"first_name": "ნოდარი", "last_name": "ბერიძე", "birth_date": date(1950, 2, 1)},
+    )
+    pn = household.memberships.get().person.personal_number
+    officer = make_user(Role.SSA_OFFICER, office="ssa-kutaisi")
+    url = live_server.url
+
+    page.goto(f"{url}/portal/")
+    expect(page.locator("html")).to_have_attribute("lang", "ka")
+    accessible(page)
+    page.locator('a[href="/portal/apply/?programme=state_pension"]').click()
+    expect(page.locator("#id_programme option:checked")).to_contain_text("პენსია")
+    accessible(page)
+
+    # A first try with the personal number mistyped: the summary links to the field.
+    page.fill("#id_personal_number", pn[:-1])
+    page.select_option("#id_municipality", label="ქუთაისი")
+    page.fill("#id_first_name", "ნოდარი")
+    page.fill("#id_last_name", "ბერიძე")
+    page.fill("#id_birth_date", "1950-02-01")
+    page.fill("#id_phone", "555 12 34 56")
+    page.check("#id_consent")
+    page.locator("main form button[type=submit]").last.click()
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_visible()
+    accessible(page)
+    summary.locator('a[href="#id_personal_number"]').click()
+    expect(page.locator("#id_personal_number")).to_be_focused()
+
+    page.fill("#id_personal_number", pn)
+    page.locator('button[name="add_member"]').click()
+    expect(page.locator("#id_members-0-first_name")).to_have_attribute("autofocus", "")
+    page.fill("#id_members-0-first_name", "ნანა")
+    page.fill("#id_members-0-last_name", "ბერიძე")
+    page.fill("#id_members-0-birth_date", "1954-07-12")
+    page.select_option("#id_members-0-relationship", "spouse")
+    page.set_input_files(
+        "#id_documents",
+        files=[{"name": "pension-certificate.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+    )
+    if not page.is_checked("#id_consent"):
+        page.check("#id_consent")
+    page.locator("main form button[type=submit]").last.click()
+
+    expect(page).to_have_url(re.compile(r"/portal/apply/submitted/"))
+    accessible(page)
+    number = page.locator(".application-number").inner_text().strip()
+    application = Application.objects.get(number=number)
+    assert application.members[0]["first_name"] == "ნანა"
+    assert Document.objects.get(application=application).name == "pension-certificate.pdf"
+
+    page.goto(f"{url}/portal/status/")
+    accessible(page)
+    page.fill("#id_number", number.lower())
+    page.fill("#id_personal_number", pn)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(f"{url}/portal/status/application/")
+    expect(page.locator("h1")).to_contain_text(number)
+    expect(page.locator(".tag")).to_have_text("წარდგენილია")
+    accessible(page)
+
+    # The officer, in another browser context: register, decide on the rules, enrol.
+    staff = page.context.browser.new_context()
+    desk = staff.new_page()
+    desk.goto(f"{url}/accounts/login/")
+    desk.fill("#id_username", officer.username)
+    desk.fill("#id_password", "Zrunva-test-pass-1")
+    desk.click("main button[type=submit]")
+    desk.goto(f"{url}/applications/{application.pk}/")
+    expect(desk.locator("main")).to_contain_text("pension-certificate.pdf")
+    for status, household_pk in (
+        ("registered", household.pk),
+        ("decided", None),
+        ("enrolled", None),
+    ):
+        desk.select_option("#id_to", status)
+        if household_pk:
+            desk.fill("#id_household", str(household_pk))
+        desk.locator('form[action$="/move/"] button[type=submit]').click()
+        expect(desk.locator(".message--success")).to_be_visible()
+    enrolment = Enrolment.objects.get(application=application)
+    assert enrolment.person.personal_number == pn and enrolment.amount > 0
+    staff.close()
+
+    page.reload()
+    expect(page.locator(".tag")).to_have_text("ჩართულია პროგრამაში")
+    with page.expect_download() as download:
+        page.locator('a[href="/portal/status/letter/"]').click()
+    assert re.fullmatch(r"ZR-[0-9A-Z-]+\.pdf", download.value.suggested_filename)
+    accessible(page)

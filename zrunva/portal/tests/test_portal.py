@@ -1,0 +1,196 @@
+import io
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from PIL import Image
+
+from zrunva.applications.choices import Status
+from zrunva.applications.models import Application, Document
+from zrunva.geo.models import Municipality
+from zrunva.notifications.models import Message
+from zrunva.programmes.models import Programme
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(out, "PNG")
+    return out.getvalue()
+
+
+def form(**overrides) -> dict:
+    data = {
+        "submission_key": "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+        "programme": Programme.objects.get(code="tsa").pk,
+        "municipality": Municipality.objects.get(code="kutaisi").pk,
+        "personal_number": "01001012345",
+        "first_name": "ნინო",
+        "last_name": "ბერიძე",
+        "birth_date": "1985-03-01",
+        "phone": "555 12 34 56",
+        "email": "",
+        "language": "ka",
+        "consent": "on",
+        "members-TOTAL_FORMS": "1",
+        "members-INITIAL_FORMS": "0",
+        "members-MIN_NUM_FORMS": "0",
+        "members-MAX_NUM_FORMS": "15",
+        "members-0-first_name": "გიორგი",
+        "members-0-last_name": "ბერიძე",
+        "members-0-birth_date": "2015-06-01",
+        "members-0-personal_number": "",
+        "members-0-relationship": "child",
+    }
+    return data | overrides
+
+
+def post_apply(client, data=None, files=None):
+    payload = form() if data is None else data
+    payload = payload | {"documents": files or []}
+    return client.post(reverse("portal:apply"), payload)
+
+
+def test_the_portal_is_in_georgian_by_default_and_in_english(client):
+    home = client.get("/portal/").content.decode()
+    assert '<html lang="ka">' in home and "განაცხადი" in home
+    english = client.get("/en/portal/").content.decode()
+    assert '<html lang="en">' in english and "Programmes that take applications" in english
+
+
+def test_a_citizen_applies_with_a_member_and_documents(client):
+    files = [
+        SimpleUploadedFile("certificate.pdf", PDF, "application/pdf"),
+        SimpleUploadedFile("photo.png", png(), "image/png"),
+    ]
+    response = post_apply(client, files=files)
+    assert response.status_code == 302 and response.url == reverse("portal:submitted")
+    application = Application.objects.get()
+    assert application.channel == "portal" and application.household is None
+    assert application.members[0]["first_name"] == "გიორგი"
+    assert application.members[0]["birth_date"] == "2015-06-01"
+    assert application.consent_purpose.startswith("ვეთანხმები") or application.consent_purpose
+    page = client.get(response.url).content.decode()
+    assert application.number in page
+    documents = list(Document.objects.order_by("name"))
+    assert [(d.name, d.kind) for d in documents] == [
+        ("certificate.pdf", "pdf"),
+        ("photo.png", "png"),
+    ]
+    stored = documents[0].file.path
+    # Outside the web root: no URL serves it, and its name does not carry the applicant's.
+    assert stored.startswith(str(settings.PRIVATE_MEDIA_ROOT))
+    assert not stored.startswith(str(settings.MEDIA_ROOT)) and "certificate" not in stored
+    assert Message.objects.filter(reference=application.number, channel="sms").exists()
+
+
+def test_the_same_form_sent_twice_makes_one_application(client):
+    first = post_apply(client)
+    second = post_apply(client)
+    assert first.status_code == second.status_code == 302
+    assert Application.objects.count() == 1
+
+
+def test_a_disguised_or_oversize_file_is_refused_next_to_the_field(client, settings):
+    fake = SimpleUploadedFile("scan.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")
+    html = post_apply(client, files=[fake]).content.decode()
+    assert "scan.pdf is not a PDF, JPEG or PNG file" in html
+    assert 'href="#id_documents"' in html
+    broken = SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0 truncated", "image/jpeg")
+    assert "photo.jpg cannot be read as a JPEG image" in post_apply(
+        client, files=[broken]
+    ).content.decode("utf-8")
+    settings.DOCUMENT_MAX_BYTES = 20
+    big = SimpleUploadedFile("big.pdf", PDF, "application/pdf")
+    assert "a document may be at most 20" in post_apply(client, files=[big]).content.decode()
+    assert not Application.objects.exists() and not Document.objects.exists()
+
+
+def test_every_missing_field_is_named_in_a_summary_linking_to_it(client):
+    data = form(personal_number="123", consent="", phone="", **{"members-0-birth_date": ""})
+    html = client.post(reverse("portal:apply"), data, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'href="#id_personal_number"' in html
+    assert "A personal number has 11 digits." in html
+    assert "Give a mobile phone or an e-mail address, or both." in html
+    assert 'href="#id_members-0-birth_date"' in html
+    assert not Application.objects.exists()
+
+
+def test_a_household_member_row_is_added_and_removed_without_errors(client):
+    data = form() | {"add_member": "1"}
+    html = client.post(reverse("portal:apply"), data).content.decode()
+    assert 'name="members-1-first_name"' in html and "error-summary" not in html
+    assert 'value="გიორგი"' in html
+    data = form() | {"remove_member": "0"}
+    html = client.post(reverse("portal:apply"), data).content.decode()
+    assert 'name="members-0-first_name"' not in html
+
+
+def test_applying_is_throttled_per_address_and_per_person(client, settings):
+    settings.PORTAL_THROTTLE = settings.PORTAL_THROTTLE | {"apply_address": (2, 3600)}
+    assert post_apply(client).status_code == 302
+    assert (
+        post_apply(client, form(submission_key="2b4e28ba-2fa1-11d2-883f-0016d3cca427")).status_code
+        == 200
+    )
+    third = post_apply(client, form(submission_key="3b4e28ba-2fa1-11d2-883f-0016d3cca427"))
+    assert third.status_code == 429 and "Retry-After" in third
+    settings.PORTAL_THROTTLE = settings.PORTAL_THROTTLE | {
+        "apply_address": (100, 3600),
+        "apply_person": (1, 3600),
+    }
+    other = Client(REMOTE_ADDR="10.0.0.9")
+    data = form(
+        submission_key="4b4e28ba-2fa1-11d2-883f-0016d3cca427", personal_number="01001099999"
+    )
+    assert post_apply(other, data).status_code == 302
+    data["submission_key"] = "5b4e28ba-2fa1-11d2-883f-0016d3cca427"
+    assert post_apply(other, data).status_code == 429
+
+
+def test_public_forms_need_the_csrf_token():
+    client = Client(enforce_csrf_checks=True)
+    assert post_apply(client).status_code == 403
+    assert client.post(reverse("portal:status"), {}).status_code == 403
+
+
+def test_status_check_withdrawal_and_a_generic_refusal(client):
+    post_apply(client)
+    application = Application.objects.get()
+    url = reverse("portal:status")
+    wrong = client.post(url, {"number": application.number, "personal_number": "01001099999"})
+    html = wrong.content.decode()
+    assert "No application has this number and personal number." in html or "ეს" in html
+    assert client.get(reverse("portal:application")).status_code == 302
+    number = application.number.replace("-", "").lower()
+    response = client.post(url, {"number": number, "personal_number": "01001012345"})
+    assert response.url == reverse("portal:application")
+    page = client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert application.number in page and "certificate" not in page
+    assert client.get(reverse("portal:letter")).status_code == 404
+    client.post(reverse("portal:withdraw"))
+    application.refresh_from_db()
+    assert application.status == Status.WITHDRAWN
+
+
+def test_status_checks_are_throttled_per_number(client, settings):
+    settings.PORTAL_THROTTLE = settings.PORTAL_THROTTLE | {"status_number": (2, 3600)}
+    data = {"number": "ZR-00000-00000", "personal_number": "01001012345"}
+    for _ in range(2):
+        assert client.post(reverse("portal:status"), data).status_code == 200
+    assert client.post(reverse("portal:status"), data).status_code == 429
+
+
+def test_someone_already_enrolled_is_told_so(client):
+    from zrunva.applications.tests.test_decisions import enrolled_application
+
+    enrolled = enrolled_application()
+    data = form(personal_number=enrolled.personal_number, programme=enrolled.programme_id)
+    html = client.post(reverse("portal:apply"), data, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "This person is already enrolled in this programme." in html
+    assert Application.objects.count() == 1

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from zrunva.portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("apply/", views.apply, name="apply"),
+    path("apply/submitted/", views.submitted, name="submitted"),
+    path("status/", views.status, name="status"),
+    path("status/application/", views.application, name="application"),
+    path("status/withdraw/", views.withdraw, name="withdraw"),
+    path("status/letter/", views.letter, name="letter"),
+]

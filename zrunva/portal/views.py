@@ -1,0 +1,187 @@
+"""The citizen portal: the programmes, applying with documents, and following an application.
+Public: no sign-in. An applicant proves an application is theirs with its number and their
+personal number; the pair is kept in their session while they look at it."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from zrunva.applications import selectors, services
+from zrunva.applications.choices import Channel, EventKind, Status
+from zrunva.applications.forms import MEMBER_ERROR, MemberFormSet
+from zrunva.applications.letters import decision_letter
+from zrunva.core.forms import add_service_errors, formset_errors
+from zrunva.core.throttle import Throttled, client_address, throttle
+from zrunva.portal.forms import ApplyForm, StatusForm
+from zrunva.programmes.models import Programme
+
+SUBMITTED = "portal_submitted"
+VERIFIED = "portal_application"
+
+
+def throttled(request, error: Throttled) -> HttpResponse:
+    response = render(request, "portal/throttled.html", status=429)
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def home(request):
+    programmes = (
+        Programme.objects.filter(is_active=True)
+        .select_related("municipality", "workflow")
+        .order_by("municipality__name_en", "code")
+    )
+    return render(request, "portal/home.html", {"programmes": programmes})
+
+
+def _programme_pk(code: str | None) -> int | None:
+    """The programme a "how to apply" link names by its code, to preselect it."""
+    if not code:
+        return None
+    return Programme.objects.filter(code=code, is_active=True).values_list("pk", flat=True).first()
+
+
+def _member_rows(data, remove: int | None = None, add: bool = False) -> list[dict]:
+    """The member rows as the applicant filled them in, one removed or one added."""
+    fields = ("first_name", "last_name", "birth_date", "personal_number", "relationship")
+    try:
+        count = min(int(data.get("members-TOTAL_FORMS", 0)), 15)
+    except ValueError:
+        count = 0
+    rows = [
+        {name: data.get(f"members-{i}-{name}", "") for name in fields}
+        for i in range(count)
+        if i != remove
+    ]
+    return rows + [{}] if add and len(rows) < 15 else rows
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def apply(request):
+    data = request.POST
+    if request.method == "GET" or "add_member" in data or "remove_member" in data:
+        # Adding or removing a member row redraws the form as filled in, without checking it.
+        remove = data.get("remove_member")
+        rows = _member_rows(
+            data,
+            remove=int(remove) if remove and remove.isdigit() else None,
+            add="add_member" in data,
+        )
+        initial = (
+            data.dict() if data else {"programme": _programme_pk(request.GET.get("programme"))}
+        )
+        form = ApplyForm(initial={k: v for k, v in initial.items() if v})
+        members = MemberFormSet(prefix="members", initial=rows)
+        if "add_member" in data and rows:
+            members.forms[-1].fields["first_name"].widget.attrs["autofocus"] = True
+        return render(request, "portal/apply.html", {"form": form, "members": members})
+    form = ApplyForm(data, request.FILES)
+    members = MemberFormSet(data, prefix="members")
+    try:
+        throttle("apply_address", client_address(request))
+        if form.is_valid() and members.is_valid():
+            throttle("apply_person", form.cleaned_data["personal_number"])
+            cleaned = form.cleaned_data
+            application = services.application_submit(
+                channel=Channel.PORTAL,
+                programme=cleaned["programme"],
+                municipality=cleaned["municipality"],
+                applicant=form.applicant(),
+                members=members.members(),
+                documents=cleaned["documents"],
+                consent=cleaned["consent"],
+                submission_key=cleaned["submission_key"],
+            )
+            request.session[SUBMITTED] = application.number
+            return redirect("portal:submitted")
+    except Throttled as error:
+        return throttled(request, error)
+    except ValidationError as error:
+        add_service_errors(form, error)
+    return render(
+        request,
+        "portal/apply.html",
+        {"form": form, "members": members, "extra_errors": formset_errors(members, MEMBER_ERROR)},
+    )
+
+
+@never_cache
+def submitted(request):
+    number = request.session.get(SUBMITTED)
+    if not number:
+        return redirect("portal:apply")
+    return render(request, "portal/submitted.html", {"number": number})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status(request):
+    form = StatusForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        number, personal_number = form.cleaned_data["number"], form.cleaned_data["personal_number"]
+        try:
+            throttle("status_address", client_address(request))
+            throttle("status_number", number)
+        except Throttled as error:
+            return throttled(request, error)
+        if selectors.application_of_applicant(number=number, personal_number=personal_number):
+            request.session[VERIFIED] = [number, personal_number]
+            return redirect("portal:application")
+        form.add_error(None, _("No application has this number and personal number."))
+    return render(request, "portal/status.html", {"form": form})
+
+
+def _verified(request):
+    pair = request.session.get(VERIFIED)
+    application = pair and selectors.application_of_applicant(
+        number=pair[0], personal_number=pair[1]
+    )
+    if not application:
+        raise Http404
+    return application
+
+
+@never_cache
+def application(request):
+    try:
+        found = _verified(request)
+    except Http404:
+        return redirect("portal:status")
+    steps = [e for e in found.events.all() if e.kind == EventKind.STATUS]
+    return render(
+        request,
+        "portal/application.html",
+        {
+            "application": found,
+            "steps": steps,
+            "can_withdraw": Status.WITHDRAWN in services.next_statuses(found),
+            "has_letter": found.decided_on is not None,
+        },
+    )
+
+
+@require_POST
+def withdraw(request):
+    found = _verified(request)
+    try:
+        services.application_withdraw(number=found.number, personal_number=found.personal_number)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Your application is withdrawn."))
+    return redirect("portal:application")
+
+
+@never_cache
+def letter(request):
+    found = _verified(request)
+    if found.decided_on is None:
+        raise Http404
+    response = HttpResponse(decision_letter(found), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{found.number}.pdf"'
+    return response
