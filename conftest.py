@@ -69,3 +69,44 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
+
+
+_reference_data: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The reference data the migrations load (places, programmes, parameters), kept as it was
+    after migrating: a browser test's committed transactions end with the tables emptied."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        _reference_data.append(connection.creation.serialize_db_to_string())
+
+
+@pytest.fixture(autouse=True)
+def _browser_reference_data(request):
+    """Put the reference data back before a browser test if an earlier one emptied the tables.
+    (Django's serialized_rollback does this only on the connection object of the thread that
+    set the database up; Playwright's event loop may give the test another.)"""
+    if request.node.get_closest_marker("browser") is None:
+        return
+    request.getfixturevalue("transactional_db")
+    from django.db import connection
+
+    from zrunva.geo.models import Municipality
+
+    if not Municipality.objects.exists():
+        from django.contrib.auth.models import Permission
+        from django.contrib.contenttypes.models import ContentType
+
+        # The flush re-created content types and permissions under new ids; take the originals.
+        Permission.objects.all().delete()
+        ContentType.objects.all().delete()
+        ContentType.objects.clear_cache()
+        connection.creation.deserialize_db_from_string(_reference_data[0])
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last, so that no ordinary test runs on the tables they leave emptied."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

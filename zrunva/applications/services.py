@@ -24,8 +24,7 @@ from zrunva.applications.models import (
 )
 from zrunva.applications.workdays import working_days_after
 from zrunva.audit.services import acting_as
-from zrunva.notifications.models import Channel as MessageChannel
-from zrunva.notifications.services import message_queue
+from zrunva.notifications.services import message_to_contact
 from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel
 
 # Who moves an application into each status (besides the scope and programme checks).
@@ -59,19 +58,14 @@ def _notify(application: Application) -> None:
             "number": application.number,
             "status": status,
         }
-    for channel, address in (
-        (MessageChannel.SMS, application.phone),
-        (MessageChannel.EMAIL, application.email),
-    ):
-        if address:
-            message_queue(
-                channel=channel,
-                to=address,
-                body=str(body),
-                subject=str(subject),
-                language=application.language,
-                reference=application.number,
-            )
+    message_to_contact(
+        phone=application.phone,
+        email=application.email,
+        body=body,
+        subject=subject,
+        language=application.language,
+        reference=application.number,
+    )
 
 
 def _workflow(programme) -> Workflow:

@@ -25,7 +25,7 @@ from zrunva.applications.letters import decision_letter
 from zrunva.applications.models import Application
 from zrunva.audit.services import access_log, search_log
 from zrunva.core.decorators import staff_view
-from zrunva.core.forms import add_service_errors, formset_errors
+from zrunva.core.forms import add_service_errors, form_step, formset_errors
 from zrunva.core.pagination import paginate
 from zrunva.registry import selectors as registry
 
@@ -91,16 +91,14 @@ def detail(request, pk: int):
 def assign(request, pk: int):
     application = selectors.application_get(actor=request.user, pk=pk)
     form = AssignForm(request.POST, application=application, actor=request.user)
-    if form.is_valid():
-        try:
-            services.application_assign(
-                actor=request.user, application=application, to=form.cleaned_data["assigned_to"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The assignment is recorded."))
-            return redirect("applications:detail", pk=application.pk)
+
+    def assign_to(data):
+        return services.application_assign(
+            actor=request.user, application=application, to=data["assigned_to"]
+        )
+
+    if form_step(request, form, assign_to, _("The assignment is recorded.")):
+        return redirect("applications:detail", pk=application.pk)
     return _detail(request, application, assign_form=form)
 
 
@@ -109,16 +107,14 @@ def assign(request, pk: int):
 def document_upload(request, pk: int):
     application = selectors.application_get(actor=request.user, pk=pk)
     form = DocumentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.document_add(
-                actor=request.user, application=application, upload=form.cleaned_data["file"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The document is added."))
-            return redirect("applications:detail", pk=application.pk)
+
+    def add(data):
+        return services.document_add(
+            actor=request.user, application=application, upload=data["file"]
+        )
+
+    if form_step(request, form, add, _("The document is added.")):
+        return redirect("applications:detail", pk=application.pk)
     return _detail(request, application, document_form=form)
 
 

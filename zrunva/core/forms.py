@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 
 
@@ -28,3 +29,18 @@ def formset_errors(formset, label) -> list[tuple[str, str]]:
         for href, message in form_errors(form):
             items.append((href, label % {"n": index, "error": message}))
     return items + [("", message) for message in formset.non_form_errors()]
+
+
+def form_step(request, form: forms.BaseForm, action, success) -> bool:
+    """One workflow step from a posted form: if the form is valid, `action(cleaned_data)` calls
+    the service; a ValidationError it raises is shown next to the fields, and success adds the
+    `success` message (a text, or a function of the action's result). True when it was done."""
+    if not form.is_valid():
+        return False
+    try:
+        result = action(form.cleaned_data)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return False
+    messages.success(request, success(result) if callable(success) else success)
+    return True

@@ -20,8 +20,7 @@ from zrunva.audit.services import acting_as, bulk_run_log
 from zrunva.grievances.choices import UNRESOLVED, Category, Channel, EventKind, Status
 from zrunva.grievances.models import Grievance, GrievanceEvent, new_number
 from zrunva.grievances.selectors import decided_by, normalised_number
-from zrunva.notifications.models import Channel as MessageChannel
-from zrunva.notifications.services import message_queue
+from zrunva.notifications.services import message_to_contact
 
 # Illustrative service standards: working days to answer each kind of grievance (no published
 # standard exists for them; set here, in one place).
@@ -103,22 +102,14 @@ def _notify(grievance: Grievance, event: str) -> int:
                 "date": _date(timezone.localdate(grievance.resolved_at)),
                 "resolution": grievance.resolution,
             }
-    queued = 0
-    for channel, address in (
-        (MessageChannel.SMS, grievance.phone),
-        (MessageChannel.EMAIL, grievance.email),
-    ):
-        if address:
-            message_queue(
-                channel=channel,
-                to=address,
-                body=str(body),
-                subject=str(subject),
-                language=grievance.language,
-                reference=number,
-            )
-            queued += 1
-    return queued
+    return message_to_contact(
+        phone=grievance.phone,
+        email=grievance.email,
+        body=body,
+        subject=subject,
+        language=grievance.language,
+        reference=number,
+    )
 
 
 def _event(grievance: Grievance, kind: str, *, actor, note: str = "") -> GrievanceEvent:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from zrunva.accounts import permissions
 from zrunva.audit.services import search_log
 from zrunva.core.decorators import staff_view
-from zrunva.core.forms import add_service_errors
+from zrunva.core.forms import add_service_errors, form_step
 from zrunva.core.pagination import paginate
 from zrunva.grievances import selectors, services
 from zrunva.grievances.choices import Channel
@@ -79,19 +79,20 @@ def detail(request, pk: int):
 def assign(request, pk: int):
     grievance = selectors.grievance_get(actor=request.user, pk=pk, purpose="assign")
     form = AssignForm(request.POST, assignees=selectors.grievance_assignees(grievance=grievance))
-    if form.is_valid():
-        to = form.cleaned_data["assigned_to"]
-        try:
-            services.grievance_assign(actor=request.user, grievance=grievance, to=to)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("The grievance is assigned to %(name)s.")
-                % {"name": to.get_full_name() or to.username},
-            )
-            return redirect("grievances:detail", pk=grievance.pk)
+
+    def assign_to(data):
+        return services.grievance_assign(
+            actor=request.user, grievance=grievance, to=data["assigned_to"]
+        )
+
+    def done(assigned):
+        to = assigned.assigned_to
+        return _("The grievance is assigned to %(name)s.") % {
+            "name": to.get_full_name() or to.username
+        }
+
+    if form_step(request, form, assign_to, done):
+        return redirect("grievances:detail", pk=grievance.pk)
     return _detail(request, grievance, assign_form=form)
 
 
@@ -100,16 +101,15 @@ def assign(request, pk: int):
 def resolve(request, pk: int):
     grievance = selectors.grievance_get(actor=request.user, pk=pk, purpose="resolve")
     form = ResolveForm(request.POST)
-    if form.is_valid():
-        try:
-            services.grievance_resolve(
-                actor=request.user, grievance=grievance, resolution=form.cleaned_data["resolution"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The grievance is resolved; the answer is on its way."))
-            return redirect("grievances:detail", pk=grievance.pk)
+
+    def resolve_with(data):
+        return services.grievance_resolve(
+            actor=request.user, grievance=grievance, resolution=data["resolution"]
+        )
+
+    done = _("The grievance is resolved; the answer is on its way.")
+    if form_step(request, form, resolve_with, done):
+        return redirect("grievances:detail", pk=grievance.pk)
     return _detail(request, grievance, resolve_form=form)
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
 from zrunva.audit.services import acting_as
-from zrunva.notifications.models import Message, MessageStatus
+from zrunva.notifications.models import Channel, Message, MessageStatus
 from zrunva.notifications.senders import sender_for
 
 MAX_ATTEMPTS = 6
@@ -73,6 +73,26 @@ def outbox_send(*, batch: int = 100) -> dict:
                 counts["sent"] += 1
             message.save()
     return counts
+
+
+def message_to_contact(
+    *, phone: str, email: str, body: str, subject: str, language: str, reference: str
+) -> int:
+    """Queue the same message by SMS and by e-mail, to whichever of the two addresses a person
+    gave; returns how many were queued."""
+    queued = 0
+    for channel, address in ((Channel.SMS, phone), (Channel.EMAIL, email)):
+        if address:
+            message_queue(
+                channel=channel,
+                to=address,
+                body=str(body),
+                subject=str(subject),
+                language=language,
+                reference=reference,
+            )
+            queued += 1
+    return queued
 
 
 @transaction.atomic

@@ -51,6 +51,9 @@ class Command(BaseCommand):
         from zrunva.applications.demo import demo_applications
 
         self.stdout.write(f"{demo_applications(seed=seed):,} synthetic applications submitted.")
+        from zrunva.grievances.demo import demo_grievances
+
+        self.stdout.write(f"{demo_grievances(seed=seed):,} synthetic grievances filed.")
 
     def _user(self, username, role, first, last, scope):
         extra = {}
