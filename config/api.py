@@ -61,7 +61,7 @@ def on_permission_denied(request, exc):
 @api.exception_handler(Throttled)
 def on_throttled(request, exc):
     response = api.create_response(
-        request, {"detail": _("Too many attempts; try again later.")}, status=429
+        request, {"detail": _("Too many attempts. Please try again later.")}, status=429
     )
     response["Retry-After"] = str(exc.retry_after)
     return response

@@ -21,10 +21,11 @@ DEFAULT_DEADLINES = {
 }
 
 
-def new_number() -> str:
-    """An application number nobody can guess: 50 random bits, as ZR-XXXXX-XXXXX."""
+def new_number(prefix: str = "ZR") -> str:
+    """A number nobody can guess: 50 random bits, as ZR-XXXXX-XXXXX (an application) or with
+    another prefix (GR: a grievance)."""
     chars = "".join(secrets.choice(ALPHABET) for _ in range(10))
-    return f"ZR-{chars[:5]}-{chars[5:]}"
+    return f"{prefix}-{chars[:5]}-{chars[5:]}"
 
 
 class Workflow(models.Model):

@@ -48,3 +48,14 @@ def throttle(name: str, value: str) -> None:
         count = 1
     if count > limit:
         raise Throttled(window)
+
+
+def throttled_response(request, error: Throttled, *, back: str, back_label: str):
+    """The page a throttled public form answers with: 429, with when to come back."""
+    from django.shortcuts import render
+
+    response = render(
+        request, "portal/throttled.html", {"back": back, "back_label": back_label}, status=429
+    )
+    response["Retry-After"] = str(error.retry_after)
+    return response

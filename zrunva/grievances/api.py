@@ -6,13 +6,12 @@ from datetime import date, datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from zrunva.audit.services import search_log
 from zrunva.core.pagination import paginate
-from zrunva.core.throttle import Throttled, client_address, throttle
+from zrunva.core.throttle import client_address, throttle
 from zrunva.geo.models import Municipality
 from zrunva.grievances import selectors, services
 from zrunva.grievances.choices import Channel, Status
@@ -159,12 +158,6 @@ def _filing(payload: GrievanceIn) -> dict:
     }
 
 
-def _throttled(error: Throttled) -> JsonResponse:
-    response = JsonResponse({"detail": _("Too many attempts. Please try again later.")}, status=429)
-    response["Retry-After"] = str(error.retry_after)
-    return response
-
-
 # -- Staff ------------------------------------------------------------------------------------
 
 
@@ -243,11 +236,8 @@ def grievance_resolve(request, grievance_id: int, payload: ResolveIn):
     summary="File a grievance or an appeal, as on the portal",
 )
 def portal_grievance_file(request, payload: GrievanceIn):
-    try:
-        throttle("grievance_address", client_address(request))
-        throttle("grievance_person", payload.personal_number.strip())
-    except Throttled as error:
-        return _throttled(error)
+    throttle("grievance_address", client_address(request))
+    throttle("grievance_person", payload.personal_number.strip())
     return 201, services.grievance_file(channel=Channel.API, **_filing(payload))
 
 
@@ -258,11 +248,8 @@ def portal_grievance_file(request, payload: GrievanceIn):
     summary="Where a grievance is, by its number and the complainant's personal number",
 )
 def portal_grievance_status(request, payload: StatusIn):
-    try:
-        throttle("status_address", client_address(request))
-        throttle("status_number", selectors.normalised_number(payload.number, "GR"))
-    except Throttled as error:
-        return _throttled(error)
+    throttle("status_address", client_address(request))
+    throttle("status_number", selectors.normalised_number(payload.number, "GR"))
     grievance = selectors.grievance_find(
         number=payload.number, personal_number=payload.personal_number
     )

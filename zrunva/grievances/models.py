@@ -1,19 +1,15 @@
-import secrets
-
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from zrunva.applications.models import ALPHABET
+from zrunva.applications.models import new_number as new_application_number
 from zrunva.grievances.choices import UNRESOLVED, Category, Channel, EventKind, Language, Status
 
 
 def new_number() -> str:
-    """A grievance number nobody can guess: 50 random bits, as GR-XXXXX-XXXXX, in the same
-    alphabet as application numbers (no I, L, O or U to misread)."""
-    chars = "".join(secrets.choice(ALPHABET) for _ in range(10))
-    return f"GR-{chars[:5]}-{chars[5:]}"
+    """A grievance number: GR-XXXXX-XXXXX, unguessable as application numbers are."""
+    return new_application_number("GR")
 
 
 class Grievance(models.Model):

@@ -5,14 +5,15 @@ instead of a captcha."""
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from zrunva.core.forms import add_service_errors
-from zrunva.core.throttle import Throttled, client_address, throttle
+from zrunva.core.throttle import Throttled, client_address, throttle, throttled_response
 from zrunva.grievances import selectors, services
 from zrunva.grievances.choices import Channel
 from zrunva.grievances.forms import GrievanceForm, StatusForm
@@ -20,10 +21,9 @@ from zrunva.grievances.forms import GrievanceForm, StatusForm
 FILED = "portal_grievance_filed"
 
 
-def throttled(request, error: Throttled) -> HttpResponse:
-    response = render(request, "grievances/portal_throttled.html", status=429)
-    response["Retry-After"] = str(error.retry_after)
-    return response
+def throttled(request, error: Throttled):
+    back = reverse("portal_grievances:file")
+    return throttled_response(request, error, back=back, back_label=_("Back to the complaint form"))
 
 
 @never_cache

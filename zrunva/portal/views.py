@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,7 +16,7 @@ from zrunva.applications.choices import Channel, EventKind, Status
 from zrunva.applications.forms import MEMBER_ERROR, MemberFormSet
 from zrunva.applications.letters import decision_letter
 from zrunva.core.forms import add_service_errors, formset_errors
-from zrunva.core.throttle import Throttled, client_address, throttle
+from zrunva.core.throttle import Throttled, client_address, throttle, throttled_response
 from zrunva.portal.forms import ApplyForm, StatusForm
 from zrunva.programmes.models import Programme
 
@@ -23,10 +24,9 @@ SUBMITTED = "portal_submitted"
 VERIFIED = "portal_application"
 
 
-def throttled(request, error: Throttled) -> HttpResponse:
-    response = render(request, "portal/throttled.html", status=429)
-    response["Retry-After"] = str(error.retry_after)
-    return response
+def throttled(request, error: Throttled):
+    back = reverse("portal:home")
+    return throttled_response(request, error, back=back, back_label=_("Back to the programmes"))
 
 
 def home(request):
