@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zrunva.accounts import permissions
 from zrunva.accounts.models import User
-from zrunva.applications.choices import FINAL, Status
+from zrunva.applications.choices import FINAL, STAGES, Status
 from zrunva.applications.services import CONSENT_PURPOSE
 from zrunva.core.forms import DateInput
 from zrunva.geo.models import Municipality
@@ -214,3 +214,27 @@ MemberFormSet = forms.formset_factory(
 IntakeMemberFormSet = forms.formset_factory(
     MemberForm, formset=BaseMemberFormSet, extra=3, max_num=15, validate_max=True
 )
+
+
+class WorkflowForm(forms.Form):
+    """A programme's stages and their deadlines, in working days."""
+
+    home_visit = forms.BooleanField(
+        label=_("Home visit and assessment before the decision"), required=False
+    )
+    source = forms.CharField(label=_("Source of the deadlines"), max_length=300)
+    illustrative = forms.BooleanField(
+        label=_("Illustrative: not from a published service standard"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for stage in STAGES[1:]:
+            self.fields[f"deadline_{stage}"] = forms.IntegerField(
+                label=_("Working days to reach “%(stage)s”") % {"stage": Status(stage).label},
+                min_value=1,
+                max_value=60,
+            )
+
+    def deadlines(self) -> dict:
+        return {stage: self.cleaned_data[f"deadline_{stage}"] for stage in STAGES[1:]}

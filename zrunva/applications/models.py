@@ -63,6 +63,11 @@ class Workflow(models.Model):
         skipped = () if self.home_visit else (Status.HOME_VISIT_SCHEDULED, Status.ASSESSED)
         return tuple(s for s in STAGES if s not in skipped)
 
+    @property
+    def stages_all(self) -> tuple[str, ...]:
+        """Every stage after submission, those this workflow skips included."""
+        return STAGES[1:]
+
     def deadline(self, stage: str) -> int:
         return int(self.deadlines.get(stage, DEFAULT_DEADLINES.get(stage, 0)))
 

@@ -8,8 +8,14 @@ from django.utils import timezone
 from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
 from zrunva.applications.choices import FINAL, EventKind, Status
-from zrunva.applications.models import Application, ApplicationEvent
+from zrunva.applications.models import Application, ApplicationEvent, Workflow
 from zrunva.audit.services import access_log
+
+
+def workflow_of(programme) -> Workflow:
+    """The programme's workflow; a programme without one goes straight to the decision."""
+    workflow = Workflow.objects.filter(programme=programme).first()
+    return workflow or Workflow(programme=programme, home_visit=False, source="")
 
 
 def application_list(*, actor) -> QuerySet[Application]:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zrunva.accounts import permissions
-from zrunva.applications.choices import FINAL, Channel, EventKind, Status
+from zrunva.applications.choices import FINAL, STAGES, Channel, EventKind, Status
 from zrunva.applications.decisions import decision_basis
 from zrunva.applications.documents import document_check
 from zrunva.applications.models import (
@@ -22,10 +22,12 @@ from zrunva.applications.models import (
     Workflow,
     new_number,
 )
+from zrunva.applications.selectors import workflow_of
 from zrunva.applications.workdays import working_days_after
 from zrunva.audit.services import acting_as
 from zrunva.notifications.services import message_to_contact
 from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel
+from zrunva.programmes.services import can_define
 
 # Who moves an application into each status (besides the scope and programme checks).
 STAGE_PERMISSIONS = {
@@ -68,9 +70,33 @@ def _notify(application: Application) -> None:
     )
 
 
-def _workflow(programme) -> Workflow:
-    workflow = Workflow.objects.filter(programme=programme).first()
-    return workflow or Workflow(programme=programme, home_visit=False, source="default")
+@transaction.atomic
+def workflow_save(
+    *, actor, programme, home_visit: bool, deadlines: dict, source: str, illustrative: bool
+) -> Workflow:
+    """Set how a programme's applications move: whether a home visit and assessment come before
+    the decision, and each stage's deadline in working days (1 to 60), with their source. Who
+    defines the programme sets its workflow. Open applications keep the due date they have; the
+    new deadlines count from their next step."""
+    if not can_define(actor, programme.municipality_id):
+        raise PermissionDenied(_("Only those who define this programme set its workflow."))
+    stages = [s for s in STAGES if s != Status.SUBMITTED]
+    errors = {}
+    for stage in stages:
+        days = deadlines.get(stage)
+        if not isinstance(days, int) or not 1 <= days <= 60:
+            errors[f"deadline_{stage}"] = _("Give a number of working days from 1 to 60.")
+    if not source.strip():
+        errors["source"] = _("Give the source of these deadlines.")
+    if errors:
+        raise ValidationError(errors)
+    workflow = Workflow.objects.filter(programme=programme).first() or Workflow(programme=programme)
+    workflow.home_visit = home_visit
+    workflow.deadlines = {stage: deadlines[stage] for stage in stages}
+    workflow.source, workflow.illustrative = source.strip(), illustrative
+    with acting_as(actor):
+        workflow.save()
+    return workflow
 
 
 def _due(workflow: Workflow, status: str, since: date) -> date | None:
@@ -110,13 +136,12 @@ def application_submit(
     applicant. One open application per person and programme; none for a programme the person
     is already enrolled in; consent to the processing, its purpose stated, is required.
     The same form sent twice (`submission_key`) gives back the application it created."""
-    if submission_key is not None:
-        earlier = Application.objects.filter(submission_key=submission_key).first()
-        if earlier is not None:
-            return earlier
     if channel == Channel.WALK_IN:
         permissions.require(actor, permissions.APPLICATIONS_PROCESS)
         permissions.require_in_scope(actor, municipality.pk)
+    earlier = _resubmitted(submission_key, applicant)
+    if earlier is not None:
+        return earlier
     if not consent:
         raise ValidationError({"consent": _("The application needs your consent to process it.")})
     if not programme.is_active or (
@@ -158,7 +183,7 @@ def application_submit(
         submission_key=submission_key,
         **applicant,
     )
-    application.due_date = _due(_workflow(programme), Status.SUBMITTED, today)
+    application.due_date = _due(workflow_of(programme), Status.SUBMITTED, today)
     try:
         application.full_clean(validate_constraints=False)
     except ValidationError as error:
@@ -168,11 +193,10 @@ def application_submit(
             with transaction.atomic():
                 application.save()
         except IntegrityError as error:
-            if submission_key is not None:
-                # The same form, sent twice at once: the other request's application.
-                earlier = Application.objects.filter(submission_key=submission_key).first()
-                if earlier is not None:
-                    return earlier
+            # The same form, sent twice at once: the other request's application.
+            earlier = _resubmitted(submission_key, applicant)
+            if earlier is not None:
+                return earlier
             raise ValidationError(
                 {
                     "personal_number": _(
@@ -187,6 +211,19 @@ def application_submit(
             _document_save(application, upload, check, actor=actor)
         _notify(application)
     return application
+
+
+def _resubmitted(submission_key, applicant: dict) -> Application | None:
+    """The application an earlier sending of the same form made. A key is only the applicant's
+    own: with another personal number it is refused, never answered with someone's number."""
+    if submission_key is None:
+        return None
+    earlier = Application.objects.filter(submission_key=submission_key).first()
+    if earlier is not None and earlier.personal_number != applicant.get("personal_number"):
+        raise ValidationError(
+            {"submission_key": _("This form was already used; reload the page to apply again.")}
+        )
+    return earlier
 
 
 def enrolled_in(*, programme, personal_number: str, on: date) -> bool:
@@ -224,7 +261,7 @@ def next_statuses(application: Application) -> list[str]:
     decision; withdrawal until enrolment."""
     if application.status in FINAL:
         return []
-    stages = _workflow(application.programme).stages
+    stages = workflow_of(application.programme).stages
     options = []
     position = stages.index(application.status)
     if position + 1 < len(stages):
@@ -358,7 +395,7 @@ def application_reopen(*, actor, application: Application, note: str) -> Applica
         raise ValidationError(
             {"application": _("Only a decided or refused application can be appealed.")}
         )
-    stages = _workflow(application.programme).stages
+    stages = workflow_of(application.programme).stages
     before = stages[stages.index(Status.DECIDED) - 1]
     if application.household_id is None:  # refused before it was registered
         before = Status.SUBMITTED
@@ -460,7 +497,7 @@ def _step(application: Application, to: str, *, actor, note: str) -> None:
         note=note,
     )
     application.status, application.stage_since = to, today
-    application.due_date = _due(_workflow(application.programme), to, today)
+    application.due_date = _due(workflow_of(application.programme), to, today)
     application.save()
     _notify(application)
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,6 +20,7 @@ from zrunva.applications.forms import (
     IntakeMemberFormSet,
     QueueFilterForm,
     TransitionForm,
+    WorkflowForm,
 )
 from zrunva.applications.letters import decision_letter
 from zrunva.applications.models import Application
@@ -27,6 +28,8 @@ from zrunva.audit.services import access_log, search_log
 from zrunva.core.decorators import staff_view
 from zrunva.core.forms import add_service_errors, form_step, formset_errors
 from zrunva.core.pagination import paginate
+from zrunva.programmes.selectors import programme_list
+from zrunva.programmes.services import can_define
 from zrunva.registry import selectors as registry
 
 
@@ -221,3 +224,44 @@ def delays(request):
     for row in rows:
         row["width"] = round(100 * (row["decision_median"] or 0) / top, 1)
     return render(request, "applications/delays.html", {"rows": rows})
+
+
+@staff_view(permissions.PROGRAMMES_VIEW)
+def workflows(request):
+    """Each programme's stages and deadlines; those who define a programme change its own."""
+    rows = []
+    for programme in programme_list(actor=request.user):
+        workflow = selectors.workflow_of(programme)
+        stages = [(Status(s).label, workflow.deadline(s)) for s in workflow.stages[1:]]
+        editable = can_define(request.user, programme.municipality_id)
+        rows.append((programme, workflow, stages, editable))
+    return render(request, "applications/workflows.html", {"rows": rows})
+
+
+@staff_view(permissions.PROGRAMMES_DEFINE)
+@require_http_methods(["GET", "POST"])
+def workflow_edit(request, code: str):
+    programme = get_object_or_404(programme_list(actor=request.user), code=code)
+    workflow = selectors.workflow_of(programme)
+    initial = {
+        "home_visit": workflow.home_visit,
+        "source": workflow.source if workflow.pk else "",
+        "illustrative": workflow.illustrative,
+    } | {f"deadline_{stage}": workflow.deadline(stage) for stage in workflow.stages_all}
+    form = WorkflowForm(request.POST or None, initial=initial)
+
+    def save(data):
+        return services.workflow_save(
+            actor=request.user,
+            programme=programme,
+            home_visit=data["home_visit"],
+            deadlines=form.deadlines(),
+            source=data["source"],
+            illustrative=data["illustrative"],
+        )
+
+    if request.method == "POST" and form_step(request, form, save, _("The workflow is saved.")):
+        return redirect("applications:workflows")
+    return render(
+        request, "applications/workflow_form.html", {"form": form, "programme": programme}
+    )

@@ -213,3 +213,34 @@ def test_the_queue_filters_by_municipality_and_assignment(login_as):
     zugdidi = login_as(Role.SSA_OFFICER, office="ssa-zugdidi")
     form = zugdidi.get(reverse("applications:queue")).context["form"]
     assert not form.fields["municipality"].queryset.filter(code="tbilisi").exists()
+
+
+def test_those_who_define_a_programme_set_its_stages_and_deadlines(login_as):
+    from zrunva.applications.models import Workflow
+
+    admin = login_as(Role.ADMIN)
+    page = admin.get(reverse("applications:workflows")).content.decode()
+    assert "Home visit scheduled (5)" in page and "/workflows/tsa/" in page
+    url = reverse("applications:workflow_edit", args=["state_pension"])
+    data = {
+        "home_visit": "",
+        "source": "SSA service standard 2026 (illustrative)",
+        "illustrative": "on",
+        "deadline_registered": "3",
+        "deadline_home_visit_scheduled": "5",
+        "deadline_assessed": "10",
+        "deadline_decided": "0",
+        "deadline_enrolled": "5",
+    }
+    html = admin.post(url, data).content.decode()
+    assert 'href="#id_deadline_decided"' in html
+    assert admin.post(url, data | {"deadline_decided": "7"}).status_code == 302
+    workflow = Workflow.objects.get(programme__code="state_pension")
+    assert workflow.deadline("decided") == 7 and workflow.deadline("registered") == 3
+    # Others read the workflows but change none of the state's.
+    officer = login_as(Role.SSA_OFFICER)
+    assert "/workflows/tsa/" not in officer.get(reverse("applications:workflows")).content.decode()
+    assert officer.post(url, data).status_code == 403
+    municipal = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    assert municipal.post(url, data | {"deadline_decided": "7"}).status_code == 403
+    assert login_as(Role.SOCIAL_WORKER).post(url, data).status_code == 403

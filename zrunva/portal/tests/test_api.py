@@ -91,3 +91,18 @@ def test_a_wrong_pair_is_not_found_and_lookups_are_throttled(settings):
         404,
         429,
     ]
+
+
+def test_a_submission_key_never_gives_away_anothers_application():
+    client = Client()
+    assert post(client, URL, body()).status_code == 201
+    other = body()
+    other["applicant"] = other["applicant"] | {"personal_number": "01001099999"}
+    response = post(client, URL, other)
+    assert response.status_code == 400
+    assert response.json()["detail"] == [
+        {
+            "loc": ["body", "submission_key"],
+            "msg": "This form was already used; reload the page to apply again.",
+        }
+    ]
