@@ -19,6 +19,20 @@ class ApplyForm(ApplicationForm):
         kwargs["initial"].setdefault("language", get_language() or "ka")
         super().__init__(*args, **kwargs)
         self.fields["personal_number"].help_text = _("The 11 digits on your ID card.")
+        # The applicant's own details: browsers may fill them in (WCAG 2.1, 1.3.5).
+        purposes = {
+            "personal_number": "off",
+            "first_name": "given-name",
+            "last_name": "family-name",
+            "birth_date": "bday",
+            "phone": "tel",
+            "email": "email",
+        }
+        for name, purpose in purposes.items():
+            self.fields[name].widget.attrs["autocomplete"] = purpose
+        self.fields["personal_number"].widget.attrs["inputmode"] = "numeric"
+        self.fields["phone"].widget.input_type = "tel"
+        self.fields["email"].widget.input_type = "email"
         self.fields["consent"].label = _(
             "I consent to the processing of my data and my household's for this application"
         )

@@ -61,6 +61,8 @@ def test_the_portal_is_in_georgian_by_default_and_in_english(client):
     assert '<html lang="ka">' in home and "განაცხადი" in home
     english = client.get("/en/portal/").content.decode()
     assert '<html lang="en">' in english and "Programmes that take applications" in english
+    form = client.get("/portal/apply/").content.decode()
+    assert 'autocomplete="given-name"' in form and 'type="tel"' in form
 
 
 def test_a_citizen_applies_with_a_member_and_documents(client):
