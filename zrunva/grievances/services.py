@@ -242,7 +242,8 @@ def grievance_file(
 
 def _locked(grievance: Grievance) -> Grievance:
     return (
-        Grievance.objects.select_for_update()
+        # Only the grievance's row is locked: PostgreSQL locks no row of a nullable join.
+        Grievance.objects.select_for_update(of=("self",))
         .select_related("application", "assigned_to")
         .get(pk=grievance.pk)
     )
