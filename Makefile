@@ -53,3 +53,4 @@ bench: install
 	$(VENV)/bin/pip install -q -r requirements-bench.lock -c requirements.lock
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/zrunva_bench $(PY) bench/registry.py
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/zrunva_bench $(PY) bench/eligibility.py
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/zrunva_bench $(PY) bench/portal_load.py

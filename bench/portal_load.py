@@ -14,19 +14,22 @@ counts in it. Then:
    from one address, so the per-address limits (PORTAL_THROTTLE_ADDRESS,
    PORTAL_THROTTLE_STATUS_ADDRESS) are raised to 10,000,000 an hour; the per-person and
    per-number limits stay at their defaults (each applicant submits once and checks twice);
-3. steps at increasing offered submission rates, each a headless locust run of its own: every
-   simulated citizen submits one application, checks its status 2 and 4 seconds later, and
-   starts again with the next applicant 10 seconds after the last start (constant_throughput),
-   so users = rate x 10 s, spawned over 10 s. Latencies are every request's, kept raw (not
-   locust's rounded histogram) over the steady part of the step (after the spawn ramp); failures
-   are counted over the whole step;
+3. after 20 s of unjudged warm-up, steps at increasing offered submission rates (default 5, 10,
+   20, 25, 30, 35, 40, 45 a second), each a headless locust run of its own: every simulated
+   citizen submits one application, checks its status 2 and 4 seconds later, and starts again
+   with the next applicant 10 seconds after its last start (constant_throughput), so users =
+   rate x 10 s; each user starts at a random point of its first 10 s, so submissions are spread
+   over the second, not sent in locust's once-a-second spawn batches. Latencies are every
+   request's, kept raw (not locust's rounded histogram), over the 60 s that follow the spawn
+   ramp and that first 10 s; failures are counted over the whole step;
 4. after each step, the applications are counted in the database: every acknowledged (201)
    submission key is stored exactly once, nothing else of the step is stored, one SMS queued
    for each;
 5. a step passes with no failure, p99 < 250 ms for submit and for status, at least 95% of the
    offered rate achieved and the count check right; the run stops after two failing steps in a
-   row. The highest passing rate is the result. The run's applications, their events, audit
-   entries, messages and queued outbox tasks are deleted at the end (--keep keeps them).
+   row. The highest passing rate is the result. The run's applications, their status events,
+   queued messages and outbox tasks are deleted at the end (--keep keeps them); their audit
+   entries stay, as the audit trail refuses deletes.
 See bench/README.md for measured figures.
 """
 
@@ -61,6 +64,17 @@ KEY_PREFIX = "b3e4c100"
 # the benchmark itself. Per person and per application number, the defaults stay.
 THROTTLE = {"PORTAL_THROTTLE_ADDRESS": "10000000", "PORTAL_THROTTLE_STATUS_ADDRESS": "10000000"}
 STATUS_GAP = 2.0  # seconds between the submission and each status check
+# The tables a submission or a status check writes. This server runs with autovacuum off, so
+# the script vacuums them itself: before each step, as autovacuum would, and at both ends.
+WRITTEN = (
+    "zrunva_cache",
+    "applications_application",
+    "applications_applicationevent",
+    "notifications_message",
+    "django_tasks_database_dbtaskresult",
+    "auditlog_logentry",
+)
+BUSY = 0.25  # other processes' CPU, in cores, above which a step is marked as disturbed
 
 
 def connect(url: str):
@@ -100,24 +114,36 @@ def machine(url: str) -> str:
         server = conn.execute("SHOW server_version").fetchone()[0]
         settings = {
             name: conn.execute(f"SHOW {name}").fetchone()[0]
-            for name in ("shared_buffers", "synchronous_commit", "max_connections")
+            for name in ("shared_buffers", "synchronous_commit", "max_connections", "autovacuum")
         }
     from importlib.metadata import version
 
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    git = ["git", "-C", str(ROOT)]
+    commit = subprocess.run(  # noqa: S603, S607 (git, fixed arguments)
+        [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    changed = subprocess.run(  # noqa: S603, S607
+        [*git, "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (
         f"Python {platform.python_version()}, PostgreSQL {server} "
         f"({', '.join(f'{k} {v}' for k, v in settings.items())}), {os.cpu_count()} cores, "
         f"{memory:.0f} GiB; gunicorn {version('gunicorn')}, locust {version('locust')}, "
-        f"Django {version('django')}\nLoad average at start (1, 5, 15 min): {load}"
+        f"Django {version('django')}; code: commit {commit or '?'}"
+        f"{' with uncommitted changes' if changed else ''}\n"
+        f"Load average at start (1, 5, 15 min): {load}"
     )
 
 
 def cleanup(url: str, since: float | None = None) -> dict:
     """Delete the benchmark's applications (by their key prefix) and what refers to them:
-    status events, documents, audit entries, queued messages; and the outbox tasks the run
-    queued (none are run: no worker is started)."""
+    status events, documents, queued messages; and the outbox tasks the run queued (no worker
+    runs them). Their audit entries stay: the audit trail refuses deletes."""
     with connect(url) as conn, conn.transaction():
         conn.execute(
             "CREATE TEMP TABLE bench_apps ON COMMIT DROP AS SELECT id, number "
@@ -141,14 +167,21 @@ def cleanup(url: str, since: float | None = None) -> dict:
     return done
 
 
+def vacuum(url: str) -> float:
+    started = time.monotonic()
+    with connect(url) as conn:
+        for table in WRITTEN:
+            conn.execute(f"VACUUM (ANALYZE) {table}")
+    return time.monotonic() - started
+
+
 def applicants_draw(url: str, count: int, seed: int) -> list[dict]:
     """`count` adults of the registry with a personal number, a municipality and no
     application, in a random order fixed by the seed."""
     today = date.today()
-    adult = today.replace(year=today.year - 18)
+    adult = date(today.year - 18, today.month, min(today.day, 28))
     rows: list = []
     with connect(url) as conn:
-        conn.execute("SELECT setseed(%s)", (random.Random(seed).random() * 2 - 1,))
         percent = 1.0
         while len(rows) < count and percent <= 100:
             rows = conn.execute(
@@ -196,6 +229,17 @@ class Server:
             "LOG_LEVEL": "WARNING",
             **THROTTLE,
         }
+        if args.cache == "locmem":
+            # Diagnostic only: the throttle's counters in each worker's memory instead of the
+            # shared database cache, to see what the database cache costs. Not a valid
+            # production setting (each worker would count apart).
+            (WORK / "bench_locmem_settings.py").write_text(
+                "from config.settings.production import *  # noqa: F403\n"
+                'CACHES = {"default": {"BACKEND": '
+                '"django.core.cache.backends.locmem.LocMemCache"}}\n'
+            )
+            self.env["DJANGO_SETTINGS_MODULE"] = "bench_locmem_settings"
+            self.env["PYTHONPATH"] = f"{WORK}{os.pathsep}{ROOT}"
         self.command = [
             str(VENV_BIN / "gunicorn"),
             "config.wsgi:application",
@@ -222,11 +266,17 @@ class Server:
             f"gunicorn {self.args.worker_class} workers: {self.args.workers}{threads}; "
             f"config.settings.production, DEBUG off, CONN_MAX_AGE 60, LOG_LEVEL WARNING, "
             f"no access log"
+            + (
+                "; DIAGNOSTIC: cache (throttle counters) in each worker's memory, not the database"
+                if self.args.cache == "locmem"
+                else ""
+            )
         )
 
     def start(self) -> None:
+        self.log = open(WORK / "gunicorn.log", "a")  # noqa: SIM115 (open while it runs)
         self.process = subprocess.Popen(  # noqa: S603 (the venv's gunicorn, fixed arguments)
-            self.command, env=self.env, cwd=ROOT
+            self.command, env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + 60
         while True:
@@ -290,16 +340,19 @@ class Server:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+            self.log.close()
 
 
-def postgres_cpu() -> dict[int, float]:
+def postgres_cpu() -> float:
+    """CPU seconds of PostgreSQL: its live processes, and the backends that have ended (their
+    time is added to the postmaster's children's)."""
     import psutil
 
-    found = {}
+    total = 0.0
     for p in psutil.process_iter(["name", "cpu_times"]):
         if p.info["name"] == "postgres" and p.info["cpu_times"] is not None:
-            found[p.pid] = sum(p.info["cpu_times"][:2])
-    return found
+            total += sum(p.info["cpu_times"][:4])  # user, system, children's user and system
+    return total
 
 
 def busy() -> float:
@@ -322,7 +375,8 @@ def percentile(values: list[float], q: float) -> float:
 def run_step(args, server: Server, url: str, rate: float, applicants: list[dict], label: str):
     """One headless locust run at `rate` submissions per second; then the count check."""
     users = max(1, round(rate * args.session))
-    ramp = users / rate
+    # Users are spawned over `ramp` seconds, and each first waits a random part of a session.
+    ramp = users / rate + args.session
     stem = WORK / f"step-{label.replace('.', '_')}"
     applicants_file = Path(f"{stem}.applicants.json")
     applicants_file.write_text(json.dumps(applicants))
@@ -368,7 +422,7 @@ def run_step(args, server: Server, url: str, rate: float, applicants: list[dict]
     pg_after, machine_after = postgres_cpu(), busy()
     cpu = {
         "gunicorn": (server.cpu_seconds() - gunicorn_before) / wall,
-        "postgres": sum(t - pg_before.get(pid, 0.0) for pid, t in pg_after.items()) / wall,
+        "postgres": (pg_after - pg_before) / wall,
         "locust": (
             children.ru_utime
             + children.ru_stime
@@ -474,6 +528,11 @@ HEADER = (
 )
 
 
+def disturbed(r: dict) -> bool:
+    """Other work on the machine took more than a quarter of a core during the step."""
+    return r["cpu"]["other"] > BUSY
+
+
 def row(args, r: dict) -> str:
     c = r["count"]
     stored = (
@@ -486,6 +545,8 @@ def row(args, r: dict) -> str:
     )
     if r["locust_cpu_warning"]:
         cpu += " (locust warned: CPU above 90%)"
+    if disturbed(r):
+        cpu += " (busy machine)"
     return (
         f"| {r['rate']:g}{' (warm-up)' if r['label'] == 'warmup' else ''} | {r['users']} | "
         f"{r['submitted']:.1f} | {r['status']:.1f} | {r['submit_p50']:.0f} ms | "
@@ -496,10 +557,10 @@ def row(args, r: dict) -> str:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument(
         "--rates",
-        default="5,10,15,20,25,30,35,40",
+        default="5,10,20,25,30,35,40,45",
         help="offered submission rates per second, one step each, in order (default %(default)s)",
     )
     parser.add_argument(
@@ -525,9 +586,24 @@ def main():
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", type=int, default=2026, help="which registry people apply")
     parser.add_argument("--keep", action="store_true", help="keep the run's applications")
+    parser.add_argument(
+        "--cache",
+        choices=("database", "locmem"),
+        default="database",
+        help="diagnostic: 'locmem' keeps the throttle's counters in each worker's memory "
+        "instead of the shared database cache the application uses (default database)",
+    )
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
 
+    begun = time.time()
+    from importlib.util import find_spec
+
+    if find_spec("locust") is None or find_spec("psutil") is None:
+        raise SystemExit(
+            "locust is not installed: .venv/bin/pip install -r requirements-bench.lock "
+            "-c requirements.lock"
+        )
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres") or "bench" not in url.rsplit("/", 1)[-1]:
         raise SystemExit(
@@ -541,13 +617,14 @@ def main():
     manage(url, "createcachetable")
     leftovers = cleanup(url)
     with connect(url) as conn:
-        conn.execute("DELETE FROM zrunva_cache")  # throttle counters of earlier runs
+        conn.execute("TRUNCATE zrunva_cache")  # throttle counters of earlier runs
+    vacuum(url)
     if leftovers["applications_application"]:
         print(f"Deleted {leftovers['applications_application']:,} applications of an earlier run.")
 
     # Each step is given its own applicants: more than it can use at its rate.
     steps = [("warmup", rates[0], args.warmup)] + [(f"{r:g}", r, args.seconds) for r in rates]
-    needs = [int(rate * (seconds + args.session * 2)) + 50 for _label, rate, seconds in steps]
+    needs = [int(rate * (seconds + args.session * 3)) + 50 for _label, rate, seconds in steps]
     pool = applicants_draw(url, sum(needs), args.seed)
     with connect(url) as conn:
         applications = conn.execute("SELECT count(*) FROM applications_application").fetchone()[0]
@@ -569,10 +646,12 @@ def main():
         "number and hour): each applicant submits once and checks twice."
     )
     print(
-        f"Steps: {args.seconds:g} s measured after a {args.session:g} s spawn ramp; each citizen "
-        f"submits, checks {args.checks} times {STATUS_GAP:g} s apart, and starts again every "
-        f"{args.session:g} s. Pass: no failure, p99 < {args.p99:g} ms for submit and status, "
-        f">= 95% of the offered rate, every acknowledged submission stored exactly once.\n"
+        f"Steps: {args.seconds:g} s measured after the spawn ramp and each user's random start "
+        f"(2 x {args.session:g} s); each citizen submits, checks {args.checks} times "
+        f"{STATUS_GAP:g} s apart, and starts again every {args.session:g} s. Pass: no failure, "
+        f"p99 < {args.p99:g} ms for submit and status, >= 95% of the offered rate, every "
+        "acknowledged submission stored exactly once. Before each step: VACUUM (ANALYZE) of "
+        f"the tables the portal writes ({', '.join(WRITTEN)}).\n"
     )
     run_started = time.time()
     server.start()
@@ -584,12 +663,15 @@ def main():
             steps, needs, itertools.accumulate([0, *needs]), strict=False
         ):
             step_args = argparse.Namespace(**{**vars(args), "seconds": seconds})
+            vacuum(url)
             result = run_step(step_args, server, url, rate, pool[used : used + need], label)
             print(row(step_args, result), flush=True)
             if label == "warmup":
                 continue
             results.append(result)
-            failing = [not passes(args, r) for r in results[-2:]]
+            # Two failing steps in a row end the run, unless other work on the machine was
+            # using it then.
+            failing = [not passes(args, r) and not disturbed(r) for r in results[-2:]]
             if len(failing) == 2 and all(failing) and not args.all_steps:
                 break
         peaks = server.worker_peaks()
@@ -597,6 +679,12 @@ def main():
         server.stop()
         if not args.keep:
             removed = cleanup(url, since=run_started)
+            vacuum(url)
+    if any(disturbed(r) for r in results):
+        print(
+            f"\n(busy machine): other processes used more than {BUSY:.0%} of a core during the "
+            "step; its latencies are not the portal's alone. Run again when the machine is quiet."
+        )
     passed = [r for r in results if passes(args, r)]
     best = max(passed, key=lambda r: r["rate"]) if passed else None
     print()
@@ -624,7 +712,10 @@ def main():
         f"(sampled every 0.5 s); each worker's peak (VmHWM) "
         f"{', '.join(f'{p:.0f}' for p in peaks)} MiB."
     )
-    print(f"Load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"Load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+        f"run time {(time.time() - begun) / 60:.1f} min"
+    )
     if not args.keep:
         print(f"Cleaned up: {removed}")
     print(f"locust logs, CSV statistics and raw samples: {WORK.relative_to(ROOT)}/")
@@ -666,6 +757,11 @@ if __name__ != "__main__" and os.environ.get("PORTAL_LOAD_SAMPLES"):
         """Applies once for a programme, then follows the application twice; then the next."""
 
         wait_time = constant_throughput(1 / SESSION)
+
+        def on_start(self):
+            # locust starts users in batches, once a second: without a phase of its own each,
+            # every citizen would submit in the same few hundred milliseconds of the second.
+            gevent.sleep(random.uniform(0, SESSION))
 
         @task
         def apply_and_follow(self):

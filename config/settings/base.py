@@ -100,6 +100,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "zrunva_cache",
+        # Throttle counters must not be culled at Django's default of 300 entries.
+        "OPTIONS": {"MAX_ENTRIES": env.int("CACHE_MAX_ENTRIES", default=1_000_000)},
     }
 }
 

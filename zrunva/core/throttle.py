@@ -3,9 +3,15 @@ address, a personal number). Counted in the default cache, which is the database
 server processes share the counts."""
 
 import hashlib
+import math
+import time
 
 from django.conf import settings
 from django.core.cache import cache
+
+
+def _now() -> float:
+    return time.time()
 
 
 class Throttled(Exception):
@@ -39,15 +45,17 @@ def throttle(name: str, value: str) -> None:
         return
     limit, window = settings.PORTAL_THROTTLE[name]
     key = _key(name, value)
-    # add() starts a window only if none is open; incr() then counts within it.
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window ended between add() and incr()
-        cache.set(key, 1, timeout=window)
-        count = 1
+    now = _now()
+    # The count is kept with its window's end: cache.incr() would re-save it with the default
+    # timeout and so shorten every window to 5 minutes. Two requests at the same instant may
+    # count once (read, then write): a limit, not an exact tally.
+    count, ends = cache.get(key) or (0, now + window)
+    if ends <= now:
+        count, ends = 0, now + window
+    count += 1
+    cache.set(key, (count, ends), timeout=max(1, math.ceil(ends - now)))
     if count > limit:
-        raise Throttled(window)
+        raise Throttled(max(1, math.ceil(ends - now)))
 
 
 def throttled_response(request, error: Throttled, *, back: str, back_label: str):
