@@ -1,3 +1,4 @@
+import re
 import secrets
 import uuid
 
@@ -26,6 +27,15 @@ def new_number(prefix: str = "ZR") -> str:
     another prefix (GR: a grievance)."""
     chars = "".join(secrets.choice(ALPHABET) for _ in range(10))
     return f"{prefix}-{chars[:5]}-{chars[5:]}"
+
+
+def normalised_number(number: str, prefix: str) -> str:
+    """An application (ZR) or grievance (GR) number as typed, in capitals, with or without its
+    dashes and spaces, written the one way it is stored: ZR-XXXXX-XXXXX."""
+    raw = re.sub(r"[\s-]", "", number).upper()
+    if len(raw) == 12 and raw.startswith(prefix):
+        return f"{prefix}-{raw[2:7]}-{raw[7:]}"
+    return number.strip().upper()
 
 
 class Workflow(models.Model):

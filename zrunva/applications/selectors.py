@@ -8,7 +8,12 @@ from django.utils import timezone
 from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
 from zrunva.applications.choices import FINAL, EventKind, Status
-from zrunva.applications.models import Application, ApplicationEvent, Workflow
+from zrunva.applications.models import (
+    Application,
+    ApplicationEvent,
+    Workflow,
+    normalised_number,
+)
 from zrunva.audit.services import access_log
 
 
@@ -159,6 +164,6 @@ def application_of_applicant(*, number: str, personal_number: str) -> Applicatio
     return (
         Application.objects.select_related("programme", "municipality")
         .prefetch_related("events", "documents")
-        .filter(number=number.strip().upper(), personal_number=personal_number.strip())
+        .filter(number=normalised_number(number, "ZR"), personal_number=personal_number.strip())
         .first()
     )

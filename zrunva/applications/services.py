@@ -22,7 +22,7 @@ from zrunva.applications.models import (
     Workflow,
     new_number,
 )
-from zrunva.applications.selectors import workflow_of
+from zrunva.applications.selectors import application_of_applicant, workflow_of
 from zrunva.applications.workdays import working_days_after
 from zrunva.audit.services import acting_as
 from zrunva.notifications.services import message_to_contact
@@ -504,12 +504,10 @@ def _step(application: Application, to: str, *, actor, note: str) -> None:
 
 def application_withdraw(*, number: str, personal_number: str) -> Application:
     """The applicant withdraws on the portal, proving it is theirs with their personal number."""
-    application = Application.objects.filter(
-        number=number.strip().upper(), personal_number=personal_number.strip()
-    ).first()
+    application = application_of_applicant(number=number, personal_number=personal_number)
     if application is None:
         raise ValidationError(_("No application has this number and personal number."))
-    if application.status in (Status.ENROLLED, Status.REJECTED, Status.WITHDRAWN):
+    if application.status in FINAL:
         raise ValidationError(_("This application is closed and cannot be withdrawn."))
     with transaction.atomic():
         _step(

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
+from zrunva.applications.models import normalised_number
 from zrunva.audit.services import search_log
 from zrunva.core.pagination import paginate
 from zrunva.core.throttle import client_address, throttle
@@ -249,7 +250,7 @@ def portal_grievance_file(request, payload: GrievanceIn):
 )
 def portal_grievance_status(request, payload: StatusIn):
     throttle("status_address", client_address(request))
-    throttle("status_number", selectors.normalised_number(payload.number, "GR"))
+    throttle("status_number", normalised_number(payload.number, "GR"))
     grievance = selectors.grievance_find(
         number=payload.number, personal_number=payload.personal_number
     )

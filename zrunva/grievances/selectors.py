@@ -1,5 +1,3 @@
-import re
-
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -9,7 +7,7 @@ from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
 from zrunva.applications.choices import EventKind as ApplicationEventKind
 from zrunva.applications.choices import Status as ApplicationStatus
-from zrunva.applications.models import ApplicationEvent
+from zrunva.applications.models import ApplicationEvent, normalised_number
 from zrunva.audit.services import access_log
 from zrunva.grievances.choices import UNRESOLVED
 from zrunva.grievances.models import Grievance
@@ -57,15 +55,6 @@ def grievance_get(*, actor, pk: int, purpose: str = "view") -> Grievance:
         raise Http404 from None
     access_log(actor=actor, instance=grievance, purpose=purpose)
     return grievance
-
-
-def normalised_number(number: str, prefix: str) -> str:
-    """A grievance (GR) or application (ZR) number as typed, in capitals, with or without its
-    dashes and spaces, written the one way it is stored: GR-XXXXX-XXXXX."""
-    raw = re.sub(r"[\s-]", "", number).upper()
-    if len(raw) == 12 and raw.startswith(prefix):
-        return f"{prefix}-{raw[2:7]}-{raw[7:]}"
-    return number.strip().upper()
 
 
 def grievance_find(*, number: str, personal_number: str) -> Grievance | None:

@@ -13,13 +13,13 @@ from django.utils.translation import gettext_lazy
 from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
 from zrunva.applications.choices import Status as ApplicationStatus
-from zrunva.applications.models import Application
+from zrunva.applications.models import Application, normalised_number
 from zrunva.applications.services import application_reopen
 from zrunva.applications.workdays import is_working_day, working_days_after
 from zrunva.audit.services import acting_as, bulk_run_log
 from zrunva.grievances.choices import UNRESOLVED, Category, Channel, EventKind, Status
 from zrunva.grievances.models import Grievance, GrievanceEvent, new_number
-from zrunva.grievances.selectors import decided_by, normalised_number
+from zrunva.grievances.selectors import decided_by
 from zrunva.notifications.services import message_to_contact
 
 # Illustrative service standards: working days to answer each kind of grievance (no published

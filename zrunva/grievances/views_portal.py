@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from zrunva.applications.models import normalised_number
 from zrunva.core.forms import add_service_errors
 from zrunva.core.throttle import Throttled, client_address, throttle, throttled_response
 from zrunva.grievances import selectors, services
@@ -70,7 +71,7 @@ def status(request):
             # The same budgets as checking an application: one address cannot guess more by
             # trying both.
             throttle("status_address", client_address(request))
-            throttle("status_number", selectors.normalised_number(number, "GR"))
+            throttle("status_number", normalised_number(number, "GR"))
         except Throttled as error:
             return throttled(request, error)
         grievance = selectors.grievance_find(number=number, personal_number=personal_number)

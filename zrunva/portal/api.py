@@ -15,6 +15,7 @@ from ninja.files import UploadedFile
 from zrunva.applications import selectors, services
 from zrunva.applications.api import ApplicantIn, _place
 from zrunva.applications.choices import Channel, EventKind
+from zrunva.applications.models import normalised_number
 from zrunva.core.throttle import client_address, throttle
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Programme
@@ -78,12 +79,12 @@ class StatusOut(Schema):
 
 
 def _found(lookup: Lookup, request):
+    number = normalised_number(lookup.number, "ZR")
     throttle("status_address", client_address(request))
-    throttle("status_number", lookup.number)
-    number = lookup.number.strip().upper().replace("-", "")
+    # Counted on the stored form: "zr7k2qd…" and "ZR-7K2QD-…" are the same number.
+    throttle("status_number", number)
     application = selectors.application_of_applicant(
-        number=f"{number[:2]}-{number[2:7]}-{number[7:]}",
-        personal_number=lookup.personal_number,
+        number=number, personal_number=lookup.personal_number
     )
     if application is None:
         raise Http404(_("No application has this number and personal number."))

@@ -5,6 +5,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.applications.forms import PERSONAL_NUMBER, ApplicationForm
+from zrunva.applications.models import normalised_number
 
 
 class ApplyForm(ApplicationForm):
@@ -58,5 +59,4 @@ class StatusForm(forms.Form):
     personal_number = forms.RegexField(label=_("Personal number"), **PERSONAL_NUMBER)
 
     def clean_number(self) -> str:
-        raw = self.cleaned_data["number"].strip().upper().replace("-", "")
-        return f"{raw[:2]}-{raw[2:7]}-{raw[7:]}"
+        return normalised_number(self.cleaned_data["number"], "ZR")

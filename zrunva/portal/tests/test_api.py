@@ -106,3 +106,14 @@ def test_a_submission_key_never_gives_away_anothers_application():
             "msg": "This form was already used; reload the page to apply again.",
         }
     ]
+
+
+def test_status_checks_count_one_number_however_it_is_written(settings):
+    settings.PORTAL_THROTTLE = settings.PORTAL_THROTTLE | {"status_number": (2, 3600)}
+    client = Client()
+    spellings = ["ZR-00000-00000", "zr0000000000", "zr-00000 00000".replace(" ", "")]
+    codes = [
+        post(client, f"{URL}/status", {"number": n, "personal_number": "01001012345"}).status_code
+        for n in spellings
+    ]
+    assert codes == [404, 404, 429]
