@@ -68,6 +68,11 @@ class ApplicationOut(Schema):
     channel: str
     due_date: date | None
     household_id: int | None
+    duplicate_of_id: int | None = Field(
+        description="Set when the registry already held an open application or an enrolment "
+        "for this person and programme at submission: the earlier application's id, for the "
+        "back office to resolve (close it as a duplicate, or process it)."
+    )
     events: list[EventOut]
 
     @staticmethod

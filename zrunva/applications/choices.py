@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 class Status(models.TextChoices):
     """Where an application is. The open ones move forward through the stages their
-    programme's workflow uses; rejected, withdrawn and enrolled are final."""
+    programme's workflow uses; rejected, withdrawn, enrolled and closed as a duplicate are
+    final."""
 
     SUBMITTED = "submitted", _("Submitted")
     REGISTERED = "registered", _("Registered")
@@ -14,6 +15,7 @@ class Status(models.TextChoices):
     ENROLLED = "enrolled", _("Enrolled")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    DUPLICATE = "duplicate", _("Closed as a duplicate")
 
 
 # The stages in order; a workflow leaves out those its programme does not need.
@@ -25,7 +27,7 @@ STAGES = (
     Status.DECIDED,
     Status.ENROLLED,
 )
-FINAL = frozenset({Status.ENROLLED, Status.REJECTED, Status.WITHDRAWN})
+FINAL = frozenset({Status.ENROLLED, Status.REJECTED, Status.WITHDRAWN, Status.DUPLICATE})
 
 
 class Channel(models.TextChoices):

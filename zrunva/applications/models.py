@@ -137,6 +137,19 @@ class Application(models.Model):
         related_name="+",
         verbose_name=_("entered by"),
     )
+    # Set at submission when the registry already holds, for this person and programme, an
+    # open application or an enrolment (theirs, or their household's for a programme that pays
+    # the household): the earlier application. The applicant is told nothing different; the
+    # back office resolves it (`application_transition` to "duplicate"), and the person is then
+    # told through the earlier application's contact details.
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("possible duplicate of"),
+    )
     # The form's one-time key: the same form sent twice (a double click, a retry after a
     # timeout) finds the application it already created instead of making a second one.
     submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
@@ -160,9 +173,13 @@ class Application(models.Model):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         constraints = [
+            # One unflagged open application per person and programme; a submission that finds
+            # one is stored flagged (`duplicate_of`), never refused, so that no answer says what
+            # the registry holds about a personal number.
             models.UniqueConstraint(
                 fields=["programme", "personal_number"],
-                condition=~Q(status__in=sorted(s.value for s in FINAL)),
+                condition=~Q(status__in=sorted(s.value for s in FINAL))
+                & Q(duplicate_of__isnull=True),
                 name="application_one_open_per_person_programme",
                 violation_error_message=_(
                     "This person already has an open application for this programme."
@@ -179,6 +196,10 @@ class Application(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in FINAL
+
+    @property
+    def is_flagged_duplicate(self) -> bool:
+        return self.duplicate_of_id is not None
 
     def get_additional_data(self) -> dict:
         return {"household_id": self.household_id}
@@ -307,6 +328,23 @@ class Enrolment(models.Model):
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
         indexes = [models.Index(fields=["programme", "household"], name="enrolment_beneficiary")]
+        # One open enrolment per programme and beneficiary: the household for a programme that
+        # pays the household (no person), the person for one that pays a person. Two members of
+        # a household enrolled for the child benefit would be paid twice.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "household"],
+                condition=Q(ends__isnull=True, person__isnull=True),
+                name="enrolment_one_open_per_household",
+                violation_error_message=_("This household is already enrolled in this programme."),
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "person"],
+                condition=Q(ends__isnull=True, person__isnull=False),
+                name="enrolment_one_open_per_person",
+                violation_error_message=_("This person is already enrolled in this programme."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.programme_id} / {self.household_id}: {self.amount}"

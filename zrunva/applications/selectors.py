@@ -70,6 +70,21 @@ def application_get(*, actor, pk: int) -> Application:
     return application
 
 
+def duplicate_flag(*, actor, application: Application) -> dict | None:
+    """What the back office is shown of a flagged application (`duplicate_of`): the earlier
+    application's status, and its number and page when the actor processes it too. Only for an
+    application read through `application_get`, whose read is audited; never for the portal."""
+    if application.duplicate_of_id is None:
+        return None
+    earlier = Application.objects.get(pk=application.duplicate_of_id)
+    visible = application_list(actor=actor).filter(pk=earlier.pk).exists()
+    return {
+        "earlier": earlier if visible else None,
+        "status": Status(earlier.status).label,
+        "enrolled": earlier.status == Status.ENROLLED,
+    }
+
+
 DELAY_SCHEMA = {
     "programme": pl.String,
     "municipality": pl.String,

@@ -28,6 +28,7 @@ from zrunva.audit.services import acting_as
 from zrunva.notifications.services import message_to_contact
 from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel
 from zrunva.programmes.services import can_define
+from zrunva.registry.models import Household, Person
 
 # Who moves an application into each status (besides the scope and programme checks).
 STAGE_PERMISSIONS = {
@@ -38,12 +39,41 @@ STAGE_PERMISSIONS = {
     Status.REJECTED: permissions.APPLICATIONS_PROCESS,
     Status.ENROLLED: permissions.APPLICATIONS_PROCESS,
     Status.WITHDRAWN: permissions.APPLICATIONS_PROCESS,
+    Status.DUPLICATE: permissions.APPLICATIONS_PROCESS,
 }
 CONSENT_PURPOSE = gettext_lazy(
     "I agree that the Social Service Agency and my municipality process the personal data in "
     "this application, and those of the household members I name, to decide on it and to pay "
     "the benefit (Law of Georgia on Personal Data Protection)."
 )
+
+
+def _notify_duplicate(application: Application) -> None:
+    """Tell the person an application made with their personal number was closed as a
+    duplicate: through the contact details of the earlier application (theirs, or the one that
+    put their household on the rolls), never those the unknown submitter gave."""
+    earlier = application.duplicate_of
+    with translation.override(earlier.language or "ka"):
+        body = _(
+            "An application %(number)s for %(programme)s was made with your personal number. "
+            "You already have application %(earlier)s, so it is closed as a duplicate. If you "
+            "did not make it, tell the office that processes your application."
+        ) % {
+            "number": application.number,
+            "programme": application.programme.name,
+            "earlier": earlier.number,
+        }
+        subject = _("Application %(number)s: closed as a duplicate") % {
+            "number": application.number
+        }
+    message_to_contact(
+        phone=earlier.phone,
+        email=earlier.email,
+        body=body,
+        subject=subject,
+        language=earlier.language,
+        reference=application.number,
+    )
 
 
 def _notify(application: Application) -> None:
@@ -90,7 +120,9 @@ def workflow_save(
         errors["source"] = _("Give the source of these deadlines.")
     if errors:
         raise ValidationError(errors)
-    workflow = Workflow.objects.filter(programme=programme).first() or Workflow(programme=programme)
+    workflow = Workflow.objects.select_for_update().filter(programme=programme).first() or Workflow(
+        programme=programme
+    )
     workflow.home_visit = home_visit
     workflow.deadlines = {stage: deadlines[stage] for stage in stages}
     workflow.source, workflow.illustrative = source.strip(), illustrative
@@ -133,12 +165,27 @@ def application_submit(
     submission_key=None,
 ) -> Application:
     """A new application, from the portal (no actor) or entered at an office by staff for the
-    applicant. One open application per person and programme; none for a programme the person
-    is already enrolled in; consent to the processing, its purpose stated, is required.
-    The same form sent twice (`submission_key`) gives back the application it created."""
+    applicant: staff who process the programme (`permissions.processes_programme`), in their
+    area, checked before anything is stored or sent. Consent to the processing, its purpose
+    stated, is required. The same form sent twice (`submission_key`) gives back the application
+    it created.
+
+    No answer depends on what the registry holds about the personal number (issue 9): an
+    application for a person who already has an open one for the programme, or is on its rolls
+    (their household, for a programme that pays the household), is stored like any other and
+    flagged for the back office (`duplicate_of`), which closes it as a duplicate or processes
+    it. The applicant sees the same answer, status and messages either way."""
     if channel == Channel.WALK_IN:
         permissions.require(actor, permissions.APPLICATIONS_PROCESS)
         permissions.require_in_scope(actor, municipality.pk)
+        if not permissions.processes_programme(actor, programme.municipality_id):
+            if programme.municipality_id is None:
+                raise PermissionDenied(_("The state's programmes are processed by the SSA."))
+            raise PermissionDenied(_("A municipality's programmes are processed by its officers."))
+    elif channel == Channel.PORTAL:
+        actor = None  # the applicant applies for themselves
+    else:
+        raise ValidationError({"channel": _("Unknown channel.")})
     earlier = _resubmitted(submission_key, applicant)
     if earlier is not None:
         return earlier
@@ -163,10 +210,6 @@ def application_submit(
         except ValidationError as error:
             raise ValidationError({"documents": error.messages}) from error
     personal_number = applicant.get("personal_number", "")
-    if enrolled_in(programme=programme, personal_number=personal_number, on=timezone.localdate()):
-        raise ValidationError(
-            {"personal_number": _("This person is already enrolled in this programme.")}
-        )
     today = timezone.localdate()
     # What the applicant agreed to, in the words they read.
     with translation.override(applicant.get("language") or "ka"):
@@ -188,22 +231,27 @@ def application_submit(
         application.full_clean(validate_constraints=False)
     except ValidationError as error:
         raise ValidationError(error.message_dict) from error
+    application.duplicate_of = earlier_application(
+        programme=programme, personal_number=personal_number, on=today
+    )
     with acting_as(actor):
         try:
             with transaction.atomic():
                 application.save()
-        except IntegrityError as error:
+        except IntegrityError:
             # The same form, sent twice at once: the other request's application.
             earlier = _resubmitted(submission_key, applicant)
             if earlier is not None:
                 return earlier
-            raise ValidationError(
-                {
-                    "personal_number": _(
-                        "This person already has an open application for this programme."
-                    )
-                }
-            ) from error
+            # Another application for this person and programme was stored at the same moment
+            # (the unique index waited for it): this one is its duplicate.
+            application.duplicate_of = earlier_application(
+                programme=programme, personal_number=personal_number, on=today
+            )
+            if application.duplicate_of is None:
+                raise
+            with transaction.atomic():
+                application.save()
         ApplicationEvent.objects.create(
             application=application, to_status=Status.SUBMITTED, actor=actor
         )
@@ -226,18 +274,39 @@ def _resubmitted(submission_key, applicant: dict) -> Application | None:
     return earlier
 
 
-def enrolled_in(*, programme, personal_number: str, on: date) -> bool:
-    """Whether the person is on the programme's rolls on a date or from a later one: enrolled
-    themselves, or, for a programme that pays the household, a member of an enrolled household."""
-    current = Enrolment.objects.filter(programme=programme).filter(
+def _current_enrolments(programme, on: date):
+    return Enrolment.objects.filter(programme=programme).filter(
         Q(ends__isnull=True) | Q(ends__gte=on)
     )
+
+
+def enrolment_of(*, programme, personal_number: str, on: date) -> Enrolment | None:
+    """The enrolment that has the person on the programme's rolls on a date or from a later
+    one: their own, or, for a programme that pays the household, their household's."""
+    current = _current_enrolments(programme, on).select_related("application").order_by("id")
     if programme.level == ProgrammeLevel.PERSON:
-        return current.filter(person__personal_number=personal_number).exists()
+        return current.filter(person__personal_number=personal_number).first()
     return current.filter(
         household__memberships__person__personal_number=personal_number,
         household__memberships__end_date__isnull=True,
-    ).exists()
+    ).first()
+
+
+def earlier_application(*, programme, personal_number: str, on: date) -> Application | None:
+    """The application a new one for this person and programme would duplicate: the one that
+    put them (or their household) on the programme's rolls, else their open (unflagged)
+    application. Only for the flag the back office sees; never for an answer to the submitter."""
+    enrolment = enrolment_of(programme=programme, personal_number=personal_number, on=on)
+    if enrolment is not None:
+        return enrolment.application
+    return (
+        Application.objects.filter(
+            programme=programme, personal_number=personal_number, duplicate_of__isnull=True
+        )
+        .exclude(status__in=FINAL)
+        .order_by("id")
+        .first()
+    )
 
 
 def _document_save(application: Application, upload, check, *, actor) -> Document:
@@ -258,7 +327,7 @@ def _document_save(application: Application, upload, check, *, actor) -> Documen
 
 def next_statuses(application: Application) -> list[str]:
     """Where an application may go from here: its workflow's next stage; rejection before the
-    decision; withdrawal until enrolment."""
+    decision; withdrawal until enrolment; closing as a duplicate, when it is flagged as one."""
     if application.status in FINAL:
         return []
     stages = workflow_of(application.programme).stages
@@ -269,6 +338,8 @@ def next_statuses(application: Application) -> list[str]:
     if position < stages.index(Status.DECIDED):
         options.append(Status.REJECTED)
     options.append(Status.WITHDRAWN)
+    if application.duplicate_of_id is not None:
+        options.append(Status.DUPLICATE)
     return options
 
 
@@ -324,19 +395,65 @@ def _decide(actor, application: Application, to: str, note: str, today: date) ->
 
 def _enrol(actor, application: Application, today: date) -> Enrolment:
     """Put the beneficiary on the rolls at the amount decided, paid from the first day of the
-    next month (illustrative: the SSA's payment calendar is not published)."""
-    basis = application.decision_reasons
-    return Enrolment.objects.create(
-        application=application,
-        programme=application.programme,
-        household=application.household,
-        person_id=basis.get("person_id")
-        if application.programme.level == ProgrammeLevel.PERSON
-        else None,
-        amount=application.decision_amount,
-        starts=(today.replace(day=1) + relativedelta(months=1)),
-        enrolled_by=actor,
+    next month (illustrative: the SSA's payment calendar is not published). One open enrolment
+    per programme and beneficiary, the household for a programme that pays the household, the
+    person for one that pays a person (issue 9: two members of one household each applied for
+    the child benefit and both were enrolled): checked under a lock of the beneficiary's row,
+    so two enrolments of one beneficiary wait for each other, and held by the database's
+    unique constraints."""
+    programme = application.programme
+    person_id = (
+        application.decision_reasons.get("person_id")
+        if programme.level == ProgrammeLevel.PERSON
+        else None
     )
+    household_id = application.household_id
+    if person_id is not None:
+        list(Person.objects.select_for_update().filter(pk=person_id).values_list("pk"))
+        message = _(
+            "This person is already enrolled in this programme (application %(number)s): "
+            "they are not enrolled twice. Close this application as a duplicate or withdraw it."
+        )
+    else:
+        list(Household.objects.select_for_update().filter(pk=household_id).values_list("pk"))
+        message = _(
+            "This household is already enrolled in this programme (application %(number)s): "
+            "it is not enrolled twice. Close this application as a duplicate or withdraw it."
+        )
+    found = _beneficiary_enrolment(
+        programme, person_id=person_id, household_id=household_id, on=today
+    )
+    if found is not None:
+        raise ValidationError({"status": message % {"number": found.application.number}})
+    try:
+        with transaction.atomic():
+            return Enrolment.objects.create(
+                application=application,
+                programme=programme,
+                household=application.household,
+                person_id=person_id,
+                amount=application.decision_amount,
+                starts=(today.replace(day=1) + relativedelta(months=1)),
+                enrolled_by=actor,
+            )
+    except IntegrityError as error:
+        # An enrolment of the same beneficiary committed since the check: the database's
+        # constraint holds even where a lock was not taken.
+        found = _beneficiary_enrolment(
+            programme, person_id=person_id, household_id=household_id, on=today
+        )
+        if found is None:
+            raise
+        raise ValidationError({"status": message % {"number": found.application.number}}) from error
+
+
+def _beneficiary_enrolment(programme, *, person_id, household_id, on: date) -> Enrolment | None:
+    """The beneficiary's current enrolment in the programme: the person's for a programme that
+    pays a person, else the household's."""
+    current = _current_enrolments(programme, on).select_related("application").order_by("id")
+    if person_id is not None:
+        return current.filter(person_id=person_id).first()
+    return current.filter(household_id=household_id, person__isnull=True).first()
 
 
 @transaction.atomic
@@ -361,6 +478,7 @@ def application_transition(
     _require_process(actor, application, STAGE_PERMISSIONS[to])
     note = note.strip()
     today = timezone.localdate()
+    fields: list[str] = []
     if to == Status.REGISTERED:
         if household is None:
             raise ValidationError(
@@ -368,18 +486,26 @@ def application_transition(
             )
         permissions.require_in_scope(actor, household.municipality_id)
         application.household = household
+        fields.append("household")
     if to == Status.REJECTED and application.household_id is None:
         if not note:
             raise ValidationError({"note": _("Give the reasons for the refusal.")})
         application.decision_reasons = {"note": note}
         application.decided_on = today
         application.appeal_until = today + relativedelta(months=settings.APPEAL_MONTHS)
+        fields += ["decision_reasons", "decided_on", "appeal_until"]
     elif to in DECISIONS:
         _decide(actor, application, to, note, today)
+        fields += ["decision_reasons", "decided_on", "decision_amount", "appeal_until"]
     with acting_as(actor):
         if to == Status.ENROLLED:
             _enrol(actor, application, today)
-        _step(application, to, actor=actor, note=note)
+        if to == Status.DUPLICATE:
+            # The person is told through the earlier application's contact details.
+            _step(application, to, actor=actor, note=note, notify=False)
+            _notify_duplicate(application)
+        else:
+            _step(application, to, actor=actor, note=note, fields=fields)
     return application
 
 
@@ -402,19 +528,24 @@ def application_reopen(*, actor, application: Application, note: str) -> Applica
     deciders = _deciders(application)
     if application.assigned_to_id in deciders:
         application.assigned_to = None
+    decided = application.status
     with acting_as(actor):
         try:
             with transaction.atomic():
-                _step(application, before, actor=actor, note=note)
-        except IntegrityError as error:
-            raise ValidationError(
-                {
-                    "application": _(
-                        "The applicant has another open application for this programme; "
-                        "the appeal is decided in that one."
-                    )
-                }
-            ) from error
+                _step(application, before, actor=actor, note=note, fields=["assigned_to"])
+        except IntegrityError:
+            # The applicant has applied again since the refusal: the appeal is reviewed all the
+            # same, flagged as a duplicate of that application for the back office.
+            application.status = decided
+            application.duplicate_of = earlier_application(
+                programme=application.programme,
+                personal_number=application.personal_number,
+                on=timezone.localdate(),
+            )
+            if application.duplicate_of is None:
+                raise
+            fields = ["assigned_to", "duplicate_of"]
+            _step(application, before, actor=actor, note=note, fields=fields)
     return application
 
 
@@ -457,7 +588,11 @@ def application_assign(*, actor, application: Application, to) -> Application:
 @transaction.atomic
 def document_add(*, actor, application: Application, upload) -> Document:
     """A document added to an open application: by the officer processing it, or by the
-    applicant (`actor` None; the caller has checked the number and personal number)."""
+    applicant (`actor` None; the caller has checked the number and personal number). The
+    application is locked: its status and document count are read as they are now."""
+    application = (
+        Application.objects.select_for_update().select_related("programme").get(pk=application.pk)
+    )
     if actor is not None:
         _require_process(actor, application, permissions.APPLICATIONS_PROCESS)
     if application.status in FINAL:
@@ -486,8 +621,18 @@ def document_add(*, actor, application: Application, upload) -> Document:
     return document
 
 
-def _step(application: Application, to: str, *, actor, note: str) -> None:
-    """Record the move, set the stage's deadline and tell the applicant."""
+def _step(
+    application: Application,
+    to: str,
+    *,
+    actor,
+    note: str,
+    fields: list[str] | tuple[str, ...] = (),
+    notify: bool = True,
+) -> None:
+    """Record the move, set the stage's deadline and tell the applicant. The caller holds the
+    application's row lock; only the status, its dates and the `fields` the caller changed are
+    written, never a whole row read earlier."""
     today = timezone.localdate()
     ApplicationEvent.objects.create(
         application=application,
@@ -498,22 +643,29 @@ def _step(application: Application, to: str, *, actor, note: str) -> None:
     )
     application.status, application.stage_since = to, today
     application.due_date = _due(workflow_of(application.programme), to, today)
-    application.save()
-    _notify(application)
+    application.save(update_fields=["status", "stage_since", "due_date", *fields])
+    if notify:
+        _notify(application)
 
 
+@transaction.atomic
 def application_withdraw(*, number: str, personal_number: str) -> Application:
-    """The applicant withdraws on the portal, proving it is theirs with their personal number."""
-    application = application_of_applicant(number=number, personal_number=personal_number)
-    if application is None:
+    """The applicant withdraws on the portal, proving it is theirs with their personal number.
+    The application is locked and its status read again under the lock: an application being
+    enrolled at the same moment is either enrolled (and not withdrawn) or withdrawn first (and
+    not enrolled)."""
+    found = application_of_applicant(number=number, personal_number=personal_number)
+    if found is None:
         raise ValidationError(_("No application has this number and personal number."))
+    application = (
+        Application.objects.select_for_update().select_related("programme").get(pk=found.pk)
+    )
     if application.status in FINAL:
         raise ValidationError(_("This application is closed and cannot be withdrawn."))
-    with transaction.atomic():
-        _step(
-            application,
-            Status.WITHDRAWN,
-            actor=None,
-            note=str(_("Withdrawn by the applicant on the portal.")),
-        )
+    _step(
+        application,
+        Status.WITHDRAWN,
+        actor=None,
+        note=str(_("Withdrawn by the applicant on the portal.")),
+    )
     return application

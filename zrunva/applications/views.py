@@ -76,6 +76,7 @@ def _detail(request, application, form=None, assign_form=None, document_form=Non
         "applications/detail.html",
         {
             "application": application,
+            "duplicate": selectors.duplicate_flag(actor=request.user, application=application),
             "form": form,
             "assign_form": assign_form,
             "document_form": document_form,

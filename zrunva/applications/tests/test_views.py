@@ -118,14 +118,17 @@ def test_an_officer_enters_an_application_for_an_applicant_at_the_office(login_a
         "walk_in",
         response.wsgi_request.user.username,
     )
-    html = client.post(reverse("applications:intake"), _intake()).content.decode()
-    assert "This person already has an open application for this programme." in html
+    again = client.post(reverse("applications:intake"), _intake())
+    flagged = Application.objects.get(duplicate_of=application)
+    assert again.status_code == 302 and again.url == reverse(
+        "applications:detail", args=[flagged.pk]
+    )
     html = client.post(
         reverse("applications:intake"),
         _intake(personal_number="123", consent="", programme=""),
     ).content.decode()
     assert "A personal number has 11 digits." in html
-    assert Application.objects.count() == 1
+    assert Application.objects.count() == 2
 
 
 def test_intake_offers_only_the_officers_programmes_and_area(login_as):

@@ -72,18 +72,21 @@ def test_a_portal_application_gets_an_unguessable_number_and_a_deadline():
     assert len({submit(personal_number=f"0100101{i:04d}").number for i in range(50)}) == 50
 
 
-def test_one_open_application_per_person_and_programme():
-    submit()
-    with pytest.raises(ValidationError) as err:
-        submit()
-    assert err.value.message_dict == {
-        "personal_number": ["This person already has an open application for this programme."]
-    }
-    assert Application.objects.count() == 1
-    submit(programme="child_benefit")  # another programme is another application
+def test_a_second_open_application_is_stored_flagged_as_a_duplicate():
+    first = submit()
+    second = submit(phone="+995 599 00 00 00")
+    assert (first.duplicate_of, second.duplicate_of) == (None, first)
+    assert second.status == first.status == Status.SUBMITTED
+    assert second.due_date == first.due_date
+    assert submit(programme="child_benefit").duplicate_of is None  # another programme
+    # The database holds one unflagged open application per person and programme.
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Application.objects.filter(pk=second.pk).update(duplicate_of=None)
 
 
-def test_consent_is_required_and_an_enrolled_person_is_told_so():
+def test_consent_is_required_and_an_enrolled_person_is_flagged_not_told():
     with pytest.raises(ValidationError) as err:
         application_submit(
             channel=Channel.PORTAL,
@@ -96,11 +99,8 @@ def test_consent_is_required_and_an_enrolled_person_is_told_so():
         "consent": ["The application needs your consent to process it."]
     }
     enrolled = enrolled_application()
-    with pytest.raises(ValidationError) as err:
-        submit(programme="state_pension", personal_number=enrolled.personal_number)
-    assert err.value.message_dict == {
-        "personal_number": ["This person is already enrolled in this programme."]
-    }
+    again = submit(programme="state_pension", personal_number=enrolled.personal_number)
+    assert again.status == Status.SUBMITTED and again.duplicate_of == enrolled
 
 
 def test_walk_in_applications_are_entered_by_staff_of_the_area(make_user):

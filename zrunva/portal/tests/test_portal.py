@@ -138,7 +138,7 @@ def test_applying_is_throttled_per_address_and_per_person(client, settings):
     assert post_apply(client).status_code == 302
     assert (
         post_apply(client, form(submission_key="2b4e28ba-2fa1-11d2-883f-0016d3cca427")).status_code
-        == 200
+        == 302
     )
     third = post_apply(client, form(submission_key="3b4e28ba-2fa1-11d2-883f-0016d3cca427"))
     assert third.status_code == 429 and "Retry-After" in third
@@ -188,11 +188,13 @@ def test_status_checks_are_throttled_per_number(client, settings):
     assert client.post(reverse("portal:status"), data).status_code == 429
 
 
-def test_someone_already_enrolled_is_told_so(client):
+def test_someone_already_enrolled_is_not_told_so(client):
+    """Issue 9: the answer must not say what the registry holds about a personal number."""
     from zrunva.applications.tests.test_decisions import enrolled_application
 
     enrolled = enrolled_application()
     data = form(personal_number=enrolled.personal_number, programme=enrolled.programme_id)
-    html = client.post(reverse("portal:apply"), data, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "This person is already enrolled in this programme." in html
-    assert Application.objects.count() == 1
+    response = client.post(reverse("portal:apply"), data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302 and response.url == reverse("portal:submitted")
+    assert "enrolled" not in client.get(response.url).content.decode().lower()
+    assert Application.objects.get(duplicate_of=enrolled).status == Status.SUBMITTED
