@@ -1,9 +1,16 @@
-"""Production: the base defaults already are production's; this only refuses unsafe overrides."""
+"""Production: the base defaults already are production's; this refuses unsafe overrides and
+turns on what the demo leaves off (the second factor for national staff).
+
+`manage.py` uses this module unless DJANGO_DEBUG is on; wsgi.py and asgi.py always do.
+"""
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEBUG, SECRET_KEY
+from .base import DEBUG, SECRET_KEY, env
+
+# National staff and administrators give a second factor after their password (accounts).
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=True)
 
 if DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")

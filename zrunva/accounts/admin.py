@@ -38,9 +38,9 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked"]
+    list_display = ["name", "user", "prefix", "created_at", "expires_at", "last_used_at", "revoked"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]
-    fields = ["user", "name", "prefix", "created_at", "last_used_at", "revoked"]
+    fields = ["user", "name", "prefix", "created_at", "expires_at", "last_used_at", "revoked"]
 
     def has_add_permission(self, request):
         return False  # issued with `manage.py api_token_issue`, which shows the key once

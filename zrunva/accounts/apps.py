@@ -8,7 +8,21 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from auditlog.registry import auditlog
+        from django_otp.plugins.otp_totp.models import TOTPDevice
 
-        from zrunva.accounts.models import User
+        from zrunva.accounts.models import ApiToken, User
 
         auditlog.register(User, exclude_fields=["password", "last_login"])
+        # Who issued, revoked, set up or removed a credential; never the secrets themselves.
+        auditlog.register(ApiToken, include_fields=["user", "name", "expires_at", "revoked"])
+        auditlog.register(TOTPDevice, include_fields=["user", "name", "confirmed"])
+
+        from django.contrib.auth.signals import user_logged_in
+
+        user_logged_in.connect(_mark_session, dispatch_uid="zrunva.accounts.mfa_mark_session")
+
+
+def _mark_session(sender, request, user, **kwargs):
+    from zrunva.accounts.services import mfa_mark_session
+
+    mfa_mark_session(request=request, user=user)

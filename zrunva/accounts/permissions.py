@@ -35,6 +35,8 @@ NOTIFICATIONS_MANAGE = "notifications.manage"
 ELIGIBILITY_RUN = "programmes.run"
 # Handling grievances and appeals (assigning, answering, entering one at an office), in the area.
 GRIEVANCES_HANDLE = "grievances.handle"
+# Others' sign-in: listing everyone's API tokens, revoking them, resetting a lost second factor.
+ACCOUNTS_MANAGE = "accounts.manage"
 
 # Special-category (health) fields of a person, shown and written only with HEALTH_VIEW.
 HEALTH_FIELDS = frozenset({"disability_degree", "chronic_illness"})
@@ -69,6 +71,7 @@ _GRANTS: dict[str, frozenset[str]] = {
     GRIEVANCES_HANDLE: frozenset(
         {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.SUPERVISOR}
     ),
+    ACCOUNTS_MANAGE: frozenset({Role.ADMIN}),
 }
 
 
@@ -98,6 +101,20 @@ def municipality_scope(user) -> frozenset[int] | None:
             user._scope_cache = cached
         return cached
     return frozenset()
+
+
+def second_factor_required(user) -> bool:
+    """Who must give a second factor after their password when MFA_REQUIRED is on: those who
+    reach the whole country (administrators, the DPO, SSA staff without an office) and
+    superusers. Read from the user's own fields only: no query on every request."""
+    if not (user and user.is_authenticated):
+        return False
+    if user.is_superuser or user.role in (Role.ADMIN, Role.DPO):
+        return True
+    return (
+        user.role in (Role.SSA_OFFICER, Role.SOCIAL_WORKER, Role.SUPERVISOR)
+        and user.office_id is None
+    )
 
 
 def in_scope(user, municipality_id: int) -> bool:

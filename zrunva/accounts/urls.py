@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from zrunva.accounts import views
+
 app_name = "accounts"
 urlpatterns = [
     path(
@@ -26,4 +28,12 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
+    path("two-factor/", views.mfa_manage, name="mfa_manage"),
+    path("two-factor/set-up/", views.mfa_setup, name="mfa_setup"),
+    path("two-factor/code/", views.mfa_verify, name="mfa_verify"),
+    path("two-factor/remove/", views.mfa_remove, name="mfa_remove"),
+    path("staff/", views.staff_security, name="staff_security"),
+    path("staff/<int:pk>/two-factor/reset/", views.mfa_reset, name="mfa_reset"),
+    path("tokens/", views.token_list, name="token_list"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

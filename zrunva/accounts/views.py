@@ -1,0 +1,203 @@
+"""Two-factor sign-in (set up, the code after the password, removal) and API tokens."""
+
+import base64
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from zrunva.accounts import permissions, services
+from zrunva.accounts.choices import Role
+from zrunva.accounts.forms import CodeForm
+from zrunva.accounts.models import ApiToken, User
+from zrunva.core.decorators import staff_view
+from zrunva.core.forms import form_step
+from zrunva.core.middleware import must_verify
+
+
+def _next_url(request, default: str = "core:home") -> str:
+    url = request.POST.get("next") or request.GET.get("next")
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return reverse(default)
+
+
+def _signed_in_with(request, device) -> HttpResponseRedirect:
+    # A new session id once the second factor is given, as at any change of privilege.
+    request.session.cycle_key()
+    otp_login(request, device)
+    request.session[services.MFA_SESSION_KEY] = True
+    return redirect(_next_url(request))
+
+
+def _required(request) -> bool:
+    return settings.MFA_REQUIRED and permissions.second_factor_required(request.user)
+
+
+@never_cache
+@login_required
+def mfa_verify(request):
+    """The second step of signing in, for those who have set up an authenticator app."""
+    if request.user.is_verified():
+        return redirect(_next_url(request))
+    if services.mfa_device(request.user) is None:
+        if _required(request):
+            return redirect(f"{reverse('accounts:mfa_setup')}?{request.GET.urlencode()}")
+        # The device was removed since this session began and none is required.
+        request.session[services.MFA_SESSION_KEY] = False
+        return redirect(_next_url(request))
+    form = CodeForm(request.POST or None)
+    if request.method == "POST":
+        device = None
+
+        def verify(data):
+            nonlocal device
+            device = services.mfa_verify(user=request.user, token=data["code"])
+
+        if form_step(request, form, verify, _("You are signed in.")):
+            return _signed_in_with(request, device)
+    return render(request, "accounts/mfa_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@never_cache
+@login_required
+def mfa_setup(request):
+    """Set up an authenticator app: scan the code (or type the key), then enter a code it shows."""
+    if services.mfa_device(request.user) is not None:
+        if not request.user.is_verified():
+            return redirect("accounts:mfa_verify")
+        messages.info(request, _("You already have an authenticator app set up."))
+        return redirect("accounts:mfa_manage")
+    device = services.mfa_enrolment_start(user=request.user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST":
+        confirmed = None
+
+        def confirm(data):
+            nonlocal confirmed
+            confirmed = services.mfa_enrolment_confirm(user=request.user, token=data["code"])
+
+        if form_step(
+            request,
+            form,
+            confirm,
+            _(
+                "Your authenticator app is set up. You will be asked for a code each time you sign in."
+            ),
+        ):
+            return _signed_in_with(request, confirmed)
+    secret = base64.b32encode(device.bin_key).decode()
+    context = {
+        "form": form,
+        "qr_svg": segno.make(device.config_url, error="m").svg_inline(
+            scale=5,
+            dark="#000",
+            light="#fff",
+            title=_("QR code of the key for your authenticator app"),
+        ),
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "required": _required(request),
+        "next": _next_url(request, "accounts:mfa_manage"),
+    }
+    return render(request, "accounts/mfa_setup.html", context)
+
+
+@never_cache
+@login_required
+def mfa_manage(request):
+    """One's own two-factor status, with set up and remove."""
+    return render(
+        request,
+        "accounts/mfa_manage.html",
+        {
+            "device": services.mfa_device(request.user),
+            "required": _required(request),
+            "must_verify": must_verify(request),
+        },
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def mfa_remove(request):
+    """Remove one's own device; only with a session that gave its code."""
+    if services.mfa_device(request.user) is not None and not request.user.is_verified():
+        return redirect("accounts:mfa_verify")
+    services.mfa_device_remove(actor=request.user, user=request.user)
+    request.session[services.MFA_SESSION_KEY] = False
+    messages.success(request, _("Your authenticator app is removed."))
+    return redirect("accounts:mfa_manage")
+
+
+@staff_view(permissions.ACCOUNTS_MANAGE)
+def staff_security(request):
+    """Administrators: who has set up two-factor sign-in, who must, and a reset for a lost phone."""
+    users = (
+        User.objects.filter(is_active=True)
+        .exclude(role=Role.CITIZEN)
+        .select_related("office", "municipality")
+        .annotate(has_device=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)))
+        .order_by("last_name", "first_name", "username")
+    )
+    rows = [(user, permissions.second_factor_required(user)) for user in users]
+    return render(request, "accounts/staff_security.html", {"rows": rows})
+
+
+@staff_view(permissions.ACCOUNTS_MANAGE)
+@require_POST
+def mfa_reset(request, pk: int):
+    user = get_object_or_404(User, pk=pk)
+    services.mfa_device_remove(actor=request.user, user=user)
+    messages.success(
+        request,
+        _("%(user)s's authenticator app is removed; they set up a new one at their next sign-in.")
+        % {"user": user.get_full_name() or user.username},
+    )
+    return redirect("accounts:staff_security")
+
+
+def _tokens_for(user):
+    tokens = ApiToken.objects.select_related("user")
+    if permissions.has_perm(user, permissions.ACCOUNTS_MANAGE):
+        return tokens
+    return tokens.filter(user=user)
+
+
+@never_cache
+@login_required
+def token_list(request):
+    """API tokens: one's own, or everyone's for an administrator."""
+    return render(
+        request,
+        "accounts/token_list.html",
+        {
+            "tokens": _tokens_for(request.user),
+            "all_users": permissions.has_perm(request.user, permissions.ACCOUNTS_MANAGE),
+        },
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def token_revoke(request, pk: int):
+    token = get_object_or_404(_tokens_for(request.user), pk=pk)
+    services.api_token_revoke(actor=request.user, token=token)
+    messages.success(
+        request, _("The token %(name)s is revoked; it no longer works.") % {"name": str(token)}
+    )
+    return redirect("accounts:token_list")
