@@ -5,6 +5,7 @@ from ninja.security import HttpBearer, django_auth
 
 from zrunva.accounts.services import api_token_authenticate
 from zrunva.applications.api import router as applications_router
+from zrunva.audit.services import attempt_log
 from zrunva.core.throttle import Throttled
 from zrunva.grievances.api import router as grievances_router
 from zrunva.portal.api import router as portal_router
@@ -55,6 +56,8 @@ def on_validation_error(request, exc):
 
 @api.exception_handler(PermissionDenied)
 def on_permission_denied(request, exc):
+    # Denials are audited as attempts, with the reason (DenialAuditMiddleware adds no second row).
+    attempt_log(actor=request.user, status=403, reason=str(exc))
     return api.create_response(request, {"detail": str(exc) or _("Permission denied.")}, status=403)
 
 

@@ -63,8 +63,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    "zrunva.core.middleware.DenialAuditMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+# The PostgreSQL role the application connects as, if not the tables' owner: the audit app's
+# migration and `manage.py db_app_role_grant` give it the data but not the audit trail's history.
+DB_APP_ROLE = env.str("DB_APP_ROLE", default="")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

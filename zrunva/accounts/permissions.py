@@ -50,7 +50,9 @@ _GRANTS: dict[str, frozenset[str]] = {
     HEALTH_VIEW: frozenset(
         {Role.ADMIN, Role.SSA_OFFICER, Role.SOCIAL_WORKER, Role.SUPERVISOR, Role.DPO}
     ),
-    AUDIT_VIEW: frozenset({Role.ADMIN, Role.DPO}),
+    # The audit trail records who read whose data, administrators' work included: only the data
+    # protection officer reads it.
+    AUDIT_VIEW: frozenset({Role.DPO}),
     SUBJECT_ACCESS: frozenset({Role.DPO}),
     PROGRAMMES_DEFINE: frozenset({Role.ADMIN, Role.MUNICIPAL_OFFICER}),
     PROGRAMMES_VIEW: frozenset(

@@ -14,3 +14,13 @@ class ApplicationsConfig(AppConfig):
         auditlog.register(models.Application)
         auditlog.register(models.Enrolment)
         auditlog.register(models.Document, exclude_fields=["file"])
+
+        from zrunva.applications.selectors import subject_access_applications
+        from zrunva.audit import subject_access
+
+        subject_access.register(
+            "applications",
+            _("Applications, documents and enrolments"),
+            subject_access_applications,
+            order=40,
+        )

@@ -1,8 +1,8 @@
 from datetime import date
 
 import polars as pl
-from django.db.models import QuerySet
-from django.http import Http404
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from zrunva.accounts import permissions
@@ -11,10 +11,12 @@ from zrunva.applications.choices import FINAL, EventKind, Status
 from zrunva.applications.models import (
     Application,
     ApplicationEvent,
+    Enrolment,
     Workflow,
     normalised_number,
 )
-from zrunva.audit.services import access_log
+from zrunva.audit.services import access_log, scoped_get
+from zrunva.audit.subject_access import Section, Subject
 
 
 def workflow_of(programme) -> Workflow:
@@ -57,15 +59,13 @@ def application_queue(
 
 def application_get(*, actor, pk: int) -> Application:
     """An application the actor processes (else 404), with its events; the read is audited."""
-    try:
-        application = (
-            application_list(actor=actor)
-            .select_related("household", "entered_by")
-            .prefetch_related("events__actor")
-            .get(pk=pk)
-        )
-    except Application.DoesNotExist:
-        raise Http404 from None
+    application = scoped_get(
+        application_list(actor=actor)
+        .select_related("household", "entered_by")
+        .prefetch_related("events__actor"),
+        actor=actor,
+        pk=pk,
+    )
     access_log(actor=actor, instance=application, purpose="view")
     return application
 
@@ -182,3 +182,52 @@ def application_of_applicant(*, number: str, personal_number: str) -> Applicatio
         .filter(number=normalised_number(number, "ZR"), personal_number=personal_number.strip())
         .first()
     )
+
+
+def _declares(application: Application, personal_number: str) -> bool:
+    return application.personal_number == personal_number or any(
+        isinstance(m, dict) and m.get("personal_number") == personal_number
+        for m in application.members or []
+    )
+
+
+def subject_access_applications(subject: Subject) -> Section:
+    """Subject access: the applications the person made or is declared a member of (matched by
+    personal number, in the applicant's fields or in the declared members), with the phone,
+    e-mail and members they declare, their documents (name, kind, size; not the files), events
+    and decisions; and the enrolments of those applications, of the person and of their
+    households. Their phones, e-mails and numbers are passed on for the outbox's section."""
+    number = subject.personal_number
+    candidates = (
+        Application.objects.annotate(members_text=Cast("members", TextField()))
+        .filter(Q(personal_number=number) | Q(members_text__contains=number))
+        .select_related("programme")
+        .prefetch_related("documents", "events")
+        .order_by("submitted_at", "id")
+    )
+    applications = [a for a in candidates if _declares(a, number)]
+    section = Section()
+    for application in applications:
+        section.add(
+            application,
+            exclude=("submission_key",),
+            programme_code=application.programme.code,
+        )
+        subject.contacts.update(c for c in (application.phone, application.email) if c)
+        subject.references.add(application.number)
+        for document in application.documents.all():
+            section.add(document, exclude=("application",), application_number=application.number)
+        for event in application.events.all():
+            section.add(event, exclude=("application",), application_number=application.number)
+    enrolments = Enrolment.objects.filter(
+        Q(application__in=[a.pk for a in applications])
+        | Q(person=subject.person)
+        | Q(household_id__in=sorted(subject.household_ids), person__isnull=True)
+    ).select_related("programme", "application")
+    for enrolment in enrolments.order_by("starts", "id"):
+        section.add(
+            enrolment,
+            programme_code=enrolment.programme.code,
+            application_number=enrolment.application.number,
+        )
+    return section

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,7 +24,7 @@ from zrunva.applications.forms import (
 )
 from zrunva.applications.letters import decision_letter
 from zrunva.applications.models import Application
-from zrunva.audit.services import access_log, search_log
+from zrunva.audit.services import access_log, scoped_get, search_log
 from zrunva.core.decorators import staff_view
 from zrunva.core.forms import add_service_errors, form_step, formset_errors
 from zrunva.core.pagination import paginate
@@ -127,9 +127,7 @@ def document(request, pk: int, document_id: int):
     """A supporting document, to staff who process the application; the read is audited. Sent as
     an attachment with its checked type, never rendered in the page."""
     application = selectors.application_get(actor=request.user, pk=pk)
-    found = application.documents.filter(pk=document_id).first()
-    if found is None:
-        raise Http404
+    found = scoped_get(application.documents.all(), actor=request.user, pk=document_id)
     access_log(actor=request.user, instance=found, purpose="view document")
     content_type = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
     return FileResponse(
@@ -242,7 +240,7 @@ def workflows(request):
 @staff_view(permissions.PROGRAMMES_DEFINE)
 @require_http_methods(["GET", "POST"])
 def workflow_edit(request, code: str):
-    programme = get_object_or_404(programme_list(actor=request.user), code=code)
+    programme = scoped_get(programme_list(actor=request.user), actor=request.user, code=code)
     workflow = selectors.workflow_of(programme)
     initial = {
         "home_visit": workflow.home_visit,

@@ -13,3 +13,10 @@ class AssessmentConfig(AppConfig):
 
         auditlog.register(Assessment)
         auditlog.register(ScoringModel)
+
+        from zrunva.assessment.selectors import subject_access_assessments
+        from zrunva.audit import subject_access
+
+        subject_access.register(
+            "assessments", _("Assessments and rating scores"), subject_access_assessments, order=20
+        )

@@ -2,12 +2,13 @@ from collections.abc import Collection
 from datetime import date
 
 import polars as pl
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
-from django.http import Http404
 
 from zrunva.accounts import permissions
 from zrunva.assessment.models import Assessment, ScoringModel
-from zrunva.audit.services import access_log
+from zrunva.audit.services import access_log, scoped_get
+from zrunva.audit.subject_access import Section, Subject
 from zrunva.core.bulk import read_frame
 from zrunva.registry.models import Household
 
@@ -33,10 +34,7 @@ def assessment_get(*, actor, pk: int) -> Assessment:
         actor,
         "household__municipality_id",
     )
-    try:
-        assessment = qs.get(pk=pk)
-    except Assessment.DoesNotExist:
-        raise Http404 from None
+    assessment = scoped_get(qs, actor=actor, pk=pk)
     access_log(actor=actor, instance=assessment, purpose="view")
     return assessment
 
@@ -79,3 +77,20 @@ def latest_scores(*, on: date, household_ids: Collection[int] | None = None) -> 
         params,
         {"household_id": pl.Int64, "rating_score": pl.Float64},
     )
+
+
+def subject_access_assessments(subject: Subject) -> Section:
+    """Subject access: the assessments (variables and rating scores) of the person's households.
+    The audit rows of their reads are found by the assessments; of assessments since deleted, by
+    the household id each row stores."""
+    section = Section()
+    assessments = Assessment.objects.filter(household_id__in=subject.household_ids).order_by(
+        "household_id", "visit_date", "id"
+    )
+    for assessment in assessments:
+        section.add(assessment)
+    section.log = Q(
+        content_type=ContentType.objects.get_for_model(Assessment),
+        additional_data__household_id__in=sorted(subject.household_ids),
+    )
+    return section

@@ -13,6 +13,12 @@ MODELS = [
     ("registry.incomesource", _("Income source")),
     ("registry.representative", _("Representative")),
     ("accounts.user", _("User")),
+    ("applications.application", _("Application")),
+    ("applications.document", _("Document")),
+    ("applications.enrolment", _("Enrolment")),
+    ("assessment.assessment", _("Assessment")),
+    ("grievances.grievance", _("Grievance")),
+    ("audit.subjectaccessrequest", _("Subject-access request")),
 ]
 
 
@@ -34,9 +40,28 @@ class LogFilterForm(forms.Form):
     object_pk = forms.CharField(label=_("Record number"), required=False, max_length=40)
     since = forms.DateField(label=_("From"), required=False, widget=DateInput())
     until = forms.DateField(label=_("Until"), required=False, widget=DateInput())
+    attempts = forms.BooleanField(label=_("Denied attempts only"), required=False)
 
     def clean(self):
         data = super().clean()
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             self.add_error("until", _("The end date cannot precede the start date."))
         return data
+
+
+class SubjectAccessRequestForm(forms.Form):
+    received_on = forms.DateField(label=_("Received on"), widget=DateInput())
+    requester_name = forms.CharField(label=_("Requester"), max_length=200)
+    requester_contact = forms.CharField(
+        label=_("Requester's contact"),
+        max_length=254,
+        required=False,
+        help_text=_("Address, phone or e-mail the answer goes to."),
+    )
+    personal_number = forms.RegexField(
+        label=_("Personal number of the person the data is about"),
+        regex=r"^\d{11}$",
+        error_messages={"invalid": _("A personal number has 11 digits.")},
+    )
+    person_id = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea, max_length=2000, required=False)

@@ -6,13 +6,25 @@ Model changes are logged by auditlog's signals; this module adds what signals ca
 """
 
 import contextlib
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import date
 
 from auditlog.context import auditlog_value, set_actor
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zrunva.accounts import permissions
+from zrunva.audit.models import SubjectAccessRequest, answer_due
 
 SEARCH_REPR = "search"
+ATTEMPT_REPR = "attempt"
 
 
 @contextlib.contextmanager
@@ -81,3 +93,144 @@ def bulk_run_log(*, actor, model: type[models.Model], job: str, counts: dict) ->
         action=LogEntry.Action.CREATE,
         data={"purpose": "bulk", "job": job, "counts": counts},
     )
+
+
+@dataclass
+class _Request:
+    """The request being served, for attempts found deep in a selector: its path, and the
+    attempts to write once the response is made (outside any transaction the view rolled back,
+    which would take the rows with it)."""
+
+    path: str
+    pending: list[dict] = field(default_factory=list)
+
+
+_request: ContextVar[_Request | None] = ContextVar("zrunva_audit_request", default=None)
+
+
+@contextlib.contextmanager
+def request_context(path: str):
+    """Held by DenialAuditMiddleware around each request; writes the attempts found in it."""
+    holder = _Request(path=path)
+    token = _request.set(holder)
+    try:
+        yield holder
+    finally:
+        _request.reset(token)
+        for attempt in holder.pending:
+            _write_attempt(**attempt)
+
+
+def attempt_logged() -> bool:
+    """Whether an attempt has been recorded in the request being served."""
+    holder = _request.get()
+    return bool(holder and holder.pending)
+
+
+def _write_attempt(*, actor, path, instance, status, reason) -> LogEntry:
+    if instance is not None:
+        content_type = ContentType.objects.get_for_model(instance)
+        object_pk, object_repr = instance.pk, str(instance)
+    else:
+        content_type = ContentType.objects.get_for_model(LogEntry)
+        object_pk, object_repr = "", ATTEMPT_REPR
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    return _entry(
+        actor=actor,
+        content_type=content_type,
+        object_pk=object_pk,
+        object_repr=object_repr,
+        action=LogEntry.Action.ACCESS,
+        data={"attempt": True, "path": path, "status": status, "reason": reason},
+    )
+
+
+def attempt_log(
+    *,
+    actor,
+    path: str | None = None,
+    instance: models.Model | None = None,
+    status: int = 403,
+    reason: str = "",
+) -> LogEntry | None:
+    """A denied attempt (a 403, or a 404 for a record outside the actor's scope): an ACCESS row
+    marked {"attempt": true} with the path, the status, the reason and the record when known.
+    The actor may be anonymous (None). Inside a request the row is written when the response is
+    made (see `request_context`); elsewhere (commands, tests of selectors) at once."""
+    holder = _request.get()
+    attempt = {
+        "actor": actor,
+        "path": path if path is not None else (holder.path if holder else ""),
+        "instance": instance,
+        "status": status,
+        "reason": str(reason),
+    }
+    if holder is not None:
+        holder.pending.append(attempt)
+        return None
+    return _write_attempt(**attempt)
+
+
+def scoped_get(qs: QuerySet, *, actor, **lookup):
+    """The one record of `qs` (a queryset already limited to what the actor may see) matching
+    `lookup`, or Http404. A record that exists outside the actor's scope is a denied attempt and
+    is audited naming it; a lookup that matches no record at all (a mistyped number) names
+    nobody's data and is not."""
+    try:
+        return qs.get(**lookup)
+    except qs.model.DoesNotExist:
+        outside = qs.model._base_manager.filter(**lookup).first()
+        if outside is not None:
+            attempt_log(actor=actor, instance=outside, status=404, reason="outside scope")
+        raise Http404 from None
+
+
+@transaction.atomic
+def subject_access_request_record(
+    *,
+    actor,
+    received_on: date,
+    requester_name: str,
+    personal_number: str,
+    person_id: int | None = None,
+    requester_contact: str = "",
+    note: str = "",
+) -> SubjectAccessRequest:
+    """Record a person's request to learn what is held about them; its answer is due 10 days
+    after receipt (Law of Georgia on Personal Data Protection №3144). The DPO's alone."""
+    permissions.require(actor, permissions.SUBJECT_ACCESS)
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": _("A request cannot be received in the future.")})
+    request = SubjectAccessRequest(
+        received_on=received_on,
+        requester_name=requester_name.strip(),
+        requester_contact=requester_contact.strip(),
+        personal_number=personal_number.strip(),
+        person_id=person_id,
+        due_on=answer_due(received_on),
+        recorded_by=actor,
+        note=note.strip(),
+    )
+    request.full_clean()
+    with acting_as(actor):
+        request.save()
+    return request
+
+
+@transaction.atomic
+def subject_access_request_answer(
+    *, actor, request: SubjectAccessRequest, note: str = ""
+) -> SubjectAccessRequest:
+    """Mark a request answered today by the actor (the DPO, who has just produced the report
+    for the person); an answered request stays answered."""
+    permissions.require(actor, permissions.SUBJECT_ACCESS)
+    request = SubjectAccessRequest.objects.select_for_update().get(pk=request.pk)
+    if request.answered_on is not None:
+        raise ValidationError(_("This request has already been answered."))
+    request.answered_on = timezone.localdate()
+    request.answered_by = actor
+    if note.strip():
+        request.note = f"{request.note}\n{note.strip()}".strip()
+    with acting_as(actor):
+        request.save(update_fields=["answered_on", "answered_by", "note"])
+    return request

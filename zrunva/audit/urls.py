@@ -6,4 +6,6 @@ app_name = "audit"
 urlpatterns = [
     path("", views.log, name="log"),
     path("export.csv", views.log_csv, name="log_csv"),
+    path("subject-access-requests/", views.request_list, name="requests"),
+    path("subject-access-requests/<int:pk>/answer/", views.request_answer, name="request_answer"),
 ]

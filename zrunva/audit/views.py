@@ -1,16 +1,25 @@
 import csv
 
 from auditlog.models import LogEntry
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from zrunva.accounts import permissions
+from zrunva.audit import selectors, services
 from zrunva.audit.choices import action_label
-from zrunva.audit.forms import LogFilterForm
+from zrunva.audit.forms import LogFilterForm, SubjectAccessRequestForm
+from zrunva.audit.models import SubjectAccessRequest
 from zrunva.audit.selectors import log_list
 from zrunva.audit.services import search_log
+from zrunva.core.decorators import staff_view
+from zrunva.core.forms import add_service_errors
 from zrunva.core.pagination import paginate
 
 PAGE_SIZE = 50
@@ -21,10 +30,11 @@ class _Echo:
         return value
 
 
-def _log_query(request, purpose: str) -> None:
-    """Reading the trail reads people's data too: each query of it is itself a search row."""
-    terms = {k: v for k, v in request.GET.items() if k != "page"}
-    search_log(actor=request.user, model=LogEntry, terms={**terms, "purpose": purpose}, shown=0)
+def _log_query(request, purpose: str, shown: int = 0) -> None:
+    """Reading the trail reads people's data too: each query of it (each page, each filter,
+    each export) is itself a search row, with its filters and page."""
+    terms = dict(request.GET.items())
+    search_log(actor=request.user, model=LogEntry, terms={**terms, "purpose": purpose}, shown=shown)
 
 
 def _filtered(request):
@@ -39,6 +49,7 @@ def _filtered(request):
             "object_pk": data["object_pk"],
             "since": data["since"],
             "until": data["until"],
+            "attempts": data["attempts"],
         }
     elif form.is_bound:
         return form, None
@@ -49,8 +60,8 @@ def _filtered(request):
 def log(request):
     permissions.require(request.user, permissions.AUDIT_VIEW)
     form, qs = _filtered(request)
-    _log_query(request, "view")
     page = paginate(qs, number=request.GET.get("page"), size=PAGE_SIZE) if qs is not None else None
+    _log_query(request, "view", shown=len(page.items) if page is not None else 0)
     return render(request, "audit/log.html", {"form": form, "page": page})
 
 
@@ -97,3 +108,56 @@ def log_csv(request):
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@staff_view(permissions.SUBJECT_ACCESS)
+@require_http_methods(["GET", "POST"])
+def request_list(request):
+    """The subject-access requests not yet answered, overdue first, and recording a new one."""
+    initial = {
+        "received_on": timezone.localdate(),
+        "personal_number": request.GET.get("personal_number", ""),
+        "person_id": request.GET.get("person") or None,
+    }
+    form = SubjectAccessRequestForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            recorded = services.subject_access_request_record(
+                actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The request is recorded; the answer is due by %(due)s.")
+                % {"due": recorded.due_on.strftime("%d.%m.%Y")},
+            )
+            return redirect("audit:requests")
+    requests = list(selectors.subject_access_requests_open(actor=request.user))
+    search_log(
+        actor=request.user,
+        model=SubjectAccessRequest,
+        terms={"purpose": "open requests"},
+        shown=len(requests),
+    )
+    return render(request, "audit/requests.html", {"form": form, "requests": requests})
+
+
+@staff_view(permissions.SUBJECT_ACCESS)
+@require_POST
+def request_answer(request, pk: int):
+    """Mark a request answered: the DPO does this from the person's report, once produced."""
+    found = selectors.subject_access_request_get(actor=request.user, pk=pk)
+    try:
+        services.subject_access_request_answer(
+            actor=request.user, request=found, note=request.POST.get("note", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The request is marked answered."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = ""
+    return redirect(target or "audit:requests")

@@ -17,6 +17,7 @@ _NAV = [
     (_("Messages"), "notifications:outbox", permissions.NOTIFICATIONS_MANAGE),
     (_("Audit log"), "audit:log", permissions.AUDIT_VIEW),
     (_("Subject access"), "registry:subject_access_find", permissions.SUBJECT_ACCESS),
+    (_("Subject-access requests"), "audit:requests", permissions.SUBJECT_ACCESS),
     (_("Staff sign-in"), "accounts:staff_security", permissions.ACCOUNTS_MANAGE),
     (_("API"), "api-v1:openapi-view", None),
 ]

@@ -12,3 +12,10 @@ class GrievancesConfig(AppConfig):
         from zrunva.grievances import models
 
         auditlog.register(models.Grievance)
+
+        from zrunva.audit import subject_access
+        from zrunva.grievances.selectors import subject_access_grievances
+
+        subject_access.register(
+            "grievances", _("Grievances and appeals"), subject_access_grievances, order=50
+        )

@@ -1,6 +1,5 @@
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from zrunva.accounts import permissions
@@ -8,7 +7,8 @@ from zrunva.accounts.choices import Role
 from zrunva.applications.choices import EventKind as ApplicationEventKind
 from zrunva.applications.choices import Status as ApplicationStatus
 from zrunva.applications.models import ApplicationEvent, normalised_number
-from zrunva.audit.services import access_log
+from zrunva.audit.services import access_log, scoped_get
+from zrunva.audit.subject_access import Section, Subject
 from zrunva.grievances.choices import UNRESOLVED
 from zrunva.grievances.models import Grievance
 
@@ -44,15 +44,13 @@ def grievance_queue(
 
 def grievance_get(*, actor, pk: int, purpose: str = "view") -> Grievance:
     """A grievance in the actor's area (else 404), with its history; the read is audited."""
-    try:
-        grievance = (
-            grievance_list(actor=actor)
-            .select_related("entered_by", "resolved_by")
-            .prefetch_related("events__actor")
-            .get(pk=pk)
-        )
-    except Grievance.DoesNotExist:
-        raise Http404 from None
+    grievance = scoped_get(
+        grievance_list(actor=actor)
+        .select_related("entered_by", "resolved_by")
+        .prefetch_related("events__actor"),
+        actor=actor,
+        pk=pk,
+    )
     access_log(actor=actor, instance=grievance, purpose=purpose)
     return grievance
 
@@ -117,3 +115,28 @@ def grievance_assignees(*, grievance: Grievance) -> QuerySet:
     if grievance.is_appeal:
         qs = qs.exclude(pk__in=decided_by(grievance))
     return qs
+
+
+def subject_access_grievances(subject: Subject) -> Section:
+    """Subject access: the grievances the person filed and those about their applications, with
+    their events. Their phones, e-mails and numbers are passed on for the outbox's section."""
+    applications = sorted(r for r in subject.references if r.startswith("ZR-"))
+    grievances = (
+        Grievance.objects.filter(
+            Q(personal_number=subject.personal_number) | Q(application__number__in=applications)
+        )
+        .select_related("application")
+        .prefetch_related("events")
+        .order_by("filed_at", "id")
+    )
+    section = Section()
+    for grievance in grievances:
+        section.add(
+            grievance,
+            application_number=grievance.application.number if grievance.application else None,
+        )
+        subject.contacts.update(c for c in (grievance.phone, grievance.email) if c)
+        subject.references.add(grievance.number)
+        for event in grievance.events.all():
+            section.add(event, exclude=("grievance",), grievance_number=grievance.number)
+    return section

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class NotificationsConfig(AppConfig):
     name = "zrunva.notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from zrunva.audit import subject_access
+        from zrunva.notifications.selectors import subject_access_messages
+
+        subject_access.register("messages", _("Messages sent"), subject_access_messages, order=90)

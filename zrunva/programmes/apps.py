@@ -14,3 +14,13 @@ class ProgrammesConfig(AppConfig):
         auditlog.register(Parameter)
         auditlog.register(ParameterValue)
         auditlog.register(Programme)
+
+        from zrunva.audit import subject_access
+        from zrunva.programmes.selectors import subject_access_decisions
+
+        subject_access.register(
+            "decisions",
+            _("Eligibility decisions and their changes"),
+            subject_access_decisions,
+            order=30,
+        )

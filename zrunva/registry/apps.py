@@ -18,3 +18,22 @@ class RegistryConfig(AppConfig):
         auditlog.register(models.Membership)
         auditlog.register(models.IncomeSource)
         auditlog.register(models.Representative)
+
+        from zrunva.audit import subject_access
+        from zrunva.registry import selectors
+
+        subject_access.register(
+            "person", _("Personal details"), selectors.subject_access_person, order=10
+        )
+        subject_access.register(
+            "households", _("Households"), selectors.subject_access_households, order=11
+        )
+        subject_access.register(
+            "incomes", _("Income sources"), selectors.subject_access_incomes, order=12
+        )
+        subject_access.register(
+            "representatives",
+            _("Representatives"),
+            selectors.subject_access_representatives,
+            order=13,
+        )

@@ -5,10 +5,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Case, F, Prefetch, Q, QuerySet, When
 from django.db.models.functions import Collate
-from django.http import Http404
 
 from zrunva.accounts import permissions
-from zrunva.audit.services import access_log, search_log
+from zrunva.audit.services import access_log, scoped_get, search_log
+from zrunva.audit.subject_access import Section, Subject
 from zrunva.core.romanisation import search_key
 from zrunva.geo.models import Municipality, Settlement
 from zrunva.registry.models import Household, IncomeSource, Membership, Person, Representative
@@ -155,10 +155,7 @@ def current_members_prefetch() -> Prefetch:
 def household_get(*, actor, pk: int, purpose: str = "view") -> Household:
     """The household if it is in the actor's area (else 404); the read is audited."""
     qs = household_list(actor=actor, active=None).prefetch_related(current_members_prefetch())
-    try:
-        household = qs.get(pk=pk)
-    except Household.DoesNotExist:
-        raise Http404 from None
+    household = scoped_get(qs, actor=actor, pk=pk)
     access_log(actor=actor, instance=household, purpose=purpose)
     return household
 
@@ -179,10 +176,7 @@ def person_get(*, actor, pk: int, purpose: str = "view") -> Person:
         ),
     )
     permissions.require(actor, permissions.REGISTRY_VIEW)
-    try:
-        person = permissions.scoped(qs, actor).get(pk=pk)
-    except Person.DoesNotExist:
-        raise Http404 from None
+    person = scoped_get(permissions.scoped(qs, actor), actor=actor, pk=pk)
     access_log(actor=actor, instance=person, purpose=purpose)
     return person
 
@@ -285,70 +279,59 @@ def person_history(*, actor, person: Person) -> list[LogEntry]:
 
 
 def subject_access_report(*, actor, person: Person) -> dict:
-    """Everything held about one person and who accessed or changed it (Law on Personal Data
-    Protection №3144, art. on the data subject's right of access: answer within 10 days)."""
-    permissions.require(actor, permissions.SUBJECT_ACCESS)
-    ct = ContentType.objects.get_for_models(
-        Person, Household, Membership, IncomeSource, Representative
-    )
-    memberships = list(
-        person.memberships.select_related(
-            "household__municipality", "household__settlement"
-        ).order_by("start_date", "id")
-    )
-    household_ids = sorted({str(m.household_id) for m in memberships})
-    entries = (
-        LogEntry.objects.filter(
-            Q(content_type=ct[Person], object_pk=str(person.pk))
-            | Q(content_type=ct[Household], object_pk__in=household_ids)
-            | Q(
-                content_type__in=[ct[Membership], ct[IncomeSource], ct[Representative]],
-                additional_data__person_id=person.pk,
-            )
-        )
-        .select_related("actor", "content_type")
-        .order_by("timestamp", "id")
-    )
+    """Everything held about one person and who accessed or changed it, gathered from every app
+    that registered a section (zrunva.audit.subject_access)."""
+    from zrunva.audit import subject_access
 
-    def fields(instance, exclude=()) -> dict:
-        return {
-            f.name: str(getattr(instance, f.attname))
-            if getattr(instance, f.attname) is not None
-            else None
-            for f in instance._meta.concrete_fields
-            if f.name not in exclude
-        }
+    return subject_access.report(actor=actor, person=person)
 
-    return {
-        "person": fields(person, exclude=("name_key", "name_key_rev")),
-        "households": [
-            {
-                "membership": fields(m, exclude=("person",)),
-                "household": fields(m.household),
-                "municipality": m.household.municipality.name_en,
-            }
-            for m in memberships
-        ],
-        "incomes": [fields(i, exclude=("person",)) for i in person.incomes.all()],
-        "representatives": [
-            {**fields(r, exclude=("person",)), "representative_name": str(r.representative)}
-            for r in person.representatives.select_related("representative")
-        ],
-        "represents": [
-            {**fields(r, exclude=("representative",)), "person_name": str(r.person)}
-            for r in person.represents.select_related("person")
-        ],
-        "processing_log": [
-            {
-                "timestamp": e.timestamp.isoformat(),
-                "action": e.get_action_display(),
-                "record": f"{e.content_type.app_label}.{e.content_type.model}#{e.object_pk}",
-                "actor": e.actor.username if e.actor else None,
-                "actor_role": e.actor.get_role_display() if e.actor else None,
-                "address": e.remote_addr,
-                "changes": e.changes,
-                "details": e.additional_data,
-            }
-            for e in entries
-        ],
-    }
+
+def subject_access_person(subject: Subject) -> Section:
+    """Subject access: the person's own record (health fields too: the report is the DPO's)."""
+    section = Section()
+    section.add(subject.person, exclude=("name_key", "name_key_rev"))
+    return section
+
+
+def subject_access_households(subject: Subject) -> Section:
+    """Subject access: the households the person belongs or belonged to, with the membership.
+    The audit rows of memberships since deleted are found by the person's id."""
+    section = Section()
+    memberships = subject.person.memberships.select_related(
+        "household__municipality", "household__settlement"
+    ).order_by("start_date", "id")
+    for m in memberships:
+        subject.household_ids.add(m.household_id)
+        section.add(m, exclude=("person",))
+        section.add(m.household, municipality_name=m.household.municipality.name_en)
+    section.log = Q(
+        content_type=ContentType.objects.get_for_model(Membership),
+        additional_data__person_id=subject.person.pk,
+    )
+    return section
+
+
+def subject_access_incomes(subject: Subject) -> Section:
+    """Subject access: the person's income sources (deleted ones through their audit rows)."""
+    section = Section()
+    for income in subject.person.incomes.order_by("kind", "id"):
+        section.add(income, exclude=("person",))
+    section.log = Q(
+        content_type=ContentType.objects.get_for_model(IncomeSource),
+        additional_data__person_id=subject.person.pk,
+    )
+    return section
+
+
+def subject_access_representatives(subject: Subject) -> Section:
+    """Subject access: who represents the person and whom they represent."""
+    section = Section()
+    for r in subject.person.representatives.select_related("representative"):
+        section.add(r, exclude=("person",), representative_name=str(r.representative))
+    for r in subject.person.represents.select_related("person"):
+        section.add(r, exclude=("representative",), person_name=str(r.person))
+    section.log = Q(
+        content_type=ContentType.objects.get_for_model(Representative),
+        additional_data__person_id=subject.person.pk,
+    )
+    return section

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from zrunva.accounts import permissions
+from zrunva.audit.selectors import subject_access_requests_of
 from zrunva.audit.services import access_log, search_log
 from zrunva.core.decorators import staff_view
 from zrunva.core.forms import add_service_errors
@@ -340,7 +341,14 @@ def subject_access(request, pk: int):
         response = JsonResponse(report, json_dumps_params={"ensure_ascii": False, "indent": 2})
         response["Content-Disposition"] = f'attachment; filename="subject-access-{person.pk}.json"'
         return response
-    return render(request, "registry/subject_access.html", {"person": person, "report": report})
+    requests = subject_access_requests_of(
+        actor=request.user, personal_number=person.personal_number
+    )
+    return render(
+        request,
+        "registry/subject_access.html",
+        {"person": person, "report": report, "requests": requests},
+    )
 
 
 @staff_view(permissions.SUBJECT_ACCESS)

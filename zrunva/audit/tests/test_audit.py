@@ -90,7 +90,10 @@ def test_subject_access_report_lists_data_and_who_accessed_it(login_as):
     response = dpo.get(found["Location"], {"format": "json"})
     report = response.json()
     assert report["person"]["personal_number"] == "01001055555"
-    assert report["households"][0]["household"]["id"] == str(household.pk)
+    households = next(s for s in report["sections"] if s["key"] == "households")
+    assert str(household.pk) in [
+        item["id"] for item in households["items"] if item["record"] == "registry.household"
+    ]
     accessors = {(row["actor"], row["action"]) for row in report["processing_log"]}
     assert (officer.user.username, "access") in accessors
     # The export itself is a read and is logged.
@@ -116,3 +119,58 @@ def test_histories_find_related_rows_through_an_index():
         )
         plan = " ".join(row[0] for row in cursor.fetchall())
     assert "audit_person_id_idx" in plan
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [("auditlog_logentry", "append-only"), ("accounts_user", "deactivate")],
+)
+def test_the_audit_trail_and_users_cannot_be_truncated(table, message):
+    factories.household()
+    before = LogEntry.objects.count()
+    with (
+        pytest.raises(DatabaseError, match=message),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        # The test suite's own flush may truncate (conftest.py); nobody else.
+        cursor.execute("SET LOCAL zrunva.allow_truncate = 'off'")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks of the rows above
+        cursor.execute(f"TRUNCATE {table} CASCADE")
+    assert LogEntry.objects.count() == before
+
+
+@postgres_only
+def test_the_application_role_may_write_data_but_not_rewrite_the_audit_trail(settings):
+    """What a non-owner application role (DB_APP_ROLE) is granted: the data, not the history."""
+    from zrunva.audit.database import app_role_grant
+
+    role = "zrunva_test_app_role"
+    with connection.cursor() as cursor:
+        # Roles belong to the cluster: created and dropped inside this test's transaction.
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        settings.DB_APP_ROLE = role
+        assert app_role_grant(connection)
+
+        def can(table, privilege):
+            cursor.execute("SELECT has_table_privilege(%s, %s, %s)", [role, table, privilege])
+            return cursor.fetchone()[0]
+
+        assert can("auditlog_logentry", "SELECT") and can("auditlog_logentry", "INSERT")
+        for privilege in ("UPDATE", "DELETE", "TRUNCATE"):
+            assert not can("auditlog_logentry", privilege)
+        assert can("accounts_user", "UPDATE")
+        assert not can("accounts_user", "DELETE") and not can("accounts_user", "TRUNCATE")
+        for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE"):
+            assert can("registry_person", privilege)
+        assert not can("registry_person", "TRUNCATE")
+    assert not app_role_grant(connection, "zrunva_no_such_role")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tests_that_commit_are_still_cleaned_up():
+    """Transactional tests end with a flush (TRUNCATE on PostgreSQL), which the guard lets
+    through for the test suite alone: this test's rows must not break the next test."""
+    factories.household()
+    assert LogEntry.objects.exists()

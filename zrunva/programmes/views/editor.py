@@ -4,12 +4,13 @@ and municipal officers (their own municipality's, with its budget)."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from zrunva.accounts import permissions
+from zrunva.audit.services import scoped_get
 from zrunva.core.decorators import staff_view
 from zrunva.core.forms import add_service_errors
 from zrunva.programmes import attributes, expressions, selectors, services
@@ -31,7 +32,7 @@ def programme_list(request):
 
 
 def _programme(request, code: str):
-    return get_object_or_404(selectors.programme_list(actor=request.user), code=code)
+    return scoped_get(selectors.programme_list(actor=request.user), actor=request.user, code=code)
 
 
 @staff_view(permissions.PROGRAMMES_VIEW)
@@ -149,7 +150,7 @@ def parameter_list(request):
 
 
 def _parameter(request, code: str):
-    return get_object_or_404(selectors.parameter_list(actor=request.user), code=code)
+    return scoped_get(selectors.parameter_list(actor=request.user), actor=request.user, code=code)
 
 
 @staff_view(permissions.PROGRAMMES_VIEW)

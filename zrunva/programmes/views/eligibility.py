@@ -4,13 +4,13 @@ and what they changed."""
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from zrunva.accounts import permissions
-from zrunva.audit.services import search_log
+from zrunva.audit.services import scoped_get, search_log
 from zrunva.core.decorators import staff_view
 from zrunva.core.forms import add_service_errors
 from zrunva.core.pagination import paginate
@@ -99,7 +99,7 @@ def run_list(request):
 
 @staff_view(permissions.REGISTRY_VIEW)
 def run_detail(request, pk: int):
-    run = get_object_or_404(runs.run_list(actor=request.user), pk=pk)
+    run = scoped_get(runs.run_list(actor=request.user), actor=request.user, pk=pk)
     if request.headers.get("HX-Request"):
         response = render(request, "programmes/_run_progress.html", {"run": run})
         if not run.is_active:

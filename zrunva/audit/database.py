@@ -1,0 +1,70 @@
+"""PostgreSQL guards of the audit trail below the application, and the rights of the role the
+application runs as.
+
+The tables are owned by the role that runs the migrations; the application should connect as
+another role (named by the DB_APP_ROLE setting) that may read and write the data but cannot
+alter the schema, drop the triggers, or change, delete or empty the audit trail. The triggers
+also refuse what the owner's connection could otherwise do by mistake or through an injected
+statement: UPDATE, DELETE and TRUNCATE of audit rows, DELETE and TRUNCATE of users.
+TRUNCATE is a statement, not a row operation, so it needs its own statement-level trigger; a
+session that sets `zrunva.allow_truncate` to `on` passes it (only the test suite's database flush
+does, see conftest.py), which is why the role's missing TRUNCATE privilege is the real guard.
+"""
+
+from django.conf import settings
+
+TRUNCATE_GUARD = """
+CREATE OR REPLACE FUNCTION zrunva_refuse_truncate() RETURNS trigger AS $$
+BEGIN
+    IF coalesce(current_setting('zrunva.allow_truncate', true), '') = 'on' THEN
+        RETURN NULL;
+    END IF;
+    RAISE EXCEPTION 'zrunva: TRUNCATE on % is not allowed (%)', TG_TABLE_NAME, TG_ARGV[0]
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER auditlog_never_truncated
+    BEFORE TRUNCATE ON auditlog_logentry
+    FOR EACH STATEMENT EXECUTE FUNCTION zrunva_refuse_truncate('the audit trail is append-only');
+
+CREATE TRIGGER user_never_truncated
+    BEFORE TRUNCATE ON accounts_user
+    FOR EACH STATEMENT EXECUTE FUNCTION zrunva_refuse_truncate('deactivate users instead');
+"""
+
+TRUNCATE_GUARD_REMOVE = """
+DROP TRIGGER IF EXISTS auditlog_never_truncated ON auditlog_logentry;
+DROP TRIGGER IF EXISTS user_never_truncated ON accounts_user;
+DROP FUNCTION IF EXISTS zrunva_refuse_truncate();
+"""
+
+# What the application's role needs: the data, not the schema. Later migrations' tables get the
+# same rights by default (default privileges of the role that runs the migrations).
+APP_ROLE_GRANTS = """
+GRANT USAGE ON SCHEMA {schema} TO {role};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role};
+GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {schema} TO {role};
+ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role};
+ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {role};
+REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON auditlog_logentry FROM {role};
+REVOKE DELETE, TRUNCATE, REFERENCES, TRIGGER ON accounts_user FROM {role};
+"""
+
+
+def app_role_grant(connection, role: str | None = None) -> bool:
+    """Give the application's role (DB_APP_ROLE) the rights it needs and none over the audit
+    trail's history. Does nothing (False) off PostgreSQL, without a role named, or when the
+    role does not exist yet (create it, then run `manage.py db_app_role_grant`)."""
+    role = settings.DB_APP_ROLE if role is None else role
+    if connection.vendor != "postgresql" or not role:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        if cursor.fetchone() is None:
+            return False
+        cursor.execute("SELECT current_schema()")
+        schema = cursor.fetchone()[0]
+        quote = connection.ops.quote_name
+        cursor.execute(APP_ROLE_GRANTS.format(schema=quote(schema), role=quote(role)))
+    return True
