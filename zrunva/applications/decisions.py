@@ -11,7 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext as _
 
 from zrunva.programmes import engine, expressions
-from zrunva.programmes.choices import ProgrammeLevel
+from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel
 from zrunva.programmes.eligibility import household_explanation
 from zrunva.registry.models import Membership
 
@@ -48,7 +48,11 @@ def _values(node: expressions.Explanation, seen: dict) -> dict:
 
 
 def _applicant_result(results: list[engine.Result], application) -> engine.Result:
-    own = [r for r in results if r.compiled.id == application.programme_id]
+    own = [
+        r
+        for r in results
+        if r.compiled.id == application.programme_id and r.status != DecisionStatus.NOT_IN_FORCE
+    ]
     if not own:
         raise ValidationError(
             {"status": _("The programme does not apply to this household on this date.")}

@@ -1,20 +1,22 @@
 """Eligibility over the API: one household explained (stored, or given as data and never saved)
 and runs over the registry, with the same selectors, services and permissions as the screens."""
 
+import math
 from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from zrunva.accounts import permissions
-from zrunva.audit.services import scoped_get, search_log
+from zrunva.audit.services import search_log
 from zrunva.core.pagination import paginate
 from zrunva.geo.models import Municipality
-from zrunva.programmes import eligibility, engine, runs
+from zrunva.programmes import attributes, eligibility, engine, runs
 from zrunva.programmes.models import DecisionChange
 from zrunva.registry import selectors as registry
 from zrunva.registry.choices import DisabilityDegree, PensionKind, Sex
@@ -47,22 +49,50 @@ class ResultOut(Schema):
     programme: str
     person_id: int | None = Field(None, description="For a person programme: the member.")
     member: int | None = Field(None, description="The member's index in the input, for data.")
-    status: str = Field(description="eligible, not_eligible or needs_data")
+    status: str = Field(
+        description="eligible, not_eligible, needs_data, error (the formula gives an amount that "
+        "cannot be paid or stored) or not_in_force (the programme is not in force on the date: "
+        "nothing is evaluated)"
+    )
     reason: str
     amount: float | None = Field(None, description="GEL a month, if eligible.")
     missing: list[str]
-    criteria: ExplanationOut
+    criteria: ExplanationOut | None
     formula: ExplanationOut | None
     parameters: list[ParameterOut]
     nearest_changes: list[ChangeOut]
 
 
+def _finite(value):
+    """JSON has no infinity or NaN: a rule part that gives one reads as unknown."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
 def _tree(node) -> dict:
-    return {"text": node.text, "value": node.value, "children": [_tree(c) for c in node.children]}
+    return {
+        "text": node.text,
+        "value": _finite(node.value),
+        "children": [_tree(c) for c in node.children],
+    }
 
 
 def _result(result: engine.Result) -> dict:
     compiled = result.compiled
+    if compiled.criteria is None:  # not in force on the date: nothing was evaluated
+        return {
+            "programme": compiled.code,
+            "status": result.status,
+            "reason": result.reason,
+            "missing": [],
+            "criteria": None,
+            "formula": None,
+            "parameters": [],
+            "nearest_changes": [],
+        }
     codes = sorted(
         eligibility.expressions.dependencies(compiled.criteria)
         | eligibility.expressions.dependencies(compiled.formula)
@@ -110,24 +140,44 @@ def household_eligibility(request, household_id: int, on: date | None = None):
     return [_result(r) for r in results]
 
 
+def _most(reference: str):
+    """An attribute's published upper bound (the catalogue's), as the schema's `le`."""
+    high = attributes.ATTRIBUTES[reference].bounds.high
+    return int(high) if float(high).is_integer() else high
+
+
 class MemberIn(Schema):
     birth_date: date
     sex: Sex | None = None
     disability_degree: DisabilityDegree | None = None
     is_idp: bool | None = None
     pension_kind: PensionKind | None = None
-    income: float | None = Field(None, ge=0, description="Monthly income, GEL.")
+    income: float | None = Field(
+        None,
+        ge=0,
+        le=_most("person.monthly_income"),
+        allow_inf_nan=False,
+        description="Monthly income, GEL.",
+    )
 
 
 class HouseholdDataIn(Schema):
     on: date | None = None
-    municipality: str | None = Field(None, description='A municipality code, e.g. "kutaisi".')
+    municipality: str | None = Field(
+        None, max_length=60, description='A municipality code, e.g. "kutaisi".'
+    )
     is_highland: bool | None = None
-    rating_score: float | None = Field(None, ge=0)
-    monthly_utility_spending: float | None = Field(None, ge=0)
-    agricultural_land_ha: float | None = Field(None, ge=0)
-    cattle: int | None = Field(None, ge=0)
-    cars: int | None = Field(None, ge=0)
+    rating_score: float | None = Field(
+        None, ge=0, le=_most("household.rating_score"), allow_inf_nan=False
+    )
+    monthly_utility_spending: float | None = Field(
+        None, ge=0, le=_most("household.monthly_utility_spending"), allow_inf_nan=False
+    )
+    agricultural_land_ha: float | None = Field(
+        None, ge=0, le=_most("household.agricultural_land_ha"), allow_inf_nan=False
+    )
+    cattle: int | None = Field(None, ge=0, le=_most("household.cattle"))
+    cars: int | None = Field(None, ge=0, le=_most("household.cars"))
     members: list[MemberIn] = Field(max_length=30)
 
 
@@ -194,7 +244,7 @@ def run_create(request, payload: RunIn):
 
 @router.get("/eligibility/runs/{run_id}", response=RunOut, summary="A run's status and totals")
 def run_detail(request, run_id: int):
-    return scoped_get(runs.run_list(actor=request.user), actor=request.user, pk=run_id)
+    return get_object_or_404(runs.run_list(actor=request.user), pk=run_id)
 
 
 @router.get(
@@ -203,7 +253,7 @@ def run_detail(request, run_id: int):
     summary="What a run changed in the caller's area: gained, lost, increased or decreased",
 )
 def run_changes(request, run_id: int, kind: str = "", page: int = 1):
-    run = scoped_get(runs.run_list(actor=request.user), actor=request.user, pk=run_id)
+    run = get_object_or_404(runs.run_list(actor=request.user), pk=run_id)
     if kind not in runs.CHANGE_KINDS:
         kinds = ", ".join(k for k in runs.CHANGE_KINDS if k)
         raise ValidationError({"kind": _("One of: %(kinds)s.") % {"kinds": kinds}})

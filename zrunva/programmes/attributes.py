@@ -15,7 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.core.models import in_language
-from zrunva.programmes.expressions import Level, Schema, Type
+from zrunva.programmes.expressions import Interval, Level, Schema, Type
 from zrunva.registry.choices import DisabilityDegree, PensionKind, Sex
 
 
@@ -31,6 +31,11 @@ class Attribute:
     # Not a circumstance anyone would change to qualify (the explanation's "nearest change"
     # does not vary it).
     fixed: bool = False
+    # A number attribute's published bounds: what the registry's data entry accepts (or, where
+    # it sets none, what any real household stays within). A programme's formula is refused on
+    # save if it could give more than a decision can hold with attributes within them; data
+    # beyond them is caught by the run's guard (`DecisionStatus.ERROR`).
+    bounds: Interval | None = None
 
     @property
     def label(self) -> str:
@@ -53,6 +58,7 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
             "The score of the household's latest assessment (proxy means test); empty if the "
             "household has not been assessed."
         ),
+        bounds=Interval(0, 2**31 - 1, True),
     ),
     Attribute(
         "size",
@@ -61,6 +67,7 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
         "ოჯახის წევრების რაოდენობა",
         "Household size",
         _("The number of the household's current members."),
+        bounds=Interval(0, 100, True),
     ),
     Attribute(
         "municipality",
@@ -89,6 +96,7 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
         "კომუნალური ხარჯი თვეში, ლარი",
         "Monthly utility spending, GEL",
         _("The household's monthly utility spending in GEL, as declared."),
+        bounds=Interval(0, 9_999_999.99),
     ),
     Attribute(
         "agricultural_land_ha",
@@ -97,6 +105,7 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
         "სასოფლო-სამეურნეო მიწა, ჰა",
         "Agricultural land, ha",
         _("The agricultural land the household holds, in hectares, as declared."),
+        bounds=Interval(0, 999_999.99),
     ),
     Attribute(
         "cattle",
@@ -105,6 +114,7 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
         "მსხვილფეხა რქოსანი პირუტყვი",
         "Cattle",
         _("The number of cattle the household keeps, as declared."),
+        bounds=Interval(0, 10_000, True),
     ),
     Attribute(
         "cars",
@@ -113,6 +123,7 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
         "ავტომობილები",
         "Cars",
         _("The number of cars the household owns, as declared."),
+        bounds=Interval(0, 100, True),
     ),
     Attribute(
         "is_idp_household",
@@ -132,6 +143,7 @@ PERSON_ATTRIBUTES: tuple[Attribute, ...] = (
         "ასაკი",
         "Age",
         _("Completed years of age on the evaluation date, from the birth date."),
+        bounds=Interval(0, 150, True),
     ),
     Attribute(
         "sex",
@@ -184,6 +196,7 @@ PERSON_ATTRIBUTES: tuple[Attribute, ...] = (
             "The sum of the monthly amounts of the person's income sources in the registry; "
             "pensions and benefits are not included."
         ),
+        bounds=Interval(0, 99_999_999.99),
     ),
     Attribute(
         "is_child",
@@ -205,6 +218,11 @@ CHOICES = {
 ATTRIBUTES: dict[str, Attribute] = {
     a.reference: a for a in HOUSEHOLD_ATTRIBUTES + PERSON_ATTRIBUTES
 }
+
+
+def attribute_bounds() -> dict[str, Interval]:
+    """The bounds of the number attributes, by reference ("household.size")."""
+    return {a.reference: a.bounds for a in ATTRIBUTES.values() if a.bounds is not None}
 
 
 def schema(params: Iterable[str]) -> Schema:

@@ -16,6 +16,12 @@ class DecisionStatus(models.TextChoices):
     NOT_ELIGIBLE = "not_eligible", _("Not eligible")
     # A rule read an attribute the registry lacks for this beneficiary: decided by no one yet.
     NEEDS_DATA = "needs_data", _("Needs data")
+    # The formula gave an amount no decision can hold (not a finite number, or more than
+    # `validators.LARGEST_AMOUNT`): this beneficiary and programme are left undecided, and the
+    # rest of the run goes on.
+    ERROR = "error", _("Error: amount out of range")
+    # Explanations only, never stored by a run: the programme was not in force on the date.
+    NOT_IN_FORCE = "not_in_force", _("Not in force on that date")
 
 
 class DecisionReason(models.TextChoices):
@@ -26,6 +32,14 @@ class DecisionReason(models.TextChoices):
     NO_AMOUNT = "no_amount", _("The criteria are met but the formula gives no amount")
     MISSING_DATA = "missing_data", _("Data the rules read is missing")
     NOT_REGISTERED = "not_registered", _("No longer a member of a household in the registry")
+    AMOUNT_OUT_OF_RANGE = (
+        "amount_out_of_range",
+        _(
+            "The formula gives an amount that cannot be paid or stored; the programme's formula "
+            "needs correcting"
+        ),
+    )
+    NOT_IN_FORCE = "not_in_force", _("The programme is not in force on that date")
 
 
 class RunStatus(models.TextChoices):

@@ -14,7 +14,7 @@ from zrunva.accounts.permissions import HEALTH_FIELDS
 from zrunva.assessment.selectors import latest_scores
 from zrunva.geo.models import Municipality
 from zrunva.programmes import engine, expressions
-from zrunva.programmes.choices import DecisionStatus
+from zrunva.programmes.choices import DecisionReason, DecisionStatus
 from zrunva.programmes.models import Programme
 from zrunva.programmes.selectors import parameter_versions, resolved
 from zrunva.registry.columns import (
@@ -25,6 +25,7 @@ from zrunva.registry.columns import (
 )
 
 EARLIEST, LATEST = date(1991, 1, 1), date(2100, 12, 31)
+EARLIEST_BIRTH = date(1900, 1, 1)  # nobody alive was born earlier
 
 
 def check_date(on: date, field: str = "on") -> None:
@@ -49,6 +50,47 @@ def programmes_in_force(*, on: date, municipality_id: int | None = None) -> list
     if municipality_id is not None:
         qs = qs.filter(Q(municipality__isnull=True) | Q(municipality_id=municipality_id))
     return list(qs.select_related("municipality").order_by("municipality_id", "code"))
+
+
+def programmes_not_in_force(*, on: date, municipality_id: int | None) -> list[Programme]:
+    """Active programmes of the state (and of the municipality given) that are not in force on
+    `on`: not started yet, or ended."""
+    qs = Programme.objects.filter(is_active=True).filter(
+        Q(valid_from__gt=on) | Q(valid_until__lt=on)
+    )
+    place = Q(municipality__isnull=True)
+    if municipality_id is not None:
+        place |= Q(municipality_id=municipality_id)
+    return list(qs.filter(place).select_related("municipality").order_by("code"))
+
+
+def _with_not_in_force(
+    results: list[engine.Result], *, on: date, municipality_id: int | None
+) -> list[engine.Result]:
+    """The results, then every programme of the place that is not in force on the date, said so
+    rather than left out (a household asked about before a programme existed learns that)."""
+    absent = [
+        engine.Result(
+            engine.Compiled(
+                id=programme.pk,
+                code=programme.code,
+                level=programme.level,
+                municipality=programme.municipality.code if programme.municipality else None,
+                criteria=None,
+                formula=None,
+                params={},
+                programme=programme,
+            ),
+            DecisionStatus.NOT_IN_FORCE,
+            DecisionReason.NOT_IN_FORCE,
+            None,
+            [],
+            None,
+            None,
+        )
+        for programme in programmes_not_in_force(on=on, municipality_id=municipality_id)
+    ]
+    return [*results, *absent]
 
 
 def compiled_programmes(*, on: date, municipality_id: int | None = None) -> list[engine.Compiled]:
@@ -94,7 +136,8 @@ def household_explanation(*, household, on: date) -> list[engine.Result]:
     scores = latest_scores(on=on, household_ids=[household.pk])
     households, people = engine.attribute_frames(registry, scores, on=on)
     programmes = compiled_programmes(on=on, municipality_id=household.municipality_id)
-    return engine.explain(households, people, programmes)
+    results = engine.explain(households, people, programmes)
+    return _with_not_in_force(results, on=on, municipality_id=household.municipality_id)
 
 
 def data_frames(household: Mapping, members: Iterable[Mapping], *, on: date) -> RegistryFrames:
@@ -109,10 +152,22 @@ def data_frames(household: Mapping, members: Iterable[Mapping], *, on: date) -> 
         raise ValidationError({"municipality": _("Unknown municipality code.")})
     hh = {name: household.get(name) for name in HOUSEHOLD_COLUMNS}
     hh |= {"id": 0, "municipality_id": municipality.pk if municipality else None}
+    members = list(members)
+    if not members:
+        raise ValidationError(
+            {"members": _("Give at least one member: the programmes' rules read the members.")}
+        )
     rows = []
     for index, member in enumerate(members):
         if not isinstance(member.get("birth_date"), date):
             raise ValidationError({f"members.{index}.birth_date": _("Give the birth date.")})
+        if member["birth_date"] < EARLIEST_BIRTH:
+            raise ValidationError(
+                {
+                    f"members.{index}.birth_date": _("Give a birth date from %(first)s on.")
+                    % {"first": EARLIEST_BIRTH.isoformat()}
+                }
+            )
         if member["birth_date"] > on:
             raise ValidationError(
                 {f"members.{index}.birth_date": _("The birth date is after the evaluation date.")}
@@ -140,7 +195,8 @@ def data_explanation(
     programmes = compiled_programmes(on=on, municipality_id=municipality_id)
     if municipality_id is None:  # no place given: the state's programmes only
         programmes = [p for p in programmes if p.municipality is None]
-    return engine.explain(households, people, programmes)
+    results = engine.explain(households, people, programmes)
+    return _with_not_in_force(results, on=on, municipality_id=municipality_id)
 
 
 def _reads_health(*texts: str) -> bool:
@@ -156,6 +212,8 @@ def _reads_health(*texts: str) -> bool:
 def reads_health(compiled: engine.Compiled) -> bool:
     """Whether a programme's rules read special-category (health) attributes: its decisions
     then say something about a person's health."""
+    if compiled.criteria is None:  # not in force on the date: its stored rules
+        return _reads_health(compiled.programme.criteria, compiled.programme.formula)
     return _reads_health(compiled.criteria.text, compiled.formula.text)
 
 

@@ -15,6 +15,7 @@ from zrunva.core.frames import Grouping
 from zrunva.programmes import attributes, expressions
 from zrunva.programmes.choices import DecisionReason, DecisionStatus, ProgrammeLevel
 from zrunva.programmes.expressions import Evaluator, Rule, Type
+from zrunva.programmes.validators import LARGEST_AMOUNT
 from zrunva.registry.columns import RegistryFrames, ages_on
 
 ADULT_AGE = 18
@@ -173,20 +174,32 @@ def _evaluate(households, people, compiled: Compiled, evaluator: Evaluator | Non
 def _decisions(values: pl.LazyFrame, compiled: Compiled) -> pl.LazyFrame:
     criteria, formula = pl.col("criteria"), pl.col("formula")
     unknown = criteria.is_null() | (criteria & formula.is_null())
+    # An amount no decision can hold (infinite, NaN, or beyond the amount column) is this
+    # beneficiary's error for this programme alone: never stored, never paid, and the run
+    # goes on for everyone else.
+    out_of_range = (
+        criteria.fill_null(False)
+        & formula.is_not_null()
+        & (~formula.is_finite() | (formula.abs() > float(LARGEST_AMOUNT)))
+    )
     # A benefit pays something: criteria met with nothing to pay is not an award.
     amount = formula.round(2, mode="half_away_from_zero")
-    awarded = criteria & (amount > 0)
+    awarded = criteria & (amount > 0) & ~out_of_range
     return values.select(
         programme_id=pl.lit(compiled.id, dtype=pl.Int64),
         household_id="household_id",
         person_id="person_id",
         status=pl.when(unknown)
         .then(pl.lit(DecisionStatus.NEEDS_DATA.value, dtype=STATUS))
+        .when(out_of_range)
+        .then(pl.lit(DecisionStatus.ERROR.value, dtype=STATUS))
         .when(awarded)
         .then(pl.lit(DecisionStatus.ELIGIBLE.value, dtype=STATUS))
         .otherwise(pl.lit(DecisionStatus.NOT_ELIGIBLE.value, dtype=STATUS)),
         reason=pl.when(unknown)
         .then(pl.lit(DecisionReason.MISSING_DATA.value, dtype=REASON))
+        .when(out_of_range)
+        .then(pl.lit(DecisionReason.AMOUNT_OUT_OF_RANGE.value, dtype=REASON))
         .when(awarded)
         .then(pl.lit(DecisionReason.CRITERIA_MET.value, dtype=REASON))
         .when(criteria)

@@ -55,6 +55,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
+from math import inf
 from typing import Any, NamedTuple
 
 import polars as pl
@@ -644,13 +645,23 @@ def check_cycles(definitions: Mapping[str, str]) -> list[str]:
     }
     order: list[str] = []
     state: dict[str, str] = {}  # "visiting" on the current path, "done" once ordered
-    path: list[str] = []
-
-    def visit(name: str):
-        state[name] = "visiting"
-        path.append(name)
-        for ref in refs[name]:
+    # Depth-first with an explicit stack, not recursion: a chain of definitions may be longer
+    # than Python's recursion limit. Each entry: a name on the path and its next reference.
+    for root in definitions:
+        if root in state:
+            continue
+        state[root] = "visiting"
+        stack: list[tuple[str, Iterator[Node]]] = [(root, iter(refs[root]))]
+        while stack:
+            name, pending = stack[-1]
+            ref = next(pending, None)
+            if ref is None:
+                stack.pop()
+                state[name] = "done"
+                order.append(name)
+                continue
             if state.get(ref.value) == "visiting":
+                path = [entry[0] for entry in stack]
                 cycle = path[path.index(ref.value) :] + [ref.value]
                 first = cycle[0]
                 at = next(r for r in refs[first] if r.value == cycle[1])
@@ -664,15 +675,132 @@ def check_cycles(definitions: Mapping[str, str]) -> list[str]:
                 error.definition = first
                 raise error
             if ref.value not in state:
-                visit(ref.value)
-        path.pop()
-        state[name] = "done"
-        order.append(name)
-
-    for name in definitions:
-        if name not in state:
-            visit(name)
+                state[ref.value] = "visiting"
+                stack.append((ref.value, iter(refs[ref.value])))
     return order
+
+
+# -- Bounds ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interval:
+    """The values a number rule can take, from `low` to `high` (either may be infinite);
+    `whole` if only whole numbers, so a divisor that is not zero is at least 1 in size."""
+
+    low: float
+    high: float
+    whole: bool = False
+
+    def hull(self, other: "Interval") -> "Interval":
+        return Interval(
+            min(self.low, other.low), max(self.high, other.high), self.whole and other.whole
+        )
+
+
+def _times(a: float, b: float) -> float:
+    return 0.0 if a == 0 or b == 0 else a * b  # 0 × infinity: nothing from nothing
+
+
+def _product(a: Interval, b: Interval) -> Interval:
+    ends = [_times(x, y) for x in (a.low, a.high) for y in (b.low, b.high)]
+    return Interval(min(ends), max(ends), a.whole and b.whole)
+
+
+def _quotient(a: Interval, b: Interval) -> Interval | None:
+    if b.low > 0 or b.high < 0:
+        return _product(a, Interval(1 / b.high, 1 / b.low))
+    if b.whole:
+        # x / 0 is null; any other whole divisor is at least 1 in size, so it cannot enlarge x.
+        size = max(abs(a.low), abs(a.high))
+        return Interval(-size, size)
+    return None  # a fraction near zero: no bound
+
+
+def check_numbers(rule: Rule | Node, text: str, largest: float) -> None:
+    """Refuse a number written in the rule that is larger than `largest` in size, naming where."""
+    node = rule.node if isinstance(rule, Rule) else rule
+    for part in walk(node):
+        if part.kind == "literal" and part.type == Type.NUMBER and abs(part.value) > largest:
+            raise positioned_error(
+                text,
+                part.start,
+                _("The number at %(at)s is larger than %(limit)s, the largest a rule may write"),
+                limit=f"{largest:,.0f}",
+            )
+
+
+def bounds(
+    rule: Rule, attributes: Mapping[str, Interval], params: Mapping[str, Interval]
+) -> Interval | None:
+    """The values a number rule can give, worked out from the bounds of the attributes
+    (`attributes`, by "household.x" / "person.x"; a household's member count is that of
+    "household.size") and of the parameters it reads, part by part (interval arithmetic: the
+    bound may be wider than what the rule can really reach, never narrower). None where no
+    bound can be given: a part without bounds given, or a division by a fraction that may come
+    near zero."""
+    members = attributes.get("household.size", Interval(0, inf, True)).high
+
+    def number(node: Node) -> Interval | None:
+        match node.kind:
+            case "literal":
+                return Interval(node.value, node.value, float(node.value).is_integer())
+            case "attr":
+                scope = "household" if node.op == "household" else "person"
+                return attributes.get(f"{scope}.{node.value}")
+            case "param":
+                return params.get(node.value)
+        args = node.args
+        parts = [number(arg) if arg.type == Type.NUMBER else None for arg in args]
+        if any(p is None for arg, p in zip(args, parts, strict=True) if arg.type == Type.NUMBER):
+            return None
+        match node.kind, node.op:
+            case "unary", "-":
+                (a,) = parts
+                return Interval(-a.high, -a.low, a.whole)
+            case "binary", "+":
+                a, b = parts
+                return Interval(a.low + b.low, a.high + b.high, a.whole and b.whole)
+            case "binary", "-":
+                a, b = parts
+                return Interval(a.low - b.high, a.high - b.low, a.whole and b.whole)
+            case "binary", "*":
+                return _product(*parts)
+            case "binary", "/":
+                return _quotient(*parts)
+            case "call", "if":
+                return parts[1].hull(parts[2])
+            case "call", "min" | "max":
+                pick = min if node.op == "min" else max
+                return Interval(
+                    pick(p.low for p in parts),
+                    pick(p.high for p in parts),
+                    all(p.whole for p in parts),
+                )
+            case "call", "abs":
+                (a,) = parts
+                if a.low >= 0:
+                    return a
+                if a.high <= 0:
+                    return Interval(-a.high, -a.low, a.whole)
+                return Interval(0, max(-a.low, a.high), a.whole)
+            case "call", "round":
+                digits = int(args[1].value) if len(args) == 2 else 0
+                half = 0.5 * 10**-digits
+                a = parts[0]
+                return Interval(a.low - half, a.high + half, a.whole or digits == 0)
+            case "agg", "count":
+                return Interval(0, members, True)
+            case "agg", "sum":
+                (a,) = parts
+                return Interval(
+                    min(0.0, _times(members, a.low)), max(0.0, _times(members, a.high)), a.whole
+                )
+        raise AssertionError(node.kind, node.op)
+
+    if rule.type != Type.NUMBER:
+        raise ValueError("Only number rules have bounds")
+    return number(rule.node)
 
 
 # -- Compilation to Polars -------------------------------------------------------------------

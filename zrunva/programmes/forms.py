@@ -6,6 +6,7 @@ from zrunva.accounts import permissions
 from zrunva.core.forms import DateInput
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Parameter, ParameterValue, Programme
+from zrunva.programmes.validators import validate_parameter_value
 
 RULE_ATTRS = {"rows": 4, "spellcheck": "false", "autocomplete": "off", "class": "input--code"}
 
@@ -94,6 +95,11 @@ class ParameterValueForm(forms.ModelForm):
             "valid_from": DateInput,
             "formula": forms.Textarea(attrs={**RULE_ATTRS, "rows": 2}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model's bound, reported by the form before the service is asked.
+        self.fields["value"].validators.append(validate_parameter_value)
 
     def _post_clean(self):
         """Validated by `parameter_value_set`."""

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zrunva.core.models import BilingualNameMixin
 from zrunva.programmes.choices import DecisionReason, DecisionStatus, ProgrammeLevel, RunStatus
+from zrunva.programmes.validators import validate_parameter_value
 
 
 class Parameter(BilingualNameMixin):
@@ -45,7 +46,14 @@ class ParameterValue(models.Model):
         Parameter, on_delete=models.PROTECT, related_name="values", verbose_name=_("parameter")
     )
     valid_from = models.DateField(_("valid from"))
-    value = models.DecimalField(_("value"), max_digits=14, decimal_places=4, null=True, blank=True)
+    value = models.DecimalField(
+        _("value"),
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[validate_parameter_value],
+    )
     formula = models.TextField(
         _("formula"),
         blank=True,

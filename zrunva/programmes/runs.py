@@ -251,6 +251,7 @@ def _summary(decisions: pl.DataFrame, changes: pl.DataFrame, programmes) -> dict
         .agg(
             eligible=(pl.col("status") == DecisionStatus.ELIGIBLE.value).sum(),
             needs_data=(pl.col("status") == DecisionStatus.NEEDS_DATA.value).sum(),
+            errors=(pl.col("status") == DecisionStatus.ERROR.value).sum(),
             evaluated=pl.len(),
             amount=pl.col("amount").sum(),
         )

@@ -5,7 +5,6 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 
 from zrunva.accounts import permissions
-from zrunva.audit.subject_access import Section, Subject
 from zrunva.programmes import expressions
 from zrunva.programmes.models import Parameter, ParameterValue, Programme
 
@@ -65,6 +64,51 @@ def derived_values(formulas: dict[str, str], values: dict[str, Decimal]) -> dict
     return derived
 
 
+def parameter_bounds(
+    *, municipality_id: int | None = None, formulas: dict[str, str] | None = None
+) -> dict[str, expressions.Interval]:
+    """Per parameter a programme (or a parameter's formula) of this place may read: the
+    smallest and largest value it has on any date, its formulas' values worked out from the
+    others' bounds (`formulas`: code → a formula to count in too, as one being saved).
+    A parameter with a formula that cannot be bounded is left out: nothing is known of it."""
+    codes = parameter_codes(municipality_id=municipality_id)
+    plain: dict[str, expressions.Interval] = {}
+    definitions: dict[str, list[str]] = defaultdict(list)
+    for code, value, formula in ParameterValue.objects.filter(
+        parameter__code__in=codes
+    ).values_list("parameter__code", "value", "formula"):
+        if formula:
+            definitions[code].append(formula)
+        else:
+            point = expressions.Interval(float(value), float(value), value == value.to_integral())
+            plain[code] = plain[code].hull(point) if code in plain else point
+    for code, formula in (formulas or {}).items():
+        definitions[code].append(formula)
+    schema = expressions.Schema(params=dict.fromkeys(codes, expressions.Type.NUMBER))
+    found = dict(plain)
+    joined = {
+        code: " + ".join(f"({text})" for text in texts) for code, texts in definitions.items()
+    }
+    for code in expressions.check_cycles(joined):  # each after those it reads
+        interval = plain.get(code)
+        for text in definitions[code]:
+            try:
+                rule = expressions.validate(text, schema, result=expressions.Type.NUMBER)
+            except expressions.ExpressionError:
+                part = None
+            else:
+                part = expressions.bounds(rule, {}, found)
+            if part is None:
+                interval = None
+                break
+            interval = interval.hull(part) if interval else part
+        if interval is None:
+            found.pop(code, None)
+        else:
+            found[code] = interval
+    return found
+
+
 def parameter_history(*, code: str) -> QuerySet[ParameterValue]:
     return ParameterValue.objects.filter(parameter__code=code).order_by("valid_from")
 
@@ -99,22 +143,3 @@ def parameter_list(*, actor) -> QuerySet[Parameter]:
     return _own_or_state(Parameter.objects.select_related("municipality"), actor).order_by(
         "municipality__name_en", "code"
     )
-
-
-def subject_access_decisions(subject: Subject) -> Section:
-    """Subject access: the eligibility decisions about the person (person-level programmes) and
-    about their households (household-level ones), and what each run changed in them. Other
-    members' own decisions are theirs, not this person's."""
-    from zrunva.programmes.models import Decision, DecisionChange
-
-    about = Q(person=subject.person) | Q(
-        household_id__in=sorted(subject.household_ids), person__isnull=True
-    )
-    section = Section()
-    decisions = Decision.objects.filter(about).select_related("programme")
-    for decision in decisions.order_by("period", "programme_id", "id"):
-        section.add(decision, programme_code=decision.programme.code)
-    changes = DecisionChange.objects.filter(about).select_related("programme", "run")
-    for change in changes.order_by("run_id", "programme_id", "id"):
-        section.add(change, programme_code=change.programme.code, run_on=str(change.run.on))
-    return section

@@ -9,7 +9,8 @@ from zrunva.accounts import permissions
 from zrunva.audit.services import acting_as
 from zrunva.programmes import attributes, expressions
 from zrunva.programmes.models import Parameter, ParameterValue, Programme
-from zrunva.programmes.selectors import parameter_codes, parameters_on
+from zrunva.programmes.selectors import parameter_bounds, parameter_codes, parameters_on
+from zrunva.programmes.validators import LARGEST_AMOUNT, LARGEST_NUMBER
 
 
 def _require_define(actor, municipality_id: int | None, state_refusal: str | None = None) -> None:
@@ -74,7 +75,8 @@ def _formula_errors(parameter: Parameter, formula: str) -> str | None:
     codes = parameter_codes(municipality_id=parameter.municipality_id)
     schema = expressions.Schema(params=dict.fromkeys(codes, expressions.Type.NUMBER))
     try:
-        expressions.validate(formula, schema, result=expressions.Type.NUMBER)
+        rule = expressions.validate(formula, schema, result=expressions.Type.NUMBER)
+        expressions.check_numbers(rule, formula, LARGEST_NUMBER)
         # Every formula any of these parameters has on any date, with the new one in its place.
         definitions: dict[str, str] = {parameter.code: formula}
         others = ParameterValue.objects.filter(parameter__code__in=codes).exclude(formula="")
@@ -83,6 +85,21 @@ def _formula_errors(parameter: Parameter, formula: str) -> str | None:
                 previous = definitions.get(code)
                 definitions[code] = f"({previous}) + ({text})" if previous else text
         expressions.check_cycles(definitions)
+        # Its value is a parameter's value: within the same bounds as one written by hand.
+        found = parameter_bounds(municipality_id=parameter.municipality_id)
+        found.pop(parameter.code, None)
+        interval = expressions.bounds(rule, {}, found)
+        if interval is not None and max(-interval.low, interval.high) > LARGEST_NUMBER:
+            raise expressions.ExpressionError(
+                _(
+                    "This formula can give %(bound)s, more than a parameter's value may be "
+                    "(%(limit)s in size)"
+                )
+                % {
+                    "bound": _figure(max(-interval.low, interval.high)),
+                    "limit": _figure(LARGEST_NUMBER),
+                }
+            )
     except expressions.ExpressionError as error:
         if getattr(error, "definition", parameter.code) not in (None, parameter.code):
             return _("%(error)s, in the formula of %(name)s") % {
@@ -159,6 +176,30 @@ def rule_check(
     return _rule_errors(programme, on, skip=set(PROGRAMME_RULES) - {field}).get(field)
 
 
+def _figure(number: float) -> str:
+    return f"{number:,.0f}" if number < 1e15 else f"{number:.2e}"
+
+
+def _check_amount(rule: expressions.Rule, municipality_id: int | None) -> None:
+    """A formula whose amount could be more than a decision can hold, for attributes within
+    their published bounds and parameters within the values they have had, is refused. (What
+    cannot be bounded, a division by a fraction near zero, is left to the run's guard.)"""
+    interval = expressions.bounds(
+        rule, attributes.attribute_bounds(), parameter_bounds(municipality_id=municipality_id)
+    )
+    if interval is not None and interval.high > LARGEST_AMOUNT:
+        raise expressions.positioned_error(
+            rule.text,
+            rule.node.start,
+            _(
+                "The formula at %(at)s can give %(bound)s GEL a month, more than a decision can "
+                "hold (%(limit)s); check its numbers"
+            ),
+            bound=_figure(interval.high),
+            limit=f"{LARGEST_AMOUNT:,}",
+        )
+
+
 def _rule_errors(programme: Programme, on: date | None, skip: set[str]) -> dict[str, str]:
     """Check the programme's rules: syntax and types against the attribute catalogue at the
     programme's level, parameters that exist (the state's and its municipality's), and, given a
@@ -173,6 +214,9 @@ def _rule_errors(programme: Programme, on: date | None, skip: set[str]) -> dict[
         text = getattr(programme, field)
         try:
             rule = expressions.validate(text, schema, level=programme.level, result=result)
+            expressions.check_numbers(rule, text, LARGEST_NUMBER)
+            if field == "formula":
+                _check_amount(rule, municipality_id)
         except expressions.ExpressionError as error:
             errors[field] = str(error)
             continue

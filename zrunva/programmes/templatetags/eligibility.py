@@ -4,11 +4,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from zrunva.programmes import attributes, expressions
-from zrunva.programmes.choices import DecisionStatus
+from zrunva.programmes.choices import DecisionReason, DecisionStatus
 
 register = template.Library()
 
-STATUS_TAGS = {"eligible": "tag--green", "not_eligible": "tag--grey", "needs_data": "tag--amber"}
+STATUS_TAGS = {
+    "eligible": "tag--green",
+    "not_eligible": "tag--grey",
+    "needs_data": "tag--amber",
+    "error": "tag--amber",
+    "not_in_force": "tag--grey",
+}
 
 
 @register.filter
@@ -53,6 +59,8 @@ def has_parts(node: expressions.Explanation) -> bool:
 def parameters_read(compiled) -> list:
     """(version in force, value used) of each parameter a programme's rules read on the
     evaluation date; a formula's value is what it gave then."""
+    if compiled.criteria is None:  # not in force on the date: nothing was evaluated
+        return []
     codes = expressions.dependencies(compiled.criteria) | expressions.dependencies(compiled.formula)
     return [
         (compiled.versions[c], compiled.params.get(c))
@@ -64,6 +72,11 @@ def parameters_read(compiled) -> list:
 @register.filter
 def status_label(status: str) -> str:
     return DecisionStatus(status).label if status in DecisionStatus.values else status
+
+
+@register.filter
+def reason_label(reason: str) -> str:
+    return DecisionReason(reason).label if reason in DecisionReason.values else reason
 
 
 RUN_STAGES = {

@@ -16,7 +16,10 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("code", "day", "value"),
     [
-        ("child_benefit_amount", date(2021, 6, 30), 10),
+        # Issue 9, finding 17: 50 GEL before 1 Jul 2021 (from 1 Jan 2019, illustrative).
+        ("child_benefit_amount", date(2018, 12, 31), 10),
+        ("child_benefit_amount", date(2019, 1, 1), 50),
+        ("child_benefit_amount", date(2021, 6, 30), 50),
         ("child_benefit_amount", date(2021, 7, 1), 100),
         ("child_benefit_amount", date(2022, 5, 31), 100),
         ("child_benefit_amount", date(2022, 6, 1), 150),
@@ -48,7 +51,9 @@ def test_every_shipped_value_cites_its_source_and_unverified_ones_are_illustrati
         ParameterValue.objects.filter(illustrative=True).values_list("parameter__code", flat=True)
     )
     assert {"tsa_band_1_amount", "disability_package_severe", "idp_income_cutoff"} <= illustrative
-    assert "child_benefit_amount" not in illustrative
+    # Of the child benefit's amounts only the step to 50 GEL has an unverified date.
+    child_benefit = ParameterValue.objects.filter(parameter__code="child_benefit_amount")
+    assert [str(v.valid_from) for v in child_benefit.filter(illustrative=True)] == ["2019-01-01"]
 
 
 def test_an_administrator_sets_a_new_value_from_a_date(make_user):

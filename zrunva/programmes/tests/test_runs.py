@@ -1,5 +1,6 @@
 """Eligibility runs: who may start them, what they store, and that running again changes nothing."""
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 from django.utils import timezone
 
 from zrunva.accounts.choices import Role
@@ -315,3 +317,76 @@ def test_an_older_run_is_not_executed_over_a_newer_one(admin, family):
     ]
     older.refresh_from_db()
     assert older.status == RunStatus.FAILED
+
+
+# -- Issue 9, finding 7: one council's formula cannot break the national run -----------------
+
+OVERFLOWING = {
+    "huge": "9" * 300,  # 1e300: more than numeric(12, 2) holds
+    "infinite": "9" * 400,  # beyond a float: infinity
+    "not a number": f"{'9' * 400} - {'9' * 400}",  # infinity minus infinity
+}
+
+
+def strict_json(content: bytes):
+    """JSON as the standard has it: no Infinity or NaN, which Python's parser lets through."""
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(content, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("formula", OVERFLOWING.values(), ids=OVERFLOWING.keys())
+def test_a_municipal_formula_whose_amount_cannot_be_stored_is_an_error_for_it_alone(
+    admin, family, login_as, formula
+):
+    household, child, pensioner = family
+    # Stored as old data could be: bypassing the validation that now refuses it on save.
+    Programme.objects.create(
+        code="kutaisi_overflow",
+        name_ka="გადავსება",
+        name_en="Overflow",
+        level="household",
+        criteria="household.size >= 1",
+        formula=formula,
+        legal_basis="Old data",
+        municipality=Municipality.objects.get(code="kutaisi"),
+        valid_from=TODAY - timedelta(days=30),
+    )
+    done = run(admin)
+    assert done.status == RunStatus.DONE
+    # The Kutaisi household's decision for it is an error, with no amount; the state
+    # programmes decide as before, here and in Tbilisi.
+    assert decisions(household=household) == {
+        ("tsa", None): ("eligible", Decimal("180.00")),
+        ("child_benefit", None): ("eligible", Decimal("200.00")),
+        ("kutaisi_overflow", None): ("error", None),
+    }
+    assert Decision.objects.get(programme__code="kutaisi_overflow").reason == "amount_out_of_range"
+    assert decisions(household=pensioner) == {
+        ("state_pension", pensioner_id(pensioner)): ("eligible", Decimal("495.00")),
+    }
+    by_code = {p["code"]: p for p in done.summary["programmes"]}
+    assert by_code["kutaisi_overflow"]["errors"] == 1
+    assert by_code["kutaisi_overflow"]["amount"] == 0
+    assert by_code["tsa"]["errors"] == 0
+    # Every page and API answer over the run and the household still works, and says why.
+    client = login_as(Role.ADMIN)
+    detail = client.get(reverse("eligibility:run_detail", args=[done.pk]))
+    assert detail.status_code == 200
+    assert "Error: amount out of range" in detail.content.decode()
+    assert client.get(reverse("eligibility:run_list")).status_code == 200
+    page = client.get(reverse("eligibility:household", args=[household.pk]))
+    assert page.status_code == 200
+    assert "The formula gives an amount that cannot be paid or stored" in page.content.decode()
+    changes = client.get(f"/api/v1/eligibility/runs/{done.pk}/changes")
+    assert changes.status_code == 200
+    assert {c["programme"]: c["new_status"] for c in changes.json()}["kutaisi_overflow"] == "error"
+    answer = client.get(f"/api/v1/households/{household.pk}/eligibility", {"on": str(TODAY)})
+    assert answer.status_code == 200
+    own = [r for r in strict_json(answer.content) if r["programme"] == "kutaisi_overflow"]
+    assert [(r["status"], r["amount"]) for r in own] == [("error", None)]
+    # Executed again, nothing changes.
+    again = run(admin)
+    assert again.status == RunStatus.DONE and again.summary["changed"] == 0

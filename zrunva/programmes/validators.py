@@ -1,0 +1,23 @@
+"""The bounds of the figures programmes work with: one definition, used by the rule checker, the
+parameter model, its form and services, and the eligibility engine's run-time guard."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# The largest number a rule may write and a parameter may hold (in size): no threshold, amount,
+# age or share comes near it, and it keeps every shipped formula far inside what can be stored.
+LARGEST_NUMBER = 10**9
+# The largest monthly amount a decision can hold: `Decision.amount` is numeric(12, 2).
+LARGEST_AMOUNT = Decimal("9999999999.99")
+
+
+def validate_parameter_value(value) -> None:
+    """A parameter's value is at most `LARGEST_NUMBER` in size."""
+    if value is not None and abs(value) > LARGEST_NUMBER:
+        raise ValidationError(
+            _("A parameter's value is at most %(limit)s in size."),
+            code="too_large",
+            params={"limit": f"{LARGEST_NUMBER:,}"},
+        )
