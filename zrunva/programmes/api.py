@@ -7,13 +7,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from zrunva.accounts import permissions
-from zrunva.audit.services import search_log
+from zrunva.audit.services import scoped_get, search_log
 from zrunva.core.pagination import paginate
 from zrunva.geo.models import Municipality
 from zrunva.programmes import attributes, eligibility, engine, runs
@@ -244,7 +243,7 @@ def run_create(request, payload: RunIn):
 
 @router.get("/eligibility/runs/{run_id}", response=RunOut, summary="A run's status and totals")
 def run_detail(request, run_id: int):
-    return get_object_or_404(runs.run_list(actor=request.user), pk=run_id)
+    return scoped_get(runs.run_list(actor=request.user), actor=request.user, pk=run_id)
 
 
 @router.get(
@@ -253,7 +252,7 @@ def run_detail(request, run_id: int):
     summary="What a run changed in the caller's area: gained, lost, increased or decreased",
 )
 def run_changes(request, run_id: int, kind: str = "", page: int = 1):
-    run = get_object_or_404(runs.run_list(actor=request.user), pk=run_id)
+    run = scoped_get(runs.run_list(actor=request.user), actor=request.user, pk=run_id)
     if kind not in runs.CHANGE_KINDS:
         kinds = ", ".join(k for k in runs.CHANGE_KINDS if k)
         raise ValidationError({"kind": _("One of: %(kinds)s.") % {"kinds": kinds}})

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 
 from zrunva.accounts import permissions
+from zrunva.audit.subject_access import Section, Subject
 from zrunva.programmes import expressions
 from zrunva.programmes.models import Parameter, ParameterValue, Programme
 
@@ -143,3 +144,22 @@ def parameter_list(*, actor) -> QuerySet[Parameter]:
     return _own_or_state(Parameter.objects.select_related("municipality"), actor).order_by(
         "municipality__name_en", "code"
     )
+
+
+def subject_access_decisions(subject: Subject) -> Section:
+    """Subject access: the eligibility decisions about the person (person-level programmes) and
+    about their households (household-level ones), and what each run changed in them. Other
+    members' own decisions are theirs, not this person's."""
+    from zrunva.programmes.models import Decision, DecisionChange
+
+    about = Q(person=subject.person) | Q(
+        household_id__in=sorted(subject.household_ids), person__isnull=True
+    )
+    section = Section()
+    decisions = Decision.objects.filter(about).select_related("programme")
+    for decision in decisions.order_by("period", "programme_id", "id"):
+        section.add(decision, programme_code=decision.programme.code)
+    changes = DecisionChange.objects.filter(about).select_related("programme", "run")
+    for change in changes.order_by("run_id", "programme_id", "id"):
+        section.add(change, programme_code=change.programme.code, run_on=str(change.run.on))
+    return section
