@@ -1,9 +1,12 @@
 """Supporting documents: their type is read from their content, never from their name or the
-browser's word, and an image must decode as what it claims to be."""
+browser's word; an image must decode as what it claims to be, and a PDF must open and hold no
+active content. They are served under a name of ours (`served_name`), never the sender's."""
 
 import hashlib
+import io
 from dataclasses import dataclass
 
+import pikepdf
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
@@ -27,11 +30,115 @@ class Checked:
     sha256: str
 
 
+# Each kind's extension and content type, for serving.
+_SERVED = {
+    DocumentKind.PDF: ("pdf", "application/pdf"),
+    DocumentKind.JPEG: ("jpg", "image/jpeg"),
+    DocumentKind.PNG: ("png", "image/png"),
+}
+
+
+def served_as(document) -> tuple[str, str]:
+    """The file name and content type a document is served under: its application's number,
+    its id and the extension of the kind its content was found to be ("ZR-…-12.pdf"). Never the
+    sender's name, which is only shown as text: "poly.html" holding a PDF is served as a PDF."""
+    extension, content_type = _SERVED[document.kind]
+    return f"{document.application.number}-{document.pk}.{extension}", content_type
+
+
 def _read(upload) -> bytes:
     upload.seek(0)
     data = upload.read()
     upload.seek(0)
     return data
+
+
+# Actions that run something, send something or open another file (a script, a program, a
+# form submission, a file on a share, which leaks the viewer's Windows credentials); go-to-page
+# and web links stay. PDF 2.0 (ISO 32000-2), 12.6.4.
+_ACTIVE_ACTIONS = {
+    "/JavaScript",
+    "/Launch",
+    "/SubmitForm",
+    "/ImportData",
+    "/GoToR",
+    "/GoToE",
+    "/RichMediaExecute",
+    "/Rendition",
+    "/Movie",
+    "/Sound",
+}
+# Keys that hold a script, an embedded file or an XFA form wherever they appear.
+_ACTIVE_KEYS = {"/JS", "/JavaScript", "/EmbeddedFiles", "/EF", "/XFA", "/RichMediaContent"}
+_ACTIVE_SUBTYPES = {"/FileAttachment", "/RichMedia", "/Movie", "/Sound", "/Screen", "/3D"}
+_LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def _name(obj, key: str) -> str | None:
+    value = obj.get(key)
+    return str(value) if isinstance(value, pikepdf.Name) else None
+
+
+def _active(obj) -> bool:
+    """Whether one dictionary of a PDF (an object of its own or written inside another) holds
+    active content."""
+    if set(obj.keys()) & _ACTIVE_KEYS:
+        return True
+    if _name(obj, "/Type") == "/EmbeddedFile" or _name(obj, "/Subtype") in _ACTIVE_SUBTYPES:
+        return True
+    action = _name(obj, "/S")
+    if action in _ACTIVE_ACTIONS:
+        return True
+    if action == "/URI":
+        uri = obj.get("/URI")
+        return not (isinstance(uri, pikepdf.String) and str(uri).lower().startswith(_LINK_SCHEMES))
+    return False
+
+
+def _pdf_check(data: bytes, name: str) -> None:
+    """A PDF must open with pikepdf (qpdf), need no password and hold no active content:
+    scripts, launch or submit actions, embedded files, XFA forms or multimedia, wherever they
+    are (the document, a page, a link, a form field, inside a compressed object stream).
+    Refused rather than cleaned: a document is evidence, kept as the applicant sent it, and a
+    scan or a printed certificate has none of these."""
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            # Every object of the file, including those in object streams, and every
+            # dictionary or array written inside one; names are compared decoded ("/J#61vaScript"
+            # is "/JavaScript").
+            pending = list(pdf.objects)
+            while pending:
+                obj = pending.pop()
+                if isinstance(obj, pikepdf.Stream):
+                    obj = obj.stream_dict
+                if isinstance(obj, pikepdf.Dictionary):
+                    if _active(obj):
+                        raise ValidationError(
+                            _(
+                                "%(name)s contains active content (JavaScript, launch actions "
+                                "or embedded files); send a plain PDF or a scan."
+                            )
+                            % {"name": name}
+                        )
+                    children = obj.values()
+                elif isinstance(obj, pikepdf.Array):
+                    children = list(obj)
+                else:
+                    continue
+                # Objects of their own are in pdf.objects already; only direct ones are followed.
+                pending.extend(
+                    c
+                    for c in children
+                    if isinstance(c, (pikepdf.Dictionary, pikepdf.Array)) and not c.is_indirect
+                )
+    except pikepdf.PasswordError as error:
+        raise ValidationError(
+            _("%(name)s is protected by a password; send it without one.") % {"name": name}
+        ) from error
+    except pikepdf.PdfError as error:
+        raise ValidationError(
+            _("%(name)s cannot be read as a PDF file.") % {"name": name}
+        ) from error
 
 
 def document_check(upload) -> Checked:
@@ -57,6 +164,7 @@ def document_check(upload) -> Checked:
         # A whole PDF ends with its end-of-file marker; a renamed or cut file does not.
         if b"%%EOF" not in data[-1024:]:
             raise ValidationError(_("%(name)s is not a complete PDF file.") % {"name": name})
+        _pdf_check(data, name)
     else:
         try:
             with Image.open(upload) as image:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from zrunva.accounts import permissions
 from zrunva.applications import selectors, services
 from zrunva.applications.choices import Channel, Status
+from zrunva.applications.documents import served_as
 from zrunva.applications.forms import (
     MEMBER_ERROR,
     AssignForm,
@@ -129,13 +130,15 @@ def document(request, pk: int, document_id: int):
     application = selectors.application_get(actor=request.user, pk=pk)
     found = scoped_get(application.documents.all(), actor=request.user, pk=document_id)
     access_log(actor=request.user, instance=found, purpose="view document")
-    content_type = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
-    return FileResponse(
-        found.file.open("rb"),
-        as_attachment=True,
-        filename=found.name,
-        content_type=content_type[found.kind],
+    filename, content_type = served_as(found)
+    response = FileResponse(
+        found.file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
     )
+    # A browser never guesses another type (a PDF that is also an HTML page), and should it
+    # ever display the file in place, it runs nothing from it.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @staff_view(permissions.APPLICATIONS_PROCESS)

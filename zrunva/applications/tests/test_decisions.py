@@ -23,13 +23,14 @@ from zrunva.applications.services import (
     application_transition,
     document_add,
 )
+from zrunva.applications.tests.pdfs import plain_pdf
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Programme
 from zrunva.registry.tests import factories
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = plain_pdf()
 
 
 def pension_application(birth_date=date(1950, 2, 1), language="en", officer=None):

@@ -3,6 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from zrunva.applications.models import Application
+from zrunva.applications.tests.pdfs import plain_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def test_a_citizen_applies_tracks_sends_a_document_and_withdraws_without_an_acco
     lookup = {"number": number.lower(), "personal_number": "01001012345"}
     status = post(client, f"{URL}/status", lookup).json()
     assert status["status"] == "submitted" and status["steps"][0]["status"] == "submitted"
-    pdf = SimpleUploadedFile("a.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    pdf = SimpleUploadedFile("a.pdf", plain_pdf(), "application/pdf")
     sent = client.post(
         f"{URL}/documents", {"number": number, "personal_number": "01001012345", "file": pdf}
     )

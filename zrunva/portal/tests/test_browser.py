@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from zrunva.accounts.choices import Role
 from zrunva.applications.models import Application, Document, Enrolment
+from zrunva.applications.tests.pdfs import plain_pdf
 from zrunva.registry.tests import factories
 
 pytestmark = [
@@ -20,7 +21,7 @@ pytestmark = [
 
 AXE = Axe()
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = plain_pdf()
 
 
 def accessible(page) -> None:

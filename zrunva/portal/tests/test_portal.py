@@ -9,13 +9,14 @@ from PIL import Image
 
 from zrunva.applications.choices import Status
 from zrunva.applications.models import Application, Document
+from zrunva.applications.tests.pdfs import plain_pdf
 from zrunva.geo.models import Municipality
 from zrunva.notifications.models import Message
 from zrunva.programmes.models import Programme
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = plain_pdf()
 
 
 def png() -> bytes:
