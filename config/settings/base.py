@@ -230,6 +230,8 @@ NOTIFICATION_SENDERS = {
 # Public forms are throttled instead of a captcha: at most N requests per window, per address
 # and per personal number, counted in the shared database cache so every server process agrees.
 # "name": (requests, seconds). A load test from one address raises PORTAL_THROTTLE_ADDRESS.
+# "status_number" counts only failed lookups of a number (a wrong personal number): a right
+# pair is never refused by it, so nobody can lock an applicant out by guessing at their number.
 PORTAL_THROTTLE = {
     "apply_address": (env.int("PORTAL_THROTTLE_ADDRESS", default=20), 3600),
     "apply_person": (env.int("PORTAL_THROTTLE_PERSON", default=5), 24 * 3600),

@@ -5,9 +5,13 @@ server processes share the counts."""
 import hashlib
 import math
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+
+T = TypeVar("T")
 
 
 def _now() -> float:
@@ -56,6 +60,20 @@ def throttle(name: str, value: str) -> None:
     cache.set(key, (count, ends), timeout=max(1, math.ceil(ends - now)))
     if count > limit:
         raise Throttled(max(1, math.ceil(ends - now)))
+
+
+def throttled_lookup(request, *, number: str, find: Callable[[], T | None]) -> T | None:
+    """A public lookup by a number and a personal number (an application's status, a
+    grievance's): what `find()` finds, or None. Every lookup counts against the client's address
+    ("status_address"); only a failed one (a wrong personal number, or no such number: the same
+    answer) counts against the number ("status_number"). So whoever tries personal numbers for a
+    number is refused after the limit, while its owner, whose pair is right, is never locked out
+    by them. Raises Throttled. `number` is the stored form, so every spelling counts as one."""
+    throttle("status_address", client_address(request))
+    found = find()
+    if found is None:
+        throttle("status_number", number)
+    return found
 
 
 def throttled_response(request, error: Throttled, *, back: str, back_label: str):

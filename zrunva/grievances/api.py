@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema
 from zrunva.applications.models import normalised_number
 from zrunva.audit.services import search_log
 from zrunva.core.pagination import paginate
-from zrunva.core.throttle import client_address, throttle
+from zrunva.core.throttle import client_address, throttle, throttled_lookup
 from zrunva.geo.models import Municipality
 from zrunva.grievances import selectors, services
 from zrunva.grievances.choices import Channel, Status
@@ -249,10 +249,12 @@ def portal_grievance_file(request, payload: GrievanceIn):
     summary="Where a grievance is, by its number and the complainant's personal number",
 )
 def portal_grievance_status(request, payload: StatusIn):
-    throttle("status_address", client_address(request))
-    throttle("status_number", normalised_number(payload.number, "GR"))
-    grievance = selectors.grievance_find(
-        number=payload.number, personal_number=payload.personal_number
+    grievance = throttled_lookup(
+        request,
+        number=normalised_number(payload.number, "GR"),
+        find=lambda: selectors.grievance_find(
+            number=payload.number, personal_number=payload.personal_number
+        ),
     )
     if grievance is None:
         raise ValidationError(services.NOT_FOUND)

@@ -14,7 +14,13 @@ from django.views.decorators.http import require_http_methods
 
 from zrunva.applications.models import normalised_number
 from zrunva.core.forms import add_service_errors
-from zrunva.core.throttle import Throttled, client_address, throttle, throttled_response
+from zrunva.core.throttle import (
+    Throttled,
+    client_address,
+    throttle,
+    throttled_lookup,
+    throttled_response,
+)
 from zrunva.grievances import selectors, services
 from zrunva.grievances.choices import Channel
 from zrunva.grievances.forms import GrievanceForm, StatusForm
@@ -70,11 +76,15 @@ def status(request):
         try:
             # The same budgets as checking an application: one address cannot guess more by
             # trying both.
-            throttle("status_address", client_address(request))
-            throttle("status_number", normalised_number(number, "GR"))
+            grievance = throttled_lookup(
+                request,
+                number=normalised_number(number, "GR"),
+                find=lambda: selectors.grievance_find(
+                    number=number, personal_number=personal_number
+                ),
+            )
         except Throttled as error:
             return throttled(request, error)
-        grievance = selectors.grievance_find(number=number, personal_number=personal_number)
         if grievance is None:
             form.add_error(None, str(services.NOT_FOUND))
     return render(request, "grievances/portal_status.html", {"form": form, "grievance": grievance})

@@ -16,7 +16,7 @@ from zrunva.applications import selectors, services
 from zrunva.applications.api import ApplicantIn, _place
 from zrunva.applications.choices import Channel, EventKind
 from zrunva.applications.models import normalised_number
-from zrunva.core.throttle import client_address, throttle
+from zrunva.core.throttle import client_address, throttle, throttled_lookup
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Programme
 from zrunva.registry.choices import Relationship
@@ -79,12 +79,14 @@ class StatusOut(Schema):
 
 
 def _found(lookup: Lookup, request):
-    number = normalised_number(lookup.number, "ZR")
-    throttle("status_address", client_address(request))
     # Counted on the stored form: "zr7k2qd…" and "ZR-7K2QD-…" are the same number.
-    throttle("status_number", number)
-    application = selectors.application_of_applicant(
-        number=number, personal_number=lookup.personal_number
+    number = normalised_number(lookup.number, "ZR")
+    application = throttled_lookup(
+        request,
+        number=number,
+        find=lambda: selectors.application_of_applicant(
+            number=number, personal_number=lookup.personal_number
+        ),
     )
     if application is None:
         raise Http404(_("No application has this number and personal number."))

@@ -16,7 +16,13 @@ from zrunva.applications.choices import Channel, EventKind, Status
 from zrunva.applications.forms import MEMBER_ERROR, MemberFormSet
 from zrunva.applications.letters import decision_letter
 from zrunva.core.forms import add_service_errors, formset_errors
-from zrunva.core.throttle import Throttled, client_address, throttle, throttled_response
+from zrunva.core.throttle import (
+    Throttled,
+    client_address,
+    throttle,
+    throttled_lookup,
+    throttled_response,
+)
 from zrunva.portal.forms import ApplyForm, StatusForm
 from zrunva.programmes.models import Programme
 
@@ -125,11 +131,16 @@ def status(request):
     if request.method == "POST" and form.is_valid():
         number, personal_number = form.cleaned_data["number"], form.cleaned_data["personal_number"]
         try:
-            throttle("status_address", client_address(request))
-            throttle("status_number", number)
+            found = throttled_lookup(
+                request,
+                number=number,
+                find=lambda: selectors.application_of_applicant(
+                    number=number, personal_number=personal_number
+                ),
+            )
         except Throttled as error:
             return throttled(request, error)
-        if selectors.application_of_applicant(number=number, personal_number=personal_number):
+        if found:
             request.session[VERIFIED] = [number, personal_number]
             return redirect("portal:application")
         form.add_error(None, _("No application has this number and personal number."))
