@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from zrunva.core.throttle import Throttled, throttle
+from zrunva.core.throttle import Throttled, throttle, throttled_lookup
 
 pytestmark = pytest.mark.django_db
 
@@ -23,3 +23,27 @@ def test_a_window_keeps_its_length_and_the_count_resets_after_it(settings, monke
 
 def test_counters_are_not_culled_at_djangos_default():
     assert cache._max_entries >= 1_000_000
+
+
+def test_a_lookup_counts_only_its_failures_against_the_number(settings, rf):
+    settings.PORTAL_THROTTLE = {"status_address": (100, 3600), "status_number": (2, 3600)}
+    request = rf.post("/", REMOTE_ADDR="10.0.0.1")
+    assert throttled_lookup(request, number="ZR-1", find=lambda: None) is None
+    assert throttled_lookup(request, number="ZR-1", find=lambda: None) is None
+    with pytest.raises(Throttled):
+        throttled_lookup(request, number="ZR-1", find=lambda: None)
+    # Over the limit for failures, a lookup that finds is still answered, as often as asked.
+    for _ in range(5):
+        assert throttled_lookup(request, number="ZR-1", find=lambda: "found") == "found"
+    assert throttled_lookup(request, number="ZR-2", find=lambda: None) is None
+
+
+def test_a_lookup_counts_every_request_against_the_address(settings, rf):
+    settings.PORTAL_THROTTLE = {"status_address": (2, 3600), "status_number": (100, 3600)}
+    request = rf.post("/", REMOTE_ADDR="10.0.0.1")
+    found = []
+    for _ in range(2):
+        found.append(throttled_lookup(request, number="ZR-1", find=lambda: "found"))
+    with pytest.raises(Throttled):
+        throttled_lookup(request, number="ZR-1", find=lambda: found.append("looked up"))
+    assert found == ["found", "found"]  # refused before looking
