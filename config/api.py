@@ -1,6 +1,7 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 from ninja.security import HttpBearer, django_auth
 
 from zrunva.accounts.services import api_token_authenticate
@@ -52,6 +53,16 @@ def validation_errors(exc: ValidationError) -> list[dict]:
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc):
     return api.create_response(request, {"detail": validation_errors(exc)}, status=400)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc):
+    """ninja's own errors (401, and 400 for a body it cannot parse); every 400 the API answers
+    has the documented shape: a list of errors, each with its place."""
+    if exc.status_code == 400:
+        detail = [{"loc": ["body"], "msg": str(exc)}]
+        return api.create_response(request, {"detail": detail}, status=400)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 @api.exception_handler(PermissionDenied)

@@ -7,6 +7,7 @@ from ninja import Field, Router, Schema
 
 from zrunva.applications import selectors, services
 from zrunva.applications.choices import Channel, Status
+from zrunva.core.api import SIGNED_IN, Day, Id, LifeDay, responses, slug
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Programme
 from zrunva.registry import selectors as registry
@@ -28,10 +29,10 @@ class DelayOut(Schema):
 
 @router.get(
     "/applications/delays",
-    response=list[DelayOut],
+    response=responses({200: list[DelayOut]}, *SIGNED_IN, 422),
     summary="Days from submission to decision and to enrolment: median and 90th percentile",
 )
-def delays(request, since: date | None = None):
+def delays(request, since: Day | None = None):
     return selectors.delay_indicators(actor=request.user, since=since).to_dicts()
 
 
@@ -39,20 +40,20 @@ class ApplicantIn(Schema):
     personal_number: str = Field(pattern=r"^\d{11}$")
     first_name: str = Field(min_length=1, max_length=120)
     last_name: str = Field(min_length=1, max_length=120)
-    birth_date: date
+    birth_date: LifeDay
     phone: str = Field("", max_length=30)
     email: str = Field("", max_length=254)
     language: Literal["ka", "en"] = "ka"
 
 
 class ApplicationIn(Schema):
-    programme: str = Field(description='A programme code, e.g. "tsa".')
-    municipality: str = Field(description='A municipality code, e.g. "kutaisi".')
+    programme: slug(60, 'A programme code, e.g. "tsa".')
+    municipality: slug(40, 'A municipality code, e.g. "kutaisi".')
     applicant: ApplicantIn
     consent: bool
 
 
-class EventOut(Schema):
+class ApplicationEventOut(Schema):
     from_status: str
     to_status: str
     at: datetime
@@ -73,7 +74,7 @@ class ApplicationOut(Schema):
         "for this person and programme at submission: the earlier application's id, for the "
         "back office to resolve (close it as a duplicate, or process it)."
     )
-    events: list[EventOut]
+    events: list[ApplicationEventOut]
 
     @staticmethod
     def resolve_programme(application) -> str:
@@ -89,9 +90,10 @@ class ApplicationOut(Schema):
 
 
 class StepIn(Schema):
-    to: Status
+    # A Literal, not the enum: grievances have a `Status` too, and the document keeps one name.
+    to: Literal[tuple(Status.values)]
     note: str = ""
-    household_id: int | None = None
+    household_id: Id | None = None
 
 
 def _place(model, code: str, field: str):
@@ -103,7 +105,7 @@ def _place(model, code: str, field: str):
 
 @router.post(
     "/applications",
-    response={201: ApplicationOut},
+    response=responses({201: ApplicationOut}, 400, *SIGNED_IN, 422),
     summary="Enter an application for an applicant at an office",
 )
 def application_create(request, payload: ApplicationIn):
@@ -118,17 +120,21 @@ def application_create(request, payload: ApplicationIn):
     return 201, selectors.application_get(actor=request.user, pk=application.pk)
 
 
-@router.get("/applications/{application_id}", response=ApplicationOut, summary="An application")
-def application_detail(request, application_id: int):
+@router.get(
+    "/applications/{application_id}",
+    response=responses({200: ApplicationOut}, *SIGNED_IN, 404, 422),
+    summary="An application",
+)
+def application_detail(request, application_id: Id):
     return selectors.application_get(actor=request.user, pk=application_id)
 
 
 @router.post(
     "/applications/{application_id}/steps",
-    response=ApplicationOut,
+    response=responses({200: ApplicationOut}, 400, *SIGNED_IN, 404, 422),
     summary="Move an application one step, as the screen does",
 )
-def application_step(request, application_id: int, payload: StepIn):
+def application_step(request, application_id: Id, payload: StepIn):
     application = selectors.application_get(actor=request.user, pk=application_id)
     household = None
     if payload.household_id is not None:

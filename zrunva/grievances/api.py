@@ -2,6 +2,7 @@
 for them, with no sign-in) file one and follow it, throttled as on the portal."""
 
 from datetime import date, datetime
+from typing import Literal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -11,6 +12,7 @@ from ninja import Field, Router, Schema
 
 from zrunva.applications.models import normalised_number
 from zrunva.audit.services import search_log
+from zrunva.core.api import SIGNED_IN, Id, PageNumber, responses
 from zrunva.core.pagination import paginate
 from zrunva.core.throttle import client_address, throttle, throttled_lookup
 from zrunva.geo.models import Municipality
@@ -45,7 +47,7 @@ class GrievanceIn(Schema):
     reference: str = Field("", description="The number of another record it is about.")
 
 
-class EventOut(Schema):
+class GrievanceEventOut(Schema):
     kind: str
     at: datetime
     actor_id: int | None
@@ -88,7 +90,7 @@ class GrievanceOut(GrievanceRow):
     resolution: str
     resolved_at: datetime | None
     resolved_by_id: int | None
-    events: list[EventOut]
+    events: list[GrievanceEventOut]
 
     @staticmethod
     def resolve_application(grievance) -> str | None:
@@ -100,7 +102,7 @@ class GrievanceOut(GrievanceRow):
 
 
 class AssignIn(Schema):
-    assigned_to: int = Field(description="The id of the staff member who handles it.")
+    assigned_to: Id = Field(description="The id of the staff member who handles it.")
 
 
 class ResolveIn(Schema):
@@ -138,10 +140,6 @@ class PublicGrievanceOut(Schema):
         return grievance.resolution if grievance.status == Status.RESOLVED else ""
 
 
-class ThrottledOut(Schema):
-    detail: str
-
-
 def _filing(payload: GrievanceIn) -> dict:
     municipality = None
     if payload.municipality:
@@ -162,14 +160,19 @@ def _filing(payload: GrievanceIn) -> dict:
 # -- Staff ------------------------------------------------------------------------------------
 
 
-@router.get("/grievances", response=GrievancePage, summary="The grievances of your area")
+@router.get(
+    "/grievances",
+    response=responses({200: GrievancePage}, *SIGNED_IN, 422),
+    summary="The grievances of your area",
+)
 def grievance_list(
     request,
-    status: Status | None = None,
+    # A Literal, not the enum: applications have a `Status` too; the document keeps one name.
+    status: Literal[tuple(Status.values)] | None = None,
     overdue: bool = False,
     escalated: bool = False,
     mine: bool = False,
-    page: int = 1,
+    page: PageNumber = 1,
 ):
     terms = {"status": status or "", "overdue": overdue, "escalated": escalated, "mine": mine}
     qs = selectors.grievance_queue(actor=request.user, **terms)
@@ -185,7 +188,7 @@ def grievance_list(
 
 @router.post(
     "/grievances",
-    response={201: GrievanceOut},
+    response=responses({201: GrievanceOut}, 400, *SIGNED_IN, 422),
     summary="Enter a grievance for a citizen at an office",
 )
 def grievance_create(request, payload: GrievanceIn):
@@ -195,17 +198,21 @@ def grievance_create(request, payload: GrievanceIn):
     return 201, selectors.grievance_get(actor=request.user, pk=grievance.pk, purpose="api")
 
 
-@router.get("/grievances/{grievance_id}", response=GrievanceOut, summary="A grievance")
-def grievance_detail(request, grievance_id: int):
+@router.get(
+    "/grievances/{grievance_id}",
+    response=responses({200: GrievanceOut}, *SIGNED_IN, 404, 422),
+    summary="A grievance",
+)
+def grievance_detail(request, grievance_id: Id):
     return selectors.grievance_get(actor=request.user, pk=grievance_id, purpose="api")
 
 
 @router.post(
     "/grievances/{grievance_id}/assign",
-    response=GrievanceOut,
+    response=responses({200: GrievanceOut}, 400, *SIGNED_IN, 404, 422),
     summary="Give a grievance to a staff member (or take it)",
 )
-def grievance_assign(request, grievance_id: int, payload: AssignIn):
+def grievance_assign(request, grievance_id: Id, payload: AssignIn):
     grievance = selectors.grievance_get(actor=request.user, pk=grievance_id, purpose="assign")
     to = get_user_model().objects.filter(pk=payload.assigned_to, is_active=True).first()
     if to is None:
@@ -216,10 +223,10 @@ def grievance_assign(request, grievance_id: int, payload: AssignIn):
 
 @router.post(
     "/grievances/{grievance_id}/resolve",
-    response=GrievanceOut,
+    response=responses({200: GrievanceOut}, 400, *SIGNED_IN, 404, 422),
     summary="Answer a grievance; the complainant is sent the answer",
 )
-def grievance_resolve(request, grievance_id: int, payload: ResolveIn):
+def grievance_resolve(request, grievance_id: Id, payload: ResolveIn):
     grievance = selectors.grievance_get(actor=request.user, pk=grievance_id, purpose="resolve")
     services.grievance_resolve(
         actor=request.user, grievance=grievance, resolution=payload.resolution
@@ -233,7 +240,7 @@ def grievance_resolve(request, grievance_id: int, payload: ResolveIn):
 @router.post(
     "/portal/grievances",
     auth=None,
-    response={201: PublicGrievanceOut, 429: ThrottledOut},
+    response=responses({201: PublicGrievanceOut}, 400, 422, 429),
     summary="File a grievance or an appeal, as on the portal",
 )
 def portal_grievance_file(request, payload: GrievanceIn):
@@ -245,7 +252,7 @@ def portal_grievance_file(request, payload: GrievanceIn):
 @router.post(
     "/portal/grievances/status",
     auth=None,
-    response={200: PublicGrievanceOut, 429: ThrottledOut},
+    response=responses({200: PublicGrievanceOut}, 400, 422, 429),
     summary="Where a grievance is, by its number and the complainant's personal number",
 )
 def portal_grievance_status(request, payload: StatusIn):

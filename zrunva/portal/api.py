@@ -16,6 +16,7 @@ from zrunva.applications import selectors, services
 from zrunva.applications.api import ApplicantIn, _place
 from zrunva.applications.choices import Channel, EventKind
 from zrunva.applications.models import normalised_number
+from zrunva.core.api import LifeDay, MoneyOut, responses, slug
 from zrunva.core.throttle import client_address, throttle, throttled_lookup
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Programme
@@ -24,19 +25,19 @@ from zrunva.registry.choices import Relationship
 router = Router(tags=["citizen portal"], auth=None)
 
 
-class MemberIn(Schema):
+class DeclaredMemberIn(Schema):
     first_name: str = Field(min_length=1, max_length=120)
     last_name: str = Field(min_length=1, max_length=120)
-    birth_date: date
+    birth_date: LifeDay
     personal_number: str = Field("", pattern=r"^(\d{11})?$")
     relationship: Literal[tuple(r.value for r in Relationship if r != Relationship.HEAD)]
 
 
 class PortalApplicationIn(Schema):
-    programme: str = Field(description='A programme code, e.g. "tsa".')
-    municipality: str = Field(description="The code of the municipality the household lives in.")
+    programme: slug(60, 'A programme code, e.g. "tsa".')
+    municipality: slug(40, "The code of the municipality the household lives in.")
     applicant: ApplicantIn
-    members: list[MemberIn] = Field(default_factory=list, max_length=15)
+    members: list[DeclaredMemberIn] = Field(default_factory=list, max_length=15)
     consent: bool = Field(description="Consent to the processing of the data, for this purpose.")
     submission_key: UUID | None = Field(
         None,
@@ -51,9 +52,13 @@ class Submitted(Schema):
     due_date: date | None
 
 
+APPLICATION_NUMBER = r"^\s*[Zz][Rr]-?[0-9A-Za-z]{5}-?[0-9A-Za-z]{5}\s*$"
+PERSONAL_NUMBER = r"^\d{11}$"
+
+
 class Lookup(Schema):
-    number: str = Field(pattern=r"^\s*[Zz][Rr]-?[0-9A-Za-z]{5}-?[0-9A-Za-z]{5}\s*$")
-    personal_number: str = Field(pattern=r"^\d{11}$")
+    number: str = Field(pattern=APPLICATION_NUMBER)
+    personal_number: str = Field(pattern=PERSONAL_NUMBER)
 
 
 class StepOut(Schema):
@@ -64,7 +69,7 @@ class StepOut(Schema):
 class DecisionOut(Schema):
     decided_on: date
     granted: bool
-    monthly_amount: float | None
+    monthly_amount: MoneyOut | None
     appeal_until: date | None
 
 
@@ -119,7 +124,7 @@ def _status(application) -> dict:
 
 @router.post(
     "/portal/applications",
-    response={201: Submitted},
+    response=responses({201: Submitted}, 400, 422, 429),
     summary="Apply for a programme (no account; throttled per address and personal number)",
 )
 def apply(request, payload: PortalApplicationIn):
@@ -140,7 +145,7 @@ def apply(request, payload: PortalApplicationIn):
 
 @router.post(
     "/portal/applications/status",
-    response=StatusOut,
+    response=responses({200: StatusOut}, 400, 404, 422, 429),
     summary="Where an application is, by its number and the applicant's personal number",
 )
 def status(request, payload: Lookup):
@@ -149,7 +154,7 @@ def status(request, payload: Lookup):
 
 @router.post(
     "/portal/applications/withdraw",
-    response=StatusOut,
+    response=responses({200: StatusOut}, 400, 404, 422, 429),
     summary="Withdraw an open application",
 )
 def withdraw(request, payload: Lookup):
@@ -166,10 +171,15 @@ def withdraw(request, payload: Lookup):
 
 @router.post(
     "/portal/applications/documents",
-    response={201: StatusOut},
+    response=responses({201: StatusOut}, 400, 404, 422, 429),
     summary="Send a supporting document (PDF, JPEG or PNG) for an open application",
 )
-def document(request, number: Form[str], personal_number: Form[str], file: File[UploadedFile]):
+def document(
+    request,
+    file: File[UploadedFile],
+    number: str = Form(..., pattern=APPLICATION_NUMBER),
+    personal_number: str = Form(..., pattern=PERSONAL_NUMBER),
+):
     try:
         lookup = Lookup(number=number, personal_number=personal_number)
     except ValueError as error:

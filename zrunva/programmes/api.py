@@ -3,7 +3,7 @@ and runs over the registry, with the same selectors, services and permissions as
 
 import math
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +13,7 @@ from ninja import Field, Router, Schema
 
 from zrunva.accounts import permissions
 from zrunva.audit.services import scoped_get, search_log
+from zrunva.core.api import SIGNED_IN, Day, Id, MoneyOut, PageNumber, responses, slug
 from zrunva.core.pagination import paginate
 from zrunva.geo.models import Municipality
 from zrunva.programmes import attributes, eligibility, engine, runs
@@ -54,7 +55,7 @@ class ResultOut(Schema):
         "nothing is evaluated)"
     )
     reason: str
-    amount: float | None = Field(None, description="GEL a month, if eligible.")
+    amount: MoneyOut | None = Field(None, description="GEL a month, if eligible.")
     missing: list[str]
     criteria: ExplanationOut | None
     formula: ExplanationOut | None
@@ -127,10 +128,10 @@ def _result(result: engine.Result) -> dict:
 
 @router.get(
     "/households/{household_id}/eligibility",
-    response=list[ResultOut],
+    response=responses({200: list[ResultOut]}, *SIGNED_IN, 404, 422),
     summary="Every programme for a stored household on a date, explained",
 )
-def household_eligibility(request, household_id: int, on: date | None = None):
+def household_eligibility(request, household_id: Id, on: Day | None = None):
     permissions.require(request.user, permissions.REGISTRY_VIEW)
     household = registry.household_get(actor=request.user, pk=household_id, purpose="eligibility")
     results = eligibility.household_explanation(household=household, on=on or timezone.localdate())
@@ -145,7 +146,7 @@ def _most(reference: str):
     return int(high) if float(high).is_integer() else high
 
 
-class MemberIn(Schema):
+class DataMemberIn(Schema):
     birth_date: date
     sex: Sex | None = None
     disability_degree: DisabilityDegree | None = None
@@ -177,12 +178,12 @@ class HouseholdDataIn(Schema):
     )
     cattle: int | None = Field(None, ge=0, le=_most("household.cattle"))
     cars: int | None = Field(None, ge=0, le=_most("household.cars"))
-    members: list[MemberIn] = Field(max_length=30)
+    members: list[DataMemberIn] = Field(max_length=30)
 
 
 @router.post(
     "/eligibility/explain",
-    response=list[ResultOut],
+    response=responses({200: list[ResultOut]}, 400, *SIGNED_IN, 422),
     summary="Every programme for a household given as data; nothing is saved",
 )
 def data_eligibility(request, payload: HouseholdDataIn):
@@ -197,8 +198,8 @@ def data_eligibility(request, payload: HouseholdDataIn):
 
 
 class RunIn(Schema):
-    on: date
-    municipality: str | None = Field(None, description="A municipality code; none: the country.")
+    on: Day
+    municipality: slug(40, "A municipality code; none: the country.") | None = None
 
 
 class RunOut(Schema):
@@ -221,16 +222,20 @@ class DecisionChangeOut(Schema):
     household_id: int
     person_id: int | None
     old_status: str
-    old_amount: float | None
+    old_amount: MoneyOut | None
     new_status: str
-    new_amount: float | None
+    new_amount: MoneyOut | None
 
     @staticmethod
     def resolve_programme(change) -> str:
         return change.programme.code
 
 
-@router.post("/eligibility/runs", response={202: RunOut}, summary="Start an eligibility run")
+@router.post(
+    "/eligibility/runs",
+    response=responses({202: RunOut}, 400, *SIGNED_IN, 422),
+    summary="Start an eligibility run",
+)
 def run_create(request, payload: RunIn):
     municipality = None
     if payload.municipality:
@@ -241,21 +246,22 @@ def run_create(request, payload: RunIn):
     return 202, run
 
 
-@router.get("/eligibility/runs/{run_id}", response=RunOut, summary="A run's status and totals")
-def run_detail(request, run_id: int):
+@router.get(
+    "/eligibility/runs/{run_id}",
+    response=responses({200: RunOut}, *SIGNED_IN, 404, 422),
+    summary="A run's status and totals",
+)
+def run_detail(request, run_id: Id):
     return scoped_get(runs.run_list(actor=request.user), actor=request.user, pk=run_id)
 
 
 @router.get(
     "/eligibility/runs/{run_id}/changes",
-    response=list[DecisionChangeOut],
+    response=responses({200: list[DecisionChangeOut]}, *SIGNED_IN, 404, 422),
     summary="What a run changed in the caller's area: gained, lost, increased or decreased",
 )
-def run_changes(request, run_id: int, kind: str = "", page: int = 1):
+def run_changes(request, run_id: Id, kind: Literal[runs.CHANGE_KINDS] = "", page: PageNumber = 1):
     run = scoped_get(runs.run_list(actor=request.user), actor=request.user, pk=run_id)
-    if kind not in runs.CHANGE_KINDS:
-        kinds = ", ".join(k for k in runs.CHANGE_KINDS if k)
-        raise ValidationError({"kind": _("One of: %(kinds)s.") % {"kinds": kinds}})
     qs = runs.run_changes(actor=request.user, run=run, kind=kind)
     items = paginate(qs, number=page, size=settings.REGISTRY_PAGE_SIZE).items
     search_log(

@@ -1,6 +1,7 @@
 import contextlib
 from datetime import date
 from decimal import Decimal
+from typing import Annotated
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,6 +10,7 @@ from ninja import Field, Router, Schema
 
 from zrunva.accounts import permissions
 from zrunva.audit.services import search_log
+from zrunva.core.api import SIGNED_IN, Id, LifeDay, PageNumber, decimal_text, responses
 from zrunva.core.pagination import paginate
 from zrunva.geo.models import Municipality, Settlement
 from zrunva.registry import selectors, services
@@ -27,6 +29,15 @@ from zrunva.registry.models import Household, Person
 
 router = Router(tags=["registry"])
 
+# The columns' own bounds (registry.models), published so a client knows them before sending.
+PensionAmount = decimal_text(9, 2, "GEL a month, a decimal string.")
+FloorArea = decimal_text(7, 1, "m², a decimal string.")
+UtilitySpending = decimal_text(9, 2, "GEL a month, a decimal string.")
+LandArea = decimal_text(8, 2, "Hectares, a decimal string.")
+Rooms = Annotated[int, Field(ge=0, le=100)]
+Animals = Annotated[int, Field(ge=0, le=10_000)]
+Citizenship = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+
 
 class PersonFields(Schema):
     personal_number: str | None = None
@@ -34,16 +45,16 @@ class PersonFields(Schema):
     alt_id_number: str | None = None
     first_name: str
     last_name: str
-    birth_date: date
+    birth_date: LifeDay
     sex: Sex
-    citizenship: str = "GE"
+    citizenship: Citizenship = "GE"
     disability_degree: DisabilityDegree | None = None
     chronic_illness: bool | None = None
     is_idp: bool = False
     pension_kind: PensionKind = PensionKind.NONE
-    pension_amount: Decimal = Decimal("0")
+    pension_amount: PensionAmount = Decimal("0")
     employment_status: EmploymentStatus = EmploymentStatus.INACTIVE
-    date_of_death: date | None = None
+    date_of_death: LifeDay | None = None
 
 
 class PersonPatch(Schema):
@@ -52,16 +63,16 @@ class PersonPatch(Schema):
     alt_id_number: str | None = None
     first_name: str | None = None
     last_name: str | None = None
-    birth_date: date | None = None
+    birth_date: LifeDay | None = None
     sex: Sex | None = None
-    citizenship: str | None = None
+    citizenship: Citizenship | None = None
     disability_degree: DisabilityDegree | None = None
     chronic_illness: bool | None = None
     is_idp: bool | None = None
     pension_kind: PensionKind | None = None
-    pension_amount: Decimal | None = None
+    pension_amount: PensionAmount | None = None
     employment_status: EmploymentStatus | None = None
-    date_of_death: date | None = None
+    date_of_death: LifeDay | None = None
 
 
 class MembershipOut(Schema):
@@ -103,23 +114,23 @@ class PersonPage(Schema):
 
 
 class HouseholdFields(Schema):
-    municipality: int
-    settlement: int | None = None
+    municipality: Id
+    settlement: Id | None = None
     address: str
     dwelling_type: DwellingType = DwellingType.HOUSE
     dwelling_tenure: DwellingTenure = DwellingTenure.OWNED
     dwelling_condition: DwellingCondition = DwellingCondition.FAIR
-    rooms: int = 1
-    floor_area_m2: Decimal = Decimal("0")
+    rooms: Rooms = 1
+    floor_area_m2: FloorArea = Decimal("0")
     has_gas: bool = False
     has_piped_water: bool = False
     has_sewerage: bool = False
-    monthly_utility_spending: Decimal = Decimal("0")
-    extra_dwellings: int = 0
-    agricultural_land_ha: Decimal = Decimal("0")
-    cattle: int = 0
-    small_livestock: int = 0
-    cars: int = 0
+    monthly_utility_spending: UtilitySpending = Decimal("0")
+    extra_dwellings: Rooms = 0
+    agricultural_land_ha: LandArea = Decimal("0")
+    cattle: Animals = 0
+    small_livestock: Animals = 0
+    cars: Rooms = 0
 
 
 class HouseholdIn(HouseholdFields):
@@ -127,23 +138,23 @@ class HouseholdIn(HouseholdFields):
 
 
 class HouseholdPatch(Schema):
-    municipality: int | None = None
-    settlement: int | None = None
+    municipality: Id | None = None
+    settlement: Id | None = None
     address: str | None = None
     dwelling_type: DwellingType | None = None
     dwelling_tenure: DwellingTenure | None = None
     dwelling_condition: DwellingCondition | None = None
-    rooms: int | None = None
-    floor_area_m2: Decimal | None = None
+    rooms: Rooms | None = None
+    floor_area_m2: FloorArea | None = None
     has_gas: bool | None = None
     has_piped_water: bool | None = None
     has_sewerage: bool | None = None
-    monthly_utility_spending: Decimal | None = None
-    extra_dwellings: int | None = None
-    agricultural_land_ha: Decimal | None = None
-    cattle: int | None = None
-    small_livestock: int | None = None
-    cars: int | None = None
+    monthly_utility_spending: UtilitySpending | None = None
+    extra_dwellings: Rooms | None = None
+    agricultural_land_ha: LandArea | None = None
+    cattle: Animals | None = None
+    small_livestock: Animals | None = None
+    cars: Rooms | None = None
 
 
 class MemberOut(Schema):
@@ -186,11 +197,11 @@ class HouseholdPage(Schema):
     has_next: bool
 
 
-class MemberIn(Schema):
+class HouseholdMemberIn(Schema):
     relationship: Relationship
-    person_id: int | None = Field(None, description="an existing person not in any household")
+    person_id: Id | None = Field(None, description="an existing person not in any household")
     person: PersonFields | None = Field(None, description="or a new person")
-    start_date: date | None = None
+    start_date: LifeDay | None = None
 
 
 def _person_out(person: Person, user) -> dict:
@@ -246,9 +257,15 @@ def _resolve_places(data: dict) -> dict:
     return data
 
 
-@router.get("/people", response=PersonPage, summary="Search people")
+@router.get(
+    "/people", response=responses({200: PersonPage}, *SIGNED_IN, 422), summary="Search people"
+)
 def person_list(
-    request, q: str = "", municipality: int | None = None, sex: Sex | None = None, page: int = 1
+    request,
+    q: Annotated[str, Field(max_length=200)] = "",
+    municipality: Id | None = None,
+    sex: Sex | None = None,
+    page: PageNumber = 1,
 ):
     qs = selectors.person_list(actor=request.user, q=q, municipality_id=municipality, sex=sex or "")
     result = paginate(qs, number=page, size=settings.REGISTRY_PAGE_SIZE)
@@ -265,8 +282,12 @@ def person_list(
     }
 
 
-@router.get("/people/{person_id}", response=PersonDetailOut, summary="Retrieve a person")
-def person_detail(request, person_id: int):
+@router.get(
+    "/people/{person_id}",
+    response=responses({200: PersonDetailOut}, *SIGNED_IN, 404, 422),
+    summary="Retrieve a person",
+)
+def person_detail(request, person_id: Id):
     person = selectors.person_get(actor=request.user, pk=person_id, purpose="api")
     data = _person_out(person, request.user)
     data["memberships"] = [
@@ -281,8 +302,12 @@ def person_detail(request, person_id: int):
     return data
 
 
-@router.patch("/people/{person_id}", response=PersonOut, summary="Update a person")
-def person_update(request, person_id: int, payload: PersonPatch):
+@router.patch(
+    "/people/{person_id}",
+    response=responses({200: PersonOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Update a person",
+)
+def person_update(request, person_id: Id, payload: PersonPatch):
     person = selectors.person_get(actor=request.user, pk=person_id, purpose="api")
     # null clears only what may be empty; a required field sent as null is left unchanged.
     data = {
@@ -294,13 +319,17 @@ def person_update(request, person_id: int, payload: PersonPatch):
     return _person_out(person, request.user)
 
 
-@router.get("/households", response=HouseholdPage, summary="List households")
+@router.get(
+    "/households",
+    response=responses({200: HouseholdPage}, *SIGNED_IN, 422),
+    summary="List households",
+)
 def household_list(
     request,
-    municipality: int | None = None,
-    settlement: int | None = None,
+    municipality: Id | None = None,
+    settlement: Id | None = None,
     active: bool | None = True,
-    page: int = 1,
+    page: PageNumber = 1,
 ):
     qs = selectors.household_list(
         actor=request.user, municipality_id=municipality, settlement_id=settlement, active=active
@@ -347,15 +376,19 @@ def _current_members(household: Household):
 
 
 @router.get(
-    "/households/{household_id}", response=HouseholdDetailOut, summary="Retrieve a household"
+    "/households/{household_id}",
+    response=responses({200: HouseholdDetailOut}, *SIGNED_IN, 404, 422),
+    summary="Retrieve a household",
 )
-def household_detail(request, household_id: int):
+def household_detail(request, household_id: Id):
     household = selectors.household_get(actor=request.user, pk=household_id, purpose="api")
     return _household_detail(household)
 
 
 @router.post(
-    "/households", response={201: HouseholdDetailOut}, summary="Register a household with its head"
+    "/households",
+    response=responses({201: HouseholdDetailOut}, 400, *SIGNED_IN, 422),
+    summary="Register a household with its head",
 )
 def household_create(request, payload: HouseholdIn):
     data = payload.dict()
@@ -368,9 +401,11 @@ def household_create(request, payload: HouseholdIn):
 
 
 @router.patch(
-    "/households/{household_id}", response=HouseholdDetailOut, summary="Update a household"
+    "/households/{household_id}",
+    response=responses({200: HouseholdDetailOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Update a household",
 )
-def household_update(request, household_id: int, payload: HouseholdPatch):
+def household_update(request, household_id: Id, payload: HouseholdPatch):
     household = selectors.household_get(actor=request.user, pk=household_id, purpose="api")
     data = _resolve_places(payload.dict(exclude_unset=True))
     household = services.household_update(actor=request.user, household=household, data=data)
@@ -378,9 +413,11 @@ def household_update(request, household_id: int, payload: HouseholdPatch):
 
 
 @router.post(
-    "/households/{household_id}/members", response={201: MembershipOut}, summary="Add a member"
+    "/households/{household_id}/members",
+    response=responses({201: MembershipOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Add a member",
 )
-def member_add(request, household_id: int, payload: MemberIn):
+def member_add(request, household_id: Id, payload: HouseholdMemberIn):
     household = selectors.household_get(actor=request.user, pk=household_id, purpose="api")
     if (payload.person_id is None) == (payload.person is None):
         raise ValidationError({"person": _("Give exactly one of person_id and person.")})

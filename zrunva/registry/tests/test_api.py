@@ -2,6 +2,7 @@ import json
 
 import pytest
 from auditlog.models import LogEntry
+from django.core.validators import MaxValueValidator
 from django.test import Client
 
 from zrunva.accounts.choices import Role
@@ -103,7 +104,7 @@ def test_list_search_and_retrieve_write_audit_rows(login_as):
     ("field", "value", "message"),
     [
         ("personal_number", "12345", "A personal number has exactly 11 digits."),
-        ("birth_date", "2999-01-01", "The birth date cannot be in the future."),
+        ("birth_date", "2099-01-01", "The birth date cannot be in the future."),
         (
             "first_name",
             "Giorgi",
@@ -255,8 +256,64 @@ def test_bounds_come_from_the_model_in_the_api_too(login_as):
     household = factories.household()
     client = login_as(Role.SSA_OFFICER)
     response = _patch(client, f"/api/v1/households/{household.pk}", {"rooms": 500})
-    assert response.status_code == 400
-    assert response.json()["detail"] == [
-        {"loc": ["body", "rooms"], "msg": "Ensure this value is less than or equal to 100."}
-    ]
+    assert response.status_code == 422  # the model's bound, published in the schema
+    assert response.json()["detail"][0]["loc"] == ["body", "payload", "rooms"]
     assert Household.objects.get(pk=household.pk).rooms == 1
+    assert _patch(client, f"/api/v1/households/{household.pk}", {"rooms": 100}).status_code == 200
+
+
+@pytest.mark.parametrize("field", ["rooms", "extra_dwellings", "cattle", "small_livestock", "cars"])
+def test_published_bounds_are_the_models(client, field):
+    """The schema's maximum is the model's validator: the two cannot drift apart."""
+    document = client.get("/api/v1/openapi.json").json()
+    published = document["components"]["schemas"]["HouseholdPatch"]["properties"][field]
+    (maximum,) = [
+        v.limit_value
+        for v in Household._meta.get_field(field).validators
+        if isinstance(v, MaxValueValidator)
+    ]
+    assert published["anyOf"][0]["maximum"] == maximum
+
+
+TOO_BIG = 2**63  # one past bigint: once a 500 (finding 9)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/v1/people?municipality={TOO_BIG}",
+        f"/api/v1/households?municipality={TOO_BIG}",
+        f"/api/v1/households?settlement={TOO_BIG}",
+        f"/api/v1/people/{TOO_BIG}",
+        f"/api/v1/households/{TOO_BIG}",
+        "/api/v1/people?municipality=0",
+        "/api/v1/households?page=1001",
+    ],
+)
+def test_out_of_range_numbers_are_refused_with_422(login_as, path):
+    response = login_as(Role.SSA_OFFICER).get(path)
+    assert response.status_code == 422, response.content
+    assert response.json()["detail"][0]["type"] in {"less_than_equal", "greater_than_equal"}
+
+
+def test_the_largest_id_is_looked_up(login_as):
+    client = login_as(Role.SSA_OFFICER)
+    largest = 2**63 - 1
+    assert client.get(f"/api/v1/people?municipality={largest}").json()["items"] == []
+    assert client.get(f"/api/v1/households?settlement={largest}").json()["items"] == []
+    assert client.get(f"/api/v1/households/{largest}").status_code == 404
+
+
+def test_money_and_areas_are_decimal_strings(login_as):
+    client = login_as(Role.SSA_OFFICER)
+    body = _body()
+    body["monthly_utility_spending"] = 120.5  # a number, not a decimal string
+    assert _post(client, "/api/v1/households", body).status_code == 422
+    body["monthly_utility_spending"] = "1234567890.00"  # wider than numeric(9,2)
+    assert _post(client, "/api/v1/households", body).status_code == 422
+    body["monthly_utility_spending"] = "120.50"
+    body["floor_area_m2"] = "64.5"
+    response = _post(client, "/api/v1/households", body)
+    assert response.status_code == 201, response.content
+    assert response.json()["monthly_utility_spending"] == "120.50"
+    assert response.json()["floor_area_m2"] == "64.5"

@@ -1,0 +1,169 @@
+"""What every API operation shares: the error bodies it answers with, documented once, and input
+types with their bounds published in the OpenAPI document, so that nothing out of range reaches
+the database (an id past bigint, a page past the last one, an amount wider than its column)."""
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from ninja import Schema
+from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from zrunva.core.pagination import MAX_PAGE
+
+# Ids are bigint (DEFAULT_AUTO_FIELD is BigAutoField): anything larger overflows the query.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE)]
+
+
+# -- Error bodies --------------------------------------------------------------------------------
+
+
+class ErrorOut(Schema):
+    """401, 403, 404, 409, 429: what went wrong, in the request's language."""
+
+    detail: str
+
+
+class FieldErrorOut(Schema):
+    loc: list[str | int] = Field(description='Where: ["body", "head", "birth_date"].')
+    msg: str
+
+
+class ValidationErrorOut(Schema):
+    """400: the request is well formed but breaks a rule; each error names its field."""
+
+    detail: list[FieldErrorOut]
+
+
+class InputErrorItem(Schema):
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    loc: list[str | int]
+    msg: str
+
+
+class InputErrorOut(Schema):
+    """422: the request does not match the operation's schema (a type, a bound, a pattern)."""
+
+    detail: list[InputErrorItem]
+
+
+ERRORS: dict[int, type[Schema]] = {
+    400: ValidationErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: InputErrorOut,
+    429: ErrorOut,
+}
+
+
+def responses(ok: dict[int, Any], *errors: int) -> dict[int, Any]:
+    """An operation's `response=`: its success bodies and the error codes it can answer with.
+    `responses({200: PersonPage}, 401, 403, 422)`."""
+    return {**ok, **{code: ERRORS[code] for code in errors}}
+
+
+# Every operation that needs a sign-in answers 401 without one and 403 when the role may not.
+SIGNED_IN = (401, 403)
+
+
+# -- Dates ---------------------------------------------------------------------------------------
+
+# A day of the calendar as YYYY-MM-DD, leap days included, in a range of years; the pattern is
+# published so that a client (or a generated test) knows the bound before sending.
+_MONTH_DAY = (
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    r"|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+
+
+def _date_type(first: date, last: date, years: str, leap_years: str):
+    pattern = rf"^(?:(?:{years})-{_MONTH_DAY}|(?:{leap_years})-02-29)$"
+    compiled = re.compile(pattern)
+    message = f"A date from {first.isoformat()} to {last.isoformat()}, as YYYY-MM-DD."
+
+    def check(value):
+        if isinstance(value, date):
+            value = value.isoformat()
+        if not isinstance(value, str) or not compiled.fullmatch(value):
+            raise ValueError(message)
+        return value
+
+    return Annotated[
+        date,
+        BeforeValidator(check),
+        WithJsonSchema({"type": "string", "format": "date", "pattern": pattern}, mode="validation"),
+        Field(description=message),
+    ]
+
+
+# Dates the rules are evaluated on, runs, periods: from Georgia's independence to 2100, as
+# zrunva.programmes.eligibility.check_date.
+Day = _date_type(
+    date(1991, 1, 1),
+    date(2100, 12, 31),
+    years=r"199[1-9]|20[0-9]{2}|2100",
+    leap_years=r"199[26]|20[02468][048]|20[13579][26]",
+)
+# Dates of a life (birth, death, joining a household): from 1900.
+LifeDay = _date_type(
+    date(1900, 1, 1),
+    date(2100, 12, 31),
+    years=r"19[0-9]{2}|20[0-9]{2}|2100",
+    leap_years=r"19[02468][48]|19[13579][26]|19[2468]0|20[02468][048]|20[13579][26]",
+)
+
+
+# -- Decimals ------------------------------------------------------------------------------------
+
+
+def decimal_text(max_digits: int, decimal_places: int, description: str = ""):
+    """A non-negative decimal given and answered as a string ("12.50"), never a float: it fits
+    a `DecimalField(max_digits, decimal_places)` column, which the published pattern says."""
+    whole = max_digits - decimal_places
+    pattern = rf"^[0-9]{{1,{whole}}}(?:\.[0-9]{{1,{decimal_places}}})?$"
+    compiled = re.compile(pattern)
+
+    def check(value):
+        if isinstance(value, Decimal):
+            value = str(value)
+        if not isinstance(value, str) or not compiled.fullmatch(value):
+            raise ValueError(
+                f"A decimal as a string, at most {whole} digits before the point and "
+                f'{decimal_places} after it, e.g. "12.5".'
+            )
+        try:
+            return Decimal(value)
+        except InvalidOperation as error:  # pragma: no cover - the pattern admits only digits
+            raise ValueError("Not a decimal.") from error
+
+    return Annotated[
+        Decimal,
+        BeforeValidator(check),
+        PlainSerializer(lambda value: f"{value:.{decimal_places}f}", return_type=str),
+        WithJsonSchema({"type": "string", "pattern": pattern}),
+        Field(description=description or None),
+    ]
+
+
+# An amount in GEL as the amount columns store it (numeric(12,2)), answered as "45.00".
+MONEY_PATTERN = r"^-?[0-9]{1,10}\.[0-9]{2}$"
+MoneyOut = Annotated[
+    Decimal,
+    PlainSerializer(lambda value: f"{Decimal(value):.2f}", return_type=str),
+    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN}),
+]
+
+
+def slug(max_length: int, description: str):
+    """A code (a programme's, a municipality's): data, so a pattern rather than an enum."""
+    return Annotated[
+        str, Field(pattern=rf"^[-a-zA-Z0-9_]{{1,{max_length}}}$", description=description)
+    ]
