@@ -30,6 +30,7 @@ def _household_reads(user, household) -> list[str]:
             content_type__model="household",
             object_pk=str(household.pk),
         )
+        .exclude(additional_data__has_key="attempt")  # a denied try is audited, not a read
         .order_by("id")
         .values_list("additional_data__purpose", flat=True)
     )

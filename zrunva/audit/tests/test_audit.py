@@ -168,7 +168,7 @@ def test_the_application_role_may_write_data_but_not_rewrite_the_audit_trail(set
     assert not app_role_grant(connection, "zrunva_no_such_role")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_tests_that_commit_are_still_cleaned_up():
     """Transactional tests end with a flush (TRUNCATE on PostgreSQL), which the guard lets
     through for the test suite alone: this test's rows must not break the next test."""
