@@ -150,6 +150,8 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # the production settings; anyone may enrol a device either way.
 MFA_REQUIRED = env.bool("MFA_REQUIRED", default=False)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Zrunva")
+# The admin never shows a device's secret key.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # API bearer tokens expire this many days after they are issued.
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=365)
 
