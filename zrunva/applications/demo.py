@@ -49,7 +49,8 @@ def demo_applications(*, seed: int, count: int = 40, officer: str = "ssa") -> in
         )
         made += 1
         for _ in range(rng.randrange(0, 6)):
-            options = [s for s in next_statuses(application) if s != Status.WITHDRAWN]
+            closing = (Status.WITHDRAWN, Status.DUPLICATE)
+            options = [s for s in next_statuses(application) if s not in closing]
             if not options:
                 break
             to, note = options[0], ""

@@ -48,6 +48,7 @@ DECIDED_AGAIN = frozenset(
         ApplicationStatus.REJECTED,
         ApplicationStatus.ENROLLED,
         ApplicationStatus.WITHDRAWN,
+        ApplicationStatus.DUPLICATE,
     }
 )
 # One message for a wrong number, a wrong personal number or both: it tells no one which exists.
