@@ -424,3 +424,18 @@ def test_administrators_see_and_revoke_everyones_tokens(make_user, login_as):
     theirs.refresh_from_db()
     assert theirs.revoked
     assert Client(HTTP_AUTHORIZATION=f"Bearer {key}").get(API).status_code == 401
+
+
+def test_the_two_step_page_offers_set_up_or_removal(make_user, login_as):
+    client = login_as(Role.ANALYST)
+    page = client.get("/en/accounts/two-factor/").content.decode()
+    assert "Set up an authenticator app" in page and "Remove the authenticator app" not in page
+    assert "/en/accounts/two-factor/" in client.get("/en/").content.decode()  # user menu
+    TOTPDevice.objects.create(user=client.user, name="app", confirmed=True)
+    page = client.get("/en/accounts/two-factor/").content.decode()
+    assert "Remove the authenticator app" in page
+
+
+def test_only_administrators_get_the_staff_sign_in_page_in_the_menu(login_as):
+    assert "/en/accounts/staff/" in login_as(Role.ADMIN).get("/en/").content.decode()
+    assert "/en/accounts/staff/" not in login_as(Role.SSA_OFFICER).get("/en/").content.decode()
