@@ -4,6 +4,7 @@ active content. They are served under a name of ours (`served_name`), never the 
 
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 
 import pikepdf
@@ -74,24 +75,59 @@ _ACTIVE_SUBTYPES = {"/FileAttachment", "/RichMedia", "/Movie", "/Sound", "/Scree
 _LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 
-def _name(obj, key: str) -> str | None:
-    value = obj.get(key)
-    return str(value) if isinstance(value, pikepdf.Name) else None
+_SCANNED = {"/Type", "/Subtype", "/S"}
 
 
 def _active(obj) -> bool:
     """Whether one dictionary of a PDF (an object of its own or written inside another) holds
     active content."""
-    if set(obj.keys()) & _ACTIVE_KEYS:
+    keys = set(obj.keys())
+    if keys & _ACTIVE_KEYS:
         return True
-    if _name(obj, "/Type") == "/EmbeddedFile" or _name(obj, "/Subtype") in _ACTIVE_SUBTYPES:
+    if not keys & _SCANNED:
+        return False
+    names = {k: str(v) for k in keys & _SCANNED if isinstance(v := obj[k], pikepdf.Name)}
+    if names.get("/Type") == "/EmbeddedFile" or names.get("/Subtype") in _ACTIVE_SUBTYPES:
         return True
-    action = _name(obj, "/S")
+    action = names.get("/S")
     if action in _ACTIVE_ACTIONS:
         return True
     if action == "/URI":
         uri = obj.get("/URI")
         return not (isinstance(uri, pikepdf.String) and str(uri).lower().startswith(_LINK_SCHEMES))
+    return False
+
+
+# A scan has a few objects a page; a long born-digital certificate a few thousand.
+_PDF_MAX_OBJECTS = 100_000
+_MENTIONS = re.compile(
+    rb"/(%s)(?=[\s()<>\[\]{}/%%]|$)"
+    % b"|".join(
+        re.escape(n[1:].encode())
+        for n in sorted(
+            _ACTIVE_KEYS | _ACTIVE_ACTIONS | _ACTIVE_SUBTYPES | {"/EmbeddedFile", "/URI"}
+        )
+    )
+)
+
+
+def _walk_finds_active(obj) -> bool:
+    """Whether a dictionary or array, or one written inside it, holds active content. Objects of
+    their own (references) are checked on their own turn."""
+    pending = [obj]
+    while pending:
+        obj = pending.pop()
+        if isinstance(obj, pikepdf.Dictionary):
+            if _active(obj):
+                return True
+            children = obj.values()
+        else:
+            children = list(obj)
+        pending.extend(
+            c
+            for c in children
+            if isinstance(c, (pikepdf.Dictionary, pikepdf.Array)) and not c.is_indirect
+        )
     return False
 
 
@@ -103,34 +139,28 @@ def _pdf_check(data: bytes, name: str) -> None:
     scan or a printed certificate has none of these."""
     try:
         with pikepdf.open(io.BytesIO(data)) as pdf:
-            # Every object of the file, including those in object streams, and every
-            # dictionary or array written inside one; names are compared decoded ("/J#61vaScript"
-            # is "/JavaScript").
-            pending = list(pdf.objects)
-            while pending:
-                obj = pending.pop()
+            # Every object of the file, including those in object streams. qpdf writes an
+            # object out with its names decoded ("/J#61vaScript" is "/JavaScript"); only one
+            # that names something active anywhere in it (a word in a string too) is walked.
+            for count, obj in enumerate(pdf.objects):
+                if count >= _PDF_MAX_OBJECTS:
+                    # Checking costs time per object: a small file can pack a million.
+                    raise ValidationError(
+                        _("%(name)s has too many parts to check; send a scan or a simpler PDF.")
+                        % {"name": name}
+                    )
                 if isinstance(obj, pikepdf.Stream):
                     obj = obj.stream_dict
-                if isinstance(obj, pikepdf.Dictionary):
-                    if _active(obj):
-                        raise ValidationError(
-                            _(
-                                "%(name)s contains active content (JavaScript, launch actions "
-                                "or embedded files); send a plain PDF or a scan."
-                            )
-                            % {"name": name}
-                        )
-                    children = obj.values()
-                elif isinstance(obj, pikepdf.Array):
-                    children = list(obj)
-                else:
+                if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Array)):
                     continue
-                # Objects of their own are in pdf.objects already; only direct ones are followed.
-                pending.extend(
-                    c
-                    for c in children
-                    if isinstance(c, (pikepdf.Dictionary, pikepdf.Array)) and not c.is_indirect
-                )
+                if _MENTIONS.search(obj.unparse(resolved=True)) and _walk_finds_active(obj):
+                    raise ValidationError(
+                        _(
+                            "%(name)s contains active content (JavaScript, launch actions or "
+                            "embedded files); send a plain PDF or a scan."
+                        )
+                        % {"name": name}
+                    )
     except pikepdf.PasswordError as error:
         raise ValidationError(
             _("%(name)s is protected by a password; send it without one.") % {"name": name}

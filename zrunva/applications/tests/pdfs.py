@@ -12,7 +12,7 @@ def _pdf(change=None) -> bytes:
     if change:
         change(pdf)
     out = io.BytesIO()
-    pdf.save(out)
+    pdf.save(out, deterministic_id=True)
     return out.getvalue()
 
 

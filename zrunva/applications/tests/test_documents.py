@@ -65,6 +65,22 @@ def test_plain_pdfs_with_page_links_and_web_links_are_accepted():
         assert document_check(upload("certificate.pdf", data)).kind == "pdf"
 
 
+def test_words_in_the_text_are_not_active_content():
+    def titled(pdf):
+        pdf.docinfo["/Title"] = "Why /JavaScript and /Launch are refused"
+
+    assert document_check(upload("note.pdf", pdfs._pdf(titled))).kind == "pdf"
+
+
+def test_a_pdf_with_too_many_objects_to_check_is_refused(monkeypatch):
+    monkeypatch.setattr("zrunva.applications.documents._PDF_MAX_OBJECTS", 3)
+    with pytest.raises(ValidationError) as error:
+        document_check(upload("big.pdf", pdfs.plain_pdf()))  # four objects
+    assert error.value.messages == [
+        "big.pdf has too many parts to check; send a scan or a simpler PDF."
+    ]
+
+
 def test_a_pdf_that_does_not_open_is_refused():
     with pytest.raises(ValidationError) as error:
         document_check(upload("scan.pdf", b"%PDF-1.4\n<html><script>x</script>\n%%EOF\n"))
