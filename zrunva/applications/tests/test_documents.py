@@ -81,6 +81,15 @@ def test_a_pdf_with_too_many_objects_to_check_is_refused(monkeypatch):
     ]
 
 
+def test_a_pdf_that_needs_a_password_is_refused():
+    with pikepdf.open(io.BytesIO(pdfs.plain_pdf())) as pdf:
+        out = io.BytesIO()
+        pdf.save(out, encryption=pikepdf.Encryption(user="secret", owner="secret"))
+    with pytest.raises(ValidationError) as error:
+        document_check(upload("locked.pdf", out.getvalue()))
+    assert error.value.messages == ["locked.pdf is protected by a password; send it without one."]
+
+
 def test_a_pdf_that_does_not_open_is_refused():
     with pytest.raises(ValidationError) as error:
         document_check(upload("scan.pdf", b"%PDF-1.4\n<html><script>x</script>\n%%EOF\n"))
