@@ -177,7 +177,7 @@ def rule_check(
 
 
 def _figure(number: float) -> str:
-    return f"{number:,.0f}" if number < 1e15 else f"{number:.2e}"
+    return f"{number:,.0f}" if number < 1e18 else f"{number:.2e}"
 
 
 def _check_amount(rule: expressions.Rule, municipality_id: int | None) -> None:

@@ -238,3 +238,37 @@ def test_a_value_can_be_a_formula_whose_faults_are_shown_on_the_form(login_as):
     assert admin.post(url, body | {"formula": "param.tsa_band_1_amount"}).status_code == 302
     page = admin.get(reverse("programmes:parameter_detail", args=["idp_allowance"]))
     assert "= param.tsa_band_1_amount" in page.content.decode()
+
+
+# -- Issue 9, finding 7: figures no decision can hold are refused where they are typed --------
+
+
+def test_a_number_too_large_is_refused_as_the_officer_types_and_on_save(login_as, kutaisi):
+    client = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    body = {"level": "household", "municipality": kutaisi.pk, "valid_from": "2026-01-01"}
+    huge = "9" * 300
+    checked = client.post(
+        reverse("programmes:check"), body | {"formula": huge}, HTTP_HX_TRIGGER_NAME="formula"
+    ).content.decode()
+    assert "The number at column 1 is larger than 1,000,000,000" in checked
+    too_much = client.post(
+        reverse("programmes:check"),
+        body | {"formula": "household.size * 200000000"},
+        HTTP_HX_TRIGGER_NAME="formula",
+    ).content.decode()
+    assert "can give 20,000,000,000 GEL a month, more than a decision can hold" in too_much
+    html = client.post(
+        reverse("programmes:create"), _programme(kutaisi.pk, formula=huge)
+    ).content.decode()
+    assert "The number at column 1 is larger than 1,000,000,000" in html
+    assert not Programme.objects.filter(code="kutaisi_winter").exists()
+
+
+def test_a_parameter_value_too_large_is_refused_on_the_form(login_as):
+    admin = login_as(Role.ADMIN)
+    url = reverse("programmes:parameter_value_add", args=["idp_allowance"])
+    body = {"valid_from": "2027-01-01", "source": "Illustrative", "formula": ""}
+    html = admin.post(url, body | {"value": "1000000001"}).content.decode()
+    assert "A parameter&#x27;s value is at most 1,000,000,000 in size." in html
+    assert not ParameterValue.objects.filter(valid_from=date(2027, 1, 1)).exists()
+    assert admin.post(url, body | {"value": "1000000000"}).status_code == 302

@@ -307,3 +307,39 @@ def test_ages_count_completed_years(born, on, age):
     from zrunva.registry.columns import ages_on
 
     assert ages_on(pl.Series([born]), on).to_list() == [age]
+
+
+# -- Issue 9, finding 17 ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("on", "per_child"), [(date(2015, 6, 1), 10), (date(2021, 3, 1), 50), (date(2021, 7, 1), 100)]
+)
+def test_the_child_benefit_on_earlier_dates(on, per_child):
+    from zrunva.registry.models import Membership
+
+    household = factories.household(head={"birth_date": date(1980, 1, 1)})
+    factories.member(household, birth_date=date(2012, 1, 1))
+    factories.member(household, birth_date=date(2014, 1, 1))
+    Membership.objects.filter(household=household).update(start_date=date(2014, 6, 1))
+    assess(household, 50000, visit=date(2015, 1, 10))
+    (child_benefit,) = by_code(household_explanation(household=household, on=on), "child_benefit")
+    assert (child_benefit.status, child_benefit.amount) == ("eligible", 2 * per_child)
+
+
+def test_a_programme_before_its_start_is_not_in_force_not_left_out():
+    household = factories.household(head={"birth_date": date(1950, 1, 1)})
+    results = household_explanation(household=household, on=ON)
+    assert {r.compiled.code for r in results if r.status == "not_in_force"} == set()
+    from zrunva.programmes.models import Programme
+
+    Programme.objects.filter(code="state_pension").update(valid_from=ON + timedelta(days=1))
+    results = household_explanation(household=household, on=ON)
+    (pension,) = by_code(results, "state_pension")
+    assert (pension.status, pension.reason, pension.amount) == (
+        "not_in_force",
+        "not_in_force",
+        None,
+    )
+    assert pension.criteria is None and pension.compiled.programme.code == "state_pension"
+    assert {r.compiled.code for r in results} >= {"tsa", "child_benefit", "state_pension"}

@@ -414,6 +414,16 @@ def test_check_cycles_names_the_cycle(definitions, message, definition):
     assert caught.value.definition == definition
 
 
+def test_check_cycles_follows_a_chain_longer_than_the_recursion_limit():
+    """Issue 9, finding 8: 1,200 definitions, each reading the next, once raised RecursionError."""
+    chain = {f"p{i}": f"param.p{i + 1} + 1" for i in range(1200)}
+    assert check_cycles(chain) == [f"p{i}" for i in reversed(range(1200))]
+    with pytest.raises(ExpressionError) as caught:
+        check_cycles({**chain, "p1200": "param.p0"})
+    assert str(caught.value).startswith("Circular definition: p0 → p1 → p2")
+    assert caught.value.definition == "p0"
+
+
 def test_check_cycles_names_the_definition_with_a_syntax_error():
     with pytest.raises(ExpressionError) as caught:
         check_cycles({"a": "param.b", "b": "1 +"})
@@ -660,3 +670,57 @@ def test_bulk_run_is_vectorised_on_100k_households(capsys):
     assert result.height == 100_000
     with capsys.disabled():
         print(f"\n{len(rules)} rules, 100k households, {people.height} people: {elapsed:.2f} s")
+
+
+# -- Bounds (issue 9, finding 7) -------------------------------------------------------------
+
+BOUNDS = {
+    "household.size": expressions.Interval(0, 100, True),
+    "household.rating_score": expressions.Interval(0, 1_000_000, True),
+    "person.age": expressions.Interval(0, 150, True),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("household.size * 60", 0, 6000),
+        ("-household.size + 1", -99, 1),
+        ("if(household.size > 2, 10, param.amount)", 10, 200),
+        ("count(members, member.age < 16) * param.amount", 0, 20000),
+        ("sum(members, member.age) / 2", 0, 7500),
+        ("1000 / household.size", -1000, 1000),  # a whole divisor, if not 0, is at least 1
+        ("10 / (household.size + 1)", 10 / 101, 10),
+        ("max(household.size, 5) - min(3, param.amount)", 2, 97),
+        ("abs(household.size - 150)", 50, 150),
+        ("round(param.amount * 0.333, 2)", 100 * 0.333 - 0.005, 200 * 0.333 + 0.005),
+    ],
+)
+def test_bounds_of_a_number_rule(text, low, high):
+    schema = Schema(household=SCHEMA.household, person=SCHEMA.person, params={"amount": "number"})
+    rule = validate(text, schema, result="number")
+    interval = expressions.bounds(rule, BOUNDS, {"amount": expressions.Interval(100, 200, True)})
+    assert (interval.low, interval.high) == (pytest.approx(low), pytest.approx(high))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "100 / (household.rating_score * 0.5)",  # a fraction that may come near zero
+        "param.unknown * 2",  # a parameter of which nothing is known
+    ],
+)
+def test_no_bounds_where_none_can_be_given(text):
+    schema = Schema(household=SCHEMA.household, params={"unknown": "number"})
+    rule = validate(text, schema, result="number")
+    assert expressions.bounds(rule, BOUNDS, {}) is None
+
+
+def test_numbers_too_large_to_write_are_refused_with_their_place():
+    rule = validate("household.size * 2 + 1000000001", SCHEMA, result="number")
+    with pytest.raises(ExpressionError) as caught:
+        expressions.check_numbers(rule, rule.text, 10**9)
+    assert str(caught.value) == (
+        "The number at column 22 is larger than 1,000,000,000, the largest a rule may write"
+    )
+    expressions.check_numbers(validate("1000000000", SCHEMA), "1000000000", 10**9)

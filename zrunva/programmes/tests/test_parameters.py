@@ -273,3 +273,92 @@ def test_programmes_read_derived_parameters(make_user):
     idp = next(p for p in compiled_programmes(on=date(2026, 3, 1)) if p.code == "idp_allowance")
     assert idp.params["idp_allowance"] == Decimal("50")
     assert idp.versions["idp_allowance"].formula == "param.tsa_band_1_amount - 10"
+
+
+# -- Issue 9, finding 7: a parameter's value is at most 10^9 in size ---------------------------
+
+
+@pytest.mark.parametrize("value", ["1000000001", "-1000000001", "9999999999.9999"])
+def test_a_value_too_large_is_refused(make_user, value):
+    with pytest.raises(ValidationError) as err:
+        parameter_value_set(
+            actor=make_user(Role.ADMIN),
+            parameter=Parameter.objects.get(code="idp_allowance"),
+            valid_from=date(2027, 1, 1),
+            value=Decimal(value),
+            source="x",
+        )
+    assert err.value.message_dict == {
+        "value": ["A parameter's value is at most 1,000,000,000 in size."]
+    }
+    assert not ParameterValue.objects.filter(valid_from=date(2027, 1, 1)).exists()
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        (
+            "param.tsa_band_1_max_score * 100000",
+            "This formula can give 3,000,000,000, more than a parameter's value may be "
+            "(1,000,000,000 in size)",
+        ),
+        (
+            "param.tsa_band_1_amount + 1000000001",
+            "The number at column 27 is larger than 1,000,000,000, the largest a rule may write",
+        ),
+    ],
+)
+def test_a_formula_whose_value_could_be_too_large_is_refused(make_user, formula, message):
+    with pytest.raises(ValidationError) as err:
+        parameter_value_set(
+            actor=make_user(Role.ADMIN),
+            parameter=_derived("too_large"),
+            valid_from=date(2026, 1, 1),
+            formula=formula,
+            source="x",
+        )
+    assert err.value.message_dict == {"formula": [message]}
+
+
+# -- Issue 9, finding 8: a long chain of derived parameters ------------------------------------
+
+CHAIN = 1200
+
+
+def test_a_chain_of_1200_derived_parameters_is_checked_and_worked_out(make_user):
+    """Each parameter is the one before plus 1; the check for cycles and the working out of the
+    values must not recurse once per link (Python stops at about 1,000)."""
+    links = [_derived(f"link_{i:04d}") for i in range(CHAIN + 1)]
+    ParameterValue.objects.create(
+        parameter=links[0], valid_from=date(2026, 1, 1), value=Decimal(1), source="x"
+    )
+    ParameterValue.objects.bulk_create(
+        ParameterValue(
+            parameter=link,
+            valid_from=date(2026, 1, 1),
+            formula=f"param.link_{i:04d} + 1",
+            source="x",
+        )
+        for i, link in enumerate(links[1:-1])
+    )
+    last = parameter_value_set(
+        actor=make_user(Role.ADMIN),
+        parameter=links[-1],
+        valid_from=date(2026, 1, 1),
+        formula=f"param.link_{CHAIN - 1:04d} + 1",
+        source="x",
+    )
+    assert last.pk
+    assert parameters_on(on=date(2026, 6, 1))[f"link_{CHAIN:04d}"] == CHAIN + 1
+    # Closing the chain into a circle is refused, named, not a crash.
+    with pytest.raises(ValidationError) as err:
+        parameter_value_set(
+            actor=make_user(Role.ADMIN),
+            parameter=links[0],
+            valid_from=date(2027, 1, 1),
+            formula=f"param.link_{CHAIN:04d} + 1",
+            source="x",
+        )
+    assert err.value.message_dict["formula"][0].startswith(
+        "Circular definition: link_0000 → link_1200 → link_1199"
+    )

@@ -125,6 +125,12 @@ CHILDREN = [{"age": 40}, {"age": 15}, {"age": 16}, {"age": 0}, {"age": 17}]
         # 1 June 2022: 100 → 150 GEL.
         (date(2022, 5, 31), 50000, {"eligible": True, "amount": 200}),
         (date(2022, 6, 1), 50000, {"eligible": True, "amount": 300}),
+        # Issue 9, finding 17: 10 GEL in 2015, 50 GEL before 1 July 2021, then 100 GEL.
+        (date(2015, 6, 1), 50000, {"eligible": True, "amount": 20}),
+        (date(2018, 12, 31), 50000, {"eligible": True, "amount": 20}),
+        (date(2021, 3, 1), 50000, {"eligible": True, "amount": 100}),
+        (date(2021, 6, 30), 50000, {"eligible": True, "amount": 100}),
+        (date(2021, 7, 1), 50000, {"eligible": True, "amount": 200}),
     ],
 )
 def test_child_benefit_counts_children_under_16_within_the_score(on, score, expected):
@@ -532,3 +538,92 @@ def test_a_municipal_officer_cannot_make_their_programme_a_state_programme(make_
 )
 def test_other_roles_cannot_define_programmes(make_user, role):
     assert denied(make_user(role), STATE_PROGRAMME) == "Your role does not allow this action."
+
+
+# -- Issue 9, finding 7: figures no decision can hold ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "message"),
+    [
+        (
+            "formula",
+            "9" * 300,
+            "The number at column 1 is larger than 1,000,000,000, the largest a rule may write",
+        ),
+        (
+            "criteria",
+            "household.rating_score <= 1000000001",
+            "The number at column 27 is larger than 1,000,000,000, the largest a rule may write",
+        ),
+        (
+            "formula",
+            "household.size * 200000000",
+            "The formula at column 1 can give 20,000,000,000 GEL a month, more than a decision "
+            "can hold (9,999,999,999.99); check its numbers",
+        ),
+        (
+            "formula",
+            "sum(members, member.monthly_income) * 2",
+            "The formula at column 1 can give 19,999,999,998 GEL a month, more than a decision "
+            "can hold (9,999,999,999.99); check its numbers",
+        ),
+        (
+            "formula",
+            "household.cattle * household.cars * 1000000000",
+            "The formula at column 1 can give 1,000,000,000,000,000 GEL a month, more than a "
+            "decision can hold (9,999,999,999.99); check its numbers",
+        ),
+    ],
+)
+def test_refuses_numbers_and_amounts_no_decision_can_hold(make_user, field, text, message):
+    errors = refusal(make_user(Role.ADMIN), {**STATE_PROGRAMME, field: text})
+    assert errors == {field: [message]}
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "household.size * 1000000",  # at most 100,000,000
+        "1000 / household.size",  # a whole divisor other than 0 is at least 1
+        "max(0, 500 - sum(members, member.monthly_income))",
+        # A division by a fraction near zero cannot be bounded: left to the run's guard.
+        "100 / household.agricultural_land_ha",
+        "count(members, member.age < 16) * param.child_benefit_amount",
+    ],
+)
+def test_accepts_amounts_that_fit(make_user, formula):
+    programme = programme_save(
+        actor=make_user(Role.ADMIN), programme=None, data={**STATE_PROGRAMME, "formula": formula}
+    )
+    assert programme.formula == formula
+
+
+def test_refuses_a_formula_whose_parameters_make_the_amount_too_large(make_user):
+    officer = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    kutaisi = Municipality.objects.get(code="kutaisi")
+    parameter = Parameter.objects.create(
+        code="kutaisi_big", name_ka="x", name_en="x", municipality=kutaisi
+    )
+    for day, value in ((date(2025, 1, 1), 5), (date(2026, 1, 1), 999_999_999)):
+        parameter_value_set(
+            actor=officer, parameter=parameter, valid_from=day, value=Decimal(value), source="x"
+        )
+    data = {
+        **UTILITY_PROGRAMME,
+        "municipality": kutaisi,
+        "criteria": "household.size > 0",
+        # On its first day the parameter is 5, but it has been 999,999,999 since.
+        "valid_from": date(2025, 6, 1),
+        "formula": "param.kutaisi_big * household.size",
+    }
+    errors = refusal(officer, data)
+    assert errors == {
+        "formula": [
+            "The formula at column 1 can give 99,999,999,900 GEL a month, more than a decision "
+            "can hold (9,999,999,999.99); check its numbers"
+        ]
+    }
+    assert programme_save(
+        actor=officer, programme=None, data={**data, "formula": "param.kutaisi_big / 1000"}
+    )
