@@ -447,6 +447,29 @@ def _enrol(actor, application: Application, today: date) -> Enrolment:
         raise ValidationError({"status": message % {"number": found.application.number}}) from error
 
 
+def _household_duplicate(application: Application, today: date) -> Application | None:
+    """For a programme that pays the household, once the application is matched to its
+    household: the household's enrolment's application, or another open application of the
+    same household (another member's), so that the officer sees the duplicate before the
+    decision. The enrolment check (`_enrol`) refuses the second enrolment in any case."""
+    if application.programme.level == ProgrammeLevel.PERSON:
+        return None
+    enrolment = _beneficiary_enrolment(
+        application.programme, person_id=None, household_id=application.household_id, on=today
+    )
+    if enrolment is not None:
+        return enrolment.application
+    return (
+        Application.objects.filter(
+            programme=application.programme, household_id=application.household_id
+        )
+        .exclude(status__in=FINAL)
+        .exclude(pk=application.pk)
+        .order_by("id")
+        .first()
+    )
+
+
 def _beneficiary_enrolment(programme, *, person_id, household_id, on: date) -> Enrolment | None:
     """The beneficiary's current enrolment in the programme: the person's for a programme that
     pays a person, else the household's."""
@@ -487,6 +510,9 @@ def application_transition(
         permissions.require_in_scope(actor, household.municipality_id)
         application.household = household
         fields.append("household")
+        if application.duplicate_of_id is None:
+            application.duplicate_of = _household_duplicate(application, today)
+            fields.append("duplicate_of")
     if to == Status.REJECTED and application.household_id is None:
         if not note:
             raise ValidationError({"note": _("Give the reasons for the refusal.")})

@@ -214,6 +214,9 @@ def _family_applications():
 @pytest.mark.django_db
 def test_a_household_is_enrolled_once_in_a_household_programme():
     (first, second), officer = _family_applications()
+    # Matched to the household, the second parent's application shows as a possible duplicate.
+    assert (first.duplicate_of, second.duplicate_of) == (None, first)
+    assert Status.DUPLICATE in next_statuses(second)
     application_transition(actor=officer, application=first, to=Status.ENROLLED)
     with pytest.raises(ValidationError) as error:
         application_transition(actor=officer, application=second, to=Status.ENROLLED)
