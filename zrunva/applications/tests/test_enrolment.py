@@ -339,3 +339,42 @@ def test_a_withdrawal_writes_only_what_it_changed(monkeypatch):
     application.refresh_from_db()
     assert application.status == Status.WITHDRAWN and application.email == "new@example.org"
     assert application.household_id == stale.household_id
+
+
+@pytest.mark.django_db
+def test_the_migration_closes_existing_double_enrolments_before_adding_the_constraint():
+    """Existing data must not stop the migration: a later double enrolment is closed the day
+    before it started (never paid); the earliest stays open."""
+    if connection.vendor != "postgresql":
+        pytest.skip("dropping a constraint inside the test's transaction needs PostgreSQL")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module(
+        "zrunva.applications.migrations.0004_duplicates_and_one_open_enrolment"
+    )
+    (first, second), officer = _family_applications()
+    application_transition(actor=officer, application=first, to=Status.ENROLLED)
+    constraint = next(
+        c for c in Enrolment._meta.constraints if c.name == "enrolment_one_open_per_household"
+    )
+    with connection.schema_editor() as editor:
+        editor.remove_constraint(Enrolment, constraint)
+    kept = Enrolment.objects.get()
+    double = Enrolment.objects.create(
+        application=second,
+        programme=second.programme,
+        household=second.household,
+        amount=200,
+        starts=date(2027, 1, 1),
+        enrolled_by=officer,
+    )
+    migration.close_double_enrolments(apps, None)
+    kept.refresh_from_db()
+    double.refresh_from_db()
+    assert kept.ends is None and double.ends == date(2026, 12, 31)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks before the index
+    with connection.schema_editor() as editor:
+        editor.add_constraint(Enrolment, constraint)
