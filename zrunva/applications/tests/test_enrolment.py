@@ -378,3 +378,72 @@ def test_the_migration_closes_existing_double_enrolments_before_adding_the_const
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks before the index
     with connection.schema_editor() as editor:
         editor.add_constraint(Enrolment, constraint)
+
+
+@pytest.mark.django_db
+def test_an_appeal_after_a_new_application_is_reviewed_flagged_not_refused():
+    from zrunva.applications.services import application_reopen
+
+    refused, officer = pension_application(birth_date=date(1980, 1, 1))
+    application_transition(actor=officer, application=refused, to=Status.REJECTED)
+    again = application_submit(
+        channel=Channel.PORTAL,
+        programme=refused.programme,
+        municipality=refused.municipality,
+        applicant={
+            "personal_number": refused.personal_number,
+            "first_name": refused.first_name,
+            "last_name": refused.last_name,
+            "birth_date": refused.birth_date,
+            "phone": "555 00 00 00",
+        },
+        consent=True,
+    )
+    assert again.duplicate_of is None  # the refusal closed the first one
+    reopened = application_reopen(actor=None, application=refused, note="Appeal GR-1")
+    reopened.refresh_from_db()
+    assert reopened.status == Status.REGISTERED and reopened.duplicate_of == again
+    assert [e.to_status for e in reopened.events.all()][-2:] == [Status.REJECTED, Status.REGISTERED]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_identical_submissions_at_the_same_moment_leave_one_unflagged():
+    """On PostgreSQL, two connections submit for the same person and programme at once: both
+    are stored (neither submitter is told anything different), one of them flagged."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL")
+    programme = Programme.objects.get(code="tsa")
+    kutaisi = Municipality.objects.get(code="kutaisi")
+    barrier = threading.Barrier(2)
+    outcomes = [None, None]
+
+    def submit(i):
+        try:
+            barrier.wait()
+            outcomes[i] = application_submit(
+                channel=Channel.PORTAL,
+                programme=programme,
+                municipality=kutaisi,
+                applicant={
+                    "personal_number": "01001055555",
+                    "first_name": "ნინო",
+                    "last_name": "ბერიძე",
+                    "birth_date": date(1985, 3, 1),
+                    "phone": f"555 00 00 0{i}",
+                },
+                consent=True,
+            ).number
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            outcomes[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert all(isinstance(o, str) for o in outcomes), outcomes
+    stored = Application.objects.filter(personal_number="01001055555")
+    assert stored.count() == 2 and stored.filter(duplicate_of=None).count() == 1
+    assert Message.objects.filter(reference__in=outcomes).count() == 2
