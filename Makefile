@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DEMO_HOUSEHOLDS ?= 3000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/zrunva_ci
 
-.PHONY: demo test test-sqlite test-postgres lint format bench messages install serve
+.PHONY: demo test test-sqlite test-postgres test-api lint format bench messages install serve
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -43,11 +43,17 @@ test: lint messages
 	$(MAKE) test-postgres
 
 test-sqlite: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not schemathesis"
 
-# The browser journey runs once, on SQLite; the rest runs again on PostgreSQL.
+# The browser journey runs once, on SQLite; the rest runs again on PostgreSQL, with the
+# schemathesis run over the whole API (config/tests/test_schemathesis.py: fixed seed, at most 50
+# examples per operation, throttling off; about 2 minutes on 2 cores).
 test-postgres: install
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q --create-db -m "not browser"
+
+# The schemathesis run alone, on PostgreSQL.
+test-api: install
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q --create-db -m schemathesis config/tests
 
 bench: install
 	$(VENV)/bin/pip install -q -r requirements-bench.lock -c requirements.lock

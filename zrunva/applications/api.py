@@ -7,7 +7,7 @@ from ninja import Field, Router, Schema
 
 from zrunva.applications import selectors, services
 from zrunva.applications.choices import Channel, Status
-from zrunva.core.api import SIGNED_IN, Day, Id, LifeDay, responses, slug
+from zrunva.core.api import SIGNED_IN, Day, FlagIn, Id, IdIn, LifeDay, responses, slug
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Programme
 from zrunva.registry import selectors as registry
@@ -50,7 +50,7 @@ class ApplicationIn(Schema):
     programme: slug(60, 'A programme code, e.g. "tsa".')
     municipality: slug(40, 'A municipality code, e.g. "kutaisi".')
     applicant: ApplicantIn
-    consent: bool
+    consent: FlagIn
 
 
 class ApplicationEventOut(Schema):
@@ -93,7 +93,7 @@ class StepIn(Schema):
     # A Literal, not the enum: grievances have a `Status` too, and the document keeps one name.
     to: Literal[tuple(Status.values)]
     note: str = ""
-    household_id: Id | None = None
+    household_id: IdIn | None = None
 
 
 def _place(model, code: str, field: str):

@@ -14,8 +14,27 @@ from zrunva.core.pagination import MAX_PAGE
 
 # Ids are bigint (DEFAULT_AUTO_FIELD is BigAutoField): anything larger overflows the query.
 MAX_ID = 2**63 - 1
+# In a path or a query every value is text, so these parse "12"; in a JSON body a number is a
+# number and true is not 1: body fields use the strict types below, so that what the document
+# forbids ("12" for an integer, true for a number) is refused rather than guessed at.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE)]
+
+
+def _a_number(value):
+    # JSON's 12 and 12.0 are both integers to JSON Schema; "12" and true are not numbers.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("A number, not text or true/false.")
+    return value
+
+
+IdIn = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_a_number)]
+FlagIn = Annotated[bool, Field(strict=True)]
+
+
+def count_in(most: int):
+    """A whole number from 0 to `most`, in a body."""
+    return Annotated[int, Field(ge=0, le=most), BeforeValidator(_a_number)]
 
 
 # -- Error bodies --------------------------------------------------------------------------------

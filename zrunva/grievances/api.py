@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema
 
 from zrunva.applications.models import normalised_number
 from zrunva.audit.services import search_log
-from zrunva.core.api import SIGNED_IN, Id, PageNumber, responses
+from zrunva.core.api import SIGNED_IN, Id, IdIn, PageNumber, responses
 from zrunva.core.pagination import paginate
 from zrunva.core.throttle import client_address, throttle, throttled_lookup
 from zrunva.geo.models import Municipality
@@ -102,7 +102,7 @@ class GrievanceOut(GrievanceRow):
 
 
 class AssignIn(Schema):
-    assigned_to: Id = Field(description="The id of the staff member who handles it.")
+    assigned_to: IdIn = Field(description="The id of the staff member who handles it.")
 
 
 class ResolveIn(Schema):

@@ -16,7 +16,7 @@ from zrunva.applications import selectors, services
 from zrunva.applications.api import ApplicantIn, _place
 from zrunva.applications.choices import Channel, EventKind
 from zrunva.applications.models import normalised_number
-from zrunva.core.api import LifeDay, MoneyOut, responses, slug
+from zrunva.core.api import FlagIn, LifeDay, MoneyOut, responses, slug
 from zrunva.core.throttle import client_address, throttle, throttled_lookup
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Programme
@@ -38,7 +38,7 @@ class PortalApplicationIn(Schema):
     municipality: slug(40, "The code of the municipality the household lives in.")
     applicant: ApplicantIn
     members: list[DeclaredMemberIn] = Field(default_factory=list, max_length=15)
-    consent: bool = Field(description="Consent to the processing of the data, for this purpose.")
+    consent: FlagIn = Field(description="Consent to the processing of the data, for this purpose.")
     submission_key: UUID | None = Field(
         None,
         description="A key of the client's: the same request sent again gives back the "

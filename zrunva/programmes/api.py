@@ -13,7 +13,18 @@ from ninja import Field, Router, Schema
 
 from zrunva.accounts import permissions
 from zrunva.audit.services import scoped_get, search_log
-from zrunva.core.api import SIGNED_IN, Day, Id, MoneyOut, PageNumber, responses, slug
+from zrunva.core.api import (
+    SIGNED_IN,
+    Day,
+    FlagIn,
+    Id,
+    LifeDay,
+    MoneyOut,
+    PageNumber,
+    count_in,
+    responses,
+    slug,
+)
 from zrunva.core.pagination import paginate
 from zrunva.geo.models import Municipality
 from zrunva.programmes import attributes, eligibility, engine, runs
@@ -147,13 +158,14 @@ def _most(reference: str):
 
 
 class DataMemberIn(Schema):
-    birth_date: date
+    birth_date: LifeDay
     sex: Sex | None = None
     disability_degree: DisabilityDegree | None = None
-    is_idp: bool | None = None
+    is_idp: FlagIn | None = None
     pension_kind: PensionKind | None = None
     income: float | None = Field(
         None,
+        strict=True,
         ge=0,
         le=_most("person.monthly_income"),
         allow_inf_nan=False,
@@ -162,22 +174,22 @@ class DataMemberIn(Schema):
 
 
 class HouseholdDataIn(Schema):
-    on: date | None = None
+    on: Day | None = None
     municipality: str | None = Field(
         None, max_length=60, description='A municipality code, e.g. "kutaisi".'
     )
-    is_highland: bool | None = None
+    is_highland: FlagIn | None = None
     rating_score: float | None = Field(
-        None, ge=0, le=_most("household.rating_score"), allow_inf_nan=False
+        None, strict=True, ge=0, le=_most("household.rating_score"), allow_inf_nan=False
     )
     monthly_utility_spending: float | None = Field(
-        None, ge=0, le=_most("household.monthly_utility_spending"), allow_inf_nan=False
+        None, strict=True, ge=0, le=_most("household.monthly_utility_spending"), allow_inf_nan=False
     )
     agricultural_land_ha: float | None = Field(
-        None, ge=0, le=_most("household.agricultural_land_ha"), allow_inf_nan=False
+        None, strict=True, ge=0, le=_most("household.agricultural_land_ha"), allow_inf_nan=False
     )
-    cattle: int | None = Field(None, ge=0, le=_most("household.cattle"))
-    cars: int | None = Field(None, ge=0, le=_most("household.cars"))
+    cattle: count_in(_most("household.cattle")) | None = None
+    cars: count_in(_most("household.cars")) | None = None
     members: list[DataMemberIn] = Field(max_length=30)
 
 

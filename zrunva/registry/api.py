@@ -10,7 +10,17 @@ from ninja import Field, Router, Schema
 
 from zrunva.accounts import permissions
 from zrunva.audit.services import search_log
-from zrunva.core.api import SIGNED_IN, Id, LifeDay, PageNumber, decimal_text, responses
+from zrunva.core.api import (
+    SIGNED_IN,
+    FlagIn,
+    Id,
+    IdIn,
+    LifeDay,
+    PageNumber,
+    count_in,
+    decimal_text,
+    responses,
+)
 from zrunva.core.pagination import paginate
 from zrunva.geo.models import Municipality, Settlement
 from zrunva.registry import selectors, services
@@ -34,8 +44,8 @@ PensionAmount = decimal_text(9, 2, "GEL a month, a decimal string.")
 FloorArea = decimal_text(7, 1, "m², a decimal string.")
 UtilitySpending = decimal_text(9, 2, "GEL a month, a decimal string.")
 LandArea = decimal_text(8, 2, "Hectares, a decimal string.")
-Rooms = Annotated[int, Field(ge=0, le=100)]
-Animals = Annotated[int, Field(ge=0, le=10_000)]
+Rooms = count_in(100)
+Animals = count_in(10_000)
 Citizenship = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 
 
@@ -49,8 +59,8 @@ class PersonFields(Schema):
     sex: Sex
     citizenship: Citizenship = "GE"
     disability_degree: DisabilityDegree | None = None
-    chronic_illness: bool | None = None
-    is_idp: bool = False
+    chronic_illness: FlagIn | None = None
+    is_idp: FlagIn = False
     pension_kind: PensionKind = PensionKind.NONE
     pension_amount: PensionAmount = Decimal("0")
     employment_status: EmploymentStatus = EmploymentStatus.INACTIVE
@@ -67,8 +77,8 @@ class PersonPatch(Schema):
     sex: Sex | None = None
     citizenship: Citizenship | None = None
     disability_degree: DisabilityDegree | None = None
-    chronic_illness: bool | None = None
-    is_idp: bool | None = None
+    chronic_illness: FlagIn | None = None
+    is_idp: FlagIn | None = None
     pension_kind: PensionKind | None = None
     pension_amount: PensionAmount | None = None
     employment_status: EmploymentStatus | None = None
@@ -114,17 +124,17 @@ class PersonPage(Schema):
 
 
 class HouseholdFields(Schema):
-    municipality: Id
-    settlement: Id | None = None
+    municipality: IdIn
+    settlement: IdIn | None = None
     address: str
     dwelling_type: DwellingType = DwellingType.HOUSE
     dwelling_tenure: DwellingTenure = DwellingTenure.OWNED
     dwelling_condition: DwellingCondition = DwellingCondition.FAIR
     rooms: Rooms = 1
     floor_area_m2: FloorArea = Decimal("0")
-    has_gas: bool = False
-    has_piped_water: bool = False
-    has_sewerage: bool = False
+    has_gas: FlagIn = False
+    has_piped_water: FlagIn = False
+    has_sewerage: FlagIn = False
     monthly_utility_spending: UtilitySpending = Decimal("0")
     extra_dwellings: Rooms = 0
     agricultural_land_ha: LandArea = Decimal("0")
@@ -138,17 +148,17 @@ class HouseholdIn(HouseholdFields):
 
 
 class HouseholdPatch(Schema):
-    municipality: Id | None = None
-    settlement: Id | None = None
+    municipality: IdIn | None = None
+    settlement: IdIn | None = None
     address: str | None = None
     dwelling_type: DwellingType | None = None
     dwelling_tenure: DwellingTenure | None = None
     dwelling_condition: DwellingCondition | None = None
     rooms: Rooms | None = None
     floor_area_m2: FloorArea | None = None
-    has_gas: bool | None = None
-    has_piped_water: bool | None = None
-    has_sewerage: bool | None = None
+    has_gas: FlagIn | None = None
+    has_piped_water: FlagIn | None = None
+    has_sewerage: FlagIn | None = None
     monthly_utility_spending: UtilitySpending | None = None
     extra_dwellings: Rooms | None = None
     agricultural_land_ha: LandArea | None = None
@@ -199,7 +209,7 @@ class HouseholdPage(Schema):
 
 class HouseholdMemberIn(Schema):
     relationship: Relationship
-    person_id: Id | None = Field(None, description="an existing person not in any household")
+    person_id: IdIn | None = Field(None, description="an existing person not in any household")
     person: PersonFields | None = Field(None, description="or a new person")
     start_date: LifeDay | None = None
 

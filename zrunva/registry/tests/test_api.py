@@ -317,3 +317,23 @@ def test_money_and_areas_are_decimal_strings(login_as):
     assert response.status_code == 201, response.content
     assert response.json()["monthly_utility_spending"] == "120.50"
     assert response.json()["floor_area_m2"] == "64.5"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("cattle", "5"), ("cattle", True), ("cattle", 2.5), ("has_gas", "yes"), ("has_gas", 1)],
+)
+def test_a_body_value_of_the_wrong_type_is_refused_not_guessed(login_as, field, value):
+    """What the document forbids is refused: "5" is not an integer, 1 is not true."""
+    body = _body() | {field: value}
+    response = _post(login_as(Role.SSA_OFFICER), "/api/v1/households", body)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "payload", field]
+
+
+def test_an_integer_written_with_a_point_is_an_integer(login_as):
+    body = _body()
+    body["cattle"] = 3.0  # JSON Schema's integer includes 3.0
+    response = _post(login_as(Role.SSA_OFFICER), "/api/v1/households", body)
+    assert response.status_code == 201, response.content
+    assert response.json()["cattle"] == 3
