@@ -93,17 +93,24 @@ def _with_not_in_force(
     return [*results, *absent]
 
 
-def compiled_programmes(*, on: date, municipality_id: int | None = None) -> list[engine.Compiled]:
+def compiled_programmes(
+    *, on: date, municipality_id: int | None = None, skipped: list[dict] | None = None
+) -> list[engine.Compiled]:
     """The programmes in force, with their rules checked and their parameters' values on `on`.
     A rule that no longer checks (a parameter without a value on the date) is refused with the
-    programme and position named, rather than deciding anything on a guess."""
+    programme and position named, rather than deciding anything on a guess. Given `skipped`, a
+    municipality's programme that cannot be evaluated is left out and noted there instead (code,
+    municipality, why): one council's programme never stops a run over other places."""
     versions = parameter_versions(on=on)
+    values: dict[int | None, dict] = {}  # worked out once per place, not once per programme
     compiled = []
     for programme in programmes_in_force(on=on, municipality_id=municipality_id):
         own = dict(versions[None])
         if programme.municipality_id is not None:
             own |= versions[programme.municipality_id]
-        params = resolved(own)
+        if programme.municipality_id not in values:
+            values[programme.municipality_id] = resolved(own)
+        params = values[programme.municipality_id]
         try:
             compiled.append(
                 engine.compile_rules(
@@ -119,6 +126,15 @@ def compiled_programmes(*, on: date, municipality_id: int | None = None) -> list
                 )
             )
         except expressions.ExpressionError as error:
+            if skipped is not None and programme.municipality_id is not None:
+                skipped.append(
+                    {
+                        "code": programme.code,
+                        "municipality": programme.municipality.code,
+                        "error": str(error),
+                    }
+                )
+                continue
             raise ValidationError(
                 _("Programme %(code)s cannot be evaluated on %(date)s: %(error)s"),
                 params={"code": programme.code, "date": on.isoformat(), "error": error},
@@ -192,7 +208,8 @@ def data_explanation(
     )
     households, people = engine.attribute_frames(registry, scores, on=on)
     municipality_id = registry.households["municipality_id"][0]
-    programmes = compiled_programmes(on=on, municipality_id=municipality_id)
+    # With no place given, only the state's programmes answer: no council's can stop them.
+    programmes = compiled_programmes(on=on, municipality_id=municipality_id, skipped=[])
     if municipality_id is None:  # no place given: the state's programmes only
         programmes = [p for p in programmes if p.municipality is None]
     results = engine.explain(households, people, programmes)

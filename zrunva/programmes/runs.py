@@ -77,7 +77,9 @@ def run_start(*, actor, on: date, municipality=None, enqueue: bool = True) -> Ru
     if Run.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():
         raise ValidationError(_("Another run is queued or running; start this one when it ends."))
     try:
-        compiled_programmes(on=on, municipality_id=municipality_id)
+        # A state programme that cannot be evaluated stops the run; a municipality's is left
+        # out of it and named in the run's summary.
+        compiled_programmes(on=on, municipality_id=municipality_id, skipped=[])
     except ValidationError as error:
         raise ValidationError({"on": error.messages}) from error
     run = Run.objects.create(on=on, municipality=municipality, started_by=actor)
@@ -350,7 +352,10 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
         registry = registry_frames(on=run.on, municipality_ids=municipality_ids)
         scores = latest_scores(on=run.on)
         households, people = engine.attribute_frames(registry, scores, on=run.on)
-        programmes = compiled_programmes(on=run.on, municipality_id=run.municipality_id)
+        skipped: list[dict] = []
+        programmes = compiled_programmes(
+            on=run.on, municipality_id=run.municipality_id, skipped=skipped
+        )
         stage("deciding", 40)
         decisions = engine.decide(households, people, programmes, registry.members)
         stage("comparing", 55)
@@ -384,6 +389,7 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
             summary = _summary(decisions, changes, programmes)
             timings["writing"] = round(time.monotonic() - clock["at"], 2)
             summary |= {
+                "skipped": skipped,
                 "timings": timings,
                 "households": households.height,
                 "people": people.height,
@@ -401,7 +407,11 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
                 actor=run.started_by,
                 model=Run,
                 job=f"eligibility_run #{run.pk}",
-                counts={k: v for k, v in summary.items() if k not in ("programmes", "timings")},
+                counts={
+                    k: v
+                    for k, v in summary.items()
+                    if k not in ("programmes", "timings", "skipped")
+                },
             )
     except Exception as error:
         logger.exception("Eligibility run %s failed", run.pk)

@@ -390,3 +390,45 @@ def test_a_municipal_formula_whose_amount_cannot_be_stored_is_an_error_for_it_al
     # Executed again, nothing changes.
     again = run(admin)
     assert again.status == RunStatus.DONE and again.summary["changed"] == 0
+
+
+def test_a_municipal_programme_that_cannot_be_evaluated_is_left_out_of_the_run_alone(
+    admin, family, login_as
+):
+    household, child, pensioner = family
+    kutaisi = Municipality.objects.get(code="kutaisi")
+    from zrunva.programmes.models import Parameter, ParameterValue
+
+    # A council parameter first valued after the run's date, read by a programme in force
+    # (stored as old data could be, bypassing the check on save).
+    parameter = Parameter.objects.create(
+        code="kutaisi_later", name_ka="x", name_en="x", municipality=kutaisi
+    )
+    ParameterValue.objects.create(
+        parameter=parameter, valid_from=TODAY + timedelta(days=400), value=Decimal(10), source="x"
+    )
+    Programme.objects.create(
+        code="kutaisi_unvalued",
+        name_ka="x",
+        name_en="Unvalued",
+        level="household",
+        criteria="household.size >= 1",
+        formula="param.kutaisi_later",
+        legal_basis="Old data",
+        municipality=kutaisi,
+        valid_from=TODAY - timedelta(days=30),
+    )
+    done = run(admin)
+    assert done.status == RunStatus.DONE
+    assert [s["code"] for s in done.summary["skipped"]] == ["kutaisi_unvalued"]
+    assert '"param.kutaisi_later"' in done.summary["skipped"][0]["error"]
+    assert decisions(household=household) == {
+        ("tsa", None): ("eligible", Decimal("180.00")),
+        ("child_benefit", None): ("eligible", Decimal("200.00")),
+    }
+    page = login_as(Role.ADMIN).get(reverse("eligibility:run_detail", args=[done.pk]))
+    assert "kutaisi_unvalued" in page.content.decode()
+    # A state programme that cannot be evaluated still stops the run before it starts.
+    Programme.objects.filter(code="tsa").update(formula="param.kutaisi_later")
+    with pytest.raises(ValidationError):
+        run_start(actor=admin, on=TODAY, enqueue=False)
