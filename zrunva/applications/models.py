@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.applications.choices import FINAL, STAGES, Channel, DocumentKind, EventKind, Status
+from zrunva.registry.models import personal_number_validator
 
 # Crockford's base 32: no I, L, O or U, so a number read aloud or retyped is not misread.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -98,7 +99,9 @@ class Application(models.Model):
     status = models.CharField(
         _("status"), max_length=24, choices=Status.choices, default=Status.SUBMITTED
     )
-    personal_number = models.CharField(_("personal number"), max_length=11)
+    personal_number = models.CharField(
+        _("personal number"), max_length=11, validators=[personal_number_validator]
+    )
     first_name = models.CharField(_("first name"), max_length=120)
     last_name = models.CharField(_("last name"), max_length=120)
     birth_date = models.DateField(_("birth date"))

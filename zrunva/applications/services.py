@@ -41,6 +41,8 @@ STAGE_PERMISSIONS = {
     Status.WITHDRAWN: permissions.APPLICATIONS_PROCESS,
     Status.DUPLICATE: permissions.APPLICATIONS_PROCESS,
 }
+# Other household members an application may declare (the forms' and the API's limit).
+MEMBERS_MAX = 15
 CONSENT_PURPOSE = gettext_lazy(
     "I agree that the Social Service Agency and my municipality process the personal data in "
     "this application, and those of the household members I name, to decide on it and to pay "
@@ -191,6 +193,14 @@ def application_submit(
         return earlier
     if not consent:
         raise ValidationError({"consent": _("The application needs your consent to process it.")})
+    if channel == Channel.PORTAL and not (applicant.get("phone") or applicant.get("email")):
+        # Every step is announced by SMS or e-mail; the portal's form asks for one, and so does
+        # every other public entry point.
+        raise ValidationError({"phone": _("Give a mobile phone or an e-mail address, or both.")})
+    if len(members or []) > MEMBERS_MAX:
+        raise ValidationError(
+            {"members": _("Name at most %(count)d other members.") % {"count": MEMBERS_MAX}}
+        )
     if not programme.is_active or (
         programme.municipality_id is not None and programme.municipality_id != municipality.pk
     ):

@@ -115,6 +115,44 @@ def test_a_municipal_programme_is_entered_only_by_its_municipality(make_user):
     assert entered.entered_by == officer
 
 
+@pytest.mark.django_db
+def test_the_rules_the_portal_form_enforces_hold_on_every_entry_point():
+    """A contact to send the steps to, at most 15 declared members, a personal number of 11
+    digits: checked by the service, not only by the form."""
+    base = {
+        "channel": Channel.PORTAL,
+        "programme": Programme.objects.get(code="tsa"),
+        "municipality": Municipality.objects.get(code="kutaisi"),
+        "consent": True,
+    }
+    applicant = {
+        "personal_number": "01001012345",
+        "first_name": "ნინო",
+        "last_name": "ბერიძე",
+        "birth_date": date(1985, 3, 1),
+    }
+    with pytest.raises(ValidationError) as error:
+        application_submit(applicant=applicant, **base)
+    assert error.value.message_dict == {
+        "phone": ["Give a mobile phone or an e-mail address, or both."]
+    }
+    member = {"first_name": "გიორგი", "last_name": "ბერიძე", "birth_date": "2015-06-01"}
+    with pytest.raises(ValidationError) as error:
+        application_submit(
+            applicant=applicant | {"email": "a@example.org"}, members=[member] * 16, **base
+        )
+    assert list(error.value.message_dict) == ["members"]
+    with pytest.raises(ValidationError) as error:
+        application_submit(
+            applicant=applicant | {"personal_number": "0100101234X", "phone": "555 12 34 56"},
+            **base,
+        )
+    assert error.value.message_dict == {
+        "personal_number": ["A personal number has exactly 11 digits."]
+    }
+    assert not Application.objects.exists() and not Message.objects.exists()
+
+
 # -- Finding 1 on the staff channel -------------------------------------------------------
 
 
