@@ -17,7 +17,7 @@ from zrunva.core.pagination import paginate
 from zrunva.core.throttle import client_address, throttle, throttled_lookup
 from zrunva.geo.models import Municipality
 from zrunva.grievances import selectors, services
-from zrunva.grievances.choices import Channel, Status
+from zrunva.grievances.choices import Category, Channel, Language, Status
 from zrunva.grievances.models import Grievance
 
 router = Router(tags=["grievances"])
@@ -31,11 +31,13 @@ class GrievanceIn(Schema):
     last_name: str = ""
     phone: str = ""
     email: str = ""
-    language: str = Field("ka", description='For the answer: "ka" or "en".')
+    # The codes are published as enums; the service still checks them, so that a wrong one is
+    # named with the others in one answer (400), in the complainant's language.
+    language: str = Field(
+        "ka", description="For the answer.", json_schema_extra={"enum": Language.values}
+    )
     category: str = Field(
-        "",
-        description="decision_appeal, service_quality, payment, data_correction, staff_conduct "
-        "or other.",
+        "", description="What it is about.", json_schema_extra={"enum": Category.values}
     )
     text: str = ""
     application: str = Field(
