@@ -1,3 +1,4 @@
+import math
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -60,7 +61,8 @@ def derived_values(formulas: dict[str, str], values: dict[str, Decimal]) -> dict
             result=expressions.Type.NUMBER,
         )
         result = expressions.evaluate_one(rule, {}, [], known)
-        if result is not None:
+        # Infinity or NaN (from a formula stored before its bounds were checked) is no value.
+        if result is not None and math.isfinite(result):
             derived[code] = known[code] = Decimal(str(round(result, 4)))
     return derived
 

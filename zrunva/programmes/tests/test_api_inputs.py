@@ -159,3 +159,17 @@ def test_a_programme_that_has_ended_is_listed_as_not_in_force(client):
     body = {"on": "2022-01-01", "members": [MEMBER]}
     by_code = {r["programme"]: r for r in post(client, json.dumps(body)).json()}
     assert by_code["idp_allowance"]["status"] == "not_in_force"
+
+
+def test_a_health_programme_not_in_force_is_still_hidden_from_roles_without_health_access(
+    login_as,
+):
+    household = factories.household("kutaisi", head={"birth_date": years_ago(70)})
+    officer = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    answer = officer.get(f"/api/v1/households/{household.pk}/eligibility", {"on": "2023-06-01"})
+    codes = {r["programme"] for r in answer.json()}
+    assert "state_pension" in codes and "disability_package" not in codes
+    page = officer.get(
+        reverse("eligibility:household", args=[household.pk]), {"on": "2023-06-01"}
+    ).content.decode()
+    assert "Social package for persons with disabilities" not in page

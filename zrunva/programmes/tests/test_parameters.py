@@ -362,3 +362,11 @@ def test_a_chain_of_1200_derived_parameters_is_checked_and_worked_out(make_user)
     assert err.value.message_dict["formula"][0].startswith(
         "Circular definition: link_0000 → link_1200 → link_1199"
     )
+
+
+def test_a_stored_formula_that_gives_infinity_gives_no_value():
+    """Stored before formulas were bounded: its infinity must not reach a rule or an answer."""
+    ParameterValue.objects.create(
+        parameter=_derived("endless"), valid_from=date(2026, 1, 1), formula="9" * 400, source="x"
+    )
+    assert "endless" not in parameters_on(on=date(2026, 6, 1))
