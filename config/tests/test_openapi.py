@@ -204,3 +204,18 @@ def test_money_is_a_decimal_string_and_dates_are_bounded_in_the_document():
     assert not re.fullmatch(on["pattern"], "2101-01-01")
     step = schemas["StepIn"]["properties"]["to"]
     assert "enum" in step and "$ref" not in step
+
+
+@pytest.mark.django_db
+def test_error_bodies_have_the_documented_shapes(login_as):
+    """400 is always a list of errors with their place, even for a body that is not JSON
+    (ninja's bare message before); 401 and 404 are one message."""
+    client = Client()
+    response = client.post(
+        "/api/v1/portal/applications/status", b"\x00", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": [{"loc": ["body"], "msg": "Cannot parse request body"}]}
+    assert client.get("/api/v1/people").json() == {"detail": "Unauthorized"}
+    officer = login_as(Role.SSA_OFFICER)
+    assert set(officer.get(f"/api/v1/people/{2**40}").json()) == {"detail"}
