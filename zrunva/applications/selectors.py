@@ -219,10 +219,11 @@ def subject_access_applications(subject: Subject) -> Section:
             section.add(document, exclude=("application",), application_number=application.number)
         for event in application.events.all():
             section.add(event, exclude=("application",), application_number=application.number)
+    beneficiary = Q(household_id__in=sorted(subject.household_ids), person__isnull=True)
+    if subject.person is not None:
+        beneficiary |= Q(person=subject.person)
     enrolments = Enrolment.objects.filter(
-        Q(application__in=[a.pk for a in applications])
-        | Q(person=subject.person)
-        | Q(household_id__in=sorted(subject.household_ids), person__isnull=True)
+        Q(application__in=[a.pk for a in applications]) | beneficiary
     ).select_related("programme", "application")
     for enrolment in enrolments.order_by("starts", "id"):
         section.add(

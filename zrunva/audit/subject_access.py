@@ -27,9 +27,11 @@ from zrunva.accounts import permissions
 
 @dataclass
 class Subject:
-    """The person asked about and what providers learn about them on the way."""
+    """The person asked about and what providers learn about them on the way. `person` is the
+    registry's record, or None for someone the registry does not hold (a portal applicant whose
+    application was never registered): the other apps still hold data under their number."""
 
-    person: models.Model
+    person: models.Model | None
     personal_number: str
     household_ids: set[int] = field(default_factory=set)
     # Phones and e-mail addresses the person gave (on applications, grievances).
@@ -136,12 +138,14 @@ def _log_row(entry: LogEntry) -> dict:
     }
 
 
-def report(*, actor, person: models.Model) -> dict:
-    """Every registered section for `person`, then every audit row on the records they hold
-    (changes, reads and denied attempts), oldest first. For the data protection officer
-    (SUBJECT_ACCESS), who also sees health data."""
+def report(*, actor, person: models.Model | None, personal_number: str = "") -> dict:
+    """Every registered section for `person` (or, for someone the registry does not hold, for
+    `personal_number`), then every audit row on the records held about them (changes, reads and
+    denied attempts), oldest first. For the data protection officer (SUBJECT_ACCESS), who also
+    sees health data."""
     permissions.require(actor, permissions.SUBJECT_ACCESS)
-    subject = Subject(person=person, personal_number=person.personal_number)
+    number = person.personal_number if person is not None else personal_number
+    subject = Subject(person=person, personal_number=number)
     sections = []
     for p in providers():
         sections.append((p, p.provider(subject)))
@@ -151,7 +155,10 @@ def report(*, actor, person: models.Model) -> dict:
         .order_by("timestamp", "id")
     )
     return {
-        "person": {"id": str(person.pk), "personal_number": subject.personal_number},
+        "person": {
+            "id": str(person.pk) if person is not None else None,
+            "personal_number": subject.personal_number,
+        },
         "sections": [{"key": p.key, "title": str(p.title), "items": s.items} for p, s in sections],
         "processing_log": [_log_row(e) for e in entries],
     }

@@ -154,6 +154,8 @@ def subject_access_decisions(subject: Subject) -> Section:
     members' own decisions are theirs, not this person's."""
     from zrunva.programmes.models import Decision, DecisionChange
 
+    if subject.person is None:
+        return Section()  # runs decide on the registry's people and households only
     about = Q(person=subject.person) | Q(
         household_id__in=sorted(subject.household_ids), person__isnull=True
     )

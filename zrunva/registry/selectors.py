@@ -278,18 +278,20 @@ def person_history(*, actor, person: Person) -> list[LogEntry]:
     )
 
 
-def subject_access_report(*, actor, person: Person) -> dict:
-    """Everything held about one person and who accessed or changed it, gathered from every app
-    that registered a section (zrunva.audit.subject_access)."""
+def subject_access_report(*, actor, person: Person | None, personal_number: str = "") -> dict:
+    """Everything held about one person (or, for someone not registered, under their personal
+    number) and who accessed or changed it, gathered from every app that registered a section
+    (zrunva.audit.subject_access)."""
     from zrunva.audit import subject_access
 
-    return subject_access.report(actor=actor, person=person)
+    return subject_access.report(actor=actor, person=person, personal_number=personal_number)
 
 
 def subject_access_person(subject: Subject) -> Section:
     """Subject access: the person's own record (health fields too: the report is the DPO's)."""
     section = Section()
-    section.add(subject.person, exclude=("name_key", "name_key_rev"))
+    if subject.person is not None:
+        section.add(subject.person, exclude=("name_key", "name_key_rev"))
     return section
 
 
@@ -297,6 +299,8 @@ def subject_access_households(subject: Subject) -> Section:
     """Subject access: the households the person belongs or belonged to, with the membership.
     The audit rows of memberships since deleted are found by the person's id."""
     section = Section()
+    if subject.person is None:
+        return section
     memberships = subject.person.memberships.select_related(
         "household__municipality", "household__settlement"
     ).order_by("start_date", "id")
@@ -314,6 +318,8 @@ def subject_access_households(subject: Subject) -> Section:
 def subject_access_incomes(subject: Subject) -> Section:
     """Subject access: the person's income sources (deleted ones through their audit rows)."""
     section = Section()
+    if subject.person is None:
+        return section
     for income in subject.person.incomes.order_by("kind", "id"):
         section.add(income, exclude=("person",))
     section.log = Q(
@@ -326,6 +332,8 @@ def subject_access_incomes(subject: Subject) -> Section:
 def subject_access_representatives(subject: Subject) -> Section:
     """Subject access: who represents the person and whom they represent."""
     section = Section()
+    if subject.person is None:
+        return section
     for r in subject.person.representatives.select_related("representative"):
         section.add(r, exclude=("person",), representative_name=str(r.representative))
     for r in subject.person.represents.select_related("person"):

@@ -14,6 +14,11 @@ urlpatterns = [
     ),
     path("subject-access/", views.subject_access_find, name="subject_access_find"),
     path("subject-access/<int:pk>/", views.subject_access, name="subject_access"),
+    path(
+        "subject-access/number/<str:personal_number>/",
+        views.subject_access_number,
+        name="subject_access_number",
+    ),
     path("households/", views.household_list, name="household_list"),
     path("households/new/", views.household_create, name="household_create"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),

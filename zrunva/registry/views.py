@@ -16,7 +16,7 @@ from zrunva.core.decorators import staff_view
 from zrunva.core.forms import add_service_errors
 from zrunva.core.pagination import paginate
 from zrunva.registry import forms, selectors, services
-from zrunva.registry.models import Household, Person
+from zrunva.registry.models import Household, Person, personal_number_validator
 
 
 @staff_view(permissions.REGISTRY_VIEW)
@@ -335,19 +335,43 @@ def household_split(request, pk: int):
 def subject_access(request, pk: int):
     """Everything held about one person and every access to it, for a data subject's request."""
     person = get_object_or_404(Person, pk=pk)
-    report = selectors.subject_access_report(actor=request.user, person=person)
     access_log(actor=request.user, instance=person, purpose="subject_access")
+    return _subject_access_report(request, person, person.personal_number)
+
+
+@staff_view(permissions.SUBJECT_ACCESS)
+def subject_access_number(request, personal_number: str):
+    """The same for someone the registry does not hold: other apps may still hold data under
+    their number (a portal application never registered, a grievance, messages)."""
+    try:
+        personal_number_validator(personal_number)
+    except ValidationError:
+        raise Http404 from None
+    if Person.objects.filter(personal_number=personal_number).exists():
+        raise Http404
+    search_log(
+        actor=request.user,
+        model=Person,
+        terms={"personal_number": personal_number, "purpose": "subject_access"},
+        shown=0,
+    )
+    return _subject_access_report(request, None, personal_number)
+
+
+def _subject_access_report(request, person: Person | None, number: str):
+    report = selectors.subject_access_report(
+        actor=request.user, person=person, personal_number=number
+    )
     if request.GET.get("format") == "json":
         response = JsonResponse(report, json_dumps_params={"ensure_ascii": False, "indent": 2})
-        response["Content-Disposition"] = f'attachment; filename="subject-access-{person.pk}.json"'
+        name = person.pk if person is not None else number
+        response["Content-Disposition"] = f'attachment; filename="subject-access-{name}.json"'
         return response
-    requests = subject_access_requests_of(
-        actor=request.user, personal_number=person.personal_number
-    )
+    requests = subject_access_requests_of(actor=request.user, personal_number=number)
     return render(
         request,
         "registry/subject_access.html",
-        {"person": person, "report": report, "requests": requests},
+        {"person": person, "number": number, "report": report, "requests": requests},
     )
 
 
@@ -366,7 +390,13 @@ def subject_access_find(request):
         )
         if person is not None:
             return redirect("registry:subject_access", pk=person.pk)
-        error = _("No person with this personal number is registered.")
+        try:
+            personal_number_validator(number)
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            # Not in the registry: what the other apps hold under the number.
+            return redirect("registry:subject_access_number", personal_number=number)
     return render(request, "registry/subject_access_find.html", {"number": number, "error": error})
 
 

@@ -143,3 +143,9 @@ def test_scoped_get_outside_a_request_writes_the_attempt_at_once(make_user):
         str(household.pk),
         "",
     )
+
+
+def test_the_log_marks_denied_attempts(login_as):
+    login_as(Role.ANALYST).get("/en/audit/")
+    page = login_as(Role.DPO).get("/en/audit/", {"attempts": "on"})
+    assert page.content.decode().count('tag--amber">denied attempt<') == 1

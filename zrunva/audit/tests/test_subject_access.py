@@ -251,3 +251,36 @@ def test_the_report_lists_denied_attempts_on_the_persons_records(login_as, subje
         (f"registry.household#{subject['household'].pk}", batumi_officer.user.username)
     ]
     assert date.fromisoformat(attempts[0]["timestamp"][:10]) >= date.today() - timedelta(days=1)
+
+
+def test_someone_the_registry_does_not_hold_still_gets_what_others_hold(login_as):
+    """A portal applicant whose application was never registered: the report is by number."""
+    never_registered = application_submit(
+        channel=Channel.PORTAL,
+        programme=Programme.objects.get(code="tsa"),
+        municipality=Municipality.objects.get(code="kutaisi"),
+        applicant={
+            "personal_number": "01001055511",
+            "first_name": "ნინო",
+            "last_name": "ბერიძე",
+            "birth_date": date(1985, 3, 1),
+            "phone": "+995 555 55 11 11",
+        },
+        consent=True,
+    )
+    dpo = login_as(Role.DPO)
+    found = dpo.get("/en/registry/subject-access/", {"personal_number": "01001055511"})
+    assert found["Location"] == "/en/registry/subject-access/number/01001055511/"
+    page = dpo.get(found["Location"])
+    assert page.status_code == 200 and never_registered.number in page.content.decode()
+    report = dpo.get(found["Location"], {"format": "json"}).json()
+    assert report["person"] == {"id": None, "personal_number": "01001055511"}
+    applications = _section(report, "applications")["items"]
+    assert [a["id"] for a in applications if a["record"] == "applications.application"] == [
+        str(never_registered.pk)
+    ]
+    assert _section(report, "messages")["items"]  # the confirmation to their phone
+    assert _section(report, "person")["items"] == []
+    bad = dpo.get("/en/registry/subject-access/", {"personal_number": "123"})
+    assert bad.status_code == 200 and "11 digits" in bad.content.decode()
+    assert dpo.get("/en/registry/subject-access/number/123/").status_code == 404
