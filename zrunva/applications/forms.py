@@ -19,6 +19,7 @@ class QueueFilterForm(forms.Form):
         + [(s.value, s.label) for s in Status if s not in FINAL],
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    duplicates = forms.BooleanField(label=_("Possible duplicates only"), required=False)
     assigned = forms.ChoiceField(
         label=_("Assigned"),
         required=False,

@@ -38,6 +38,7 @@ def application_queue(
     actor,
     status: str = "",
     overdue: bool = False,
+    duplicates: bool = False,
     assigned: str = "",
     municipality_id: int | None = None,
 ) -> QuerySet[Application]:
@@ -52,6 +53,8 @@ def application_queue(
         qs = qs.filter(assigned_to=None)
     if status:
         qs = qs.filter(status=status)
+    if duplicates:
+        qs = qs.filter(duplicate_of__isnull=False)
     if overdue:
         qs = qs.filter(due_date__lt=timezone.localdate())
     return qs.order_by("due_date", "id")

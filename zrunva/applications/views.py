@@ -37,12 +37,17 @@ from zrunva.registry import selectors as registry
 @staff_view(permissions.APPLICATIONS_PROCESS)
 def queue(request):
     form = QueueFilterForm(request.GET or None, actor=request.user)
-    data = form.cleaned_data if form.is_valid() else {"status": "", "overdue": False}
+    data = (
+        form.cleaned_data
+        if form.is_valid()
+        else {"status": "", "overdue": False, "duplicates": False}
+    )
     municipality = data.get("municipality")
     qs = selectors.application_queue(
         actor=request.user,
         status=data["status"],
         overdue=data["overdue"],
+        duplicates=data["duplicates"],
         assigned=data.get("assigned", ""),
         municipality_id=municipality.pk if municipality else None,
     )
@@ -53,6 +58,7 @@ def queue(request):
         terms={
             "status": data["status"],
             "overdue": data["overdue"] or None,
+            "duplicates": data["duplicates"] or None,
             "assigned": data.get("assigned") or None,
             "municipality": municipality.code if municipality else None,
         },

@@ -180,6 +180,8 @@ def test_an_officer_sees_the_flag_and_closes_a_duplicate_telling_the_real_person
     officer = login_as(Role.SSA_OFFICER, office="ssa-kutaisi")
     queue = officer.get(reverse("applications:queue"), HTTP_ACCEPT_LANGUAGE="en")
     assert "Possible duplicate" in queue.content.decode()
+    only = officer.get(reverse("applications:queue"), {"duplicates": "on"})
+    assert list(only.context["page"].items) == [flagged]
     page = officer.get(reverse("applications:detail", args=[flagged.pk]), HTTP_ACCEPT_LANGUAGE="en")
     html = page.content.decode()
     assert "Possible duplicate" in html and enrolled.number in html
