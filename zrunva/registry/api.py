@@ -16,6 +16,7 @@ from zrunva.core.api import (
     Id,
     IdIn,
     LifeDay,
+    MoneyOut,
     PageNumber,
     count_in,
     decimal_text,
@@ -108,7 +109,7 @@ class PersonOut(Schema):
     chronic_illness: bool | None = Field(None, description="null when your role may not see it")
     is_idp: bool
     pension_kind: str
-    pension_amount: Decimal
+    pension_amount: MoneyOut
     employment_status: str
     date_of_death: date | None
 
@@ -188,7 +189,7 @@ class HouseholdOut(Schema):
     has_gas: bool
     has_piped_water: bool
     has_sewerage: bool
-    monthly_utility_spending: Decimal
+    monthly_utility_spending: MoneyOut
     extra_dwellings: int
     agricultural_land_ha: Decimal
     cattle: int
