@@ -432,3 +432,25 @@ def test_a_municipal_programme_that_cannot_be_evaluated_is_left_out_of_the_run_a
     Programme.objects.filter(code="tsa").update(formula="param.kutaisi_later")
     with pytest.raises(ValidationError):
         run_start(actor=admin, on=TODAY, enqueue=False)
+
+
+def test_the_command_reports_errors_and_programmes_left_out(admin, family, capsys):
+    kutaisi = Municipality.objects.get(code="kutaisi")
+    common = {
+        "name_ka": "x",
+        "level": "household",
+        "criteria": "household.size >= 1",
+        "legal_basis": "Old data",
+        "municipality": kutaisi,
+        "valid_from": TODAY - timedelta(days=30),
+    }
+    Programme.objects.create(
+        code="kutaisi_overflow", name_en="Overflow", formula="9" * 300, **common
+    )
+    Programme.objects.create(
+        code="kutaisi_broken", name_en="Broken", formula="param.gone", **common
+    )
+    call_command("eligibility_run", user=admin.username, verbosity=0)
+    captured = capsys.readouterr()
+    assert "kutaisi_overflow: 0 eligible, 0 need data, 1 errors, 0.00 GEL a month" in captured.out
+    assert "kutaisi_broken (kutaisi) not evaluated: Unknown parameter" in captured.err

@@ -70,7 +70,12 @@ class Command(BaseCommand):
             f"{s['lost']:,} lost) in {s['seconds']} s."
         )
         for row in s["programmes"]:
+            errors = f", {row['errors']:,} errors" if row.get("errors") else ""
             self.stdout.write(
-                f"  {row['code']}: {row['eligible']:,} eligible, {row['needs_data']:,} need data, "
-                f"{row['amount']:,.2f} GEL a month"
+                f"  {row['code']}: {row['eligible']:,} eligible, {row['needs_data']:,} need data"
+                f"{errors}, {row['amount']:,.2f} GEL a month"
+            )
+        for skipped in s.get("skipped", []):
+            self.stderr.write(
+                f"  {skipped['code']} ({skipped['municipality']}) not evaluated: {skipped['error']}"
             )
