@@ -29,6 +29,20 @@ STAGES = (
 )
 FINAL = frozenset({Status.ENROLLED, Status.REJECTED, Status.WITHDRAWN, Status.DUPLICATE})
 
+# What the portal's status check says. "Closed as a duplicate" would tell whoever holds the
+# number and a personal number that the registry held an earlier application or enrolment for
+# that person; the real person is told through their own contact details instead.
+CLOSED = "closed"
+CLOSED_LABEL = _("Closed by the office")
+
+
+def public_status(status: str) -> str:
+    return CLOSED if status == Status.DUPLICATE else status
+
+
+def public_status_label(status: str) -> str:
+    return str(CLOSED_LABEL) if status == Status.DUPLICATE else str(Status(status).label)
+
 
 class Channel(models.TextChoices):
     PORTAL = "portal", _("Citizen portal")

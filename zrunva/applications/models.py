@@ -8,7 +8,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from zrunva.applications.choices import FINAL, STAGES, Channel, DocumentKind, EventKind, Status
+from zrunva.applications.choices import (
+    FINAL,
+    STAGES,
+    Channel,
+    DocumentKind,
+    EventKind,
+    Status,
+    public_status_label,
+)
 from zrunva.registry.models import personal_number_validator
 
 # Crockford's base 32: no I, L, O or U, so a number read aloud or retyped is not misread.
@@ -201,6 +209,11 @@ class Application(models.Model):
         return self.status not in FINAL
 
     @property
+    def public_status_label(self) -> str:
+        """The status as the applicant's status check shows it."""
+        return public_status_label(self.status)
+
+    @property
     def is_flagged_duplicate(self) -> bool:
         return self.duplicate_of_id is not None
 
@@ -238,6 +251,10 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}: {self.from_status or '—'} → {self.to_status}"
+
+    @property
+    def public_status_label(self) -> str:
+        return public_status_label(self.to_status)
 
 
 def _private_storage():

@@ -42,6 +42,19 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def person_key(personal_number: str, phone: str = "", email: str = "") -> str:
+    """The key a public form's per-person limit counts under: the personal number together with
+    the contact details given. Counted on the personal number alone, anyone who knows it could
+    use up the person's own attempts for the day (the status check's lesson, issue 9 #14); a
+    stranger spamming in someone's name must change the contact details every few forms, and
+    is held by the per-address limit as well. No personal number: nothing counted."""
+    personal_number = (personal_number or "").strip()
+    if not personal_number:
+        return ""
+    digits = "".join(c for c in phone or "" if c.isdigit())
+    return f"{personal_number}|{digits[-9:]}|{(email or '').strip().lower()}"
+
+
 def throttle(name: str, value: str) -> None:
     """Count one request for `value` under the limit `settings.PORTAL_THROTTLE[name]`; raise
     Throttled when it is over. An empty value (no personal number given yet) is not counted."""

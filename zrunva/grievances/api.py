@@ -14,7 +14,7 @@ from zrunva.applications.models import normalised_number
 from zrunva.audit.services import search_log
 from zrunva.core.api import SIGNED_IN, Id, IdIn, PageNumber, responses
 from zrunva.core.pagination import paginate
-from zrunva.core.throttle import client_address, throttle, throttled_lookup
+from zrunva.core.throttle import client_address, person_key, throttle, throttled_lookup
 from zrunva.geo.models import Municipality
 from zrunva.grievances import selectors, services
 from zrunva.grievances.choices import Category, Channel, Language, Status
@@ -247,7 +247,7 @@ def grievance_resolve(request, grievance_id: Id, payload: ResolveIn):
 )
 def portal_grievance_file(request, payload: GrievanceIn):
     throttle("grievance_address", client_address(request))
-    throttle("grievance_person", payload.personal_number.strip())
+    throttle("grievance_person", person_key(payload.personal_number, payload.phone, payload.email))
     return 201, services.grievance_file(channel=Channel.API, **_filing(payload))
 
 

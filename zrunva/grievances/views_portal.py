@@ -17,6 +17,7 @@ from zrunva.core.forms import add_service_errors
 from zrunva.core.throttle import (
     Throttled,
     client_address,
+    person_key,
     throttle,
     throttled_lookup,
     throttled_response,
@@ -42,7 +43,13 @@ def file(request):
     form = GrievanceForm(request.POST)
     try:
         throttle("grievance_address", client_address(request))
-        throttle("grievance_person", request.POST.get("personal_number", "").strip())
+        posted = request.POST
+        throttle(
+            "grievance_person",
+            person_key(
+                posted.get("personal_number", ""), posted.get("phone", ""), posted.get("email", "")
+            ),
+        )
         if form.is_valid():
             grievance = services.grievance_file(channel=Channel.PORTAL, **form.filing())
             request.session[FILED] = [grievance.number, grievance.due_date.isoformat()]

@@ -14,10 +14,10 @@ from ninja.files import UploadedFile
 
 from zrunva.applications import selectors, services
 from zrunva.applications.api import ApplicantIn, _place
-from zrunva.applications.choices import Channel, EventKind
+from zrunva.applications.choices import Channel, EventKind, public_status
 from zrunva.applications.models import normalised_number
 from zrunva.core.api import FlagIn, LifeDay, MoneyOut, responses, slug
-from zrunva.core.throttle import client_address, throttle, throttled_lookup
+from zrunva.core.throttle import client_address, person_key, throttle, throttled_lookup
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Programme
 from zrunva.registry.choices import Relationship
@@ -110,10 +110,10 @@ def _status(application) -> dict:
     return {
         "number": application.number,
         "programme": application.programme.code,
-        "status": application.status,
+        "status": public_status(application.status),
         "due_date": application.due_date if application.is_open else None,
         "steps": [
-            {"status": e.to_status, "at": e.at}
+            {"status": public_status(e.to_status), "at": e.at}
             for e in application.events.all()
             if e.kind == EventKind.STATUS
         ],
@@ -129,7 +129,10 @@ def _status(application) -> dict:
 )
 def apply(request, payload: PortalApplicationIn):
     throttle("apply_address", client_address(request))
-    throttle("apply_person", payload.applicant.personal_number)
+    applicant = payload.applicant
+    throttle(
+        "apply_person", person_key(applicant.personal_number, applicant.phone, applicant.email)
+    )
     members = [m.dict() | {"birth_date": m.birth_date.isoformat()} for m in payload.members]
     application = services.application_submit(
         channel=Channel.PORTAL,

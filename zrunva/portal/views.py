@@ -19,6 +19,7 @@ from zrunva.core.forms import add_service_errors, formset_errors
 from zrunva.core.throttle import (
     Throttled,
     client_address,
+    person_key,
     throttle,
     throttled_lookup,
     throttled_response,
@@ -91,8 +92,11 @@ def apply(request):
     try:
         throttle("apply_address", client_address(request))
         if form.is_valid() and members.is_valid():
-            throttle("apply_person", form.cleaned_data["personal_number"])
             cleaned = form.cleaned_data
+            throttle(
+                "apply_person",
+                person_key(cleaned["personal_number"], cleaned.get("phone"), cleaned.get("email")),
+            )
             application = services.application_submit(
                 channel=Channel.PORTAL,
                 programme=cleaned["programme"],

@@ -225,7 +225,16 @@ def test_an_officer_sees_the_flag_and_closes_a_duplicate_telling_the_real_person
     assert refused.status_code == 200
     fresh.refresh_from_db()
     assert fresh.status == Status.SUBMITTED
-    # The submitter's status answer now says it is closed; nothing more.
+    # The submitter's status answer says it is closed by the office, not why: "duplicate" would
+    # tell them the registry held something for that personal number.
     lookup = {"number": number, "personal_number": ENROLLED}
     answer = client.post(f"{API}/status", json.dumps(lookup), content_type="application/json")
-    assert answer.json()["status"] == "duplicate" and enrolled.number not in answer.content.decode()
+    data = answer.json()
+    assert data["status"] == "closed" and [s["status"] for s in data["steps"]] == [
+        "submitted",
+        "closed",
+    ]
+    assert "duplicate" not in answer.content.decode() and enrolled.number not in str(data)
+    client.post(reverse("portal:status"), lookup)
+    page = client.get(reverse("portal:application")).content.decode()
+    assert "Closed by the office" in page and "duplicate" not in page.lower()
