@@ -21,6 +21,7 @@ from zrunva.accounts import permissions, services
 from zrunva.accounts.choices import Role
 from zrunva.accounts.forms import CodeForm
 from zrunva.accounts.models import ApiToken, User
+from zrunva.audit.services import scoped_get
 from zrunva.core.decorators import staff_view
 from zrunva.core.forms import form_step
 from zrunva.core.middleware import must_verify
@@ -195,7 +196,8 @@ def token_list(request):
 @login_required
 @require_POST
 def token_revoke(request, pk: int):
-    token = get_object_or_404(_tokens_for(request.user), pk=pk)
+    # Another user's token is a denied attempt, audited naming it (issue 9, finding 4).
+    token = scoped_get(_tokens_for(request.user), actor=request.user, pk=pk)
     services.api_token_revoke(actor=request.user, token=token)
     messages.success(
         request, _("The token %(name)s is revoked; it no longer works.") % {"name": str(token)}
