@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
 from zrunva.applications.choices import Status as ApplicationStatus
+from zrunva.applications.choices import public_status_label
 from zrunva.applications.models import Application, normalised_number
 from zrunva.applications.services import application_reopen
 from zrunva.applications.workdays import is_working_day, working_days_after
@@ -151,7 +152,7 @@ def _appealed_application(
     elif application.status not in APPEALABLE:
         errors["application"] = _(
             "This application has no decision to appeal: it is %(status)s."
-        ) % {"status": ApplicationStatus(application.status).label}
+        ) % {"status": public_status_label(application.status)}  # as the status check says
     elif application.appeal_until and timezone.localdate() > application.appeal_until:
         errors["application"] = _("The time to appeal this decision ended on %(date)s.") % {
             "date": _date(application.appeal_until)
