@@ -9,8 +9,10 @@ from django.utils.translation import gettext_lazy as _
 # The largest number a rule may write and a parameter may hold (in size): no threshold, amount,
 # age or share comes near it, and it keeps every shipped formula far inside what can be stored.
 LARGEST_NUMBER = 10**9
-# The largest monthly amount a decision can hold: `Decision.amount` is numeric(12, 2).
-LARGEST_AMOUNT = Decimal("9999999999.99")
+# The largest monthly amount a decision can hold all the way to payment: `Decision.amount` is
+# numeric(12, 2), but the amount decided goes on into `Application.decision_amount` and
+# `Enrolment.amount`, numeric(10, 2); the smallest of them bounds it.
+LARGEST_AMOUNT = Decimal("99999999.99")
 
 
 def validate_parameter_value(value) -> None:
