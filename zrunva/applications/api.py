@@ -7,7 +7,17 @@ from ninja import Field, Router, Schema
 
 from zrunva.applications import selectors, services
 from zrunva.applications.choices import Channel, Status
-from zrunva.core.api import SIGNED_IN, Day, FlagIn, Id, IdIn, LifeDay, responses, slug
+from zrunva.core.api import (
+    SIGNED_IN,
+    Day,
+    FlagIn,
+    Id,
+    IdIn,
+    LifeDay,
+    PersonalNumber,
+    responses,
+    slug,
+)
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Programme
 from zrunva.registry import selectors as registry
@@ -37,7 +47,7 @@ def delays(request, since: Day | None = None):
 
 
 class ApplicantIn(Schema):
-    personal_number: str = Field(pattern=r"^\d{11}$")
+    personal_number: PersonalNumber
     first_name: str = Field(min_length=1, max_length=120)
     last_name: str = Field(min_length=1, max_length=120)
     birth_date: LifeDay

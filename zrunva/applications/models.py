@@ -17,7 +17,7 @@ from zrunva.applications.choices import (
     Status,
     public_status_label,
 )
-from zrunva.registry.models import personal_number_validator
+from zrunva.core.validators import personal_number_validator
 
 # Crockford's base 32: no I, L, O or U, so a number read aloud or retyped is not misread.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

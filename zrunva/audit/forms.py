@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.core.forms import DateInput
+from zrunva.core.validators import personal_number_validator
 
 MODELS = [
     ("", _("Any record")),
@@ -58,10 +59,10 @@ class SubjectAccessRequestForm(forms.Form):
         required=False,
         help_text=_("Address, phone or e-mail the answer goes to."),
     )
-    personal_number = forms.RegexField(
+    personal_number = forms.CharField(
         label=_("Personal number of the person the data is about"),
-        regex=r"^\d{11}$",
-        error_messages={"invalid": _("A personal number has 11 digits.")},
+        max_length=11,
+        validators=[personal_number_validator],
     )
     person_id = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     note = forms.CharField(label=_("Note"), widget=forms.Textarea, max_length=2000, required=False)

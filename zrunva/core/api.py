@@ -7,10 +7,18 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
+from django.core.exceptions import ValidationError
 from ninja import Schema
 from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from zrunva.core.pagination import MAX_PAGE
+from zrunva.core.validators import (
+    FIRST_DAY,
+    FIRST_LIFE_DAY,
+    LAST_DAY,
+    PERSONAL_NUMBER_PATTERN,
+    day_in_range,
+)
 
 # Ids are bigint (DEFAULT_AUTO_FIELD is BigAutoField): anything larger overflows the query.
 MAX_ID = 2**63 - 1
@@ -30,6 +38,7 @@ def _a_number(value):
 
 IdIn = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_a_number)]
 FlagIn = Annotated[bool, Field(strict=True)]
+PersonalNumber = Annotated[str, Field(pattern=PERSONAL_NUMBER_PATTERN)]
 
 
 def count_in(most: int):
@@ -113,6 +122,10 @@ def _date_type(first: date, last: date, years: str, leap_years: str):
             value = value.isoformat()
         if not isinstance(value, str) or not compiled.fullmatch(value):
             raise ValueError(message)
+        try:
+            day_in_range(date.fromisoformat(value), first, last)  # the rule; the pattern shows it
+        except ValidationError as error:
+            raise ValueError(message) from error
         return value
 
     return Annotated[
@@ -123,18 +136,17 @@ def _date_type(first: date, last: date, years: str, leap_years: str):
     ]
 
 
-# Dates the rules are evaluated on, runs, periods: from Georgia's independence to 2100, as
-# zrunva.programmes.eligibility.check_date.
+# Dates the rules are evaluated on, runs, periods (zrunva.core.validators: 1991 to 2100).
 Day = _date_type(
-    date(1991, 1, 1),
-    date(2100, 12, 31),
+    FIRST_DAY,
+    LAST_DAY,
     years=r"199[1-9]|20[0-9]{2}|2100",
     leap_years=r"199[26]|20[02468][048]|20[13579][26]",
 )
 # Dates of a life (birth, death, joining a household): from 1900.
 LifeDay = _date_type(
-    date(1900, 1, 1),
-    date(2100, 12, 31),
+    FIRST_LIFE_DAY,
+    LAST_DAY,
     years=r"19[0-9]{2}|20[0-9]{2}|2100",
     leap_years=r"19[02468][48]|19[13579][26]|19[2468]0|20[02468][048]|20[13579][26]",
 )

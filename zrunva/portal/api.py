@@ -16,8 +16,9 @@ from zrunva.applications import selectors, services
 from zrunva.applications.api import ApplicantIn, _place
 from zrunva.applications.choices import Channel, EventKind, public_status
 from zrunva.applications.models import normalised_number
-from zrunva.core.api import FlagIn, LifeDay, MoneyOut, responses, slug
+from zrunva.core.api import FlagIn, LifeDay, MoneyOut, PersonalNumber, responses, slug
 from zrunva.core.throttle import client_address, person_key, throttle, throttled_lookup
+from zrunva.core.validators import PERSONAL_NUMBER_PATTERN
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Programme
 from zrunva.registry.choices import Relationship
@@ -53,12 +54,11 @@ class Submitted(Schema):
 
 
 APPLICATION_NUMBER = r"^\s*[Zz][Rr]-?[0-9A-Za-z]{5}-?[0-9A-Za-z]{5}\s*$"
-PERSONAL_NUMBER = r"^\d{11}$"
 
 
 class Lookup(Schema):
     number: str = Field(pattern=APPLICATION_NUMBER)
-    personal_number: str = Field(pattern=PERSONAL_NUMBER)
+    personal_number: PersonalNumber
 
 
 class StepOut(Schema):
@@ -181,7 +181,7 @@ def document(
     request,
     file: File[UploadedFile],
     number: str = Form(..., pattern=APPLICATION_NUMBER),
-    personal_number: str = Form(..., pattern=PERSONAL_NUMBER),
+    personal_number: str = Form(..., pattern=PERSONAL_NUMBER_PATTERN),
 ):
     try:
         lookup = Lookup(number=number, personal_number=personal_number)

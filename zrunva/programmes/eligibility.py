@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from zrunva.accounts.permissions import HEALTH_FIELDS
 from zrunva.assessment.selectors import latest_scores
+from zrunva.core.validators import FIRST_LIFE_DAY, day_in_range
 from zrunva.geo.models import Municipality
 from zrunva.programmes import engine, expressions
 from zrunva.programmes.choices import DecisionReason, DecisionStatus
@@ -24,20 +25,14 @@ from zrunva.registry.columns import (
     registry_frames,
 )
 
-EARLIEST, LATEST = date(1991, 1, 1), date(2100, 12, 31)
-EARLIEST_BIRTH = date(1900, 1, 1)  # nobody alive was born earlier
-
 
 def check_date(on: date, field: str = "on") -> None:
-    """Evaluation dates from Georgia's independence to 2100: ages and parameter histories are
-    only meaningful in between."""
-    if not EARLIEST <= on <= LATEST:
-        raise ValidationError(
-            {
-                field: _("Choose a date between %(first)s and %(last)s.")
-                % {"first": EARLIEST.isoformat(), "last": LATEST.isoformat()}
-            }
-        )
+    """Evaluation dates from Georgia's independence to 2100 (`core.validators.day_in_range`),
+    the error named by `field`."""
+    try:
+        day_in_range(on)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from error
 
 
 def programmes_in_force(*, on: date, municipality_id: int | None = None) -> list[Programme]:
@@ -177,11 +172,11 @@ def data_frames(household: Mapping, members: Iterable[Mapping], *, on: date) -> 
     for index, member in enumerate(members):
         if not isinstance(member.get("birth_date"), date):
             raise ValidationError({f"members.{index}.birth_date": _("Give the birth date.")})
-        if member["birth_date"] < EARLIEST_BIRTH:
+        if member["birth_date"] < FIRST_LIFE_DAY:
             raise ValidationError(
                 {
                     f"members.{index}.birth_date": _("Give a birth date from %(first)s on.")
-                    % {"first": EARLIEST_BIRTH.isoformat()}
+                    % {"first": FIRST_LIFE_DAY.isoformat()}
                 }
             )
         if member["birth_date"] > on:

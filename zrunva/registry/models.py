@@ -8,6 +8,7 @@ from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zrunva.core.validators import personal_number_validator
 from zrunva.registry.choices import (
     AltIdKind,
     DisabilityDegree,
@@ -23,9 +24,6 @@ from zrunva.registry.choices import (
     Sex,
 )
 
-personal_number_validator = RegexValidator(
-    r"^\d{11}$", _("A personal number has exactly 11 digits.")
-)
 georgian_name_validator = RegexValidator(
     r"^[\u10d0-\u10fa]+(?:[ -][\u10d0-\u10fa]+)*$",
     _("Write the name in Georgian letters (spaces and hyphens allowed)."),

@@ -15,8 +15,9 @@ from zrunva.audit.services import access_log, search_log
 from zrunva.core.decorators import staff_view
 from zrunva.core.forms import add_service_errors
 from zrunva.core.pagination import paginate
+from zrunva.core.validators import personal_number_validator
 from zrunva.registry import forms, selectors, services
-from zrunva.registry.models import Household, Person, personal_number_validator
+from zrunva.registry.models import Household, Person
 
 
 @staff_view(permissions.REGISTRY_VIEW)

@@ -40,6 +40,16 @@ def test_a_request_cannot_be_received_in_the_future(make_user):
         record(make_user(Role.DPO), days_ago=-1)
 
 
+def test_a_request_names_a_well_formed_personal_number_on_every_entry_point(make_user):
+    """The rule is `core.validators.personal_number_validator`, checked by the service too."""
+    with pytest.raises(ValidationError) as error:
+        record(make_user(Role.DPO), number="1234")
+    assert error.value.message_dict == {
+        "personal_number": ["A personal number has exactly 11 digits."]
+    }
+    assert not SubjectAccessRequest.objects.exists()
+
+
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.SSA_OFFICER])
 def test_only_the_dpo_records_and_answers_requests(make_user, role):
     request = record(make_user(Role.DPO))
