@@ -10,7 +10,6 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -25,15 +24,7 @@ from zrunva.audit.services import scoped_get
 from zrunva.core.decorators import staff_view
 from zrunva.core.forms import form_step
 from zrunva.core.middleware import must_verify
-
-
-def _next_url(request, default: str = "core:home") -> str:
-    url = request.POST.get("next") or request.GET.get("next")
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return reverse(default)
+from zrunva.core.redirects import next_url
 
 
 def _signed_in_with(request, device) -> HttpResponseRedirect:
@@ -41,7 +32,7 @@ def _signed_in_with(request, device) -> HttpResponseRedirect:
     request.session.cycle_key()
     otp_login(request, device)
     request.session[services.MFA_SESSION_KEY] = True
-    return redirect(_next_url(request))
+    return redirect(next_url(request, "core:home"))
 
 
 def _required(request) -> bool:
@@ -53,13 +44,13 @@ def _required(request) -> bool:
 def mfa_verify(request):
     """The second step of signing in, for those who have set up an authenticator app."""
     if request.user.is_verified():
-        return redirect(_next_url(request))
+        return redirect(next_url(request, "core:home"))
     if services.mfa_device(request.user) is None:
         if _required(request):
             return redirect(f"{reverse('accounts:mfa_setup')}?{request.GET.urlencode()}")
         # The device was removed since this session began and none is required.
         request.session[services.MFA_SESSION_KEY] = False
-        return redirect(_next_url(request))
+        return redirect(next_url(request, "core:home"))
     form = CodeForm(request.POST or None)
     if request.method == "POST":
         device = None
@@ -70,7 +61,9 @@ def mfa_verify(request):
 
         if form_step(request, form, verify, _("You are signed in.")):
             return _signed_in_with(request, device)
-    return render(request, "accounts/mfa_verify.html", {"form": form, "next": _next_url(request)})
+    return render(
+        request, "accounts/mfa_verify.html", {"form": form, "next": next_url(request, "core:home")}
+    )
 
 
 @never_cache
@@ -111,7 +104,7 @@ def mfa_setup(request):
         ),
         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
         "required": _required(request),
-        "next": _next_url(request, "accounts:mfa_manage"),
+        "next": next_url(request, "accounts:mfa_manage"),
     }
     return render(request, "accounts/mfa_setup.html", context)
 

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,6 +20,7 @@ from zrunva.audit.services import search_log
 from zrunva.core.decorators import staff_view
 from zrunva.core.forms import add_service_errors
 from zrunva.core.pagination import paginate
+from zrunva.core.redirects import next_url
 
 PAGE_SIZE = 50
 
@@ -157,7 +157,4 @@ def request_answer(request, pk: int):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The request is marked answered."))
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = ""
-    return redirect(target or "audit:requests")
+    return redirect(next_url(request, "audit:requests"))
