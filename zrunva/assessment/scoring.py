@@ -94,6 +94,10 @@ def variables_frame(registry: RegistryFrames, *, on: date) -> pl.DataFrame:
     )
 
 
+# The largest rating score the Assessment.score column holds (a 32-bit integer).
+LARGEST_SCORE = 2_147_483_647
+
+
 def score_frame(variables: pl.DataFrame, weights: Weights) -> pl.Series:
     """Scores for every row of `variables` (one column per variable the weights name)."""
     total = pl.lit(float(weights.intercept))
@@ -101,9 +105,11 @@ def score_frame(variables: pl.DataFrame, weights: Weights) -> pl.Series:
     # total of exactly x.5 rounds by the last bit, which the order of additions sets.
     for name in sorted(weights.weights, key=list(VARIABLES).index):
         total = total + pl.col(name).cast(pl.Float64) * float(weights.weights[name])
-    return variables.select(score=pl.max_horizontal(total, pl.lit(0.0)).round(0).cast(pl.Int64))[
-        "score"
-    ]
+    # Held inside the score column (an integer): an income typed with a few zeros too many must
+    # not make a visit unrecordable or a bulk assessment fail; no threshold comes near it.
+    score = pl.min_horizontal(pl.max_horizontal(total, pl.lit(0.0)), pl.lit(float(LARGEST_SCORE)))
+    score = score.round(0).cast(pl.Int64)
+    return variables.select(score=score)["score"]
 
 
 def score_one(variables: dict, weights: Weights) -> int:
