@@ -83,9 +83,10 @@ class User(AbstractUser):
             )
 
 
-def api_token_expiry():
-    """When a token issued now stops working: API_TOKEN_DAYS (a year by default) from now."""
-    return timezone.now() + timedelta(days=settings.API_TOKEN_DAYS)
+def api_token_expiry(days: int | None = None):
+    """When a token issued now stops working: `days` (API_TOKEN_DAYS, a year by default) from
+    now."""
+    return timezone.now() + timedelta(days=settings.API_TOKEN_DAYS if days is None else days)
 
 
 class ApiToken(models.Model):

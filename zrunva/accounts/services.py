@@ -1,5 +1,4 @@
 import secrets
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,7 +8,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from zrunva.accounts import permissions
-from zrunva.accounts.models import ApiToken, User
+from zrunva.accounts.models import ApiToken, User, api_token_expiry
 from zrunva.audit.services import acting_as
 
 
@@ -18,13 +17,12 @@ def api_token_issue(*, user: User, name: str, days: int | None = None) -> tuple[
     """Create a token for another system; returns the key, which is shown once and not stored.
     It expires after `days` (API_TOKEN_DAYS, a year, by default)."""
     key = secrets.token_urlsafe(32)
-    days = settings.API_TOKEN_DAYS if days is None else days
     token = ApiToken.objects.create(
         user=user,
         name=name,
         key_hash=ApiToken.hash_key(key),
         prefix=key[:8],
-        expires_at=timezone.now() + timedelta(days=days),
+        expires_at=api_token_expiry(days),
     )
     return token, key
 
@@ -65,6 +63,18 @@ def api_token_authenticate(key: str) -> User | None:
 
 # Set at sign-in for a user who has set up a device: the session then needs its code too.
 MFA_SESSION_KEY = "zrunva_mfa"
+
+
+def mfa_required(user: User) -> bool:
+    """Whether the user must give a second factor at every sign-in: MFA_REQUIRED is on and
+    their role reaches the whole country (`permissions.second_factor_required`)."""
+    return settings.MFA_REQUIRED and permissions.second_factor_required(user)
+
+
+def mfa_must_verify(request) -> bool:
+    """Whether the signed-in user must give a second factor in this session: required of them,
+    or they have set up an authenticator app (marked in the session at sign-in)."""
+    return mfa_required(request.user) or bool(request.session.get(MFA_SESSION_KEY))
 
 
 def mfa_mark_session(*, request, user: User) -> None:

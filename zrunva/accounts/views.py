@@ -3,10 +3,8 @@
 import base64
 
 import segno
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,16 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from zrunva.accounts import permissions, services
-from zrunva.accounts.choices import Role
+from zrunva.accounts import permissions, selectors, services
 from zrunva.accounts.forms import CodeForm
-from zrunva.accounts.models import ApiToken, User
+from zrunva.accounts.models import User
 from zrunva.audit.services import scoped_get
 from zrunva.core.decorators import staff_view
 from zrunva.core.forms import form_step
-from zrunva.core.middleware import must_verify
 from zrunva.core.redirects import next_url
 
 
@@ -35,10 +30,6 @@ def _signed_in_with(request, device) -> HttpResponseRedirect:
     return redirect(next_url(request, "core:home"))
 
 
-def _required(request) -> bool:
-    return settings.MFA_REQUIRED and permissions.second_factor_required(request.user)
-
-
 @never_cache
 @login_required
 def mfa_verify(request):
@@ -46,7 +37,7 @@ def mfa_verify(request):
     if request.user.is_verified():
         return redirect(next_url(request, "core:home"))
     if services.mfa_device(request.user) is None:
-        if _required(request):
+        if services.mfa_required(request.user):
             return redirect(f"{reverse('accounts:mfa_setup')}?{request.GET.urlencode()}")
         # The device was removed since this session began and none is required.
         request.session[services.MFA_SESSION_KEY] = False
@@ -103,7 +94,7 @@ def mfa_setup(request):
             title=_("QR code of the key for your authenticator app"),
         ),
         "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
-        "required": _required(request),
+        "required": services.mfa_required(request.user),
         "next": next_url(request, "accounts:mfa_manage"),
     }
     return render(request, "accounts/mfa_setup.html", context)
@@ -118,8 +109,8 @@ def mfa_manage(request):
         "accounts/mfa_manage.html",
         {
             "device": services.mfa_device(request.user),
-            "required": _required(request),
-            "must_verify": must_verify(request),
+            "required": services.mfa_required(request.user),
+            "must_verify": services.mfa_must_verify(request),
         },
     )
 
@@ -140,13 +131,7 @@ def mfa_remove(request):
 @staff_view(permissions.ACCOUNTS_MANAGE)
 def staff_security(request):
     """Administrators: who has set up two-factor sign-in, who must, and a reset for a lost phone."""
-    users = (
-        User.objects.filter(is_active=True)
-        .exclude(role=Role.CITIZEN)
-        .select_related("office", "municipality")
-        .annotate(has_device=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)))
-        .order_by("last_name", "first_name", "username")
-    )
+    users = selectors.staff_sign_in_list(actor=request.user)
     rows = [(user, permissions.second_factor_required(user)) for user in users]
     return render(request, "accounts/staff_security.html", {"rows": rows})
 
@@ -164,13 +149,6 @@ def mfa_reset(request, pk: int):
     return redirect("accounts:staff_security")
 
 
-def _tokens_for(user):
-    tokens = ApiToken.objects.select_related("user")
-    if permissions.has_perm(user, permissions.ACCOUNTS_MANAGE):
-        return tokens
-    return tokens.filter(user=user)
-
-
 @never_cache
 @login_required
 def token_list(request):
@@ -179,7 +157,7 @@ def token_list(request):
         request,
         "accounts/token_list.html",
         {
-            "tokens": _tokens_for(request.user),
+            "tokens": selectors.api_token_list(actor=request.user),
             "all_users": permissions.has_perm(request.user, permissions.ACCOUNTS_MANAGE),
         },
     )
@@ -190,7 +168,7 @@ def token_list(request):
 @require_POST
 def token_revoke(request, pk: int):
     # Another user's token is a denied attempt, audited naming it (issue 9, finding 4).
-    token = scoped_get(_tokens_for(request.user), actor=request.user, pk=pk)
+    token = scoped_get(selectors.api_token_list(actor=request.user), actor=request.user, pk=pk)
     services.api_token_revoke(actor=request.user, token=token)
     messages.success(
         request, _("The token %(name)s is revoked; it no longer works.") % {"name": str(token)}

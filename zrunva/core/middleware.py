@@ -1,14 +1,12 @@
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 
-from zrunva.accounts import permissions
-from zrunva.accounts.services import MFA_SESSION_KEY
+from zrunva.accounts.services import mfa_must_verify
 from zrunva.audit import services as audit
 
 
@@ -50,7 +48,7 @@ class SecondFactorMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated and must_verify(request) and not user.is_verified():
+        if user.is_authenticated and mfa_must_verify(request) and not user.is_verified():
             if request.path_info.startswith("/api/"):
                 request.user = AnonymousUser()
             elif not self._exempt(request):
@@ -69,13 +67,6 @@ class SecondFactorMiddleware:
         if request.method == "GET":
             url += "?" + urlencode({"next": request.get_full_path()})
         return redirect(url)
-
-
-def must_verify(request) -> bool:
-    """Whether the signed-in user must give a second factor in this session."""
-    if settings.MFA_REQUIRED and permissions.second_factor_required(request.user):
-        return True
-    return bool(request.session.get(MFA_SESSION_KEY))
 
 
 class DenialAuditMiddleware:
