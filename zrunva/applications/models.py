@@ -213,10 +213,6 @@ class Application(models.Model):
         """The status as the applicant's status check shows it."""
         return public_status_label(self.status)
 
-    @property
-    def is_flagged_duplicate(self) -> bool:
-        return self.duplicate_of_id is not None
-
     def get_additional_data(self) -> dict:
         return {"household_id": self.household_id}
 

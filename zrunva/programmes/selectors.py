@@ -8,7 +8,13 @@ from django.db.models import Q, QuerySet
 from zrunva.accounts import permissions
 from zrunva.audit.subject_access import Section, Subject
 from zrunva.programmes import expressions
-from zrunva.programmes.models import Parameter, ParameterValue, Programme
+from zrunva.programmes.models import (
+    Decision,
+    DecisionChange,
+    Parameter,
+    ParameterValue,
+    Programme,
+)
 
 
 def parameters_on(*, on: date, municipality_id: int | None = None) -> dict[str, Decimal]:
@@ -152,8 +158,6 @@ def subject_access_decisions(subject: Subject) -> Section:
     """Subject access: the eligibility decisions about the person (person-level programmes) and
     about their households (household-level ones), and what each run changed in them. Other
     members' own decisions are theirs, not this person's."""
-    from zrunva.programmes.models import Decision, DecisionChange
-
     if subject.person is None:
         return Section()  # runs decide on the registry's people and households only
     about = Q(person=subject.person) | Q(

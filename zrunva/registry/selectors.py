@@ -7,6 +7,7 @@ from django.db.models import Case, F, Prefetch, Q, QuerySet, When
 from django.db.models.functions import Collate
 
 from zrunva.accounts import permissions
+from zrunva.audit import subject_access
 from zrunva.audit.services import access_log, scoped_get, search_log
 from zrunva.audit.subject_access import Section, Subject
 from zrunva.core.romanisation import search_key
@@ -282,8 +283,6 @@ def subject_access_report(*, actor, person: Person | None, personal_number: str 
     """Everything held about one person (or, for someone not registered, under their personal
     number) and who accessed or changed it, gathered from every app that registered a section
     (zrunva.audit.subject_access)."""
-    from zrunva.audit import subject_access
-
     return subject_access.report(actor=actor, person=person, personal_number=personal_number)
 
 
