@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from zrunva.accounts import permissions
 from zrunva.audit.services import acting_as
 from zrunva.programmes import attributes, expressions
+from zrunva.programmes.eligibility import _reads_health
 from zrunva.programmes.models import Parameter, ParameterValue, Programme
 from zrunva.programmes.selectors import parameter_bounds, parameter_codes, parameters_on
 from zrunva.programmes.validators import LARGEST_AMOUNT, LARGEST_NUMBER
@@ -237,6 +238,24 @@ def _rule_errors(programme: Programme, on: date | None, skip: set[str]) -> dict[
     return errors
 
 
+def _health_errors(actor, programme: Programme, skip: set[str]) -> dict[str, list[str]]:
+    """Rules that read health data (special category) are written only by roles that may see
+    it: a programme's decisions say what its rules read, so an officer without HEALTH_VIEW
+    would learn each person's disability from their own programme's decisions (issue 9)."""
+    if permissions.has_perm(actor, permissions.HEALTH_VIEW):
+        return {}
+    return {
+        field: [
+            _(
+                "This rule reads health data (disability); only roles with access to health "
+                "data write such rules."
+            )
+        ]
+        for field in PROGRAMME_RULES
+        if field not in skip and _reads_health(getattr(programme, field))
+    }
+
+
 @transaction.atomic
 def programme_save(
     *, actor, programme: Programme | None, data: dict, on: date | None = None
@@ -273,6 +292,7 @@ def programme_save(
         if "level" not in errors:
             rule_errors = _rule_errors(programme, on or programme.valid_from, set(errors))
             errors.update({field: [message] for field, message in rule_errors.items()})
+            errors.update(_health_errors(actor, programme, set(errors)))
         if errors:
             raise ValidationError(errors)
         try:
