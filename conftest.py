@@ -19,7 +19,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def _allow_test_flush(sender, connection, **kwargs):
     """Tests that commit (transactional and browser tests) are cleaned up by a flush, which
     empties every table with TRUNCATE: the audit trail's guard lets this session's through
-    (zrunva/audit/database.py). Tests of the guard switch it off for their transaction."""
+    (zrunva/audit/migrations/0004_truncate_guard_and_app_role.py). Tests of the guard switch it off for their transaction."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET zrunva.allow_truncate = 'on'")

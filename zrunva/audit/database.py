@@ -5,39 +5,13 @@ The tables are owned by the role that runs the migrations; the application shoul
 another role (named by the DB_APP_ROLE setting) that may read and write the data but cannot
 alter the schema, drop the triggers, or change, delete or empty the audit trail. The triggers
 also refuse what the owner's connection could otherwise do by mistake or through an injected
-statement: UPDATE, DELETE and TRUNCATE of audit rows, DELETE and TRUNCATE of users.
-TRUNCATE is a statement, not a row operation, so it needs its own statement-level trigger; a
-session that sets `zrunva.allow_truncate` to `on` passes it (only the test suite's database flush
-does, see conftest.py), which is why the role's missing TRUNCATE privilege is the real guard.
+statement: UPDATE, DELETE and TRUNCATE of audit rows, DELETE and TRUNCATE of users (the
+triggers of migrations 0001 and 0004). A session that sets `zrunva.allow_truncate` to `on` passes
+the TRUNCATE trigger (only the test suite's database flush does), which is why the role's missing
+TRUNCATE privilege is the real guard.
 """
 
 from django.conf import settings
-
-TRUNCATE_GUARD = """
-CREATE OR REPLACE FUNCTION zrunva_refuse_truncate() RETURNS trigger AS $$
-BEGIN
-    IF coalesce(current_setting('zrunva.allow_truncate', true), '') = 'on' THEN
-        RETURN NULL;
-    END IF;
-    RAISE EXCEPTION 'zrunva: TRUNCATE on % is not allowed (%)', TG_TABLE_NAME, TG_ARGV[0]
-        USING ERRCODE = 'insufficient_privilege';
-END;
-$$ LANGUAGE plpgsql;
-
-CREATE TRIGGER auditlog_never_truncated
-    BEFORE TRUNCATE ON auditlog_logentry
-    FOR EACH STATEMENT EXECUTE FUNCTION zrunva_refuse_truncate('the audit trail is append-only');
-
-CREATE TRIGGER user_never_truncated
-    BEFORE TRUNCATE ON accounts_user
-    FOR EACH STATEMENT EXECUTE FUNCTION zrunva_refuse_truncate('deactivate users instead');
-"""
-
-TRUNCATE_GUARD_REMOVE = """
-DROP TRIGGER IF EXISTS auditlog_never_truncated ON auditlog_logentry;
-DROP TRIGGER IF EXISTS user_never_truncated ON accounts_user;
-DROP FUNCTION IF EXISTS zrunva_refuse_truncate();
-"""
 
 # What the application's role needs: the data, not the schema. Later migrations' tables get the
 # same rights by default (default privileges of the role that runs the migrations).
