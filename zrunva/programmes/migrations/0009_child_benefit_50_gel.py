@@ -4,14 +4,21 @@ migrated since the step is in parameters.csv have it already (0002 reads the fil
 it here, and the programme's shipped legal basis names it. The date of the step is unverified,
 so the value is marked illustrative."""
 
-import csv
 from decimal import Decimal
-from pathlib import Path
 
 from django.db import migrations
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "parameters.csv"
-CODE, VALID_FROM = "child_benefit_amount", "2019-01-01"
+# The step as shipped (parameters.csv at the time), written here rather than read from the file:
+# the file will change (the step's date is unverified), and a migration must do the same on
+# every database whatever the file says later.
+CODE, VALID_FROM, VALUE = "child_benefit_amount", "2019-01-01", Decimal("50")
+SOURCE = (
+    "Decree №145 as amended: 50 GEL before 1 Jul 2021 (jam-news.net and rustavi2.ge, 2021: "
+    '"doubled from 50 to 100 lari"); the date of the step from 10 GEL, reported as 1 Jan 2019, '
+    "is unverified"
+)
+# Between the 10 GEL of 2015 and the 100 GEL of 1 Jul 2021, where the step lies.
+AFTER, BEFORE = "2015-01-01", "2021-07-01"
 SHIPPED_BASIS = "10 GEL (2015, score ≤ 100,000); 100 GEL from 1 Jul 2021"
 BASIS = (
     "10 GEL (2015, score ≤ 100,000); 50 GEL before 1 Jul 2021 (the date of the step from 10 GEL, "
@@ -27,19 +34,18 @@ def add(apps, schema_editor):
     parameter = Parameter.objects.filter(code=CODE, municipality__isnull=True).first()
     if parameter is None:  # not the shipped parameters: nothing of ours to complete
         return
-    with open(DATA, encoding="utf-8") as f:
-        row = next(
-            r for r in csv.DictReader(f) if (r["code"], r["valid_from"]) == (CODE, VALID_FROM)
-        )
-    ParameterValue.objects.get_or_create(
-        parameter=parameter,
-        valid_from=VALID_FROM,
-        defaults={
-            "value": Decimal(row["value"]),
-            "illustrative": row["illustrative"] == "1",
-            "source": row["source"],
-        },
+    # A database whose 0002 read a file with the step (on whatever date) has it already.
+    steps = ParameterValue.objects.filter(
+        parameter=parameter, valid_from__gt=AFTER, valid_from__lt=BEFORE
     )
+    if not steps.exists():
+        ParameterValue.objects.create(
+            parameter=parameter,
+            valid_from=VALID_FROM,
+            value=VALUE,
+            illustrative=True,
+            source=SOURCE,
+        )
     for programme in Programme.objects.filter(code="child_benefit", municipality__isnull=True):
         if SHIPPED_BASIS in programme.legal_basis:
             programme.legal_basis = programme.legal_basis.replace(SHIPPED_BASIS, BASIS)
@@ -51,7 +57,7 @@ def remove(apps, schema_editor):
     ParameterValue = apps.get_model("programmes", "ParameterValue")
     Programme = apps.get_model("programmes", "Programme")
     ParameterValue.objects.filter(
-        parameter__code=CODE, valid_from=VALID_FROM, value=Decimal("50"), formula=""
+        parameter__code=CODE, valid_from=VALID_FROM, value=VALUE, formula=""
     ).delete()
     for programme in Programme.objects.filter(code="child_benefit", municipality__isnull=True):
         if BASIS in programme.legal_basis:

@@ -1,3 +1,4 @@
+import importlib
 from datetime import date
 from decimal import Decimal
 
@@ -54,6 +55,26 @@ def test_every_shipped_value_cites_its_source_and_unverified_ones_are_illustrati
     # Of the child benefit's amounts only the step to 50 GEL has an unverified date.
     child_benefit = ParameterValue.objects.filter(parameter__code="child_benefit_amount")
     assert [str(v.valid_from) for v in child_benefit.filter(illustrative=True)] == ["2019-01-01"]
+
+
+def test_the_50_gel_migration_adds_the_step_only_where_it_is_missing():
+    """0009 writes the step it ships (not parameters.csv, which will change when the step's date
+    is verified) and adds none where a step between 10 and 100 GEL is already stored."""
+    from django.apps import apps
+
+    migration = importlib.import_module("zrunva.programmes.migrations.0009_child_benefit_50_gel")
+    steps = ParameterValue.objects.filter(
+        parameter__code="child_benefit_amount",
+        valid_from__gt=date(2015, 1, 1),
+        valid_from__lt=date(2021, 7, 1),
+    )
+    steps.update(valid_from=date(2019, 7, 1))  # as if the file had had the verified date
+    migration.add(apps, None)
+    assert [(v.valid_from, v.value) for v in steps] == [(date(2019, 7, 1), Decimal("50"))]
+    steps.delete()  # a database migrated before the step was shipped
+    migration.add(apps, None)
+    step = steps.get()
+    assert (step.valid_from, step.value, step.illustrative) == (date(2019, 1, 1), 50, True)
 
 
 def test_an_administrator_sets_a_new_value_from_a_date(make_user):
