@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from zrunva.accounts.choices import Role
 from zrunva.programmes.tests.test_eligibility import assess, years_ago
@@ -141,9 +141,11 @@ def test_programmes_not_in_force_on_the_date_are_listed_as_such(client, login_as
     statuses = {r["programme"]: r["status"] for r in answer.json()}
     # (Its members joined today, so on that date only the programmes' dates are known.)
     assert statuses["state_pension"] == "not_in_force"
-    page = officer.get(
-        reverse("eligibility:household", args=[household.pk]), {"on": "2023-06-01"}, **EN
-    ).content.decode()
+    # The English page (/en/…): the API request above left Georgian active in this thread,
+    # where reverse() would give the Georgian page's path.
+    with translation.override("en"):
+        url = reverse("eligibility:household", args=[household.pk])
+    page = officer.get(url, {"on": "2023-06-01"}, **EN).content.decode()
     assert "Not in force on that date" in page
     assert "The programme is in force from" in page
     today = officer.get(
