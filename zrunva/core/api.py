@@ -18,6 +18,7 @@ from zrunva.core.validators import (
     LAST_DAY,
     PERSONAL_NUMBER_PATTERN,
     day_in_range,
+    largest_value,
 )
 
 # Ids are bigint (DEFAULT_AUTO_FIELD is BigAutoField): anything larger overflows the query.
@@ -44,6 +45,11 @@ PersonalNumber = Annotated[str, Field(pattern=PERSONAL_NUMBER_PATTERN)]
 def count_in(most: int):
     """A whole number from 0 to `most`, in a body."""
     return Annotated[int, Field(ge=0, le=most), BeforeValidator(_a_number)]
+
+
+def count_of(field):
+    """A whole number from 0 to the largest a model's integer field accepts, in a body."""
+    return count_in(int(largest_value(field)))
 
 
 # -- Error bodies --------------------------------------------------------------------------------
@@ -182,6 +188,11 @@ def decimal_text(max_digits: int, decimal_places: int, description: str = ""):
         WithJsonSchema({"type": "string", "pattern": pattern}),
         Field(description=description or None),
     ]
+
+
+def decimal_of(field, description: str = ""):
+    """`decimal_text` for a model's DecimalField: its digits and places."""
+    return decimal_text(field.max_digits, field.decimal_places, description)
 
 
 # An amount in GEL as the amount columns store it (numeric(12,2)), answered as "45.00".

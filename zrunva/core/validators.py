@@ -2,9 +2,11 @@
 and the API schemas alike (zrunva.core.api publishes the same bounds in the OpenAPI document)."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 # A Georgian personal number: 11 digits.
@@ -29,3 +31,15 @@ def day_in_range(value: date, first: date = FIRST_DAY, last: date = LAST_DAY) ->
             code="date_out_of_range",
             params={"first": first.isoformat(), "last": last.isoformat()},
         )
+
+
+def largest_value(field: models.Field) -> int | Decimal | None:
+    """The largest value a model's number field accepts: its smallest MaxValueValidator limit
+    (an integer column's range among them) or, for a DecimalField, the widest number its digits
+    hold (9 digits, 2 places: 9999999.99); None if it has no bound. The API schemas and the
+    rule checker publish and use a column's bound through this, never a copy of it."""
+    limits = [v.limit_value for v in field.validators if isinstance(v, MaxValueValidator)]
+    if isinstance(field, models.DecimalField):
+        places = field.decimal_places
+        limits.append(Decimal(10) ** (field.max_digits - places) - Decimal(10) ** -places)
+    return min(limits) if limits else None

@@ -15,8 +15,16 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.core.models import in_language
+from zrunva.core.validators import largest_value
 from zrunva.programmes.expressions import Interval, Level, Schema, Type
 from zrunva.registry.choices import DisabilityDegree, PensionKind, Sex
+from zrunva.registry.models import Household, IncomeSource
+
+
+def _column(model, name: str, whole: bool = False) -> Interval:
+    """From 0 to the largest value the column accepts (its validator or its digits)."""
+    high = largest_value(model._meta.get_field(name))
+    return Interval(0, int(high) if whole else float(high), whole)
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,7 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
             "The score of the household's latest assessment (proxy means test); empty if the "
             "household has not been assessed."
         ),
+        # Assessment.score is a PostgreSQL integer (SQLite's would take 2**63 - 1).
         bounds=Interval(0, 2**31 - 1, True),
     ),
     Attribute(
@@ -96,7 +105,7 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
         "კომუნალური ხარჯი თვეში, ლარი",
         "Monthly utility spending, GEL",
         _("The household's monthly utility spending in GEL, as declared."),
-        bounds=Interval(0, 9_999_999.99),
+        bounds=_column(Household, "monthly_utility_spending"),
     ),
     Attribute(
         "agricultural_land_ha",
@@ -105,7 +114,7 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
         "სასოფლო-სამეურნეო მიწა, ჰა",
         "Agricultural land, ha",
         _("The agricultural land the household holds, in hectares, as declared."),
-        bounds=Interval(0, 999_999.99),
+        bounds=_column(Household, "agricultural_land_ha"),
     ),
     Attribute(
         "cattle",
@@ -114,7 +123,7 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
         "მსხვილფეხა რქოსანი პირუტყვი",
         "Cattle",
         _("The number of cattle the household keeps, as declared."),
-        bounds=Interval(0, 10_000, True),
+        bounds=_column(Household, "cattle", whole=True),
     ),
     Attribute(
         "cars",
@@ -123,7 +132,7 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
         "ავტომობილები",
         "Cars",
         _("The number of cars the household owns, as declared."),
-        bounds=Interval(0, 100, True),
+        bounds=_column(Household, "cars", whole=True),
     ),
     Attribute(
         "is_idp_household",
@@ -196,7 +205,7 @@ PERSON_ATTRIBUTES: tuple[Attribute, ...] = (
             "The sum of the monthly amounts of the person's income sources in the registry; "
             "pensions and benefits are not included."
         ),
-        bounds=Interval(0, 99_999_999.99),
+        bounds=_column(IncomeSource, "monthly_amount"),
     ),
     Attribute(
         "is_child",

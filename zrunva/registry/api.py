@@ -18,8 +18,8 @@ from zrunva.core.api import (
     LifeDay,
     MoneyOut,
     PageNumber,
-    count_in,
-    decimal_text,
+    count_of,
+    decimal_of,
     responses,
 )
 from zrunva.core.pagination import paginate
@@ -41,12 +41,20 @@ from zrunva.registry.models import Household, Person
 router = Router(tags=["registry"])
 
 # The columns' own bounds (registry.models), published so a client knows them before sending.
-PensionAmount = decimal_text(9, 2, "GEL a month, a decimal string.")
-FloorArea = decimal_text(7, 1, "m², a decimal string.")
-UtilitySpending = decimal_text(9, 2, "GEL a month, a decimal string.")
-LandArea = decimal_text(8, 2, "Hectares, a decimal string.")
-Rooms = count_in(100)
-Animals = count_in(10_000)
+_household = Household._meta.get_field
+PensionAmount = decimal_of(
+    Person._meta.get_field("pension_amount"), "GEL a month, a decimal string."
+)
+FloorArea = decimal_of(_household("floor_area_m2"), "m², a decimal string.")
+UtilitySpending = decimal_of(
+    _household("monthly_utility_spending"), "GEL a month, a decimal string."
+)
+LandArea = decimal_of(_household("agricultural_land_ha"), "Hectares, a decimal string.")
+Rooms = count_of(_household("rooms"))
+ExtraDwellings = count_of(_household("extra_dwellings"))
+Cattle = count_of(_household("cattle"))
+SmallLivestock = count_of(_household("small_livestock"))
+Cars = count_of(_household("cars"))
 Citizenship = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 
 
@@ -137,11 +145,11 @@ class HouseholdFields(Schema):
     has_piped_water: FlagIn = False
     has_sewerage: FlagIn = False
     monthly_utility_spending: UtilitySpending = Decimal("0")
-    extra_dwellings: Rooms = 0
+    extra_dwellings: ExtraDwellings = 0
     agricultural_land_ha: LandArea = Decimal("0")
-    cattle: Animals = 0
-    small_livestock: Animals = 0
-    cars: Rooms = 0
+    cattle: Cattle = 0
+    small_livestock: SmallLivestock = 0
+    cars: Cars = 0
 
 
 class HouseholdIn(HouseholdFields):
@@ -161,11 +169,11 @@ class HouseholdPatch(Schema):
     has_piped_water: FlagIn | None = None
     has_sewerage: FlagIn | None = None
     monthly_utility_spending: UtilitySpending | None = None
-    extra_dwellings: Rooms | None = None
+    extra_dwellings: ExtraDwellings | None = None
     agricultural_land_ha: LandArea | None = None
-    cattle: Animals | None = None
-    small_livestock: Animals | None = None
-    cars: Rooms | None = None
+    cattle: Cattle | None = None
+    small_livestock: SmallLivestock | None = None
+    cars: Cars | None = None
 
 
 class MemberOut(Schema):
