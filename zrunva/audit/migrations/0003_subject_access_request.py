@@ -6,8 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    initial = True
-
     dependencies = [
         ("audit", "0002_related_record_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
