@@ -81,8 +81,9 @@ class ApplicationOut(Schema):
     household_id: int | None
     duplicate_of_id: int | None = Field(
         description="Set when the registry already held an open application or an enrolment "
-        "for this person and programme at submission: the earlier application's id, for the "
-        "back office to resolve (close it as a duplicate, or process it)."
+        "for this person and programme at submission, and the caller processes that earlier "
+        "application too: its id, for the back office to resolve (close it as a duplicate, or "
+        "process it). Otherwise null."
     )
     events: list[ApplicationEventOut]
 

@@ -1,7 +1,7 @@
 from datetime import date
 
 import polars as pl
-from django.db.models import Q, QuerySet, TextField
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -53,8 +53,11 @@ def application_queue(
         qs = qs.filter(assigned_to=None)
     if status:
         qs = qs.filter(status=status)
+    # The flag only where the actor processes the earlier application too (`duplicate_visible`).
+    seen = application_list(actor=actor).filter(pk=OuterRef("duplicate_of_id"))
+    qs = qs.annotate(duplicate_seen=Exists(seen))
     if duplicates:
-        qs = qs.filter(duplicate_of__isnull=False)
+        qs = qs.filter(duplicate_seen=True)
     if overdue:
         qs = qs.filter(due_date__lt=timezone.localdate())
     return qs.order_by("due_date", "id")
@@ -70,7 +73,24 @@ def application_get(*, actor, pk: int) -> Application:
         pk=pk,
     )
     access_log(actor=actor, instance=application, purpose="view")
+    if not duplicate_visible(actor=actor, application=application):
+        # Shown as any other application (its API answer, page and next steps), never saved.
+        application.duplicate_of_id = None
     return application
+
+
+def duplicate_visible(*, actor, application: Application) -> bool:
+    """Whether the actor is shown that an application is flagged as a possible duplicate: only
+    if they process the earlier application too. The flag says what the registry holds about
+    the person (an open application, an enrolment: with the disability package, a disability);
+    shown outside the earlier application's area, it told an officer this about any personal
+    number they typed into a walk-in application (issue 9, finding 1). The national back
+    office, which sees both, resolves those."""
+    return (
+        application.duplicate_of_id is not None
+        and permissions.has_perm(actor, permissions.APPLICATIONS_PROCESS)
+        and application_list(actor=actor).filter(pk=application.duplicate_of_id).exists()
+    )
 
 
 def duplicate_flag(*, actor, application: Application) -> dict | None:

@@ -22,7 +22,11 @@ from zrunva.applications.models import (
     Workflow,
     new_number,
 )
-from zrunva.applications.selectors import application_of_applicant, workflow_of
+from zrunva.applications.selectors import (
+    application_of_applicant,
+    duplicate_visible,
+    workflow_of,
+)
 from zrunva.applications.workdays import working_days_after
 from zrunva.audit.services import acting_as
 from zrunva.notifications.services import message_to_contact
@@ -501,7 +505,10 @@ def application_transition(
     application = (
         Application.objects.select_for_update().select_related("programme").get(pk=application.pk)
     )
-    if to not in next_statuses(application):
+    options = next_statuses(application)
+    if Status.DUPLICATE in options and not duplicate_visible(actor=actor, application=application):
+        options.remove(Status.DUPLICATE)  # a flag the actor is not shown (selectors)
+    if to not in options:
         raise ValidationError(
             {
                 "status": _("An application that is %(now)s cannot become %(to)s.")
