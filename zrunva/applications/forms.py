@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from zrunva.accounts import permissions
 from zrunva.accounts.models import User
 from zrunva.applications.choices import FINAL, STAGES, Status
-from zrunva.applications.services import CONSENT_PURPOSE
+from zrunva.applications.services import CONSENT_PURPOSE, MEMBERS_MAX
 from zrunva.core.forms import DateInput
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Programme
@@ -209,11 +209,11 @@ class BaseMemberFormSet(forms.BaseFormSet):
 
 
 MemberFormSet = forms.formset_factory(
-    MemberForm, formset=BaseMemberFormSet, extra=0, max_num=15, validate_max=True
+    MemberForm, formset=BaseMemberFormSet, extra=0, max_num=MEMBERS_MAX, validate_max=True
 )
 # At an office: three blank rows; the officer leaves those not needed empty.
 IntakeMemberFormSet = forms.formset_factory(
-    MemberForm, formset=BaseMemberFormSet, extra=3, max_num=15, validate_max=True
+    MemberForm, formset=BaseMemberFormSet, extra=3, max_num=MEMBERS_MAX, validate_max=True
 )
 
 

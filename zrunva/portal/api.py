@@ -38,7 +38,7 @@ class PortalApplicationIn(Schema):
     programme: slug(60, 'A programme code, e.g. "tsa".')
     municipality: slug(40, "The code of the municipality the household lives in.")
     applicant: ApplicantIn
-    members: list[DeclaredMemberIn] = Field(default_factory=list, max_length=15)
+    members: list[DeclaredMemberIn] = Field(default_factory=list, max_length=services.MEMBERS_MAX)
     consent: FlagIn = Field(description="Consent to the processing of the data, for this purpose.")
     submission_key: UUID | None = Field(
         None,
