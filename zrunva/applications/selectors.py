@@ -17,6 +17,7 @@ from zrunva.applications.models import (
 )
 from zrunva.audit.services import access_log, scoped_get
 from zrunva.audit.subject_access import Section, Subject
+from zrunva.programmes.eligibility import health_programme_ids
 
 
 def workflow_of(programme) -> Workflow:
@@ -30,7 +31,11 @@ def application_list(*, actor) -> QuerySet[Application]:
     owns (the state's for the SSA, their municipality's for a municipal officer)."""
     permissions.require(actor, permissions.APPLICATIONS_PROCESS)
     qs = Application.objects.select_related("programme", "municipality", "assigned_to")
-    return permissions.processed(permissions.scoped(qs, actor), actor)
+    qs = permissions.processed(permissions.scoped(qs, actor), actor)
+    if not permissions.has_perm(actor, permissions.HEALTH_VIEW):
+        # A programme whose rules read health data says something about each applicant's health.
+        qs = qs.exclude(programme_id__in=health_programme_ids())
+    return qs
 
 
 def application_queue(

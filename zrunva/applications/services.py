@@ -31,6 +31,7 @@ from zrunva.applications.workdays import working_days_after
 from zrunva.audit.services import acting_as
 from zrunva.notifications.services import message_to_contact
 from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel
+from zrunva.programmes.eligibility import health_programme_ids
 from zrunva.programmes.services import can_define
 from zrunva.registry.models import Household, Person
 
@@ -155,6 +156,18 @@ def _require_process(actor, application: Application, perm: str) -> None:
         if own is None:
             raise PermissionDenied(_("The state's programmes are processed by the SSA."))
         raise PermissionDenied(_("A municipality's programmes are processed by its officers."))
+    _require_health(actor, application.programme)
+
+
+def _require_health(actor, programme) -> None:
+    """A programme whose rules read health data is processed only by staff with access to it:
+    its applications and decisions say something about the applicant's health."""
+    if not permissions.has_perm(actor, permissions.HEALTH_VIEW) and (
+        programme.pk in health_programme_ids()
+    ):
+        raise PermissionDenied(
+            _("This programme's rules read health data: staff with access to it process it.")
+        )
 
 
 @transaction.atomic
@@ -188,6 +201,7 @@ def application_submit(
             if programme.municipality_id is None:
                 raise PermissionDenied(_("The state's programmes are processed by the SSA."))
             raise PermissionDenied(_("A municipality's programmes are processed by its officers."))
+        _require_health(actor, programme)
     elif channel == Channel.PORTAL:
         actor = None  # the applicant applies for themselves
     else:
