@@ -10,6 +10,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import translation
 
 from zrunva.accounts.choices import Role
 from zrunva.applications import services
@@ -302,7 +303,8 @@ def _enrol_at_once(applications, officer) -> list:
     def enrol(i, application):
         try:
             barrier.wait()
-            application_transition(actor=officer, application=application, to=Status.ENROLLED)
+            with translation.override("en"):  # a new thread speaks the default language, ka
+                application_transition(actor=officer, application=application, to=Status.ENROLLED)
             outcomes[i] = "enrolled"
         except ValidationError as error:
             outcomes[i] = error
