@@ -218,6 +218,9 @@ def grievance_file(
             errors=found,
         )
         errors.update({k: [v] for k, v in found.items()})
+    if channel == Channel.WALK_IN and application is not None:
+        # Before any word about the application (its status, its appeal period).
+        permissions.require_in_scope(actor, application.municipality_id)
     if application is not None:
         municipality = application.municipality
     if municipality is None and "application" not in errors:
