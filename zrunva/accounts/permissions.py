@@ -105,6 +105,16 @@ def municipality_scope(user) -> frozenset[int] | None:
     return frozenset()
 
 
+# Roles given only on the server (`manage.py user_role`), never in the admin: an administrator
+# who could make themselves, or an account they control, the data protection officer would read
+# the audit trail of their own actions (AUDIT_VIEW is the DPO's alone).
+ROLES_SET_ON_THE_SERVER = frozenset({Role.DPO})
+
+
+def role_set_on_the_server(role: str) -> bool:
+    return role in ROLES_SET_ON_THE_SERVER
+
+
 def second_factor_required(user) -> bool:
     """Who must give a second factor after their password when MFA_REQUIRED is on: those who
     reach the whole country (administrators, the DPO, SSA staff without an office) and

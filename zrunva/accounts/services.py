@@ -13,6 +13,22 @@ from zrunva.audit.services import acting_as
 
 
 @transaction.atomic
+def user_role_set(*, user: User, role: str, municipality=None, office=None) -> User:
+    """Give a user a role and its area, from the server (`manage.py user_role`): the one way to
+    name a data protection officer (permissions.ROLES_SET_ON_THE_SERVER). Recorded in the audit
+    trail with no actor, as every command's change is."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.role, user.municipality, user.office = role, municipality, office
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from error
+    with acting_as(None):
+        user.save(update_fields=["role", "municipality", "office"])
+    return user
+
+
+@transaction.atomic
 def api_token_issue(*, user: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
     """Create a token for another system; returns the key, which is shown once and not stored.
     It expires after `days` (API_TOKEN_DAYS, a year, by default)."""
