@@ -147,16 +147,26 @@ def _due(workflow: Workflow, status: str, since: date) -> date | None:
 
 
 def _require_process(actor, application: Application, perm: str) -> None:
+    _require_processes(
+        actor,
+        programme=application.programme,
+        municipality_id=application.municipality_id,
+        perm=perm,
+    )
+
+
+def _require_processes(actor, *, programme, municipality_id: int, perm: str) -> None:
     """The SSA processes the state's programmes; a municipality's officers only their own
-    municipality's programmes. Everyone only in their area."""
+    municipality's programmes. Everyone only in their area. Checked on every step and before
+    a walk-in application is stored."""
     permissions.require(actor, perm)
-    permissions.require_in_scope(actor, application.municipality_id)
-    own = application.programme.municipality_id
+    permissions.require_in_scope(actor, municipality_id)
+    own = programme.municipality_id
     if not permissions.processes_programme(actor, own):
         if own is None:
             raise PermissionDenied(_("The state's programmes are processed by the SSA."))
         raise PermissionDenied(_("A municipality's programmes are processed by its officers."))
-    _require_health(actor, application.programme)
+    _require_health(actor, programme)
 
 
 def _require_health(actor, programme) -> None:
@@ -195,13 +205,12 @@ def application_submit(
     flagged for the back office (`duplicate_of`), which closes it as a duplicate or processes
     it. The applicant sees the same answer, status and messages either way."""
     if channel == Channel.WALK_IN:
-        permissions.require(actor, permissions.APPLICATIONS_PROCESS)
-        permissions.require_in_scope(actor, municipality.pk)
-        if not permissions.processes_programme(actor, programme.municipality_id):
-            if programme.municipality_id is None:
-                raise PermissionDenied(_("The state's programmes are processed by the SSA."))
-            raise PermissionDenied(_("A municipality's programmes are processed by its officers."))
-        _require_health(actor, programme)
+        _require_processes(
+            actor,
+            programme=programme,
+            municipality_id=municipality.pk,
+            perm=permissions.APPLICATIONS_PROCESS,
+        )
     elif channel == Channel.PORTAL:
         actor = None  # the applicant applies for themselves
     else:
