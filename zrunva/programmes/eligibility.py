@@ -211,7 +211,8 @@ def data_explanation(
     return _with_not_in_force(results, on=on, municipality_id=municipality_id)
 
 
-def _reads_health(*texts: str) -> bool:
+def rules_read_health(*texts: str) -> bool:
+    """Whether any of these rule texts reads a special-category (health) attribute."""
     health = {f"{level}.{name}" for level in ("person", "member") for name in HEALTH_FIELDS}
     return any(
         f"{node.op}.{node.value}" in health
@@ -225,15 +226,15 @@ def reads_health(compiled: engine.Compiled) -> bool:
     """Whether a programme's rules read special-category (health) attributes: its decisions
     then say something about a person's health."""
     if compiled.criteria is None:  # not in force on the date: its stored rules
-        return _reads_health(compiled.programme.criteria, compiled.programme.formula)
-    return _reads_health(compiled.criteria.text, compiled.formula.text)
+        return rules_read_health(compiled.programme.criteria, compiled.programme.formula)
+    return rules_read_health(compiled.criteria.text, compiled.formula.text)
 
 
 def health_programme_ids() -> list[int]:
     return [
         pk
         for pk, criteria, formula in Programme.objects.values_list("pk", "criteria", "formula")
-        if _reads_health(criteria, formula)
+        if rules_read_health(criteria, formula)
     ]
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from zrunva.accounts import permissions
 from zrunva.audit.services import acting_as
 from zrunva.programmes import attributes, expressions
-from zrunva.programmes.eligibility import _reads_health
+from zrunva.programmes.eligibility import rules_read_health
 from zrunva.programmes.models import Parameter, ParameterValue, Programme
 from zrunva.programmes.selectors import parameter_bounds, parameter_codes, parameters_on
 from zrunva.programmes.validators import LARGEST_AMOUNT, LARGEST_NUMBER
@@ -252,7 +252,7 @@ def _health_errors(actor, programme: Programme, skip: set[str]) -> dict[str, lis
             )
         ]
         for field in PROGRAMME_RULES
-        if field not in skip and _reads_health(getattr(programme, field))
+        if field not in skip and rules_read_health(getattr(programme, field))
     }
 
 
