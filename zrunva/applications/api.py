@@ -96,6 +96,11 @@ class ApplicationOut(Schema):
         return application.municipality.code
 
     @staticmethod
+    def resolve_duplicate_of_id(application) -> int | None:
+        # Set by selectors.application_get for those who may see the flag.
+        return getattr(application, "duplicate_of_shown_id", None)
+
+    @staticmethod
     def resolve_events(application) -> list:
         return list(application.events.all())
 

@@ -78,9 +78,13 @@ def application_get(*, actor, pk: int) -> Application:
         pk=pk,
     )
     access_log(actor=actor, instance=application, purpose="view")
-    if not duplicate_visible(actor=actor, application=application):
-        # Shown as any other application (its API answer, page and next steps), never saved.
-        application.duplicate_of_id = None
+    # What the actor is shown of the flag (`duplicate_visible`), beside the field, which stays as
+    # stored: a save of this instance must never erase the flag.
+    application.duplicate_of_shown_id = (
+        application.duplicate_of_id
+        if duplicate_visible(actor=actor, application=application)
+        else None
+    )
     return application
 
 
@@ -102,12 +106,11 @@ def duplicate_flag(*, actor, application: Application) -> dict | None:
     """What the back office is shown of a flagged application (`duplicate_of`): the earlier
     application's status, and its number and page when the actor processes it too. Only for an
     application read through `application_get`, whose read is audited; never for the portal."""
-    if application.duplicate_of_id is None:
+    if not duplicate_visible(actor=actor, application=application):
         return None
     earlier = Application.objects.get(pk=application.duplicate_of_id)
-    visible = application_list(actor=actor).filter(pk=earlier.pk).exists()
     return {
-        "earlier": earlier if visible else None,
+        "earlier": earlier,
         "status": Status(earlier.status).label,
         "enrolled": earlier.status == Status.ENROLLED,
     }

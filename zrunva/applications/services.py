@@ -362,9 +362,10 @@ def _document_save(application: Application, upload, check, *, actor) -> Documen
     return document
 
 
-def next_statuses(application: Application) -> list[str]:
+def next_statuses(application: Application, *, actor=None) -> list[str]:
     """Where an application may go from here: its workflow's next stage; rejection before the
-    decision; withdrawal until enrolment; closing as a duplicate, when it is flagged as one."""
+    decision; withdrawal until enrolment; closing as a duplicate, when it is flagged as one and
+    the actor (if named) is shown the flag."""
     if application.status in FINAL:
         return []
     stages = workflow_of(application.programme).stages
@@ -375,7 +376,10 @@ def next_statuses(application: Application) -> list[str]:
     if position < stages.index(Status.DECIDED):
         options.append(Status.REJECTED)
     options.append(Status.WITHDRAWN)
-    if application.duplicate_of_id is not None:
+    # Closing as a duplicate: only for those shown the flag (selectors.duplicate_visible).
+    if application.duplicate_of_id is not None and (
+        actor is None or duplicate_visible(actor=actor, application=application)
+    ):
         options.append(Status.DUPLICATE)
     return options
 
@@ -528,9 +532,7 @@ def application_transition(
     application = (
         Application.objects.select_for_update().select_related("programme").get(pk=application.pk)
     )
-    options = next_statuses(application)
-    if Status.DUPLICATE in options and not duplicate_visible(actor=actor, application=application):
-        options.remove(Status.DUPLICATE)  # a flag the actor is not shown (selectors)
+    options = next_statuses(application, actor=actor)
     if to not in options:
         raise ValidationError(
             {

@@ -73,7 +73,7 @@ def queue(request):
 
 def _detail(request, application, form=None, assign_form=None, document_form=None):
     if form is None:
-        options = services.next_statuses(application)
+        options = services.next_statuses(application, actor=request.user)
         form = TransitionForm(options=options) if options else None
     if application.is_open:
         assign_form = assign_form or AssignForm(application=application, actor=request.user)
@@ -161,7 +161,9 @@ def letter(request, pk: int):
 @require_POST
 def move(request, pk: int):
     application = selectors.application_get(actor=request.user, pk=pk)
-    form = TransitionForm(request.POST, options=services.next_statuses(application))
+    form = TransitionForm(
+        request.POST, options=services.next_statuses(application, actor=request.user)
+    )
     if form.is_valid():
         data = form.cleaned_data
         household = None

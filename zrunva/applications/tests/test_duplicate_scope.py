@@ -12,6 +12,7 @@ import pytest
 
 from zrunva.accounts.choices import Role
 from zrunva.applications.models import Application
+from zrunva.applications.selectors import application_get
 from zrunva.applications.tests.test_decisions import enrolled_application
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +87,15 @@ def test_a_national_officer_sees_the_flag_and_closes_the_duplicate(login_as):
         known["number"] in national.get("/en/applications/", {"duplicates": "on"}).content.decode()
     )
     assert _step(national, known["id"], "duplicate").json()["status"] == "duplicate"
+
+
+def test_hiding_the_flag_from_a_reader_never_erases_it(login_as):
+    """The flag is hidden beside the field, not by clearing it: a save of what the reader got
+    must keep it for the back office."""
+    enrolled = enrolled_application()
+    officer = login_as(Role.SSA_OFFICER, office="ssa-zugdidi")
+    known = _walk_in(officer, enrolled.personal_number)
+    read = application_get(actor=officer.user, pk=known["id"])
+    assert read.duplicate_of_shown_id is None
+    read.save()
+    assert Application.objects.get(pk=known["id"]).duplicate_of_id == enrolled.pk
