@@ -3,9 +3,11 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.applications.choices import (
@@ -17,7 +19,7 @@ from zrunva.applications.choices import (
     Status,
     public_status_label,
 )
-from zrunva.core.validators import personal_number_validator
+from zrunva.core.validators import FIRST_LIFE_DAY, personal_number_validator
 
 # Crockford's base 32: no I, L, O or U, so a number read aloud or retyped is not misread.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -212,6 +214,13 @@ class Application(models.Model):
     def public_status_label(self) -> str:
         """The status as the applicant's status check shows it."""
         return public_status_label(self.status)
+
+    def clean(self):
+        """The applicant's birth date is a date of a life (from 1900, not in the future), as
+        the registry holds people's: for every entry point, not only the API's schema."""
+        super().clean()
+        if self.birth_date and not FIRST_LIFE_DAY <= self.birth_date <= timezone.localdate():
+            raise ValidationError({"birth_date": _("Give a birth date from 1900 to today.")})
 
     def get_additional_data(self) -> dict:
         return {"household_id": self.household_id}

@@ -8,7 +8,7 @@ from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from zrunva.core.validators import personal_number_validator
+from zrunva.core.validators import FIRST_LIFE_DAY, personal_number_validator
 from zrunva.registry.choices import (
     AltIdKind,
     DisabilityDegree,
@@ -265,6 +265,8 @@ class Person(models.Model):
         today = timezone.localdate()
         if self.birth_date and self.birth_date > today:
             errors["birth_date"] = _("The birth date cannot be in the future.")
+        if self.birth_date and self.birth_date < FIRST_LIFE_DAY:
+            errors["birth_date"] = _("The birth date cannot be before 1900.")
         if self.date_of_death and self.birth_date and self.date_of_death < self.birth_date:
             errors["date_of_death"] = _("The date of death cannot precede the birth date.")
         if self.date_of_death and self.date_of_death > today:

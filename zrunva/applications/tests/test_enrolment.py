@@ -151,6 +151,12 @@ def test_the_rules_the_portal_form_enforces_hold_on_every_entry_point():
     assert error.value.message_dict == {
         "personal_number": ["A personal number has exactly 11 digits."]
     }
+    for born in (date(1899, 12, 31), date(2999, 1, 1)):
+        with pytest.raises(ValidationError) as error:
+            application_submit(
+                applicant=applicant | {"birth_date": born, "phone": "555 12 34 56"}, **base
+            )
+        assert error.value.message_dict == {"birth_date": ["Give a birth date from 1900 to today."]}
     assert not Application.objects.exists() and not Message.objects.exists()
 
 

@@ -69,6 +69,14 @@ def test_birth_date_in_the_future_is_refused():
     assert err.value.message_dict["birth_date"] == ["The birth date cannot be in the future."]
 
 
+def test_birth_date_before_1900_is_refused_on_every_entry_point():
+    """The API's schema publishes dates of a life from 1900; the model holds the same rule, so
+    the screens and imports refuse what the API refuses."""
+    with pytest.raises(ValidationError) as err:
+        factories.household(head={"birth_date": date(1899, 12, 31)})
+    assert err.value.message_dict["birth_date"] == ["The birth date cannot be before 1900."]
+
+
 def test_latin_letters_in_a_georgian_name_are_refused():
     with pytest.raises(ValidationError) as err:
         factories.household(head={"first_name": "Giorgi"})
