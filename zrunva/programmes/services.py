@@ -93,8 +93,8 @@ def _formula_errors(parameter: Parameter, formula: str) -> str | None:
         if interval is not None and max(-interval.low, interval.high) > LARGEST_NUMBER:
             raise expressions.ExpressionError(
                 _(
-                    "This formula can give %(bound)s, more than a parameter's value may be "
-                    "(%(limit)s in size)"
+                    "This formula can give %(bound)s; a parameter's value must lie between "
+                    "-%(limit)s and %(limit)s"
                 )
                 % {
                     "bound": _figure(max(-interval.low, interval.high)),

@@ -19,7 +19,7 @@ def validate_parameter_value(value) -> None:
     """A parameter's value is at most `LARGEST_NUMBER` in size."""
     if value is not None and abs(value) > LARGEST_NUMBER:
         raise ValidationError(
-            _("A parameter's value is at most %(limit)s in size."),
+            _("A parameter's value must lie between -%(limit)s and %(limit)s."),
             code="too_large",
             params={"limit": f"{LARGEST_NUMBER:,}"},
         )

@@ -269,6 +269,6 @@ def test_a_parameter_value_too_large_is_refused_on_the_form(login_as):
     url = reverse("programmes:parameter_value_add", args=["idp_allowance"])
     body = {"valid_from": "2027-01-01", "source": "Illustrative", "formula": ""}
     html = admin.post(url, body | {"value": "1000000001"}).content.decode()
-    assert "A parameter&#x27;s value is at most 1,000,000,000 in size." in html
+    assert "A parameter&#x27;s value must lie between -1,000,000,000 and 1,000,000,000." in html
     assert not ParameterValue.objects.filter(valid_from=date(2027, 1, 1)).exists()
     assert admin.post(url, body | {"value": "1000000000"}).status_code == 302

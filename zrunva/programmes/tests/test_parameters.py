@@ -310,7 +310,7 @@ def test_a_value_too_large_is_refused(make_user, value):
             source="x",
         )
     assert err.value.message_dict == {
-        "value": ["A parameter's value is at most 1,000,000,000 in size."]
+        "value": ["A parameter's value must lie between -1,000,000,000 and 1,000,000,000."]
     }
     assert not ParameterValue.objects.filter(valid_from=date(2027, 1, 1)).exists()
 
@@ -320,8 +320,8 @@ def test_a_value_too_large_is_refused(make_user, value):
     [
         (
             "param.tsa_band_1_max_score * 100000",
-            "This formula can give 3,000,000,000, more than a parameter's value may be "
-            "(1,000,000,000 in size)",
+            "This formula can give 3,000,000,000; a parameter's value must lie between "
+            "-1,000,000,000 and 1,000,000,000",
         ),
         (
             "param.tsa_band_1_amount + 1000000001",
