@@ -236,6 +236,7 @@ NOTIFICATION_SENDERS = {
 # pair is never refused by it, so nobody can lock an applicant out by guessing at their number.
 PORTAL_THROTTLE = {
     "apply_address": (env.int("PORTAL_THROTTLE_ADDRESS", default=20), 3600),
+    # Per personal number with the contact details given (core.throttle.person_key).
     "apply_person": (env.int("PORTAL_THROTTLE_PERSON", default=5), 24 * 3600),
     "status_address": (env.int("PORTAL_THROTTLE_STATUS_ADDRESS", default=60), 3600),
     "status_number": (env.int("PORTAL_THROTTLE_STATUS_NUMBER", default=10), 3600),
