@@ -59,11 +59,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "zrunva.core.middleware.SecondFactorMiddleware",
+    "zrunva.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
-    "zrunva.core.middleware.DenialAuditMiddleware",
+    "zrunva.audit.middleware.DenialAuditMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 # The PostgreSQL role the application connects as, if not the tables' owner: the audit app's
