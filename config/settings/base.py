@@ -250,5 +250,9 @@ APPEAL_MONTHS = env.int("APPEAL_MONTHS", default=1)
 APPEAL_SOURCE = env.str(
     "APPEAL_SOURCE", default="General Administrative Code of Georgia, Article 180"
 )
+# Days after a household's re-assessment was due (the four-year rule) before the daily job
+# (`manage.py end_enrolments`) ends its enrolments in programmes decided on a home visit.
+# Illustrative: the SSA publishes no grace period.
+REASSESSMENT_GRACE_DAYS = env.int("REASSESSMENT_GRACE_DAYS", default=90)
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@zrunva.ge")

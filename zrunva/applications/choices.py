@@ -53,6 +53,22 @@ class EventKind(models.TextChoices):
     STATUS = "status", _("Status change")
     ASSIGNMENT = "assignment", _("Assignment")
     DOCUMENT = "document", _("Document added")
+    ENROLMENT_END = "enrol_end", _("Enrolment ended")
+
+
+class EnrolmentEndReason(models.TextChoices):
+    """Why an enrolment ended. A death and an overdue re-assessment are found in the registry by
+    the daily job (`manage.py end_enrolments`); the others are an officer's decision."""
+
+    DEATH = "death", _("Death recorded in the registry")
+    LOST_ELIGIBILITY = "lost_eligibility", _("No longer eligible (a run's loss, confirmed)")
+    WITHDRAWN = "withdrawn", _("Withdrawn at the beneficiary's request")
+    REASSESSMENT_OVERDUE = "reassessment_overdue", _("Re-assessment overdue")
+    OTHER = "other", _("Other")
+
+
+# The reasons the daily job ends enrolments for (no officer); officers give the others.
+JOB_END_REASONS = frozenset({EnrolmentEndReason.DEATH, EnrolmentEndReason.REASSESSMENT_OVERDUE})
 
 
 class DocumentKind(models.TextChoices):

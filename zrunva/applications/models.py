@@ -15,6 +15,7 @@ from zrunva.applications.choices import (
     STAGES,
     Channel,
     DocumentKind,
+    EnrolmentEndReason,
     EventKind,
     Status,
     public_status_label,
@@ -308,7 +309,8 @@ class Document(models.Model):
 
 class Enrolment(models.Model):
     """A beneficiary on a programme's rolls from a date, at a monthly amount: what an accepted
-    application creates and what payments are made from."""
+    application creates and what payments are made from. `ends` is the last day paid
+    (inclusive), set once, with its reason, by `services.enrolment_end`."""
 
     application = models.OneToOneField(
         Application,
@@ -340,6 +342,18 @@ class Enrolment(models.Model):
     amount = models.DecimalField(_("monthly amount, GEL"), max_digits=10, decimal_places=2)
     starts = models.DateField(_("paid from"))
     ends = models.DateField(_("paid until"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("reason it ended"), max_length=24, choices=EnrolmentEndReason.choices, blank=True
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("ended by"),
+        help_text=_("Empty when the daily job ended it (a death or an overdue re-assessment)."),
+    )
     enrolled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -1,13 +1,14 @@
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
-from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
-from zrunva.applications.choices import FINAL, EventKind, Status
+from zrunva.applications.choices import FINAL, EnrolmentEndReason, EventKind, Status
 from zrunva.applications.models import (
     Application,
     ApplicationEvent,
@@ -15,9 +16,11 @@ from zrunva.applications.models import (
     Workflow,
     normalised_number,
 )
+from zrunva.assessment.selectors import latest_assessment
 from zrunva.audit.services import access_log, scoped_get
 from zrunva.audit.subject_access import Section, Subject
 from zrunva.programmes.eligibility import health_programme_ids
+from zrunva.registry.models import Membership
 
 
 def workflow_of(programme) -> Workflow:
@@ -263,3 +266,54 @@ def subject_access_applications(subject: Subject) -> Section:
             application_number=enrolment.application.number,
         )
     return section
+
+
+def enrolment_end_due(*, on: date) -> list[tuple[Enrolment, str, date]]:
+    """The open enrolments the daily job ends as of `on`, each with its reason and the date of
+    the event it ends on (`services.enrolment_end` turns that into the last day paid):
+
+    - a death recorded in the registry on or before `on`: for a programme that pays a person,
+      the beneficiary's, on its date; for one that pays the household, when none of the
+      household's current members is alive, on the last of their deaths (a household whose
+      members all moved away is not a death: the officer ends that enrolment);
+    - a re-assessment overdue: the household's latest assessment was due again (the four-year
+      rule, `assessment.selectors.latest_assessment`) more than `REASSESSMENT_GRACE_DAYS` days
+      before `on` (illustrative), only in programmes whose workflow has a home visit (decided
+      on the rating score: not the pension), ending on `on` itself, so that a first run after
+      a long pause stops future payments rather than reclaiming past ones. A household never
+      assessed has nothing overdue.
+
+    Querysets over the open enrolments only; the rows returned are the few that end."""
+    open_enrolments = Enrolment.objects.filter(ends__isnull=True).select_related(
+        "application__programme", "programme"
+    )
+    due: dict[int, tuple[Enrolment, str, date]] = {}
+    person_deaths = open_enrolments.filter(
+        person__isnull=False, person__date_of_death__lte=on
+    ).annotate(event_on=F("person__date_of_death"))
+    current = Membership.objects.filter(household=OuterRef("household_id"), end_date__isnull=True)
+    living = current.filter(Q(person__date_of_death__isnull=True) | Q(person__date_of_death__gt=on))
+    last_death = current.order_by("-person__date_of_death").values("person__date_of_death")[:1]
+    household_deaths = (
+        open_enrolments.filter(person__isnull=True)
+        .filter(Exists(current))
+        .exclude(Exists(living))
+        .annotate(event_on=Subquery(last_death))
+    )
+    for enrolment in (*person_deaths.order_by("id"), *household_deaths.order_by("id")):
+        due[enrolment.pk] = (enrolment, EnrolmentEndReason.DEATH, enrolment.event_on)
+    overdue_before = on - timedelta(days=settings.REASSESSMENT_GRACE_DAYS)
+    overdue = (
+        open_enrolments.filter(programme__workflow__home_visit=True, created_at__date__lte=on)
+        .annotate(
+            reassessment_due=Subquery(
+                latest_assessment(OuterRef("household_id")).values("reassessment_due")[:1]
+            )
+        )
+        .filter(reassessment_due__lt=overdue_before)
+        .exclude(pk__in=list(due))
+        .order_by("id")
+    )
+    for enrolment in overdue:
+        due[enrolment.pk] = (enrolment, EnrolmentEndReason.REASSESSMENT_OVERDUE, on)
+    return list(due.values())

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -6,12 +6,20 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zrunva.accounts import permissions
-from zrunva.applications.choices import FINAL, STAGES, Channel, EventKind, Status
+from zrunva.applications.choices import (
+    FINAL,
+    JOB_END_REASONS,
+    STAGES,
+    Channel,
+    EnrolmentEndReason,
+    EventKind,
+    Status,
+)
 from zrunva.applications.decisions import decision_basis
 from zrunva.applications.documents import document_check
 from zrunva.applications.models import (
@@ -25,10 +33,11 @@ from zrunva.applications.models import (
 from zrunva.applications.selectors import (
     application_of_applicant,
     duplicate_visible,
+    enrolment_end_due,
     workflow_of,
 )
 from zrunva.applications.workdays import working_days_after
-from zrunva.audit.services import acting_as
+from zrunva.audit.services import acting_as, bulk_run_log
 from zrunva.notifications.services import message_to_contact
 from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel
 from zrunva.programmes.eligibility import health_programme_ids
@@ -461,8 +470,11 @@ def _enrol(actor, application: Application, today: date) -> Enrolment:
             "This household is already enrolled in this programme (application %(number)s): "
             "it is not enrolled twice. Close this application as a duplicate or withdraw it."
         )
+    # An enrolment that ended is no obstacle once it is paid no more: one paid until the end
+    # of this month does not overlap this one, paid from the next.
+    starts = today.replace(day=1) + relativedelta(months=1)
     found = _beneficiary_enrolment(
-        programme, person_id=person_id, household_id=household_id, on=today
+        programme, person_id=person_id, household_id=household_id, on=starts
     )
     if found is not None:
         raise ValidationError({"status": message % {"number": found.application.number}})
@@ -474,14 +486,14 @@ def _enrol(actor, application: Application, today: date) -> Enrolment:
                 household=application.household,
                 person_id=person_id,
                 amount=application.decision_amount,
-                starts=(today.replace(day=1) + relativedelta(months=1)),
+                starts=starts,
                 enrolled_by=actor,
             )
     except IntegrityError as error:
         # An enrolment of the same beneficiary committed since the check: the database's
         # constraint holds even where a lock was not taken.
         found = _beneficiary_enrolment(
-            programme, person_id=person_id, household_id=household_id, on=today
+            programme, person_id=person_id, household_id=household_id, on=starts
         )
         if found is None:
             raise
@@ -737,3 +749,141 @@ def application_withdraw(*, number: str, personal_number: str) -> Application:
         note=str(_("Withdrawn by the applicant on the portal.")),
     )
     return application
+
+
+def last_day_paid(*, starts: date, on: date) -> date:
+    """The last day an enrolment ending on `on` is paid for: the last day of the month of the
+    event (a death, a request, a decision), so that a month begun is paid in full
+    (illustrative: the SSA's rule for the last payment is not published). An event before the
+    first month paid (a death recorded after the enrolment was made) means it was never paid:
+    the day before `starts`."""
+    month_end = on.replace(day=1) + relativedelta(months=1) - timedelta(days=1)
+    return max(month_end, starts - timedelta(days=1))
+
+
+def _date(value: date) -> str:
+    return formats.date_format(value, "j E Y")
+
+
+# What the beneficiary is told the payment ends for: neutral words, in their language.
+END_REASON_TEXTS = {
+    EnrolmentEndReason.DEATH: gettext_lazy("the registry records the beneficiary's death"),
+    EnrolmentEndReason.LOST_ELIGIBILITY: gettext_lazy(
+        "a review found that the programme's conditions are no longer met"
+    ),
+    EnrolmentEndReason.WITHDRAWN: gettext_lazy("it was withdrawn at your request"),
+    EnrolmentEndReason.REASSESSMENT_OVERDUE: gettext_lazy(
+        "the household's re-assessment (home visit) is overdue"
+    ),
+    EnrolmentEndReason.OTHER: gettext_lazy("the office decided so"),
+}
+
+
+def _notify_enrolment_end(enrolment: Enrolment) -> int:
+    """Tell the beneficiary (for a death, the household, through the same contact details: the
+    application's) that the payment ends, until when and why, and where to ask, in the
+    application's language. Queued in the same transaction as the end."""
+    application = enrolment.application
+    with translation.override(application.language or "ka"):
+        body = _(
+            "The payment of %(programme)s under application %(number)s ends: the last month "
+            "paid ends on %(ends)s, because %(reason)s. If you have questions, contact the "
+            "office that processed your application."
+        ) % {
+            "programme": enrolment.programme.name,
+            "number": application.number,
+            "ends": _date(enrolment.ends),
+            "reason": END_REASON_TEXTS[enrolment.end_reason],
+        }
+        subject = _("Application %(number)s: the payment ends") % {"number": application.number}
+    return message_to_contact(
+        phone=application.phone,
+        email=application.email,
+        body=body,
+        subject=subject,
+        language=application.language,
+        reference=application.number,
+    )
+
+
+@transaction.atomic
+def enrolment_end(*, enrolment: Enrolment, on: date, reason: str, actor) -> Enrolment:
+    """End an enrolment for the event of `on`: paid to the end of that month (`last_day_paid`).
+    A death or an overdue re-assessment is ended by the daily job (`actor` None), from what the
+    registry records; a withdrawal at the beneficiary's request, a run's loss the officer
+    confirmed, or another reason by those who process the programme (the SSA the state's, a
+    municipality's officers their own), in the application's area. Refused, with nothing
+    written: an enrolment already ended, and an officer's end dated before the enrolment was
+    made (a death may be: it was then never paid). The application's history records it and
+    the beneficiary is told in the application's language."""
+    enrolment = (
+        Enrolment.objects.select_for_update()
+        .select_related("application__programme", "programme")
+        .get(pk=enrolment.pk)
+    )
+    if reason not in EnrolmentEndReason.values:
+        raise ValidationError({"reason": _("Choose why the enrolment ends.")})
+    reason = EnrolmentEndReason(reason)
+    application = enrolment.application
+    if actor is None:
+        if reason not in JOB_END_REASONS:
+            raise PermissionDenied(_("An officer ends an enrolment for this reason."))
+    else:
+        _require_process(actor, application, permissions.APPLICATIONS_PROCESS)
+        if reason in JOB_END_REASONS:
+            raise ValidationError(
+                {
+                    "reason": _(
+                        "Deaths and overdue re-assessments end enrolments through the daily "
+                        "job, from the registry: record the death or the visit there."
+                    )
+                }
+            )
+    if enrolment.ends is not None:
+        raise ValidationError(
+            {"on": _("This enrolment already ended on %(date)s.") % {"date": _date(enrolment.ends)}}
+        )
+    made = timezone.localdate(enrolment.created_at)
+    if reason != EnrolmentEndReason.DEATH and on < made:
+        raise ValidationError(
+            {
+                "on": _("This enrolment cannot end before it starts: it was made on %(date)s.")
+                % {"date": _date(made)}
+            }
+        )
+    enrolment.ends = last_day_paid(starts=enrolment.starts, on=on)
+    enrolment.end_reason, enrolment.ended_by = reason, actor
+    with acting_as(actor):
+        enrolment.save(update_fields=["ends", "end_reason", "ended_by"])
+        note = _("%(reason)s, on %(on)s: paid until %(ends)s.") % {
+            "reason": reason.label,
+            "on": _date(on),
+            "ends": _date(enrolment.ends),
+        }
+        ApplicationEvent.objects.create(
+            application=application,
+            kind=EventKind.ENROLMENT_END,
+            from_status=application.status,
+            to_status=application.status,
+            actor=actor,
+            note=note,
+        )
+        _notify_enrolment_end(enrolment)
+    return enrolment
+
+
+def enrolments_end_due(*, on: date | None = None) -> dict:
+    """The daily job: end every enrolment `selectors.enrolment_end_due` finds as of `on`
+    (default: today) — recorded deaths and re-assessments overdue past the grace period —
+    through `enrolment_end`, one transaction each, so that one refused does not undo the
+    others. Running it again ends nothing twice (an ended enrolment is no longer open).
+    Returns the counts, also written as one audit row."""
+    on = on or timezone.localdate()
+    counts = {EnrolmentEndReason.DEATH.value: 0, EnrolmentEndReason.REASSESSMENT_OVERDUE.value: 0}
+    for enrolment, reason, event_on in enrolment_end_due(on=on):
+        enrolment_end(enrolment=enrolment, on=event_on, reason=reason, actor=None)
+        counts[reason.value] += 1
+    if any(counts.values()):
+        with transaction.atomic():
+            bulk_run_log(actor=None, model=Enrolment, job="end_enrolments", counts=counts)
+    return counts

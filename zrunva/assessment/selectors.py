@@ -39,11 +39,20 @@ def assessment_get(*, actor, pk: int) -> Assessment:
     return assessment
 
 
+def latest_assessment(household=None) -> QuerySet[Assessment]:
+    """A household's assessments, latest first: `[:1]` of it is the one in force, whose
+    `reassessment_due` (the four-year rule, `scoring.REASSESSMENT_YEARS`) says when the household
+    is due again. `household` is a household or an `OuterRef` to one (default: the outer
+    query's `pk`), for subqueries."""
+    household = OuterRef("pk") if household is None else household
+    return Assessment.objects.filter(household=household).order_by("-visit_date", "-id")
+
+
 def households_due(*, actor, on: date) -> QuerySet[Household]:
     """Active households in the actor's area never assessed, or whose latest assessment's
     re-assessment date has come; oldest due first."""
     permissions.require(actor, permissions.REGISTRY_VIEW)
-    latest = Assessment.objects.filter(household=OuterRef("pk")).order_by("-visit_date", "-id")
+    latest = latest_assessment()
     qs = permissions.scoped(
         Household.objects.filter(is_active=True).select_related("municipality"), actor
     ).annotate(
