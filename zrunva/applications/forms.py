@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zrunva.accounts import permissions
 from zrunva.accounts.models import User
-from zrunva.applications.choices import FINAL, STAGES, Status
+from zrunva.applications.choices import FINAL, JOB_END_REASONS, STAGES, EnrolmentEndReason, Status
 from zrunva.applications.services import CONSENT_PURPOSE, MEMBERS_MAX
 from zrunva.core.forms import DateInput
 from zrunva.geo.models import Municipality
@@ -56,6 +56,21 @@ class AssignForm(forms.Form):
             municipality_id=application.municipality_id,
         )
         self.fields["assigned_to"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class EnrolmentEndForm(forms.Form):
+    """An officer ends an enrolment: on the beneficiary's request, a confirmed loss of
+    eligibility, or another reason. Deaths and overdue re-assessments are the daily job's."""
+
+    on = forms.DateField(
+        label=_("Date of the request or decision"),
+        widget=DateInput(),
+        help_text=_("The enrolment is paid to the end of that month."),
+    )
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[(r.value, r.label) for r in EnrolmentEndReason if r not in JOB_END_REASONS],
+    )
 
 
 class DocumentForm(forms.Form):

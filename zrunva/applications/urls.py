@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/move/", views.move, name="move"),
     path("<int:pk>/assign/", views.assign, name="assign"),
+    path("<int:pk>/enrolment/end/", views.enrolment_end, name="enrolment_end"),
     path("<int:pk>/documents/", views.document_upload, name="document_upload"),
     path("<int:pk>/documents/<int:document_id>/", views.document, name="document"),
     path("<int:pk>/letter/", views.letter, name="letter"),

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,6 +17,7 @@ from zrunva.applications.forms import (
     MEMBER_ERROR,
     AssignForm,
     DocumentForm,
+    EnrolmentEndForm,
     IntakeForm,
     IntakeMemberFormSet,
     QueueFilterForm,
@@ -24,7 +25,7 @@ from zrunva.applications.forms import (
     WorkflowForm,
 )
 from zrunva.applications.letters import decision_letter
-from zrunva.applications.models import Application
+from zrunva.applications.models import Application, Enrolment
 from zrunva.audit.services import access_log, scoped_get, search_log
 from zrunva.core.decorators import staff_view
 from zrunva.core.forms import add_service_errors, form_step, formset_errors
@@ -71,13 +72,16 @@ def queue(request):
     )
 
 
-def _detail(request, application, form=None, assign_form=None, document_form=None):
+def _detail(request, application, form=None, assign_form=None, document_form=None, end_form=None):
     if form is None:
         options = services.next_statuses(application, actor=request.user)
         form = TransitionForm(options=options) if options else None
     if application.is_open:
         assign_form = assign_form or AssignForm(application=application, actor=request.user)
         document_form = document_form or DocumentForm()
+    enrolment = Enrolment.objects.filter(application=application).select_related("ended_by").first()
+    if enrolment is not None and enrolment.ends is None:
+        end_form = end_form or EnrolmentEndForm(initial={"on": timezone.localdate()})
     return render(
         request,
         "applications/detail.html",
@@ -87,6 +91,8 @@ def _detail(request, application, form=None, assign_form=None, document_form=Non
             "form": form,
             "assign_form": assign_form,
             "document_form": document_form,
+            "enrolment": enrolment,
+            "end_form": end_form,
             "today": timezone.localdate(),
         },
     )
@@ -127,6 +133,31 @@ def document_upload(request, pk: int):
     if form_step(request, form, add, _("The document is added.")):
         return redirect("applications:detail", pk=application.pk)
     return _detail(request, application, document_form=form)
+
+
+@staff_view(permissions.APPLICATIONS_PROCESS)
+@require_POST
+def enrolment_end(request, pk: int):
+    """End the enrolment of an enrolled application (`services.enrolment_end` checks who)."""
+    application = selectors.application_get(actor=request.user, pk=pk)
+    enrolment = Enrolment.objects.filter(application=application).first()
+    if enrolment is None:
+        raise Http404
+    form = EnrolmentEndForm(request.POST)
+
+    def end(data):
+        return services.enrolment_end(
+            enrolment=enrolment, on=data["on"], reason=data["reason"], actor=request.user
+        )
+
+    def ended(result):
+        return _("The enrolment ends: paid until %(date)s.") % {
+            "date": formats.date_format(result.ends, "j E Y")
+        }
+
+    if form_step(request, form, end, ended):
+        return redirect("applications:detail", pk=application.pk)
+    return _detail(request, application, end_form=form)
 
 
 @staff_view(permissions.APPLICATIONS_PROCESS)

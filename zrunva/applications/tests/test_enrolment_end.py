@@ -353,3 +353,49 @@ def test_the_migration_gives_the_doubles_migration_0004_closed_a_reason():
     closed.refresh_from_db()
     open_.refresh_from_db()
     assert (closed.end_reason, open_.end_reason) == ("other", "")
+
+
+# -- The officer's form on the application page -------------------------------------------
+
+
+def test_an_officer_ends_an_enrolment_on_the_application_page(login_as):
+    from django.urls import reverse
+
+    application = enrolled_application()
+    enrolment = application.enrolment
+    _made_long_ago(enrolment, made=date(2025, 1, 20), starts=date(2025, 2, 1))
+    page = reverse("applications:detail", args=[application.pk])
+    url = reverse("applications:enrolment_end", args=[application.pk])
+    messages = Message.objects.count()
+
+    # Another area's officer does not reach the application; nothing is written.
+    zugdidi = login_as(Role.SSA_OFFICER, office="ssa-zugdidi")
+    assert zugdidi.post(url, {"on": "2025-03-12", "reason": "withdrawn"}).status_code == 404
+    _unchanged(enrolment, messages)
+
+    officer = login_as(Role.SSA_OFFICER, office="ssa-kutaisi")
+    html = officer.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "End the enrolment" in html and url in html
+    form = officer.get(page).context["end_form"]
+    assert [value for value, _label in form.fields["reason"].choices] == [
+        "lost_eligibility",
+        "withdrawn",
+        "other",
+    ]
+    # A death is not an officer's reason; a date before the enrolment was made is refused.
+    answer = officer.post(url, {"on": "2025-03-12", "reason": "death"})
+    assert answer.status_code == 200 and answer.context["end_form"].errors["reason"]
+    answer = officer.post(url, {"on": "2025-01-02", "reason": "withdrawn"})
+    assert answer.context["end_form"].errors["on"] == [
+        "This enrolment cannot end before it starts: it was made on 20 January 2025."
+    ]
+    _unchanged(enrolment, messages)
+
+    answer = officer.post(url, {"on": "2025-03-12", "reason": "withdrawn"})
+    assert answer.status_code == 302
+    enrolment.refresh_from_db()
+    assert (enrolment.ends, enrolment.ended_by) == (date(2025, 3, 31), officer.user)
+    assert Message.objects.count() == messages + 1
+    html = officer.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Paid until 31 March 2025: Withdrawn at the beneficiary&#x27;s request." in html
+    assert url not in html
