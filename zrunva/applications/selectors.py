@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 import polars as pl
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, TextField
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, TextField, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -20,6 +20,8 @@ from zrunva.assessment.selectors import latest_assessment
 from zrunva.audit.services import access_log, scoped_get
 from zrunva.audit.subject_access import Section, Subject
 from zrunva.programmes.eligibility import health_programme_ids
+from zrunva.programmes.models import Run
+from zrunva.programmes.runs import run_changes
 from zrunva.registry.models import Membership
 
 
@@ -317,3 +319,31 @@ def enrolment_end_due(*, on: date) -> list[tuple[Enrolment, str, date]]:
     for enrolment in overdue:
         due[enrolment.pk] = (enrolment, EnrolmentEndReason.REASSESSMENT_OVERDUE, on)
     return list(due.values())
+
+
+def open_enrolment_of_change():
+    """For a query over a run's changes: the id of the open enrolment of the line's
+    beneficiary in its programme (the person's for a line about a person, else the
+    household's), or None."""
+    open_enrolments = Enrolment.objects.filter(
+        programme_id=OuterRef("programme_id"), ends__isnull=True
+    ).order_by("id")
+    person = open_enrolments.filter(person_id=OuterRef("person_id")).values("pk")[:1]
+    household = open_enrolments.filter(
+        person__isnull=True, household_id=OuterRef("household_id")
+    ).values("pk")[:1]
+    return Case(
+        When(person__isnull=False, then=Subquery(person)),
+        default=Subquery(household),
+    )
+
+
+def enrolled_losses(*, actor, run: Run):
+    """A run's "lost" lines (in the actor's area, as `run_changes` shows them) whose beneficiary
+    is enrolled: what the run's changes page offers for confirmation, each with `enrolment_id`.
+    Confirming one is `services.enrolment_end_on_loss`."""
+    return (
+        run_changes(actor=actor, run=run, kind="lost")
+        .annotate(enrolment_id=open_enrolment_of_change())
+        .filter(enrolment_id__isnull=False)
+    )

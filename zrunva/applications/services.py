@@ -39,8 +39,9 @@ from zrunva.applications.selectors import (
 from zrunva.applications.workdays import working_days_after
 from zrunva.audit.services import acting_as, bulk_run_log
 from zrunva.notifications.services import message_to_contact
-from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel
+from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel, RunStatus
 from zrunva.programmes.eligibility import health_programme_ids
+from zrunva.programmes.models import DecisionChange
 from zrunva.programmes.services import can_define
 from zrunva.registry.models import Household, Person
 
@@ -870,6 +871,60 @@ def enrolment_end(*, enrolment: Enrolment, on: date, reason: str, actor) -> Enro
         )
         _notify_enrolment_end(enrolment)
     return enrolment
+
+
+@transaction.atomic
+def enrolment_end_on_loss(*, change: DecisionChange, actor) -> Enrolment:
+    """An officer confirms a run's "lost" line (the run's changes page): the beneficiary's open
+    enrolment in the programme ends as of the run's date, reason "no longer eligible", through
+    `enrolment_end` (which checks the officer again on the enrolment's application). Checked
+    first, before anything about the beneficiary is said: the officer processes the programme
+    in the household's area. Refused: a line of a run not finished, a line that is not a
+    loss, a beneficiary a later finished run has changed since (confirm from that run), or
+    one not enrolled."""
+    change = DecisionChange.objects.select_related("run", "programme", "household").get(
+        pk=change.pk
+    )
+    _require_processes(
+        actor,
+        programme=change.programme,
+        municipality_id=change.household.municipality_id,
+        perm=permissions.APPLICATIONS_PROCESS,
+    )
+    run = change.run
+    if run.status != RunStatus.DONE:
+        raise ValidationError({"change": _("Only a finished run's losses are confirmed.")})
+    eligible = DecisionStatus.ELIGIBLE
+    if change.old_status != eligible or change.new_status == eligible:
+        raise ValidationError({"change": _("This line is not a loss of the benefit.")})
+    later = DecisionChange.objects.filter(
+        run_id__gt=run.pk,
+        run__status=RunStatus.DONE,
+        programme_id=change.programme_id,
+        household_id=change.household_id,
+        person_id=change.person_id,
+    )
+    if later.exists():
+        raise ValidationError(
+            {"change": _("A later run changed this beneficiary's decision: confirm from that run.")}
+        )
+    enrolment = (
+        Enrolment.objects.filter(programme_id=change.programme_id, ends__isnull=True)
+        .filter(
+            Q(person_id=change.person_id)
+            if change.person_id is not None
+            else Q(person__isnull=True, household_id=change.household_id)
+        )
+        .order_by("id")
+        .first()
+    )
+    if enrolment is None:
+        raise ValidationError(
+            {"change": _("This beneficiary has no open enrolment in this programme.")}
+        )
+    return enrolment_end(
+        enrolment=enrolment, on=run.on, reason=EnrolmentEndReason.LOST_ELIGIBILITY, actor=actor
+    )
 
 
 def enrolments_end_due(*, on: date | None = None) -> dict:

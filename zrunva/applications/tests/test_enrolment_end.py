@@ -23,7 +23,7 @@ from zrunva.applications.services import (
 from zrunva.applications.tests.test_decisions import enrolled_application
 from zrunva.geo.models import Municipality
 from zrunva.notifications.models import Message
-from zrunva.programmes.models import Programme
+from zrunva.programmes.models import DecisionChange, Programme, Run
 from zrunva.programmes.tests.test_eligibility import assess
 from zrunva.registry.models import Person
 from zrunva.registry.tests import factories
@@ -399,3 +399,95 @@ def test_an_officer_ends_an_enrolment_on_the_application_page(login_as):
     html = officer.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Paid until 31 March 2025: Withdrawn at the beneficiary&#x27;s request." in html
     assert url not in html
+
+
+# -- A run's loss, confirmed by an officer (the service the run's changes page will call) ----
+
+
+def _loss(enrolment: Enrolment, *, status: str = "done", old: str = "eligible", new: str = ""):
+    run = Run.objects.create(
+        on=timezone.localdate(), started_by=factories.system_actor(), status=status
+    )
+    return DecisionChange.objects.create(
+        run=run,
+        programme=enrolment.programme,
+        household=enrolment.household,
+        person=enrolment.person,
+        old_status=old,
+        old_amount="495.00",
+        new_status=new or "not_eligible",
+    )
+
+
+def test_an_officer_confirms_a_runs_loss_and_the_enrolment_ends(make_user):
+    from zrunva.applications.selectors import enrolled_losses
+    from zrunva.applications.services import enrolment_end_on_loss
+
+    enrolment = enrolled_application().enrolment
+    other = enrolled_application().enrolment
+    loss = _loss(enrolment)
+    officer = make_user(Role.SSA_OFFICER, office="ssa-kutaisi")
+    messages = Message.objects.count()
+    # Not enrolled: a lost line of someone else's household, in the same run.
+    household = factories.household(head={"birth_date": date(1950, 1, 1), "sex": "M"})
+    DecisionChange.objects.create(
+        run=loss.run,
+        programme=enrolment.programme,
+        household=household,
+        person=household.memberships.get().person,
+        old_status="eligible",
+        new_status="not_eligible",
+    )
+    listed = list(enrolled_losses(actor=officer, run=loss.run))
+    assert [(c.pk, c.enrolment_id) for c in listed] == [(loss.pk, enrolment.pk)]
+
+    refusals = [
+        (
+            make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi"),
+            "The state's programmes are processed by the SSA.",
+        ),
+        (
+            make_user(Role.SSA_OFFICER, office="ssa-zugdidi"),
+            "This municipality is outside your area of work.",
+        ),
+    ]
+    for actor, message in refusals:
+        with pytest.raises(PermissionDenied) as error:
+            enrolment_end_on_loss(change=loss, actor=actor)
+        assert str(error.value) == message
+    for change, message in (
+        (_loss(other, new="eligible"), "This line is not a loss of the benefit."),
+        (_loss(other, status="running"), "Only a finished run's losses are confirmed."),
+    ):
+        with pytest.raises(ValidationError) as error:
+            enrolment_end_on_loss(change=change, actor=officer)
+        assert error.value.message_dict == {"change": [message]}
+    _unchanged(enrolment, messages)
+
+    ended = enrolment_end_on_loss(change=loss, actor=officer)
+    assert ended.pk == enrolment.pk
+    enrolment.refresh_from_db()
+    assert (enrolment.end_reason, enrolment.ended_by) == ("lost_eligibility", officer)
+    assert enrolment.ends == last_day_paid(starts=enrolment.starts, on=loss.run.on)
+    assert Message.objects.filter(body__contains="conditions are no longer met").count() == 1
+    assert list(enrolled_losses(actor=officer, run=loss.run)) == []
+    with pytest.raises(ValidationError) as error:
+        enrolment_end_on_loss(change=loss, actor=officer)
+    assert error.value.message_dict == {
+        "change": ["This beneficiary has no open enrolment in this programme."]
+    }
+
+
+def test_a_loss_a_later_run_changed_is_confirmed_from_that_run(make_user):
+    from zrunva.applications.services import enrolment_end_on_loss
+
+    enrolment = enrolled_application().enrolment
+    loss = _loss(enrolment)
+    _loss(enrolment, old="not_eligible", new="eligible")  # a later run: eligible again
+    messages = Message.objects.count()
+    with pytest.raises(ValidationError) as error:
+        enrolment_end_on_loss(change=loss, actor=make_user(Role.SSA_OFFICER))
+    assert error.value.message_dict == {
+        "change": ["A later run changed this beneficiary's decision: confirm from that run."]
+    }
+    _unchanged(enrolment, messages)
