@@ -9,6 +9,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from zrunva.accounts.choices import Role
@@ -85,7 +86,7 @@ def _unchanged(enrolment: Enrolment, messages: int) -> None:
 # -- The daily job: a recorded death -------------------------------------------------------
 
 
-def test_the_daily_job_ends_an_enrolment_on_a_recorded_death_once():
+def test_the_daily_job_ends_an_enrolment_on_a_recorded_death_once(login_as):
     application = enrolled_application()
     enrolment = application.enrolment
     _made_long_ago(enrolment, made=date(2024, 12, 5), starts=date(2025, 1, 1))
@@ -116,6 +117,14 @@ def test_the_daily_job_ends_an_enrolment_on_a_recorded_death_once():
         "beneficiary's death. If you have questions, contact the office that processed your "
         "application."
     )
+    html = (
+        login_as(Role.SSA_OFFICER, office="ssa-kutaisi")
+        .get(reverse("applications:detail", args=[application.pk]))
+        .content.decode()
+    )
+    assert "Paid until 30 June 2025: Death recorded in the registry." in html
+    assert '<td data-label="Step">Enrolment ended</td>' in html
+    assert "The daily job, from the registry" in html
     bulk = LogEntry.objects.filter(object_repr="end_enrolments")
     assert bulk.count() == 1
     assert bulk.get().additional_data["counts"] == {"death": 1, "reassessment_overdue": 0}
@@ -359,8 +368,6 @@ def test_the_migration_gives_the_doubles_migration_0004_closed_a_reason():
 
 
 def test_an_officer_ends_an_enrolment_on_the_application_page(login_as):
-    from django.urls import reverse
-
     application = enrolled_application()
     enrolment = application.enrolment
     _made_long_ago(enrolment, made=date(2025, 1, 20), starts=date(2025, 2, 1))
@@ -374,7 +381,7 @@ def test_an_officer_ends_an_enrolment_on_the_application_page(login_as):
     _unchanged(enrolment, messages)
 
     officer = login_as(Role.SSA_OFFICER, office="ssa-kutaisi")
-    html = officer.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = officer.get(page).content.decode()
     assert "End the enrolment" in html and url in html
     form = officer.get(page).context["end_form"]
     assert [value for value, _label in form.fields["reason"].choices] == [
@@ -396,7 +403,7 @@ def test_an_officer_ends_an_enrolment_on_the_application_page(login_as):
     enrolment.refresh_from_db()
     assert (enrolment.ends, enrolment.ended_by) == (date(2025, 3, 31), officer.user)
     assert Message.objects.count() == messages + 1
-    html = officer.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = officer.get(page).content.decode()
     assert "Paid until 31 March 2025: Withdrawn at the beneficiary&#x27;s request." in html
     assert url not in html
 
