@@ -69,7 +69,10 @@ class EnrolmentEndForm(forms.Form):
     )
     reason = forms.ChoiceField(
         label=_("Reason"),
-        choices=[(r.value, r.label) for r in EnrolmentEndReason if r not in JOB_END_REASONS],
+        # No reason chosen in advance: ending an enrolment stops the payment.
+        choices=[("", "—")]
+        + [(r.value, r.label) for r in EnrolmentEndReason if r not in JOB_END_REASONS],
+        error_messages={"required": _("Choose why the enrolment ends.")},
     )
 
 

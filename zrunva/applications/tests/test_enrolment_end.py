@@ -146,9 +146,10 @@ def test_the_message_is_in_the_applications_language_not_the_jobs():
     )
     with translation.override("en"):
         _job()
-    message = Message.objects.get(subject__contains=application.number, body__contains="ends")
+    message = Message.objects.filter(reference=application.number).latest("id")
     assert message.language == "ka"
-    # The programme's and the month's names in Georgian (the sentence is translated later).
+    # The sentence, the programme's name and the month in Georgian, though the job ran in English.
+    assert "წყდება" in message.body and "ends" not in message.body
     programme = Programme.objects.get(code="state_pension")
     assert programme.name_ka in message.body and programme.name_en not in message.body
 
@@ -384,11 +385,15 @@ def test_an_officer_ends_an_enrolment_on_the_application_page(login_as):
     html = officer.get(page).content.decode()
     assert "End the enrolment" in html and url in html
     form = officer.get(page).context["end_form"]
+    # No reason chosen in advance: ending an enrolment stops the payment.
     assert [value for value, _label in form.fields["reason"].choices] == [
+        "",
         "lost_eligibility",
         "withdrawn",
         "other",
     ]
+    answer = officer.post(url, {"on": "2025-03-12", "reason": ""})
+    assert answer.context["end_form"].errors["reason"] == ["Choose why the enrolment ends."]
     # A death is not an officer's reason; a date before the enrolment was made is refused.
     answer = officer.post(url, {"on": "2025-03-12", "reason": "death"})
     assert answer.status_code == 200 and answer.context["end_form"].errors["reason"]
