@@ -76,6 +76,13 @@ class EnrolmentEndForm(forms.Form):
     )
 
 
+class LossConfirmForm(forms.Form):
+    """An officer confirms one of a run's losses (a `DecisionChange`), which ends the
+    beneficiary's enrolment."""
+
+    change = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
 class DocumentForm(forms.Form):
     file = forms.FileField(
         label=_("Add a document"),

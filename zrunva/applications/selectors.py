@@ -341,9 +341,12 @@ def open_enrolment_of_change():
 def enrolled_losses(*, actor, run: Run):
     """A run's "lost" lines (in the actor's area, as `run_changes` shows them) whose beneficiary
     is enrolled: what the run's changes page offers for confirmation, each with `enrolment_id`.
-    Confirming one is `services.enrolment_end_on_loss`."""
+    Confirming one is `services.enrolment_end_on_loss`. Only the programmes the actor's office
+    processes (`permissions.processed`), as that service requires."""
+    permissions.require(actor, permissions.APPLICATIONS_PROCESS)
+    changes = run_changes(actor=actor, run=run, kind="lost")
     return (
-        run_changes(actor=actor, run=run, kind="lost")
+        permissions.processed(changes, actor)
         .annotate(enrolment_id=open_enrolment_of_change())
         .filter(enrolment_id__isnull=False)
     )

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("new/", views.intake, name="intake"),
     path("delays/", views.delays, name="delays"),
+    path("runs/<int:run_id>/losses/", views.run_losses, name="run_losses"),
     path("workflows/", views.workflows, name="workflows"),
     path("workflows/<slug:code>/", views.workflow_edit, name="workflow_edit"),
     path("<int:pk>/", views.detail, name="detail"),

@@ -20,6 +20,7 @@ from zrunva.applications.forms import (
     EnrolmentEndForm,
     IntakeForm,
     IntakeMemberFormSet,
+    LossConfirmForm,
     QueueFilterForm,
     TransitionForm,
     WorkflowForm,
@@ -30,6 +31,8 @@ from zrunva.audit.services import access_log, scoped_get, search_log
 from zrunva.core.decorators import staff_view
 from zrunva.core.forms import add_service_errors, form_step, formset_errors
 from zrunva.core.pagination import paginate
+from zrunva.programmes import runs
+from zrunva.programmes.models import DecisionChange
 from zrunva.programmes.selectors import programme_list
 from zrunva.programmes.services import can_define
 from zrunva.registry import selectors as registry
@@ -158,6 +161,46 @@ def enrolment_end(request, pk: int):
     if form_step(request, form, end, ended):
         return redirect("applications:detail", pk=application.pk)
     return _detail(request, application, end_form=form)
+
+
+@staff_view(permissions.APPLICATIONS_PROCESS)
+@require_http_methods(["GET", "POST"])
+def run_losses(request, run_id: int):
+    """A finished run's losses that belong to enrolled beneficiaries, for an officer to confirm
+    one by one; confirming ends the enrolment (`services.enrolment_end_on_loss` checks who and
+    what). The run's page links here: eligibility runs sit below applications."""
+    run = scoped_get(runs.run_list(actor=request.user), actor=request.user, pk=run_id)
+    if request.method == "POST":
+        form = LossConfirmForm(request.POST)
+        if not form.is_valid():
+            raise Http404
+        lost = runs.run_changes(actor=request.user, run=run, kind="lost")
+        change = scoped_get(lost, actor=request.user, pk=form.cleaned_data["change"])
+        try:
+            ended = services.enrolment_end_on_loss(change=change, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("The enrolment ends: paid until %(date)s.")
+                % {"date": formats.date_format(ended.ends, "j E Y")},
+            )
+        return redirect("applications:run_losses", run_id=run.pk)
+    losses = list(selectors.enrolled_losses(actor=request.user, run=run))
+    enrolments = Enrolment.objects.select_related("application").in_bulk(
+        [change.enrolment_id for change in losses]
+    )
+    for change in losses:
+        change.enrolment = enrolments[change.enrolment_id]
+    # The list names households and people: audited as a search, like the run's changes.
+    search_log(
+        actor=request.user,
+        model=DecisionChange,
+        terms={"run": run.pk, "kind": "enrolled_losses"},
+        shown=len(losses),
+    )
+    return render(request, "applications/run_losses.html", {"run": run, "losses": losses})
 
 
 @staff_view(permissions.APPLICATIONS_PROCESS)

@@ -127,5 +127,10 @@ def run_detail(request, pk: int):
             "form": form,
             "page": changes,
             "chart": _chart(run),
+            # Losses of enrolled beneficiaries are confirmed on the applications' side (an app
+            # above this one): linked by URL name only, for the roles that process applications.
+            "can_confirm_losses": permissions.has_perm(
+                request.user, permissions.APPLICATIONS_PROCESS
+            ),
         },
     )
