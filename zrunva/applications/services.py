@@ -935,9 +935,17 @@ def enrolments_end_due(*, on: date | None = None) -> dict:
     Returns the counts, also written as one audit row."""
     on = on or timezone.localdate()
     counts = {EnrolmentEndReason.DEATH.value: 0, EnrolmentEndReason.REASSESSMENT_OVERDUE.value: 0}
+    skipped = 0
     for enrolment, reason, event_on in enrolment_end_due(on=on):
-        enrolment_end(enrolment=enrolment, on=event_on, reason=reason, actor=None)
+        try:
+            enrolment_end(enrolment=enrolment, on=event_on, reason=reason, actor=None)
+        except ValidationError:
+            # Ended by an officer since the list was read: the others still end.
+            skipped += 1
+            continue
         counts[reason.value] += 1
+    if skipped:
+        counts["skipped"] = skipped
     if any(counts.values()):
         with transaction.atomic():
             bulk_run_log(actor=None, model=Enrolment, job="end_enrolments", counts=counts)

@@ -503,3 +503,24 @@ def test_a_loss_a_later_run_changed_is_confirmed_from_that_run(make_user):
         "change": ["A later run changed this beneficiary's decision: confirm from that run."]
     }
     _unchanged(enrolment, messages)
+
+
+def test_the_job_goes_on_past_an_enrolment_an_officer_ended_meanwhile(monkeypatch):
+    """The job reads its list, then ends each: one ended by an officer in between is skipped,
+    the others still end and the run's audit row is written."""
+    from zrunva.applications import services
+
+    first, second = enrolled_application().enrolment, enrolled_application().enrolment
+    Enrolment.objects.filter(pk=first.pk).update(
+        ends=first.starts, end_reason=EnrolmentEndReason.WITHDRAWN
+    )
+    due = [
+        (first, EnrolmentEndReason.DEATH, timezone.localdate()),
+        (second, EnrolmentEndReason.DEATH, timezone.localdate()),
+    ]
+    monkeypatch.setattr(services, "enrolment_end_due", lambda on: due)
+    counts = services.enrolments_end_due()
+    assert counts == {"death": 1, "reassessment_overdue": 0, "skipped": 1}
+    second.refresh_from_db()
+    assert second.end_reason == EnrolmentEndReason.DEATH
+    assert LogEntry.objects.filter(object_repr="end_enrolments").exists()
