@@ -65,6 +65,18 @@ CONSENT_PURPOSE = gettext_lazy(
 )
 
 
+def _message(application: Application, *, body: str, subject: str, reference: str = ""):
+    """A message to an application's contact details (phone and e-mail), in its language."""
+    return message_to_contact(
+        phone=application.phone,
+        email=application.email,
+        body=body,
+        subject=subject,
+        language=application.language,
+        reference=reference or application.number,
+    )
+
+
 def _notify_duplicate(application: Application) -> None:
     """Tell the person an application made with their personal number was closed as a
     duplicate: through the contact details of the earlier application (theirs, or the one that
@@ -83,14 +95,7 @@ def _notify_duplicate(application: Application) -> None:
         subject = _("Application %(number)s: closed as a duplicate") % {
             "number": application.number
         }
-    message_to_contact(
-        phone=earlier.phone,
-        email=earlier.email,
-        body=body,
-        subject=subject,
-        language=earlier.language,
-        reference=application.number,
-    )
+    _message(earlier, body=body, subject=subject, reference=application.number)
 
 
 def _notify(application: Application) -> None:
@@ -107,14 +112,7 @@ def _notify(application: Application) -> None:
             "number": application.number,
             "status": status,
         }
-    message_to_contact(
-        phone=application.phone,
-        email=application.email,
-        body=body,
-        subject=subject,
-        language=application.language,
-        reference=application.number,
-    )
+    _message(application, body=body, subject=subject)
 
 
 @transaction.atomic
@@ -797,14 +795,7 @@ def _notify_enrolment_end(enrolment: Enrolment) -> int:
             "reason": END_REASON_TEXTS[enrolment.end_reason],
         }
         subject = _("Application %(number)s: the payment ends") % {"number": application.number}
-    return message_to_contact(
-        phone=application.phone,
-        email=application.email,
-        body=body,
-        subject=subject,
-        language=application.language,
-        reference=application.number,
-    )
+    return _message(application, body=body, subject=subject)
 
 
 @transaction.atomic
