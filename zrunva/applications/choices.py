@@ -71,6 +71,14 @@ class EnrolmentEndReason(models.TextChoices):
 JOB_END_REASONS = frozenset({EnrolmentEndReason.DEATH, EnrolmentEndReason.REASSESSMENT_OVERDUE})
 
 
+class BatchStatus(models.TextChoices):
+    """A bulk enrolment from a run's gains: asked for by one officer, confirmed by another."""
+
+    REQUESTED = "requested", _("Awaiting confirmation")
+    CONFIRMED = "confirmed", _("Confirmed: enrolled")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
 class DocumentKind(models.TextChoices):
     PDF = "pdf", "PDF"
     JPEG = "jpeg", "JPEG"

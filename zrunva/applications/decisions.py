@@ -1,6 +1,6 @@
-"""What a decision on an application rests on: the programme's eligibility explanation for the
-applicant's household on the day of the decision, flattened into the reasons the officer sees,
-the record keeps and the letter gives."""
+"""What a decision on an application rests on: the decision a run stored for the month, or the
+programme decided for the applicant's household on the day, explained and flattened into the
+reasons the officer sees, the record keeps and the letter gives."""
 
 import json
 from datetime import date
@@ -8,11 +8,15 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from zrunva.assessment.selectors import latest_assessment
 from zrunva.programmes import engine, expressions
 from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel
 from zrunva.programmes.eligibility import household_explanation
+from zrunva.programmes.models import Decision
+from zrunva.programmes.services import rule_set
 from zrunva.registry.models import Membership
 
 
@@ -47,18 +51,11 @@ def _values(node: expressions.Explanation, seen: dict) -> dict:
     return seen
 
 
-def _applicant_result(results: list[engine.Result], application) -> engine.Result:
-    own = [
-        r
-        for r in results
-        if r.compiled.id == application.programme_id and r.status != DecisionStatus.NOT_IN_FORCE
-    ]
-    if not own:
-        raise ValidationError(
-            {"status": _("The programme does not apply to this household on this date.")}
-        )
+def _applicant_person(application) -> int | None:
+    """The applicant's person id, for a programme that pays a person: the current member of the
+    application's household with the applicant's personal number."""
     if application.programme.level != ProgrammeLevel.PERSON:
-        return own[0]
+        return None
     person_id = (
         Membership.objects.filter(
             household_id=application.household_id,
@@ -68,8 +65,30 @@ def _applicant_result(results: list[engine.Result], application) -> engine.Resul
         .values_list("person_id", flat=True)
         .first()
     )
+    if person_id is None:
+        raise ValidationError(
+            {
+                "household": _(
+                    "The applicant is not a member of the household registered for this "
+                    "application."
+                )
+            }
+        )
+    return person_id
+
+
+def _applicant_result(application, *, on: date, person_id: int | None) -> engine.Result:
+    """The applicant's programme alone, for their household on `on`, explained."""
+    results = household_explanation(
+        household=application.household, on=on, programme_id=application.programme_id
+    )
+    own = [r for r in results if r.status != DecisionStatus.NOT_IN_FORCE]
+    if not own:
+        raise ValidationError(
+            {"status": _("The programme does not apply to this household on this date.")}
+        )
     for result in own:
-        if person_id is not None and result.person_id == person_id:
+        if result.person_id == person_id:
             return result
     raise ValidationError(
         {
@@ -80,22 +99,75 @@ def _applicant_result(results: list[engine.Result], application) -> engine.Resul
     )
 
 
-def decision_basis(application, *, on: date) -> dict:
-    """The applicant's decision for the application's programme, from the same rules and data
-    as the household's eligibility page: status, amount, the conditions with their values, the
-    values read, the parameter versions with their legal sources, what is missing, and the
-    nearest change that would qualify. JSON-ready, to be stored with the decision."""
-    results = household_explanation(household=application.household, on=on)
-    result = _applicant_result(results, application)
+def run_decision(application, *, on: date, person_id: int | None) -> Decision | None:
+    """The decision a run stored for the applicant for the month of `on`, if it can be
+    trusted today: made by a run that started after the household's data last changed (its
+    members, their data and incomes: `Household.updated_at`) and after its latest assessment
+    was recorded. Whether the rules and parameters are still the same is checked by the
+    caller, against the rule set the decision was made under."""
+    month = on.replace(day=1)
+    rows = Decision.objects.filter(programme_id=application.programme_id, run__isnull=False)
+    rows = (
+        rows.filter(person_id=person_id)
+        if person_id
+        else rows.filter(household_id=application.household_id, person__isnull=True)
+    )
+    stored = (
+        rows.filter(period__lte=month)
+        .filter(Q(until__isnull=True) | Q(until__gte=month))
+        .select_related("run")
+        .first()
+    )
+    if stored is None or stored.household_id != application.household_id:
+        return None
+    started = stored.run.started_at
+    household = application.household
+    if started is None or household.updated_at >= started:
+        return None
+    assessed = latest_assessment(household).values_list("created_at", flat=True).first()
+    if assessed is not None and assessed >= started:
+        return None
+    return stored
+
+
+def decision_basis(application, *, on: date) -> tuple[dict, engine.Result | None]:
+    """The applicant's decision for the application's programme, and what it rests on: status,
+    amount, the conditions with their values, the values read, the parameter versions with
+    their legal sources, what is missing, and the nearest change that would qualify.
+    JSON-ready, to be stored with the decision.
+
+    The decision a run stored for this month is the answer when it can be trusted
+    (`run_decision`) and the rules it was made under are those in force; it is explained as
+    of the run's date, so the explanation and the decision agree. Otherwise the applicant's
+    programme alone is decided as of `on`, and the caller stores that (`source` "application")
+    as the beneficiary's decision for the month: the second value, None when the run's
+    decision stands."""
+    person_id = _applicant_person(application)
+    stored = run_decision(application, on=on, person_id=person_id)
+    result = None
+    if stored is not None:
+        result = _applicant_result(application, on=stored.run.on, person_id=person_id)
+        same = (
+            rule_set(result.compiled).pk == stored.rules_id
+            and result.status == stored.status
+            and result.amount == stored.amount
+        )
+        if not same:
+            stored = result = None
+    if result is None:
+        result = _applicant_result(application, on=on, person_id=person_id)
     versions = result.compiled.versions
     values = _values(result.formula, _values(result.criteria, {}))
     read = {text.removeprefix("param.") for text in values if text.startswith("param.")}
-    return _plain(
+    basis = _plain(
         {
             "on": on,
+            "source": "run" if stored else "application",
+            "run": stored.run_id if stored else None,
+            "decision": stored.pk if stored else None,
             "status": result.status,
             "reason": result.reason,
-            "amount": None if result.amount is None else round(result.amount, 2),
+            "amount": None if result.amount is None else f"{result.amount:.2f}",
             "person_id": result.person_id,
             "conditions": [
                 {"text": c.text, "value": c.value} for c in _conditions(result.criteria)
@@ -125,3 +197,4 @@ def decision_basis(application, *, on: date) -> dict:
             "legal_basis": application.programme.legal_basis,
         }
     )
+    return basis, (None if stored else result)

@@ -55,7 +55,7 @@ def demo_applications(*, seed: int, count: int = 40, officer: str = "ssa") -> in
                 break
             to, note = options[0], ""
             if to == Status.DECIDED:
-                status = decision_basis(application, on=timezone.localdate())["status"]
+                status = decision_basis(application, on=timezone.localdate())[0]["status"]
                 if status != DecisionStatus.ELIGIBLE:
                     to = Status.REJECTED
                     note = "" if status == DecisionStatus.NOT_ELIGIBLE else "Documents not given"

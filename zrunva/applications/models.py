@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from zrunva.applications.choices import (
     FINAL,
     STAGES,
+    BatchStatus,
     Channel,
     DocumentKind,
     EnrolmentEndReason,
@@ -169,6 +170,15 @@ class Application(models.Model):
     submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decision = models.ForeignKey(
+        "programmes.Decision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decision for the month"),
+        help_text=_("The run's decision the application's decision read, or the one it stored."),
+    )
     decision_amount = models.DecimalField(
         _("monthly amount decided, GEL"), max_digits=10, decimal_places=2, null=True, blank=True
     )
@@ -307,16 +317,103 @@ class Document(models.Model):
         return self.name
 
 
+class BulkEnrolment(models.Model):
+    """Enrolling, without an application each, the beneficiaries a run found newly eligible for
+    a programme decided in bulk (the state pension): asked for by one officer, confirmed by
+    another (four eyes), then written in one statement."""
+
+    run = models.ForeignKey(
+        "programmes.Run", on_delete=models.PROTECT, related_name="+", verbose_name=_("run")
+    )
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("programme"),
+    )
+    municipality = models.ForeignKey(
+        "geo.Municipality",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+        help_text=_("Empty for the whole country."),
+    )
+    starts = models.DateField(_("paid from"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.REQUESTED
+    )
+    gained = models.PositiveIntegerField(_("gained in the run"))
+    enrolled = models.PositiveIntegerField(_("enrolled"), default=0)
+    skipped = models.JSONField(_("not enrolled, by reason"), default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("asked for by"),
+    )
+    requested_at = models.DateTimeField(_("asked for"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("confirmed or cancelled by"),
+    )
+    decided_at = models.DateTimeField(_("confirmed or cancelled"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("bulk enrolment")
+        verbose_name_plural = _("bulk enrolments")
+        constraints = [
+            # Four eyes: whoever confirms did not ask.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True)
+                | ~Q(decided_by=models.F("requested_by"))
+                | Q(status=BatchStatus.CANCELLED),
+                name="bulk_enrolment_four_eyes",
+            ),
+            # One request at a time for a run's programme.
+            models.UniqueConstraint(
+                fields=["run", "programme"],
+                condition=Q(status=BatchStatus.REQUESTED),
+                name="bulk_enrolment_one_open",
+                violation_error_message=_(
+                    "A bulk enrolment from this run for this programme awaits confirmation."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.programme_id} run {self.run_id}"
+
+
 class Enrolment(models.Model):
-    """A beneficiary on a programme's rolls from a date, at a monthly amount: what an accepted
-    application creates and what payments are made from. `ends` is the last day paid
-    (inclusive), set once, with its reason, by `services.enrolment_end`."""
+    """A beneficiary on a programme's rolls from a date: what an accepted application, or a
+    confirmed bulk enrolment, creates and what payments are made from. The monthly amount paid
+    is the decision in force each month (`programmes.selectors.entitlements`); `amount` is the
+    one decided when enrolled. `ends` is the last day paid (inclusive), set once, with its
+    reason, by `services.enrolment_end`."""
 
     application = models.OneToOneField(
         Application,
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="enrolment",
         verbose_name=_("application"),
+        help_text=_("Empty for an enrolment made in bulk from a run."),
+    )
+    batch = models.ForeignKey(
+        BulkEnrolment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        verbose_name=_("bulk enrolment"),
     )
     programme = models.ForeignKey(
         "programmes.Programme",
@@ -371,6 +468,10 @@ class Enrolment(models.Model):
         # pays the household (no person), the person for one that pays a person. Two members of
         # a household enrolled for the child benefit would be paid twice.
         constraints = [
+            models.CheckConstraint(
+                condition=Q(application__isnull=False) | Q(batch__isnull=False),
+                name="enrolment_has_origin",
+            ),
             models.UniqueConstraint(
                 fields=["programme", "household"],
                 condition=Q(ends__isnull=True, person__isnull=True),

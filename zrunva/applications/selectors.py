@@ -265,7 +265,7 @@ def subject_access_applications(subject: Subject) -> Section:
         section.add(
             enrolment,
             programme_code=enrolment.programme.code,
-            application_number=enrolment.application.number,
+            application_number=enrolment.application.number if enrolment.application else None,
         )
     return section
 

@@ -1,5 +1,4 @@
 from datetime import date, timedelta
-from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -42,7 +41,7 @@ from zrunva.notifications.services import message_to_contact
 from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel, RunStatus
 from zrunva.programmes.eligibility import health_programme_ids
 from zrunva.programmes.models import DecisionChange
-from zrunva.programmes.services import can_define
+from zrunva.programmes.services import can_define, decision_record, decisions_enrol
 from zrunva.registry.models import Household, Person
 
 # Who moves an application into each status (besides the scope and programme checks).
@@ -342,7 +341,7 @@ def earlier_application(*, programme, personal_number: str, on: date) -> Applica
     put them (or their household) on the programme's rolls, else their open (unflagged)
     application. Only for the flag the back office sees; never for an answer to the submitter."""
     enrolment = enrolment_of(programme=programme, personal_number=personal_number, on=on)
-    if enrolment is not None:
+    if enrolment is not None and enrolment.application_id is not None:
         return enrolment.application
     return (
         Application.objects.filter(
@@ -412,7 +411,7 @@ def _decide(actor, application: Application, to: str, note: str, today: date) ->
         raise PermissionDenied(
             _("You decided this application before; after an appeal another officer decides.")
         )
-    basis = decision_basis(application, on=today)
+    basis, computed = decision_basis(application, on=today)
     status = basis["status"]
     if to == Status.DECIDED:
         if status == DecisionStatus.NEEDS_DATA:
@@ -434,11 +433,22 @@ def _decide(actor, application: Application, to: str, note: str, today: date) ->
         raise ValidationError(
             {"note": _("The rules cannot decide without data: give the reasons for refusing.")}
         )
+    if computed is not None:
+        # No run's decision for the month stands: this one becomes the beneficiary's.
+        application.decision = decision_record(
+            result=computed,
+            household_id=application.household_id,
+            on=today,
+            application_id=application.pk,
+        )
+        basis["decision"] = application.decision.pk
+    else:
+        application.decision_id = basis["decision"]
     basis["note"] = note
     application.decision_reasons = basis
     application.decided_on = today
     granted = to == Status.DECIDED
-    application.decision_amount = Decimal(str(basis["amount"])) if granted else None
+    application.decision_amount = application.decision.amount if granted else None
     application.appeal_until = today + relativedelta(months=settings.APPEAL_MONTHS)
 
 
@@ -451,11 +461,7 @@ def _enrol(actor, application: Application, today: date) -> Enrolment:
     so two enrolments of one beneficiary wait for each other, and held by the database's
     unique constraints."""
     programme = application.programme
-    person_id = (
-        application.decision_reasons.get("person_id")
-        if programme.level == ProgrammeLevel.PERSON
-        else None
-    )
+    person_id = application.decision.person_id
     household_id = application.household_id
     if person_id is not None:
         list(Person.objects.select_for_update().filter(pk=person_id).values_list("pk"))
@@ -476,10 +482,10 @@ def _enrol(actor, application: Application, today: date) -> Enrolment:
         programme, person_id=person_id, household_id=household_id, on=starts
     )
     if found is not None:
-        raise ValidationError({"status": message % {"number": found.application.number}})
+        raise ValidationError({"status": message % {"number": _origin(found)}})
     try:
         with transaction.atomic():
-            return Enrolment.objects.create(
+            enrolment = Enrolment.objects.create(
                 application=application,
                 programme=programme,
                 household=application.household,
@@ -496,7 +502,16 @@ def _enrol(actor, application: Application, today: date) -> Enrolment:
         )
         if found is None:
             raise
-        raise ValidationError({"status": message % {"number": found.application.number}}) from error
+        raise ValidationError({"status": message % {"number": _origin(found)}}) from error
+    decisions_enrol(enrolment=enrolment)
+    return enrolment
+
+
+def _origin(enrolment: Enrolment) -> str:
+    """What an enrolment came from, as an officer would look it up."""
+    if enrolment.application_id is not None:
+        return enrolment.application.number
+    return _("bulk enrolment #%(id)s") % {"id": enrolment.batch_id}
 
 
 def _household_duplicate(application: Application, today: date) -> Application | None:
@@ -509,7 +524,7 @@ def _household_duplicate(application: Application, today: date) -> Application |
     enrolment = _beneficiary_enrolment(
         application.programme, person_id=None, household_id=application.household_id, on=today
     )
-    if enrolment is not None:
+    if enrolment is not None and enrolment.application_id is not None:
         return enrolment.application
     return (
         Application.objects.filter(
@@ -575,7 +590,7 @@ def application_transition(
         fields += ["decision_reasons", "decided_on", "appeal_until"]
     elif to in DECISIONS:
         _decide(actor, application, to, note, today)
-        fields += ["decision_reasons", "decided_on", "decision_amount", "appeal_until"]
+        fields += ["decision", "decision_reasons", "decided_on", "decision_amount", "appeal_until"]
     with acting_as(actor):
         if to == Status.ENROLLED:
             _enrol(actor, application, today)
@@ -781,8 +796,11 @@ END_REASON_TEXTS = {
 def _notify_enrolment_end(enrolment: Enrolment) -> int:
     """Tell the beneficiary (for a death, the household, through the same contact details: the
     application's) that the payment ends, until when and why, and where to ask, in the
-    application's language. Queued in the same transaction as the end."""
+    application's language. Queued in the same transaction as the end. An enrolment made in
+    bulk has no application, hence no contact details: nothing is sent."""
     application = enrolment.application
+    if application is None:
+        return 0
     with translation.override(application.language or "ka"):
         body = _(
             "The payment of %(programme)s under application %(number)s ends: the last month "
@@ -810,7 +828,7 @@ def enrolment_end(*, enrolment: Enrolment, on: date, reason: str, actor) -> Enro
     the beneficiary is told in the application's language."""
     enrolment = (
         Enrolment.objects.select_for_update()
-        .select_related("application__programme", "programme")
+        .select_related("application__programme", "programme", "household")
         .get(pk=enrolment.pk)
     )
     if reason not in EnrolmentEndReason.values:
@@ -821,7 +839,14 @@ def enrolment_end(*, enrolment: Enrolment, on: date, reason: str, actor) -> Enro
         if reason not in JOB_END_REASONS:
             raise PermissionDenied(_("An officer ends an enrolment for this reason."))
     else:
-        _require_process(actor, application, permissions.APPLICATIONS_PROCESS)
+        _require_processes(
+            actor,
+            programme=enrolment.programme,
+            municipality_id=(
+                application.municipality_id if application else enrolment.household.municipality_id
+            ),
+            perm=permissions.APPLICATIONS_PROCESS,
+        )
         if reason in JOB_END_REASONS:
             raise ValidationError(
                 {
@@ -852,14 +877,15 @@ def enrolment_end(*, enrolment: Enrolment, on: date, reason: str, actor) -> Enro
             "on": _date(on),
             "ends": _date(enrolment.ends),
         }
-        ApplicationEvent.objects.create(
-            application=application,
-            kind=EventKind.ENROLMENT_END,
-            from_status=application.status,
-            to_status=application.status,
-            actor=actor,
-            note=note,
-        )
+        if application is not None:
+            ApplicationEvent.objects.create(
+                application=application,
+                kind=EventKind.ENROLMENT_END,
+                from_status=application.status,
+                to_status=application.status,
+                actor=actor,
+                note=note,
+            )
         _notify_enrolment_end(enrolment)
     return enrolment
 

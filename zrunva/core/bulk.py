@@ -7,6 +7,7 @@ one query or `executemany`. Both give and take Polars frames with the caller's c
 import io
 from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 
 import polars as pl
 from django.db import connection
@@ -60,6 +61,17 @@ def read_frame(sql: str, params: Sequence, schema: Mapping[str, pl.DataType]) ->
             rows = [
                 tuple(
                     date.fromisoformat(v) if i in dates and isinstance(v, str) else v
+                    for i, v in enumerate(row)
+                )
+                for row in rows
+            ]
+        # SQLite keeps numeric columns as floats or integers: exact amounts are made from their
+        # shortest text (the value as it was written), never from the binary float.
+        exact = [i for i, t in enumerate(read_schema.values()) if isinstance(t, pl.Decimal)]
+        if exact:
+            rows = [
+                tuple(
+                    Decimal(str(v)) if i in exact and v is not None else v
                     for i, v in enumerate(row)
                 )
                 for row in rows

@@ -137,9 +137,12 @@ def compiled_programmes(
     return compiled
 
 
-def household_explanation(*, household, on: date) -> list[engine.Result]:
-    """Every programme for a stored household on a date, explained. The caller has read the
-    household through the registry's selectors, which check scope and audit the read."""
+def household_explanation(
+    *, household, on: date, programme_id: int | None = None
+) -> list[engine.Result]:
+    """Every programme (or the one given) for a stored household on a date, explained. The
+    caller has read the household through the registry's selectors, which check scope and
+    audit the read."""
     check_date(on)
     registry = registry_frames(on=on, household_ids=[household.pk])
     if registry.households.is_empty():
@@ -147,8 +150,11 @@ def household_explanation(*, household, on: date) -> list[engine.Result]:
     scores = latest_scores(on=on, household_ids=[household.pk])
     households, people = engine.attribute_frames(registry, scores, on=on)
     programmes = compiled_programmes(on=on, municipality_id=household.municipality_id)
+    if programme_id is not None:
+        programmes = [p for p in programmes if p.id == programme_id]
     results = engine.explain(households, people, programmes)
-    return _with_not_in_force(results, on=on, municipality_id=household.municipality_id)
+    results = _with_not_in_force(results, on=on, municipality_id=household.municipality_id)
+    return [r for r in results if programme_id is None or r.compiled.id == programme_id]
 
 
 def data_frames(household: Mapping, members: Iterable[Mapping], *, on: date) -> RegistryFrames:

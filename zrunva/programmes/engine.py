@@ -12,6 +12,7 @@ from typing import Any
 import polars as pl
 
 from zrunva.core.frames import Grouping
+from zrunva.core.money import AMOUNT, tetri
 from zrunva.programmes import attributes, expressions
 from zrunva.programmes.choices import DecisionReason, DecisionStatus, ProgrammeLevel
 from zrunva.programmes.expressions import Evaluator, Rule, Type
@@ -29,7 +30,7 @@ DECISION_SCHEMA: dict[str, pl.DataType] = {
     "person_id": pl.Int64,
     "status": STATUS,
     "reason": REASON,
-    "amount": pl.Float64,
+    "amount": AMOUNT,  # exact from here on: `core.money`
     "missing": pl.List(pl.String),  # null when nothing is missing
 }
 
@@ -183,7 +184,7 @@ def _decisions(values: pl.LazyFrame, compiled: Compiled) -> pl.LazyFrame:
         & (~formula.is_finite() | (formula.abs() > float(LARGEST_AMOUNT)))
     )
     # A benefit pays something: criteria met with nothing to pay is not an award.
-    amount = formula.round(2, mode="half_away_from_zero")
+    amount = tetri(formula)
     awarded = criteria & (amount > 0) & ~out_of_range
     return values.select(
         programme_id=pl.lit(compiled.id, dtype=pl.Int64),

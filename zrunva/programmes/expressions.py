@@ -40,8 +40,9 @@ attribute could change the answer; `if` is null only if its condition or the cho
 `count` and `sum` are null if any member's value is null. `x / 0` is null, not infinity. Input
 NaN counts as null.
 
-Money: numbers are Float64 in Polars. Rounding a benefit amount to tetri (2 decimals) and turning
-it into `Decimal` is the caller's job, once, at the end; `round(x, n)` rounds half away from zero.
+Money: numbers are Float64 in Polars. Rounding a benefit amount half-up to the tetri and turning
+it into `Decimal` is done once, by `core.money.tetri` in `engine.decide`; `round(x, n)` in a rule
+rounds half away from zero.
 
 Bulk and single evaluation share one path: `evaluate_one` and `explain` build one-row frames and
 run the same compiled expressions as `Evaluator` does over the whole registry.

@@ -220,11 +220,37 @@ class Run(models.Model):
         return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
+class RuleSet(models.Model):
+    """The rules a decision was made under: a programme's criteria and formula, and the value of
+    every parameter on the date with the version it came from (valid from, legal source). Stored
+    once per distinct set (`digest`), so a run's million decisions share one row."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="+", verbose_name=_("programme")
+    )
+    criteria = models.TextField(_("eligibility criteria"))
+    formula = models.TextField(_("benefit formula"))
+    # {code: {"value": "295", "valid_from": "2026-01-01", "source": "…", "illustrative": false}}
+    parameters = models.JSONField(_("parameters"), default=dict)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("rule set")
+        verbose_name_plural = _("rule sets")
+
+    def __str__(self) -> str:
+        return f"{self.programme_id}: {self.digest[:12]}"
+
+
 class Decision(models.Model):
     """A programme's decision for one beneficiary (a household, or a person and their
-    household) from a month on, until a later row for the same beneficiary and programme. A run
+    household) for the months from `period` to `until` (null: until a later decision). A run
     writes a row only where the decision changed, so an unchanged beneficiary costs nothing;
-    beneficiaries who were never eligible have no row at all."""
+    beneficiaries who were never eligible have no row at all. An application's decision writes
+    one too when no run's decision for the month can be trusted. With the beneficiary's
+    enrolment, this is the entitlement payroll reads (`selectors.entitlements`)."""
 
     # Runs write decisions by the million with COPY: indexes that others already cover are
     # left out, and so are the constraints on the run and programme the run itself holds
@@ -253,17 +279,57 @@ class Decision(models.Model):
         verbose_name=_("person"),
     )
     period = models.DateField(_("from month"))
+    until = models.DateField(
+        _("to month"),
+        null=True,
+        blank=True,
+        help_text=_("The last month this decision covers; empty while it is in force."),
+    )
     status = models.CharField(_("decision"), max_length=12, choices=DecisionStatus.choices)
     reason = models.CharField(_("reason"), max_length=20, choices=DecisionReason.choices)
     amount = models.DecimalField(
         _("monthly amount, GEL"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     missing = models.JSONField(_("missing data"), default=list, blank=True)
+    # The basis: the run that decided, or the application whose decision did (then no run).
     run = models.ForeignKey(
         Run,
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="decisions",
         verbose_name=_("run"),
+        db_index=False,
+        db_constraint=False,
+    )
+    application = models.ForeignKey(
+        "applications.Application",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("application"),
+        db_index=False,
+        db_constraint=False,
+    )
+    rules = models.ForeignKey(
+        RuleSet,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("rules and parameters"),
+        db_index=False,
+        db_constraint=False,
+    )
+    # The enrolment this decision pays, carried from each row to the beneficiary's next.
+    enrolment = models.ForeignKey(
+        "applications.Enrolment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decisions",
+        verbose_name=_("enrolment"),
         db_index=False,
         db_constraint=False,
     )
@@ -282,6 +348,14 @@ class Decision(models.Model):
                 fields=["programme", "person", "period"],
                 condition=Q(person__isnull=False),
                 name="decision_one_per_person_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__gte=F("period")),
+                name="decision_months_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(run__isnull=False) | Q(application__isnull=False),
+                name="decision_has_basis",
             ),
         ]
         indexes = [models.Index(fields=["household", "period"], name="decision_household_idx")]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date
 
 import polars as pl
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
@@ -23,10 +24,12 @@ from zrunva.accounts import permissions
 from zrunva.assessment.selectors import latest_scores
 from zrunva.audit.services import bulk_run_log
 from zrunva.core.bulk import read_frame, write_frame
+from zrunva.core.money import AMOUNT
 from zrunva.programmes import engine
 from zrunva.programmes.choices import DecisionReason, DecisionStatus, RunStatus
 from zrunva.programmes.eligibility import check_date, compiled_programmes, health_programme_ids
 from zrunva.programmes.models import Decision, DecisionChange, Programme, Run
+from zrunva.programmes.services import rule_set
 from zrunva.registry.columns import registry_frames
 from zrunva.registry.models import Household, Membership
 
@@ -40,10 +43,12 @@ PREVIOUS_SCHEMA = {
     "household_id": pl.Int64,
     "person_id": pl.Int64,
     "period": pl.Date,
+    "until": pl.Date,
     "status": pl.String,
     "reason": pl.String,
-    "amount": pl.Float64,
+    "amount": AMOUNT,
     "missing": pl.String,
+    "enrolment_id": pl.Int64,
     "place": pl.Int64,
 }
 # One key for both kinds of beneficiary: the person, or the household as a negative number.
@@ -142,27 +147,38 @@ def _set(run: Run, **fields) -> None:
 
 
 def previous_decisions(*, period: date, programme_ids: list[int]) -> pl.DataFrame:
-    """The decision in force in `period` for every beneficiary of the programmes (its latest
-    row from that month or before), wherever they lived then, with `place`: the municipality
-    the decision's household is in now."""
+    """The decision in force in `period` for every beneficiary of the programmes (the row whose
+    months cover it), wherever they lived then, with `place`: the municipality the decision's
+    household is in now."""
     if not programme_ids:
         return pl.DataFrame(schema=PREVIOUS_SCHEMA)
     d, h = Decision._meta.db_table, Household._meta.db_table
     return read_frame(
         f"""
-        SELECT latest.id, programme_id, household_id, person_id, period, status, reason, amount,
-               missing, h.municipality_id
-        FROM (
-            SELECT d.*, ROW_NUMBER() OVER (
-                PARTITION BY d.programme_id, COALESCE(d.person_id, -d.household_id)
-                ORDER BY d.period DESC) AS n
-            FROM {d} d
-            WHERE d.programme_id IN ({", ".join(["%s"] * len(programme_ids))}) AND d.period <= %s
-        ) latest JOIN {h} h ON h.id = latest.household_id
-        WHERE n = 1
+        SELECT d.id, d.programme_id, d.household_id, d.person_id, d.period, d.until, d.status,
+               d.reason, d.amount, d.missing, d.enrolment_id, h.municipality_id
+        FROM {d} d JOIN {h} h ON h.id = d.household_id
+        WHERE d.programme_id IN ({", ".join(["%s"] * len(programme_ids))})
+          AND d.period <= %s AND (d.until IS NULL OR d.until >= %s)
+        """,  # noqa: S608 (table names from models; values bound)
+        [*programme_ids, period, period],
+        PREVIOUS_SCHEMA,
+    )
+
+
+def _next_periods(*, period: date, programme_ids: list[int]) -> pl.DataFrame:
+    """Per beneficiary, the first month after `period` with a decision: a run for a past month
+    executed after later ones must end its rows before those."""
+    d = Decision._meta.db_table
+    return read_frame(
+        f"""
+        SELECT programme_id, COALESCE(person_id, -household_id), MIN(period)
+        FROM {d}
+        WHERE programme_id IN ({", ".join(["%s"] * len(programme_ids))}) AND period > %s
+        GROUP BY programme_id, COALESCE(person_id, -household_id)
         """,  # noqa: S608 (table names from models; values bound)
         [*programme_ids, period],
-        PREVIOUS_SCHEMA,
+        {"programme_id": pl.Int64, "beneficiary": pl.Int64, "next_period": pl.Date},
     )
 
 
@@ -219,6 +235,8 @@ def compare(
         old_reason="reason",
         old_amount="amount",
         old_missing=pl.col("missing").str.replace_all(r"\s", ""),
+        old_until="until",
+        enrolment_id="enrolment_id",
     )
     joined = decisions.join(previous, on=["programme_id", "beneficiary"], how="full", coalesce=True)
     gone = pl.col("status").is_null()
@@ -255,7 +273,7 @@ def _summary(decisions: pl.DataFrame, changes: pl.DataFrame, programmes) -> dict
             needs_data=(pl.col("status") == DecisionStatus.NEEDS_DATA.value).sum(),
             errors=(pl.col("status") == DecisionStatus.ERROR.value).sum(),
             evaluated=pl.len(),
-            amount=pl.col("amount").sum(),
+            amount=pl.col("amount").sum().fill_null(0),
         )
         .sort("programme_id")
         .to_dicts()
@@ -271,12 +289,13 @@ def _summary(decisions: pl.DataFrame, changes: pl.DataFrame, programmes) -> dict
         decreased=(eligible_now & eligible_before.fill_null(False) & (difference < 0)).sum(),
         difference=difference.sum(),
     ).row(0, named=True)
+    # Amounts as exact text ("1234.50"), as JSON has no decimals.
     return {
         "programmes": [
-            {**row, "code": codes[row["programme_id"]], "amount": round(row["amount"] or 0, 2)}
+            {**row, "code": codes[row["programme_id"]], "amount": f"{row['amount']:.2f}"}
             for row in per_programme
         ],
-        **{k: (round(v, 2) if k == "difference" else int(v)) for k, v in counts.items()},
+        **{k: (f"{v or 0:.2f}" if k == "difference" else int(v)) for k, v in counts.items()},
     }
 
 
@@ -291,11 +310,53 @@ def _delete(ids: list[int]) -> None:
             cursor.executemany(f"DELETE FROM {table} WHERE id = %s", [(i,) for i in ids])  # noqa: S608
 
 
-def write(run: Run, changes: pl.DataFrame) -> None:
+def _close(ids: list[int], until: date) -> None:
+    """End these decisions' months at `until`: a newer decision covers the months after."""
+    if not ids:
+        return
+    table = connection.ops.quote_name(Decision._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} SET until = %s WHERE id = ANY(%s)",  # noqa: S608
+                [until, ids],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET until = %s WHERE id = %s",  # noqa: S608
+                [(until, i) for i in ids],
+            )
+
+
+def _later_written(run: Run) -> bool:
+    """Whether decisions for months after the run's may exist: a finished run for a later month,
+    or an application decided in a later month than the run's (they decide for their own)."""
+    after = run.period + relativedelta(months=1)
+    return (
+        after <= timezone.localdate()
+        or Run.objects.filter(status=RunStatus.DONE, on__gte=after).exists()
+    )
+
+
+def write(run: Run, changes: pl.DataFrame, rules: dict[int, int]) -> None:
     """Store the changed decisions for the run's month and what each change was, in the
-    caller's transaction."""
+    caller's transaction. Each new decision covers the months of the one it replaces (the
+    open-ended ones stay open), carries its enrolment on and its programme's rule set; the
+    decision it supersedes from an earlier month now ends the month before."""
     period = run.period
     _delete(changes.filter(pl.col("old_period") == period)["decision_id"].to_list())
+    _close(
+        changes.filter(pl.col("old_period") < period)["decision_id"].to_list(),
+        period - relativedelta(months=1),
+    )
+    until = pl.col("old_until")
+    if _later_written(run):
+        # A beneficiary new to the run's month may have decisions for later months already.
+        later = _next_periods(period=period, programme_ids=list(rules)).with_columns(
+            pl.col("next_period").dt.offset_by("-1mo")
+        )
+        changes = changes.join(later, on=["programme_id", "beneficiary"], how="left")
+        until = pl.coalesce("old_until", "next_period")
     write_frame(
         Decision._meta.db_table,
         changes.select(
@@ -303,11 +364,14 @@ def write(run: Run, changes: pl.DataFrame) -> None:
             "household_id",
             "person_id",
             period=pl.lit(period, dtype=pl.Date),
+            until=until,
             status="status",
             reason="reason",
             amount="amount",
             missing="missing",
             run_id=pl.lit(run.pk, dtype=pl.Int64),
+            rules_id=pl.col("programme_id").replace_strict(rules, return_dtype=pl.Int64),
+            enrolment_id="enrolment_id",
         ),
     )
     write_frame(
@@ -385,7 +449,7 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
                 elsewhere = registered_now(on=run.on, beneficiaries=gone)
             changes = compare(decisions, previous, elsewhere)
             stage("writing", 70)
-            write(run, changes)
+            write(run, changes, {p.id: rule_set(p).pk for p in programmes})
             summary = _summary(decisions, changes, programmes)
             timings["writing"] = round(time.monotonic() - clock["at"], 2)
             summary |= {

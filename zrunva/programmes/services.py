@@ -1,15 +1,19 @@
+import hashlib
+import json
 from datetime import date
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
 from zrunva.audit.services import acting_as
 from zrunva.programmes import attributes, expressions
 from zrunva.programmes.eligibility import rules_read_health
-from zrunva.programmes.models import Parameter, ParameterValue, Programme
+from zrunva.programmes.models import Decision, Parameter, ParameterValue, Programme, RuleSet
 from zrunva.programmes.selectors import parameter_bounds, parameter_codes, parameters_on
 from zrunva.programmes.validators import LARGEST_AMOUNT, LARGEST_NUMBER
 
@@ -301,3 +305,116 @@ def programme_save(
         except IntegrityError as exc:
             raise ValidationError(_("This record conflicts with one already stored.")) from exc
     return programme
+
+
+def _parameters_read(compiled) -> set[str]:
+    """The parameters a programme's rules read, and those the derived ones among them read."""
+    read = expressions.dependencies(compiled.programme.criteria) | expressions.dependencies(
+        compiled.programme.formula
+    )
+    pending = list(read)
+    while pending:
+        version = compiled.versions.get(pending.pop())
+        if version is not None and version.formula:
+            more = expressions.dependencies(version.formula) - read
+            read |= more
+            pending.extend(more)
+    return read
+
+
+def rule_set(compiled) -> RuleSet:
+    """The stored record of the rules a compiled programme decides by: its criteria, formula
+    and the parameters they read, each with its value and the version it came from. Made once
+    per distinct set, and shared by every decision made under it."""
+    programme = compiled.programme
+    parameters = {
+        code: {
+            "value": f"{compiled.params[code]}",
+            "valid_from": version.valid_from.isoformat(),
+            "formula": version.formula,
+            "source": version.source,
+            "illustrative": version.illustrative,
+        }
+        for code in sorted(_parameters_read(compiled))
+        if (version := compiled.versions.get(code)) is not None and code in compiled.params
+    }
+    fields = {
+        "criteria": programme.criteria,
+        "formula": programme.formula,
+        "parameters": parameters,
+    }
+    text = json.dumps({"programme": programme.pk, **fields}, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    found, _created = RuleSet.objects.get_or_create(
+        digest=digest, defaults={"programme": programme, **fields}
+    )
+    return found
+
+
+def _beneficiary(qs, *, household_id: int, person_id: int | None):
+    if person_id is not None:
+        return qs.filter(person_id=person_id)
+    return qs.filter(household_id=household_id, person__isnull=True)
+
+
+@transaction.atomic
+def decision_record(*, result, household_id: int, on: date, application_id: int) -> Decision:
+    """Store an application's decision (`result`, the applicant's `engine.Result` on `on`) as
+    the beneficiary's decision for the month of `on`, the basis of their entitlement. It takes
+    the place of a row of the same month, ends the one in force before it the month before,
+    covers the months up to the beneficiary's next stored decision and carries the
+    enrolment on. Serialised with runs by the programme's row, which they lock too."""
+    compiled = result.compiled
+    Programme.objects.select_for_update().get(pk=compiled.id)
+    month = on.replace(day=1)
+    rows = _beneficiary(
+        Decision.objects.select_for_update().filter(programme_id=compiled.id),
+        household_id=household_id,
+        person_id=result.person_id,
+    )
+    in_force = rows.filter(period__lte=month).filter(Q(until__isnull=True) | Q(until__gte=month))
+    current = in_force.first()
+    later = rows.filter(period__gt=month).order_by("period").first()
+    until = (
+        current.until if current else (later.period - relativedelta(months=1) if later else None)
+    )
+    fields = {
+        "status": result.status,
+        "reason": result.reason,
+        "amount": result.amount,
+        "missing": list(result.missing),
+        "run": None,
+        "application_id": application_id,
+        "rules": rule_set(compiled),
+        "household_id": household_id,
+    }
+    if current is not None and current.period == month:
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.save(update_fields=[*fields, "until"])
+        return current
+    if current is not None:
+        current.until = month - relativedelta(months=1)
+        current.save(update_fields=["until"])
+    return Decision.objects.create(
+        programme_id=compiled.id,
+        person_id=result.person_id,
+        period=month,
+        until=until,
+        enrolment_id=current.enrolment_id if current else None,
+        **fields,
+    )
+
+
+def decisions_enrol(*, enrolment) -> int:
+    """Link the beneficiary's decisions from the month the enrolment starts on (the one in force
+    then and any later) to it: each run carries the link on to the next decision."""
+    month = enrolment.starts.replace(day=1)
+    rows = _beneficiary(
+        Decision.objects.filter(programme_id=enrolment.programme_id),
+        household_id=enrolment.household_id,
+        person_id=enrolment.person_id,
+    )
+    return rows.filter(Q(until__isnull=True) | Q(until__gte=month)).update(
+        enrolment_id=enrolment.pk
+    )

@@ -85,6 +85,25 @@ def _save(instance, fields: set[str] | None = None) -> None:
             instance.save(update_fields=sorted(fields | {"updated_at"}) if fields else None)
     except IntegrityError as exc:
         raise ValidationError(_("This record conflicts with one already stored.")) from exc
+    _touch(instance)
+
+
+def _touch(instance) -> None:
+    """Mark the household whose data this record is part of as changed now (a member, their
+    data or an income): a decision made from the registry before then is no longer current
+    for it (`Household.updated_at`, read by application decisions)."""
+    if isinstance(instance, Membership):
+        ids = {instance.household_id}
+    elif isinstance(instance, Person | IncomeSource):
+        person_id = instance.pk if isinstance(instance, Person) else instance.person_id
+        ids = set(
+            Membership.objects.filter(person_id=person_id, end_date__isnull=True).values_list(
+                "household_id", flat=True
+            )
+        )
+    else:
+        return
+    Household.objects.filter(pk__in=ids).update(updated_at=timezone.now())
 
 
 def _current_membership(person: Person) -> Membership | None:
@@ -350,6 +369,7 @@ def income_remove(*, actor, income: IncomeSource) -> None:
     with acting_as(actor):
         _require_person_edit(actor, income.person)
         income.delete()
+        _touch(income)
 
 
 @transaction.atomic

@@ -75,7 +75,7 @@ def test_a_run_stores_the_decisions_that_are_not_plain_refusals(admin, family):
     assert done.summary["households"] == 2 and done.summary["people"] == 4
     assert done.summary["gained"] == 3 and done.summary["lost"] == 0
     by_code = {p["code"]: p for p in done.summary["programmes"]}
-    assert by_code["tsa"]["amount"] == 180.0 and by_code["tsa"]["eligible"] == 1
+    assert by_code["tsa"]["amount"] == "180.00" and by_code["tsa"]["eligible"] == 1
     # One audit row for the whole run, with its counts.
     entry = LogEntry.objects.filter(additional_data__job=f"eligibility_run #{done.pk}").get()
     assert entry.additional_data["counts"]["changed"] == 3
@@ -369,7 +369,7 @@ def test_a_municipal_formula_whose_amount_cannot_be_stored_is_an_error_for_it_al
     }
     by_code = {p["code"]: p for p in done.summary["programmes"]}
     assert by_code["kutaisi_overflow"]["errors"] == 1
-    assert by_code["kutaisi_overflow"]["amount"] == 0
+    assert by_code["kutaisi_overflow"]["amount"] == "0.00"
     assert by_code["tsa"]["errors"] == 0
     # Every page and API answer over the run and the household still works, and says why.
     client = login_as(Role.ADMIN)

@@ -1,6 +1,8 @@
 """Eligibility screens: one household explained, and runs over the registry with their progress
 and what they changed."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -34,14 +36,17 @@ def _chart(run) -> list[dict]:
     names = {
         p.id: p.name for p in Programme.objects.filter(id__in=[r["programme_id"] for r in rows])
     }
-    top = max((r["amount"] for r in rows), default=0) or 1
+    # Amounts are exact text (older runs stored numbers); the bars need only their ratio.
+    amounts = [Decimal(str(r["amount"])) for r in rows]
+    top = max(amounts, default=0) or 1
     return [
         {
             **r,
+            "amount": amount,
             "name": names.get(r["programme_id"], r["code"]),
-            "width": round(100 * r["amount"] / top, 1),
+            "width": round(100 * amount / top, 1),
         }
-        for r in rows
+        for r, amount in zip(rows, amounts, strict=True)
     ]
 
 

@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -73,7 +74,7 @@ class Command(BaseCommand):
             errors = f", {row['errors']:,} errors" if row.get("errors") else ""
             self.stdout.write(
                 f"  {row['code']}: {row['eligible']:,} eligible, {row['needs_data']:,} need data"
-                f"{errors}, {row['amount']:,.2f} GEL a month"
+                f"{errors}, {Decimal(row['amount']):,.2f} GEL a month"
             )
         for skipped in s.get("skipped", []):
             self.stderr.write(
