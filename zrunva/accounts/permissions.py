@@ -25,6 +25,9 @@ ASSESSMENT_RECORD = "assessment.record"
 # Registering, deciding and enrolling applications: the SSA for the state's programmes, a
 # municipality's officers for its own (home visits are ASSESSMENT_RECORD's).
 APPLICATIONS_PROCESS = "applications.process"
+# Enrolling a run's newly eligible in bulk (programmes that allow it): the SSA, asked for by
+# one officer and confirmed by another.
+ENROLMENT_BULK = "applications.enrol_bulk"
 # Delay indicators: aggregates without personal data, for those who run and monitor services.
 DELAYS_VIEW = "applications.delays"
 # The notification outbox (addresses and texts of messages to applicants): administrators, to
@@ -69,6 +72,7 @@ _GRANTS: dict[str, frozenset[str]] = {
     NOTIFICATIONS_MANAGE: frozenset({Role.ADMIN}),
     ELIGIBILITY_RUN: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
     APPLICATIONS_PROCESS: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
+    ENROLMENT_BULK: frozenset({Role.ADMIN, Role.SSA_OFFICER}),
     DELAYS_VIEW: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.ANALYST}),
     GRIEVANCES_HANDLE: frozenset(
         {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.SUPERVISOR}

@@ -2,11 +2,14 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from zrunva.applications import selectors, services
-from zrunva.applications.choices import Channel, Status
+from zrunva.applications.choices import JOB_END_REASONS, Channel, EnrolmentEndReason, Status
+from zrunva.applications.models import BulkEnrolment
+from zrunva.audit.services import scoped_get
 from zrunva.core.api import (
     SIGNED_IN,
     Day,
@@ -14,11 +17,13 @@ from zrunva.core.api import (
     Id,
     IdIn,
     LifeDay,
+    MoneyOut,
     PersonalNumber,
     responses,
     slug,
 )
 from zrunva.geo.models import Municipality
+from zrunva.programmes import runs
 from zrunva.programmes.models import Programme
 from zrunva.registry import selectors as registry
 
@@ -165,3 +170,102 @@ def application_step(request, application_id: Id, payload: StepIn):
         household=household,
     )
     return selectors.application_get(actor=request.user, pk=application_id)
+
+
+class EnrolmentOut(Schema):
+    id: int
+    programme: str
+    household_id: int
+    person_id: int | None
+    application_id: int | None
+    batch_id: int | None
+    amount: MoneyOut
+    starts: date
+    ends: date | None
+    end_reason: str
+
+    @staticmethod
+    def resolve_programme(enrolment) -> str:
+        return enrolment.programme.code
+
+
+class EnrolmentEndIn(Schema):
+    on: Day = Field(description="The day of the event: paid to the end of its month.")
+    reason: Literal[tuple(r for r in EnrolmentEndReason.values if r not in JOB_END_REASONS)]
+
+
+@router.post(
+    "/enrolments/{enrolment_id}/end",
+    response=responses({200: EnrolmentOut}, 400, *SIGNED_IN, 404, 422),
+    summary="End an enrolment (a withdrawal, a confirmed loss, another reason), as the screen does",
+)
+def enrolment_end(request, enrolment_id: Id, payload: EnrolmentEndIn):
+    enrolment = scoped_get(
+        selectors.enrolments_processed(actor=request.user), actor=request.user, pk=enrolment_id
+    )
+    return services.enrolment_end(
+        enrolment=enrolment, on=payload.on, reason=payload.reason, actor=request.user
+    )
+
+
+class BulkEnrolmentIn(Schema):
+    programme: slug(60, 'A programme code, e.g. "state_pension".')
+
+
+class BulkEnrolmentOut(Schema):
+    id: int
+    run_id: int
+    programme: str
+    status: str
+    starts: date
+    gained: int
+    enrolled: int
+    skipped: dict[str, int]
+    requested_by_id: int
+    decided_by_id: int | None
+
+    @staticmethod
+    def resolve_programme(batch) -> str:
+        return batch.programme.code
+
+
+def _batch(request, batch_id: int):
+    found = BulkEnrolment.objects.select_related("run").filter(pk=batch_id).first()
+    if found is None:
+        raise Http404
+    return scoped_get(
+        selectors.bulk_enrolments(actor=request.user, run=found.run),
+        actor=request.user,
+        pk=batch_id,
+    )
+
+
+@router.post(
+    "/runs/{run_id}/bulk-enrolments",
+    response=responses({201: BulkEnrolmentOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Ask to enrol everyone a run found newly eligible for a programme decided in bulk",
+)
+def bulk_enrolment_request(request, run_id: Id, payload: BulkEnrolmentIn):
+    run = scoped_get(runs.run_list(actor=request.user), actor=request.user, pk=run_id)
+    batch = services.bulk_enrolment_request(
+        actor=request.user, run=run, programme=_place(Programme, payload.programme, "programme")
+    )
+    return 201, batch
+
+
+@router.post(
+    "/bulk-enrolments/{batch_id}/confirm",
+    response=responses({200: BulkEnrolmentOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Confirm another officer's bulk enrolment (four eyes): the gained are enrolled",
+)
+def bulk_enrolment_confirm(request, batch_id: Id):
+    return services.bulk_enrolment_confirm(actor=request.user, batch=_batch(request, batch_id))
+
+
+@router.post(
+    "/bulk-enrolments/{batch_id}/cancel",
+    response=responses({200: BulkEnrolmentOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Withdraw or turn down a bulk enrolment awaiting confirmation",
+)
+def bulk_enrolment_cancel(request, batch_id: Id):
+    return services.bulk_enrolment_cancel(actor=request.user, batch=_batch(request, batch_id))

@@ -13,6 +13,7 @@ class ApplicationsConfig(AppConfig):
 
         auditlog.register(models.Application)
         auditlog.register(models.Enrolment)
+        auditlog.register(models.BulkEnrolment)
         auditlog.register(models.Document, exclude_fields=["file"])
 
         from zrunva.applications.selectors import subject_access_applications

@@ -66,6 +66,14 @@ class Workflow(models.Model):
         default=True,
         help_text=_("Whether applicants are visited and assessed before the decision."),
     )
+    enrols_in_bulk = models.BooleanField(
+        _("enrolled in bulk from runs"),
+        default=False,
+        help_text=_(
+            "Whether those a run finds newly eligible may be enrolled without an application "
+            "each (the state pension), by one officer's request and another's confirmation."
+        ),
+    )
     deadlines = models.JSONField(
         _("deadlines, working days"),
         default=dict,

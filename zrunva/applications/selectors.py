@@ -15,6 +15,7 @@ from zrunva.applications.choices import FINAL, EnrolmentEndReason, EventKind, St
 from zrunva.applications.models import (
     Application,
     ApplicationEvent,
+    BulkEnrolment,
     Enrolment,
     Workflow,
     normalised_number,
@@ -430,3 +431,22 @@ def entitlement(
     if frame.is_empty():
         return None
     return Entitlement(**frame.row(0, named=True), month=month.replace(day=1))
+
+
+def enrolments_processed(*, actor) -> QuerySet[Enrolment]:
+    """The enrolments the actor may act on: of programmes their office processes, of
+    households in their area, health programmes only with HEALTH_VIEW."""
+    permissions.require(actor, permissions.APPLICATIONS_PROCESS)
+    qs = permissions.processed(Enrolment.objects.all(), actor)
+    qs = permissions.scoped(qs, actor, "household__municipality_id")
+    if not permissions.has_perm(actor, permissions.HEALTH_VIEW):
+        qs = qs.exclude(programme_id__in=health_programme_ids())
+    return qs.select_related("programme", "application")
+
+
+def bulk_enrolments(*, actor, run: Run) -> QuerySet[BulkEnrolment]:
+    """A run's bulk enrolments, for those who may ask for and confirm them."""
+    permissions.require(actor, permissions.ENROLMENT_BULK)
+    return BulkEnrolment.objects.filter(run=run).select_related(
+        "programme", "requested_by", "decided_by"
+    )

@@ -3,8 +3,8 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,6 +14,7 @@ from zrunva.applications.choices import (
     FINAL,
     JOB_END_REASONS,
     STAGES,
+    BatchStatus,
     Channel,
     EnrolmentEndReason,
     EventKind,
@@ -24,6 +25,7 @@ from zrunva.applications.documents import document_check
 from zrunva.applications.models import (
     Application,
     ApplicationEvent,
+    BulkEnrolment,
     Document,
     Enrolment,
     Workflow,
@@ -40,7 +42,7 @@ from zrunva.audit.services import acting_as, bulk_run_log
 from zrunva.notifications.services import message_to_contact
 from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel, RunStatus
 from zrunva.programmes.eligibility import health_programme_ids
-from zrunva.programmes.models import DecisionChange
+from zrunva.programmes.models import Decision, DecisionChange, Programme, Run
 from zrunva.programmes.services import can_define, decision_record, decisions_enrol
 from zrunva.registry.models import Household, Person
 
@@ -827,7 +829,7 @@ def enrolment_end(*, enrolment: Enrolment, on: date, reason: str, actor) -> Enro
     made (a death may be: it was then never paid). The application's history records it and
     the beneficiary is told in the application's language."""
     enrolment = (
-        Enrolment.objects.select_for_update()
+        Enrolment.objects.select_for_update(of=("self",))
         .select_related("application__programme", "programme", "household")
         .get(pk=enrolment.pk)
     )
@@ -967,3 +969,194 @@ def enrolments_end_due(*, on: date | None = None) -> dict:
         with transaction.atomic():
             bulk_run_log(actor=None, model=Enrolment, job="end_enrolments", counts=counts)
     return counts
+
+
+# -- Bulk enrolment from a run's gains (four eyes) -----------------------------------------
+
+
+def _require_bulk(actor, *, run: Run, programme) -> None:
+    """The SSA enrols the state's programmes in bulk: national staff from a national run, an
+    office's staff from a run of a municipality in their area."""
+    permissions.require(actor, permissions.ENROLMENT_BULK)
+    if not permissions.processes_programme(actor, programme.municipality_id):
+        raise PermissionDenied(_("The state's programmes are processed by the SSA."))
+    if run.municipality_id is None:
+        if permissions.municipality_scope(actor) is not None:
+            raise PermissionDenied(
+                _("Only national staff enrol from a run over the whole country.")
+            )
+    else:
+        permissions.require_in_scope(actor, run.municipality_id)
+    _require_health(actor, programme)
+
+
+def _require_latest(run: Run, programme) -> None:
+    """Enrolling from a run needs the run finished, the latest over its area, and a programme
+    decided in bulk."""
+    if not workflow_of(programme).enrols_in_bulk:
+        raise ValidationError(
+            {"programme": _("This programme is enrolled through applications, not in bulk.")}
+        )
+    if run.status != RunStatus.DONE:
+        raise ValidationError({"run": _("The run has not finished.")})
+    later = Run.objects.filter(pk__gt=run.pk, status=RunStatus.DONE)
+    if run.municipality_id is not None:
+        later = later.filter(Q(municipality__isnull=True) | Q(municipality_id=run.municipality_id))
+    newest = later.order_by("-pk").first()
+    if newest is not None:
+        raise ValidationError(
+            {
+                "run": _("Run #%(later)s has decided since: enrol from the latest run.")
+                % {"later": newest.pk}
+            }
+        )
+
+
+def _gained(run: Run, programme) -> QuerySet[DecisionChange]:
+    return run.changes.filter(programme=programme, new_status=DecisionStatus.ELIGIBLE).exclude(
+        old_status=DecisionStatus.ELIGIBLE
+    )
+
+
+@transaction.atomic
+def bulk_enrolment_request(*, actor, run: Run, programme) -> BulkEnrolment:
+    """Ask to enrol everyone the run found newly eligible for the programme; another officer
+    confirms (`bulk_enrolment_confirm`). Refused: a programme not decided in bulk, a run not
+    finished or not the latest, a run with no one gained, a request already waiting."""
+    _require_bulk(actor, run=run, programme=programme)
+    _require_latest(run, programme)
+    gained = _gained(run, programme).count()
+    if not gained:
+        raise ValidationError({"run": _("Nobody became eligible for this programme in this run.")})
+    try:
+        with transaction.atomic(), acting_as(actor):
+            return BulkEnrolment.objects.create(
+                run=run,
+                programme=programme,
+                municipality_id=run.municipality_id,
+                starts=timezone.localdate().replace(day=1) + relativedelta(months=1),
+                gained=gained,
+                requested_by=actor,
+            )
+    except IntegrityError as error:
+        raise ValidationError(
+            {"run": _("A bulk enrolment from this run for this programme awaits confirmation.")}
+        ) from error
+
+
+def _locked_request(batch: BulkEnrolment) -> BulkEnrolment:
+    batch = (
+        BulkEnrolment.objects.select_for_update()
+        .select_related("run", "programme")
+        .get(pk=batch.pk)
+    )
+    if batch.status != BatchStatus.REQUESTED:
+        raise ValidationError(
+            {
+                "status": _("This bulk enrolment is already %(status)s.")
+                % {"status": BatchStatus(batch.status).label.lower()}
+            }
+        )
+    return batch
+
+
+@transaction.atomic
+def bulk_enrolment_cancel(*, actor, batch: BulkEnrolment) -> BulkEnrolment:
+    """Withdraw a request (its author) or turn it down (another officer who may confirm it)."""
+    batch = _locked_request(batch)
+    _require_bulk(actor, run=batch.run, programme=batch.programme)
+    batch.status, batch.decided_by, batch.decided_at = (
+        BatchStatus.CANCELLED,
+        actor,
+        timezone.now(),
+    )
+    with acting_as(actor):
+        batch.save(update_fields=["status", "decided_by", "decided_at"])
+    return batch
+
+
+def _beneficiary_join(programme) -> str:
+    """How a run's change finds its decision and an enrolment its beneficiary, by level."""
+    if programme.level == ProgrammeLevel.PERSON:
+        return "{a}.person_id = {b}.person_id"
+    return "{a}.household_id = {b}.household_id AND {a}.person_id IS NULL AND {b}.person_id IS NULL"
+
+
+@transaction.atomic
+def bulk_enrolment_confirm(*, actor, batch: BulkEnrolment) -> BulkEnrolment:
+    """Confirm another officer's request (four eyes): everyone the run found newly eligible
+    is enrolled from `starts` at the amount decided, in one statement, and their decisions are
+    linked to the enrolment. Not enrolled, and counted by reason: those already enrolled (the
+    database's one-open-enrolment constraints hold here as for applications: a concurrent
+    enrolment of the same beneficiary wins and this one skips), those who died, and those whose
+    decision has changed since the run. Checked again at confirmation: the run is still the
+    latest, the programme's rows are locked against a run or a decision writing meanwhile."""
+    batch = _locked_request(batch)
+    run, programme = batch.run, batch.programme
+    if actor.pk == batch.requested_by_id:
+        raise PermissionDenied(_("Another officer confirms what you asked for: four eyes."))
+    _require_bulk(actor, run=run, programme=programme)
+    list(Programme.objects.select_for_update().filter(pk=programme.pk).values_list("pk"))
+    _require_latest(run, programme)
+    quote = connection.ops.quote_name
+    c, d = quote(DecisionChange._meta.db_table), quote(Decision._meta.db_table)
+    e, p = quote(Enrolment._meta.db_table), quote(Person._meta.db_table)
+    beneficiary = _beneficiary_join(programme)
+    open_then = "(x.ends IS NULL OR x.ends >= %s)"
+    source = f"""
+        FROM {c} c JOIN {d} d ON d.programme_id = c.programme_id AND d.period = %s
+             AND d.run_id = c.run_id AND {beneficiary.format(a="d", b="c")}
+        WHERE c.run_id = %s AND c.programme_id = %s AND c.new_status = %s
+          AND c.old_status <> %s AND d.status = %s
+    """  # noqa: S608 (table names from models; values bound)
+    eligible = DecisionStatus.ELIGIBLE.value
+    params = [run.period, run.pk, programme.pk, eligible, eligible, eligible]
+    enrolled = f"""EXISTS (SELECT 1 FROM {e} x WHERE x.programme_id = d.programme_id
+        AND {beneficiary.format(a="x", b="d")} AND {open_then})"""  # noqa: S608
+    died = f"EXISTS (SELECT 1 FROM {p} q WHERE q.id = d.person_id AND q.date_of_death IS NOT NULL)"  # noqa: S608
+    ignore = "ON CONFLICT DO NOTHING" if connection.vendor == "postgresql" else ""
+    insert = "INSERT INTO" if ignore else "INSERT OR IGNORE INTO"
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) {source}", params)  # noqa: S608
+        matched = cursor.fetchone()[0]
+        cursor.execute(f"SELECT COUNT(*) {source} AND {enrolled}", [*params, batch.starts])  # noqa: S608
+        already = cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT COUNT(*) {source} AND NOT {enrolled} AND {died}", [*params, batch.starts]
+        )  # noqa: S608
+        dead = cursor.fetchone()[0]
+        cursor.execute(
+            f"""{insert} {e} (batch_id, application_id, programme_id, household_id, person_id,
+                amount, starts, ends, end_reason, ended_by_id, enrolled_by_id, created_at)
+            SELECT %s, NULL, d.programme_id, d.household_id, d.person_id, d.amount, %s, NULL, '',
+                   NULL, %s, %s
+            {source} AND NOT {enrolled} AND NOT {died} {ignore}""",  # noqa: S608
+            [batch.pk, batch.starts, actor.pk, now, *params, batch.starts],
+        )
+        cursor.execute(
+            f"""UPDATE {d} SET enrolment_id = (
+                SELECT x.id FROM {e} x WHERE x.batch_id = %s
+                  AND x.programme_id = {d}.programme_id AND {beneficiary.format(a="x", b=d)})
+            WHERE programme_id = %s AND period = %s AND run_id = %s AND EXISTS (
+                SELECT 1 FROM {e} x WHERE x.batch_id = %s
+                  AND x.programme_id = {d}.programme_id AND {beneficiary.format(a="x", b=d)})""",  # noqa: S608
+            [batch.pk, programme.pk, run.period, run.pk, batch.pk],
+        )
+    made = Enrolment.objects.filter(batch=batch).count()
+    batch.status, batch.decided_by, batch.decided_at = BatchStatus.CONFIRMED, actor, now
+    batch.enrolled = made
+    batch.skipped = {
+        "already_enrolled": already + (matched - already - dead - made),  # + lost races
+        "died": dead,
+        "changed_since": batch.gained - matched,
+    }
+    with acting_as(actor):
+        batch.save(update_fields=["status", "decided_by", "decided_at", "enrolled", "skipped"])
+        bulk_run_log(
+            actor=actor,
+            model=Enrolment,
+            job=f"bulk_enrolment #{batch.pk}",
+            counts={"enrolled": made, **batch.skipped},
+        )
+    return batch
