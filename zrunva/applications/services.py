@@ -1012,6 +1012,11 @@ def _require_latest(run: Run, programme) -> None:
         )
 
 
+def gained_count(run: Run, programme) -> int:
+    """How many the run found newly eligible for the programme (no one is named)."""
+    return _gained(run, programme).count()
+
+
 def _gained(run: Run, programme) -> QuerySet[DecisionChange]:
     return run.changes.filter(programme=programme, new_status=DecisionStatus.ELIGIBLE).exclude(
         old_status=DecisionStatus.ELIGIBLE

@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.intake, name="intake"),
     path("delays/", views.delays, name="delays"),
     path("runs/<int:run_id>/losses/", views.run_losses, name="run_losses"),
+    path("runs/<int:run_id>/bulk/", views.run_bulk, name="run_bulk"),
     path("workflows/", views.workflows, name="workflows"),
     path("workflows/<slug:code>/", views.workflow_edit, name="workflow_edit"),
     path("<int:pk>/", views.detail, name="detail"),

@@ -2,9 +2,9 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,13 +26,13 @@ from zrunva.applications.forms import (
     WorkflowForm,
 )
 from zrunva.applications.letters import decision_letter
-from zrunva.applications.models import Application, Enrolment
+from zrunva.applications.models import Application, Enrolment, Workflow
 from zrunva.audit.services import access_log, scoped_get, search_log
 from zrunva.core.decorators import staff_view
 from zrunva.core.forms import add_service_errors, form_step, formset_errors
 from zrunva.core.pagination import paginate
 from zrunva.programmes import runs
-from zrunva.programmes.models import DecisionChange
+from zrunva.programmes.models import DecisionChange, Programme
 from zrunva.programmes.selectors import programme_list
 from zrunva.programmes.services import can_define
 from zrunva.registry import selectors as registry
@@ -201,6 +201,61 @@ def run_losses(request, run_id: int):
         shown=len(losses),
     )
     return render(request, "applications/run_losses.html", {"run": run, "losses": losses})
+
+
+@staff_view(permissions.ENROLMENT_BULK)
+@require_http_methods(["GET", "POST"])
+def run_bulk(request, run_id: int):
+    """A finished run's gains in the programmes decided in bulk: one officer asks to enrol
+    them, another confirms or turns the request down (`services.bulk_enrolment_*` check who,
+    which run and which programme). Counts only: no person is listed."""
+    run = scoped_get(runs.run_list(actor=request.user), actor=request.user, pk=run_id)
+    if request.method == "POST":
+        action, target = request.POST.get("action"), request.POST.get("id", "")
+        try:
+            if action == "request" and target.isdigit():
+                programme = get_object_or_404(Programme, pk=int(target))
+                services.bulk_enrolment_request(actor=request.user, run=run, programme=programme)
+                messages.success(request, _("Asked: another officer confirms the enrolment."))
+            elif action in ("confirm", "cancel") and target.isdigit():
+                batch = scoped_get(
+                    selectors.bulk_enrolments(actor=request.user, run=run),
+                    actor=request.user,
+                    pk=int(target),
+                )
+                if action == "confirm":
+                    batch = services.bulk_enrolment_confirm(actor=request.user, batch=batch)
+                    messages.success(
+                        request,
+                        _("%(count)s beneficiaries enrolled, paid from %(date)s.")
+                        % {
+                            "count": batch.enrolled,
+                            "date": formats.date_format(batch.starts, "j E Y"),
+                        },
+                    )
+                else:
+                    services.bulk_enrolment_cancel(actor=request.user, batch=batch)
+                    messages.success(request, _("The request is cancelled."))
+            else:
+                raise Http404
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        return redirect("applications:run_bulk", run_id=run.pk)
+    programmes = [
+        (workflow.programme, services.gained_count(run, workflow.programme))
+        for workflow in Workflow.objects.filter(enrols_in_bulk=True).select_related("programme")
+    ]
+    return render(
+        request,
+        "applications/run_bulk.html",
+        {
+            "run": run,
+            "programmes": programmes,
+            "batches": selectors.bulk_enrolments(actor=request.user, run=run),
+        },
+    )
 
 
 @staff_view(permissions.APPLICATIONS_PROCESS)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from zrunva.accounts.choices import Role
 from zrunva.applications.choices import BatchStatus, Status
-from zrunva.applications.models import Enrolment
+from zrunva.applications.models import BulkEnrolment, Enrolment
 from zrunva.applications.selectors import entitlement
 from zrunva.applications.services import (
     application_transition,
@@ -247,3 +247,32 @@ def test_the_api_asks_confirms_and_ends_as_the_services_do(pension, officers, ma
     assert ended.status_code == 200 and ended.json()["end_reason"] == "withdrawn"
     again = asker.post(path, body, content_type="application/json")
     assert again.status_code == 400 and "already ended" in again.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_run_page_asks_and_another_officer_confirms(pension, login_as, make_user):
+    from django.urls import reverse
+    from django.utils import translation
+
+    _pensioners(2)
+    run = _run()
+    with translation.override("en"):  # the English pages, under /en/
+        page = reverse("applications:run_bulk", args=[run.pk])
+        detail = reverse("eligibility:run_detail", args=[run.pk])
+    asker = login_as(Role.SSA_OFFICER)
+    assert page in asker.get(detail).content.decode()
+    shown = asker.get(page).content.decode()
+    assert "Ask to enrol them" in shown and "Confirm: enrol" not in shown
+    asker.post(page, {"action": "request", "id": pension.pk})
+    batch = BulkEnrolment.objects.get()
+    # The asker sees no confirm button, and a forged one is refused.
+    assert "Confirm: enrol 2" not in asker.get(page).content.decode()
+    asker.post(page, {"action": "confirm", "id": batch.pk})
+    assert not Enrolment.objects.exists()
+    # Roles that may not: the page is refused to a social worker.
+    assert login_as(Role.SOCIAL_WORKER).get(page).status_code == 403
+    confirmer = login_as(Role.SSA_OFFICER)
+    assert "Confirm: enrol 2" in confirmer.get(page).content.decode()
+    done = confirmer.post(page, {"action": "confirm", "id": batch.pk}, follow=True)
+    assert "2 beneficiaries enrolled" in done.content.decode()
+    assert Enrolment.objects.filter(batch=batch).count() == 2

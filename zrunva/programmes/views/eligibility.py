@@ -137,5 +137,6 @@ def run_detail(request, pk: int):
             "can_confirm_losses": permissions.has_perm(
                 request.user, permissions.APPLICATIONS_PROCESS
             ),
+            "can_enrol_in_bulk": permissions.has_perm(request.user, permissions.ENROLMENT_BULK),
         },
     )
