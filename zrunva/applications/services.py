@@ -1030,6 +1030,16 @@ def bulk_enrolment_request(*, actor, run: Run, programme) -> BulkEnrolment:
     finished or not the latest, a run with no one gained, a request already waiting."""
     _require_bulk(actor, run=run, programme=programme)
     _require_latest(run, programme)
+    done = BulkEnrolment.objects.filter(
+        run=run, programme=programme, status=BatchStatus.CONFIRMED
+    ).first()
+    if done is not None:
+        raise ValidationError(
+            {
+                "run": _("Those gained in this run are enrolled already (bulk enrolment #%(id)s).")
+                % {"id": done.pk}
+            }
+        )
     gained = _gained(run, programme).count()
     if not gained:
         raise ValidationError({"run": _("Nobody became eligible for this programme in this run.")})

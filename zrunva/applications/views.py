@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from zrunva.accounts import permissions
 from zrunva.applications import selectors, services
-from zrunva.applications.choices import Channel, Status
+from zrunva.applications.choices import BatchStatus, Channel, Status
 from zrunva.applications.documents import served_as
 from zrunva.applications.forms import (
     MEMBER_ERROR,
@@ -243,6 +243,9 @@ def run_bulk(request, run_id: int):
         except PermissionDenied as exc:
             messages.error(request, str(exc))
         return redirect("applications:run_bulk", run_id=run.pk)
+    batches = list(selectors.bulk_enrolments(actor=request.user, run=run))
+    # A programme asked for or enrolled from this run is not offered again.
+    taken = {b.programme_id for b in batches if b.status != BatchStatus.CANCELLED}
     programmes = [
         (workflow.programme, services.gained_count(run, workflow.programme))
         for workflow in Workflow.objects.filter(enrols_in_bulk=True).select_related("programme")
@@ -250,11 +253,7 @@ def run_bulk(request, run_id: int):
     return render(
         request,
         "applications/run_bulk.html",
-        {
-            "run": run,
-            "programmes": programmes,
-            "batches": selectors.bulk_enrolments(actor=request.user, run=run),
-        },
+        {"run": run, "programmes": programmes, "taken": taken, "batches": batches},
     )
 
 

@@ -276,3 +276,14 @@ def test_the_run_page_asks_and_another_officer_confirms(pension, login_as, make_
     done = confirmer.post(page, {"action": "confirm", "id": batch.pk}, follow=True)
     assert "2 beneficiaries enrolled" in done.content.decode()
     assert Enrolment.objects.filter(batch=batch).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_run_enrolled_from_once_is_not_enrolled_from_again(pension, officers):
+    _pensioners(1)
+    run = _run()
+    batch = bulk_enrolment_request(actor=officers[0], run=run, programme=pension)
+    bulk_enrolment_confirm(actor=officers[1], batch=batch)
+    with pytest.raises(ValidationError, match=f"bulk enrolment #{batch.pk}"):
+        bulk_enrolment_request(actor=officers[0], run=run, programme=pension)
+    assert BulkEnrolment.objects.count() == 1

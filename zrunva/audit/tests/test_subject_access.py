@@ -170,9 +170,11 @@ def test_the_report_holds_what_every_app_holds_about_the_person(login_as, subjec
         (str(subject["assessment"].pk), "61000")
     ]
     decisions = _section(report, "decisions")
-    assert [d["id"] for d in _records(decisions, "programmes.decision")] == [
-        str(subject["decision"].pk)
-    ]
+    # The run's, and the one their own application's decision stored for its month.
+    subject["own"].refresh_from_db()
+    assert sorted(d["id"] for d in _records(decisions, "programmes.decision")) == sorted(
+        [str(subject["decision"].pk), str(subject["own"].decision_id)]
+    )
     assert [d["id"] for d in _records(decisions, "programmes.decisionchange")] == [
         str(subject["change"].pk)
     ]
