@@ -16,7 +16,7 @@ from zrunva.applications.services import application_transition
 from zrunva.applications.tests.test_decisions import pension_application
 from zrunva.core.money import gel, tetri
 from zrunva.programmes.choices import DecisionStatus
-from zrunva.programmes.models import Decision, ParameterValue, RuleSet, Run
+from zrunva.programmes.models import Decision, ParameterValue, Programme, RuleSet, Run
 from zrunva.programmes.runs import run_execute, run_start
 from zrunva.registry import services as registry
 from zrunva.registry.tests import factories
@@ -219,3 +219,51 @@ def test_a_run_for_an_earlier_month_executed_after_a_later_one_keeps_the_months_
     rows = _pensioner_rows(person_id)
     assert [(r[0], r[1]) for r in rows] == [(MONTH, later - relativedelta(months=1)), (later, None)]
     assert all(r[2] == DecisionStatus.ELIGIBLE for r in rows)
+
+
+def test_the_migration_turns_stored_decisions_into_month_intervals():
+    """Decisions stored before `until` existed: each ends the month before the beneficiary's
+    next decision in the programme; the latest stays open; other beneficiaries are apart."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = import_module("zrunva.programmes.migrations.0010_entitlements")
+    first = factories.household("kutaisi", head={"birth_date": date(1950, 2, 1), "sex": "M"})
+    second = factories.household("kutaisi", head={"birth_date": date(1951, 2, 1), "sex": "M"})
+    run = _run(TODAY)
+    Decision.objects.all().delete()
+    months = [date(2025, 1, 1), date(2025, 4, 1), date(2026, 2, 1)]
+    for household in (first, second):
+        person = household.memberships.get().person
+        for month in months[: 3 if household == first else 1]:
+            Decision.objects.create(
+                programme=Programme.objects.get(code="state_pension"),
+                household=household,
+                person=person,
+                period=month,
+                status="eligible",
+                reason="criteria_met",
+                amount=Decimal("370.00"),
+                run=run,
+            )
+
+    class Editor:  # what the migration uses of a schema editor, inside the test's transaction
+        quote_name = staticmethod(connection.ops.quote_name)
+
+        def __init__(self):
+            self.connection = connection
+
+        def execute(self, sql):
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+
+    migration.close_intervals(apps, Editor())
+    rows = list(Decision.objects.order_by("household_id", "period").values_list("period", "until"))
+    assert rows == [
+        (date(2025, 1, 1), date(2025, 3, 1)),
+        (date(2025, 4, 1), date(2026, 1, 1)),
+        (date(2026, 2, 1), None),
+        (date(2025, 1, 1), None),
+    ]
