@@ -264,3 +264,21 @@ class WorkflowForm(forms.Form):
 
     def deadlines(self) -> dict:
         return {stage: self.cleaned_data[f"deadline_{stage}"] for stage in STAGES[1:]}
+
+
+class EnrolmentFilterForm(forms.Form):
+    """The enrolments list's filters: programme, household number, open or ended."""
+
+    programme = forms.ModelChoiceField(
+        label=_("Programme"), required=False, queryset=None, empty_label=_("Every programme")
+    )
+    household = forms.IntegerField(label=_("Household №"), required=False, min_value=1)
+    state = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("open", _("Open")), ("ended", _("Ended")), ("", _("Open or ended"))],
+    )
+
+    def __init__(self, *args, programmes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes

@@ -450,3 +450,46 @@ def bulk_enrolments(*, actor, run: Run) -> QuerySet[BulkEnrolment]:
     return BulkEnrolment.objects.filter(run=run).select_related(
         "programme", "requested_by", "decided_by"
     )
+
+
+def enrolment_list(
+    *, actor, programme_id: int | None = None, household_id: int | None = None, state: str = ""
+) -> QuerySet[Enrolment]:
+    """The enrolments the actor may act on, filtered; the latest first."""
+    qs = enrolments_processed(actor=actor).select_related("household", "person", "batch")
+    if programme_id is not None:
+        qs = qs.filter(programme_id=programme_id)
+    if household_id is not None:
+        qs = qs.filter(household_id=household_id)
+    if state == "open":
+        qs = qs.filter(ends__isnull=True)
+    elif state == "ended":
+        qs = qs.filter(ends__isnull=False)
+    return qs.order_by("-starts", "-id")
+
+
+def enrolment_get(*, actor, pk: int) -> Enrolment:
+    """One enrolment the actor may act on; the read is audited (it names a beneficiary)."""
+    enrolment = scoped_get(
+        enrolment_list(actor=actor).select_related("ended_by", "enrolled_by"), actor=actor, pk=pk
+    )
+    access_log(actor=actor, instance=enrolment)
+    return enrolment
+
+
+def enrolment_months(enrolment: Enrolment, *, first: date, count: int = 3) -> list[tuple]:
+    """The enrolment's entitlement in `count` months from `first`: (month, Entitlement or
+    None), as payroll would read it."""
+    months = [first.replace(day=1) + relativedelta(months=i) for i in range(count)]
+    return [
+        (
+            month,
+            entitlement(
+                programme_id=enrolment.programme_id,
+                household_id=enrolment.household_id,
+                person_id=enrolment.person_id,
+                month=month,
+            ),
+        )
+        for month in months
+    ]

@@ -18,6 +18,7 @@ from zrunva.applications.forms import (
     AssignForm,
     DocumentForm,
     EnrolmentEndForm,
+    EnrolmentFilterForm,
     IntakeForm,
     IntakeMemberFormSet,
     LossConfirmForm,
@@ -136,6 +137,68 @@ def document_upload(request, pk: int):
     if form_step(request, form, add, _("The document is added.")):
         return redirect("applications:detail", pk=application.pk)
     return _detail(request, application, document_form=form)
+
+
+@staff_view(permissions.APPLICATIONS_PROCESS)
+def enrolments(request):
+    """Enrolments in the programmes the officer's office processes, in their area: those made
+    through an application and those made in bulk from a run."""
+    programmes = programme_list(actor=request.user)
+    form = EnrolmentFilterForm(request.GET or None, programmes=programmes)
+    data = form.cleaned_data if form.is_valid() else {"state": "open"}
+    programme, household = data.get("programme"), data.get("household")
+    qs = selectors.enrolment_list(
+        actor=request.user,
+        programme_id=programme.pk if programme else None,
+        household_id=household,
+        state=data.get("state", "open") if request.GET else "open",
+    )
+    page = paginate(qs, number=request.GET.get("page"), size=settings.REGISTRY_PAGE_SIZE)
+    search_log(
+        actor=request.user,
+        model=Enrolment,
+        terms={
+            "programme": programme.code if programme else None,
+            "household": household,
+            "state": data.get("state") or None,
+        },
+        shown=len(page.items),
+    )
+    return render(request, "applications/enrolments.html", {"form": form, "page": page})
+
+
+@staff_view(permissions.APPLICATIONS_PROCESS)
+@require_http_methods(["GET", "POST"])
+def enrolment_detail(request, pk: int):
+    """One enrolment: its origin, what it pays this month and the next two (the entitlement
+    payroll reads), and ending it (`services.enrolment_end` checks who)."""
+    enrolment = selectors.enrolment_get(actor=request.user, pk=pk)
+    form = None
+    if enrolment.ends is None:
+        form = EnrolmentEndForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form is not None:
+
+        def end(data):
+            return services.enrolment_end(
+                enrolment=enrolment, on=data["on"], reason=data["reason"], actor=request.user
+            )
+
+        def ended(result):
+            return _("The enrolment ends: paid until %(date)s.") % {
+                "date": formats.date_format(result.ends, "j E Y")
+            }
+
+        if form_step(request, form, end, ended):
+            return redirect("applications:enrolment_detail", pk=enrolment.pk)
+    return render(
+        request,
+        "applications/enrolment_detail.html",
+        {
+            "enrolment": enrolment,
+            "end_form": form,
+            "months": selectors.enrolment_months(enrolment, first=timezone.localdate()),
+        },
+    )
 
 
 @staff_view(permissions.APPLICATIONS_PROCESS)

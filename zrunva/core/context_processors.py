@@ -9,6 +9,7 @@ _NAV = [
     (_("Households"), "registry:household_list", permissions.REGISTRY_VIEW),
     (_("People"), "registry:person_list", permissions.REGISTRY_VIEW),
     (_("Applications"), "applications:queue", permissions.APPLICATIONS_PROCESS),
+    (_("Enrolments"), "applications:enrolments", permissions.APPLICATIONS_PROCESS),
     (_("Delays"), "applications:delays", permissions.DELAYS_VIEW),
     (_("Grievances"), "grievances:queue", permissions.GRIEVANCES_HANDLE),
     (_("Re-assessments due"), "assessment:due", permissions.REGISTRY_VIEW),

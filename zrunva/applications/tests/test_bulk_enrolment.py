@@ -287,3 +287,40 @@ def test_a_run_enrolled_from_once_is_not_enrolled_from_again(pension, officers):
     with pytest.raises(ValidationError, match=f"bulk enrolment #{batch.pk}"):
         bulk_enrolment_request(actor=officers[0], run=run, programme=pension)
     assert BulkEnrolment.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_enrolment_pages_list_show_what_it_pays_and_end_it(pension, officers, login_as):
+    from django.urls import reverse
+    from django.utils import translation
+
+    _pensioners(1)
+    run = _run()
+    batch = bulk_enrolment_request(actor=officers[0], run=run, programme=pension)
+    bulk_enrolment_confirm(actor=officers[1], batch=batch)
+    enrolment = Enrolment.objects.get()
+    with translation.override("en"):
+        listing = reverse("applications:enrolments")
+        page = reverse("applications:enrolment_detail", args=[enrolment.pk])
+    officer = login_as(Role.SSA_OFFICER)
+    shown = officer.get(listing).content.decode()
+    assert page in shown and f"Bulk enrolment #{batch.pk}" in shown
+    detail = officer.get(page).content.decode()
+    # This month is before the enrolment starts; the next pays the run's decision.
+    assert "Nothing due" in detail and "495.00" in detail and f"Run #{run.pk}" in detail
+    assert LogEntry.objects.filter(object_pk=str(enrolment.pk), action=LogEntry.Action.ACCESS)
+
+    # A municipal officer processes only their municipality's programmes: not this one.
+    municipal = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    assert page not in municipal.get(listing).content.decode()
+    assert municipal.get(page).status_code == 404
+    tried = LogEntry.objects.filter(object_pk=str(enrolment.pk), actor=municipal.user)
+    assert [r.additional_data["reason"] for r in tried] == ["outside scope"]
+
+    # Ending it: a missing reason is named; a right one ends it and the form goes.
+    missing = officer.post(page, {"on": TODAY.isoformat(), "reason": ""})
+    assert "Choose why the enrolment ends." in missing.content.decode()
+    officer.post(page, {"on": TODAY.isoformat(), "reason": "withdrawn"})
+    enrolment.refresh_from_db()
+    assert enrolment.end_reason == "withdrawn"
+    assert "End the enrolment" not in officer.get(page).content.decode()
