@@ -144,7 +144,9 @@ def enrolments(request):
     """Enrolments in the programmes the officer's office processes, in their area: those made
     through an application and those made in bulk from a run."""
     programmes = programme_list(actor=request.user)
-    form = EnrolmentFilterForm(request.GET or None, programmes=programmes)
+    form = EnrolmentFilterForm(
+        request.GET or None, programmes=programmes, initial={"state": "open"}
+    )
     data = form.cleaned_data if form.is_valid() else {"state": "open"}
     programme, household = data.get("programme"), data.get("household")
     qs = selectors.enrolment_list(
