@@ -169,6 +169,23 @@ def enrolments(request):
     return render(request, "applications/enrolments.html", {"form": form, "page": page})
 
 
+def _end_step(request, enrolment, form) -> bool:
+    """End the enrolment from the officer's form (`services.enrolment_end` checks who): True,
+    with the date paid until said, once it is ended; False with the errors on the form."""
+
+    def end(data):
+        return services.enrolment_end(
+            enrolment=enrolment, on=data["on"], reason=data["reason"], actor=request.user
+        )
+
+    def ended(result):
+        return _("The enrolment ends: paid until %(date)s.") % {
+            "date": formats.date_format(result.ends, "j E Y")
+        }
+
+    return form_step(request, form, end, ended)
+
+
 @staff_view(permissions.APPLICATIONS_PROCESS)
 @require_http_methods(["GET", "POST"])
 def enrolment_detail(request, pk: int):
@@ -178,20 +195,8 @@ def enrolment_detail(request, pk: int):
     form = None
     if enrolment.ends is None:
         form = EnrolmentEndForm(request.POST or None, initial={"on": timezone.localdate()})
-    if request.method == "POST" and form is not None:
-
-        def end(data):
-            return services.enrolment_end(
-                enrolment=enrolment, on=data["on"], reason=data["reason"], actor=request.user
-            )
-
-        def ended(result):
-            return _("The enrolment ends: paid until %(date)s.") % {
-                "date": formats.date_format(result.ends, "j E Y")
-            }
-
-        if form_step(request, form, end, ended):
-            return redirect("applications:enrolment_detail", pk=enrolment.pk)
+    if request.method == "POST" and form is not None and _end_step(request, enrolment, form):
+        return redirect("applications:enrolment_detail", pk=enrolment.pk)
     return render(
         request,
         "applications/enrolment_detail.html",
@@ -212,18 +217,7 @@ def enrolment_end(request, pk: int):
     if enrolment is None:
         raise Http404
     form = EnrolmentEndForm(request.POST)
-
-    def end(data):
-        return services.enrolment_end(
-            enrolment=enrolment, on=data["on"], reason=data["reason"], actor=request.user
-        )
-
-    def ended(result):
-        return _("The enrolment ends: paid until %(date)s.") % {
-            "date": formats.date_format(result.ends, "j E Y")
-        }
-
-    if form_step(request, form, end, ended):
+    if _end_step(request, enrolment, form):
         return redirect("applications:detail", pk=application.pk)
     return _detail(request, application, end_form=form)
 
