@@ -237,12 +237,16 @@ class Decision(models.Model):
         db_index=False,  # the unique constraints lead with it
         db_constraint=False,
     )
+    # Households and people are checked once per run, as a set (`runs.check_references`), and
+    # PostgreSQL refuses to delete them (migration 0010): per-row foreign-key checks at commit
+    # locked one registry row per decision and took longer than the whole run.
     household = models.ForeignKey(
         "registry.Household",
         on_delete=models.PROTECT,
         related_name="decisions",
         verbose_name=_("household"),
         db_index=False,  # decision_household_idx leads with it
+        db_constraint=False,
     )
     person = models.ForeignKey(
         "registry.Person",
@@ -251,6 +255,7 @@ class Decision(models.Model):
         on_delete=models.PROTECT,
         related_name="decisions",
         verbose_name=_("person"),
+        db_constraint=False,
     )
     period = models.DateField(_("from month"))
     status = models.CharField(_("decision"), max_length=12, choices=DecisionStatus.choices)
@@ -259,6 +264,9 @@ class Decision(models.Model):
         _("monthly amount, GEL"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     missing = models.JSONField(_("missing data"), default=list, blank=True)
+    # The first day of the last month the decision covers: set when a later row for the same
+    # programme and beneficiary is written; null while it is in force.
+    until = models.DateField(null=True, blank=True)
     run = models.ForeignKey(
         Run,
         on_delete=models.PROTECT,
@@ -284,7 +292,19 @@ class Decision(models.Model):
                 name="decision_one_per_person_month",
             ),
         ]
-        indexes = [models.Index(fields=["household", "period"], name="decision_household_idx")]
+        indexes = [
+            models.Index(fields=["household", "period"], name="decision_household_idx"),
+            # What is in force now is read without sorting the history; the few rows that end
+            # after a run's month (a run for an earlier month) through the second index.
+            models.Index(
+                fields=["programme", "period"],
+                condition=Q(until__isnull=True),
+                name="decision_in_force_idx",
+            ),
+            models.Index(
+                fields=["until"], condition=Q(until__isnull=False), name="decision_until_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.programme.code} {self.period}: {self.status}"

@@ -10,7 +10,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,7 +28,7 @@ from zrunva.programmes.choices import DecisionReason, DecisionStatus, RunStatus
 from zrunva.programmes.eligibility import check_date, compiled_programmes, health_programme_ids
 from zrunva.programmes.models import Decision, DecisionChange, Programme, Run
 from zrunva.registry.columns import registry_frames
-from zrunva.registry.models import Household, Membership
+from zrunva.registry.models import Household, Membership, Person
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ PREVIOUS_SCHEMA = {
     "reason": pl.String,
     "amount": pl.Float64,
     "missing": pl.String,
+    "until": pl.Date,
     "place": pl.Int64,
 }
 # One key for both kinds of beneficiary: the person, or the household as a negative number.
@@ -141,27 +142,33 @@ def _set(run: Run, **fields) -> None:
     Run.objects.filter(pk=run.pk).update(**fields)
 
 
-def previous_decisions(*, period: date, programme_ids: list[int]) -> pl.DataFrame:
-    """The decision in force in `period` for every beneficiary of the programmes (its latest
-    row from that month or before), wherever they lived then, with `place`: the municipality
-    the decision's household is in now."""
+def previous_decisions(
+    *, period: date, programme_ids: list[int], places: bool = True
+) -> pl.DataFrame:
+    """The decision in force in `period` for every beneficiary of the programmes (the row from
+    that month or before whose `until` is not before it), wherever they lived then, with
+    `place`: the municipality the decision's household is in now (null unless `places`; only
+    runs for one municipality need it)."""
     if not programme_ids:
         return pl.DataFrame(schema=PREVIOUS_SCHEMA)
     d, h = Decision._meta.db_table, Household._meta.db_table
+    place, join = (
+        ("h.municipality_id", f"JOIN {h} h ON h.id = d.household_id")
+        if places
+        else (
+            "NULL",
+            "",
+        )
+    )
     return read_frame(
         f"""
-        SELECT latest.id, programme_id, household_id, person_id, period, status, reason, amount,
-               missing, h.municipality_id
-        FROM (
-            SELECT d.*, ROW_NUMBER() OVER (
-                PARTITION BY d.programme_id, COALESCE(d.person_id, -d.household_id)
-                ORDER BY d.period DESC) AS n
-            FROM {d} d
-            WHERE d.programme_id IN ({", ".join(["%s"] * len(programme_ids))}) AND d.period <= %s
-        ) latest JOIN {h} h ON h.id = latest.household_id
-        WHERE n = 1
+        SELECT d.id, d.programme_id, d.household_id, d.person_id, d.period, d.status, d.reason,
+               d.amount, d.missing, d.until, {place}
+        FROM {d} d {join}
+        WHERE d.programme_id IN ({", ".join(["%s"] * len(programme_ids))}) AND d.period <= %s
+          AND (d.until IS NULL OR d.until >= %s)
         """,  # noqa: S608 (table names from models; values bound)
-        [*programme_ids, period],
+        [*programme_ids, period, period],
         PREVIOUS_SCHEMA,
     )
 
@@ -185,6 +192,99 @@ def registered_now(*, on: date, beneficiaries: pl.DataFrame) -> pl.Series:
     people = registry.people.filter(pl.col("id").is_in(person_ids))["id"]
     households = registry.people["household_id"].unique()
     return pl.concat([people, -households]).alias("beneficiary")
+
+
+def _month_before(period: date) -> date:
+    return (period - timedelta(days=1)).replace(day=1)
+
+
+def with_until(run: Run, changes: pl.DataFrame, previous: pl.DataFrame) -> pl.DataFrame:
+    """The changes with `until` for the rows the run writes: the month the row they replace or
+    supersede ended, if it had ended; for a beneficiary with no row in force, the month before
+    their first later row, which only a run for a later month can have written."""
+    changes = changes.join(
+        previous.select("decision_id", until="until"), on="decision_id", how="left"
+    )
+    later_run = Run.objects.filter(
+        status=RunStatus.DONE, on__gte=(run.period + timedelta(days=31)).replace(day=1)
+    )
+    if changes.is_empty() or not later_run.exists():
+        return changes
+    table = Decision._meta.db_table
+    ids = sorted(set(changes["programme_id"].to_list()))
+    later = read_frame(
+        f"""
+        SELECT programme_id, household_id, person_id, period FROM {table}
+        WHERE programme_id IN ({", ".join(["%s"] * len(ids))}) AND period > %s
+        """,  # noqa: S608 (table name from the model; values bound)
+        [*ids, run.period],
+        {
+            "programme_id": pl.Int64,
+            "household_id": pl.Int64,
+            "person_id": pl.Int64,
+            "period": pl.Date,
+        },
+    )
+    first_later = (
+        later.group_by("programme_id", BENEFICIARY)
+        .agg(pl.col("period").min().alias("next"))
+        .select("programme_id", "beneficiary", "next")
+    )
+    return (
+        changes.with_columns(BENEFICIARY)
+        .join(first_later, on=["programme_id", "beneficiary"], how="left")
+        .with_columns(
+            until=pl.when(pl.col("decision_id").is_null())
+            .then(pl.col("next").dt.offset_by("-1mo"))
+            .otherwise(pl.col("until"))
+        )
+        .drop("beneficiary", "next")
+    )
+
+
+def _ids_missing(table: str, ids: list[int]) -> list[int]:
+    """Of these ids, those with no row in `table`, at most ten."""
+    if not ids:
+        return []
+    table = connection.ops.quote_name(table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"""SELECT i FROM unnest(%s::bigint[]) i
+                WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = i) ORDER BY i LIMIT 10""",  # noqa: S608
+                ["{" + ",".join(map(str, ids)) + "}"],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        found = set()
+        for start in range(0, len(ids), 10_000):
+            chunk = ids[start : start + 10_000]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk)  # noqa: S608
+            found.update(row[0] for row in cursor.fetchall())
+        return sorted(set(ids) - found)[:10]
+
+
+def check_references(changes: pl.DataFrame) -> None:
+    """Refuse to write decisions for households or people that are not in the registry: one
+    check of the run's whole set, where foreign keys checked (and locked) one registry row per
+    decision. Households and people are never deleted (PostgreSQL refuses it), so what this
+    finds stays true until the run commits."""
+    for model, column, message in (
+        (
+            Household,
+            "household_id",
+            _("The run's decisions refer to households not in the registry: %(ids)s."),
+        ),
+        (
+            Person,
+            "person_id",
+            _("The run's decisions refer to people not in the registry: %(ids)s."),
+        ),
+    ):
+        ids = changes[column].drop_nulls().unique().sort().to_list()
+        missing = _ids_missing(model._meta.db_table, ids)
+        if missing:
+            raise ValidationError(message % {"ids": ", ".join(map(str, missing))})
 
 
 def _json_list(column: str) -> pl.Expr:
@@ -291,11 +391,21 @@ def _delete(ids: list[int]) -> None:
             cursor.executemany(f"DELETE FROM {table} WHERE id = %s", [(i,) for i in ids])  # noqa: S608
 
 
+def _close(ids: list[int], period: date) -> None:
+    """The rows in force before `period` that the run's rows supersede end the month before."""
+    if not ids:
+        return
+    until = _month_before(period)
+    for start in range(0, len(ids), 10_000):
+        Decision.objects.filter(id__in=ids[start : start + 10_000]).update(until=until)
+
+
 def write(run: Run, changes: pl.DataFrame) -> None:
     """Store the changed decisions for the run's month and what each change was, in the
     caller's transaction."""
     period = run.period
     _delete(changes.filter(pl.col("old_period") == period)["decision_id"].to_list())
+    _close(changes.filter(pl.col("old_period") < period)["decision_id"].to_list(), period)
     write_frame(
         Decision._meta.db_table,
         changes.select(
@@ -307,6 +417,7 @@ def write(run: Run, changes: pl.DataFrame) -> None:
             reason="reason",
             amount="amount",
             missing="missing",
+            until="until",
             run_id=pl.lit(run.pk, dtype=pl.Int64),
         ),
     )
@@ -371,7 +482,9 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
                     _("A later run has decided for this area since; start a new run instead.")
                 )
             previous = previous_decisions(
-                period=run.period, programme_ids=[p.id for p in programmes]
+                period=run.period,
+                programme_ids=[p.id for p in programmes],
+                places=run.municipality_id is not None,
             )
             elsewhere = None
             if run.municipality_id is not None:
@@ -383,8 +496,9 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
                 )
                 gone = previous.filter(~BENEFICIARY.is_in(here))
                 elsewhere = registered_now(on=run.on, beneficiaries=gone)
-            changes = compare(decisions, previous, elsewhere)
+            changes = with_until(run, compare(decisions, previous, elsewhere), previous)
             stage("writing", 70)
+            check_references(changes)
             write(run, changes)
             summary = _summary(decisions, changes, programmes)
             timings["writing"] = round(time.monotonic() - clock["at"], 2)

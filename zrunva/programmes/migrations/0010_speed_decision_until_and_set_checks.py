@@ -1,0 +1,125 @@
+"""Decisions say until when they are in force, and their households and people are checked as
+a set once per run instead of row by row.
+
+- `until`: the first day of the last month a decision covers, null while in force; existing rows
+  get it from the next row for the same programme and beneficiary. Reading what is in force then
+  needs no sort of every decision ever stored.
+- The foreign keys from decisions to households and people are no longer database constraints:
+  at 1.5M decisions their per-row checks at commit locked a registry row each and took longer
+  than the run. `runs.check_references` checks the run's rows as one set, and since nothing may
+  then remove a household or person under a decision, PostgreSQL refuses to delete them at all
+  (no service does; people and households are deactivated or end their memberships). SQLite,
+  the embedded default, relies on the ORM's PROTECT.
+"""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+UNTIL_POSTGRES = """
+UPDATE programmes_decision d SET until = (n.next - interval '1 month')::date
+FROM (
+    SELECT id, LEAD(period) OVER (
+        PARTITION BY programme_id, COALESCE(person_id, -household_id) ORDER BY period) AS next
+    FROM programmes_decision
+) n
+WHERE d.id = n.id AND n.next IS NOT NULL
+"""
+UNTIL_SQLITE = """
+UPDATE programmes_decision SET until = date(n.next, '-1 month')
+FROM (
+    SELECT id, LEAD(period) OVER (
+        PARTITION BY programme_id, COALESCE(person_id, -household_id) ORDER BY period) AS next
+    FROM programmes_decision
+) n
+WHERE programmes_decision.id = n.id AND n.next IS NOT NULL
+"""
+REFUSE_DELETE = """
+CREATE OR REPLACE FUNCTION zrunva_refuse_registry_delete() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'zrunva: % rows are never deleted (decisions refer to them unchecked)',
+        TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER household_never_deleted BEFORE DELETE ON registry_household
+    FOR EACH ROW EXECUTE FUNCTION zrunva_refuse_registry_delete();
+CREATE TRIGGER person_never_deleted BEFORE DELETE ON registry_person
+    FOR EACH ROW EXECUTE FUNCTION zrunva_refuse_registry_delete();
+"""
+ALLOW_DELETE = """
+DROP TRIGGER IF EXISTS household_never_deleted ON registry_household;
+DROP TRIGGER IF EXISTS person_never_deleted ON registry_person;
+DROP FUNCTION IF EXISTS zrunva_refuse_registry_delete();
+"""
+
+
+def until_fill(apps, schema_editor):
+    postgres = schema_editor.connection.vendor == "postgresql"
+    schema_editor.execute(UNTIL_POSTGRES if postgres else UNTIL_SQLITE, params=None)
+
+
+def refuse_delete(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(REFUSE_DELETE, params=None)
+
+
+def allow_delete(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(ALLOW_DELETE, params=None)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("programmes", "0009_child_benefit_50_gel"),
+        ("registry", "0004_household_bounds"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="decision",
+            name="until",
+            field=models.DateField(blank=True, null=True),
+        ),
+        migrations.AlterField(
+            model_name="decision",
+            name="household",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="decisions",
+                to="registry.household",
+                verbose_name="household",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="decision",
+            name="person",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="decisions",
+                to="registry.person",
+                verbose_name="person",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="decision",
+            index=models.Index(
+                condition=models.Q(("until__isnull", True)),
+                fields=["programme", "period"],
+                name="decision_in_force_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="decision",
+            index=models.Index(
+                condition=models.Q(("until__isnull", False)),
+                fields=["until"],
+                name="decision_until_idx",
+            ),
+        ),
+        migrations.RunPython(until_fill, migrations.RunPython.noop),
+        migrations.RunPython(refuse_delete, allow_delete),
+    ]
