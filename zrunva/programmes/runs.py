@@ -27,7 +27,7 @@ from zrunva.programmes import engine
 from zrunva.programmes.choices import DecisionReason, DecisionStatus, RunStatus
 from zrunva.programmes.eligibility import check_date, compiled_programmes, health_programme_ids
 from zrunva.programmes.models import Decision, DecisionChange, Programme, Run
-from zrunva.registry.columns import registry_frames
+from zrunva.registry.columns import RegistryFrames, registry_frames
 from zrunva.registry.models import Household, Membership, Person
 
 logger = logging.getLogger(__name__)
@@ -264,25 +264,30 @@ def _ids_missing(table: str, ids: list[int]) -> list[int]:
         return sorted(set(ids) - found)[:10]
 
 
-def check_references(changes: pl.DataFrame) -> None:
+def check_references(changes: pl.DataFrame, registry: RegistryFrames | None = None) -> None:
     """Refuse to write decisions for households or people that are not in the registry: one
     check of the run's whole set, where foreign keys checked (and locked) one registry row per
-    decision. Households and people are never deleted (PostgreSQL refuses it), so what this
-    finds stays true until the run commits."""
-    for model, column, message in (
+    decision. The households and people the run read from the registry (`registry`) are there:
+    they are never deleted (PostgreSQL refuses it), so what the run read or this finds stays
+    true until the run commits. The others, those decided before and now gone, are looked up."""
+    for model, column, read, message in (
         (
             Household,
             "household_id",
+            registry.households["id"] if registry else None,
             _("The run's decisions refer to households not in the registry: %(ids)s."),
         ),
         (
             Person,
             "person_id",
+            registry.people["id"] if registry else None,
             _("The run's decisions refer to people not in the registry: %(ids)s."),
         ),
     ):
-        ids = changes[column].drop_nulls().unique().sort().to_list()
-        missing = _ids_missing(model._meta.db_table, ids)
+        ids = changes[column].drop_nulls().unique()
+        if read is not None:
+            ids = ids.filter(~ids.is_in(read.implode()))
+        missing = _ids_missing(model._meta.db_table, ids.sort().to_list())
         if missing:
             raise ValidationError(message % {"ids": ", ".join(map(str, missing))})
 
@@ -498,7 +503,7 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
                 elsewhere = registered_now(on=run.on, beneficiaries=gone)
             changes = with_until(run, compare(decisions, previous, elsewhere), previous)
             stage("writing", 70)
-            check_references(changes)
+            check_references(changes, registry)
             write(run, changes)
             summary = _summary(decisions, changes, programmes)
             timings["writing"] = round(time.monotonic() - clock["at"], 2)

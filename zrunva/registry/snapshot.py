@@ -19,6 +19,7 @@ from collections.abc import Collection
 from datetime import date
 
 import polars as pl
+import psycopg
 from django.db import connection, transaction
 
 from zrunva.core.bulk import read_frame
@@ -32,6 +33,8 @@ PARTS, STALE = "registry_snapshot_part", "registry_snapshot_stale"
 MAX_PARTS = 8
 MAX_BY_ID = 200_000
 LOCK = 720_501  # pg_advisory_xact_lock key: one refresh at a time
+# Parts of another format (written by another version of this module) are built again.
+FORMAT = 1
 
 HOUSEHOLDS = {
     "id": pl.Int64,
@@ -60,6 +63,14 @@ MEMBERS = {
     "is_idp": pl.Int8,
     "pension_kind": pl.String,
     "pension_amount": pl.Float64,
+    # Of the household, so that a read filters members without a join: a change to the
+    # household rebuilds its members too.
+    "active": pl.Int8,
+    "municipality_id": pl.Int64,
+    # The person's income sources, in tetri: all of them, and the latest start among them; a
+    # read for a day before that start adds them up from INCOMES instead.
+    "income_all": pl.Int64,
+    "since_max": pl.Date,
 }
 # Income in tetri, summed as integers: the same float as PostgreSQL's numeric sum gives.
 INCOMES = {
@@ -103,13 +114,24 @@ def _build(ids: list[int] | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFr
         HOUSEHOLDS,
     )
     where = where.replace("h.id", "ms.household_id")
+    persons = f"WHERE person_id IN (SELECT ms.person_id FROM {ms} ms {where})" if where else ""  # noqa: S608
     members = read_frame(
         f"""
         SELECT ms.household_id, p.id, ms.start_date, ms.end_date, p.date_of_death,
                p.birth_date, p.sex, p.disability_degree,
                CASE WHEN p.chronic_illness THEN 1 ELSE 0 END,
-               CASE WHEN p.is_idp THEN 1 ELSE 0 END, p.pension_kind, p.pension_amount
-        FROM {ms} ms JOIN {p} p ON p.id = ms.person_id {where}
+               CASE WHEN p.is_idp THEN 1 ELSE 0 END, p.pension_kind, p.pension_amount,
+               CASE WHEN h.is_active THEN 1 ELSE 0 END, h.municipality_id,
+               COALESCE(i.tetri, 0), i.since_max
+        FROM {ms} ms
+        JOIN {p} p ON p.id = ms.person_id
+        JOIN {hh} h ON h.id = ms.household_id
+        LEFT JOIN (
+            SELECT person_id, SUM((monthly_amount * 100)::bigint) AS tetri,
+                   MAX(since) AS since_max
+            FROM {inc} {persons} GROUP BY person_id
+        ) i ON i.person_id = p.id
+        {where}
         """,  # noqa: S608
         [],
         MEMBERS,
@@ -123,7 +145,7 @@ def _build(ids: list[int] | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFr
         [],
         INCOMES,
     )
-    return households, members, incomes
+    return households.sort("id"), members.sort("household_id", "id"), incomes
 
 
 def _parquet(frame: pl.DataFrame) -> bytes:
@@ -134,38 +156,36 @@ def _parquet(frame: pl.DataFrame) -> bytes:
 
 def _store(cursor, households, members, incomes) -> None:
     cursor.execute(
-        f"INSERT INTO {PARTS} (households, members, incomes, household_count) "  # noqa: S608
-        "VALUES (%s, %s, %s, %s)",
-        [_parquet(households), _parquet(members), _parquet(incomes), households.height],
+        f"INSERT INTO {PARTS} (households, members, incomes, household_count, format) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s, %s)",
+        [_parquet(households), _parquet(members), _parquet(incomes), households.height, FORMAT],
     )
 
 
-def _load(cursor) -> list[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]]:
-    cursor.execute(f"SELECT households, members, incomes FROM {PARTS} ORDER BY id")  # noqa: S608
-    return [tuple(pl.read_parquet(io.BytesIO(blob)) for blob in row) for row in cursor.fetchall()]
+def _load() -> list[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]]:
+    # Binary results (which Django's client-side cursors cannot give): the Parquet as stored,
+    # not as hexadecimal text twice its size.
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(
+            f"SELECT households, members, incomes FROM {PARTS} ORDER BY id",  # noqa: S608
+            binary=True,
+        )
+        rows = cursor.fetchall()
+    return [tuple(pl.read_parquet(io.BytesIO(blob)) for blob in row) for row in rows]
 
 
 def _latest(parts) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """One set of rows per household: those of the last part that holds it."""
+    """One set of rows per household: those of the last part that holds it; in order."""
     if len(parts) == 1:
         return parts[0]
-    tagged = [
-        [frame.with_columns(part=pl.lit(n, dtype=pl.Int32)) for frame in frames]
-        for n, frames in enumerate(parts)
-    ]
-    households = pl.concat([h for h, _m, _i in tagged]).unique("id", keep="last")
-    latest = households.select(household_id="id", part="part")
-    members = pl.concat([m for _h, m, _i in tagged]).join(
-        latest, on=["household_id", "part"], how="semi"
-    )
-    incomes = pl.concat([i for _h, _m, i in tagged]).join(
-        latest, on=["household_id", "part"], how="semi"
-    )
-    return (
-        households.drop("part").sort("id"),
-        members.drop("part"),
-        incomes.drop("part"),
-    )
+    households, members, incomes = parts[0]
+    for newer_households, newer_members, newer_incomes in parts[1:]:
+        newer = newer_households["id"].implode()
+        households = pl.concat([households.filter(~pl.col("id").is_in(newer)), newer_households])
+        members = pl.concat([members.filter(~pl.col("household_id").is_in(newer)), newer_members])
+        incomes = pl.concat([incomes.filter(~pl.col("household_id").is_in(newer)), newer_incomes])
+    return households.sort("id"), members.sort("household_id", "id"), incomes
 
 
 def refresh() -> dict:
@@ -174,13 +194,13 @@ def refresh() -> dict:
     started = time.monotonic()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
-        cursor.execute(f"SELECT count(*) FROM {PARTS}")  # noqa: S608
-        parts = cursor.fetchone()[0]
+        cursor.execute(f"SELECT count(*), bool_and(format = %s) FROM {PARTS}", [FORMAT])  # noqa: S608
+        parts, current = cursor.fetchone()
         # Rows listed by changes not committed yet stay listed for the next refresh; the
         # rows read below are at least as new as those listed here.
         cursor.execute(f"DELETE FROM {STALE} RETURNING household_id")  # noqa: S608
         stale = sorted({row[0] for row in cursor.fetchall()})
-        if parts == 0 or len(stale) > MAX_BY_ID:
+        if parts == 0 or not current or len(stale) > MAX_BY_ID:
             cursor.execute(f"DELETE FROM {PARTS}")  # noqa: S608
             _store(cursor, *_build(None))
             done = {"rebuilt": "all", "parts": 1}
@@ -190,7 +210,7 @@ def refresh() -> dict:
         else:
             done = {"rebuilt": 0, "parts": parts}
         if done["parts"] > MAX_PARTS:
-            merged = _latest(_load(cursor))
+            merged = _latest(_load())
             cursor.execute(f"DELETE FROM {PARTS}")  # noqa: S608
             _store(cursor, *merged)
             done["parts"] = 1
@@ -201,47 +221,55 @@ def frames(*, on: date, municipality_ids: Collection[int] | None = None) -> Regi
     """`columns.registry_frames` for the whole country or some municipalities, from the
     snapshot: the same rows, columns and order."""
     refresh()
-    with connection.cursor() as cursor:
-        households, members, incomes = _latest(_load(cursor))
-    municipalities = pl.DataFrame(
-        list(Municipality.objects.values_list("id", "code")),
-        schema={"municipality_id": pl.Int64, "municipality": pl.String},
-        orient="row",
-    )
-    settlements = pl.DataFrame(
-        list(Settlement.objects.values_list("id", "is_highland")),
-        schema={"settlement_id": pl.Int64, "is_highland": pl.Boolean},
-        orient="row",
-    )
-    households = households.filter(pl.col("is_active") == 1)
+    households, members, incomes = _latest(_load())
+    codes = dict(Municipality.objects.values_list("id", "code"))
+    highland = dict(Settlement.objects.filter(is_highland=True).values_list("id", "is_highland"))
+    active = pl.col("is_active") == 1
     if municipality_ids is not None:
-        households = households.filter(pl.col("municipality_id").is_in(list(municipality_ids)))
+        active = active & pl.col("municipality_id").is_in(list(municipality_ids))
     households = (
-        households.join(municipalities, on="municipality_id", how="inner")
-        .join(settlements, on="settlement_id", how="left")
-        .with_columns(pl.col("is_highland").fill_null(False))
+        households.filter(active & pl.col("municipality_id").is_in(list(codes)))
+        .with_columns(
+            municipality=pl.col("municipality_id").replace_strict(codes, return_dtype=pl.String),
+            is_highland=pl.col("settlement_id").is_in(list(highland)).fill_null(False),
+        )
         .select(list(HOUSEHOLD_COLUMNS))
         .cast(HOUSEHOLD_COLUMNS)
-        .sort("id")
     )
-    alive = pl.col("date_of_death").is_null() | (pl.col("date_of_death") > on)
+    here = (pl.col("active") == 1) & pl.col("municipality_id").is_in(list(codes))
+    if municipality_ids is not None:
+        here = here & pl.col("municipality_id").is_in(list(municipality_ids))
     current = (pl.col("start_date") <= on) & (
         pl.col("end_date").is_null() | (pl.col("end_date") > on)
     )
-    income = (
-        incomes.unique("income_id")
-        .filter(pl.col("since").is_null() | (pl.col("since") <= on))
-        .group_by("person_id")
-        .agg(pl.col("tetri").sum())
-    )
+    alive = pl.col("date_of_death").is_null() | (pl.col("date_of_death") > on)
+    people = members.filter(here & current & alive)
+    # Incomes that start after the day: add up, for their people only, those started by then.
+    later = pl.col("since_max") > on
+    if people.select(later.any()).item():
+        dated = (
+            incomes.join(people.filter(later).select(person_id="id"), on="person_id", how="semi")
+            .unique("income_id")
+            .filter(pl.col("since").is_null() | (pl.col("since") <= on))
+            .group_by("person_id")
+            .agg(on_day=pl.col("tetri").sum())
+        )
+        people = (
+            people.join(dated, left_on="id", right_on="person_id", how="left")
+            .with_columns(
+                income_all=pl.when(later)
+                .then(pl.col("on_day").fill_null(0))
+                .otherwise("income_all")
+            )
+            .sort("household_id", "id")
+        )
     people = (
-        members.filter(current & alive)
-        .join(households.select(household_id="id"), on="household_id", how="semi")
-        .join(income, left_on="id", right_on="person_id", how="left")
-        .with_columns(income=pl.col("tetri").fill_null(0) / 100)
-        .with_columns(pl.col("chronic_illness", "is_idp").cast(pl.Boolean))
+        people.with_columns(
+            income=pl.col("income_all") / 100,
+            chronic_illness=pl.col("chronic_illness") == 1,
+            is_idp=pl.col("is_idp") == 1,
+        )
         .select(list(PERSON_COLUMNS))
         .cast(PERSON_COLUMNS)
-        .sort("household_id", "id")
     )
     return RegistryFrames(households, people)

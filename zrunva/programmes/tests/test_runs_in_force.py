@@ -14,6 +14,7 @@ from zrunva.programmes.models import Decision
 from zrunva.programmes.runs import check_references, previous_decisions, run_execute, run_start
 from zrunva.programmes.tests import test_runs
 from zrunva.programmes.tests.test_eligibility import assess
+from zrunva.registry.columns import RegistryFrames, registry_frames
 from zrunva.registry.models import Household, Membership, Person
 from zrunva.registry.tests import factories
 
@@ -141,3 +142,19 @@ def test_postgresql_refuses_to_delete_registry_rows_below_the_orm(table):
         connection.cursor() as cursor,
     ):
         cursor.execute(f"DELETE FROM {table} WHERE id = %s", [row])  # noqa: S608
+
+
+def test_only_what_the_run_did_not_read_from_the_registry_is_looked_up(family):
+    household, child, pensioner = family
+    registry = registry_frames(on=TODAY)
+    with pytest.raises(ValidationError) as err:
+        check_references(references([household.pk, 999_999], [child.pk, None]), registry)
+    assert err.value.messages == [
+        "The run's decisions refer to households not in the registry: 999999."
+    ]
+    # A household the run read is taken as there: households are never deleted.
+    read = RegistryFrames(
+        registry.households.vstack(registry.households.with_columns(id=pl.lit(999_999, dtype=pl.Int64))),
+        registry.people,
+    )
+    check_references(references([household.pk, 999_999], [child.pk, None]), read)

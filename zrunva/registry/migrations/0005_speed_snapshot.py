@@ -13,6 +13,7 @@ CREATE TABLE registry_snapshot_part (
     members bytea NOT NULL,
     incomes bytea NOT NULL,
     household_count integer NOT NULL,
+    format smallint NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
 );
 -- Parquet is compressed already.
