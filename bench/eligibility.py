@@ -15,10 +15,16 @@ Each measurement runs in its own child process, so each reports its own peak mem
    building the simulation from the data, ages, the rating score and the five programmes; best
    of 3. Its scores and decisions are checked against ours, row by row, to the tetri;
 4. end to end: `run_execute` of a new run on PostgreSQL (COPY out, decide, compare, COPY in)
-   with no decision stored yet, then a second run that finds nothing changed.
+   with no decision stored yet, then a second run that finds nothing changed; beside it, the
+   plain COPY limit of the same rows: the registry's columns out of two plain tables (no join,
+   no sort) into frames, and the first run's decision and change rows into unindexed,
+   unconstrained tables.
+
+`--only end-to-end` runs step 4 alone (no OpenFisca needed).
 """
 
 import argparse
+import io
 import json
 import os
 import platform
@@ -229,11 +235,74 @@ def stage_end_to_end(on: date) -> dict:
     return out
 
 
+def stage_limit(on: date) -> dict:
+    """The plain COPY limit beside (b): the registry's columns out of one plain table each
+    (no join, no sort) into frames, and the first run's decision and change rows into
+    unindexed, unconstrained copies of their tables, each COPY in its own committed
+    transaction."""
+    import polars as pl
+    from django.db import connection, transaction
+
+    from zrunva.core.bulk import copy_text, read_frame
+    from zrunva.programmes.models import Decision, DecisionChange
+    from zrunva.registry.columns import HOUSEHOLD_COLUMNS, PERSON_COLUMNS, registry_frames
+
+    types = {pl.Int64: "bigint", pl.Float64: "float8", pl.String: "text", pl.Date: "date"}
+    out = {}
+    registry = registry_frames(on=on)
+    with connection.cursor() as cursor:
+        for name, frame in (("households", registry.households), ("people", registry.people)):
+            table = f"bench_limit_{name}"
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            columns = ", ".join(f"{c} {types.get(t, 'smallint')}" for c, t in frame.schema.items())
+            cursor.execute(f"CREATE TABLE {table} ({columns})")
+            frame = frame.with_columns(pl.col(pl.Boolean).cast(pl.Int8))
+            with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                copy.write(copy_text(frame))
+        cursor.execute("VACUUM ANALYZE bench_limit_households")
+        cursor.execute("VACUUM ANALYZE bench_limit_people")
+    started = time.perf_counter()
+    households = read_frame("SELECT * FROM bench_limit_households", [], HOUSEHOLD_COLUMNS)
+    people = read_frame("SELECT * FROM bench_limit_people", [], PERSON_COLUMNS)
+    out["read_seconds"] = time.perf_counter() - started
+    out["read_rows"] = households.height + people.height
+
+    for model, name in ((Decision, "decisions"), (DecisionChange, "changes")):
+        table = model._meta.db_table
+        columns = [f.column for f in model._meta.concrete_fields if f.column != "id"]
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS bench_limit_{name}")
+            cursor.execute(
+                f"CREATE TABLE bench_limit_{name} AS SELECT {', '.join(columns)} FROM {table} "
+                "WITH NO DATA"
+            )
+            buffer = io.BytesIO()
+            with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) TO STDOUT") as copy:
+                for block in copy:
+                    buffer.write(block)
+            cursor.execute("CHECKPOINT")
+        text = buffer.getvalue()
+        started = time.perf_counter()
+        with (
+            transaction.atomic(),
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY bench_limit_{name} FROM STDIN") as copy,
+        ):
+            copy.write(text)
+        out[f"{name}_seconds"] = time.perf_counter() - started
+        out[f"{name}_rows"] = text.count(b"\n")
+    with connection.cursor() as cursor:
+        for name in ("households", "people", "decisions", "changes"):
+            cursor.execute(f"DROP TABLE IF EXISTS bench_limit_{name}")
+    return out
+
+
 STAGES = {
     "extract": stage_extract,
     "ours": stage_ours,
     "openfisca": stage_openfisca,
     "end_to_end": stage_end_to_end,
+    "limit": stage_limit,
 }
 
 
@@ -252,6 +321,9 @@ def main():
     # The first of a month: OpenFisca computes a month and ages people at its start.
     parser.add_argument("--on", type=date.fromisoformat, default=date.today().replace(day=1))
     parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--only", choices=["end-to-end"], help="only (b), end to end, and its COPY limit"
+    )
     args = parser.parse_args()
     setup()
     if args.stage:
@@ -264,12 +336,19 @@ def main():
         server = cursor.fetchone()[0]
     print(f"Python {platform.python_version()}, PostgreSQL {server}, {os.cpu_count()} cores")
     prepare()
-    extract = child("extract", args.on)
+    if args.only != "end-to-end":
+        compute(args.on)
+    end_to_end(args.on)
+
+
+def compute(on: date) -> None:
+    """Steps 1 to 3: the compute alone, ours and OpenFisca's."""
+    extract = child("extract", on)
     print(
-        f"Registry on {args.on}: {extract['households']:,} households, {extract['people']:,} "
+        f"Registry on {on}: {extract['households']:,} households, {extract['people']:,} "
         f"people (read from PostgreSQL in {extract['seconds']:.1f} s); Polars {extract['polars']}"
     )
-    ours = child("ours", args.on)
+    ours = child("ours", on)
     print(
         f"(a) ours, compute alone (variables, rating score, attributes, 5 programmes with reason "
         f"codes): {ours['seconds']:.2f} s (runs: {', '.join(f'{s:.2f}' for s in ours['all_seconds'])}); "
@@ -278,7 +357,7 @@ def main():
     )
     for code, status, count in ours["counts"]:
         print(f"    {code:20} {status:13} {count:>10,}")
-    openfisca = child("openfisca", args.on)
+    openfisca = child("openfisca", on)
     print(
         f"    OpenFisca-Core, the same work (build from the registry's columns, ages, rating score, "
         f"5 programmes): {openfisca['seconds']:.2f} s "
@@ -286,14 +365,30 @@ def main():
         f"peak {openfisca['peak_mib']:.0f} MiB; disagreements with ours: {openfisca['disagreements']}"
     )
     print(f"    ratio OpenFisca / ours: {openfisca['seconds'] / ours['seconds']:.1f}x")
-    e2e = child("end_to_end", args.on)
+
+
+def end_to_end(on: date) -> None:
+    """Step 4: (b) end to end, and the plain COPY limit of the same rows beside it."""
+    e2e = child("end_to_end", on)
     for name, label in (("first", "no decision stored yet"), ("again", "nothing changed")):
         r = e2e[name]
+        rest = r["seconds"] - sum(r["timings"].values())
         print(
             f"(b) end to end on PostgreSQL, {label}: {r['seconds']:.1f} s, {r['changed']:,} "
-            f"decisions written; stages {r['timings']}"
+            f"decisions written; stages {r['timings']}, commit and the rest {rest:.2f} s"
         )
     print(f"    peak {e2e['peak_mib']:.0f} MiB")
+    limit = child("limit", on)
+    first = e2e["first"]
+    floor = limit["read_seconds"] + limit["decisions_seconds"] + limit["changes_seconds"]
+    print(
+        f"    plain COPY limit of the same rows: registry columns out of two plain tables into "
+        f"frames {limit['read_seconds']:.2f} s ({limit['read_rows']:,} rows); decisions in, "
+        f"unindexed, unconstrained, committed {limit['decisions_seconds']:.2f} s "
+        f"({limit['decisions_rows']:,} rows); changes in {limit['changes_seconds']:.2f} s "
+        f"({limit['changes_rows']:,} rows): {floor:.1f} s against the first run's "
+        f"{first['seconds']:.1f} s ({floor / first['seconds']:.0%} of it)"
+    )
 
 
 if __name__ == "__main__":

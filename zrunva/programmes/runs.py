@@ -30,8 +30,8 @@ from zrunva.programmes.choices import DecisionReason, DecisionStatus, RunStatus
 from zrunva.programmes.eligibility import check_date, compiled_programmes, health_programme_ids
 from zrunva.programmes.models import Decision, DecisionChange, Programme, Run
 from zrunva.programmes.services import rule_set
-from zrunva.registry.columns import registry_frames
-from zrunva.registry.models import Household, Membership
+from zrunva.registry.columns import RegistryFrames, registry_frames
+from zrunva.registry.models import Household, Membership, Person
 
 logger = logging.getLogger(__name__)
 
@@ -146,18 +146,29 @@ def _set(run: Run, **fields) -> None:
     Run.objects.filter(pk=run.pk).update(**fields)
 
 
-def previous_decisions(*, period: date, programme_ids: list[int]) -> pl.DataFrame:
-    """The decision in force in `period` for every beneficiary of the programmes (the row whose
-    months cover it), wherever they lived then, with `place`: the municipality the decision's
-    household is in now."""
+def previous_decisions(
+    *, period: date, programme_ids: list[int], places: bool = True
+) -> pl.DataFrame:
+    """The decision in force in `period` for every beneficiary of the programmes (the row from
+    that month or before whose `until` is not before it), wherever they lived then, with
+    `place`: the municipality the decision's household is in now (null unless `places`; only
+    runs for one municipality need it)."""
     if not programme_ids:
         return pl.DataFrame(schema=PREVIOUS_SCHEMA)
     d, h = Decision._meta.db_table, Household._meta.db_table
+    place, join = (
+        ("h.municipality_id", f"JOIN {h} h ON h.id = d.household_id")
+        if places
+        else (
+            "NULL",
+            "",
+        )
+    )
     return read_frame(
         f"""
         SELECT d.id, d.programme_id, d.household_id, d.person_id, d.period, d.until, d.status,
-               d.reason, d.amount, d.missing, d.enrolment_id, h.municipality_id
-        FROM {d} d JOIN {h} h ON h.id = d.household_id
+               d.reason, d.amount, d.missing, d.enrolment_id, {place}
+        FROM {d} d {join}
         WHERE d.programme_id IN ({", ".join(["%s"] * len(programme_ids))})
           AND d.period <= %s AND (d.until IS NULL OR d.until >= %s)
         """,  # noqa: S608 (table names from models; values bound)
@@ -201,6 +212,56 @@ def registered_now(*, on: date, beneficiaries: pl.DataFrame) -> pl.Series:
     people = registry.people.filter(pl.col("id").is_in(person_ids))["id"]
     households = registry.people["household_id"].unique()
     return pl.concat([people, -households]).alias("beneficiary")
+
+
+def _ids_missing(table: str, ids: list[int]) -> list[int]:
+    """Of these ids, those with no row in `table`, at most ten."""
+    if not ids:
+        return []
+    table = connection.ops.quote_name(table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"""SELECT i FROM unnest(%s::bigint[]) i
+                WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = i) ORDER BY i LIMIT 10""",  # noqa: S608
+                ["{" + ",".join(map(str, ids)) + "}"],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        found = set()
+        for start in range(0, len(ids), 10_000):
+            chunk = ids[start : start + 10_000]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk)  # noqa: S608
+            found.update(row[0] for row in cursor.fetchall())
+        return sorted(set(ids) - found)[:10]
+
+
+def check_references(changes: pl.DataFrame, registry: RegistryFrames | None = None) -> None:
+    """Refuse to write decisions for households or people that are not in the registry: one
+    check of the run's whole set, where foreign keys checked (and locked) one registry row per
+    decision. The households and people the run read from the registry (`registry`) are there:
+    they are never deleted (PostgreSQL refuses it), so what the run read or this finds stays
+    true until the run commits. The others, those decided before and now gone, are looked up."""
+    for model, column, read, message in (
+        (
+            Household,
+            "household_id",
+            registry.households["id"] if registry else None,
+            _("The run's decisions refer to households not in the registry: %(ids)s."),
+        ),
+        (
+            Person,
+            "person_id",
+            registry.people["id"] if registry else None,
+            _("The run's decisions refer to people not in the registry: %(ids)s."),
+        ),
+    ):
+        ids = changes[column].drop_nulls().unique()
+        if read is not None:
+            ids = ids.filter(~ids.is_in(read.implode()))
+        missing = _ids_missing(model._meta.db_table, ids.sort().to_list())
+        if missing:
+            raise ValidationError(message % {"ids": ", ".join(map(str, missing))})
 
 
 def _json_list(column: str) -> pl.Expr:
@@ -435,7 +496,9 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
                     _("A later run has decided for this area since; start a new run instead.")
                 )
             previous = previous_decisions(
-                period=run.period, programme_ids=[p.id for p in programmes]
+                period=run.period,
+                programme_ids=[p.id for p in programmes],
+                places=run.municipality_id is not None,
             )
             elsewhere = None
             if run.municipality_id is not None:
@@ -449,6 +512,7 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
                 elsewhere = registered_now(on=run.on, beneficiaries=gone)
             changes = compare(decisions, previous, elsewhere)
             stage("writing", 70)
+            check_references(changes, registry)
             write(run, changes, {p.id: rule_set(p).pk for p in programmes})
             summary = _summary(decisions, changes, programmes)
             timings["writing"] = round(time.monotonic() - clock["at"], 2)

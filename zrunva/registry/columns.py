@@ -84,7 +84,25 @@ def registry_frames(
 ) -> RegistryFrames:
     """Active households (in the municipalities, with the ids, or in the half-open id range
     given; all if None) and their members on `on`: membership begun by then and not ended,
-    person alive on the day."""
+    person alive on the day. Whole-country and municipal reads on PostgreSQL come from the
+    snapshot (`registry.snapshot`), the same rows without the join."""
+    from zrunva.registry import snapshot
+
+    if household_ids is None and id_range is None and snapshot.enabled():
+        return snapshot.frames(on=on, municipality_ids=municipality_ids)
+    return joined_frames(
+        on=on, municipality_ids=municipality_ids, household_ids=household_ids, id_range=id_range
+    )
+
+
+def joined_frames(
+    *,
+    on: date,
+    municipality_ids: Collection[int] | None = None,
+    household_ids: Collection[int] | None = None,
+    id_range: tuple[int, int] | None = None,
+) -> RegistryFrames:
+    """`registry_frames` read with the four-table join, on any database."""
     hh, m, s = (Household._meta.db_table, Municipality._meta.db_table, Settlement._meta.db_table)
     where, params = _where("h", municipality_ids, household_ids, id_range)
     households = read_frame(
