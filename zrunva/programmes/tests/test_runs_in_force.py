@@ -3,6 +3,7 @@ checked as one set instead of by per-row foreign keys."""
 
 from datetime import timedelta
 from decimal import Decimal
+from importlib import import_module
 
 import polars as pl
 import pytest
@@ -154,7 +155,42 @@ def test_only_what_the_run_did_not_read_from_the_registry_is_looked_up(family):
     ]
     # A household the run read is taken as there: households are never deleted.
     read = RegistryFrames(
-        registry.households.vstack(registry.households.with_columns(id=pl.lit(999_999, dtype=pl.Int64))),
+        registry.households.vstack(
+            registry.households.with_columns(id=pl.lit(999_999, dtype=pl.Int64))
+        ),
         registry.people,
     )
     check_references(references([household.pk, 999_999], [child.pk, None]), read)
+
+
+class Editor:
+    """As much of a schema editor as the migration's function uses (SQLite's cannot be opened
+    inside the test's transaction)."""
+
+    connection = connection
+
+    def execute(self, sql, params=None):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def test_decisions_stored_before_until_get_it_from_the_next_row(admin, family):
+    """Migration 0010 fills `until` on the rows already stored."""
+    run_on(admin, LAST_MONTH)
+    assess(family[0], 61000, visit=THIS_MONTH)
+    run_on(admin, THIS_MONTH)
+    expected = rows("tsa")
+    Decision.objects.update(until=None)
+    migration = import_module(
+        "zrunva.programmes.migrations.0010_speed_decision_until_and_set_checks"
+    )
+    migration.until_fill(None, Editor())
+    assert (
+        rows("tsa")
+        == expected
+        == [
+            (LAST_MONTH, LAST_MONTH, Decimal("180.00")),
+            (THIS_MONTH, None, Decimal("90.00")),
+        ]
+    )
+    assert rows("child_benefit") == [(LAST_MONTH, None, Decimal("200.00"))]
