@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from zrunva.assessment.selectors import latest_assessment
@@ -16,6 +15,7 @@ from zrunva.programmes import engine, expressions
 from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel
 from zrunva.programmes.eligibility import household_explanation
 from zrunva.programmes.models import Decision
+from zrunva.programmes.selectors import in_force, of_beneficiary
 from zrunva.programmes.services import rule_set
 from zrunva.registry.models import Membership
 
@@ -106,18 +106,12 @@ def run_decision(application, *, on: date, person_id: int | None) -> Decision | 
     was recorded. Whether the rules and parameters are still the same is checked by the
     caller, against the rule set the decision was made under."""
     month = on.replace(day=1)
-    rows = Decision.objects.filter(programme_id=application.programme_id, run__isnull=False)
-    rows = (
-        rows.filter(person_id=person_id)
-        if person_id
-        else rows.filter(household_id=application.household_id, person__isnull=True)
+    rows = of_beneficiary(
+        Decision.objects.filter(programme_id=application.programme_id, run__isnull=False),
+        household_id=application.household_id,
+        person_id=person_id,
     )
-    stored = (
-        rows.filter(period__lte=month)
-        .filter(Q(until__isnull=True) | Q(until__gte=month))
-        .select_related("run")
-        .first()
-    )
+    stored = in_force(rows, month).select_related("run").first()
     if stored is None or stored.household_id != application.household_id:
         return None
     started = stored.run.started_at

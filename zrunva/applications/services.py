@@ -43,6 +43,7 @@ from zrunva.notifications.services import message_to_contact
 from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel, RunStatus
 from zrunva.programmes.eligibility import health_programme_ids
 from zrunva.programmes.models import Decision, DecisionChange, Programme, Run
+from zrunva.programmes.selectors import of_beneficiary
 from zrunva.programmes.services import can_define, decision_record, decisions_enrol
 from zrunva.registry.models import Household, Person
 
@@ -543,9 +544,7 @@ def _beneficiary_enrolment(programme, *, person_id, household_id, on: date) -> E
     """The beneficiary's current enrolment in the programme: the person's for a programme that
     pays a person, else the household's."""
     current = _current_enrolments(programme, on).select_related("application").order_by("id")
-    if person_id is not None:
-        return current.filter(person_id=person_id).first()
-    return current.filter(household_id=household_id, person__isnull=True).first()
+    return of_beneficiary(current, household_id=household_id, person_id=person_id).first()
 
 
 @transaction.atomic

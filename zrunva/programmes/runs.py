@@ -360,33 +360,28 @@ def _summary(decisions: pl.DataFrame, changes: pl.DataFrame, programmes) -> dict
     }
 
 
-def _delete(ids: list[int]) -> None:
+def _for_ids(statement: str, ids: list[int], params: tuple = ()) -> None:
+    """Run `statement` (a DELETE or UPDATE of the decisions table, with `params` for its own
+    placeholders) for the decisions with these ids: one statement on PostgreSQL, one per id
+    on SQLite."""
     if not ids:
         return
-    table = connection.ops.quote_name(Decision._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids])  # noqa: S608
+            cursor.execute(f"{statement} WHERE id = ANY(%s)", [*params, ids])
         else:
-            cursor.executemany(f"DELETE FROM {table} WHERE id = %s", [(i,) for i in ids])  # noqa: S608
+            cursor.executemany(f"{statement} WHERE id = %s", [(*params, i) for i in ids])
+
+
+def _delete(ids: list[int]) -> None:
+    table = connection.ops.quote_name(Decision._meta.db_table)
+    _for_ids(f"DELETE FROM {table}", ids)  # noqa: S608 (a table name from the model)
 
 
 def _close(ids: list[int], until: date) -> None:
     """End these decisions' months at `until`: a newer decision covers the months after."""
-    if not ids:
-        return
     table = connection.ops.quote_name(Decision._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"UPDATE {table} SET until = %s WHERE id = ANY(%s)",  # noqa: S608
-                [until, ids],
-            )
-        else:
-            cursor.executemany(
-                f"UPDATE {table} SET until = %s WHERE id = %s",  # noqa: S608
-                [(until, i) for i in ids],
-            )
+    _for_ids(f"UPDATE {table} SET until = %s", ids, (until,))  # noqa: S608
 
 
 def _later_written(run: Run) -> bool:

@@ -17,6 +17,19 @@ from zrunva.programmes.models import (
 )
 
 
+def of_beneficiary(qs: QuerySet, *, household_id: int, person_id: int | None) -> QuerySet:
+    """Rows (decisions, enrolments) of one beneficiary: the person's for a programme that pays
+    a person, else the household's own (no person)."""
+    if person_id is not None:
+        return qs.filter(person_id=person_id)
+    return qs.filter(household_id=household_id, person__isnull=True)
+
+
+def in_force(qs: QuerySet[Decision], month: date) -> QuerySet[Decision]:
+    """The decisions whose months cover `month` (the first day of a month)."""
+    return qs.filter(period__lte=month).filter(Q(until__isnull=True) | Q(until__gte=month))
+
+
 def parameters_on(*, on: date, municipality_id: int | None = None) -> dict[str, Decimal]:
     """Each parameter's value on a date: the latest value from that date or before, or what its
     formula gives from the other parameters' values then. State parameters always; a

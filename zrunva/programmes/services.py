@@ -14,7 +14,13 @@ from zrunva.audit.services import acting_as
 from zrunva.programmes import attributes, expressions
 from zrunva.programmes.eligibility import rules_read_health
 from zrunva.programmes.models import Decision, Parameter, ParameterValue, Programme, RuleSet
-from zrunva.programmes.selectors import parameter_bounds, parameter_codes, parameters_on
+from zrunva.programmes.selectors import (
+    in_force,
+    of_beneficiary,
+    parameter_bounds,
+    parameter_codes,
+    parameters_on,
+)
 from zrunva.programmes.validators import LARGEST_AMOUNT, LARGEST_NUMBER
 
 
@@ -351,12 +357,6 @@ def rule_set(compiled) -> RuleSet:
     return found
 
 
-def _beneficiary(qs, *, household_id: int, person_id: int | None):
-    if person_id is not None:
-        return qs.filter(person_id=person_id)
-    return qs.filter(household_id=household_id, person__isnull=True)
-
-
 @transaction.atomic
 def decision_record(*, result, household_id: int, on: date, application_id: int) -> Decision:
     """Store an application's decision (`result`, the applicant's `engine.Result` on `on`) as
@@ -367,13 +367,12 @@ def decision_record(*, result, household_id: int, on: date, application_id: int)
     compiled = result.compiled
     Programme.objects.select_for_update().get(pk=compiled.id)
     month = on.replace(day=1)
-    rows = _beneficiary(
+    rows = of_beneficiary(
         Decision.objects.select_for_update().filter(programme_id=compiled.id),
         household_id=household_id,
         person_id=result.person_id,
     )
-    in_force = rows.filter(period__lte=month).filter(Q(until__isnull=True) | Q(until__gte=month))
-    current = in_force.first()
+    current = in_force(rows, month).first()
     later = rows.filter(period__gt=month).order_by("period").first()
     until = (
         current.until if current else (later.period - relativedelta(months=1) if later else None)
@@ -410,7 +409,7 @@ def decisions_enrol(*, enrolment) -> int:
     """Link the beneficiary's decisions from the month the enrolment starts on (the one in force
     then and any later) to it: each run carries the link on to the next decision."""
     month = enrolment.starts.replace(day=1)
-    rows = _beneficiary(
+    rows = of_beneficiary(
         Decision.objects.filter(programme_id=enrolment.programme_id),
         household_id=enrolment.household_id,
         person_id=enrolment.person_id,
