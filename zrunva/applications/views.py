@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
@@ -299,8 +299,7 @@ def run_bulk(request, run_id: int):
                 raise Http404
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-        except PermissionDenied as exc:
-            messages.error(request, str(exc))
+        # A refusal (a role, an area, confirming one's own request) is a 403, audited.
         return redirect("applications:run_bulk", run_id=run.pk)
     batches = list(selectors.bulk_enrolments(actor=request.user, run=run))
     # A programme asked for or enrolled from this run is not offered again.

@@ -267,8 +267,10 @@ def test_the_run_page_asks_and_another_officer_confirms(pension, login_as, make_
     batch = BulkEnrolment.objects.get()
     # The asker sees no confirm button, and a forged one is refused.
     assert "Confirm: enrol 2" not in asker.get(page).content.decode()
-    asker.post(page, {"action": "confirm", "id": batch.pk})
-    assert not Enrolment.objects.exists()
+    forged = asker.post(page, {"action": "confirm", "id": batch.pk})
+    assert forged.status_code == 403 and not Enrolment.objects.exists()
+    denied = LogEntry.objects.filter(actor=asker.user, additional_data__status=403)
+    assert denied.exists()
     # Roles that may not: the page is refused to a social worker.
     assert login_as(Role.SOCIAL_WORKER).get(page).status_code == 403
     confirmer = login_as(Role.SSA_OFFICER)
