@@ -6,8 +6,8 @@ from ninja.security import HttpBearer, django_auth
 
 from zrunva.accounts.services import api_token_authenticate
 from zrunva.applications.api import router as applications_router
-from zrunva.audit.services import attempt_log
 from zrunva.core.throttle import Throttled
+from zrunva.core.trail import attempt_log
 from zrunva.grievances.api import router as grievances_router
 from zrunva.portal.api import router as portal_router
 from zrunva.programmes.api import router as eligibility_router

@@ -3,13 +3,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.api import api
+from zrunva.accounts.views import home
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]
 urlpatterns += i18n_patterns(
-    path("", include("zrunva.core.urls")),
+    path("", home, name="home"),
     path("accounts/", include("zrunva.accounts.urls")),
     path("registry/", include("zrunva.registry.urls")),
     path("assessment/", include("zrunva.assessment.urls")),

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "zrunva.applications",
     "zrunva.grievances",
     "zrunva.portal",
+    "zrunva.demo",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "zrunva.core.context_processors.navigation",
+                "zrunva.accounts.context_processors.grants",
             ],
         },
     },
@@ -130,7 +132,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "zrunva.accounts.validators.WordWithDigitsValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Lockout after repeated failures (django-axes): AXES_FAILURE_LIMIT per user name and address

@@ -38,17 +38,7 @@ LAYERS = [
 LEVEL = {app: level for level, apps in enumerate(LAYERS) for app in apps}
 
 # (module, imported app) pairs still to be fixed. Must end empty (issue 11).
-KNOWN: set[tuple[str, str]] = {
-    ("zrunva.accounts.services", "audit"),
-    ("zrunva.accounts.views", "audit"),
-    ("zrunva.core.context_processors", "accounts"),
-    ("zrunva.core.decorators", "accounts"),
-    ("zrunva.core.templatetags.zrunva", "audit"),
-    ("zrunva.core.views", "accounts"),
-    ("zrunva.core.views", "geo"),
-    ("zrunva.registry.management.commands.demo_setup", "applications"),
-    ("zrunva.registry.management.commands.demo_setup", "grievances"),
-}
+KNOWN: set[tuple[str, str]] = set()
 
 
 def _imports(path: Path):

@@ -21,6 +21,22 @@ class AccountsConfig(AppConfig):
 
         user_logged_in.connect(_mark_session, dispatch_uid="zrunva.accounts.mfa_mark_session")
 
+        from zrunva.accounts import permissions
+        from zrunva.core.extensions import NavItem, register
+
+        register("nav", "home", NavItem(_("Home"), "home"), order=0)
+        register(
+            "nav",
+            "accounts:staff_security",
+            NavItem(
+                _("Staff sign-in"),
+                "accounts:staff_security",
+                permissions.allows(permissions.ACCOUNTS_MANAGE),
+            ),
+            order=140,
+        )
+        register("nav", "api-v1:openapi-view", NavItem(_("API"), "api-v1:openapi-view"), order=150)
+
 
 def _mark_session(sender, request, user, **kwargs):
     from zrunva.accounts.services import mfa_mark_session

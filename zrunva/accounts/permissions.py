@@ -6,6 +6,8 @@ municipality. Service providers, analysts and citizens get no person-level regis
 referral and analytics issues give them their own, narrower views.
 """
 
+from functools import partial
+
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
@@ -85,6 +87,11 @@ def has_perm(user, perm: str) -> bool:
     if not (user and user.is_authenticated and user.is_active):
         return False
     return user.role in _GRANTS[perm]
+
+
+def allows(perm: str):
+    """`has_perm` for one permission, as a predicate on the user (menu entries, page panels)."""
+    return partial(has_perm, perm=perm)
 
 
 def require(user, perm: str) -> None:

@@ -9,7 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from zrunva.accounts import permissions
 from zrunva.accounts.models import ApiToken, User, api_token_expiry
-from zrunva.audit.services import acting_as
+from zrunva.core.trail import acting_as
 
 
 @transaction.atomic

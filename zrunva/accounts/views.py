@@ -14,12 +14,13 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from zrunva.accounts import permissions, selectors, services
+from zrunva.accounts.decorators import staff_view
 from zrunva.accounts.forms import CodeForm
 from zrunva.accounts.models import User
-from zrunva.audit.services import scoped_get
-from zrunva.core.decorators import staff_view
 from zrunva.core.forms import form_step
 from zrunva.core.redirects import next_url
+from zrunva.core.trail import scoped_get
+from zrunva.geo.selectors import municipality_list
 
 
 def _signed_in_with(request, device) -> HttpResponseRedirect:
@@ -27,7 +28,7 @@ def _signed_in_with(request, device) -> HttpResponseRedirect:
     request.session.cycle_key()
     otp_login(request, device)
     request.session[services.MFA_SESSION_KEY] = True
-    return redirect(next_url(request, "core:home"))
+    return redirect(next_url(request, "home"))
 
 
 @never_cache
@@ -35,13 +36,13 @@ def _signed_in_with(request, device) -> HttpResponseRedirect:
 def mfa_verify(request):
     """The second step of signing in, for those who have set up an authenticator app."""
     if request.user.is_verified():
-        return redirect(next_url(request, "core:home"))
+        return redirect(next_url(request, "home"))
     if services.mfa_device(request.user) is None:
         if services.mfa_required(request.user):
             return redirect(f"{reverse('accounts:mfa_setup')}?{request.GET.urlencode()}")
         # The device was removed since this session began and none is required.
         request.session[services.MFA_SESSION_KEY] = False
-        return redirect(next_url(request, "core:home"))
+        return redirect(next_url(request, "home"))
     form = CodeForm(request.POST or None)
     if request.method == "POST":
         device = None
@@ -53,7 +54,7 @@ def mfa_verify(request):
         if form_step(request, form, verify, _("You are signed in.")):
             return _signed_in_with(request, device)
     return render(
-        request, "accounts/mfa_verify.html", {"form": form, "next": next_url(request, "core:home")}
+        request, "accounts/mfa_verify.html", {"form": form, "next": next_url(request, "home")}
     )
 
 
@@ -174,3 +175,21 @@ def token_revoke(request, pk: int):
         request, _("The token %(name)s is revoked; it no longer works.") % {"name": str(token)}
     )
     return redirect("accounts:token_list")
+
+
+@login_required
+def home(request):
+    """Staff home: search, and the municipalities the user works in."""
+    user = request.user
+    scope = permissions.municipality_scope(user)
+    municipalities = municipality_list()
+    if scope is not None:
+        municipalities = municipalities.filter(id__in=scope)
+    return render(
+        request,
+        "accounts/home.html",
+        {
+            "can_search": permissions.has_perm(user, permissions.REGISTRY_VIEW),
+            "scope_municipalities": municipalities if scope is not None else None,
+        },
+    )

@@ -9,7 +9,6 @@ from ninja import Field, Router, Schema
 from zrunva.applications import selectors, services
 from zrunva.applications.choices import JOB_END_REASONS, Channel, EnrolmentEndReason, Status
 from zrunva.applications.models import BulkEnrolment
-from zrunva.audit.services import scoped_get
 from zrunva.core.api import (
     SIGNED_IN,
     Day,
@@ -22,6 +21,7 @@ from zrunva.core.api import (
     responses,
     slug,
 )
+from zrunva.core.trail import scoped_get
 from zrunva.geo.models import Municipality
 from zrunva.programmes import runs
 from zrunva.programmes.models import Programme

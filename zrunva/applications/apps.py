@@ -25,3 +25,35 @@ class ApplicationsConfig(AppConfig):
             subject_access_applications,
             order=40,
         )
+
+        from zrunva.accounts import permissions
+        from zrunva.core.extensions import NavItem, register
+
+        register(
+            "nav",
+            "applications:queue",
+            NavItem(
+                _("Applications"),
+                "applications:queue",
+                permissions.allows(permissions.APPLICATIONS_PROCESS),
+            ),
+            order=30,
+        )
+        register(
+            "nav",
+            "applications:enrolments",
+            NavItem(
+                _("Enrolments"),
+                "applications:enrolments",
+                permissions.allows(permissions.APPLICATIONS_PROCESS),
+            ),
+            order=40,
+        )
+        register(
+            "nav",
+            "applications:delays",
+            NavItem(
+                _("Delays"), "applications:delays", permissions.allows(permissions.DELAYS_VIEW)
+            ),
+            order=50,
+        )

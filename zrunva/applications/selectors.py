@@ -21,10 +21,10 @@ from zrunva.applications.models import (
     normalised_number,
 )
 from zrunva.assessment.selectors import latest_assessment
-from zrunva.audit.services import access_log, scoped_get
 from zrunva.audit.subject_access import Section, Subject
 from zrunva.core.bulk import read_frame
 from zrunva.core.money import AMOUNT
+from zrunva.core.trail import access_log, scoped_get
 from zrunva.programmes.choices import DecisionStatus
 from zrunva.programmes.eligibility import health_programme_ids
 from zrunva.programmes.models import Decision, Run

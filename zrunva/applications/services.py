@@ -38,7 +38,7 @@ from zrunva.applications.selectors import (
     workflow_of,
 )
 from zrunva.applications.workdays import working_days_after
-from zrunva.audit.services import acting_as, bulk_run_log
+from zrunva.core.trail import acting_as, bulk_run_log
 from zrunva.notifications.services import message_to_contact
 from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel, RunStatus
 from zrunva.programmes.eligibility import health_programme_ids

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from zrunva.accounts import permissions
+from zrunva.accounts.decorators import staff_view
 from zrunva.applications import selectors, services
 from zrunva.applications.choices import BatchStatus, Channel, Status
 from zrunva.applications.documents import served_as
@@ -28,10 +29,9 @@ from zrunva.applications.forms import (
 )
 from zrunva.applications.letters import decision_letter
 from zrunva.applications.models import Application, Enrolment, Workflow
-from zrunva.audit.services import access_log, scoped_get, search_log
-from zrunva.core.decorators import staff_view
 from zrunva.core.forms import add_service_errors, form_step, formset_errors
 from zrunva.core.pagination import paginate
+from zrunva.core.trail import access_log, scoped_get, search_log
 from zrunva.programmes import runs
 from zrunva.programmes.models import DecisionChange, Programme
 from zrunva.programmes.selectors import programme_list

@@ -20,3 +20,27 @@ class AssessmentConfig(AppConfig):
         subject_access.register(
             "assessments", _("Assessments and rating scores"), subject_access_assessments, order=20
         )
+
+        from zrunva.accounts import permissions
+        from zrunva.core.extensions import NavItem, Panel, register
+
+        register(
+            "nav",
+            "assessment:due",
+            NavItem(
+                _("Re-assessments due"),
+                "assessment:due",
+                permissions.allows(permissions.REGISTRY_VIEW),
+            ),
+            order=70,
+        )
+        register(
+            "household_panels",
+            "assessment:score_history",
+            Panel(
+                _("Rating score history"),
+                "assessment:score_history",
+                permissions.allows(permissions.REGISTRY_VIEW),
+            ),
+            order=10,
+        )

@@ -7,9 +7,9 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from zrunva.accounts import permissions
 from zrunva.assessment.models import Assessment, ScoringModel
-from zrunva.audit.services import access_log, scoped_get
 from zrunva.audit.subject_access import Section, Subject
 from zrunva.core.bulk import read_frame
+from zrunva.core.trail import access_log, scoped_get
 from zrunva.registry.models import Household
 
 

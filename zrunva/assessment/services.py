@@ -10,7 +10,7 @@ from zrunva.accounts import permissions
 from zrunva.assessment.models import Assessment
 from zrunva.assessment.scoring import REASSESSMENT_YEARS, Weights, score_one, variables_frame
 from zrunva.assessment.selectors import scoring_model_on
-from zrunva.audit.services import acting_as
+from zrunva.core.trail import acting_as
 from zrunva.registry import services as registry
 from zrunva.registry.columns import RegistryFrames, registry_frames
 from zrunva.registry.models import Household

@@ -10,13 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from zrunva.accounts import permissions
+from zrunva.accounts.decorators import staff_view
 from zrunva.assessment import selectors, services
 from zrunva.assessment.forms import AssessmentForm, DueFilterForm
 from zrunva.assessment.scoring import HEALTH_VARIABLES, VARIABLES
-from zrunva.audit.services import search_log
-from zrunva.core.decorators import staff_view
 from zrunva.core.forms import add_service_errors
 from zrunva.core.pagination import paginate
+from zrunva.core.trail import search_log
 from zrunva.geo.selectors import municipality_list
 from zrunva.registry import selectors as registry
 from zrunva.registry.models import Household

@@ -22,3 +22,23 @@ class AuditConfig(AppConfig):
             subject_access_section,
             order=95,
         )
+
+        from zrunva.accounts import permissions
+        from zrunva.core.extensions import NavItem, register
+
+        register(
+            "nav",
+            "audit:log",
+            NavItem(_("Audit log"), "audit:log", permissions.allows(permissions.AUDIT_VIEW)),
+            order=110,
+        )
+        register(
+            "nav",
+            "audit:requests",
+            NavItem(
+                _("Subject-access requests"),
+                "audit:requests",
+                permissions.allows(permissions.SUBJECT_ACCESS),
+            ),
+            order=130,
+        )

@@ -1,12 +1,12 @@
 from django.core.exceptions import PermissionDenied
 
-from zrunva.audit import services as audit
+from zrunva.core import trail as audit
 
 
 class DenialAuditMiddleware:
     """Every denied request leaves an audit row marked as an attempt: a 403 from any view, the
     API or the CSRF check (with the denial's reason when a view raised it), and, through
-    `zrunva.audit.services.scoped_get`, a 404 for a record outside the actor's scope. Placed
+    `zrunva.core.trail.scoped_get`, a 404 for a record outside the actor's scope. Placed
     after the authentication and auditlog middleware, so the row names the actor and address."""
 
     def __init__(self, get_response):

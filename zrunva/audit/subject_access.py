@@ -4,8 +4,8 @@ The Law of Georgia on Personal Data Protection (№3144 of 14 June 2023) gives a
 right to learn what data about them are processed, for what purpose, who received them and
 from where they came, and asks that the answer be given within 10 working days.
 
-This app knows no domain: every app that holds data about a person registers a provider here from
-its `apps.py` `ready()` (`register("applications", _("Applications"), provider)`), so a new app
+This app knows no domain: every app that holds data about a person registers a provider (through
+`zrunva.core.extensions`, the slot `subject_access`) from its `apps.py` `ready()` (`register("applications", _("Applications"), provider)`), so a new app
 (payments, cases) adds its section without editing the registry or this module. A provider gets
 the `Subject` (the person and what earlier providers found about them: their households,
 contacts, reference numbers) and returns a `Section`: the rows it holds, as text, and the records
@@ -23,6 +23,9 @@ from django.db import models
 from django.db.models import Q
 
 from zrunva.accounts import permissions
+from zrunva.core import extensions
+
+SLOT = "subject_access"
 
 
 @dataclass
@@ -73,17 +76,16 @@ class Provider:
     order: int
 
 
-_providers: dict[str, Provider] = {}
-
-
 def register(key: str, title, provider: Callable[[Subject], Section], *, order: int = 50) -> None:
-    """Add a section to every subject-access report. Called from an app's `ready()`; the same key
-    registered again replaces the earlier provider (an app's ready() may run twice in tests)."""
-    _providers[key] = Provider(key=key, title=title, provider=provider, order=order)
+    """Add a section to every subject-access report (the `subject_access` extension slot).
+    Called from an app's `ready()`; the same key registered again replaces the earlier one."""
+    extensions.register(
+        SLOT, key, Provider(key=key, title=title, provider=provider, order=order), order=order
+    )
 
 
 def providers() -> list[Provider]:
-    return sorted(_providers.values(), key=lambda p: (p.order, p.key))
+    return extensions.values(SLOT)
 
 
 def as_fields(instance: models.Model, *, exclude: Iterable[str] = ()) -> dict:

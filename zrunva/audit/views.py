@@ -11,16 +11,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from zrunva.accounts import permissions
+from zrunva.accounts.decorators import staff_view
 from zrunva.audit import selectors, services
-from zrunva.audit.choices import action_label
 from zrunva.audit.forms import LogFilterForm, SubjectAccessRequestForm
 from zrunva.audit.models import SubjectAccessRequest
 from zrunva.audit.selectors import log_list
-from zrunva.audit.services import search_log
-from zrunva.core.decorators import staff_view
 from zrunva.core.forms import add_service_errors
 from zrunva.core.pagination import paginate
 from zrunva.core.redirects import next_url
+from zrunva.core.trail import action_label, search_log
 
 PAGE_SIZE = 50
 

@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from zrunva.applications.models import normalised_number
-from zrunva.audit.services import search_log
 from zrunva.core.api import SIGNED_IN, Id, IdIn, PageNumber, responses
 from zrunva.core.pagination import paginate
 from zrunva.core.throttle import client_address, person_key, throttle, throttled_lookup
+from zrunva.core.trail import search_log
 from zrunva.geo.models import Municipality
 from zrunva.grievances import selectors, services
 from zrunva.grievances.choices import Category, Channel, Language, Status

@@ -19,3 +19,17 @@ class GrievancesConfig(AppConfig):
         subject_access.register(
             "grievances", _("Grievances and appeals"), subject_access_grievances, order=50
         )
+
+        from zrunva.accounts import permissions
+        from zrunva.core.extensions import NavItem, register
+
+        register(
+            "nav",
+            "grievances:queue",
+            NavItem(
+                _("Grievances"),
+                "grievances:queue",
+                permissions.allows(permissions.GRIEVANCES_HANDLE),
+            ),
+            order=60,
+        )

@@ -7,8 +7,8 @@ from zrunva.accounts.choices import Role
 from zrunva.applications.choices import EventKind as ApplicationEventKind
 from zrunva.applications.choices import Status as ApplicationStatus
 from zrunva.applications.models import ApplicationEvent, normalised_number
-from zrunva.audit.services import access_log, scoped_get
 from zrunva.audit.subject_access import Section, Subject
+from zrunva.core.trail import access_log, scoped_get
 from zrunva.grievances.choices import UNRESOLVED
 from zrunva.grievances.models import Grievance
 

@@ -17,7 +17,7 @@ from zrunva.applications.choices import public_status_label
 from zrunva.applications.models import Application, normalised_number
 from zrunva.applications.services import application_reopen
 from zrunva.applications.workdays import is_working_day, working_days_after
-from zrunva.audit.services import acting_as, bulk_run_log
+from zrunva.core.trail import acting_as, bulk_run_log
 from zrunva.grievances.choices import UNRESOLVED, Category, Channel, EventKind, Status
 from zrunva.grievances.models import Grievance, GrievanceEvent, new_number
 from zrunva.grievances.selectors import decided_by

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from zrunva.accounts import permissions
-from zrunva.audit.services import search_log
-from zrunva.core.decorators import staff_view
+from zrunva.accounts.decorators import staff_view
 from zrunva.core.forms import add_service_errors, form_step
 from zrunva.core.pagination import paginate
+from zrunva.core.trail import search_log
 from zrunva.grievances import selectors, services
 from zrunva.grievances.choices import Channel
 from zrunva.grievances.forms import AssignForm, GrievanceForm, QueueFilterForm, ResolveForm

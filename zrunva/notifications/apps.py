@@ -11,3 +11,17 @@ class NotificationsConfig(AppConfig):
         from zrunva.notifications.selectors import subject_access_messages
 
         subject_access.register("messages", _("Messages sent"), subject_access_messages, order=90)
+
+        from zrunva.accounts import permissions
+        from zrunva.core.extensions import NavItem, register
+
+        register(
+            "nav",
+            "notifications:outbox",
+            NavItem(
+                _("Messages"),
+                "notifications:outbox",
+                permissions.allows(permissions.NOTIFICATIONS_MANAGE),
+            ),
+            order=100,
+        )

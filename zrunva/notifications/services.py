@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
-from zrunva.audit.services import acting_as
+from zrunva.core.trail import acting_as
 from zrunva.notifications.models import Channel, Message, MessageStatus
 from zrunva.notifications.senders import sender_for
 

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zrunva.accounts import permissions
-from zrunva.audit.services import search_log
-from zrunva.core.decorators import staff_view
+from zrunva.accounts.decorators import staff_view
 from zrunva.core.pagination import paginate
+from zrunva.core.trail import search_log
 from zrunva.notifications import selectors, services
 from zrunva.notifications.forms import OutboxFilterForm
 from zrunva.notifications.models import Message, MessageStatus

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from zrunva.accounts import permissions
-from zrunva.audit.services import scoped_get, search_log
 from zrunva.core.api import (
     SIGNED_IN,
     Day,
@@ -26,6 +25,7 @@ from zrunva.core.api import (
     slug,
 )
 from zrunva.core.pagination import paginate
+from zrunva.core.trail import scoped_get, search_log
 from zrunva.geo.models import Municipality
 from zrunva.programmes import attributes, eligibility, engine, runs
 from zrunva.programmes.models import DecisionChange

@@ -24,3 +24,36 @@ class ProgrammesConfig(AppConfig):
             subject_access_decisions,
             order=30,
         )
+
+        from zrunva.accounts import permissions
+        from zrunva.core.extensions import NavItem, Panel, register
+
+        register(
+            "nav",
+            "programmes:list",
+            NavItem(
+                _("Programmes"), "programmes:list", permissions.allows(permissions.PROGRAMMES_VIEW)
+            ),
+            order=80,
+        )
+        register(
+            "nav",
+            "eligibility:run_list",
+            NavItem(
+                _("Eligibility runs"),
+                "eligibility:run_list",
+                permissions.allows(permissions.REGISTRY_VIEW),
+            ),
+            order=90,
+        )
+        register(
+            "household_panels",
+            "eligibility:household",
+            Panel(
+                _("Eligibility for every programme"),
+                "eligibility:household",
+                permissions.allows(permissions.REGISTRY_VIEW),
+                load=False,
+            ),
+            order=20,
+        )

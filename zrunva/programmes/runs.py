@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
 from zrunva.assessment.selectors import latest_scores
-from zrunva.audit.services import bulk_run_log
 from zrunva.core.bulk import read_frame, write_frame
 from zrunva.core.money import AMOUNT
+from zrunva.core.trail import bulk_run_log
 from zrunva.programmes import engine
 from zrunva.programmes.choices import DecisionReason, DecisionStatus, RunStatus
 from zrunva.programmes.eligibility import check_date, compiled_programmes, health_programme_ids

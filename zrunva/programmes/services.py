@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
-from zrunva.audit.services import acting_as
+from zrunva.core.trail import acting_as
 from zrunva.programmes import attributes, expressions
 from zrunva.programmes.eligibility import rules_read_health
 from zrunva.programmes.models import Decision, Parameter, ParameterValue, Programme, RuleSet

@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from zrunva.accounts import permissions
-from zrunva.audit.services import search_log
 from zrunva.core.api import (
     SIGNED_IN,
     FlagIn,
@@ -23,6 +22,7 @@ from zrunva.core.api import (
     responses,
 )
 from zrunva.core.pagination import paginate
+from zrunva.core.trail import search_log
 from zrunva.geo.models import Municipality, Settlement
 from zrunva.registry import selectors, services
 from zrunva.registry.choices import (

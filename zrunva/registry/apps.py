@@ -37,3 +37,39 @@ class RegistryConfig(AppConfig):
             selectors.subject_access_representatives,
             order=13,
         )
+
+        from zrunva.accounts import permissions
+        from zrunva.core.extensions import NavItem, register
+        from zrunva.registry.forms import FIELD_GROUPS
+
+        for kind, groups in FIELD_GROUPS.items():
+            register("field_groups", kind, groups)
+
+        register(
+            "nav",
+            "registry:household_list",
+            NavItem(
+                _("Households"),
+                "registry:household_list",
+                permissions.allows(permissions.REGISTRY_VIEW),
+            ),
+            order=10,
+        )
+        register(
+            "nav",
+            "registry:person_list",
+            NavItem(
+                _("People"), "registry:person_list", permissions.allows(permissions.REGISTRY_VIEW)
+            ),
+            order=20,
+        )
+        register(
+            "nav",
+            "registry:subject_access_find",
+            NavItem(
+                _("Subject access"),
+                "registry:subject_access_find",
+                permissions.allows(permissions.SUBJECT_ACCESS),
+            ),
+            order=120,
+        )

@@ -184,3 +184,46 @@ class HeadForm(forms.Form):
                 relationship=Relationship.HEAD
             )
         )
+
+
+# How household, person and membership fields are grouped on forms and record pages (display
+# only), registered in the `field_groups` slot by `RegistryConfig.ready()`.
+FIELD_GROUPS = {
+    "household": [
+        (_("Address"), ["municipality", "settlement", "address"]),
+        (
+            _("Dwelling"),
+            ["dwelling_type", "dwelling_tenure", "dwelling_condition", "rooms", "floor_area_m2"],
+        ),
+        (
+            _("Utilities"),
+            ["has_gas", "has_piped_water", "has_sewerage", "monthly_utility_spending"],
+        ),
+        (
+            _("Assets"),
+            ["extra_dwellings", "agricultural_land_ha", "cattle", "small_livestock", "cars"],
+        ),
+    ],
+    "split": [
+        (_("Who leaves"), ["members", "head", "on"]),
+        (_("Address of the new household"), ["municipality", "settlement", "address"]),
+        (_("Dwelling"), ["dwelling_type", "dwelling_tenure"]),
+    ],
+    "member": [
+        (_("Membership"), ["relationship", "start_date"]),
+        (_("A person already in the registry"), ["existing_personal_number"]),
+    ],
+    "person": [
+        (_("Name"), ["first_name", "last_name"]),
+        (_("Identity"), ["personal_number", "alt_id_kind", "alt_id_number"]),
+        (
+            _("Personal details"),
+            ["birth_date", "sex", "citizenship", "date_of_death"],
+        ),
+        (_("Health and disability"), ["disability_degree", "chronic_illness"]),
+        (
+            _("Work, pension and status"),
+            ["employment_status", "pension_kind", "pension_amount", "is_idp"],
+        ),
+    ],
+}

@@ -33,9 +33,9 @@ from django.utils import timezone
 from faker.providers.person.ka_GE import Provider as GeorgianNames
 from tqdm import tqdm
 
-from zrunva.audit.services import bulk_run_log
 from zrunva.core.bulk import copy_text
 from zrunva.core.romanisation import romanise, search_key
+from zrunva.core.trail import bulk_run_log
 from zrunva.geo.choices import SettlementKind
 from zrunva.geo.models import Municipality, Settlement
 from zrunva.registry.choices import (

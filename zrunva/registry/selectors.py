@@ -8,9 +8,9 @@ from django.db.models.functions import Collate
 
 from zrunva.accounts import permissions
 from zrunva.audit import subject_access
-from zrunva.audit.services import access_log, scoped_get, search_log
 from zrunva.audit.subject_access import Section, Subject
 from zrunva.core.romanisation import search_key
+from zrunva.core.trail import access_log, scoped_get, search_log
 from zrunva.geo.models import Municipality, Settlement
 from zrunva.registry.models import Household, IncomeSource, Membership, Person, Representative
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
-from zrunva.audit.services import acting_as
 from zrunva.core.romanisation import romanise, search_key
+from zrunva.core.trail import acting_as
 from zrunva.registry.choices import MembershipEndReason, Relationship
 from zrunva.registry.models import Household, IncomeSource, Membership, Person, Representative
 

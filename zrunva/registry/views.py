@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from zrunva.accounts import permissions
+from zrunva.accounts.decorators import staff_view
 from zrunva.audit.selectors import subject_access_requests_of
-from zrunva.audit.services import access_log, search_log
-from zrunva.core.decorators import staff_view
+from zrunva.core import extensions
 from zrunva.core.forms import add_service_errors
 from zrunva.core.pagination import paginate
+from zrunva.core.trail import access_log, search_log
 from zrunva.core.validators import personal_number_validator
 from zrunva.registry import forms, selectors, services
 from zrunva.registry.models import Household, Person
@@ -68,6 +69,7 @@ def person_detail(request, pk: int):
             "current": current,
             "history": selectors.person_history(actor=request.user, person=person),
             "move_form": forms.MoveForm(),
+            "panels": extensions.panels("person_panels", request.user, person.pk),
         },
     )
 
@@ -206,6 +208,7 @@ def household_detail(request, pk: int):
             "household": household,
             "members": selectors.household_members(household),
             "history": selectors.household_history(actor=request.user, household=household),
+            "panels": extensions.panels("household_panels", request.user, household.pk),
         },
     )
 

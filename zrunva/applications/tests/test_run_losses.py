@@ -14,7 +14,7 @@ from zrunva.applications.models import Enrolment
 from zrunva.applications.services import last_day_paid
 from zrunva.applications.tests.test_decisions import enrolled_application
 from zrunva.applications.tests.test_enrolment_end import _loss, _unchanged
-from zrunva.audit.services import SEARCH_REPR
+from zrunva.core.trail import SEARCH_REPR
 from zrunva.notifications.models import Message
 from zrunva.programmes.models import DecisionChange, Run
 from zrunva.registry.tests import factories

@@ -309,19 +309,3 @@ def test_the_applicant_withdraws_with_number_and_personal_number():
             number=application.number, personal_number=APPLICANT["personal_number"]
         )
     submit()  # withdrawn is closed: a new application may be made
-
-
-def test_demo_applications_go_through_the_services(make_user):
-    from zrunva.applications.demo import demo_applications
-    from zrunva.registry import population
-
-    population.population_generate(households=60, seed=5, progress=False)
-    officer = make_user(Role.SSA_OFFICER)
-    assert demo_applications(seed=5, count=12, officer=officer.username) == 12
-    statuses = set(Application.objects.values_list("status", flat=True))
-    assert len(statuses) > 3
-    decided = Application.objects.filter(status__in=["decided", "rejected", "enrolled"])
-    assert decided.exists() and all(a.decision_reasons and a.decided_on for a in decided)
-    registered = Application.objects.exclude(status="submitted")
-    assert all(a.household_id for a in registered)
-    assert Application.objects.filter(channel="portal", entered_by__isnull=False).count() == 0

@@ -7,7 +7,7 @@ from django.db import DatabaseError, connection, transaction
 
 from zrunva.accounts.choices import Role
 from zrunva.accounts.models import User
-from zrunva.audit.services import bulk_run_log
+from zrunva.core.trail import bulk_run_log
 from zrunva.registry.models import Household
 from zrunva.registry.tests import factories
 

@@ -7,7 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
 from zrunva.accounts.choices import Role
-from zrunva.audit.services import scoped_get
+from zrunva.core.trail import scoped_get
 from zrunva.grievances.tests.factories import grievance
 from zrunva.registry.models import Household
 from zrunva.registry.tests import factories

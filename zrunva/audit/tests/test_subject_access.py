@@ -10,6 +10,7 @@ from zrunva.applications.choices import Channel, Status
 from zrunva.applications.services import application_submit, application_transition
 from zrunva.assessment.models import Assessment, ScoringModel
 from zrunva.audit import subject_access
+from zrunva.core import extensions
 from zrunva.geo.models import Municipality
 from zrunva.grievances.tests.factories import grievance as file_grievance
 from zrunva.notifications.services import message_queue
@@ -220,7 +221,8 @@ def test_a_higher_app_adds_its_section_through_the_registration_point(
     login_as, subject, monkeypatch
 ):
     """Payments and cases register their own section: nothing in the registry changes."""
-    monkeypatch.setattr(subject_access, "_providers", dict(subject_access._providers))
+    slots = extensions._slots
+    monkeypatch.setitem(slots, subject_access.SLOT, dict(slots[subject_access.SLOT]))
 
     def payments(found: subject_access.Subject) -> subject_access.Section:
         section = subject_access.Section()

@@ -13,55 +13,14 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zrunva.audit.choices import action_label as _action_label
+from zrunva.core import extensions
 from zrunva.core.text import capfirst
+from zrunva.core.trail import action_label as _action_label
 
 register = template.Library()
 
 EMPTY = "—"
 DATE_FORMAT = "%d.%m.%Y"  # the Georgian convention, also unambiguous in English
-
-# How household and person attributes are grouped on forms and detail pages (display only).
-# Any field not named here is shown last under "Other details", so new fields are never lost.
-FIELD_GROUPS = {
-    "household": [
-        (gettext_lazy("Address"), ["municipality", "settlement", "address"]),
-        (
-            gettext_lazy("Dwelling"),
-            ["dwelling_type", "dwelling_tenure", "dwelling_condition", "rooms", "floor_area_m2"],
-        ),
-        (
-            gettext_lazy("Utilities"),
-            ["has_gas", "has_piped_water", "has_sewerage", "monthly_utility_spending"],
-        ),
-        (
-            gettext_lazy("Assets"),
-            ["extra_dwellings", "agricultural_land_ha", "cattle", "small_livestock", "cars"],
-        ),
-    ],
-    "split": [
-        (gettext_lazy("Who leaves"), ["members", "head", "on"]),
-        (gettext_lazy("Address of the new household"), ["municipality", "settlement", "address"]),
-        (gettext_lazy("Dwelling"), ["dwelling_type", "dwelling_tenure"]),
-    ],
-    "member": [
-        (gettext_lazy("Membership"), ["relationship", "start_date"]),
-        (gettext_lazy("A person already in the registry"), ["existing_personal_number"]),
-    ],
-    "person": [
-        (gettext_lazy("Name"), ["first_name", "last_name"]),
-        (gettext_lazy("Identity"), ["personal_number", "alt_id_kind", "alt_id_number"]),
-        (
-            gettext_lazy("Personal details"),
-            ["birth_date", "sex", "citizenship", "date_of_death"],
-        ),
-        (gettext_lazy("Health and disability"), ["disability_degree", "chronic_illness"]),
-        (
-            gettext_lazy("Work, pension and status"),
-            ["employment_status", "pension_kind", "pension_amount", "is_idp"],
-        ),
-    ],
-}
 
 
 @register.filter
@@ -132,7 +91,9 @@ def field_value(obj, name: str):
 
 
 def _groups(kind: str, names: list[str]):
-    spec = FIELD_GROUPS.get(kind, [])
+    # Apps register their records' groups in the `field_groups` slot (display only). Any field
+    # not named there is shown last under "Other details", so new fields are never lost.
+    spec = extensions.value("field_groups", kind, [])
     named = {n for _label, fields in spec for n in fields}
     groups = [(label, [n for n in fields if n in names]) for label, fields in spec]
     rest = [n for n in names if n not in named]

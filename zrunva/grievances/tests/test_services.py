@@ -402,20 +402,3 @@ def test_an_appeal_entered_at_an_office_is_reopened_by_its_officer(make_user):
     assert filed.events.get(kind=EventKind.REOPENED).actor == clerk
     assert Municipality.objects.get(code="kutaisi") == filed.municipality
     assert COMPLAINANT["personal_number"] == filed.personal_number
-
-
-def test_demo_grievances_go_through_the_services(make_user):
-    from zrunva.applications.demo import demo_applications
-    from zrunva.grievances.demo import demo_grievances
-    from zrunva.registry import population
-
-    population.population_generate(households=60, seed=5, progress=False)
-    officer = make_user(Role.SSA_OFFICER)
-    demo_applications(seed=5, count=20, officer=officer.username)
-    filed = demo_grievances(seed=5, count=8, overdue=2)
-    assert filed == Grievance.objects.count() > 0
-    assert Grievance.objects.filter(escalated_at__isnull=False).count() == 2
-    appeals = Grievance.objects.filter(category="decision_appeal")
-    assert appeals.exists()
-    for filed_appeal in appeals:
-        assert filed_appeal.application.status not in ("rejected", "decided")  # reopened

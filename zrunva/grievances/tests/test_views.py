@@ -36,7 +36,7 @@ def test_the_queue_lists_the_areas_grievances_due_soonest_first(
     escalated = client.get(reverse("grievances:queue"), {"escalated": "on"}).content.decode()
     assert late.number in escalated and fresh.number not in escalated
     assert LogEntry.objects.filter(additional_data__purpose="search").count() == 3
-    assert reverse("grievances:queue") in client.get(reverse("core:home")).content.decode()
+    assert reverse("grievances:queue") in client.get(reverse("home")).content.decode()
 
 
 @pytest.mark.parametrize(

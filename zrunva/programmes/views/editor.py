@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from zrunva.accounts import permissions
-from zrunva.audit.services import scoped_get
-from zrunva.core.decorators import staff_view
+from zrunva.accounts.decorators import staff_view
 from zrunva.core.forms import add_service_errors
+from zrunva.core.trail import scoped_get
 from zrunva.programmes import attributes, expressions, selectors, services
 from zrunva.programmes.forms import ParameterForm, ParameterValueForm, ProgrammeForm, RuleCheckForm
 from zrunva.programmes.selectors import parameter_versions

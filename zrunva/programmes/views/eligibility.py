@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from zrunva.accounts import permissions
-from zrunva.audit.services import scoped_get, search_log
-from zrunva.core.decorators import staff_view
+from zrunva.accounts.decorators import staff_view
 from zrunva.core.forms import add_service_errors
 from zrunva.core.pagination import paginate
+from zrunva.core.trail import scoped_get, search_log
 from zrunva.programmes import eligibility, runs
 from zrunva.programmes.forms_eligibility import ChangeFilterForm, ExplainForm, RunStartForm
 from zrunva.programmes.models import DecisionChange, Programme

@@ -5,7 +5,7 @@ from tqdm import tqdm
 from zrunva.accounts import permissions
 from zrunva.assessment.models import Assessment
 from zrunva.assessment.population import assessments_generate
-from zrunva.audit.services import bulk_run_log
+from zrunva.core.trail import bulk_run_log
 from zrunva.registry.models import Household
 
 

@@ -48,10 +48,10 @@ class Command(BaseCommand):
         call_command("generate_population", households=households, seed=seed)
         call_command("generate_assessments", seed=seed, assessor="ssa")
         call_command("eligibility_run", user="admin")
-        from zrunva.applications.demo import demo_applications
+        from zrunva.demo.applications import demo_applications
 
         self.stdout.write(f"{demo_applications(seed=seed):,} synthetic applications submitted.")
-        from zrunva.grievances.demo import demo_grievances
+        from zrunva.demo.grievances import demo_grievances
 
         self.stdout.write(f"{demo_grievances(seed=seed):,} synthetic grievances filed.")
 

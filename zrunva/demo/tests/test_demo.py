@@ -1,0 +1,53 @@
+"""Demo data goes through the same services as users do, and `demo_setup` builds a demo."""
+
+from django.core.management import call_command
+from django.test import override_settings
+
+from zrunva.accounts.choices import Role
+from zrunva.accounts.models import User
+from zrunva.applications.models import Application
+from zrunva.grievances.models import Grievance
+from zrunva.programmes.models import Run
+
+
+def test_demo_applications_go_through_the_services(make_user):
+    from zrunva.demo.applications import demo_applications
+    from zrunva.registry import population
+
+    population.population_generate(households=60, seed=5, progress=False)
+    officer = make_user(Role.SSA_OFFICER)
+    assert demo_applications(seed=5, count=12, officer=officer.username) == 12
+    statuses = set(Application.objects.values_list("status", flat=True))
+    assert len(statuses) > 3
+    decided = Application.objects.filter(status__in=["decided", "rejected", "enrolled"])
+    assert decided.exists() and all(a.decision_reasons and a.decided_on for a in decided)
+    registered = Application.objects.exclude(status="submitted")
+    assert all(a.household_id for a in registered)
+    assert Application.objects.filter(channel="portal", entered_by__isnull=False).count() == 0
+
+
+def test_demo_grievances_go_through_the_services(make_user):
+    from zrunva.demo.applications import demo_applications
+    from zrunva.demo.grievances import demo_grievances
+    from zrunva.registry import population
+
+    population.population_generate(households=60, seed=5, progress=False)
+    officer = make_user(Role.SSA_OFFICER)
+    demo_applications(seed=5, count=20, officer=officer.username)
+    filed = demo_grievances(seed=5, count=8, overdue=2)
+    assert filed == Grievance.objects.count() > 0
+    assert Grievance.objects.filter(escalated_at__isnull=False).count() == 2
+    appeals = Grievance.objects.filter(category="decision_appeal")
+    assert appeals.exists()
+    for filed_appeal in appeals:
+        assert filed_appeal.application.status not in ("rejected", "decided")  # reopened
+
+
+@override_settings(DEBUG=True)
+def test_demo_setup_makes_every_role_and_a_population(db, capsys):
+    call_command("demo_setup", households=40, seed=3)
+    staff = set(Role.values) - {Role.CITIZEN}
+    assert set(User.objects.values_list("role", flat=True)) == staff
+    assert Run.objects.filter(status="done").exists()
+    assert Application.objects.exists() and Grievance.objects.exists()
+    assert "Zrunva-demo-2026" in capsys.readouterr().out
