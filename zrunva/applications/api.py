@@ -12,12 +12,14 @@ from zrunva.applications.models import BulkEnrolment
 from zrunva.core.api import (
     SIGNED_IN,
     Day,
+    Email,
     FlagIn,
     Id,
     IdIn,
     LifeDay,
     MoneyOut,
     PersonalNumber,
+    Phone,
     responses,
     slug,
 )
@@ -56,8 +58,8 @@ class ApplicantIn(Schema):
     first_name: str = Field(min_length=1, max_length=120)
     last_name: str = Field(min_length=1, max_length=120)
     birth_date: LifeDay
-    phone: str = Field("", max_length=30)
-    email: str = Field("", max_length=254)
+    phone: Phone = ""
+    email: Email = ""
     language: Literal["ka", "en"] = "ka"
 
 

@@ -6,6 +6,7 @@ from zrunva.accounts.models import User
 from zrunva.applications.choices import FINAL, JOB_END_REASONS, STAGES, EnrolmentEndReason, Status
 from zrunva.applications.services import CONSENT_PURPOSE, MEMBERS_MAX
 from zrunva.core.forms import DateInput
+from zrunva.core.validators import personal_number_validator, phone_validator
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Programme
 from zrunva.registry.choices import Relationship
@@ -111,10 +112,9 @@ class TransitionForm(forms.Form):
         self.fields["to"].choices = [(s, Status(s).label) for s in options]
 
 
-PERSONAL_NUMBER = {
-    "regex": r"^\d{11}$",
-    "error_messages": {"invalid": _("A personal number has 11 digits.")},
-}
+# The field rules are the models' (zrunva.core.validators), so a form, the API and a service
+# refuse the same values with the same message.
+PERSONAL_NUMBER = {"max_length": 11, "validators": [personal_number_validator]}
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
 
@@ -147,17 +147,16 @@ class ApplicationForm(forms.Form):
         queryset=Municipality.objects.none(),
         help_text=_("Where the applicant's household lives."),
     )
-    personal_number = forms.RegexField(label=_("Personal number"), **PERSONAL_NUMBER)
+    personal_number = forms.CharField(label=_("Personal number"), **PERSONAL_NUMBER)
     first_name = forms.CharField(label=_("First name"), max_length=120)
     last_name = forms.CharField(label=_("Last name"), max_length=120)
     birth_date = forms.DateField(label=_("Birth date"), widget=DateInput)
-    phone = forms.RegexField(
+    phone = forms.CharField(
         label=_("Mobile phone"),
-        regex=r"^\+?[\d ()-]{9,20}$",
         max_length=30,
         required=False,
+        validators=[phone_validator],
         help_text=_("For text messages about the application, e.g. 555 12 34 56."),
-        error_messages={"invalid": _("Enter a phone number of 9 to 15 digits.")},
     )
     email = forms.EmailField(label=_("E-mail"), required=False)
     language = forms.ChoiceField(
@@ -208,7 +207,7 @@ class MemberForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=120)
     last_name = forms.CharField(label=_("Last name"), max_length=120)
     birth_date = forms.DateField(label=_("Birth date"), widget=DateInput)
-    personal_number = forms.RegexField(
+    personal_number = forms.CharField(
         label=_("Personal number"),
         required=False,
         help_text=_("If the member has one."),

@@ -21,7 +21,7 @@ from zrunva.applications.choices import (
     Status,
     public_status_label,
 )
-from zrunva.core.validators import FIRST_LIFE_DAY, personal_number_validator
+from zrunva.core.validators import FIRST_LIFE_DAY, personal_number_validator, phone_validator
 
 # Crockford's base 32: no I, L, O or U, so a number read aloud or retyped is not misread.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -125,7 +125,7 @@ class Application(models.Model):
     first_name = models.CharField(_("first name"), max_length=120)
     last_name = models.CharField(_("last name"), max_length=120)
     birth_date = models.DateField(_("birth date"))
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[phone_validator])
     email = models.EmailField(_("e-mail"), blank=True)
     language = models.CharField(_("language"), max_length=5, default="ka")
     members = models.JSONField(_("household members declared"), default=list, blank=True)

@@ -39,6 +39,7 @@ from zrunva.applications.selectors import (
 )
 from zrunva.applications.workdays import working_days_after
 from zrunva.core.trail import acting_as, bulk_run_log
+from zrunva.core.validators import contact_required
 from zrunva.notifications.services import message_to_contact
 from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel, RunStatus
 from zrunva.programmes.eligibility import health_programme_ids
@@ -230,10 +231,9 @@ def application_submit(
         return earlier
     if not consent:
         raise ValidationError({"consent": _("The application needs your consent to process it.")})
-    if channel == Channel.PORTAL and not (applicant.get("phone") or applicant.get("email")):
-        # Every step is announced by SMS or e-mail; the portal's form asks for one, and so does
-        # every other public entry point.
-        raise ValidationError({"phone": _("Give a mobile phone or an e-mail address, or both.")})
+    if channel == Channel.PORTAL:
+        # Every step is announced by SMS or e-mail, whichever entry point the applicant used.
+        contact_required(applicant.get("phone", ""), applicant.get("email", ""))
     if len(members or []) > MEMBERS_MAX:
         raise ValidationError(
             {"members": _("Name at most %(count)d other members.") % {"count": MEMBERS_MAX}}

@@ -1,11 +1,13 @@
 """Rules on values that several apps hold, each defined once and used by the models, the forms
 and the API schemas alike (zrunva.core.api publishes the same bounds in the OpenAPI document)."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
+import phonenumbers
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator, validate_email
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +16,42 @@ PERSONAL_NUMBER_PATTERN = r"^\d{11}$"
 personal_number_validator = RegexValidator(
     PERSONAL_NUMBER_PATTERN, _("A personal number has exactly 11 digits.")
 )
+
+# A phone number as people write it: Georgian without the country code (555 12 34 56, 0322 12
+# 34 56) or any country's with it (+995 555 12 34 56, +44 7700 900123). Only digits, spaces,
+# brackets and dashes; then Google's libphonenumber (phonenumberslite) checks the number has a
+# possible length for its country. Not `is_valid_number`: its allocation tables change, and a
+# number refused for that would be a citizen's real phone.
+PHONE_REGION = "GE"
+_PHONE_CHARACTERS = re.compile(r"\+?[\d ()-]{5,28}")
+PHONE_MESSAGE = _("Enter a phone number, e.g. 555 12 34 56 or +995 555 12 34 56.")
+
+
+def phone_validator(value: str) -> None:
+    if not value:
+        return
+    try:
+        if not _PHONE_CHARACTERS.fullmatch(value):
+            raise phonenumbers.NumberParseException(0, "characters")
+        possible = phonenumbers.is_possible_number(phonenumbers.parse(value, PHONE_REGION))
+    except phonenumbers.NumberParseException:
+        possible = False
+    if not possible:
+        raise ValidationError(PHONE_MESSAGE, code="invalid_phone")
+
+
+# An e-mail address: Django's own rule (EmailField's), named here so API schemas use it too.
+email_validator = validate_email
+
+CONTACT_MESSAGE = _("Give a phone number or an e-mail address, or both: the answers go there.")
+
+
+def contact_required(phone: str, email: str) -> None:
+    """A request from the public (an application, a grievance) is answered by SMS or e-mail, so
+    it needs one of them. Raised on `phone`, where forms show it."""
+    if not ((phone or "").strip() or (email or "").strip()):
+        raise ValidationError({"phone": CONTACT_MESSAGE}, code="contact_required")
+
 
 # Dates the rules are evaluated on (runs, periods, explanations): from Georgia's independence
 # to 2100; ages and parameter histories are only meaningful in between.

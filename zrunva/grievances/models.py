@@ -1,9 +1,10 @@
 from django.conf import settings
-from django.core.validators import MaxLengthValidator, RegexValidator
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.applications.models import new_number as new_application_number
+from zrunva.core.validators import personal_number_validator, phone_validator
 from zrunva.grievances.choices import UNRESOLVED, Category, Channel, EventKind, Language, Status
 
 
@@ -36,7 +37,7 @@ class Grievance(models.Model):
     personal_number = models.CharField(
         _("personal number"),
         max_length=11,
-        validators=[RegexValidator(r"^\d{11}$", _("A personal number has 11 digits."))],
+        validators=[personal_number_validator],
         error_messages={"blank": _("Enter the personal number: 11 digits.")},
     )
     first_name = models.CharField(
@@ -49,12 +50,7 @@ class Grievance(models.Model):
         _("phone"),
         max_length=30,
         blank=True,
-        validators=[
-            RegexValidator(
-                r"^\+?[0-9 ()-]{6,20}$",
-                _("Enter a phone number in digits, e.g. +995 555 12 34 56."),
-            )
-        ],
+        validators=[phone_validator],
     )
     email = models.EmailField(_("e-mail"), blank=True)
     language = models.CharField(

@@ -18,6 +18,7 @@ from zrunva.applications.models import Application, normalised_number
 from zrunva.applications.services import application_reopen
 from zrunva.applications.workdays import is_working_day, working_days_after
 from zrunva.core.trail import acting_as, bulk_run_log
+from zrunva.core.validators import contact_required
 from zrunva.grievances.choices import UNRESOLVED, Category, Channel, EventKind, Status
 from zrunva.grievances.models import Grievance, GrievanceEvent, new_number
 from zrunva.grievances.selectors import decided_by
@@ -204,10 +205,11 @@ def grievance_file(
         grievance.full_clean(exclude=["municipality", "due_date", "application"])
     except ValidationError as error:
         errors.update(error.message_dict)
-    if channel in PUBLIC_CHANNELS and not (data["phone"] or data["email"]):
-        errors.setdefault("phone", []).append(
-            _("Give a phone number or an e-mail address: the answer is sent there.")
-        )
+    if channel in PUBLIC_CHANNELS:
+        try:
+            contact_required(data["phone"], data["email"])
+        except ValidationError as error:
+            errors.setdefault("phone", []).extend(error.message_dict["phone"])
     application = None
     if "personal_number" not in errors and "category" not in errors:
         found: dict = {}

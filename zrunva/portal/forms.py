@@ -1,11 +1,13 @@
 import uuid
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.applications.forms import PERSONAL_NUMBER, ApplicationForm
 from zrunva.applications.models import normalised_number
+from zrunva.core.validators import contact_required
 
 
 class ApplyForm(ApplicationForm):
@@ -44,8 +46,11 @@ class ApplyForm(ApplicationForm):
 
     def clean(self):
         data = super().clean()
-        if not data.get("phone") and not data.get("email"):
-            self.add_error("phone", _("Give a mobile phone or an e-mail address, or both."))
+        # The service's rule, checked here too so that it shows with the form's other errors.
+        try:
+            contact_required(data.get("phone", ""), data.get("email", ""))
+        except ValidationError as error:
+            self.add_error(None, error)
         return data
 
 
@@ -56,7 +61,7 @@ class StatusForm(forms.Form):
         help_text=_("As on your confirmation, e.g. ZR-7K2QD-M4XPA."),
         error_messages={"invalid": _("An application number looks like ZR-7K2QD-M4XPA.")},
     )
-    personal_number = forms.RegexField(label=_("Personal number"), **PERSONAL_NUMBER)
+    personal_number = forms.CharField(label=_("Personal number"), **PERSONAL_NUMBER)
 
     def clean_number(self) -> str:
         return normalised_number(self.cleaned_data["number"], "ZR")

@@ -135,7 +135,7 @@ def test_the_rules_the_portal_form_enforces_hold_on_every_entry_point():
     with pytest.raises(ValidationError) as error:
         application_submit(applicant=applicant, **base)
     assert error.value.message_dict == {
-        "phone": ["Give a mobile phone or an e-mail address, or both."]
+        "phone": ["Give a phone number or an e-mail address, or both: the answers go there."]
     }
     member = {"first_name": "გიორგი", "last_name": "ბერიძე", "birth_date": "2015-06-01"}
     with pytest.raises(ValidationError) as error:

@@ -127,7 +127,7 @@ def test_an_officer_enters_an_application_for_an_applicant_at_the_office(login_a
         reverse("applications:intake"),
         _intake(personal_number="123", consent="", programme=""),
     ).content.decode()
-    assert "A personal number has 11 digits." in html
+    assert "A personal number has exactly 11 digits." in html
     assert Application.objects.count() == 2
 
 

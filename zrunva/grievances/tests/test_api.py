@@ -61,7 +61,7 @@ def test_the_api_gives_every_bad_field_as_a_json_error(login_as):
     assert response.status_code == 400
     assert response.json() == {
         "detail": [
-            {"loc": ["body", "personal_number"], "msg": "A personal number has 11 digits."},
+            {"loc": ["body", "personal_number"], "msg": "A personal number has exactly 11 digits."},
             {"loc": ["body", "first_name"], "msg": "Enter the first name."},
             {"loc": ["body", "last_name"], "msg": "Enter the last name."},
             {"loc": ["body", "category"], "msg": "Choose what the grievance is about."},
@@ -168,7 +168,7 @@ def test_a_citizen_files_and_follows_a_grievance_without_signing_in(client):
         "detail": [
             {
                 "loc": ["body", "phone"],
-                "msg": "Give a phone number or an e-mail address: the answer is sent there.",
+                "msg": "Give a phone number or an e-mail address, or both: the answers go there.",
             },
             {"loc": ["body", "category"], "msg": "Choose what the grievance is about."},
         ]

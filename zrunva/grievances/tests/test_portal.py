@@ -69,9 +69,11 @@ def test_every_mistake_is_shown_next_to_its_field_and_in_the_summary(client, kut
     html = client.post(
         url, FORM | {"personal_number": "1234", "phone": "", "municipality": kutaisi.pk}
     ).content.decode()
-    assert 'href="#id_personal_number"' in html and "A personal number has 11 digits." in html
+    assert (
+        'href="#id_personal_number"' in html and "A personal number has exactly 11 digits." in html
+    )
     assert 'href="#id_phone"' in html
-    assert "Give a phone number or an e-mail address: the answer is sent there." in html
+    assert "Give a phone number or an e-mail address, or both: the answers go there." in html
     html = client.post(url, FORM).content.decode()
     assert 'href="#id_municipality"' in html and "Choose the municipality." in html
     assert not Grievance.objects.exists()

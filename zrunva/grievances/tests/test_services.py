@@ -60,7 +60,7 @@ def test_every_field_is_checked_with_a_message_naming_it():
         "personal_number": ["Enter the personal number: 11 digits."],
         "first_name": ["Enter the first name."],
         "last_name": ["Enter the last name."],
-        "phone": ["Give a phone number or an e-mail address: the answer is sent there."],
+        "phone": ["Give a phone number or an e-mail address, or both: the answers go there."],
         "category": ["Choose what the grievance is about."],
         "text": ["Describe what happened and what you ask for."],
         "municipality": ["Choose the municipality."],
@@ -75,8 +75,8 @@ def test_every_field_is_checked_with_a_message_naming_it():
             text="x" * 4001,
         )
     assert err.value.message_dict == {
-        "personal_number": ["A personal number has 11 digits."],
-        "phone": ["Enter a phone number in digits, e.g. +995 555 12 34 56."],
+        "personal_number": ["A personal number has exactly 11 digits."],
+        "phone": ["Enter a phone number, e.g. 555 12 34 56 or +995 555 12 34 56."],
         "email": ["Enter a valid email address."],
         "language": ["Choose Georgian or English."],
         "category": ["Choose what the grievance is about."],

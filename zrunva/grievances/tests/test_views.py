@@ -140,7 +140,9 @@ def test_a_grievance_is_entered_at_the_office(login_as):
         "municipality": client.user.municipality_id,
     }
     html = client.post(url, data).content.decode()
-    assert 'href="#id_personal_number"' in html and "A personal number has 11 digits." in html
+    assert (
+        'href="#id_personal_number"' in html and "A personal number has exactly 11 digits." in html
+    )
     response = client.post(url, data | {"personal_number": "01001012345"})
     filed = Grievance.objects.get()
     assert response.status_code == 302

@@ -118,8 +118,8 @@ def test_every_missing_field_is_named_in_a_summary_linking_to_it(client):
     data = form(personal_number="123", consent="", phone="", **{"members-0-birth_date": ""})
     html = client.post(reverse("portal:apply"), data, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'href="#id_personal_number"' in html
-    assert "A personal number has 11 digits." in html
-    assert "Give a mobile phone or an e-mail address, or both." in html
+    assert "A personal number has exactly 11 digits." in html
+    assert "Give a phone number or an e-mail address, or both: the answers go there." in html
     assert 'href="#id_members-0-birth_date"' in html
     assert not Application.objects.exists()
 
