@@ -8,5 +8,5 @@ def grants(request):
         return {}
     return {
         "can_edit_registry": permissions.has_perm(user, permissions.REGISTRY_EDIT),
-        "can_view_health": permissions.has_perm(user, permissions.HEALTH_VIEW),
+        "can_view_health": permissions.sees_health(user),
     }

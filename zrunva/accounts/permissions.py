@@ -40,6 +40,11 @@ NOTIFICATIONS_MANAGE = "notifications.manage"
 ELIGIBILITY_RUN = "programmes.run"
 # Handling grievances and appeals (assigning, answering, entering one at an office), in the area.
 GRIEVANCES_HANDLE = "grievances.handle"
+# Over the officer a grievance is assigned to: assigning an escalated one, answering any one in
+# the area.
+GRIEVANCES_SUPERVISE = "grievances.supervise"
+# Statistics over the whole country whatever one's area (counts and days, never people).
+STATISTICS_NATIONAL = "analytics.national"
 # Others' sign-in: listing everyone's API tokens, revoking them, resetting a lost second factor.
 ACCOUNTS_MANAGE = "accounts.manage"
 
@@ -79,6 +84,8 @@ _GRANTS: dict[str, frozenset[str]] = {
     GRIEVANCES_HANDLE: frozenset(
         {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.SUPERVISOR}
     ),
+    GRIEVANCES_SUPERVISE: frozenset({Role.ADMIN, Role.SUPERVISOR}),
+    STATISTICS_NATIONAL: frozenset({Role.ANALYST}),
     ACCOUNTS_MANAGE: frozenset({Role.ADMIN}),
 }
 
@@ -200,3 +207,70 @@ def processors(*, programme_municipality_id: int | None, municipality_id: int):
         .distinct()
         .order_by("last_name", "first_name", "username")
     )
+
+
+def holders(perm: str, *, municipality_id: int):
+    """The active staff who hold `perm` with `municipality_id` in their area: the queryset form
+    of `has_perm` and `in_scope` together (municipal officers their municipality, office staff
+    their office's municipalities, national staff and administrators everywhere), for
+    assignment lists."""
+    from django.db.models import Q
+
+    from zrunva.accounts.models import User
+
+    roles = _GRANTS[perm]
+    national = Q(role__in=(Role.ADMIN, Role.DPO)) | (
+        Q(role__in=(Role.SSA_OFFICER, Role.SOCIAL_WORKER, Role.SUPERVISOR)) & Q(office__isnull=True)
+    )
+    office = Q(role__in=(Role.SSA_OFFICER, Role.SOCIAL_WORKER, Role.SUPERVISOR)) & Q(
+        office__municipalities=municipality_id
+    )
+    municipal = Q(role=Role.MUNICIPAL_OFFICER, municipality_id=municipality_id)
+    return (
+        User.objects.filter(is_active=True, role__in=roles)
+        .filter(national | office | municipal)
+        .distinct()
+    )
+
+
+# -- Health data (special category, Law on Personal Data Protection №3144) ----------------------
+# Who may see it is HEALTH_VIEW; what is health data is HEALTH_FIELDS and, for programmes, the
+# ids the `health_programmes` extension gives (programmes whose rules read a health field,
+# registered by the programmes app, which this module may not import).
+
+
+def sees_health(user) -> bool:
+    return has_perm(user, HEALTH_VIEW)
+
+
+def health_masked(user, values: dict, *, blank: bool = False) -> dict:
+    """`values` (a record's fields, an audit row's changes) as the user may read them: the
+    health fields dropped, or set to None with `blank`, unless the user sees health data."""
+    if sees_health(user):
+        return values
+    if blank:
+        return {k: (None if k in HEALTH_FIELDS else v) for k, v in values.items()}
+    return {k: v for k, v in values.items() if k not in HEALTH_FIELDS}
+
+
+def _health_programme_ids() -> list[int]:
+    from zrunva.core import extensions
+
+    return list(extensions.value("health_programmes", "ids", lambda: [])())
+
+
+def health_programmes_hidden(qs, user, field: str = "programme_id"):
+    """`qs` without the rows of programmes whose rules read health data, unless the user sees
+    health data: a disability package paid to a person says they have a disability."""
+    if sees_health(user):
+        return qs
+    return qs.exclude(**{f"{field}__in": _health_programme_ids()})
+
+
+def require_health_programme(user, programme_id: int) -> None:
+    """A programme whose rules read health data is processed only by staff who see health
+    data: its applications and decisions say something about the applicant's health."""
+    if not sees_health(user) and programme_id in _health_programme_ids():
+        raise PermissionDenied(
+            _("This programme's rules read health data: staff with access to it process it.")
+        )

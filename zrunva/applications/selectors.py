@@ -10,7 +10,6 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from zrunva.accounts import permissions
-from zrunva.accounts.choices import Role
 from zrunva.applications.choices import FINAL, EnrolmentEndReason, EventKind, Status
 from zrunva.applications.models import (
     Application,
@@ -26,7 +25,6 @@ from zrunva.core.bulk import read_frame
 from zrunva.core.money import AMOUNT
 from zrunva.core.trail import access_log, scoped_get
 from zrunva.programmes.choices import DecisionStatus
-from zrunva.programmes.eligibility import health_programme_ids
 from zrunva.programmes.models import Decision, Run
 from zrunva.programmes.runs import run_changes
 from zrunva.registry.models import Membership
@@ -44,10 +42,8 @@ def application_list(*, actor) -> QuerySet[Application]:
     permissions.require(actor, permissions.APPLICATIONS_PROCESS)
     qs = Application.objects.select_related("programme", "municipality", "assigned_to")
     qs = permissions.processed(permissions.scoped(qs, actor), actor)
-    if not permissions.has_perm(actor, permissions.HEALTH_VIEW):
-        # A programme whose rules read health data says something about each applicant's health.
-        qs = qs.exclude(programme_id__in=health_programme_ids())
-    return qs
+    # A programme whose rules read health data says something about each applicant's health.
+    return permissions.health_programmes_hidden(qs, actor)
 
 
 def application_queue(
@@ -151,7 +147,7 @@ def delay_indicators(*, actor, since: date | None = None) -> pl.DataFrame:
     the applications the actor processes; an analyst sees the whole country's (these are counts
     and days, not people)."""
     permissions.require(actor, permissions.DELAYS_VIEW)
-    if actor.role == Role.ANALYST:
+    if permissions.has_perm(actor, permissions.STATISTICS_NATIONAL):
         applications = Application.objects.all()
     else:
         applications = application_list(actor=actor)
@@ -439,8 +435,7 @@ def enrolments_processed(*, actor) -> QuerySet[Enrolment]:
     permissions.require(actor, permissions.APPLICATIONS_PROCESS)
     qs = permissions.processed(Enrolment.objects.all(), actor)
     qs = permissions.scoped(qs, actor, "household__municipality_id")
-    if not permissions.has_perm(actor, permissions.HEALTH_VIEW):
-        qs = qs.exclude(programme_id__in=health_programme_ids())
+    qs = permissions.health_programmes_hidden(qs, actor)
     return qs.select_related("programme", "application")
 
 

@@ -42,7 +42,6 @@ from zrunva.core.trail import acting_as, bulk_run_log
 from zrunva.core.validators import contact_required
 from zrunva.notifications.services import message_to_contact
 from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel, RunStatus
-from zrunva.programmes.eligibility import health_programme_ids
 from zrunva.programmes.models import Decision, DecisionChange, Programme, Run
 from zrunva.programmes.selectors import of_beneficiary
 from zrunva.programmes.services import can_define, decision_record, decisions_enrol
@@ -177,18 +176,7 @@ def _require_processes(actor, *, programme, municipality_id: int, perm: str) -> 
         if own is None:
             raise PermissionDenied(_("The state's programmes are processed by the SSA."))
         raise PermissionDenied(_("A municipality's programmes are processed by its officers."))
-    _require_health(actor, programme)
-
-
-def _require_health(actor, programme) -> None:
-    """A programme whose rules read health data is processed only by staff with access to it:
-    its applications and decisions say something about the applicant's health."""
-    if not permissions.has_perm(actor, permissions.HEALTH_VIEW) and (
-        programme.pk in health_programme_ids()
-    ):
-        raise PermissionDenied(
-            _("This programme's rules read health data: staff with access to it process it.")
-        )
+    permissions.require_health_programme(actor, programme.pk)
 
 
 @transaction.atomic
@@ -986,7 +974,7 @@ def _require_bulk(actor, *, run: Run, programme) -> None:
             )
     else:
         permissions.require_in_scope(actor, run.municipality_id)
-    _require_health(actor, programme)
+    permissions.require_health_programme(actor, programme.pk)
 
 
 def _require_latest(run: Run, programme) -> None:

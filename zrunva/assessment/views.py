@@ -71,7 +71,7 @@ def score_history(request, household_id: int):
 def detail(request, pk: int):
     assessment = selectors.assessment_get(actor=request.user, pk=pk)
     weights, values = assessment.scoring_model.weights, assessment.variables
-    health = permissions.has_perm(request.user, permissions.HEALTH_VIEW)
+    health = permissions.sees_health(request.user)
     # Every variable the model weighs or the visit recorded; points unrounded, so they add up.
     rows = [
         {

@@ -99,19 +99,9 @@ def grievance_assignees(*, grievance: Grievance) -> QuerySet:
     """The active staff a grievance may be given to: those who handle grievances with its
     municipality in their area (a municipal officer's municipality, an office's municipalities,
     or the whole country), less, for an appeal, those who made the contested decision."""
-    m = grievance.municipality_id
-    national = Q(office__isnull=True) & ~Q(role=Role.MUNICIPAL_OFFICER)
-    qs = (
-        get_user_model()
-        .objects.filter(is_active=True, role__in=_handling_roles())
-        .filter(
-            Q(role=Role.ADMIN)
-            | Q(role=Role.MUNICIPAL_OFFICER, municipality_id=m)
-            | (~Q(role=Role.MUNICIPAL_OFFICER) & (national | Q(office__municipalities=m)))
-        )
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
+    qs = permissions.holders(
+        permissions.GRIEVANCES_HANDLE, municipality_id=grievance.municipality_id
+    ).order_by("last_name", "first_name", "username")
     if grievance.is_appeal:
         qs = qs.exclude(pk__in=decided_by(grievance))
     return qs

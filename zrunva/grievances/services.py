@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zrunva.accounts import permissions
-from zrunva.accounts.choices import Role
 from zrunva.applications.choices import Status as ApplicationStatus
 from zrunva.applications.choices import public_status_label
 from zrunva.applications.models import Application, normalised_number
@@ -38,7 +37,6 @@ DEADLINE_WORKING_DAYS = {
 # day off moves to the next working day.
 APPEAL_REVIEW_MONTHS = 1
 # Who takes over an escalated grievance: its assignment is theirs alone from then on.
-SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 # Public channels: the complainant files for themselves and is answered only by SMS or e-mail.
 PUBLIC_CHANNELS = frozenset({Channel.PORTAL, Channel.API})
 # The decisions an appeal can contest.
@@ -278,7 +276,7 @@ def grievance_assign(*, actor, grievance: Grievance, to) -> Grievance:
     permissions.require_in_scope(actor, grievance.municipality_id)
     if not grievance.is_open:
         raise ValidationError({"assigned_to": _("A resolved grievance is not assigned.")})
-    if grievance.is_escalated and actor.role not in SUPERVISING_ROLES:
+    if grievance.is_escalated and not permissions.has_perm(actor, permissions.GRIEVANCES_SUPERVISE):
         raise PermissionDenied(_("An escalated grievance is assigned by a supervisor."))
     if not (
         permissions.has_perm(to, permissions.GRIEVANCES_HANDLE)
@@ -314,7 +312,9 @@ def grievance_resolve(*, actor, grievance: Grievance, resolution: str) -> Grieva
     permissions.require_in_scope(actor, grievance.municipality_id)
     if not grievance.is_open:
         raise ValidationError({"resolution": _("This grievance is already resolved.")})
-    if grievance.assigned_to_id != actor.pk and actor.role not in SUPERVISING_ROLES:
+    if grievance.assigned_to_id != actor.pk and not permissions.has_perm(
+        actor, permissions.GRIEVANCES_SUPERVISE
+    ):
         raise PermissionDenied(
             _("A grievance is resolved by the officer it is assigned to, or by a supervisor.")
         )

@@ -45,11 +45,12 @@ def queue(request):
 def _detail(request, grievance, *, assign_form=None, resolve_form=None):
     assignees = selectors.grievance_assignees(grievance=grievance)
     can_assign = grievance.is_open and (
-        not grievance.is_escalated or request.user.role in services.SUPERVISING_ROLES
+        not grievance.is_escalated
+        or permissions.has_perm(request.user, permissions.GRIEVANCES_SUPERVISE)
     )
     can_resolve = grievance.is_open and (
         grievance.assigned_to_id == request.user.pk
-        or request.user.role in services.SUPERVISING_ROLES
+        or permissions.has_perm(request.user, permissions.GRIEVANCES_SUPERVISE)
     )
     return render(
         request,

@@ -146,7 +146,7 @@ def household_eligibility(request, household_id: Id, on: Day | None = None):
     permissions.require(request.user, permissions.REGISTRY_VIEW)
     household = registry.household_get(actor=request.user, pk=household_id, purpose="eligibility")
     results = eligibility.household_explanation(household=household, on=on or timezone.localdate())
-    if not permissions.has_perm(request.user, permissions.HEALTH_VIEW):
+    if not permissions.sees_health(request.user):
         results = [r for r in results if not eligibility.reads_health(r.compiled)]
     return [_result(r) for r in results]
 

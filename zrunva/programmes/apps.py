@@ -27,6 +27,10 @@ class ProgrammesConfig(AppConfig):
 
         from zrunva.accounts import permissions
         from zrunva.core.extensions import NavItem, Panel, register
+        from zrunva.programmes.eligibility import health_programme_ids
+
+        # Which programmes are health data, for accounts.permissions.health_programmes_hidden.
+        register("health_programmes", "ids", health_programme_ids)
 
         register(
             "nav",

@@ -27,7 +27,7 @@ from zrunva.core.money import AMOUNT
 from zrunva.core.trail import bulk_run_log
 from zrunva.programmes import engine
 from zrunva.programmes.choices import DecisionReason, DecisionStatus, RunStatus
-from zrunva.programmes.eligibility import check_date, compiled_programmes, health_programme_ids
+from zrunva.programmes.eligibility import check_date, compiled_programmes
 from zrunva.programmes.models import Decision, DecisionChange, Programme, Run
 from zrunva.programmes.services import rule_set
 from zrunva.registry.columns import RegistryFrames, registry_frames
@@ -114,9 +114,8 @@ def run_changes(*, actor, run: Run, kind: str = "") -> QuerySet[DecisionChange]:
     a benefit, or whose amount went up or down."""
     permissions.require(actor, permissions.REGISTRY_VIEW)
     qs = permissions.scoped(run.changes.all(), actor, "household__municipality_id")
-    if not permissions.has_perm(actor, permissions.HEALTH_VIEW):
-        # A disability package paid to a person says they have a disability.
-        qs = qs.exclude(programme_id__in=health_programme_ids())
+    # A disability package paid to a person says they have a disability.
+    qs = permissions.health_programmes_hidden(qs, actor)
     eligible = DecisionStatus.ELIGIBLE
     both = Q(new_status=eligible, old_status=eligible)
     qs = qs.filter(

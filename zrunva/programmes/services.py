@@ -252,7 +252,7 @@ def _health_errors(actor, programme: Programme, skip: set[str]) -> dict[str, lis
     """Rules that read health data (special category) are written only by roles that may see
     it: a programme's decisions say what its rules read, so an officer without HEALTH_VIEW
     would learn each person's disability from their own programme's decisions (issue 9)."""
-    if permissions.has_perm(actor, permissions.HEALTH_VIEW):
+    if permissions.sees_health(actor):
         return {}
     return {
         field: [

@@ -225,9 +225,7 @@ class HouseholdMemberIn(Schema):
 
 def _person_out(person: Person, user) -> dict:
     data = {name: getattr(person, name) for name in PersonOut.model_fields}
-    if not permissions.has_perm(user, permissions.HEALTH_VIEW):
-        data["disability_degree"] = data["chronic_illness"] = None
-    return data
+    return permissions.health_masked(user, data, blank=True)
 
 
 def _household_out(household: Household) -> dict:

@@ -41,7 +41,7 @@ class PersonForm(forms.ModelForm):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        if not permissions.has_perm(actor, permissions.HEALTH_VIEW):
+        if not permissions.sees_health(actor):
             for name in HEALTH_FIELDS:
                 del self.fields[name]
 

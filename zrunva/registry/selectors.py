@@ -206,15 +206,11 @@ def household_members(household: Household) -> list[Membership]:
     )
 
 
-def _visible_changes(entry: LogEntry, show_health: bool) -> dict:
-    changes = entry.changes or {}
-    if not show_health:
-        changes = {k: v for k, v in changes.items() if k not in permissions.HEALTH_FIELDS}
-    return changes
+def _visible_changes(entry: LogEntry, actor) -> dict:
+    return permissions.health_masked(actor, entry.changes or {})
 
 
 def _history(actor, filters: Q) -> list[LogEntry]:
-    show_health = permissions.has_perm(actor, permissions.HEALTH_VIEW)
     entries = (
         LogEntry.objects.filter(filters)
         .exclude(action=LogEntry.Action.ACCESS)
@@ -223,7 +219,7 @@ def _history(actor, filters: Q) -> list[LogEntry]:
     )
     rows = []
     for entry in entries:
-        entry.visible_changes = _visible_changes(entry, show_health)
+        entry.visible_changes = _visible_changes(entry, actor)
         if entry.action == LogEntry.Action.UPDATE and not entry.visible_changes:
             continue
         rows.append(entry)

@@ -38,7 +38,7 @@ def _assign(instance, data: dict, allowed: frozenset[str]) -> None:
 
 
 def _check_health_fields(actor, data: dict) -> None:
-    if HEALTH_FIELDS & set(data) and not permissions.has_perm(actor, permissions.HEALTH_VIEW):
+    if HEALTH_FIELDS & set(data) and not permissions.sees_health(actor):
         raise ValidationError(
             {
                 name: _("Your role may not record health or disability details.")

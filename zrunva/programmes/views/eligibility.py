@@ -24,7 +24,7 @@ from zrunva.registry import selectors as registry
 
 def _visible_results(user, results):
     """Rules that read special-category (health) data are shown only to roles that may see it."""
-    if permissions.has_perm(user, permissions.HEALTH_VIEW):
+    if permissions.sees_health(user):
         return results, 0
     shown = [r for r in results if not eligibility.reads_health(r.compiled)]
     return shown, len({r.compiled.code for r in results}) - len({r.compiled.code for r in shown})
