@@ -6,6 +6,7 @@ import hashlib
 import math
 import time
 from collections.abc import Callable
+from functools import wraps
 from typing import TypeVar
 
 from django.conf import settings
@@ -75,6 +76,29 @@ def throttle(name: str, value: str) -> None:
         raise Throttled(max(1, math.ceil(ends - now)))
 
 
+def throttle_address(request, name: str) -> None:
+    """One public submission counted against the client's address (`<name>_address`): on a
+    page, as soon as the form is sent, so that a flood of broken forms is held too."""
+    throttle(f"{name}_address", client_address(request))
+
+
+def throttle_person(name: str, *, personal_number: str, phone: str = "", email: str = ""):
+    """One public submission counted against the person with the contact details given
+    (`<name>_person`, see `person_key`), once its form is valid. Raises Throttled."""
+    throttle(f"{name}_person", person_key(personal_number, phone, email))
+
+
+def throttle_submission(
+    request, name: str, *, personal_number: str = "", phone: str = "", email: str = ""
+) -> None:
+    """A public submission through the API (an application, a grievance), its schema valid:
+    counted against the client's address (`<name>_address`) and the person (`throttle_person`).
+    The pages count the same two (`throttle_address` when the form is sent, `throttle_person`
+    once it is valid), so a page and its API twin share one budget. Raises Throttled."""
+    throttle_address(request, name)
+    throttle_person(name, personal_number=personal_number, phone=phone, email=email)
+
+
 def throttled_lookup(request, *, number: str, find: Callable[[], T | None]) -> T | None:
     """A public lookup by a number and a personal number (an application's status, a
     grievance's): what `find()` finds, or None. Every lookup counts against the client's address
@@ -98,3 +122,21 @@ def throttled_response(request, error: Throttled, *, back: str, back_label: str)
     )
     response["Retry-After"] = str(error.retry_after)
     return response
+
+
+def throttled_page(*, back: str, back_label):
+    """A public page whose limits (`throttle_address`, `throttle_person`, `throttled_lookup`)
+    answer with the 429 page, linking back to `back` (a URL name)."""
+    from django.urls import reverse
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except Throttled as error:
+                return throttled_response(request, error, back=reverse(back), back_label=back_label)
+
+        return wrapped
+
+    return decorator

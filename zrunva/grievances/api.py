@@ -13,7 +13,7 @@ from ninja import Field, Router, Schema
 from zrunva.applications.models import normalised_number
 from zrunva.core.api import SIGNED_IN, Id, IdIn, PageNumber, responses
 from zrunva.core.pagination import paginate
-from zrunva.core.throttle import client_address, person_key, throttle, throttled_lookup
+from zrunva.core.throttle import throttle_submission, throttled_lookup
 from zrunva.core.trail import search_log
 from zrunva.geo.models import Municipality
 from zrunva.grievances import selectors, services
@@ -246,8 +246,13 @@ def grievance_resolve(request, grievance_id: Id, payload: ResolveIn):
     summary="File a grievance or an appeal, as on the portal",
 )
 def portal_grievance_file(request, payload: GrievanceIn):
-    throttle("grievance_address", client_address(request))
-    throttle("grievance_person", person_key(payload.personal_number, payload.phone, payload.email))
+    throttle_submission(
+        request,
+        "grievance",
+        personal_number=payload.personal_number,
+        phone=payload.phone,
+        email=payload.email,
+    )
     return 201, services.grievance_file(channel=Channel.API, **_filing(payload))
 
 

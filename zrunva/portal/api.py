@@ -17,7 +17,7 @@ from zrunva.applications.api import ApplicantIn, _place
 from zrunva.applications.choices import Channel, EventKind, public_status
 from zrunva.applications.models import normalised_number
 from zrunva.core.api import FlagIn, LifeDay, MoneyOut, PersonalNumber, responses, slug
-from zrunva.core.throttle import client_address, person_key, throttle, throttled_lookup
+from zrunva.core.throttle import throttle_submission, throttled_lookup
 from zrunva.core.validators import PERSONAL_NUMBER_PATTERN
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Programme
@@ -128,10 +128,13 @@ def _status(application) -> dict:
     summary="Apply for a programme (no account; throttled per address and personal number)",
 )
 def apply(request, payload: PortalApplicationIn):
-    throttle("apply_address", client_address(request))
     applicant = payload.applicant
-    throttle(
-        "apply_person", person_key(applicant.personal_number, applicant.phone, applicant.email)
+    throttle_submission(
+        request,
+        "apply",
+        personal_number=applicant.personal_number,
+        phone=applicant.phone,
+        email=applicant.email,
     )
     members = [m.dict() | {"birth_date": m.birth_date.isoformat()} for m in payload.members]
     application = services.application_submit(

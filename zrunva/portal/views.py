@@ -6,8 +6,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,14 +16,7 @@ from zrunva.applications.choices import Channel, EventKind, Status
 from zrunva.applications.forms import MEMBER_ERROR, MemberFormSet
 from zrunva.applications.letters import decision_letter
 from zrunva.core.forms import add_service_errors, formset_errors
-from zrunva.core.throttle import (
-    Throttled,
-    client_address,
-    person_key,
-    throttle,
-    throttled_lookup,
-    throttled_response,
-)
+from zrunva.core.throttle import throttle_address, throttle_person, throttled_lookup, throttled_page
 from zrunva.portal.forms import ApplyForm, StatusForm
 from zrunva.programmes.models import Programme
 
@@ -31,9 +24,7 @@ SUBMITTED = "portal_submitted"
 VERIFIED = "portal_application"
 
 
-def throttled(request, error: Throttled):
-    back = reverse("portal:home")
-    return throttled_response(request, error, back=back, back_label=_("Back to the programmes"))
+throttled = throttled_page(back="portal:home", back_label=gettext_lazy("Back to the programmes"))
 
 
 def home(request):
@@ -69,6 +60,7 @@ def _member_rows(data, remove: int | None = None, add: bool = False) -> list[dic
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@throttled
 def apply(request):
     data = request.POST
     if request.method == "GET" or "add_member" in data or "remove_member" in data:
@@ -89,13 +81,15 @@ def apply(request):
         return render(request, "portal/apply.html", {"form": form, "members": members})
     form = ApplyForm(data, request.FILES)
     members = MemberFormSet(data, prefix="members")
+    throttle_address(request, "apply")
     try:
-        throttle("apply_address", client_address(request))
         if form.is_valid() and members.is_valid():
             cleaned = form.cleaned_data
-            throttle(
-                "apply_person",
-                person_key(cleaned["personal_number"], cleaned.get("phone"), cleaned.get("email")),
+            throttle_person(
+                "apply",
+                personal_number=cleaned["personal_number"],
+                phone=cleaned.get("phone", ""),
+                email=cleaned.get("email", ""),
             )
             application = services.application_submit(
                 channel=Channel.PORTAL,
@@ -109,8 +103,6 @@ def apply(request):
             )
             request.session[SUBMITTED] = application.number
             return redirect("portal:submitted")
-    except Throttled as error:
-        return throttled(request, error)
     except ValidationError as error:
         add_service_errors(form, error)
     return render(
@@ -130,20 +122,18 @@ def submitted(request):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@throttled
 def status(request):
     form = StatusForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         number, personal_number = form.cleaned_data["number"], form.cleaned_data["personal_number"]
-        try:
-            found = throttled_lookup(
-                request,
-                number=number,
-                find=lambda: selectors.application_of_applicant(
-                    number=number, personal_number=personal_number
-                ),
-            )
-        except Throttled as error:
-            return throttled(request, error)
+        found = throttled_lookup(
+            request,
+            number=number,
+            find=lambda: selectors.application_of_applicant(
+                number=number, personal_number=personal_number
+            ),
+        )
         if found:
             request.session[VERIFIED] = [number, personal_number]
             return redirect("portal:application")

@@ -89,3 +89,27 @@ def test_the_key_is_the_personal_number_with_the_contact_details():
         person_key("01001077777", "555334455", "nino@example.ge")
     )
     assert person_key("01001077777", "555334455") != person_key("01001077777", "555334466")
+
+
+def test_the_page_and_the_api_share_one_budget(limits):
+    """`throttle_address` and `throttle_person` on the page, `throttle_submission` in the API:
+    a grievance filed on the page counts against the API's limit for the same person."""
+    from django.urls import reverse
+
+    from zrunva.geo.models import Municipality
+
+    client = Client(REMOTE_ADDR="10.9.2.1")
+    kutaisi = Municipality.objects.get(code="kutaisi")
+    page = client.post(
+        reverse("portal_grievances:file"),
+        GRIEVANCE | {"phone": "555 12 34 56", "municipality": kutaisi.pk},
+    )
+    assert page.status_code == 302
+    assert _complain(client, "555 12 34 56").status_code == 201
+    assert _complain(client, "555 12 34 56").status_code == 429
+    refused = client.post(
+        reverse("portal_grievances:file"),
+        GRIEVANCE | {"phone": "555 12 34 56", "municipality": kutaisi.pk},
+    )
+    assert refused.status_code == 429 and refused["Retry-After"]
+    assert Grievance.objects.filter(personal_number=PERSON).count() == 2
