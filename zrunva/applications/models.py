@@ -1,5 +1,3 @@
-import re
-import secrets
 import uuid
 
 from django.conf import settings
@@ -21,10 +19,9 @@ from zrunva.applications.choices import (
     Status,
     public_status_label,
 )
-from zrunva.core.validators import FIRST_LIFE_DAY, personal_number_validator, phone_validator
+from zrunva.core.casework import Case, Event
+from zrunva.core.validators import FIRST_LIFE_DAY
 
-# Crockford's base 32: no I, L, O or U, so a number read aloud or retyped is not misread.
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Illustrative service standards, in working days to reach each stage from the one before.
 DEFAULT_DEADLINES = {
     Status.REGISTERED: 2,
@@ -33,22 +30,6 @@ DEFAULT_DEADLINES = {
     Status.DECIDED: 5,
     Status.ENROLLED: 5,
 }
-
-
-def new_number(prefix: str = "ZR") -> str:
-    """A number nobody can guess: 50 random bits, as ZR-XXXXX-XXXXX (an application) or with
-    another prefix (GR: a grievance)."""
-    chars = "".join(secrets.choice(ALPHABET) for _ in range(10))
-    return f"{prefix}-{chars[:5]}-{chars[5:]}"
-
-
-def normalised_number(number: str, prefix: str) -> str:
-    """An application (ZR) or grievance (GR) number as typed, in capitals, with or without its
-    dashes and spaces, written the one way it is stored: ZR-XXXXX-XXXXX."""
-    raw = re.sub(r"[\s-]", "", number).upper()
-    if len(raw) == 12 and raw.startswith(prefix):
-        return f"{prefix}-{raw[2:7]}-{raw[7:]}"
-    return number.strip().upper()
 
 
 class Workflow(models.Model):
@@ -103,10 +84,13 @@ class Workflow(models.Model):
         return int(self.deadlines.get(stage, DEFAULT_DEADLINES.get(stage, 0)))
 
 
-class Application(models.Model):
+class Application(Case):
     """A request for a programme, from the citizen portal or entered at an office. It holds what
     the applicant declared; the registry is written only when an officer registers it (matching
-    or registering the household)."""
+    or registering the household). A case (`zrunva.core.casework`): number, the applicant's
+    contact details, who entered it and who has it, its event log."""
+
+    PREFIX = "ZR"
 
     number = models.CharField(_("application number"), max_length=20, unique=True)
     programme = models.ForeignKey(
@@ -119,14 +103,7 @@ class Application(models.Model):
     status = models.CharField(
         _("status"), max_length=24, choices=Status.choices, default=Status.SUBMITTED
     )
-    personal_number = models.CharField(
-        _("personal number"), max_length=11, validators=[personal_number_validator]
-    )
-    first_name = models.CharField(_("first name"), max_length=120)
-    last_name = models.CharField(_("last name"), max_length=120)
     birth_date = models.DateField(_("birth date"))
-    phone = models.CharField(_("phone"), max_length=30, blank=True, validators=[phone_validator])
-    email = models.EmailField(_("e-mail"), blank=True)
     language = models.CharField(_("language"), max_length=5, default="ka")
     members = models.JSONField(_("household members declared"), default=list, blank=True)
     consent_purpose = models.TextField(_("consent to data processing, for the purpose"))
@@ -143,22 +120,6 @@ class Application(models.Model):
         on_delete=models.PROTECT,
         related_name="applications",
         verbose_name=_("household"),
-    )
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("assigned to"),
-    )
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("entered by"),
     )
     # Set at submission when the registry already holds, for this person and programme, an
     # open application or an enrolment (theirs, or their household's for a programme that pays
@@ -222,9 +183,6 @@ class Application(models.Model):
             models.Index(fields=["municipality", "status", "due_date"], name="application_queue")
         ]
 
-    def __str__(self) -> str:
-        return self.number
-
     @property
     def is_open(self) -> bool:
         return self.status not in FINAL
@@ -245,7 +203,7 @@ class Application(models.Model):
         return {"household_id": self.household_id}
 
 
-class ApplicationEvent(models.Model):
+class ApplicationEvent(Event):
     """One thing that happened to an application: a move from one status to another, an
     assignment, a document added. By whom (none: the applicant on the portal), when, and why."""
 
@@ -257,16 +215,6 @@ class ApplicationEvent(models.Model):
     kind = models.CharField(
         _("kind"), max_length=10, choices=EventKind.choices, default=EventKind.STATUS
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    note = models.TextField(_("note"), blank=True)
 
     class Meta:
         ordering = ["application_id", "at", "id"]
@@ -279,6 +227,17 @@ class ApplicationEvent(models.Model):
     @property
     def public_status_label(self) -> str:
         return public_status_label(self.to_status)
+
+    def what(self) -> str:
+        if self.kind == EventKind.ENROLMENT_END:
+            return self.get_kind_display()
+        moved = self.get_to_status_display()
+        return f"{self.get_from_status_display()} → {moved}" if self.from_status else moved
+
+    def by(self) -> str:
+        if self.kind == EventKind.ENROLMENT_END:
+            return str(_("The daily job, from the registry"))
+        return str(_("The applicant"))
 
 
 def _private_storage():

@@ -17,11 +17,11 @@ from zrunva.applications.models import (
     BulkEnrolment,
     Enrolment,
     Workflow,
-    normalised_number,
 )
 from zrunva.assessment.selectors import latest_assessment
 from zrunva.audit.subject_access import Section, Subject
 from zrunva.core.bulk import read_frame
+from zrunva.core.casework import case_get, normalised_number
 from zrunva.core.money import AMOUNT
 from zrunva.core.trail import access_log, scoped_get
 from zrunva.programmes.choices import DecisionStatus
@@ -78,14 +78,11 @@ def application_queue(
 
 def application_get(*, actor, pk: int) -> Application:
     """An application the actor processes (else 404), with its events; the read is audited."""
-    application = scoped_get(
-        application_list(actor=actor)
-        .select_related("household", "entered_by")
-        .prefetch_related("events__actor"),
+    application = case_get(
+        application_list(actor=actor).select_related("household", "entered_by"),
         actor=actor,
         pk=pk,
     )
-    access_log(actor=actor, instance=application, purpose="view")
     # What the actor is shown of the flag (`duplicate_visible`), beside the field, which stays as
     # stored: a save of this instance must never erase the flag.
     application.duplicate_of_shown_id = (

@@ -24,12 +24,10 @@ from zrunva.applications.decisions import decision_basis
 from zrunva.applications.documents import document_check
 from zrunva.applications.models import (
     Application,
-    ApplicationEvent,
     BulkEnrolment,
     Document,
     Enrolment,
     Workflow,
-    new_number,
 )
 from zrunva.applications.selectors import (
     application_of_applicant,
@@ -37,10 +35,11 @@ from zrunva.applications.selectors import (
     enrolment_end_due,
     workflow_of,
 )
-from zrunva.applications.workdays import working_days_after
+from zrunva.core.casework import case_assign, case_event, case_lock, four_eyes, new_number
 from zrunva.core.trail import acting_as, bulk_run_log
 from zrunva.core.validators import contact_required
-from zrunva.notifications.services import message_to_contact
+from zrunva.core.workdays import working_days_after
+from zrunva.notifications.services import message_to_case
 from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel, RunStatus
 from zrunva.programmes.models import Decision, DecisionChange, Programme, Run
 from zrunva.programmes.selectors import of_beneficiary
@@ -67,18 +66,6 @@ CONSENT_PURPOSE = gettext_lazy(
 )
 
 
-def _message(application: Application, *, body: str, subject: str, reference: str = ""):
-    """A message to an application's contact details (phone and e-mail), in its language."""
-    return message_to_contact(
-        phone=application.phone,
-        email=application.email,
-        body=body,
-        subject=subject,
-        language=application.language,
-        reference=reference or application.number,
-    )
-
-
 def _notify_duplicate(application: Application) -> None:
     """Tell the person an application made with their personal number was closed as a
     duplicate: through the contact details of the earlier application (theirs, or the one that
@@ -97,7 +84,7 @@ def _notify_duplicate(application: Application) -> None:
         subject = _("Application %(number)s: closed as a duplicate") % {
             "number": application.number
         }
-    _message(earlier, body=body, subject=subject, reference=application.number)
+    message_to_case(earlier, body=body, subject=subject, reference=application.number)
 
 
 def _notify(application: Application) -> None:
@@ -114,7 +101,7 @@ def _notify(application: Application) -> None:
             "number": application.number,
             "status": status,
         }
-    _message(application, body=body, subject=subject)
+    message_to_case(application, body=body, subject=subject)
 
 
 @transaction.atomic
@@ -250,7 +237,7 @@ def application_submit(
     with translation.override(applicant.get("language") or "ka"):
         purpose = str(CONSENT_PURPOSE)
     application = Application(
-        number=new_number(),
+        number=new_number(Application.PREFIX),
         programme=programme,
         channel=channel,
         municipality=municipality,
@@ -287,9 +274,7 @@ def application_submit(
                 raise
             with transaction.atomic():
                 application.save()
-        ApplicationEvent.objects.create(
-            application=application, to_status=Status.SUBMITTED, actor=actor
-        )
+        case_event(application, to_status=Status.SUBMITTED, actor=actor)
         for upload, check in checked:
             _document_save(application, upload, check, actor=actor)
         _notify(application)
@@ -544,9 +529,7 @@ def application_transition(
     SSA social agents), in their area. Each move is recorded with who, when and why. Registering
     needs the household matched or registered in the registry; deciding records the eligibility
     explanation it rests on; enrolling creates the enrolment payments are made from."""
-    application = (
-        Application.objects.select_for_update().select_related("programme").get(pk=application.pk)
-    )
+    application = case_lock(application, "programme")
     options = next_statuses(application, actor=actor)
     if to not in options:
         raise ValidationError(
@@ -597,9 +580,7 @@ def application_reopen(*, actor, application: Application, note: str) -> Applica
     """Reopen a decided or refused application for review, on an appeal against the decision:
     back to the stage before the decision, unassigned, so that another officer reviews it
     (`_decide` refuses those who decided it before)."""
-    application = (
-        Application.objects.select_for_update().select_related("programme").get(pk=application.pk)
-    )
+    application = case_lock(application, "programme")
     if application.status not in DECISIONS:
         raise ValidationError(
             {"application": _("Only a decided or refused application can be appealed.")}
@@ -637,9 +618,7 @@ def application_assign(*, actor, application: Application, to) -> Application:
     """Give an open application to an officer (or take it: `to` is the actor), or leave it
     unassigned (`to` None). The officer must process the programme in the application's area;
     an appealed application is not given to an officer who decided it."""
-    application = (
-        Application.objects.select_for_update().select_related("programme").get(pk=application.pk)
-    )
+    application = case_lock(application, "programme")
     _require_process(actor, application, permissions.APPLICATIONS_PROCESS)
     if application.status in FINAL:
         raise ValidationError({"assigned_to": _("A closed application is not assigned.")})
@@ -654,18 +633,14 @@ def application_assign(*, actor, application: Application, to) -> Application:
             raise ValidationError(
                 {"assigned_to": _("This officer decided the application; another reviews it.")}
             )
-    application.assigned_to = to
-    with acting_as(actor):
-        application.save(update_fields=["assigned_to"])
-        ApplicationEvent.objects.create(
-            application=application,
-            kind=EventKind.ASSIGNMENT,
-            from_status=application.status,
-            to_status=application.status,
-            actor=actor,
-            note=str(to.get_full_name() or to.get_username()) if to else "",
-        )
-    return application
+    return case_assign(
+        application,
+        actor=actor,
+        to=to,
+        kind=EventKind.ASSIGNMENT,
+        from_status=application.status,
+        to_status=application.status,
+    )
 
 
 @transaction.atomic
@@ -673,9 +648,7 @@ def document_add(*, actor, application: Application, upload) -> Document:
     """A document added to an open application: by the officer processing it, or by the
     applicant (`actor` None; the caller has checked the number and personal number). The
     application is locked: its status and document count are read as they are now."""
-    application = (
-        Application.objects.select_for_update().select_related("programme").get(pk=application.pk)
-    )
+    application = case_lock(application, "programme")
     if actor is not None:
         _require_process(actor, application, permissions.APPLICATIONS_PROCESS)
     if application.status in FINAL:
@@ -693,8 +666,8 @@ def document_add(*, actor, application: Application, upload) -> Document:
         raise ValidationError({"file": error.messages}) from error
     with acting_as(actor):
         document = _document_save(application, upload, check, actor=actor)
-        ApplicationEvent.objects.create(
-            application=application,
+        case_event(
+            application,
             kind=EventKind.DOCUMENT,
             from_status=application.status,
             to_status=application.status,
@@ -717,8 +690,8 @@ def _step(
     application's row lock; only the status, its dates and the `fields` the caller changed are
     written, never a whole row read earlier."""
     today = timezone.localdate()
-    ApplicationEvent.objects.create(
-        application=application,
+    case_event(
+        application,
         from_status=application.status,
         to_status=to,
         actor=actor,
@@ -802,7 +775,7 @@ def _notify_enrolment_end(enrolment: Enrolment) -> int:
             "reason": END_REASON_TEXTS[enrolment.end_reason],
         }
         subject = _("Application %(number)s: the payment ends") % {"number": application.number}
-    return _message(application, body=body, subject=subject)
+    return message_to_case(application, body=body, subject=subject)
 
 
 @transaction.atomic
@@ -867,8 +840,8 @@ def enrolment_end(*, enrolment: Enrolment, on: date, reason: str, actor) -> Enro
             "ends": _date(enrolment.ends),
         }
         if application is not None:
-            ApplicationEvent.objects.create(
-                application=application,
+            case_event(
+                application,
                 kind=EventKind.ENROLMENT_END,
                 from_status=application.status,
                 to_status=application.status,
@@ -1095,8 +1068,11 @@ def bulk_enrolment_confirm(*, actor, batch: BulkEnrolment) -> BulkEnrolment:
     latest, the programme's rows are locked against a run or a decision writing meanwhile."""
     batch = _locked_request(batch)
     run, programme = batch.run, batch.programme
-    if actor.pk == batch.requested_by_id:
-        raise PermissionDenied(_("Another officer confirms what you asked for: four eyes."))
+    four_eyes(
+        prepared_by=batch.requested_by_id,
+        approver=actor,
+        message=_("Another officer confirms what you asked for: four eyes."),
+    )
     _require_bulk(actor, run=run, programme=programme)
     list(Programme.objects.select_for_update().filter(pk=programme.pk).values_list("pk"))
     _require_latest(run, programme)

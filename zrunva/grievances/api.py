@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from zrunva.applications.models import normalised_number
 from zrunva.core.api import SIGNED_IN, Id, IdIn, PageNumber, responses
+from zrunva.core.casework import normalised_number
 from zrunva.core.pagination import paginate
 from zrunva.core.throttle import throttle_submission, throttled_lookup
 from zrunva.core.trail import search_log

@@ -3,20 +3,18 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from zrunva.applications.models import new_number as new_application_number
-from zrunva.core.validators import personal_number_validator, phone_validator
+from zrunva.core.casework import Case, Event
 from zrunva.grievances.choices import UNRESOLVED, Category, Channel, EventKind, Language, Status
 
 
-def new_number() -> str:
-    """A grievance number: GR-XXXXX-XXXXX, unguessable as application numbers are."""
-    return new_application_number("GR")
-
-
-class Grievance(models.Model):
+class Grievance(Case):
     """A complaint or an appeal from a citizen, filed on the portal, at an office or through the
     API. It may name an application (an appeal must: the one whose decision it contests) or
-    another record by its reference. It is answered by its due date, or escalated."""
+    another record by its reference. It is answered by its due date, or escalated. A case
+    (`zrunva.core.casework`): number, the complainant's contact details, who entered it and who
+    has it, its event log."""
+
+    PREFIX = "GR"
 
     number = models.CharField(_("grievance number"), max_length=20, unique=True)
     category = models.CharField(
@@ -34,25 +32,6 @@ class Grievance(models.Model):
         validators=[MaxLengthValidator(4000)],
         error_messages={"blank": _("Describe what happened and what you ask for.")},
     )
-    personal_number = models.CharField(
-        _("personal number"),
-        max_length=11,
-        validators=[personal_number_validator],
-        error_messages={"blank": _("Enter the personal number: 11 digits.")},
-    )
-    first_name = models.CharField(
-        _("first name"), max_length=120, error_messages={"blank": _("Enter the first name.")}
-    )
-    last_name = models.CharField(
-        _("last name"), max_length=120, error_messages={"blank": _("Enter the last name.")}
-    )
-    phone = models.CharField(
-        _("phone"),
-        max_length=30,
-        blank=True,
-        validators=[phone_validator],
-    )
-    email = models.EmailField(_("e-mail"), blank=True)
     language = models.CharField(
         _("language for the answer"),
         max_length=2,
@@ -89,22 +68,6 @@ class Grievance(models.Model):
     filed_at = models.DateTimeField(_("filed"), auto_now_add=True)
     due_date = models.DateField(_("answer due"))
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("assigned to"),
-    )
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("entered by"),
-    )
     resolution = models.TextField(
         _("answer"), max_length=4000, blank=True, validators=[MaxLengthValidator(4000)]
     )
@@ -127,9 +90,6 @@ class Grievance(models.Model):
             models.Index(fields=["status", "due_date"], name="grievance_overdue"),
         ]
 
-    def __str__(self) -> str:
-        return self.number
-
     @property
     def is_open(self) -> bool:
         return self.status in UNRESOLVED
@@ -143,7 +103,7 @@ class Grievance(models.Model):
         return self.escalated_at is not None
 
 
-class GrievanceEvent(models.Model):
+class GrievanceEvent(Event):
     """One thing that happened to a grievance: filed, assigned, escalated, the application's
     review reopened, resolved. By whom (none: the complainant or the escalation run), when."""
 
@@ -151,16 +111,6 @@ class GrievanceEvent(models.Model):
         Grievance, on_delete=models.CASCADE, related_name="events", verbose_name=_("grievance")
     )
     kind = models.CharField(_("what"), max_length=10, choices=EventKind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    note = models.TextField(_("note"), blank=True)
 
     class Meta:
         ordering = ["grievance_id", "at", "id"]
@@ -169,3 +119,8 @@ class GrievanceEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grievance_id}: {self.kind}"
+
+    def by(self) -> str:
+        if self.kind == EventKind.ESCALATED:
+            return str(_("The system"))
+        return str(_("The complainant"))

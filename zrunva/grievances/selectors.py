@@ -6,9 +6,9 @@ from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
 from zrunva.applications.choices import EventKind as ApplicationEventKind
 from zrunva.applications.choices import Status as ApplicationStatus
-from zrunva.applications.models import ApplicationEvent, normalised_number
+from zrunva.applications.models import ApplicationEvent
 from zrunva.audit.subject_access import Section, Subject
-from zrunva.core.trail import access_log, scoped_get
+from zrunva.core.casework import case_get, normalised_number
 from zrunva.grievances.choices import UNRESOLVED
 from zrunva.grievances.models import Grievance
 
@@ -44,15 +44,12 @@ def grievance_queue(
 
 def grievance_get(*, actor, pk: int, purpose: str = "view") -> Grievance:
     """A grievance in the actor's area (else 404), with its history; the read is audited."""
-    grievance = scoped_get(
-        grievance_list(actor=actor)
-        .select_related("entered_by", "resolved_by")
-        .prefetch_related("events__actor"),
+    return case_get(
+        grievance_list(actor=actor).select_related("entered_by", "resolved_by"),
         actor=actor,
         pk=pk,
+        purpose=purpose,
     )
-    access_log(actor=actor, instance=grievance, purpose=purpose)
-    return grievance
 
 
 def grievance_find(*, number: str, personal_number: str) -> Grievance | None:

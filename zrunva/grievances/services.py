@@ -13,15 +13,23 @@ from django.utils.translation import gettext_lazy
 from zrunva.accounts import permissions
 from zrunva.applications.choices import Status as ApplicationStatus
 from zrunva.applications.choices import public_status_label
-from zrunva.applications.models import Application, normalised_number
+from zrunva.applications.models import Application
 from zrunva.applications.services import application_reopen
-from zrunva.applications.workdays import is_working_day, working_days_after
+from zrunva.core.casework import (
+    case_assign,
+    case_event,
+    case_lock,
+    new_number,
+    normalised_number,
+    overdue,
+)
 from zrunva.core.trail import acting_as, bulk_run_log
 from zrunva.core.validators import contact_required
+from zrunva.core.workdays import is_working_day, working_days_after
 from zrunva.grievances.choices import UNRESOLVED, Category, Channel, EventKind, Status
-from zrunva.grievances.models import Grievance, GrievanceEvent, new_number
+from zrunva.grievances.models import Grievance, GrievanceEvent
 from zrunva.grievances.selectors import decided_by
-from zrunva.notifications.services import message_to_contact
+from zrunva.notifications.services import message_to_case
 
 # Illustrative service standards: working days to answer each kind of grievance (no published
 # standard exists for them; set here, in one place).
@@ -103,22 +111,11 @@ def _notify(grievance: Grievance, event: str) -> int:
                 "date": _date(timezone.localdate(grievance.resolved_at)),
                 "resolution": grievance.resolution,
             }
-    return message_to_contact(
-        phone=grievance.phone,
-        email=grievance.email,
-        body=body,
-        subject=subject,
-        language=grievance.language,
-        reference=number,
-    )
+    return message_to_case(grievance, body=body, subject=subject)
 
 
 def _event(grievance: Grievance, kind: str, *, actor, note: str = "") -> GrievanceEvent:
-    return GrievanceEvent.objects.create(grievance=grievance, kind=kind, actor=actor, note=note)
-
-
-def _name(user) -> str:
-    return str(user.get_full_name() or user.get_username())
+    return case_event(grievance, kind=kind, actor=actor, note=note)
 
 
 def _appealed_application(
@@ -190,7 +187,7 @@ def grievance_file(
     data = {name: str(complainant.get(name) or "").strip() for name in COMPLAINANT_FIELDS}
     data["language"] = data["language"] or "ka"
     grievance = Grievance(
-        number=new_number(),
+        number=new_number(Grievance.PREFIX),
         category=category or "",
         text=(text or "").strip(),
         reference=(reference or "").strip(),
@@ -246,12 +243,7 @@ def grievance_file(
 
 
 def _locked(grievance: Grievance) -> Grievance:
-    return (
-        # Only the grievance's row is locked: PostgreSQL locks no row of a nullable join.
-        Grievance.objects.select_for_update(of=("self",))
-        .select_related("application", "assigned_to")
-        .get(pk=grievance.pk)
-    )
+    return case_lock(grievance, "application", "assigned_to")
 
 
 def can_handle(user, grievance: Grievance) -> bool:
@@ -294,11 +286,8 @@ def grievance_assign(*, actor, grievance: Grievance, to) -> Grievance:
                 )
             }
         )
-    grievance.assigned_to, grievance.status = to, Status.IN_REVIEW
-    with acting_as(actor):
-        grievance.save(update_fields=["assigned_to", "status"])
-        _event(grievance, EventKind.ASSIGNED, actor=actor, note=_name(to))
-    return grievance
+    grievance.status = Status.IN_REVIEW
+    return case_assign(grievance, actor=actor, to=to, also=("status",), kind=EventKind.ASSIGNED)
 
 
 @transaction.atomic
@@ -356,11 +345,8 @@ def grievances_escalate(*, today: date | None = None) -> dict:
     assigned to may still answer it. Running it again escalates nothing twice. Returns the
     counts, also written to the audit log."""
     today = today or timezone.localdate()
-    due = (
-        Grievance.objects.select_for_update()
-        .filter(status__in=UNRESOLVED, escalated_at__isnull=True, due_date__lt=today)
-        .order_by("due_date", "id")
-    )
+    unanswered = Grievance.objects.filter(status__in=UNRESOLVED, escalated_at__isnull=True)
+    due = overdue(unanswered.select_for_update(), today=today).order_by("due_date", "id")
     counts = {"escalated": 0, "messages": 0}
     now = timezone.now()
     with acting_as(None):

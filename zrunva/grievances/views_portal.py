@@ -10,7 +10,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from zrunva.applications.models import normalised_number
+from zrunva.core.casework import normalised_number
 from zrunva.core.forms import add_service_errors
 from zrunva.core.throttle import throttle_address, throttle_person, throttled_lookup, throttled_page
 from zrunva.grievances import selectors, services

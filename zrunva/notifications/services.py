@@ -95,6 +95,19 @@ def message_to_contact(
     return queued
 
 
+def message_to_case(case, *, body: str, subject: str, reference: str = "") -> int:
+    """Queue a message about a case (`zrunva.core.casework.Case`) to the contact details it
+    holds, in its language, under its number unless `reference` names another record."""
+    return message_to_contact(
+        phone=case.phone,
+        email=case.email,
+        body=body,
+        subject=subject,
+        language=case.language or "ka",
+        reference=reference or case.number,
+    )
+
+
 @transaction.atomic
 def message_retry(*, actor, message: Message) -> Message:
     """Send a failed message again: back in the queue with its attempts counted afresh."""

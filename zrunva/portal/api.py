@@ -15,8 +15,8 @@ from ninja.files import UploadedFile
 from zrunva.applications import selectors, services
 from zrunva.applications.api import ApplicantIn, _place
 from zrunva.applications.choices import Channel, EventKind, public_status
-from zrunva.applications.models import normalised_number
 from zrunva.core.api import FlagIn, LifeDay, MoneyOut, PersonalNumber, responses, slug
+from zrunva.core.casework import normalised_number
 from zrunva.core.throttle import throttle_submission, throttled_lookup
 from zrunva.core.validators import PERSONAL_NUMBER_PATTERN
 from zrunva.geo.models import Municipality

@@ -6,7 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.applications.forms import PERSONAL_NUMBER, ApplicationForm
-from zrunva.applications.models import normalised_number
+from zrunva.core.casework import normalised_number
 from zrunva.core.validators import contact_required
 
 

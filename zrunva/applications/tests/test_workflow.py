@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from zrunva.accounts.choices import Role
 from zrunva.applications.choices import Channel, Status
-from zrunva.applications.models import ALPHABET, Application, Workflow
+from zrunva.applications.models import Application, Workflow
 from zrunva.applications.services import (
     application_submit,
     application_transition,
@@ -14,7 +14,8 @@ from zrunva.applications.services import (
     next_statuses,
 )
 from zrunva.applications.tests.test_decisions import enrolled_application, pension_application
-from zrunva.applications.workdays import working_days_after, working_days_between
+from zrunva.core.casework import ALPHABET
+from zrunva.core.workdays import working_days_after, working_days_between
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Programme
 from zrunva.programmes.tests.test_eligibility import assess

@@ -10,9 +10,10 @@ from django.utils.dates import MONTHS_ALT
 
 from zrunva.accounts.choices import Role
 from zrunva.applications.choices import Status as ApplicationStatus
-from zrunva.applications.models import ALPHABET, Application
+from zrunva.applications.models import Application
 from zrunva.applications.services import application_transition
-from zrunva.applications.workdays import working_days_after
+from zrunva.core.casework import ALPHABET
+from zrunva.core.workdays import working_days_after
 from zrunva.geo.models import Municipality
 from zrunva.grievances import selectors
 from zrunva.grievances.choices import Category, Channel, EventKind, Status
