@@ -3,7 +3,7 @@ types with their bounds published in the OpenAPI document, so that nothing out o
 the database (an id past bigint, a page past the last one, an amount wider than its column)."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -88,6 +88,19 @@ def count_in(most: int):
 def count_of(field):
     """A whole number from 0 to the largest a model's integer field accepts, in a body."""
     return count_in(int(largest_value(field)))
+
+
+class JobOut(Schema):
+    """A batch job (zrunva.core.jobs): where it is, and its summary once done."""
+
+    id: int
+    status: str = Field(description="queued, running, done or failed.")
+    stage: str
+    progress: int = Field(ge=0, le=100, description="Per cent.")
+    summary: dict
+    error: str
+    started_at: datetime | None
+    finished_at: datetime | None
 
 
 # -- Error bodies --------------------------------------------------------------------------------

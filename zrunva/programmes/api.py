@@ -17,6 +17,7 @@ from zrunva.core.api import (
     Day,
     FlagIn,
     Id,
+    JobOut,
     LifeDay,
     MoneyOut,
     PageNumber,
@@ -214,15 +215,9 @@ class RunIn(Schema):
     municipality: slug(40, "A municipality code; none: the country.") | None = None
 
 
-class RunOut(Schema):
-    id: int
+class RunOut(JobOut):
     on: date
     municipality: str | None
-    status: str
-    stage: str
-    progress: int
-    summary: dict
-    error: str
 
     @staticmethod
     def resolve_municipality(run) -> str | None:

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from zrunva.core.jobs import JobStatus
+
 
 class ProgrammeLevel(models.TextChoices):
     """Who the beneficiary is: TSA and child benefit pay the family, the pension and the
@@ -42,8 +44,5 @@ class DecisionReason(models.TextChoices):
     NOT_IN_FORCE = "not_in_force", _("The programme is not in force on that date")
 
 
-class RunStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
+# A run is a batch job (zrunva.core.jobs): its statuses are a job's.
+RunStatus = JobStatus

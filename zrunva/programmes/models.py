@@ -6,8 +6,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from zrunva.core.jobs import Job
 from zrunva.core.models import BilingualNameMixin
-from zrunva.programmes.choices import DecisionReason, DecisionStatus, ProgrammeLevel, RunStatus
+from zrunva.programmes.choices import DecisionReason, DecisionStatus, ProgrammeLevel
 from zrunva.programmes.validators import validate_parameter_value
 
 
@@ -171,10 +172,19 @@ class Programme(BilingualNameMixin):
         return f"{self.code}: {self.name}"
 
 
-class Run(models.Model):
+class Run(Job):
     """One evaluation of every active programme over the registry (or one municipality) as of a
     date; its decisions are for the month of that date. Executed by the background worker or
-    the `eligibility_run` command; executing it again changes nothing already decided."""
+    the `eligibility_run` command; executing it again changes nothing already decided. A batch
+    job (`zrunva.core.jobs`): status, stage, progress, summary, error, its times."""
+
+    STAGES = {
+        "reading": _("reading the registry"),
+        "deciding": _("deciding"),
+        "comparing": _("comparing with the decisions in force"),
+        "writing": _("storing the changes"),
+        "done": _("done"),
+    }
 
     on = models.DateField(_("as of"))
     municipality = models.ForeignKey(
@@ -192,16 +202,6 @@ class Run(models.Model):
         related_name="+",
         verbose_name=_("started by"),
     )
-    status = models.CharField(
-        _("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED
-    )
-    stage = models.CharField(_("stage"), max_length=40, blank=True)
-    progress = models.PositiveSmallIntegerField(_("progress, %"), default=0)
-    summary = models.JSONField(_("summary"), default=dict, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -214,10 +214,6 @@ class Run(models.Model):
     @property
     def period(self):
         return self.on.replace(day=1)
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
 class RuleSet(models.Model):

@@ -1,7 +1,6 @@
 from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from zrunva.programmes import attributes, expressions
 from zrunva.programmes.choices import DecisionReason, DecisionStatus
@@ -77,20 +76,6 @@ def status_label(status: str) -> str:
 @register.filter
 def reason_label(reason: str) -> str:
     return DecisionReason(reason).label if reason in DecisionReason.values else reason
-
-
-RUN_STAGES = {
-    "reading": _lazy("reading the registry"),
-    "deciding": _lazy("deciding"),
-    "comparing": _lazy("comparing with the decisions in force"),
-    "writing": _lazy("storing the changes"),
-    "done": _lazy("done"),
-}
-
-
-@register.filter
-def run_stage(stage: str) -> str:
-    return RUN_STAGES.get(stage, stage)
 
 
 @register.filter

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -106,7 +107,8 @@ def run_list(request):
 def run_detail(request, pk: int):
     run = scoped_get(runs.run_list(actor=request.user), actor=request.user, pk=pk)
     if request.headers.get("HX-Request"):
-        response = render(request, "programmes/_run_progress.html", {"run": run})
+        url = reverse("eligibility:run_detail", args=[run.pk])
+        response = render(request, "jobs/progress.html", {"job": run, "url": url})
         if not run.is_active:
             response["HX-Refresh"] = "true"  # finished: reload to show the results
         return response

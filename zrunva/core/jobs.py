@@ -1,0 +1,160 @@
+"""The batch-job base: what every long piece of work shares, so that eligibility runs and, next,
+payrolls, imports, record linkage and reform simulations are configurations of it rather than
+copies of `programmes/runs.py` (../shared/STYLE.md, "Shared kits").
+
+A job is a row (`Job`: status, stage, progress, summary with the stages' timings, error, when
+it started and finished) executed by the background worker (`django-tasks`, `db_worker`) or a
+command, through `job_execute`:
+
+- the work reports its **stages** (`JobContext.stage("reading", 5)`): the row shows the stage
+  and the percentage, so the job's page (`templates/jobs/progress.html`, polled with htmx) and
+  its API (`zrunva.core.api.JobOut`) follow it, and the stage's time is kept for the summary;
+- the work writes its results and marks the job **done in the same transaction**
+  (`JobContext.done(summary)`), after checking under a lock that no other execution finished it
+  first (`JobContext.finished_elsewhere()`): executing a job twice writes once;
+- an exception marks it **failed** with the error, and leaves nothing half-written (the work's
+  transaction rolls back);
+- to **resume** a failed or interrupted job, execute it again: a job done is left as it is, and
+  the work, being idempotent, starts over from what is stored.
+"""
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+Progress = Callable[[str, int], None]
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class Job(models.Model):
+    """A batch job's row. A concrete job adds what it works on (a date, an area, a file) and who
+    started it, and names its stages' labels in `STAGES` for the progress page."""
+
+    STAGES: dict[str, Any] = {}
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    stage = models.CharField(_("stage"), max_length=40, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress, %"), default=0)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+    @property
+    def stage_label(self) -> str:
+        return str(self.STAGES.get(self.stage, self.stage))
+
+
+def job_set(job: Job, **fields) -> None:
+    """Write some of a job's fields at once, outside the work's transaction when called outside
+    it (the stage and progress are seen while the work runs)."""
+    type(job).objects.filter(pk=job.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(job, name, value)
+
+
+class JobContext:
+    """What `job_execute` hands the work: stages, the done mark, the check for a finished job."""
+
+    def __init__(self, job: Job, progress: Progress | None):
+        self.job = job
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+        self.started = time.monotonic()
+        self._stage: str | None = None
+        self._at = self.started
+
+    def _lap(self) -> None:
+        now = time.monotonic()
+        if self._stage:
+            self.timings[self._stage] = round(now - self._at, 2)
+        self._at = now
+
+    def stage(self, name: str, percent: int) -> None:
+        """The work has reached stage `name`, `percent` of the way."""
+        self._lap()
+        self._stage = name
+        job_set(self.job, stage=name, progress=percent)
+        if self.progress:
+            self.progress(name, percent)
+
+    def finished_elsewhere(self) -> bool:
+        """Whether another execution marked the job done; locks its row until the transaction
+        ends, so the check and the work's writes are one step. Call inside the transaction."""
+        current = type(self.job).objects.select_for_update().get(pk=self.job.pk)
+        if current.status == JobStatus.DONE:
+            self.job.refresh_from_db()
+            return True
+        return False
+
+    def done(self, summary: dict) -> None:
+        """Mark the job done with its summary, the stages' timings and its seconds added. Call
+        in the transaction that writes the results."""
+        self._lap()
+        self._stage = None
+        summary = summary | {
+            "timings": self.timings,
+            "seconds": round(time.monotonic() - self.started, 1),
+        }
+        job_set(
+            self.job,
+            status=JobStatus.DONE,
+            stage="done",
+            progress=100,
+            summary=summary,
+            finished_at=timezone.now(),
+        )
+
+
+def job_execute(
+    job: Job, work: Callable[[JobContext], None], *, progress: Progress | None = None
+) -> Job:
+    """Execute a queued, failed or interrupted job; a job already done is left as it is. `work`
+    reports its stages and marks the job done (`JobContext`); if it raises, the job is marked
+    failed with the error, and the exception goes on to the caller (the worker logs it)."""
+    job.refresh_from_db()
+    if job.status == JobStatus.DONE:
+        return job
+    context = JobContext(job, progress)
+    job_set(job, status=JobStatus.RUNNING, started_at=timezone.now(), error="")
+    try:
+        work(context)
+    except Exception as error:
+        with transaction.atomic():
+            type(job).objects.filter(pk=job.pk).exclude(status=JobStatus.DONE).update(
+                status=JobStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+            )
+        job.refresh_from_db()
+        raise
+    job.refresh_from_db()
+    if job.status != JobStatus.DONE:
+        job_set(
+            job,
+            status=JobStatus.FAILED,
+            error="The work ended without marking the job done.",
+            finished_at=timezone.now(),
+        )
+        raise RuntimeError(f"{type(job).__name__} {job.pk}: the work did not mark it done")
+    if progress:
+        progress("done", 100)
+    return job
