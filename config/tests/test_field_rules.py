@@ -7,6 +7,7 @@ import json
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from zrunva.accounts.choices import Role
 from zrunva.accounts.services import api_token_issue
@@ -22,8 +23,9 @@ pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 PERSONAL_NUMBER_MESSAGE = "A personal number has exactly 11 digits."
 EMAIL_MESSAGE = "Enter a valid email address."
-PHONE_MESSAGE = str(validators.PHONE_MESSAGE)
-CONTACT_MESSAGE = str(validators.CONTACT_MESSAGE)
+with translation.override("en"):
+    PHONE_MESSAGE = str(validators.PHONE_MESSAGE)
+    CONTACT_MESSAGE = str(validators.CONTACT_MESSAGE)
 
 GRIEVANCE = {
     "personal_number": "01001012345",
@@ -118,3 +120,24 @@ def test_the_staff_intake_form_and_api_agree(login_as, field, value, message):
     api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     assert message in _api_messages(_api(api, "/api/v1/applications", body))
     assert not Application.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["0100101234", "0100101234X"])
+def test_the_registry_form_and_api_agree_on_a_personal_number(login_as, value):
+    from zrunva.registry.models import Household
+    from zrunva.registry.tests import factories
+    from zrunva.registry.tests.test_views import _household_post
+
+    officer = login_as(Role.SSA_OFFICER)
+    html = officer.post(
+        "/en/registry/households/new/", _household_post(personal_number=value)
+    ).content.decode()
+    assert PERSONAL_NUMBER_MESSAGE in html
+    head = factories.person_data(birth_date="1975-03-02") | {"personal_number": value}
+    body = {
+        "municipality": Municipality.objects.get(code="kutaisi").pk,
+        "address": "წერეთლის 10",
+        "head": head,
+    }
+    assert PERSONAL_NUMBER_MESSAGE in _api_messages(_api(officer, "/api/v1/households", body))
+    assert not Household.objects.exists()
