@@ -9,6 +9,7 @@ from zrunva.applications.api import router as applications_router
 from zrunva.core.throttle import Throttled
 from zrunva.core.trail import attempt_log
 from zrunva.grievances.api import router as grievances_router
+from zrunva.payments.api import router as payments_router
 from zrunva.portal.api import router as portal_router
 from zrunva.programmes.api import router as eligibility_router
 from zrunva.registry.api import router as registry_router
@@ -36,6 +37,7 @@ api.add_router("/", registry_router)
 api.add_router("/", eligibility_router)
 api.add_router("/", applications_router)
 api.add_router("/", grievances_router)
+api.add_router("/", payments_router)
 api.add_router("/", portal_router)
 
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "zrunva.programmes",
     "zrunva.applications",
     "zrunva.grievances",
+    "zrunva.payments",
     "zrunva.portal",
     "zrunva.demo",
 ]
@@ -256,5 +257,9 @@ APPEAL_SOURCE = env.str(
 # (`manage.py end_enrolments`) ends its enrolments in programmes decided on a home visit.
 # Illustrative: the SSA publishes no grace period.
 REASSESSMENT_GRACE_DAYS = env.int("REASSESSMENT_GRACE_DAYS", default=90)
+# A payment account changed this many days or fewer before a payroll gets a second look before
+# the payroll is approved (a change of account just before payday is a common fraud pattern).
+# Illustrative: the SSA publishes no such window.
+PAYMENT_ACCOUNT_REVIEW_DAYS = env.int("PAYMENT_ACCOUNT_REVIEW_DAYS", default=30)
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@zrunva.ge")

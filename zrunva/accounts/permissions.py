@@ -43,6 +43,10 @@ GRIEVANCES_HANDLE = "grievances.handle"
 # Over the officer a grievance is assigned to: assigning an escalated one, answering any one in
 # the area.
 GRIEVANCES_SUPERVISE = "grievances.supervise"
+# Payments: seeing a beneficiary's payment accounts (and, next, payments); recording a change of
+# account, in the area.
+PAYMENTS_VIEW = "payments.view"
+PAYMENT_ACCOUNTS_EDIT = "payments.accounts_edit"
 # Statistics over the whole country whatever one's area (counts and days, never people).
 STATISTICS_NATIONAL = "analytics.national"
 # Others' sign-in: listing everyone's API tokens, revoking them, resetting a lost second factor.
@@ -86,6 +90,10 @@ _GRANTS: dict[str, frozenset[str]] = {
     ),
     GRIEVANCES_SUPERVISE: frozenset({Role.ADMIN, Role.SUPERVISOR}),
     STATISTICS_NATIONAL: frozenset({Role.ANALYST}),
+    PAYMENTS_VIEW: frozenset(
+        {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.SUPERVISOR, Role.SOCIAL_WORKER}
+    ),
+    PAYMENT_ACCOUNTS_EDIT: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
     ACCOUNTS_MANAGE: frozenset({Role.ADMIN}),
 }
 

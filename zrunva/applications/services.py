@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -36,6 +36,7 @@ from zrunva.applications.selectors import (
     workflow_of,
 )
 from zrunva.core.casework import case_assign, case_event, case_lock, four_eyes, new_number
+from zrunva.core.text import long_date
 from zrunva.core.trail import acting_as, bulk_run_log
 from zrunva.core.validators import contact_required
 from zrunva.core.workdays import working_days_after
@@ -737,10 +738,6 @@ def last_day_paid(*, starts: date, on: date) -> date:
     return max(month_end, starts - timedelta(days=1))
 
 
-def _date(value: date) -> str:
-    return formats.date_format(value, "j E Y")
-
-
 # What the beneficiary is told the payment ends for: neutral words, in their language.
 END_REASON_TEXTS = {
     EnrolmentEndReason.DEATH: gettext_lazy("the registry records the beneficiary's death"),
@@ -771,7 +768,7 @@ def _notify_enrolment_end(enrolment: Enrolment) -> int:
         ) % {
             "programme": enrolment.programme.name,
             "number": application.number,
-            "ends": _date(enrolment.ends),
+            "ends": long_date(enrolment.ends),
             "reason": END_REASON_TEXTS[enrolment.end_reason],
         }
         subject = _("Application %(number)s: the payment ends") % {"number": application.number}
@@ -820,14 +817,17 @@ def enrolment_end(*, enrolment: Enrolment, on: date, reason: str, actor) -> Enro
             )
     if enrolment.ends is not None:
         raise ValidationError(
-            {"on": _("This enrolment already ended on %(date)s.") % {"date": _date(enrolment.ends)}}
+            {
+                "on": _("This enrolment already ended on %(date)s.")
+                % {"date": long_date(enrolment.ends)}
+            }
         )
     made = timezone.localdate(enrolment.created_at)
     if reason != EnrolmentEndReason.DEATH and on < made:
         raise ValidationError(
             {
                 "on": _("This enrolment cannot end before it starts: it was made on %(date)s.")
-                % {"date": _date(made)}
+                % {"date": long_date(made)}
             }
         )
     enrolment.ends = last_day_paid(starts=enrolment.starts, on=on)
@@ -836,8 +836,8 @@ def enrolment_end(*, enrolment: Enrolment, on: date, reason: str, actor) -> Enro
         enrolment.save(update_fields=["ends", "end_reason", "ended_by"])
         note = _("%(reason)s, on %(on)s: paid until %(ends)s.") % {
             "reason": reason.label,
-            "on": _date(on),
-            "ends": _date(enrolment.ends),
+            "on": long_date(on),
+            "ends": long_date(enrolment.ends),
         }
         if application is not None:
             case_event(

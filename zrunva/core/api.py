@@ -26,6 +26,7 @@ from zrunva.core.validators import (
     PERSONAL_NUMBER_PATTERN,
     day_in_range,
     email_validator,
+    iban_validator,
     largest_value,
     personal_number_validator,
     phone_validator,
@@ -78,6 +79,11 @@ Phone = Annotated[
     checked_by(phone_validator),
 ]
 Email = Annotated[str, Field(max_length=254), checked_by(email_validator)]
+Iban = Annotated[
+    str,
+    Field(max_length=40, description="A Georgian IBAN, e.g. GE29NB0000000101904917."),
+    checked_by(iban_validator),
+]
 
 
 def count_in(most: int):

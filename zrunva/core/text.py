@@ -34,3 +34,11 @@ def install() -> None:
         django.contrib.auth.forms,
     ):
         module.capfirst = capfirst
+
+
+def long_date(value) -> str:
+    """A date as messages and letters write it, in the active language: 3 დეკემბერი 2026,
+    3 December 2026."""
+    from django.utils import formats
+
+    return formats.date_format(value, "j E Y")

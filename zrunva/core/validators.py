@@ -10,6 +10,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator, validate_email
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from schwifty import IBAN
+from schwifty.exceptions import (
+    InvalidChecksumDigits,
+    InvalidLength,
+    SchwiftyException,
+)
 
 # A Georgian personal number: 11 digits.
 PERSONAL_NUMBER_PATTERN = r"^\d{11}$"
@@ -38,6 +44,37 @@ def phone_validator(value: str) -> None:
         possible = False
     if not possible:
         raise ValidationError(PHONE_MESSAGE, code="invalid_phone")
+
+
+# A Georgian bank account: GE, 2 check digits, a 2-letter bank code, 16 digits (22 characters),
+# checked by schwifty (ISO 13616 structure and the mod-97 check digits), never by hand. Spaces
+# are allowed as people write it in groups of four; it is stored compact (`iban_compact`).
+def iban_validator(value: str) -> None:
+    try:
+        iban = IBAN(value)
+    except InvalidChecksumDigits:
+        raise ValidationError(
+            _("The IBAN's check digits do not match: a character is mistyped."), code="iban_check"
+        ) from None
+    except InvalidLength:
+        raise ValidationError(
+            _("A Georgian IBAN has 22 characters: GE, 2 digits, 2 letters, 16 digits."),
+            code="iban_length",
+        ) from None
+    except SchwiftyException:
+        raise ValidationError(
+            _("Enter an IBAN, e.g. GE29 NB00 0000 0101 9049 17."), code="iban"
+        ) from None
+    if iban.country_code != "GE":
+        raise ValidationError(
+            _("Benefits are paid to Georgian accounts: the IBAN must start with GE."),
+            code="iban_country",
+        )
+
+
+def iban_compact(value: str) -> str:
+    """An IBAN as stored: capitals, no spaces (after `iban_validator`)."""
+    return IBAN(value).compact
 
 
 # An e-mail address: Django's own rule (EmailField's), named here so API schemas use it too.

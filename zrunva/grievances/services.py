@@ -6,7 +6,7 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,6 +23,7 @@ from zrunva.core.casework import (
     normalised_number,
     overdue,
 )
+from zrunva.core.text import long_date
 from zrunva.core.trail import acting_as, bulk_run_log
 from zrunva.core.validators import contact_required
 from zrunva.core.workdays import is_working_day, working_days_after
@@ -74,17 +75,13 @@ def grievance_due(category: str, filed: date) -> date:
     return working_days_after(filed, DEADLINE_WORKING_DAYS[category])
 
 
-def _date(value: date) -> str:
-    return formats.date_format(value, "j E Y")
-
-
 def _notify(grievance: Grievance, event: str) -> int:
     """Tell the complainant, in their language, that their grievance was received, escalated or
     answered: by SMS and e-mail if they gave them. Queued in the same transaction as the change.
     Returns how many messages were queued."""
     number = grievance.number
     with translation.override(grievance.language or "ka"):
-        due = _date(grievance.due_date)
+        due = long_date(grievance.due_date)
         if event == EventKind.FILED and grievance.is_appeal:
             subject = _("Appeal %(number)s received") % {"number": number}
             body = _(
@@ -108,7 +105,7 @@ def _notify(grievance: Grievance, event: str) -> int:
             subject = _("Grievance %(number)s answered") % {"number": number}
             body = _("Your grievance %(number)s was answered on %(date)s: %(resolution)s") % {
                 "number": number,
-                "date": _date(timezone.localdate(grievance.resolved_at)),
+                "date": long_date(timezone.localdate(grievance.resolved_at)),
                 "resolution": grievance.resolution,
             }
     return message_to_case(grievance, body=body, subject=subject)
@@ -151,7 +148,7 @@ def _appealed_application(
         ) % {"status": public_status_label(application.status)}  # as the status check says
     elif application.appeal_until and timezone.localdate() > application.appeal_until:
         errors["application"] = _("The time to appeal this decision ended on %(date)s.") % {
-            "date": _date(application.appeal_until)
+            "date": long_date(application.appeal_until)
         }
     return application
 
@@ -357,7 +354,7 @@ def grievances_escalate(*, today: date | None = None) -> dict:
                 grievance,
                 EventKind.ESCALATED,
                 actor=None,
-                note=_("Not answered by %(date)s.") % {"date": _date(grievance.due_date)},
+                note=_("Not answered by %(date)s.") % {"date": long_date(grievance.due_date)},
             )
             counts["escalated"] += 1
             counts["messages"] += _notify(grievance, EventKind.ESCALATED)

@@ -51,3 +51,9 @@ def test_demo_setup_makes_every_role_and_a_population(db, capsys):
     assert Run.objects.filter(status="done").exists()
     assert Application.objects.exists() and Grievance.objects.exists()
     assert "Zrunva-demo-2026" in capsys.readouterr().out
+    from zrunva.applications.models import Enrolment
+    from zrunva.payments.models import PaymentAccount
+
+    assert Enrolment.objects.exists()
+    assert PaymentAccount.objects.filter(valid_until__isnull=True).exists()
+    assert not PaymentAccount.objects.exclude(note="Synthetic demo account.").exists()

@@ -54,6 +54,9 @@ class Command(BaseCommand):
         from zrunva.demo.grievances import demo_grievances
 
         self.stdout.write(f"{demo_grievances(seed=seed):,} synthetic grievances filed.")
+        from zrunva.demo.payments import demo_payment_accounts
+
+        self.stdout.write(f"{demo_payment_accounts(seed=seed):,} synthetic payment accounts.")
 
     def _user(self, username, role, first, last, scope):
         extra = {}

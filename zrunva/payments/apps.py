@@ -1,0 +1,33 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PaymentsConfig(AppConfig):
+    name = "zrunva.payments"
+    verbose_name = _("Payments")
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from zrunva.payments.models import PaymentAccount
+
+        auditlog.register(PaymentAccount)
+
+        from zrunva.accounts import permissions
+        from zrunva.audit import subject_access
+        from zrunva.core.extensions import Panel, register
+        from zrunva.payments.selectors import subject_access_accounts
+
+        register(
+            "person_panels",
+            "payments:person_accounts",
+            Panel(
+                _("Payment accounts"),
+                "payments:person_accounts",
+                permissions.allows(permissions.PAYMENTS_VIEW),
+            ),
+            order=30,
+        )
+        subject_access.register(
+            "payment_accounts", _("Payment accounts"), subject_access_accounts, order=60
+        )

@@ -1,0 +1,50 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from zrunva.core.forms import DateInput
+from zrunva.core.validators import iban_validator, personal_number_validator
+from zrunva.payments.choices import PaymentMethod
+
+
+class AccountForm(forms.Form):
+    """Where a beneficiary is paid from a date. The service checks the holder's mandate and the
+    dates; the IBAN rule is the model's (zrunva.core.validators)."""
+
+    method = forms.ChoiceField(
+        label=_("Paid by"),
+        choices=PaymentMethod.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a bank account or cash at the post office.")},
+    )
+    iban = forms.CharField(
+        label=_("IBAN"),
+        required=False,
+        max_length=40,
+        validators=[iban_validator],
+        help_text=_("For a bank account: 22 characters, e.g. GE29 NB00 0000 0101 9049 17."),
+    )
+    holder_personal_number = forms.CharField(
+        label=_("Account holder's personal number"),
+        required=False,
+        max_length=11,
+        validators=[personal_number_validator],
+        help_text=_(
+            "Leave empty if the beneficiary holds the account; otherwise their representative's "
+            "(recorded in the registry)."
+        ),
+    )
+    valid_from = forms.DateField(label=_("Paid here from"), widget=DateInput)
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why the account changes, e.g. the beneficiary's written request."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("valid_from", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        self.fields["iban"].widget.attrs.update(autocomplete="off", spellcheck="false")
+        self.fields["holder_personal_number"].widget.attrs["inputmode"] = "numeric"
