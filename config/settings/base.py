@@ -261,5 +261,8 @@ REASSESSMENT_GRACE_DAYS = env.int("REASSESSMENT_GRACE_DAYS", default=90)
 # the payroll is approved (a change of account just before payday is a common fraud pattern).
 # Illustrative: the SSA publishes no such window.
 PAYMENT_ACCOUNT_REVIEW_DAYS = env.int("PAYMENT_ACCOUNT_REVIEW_DAYS", default=30)
+# How many months back a payroll pays a beneficiary's unpaid entitlement (decided late), its own
+# month included. Illustrative: the SSA publishes no limit on arrears.
+PAYROLL_ARREARS_MONTHS = env.int("PAYROLL_ARREARS_MONTHS", default=12)
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@zrunva.ge")

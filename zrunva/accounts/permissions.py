@@ -47,6 +47,9 @@ GRIEVANCES_SUPERVISE = "grievances.supervise"
 # account, in the area.
 PAYMENTS_VIEW = "payments.view"
 PAYMENT_ACCOUNTS_EDIT = "payments.accounts_edit"
+# Preparing, checking and approving payrolls (of the programmes one's office pays), and
+# cancelling one before approval; an approved payroll is cancelled only by an administrator.
+PAYROLL_MANAGE = "payments.payroll"
 # Statistics over the whole country whatever one's area (counts and days, never people).
 STATISTICS_NATIONAL = "analytics.national"
 # Others' sign-in: listing everyone's API tokens, revoking them, resetting a lost second factor.
@@ -94,6 +97,7 @@ _GRANTS: dict[str, frozenset[str]] = {
         {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.SUPERVISOR, Role.SOCIAL_WORKER}
     ),
     PAYMENT_ACCOUNTS_EDIT: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
+    PAYROLL_MANAGE: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
     ACCOUNTS_MANAGE: frozenset({Role.ADMIN}),
 }
 

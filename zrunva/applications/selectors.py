@@ -27,6 +27,7 @@ from zrunva.core.trail import access_log, scoped_get
 from zrunva.programmes.choices import DecisionStatus
 from zrunva.programmes.models import Decision, Run
 from zrunva.programmes.runs import run_changes
+from zrunva.registry.choices import Relationship
 from zrunva.registry.models import Membership
 
 
@@ -408,6 +409,45 @@ def entitlements(*, month: date) -> pl.DataFrame:
     """Every entitlement of a month, as columns (`ENTITLEMENT_SCHEMA`): what payroll reads.
     For bulk work on the server; the caller checks who asks."""
     return _entitled(month)
+
+
+MONTH_ENROLMENT_SCHEMA = {
+    "enrolment_id": pl.Int64,
+    "programme_id": pl.Int64,
+    "household_id": pl.Int64,
+    "person_id": pl.Int64,
+    "payee_id": pl.Int64,
+    "ends": pl.Date,
+    "decision_id": pl.Int64,
+    "status": pl.String,
+    "amount": AMOUNT,
+}
+
+
+def enrolments_of_month(*, month: date, programme_ids: list[int]) -> pl.DataFrame:
+    """Every enrolment of these programmes that covers some of `month`, with the decision for
+    its beneficiary in force that month, eligible or not (none: no decision), and the payee:
+    the person a personal programme pays, or the household's current head (`MONTH_ENROLMENT_
+    SCHEMA`). What a payroll reads: an eligible decision is paid, anything else is held."""
+    if not programme_ids:
+        return pl.DataFrame(schema=MONTH_ENROLMENT_SCHEMA)
+    first = month.replace(day=1)
+    last = first + relativedelta(months=1) - timedelta(days=1)
+    d, e, m = Decision._meta.db_table, Enrolment._meta.db_table, Membership._meta.db_table
+    head = Relationship.HEAD.value
+    ids = ", ".join(str(int(i)) for i in programme_ids)
+    sql = f"""
+        SELECT e.id, e.programme_id, e.household_id, e.person_id,
+               COALESCE(e.person_id, h.person_id), e.ends, d.id, d.status, d.amount
+        FROM {e} e
+        LEFT JOIN {d} d ON d.enrolment_id = e.id AND d.programme_id = e.programme_id
+             AND d.period <= %s AND (d.until IS NULL OR d.until >= %s)
+        LEFT JOIN {m} h ON e.person_id IS NULL AND h.household_id = e.household_id
+             AND h.relationship = '{head}' AND h.end_date IS NULL
+        WHERE e.programme_id IN ({ids}) AND e.starts <= %s AND (e.ends IS NULL OR e.ends >= %s)
+        ORDER BY e.id
+    """  # noqa: S608 (table names, ids and a code of ours; dates bound)
+    return read_frame(sql, [first, first, last, first], MONTH_ENROLMENT_SCHEMA)
 
 
 def entitlement(

@@ -9,9 +9,11 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from zrunva.payments.models import PaymentAccount
+        from zrunva.payments.models import PaymentAccount, Payroll
 
         auditlog.register(PaymentAccount)
+        # Its lines are written by COPY, counted in the payroll's bulk-run row.
+        auditlog.register(Payroll, exclude_fields=["summary", "progress", "stage"])
 
         from zrunva.accounts import permissions
         from zrunva.audit import subject_access

@@ -5,3 +5,28 @@ from django.utils.translation import gettext_lazy as _
 class PaymentMethod(models.TextChoices):
     BANK = "bank", _("Bank account")
     CASH = "cash", _("Cash at the post office")
+
+
+class PayrollStep(models.TextChoices):
+    """Where a payroll is in its approval; its preparation is a batch job (its `status`)."""
+
+    PREPARING = "preparing", _("Being prepared")
+    PREPARED = "prepared", _("Prepared")
+    CHECKED = "checked", _("Checked")
+    APPROVED = "approved", _("Approved")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PaymentStatus(models.TextChoices):
+    DUE = "due", _("To be paid")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class HoldReason(models.TextChoices):
+    """Why a line is held rather than paid: never dropped silently."""
+
+    NOT_ELIGIBLE = "not_eligible", _("The rules now say not eligible")
+    NEEDS_DATA = "needs_data", _("The rules need data the registry lacks")
+    NO_DECISION = "no_decision", _("No decision for the month")
+    NO_ACCOUNT = "no_account", _("No payment account")

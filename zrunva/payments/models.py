@@ -3,8 +3,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from zrunva.core.jobs import Job
 from zrunva.core.validators import iban_validator
-from zrunva.payments.choices import PaymentMethod
+from zrunva.payments.choices import HoldReason, PaymentMethod, PaymentStatus, PayrollStep
 
 
 class PaymentAccount(models.Model):
@@ -81,3 +82,162 @@ class PaymentAccount(models.Model):
 
     def get_additional_data(self) -> dict:
         return {"person_id": self.person_id}
+
+
+class Payroll(Job):
+    """A month's payments for one programme, or for all: prepared by the background worker (a
+    batch job: stage, progress, summary), then checked, and approved by someone other than who
+    prepared it (four eyes). Preparing a month again pays nobody twice: a beneficiary already
+    in a payroll for that month (not cancelled) is left out."""
+
+    STAGES = {
+        "reading": _("reading the enrolments and entitlements"),
+        "writing": _("writing the payments"),
+        "done": _("done"),
+    }
+
+    month = models.DateField(_("month"))
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("programme"),
+        help_text=_("Empty for every programme the preparer's office pays."),
+    )
+    step = models.CharField(
+        _("step"), max_length=10, choices=PayrollStep.choices, default=PayrollStep.PREPARING
+    )
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("prepared by"),
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("checked by"),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+
+    class Meta:
+        ordering = ["-month", "-id"]
+        verbose_name = _("payroll")
+        verbose_name_plural = _("payrolls")
+        constraints = [
+            models.CheckConstraint(condition=Q(month__day=1), name="payroll_month_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.month:%Y-%m}"
+
+
+class Payment(models.Model):
+    """One beneficiary's payment for one programme and month, in a payroll: due (to the account
+    valid in the month) or held, with the reason. At most one payment due per beneficiary,
+    programme and month, in any payroll: the two partial unique indexes below. A held line does
+    not count: a later payroll pays it once the reason is gone."""
+
+    payroll = models.ForeignKey(
+        Payroll, on_delete=models.PROTECT, related_name="payments", verbose_name=_("payroll")
+    )
+    enrolment = models.ForeignKey(
+        "applications.Enrolment",
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("enrolment"),
+    )
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.PROTECT, related_name="+"
+    )
+    household = models.ForeignKey(
+        "registry.Household", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    # The person a personal programme pays; empty when it pays the household.
+    person = models.ForeignKey(
+        "registry.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+    )
+    # Who receives it: the person, or the household's head (its account, its post office).
+    payee = models.ForeignKey(
+        "registry.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        db_constraint=False,
+        verbose_name=_("payee"),
+    )
+    month = models.DateField(_("month"))
+    amount = models.DecimalField(_("amount, GEL"), max_digits=12, decimal_places=2)
+    # The month's entitlement before pro-rating a last part month.
+    monthly = models.DecimalField(_("monthly amount, GEL"), max_digits=12, decimal_places=2)
+    decision = models.ForeignKey(
+        "programmes.Decision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+    )
+    account = models.ForeignKey(
+        PaymentAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("payment account"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices)
+    hold_reason = models.CharField(
+        _("held because"), max_length=12, choices=HoldReason.choices, blank=True
+    )
+
+    class Meta:
+        ordering = ["payroll_id", "id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "programme", "month"],
+                condition=Q(person__isnull=False) & Q(status=PaymentStatus.DUE),
+                name="payment_once_per_person_month",
+            ),
+            models.UniqueConstraint(
+                fields=["household", "programme", "month"],
+                condition=Q(person__isnull=True) & Q(status=PaymentStatus.DUE),
+                name="payment_once_per_household_month",
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="payment_month_first_day"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) & Q(amount__lte=F("monthly")),
+                name="payment_amount_within_month",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=PaymentStatus.HELD) & ~Q(hold_reason=""))
+                | (~Q(status=PaymentStatus.HELD) & Q(hold_reason="")),
+                name="payment_held_with_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["payee", "month"], name="payment_payee_month")]
+
+    def __str__(self) -> str:
+        return f"{self.payroll_id}: {self.programme_id} {self.month:%Y-%m} {self.amount}"

@@ -1,16 +1,20 @@
 from datetime import date, timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
+from zrunva.accounts.choices import Role
+from zrunva.core.casework import four_eyes
+from zrunva.core.jobs import JobStatus
 from zrunva.core.text import long_date
 from zrunva.core.trail import acting_as
 from zrunva.core.validators import LAST_DAY, day_in_range, iban_compact, iban_validator
-from zrunva.payments.choices import PaymentMethod
-from zrunva.payments.models import PaymentAccount
+from zrunva.payments.choices import PaymentMethod, PaymentStatus, PayrollStep
+from zrunva.payments.models import PaymentAccount, Payroll
 from zrunva.registry.models import Person, Representative
 
 
@@ -119,3 +123,108 @@ def payment_account_set(
                 _("The account was changed at the same moment by someone else: reload the page.")
             ) from error
     return account
+
+
+def _require_payroll(actor, programme) -> None:
+    permissions.require(actor, permissions.PAYROLL_MANAGE)
+    if programme is not None and not permissions.processes_programme(
+        actor, programme.municipality_id
+    ):
+        raise PermissionDenied(_("Your office does not pay this programme."))
+    if programme is None and actor.role == Role.MUNICIPAL_OFFICER:
+        raise PermissionDenied(_("Choose your municipality's programme."))
+
+
+@transaction.atomic
+def payroll_start(*, actor, month: date, programme=None, enqueue: bool = True) -> Payroll:
+    """Queue the preparation of a month's payroll for a programme (or every programme, for the
+    SSA's national staff and administrators). One payroll of a programme and month at a time
+    is being prepared; a month already prepared may be prepared again: only those not yet paid
+    get lines."""
+    _require_payroll(actor, programme)
+    if month.day != 1:
+        raise ValidationError({"month": _("A payroll is for a whole month: give its first day.")})
+    try:
+        day_in_range(month, last=LAST_DAY)
+    except ValidationError as error:
+        raise ValidationError({"month": error.messages}) from error
+    busy = Payroll.objects.filter(month=month, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+    if programme is not None:  # a payroll of every programme overlaps every programme's
+        busy = busy.filter(Q(programme=programme) | Q(programme__isnull=True))
+    if busy.exists():
+        raise ValidationError(
+            {"month": _("A payroll for this month is already being prepared: wait for it.")}
+        )
+    with acting_as(actor):
+        payroll = Payroll.objects.create(month=month, programme=programme, prepared_by=actor)
+    if enqueue:
+        from zrunva.payments.tasks import payroll_prepare
+
+        transaction.on_commit(lambda: payroll_prepare.enqueue(payroll.pk))
+    return payroll
+
+
+def _locked_payroll(payroll: Payroll) -> Payroll:
+    return (
+        Payroll.objects.select_for_update(of=("self",))
+        .select_related("programme")
+        .get(pk=payroll.pk)
+    )
+
+
+def _step(payroll: Payroll, actor, **fields) -> Payroll:
+    for name, value in fields.items():
+        setattr(payroll, name, value)
+    with acting_as(actor):
+        payroll.save(update_fields=list(fields))
+    return payroll
+
+
+@transaction.atomic
+def payroll_check(*, actor, payroll: Payroll) -> Payroll:
+    """Mark a prepared payroll checked: its counts and totals, and the held lines, looked at."""
+    payroll = _locked_payroll(payroll)
+    _require_payroll(actor, payroll.programme)
+    if payroll.step != PayrollStep.PREPARED:
+        raise ValidationError(_("Only a prepared payroll is checked."))
+    return _step(payroll, actor, step=PayrollStep.CHECKED, checked_by=actor)
+
+
+@transaction.atomic
+def payroll_approve(*, actor, payroll: Payroll) -> Payroll:
+    """Approve a checked payroll: by someone other than who prepared it (four eyes)."""
+    payroll = _locked_payroll(payroll)
+    _require_payroll(actor, payroll.programme)
+    if payroll.step != PayrollStep.CHECKED:
+        raise ValidationError(_("Check the payroll before approving it."))
+    four_eyes(
+        prepared_by=payroll.prepared_by_id,
+        approver=actor,
+        message=_("You prepared this payroll: another officer approves it (four eyes)."),
+    )
+    return _step(
+        payroll, actor, step=PayrollStep.APPROVED, approved_by=actor, approved_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def payroll_cancel(*, actor, payroll: Payroll, reason: str) -> Payroll:
+    """Cancel a payroll and its lines, so that a new payroll may pay those beneficiaries. Before
+    approval, by those who prepare payrolls; once approved, only by an administrator, with a
+    reason. Never once its money has gone out (export and reconciliation come next)."""
+    payroll = _locked_payroll(payroll)
+    _require_payroll(actor, payroll.programme)
+    reason = (reason or "").strip()
+    if payroll.step == PayrollStep.CANCELLED:
+        raise ValidationError(_("This payroll is already cancelled."))
+    if payroll.is_active:
+        raise ValidationError(_("Wait until the payroll is prepared."))
+    if payroll.step == PayrollStep.APPROVED:
+        if actor.role != Role.ADMIN:
+            raise PermissionDenied(_("An approved payroll is cancelled by an administrator."))
+        if not reason:
+            raise ValidationError(
+                {"reason": _("Give the reason for cancelling an approved payroll.")}
+            )
+    payroll.payments.update(status=PaymentStatus.CANCELLED, hold_reason="")
+    return _step(payroll, actor, step=PayrollStep.CANCELLED, cancel_reason=reason)

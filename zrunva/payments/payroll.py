@@ -1,0 +1,198 @@
+"""Preparing a payroll: a month's payment lines, computed over columns, written with COPY.
+
+For each enrolment of the payroll's programmes that covers the month, the line is the
+beneficiary's entitlement for the month (the decision in force, `applications.selectors.
+enrolments_of_month`), so a parameter change or a new decision reaches the payroll with no
+edit. It is **due** when the decision is eligible with an amount and the payee has an account
+valid on the month's first day; otherwise it is **held**, with the reason, never dropped.
+Months of the last `PAYROLL_ARREARS_MONTHS` the beneficiary was entitled to and was not paid
+(decided late) are paid as arrears, a line each. A last part month (the enrolment ends within
+it: a death, an end) is pro-rated by calendar days. Beneficiaries already paid for a month (a
+line due in another payroll) are left out, read under the programmes' row locks, and the
+database's unique indexes refuse a second due line whatever happens.
+"""
+
+from datetime import date
+
+import polars as pl
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import transaction
+
+from zrunva.accounts import permissions
+from zrunva.applications.selectors import enrolments_of_month
+from zrunva.core.bulk import read_frame, write_frame
+from zrunva.core.jobs import JobContext, job_execute
+from zrunva.core.money import AMOUNT
+from zrunva.core.trail import bulk_run_log
+from zrunva.payments.choices import HoldReason, PaymentStatus, PayrollStep
+from zrunva.payments.models import Payment, PaymentAccount, Payroll
+from zrunva.programmes.choices import DecisionStatus
+from zrunva.programmes.models import Programme
+
+KEY = ["programme_id", "household_id", "person_id", "month"]
+
+
+def months_back(month: date, count: int) -> list[date]:
+    """`month` and the `count` - 1 months before it, the earliest first."""
+    return [month - relativedelta(months=n) for n in range(count - 1, -1, -1)]
+
+
+def prorated(monthly: pl.Expr, month: pl.Expr, ends: pl.Expr) -> pl.Expr:
+    """The amount for a last part month: monthly × days paid ÷ days in the month, half-up to
+    the tetri, in whole tetri (no float). Days paid run from the 1st to `ends` inclusive; a
+    month the enrolment does not end in is paid whole. (Illustrative: the rule for a part
+    month is not published per programme; it is calendar days here for all.)"""
+    month_end = month.dt.offset_by("1mo").dt.offset_by("-1d")
+    days_in_month = month_end.dt.day().cast(pl.Int64)
+    ends_within = ends.is_not_null() & (ends < month_end)
+    days = pl.when(ends_within).then(ends.dt.day().cast(pl.Int64)).otherwise(days_in_month)
+    tetri = (monthly * 100).cast(pl.Int64)
+    # Half-up for non-negative amounts: (2·t·d + D) // (2·D).
+    whole = (tetri * days * 2 + days_in_month) // (days_in_month * 2)
+    return (whole.cast(pl.Decimal(38, 2)) / 100).cast(AMOUNT)
+
+
+def _accounts(on: date, payee_ids: list[int]) -> pl.DataFrame:
+    schema = {"payee_id": pl.Int64, "account_id": pl.Int64}
+    if not payee_ids:
+        return pl.DataFrame(schema=schema)
+    table = PaymentAccount._meta.db_table
+    sql = f"""
+        SELECT person_id, id FROM {table}
+        WHERE valid_from <= %s AND (valid_until IS NULL OR valid_until >= %s)
+    """  # noqa: S608 (a table name of ours; dates bound)
+    found = read_frame(sql, [on, on], schema)
+    return found.filter(pl.col("payee_id").is_in(payee_ids))
+
+
+def _paid(first: date, last: date, programme_ids: list[int]) -> pl.DataFrame:
+    """Beneficiary-months already due in a payroll (not cancelled), in these months."""
+    schema = {
+        "programme_id": pl.Int64,
+        "household_id": pl.Int64,
+        "person_id": pl.Int64,
+        "month": pl.Date,
+    }
+    table = Payment._meta.db_table
+    ids = ", ".join(str(int(i)) for i in programme_ids) or "NULL"
+    due = PaymentStatus.DUE.value
+    sql = f"""
+        SELECT programme_id, household_id, person_id, month FROM {table}
+        WHERE status = '{due}' AND month BETWEEN %s AND %s AND programme_id IN ({ids})
+    """  # noqa: S608 (a table name, ids and a status code of ours; dates bound)
+    return read_frame(sql, [first, last], schema)
+
+
+def payroll_lines(*, month: date, programme_ids: list[int]) -> pl.DataFrame:
+    """The payment lines a payroll for `month` would hold now, before the already-paid check:
+    this month's (due or held) and the arrears of earlier months (due only)."""
+    frames = []
+    for each in months_back(month, settings.PAYROLL_ARREARS_MONTHS):
+        frame = enrolments_of_month(month=each, programme_ids=programme_ids).with_columns(
+            month=pl.lit(each, dtype=pl.Date)
+        )
+        if each < month:  # arrears: only what the beneficiary was entitled to then
+            frame = frame.filter(
+                (pl.col("status") == DecisionStatus.ELIGIBLE.value) & (pl.col("amount") > 0)
+            )
+        frames.append(frame)
+    lines = pl.concat(frames)
+    accounts = _accounts(month, lines["payee_id"].drop_nulls().unique().to_list())
+    lines = lines.join(accounts, on="payee_id", how="left")
+    eligible = (pl.col("status") == DecisionStatus.ELIGIBLE.value) & (pl.col("amount") > 0)
+    reason = (
+        pl.when(pl.col("status").is_null())
+        .then(pl.lit(HoldReason.NO_DECISION.value))
+        .when(pl.col("status") == DecisionStatus.NEEDS_DATA.value)
+        .then(pl.lit(HoldReason.NEEDS_DATA.value))
+        .when(~eligible)
+        .then(pl.lit(HoldReason.NOT_ELIGIBLE.value))
+        .when(pl.col("account_id").is_null())
+        .then(pl.lit(HoldReason.NO_ACCOUNT.value))
+        .otherwise(pl.lit(""))
+    )
+    monthly = pl.when(eligible).then(pl.col("amount")).otherwise(pl.lit(0).cast(AMOUNT))
+    return lines.with_columns(hold_reason=reason, monthly=monthly).with_columns(
+        status=pl.when(pl.col("hold_reason") == "")
+        .then(pl.lit(PaymentStatus.DUE.value))
+        .otherwise(pl.lit(PaymentStatus.HELD.value)),
+        amount=prorated(pl.col("monthly"), pl.col("month"), pl.col("ends")),
+    )
+
+
+def programmes_of(payroll: Payroll) -> list[int]:
+    """The payroll's programme, or every active programme its preparer's office pays."""
+    if payroll.programme_id is not None:
+        return [payroll.programme_id]
+    active = Programme.objects.filter(is_active=True)
+    paid = permissions.processed(active, payroll.prepared_by, "municipality_id")
+    return list(paid.order_by("pk").values_list("pk", flat=True))
+
+
+def _summary(lines: pl.DataFrame, month: date) -> dict:
+    by = (
+        lines.with_columns(arrears=pl.col("month") < month)
+        .group_by("programme_id", "status", "hold_reason", "arrears")
+        .agg(count=pl.len(), total=pl.col("amount").sum())
+        .sort("programme_id", "status", "hold_reason", "arrears")
+    )
+    codes = dict(Programme.objects.values_list("pk", "code"))
+    due = lines.filter(pl.col("status") == PaymentStatus.DUE.value)
+    return {
+        "lines": lines.height,
+        "due": due.height,
+        "due_total": str(due["amount"].sum() if due.height else 0),
+        "held": lines.height - due.height,
+        "groups": [
+            row | {"programme": codes.get(row.pop("programme_id")), "total": str(row["total"])}
+            for row in by.to_dicts()
+        ],
+    }
+
+
+def payroll_execute(*, payroll: Payroll, progress=None) -> Payroll:
+    """Prepare a payroll (the batch job): its lines written in one transaction with the
+    payroll marked prepared; executing it again, or after a failure, writes once."""
+
+    def work(job: JobContext) -> None:
+        programme_ids = programmes_of(payroll)
+        job.stage("reading", 10)
+        lines = payroll_lines(month=payroll.month, programme_ids=programme_ids)
+        job.stage("writing", 60)
+        with transaction.atomic():
+            # Payrolls of the same programmes take turns; each reads what the one before paid.
+            list(Programme.objects.select_for_update().filter(pk__in=programme_ids))
+            if job.finished_elsewhere():
+                return
+            first = payroll.month - relativedelta(months=settings.PAYROLL_ARREARS_MONTHS - 1)
+            paid = _paid(first, payroll.month, programme_ids)
+            lines = lines.join(paid, on=KEY, how="anti", nulls_equal=True)
+            rows = lines.select(
+                pl.lit(payroll.pk, dtype=pl.Int64).alias("payroll_id"),
+                "enrolment_id",
+                "programme_id",
+                "household_id",
+                "person_id",
+                "payee_id",
+                "month",
+                "amount",
+                "monthly",
+                "decision_id",
+                pl.col("account_id"),
+                "status",
+                "hold_reason",
+            )
+            write_frame(Payment._meta.db_table, rows)
+            summary = _summary(lines, payroll.month)
+            Payroll.objects.filter(pk=payroll.pk).update(step=PayrollStep.PREPARED)
+            payroll.step = PayrollStep.PREPARED
+            job.done(summary)
+            bulk_run_log(
+                actor=payroll.prepared_by,
+                model=Payroll,
+                job=f"payroll #{payroll.pk}",
+                counts={k: summary[k] for k in ("lines", "due", "due_total", "held")},
+            )
+
+    return job_execute(payroll, work, progress=progress)
