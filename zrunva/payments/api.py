@@ -4,10 +4,24 @@ permissions."""
 from datetime import date, datetime
 from typing import Literal
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from zrunva.core.api import SIGNED_IN, Day, Iban, Id, PersonalNumber, responses
+from zrunva.core.api import (
+    SIGNED_IN,
+    Day,
+    Iban,
+    Id,
+    JobOut,
+    PageNumber,
+    PersonalNumber,
+    responses,
+    slug,
+)
+from zrunva.core.pagination import paginate
 from zrunva.payments import selectors, services
+from zrunva.programmes.models import Programme
 from zrunva.registry import selectors as registry
 
 router = Router(tags=["payments"])
@@ -61,3 +75,95 @@ def payment_account_set(request, person_id: Id, payload: PaymentAccountIn):
         valid_from=payload.valid_from,
         note=payload.note,
     )
+
+
+class PayrollIn(Schema):
+    month: Day = Field(description="The month's first day, e.g. 2027-01-01.")
+    programme: slug(60, 'A programme code, e.g. "state_pension"; none: every one.') | None = None
+
+
+class PayrollOut(JobOut):
+    month: date
+    programme: str | None
+    step: Literal["preparing", "prepared", "checked", "approved", "cancelled"]
+    prepared_by: str
+    approved_by: str | None
+
+    @staticmethod
+    def resolve_programme(payroll) -> str | None:
+        return payroll.programme.code if payroll.programme else None
+
+    @staticmethod
+    def resolve_prepared_by(payroll) -> str:
+        return payroll.prepared_by.username
+
+    @staticmethod
+    def resolve_approved_by(payroll) -> str | None:
+        return payroll.approved_by.username if payroll.approved_by else None
+
+
+class CancelIn(Schema):
+    reason: str = Field("", max_length=1000)
+
+
+@router.get(
+    "/payrolls",
+    response=responses({200: list[PayrollOut]}, *SIGNED_IN, 422),
+    summary="Payrolls of the programmes your office pays, the latest first",
+)
+def payroll_list(request, page: PageNumber = 1):
+    found = paginate(selectors.payroll_list(actor=request.user), number=page, size=50)
+    return list(found.items)
+
+
+@router.post(
+    "/payrolls",
+    response=responses({202: PayrollOut}, 400, *SIGNED_IN, 422),
+    summary="Prepare a month's payroll (the worker prepares it; follow it by its id)",
+)
+def payroll_start(request, payload: PayrollIn):
+    programme = None
+    if payload.programme:
+        programme = Programme.objects.filter(code=payload.programme).first()
+        if programme is None:
+            raise ValidationError({"programme": _("No programme has this code.")})
+    return 202, services.payroll_start(actor=request.user, month=payload.month, programme=programme)
+
+
+@router.get(
+    "/payrolls/{payroll_id}",
+    response=responses({200: PayrollOut}, *SIGNED_IN, 404, 422),
+    summary="A payroll: its step, progress, counts and totals",
+)
+def payroll_detail(request, payroll_id: Id):
+    return selectors.payroll_get(actor=request.user, pk=payroll_id)
+
+
+@router.post(
+    "/payrolls/{payroll_id}/check",
+    response=responses({200: PayrollOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Mark a prepared payroll checked",
+)
+def payroll_check(request, payroll_id: Id):
+    payroll = selectors.payroll_get(actor=request.user, pk=payroll_id)
+    return services.payroll_check(actor=request.user, payroll=payroll)
+
+
+@router.post(
+    "/payrolls/{payroll_id}/approve",
+    response=responses({200: PayrollOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Approve a checked payroll (not the one who prepared it)",
+)
+def payroll_approve(request, payroll_id: Id):
+    payroll = selectors.payroll_get(actor=request.user, pk=payroll_id)
+    return services.payroll_approve(actor=request.user, payroll=payroll)
+
+
+@router.post(
+    "/payrolls/{payroll_id}/cancel",
+    response=responses({200: PayrollOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Cancel a payroll and its lines (approved: administrators, with a reason)",
+)
+def payroll_cancel(request, payroll_id: Id, payload: CancelIn):
+    payroll = selectors.payroll_get(actor=request.user, pk=payroll_id)
+    return services.payroll_cancel(actor=request.user, payroll=payroll, reason=payload.reason)

@@ -17,7 +17,7 @@ class PaymentsConfig(AppConfig):
 
         from zrunva.accounts import permissions
         from zrunva.audit import subject_access
-        from zrunva.core.extensions import Panel, register
+        from zrunva.core.extensions import NavItem, Panel, register
         from zrunva.payments.selectors import subject_access_accounts
 
         register(
@@ -29,6 +29,16 @@ class PaymentsConfig(AppConfig):
                 permissions.allows(permissions.PAYMENTS_VIEW),
             ),
             order=30,
+        )
+        register(
+            "nav",
+            "payments:payroll_list",
+            NavItem(
+                _("Payrolls"),
+                "payments:payroll_list",
+                permissions.allows(permissions.PAYROLL_MANAGE),
+            ),
+            order=45,
         )
         subject_access.register(
             "payment_accounts", _("Payment accounts"), subject_access_accounts, order=60

@@ -2,9 +2,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zrunva.accounts import permissions
 from zrunva.core.forms import DateInput
 from zrunva.core.validators import iban_validator, personal_number_validator
 from zrunva.payments.choices import PaymentMethod
+from zrunva.programmes.models import Programme
 
 
 class AccountForm(forms.Form):
@@ -48,3 +50,33 @@ class AccountForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["iban"].widget.attrs.update(autocomplete="off", spellcheck="false")
         self.fields["holder_personal_number"].widget.attrs["inputmode"] = "numeric"
+
+
+class PayrollStartForm(forms.Form):
+    month = forms.DateField(
+        label=_("Month"),
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        help_text=_("The month paid, e.g. 2027-01."),
+    )
+    programme = forms.ModelChoiceField(
+        label=_("Programme"),
+        queryset=Programme.objects.none(),
+        required=False,
+        empty_label=_("Every programme your office pays"),
+    )
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        active = Programme.objects.filter(is_active=True).order_by("code")
+        self.fields["programme"].queryset = permissions.processed(active, actor, "municipality_id")
+
+
+class PayrollCancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required for an approved payroll."),
+    )

@@ -1,11 +1,15 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
 from zrunva.accounts import permissions
+from zrunva.accounts.choices import Role
 from zrunva.audit.subject_access import Section, Subject
-from zrunva.payments.models import PaymentAccount
+from zrunva.core.trail import scoped_get
+from zrunva.payments.choices import PaymentStatus
+from zrunva.payments.models import Payment, PaymentAccount, Payroll
 
 
 def payment_accounts(*, actor, person) -> QuerySet[PaymentAccount]:
@@ -49,3 +53,45 @@ def subject_access_accounts(subject: Subject) -> Section:
         additional_data__person_id=subject.person.pk,
     )
     return section
+
+
+def payroll_list(*, actor) -> QuerySet[Payroll]:
+    """The payrolls of the programmes the actor's office pays (every programme: national
+    staff's payrolls of every programme; a municipality's officers only theirs)."""
+    permissions.require(actor, permissions.PAYROLL_MANAGE)
+    qs = Payroll.objects.select_related("programme", "prepared_by", "approved_by")
+    if actor.role == Role.MUNICIPAL_OFFICER:
+        return qs.filter(programme__municipality_id=actor.municipality_id)
+    if actor.role == Role.SSA_OFFICER:
+        return qs.filter(Q(programme__isnull=True) | Q(programme__municipality__isnull=True))
+    return qs
+
+
+def payroll_get(*, actor, pk: int) -> Payroll:
+    return scoped_get(payroll_list(actor=actor), actor=actor, pk=pk)
+
+
+def payroll_held(*, actor, payroll: Payroll) -> QuerySet[Payment]:
+    """A payroll's held lines, with whom they are for: for a second look before approval. The
+    caller logs the read (it names people)."""
+    permissions.require(actor, permissions.PAYROLL_MANAGE)
+    return (
+        payroll.payments.filter(status=PaymentStatus.HELD)
+        .select_related("programme", "payee", "household")
+        .order_by("programme_id", "hold_reason", "id")
+    )
+
+
+def payroll_recent_account_changes(*, payroll: Payroll) -> QuerySet[PaymentAccount]:
+    """The accounts a payroll pays to that changed in the review window before it was
+    prepared (settings.PAYMENT_ACCOUNT_REVIEW_DAYS): a second look before approval."""
+    since = payroll.created_at - timedelta(days=settings.PAYMENT_ACCOUNT_REVIEW_DAYS)
+    return (
+        PaymentAccount.objects.filter(
+            recorded_at__gte=since,
+            payments__payroll=payroll,
+            payments__status=PaymentStatus.DUE,
+        )
+        .select_related("person", "holder")
+        .distinct()
+    )

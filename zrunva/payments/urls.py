@@ -6,4 +6,9 @@ app_name = "payments"
 urlpatterns = [
     path("people/<int:pk>/accounts/", views.person_accounts, name="person_accounts"),
     path("people/<int:pk>/accounts/new/", views.account_set, name="account_set"),
+    path("payrolls/", views.payroll_list, name="payroll_list"),
+    path("payrolls/<int:pk>/", views.payroll_detail, name="payroll_detail"),
+    path("payrolls/<int:pk>/check/", views.payroll_check, name="payroll_check"),
+    path("payrolls/<int:pk>/approve/", views.payroll_approve, name="payroll_approve"),
+    path("payrolls/<int:pk>/cancel/", views.payroll_cancel, name="payroll_cancel"),
 ]

@@ -1,17 +1,29 @@
-"""A beneficiary's payment accounts: the panel on their page, and recording a change."""
+"""A beneficiary's payment accounts (the panel on their page, recording a change) and payrolls
+(preparing one, following it, checking, approving and cancelling it)."""
 
 from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from zrunva.accounts import permissions
 from zrunva.accounts.decorators import staff_view
 from zrunva.core.forms import form_step
+from zrunva.core.pagination import paginate
+from zrunva.core.trail import search_log
 from zrunva.payments import forms, selectors, services
+from zrunva.payments.choices import HoldReason, PayrollStep
+from zrunva.payments.models import Payment
+from zrunva.programmes.models import Programme
 from zrunva.registry import selectors as registry
+
+# Held lines and account changes shown on a payroll's page (the rest: the export, next).
+HELD_SHOWN = 200
 
 
 @staff_view(permissions.PAYMENTS_VIEW)
@@ -59,3 +71,123 @@ def account_set(request, pk: int):
     ):
         return redirect("payments:person_accounts", pk=person.pk)
     return render(request, "payments/account_form.html", {"form": form, "person": person})
+
+
+# -- Payrolls ------------------------------------------------------------------------------------
+
+
+@staff_view(permissions.PAYROLL_MANAGE)
+@require_http_methods(["GET", "POST"])
+def payroll_list(request):
+    form = forms.PayrollStartForm(request.POST or None, actor=request.user)
+
+    def start(data):
+        return services.payroll_start(
+            actor=request.user, month=data["month"].replace(day=1), programme=data["programme"]
+        )
+
+    if request.method == "POST":
+        started = []
+        if form_step(
+            request,
+            form,
+            lambda data: started.append(start(data)),
+            _("The payroll is being prepared; this page follows its progress."),
+        ):
+            return redirect("payments:payroll_detail", pk=started[0].pk)
+    page = paginate(
+        selectors.payroll_list(actor=request.user),
+        number=request.GET.get("page"),
+        size=settings.REGISTRY_PAGE_SIZE,
+    )
+    return render(request, "payments/payroll_list.html", {"form": form, "page": page})
+
+
+@staff_view(permissions.PAYROLL_MANAGE)
+def payroll_detail(request, pk: int):
+    payroll = selectors.payroll_get(actor=request.user, pk=pk)
+    url = reverse("payments:payroll_detail", args=[payroll.pk])
+    if request.headers.get("HX-Request"):
+        response = render(request, "jobs/progress.html", {"job": payroll, "url": url})
+        if not payroll.is_active:
+            response["HX-Refresh"] = "true"  # prepared: reload to show the lines
+        return response
+    held = list(selectors.payroll_held(actor=request.user, payroll=payroll)[:HELD_SHOWN])
+    changed = list(selectors.payroll_recent_account_changes(payroll=payroll)[:HELD_SHOWN])
+    if held or changed:  # the lists name beneficiaries: audited as a search
+        search_log(
+            actor=request.user,
+            model=Payment,
+            terms={"payroll": payroll.pk, "held": True},
+            shown=len(held) + len(changed),
+        )
+    user = request.user
+    names = {p.code: p.name for p in Programme.objects.all()}
+    groups = [
+        g
+        | {
+            "programme": names.get(g["programme"], g["programme"]),
+            "hold_reason": HoldReason(g["hold_reason"]).label if g["hold_reason"] else "",
+        }
+        for g in payroll.summary.get("groups", [])
+    ]
+    context = {
+        "payroll": payroll,
+        "groups": groups,
+        "progress_url": url,
+        "held": held,
+        "changed": changed,
+        "review_days": settings.PAYMENT_ACCOUNT_REVIEW_DAYS,
+        "can_check": payroll.step == PayrollStep.PREPARED,
+        "can_approve": payroll.step == PayrollStep.CHECKED and payroll.prepared_by_id != user.pk,
+        "cancel_form": forms.PayrollCancelForm()
+        if payroll.step not in (PayrollStep.CANCELLED, PayrollStep.PREPARING)
+        else None,
+    }
+    return render(request, "payments/payroll_detail.html", context)
+
+
+def _payroll_step(request, pk: int, action, success):
+    payroll = selectors.payroll_get(actor=request.user, pk=pk)
+    try:
+        action(payroll)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success)
+    return redirect("payments:payroll_detail", pk=payroll.pk)
+
+
+@staff_view(permissions.PAYROLL_MANAGE)
+@require_POST
+def payroll_check(request, pk: int):
+    return _payroll_step(
+        request,
+        pk,
+        lambda p: services.payroll_check(actor=request.user, payroll=p),
+        _("The payroll is checked; another officer approves it."),
+    )
+
+
+@staff_view(permissions.PAYROLL_MANAGE)
+@require_POST
+def payroll_approve(request, pk: int):
+    return _payroll_step(
+        request,
+        pk,
+        lambda p: services.payroll_approve(actor=request.user, payroll=p),
+        _("The payroll is approved."),
+    )
+
+
+@staff_view(permissions.PAYROLL_MANAGE)
+@require_POST
+def payroll_cancel(request, pk: int):
+    form = forms.PayrollCancelForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _payroll_step(
+        request,
+        pk,
+        lambda p: services.payroll_cancel(actor=request.user, payroll=p, reason=reason),
+        _("The payroll is cancelled; its beneficiaries may be paid by another."),
+    )

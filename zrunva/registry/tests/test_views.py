@@ -350,19 +350,21 @@ def test_higher_apps_add_their_panels_and_menu_entries_without_the_registry_know
     login_as, monkeypatch
 ):
     """The household page shows the rating scores (assessment) and eligibility (programmes)
-    through the `household_panels` slot; an app registered later (payments) appears the same
-    way, and only to users it allows."""
+    through the `household_panels` slot; an app registered later (cases) appears the same way,
+    and only to users it allows."""
     from zrunva.core import extensions
 
     for slot in ("household_panels", "person_panels", "nav"):
         monkeypatch.setitem(extensions._slots, slot, dict(extensions._slots[slot]))
     extensions.register(
-        "person_panels", "payments", extensions.Panel("Payments", "registry:person_detail")
+        "person_panels", "cases", extensions.Panel("Cases", "registry:person_detail")
     )
     extensions.register(
         "nav",
-        "payments",
-        extensions.NavItem("Payroll", "registry:person_list", lambda u: u.role == Role.ADMIN),
+        "cases",
+        extensions.NavItem(
+            "Cases for admins", "registry:person_list", lambda u: u.role == Role.ADMIN
+        ),
     )
     household = factories.household()
     person = household.memberships.get().person
@@ -372,5 +374,5 @@ def test_higher_apps_add_their_panels_and_menu_entries_without_the_registry_know
     assert f'href="/en/eligibility/household/{household.pk}/"' in page
     page = officer.get(f"/en/registry/people/{person.pk}/").content.decode()
     assert f'hx-get="/en/registry/people/{person.pk}/"' in page
-    assert "Payroll" not in page
-    assert "Payroll" in login_as(Role.ADMIN).get("/en/").content.decode()
+    assert "Cases for admins" not in page
+    assert "Cases for admins" in login_as(Role.ADMIN).get("/en/").content.decode()
