@@ -1,16 +1,25 @@
 """Synthetic payment accounts for the demo's enrolled beneficiaries, recorded through the
-payments service as an officer would: most paid to a bank account (synthetic IBANs with valid
-check digits, from schwifty), some in cash at the post office."""
+payments service as an officer would (most to a bank account, with synthetic IBANs whose check
+digits are valid, from schwifty; some in cash at the post office), and a payroll prepared,
+checked and approved through the services by two different users."""
 
 import random
 
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils import timezone
 from schwifty import IBAN
 
 from zrunva.applications.models import Enrolment
-from zrunva.payments.models import PaymentAccount
-from zrunva.payments.services import payment_account_set
+from zrunva.payments.models import PaymentAccount, Payroll
+from zrunva.payments.payroll import payroll_execute
+from zrunva.payments.services import (
+    payment_account_set,
+    payroll_approve,
+    payroll_check,
+    payroll_start,
+)
 from zrunva.registry.models import Membership, Person
 
 # Two-letter bank codes of Georgian IBANs (TB: TBC Bank, BG: Bank of Georgia, LB: Liberty Bank).
@@ -59,3 +68,17 @@ def demo_payment_accounts(*, seed: int, officer: str = "ssa", cash_share: float 
         )
         recorded += 1
     return recorded
+
+
+def demo_payroll(*, preparer: str = "ssa", approver: str = "admin") -> Payroll | None:
+    """Next month's payroll of every state programme, prepared and checked by one officer and
+    approved by another, as a newcomer would see it done (none without enrolments)."""
+    users = get_user_model().objects
+    first = Enrolment.objects.order_by("starts").values_list("starts", flat=True).first()
+    if first is None:
+        return None
+    month = max(first, timezone.localdate().replace(day=1) + relativedelta(months=1))
+    payroll = payroll_start(actor=users.get(username=preparer), month=month, enqueue=False)
+    payroll = payroll_execute(payroll=payroll)
+    payroll_check(actor=users.get(username=preparer), payroll=payroll)
+    return payroll_approve(actor=users.get(username=approver), payroll=payroll)

@@ -57,3 +57,8 @@ def test_demo_setup_makes_every_role_and_a_population(db, capsys):
     assert Enrolment.objects.exists()
     assert PaymentAccount.objects.filter(valid_until__isnull=True).exists()
     assert not PaymentAccount.objects.exclude(note="Synthetic demo account.").exists()
+    from zrunva.payments.models import Payroll
+
+    payroll = Payroll.objects.get()
+    assert payroll.step == "approved" and payroll.prepared_by != payroll.approved_by
+    assert payroll.payments.filter(status="due").exists()

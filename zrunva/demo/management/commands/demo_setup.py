@@ -54,9 +54,16 @@ class Command(BaseCommand):
         from zrunva.demo.grievances import demo_grievances
 
         self.stdout.write(f"{demo_grievances(seed=seed):,} synthetic grievances filed.")
-        from zrunva.demo.payments import demo_payment_accounts
+        from zrunva.demo.payments import demo_payment_accounts, demo_payroll
 
         self.stdout.write(f"{demo_payment_accounts(seed=seed):,} synthetic payment accounts.")
+        payroll = demo_payroll()
+        if payroll is not None:
+            self.stdout.write(
+                f"Payroll #{payroll.pk} for {payroll.month:%Y-%m}: {payroll.summary['due']:,} "
+                f"payments, {payroll.summary['due_total']} GEL, {payroll.summary['held']:,} held; "
+                f"prepared by {payroll.prepared_by}, approved by {payroll.approved_by}."
+            )
 
     def _user(self, username, role, first, last, scope):
         extra = {}
