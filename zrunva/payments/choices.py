@@ -14,6 +14,7 @@ class PayrollStep(models.TextChoices):
     PREPARED = "prepared", _("Prepared")
     CHECKED = "checked", _("Checked")
     APPROVED = "approved", _("Approved")
+    EXPORTED = "exported", _("Sent to the banks")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -30,3 +31,8 @@ class HoldReason(models.TextChoices):
     NEEDS_DATA = "needs_data", _("The rules need data the registry lacks")
     NO_DECISION = "no_decision", _("No decision for the month")
     NO_ACCOUNT = "no_account", _("No payment account")
+
+
+class FileKind(models.TextChoices):
+    PAIN001 = "pain001", _("ISO 20022 pain.001.001.09 (XML)")
+    CSV = "csv", _("CSV")

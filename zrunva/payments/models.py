@@ -1,11 +1,18 @@
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.core.jobs import Job
 from zrunva.core.validators import iban_validator
-from zrunva.payments.choices import HoldReason, PaymentMethod, PaymentStatus, PayrollStep
+from zrunva.payments.choices import (
+    FileKind,
+    HoldReason,
+    PaymentMethod,
+    PaymentStatus,
+    PayrollStep,
+)
 
 
 class PaymentAccount(models.Model):
@@ -241,3 +248,38 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payroll_id}: {self.programme_id} {self.month:%Y-%m} {self.amount}"
+
+
+def _private_storage():
+    # Outside MEDIA_ROOT and STATIC_ROOT: no URL reaches these files; a staff view serves them.
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+class PayrollFile(models.Model):
+    """A bank file of an exported payroll, for one payment provider (the bank an IBAN names),
+    with the figures its header states and its SHA-256, so what was sent can be shown to be
+    what is stored."""
+
+    payroll = models.ForeignKey(
+        Payroll, on_delete=models.PROTECT, related_name="files", verbose_name=_("payroll")
+    )
+    bank_code = models.CharField(_("bank code"), max_length=4)
+    kind = models.CharField(_("format"), max_length=8, choices=FileKind.choices)
+    file = models.FileField(_("file"), storage=_private_storage, upload_to="payrolls/")
+    count = models.PositiveIntegerField(_("payments"))
+    total = models.DecimalField(_("total, GEL"), max_digits=14, decimal_places=2)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["payroll_id", "bank_code", "kind"]
+        verbose_name = _("bank file")
+        verbose_name_plural = _("bank files")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payroll", "bank_code", "kind"], name="payroll_file_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payroll_id}: {self.bank_code} {self.kind}"

@@ -1,6 +1,10 @@
+import hashlib
+import io
+import tempfile
 from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -11,10 +15,11 @@ from zrunva.accounts.choices import Role
 from zrunva.core.casework import four_eyes
 from zrunva.core.jobs import JobStatus
 from zrunva.core.text import long_date
-from zrunva.core.trail import acting_as
+from zrunva.core.trail import acting_as, bulk_run_log
 from zrunva.core.validators import LAST_DAY, day_in_range, iban_compact, iban_validator
-from zrunva.payments.choices import PaymentMethod, PaymentStatus, PayrollStep
-from zrunva.payments.models import PaymentAccount, Payroll
+from zrunva.payments import bankfiles
+from zrunva.payments.choices import FileKind, PaymentMethod, PaymentStatus, PayrollStep
+from zrunva.payments.models import PaymentAccount, Payroll, PayrollFile
 from zrunva.registry.models import Person, Representative
 
 
@@ -211,12 +216,14 @@ def payroll_approve(*, actor, payroll: Payroll) -> Payroll:
 def payroll_cancel(*, actor, payroll: Payroll, reason: str) -> Payroll:
     """Cancel a payroll and its lines, so that a new payroll may pay those beneficiaries. Before
     approval, by those who prepare payrolls; once approved, only by an administrator, with a
-    reason. Never once its money has gone out (export and reconciliation come next)."""
+    reason. Never once it has been sent to the banks."""
     payroll = _locked_payroll(payroll)
     _require_payroll(actor, payroll.programme)
     reason = (reason or "").strip()
     if payroll.step == PayrollStep.CANCELLED:
         raise ValidationError(_("This payroll is already cancelled."))
+    if payroll.step == PayrollStep.EXPORTED:
+        raise ValidationError(_("This payroll was sent to the banks: it is not cancelled."))
     if payroll.is_active:
         raise ValidationError(_("Wait until the payroll is prepared."))
     if payroll.step == PayrollStep.APPROVED:
@@ -228,3 +235,54 @@ def payroll_cancel(*, actor, payroll: Payroll, reason: str) -> Payroll:
             )
     payroll.payments.update(status=PaymentStatus.CANCELLED, hold_reason="")
     return _step(payroll, actor, step=PayrollStep.CANCELLED, cancel_reason=reason)
+
+
+@transaction.atomic
+def payroll_export(*, actor, payroll: Payroll) -> list[PayrollFile]:
+    """Write an approved payroll's bank files, one per payment provider in each format (ISO
+    20022 pain.001.001.09 and CSV), stored with their figures and SHA-256, and mark the payroll
+    sent. Payments in cash are not in a bank file (their lists per post office come next)."""
+    payroll = _locked_payroll(payroll)
+    _require_payroll(actor, payroll.programme)
+    if payroll.step != PayrollStep.APPROVED:
+        raise ValidationError(_("Only an approved payroll is sent to the banks."))
+    made = []
+    for row in bankfiles.bank_totals(payroll):
+        if row["method"] != PaymentMethod.BANK:
+            continue
+        code = row["bank_code"]
+        for kind, suffix in ((FileKind.PAIN001, "xml"), (FileKind.CSV, "csv")):
+            with tempfile.TemporaryFile() as out:
+                if kind == FileKind.PAIN001:
+                    bankfiles.pain001(payroll, code, out)
+                else:
+                    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+                    bankfiles.payments_csv(payroll, code, text)
+                    text.flush()
+                    text.detach()
+                out.seek(0)
+                digest = hashlib.sha256()
+                for block in iter(lambda: out.read(1 << 20), b""):
+                    digest.update(block)
+                out.seek(0)
+                record = PayrollFile(
+                    payroll=payroll,
+                    bank_code=code,
+                    kind=kind,
+                    count=row["count"],
+                    total=row["total"],
+                    sha256=digest.hexdigest(),
+                )
+                name = f"{payroll.pk}/payroll-{payroll.pk}-{payroll.month:%Y-%m}-{code}.{suffix}"
+                record.file.save(name, File(out), save=False)
+                with acting_as(actor):
+                    record.save()
+                made.append(record)
+    _step(payroll, actor, step=PayrollStep.EXPORTED)
+    bulk_run_log(
+        actor=actor,
+        model=Payroll,
+        job=f"payroll_export #{payroll.pk}",
+        counts={f"{f.bank_code} {f.kind}": f.count for f in made},
+    )
+    return made

@@ -11,4 +11,6 @@ urlpatterns = [
     path("payrolls/<int:pk>/check/", views.payroll_check, name="payroll_check"),
     path("payrolls/<int:pk>/approve/", views.payroll_approve, name="payroll_approve"),
     path("payrolls/<int:pk>/cancel/", views.payroll_cancel, name="payroll_cancel"),
+    path("payrolls/<int:pk>/export/", views.payroll_export, name="payroll_export"),
+    path("payrolls/<int:pk>/files/<int:file_pk>/", views.payroll_file, name="payroll_file"),
 ]

@@ -4,6 +4,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +16,7 @@ from zrunva.accounts import permissions
 from zrunva.accounts.decorators import staff_view
 from zrunva.core.forms import form_step
 from zrunva.core.pagination import paginate
-from zrunva.core.trail import search_log
+from zrunva.core.trail import access_log, scoped_get, search_log
 from zrunva.payments import forms, selectors, services
 from zrunva.payments.choices import HoldReason, PayrollStep
 from zrunva.payments.models import Payment
@@ -140,8 +141,10 @@ def payroll_detail(request, pk: int):
         "review_days": settings.PAYMENT_ACCOUNT_REVIEW_DAYS,
         "can_check": payroll.step == PayrollStep.PREPARED,
         "can_approve": payroll.step == PayrollStep.CHECKED and payroll.prepared_by_id != user.pk,
+        "can_export": payroll.step == PayrollStep.APPROVED,
+        "files": list(payroll.files.all()),
         "cancel_form": forms.PayrollCancelForm()
-        if payroll.step not in (PayrollStep.CANCELLED, PayrollStep.PREPARING)
+        if payroll.step not in (PayrollStep.CANCELLED, PayrollStep.PREPARING, PayrollStep.EXPORTED)
         else None,
     }
     return render(request, "payments/payroll_detail.html", context)
@@ -191,3 +194,24 @@ def payroll_cancel(request, pk: int):
         lambda p: services.payroll_cancel(actor=request.user, payroll=p, reason=reason),
         _("The payroll is cancelled; its beneficiaries may be paid by another."),
     )
+
+
+@staff_view(permissions.PAYROLL_MANAGE)
+@require_POST
+def payroll_export(request, pk: int):
+    return _payroll_step(
+        request,
+        pk,
+        lambda p: services.payroll_export(actor=request.user, payroll=p),
+        _("The bank files are ready: download each and send it to its bank."),
+    )
+
+
+@staff_view(permissions.PAYROLL_MANAGE)
+def payroll_file(request, pk: int, file_pk: int):
+    """One bank file of a payroll, served only to those who manage its payrolls; audited."""
+    payroll = selectors.payroll_get(actor=request.user, pk=pk)
+    record = scoped_get(payroll.files.all(), actor=request.user, pk=file_pk)
+    access_log(actor=request.user, instance=record, purpose="download")
+    name = record.file.name.rsplit("/", 1)[-1]
+    return FileResponse(record.file.open("rb"), as_attachment=True, filename=name)
