@@ -266,9 +266,7 @@ PAYMENT_ACCOUNT_REVIEW_DAYS = env.int("PAYMENT_ACCOUNT_REVIEW_DAYS", default=30)
 PAYROLL_ARREARS_MONTHS = env.int("PAYROLL_ARREARS_MONTHS", default=12)
 # The paying agency's account, named in every bank file as the debtor. Illustrative defaults:
 # set the real ones in production. The IBAN is the National Bank of Georgia's published example.
-PAYMENT_DEBTOR_NAME = env.str(
-    "PAYMENT_DEBTOR_NAME", default="Social Service Agency (illustrative)"
-)
+PAYMENT_DEBTOR_NAME = env.str("PAYMENT_DEBTOR_NAME", default="Social Service Agency (illustrative)")
 PAYMENT_DEBTOR_IBAN = env.str("PAYMENT_DEBTOR_IBAN", default="GE29NB0000000101904917")
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@zrunva.ge")
