@@ -6,7 +6,8 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Form, Router, Schema, UploadedFile
+from ninja import File as NinjaFile
 
 from zrunva.core.api import (
     SIGNED_IN,
@@ -14,6 +15,7 @@ from zrunva.core.api import (
     Iban,
     Id,
     JobOut,
+    MoneyOut,
     PageNumber,
     PersonalNumber,
     responses,
@@ -167,3 +169,48 @@ def payroll_approve(request, payroll_id: Id):
 def payroll_cancel(request, payroll_id: Id, payload: CancelIn):
     payroll = selectors.payroll_get(actor=request.user, pk=payroll_id)
     return services.payroll_cancel(actor=request.user, payroll=payroll, reason=payload.reason)
+
+
+class ReconciliationOut(Schema):
+    id: int
+    kind: Literal["camt054", "csv"]
+    paid: int
+    returned: int
+    sha256: str
+    uploaded_at: datetime
+
+
+@router.post(
+    "/payrolls/{payroll_id}/answers",
+    response=responses({201: ReconciliationOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Apply a bank's answer (camt.054 or CSV), whole or not at all",
+)
+def payroll_answer(
+    request,
+    payroll_id: Id,
+    kind: Form[Literal["camt054", "csv"]],
+    file: NinjaFile[UploadedFile],
+):
+    payroll = selectors.payroll_get(actor=request.user, pk=payroll_id)
+    return 201, services.reconciliation_apply(
+        actor=request.user, payroll=payroll, upload=file, kind=kind
+    )
+
+
+class PayrollFileOut(Schema):
+    id: int
+    bank_code: str
+    kind: Literal["pain001", "csv"]
+    count: int
+    total: MoneyOut
+    sha256: str
+
+
+@router.post(
+    "/payrolls/{payroll_id}/export",
+    response=responses({200: list[PayrollFileOut]}, 400, *SIGNED_IN, 404, 422),
+    summary="Make an approved payroll's bank files (pain.001.001.09 and CSV, one per bank)",
+)
+def payroll_export(request, payroll_id: Id):
+    payroll = selectors.payroll_get(actor=request.user, pk=payroll_id)
+    return services.payroll_export(actor=request.user, payroll=payroll)

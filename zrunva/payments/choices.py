@@ -15,13 +15,20 @@ class PayrollStep(models.TextChoices):
     CHECKED = "checked", _("Checked")
     APPROVED = "approved", _("Approved")
     EXPORTED = "exported", _("Sent to the banks")
+    RECONCILED = "reconciled", _("Reconciled")
     CANCELLED = "cancelled", _("Cancelled")
 
 
 class PaymentStatus(models.TextChoices):
     DUE = "due", _("To be paid")
+    PAID = "paid", _("Paid")
+    RETURNED = "returned", _("Returned by the bank")
     HELD = "held", _("Held")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# A payment that counts as made (or about to be): at most one per beneficiary, programme, month.
+PAYING = (PaymentStatus.DUE, PaymentStatus.PAID)
 
 
 class HoldReason(models.TextChoices):
@@ -31,8 +38,14 @@ class HoldReason(models.TextChoices):
     NEEDS_DATA = "needs_data", _("The rules need data the registry lacks")
     NO_DECISION = "no_decision", _("No decision for the month")
     NO_ACCOUNT = "no_account", _("No payment account")
+    RETURNED = "returned", _("Returned from this account: waiting for a corrected one")
 
 
 class FileKind(models.TextChoices):
     PAIN001 = "pain001", _("ISO 20022 pain.001.001.09 (XML)")
+    CSV = "csv", _("CSV")
+
+
+class ReconciliationKind(models.TextChoices):
+    CAMT054 = "camt054", _("ISO 20022 camt.054 (XML)")
     CSV = "csv", _("CSV")

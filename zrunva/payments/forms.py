@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from zrunva.accounts import permissions
 from zrunva.core.forms import DateInput
 from zrunva.core.validators import iban_validator, personal_number_validator
-from zrunva.payments.choices import PaymentMethod
+from zrunva.payments.choices import PaymentMethod, ReconciliationKind
 from zrunva.programmes.models import Programme
 
 
@@ -79,4 +79,14 @@ class PayrollCancelForm(forms.Form):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required for an approved payroll."),
+    )
+
+
+class AnswerForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Format"), choices=ReconciliationKind.choices, widget=forms.RadioSelect
+    )
+    file = forms.FileField(
+        label=_("The bank's answer"),
+        help_text=_("camt.054 XML, or CSV with end_to_end_id, amount, currency, status, reason."),
     )

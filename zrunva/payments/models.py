@@ -7,11 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from zrunva.core.jobs import Job
 from zrunva.core.validators import iban_validator
 from zrunva.payments.choices import (
+    PAYING,
     FileKind,
     HoldReason,
     PaymentMethod,
     PaymentStatus,
     PayrollStep,
+    ReconciliationKind,
 )
 
 
@@ -155,9 +157,10 @@ class Payroll(Job):
 
 class Payment(models.Model):
     """One beneficiary's payment for one programme and month, in a payroll: due (to the account
-    valid in the month) or held, with the reason. At most one payment due per beneficiary,
-    programme and month, in any payroll: the two partial unique indexes below. A held line does
-    not count: a later payroll pays it once the reason is gone."""
+    valid in the month) or held, with the reason; then paid or returned, as the bank's answer
+    says. At most one payment due or paid per beneficiary, programme and month, in any payroll:
+    the two partial unique indexes below. A held or returned line does not count: a later
+    payroll pays it once the reason is gone."""
 
     payroll = models.ForeignKey(
         Payroll, on_delete=models.PROTECT, related_name="payments", verbose_name=_("payroll")
@@ -217,6 +220,16 @@ class Payment(models.Model):
     hold_reason = models.CharField(
         _("held because"), max_length=12, choices=HoldReason.choices, blank=True
     )
+    # The bank's ISO 20022 return reason (AC04: closed account, MD07: the holder has died, …).
+    return_reason = models.CharField(_("returned because"), max_length=4, blank=True)
+    reconciliation = models.ForeignKey(
+        "Reconciliation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("bank's answer"),
+    )
 
     class Meta:
         ordering = ["payroll_id", "id"]
@@ -225,12 +238,12 @@ class Payment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["person", "programme", "month"],
-                condition=Q(person__isnull=False) & Q(status=PaymentStatus.DUE),
+                condition=Q(person__isnull=False) & Q(status__in=PAYING),
                 name="payment_once_per_person_month",
             ),
             models.UniqueConstraint(
                 fields=["household", "programme", "month"],
-                condition=Q(person__isnull=True) & Q(status=PaymentStatus.DUE),
+                condition=Q(person__isnull=True) & Q(status__in=PAYING),
                 name="payment_once_per_household_month",
             ),
             models.CheckConstraint(condition=Q(month__day=1), name="payment_month_first_day"),
@@ -283,3 +296,32 @@ class PayrollFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payroll_id}: {self.bank_code} {self.kind}"
+
+
+class Reconciliation(models.Model):
+    """A bank's answer to an exported payroll (camt.054 or CSV), applied whole: every line
+    named a payment of the payroll, with its amount, once. The file is kept, with its SHA-256."""
+
+    payroll = models.ForeignKey(
+        Payroll, on_delete=models.PROTECT, related_name="reconciliations", verbose_name=_("payroll")
+    )
+    kind = models.CharField(_("format"), max_length=8, choices=ReconciliationKind.choices)
+    file = models.FileField(_("file"), storage=_private_storage, upload_to="reconciliations/")
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    paid = models.PositiveIntegerField(_("paid"))
+    returned = models.PositiveIntegerField(_("returned"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["payroll_id", "id"]
+        verbose_name = _("bank's answer")
+        verbose_name_plural = _("banks' answers")
+
+    def __str__(self) -> str:
+        return f"{self.payroll_id}: {self.kind} {self.uploaded_at:%Y-%m-%d}"

@@ -25,7 +25,7 @@ from zrunva.core.bulk import read_frame, write_frame
 from zrunva.core.jobs import JobContext, job_execute
 from zrunva.core.money import AMOUNT
 from zrunva.core.trail import bulk_run_log
-from zrunva.payments.choices import HoldReason, PaymentStatus, PayrollStep
+from zrunva.payments.choices import PAYING, HoldReason, PaymentStatus, PayrollStep
 from zrunva.payments.models import Payment, PaymentAccount, Payroll
 from zrunva.programmes.choices import DecisionStatus
 from zrunva.programmes.models import Programme
@@ -67,7 +67,7 @@ def _accounts(on: date, payee_ids: list[int]) -> pl.DataFrame:
 
 
 def _paid(first: date, last: date, programme_ids: list[int]) -> pl.DataFrame:
-    """Beneficiary-months already due in a payroll (not cancelled), in these months."""
+    """Beneficiary-months already due or paid in a payroll, in these months."""
     schema = {
         "programme_id": pl.Int64,
         "household_id": pl.Int64,
@@ -76,10 +76,29 @@ def _paid(first: date, last: date, programme_ids: list[int]) -> pl.DataFrame:
     }
     table = Payment._meta.db_table
     ids = ", ".join(str(int(i)) for i in programme_ids) or "NULL"
-    due = PaymentStatus.DUE.value
+    paying = ", ".join(f"'{s.value}'" for s in PAYING)
     sql = f"""
         SELECT programme_id, household_id, person_id, month FROM {table}
-        WHERE status = '{due}' AND month BETWEEN %s AND %s AND programme_id IN ({ids})
+        WHERE status IN ({paying}) AND month BETWEEN %s AND %s AND programme_id IN ({ids})
+    """  # noqa: S608 (a table name, ids and status codes of ours; dates bound)
+    return read_frame(sql, [first, last], schema)
+
+
+def _returned_to(first: date, last: date, programme_ids: list[int]) -> pl.DataFrame:
+    """The accounts a beneficiary-month's payments were returned from, in these months."""
+    schema = {
+        "programme_id": pl.Int64,
+        "household_id": pl.Int64,
+        "person_id": pl.Int64,
+        "month": pl.Date,
+        "returned_account_id": pl.Int64,
+    }
+    table = Payment._meta.db_table
+    ids = ", ".join(str(int(i)) for i in programme_ids) or "NULL"
+    returned = PaymentStatus.RETURNED.value
+    sql = f"""
+        SELECT DISTINCT programme_id, household_id, person_id, month, account_id FROM {table}
+        WHERE status = '{returned}' AND month BETWEEN %s AND %s AND programme_id IN ({ids})
     """  # noqa: S608 (a table name, ids and a status code of ours; dates bound)
     return read_frame(sql, [first, last], schema)
 
@@ -100,6 +119,19 @@ def payroll_lines(*, month: date, programme_ids: list[int]) -> pl.DataFrame:
     lines = pl.concat(frames)
     accounts = _accounts(month, lines["payee_id"].drop_nulls().unique().to_list())
     lines = lines.join(accounts, on="payee_id", how="left")
+    # A payment the bank returned is paid again only to another account (a corrected one).
+    first = months_back(month, settings.PAYROLL_ARREARS_MONTHS)[0]
+    returned = _returned_to(first, month, programme_ids)
+    bounced = (
+        lines.join(returned, on=KEY, how="inner", nulls_equal=True)
+        .filter(pl.col("account_id") == pl.col("returned_account_id"))
+        .select("enrolment_id", "month")
+        .unique()
+        .with_columns(bounced=pl.lit(True))
+    )
+    lines = lines.join(bounced, on=["enrolment_id", "month"], how="left").with_columns(
+        pl.col("bounced").fill_null(False)
+    )
     eligible = (pl.col("status") == DecisionStatus.ELIGIBLE.value) & (pl.col("amount") > 0)
     reason = (
         pl.when(pl.col("status").is_null())
@@ -110,6 +142,8 @@ def payroll_lines(*, month: date, programme_ids: list[int]) -> pl.DataFrame:
         .then(pl.lit(HoldReason.NOT_ELIGIBLE.value))
         .when(pl.col("account_id").is_null())
         .then(pl.lit(HoldReason.NO_ACCOUNT.value))
+        .when(pl.col("bounced"))
+        .then(pl.lit(HoldReason.RETURNED.value))
         .otherwise(pl.lit(""))
     )
     monthly = pl.when(eligible).then(pl.col("amount")).otherwise(pl.lit(0).cast(AMOUNT))
@@ -182,6 +216,7 @@ def payroll_execute(*, payroll: Payroll, progress=None) -> Payroll:
                 pl.col("account_id"),
                 "status",
                 "hold_reason",
+                pl.lit("").alias("return_reason"),
             )
             write_frame(Payment._meta.db_table, rows)
             summary = _summary(lines, payroll.month)

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -17,9 +18,15 @@ from zrunva.core.jobs import JobStatus
 from zrunva.core.text import long_date
 from zrunva.core.trail import acting_as, bulk_run_log
 from zrunva.core.validators import LAST_DAY, day_in_range, iban_compact, iban_validator
-from zrunva.payments import bankfiles
-from zrunva.payments.choices import FileKind, PaymentMethod, PaymentStatus, PayrollStep
-from zrunva.payments.models import PaymentAccount, Payroll, PayrollFile
+from zrunva.payments import bankfiles, reconcile
+from zrunva.payments.choices import (
+    FileKind,
+    PaymentMethod,
+    PaymentStatus,
+    PayrollStep,
+    ReconciliationKind,
+)
+from zrunva.payments.models import Payment, PaymentAccount, Payroll, PayrollFile, Reconciliation
 from zrunva.registry.models import Person, Representative
 
 
@@ -286,3 +293,82 @@ def payroll_export(*, actor, payroll: Payroll) -> list[PayrollFile]:
         counts={f"{f.bank_code} {f.kind}": f.count for f in made},
     )
     return made
+
+
+@transaction.atomic
+def reconciliation_apply(*, actor, payroll: Payroll, upload, kind: str) -> Reconciliation:
+    """Apply a bank's answer to an exported payroll (camt.054 or CSV): each line marks a payment
+    paid, or returned with the bank's reason, which frees it for a later payroll once the
+    account is corrected. The file is applied whole or not at all: a line naming a payment not
+    in this payroll, one already settled or named twice, another amount or currency, refuses
+    the file, with every bad line in the message. The same file is not applied twice."""
+    payroll = _locked_payroll(payroll)
+    _require_payroll(actor, payroll.programme)
+    if payroll.step not in (PayrollStep.EXPORTED, PayrollStep.RECONCILED):
+        raise ValidationError({"file": _("Only a payroll sent to the banks has answers.")})
+    if kind not in ReconciliationKind.values:
+        raise ValidationError({"kind": _("Choose camt.054 or CSV.")})
+    if upload.size > reconcile.MAX_BYTES:
+        raise ValidationError({"file": _("The file is larger than 200 MB.")})
+    data = upload.read()
+    digest = hashlib.sha256(data).hexdigest()
+    if Reconciliation.objects.filter(sha256=digest).exists():
+        raise ValidationError({"file": _("This file was already applied.")})
+    parse = reconcile.parse_camt054 if kind == ReconciliationKind.CAMT054 else reconcile.parse_csv
+    lines = parse(data)
+    payments = {
+        pk: (amount, status)
+        for pk, amount, status in payroll.payments.filter(
+            account__method=PaymentMethod.BANK,
+            status__in=[PaymentStatus.DUE, PaymentStatus.PAID, PaymentStatus.RETURNED],
+        ).values_list("pk", "amount", "status")
+    }
+    problems = reconcile.check(lines, payments)
+    if problems:
+        raise ValidationError(
+            {
+                "file": [
+                    _("Line %(line)d (%(reference)s): %(problem)s")
+                    % {**p, "reference": p["reference"] or "—"}
+                    for p in problems
+                ]
+            }
+        )
+    record = Reconciliation(
+        payroll=payroll,
+        kind=kind,
+        sha256=digest,
+        paid=sum(not line.returned for line in lines),
+        returned=sum(line.returned for line in lines),
+        uploaded_by=actor,
+    )
+    record.file.save(
+        f"{payroll.pk}/{digest[:16]}.{'xml' if kind == 'camt054' else 'csv'}",
+        ContentFile(data),
+        save=False,
+    )
+    with acting_as(actor):
+        record.save()
+    ids = {int(reconcile.REFERENCE.match(line.reference).group(1)): line for line in lines}
+    paid = [pk for pk, line in ids.items() if not line.returned]
+    Payment.objects.filter(pk__in=paid).update(status=PaymentStatus.PAID, reconciliation=record)
+    by_reason: dict[str, list[int]] = {}
+    for pk, line in ids.items():
+        if line.returned:
+            by_reason.setdefault(line.reason, []).append(pk)
+    for reason, pks in by_reason.items():
+        Payment.objects.filter(pk__in=pks).update(
+            status=PaymentStatus.RETURNED, return_reason=reason, reconciliation=record
+        )
+    open_lines = payroll.payments.filter(
+        status=PaymentStatus.DUE, account__method=PaymentMethod.BANK
+    )
+    if not open_lines.exists():
+        _step(payroll, actor, step=PayrollStep.RECONCILED)
+    bulk_run_log(
+        actor=actor,
+        model=Payroll,
+        job=f"payroll_reconcile #{payroll.pk}",
+        counts={"paid": record.paid, "returned": record.returned},
+    )
+    return record

@@ -13,4 +13,5 @@ urlpatterns = [
     path("payrolls/<int:pk>/cancel/", views.payroll_cancel, name="payroll_cancel"),
     path("payrolls/<int:pk>/export/", views.payroll_export, name="payroll_export"),
     path("payrolls/<int:pk>/files/<int:file_pk>/", views.payroll_file, name="payroll_file"),
+    path("payrolls/<int:pk>/answers/", views.payroll_answer, name="payroll_answer"),
 ]

@@ -107,12 +107,17 @@ def payroll_list(request):
 @staff_view(permissions.PAYROLL_MANAGE)
 def payroll_detail(request, pk: int):
     payroll = selectors.payroll_get(actor=request.user, pk=pk)
-    url = reverse("payments:payroll_detail", args=[payroll.pk])
     if request.headers.get("HX-Request"):
+        url = reverse("payments:payroll_detail", args=[payroll.pk])
         response = render(request, "jobs/progress.html", {"job": payroll, "url": url})
         if not payroll.is_active:
             response["HX-Refresh"] = "true"  # prepared: reload to show the lines
         return response
+    return _detail(request, payroll)
+
+
+def _detail(request, payroll, *, answer_form=None):
+    url = reverse("payments:payroll_detail", args=[payroll.pk])
     held = list(selectors.payroll_held(actor=request.user, payroll=payroll)[:HELD_SHOWN])
     changed = list(selectors.payroll_recent_account_changes(payroll=payroll)[:HELD_SHOWN])
     if held or changed:  # the lists name beneficiaries: audited as a search
@@ -142,6 +147,10 @@ def payroll_detail(request, pk: int):
         "can_check": payroll.step == PayrollStep.PREPARED,
         "can_approve": payroll.step == PayrollStep.CHECKED and payroll.prepared_by_id != user.pk,
         "can_export": payroll.step == PayrollStep.APPROVED,
+        "answer_form": (answer_form or forms.AnswerForm())
+        if payroll.step in (PayrollStep.EXPORTED, PayrollStep.RECONCILED)
+        else None,
+        "answers": list(payroll.reconciliations.select_related("uploaded_by")),
         "files": list(payroll.files.all()),
         "cancel_form": forms.PayrollCancelForm()
         if payroll.step not in (PayrollStep.CANCELLED, PayrollStep.PREPARING, PayrollStep.EXPORTED)
@@ -215,3 +224,24 @@ def payroll_file(request, pk: int, file_pk: int):
     access_log(actor=request.user, instance=record, purpose="download")
     name = record.file.name.rsplit("/", 1)[-1]
     return FileResponse(record.file.open("rb"), as_attachment=True, filename=name)
+
+
+@staff_view(permissions.PAYROLL_MANAGE)
+@require_POST
+def payroll_answer(request, pk: int):
+    """Apply a bank's answer; a refused file's reasons, line by line, are shown on the page."""
+    payroll = selectors.payroll_get(actor=request.user, pk=pk)
+    form = forms.AnswerForm(request.POST, request.FILES)
+    if form_step(
+        request,
+        form,
+        lambda data: services.reconciliation_apply(
+            actor=request.user, payroll=payroll, upload=data["file"], kind=data["kind"]
+        ),
+        lambda record: (
+            _("Applied: %(paid)d paid, %(returned)d returned.")
+            % {"paid": record.paid, "returned": record.returned}
+        ),
+    ):
+        return redirect("payments:payroll_detail", pk=payroll.pk)
+    return _detail(request, payroll, answer_form=form)

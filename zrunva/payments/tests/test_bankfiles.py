@@ -121,3 +121,23 @@ def test_a_file_is_served_to_those_who_manage_payrolls_and_the_download_is_audit
     ).exists()
     assert login_as(Role.ANALYST).get(url).status_code == 403
     assert login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi").get(url).status_code == 404
+
+
+def test_the_api_makes_the_files(approved):
+    from django.test import Client
+
+    from zrunva.accounts.services import api_token_issue
+
+    payroll, officer = approved
+    _, key = api_token_issue(user=officer, name="export")
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {key}").post(
+        f"/api/v1/payrolls/{payroll.pk}/export"
+    )
+    assert response.status_code == 200, response.content
+    assert sorted((f["bank_code"], f["kind"], f["count"]) for f in response.json()) == [
+        ("NB", "csv", 2),
+        ("NB", "pain001", 2),
+        ("TB", "csv", 1),
+        ("TB", "pain001", 1),
+    ]
+    assert {f["total"] for f in response.json() if f["bank_code"] == "NB"} == {"990.00"}
