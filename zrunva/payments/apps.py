@@ -30,6 +30,16 @@ class PaymentsConfig(AppConfig):
             ),
             order=30,
         )
+        for slot, name in (
+            ("person_panels", "payments:person_payments"),
+            ("household_panels", "payments:household_payments"),
+        ):
+            register(
+                slot,
+                name,
+                Panel(_("Payments"), name, permissions.allows(permissions.PAYMENTS_VIEW)),
+                order=31,
+            )
         register(
             "nav",
             "payments:payroll_list",

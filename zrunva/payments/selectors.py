@@ -8,7 +8,7 @@ from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
 from zrunva.audit.subject_access import Section, Subject
 from zrunva.core.trail import scoped_get
-from zrunva.payments.choices import PaymentStatus
+from zrunva.payments.choices import PaymentStatus, PayrollStep
 from zrunva.payments.models import Payment, PaymentAccount, Payroll
 
 
@@ -94,4 +94,44 @@ def payroll_recent_account_changes(*, payroll: Payroll) -> QuerySet[PaymentAccou
         )
         .select_related("person", "holder")
         .distinct()
+    )
+
+
+# What staff see of a beneficiary's payments: not the lines of a payroll being prepared or
+# cancelled, which were never paid.
+SHOWN = (PaymentStatus.DUE, PaymentStatus.PAID, PaymentStatus.RETURNED, PaymentStatus.HELD)
+
+
+def _history(actor, qs) -> QuerySet[Payment]:
+    permissions.require(actor, permissions.PAYMENTS_VIEW)
+    qs = qs.filter(status__in=SHOWN).exclude(payroll__step=PayrollStep.CANCELLED)
+    # A disability package paid to a person says they have a disability.
+    qs = permissions.health_programmes_hidden(qs, actor)
+    return qs.select_related("programme", "payroll", "account").order_by("-month", "-id")
+
+
+def person_payments(*, actor, person) -> QuerySet[Payment]:
+    """Payments to the person or for them (a personal programme), the latest month first. The
+    caller read `person` through the registry's selector, which applies the actor's area."""
+    return _history(actor, Payment.objects.filter(Q(payee=person) | Q(person=person)))
+
+
+def household_payments(*, actor, household) -> QuerySet[Payment]:
+    """Payments of the household's programmes and its members', the latest month first."""
+    return _history(actor, Payment.objects.filter(household=household))
+
+
+def application_payments(*, application) -> list[Payment]:
+    """What the applicant sees on their status page: the payments of their enrolment once sent
+    to the bank (or paid, or returned), month by month. The caller has verified the pair."""
+    enrolment = getattr(application, "enrolment", None)
+    if enrolment is None:
+        return []
+    sent = (PayrollStep.EXPORTED, PayrollStep.RECONCILED)
+    return list(
+        Payment.objects.filter(
+            enrolment=enrolment,
+            status__in=(PaymentStatus.DUE, PaymentStatus.PAID, PaymentStatus.RETURNED),
+            payroll__step__in=sent,
+        ).order_by("-month", "-id")
     )

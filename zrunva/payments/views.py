@@ -25,6 +25,8 @@ from zrunva.registry import selectors as registry
 
 # Held lines and account changes shown on a payroll's page (the rest: the export, next).
 HELD_SHOWN = 200
+# Months of payments on a person's or household's page.
+PANEL_SHOWN = 36
 
 
 @staff_view(permissions.PAYMENTS_VIEW)
@@ -245,3 +247,34 @@ def payroll_answer(request, pk: int):
     ):
         return redirect("payments:payroll_detail", pk=payroll.pk)
     return _detail(request, payroll, answer_form=form)
+
+
+def _payments_panel(request, *, record, payments, back):
+    context = {"record": record, "payments": payments[:PANEL_SHOWN], "back": back}
+    template = "payments/_history.html" if request.headers.get("HX-Request") else None
+    response = render(request, template or "payments/history.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@staff_view(permissions.PAYMENTS_VIEW)
+def person_payments(request, pk: int):
+    """A person's payments: a fragment for their page (htmx), or a page of its own."""
+    person = registry.person_get(actor=request.user, pk=pk, purpose="payments")
+    return _payments_panel(
+        request,
+        record=person,
+        payments=selectors.person_payments(actor=request.user, person=person),
+        back=reverse("registry:person_detail", args=[person.pk]),
+    )
+
+
+@staff_view(permissions.PAYMENTS_VIEW)
+def household_payments(request, pk: int):
+    household = registry.household_get(actor=request.user, pk=pk, purpose="payments")
+    return _payments_panel(
+        request,
+        record=household,
+        payments=selectors.household_payments(actor=request.user, household=household),
+        back=reverse("registry:household_detail", args=[household.pk]),
+    )

@@ -17,6 +17,7 @@ from zrunva.applications.forms import MEMBER_ERROR, MemberFormSet
 from zrunva.applications.letters import decision_letter
 from zrunva.core.forms import add_service_errors, formset_errors
 from zrunva.core.throttle import throttle_address, throttle_person, throttled_lookup, throttled_page
+from zrunva.payments.selectors import application_payments
 from zrunva.portal.forms import ApplyForm, StatusForm
 from zrunva.programmes.models import Programme
 
@@ -166,6 +167,7 @@ def application(request):
             "steps": steps,
             "can_withdraw": Status.WITHDRAWN in services.next_statuses(found),
             "has_letter": found.decided_on is not None,
+            "payments": application_payments(application=found),
         },
     )
 

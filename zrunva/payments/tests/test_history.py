@@ -1,0 +1,69 @@
+"""Who sees which payments: on a person's and a household's page (staff, in their area; a
+health programme's payments only with health access), and on the citizen's status page once
+sent to the bank."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from zrunva.accounts.choices import Role
+from zrunva.payments import services
+from zrunva.payments.choices import PaymentStatus
+from zrunva.payments.models import Payment
+from zrunva.payments.tests.test_bankfiles import approved  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_persons_and_a_households_payments_on_their_pages(approved, login_as):  # noqa: F811
+    payroll, officer = approved
+    payment = payroll.payments.first()
+    client = login_as(Role.SSA_OFFICER)
+    person_page = client.get(f"/en/registry/people/{payment.payee_id}/").content.decode()
+    assert f'hx-get="/en/payments/people/{payment.payee_id}/payments/"' in person_page
+    panel = client.get(
+        f"/en/payments/people/{payment.payee_id}/payments/", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "495.00" in panel and f"#{payroll.pk}" in panel
+    household = client.get(
+        f"/en/payments/households/{payment.household_id}/payments/"
+    ).content.decode()
+    assert "495.00" in household and "Back to" in household
+    assert (
+        login_as(Role.ANALYST).get(f"/en/payments/people/{payment.payee_id}/payments/").status_code
+        == 403
+    )
+    batumi = login_as(Role.MUNICIPAL_OFFICER, municipality="batumi")
+    assert batumi.get(f"/en/payments/people/{payment.payee_id}/payments/").status_code == 404
+
+
+def test_a_health_programmes_payments_are_hidden_without_health_access(approved, login_as):  # noqa: F811
+    from zrunva.programmes.models import Programme
+
+    payroll, officer = approved
+    payment = payroll.payments.first()
+    Payment.objects.filter(pk=payment.pk).update(
+        programme=Programme.objects.get(code="disability_package")
+    )
+    url = f"/en/payments/people/{payment.payee_id}/payments/"
+    municipal = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi").get(url)
+    assert municipal.status_code == 200 and "495.00" not in municipal.content.decode()
+    assert "495.00" in login_as(Role.SSA_OFFICER).get(url).content.decode()
+
+
+def test_the_citizen_sees_payments_once_sent_to_the_bank(approved):  # noqa: F811
+    payroll, officer = approved
+    payment = payroll.payments.select_related("enrolment__application").first()
+    application = payment.enrolment.application
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.post(
+        reverse("portal:status"),
+        {"number": application.number, "personal_number": application.personal_number},
+    )
+    page = client.get(reverse("portal:application")).content.decode()
+    assert "payments-heading" not in page  # approved, not yet sent: nothing to tell
+    services.payroll_export(actor=officer, payroll=payroll)
+    page = client.get(reverse("portal:application")).content.decode()
+    assert "495.00 GEL — sent to the bank" in page
+    Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.PAID)
+    assert "495.00 GEL — paid" in client.get(reverse("portal:application")).content.decode()
