@@ -10,44 +10,21 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from zrunva.accounts.choices import Role
-from zrunva.assessment.models import Assessment, ScoringModel
 from zrunva.assessment.population import assessments_generate
 from zrunva.assessment.selectors import latest_scores
+from zrunva.assessment.tests.factories import assess
 from zrunva.programmes import engine, expressions
 from zrunva.programmes.eligibility import (
     compiled_programmes,
     data_explanation,
     household_explanation,
 )
+from zrunva.programmes.tests.factories import ON, years_ago
 from zrunva.registry import population
 from zrunva.registry.columns import registry_frames
 from zrunva.registry.tests import factories
 
 pytestmark = pytest.mark.django_db
-
-ON = timezone.localdate()  # members join on the day they are registered: today
-
-
-def years_ago(years: int) -> date:
-    """The birth date of someone who turns `years` today."""
-    try:
-        born = ON.replace(year=ON.year - years)
-    except ValueError:  # 29 February
-        born = ON.replace(year=ON.year - years, day=28)
-    return born
-
-
-def assess(household, score: int, visit: date = date(2025, 1, 10)) -> Assessment:
-    """An assessment with a given score, as if the visit had found it."""
-    return Assessment.objects.create(
-        household=household,
-        visit_date=visit,
-        assessor=factories.system_actor(),
-        scoring_model=ScoringModel.objects.get(code="pmt-illustrative-2015"),
-        variables={},
-        score=score,
-        reassessment_due=visit + timedelta(days=4 * 365),
-    )
 
 
 def by_code(results, code):
