@@ -219,23 +219,14 @@ def test_the_worker_executes_a_queued_run(admin, family, django_capture_on_commi
     assert Decision.objects.count() == 3
 
 
-def test_the_command_runs_with_progress_and_prints_the_summary(admin, family, capsys):
+def test_the_command_runs_with_progress_and_prints_the_summary(admin, family, capsys, make_user):
     call_command("eligibility_run", user=admin.username, verbosity=0)
     out = capsys.readouterr().out
     assert "2 households, 4 people; 3 decisions changed (3 gained, 0 lost)" in out
     assert "tsa: 1 eligible, 0 need data, 180.00 GEL a month" in out
+    municipal = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
     with pytest.raises(CommandError, match="Only national staff"):
-        call_command("eligibility_run", user=make_municipal(), verbosity=0)
-
-
-def make_municipal() -> str:
-    from zrunva.accounts.models import User
-
-    kutaisi = Municipality.objects.get(code="kutaisi")
-    user = User.objects.create_user(
-        "mun", password="Zrunva-test-pass-1", role=Role.MUNICIPAL_OFFICER, municipality=kutaisi
-    )
-    return user.username
+        call_command("eligibility_run", user=municipal.username, verbosity=0)
 
 
 def test_an_interrupted_run_is_resumed_by_the_command(admin, family, capsys):
