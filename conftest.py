@@ -10,6 +10,9 @@ from zrunva.accounts.choices import Role
 from zrunva.accounts.models import User
 from zrunva.geo.models import Municipality, Office
 
+# Shared checks outside test_*.py modules report their failures as the tests' own asserts do.
+pytest.register_assert_rewrite("zrunva.applications.tests.checks")
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from the test
 # body are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -12,15 +12,15 @@ from django.utils import translation
 from zrunva.accounts.choices import Role
 from zrunva.accounts.services import api_token_issue
 from zrunva.applications.models import Application
-from zrunva.applications.tests.test_views import _intake
+from zrunva.applications.tests.factories import intake_form
 from zrunva.core import validators
 from zrunva.geo.models import Municipality
 from zrunva.grievances.models import Grievance
-from zrunva.portal.tests import test_api as portal_api
-from zrunva.portal.tests.test_portal import form as portal_form
+from zrunva.portal.tests.factories import application_body, application_form
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+PORTAL_API = "/api/v1/portal/applications"
 PERSONAL_NUMBER_MESSAGE = "A personal number has exactly 11 digits."
 EMAIL_MESSAGE = "Enter a valid email address."
 with translation.override("en"):
@@ -72,12 +72,12 @@ def _api_messages(response) -> list[str]:
 @pytest.mark.parametrize(("field", "value", "message"), CASES, ids=IDS)
 def test_the_portal_application_form_and_api_agree(client, field, value, message):
     html = client.post(
-        "/en/portal/apply/", _bad(portal_form(), field, value) | {"documents": []}
+        "/en/portal/apply/", _bad(application_form(), field, value) | {"documents": []}
     ).content.decode()
     assert message in html
-    body = portal_api.body()
+    body = application_body()
     body["applicant"] = _bad(body["applicant"], field, value)
-    assert message in _api_messages(_api(Client(), portal_api.URL, body))
+    assert message in _api_messages(_api(Client(), PORTAL_API, body))
     assert not Application.objects.exists()
 
 
@@ -100,7 +100,7 @@ def test_the_staff_intake_form_and_api_agree(login_as, field, value, message):
     given follows the same rules."""
     officer = login_as(Role.SSA_OFFICER, office="ssa-kutaisi")
     html = officer.post(
-        reverse("applications:intake"), _bad(_intake(), field, value), **EN
+        reverse("applications:intake"), _bad(intake_form(), field, value), **EN
     ).content.decode()
     assert message in html
     _, key = api_token_issue(user=officer.user, name="intake")
@@ -126,11 +126,10 @@ def test_the_staff_intake_form_and_api_agree(login_as, field, value, message):
 def test_the_registry_form_and_api_agree_on_a_personal_number(login_as, value):
     from zrunva.registry.models import Household
     from zrunva.registry.tests import factories
-    from zrunva.registry.tests.test_views import _household_post
 
     officer = login_as(Role.SSA_OFFICER)
     html = officer.post(
-        "/en/registry/households/new/", _household_post(personal_number=value)
+        "/en/registry/households/new/", factories.household_form(personal_number=value)
     ).content.decode()
     assert PERSONAL_NUMBER_MESSAGE in html
     head = factories.person_data(birth_date="1975-03-02") | {"personal_number": value}

@@ -2,7 +2,6 @@
 pension) without an application each — asked for by one officer, confirmed by another."""
 
 import threading
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -22,26 +21,13 @@ from zrunva.applications.services import (
     bulk_enrolment_request,
     enrolment_end,
 )
-from zrunva.applications.tests.test_decisions import pension_application
-from zrunva.programmes.models import Decision, Programme, Run
-from zrunva.programmes.runs import run_execute, run_start
+from zrunva.applications.tests.factories import pension_application, pensioners
+from zrunva.programmes.models import Decision, Programme
+from zrunva.programmes.tests.factories import eligibility_run
 from zrunva.registry import services as registry
 from zrunva.registry.tests import factories
 
 TODAY = timezone.localdate()
-
-
-def _run() -> Run:
-    return run_execute(run=run_start(actor=factories.system_actor(), on=TODAY, enqueue=False))
-
-
-def _pensioners(n: int) -> list:
-    return [
-        factories.household("kutaisi", head={"birth_date": date(1950, 2, 1 + i), "sex": "M"})
-        .memberships.get()
-        .person
-        for i in range(n)
-    ]
 
 
 @pytest.fixture
@@ -56,8 +42,8 @@ def officers(make_user):
 
 @pytest.mark.django_db
 def test_one_officer_asks_another_confirms_and_the_gained_are_enrolled(pension, officers):
-    people = _pensioners(3)
-    run = _run()
+    people = pensioners(3)
+    run = eligibility_run(TODAY)
     asker, confirmer = officers
     batch = bulk_enrolment_request(actor=asker, run=run, programme=pension)
     assert (batch.status, batch.gained) == (BatchStatus.REQUESTED, 3)
@@ -93,8 +79,8 @@ def test_one_officer_asks_another_confirms_and_the_gained_are_enrolled(pension, 
 @pytest.mark.django_db
 def test_those_already_enrolled_or_dead_are_skipped_and_counted(pension, officers):
     application, officer = pension_application()
-    dead, alive = _pensioners(2)
-    run = _run()
+    dead, alive = pensioners(2)
+    run = eligibility_run(TODAY)
     # Enrolled through their application after the run (whose decision it read).
     application_transition(actor=officer, application=application, to=Status.DECIDED)
     application_transition(actor=officer, application=application, to=Status.ENROLLED)
@@ -112,8 +98,8 @@ def test_those_already_enrolled_or_dead_are_skipped_and_counted(pension, officer
 
 @pytest.mark.django_db
 def test_refusals_leave_nothing_written(pension, officers, make_user):
-    _pensioners(1)
-    first = _run()
+    pensioners(1)
+    first = eligibility_run(TODAY)
     asker, confirmer = officers
     tsa = Programme.objects.get(code="tsa")
     with pytest.raises(ValidationError, match="through applications"):
@@ -130,7 +116,7 @@ def test_refusals_leave_nothing_written(pension, officers, make_user):
         bulk_enrolment_request(actor=confirmer, run=first, programme=pension)
 
     # A later run decides: the earlier one's list is no longer the one to enrol from.
-    second = _run()
+    second = eligibility_run(TODAY)
     with pytest.raises(ValidationError, match=f"Run #{second.pk} has decided since"):
         bulk_enrolment_confirm(actor=confirmer, batch=batch)
     with pytest.raises(ValidationError, match=f"Run #{second.pk} has decided since"):
@@ -147,8 +133,8 @@ def test_refusals_leave_nothing_written(pension, officers, make_user):
 
 @pytest.mark.django_db
 def test_a_bulk_enrolment_ends_like_any_other(pension, officers):
-    _pensioners(1)
-    batch = bulk_enrolment_request(actor=officers[0], run=_run(), programme=pension)
+    pensioners(1)
+    batch = bulk_enrolment_request(actor=officers[0], run=eligibility_run(TODAY), programme=pension)
     bulk_enrolment_confirm(actor=officers[1], batch=batch)
     enrolment = Enrolment.objects.get()
     ended = enrolment_end(enrolment=enrolment, on=TODAY, reason="withdrawn", actor=officers[0])
@@ -165,7 +151,7 @@ def test_a_bulk_enrolment_and_an_application_at_once_enrol_the_person_once(pensi
     if connection.vendor != "postgresql":
         pytest.skip("concurrent transactions need PostgreSQL")
     application, officer = pension_application()
-    run = _run()
+    run = eligibility_run(TODAY)
     application_transition(actor=officer, application=application, to=Status.DECIDED)
     batch = bulk_enrolment_request(actor=officers[0], run=run, programme=pension)
     barrier = threading.Barrier(2)
@@ -219,8 +205,8 @@ def _api(user):
 
 @pytest.mark.django_db
 def test_the_api_asks_confirms_and_ends_as_the_services_do(pension, officers, make_user):
-    _pensioners(2)
-    run = _run()
+    pensioners(2)
+    run = eligibility_run(TODAY)
     asker, confirmer = (_api(o) for o in officers)
     asked = asker.post(
         f"/api/v1/runs/{run.pk}/bulk-enrolments",
@@ -254,8 +240,8 @@ def test_the_run_page_asks_and_another_officer_confirms(pension, login_as, make_
     from django.urls import reverse
     from django.utils import translation
 
-    _pensioners(2)
-    run = _run()
+    pensioners(2)
+    run = eligibility_run(TODAY)
     with translation.override("en"):  # the English pages, under /en/
         page = reverse("applications:run_bulk", args=[run.pk])
         detail = reverse("eligibility:run_detail", args=[run.pk])
@@ -282,8 +268,8 @@ def test_the_run_page_asks_and_another_officer_confirms(pension, login_as, make_
 
 @pytest.mark.django_db
 def test_a_run_enrolled_from_once_is_not_enrolled_from_again(pension, officers):
-    _pensioners(1)
-    run = _run()
+    pensioners(1)
+    run = eligibility_run(TODAY)
     batch = bulk_enrolment_request(actor=officers[0], run=run, programme=pension)
     bulk_enrolment_confirm(actor=officers[1], batch=batch)
     with pytest.raises(ValidationError, match=f"bulk enrolment #{batch.pk}"):
@@ -296,8 +282,8 @@ def test_the_enrolment_pages_list_show_what_it_pays_and_end_it(pension, officers
     from django.urls import reverse
     from django.utils import translation
 
-    _pensioners(1)
-    run = _run()
+    pensioners(1)
+    run = eligibility_run(TODAY)
     batch = bulk_enrolment_request(actor=officers[0], run=run, programme=pension)
     bulk_enrolment_confirm(actor=officers[1], batch=batch)
     enrolment = Enrolment.objects.get()

@@ -13,62 +13,21 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zrunva.accounts.choices import Role
-from zrunva.applications.choices import Channel, Status
+from zrunva.applications.choices import Status
 from zrunva.applications.letters import decision_letter
 from zrunva.applications.models import Enrolment
 from zrunva.applications.services import (
     application_assign,
     application_reopen,
-    application_submit,
     application_transition,
     document_add,
 )
+from zrunva.applications.tests.factories import enrolled_application, pension_application
 from zrunva.applications.tests.pdfs import plain_pdf
-from zrunva.geo.models import Municipality
-from zrunva.programmes.models import Programme
-from zrunva.registry.tests import factories
 
 pytestmark = pytest.mark.django_db
 
 PDF = plain_pdf()
-
-
-def pension_application(birth_date=date(1950, 2, 1), language="en", officer=None):
-    """A state pension application for the head of a registered household in Kutaisi, taken
-    to the decision stage by `officer`."""
-    from zrunva.accounts.models import User
-
-    household = factories.household("kutaisi", head={"birth_date": birth_date, "sex": "M"})
-    head = household.memberships.get().person
-    officer = officer or User.objects.create_user(
-        f"ssa-officer-{User.objects.count()}", role=Role.SSA_OFFICER
-    )
-    application = application_submit(
-        channel=Channel.PORTAL,
-        programme=Programme.objects.get(code="state_pension"),
-        municipality=Municipality.objects.get(code="kutaisi"),
-        applicant={
-            "personal_number": head.personal_number,
-            "first_name": head.first_name,
-            "last_name": head.last_name,
-            "birth_date": head.birth_date,
-            "email": "applicant@example.org",
-            "language": language,
-        },
-        consent=True,
-    )
-    application_transition(
-        actor=officer, application=application, to=Status.REGISTERED, household=household
-    )
-    return application, officer
-
-
-def enrolled_application():
-    application, officer = pension_application()
-    application_transition(actor=officer, application=application, to=Status.DECIDED)
-    application_transition(actor=officer, application=application, to=Status.ENROLLED)
-    application.refresh_from_db()
-    return application
 
 
 def test_a_grant_records_the_explanation_and_enrolment_follows():

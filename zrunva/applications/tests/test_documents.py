@@ -99,10 +99,10 @@ def test_a_pdf_that_does_not_open_is_refused():
 def test_every_entry_point_refuses_active_content(login_as):
     found = application()
     # The portal's form.
-    from zrunva.portal.tests.test_portal import form
+    from zrunva.portal.tests.factories import application_form
 
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    data = form() | {"documents": [upload("a.pdf", pdfs.javascript_on_open())]}
+    data = application_form() | {"documents": [upload("a.pdf", pdfs.javascript_on_open())]}
     html = client.post(reverse("portal:apply"), data).content.decode()
     assert f"a.pdf {ACTIVE}" in html and Application.objects.count() == 1
     # The portal's API.

@@ -13,7 +13,7 @@ import pytest
 from zrunva.accounts.choices import Role
 from zrunva.applications.models import Application
 from zrunva.applications.selectors import application_get
-from zrunva.applications.tests.test_decisions import enrolled_application
+from zrunva.applications.tests.factories import enrolled_application
 
 pytestmark = pytest.mark.django_db
 FRESH = "01001099999"

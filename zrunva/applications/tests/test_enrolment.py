@@ -22,12 +22,14 @@ from zrunva.applications.services import (
     application_withdraw,
     next_statuses,
 )
-from zrunva.applications.tests.test_decisions import enrolled_application, pension_application
+from zrunva.applications.tests.factories import (
+    enrolled_application,
+    family_applications,
+    pension_application,
+)
 from zrunva.geo.models import Municipality
 from zrunva.notifications.models import Message
 from zrunva.programmes.models import Programme
-from zrunva.programmes.tests.test_eligibility import assess
-from zrunva.registry.tests import factories
 
 
 def _body(programme: str, personal_number: str = "01001012345") -> str:
@@ -216,49 +218,9 @@ def test_two_identical_submissions_at_once_leave_one_unflagged_application(monke
 # -- Finding 5: one open enrolment per beneficiary ---------------------------------------
 
 
-def _family_applications():
-    """Two parents of one household each apply for the child benefit; both are registered to
-    the household and decided (granted): the situation of the review."""
-    household = factories.household("kutaisi", head={"birth_date": date(1985, 3, 1)})
-    mother = factories.member(
-        household, relationship="spouse", birth_date=date(1987, 1, 1), sex="F"
-    )
-    factories.member(household, birth_date=date(2015, 6, 1))
-    assess(household, 57000)
-    father = household.memberships.get(relationship="head").person
-    from zrunva.accounts.models import User
-
-    officer = User.objects.create_user(f"ssa-{User.objects.count()}", role=Role.SSA_OFFICER)
-    applications = []
-    for parent in (father, mother):
-        application = application_submit(
-            channel=Channel.PORTAL,
-            programme=Programme.objects.get(code="child_benefit"),
-            municipality=household.municipality,
-            applicant={
-                "personal_number": parent.personal_number,
-                "first_name": parent.first_name,
-                "last_name": parent.last_name,
-                "birth_date": parent.birth_date,
-                "phone": "555 12 34 56",
-            },
-            consent=True,
-        )
-        while application.status != Status.DECIDED:
-            to = next_statuses(application)[0]
-            application = application_transition(
-                actor=officer,
-                application=application,
-                to=to,
-                household=household if to == Status.REGISTERED else None,
-            )
-        applications.append(application)
-    return applications, officer
-
-
 @pytest.mark.django_db
 def test_a_household_is_enrolled_once_in_a_household_programme():
-    (first, second), officer = _family_applications()
+    (first, second), officer = family_applications()
     # Matched to the household, the second parent's application shows as a possible duplicate.
     assert (first.duplicate_of, second.duplicate_of) == (None, first)
     assert Status.DUPLICATE in next_statuses(second)
@@ -335,7 +297,7 @@ def test_two_concurrent_enrolments_of_one_household_leave_one(check, monkeypatch
     is made to miss, so the database's unique constraint alone decides."""
     if connection.vendor != "postgresql":
         pytest.skip("concurrent transactions need PostgreSQL")
-    (first, second), officer = _family_applications()
+    (first, second), officer = family_applications()
     if check == "constraint":
         real = services._beneficiary_enrolment
         seen = threading.local()
@@ -400,7 +362,7 @@ def test_the_migration_closes_existing_double_enrolments_before_adding_the_const
     migration = import_module(
         "zrunva.applications.migrations.0004_duplicates_and_one_open_enrolment"
     )
-    (first, second), officer = _family_applications()
+    (first, second), officer = family_applications()
     application_transition(actor=officer, application=first, to=Status.ENROLLED)
     constraint = next(
         c for c in Enrolment._meta.constraints if c.name == "enrolment_one_open_per_household"

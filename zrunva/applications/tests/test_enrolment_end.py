@@ -21,11 +21,11 @@ from zrunva.applications.services import (
     enrolment_end,
     last_day_paid,
 )
-from zrunva.applications.tests.test_decisions import enrolled_application
-from zrunva.geo.models import Municipality
+from zrunva.applications.tests.checks import enrolment_unchanged
+from zrunva.applications.tests.factories import enrolled_application, run_loss, tsa_enrolment
+from zrunva.assessment.tests.factories import assess
 from zrunva.notifications.models import Message
-from zrunva.programmes.models import DecisionChange, Programme, Run
-from zrunva.programmes.tests.test_eligibility import assess
+from zrunva.programmes.models import DecisionChange, Programme
 from zrunva.registry.models import Person
 from zrunva.registry.tests import factories
 
@@ -42,45 +42,6 @@ def _job(on: date | None = None) -> str:
     out = StringIO()
     call_command("end_enrolments", *(["--on", on.isoformat()] if on else []), stdout=out)
     return out.getvalue()
-
-
-def _tsa_enrolment(household, *, language: str = "en") -> Enrolment:
-    """A TSA enrolment of `household` (a programme decided on a home visit, paying the
-    household), as the workflow leaves it: the steps before are other tests' business."""
-    head = household.memberships.get(relationship="head").person
-    application = application_submit(
-        channel=Channel.PORTAL,
-        programme=Programme.objects.get(code="tsa"),
-        municipality=Municipality.objects.get(code="kutaisi"),
-        applicant={
-            "personal_number": head.personal_number,
-            "first_name": head.first_name,
-            "last_name": head.last_name,
-            "birth_date": head.birth_date,
-            "phone": "+995555000222",
-            "language": language,
-        },
-        consent=True,
-    )
-    Application.objects.filter(pk=application.pk).update(
-        status=Status.ENROLLED, household=household
-    )
-    return Enrolment.objects.create(
-        application=application,
-        programme=application.programme,
-        household=household,
-        amount="60.00",
-        starts=date(2023, 2, 1),
-        enrolled_by=factories.system_actor(),
-    )
-
-
-def _unchanged(enrolment: Enrolment, messages: int) -> None:
-    """Nothing was written: the enrolment is open, no event, no message."""
-    enrolment.refresh_from_db()
-    assert (enrolment.ends, enrolment.end_reason, enrolment.ended_by) == (None, "", None)
-    assert not ApplicationEvent.objects.filter(kind=EventKind.ENROLMENT_END).exists()
-    assert Message.objects.count() == messages
 
 
 # -- The daily job: a recorded death -------------------------------------------------------
@@ -172,7 +133,7 @@ def test_a_death_before_the_first_month_paid_means_never_paid():
 def test_a_household_programme_ends_when_no_member_is_alive():
     household = factories.household(head={"birth_date": date(1950, 1, 1)})
     spouse = factories.member(household, relationship="spouse", birth_date=date(1952, 1, 1))
-    enrolment = _tsa_enrolment(household)
+    enrolment = tsa_enrolment(household)
     head = household.memberships.get(relationship="head").person
     Person.objects.filter(pk=head.pk).update(date_of_death=date(2025, 3, 4))
     assert "Ended 0" in _job(date(2025, 5, 1))  # the spouse is alive
@@ -189,7 +150,7 @@ def test_a_household_programme_ends_when_no_member_is_alive():
 def test_an_overdue_reassessment_ends_tsa_after_the_grace_period_but_not_the_pension(settings):
     settings.REASSESSMENT_GRACE_DAYS = 90
     household = factories.household(head={"birth_date": date(1950, 1, 1), "sex": "M"})
-    tsa = _tsa_enrolment(household)
+    tsa = tsa_enrolment(household)
     _made_long_ago(tsa, made=date(2023, 1, 20), starts=date(2023, 2, 1))
     pension = enrolled_application().enrolment
     _made_long_ago(pension, made=date(2023, 1, 20), starts=date(2023, 2, 1))
@@ -214,7 +175,7 @@ def test_an_overdue_reassessment_ends_tsa_after_the_grace_period_but_not_the_pen
 
 def test_a_reassessment_on_time_keeps_the_enrolment():
     household = factories.household(head={"birth_date": date(1950, 1, 1)})
-    tsa = _tsa_enrolment(household)
+    tsa = tsa_enrolment(household)
     _made_long_ago(tsa, made=date(2023, 1, 20), starts=date(2023, 2, 1))
     assess(household, 57000, visit=date(2020, 1, 10))
     assess(household, 56000, visit=date(2024, 2, 1))  # the household was visited again
@@ -259,7 +220,7 @@ def test_ending_twice_or_before_the_enrolment_was_made_is_refused(make_user):
     assert error.value.message_dict == {
         "on": ["This enrolment cannot end before it starts: it was made on 20 January 2025."]
     }
-    _unchanged(enrolment, messages)
+    enrolment_unchanged(enrolment, messages)
     enrolment_end(enrolment=enrolment, on=date(2025, 1, 20), reason="withdrawn", actor=officer)
     enrolment.refresh_from_db()
     assert enrolment.ends == date(2025, 1, 31)  # never paid: payments started in February
@@ -296,7 +257,7 @@ def test_only_the_programmes_office_in_its_area_ends_an_enrolment(make_user):
                 enrolment=enrolment, on=timezone.localdate(), reason="withdrawn", actor=actor
             )
         assert str(error.value) == message
-        _unchanged(enrolment, messages)
+        enrolment_unchanged(enrolment, messages)
     # A death is the registry's to record, and the daily job's to act on.
     with pytest.raises(ValidationError) as error:
         enrolment_end(
@@ -312,7 +273,7 @@ def test_only_the_programmes_office_in_its_area_ends_an_enrolment(make_user):
     with pytest.raises(ValidationError) as error:
         enrolment_end(enrolment=enrolment, on=timezone.localdate(), reason="moved", actor=None)
     assert error.value.message_dict["reason"] == ["Choose why the enrolment ends."]
-    _unchanged(enrolment, messages)
+    enrolment_unchanged(enrolment, messages)
 
 
 def test_after_an_end_the_beneficiary_can_be_enrolled_again():
@@ -379,7 +340,7 @@ def test_an_officer_ends_an_enrolment_on_the_application_page(login_as):
     # Another area's officer does not reach the application; nothing is written.
     zugdidi = login_as(Role.SSA_OFFICER, office="ssa-zugdidi")
     assert zugdidi.post(url, {"on": "2025-03-12", "reason": "withdrawn"}).status_code == 404
-    _unchanged(enrolment, messages)
+    enrolment_unchanged(enrolment, messages)
 
     officer = login_as(Role.SSA_OFFICER, office="ssa-kutaisi")
     html = officer.get(page).content.decode()
@@ -401,7 +362,7 @@ def test_an_officer_ends_an_enrolment_on_the_application_page(login_as):
     assert answer.context["end_form"].errors["on"] == [
         "This enrolment cannot end before it starts: it was made on 20 January 2025."
     ]
-    _unchanged(enrolment, messages)
+    enrolment_unchanged(enrolment, messages)
 
     answer = officer.post(url, {"on": "2025-03-12", "reason": "withdrawn"})
     assert answer.status_code == 302
@@ -416,28 +377,13 @@ def test_an_officer_ends_an_enrolment_on_the_application_page(login_as):
 # -- A run's loss, confirmed by an officer (the service the run's changes page will call) ----
 
 
-def _loss(enrolment: Enrolment, *, status: str = "done", old: str = "eligible", new: str = ""):
-    run = Run.objects.create(
-        on=timezone.localdate(), started_by=factories.system_actor(), status=status
-    )
-    return DecisionChange.objects.create(
-        run=run,
-        programme=enrolment.programme,
-        household=enrolment.household,
-        person=enrolment.person,
-        old_status=old,
-        old_amount="495.00",
-        new_status=new or "not_eligible",
-    )
-
-
 def test_an_officer_confirms_a_runs_loss_and_the_enrolment_ends(make_user):
     from zrunva.applications.selectors import enrolled_losses
     from zrunva.applications.services import enrolment_end_on_loss
 
     enrolment = enrolled_application().enrolment
     other = enrolled_application().enrolment
-    loss = _loss(enrolment)
+    loss = run_loss(enrolment)
     officer = make_user(Role.SSA_OFFICER, office="ssa-kutaisi")
     messages = Message.objects.count()
     # Not enrolled: a lost line of someone else's household, in the same run.
@@ -468,13 +414,13 @@ def test_an_officer_confirms_a_runs_loss_and_the_enrolment_ends(make_user):
             enrolment_end_on_loss(change=loss, actor=actor)
         assert str(error.value) == message
     for change, message in (
-        (_loss(other, new="eligible"), "This line is not a loss of the benefit."),
-        (_loss(other, status="running"), "Only a finished run's losses are confirmed."),
+        (run_loss(other, new="eligible"), "This line is not a loss of the benefit."),
+        (run_loss(other, status="running"), "Only a finished run's losses are confirmed."),
     ):
         with pytest.raises(ValidationError) as error:
             enrolment_end_on_loss(change=change, actor=officer)
         assert error.value.message_dict == {"change": [message]}
-    _unchanged(enrolment, messages)
+    enrolment_unchanged(enrolment, messages)
 
     ended = enrolment_end_on_loss(change=loss, actor=officer)
     assert ended.pk == enrolment.pk
@@ -494,15 +440,15 @@ def test_a_loss_a_later_run_changed_is_confirmed_from_that_run(make_user):
     from zrunva.applications.services import enrolment_end_on_loss
 
     enrolment = enrolled_application().enrolment
-    loss = _loss(enrolment)
-    _loss(enrolment, old="not_eligible", new="eligible")  # a later run: eligible again
+    loss = run_loss(enrolment)
+    run_loss(enrolment, old="not_eligible", new="eligible")  # a later run: eligible again
     messages = Message.objects.count()
     with pytest.raises(ValidationError) as error:
         enrolment_end_on_loss(change=loss, actor=make_user(Role.SSA_OFFICER))
     assert error.value.message_dict == {
         "change": ["A later run changed this beneficiary's decision: confirm from that run."]
     }
-    _unchanged(enrolment, messages)
+    enrolment_unchanged(enrolment, messages)
 
 
 def test_the_job_goes_on_past_an_enrolment_an_officer_ended_meanwhile(monkeypatch):

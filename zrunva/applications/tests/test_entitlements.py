@@ -13,11 +13,11 @@ from django.utils import timezone
 from zrunva.applications.choices import Status
 from zrunva.applications.selectors import entitlement, entitlements
 from zrunva.applications.services import application_transition
-from zrunva.applications.tests.test_decisions import pension_application
+from zrunva.applications.tests.factories import pension_application
 from zrunva.core.money import gel, tetri
 from zrunva.programmes.choices import DecisionStatus
-from zrunva.programmes.models import Decision, ParameterValue, Programme, RuleSet, Run
-from zrunva.programmes.runs import run_execute, run_start
+from zrunva.programmes.models import Decision, ParameterValue, Programme, RuleSet
+from zrunva.programmes.tests.factories import eligibility_run
 from zrunva.registry import services as registry
 from zrunva.registry.tests import factories
 
@@ -26,11 +26,6 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 MONTH = TODAY.replace(day=1)
 NEXT = MONTH + relativedelta(months=1)
-
-
-def _run(on: date) -> Run:
-    admin = factories.system_actor()
-    return run_execute(run=run_start(actor=admin, on=on, enqueue=False))
 
 
 def _pensioner_rows(person_id: int) -> list[tuple]:
@@ -63,7 +58,7 @@ def test_an_application_decided_after_a_run_reads_the_runs_decision_for_the_mont
     application, officer = pension_application(birth_date=date(1950, 2, 1))
     application.refresh_from_db()
     person_id = application.household.memberships.get().person_id
-    run = _run(TODAY)
+    run = eligibility_run(TODAY)
     [(period, until, status, amount, run_id, _app)] = _pensioner_rows(person_id)
     assert (period, until, status, run_id) == (MONTH, None, "eligible", run.pk)
 
@@ -80,7 +75,7 @@ def test_a_change_in_the_household_since_the_run_is_decided_again_and_stored():
     application, officer = pension_application(birth_date=date(1950, 2, 1))
     application.refresh_from_db()
     person = application.household.memberships.get().person
-    run = _run(TODAY)
+    run = eligibility_run(TODAY)
     # An income recorded after the run: the run's decision is no longer the household's.
     registry.income_add(
         actor=factories.system_actor(),
@@ -158,7 +153,7 @@ def test_the_entitlement_follows_the_enrolment_and_a_january_rise_with_no_edit()
         source="illustrative rise, for the test",
         illustrative=True,
     )
-    run = _run(january)
+    run = eligibility_run(january)
     rise = one(january)
     assert rise.amount == Decimal("512.55") and isinstance(rise.amount, Decimal)
     assert rise.run_id == run.pk and rise.enrolment_id == enrolment.pk
@@ -193,7 +188,7 @@ def test_no_entitlement_in_a_month_the_run_says_not_eligible_or_after_the_enrolm
     ParameterValue.objects.create(
         parameter=parameter, valid_from=later, value=Decimal("90"), source="test", illustrative=True
     )
-    _run(later)
+    eligibility_run(later)
     key = {
         "programme_id": enrolment.programme_id,
         "household_id": enrolment.household_id,
@@ -214,8 +209,8 @@ def test_a_run_for_an_earlier_month_executed_after_a_later_one_keeps_the_months_
     household = factories.household("kutaisi", head={"birth_date": date(1950, 2, 1), "sex": "M"})
     person_id = household.memberships.get().person_id
     later = MONTH + relativedelta(months=3)
-    _run(later)
-    _run(TODAY)  # this month's, after the later month's
+    eligibility_run(later)
+    eligibility_run(TODAY)  # this month's, after the later month's
     rows = _pensioner_rows(person_id)
     assert [(r[0], r[1]) for r in rows] == [(MONTH, later - relativedelta(months=1)), (later, None)]
     assert all(r[2] == DecisionStatus.ELIGIBLE for r in rows)
@@ -232,7 +227,7 @@ def test_the_migration_turns_stored_decisions_into_month_intervals():
     migration = import_module("zrunva.programmes.migrations.0010_entitlements")
     first = factories.household("kutaisi", head={"birth_date": date(1950, 2, 1), "sex": "M"})
     second = factories.household("kutaisi", head={"birth_date": date(1951, 2, 1), "sex": "M"})
-    run = _run(TODAY)
+    run = eligibility_run(TODAY)
     Decision.objects.all().delete()
     months = [date(2025, 1, 1), date(2025, 4, 1), date(2026, 2, 1)]
     for household in (first, second):

@@ -12,8 +12,8 @@ from django.urls import reverse
 from zrunva.accounts.choices import Role
 from zrunva.applications.models import Enrolment
 from zrunva.applications.services import last_day_paid
-from zrunva.applications.tests.test_decisions import enrolled_application
-from zrunva.applications.tests.test_enrolment_end import _loss, _unchanged
+from zrunva.applications.tests.checks import enrolment_unchanged
+from zrunva.applications.tests.factories import enrolled_application, run_loss
 from zrunva.core.trail import SEARCH_REPR
 from zrunva.notifications.models import Message
 from zrunva.programmes.models import DecisionChange, Run
@@ -30,7 +30,7 @@ def _messages(response) -> list[str]:
 
 def test_an_officer_sees_their_enrolled_losses_and_confirms_one(login_as):
     enrolment = enrolled_application().enrolment
-    loss = _loss(enrolment)
+    loss = run_loss(enrolment)
     Run.objects.filter(pk=loss.run_id).update(summary={"lost": 2})
     # In the same run, a loss of someone not enrolled: not offered.
     household = factories.household(head={"birth_date": date(1950, 1, 1), "sex": "M"})
@@ -87,7 +87,7 @@ def test_an_officer_sees_their_enrolled_losses_and_confirms_one(login_as):
 
 def test_other_offices_and_areas_see_nothing_and_cannot_confirm(login_as):
     enrolment = enrolled_application().enrolment  # the state pension, in Kutaisi
-    loss = _loss(enrolment)
+    loss = run_loss(enrolment)
     url = reverse("applications:run_losses", args=[loss.run_id])
     messages = Message.objects.count()
 
@@ -95,14 +95,14 @@ def test_other_offices_and_areas_see_nothing_and_cannot_confirm(login_as):
     municipal = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
     assert municipal.get(url).context["losses"] == []
     assert municipal.post(url, {"change": loss.pk}).status_code == 403
-    _unchanged(enrolment, messages)
+    enrolment_unchanged(enrolment, messages)
 
     # The SSA in another area: the line is outside it.
     zugdidi = login_as(Role.SSA_OFFICER, office="ssa-zugdidi")
     answer = zugdidi.get(url)
     assert answer.context["losses"] == [] and BUTTON not in answer.content.decode()
     assert zugdidi.post(url, {"change": loss.pk}).status_code == 404
-    _unchanged(enrolment, messages)
+    enrolment_unchanged(enrolment, messages)
 
     # A role that does not process applications: neither the page nor the link.
     worker = login_as(Role.SOCIAL_WORKER)
@@ -111,17 +111,17 @@ def test_other_offices_and_areas_see_nothing_and_cannot_confirm(login_as):
     Run.objects.filter(pk=loss.run_id).update(summary={"lost": 1})
     run_page = worker.get(reverse("eligibility:run_detail", args=[loss.run_id]))
     assert url not in run_page.content.decode()
-    _unchanged(enrolment, messages)
+    enrolment_unchanged(enrolment, messages)
     assert Enrolment.objects.get(pk=enrolment.pk).ends is None
 
 
 def test_a_line_that_is_not_a_loss_or_not_a_number_is_refused(login_as):
     enrolment = enrolled_application().enrolment
-    gained = _loss(enrolment, old="not_eligible", new="eligible")
+    gained = run_loss(enrolment, old="not_eligible", new="eligible")
     url = reverse("applications:run_losses", args=[gained.run_id])
     officer = login_as(Role.SSA_OFFICER, office="ssa-kutaisi")
     messages = Message.objects.count()
     assert officer.post(url, {"change": gained.pk}).status_code == 404
     assert officer.post(url, {"change": "abc"}).status_code == 404
     assert officer.post(url, {}).status_code == 404
-    _unchanged(enrolment, messages)
+    enrolment_unchanged(enrolment, messages)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from zrunva.accounts.choices import Role
 from zrunva.applications.choices import Status
 from zrunva.applications.models import Application
-from zrunva.applications.tests.test_workflow import submit
+from zrunva.applications.tests.factories import intake_form, submit
 from zrunva.registry.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -87,45 +87,23 @@ def test_others_cannot_open_or_move_an_application(login_as, role, scope, status
     assert application.status == Status.SUBMITTED
 
 
-def _intake(**overrides):
-    from zrunva.geo.models import Municipality
-    from zrunva.programmes.models import Programme
-
-    data = {
-        "programme": Programme.objects.get(code="state_pension").pk,
-        "municipality": Municipality.objects.get(code="kutaisi").pk,
-        "personal_number": "01001012345",
-        "first_name": "ნინო",
-        "last_name": "ბერიძე",
-        "birth_date": "1960-03-01",
-        "phone": "",
-        "email": "",
-        "language": "ka",
-        "consent": "on",
-        "members-TOTAL_FORMS": "1",
-        "members-INITIAL_FORMS": "0",
-        "members-0-first_name": "",
-    }
-    return data | overrides
-
-
 def test_an_officer_enters_an_application_for_an_applicant_at_the_office(login_as):
     client = login_as(Role.SSA_OFFICER, office="ssa-kutaisi")
-    response = client.post(reverse("applications:intake"), _intake())
+    response = client.post(reverse("applications:intake"), intake_form())
     application = Application.objects.get()
     assert response.status_code == 302
     assert (application.channel, application.entered_by.username) == (
         "walk_in",
         response.wsgi_request.user.username,
     )
-    again = client.post(reverse("applications:intake"), _intake())
+    again = client.post(reverse("applications:intake"), intake_form())
     flagged = Application.objects.get(duplicate_of=application)
     assert again.status_code == 302 and again.url == reverse(
         "applications:detail", args=[flagged.pk]
     )
     html = client.post(
         reverse("applications:intake"),
-        _intake(personal_number="123", consent="", programme=""),
+        intake_form(personal_number="123", consent="", programme=""),
     ).content.decode()
     assert "A personal number has exactly 11 digits." in html
     assert Application.objects.count() == 2
@@ -138,7 +116,7 @@ def test_intake_offers_only_the_officers_programmes_and_area(login_as):
     form = client.get(reverse("applications:intake")).context["form"]
     assert set(form.fields["programme"].queryset.values_list("municipality", flat=True)) == {None}
     assert Municipality.objects.get(code="kutaisi") not in form.fields["municipality"].queryset
-    html = client.post(reverse("applications:intake"), _intake()).content.decode()
+    html = client.post(reverse("applications:intake"), intake_form()).content.decode()
     assert "Select a valid choice." in html
     assert login_as(Role.SOCIAL_WORKER).get(reverse("applications:intake")).status_code == 403
     assert not Application.objects.exists()
@@ -146,10 +124,10 @@ def test_intake_offers_only_the_officers_programmes_and_area(login_as):
 
 def test_consent_is_asked_at_the_office_too(login_as):
     client = login_as(Role.SSA_OFFICER)
-    html = client.post(reverse("applications:intake"), _intake(consent="")).content.decode()
+    html = client.post(reverse("applications:intake"), intake_form(consent="")).content.decode()
     assert "The application needs your consent to process it." in html
     assert "Personal Data Protection" in html  # the purpose is stated next to the box
-    client.post(reverse("applications:intake"), _intake(language="en"))
+    client.post(reverse("applications:intake"), intake_form(language="en"))
     assert "Personal Data Protection" in Application.objects.get().consent_purpose
 
 

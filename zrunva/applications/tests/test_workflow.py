@@ -13,33 +13,20 @@ from zrunva.applications.services import (
     application_withdraw,
     next_statuses,
 )
-from zrunva.applications.tests.test_decisions import enrolled_application, pension_application
+from zrunva.applications.tests.factories import (
+    APPLICANT,
+    enrolled_application,
+    pension_application,
+    submit,
+)
+from zrunva.assessment.tests.factories import assess
 from zrunva.core.casework import ALPHABET
 from zrunva.core.workdays import working_days_after, working_days_between
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Programme
-from zrunva.programmes.tests.test_eligibility import assess
 from zrunva.registry.tests import factories
 
 pytestmark = pytest.mark.django_db
-
-APPLICANT = {
-    "personal_number": "01001012345",
-    "first_name": "ნინო",
-    "last_name": "ბერიძე",
-    "birth_date": date(1985, 3, 1),
-    "phone": "+995 555 12 34 56",
-}
-
-
-def submit(programme="tsa", municipality="kutaisi", **overrides):
-    return application_submit(
-        channel=Channel.PORTAL,
-        programme=Programme.objects.get(code=programme),
-        municipality=Municipality.objects.get(code=municipality),
-        applicant={**APPLICANT, **overrides},
-        consent=True,
-    )
 
 
 # -- Working days ------------------------------------------------------------------------

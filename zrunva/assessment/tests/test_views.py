@@ -8,6 +8,7 @@ from django.utils import timezone
 from zrunva.accounts.choices import Role
 from zrunva.assessment.models import Assessment
 from zrunva.assessment.services import assessment_record
+from zrunva.assessment.tests.factories import visit_form
 from zrunva.geo.models import Municipality
 from zrunva.registry.tests import factories
 
@@ -36,23 +37,6 @@ def _household_reads(user, household) -> list[str]:
     )
 
 
-def _visit(household, **overrides):
-    data = {
-        "visit_date": timezone.localdate().isoformat(),
-        "rooms": 2,
-        "dwelling_condition": "poor",
-        "monthly_utility_spending": "40",
-        "cars": 0,
-        "extra_dwellings": 0,
-        "agricultural_land_ha": "0.5",
-        "cattle": 1,
-        "small_livestock": 0,
-        "declared_income": "",
-        "notes": "",
-    }
-    return data | overrides
-
-
 def test_an_ssa_officer_records_a_visit_and_sees_the_score(login_as, household):
     client = login_as(Role.SSA_OFFICER)
     url = reverse("assessment:record", args=[household.pk])
@@ -63,7 +47,7 @@ def test_an_ssa_officer_records_a_visit_and_sees_the_score(login_as, household):
     assert 'name="cattle" value="0"' in html  # prefilled from the household's record
     assert f'name="visit_date" value="{timezone.localdate().isoformat()}"' in html
     assert _household_reads(client.user, household) == ["assess"]
-    response = client.post(url, _visit(household, declared_income="300"))
+    response = client.post(url, visit_form(household, declared_income="300"))
     assessment = Assessment.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("registry:household_detail", args=[household.pk])
@@ -83,11 +67,11 @@ def test_bad_visits_show_the_error_next_to_the_field(login_as, household):
     client = login_as(Role.SSA_OFFICER)
     url = reverse("assessment:record", args=[household.pk])
     future = (timezone.localdate() + timedelta(days=2)).isoformat()
-    html = client.post(url, _visit(household, visit_date=future)).content.decode()
+    html = client.post(url, visit_form(household, visit_date=future)).content.decode()
     assert "The visit date cannot be in the future." in html
     assert 'href="#id_visit_date"' in html  # the error summary links to the field
     assert '<div class="error-message" id="id_visit_date_error">' in html
-    html = client.post(url, _visit(household, declared_income="-5")).content.decode()
+    html = client.post(url, visit_form(household, declared_income="-5")).content.decode()
     field_error = html.split('id="id_declared_income_error">', 1)[1].split("</div>", 1)[0]
     assert "Ensure this value is greater than or equal to 0." in field_error
     assert 'href="#id_declared_income"' in html
@@ -110,7 +94,7 @@ def test_only_ssa_staff_in_the_area_record_visits(login_as, household, role, sco
     client = login_as(role, **scope)
     url = reverse("assessment:record", args=[household.pk])
     assert client.get(url).status_code == status
-    assert client.post(url, _visit(household)).status_code == status
+    assert client.post(url, visit_form(household)).status_code == status
     assert not Assessment.objects.exists()
     assert _household_reads(client.user, household) == []  # nothing was shown
 
@@ -118,7 +102,7 @@ def test_only_ssa_staff_in_the_area_record_visits(login_as, household, role, sco
 def test_an_ssa_officer_of_the_households_area_records_it(login_as, household):
     client = login_as(Role.SSA_OFFICER, office="ssa-kutaisi")
     url = reverse("assessment:record", args=[household.pk])
-    assert client.post(url, _visit(household)).status_code == 302
+    assert client.post(url, visit_form(household)).status_code == 302
     assert Assessment.objects.get().household == household
 
 

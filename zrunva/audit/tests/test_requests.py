@@ -10,25 +10,16 @@ from django.utils import timezone
 
 from zrunva.accounts.choices import Role
 from zrunva.audit.models import SubjectAccessRequest
-from zrunva.audit.services import subject_access_request_answer, subject_access_request_record
+from zrunva.audit.services import subject_access_request_answer
+from zrunva.audit.tests.factories import subject_access_request
 from zrunva.registry.tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
-def record(dpo, *, days_ago=0, number="01001066666", **extra):
-    return subject_access_request_record(
-        actor=dpo,
-        received_on=timezone.localdate() - timedelta(days=days_ago),
-        requester_name="თამარ ბერიძე",
-        personal_number=number,
-        **extra,
-    )
-
-
 def test_a_request_is_due_ten_days_after_receipt_and_its_recording_is_audited(make_user):
     dpo = make_user(Role.DPO)
-    request = record(dpo, days_ago=3, requester_contact="tamar@example.org")
+    request = subject_access_request(dpo, days_ago=3, requester_contact="tamar@example.org")
     assert request.due_on == request.received_on + timedelta(days=10)
     assert request.recorded_by == dpo and request.answered_on is None
     entry = LogEntry.objects.get_for_object(request).get()
@@ -37,13 +28,13 @@ def test_a_request_is_due_ten_days_after_receipt_and_its_recording_is_audited(ma
 
 def test_a_request_cannot_be_received_in_the_future(make_user):
     with pytest.raises(ValidationError, match="future"):
-        record(make_user(Role.DPO), days_ago=-1)
+        subject_access_request(make_user(Role.DPO), days_ago=-1)
 
 
 def test_a_request_names_a_well_formed_personal_number_on_every_entry_point(make_user):
     """The rule is `core.validators.personal_number_validator`, checked by the service too."""
     with pytest.raises(ValidationError) as error:
-        record(make_user(Role.DPO), number="1234")
+        subject_access_request(make_user(Role.DPO), number="1234")
     assert error.value.message_dict == {
         "personal_number": ["A personal number has exactly 11 digits."]
     }
@@ -52,10 +43,10 @@ def test_a_request_names_a_well_formed_personal_number_on_every_entry_point(make
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.SSA_OFFICER])
 def test_only_the_dpo_records_and_answers_requests(make_user, role):
-    request = record(make_user(Role.DPO))
+    request = subject_access_request(make_user(Role.DPO))
     other = make_user(role)
     with pytest.raises(PermissionDenied):
-        record(other)
+        subject_access_request(other)
     with pytest.raises(PermissionDenied):
         subject_access_request_answer(actor=other, request=request)
 
@@ -68,9 +59,9 @@ def test_others_cannot_open_the_requests_page(login_as, role):
 
 def test_the_dpo_sees_the_open_requests_overdue_first_and_highlighted(login_as):
     dpo = login_as(Role.DPO)
-    recent = record(dpo.user, days_ago=2, number="01001066661")
-    overdue = record(dpo.user, days_ago=15, number="01001066662")
-    answered = record(dpo.user, days_ago=20, number="01001066663")
+    recent = subject_access_request(dpo.user, days_ago=2, number="01001066661")
+    overdue = subject_access_request(dpo.user, days_ago=15, number="01001066662")
+    answered = subject_access_request(dpo.user, days_ago=20, number="01001066663")
     subject_access_request_answer(actor=dpo.user, request=answered)
     home = dpo.get("/en/")
     assert "/en/audit/subject-access-requests/" in home.content.decode()
@@ -111,7 +102,7 @@ def test_answering_from_the_report_marks_the_request_answered_by_the_dpo(login_a
     household = factories.household(head={"personal_number": "01001066666"})
     person = household.memberships.get().person
     dpo = login_as(Role.DPO)
-    request = record(dpo.user, person_id=person.pk)
+    request = subject_access_request(dpo.user, person_id=person.pk)
     report = dpo.get(f"/en/registry/subject-access/{person.pk}/")
     text = report.content.decode()
     assert f"/en/audit/subject-access-requests/{request.pk}/answer/" in text
@@ -133,7 +124,7 @@ def test_answering_from_the_report_marks_the_request_answered_by_the_dpo(login_a
 
 def test_the_answer_redirects_only_within_the_site(login_as):
     dpo = login_as(Role.DPO)
-    request = record(dpo.user)
+    request = subject_access_request(dpo.user)
     response = dpo.post(
         f"/en/audit/subject-access-requests/{request.pk}/answer/",
         {"next": "https://evil.example/"},

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from zrunva.notifications import services
 from zrunva.notifications.models import Message, MessageStatus
+from zrunva.notifications.tests.factories import queued_message
 
 pytestmark = pytest.mark.django_db
 
@@ -33,14 +34,9 @@ def senders(settings):
     return settings
 
 
-def queue(**kwargs):
-    data = {"channel": "sms", "to": "+995555000111", "body": "hello", "language": "ka"}
-    return services.message_queue(**(data | kwargs))
-
-
 def test_messages_wait_in_the_outbox_until_the_worker_sends_them():
-    message = queue()
-    queue(channel="email", to="nino@example.ge", subject="Application", body="Registered")
+    message = queued_message()
+    queued_message(channel="email", to="nino@example.ge", subject="Application", body="Registered")
     assert SENT == [] and message.status == MessageStatus.PENDING
     assert services.outbox_send() == {"sent": 2, "retry": 0, "failed": 0}
     assert SENT == [("sms", "+995555000111", "hello")]
@@ -51,7 +47,7 @@ def test_messages_wait_in_the_outbox_until_the_worker_sends_them():
 
 def test_a_failing_sender_loses_nothing_and_is_retried_later(senders):
     senders.NOTIFICATION_SENDERS = {"sms": f"{__name__}.BrokenSender", "email": ""}
-    message = queue()
+    message = queued_message()
     assert services.outbox_send() == {"sent": 0, "retry": 1, "failed": 0}
     message.refresh_from_db()
     assert (message.status, message.attempts) == (MessageStatus.PENDING, 1)
@@ -70,14 +66,14 @@ def test_a_failing_sender_loses_nothing_and_is_retried_later(senders):
     assert waits[0] > timedelta(minutes=4) and waits[1] > timedelta(minutes=24)
     # The gateway is back: a failed message stays failed for staff, a new one goes.
     senders.NOTIFICATION_SENDERS = {"sms": f"{__name__}.RecordingSender", "email": ""}
-    queue(body="again")
+    queued_message(body="again")
     services.outbox_send()
     assert SENT == [("sms", "+995555000111", "again")]
 
 
 def test_the_worker_is_woken_when_the_transaction_commits(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        queue()
+        queued_message()
     assert Message.objects.get().status == MessageStatus.SENT
 
 
@@ -85,7 +81,7 @@ def test_applicants_are_told_of_each_step_in_their_language(make_user):
     from zrunva.accounts.choices import Role
     from zrunva.applications.choices import Status
     from zrunva.applications.services import application_transition
-    from zrunva.applications.tests.test_workflow import submit
+    from zrunva.applications.tests.factories import submit
     from zrunva.registry.tests import factories
 
     application = submit(language="en", email="nino@example.ge")
@@ -111,7 +107,7 @@ def test_applicants_are_told_of_each_step_in_their_language(make_user):
 def test_the_task_comes_back_when_a_retry_is_due(senders, django_capture_on_commit_callbacks):
     senders.NOTIFICATION_SENDERS = {"sms": f"{__name__}.BrokenSender", "email": ""}
     with django_capture_on_commit_callbacks(execute=True):
-        queue()  # the immediate backend of the tests runs it at once and cannot defer
+        queued_message()  # the immediate backend of the tests runs it at once and cannot defer
     message = Message.objects.get()
     assert (message.status, message.attempts) == (MessageStatus.PENDING, 1)
 

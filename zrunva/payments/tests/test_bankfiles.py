@@ -13,45 +13,13 @@ from django.core.exceptions import ValidationError
 from lxml import etree
 
 from zrunva.accounts.choices import Role
-from zrunva.applications.models import Enrolment
-from zrunva.applications.tests.test_decisions import enrolled_application
 from zrunva.payments import services
 from zrunva.payments.bankfiles import NAMESPACE
 from zrunva.payments.choices import FileKind, PayrollStep
-from zrunva.payments.payroll import payroll_execute
-from zrunva.payments.tests.factories import IBAN, OTHER_IBAN
 
 pytestmark = pytest.mark.django_db
 XSD = Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.09.xsd"
 NS = {"p": NAMESPACE}
-
-
-@pytest.fixture
-def approved(make_user, settings, tmp_path):
-    """A payroll of three pensioners, two at one bank and one at another, approved."""
-    settings.PRIVATE_MEDIA_ROOT = tmp_path
-    officer, other = make_user(Role.SSA_OFFICER), make_user(Role.SSA_OFFICER)
-    months = set()
-    for iban in (IBAN, IBAN.replace("0101904917", "0101904925"), OTHER_IBAN):
-        enrolment = Enrolment.objects.get(application=enrolled_application())
-        services.payment_account_set(
-            actor=officer,
-            person=enrolment.person,
-            method="bank",
-            iban=_valid(iban),
-            valid_from=enrolment.starts,
-        )
-        months.add(enrolment.starts)
-    payroll = services.payroll_start(actor=officer, month=months.pop(), enqueue=False)
-    payroll = payroll_execute(payroll=payroll)
-    services.payroll_check(actor=officer, payroll=payroll)
-    return services.payroll_approve(actor=other, payroll=payroll), officer
-
-
-def _valid(iban: str) -> str:
-    from schwifty import IBAN as Iban
-
-    return Iban.generate("GE", bank_code=iban[4:6], account_code=iban[6:]).compact
 
 
 def test_the_xml_is_valid_pain_001_and_its_header_equals_its_lines(approved):

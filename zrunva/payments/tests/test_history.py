@@ -10,12 +10,11 @@ from zrunva.accounts.choices import Role
 from zrunva.payments import services
 from zrunva.payments.choices import PaymentStatus
 from zrunva.payments.models import Payment
-from zrunva.payments.tests.test_bankfiles import approved  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_persons_and_a_households_payments_on_their_pages(approved, login_as):  # noqa: F811
+def test_a_persons_and_a_households_payments_on_their_pages(approved, login_as):
     payroll, officer = approved
     payment = payroll.payments.first()
     client = login_as(Role.SSA_OFFICER)
@@ -37,7 +36,7 @@ def test_a_persons_and_a_households_payments_on_their_pages(approved, login_as):
     assert batumi.get(f"/en/payments/people/{payment.payee_id}/payments/").status_code == 404
 
 
-def test_a_health_programmes_payments_are_hidden_without_health_access(approved, login_as):  # noqa: F811
+def test_a_health_programmes_payments_are_hidden_without_health_access(approved, login_as):
     from zrunva.programmes.models import Programme
 
     payroll, officer = approved
@@ -51,7 +50,7 @@ def test_a_health_programmes_payments_are_hidden_without_health_access(approved,
     assert "495.00" in login_as(Role.SSA_OFFICER).get(url).content.decode()
 
 
-def test_the_citizen_sees_payments_once_sent_to_the_bank(approved):  # noqa: F811
+def test_the_citizen_sees_payments_once_sent_to_the_bank(approved):
     payroll, officer = approved
     payment = payroll.payments.select_related("enrolment__application").first()
     application = payment.enrolment.application

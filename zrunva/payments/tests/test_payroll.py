@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, transaction
 
 from zrunva.accounts.choices import Role
 from zrunva.applications.models import Enrolment
-from zrunva.applications.tests.test_decisions import enrolled_application
+from zrunva.applications.tests.factories import enrolled_application
 from zrunva.core.jobs import JobStatus
 from zrunva.payments import services
 from zrunva.payments.choices import HoldReason, PaymentStatus, PayrollStep
@@ -23,22 +23,6 @@ from zrunva.payments.tests.factories import IBAN
 from zrunva.programmes.models import Decision, Programme
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pensioner(make_user):
-    """An enrolled pensioner (495.00 a month from next month) with a bank account."""
-    application = enrolled_application()
-    enrolment = Enrolment.objects.get(application=application)
-    officer = make_user(Role.SSA_OFFICER)
-    services.payment_account_set(
-        actor=officer,
-        person=enrolment.person,
-        method="bank",
-        iban=IBAN,
-        valid_from=enrolment.starts,
-    )
-    return enrolment
 
 
 def _prepare(actor, month, programme=None) -> Payroll:

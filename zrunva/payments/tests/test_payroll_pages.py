@@ -10,7 +10,6 @@ from zrunva.accounts.choices import Role
 from zrunva.accounts.services import api_token_issue
 from zrunva.payments.choices import PayrollStep
 from zrunva.payments.models import Payroll
-from zrunva.payments.tests.test_payroll import pensioner  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -22,7 +21,7 @@ def _api(user):
 
 
 def test_prepare_check_and_approve_on_the_screens(
-    pensioner,  # noqa: F811
+    pensioner,
     login_as,
     django_capture_on_commit_callbacks,
 ):
@@ -49,7 +48,7 @@ def test_prepare_check_and_approve_on_the_screens(
 
 
 def test_the_api_prepares_and_approves_with_four_eyes(
-    pensioner,  # noqa: F811
+    pensioner,
     make_user,
     django_capture_on_commit_callbacks,
 ):
@@ -88,7 +87,7 @@ def test_the_api_prepares_and_approves_with_four_eyes(
         (Role.DPO, {}, 403),
     ],
 )
-def test_who_sees_a_state_payroll(pensioner, login_as, make_user, role, scope, status):  # noqa: F811
+def test_who_sees_a_state_payroll(pensioner, login_as, make_user, role, scope, status):
     payroll = Payroll.objects.create(
         month=pensioner.starts, prepared_by=make_user(Role.SSA_OFFICER)
     )

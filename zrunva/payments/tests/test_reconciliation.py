@@ -14,13 +14,12 @@ from zrunva.payments.choices import HoldReason, PaymentStatus, PayrollStep
 from zrunva.payments.models import Payment, Reconciliation
 from zrunva.payments.payroll import payroll_execute
 from zrunva.payments.tests.factories import OTHER_IBAN
-from zrunva.payments.tests.test_bankfiles import approved  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).parent / "data"
 
 
-def _exported(approved):  # noqa: F811
+def _exported(approved):
     payroll, officer = approved
     services.payroll_export(actor=officer, payroll=payroll)
     payroll.refresh_from_db()
@@ -50,7 +49,7 @@ def _apply(payroll, officer, data: bytes, kind="camt054"):
         ("answer.csv", "csv", "MD07"),
     ],
 )
-def test_an_answer_marks_payments_paid_and_returned(approved, template, kind, reason):  # noqa: F811
+def test_an_answer_marks_payments_paid_and_returned(approved, template, kind, reason):
     payroll, officer, paid, returned, other = _exported(approved)
     record = _apply(payroll, officer, _answer(template, paid, returned), kind)
     assert (record.paid, record.returned) == (1, 1)
@@ -69,7 +68,7 @@ def test_an_answer_marks_payments_paid_and_returned(approved, template, kind, re
         ({"returned_reference": "{same}"}, "named twice"),
     ],
 )
-def test_a_bad_line_refuses_the_whole_file_with_its_line(approved, overrides, problem):  # noqa: F811
+def test_a_bad_line_refuses_the_whole_file_with_its_line(approved, overrides, problem):
     payroll, officer, paid, returned, other = _exported(approved)
     if overrides.get("returned_reference") == "{same}":
         overrides = {
@@ -97,14 +96,14 @@ def test_a_bad_line_refuses_the_whole_file_with_its_line(approved, overrides, pr
         ),
     ],
 )
-def test_a_malformed_or_foreign_file_is_refused(approved, data, problem):  # noqa: F811
+def test_a_malformed_or_foreign_file_is_refused(approved, data, problem):
     payroll, officer, *_ = _exported(approved)
     with pytest.raises(ValidationError, match=problem):
         _apply(payroll, officer, data)
     assert not Reconciliation.objects.exists()
 
 
-def test_a_foreign_currency_and_the_same_file_twice_are_refused(approved):  # noqa: F811
+def test_a_foreign_currency_and_the_same_file_twice_are_refused(approved):
     payroll, officer, paid, returned, other = _exported(approved)
     data = _answer("camt054_paid_and_returned.xml", paid, returned).replace(b'"GEL"', b'"EUR"')
     with pytest.raises(ValidationError, match="The currency is EUR, not GEL"):
@@ -115,7 +114,7 @@ def test_a_foreign_currency_and_the_same_file_twice_are_refused(approved):  # no
         _apply(payroll, officer, good)
 
 
-def test_a_returned_payment_waits_for_a_corrected_account_then_is_paid(approved, make_user):  # noqa: F811
+def test_a_returned_payment_waits_for_a_corrected_account_then_is_paid(approved, make_user):
     payroll, officer, paid, returned, other = _exported(approved)
     _apply(payroll, officer, _answer("camt054_paid_and_returned.xml", paid, returned))
     next_month = payroll.month + relativedelta(months=1)
@@ -142,7 +141,7 @@ def test_a_returned_payment_waits_for_a_corrected_account_then_is_paid(approved,
     ).exists()
 
 
-def test_when_every_payment_is_answered_the_payroll_is_reconciled(approved):  # noqa: F811
+def test_when_every_payment_is_answered_the_payroll_is_reconciled(approved):
     payroll, officer, paid, returned, other = _exported(approved)
     _apply(payroll, officer, _answer("answer.csv", paid, returned), "csv")
     _apply(
@@ -158,7 +157,7 @@ def test_when_every_payment_is_answered_the_payroll_is_reconciled(approved):  # 
 
 
 def test_the_page_and_the_api_apply_an_answer_and_list_a_refused_files_lines(
-    approved,  # noqa: F811
+    approved,
     login_as,
 ):
     from django.test import Client

@@ -4,36 +4,11 @@ from django.test import Client
 
 from zrunva.applications.models import Application
 from zrunva.applications.tests.pdfs import plain_pdf
+from zrunva.portal.tests.factories import application_body
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/portal/applications"
-
-
-def body(**overrides) -> dict:
-    data = {
-        "programme": "tsa",
-        "municipality": "kutaisi",
-        "applicant": {
-            "personal_number": "01001012345",
-            "first_name": "ნინო",
-            "last_name": "ბერიძე",
-            "birth_date": "1985-03-01",
-            "phone": "555123456",
-            "language": "en",
-        },
-        "members": [
-            {
-                "first_name": "ლევანი",
-                "last_name": "ბერიძე",
-                "birth_date": "2016-02-02",
-                "relationship": "child",
-            }
-        ],
-        "consent": True,
-        "submission_key": "6b4e28ba-2fa1-11d2-883f-0016d3cca427",
-    }
-    return data | overrides
 
 
 def post(client, path, data):
@@ -42,10 +17,11 @@ def post(client, path, data):
 
 def test_a_citizen_applies_tracks_sends_a_document_and_withdraws_without_an_account():
     client = Client(enforce_csrf_checks=True)
-    response = post(client, URL, body())
+    response = post(client, URL, application_body())
     assert response.status_code == 201
     number = response.json()["number"]
-    assert post(client, URL, body()).json()["number"] == number  # the same request again
+    # The same request again.
+    assert post(client, URL, application_body()).json()["number"] == number
     assert Application.objects.count() == 1
     assert Application.objects.get().members[0]["birth_date"] == "2016-02-02"
     lookup = {"number": number.lower(), "personal_number": "01001012345"}
@@ -70,14 +46,14 @@ def test_a_citizen_applies_tracks_sends_a_document_and_withdraws_without_an_acco
 
 def test_bad_input_gets_field_errors():
     client = Client()
-    response = post(client, URL, body(consent=False))
+    response = post(client, URL, application_body(consent=False))
     assert response.status_code == 400
     assert response.json()["detail"] == [
         {"loc": ["body", "consent"], "msg": "The application needs your consent to process it."}
     ]
-    response = post(client, URL, body(programme="nope"))
+    response = post(client, URL, application_body(programme="nope"))
     assert response.json()["detail"][0]["loc"] == ["body", "programme"]
-    bad = body()
+    bad = application_body()
     bad["applicant"]["personal_number"] = "12"
     assert post(client, URL, bad).status_code == 422
 
@@ -96,8 +72,8 @@ def test_a_wrong_pair_is_not_found_and_lookups_are_throttled(settings):
 
 def test_a_submission_key_never_gives_away_anothers_application():
     client = Client()
-    assert post(client, URL, body()).status_code == 201
-    other = body()
+    assert post(client, URL, application_body()).status_code == 201
+    other = application_body()
     other["applicant"] = other["applicant"] | {"personal_number": "01001099999"}
     response = post(client, URL, other)
     assert response.status_code == 400

@@ -10,9 +10,8 @@ from PIL import Image
 from zrunva.applications.choices import Status
 from zrunva.applications.models import Application, Document
 from zrunva.applications.tests.pdfs import plain_pdf
-from zrunva.geo.models import Municipality
 from zrunva.notifications.models import Message
-from zrunva.programmes.models import Programme
+from zrunva.portal.tests.factories import application_form
 
 pytestmark = pytest.mark.django_db
 
@@ -25,34 +24,8 @@ def png() -> bytes:
     return out.getvalue()
 
 
-def form(**overrides) -> dict:
-    data = {
-        "submission_key": "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
-        "programme": Programme.objects.get(code="tsa").pk,
-        "municipality": Municipality.objects.get(code="kutaisi").pk,
-        "personal_number": "01001012345",
-        "first_name": "ნინო",
-        "last_name": "ბერიძე",
-        "birth_date": "1985-03-01",
-        "phone": "555 12 34 56",
-        "email": "",
-        "language": "ka",
-        "consent": "on",
-        "members-TOTAL_FORMS": "1",
-        "members-INITIAL_FORMS": "0",
-        "members-MIN_NUM_FORMS": "0",
-        "members-MAX_NUM_FORMS": "15",
-        "members-0-first_name": "გიორგი",
-        "members-0-last_name": "ბერიძე",
-        "members-0-birth_date": "2015-06-01",
-        "members-0-personal_number": "",
-        "members-0-relationship": "child",
-    }
-    return data | overrides
-
-
 def post_apply(client, data=None, files=None):
-    payload = form() if data is None else data
+    payload = application_form() if data is None else data
     payload = payload | {"documents": files or []}
     return client.post(reverse("portal:apply"), payload)
 
@@ -115,7 +88,9 @@ def test_a_disguised_or_oversize_file_is_refused_next_to_the_field(client, setti
 
 
 def test_every_missing_field_is_named_in_a_summary_linking_to_it(client):
-    data = form(personal_number="123", consent="", phone="", **{"members-0-birth_date": ""})
+    data = application_form(
+        personal_number="123", consent="", phone="", **{"members-0-birth_date": ""}
+    )
     html = client.post(reverse("portal:apply"), data, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'href="#id_personal_number"' in html
     assert "A personal number has exactly 11 digits." in html
@@ -125,11 +100,11 @@ def test_every_missing_field_is_named_in_a_summary_linking_to_it(client):
 
 
 def test_a_household_member_row_is_added_and_removed_without_errors(client):
-    data = form() | {"add_member": "1"}
+    data = application_form() | {"add_member": "1"}
     html = client.post(reverse("portal:apply"), data).content.decode()
     assert 'name="members-1-first_name"' in html and "error-summary" not in html
     assert 'value="გიორგი"' in html
-    data = form() | {"remove_member": "0"}
+    data = application_form() | {"remove_member": "0"}
     html = client.post(reverse("portal:apply"), data).content.decode()
     assert 'name="members-0-first_name"' not in html
 
@@ -138,17 +113,21 @@ def test_applying_is_throttled_per_address_and_per_person(client, settings):
     settings.PORTAL_THROTTLE = settings.PORTAL_THROTTLE | {"apply_address": (2, 3600)}
     assert post_apply(client).status_code == 302
     assert (
-        post_apply(client, form(submission_key="2b4e28ba-2fa1-11d2-883f-0016d3cca427")).status_code
+        post_apply(
+            client, application_form(submission_key="2b4e28ba-2fa1-11d2-883f-0016d3cca427")
+        ).status_code
         == 302
     )
-    third = post_apply(client, form(submission_key="3b4e28ba-2fa1-11d2-883f-0016d3cca427"))
+    third = post_apply(
+        client, application_form(submission_key="3b4e28ba-2fa1-11d2-883f-0016d3cca427")
+    )
     assert third.status_code == 429 and "Retry-After" in third
     settings.PORTAL_THROTTLE = settings.PORTAL_THROTTLE | {
         "apply_address": (100, 3600),
         "apply_person": (1, 3600),
     }
     other = Client(REMOTE_ADDR="10.0.0.9")
-    data = form(
+    data = application_form(
         submission_key="4b4e28ba-2fa1-11d2-883f-0016d3cca427", personal_number="01001099999"
     )
     assert post_apply(other, data).status_code == 302
@@ -191,10 +170,12 @@ def test_status_checks_are_throttled_per_number(client, settings):
 
 def test_someone_already_enrolled_is_not_told_so(client):
     """Issue 9: the answer must not say what the registry holds about a personal number."""
-    from zrunva.applications.tests.test_decisions import enrolled_application
+    from zrunva.applications.tests.factories import enrolled_application
 
     enrolled = enrolled_application()
-    data = form(personal_number=enrolled.personal_number, programme=enrolled.programme_id)
+    data = application_form(
+        personal_number=enrolled.personal_number, programme=enrolled.programme_id
+    )
     response = client.post(reverse("portal:apply"), data, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 302 and response.url == reverse("portal:submitted")
     assert "enrolled" not in client.get(response.url).content.decode().lower()

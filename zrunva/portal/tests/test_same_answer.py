@@ -5,72 +5,24 @@ disability package (which would reveal a disability) or an open application."""
 
 import json
 import re
-from datetime import date
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from zrunva.accounts.choices import Role
-from zrunva.applications.choices import Channel, Status
-from zrunva.applications.models import Application, Enrolment
-from zrunva.applications.services import application_submit
+from zrunva.applications.choices import Status
+from zrunva.applications.models import Application
 from zrunva.geo.models import Municipality
 from zrunva.notifications.models import Message
+from zrunva.portal.tests.factories import registry_holds
 from zrunva.programmes.models import Programme
-from zrunva.registry.tests import factories
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/portal/applications"
 FRESH, ENROLLED, OPEN = "01001070001", "01001070002", "01001070003"
 FRESH_TOO = "01001070004"  # the form's fresh number: FRESH has applied through the API
 SUBMITTER = {"first_name": "ნინო", "last_name": "ბერიძე", "birth_date": "1985-03-01"}
-
-
-def _registry_holds():
-    """ENROLLED is on the disability package's rolls; OPEN has an open application for it."""
-    programme = Programme.objects.get(code="disability_package")
-    kutaisi = Municipality.objects.get(code="kutaisi")
-    household = factories.household("kutaisi", head={"personal_number": ENROLLED})
-    person = household.memberships.get().person
-    enrolled = Application.objects.create(
-        number="ZR-AAAAA-00001",
-        programme=programme,
-        channel=Channel.WALK_IN,
-        status=Status.ENROLLED,
-        personal_number=ENROLLED,
-        first_name=person.first_name,
-        last_name=person.last_name,
-        birth_date=person.birth_date,
-        phone="+995 555 00 00 01",
-        consent_purpose="x",
-        municipality=kutaisi,
-        household=household,
-        stage_since=date(2026, 1, 5),
-    )
-    Enrolment.objects.create(
-        application=enrolled,
-        programme=programme,
-        household=household,
-        person=person,
-        amount=480,
-        starts=date(2026, 2, 1),
-        enrolled_by=factories.system_actor(),
-    )
-    application_submit(
-        channel=Channel.PORTAL,
-        programme=programme,
-        municipality=kutaisi,
-        applicant={
-            "personal_number": OPEN,
-            "first_name": "ანა",
-            "last_name": "ბერიძე",
-            "birth_date": date(1990, 1, 1),
-            "phone": "+995 555 00 00 03",
-        },
-        consent=True,
-    )
-    return enrolled
 
 
 def _messages(number: str) -> list[tuple]:
@@ -139,8 +91,8 @@ def _form_answers(personal_number: str, address: str) -> dict:
     }
 
 
-def test_the_portal_answers_the_same_whatever_the_registry_holds():
-    enrolled = _registry_holds()
+def test_the_portal_answers_the_same_whatever_theregistry_holds(enrolled=ENROLLED, applying=OPEN):
+    enrolled = registry_holds(enrolled=ENROLLED, applying=OPEN)
     fresh, on_rolls, open_ = (
         _api_answers(FRESH, "10.1.0.1"),
         _api_answers(ENROLLED, "10.1.0.2"),
@@ -167,7 +119,7 @@ def test_the_portal_answers_the_same_whatever_the_registry_holds():
 
 
 def test_an_officer_sees_the_flag_and_closes_a_duplicate_telling_the_real_person(login_as):
-    enrolled = _registry_holds()
+    enrolled = registry_holds(enrolled=ENROLLED, applying=OPEN)
     client = Client(REMOTE_ADDR="10.3.0.1", HTTP_ACCEPT_LANGUAGE="en")
     body = {
         "programme": "disability_package",

@@ -6,8 +6,9 @@ from django.utils import timezone
 
 from zrunva.accounts.choices import Role
 from zrunva.accounts.services import api_token_issue
+from zrunva.assessment.tests.factories import assess
 from zrunva.programmes.models import Run
-from zrunva.programmes.tests.test_eligibility import assess, years_ago
+from zrunva.programmes.tests.factories import years_ago
 from zrunva.registry.models import Household
 from zrunva.registry.tests import factories
 

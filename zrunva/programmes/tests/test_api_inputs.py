@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from zrunva.accounts.choices import Role
-from zrunva.programmes.tests.test_eligibility import assess, years_ago
+from zrunva.assessment.tests.factories import assess
+from zrunva.programmes.tests.factories import years_ago
 from zrunva.registry.tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zrunva.accounts.choices import Role
+from zrunva.assessment.tests.factories import assess
 from zrunva.programmes.choices import RunStatus
 from zrunva.programmes.models import Run
 from zrunva.programmes.runs import run_execute, run_start
-from zrunva.programmes.tests.test_eligibility import assess, years_ago
+from zrunva.programmes.tests.factories import years_ago
 from zrunva.registry.tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -10,6 +10,7 @@ from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Parameter, ParameterValue
 from zrunva.programmes.selectors import parameters_on
 from zrunva.programmes.services import parameter_value_set
+from zrunva.programmes.tests.factories import derived_parameter
 
 pytestmark = pytest.mark.django_db
 
@@ -197,13 +198,9 @@ def test_a_rule_reads_the_parameters_in_force_on_the_date():
     assert amounts == {date(2023, 6, 30): 0, date(2023, 7, 1): 400}
 
 
-def _derived(code: str, **fields) -> Parameter:
-    return Parameter.objects.create(code=code, name_ka=code, name_en=code, unit="GEL", **fields)
-
-
 def test_a_formula_gives_a_value_from_the_other_parameters_on_each_date(make_user):
     admin = make_user(Role.ADMIN)
-    bonus = _derived("winter_pension_bonus")
+    bonus = derived_parameter("winter_pension_bonus")
     parameter_value_set(
         actor=admin,
         parameter=bonus,
@@ -219,7 +216,7 @@ def test_a_formula_gives_a_value_from_the_other_parameters_on_each_date(make_use
 
 def test_a_circular_definition_is_refused_naming_the_cycle(make_user):
     admin = make_user(Role.ADMIN)
-    first, second = _derived("first_amount"), _derived("second_amount")
+    first, second = derived_parameter("first_amount"), derived_parameter("second_amount")
     parameter_value_set(
         actor=admin,
         parameter=first,
@@ -255,7 +252,7 @@ def test_a_circular_definition_is_refused_naming_the_cycle(make_user):
 
 def test_a_formula_with_an_unknown_parameter_or_both_value_and_formula_is_refused(make_user):
     admin = make_user(Role.ADMIN)
-    bonus = _derived("winter_bonus")
+    bonus = derived_parameter("winter_bonus")
     with pytest.raises(ValidationError) as err:
         parameter_value_set(
             actor=admin,
@@ -333,7 +330,7 @@ def test_a_formula_whose_value_could_be_too_large_is_refused(make_user, formula,
     with pytest.raises(ValidationError) as err:
         parameter_value_set(
             actor=make_user(Role.ADMIN),
-            parameter=_derived("too_large"),
+            parameter=derived_parameter("too_large"),
             valid_from=date(2026, 1, 1),
             formula=formula,
             source="x",
@@ -349,7 +346,7 @@ CHAIN = 1200
 def test_a_chain_of_1200_derived_parameters_is_checked_and_worked_out(make_user):
     """Each parameter is the one before plus 1; the check for cycles and the working out of the
     values must not recurse once per link (Python stops at about 1,000)."""
-    links = [_derived(f"link_{i:04d}") for i in range(CHAIN + 1)]
+    links = [derived_parameter(f"link_{i:04d}") for i in range(CHAIN + 1)]
     ParameterValue.objects.create(
         parameter=links[0], valid_from=date(2026, 1, 1), value=Decimal(1), source="x"
     )
@@ -388,6 +385,9 @@ def test_a_chain_of_1200_derived_parameters_is_checked_and_worked_out(make_user)
 def test_a_stored_formula_that_gives_infinity_gives_no_value():
     """Stored before formulas were bounded: its infinity must not reach a rule or an answer."""
     ParameterValue.objects.create(
-        parameter=_derived("endless"), valid_from=date(2026, 1, 1), formula="9" * 400, source="x"
+        parameter=derived_parameter("endless"),
+        valid_from=date(2026, 1, 1),
+        formula="9" * 400,
+        source="x",
     )
     assert "endless" not in parameters_on(on=date(2026, 6, 1))

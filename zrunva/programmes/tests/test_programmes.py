@@ -16,6 +16,7 @@ from zrunva.programmes.expressions import ExpressionError, evaluate_one, validat
 from zrunva.programmes.models import Parameter, Programme
 from zrunva.programmes.selectors import parameter_codes, parameters_on
 from zrunva.programmes.services import parameter_value_set, programme_save
+from zrunva.programmes.tests.factories import utility_parameters
 
 pytestmark = pytest.mark.django_db
 
@@ -387,22 +388,6 @@ def test_unknown_fields_are_refused(make_user):
     assert errors == {"created_at": ["This field cannot be set here."]}
 
 
-def _utility_parameters(officer) -> None:
-    """Kutaisi's own parameters, valued by its officer from 1 Jan 2026."""
-    kutaisi = Municipality.objects.get(code="kutaisi")
-    for code, value in (("kutaisi_utility_max_score", 100000), ("kutaisi_utility_aid", 40)):
-        parameter = Parameter.objects.create(
-            code=code, name_ka=code, name_en=code, municipality=kutaisi
-        )
-        parameter_value_set(
-            actor=officer,
-            parameter=parameter,
-            valid_from=date(2026, 1, 1),
-            value=Decimal(value),
-            source="Kutaisi City Council resolution on the 2026 social programme (test)",
-        )
-
-
 UTILITY_PROGRAMME = {
     "code": "kutaisi_utility_assistance",
     "name_ka": "კომუნალური დახმარება",
@@ -418,7 +403,7 @@ UTILITY_PROGRAMME = {
 
 def test_a_municipal_officer_defines_their_municipalitys_programme(make_user):
     officer = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
-    _utility_parameters(officer)
+    utility_parameters(officer)
     kutaisi = Municipality.objects.get(code="kutaisi")
     programme = programme_save(
         actor=officer, programme=None, data={**UTILITY_PROGRAMME, "municipality": kutaisi}
@@ -443,7 +428,7 @@ def test_a_municipal_officer_defines_their_municipalitys_programme(make_user):
 
 
 def test_a_municipal_parameter_is_unknown_to_state_and_other_municipalities_programmes(make_user):
-    _utility_parameters(make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi"))
+    utility_parameters(make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi"))
     message = {
         "criteria": ['Unknown parameter "param.kutaisi_utility_max_score" at column 33'],
         "formula": ['Unknown parameter "param.kutaisi_utility_aid" at column 47'],
@@ -456,7 +441,7 @@ def test_a_municipal_parameter_is_unknown_to_state_and_other_municipalities_prog
 
 def test_a_budget_cannot_be_negative(make_user):
     officer = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
-    _utility_parameters(officer)
+    utility_parameters(officer)
     data = {
         **UTILITY_PROGRAMME,
         "municipality": Municipality.objects.get(code="kutaisi"),
@@ -504,7 +489,7 @@ def test_a_municipal_officer_cannot_define_or_change_a_state_programme(make_user
 
 def test_a_municipal_officer_cannot_define_another_municipalitys_programme(make_user):
     officer = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
-    _utility_parameters(officer)
+    utility_parameters(officer)
     batumi = Municipality.objects.get(code="batumi")
     message = "This municipality is outside your area of work."
     assert denied(officer, {**UTILITY_PROGRAMME, "municipality": batumi}) == message
@@ -522,7 +507,7 @@ def test_a_municipal_officer_cannot_define_another_municipalitys_programme(make_
 
 def test_a_municipal_officer_cannot_make_their_programme_a_state_programme(make_user):
     officer = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
-    _utility_parameters(officer)
+    utility_parameters(officer)
     own = programme_save(
         actor=officer,
         programme=None,

@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from zrunva.accounts.choices import Role
+from zrunva.assessment.tests.factories import assess
 from zrunva.geo.models import Municipality
 from zrunva.programmes.choices import RunStatus
 from zrunva.programmes.models import Decision, DecisionChange, Programme, Run
 from zrunva.programmes.runs import run_execute, run_start
-from zrunva.programmes.tests.test_eligibility import assess, years_ago
+from zrunva.programmes.tests.factories import eligibility_run, family_and_pensioner, years_ago
 from zrunva.registry import services as registry
 from zrunva.registry.models import Membership, Person
 from zrunva.registry.tests import factories
@@ -25,12 +26,6 @@ from zrunva.registry.tests import factories
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
-
-
-def run(actor, municipality=None) -> Run:
-    return run_execute(
-        run=run_start(actor=actor, on=TODAY, municipality=municipality, enqueue=False)
-    )
 
 
 @pytest.fixture
@@ -41,13 +36,7 @@ def admin(make_user):
 @pytest.fixture
 def family():
     """A poor couple with a child in Kutaisi, and a pensioner alone in Tbilisi."""
-    household = factories.household("kutaisi", head={"birth_date": years_ago(40)})
-    factories.member(household, "spouse", birth_date=years_ago(38), sex="F")
-    child = factories.member(household, birth_date=years_ago(5))
-    assess(household, 25000)
-    pensioner = factories.household("tbilisi", head={"birth_date": years_ago(72), "sex": "F"})
-    assess(pensioner, 90000)
-    return household, child, pensioner
+    return family_and_pensioner()
 
 
 def pensioner_id(household) -> int:
@@ -63,7 +52,7 @@ def decisions(**filters):
 
 def test_a_run_stores_the_decisions_that_are_not_plain_refusals(admin, family):
     household, child, pensioner = family
-    done = run(admin)
+    done = eligibility_run(TODAY, actor=admin)
     assert done.status == RunStatus.DONE and done.progress == 100
     assert decisions(household=household) == {
         ("tsa", None): ("eligible", Decimal("180.00")),
@@ -82,9 +71,9 @@ def test_a_run_stores_the_decisions_that_are_not_plain_refusals(admin, family):
 
 
 def test_running_again_changes_nothing(admin, family):
-    run(admin)
+    eligibility_run(TODAY, actor=admin)
     before = list(Decision.objects.values_list("id", "status", "amount", "run_id"))
-    again = run(admin)
+    again = eligibility_run(TODAY, actor=admin)
     assert again.summary["changed"] == 0
     assert list(Decision.objects.values_list("id", "status", "amount", "run_id")) == before
     assert not DecisionChange.objects.filter(run=again).exists()
@@ -94,10 +83,10 @@ def test_running_again_changes_nothing(admin, family):
 
 def test_a_run_shows_who_gains_and_who_loses_by_how_much(admin, family):
     household, child, pensioner = family
-    first = run(admin)
+    first = eligibility_run(TODAY, actor=admin)
     # The family is re-assessed above the TSA threshold; the pensioner's score does not matter.
     assess(household, 61000, visit=TODAY)
-    second = run(admin)
+    second = eligibility_run(TODAY, actor=admin)
     changes = {
         c.programme.code: (c.old_status, c.old_amount, c.new_status, c.new_amount, c.difference)
         for c in second.changes.select_related("programme")
@@ -112,12 +101,12 @@ def test_a_run_shows_who_gains_and_who_loses_by_how_much(admin, family):
 
 def test_a_beneficiary_gone_from_the_registry_is_no_longer_eligible(admin, family):
     household, child, pensioner = family
-    run(admin)
+    eligibility_run(TODAY, actor=admin)
     person = Person.objects.get(pk=pensioner_id(pensioner))
     registry.person_update(
         actor=factories.system_actor(), person=person, data={"date_of_death": TODAY}
     )
-    later = run(admin)
+    later = eligibility_run(TODAY, actor=admin)
     change = later.changes.get()
     assert (change.old_status, change.new_status, change.new_amount) == (
         "eligible",
@@ -131,7 +120,7 @@ def test_a_beneficiary_gone_from_the_registry_is_no_longer_eligible(admin, famil
 def test_needs_data_is_stored_with_the_fields(admin):
     household = factories.household("kutaisi", head={"birth_date": years_ago(30)})
     factories.member(household, birth_date=years_ago(3))
-    run(admin)
+    eligibility_run(TODAY, actor=admin)
     tsa = Decision.objects.get(household=household, programme__code="tsa")
     assert (tsa.status, tsa.reason, tsa.missing) == (
         "needs_data",
@@ -143,7 +132,9 @@ def test_needs_data_is_stored_with_the_fields(admin):
 def test_a_municipal_run_touches_only_its_municipality(make_user, family):
     household, child, pensioner = family
     officer = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
-    done = run(officer, Municipality.objects.get(code="kutaisi"))
+    done = eligibility_run(
+        TODAY, actor=officer, municipality=Municipality.objects.get(code="kutaisi")
+    )
     assert done.summary["households"] == 1
     assert not Decision.objects.filter(household=pensioner).exists()
     assert Decision.objects.filter(household=household).count() == 2
@@ -228,23 +219,14 @@ def test_the_worker_executes_a_queued_run(admin, family, django_capture_on_commi
     assert Decision.objects.count() == 3
 
 
-def test_the_command_runs_with_progress_and_prints_the_summary(admin, family, capsys):
+def test_the_command_runs_with_progress_and_prints_the_summary(admin, family, capsys, make_user):
     call_command("eligibility_run", user=admin.username, verbosity=0)
     out = capsys.readouterr().out
     assert "2 households, 4 people; 3 decisions changed (3 gained, 0 lost)" in out
     assert "tsa: 1 eligible, 0 need data, 180.00 GEL a month" in out
+    municipal = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
     with pytest.raises(CommandError, match="Only national staff"):
-        call_command("eligibility_run", user=make_municipal(), verbosity=0)
-
-
-def make_municipal() -> str:
-    from zrunva.accounts.models import User
-
-    kutaisi = Municipality.objects.get(code="kutaisi")
-    user = User.objects.create_user(
-        "mun", password="Zrunva-test-pass-1", role=Role.MUNICIPAL_OFFICER, municipality=kutaisi
-    )
-    return user.username
+        call_command("eligibility_run", user=municipal.username, verbosity=0)
 
 
 def test_an_interrupted_run_is_resumed_by_the_command(admin, family, capsys):
@@ -262,7 +244,7 @@ def test_a_person_who_moves_keeps_their_decision_in_each_areas_runs(make_user, a
     household, child, pensioner = family
     daughter = factories.household("tbilisi", head={"birth_date": years_ago(45), "sex": "F"})
     person = factories.member(daughter, "parent", birth_date=years_ago(80), sex="F")
-    run(admin)
+    eligibility_run(TODAY, actor=admin)
     registry.member_move(
         actor=factories.system_actor(),
         person=person,
@@ -271,11 +253,15 @@ def test_a_person_who_moves_keeps_their_decision_in_each_areas_runs(make_user, a
     )
     # Tbilisi's run first: she is not gone, she lives in Kutaisi now.
     tbilisi = make_user(Role.MUNICIPAL_OFFICER, municipality="tbilisi")
-    there = run(tbilisi, Municipality.objects.get(code="tbilisi"))
+    there = eligibility_run(
+        TODAY, actor=tbilisi, municipality=Municipality.objects.get(code="tbilisi")
+    )
     assert there.summary["lost"] == 0 and not there.changes.exists()
     # Kutaisi's run takes her pension over for her new household, same month, same amount.
     kutaisi = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
-    here = run(kutaisi, Municipality.objects.get(code="kutaisi"))
+    here = eligibility_run(
+        TODAY, actor=kutaisi, municipality=Municipality.objects.get(code="kutaisi")
+    )
     pension = Decision.objects.get(person=person)
     assert (pension.household_id, pension.status, pension.amount) == (
         household.pk,
@@ -293,13 +279,13 @@ def test_a_person_who_moves_keeps_their_decision_in_each_areas_runs(make_user, a
 
 def test_a_household_whose_members_are_gone_is_nobodys_to_pay(admin, family):
     household, child, pensioner = family
-    run(admin)
+    eligibility_run(TODAY, actor=admin)
     # The only member dies: no TSA of 0 GEL for an empty household, the pension ends.
     person = Person.objects.get(pk=pensioner_id(pensioner))
     registry.person_update(
         actor=factories.system_actor(), person=person, data={"date_of_death": TODAY}
     )
-    later = run(admin)
+    later = eligibility_run(TODAY, actor=admin)
     assert not Decision.objects.filter(household=pensioner, person__isnull=True).exists()
     assert [(c.programme.code, c.new_status) for c in later.changes.all()] == [
         ("state_pension", "not_eligible")
@@ -309,7 +295,7 @@ def test_a_household_whose_members_are_gone_is_nobodys_to_pay(admin, family):
 def test_an_older_run_is_not_executed_over_a_newer_one(admin, family):
     older = run_start(actor=admin, on=TODAY, enqueue=False)
     Run.objects.filter(pk=older.pk).update(status=RunStatus.FAILED)
-    run(admin)  # a later run decides meanwhile
+    eligibility_run(TODAY, actor=admin)  # a later run decides meanwhile
     with pytest.raises(ValidationError) as err:
         run_execute(run=older)
     assert err.value.messages == [
@@ -354,7 +340,7 @@ def test_a_municipal_formula_whose_amount_cannot_be_stored_is_an_error_for_it_al
         municipality=Municipality.objects.get(code="kutaisi"),
         valid_from=TODAY - timedelta(days=30),
     )
-    done = run(admin)
+    done = eligibility_run(TODAY, actor=admin)
     assert done.status == RunStatus.DONE
     # The Kutaisi household's decision for it is an error, with no amount; the state
     # programmes decide as before, here and in Tbilisi.
@@ -388,7 +374,7 @@ def test_a_municipal_formula_whose_amount_cannot_be_stored_is_an_error_for_it_al
     own = [r for r in strict_json(answer.content) if r["programme"] == "kutaisi_overflow"]
     assert [(r["status"], r["amount"]) for r in own] == [("error", None)]
     # Executed again, nothing changes.
-    again = run(admin)
+    again = eligibility_run(TODAY, actor=admin)
     assert again.status == RunStatus.DONE and again.summary["changed"] == 0
 
 
@@ -418,7 +404,7 @@ def test_a_municipal_programme_that_cannot_be_evaluated_is_left_out_of_the_run_a
         municipality=kutaisi,
         valid_from=TODAY - timedelta(days=30),
     )
-    done = run(admin)
+    done = eligibility_run(TODAY, actor=admin)
     assert done.status == RunStatus.DONE
     assert [s["code"] for s in done.summary["skipped"]] == ["kutaisi_unvalued"]
     assert '"param.kutaisi_later"' in done.summary["skipped"][0]["error"]

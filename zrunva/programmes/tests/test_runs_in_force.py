@@ -9,31 +9,39 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 
+from zrunva.accounts.choices import Role
+from zrunva.assessment.tests.factories import assess
 from zrunva.programmes.models import Decision
-from zrunva.programmes.runs import check_references, previous_decisions, run_execute, run_start
-from zrunva.programmes.tests import test_runs
-from zrunva.programmes.tests.test_eligibility import assess
+from zrunva.programmes.runs import check_references, previous_decisions
+from zrunva.programmes.tests.factories import eligibility_run, family_and_pensioner
 from zrunva.registry.columns import RegistryFrames, registry_frames
 from zrunva.registry.models import Household, Membership, Person
 from zrunva.registry.tests import factories
 
 pytestmark = pytest.mark.django_db
 
-admin, family, TODAY = test_runs.admin, test_runs.family, test_runs.TODAY
-
+TODAY = timezone.localdate()
 THIS_MONTH = TODAY.replace(day=1)
 LAST_MONTH = (THIS_MONTH - timedelta(days=1)).replace(day=1)
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user(Role.ADMIN)
+
+
+@pytest.fixture
+def family():
+    """A poor couple with a child in Kutaisi, and a pensioner alone in Tbilisi."""
+    return family_and_pensioner()
 
 
 @pytest.fixture(autouse=True)
 def settled(family):
     """The family lived where it lives since before last month."""
     Membership.objects.update(start_date=LAST_MONTH - timedelta(days=60))
-
-
-def run_on(actor, on):
-    return run_execute(run=run_start(actor=actor, on=on, enqueue=False))
 
 
 def rows(code: str) -> list[tuple]:
@@ -53,18 +61,18 @@ def in_force(period) -> set[tuple]:
 
 def test_a_later_months_run_ends_the_rows_it_supersedes(admin, family):
     household, child, pensioner = family
-    run_on(admin, LAST_MONTH)
+    eligibility_run(LAST_MONTH, actor=admin)
     assert rows("tsa") == [(LAST_MONTH, None, Decimal("180.00"))]
     # Re-assessed this month above the TSA threshold: 90 GEL from this month on.
     assess(household, 61000, visit=THIS_MONTH)
-    run_on(admin, THIS_MONTH)
+    eligibility_run(THIS_MONTH, actor=admin)
     assert rows("tsa") == [
         (LAST_MONTH, LAST_MONTH, Decimal("180.00")),
         (THIS_MONTH, None, Decimal("90.00")),
     ]
     # The unchanged decisions go on from last month.
     assert rows("child_benefit") == [(LAST_MONTH, None, Decimal("200.00"))]
-    assert run_on(admin, THIS_MONTH).summary["changed"] == 0
+    assert eligibility_run(THIS_MONTH, actor=admin).summary["changed"] == 0
     # Last month's decisions are still what they were, as read for a run of that month.
     assert {p for _, p in in_force(LAST_MONTH)} == {LAST_MONTH}
     assert {p for _, p in in_force(THIS_MONTH)} == {LAST_MONTH, THIS_MONTH}
@@ -72,31 +80,31 @@ def test_a_later_months_run_ends_the_rows_it_supersedes(admin, family):
 
 def test_an_earlier_months_run_after_a_later_one_keeps_the_later_rows(admin, family):
     household, child, pensioner = family
-    run_on(admin, LAST_MONTH)
+    eligibility_run(LAST_MONTH, actor=admin)
     assess(household, 61000, visit=THIS_MONTH)
-    run_on(admin, THIS_MONTH)
+    eligibility_run(THIS_MONTH, actor=admin)
     # A visit found last month what this month's found: last month is decided again.
     assess(household, 61000, visit=LAST_MONTH)
-    again = run_on(admin, LAST_MONTH)
+    again = eligibility_run(LAST_MONTH, actor=admin)
     assert again.summary["changed"] == 1
     assert rows("tsa") == [
         (LAST_MONTH, LAST_MONTH, Decimal("90.00")),
         (THIS_MONTH, None, Decimal("90.00")),
     ]
-    assert run_on(admin, THIS_MONTH).summary["changed"] == 0
-    assert run_on(admin, LAST_MONTH).summary["changed"] == 0
+    assert eligibility_run(THIS_MONTH, actor=admin).summary["changed"] == 0
+    assert eligibility_run(LAST_MONTH, actor=admin).summary["changed"] == 0
 
 
 def test_an_earlier_month_decided_after_a_later_one_ends_before_it(admin, family):
-    run_on(admin, THIS_MONTH)
-    first = run_on(admin, LAST_MONTH)
+    eligibility_run(THIS_MONTH, actor=admin)
+    first = eligibility_run(LAST_MONTH, actor=admin)
     assert first.summary["changed"] == 3
     for code in ("tsa", "child_benefit", "state_pension"):
         assert [(p, u) for p, u, _ in rows(code)] == [(LAST_MONTH, LAST_MONTH), (THIS_MONTH, None)]
     assert {p for _, p in in_force(LAST_MONTH)} == {LAST_MONTH}
     assert {p for _, p in in_force(THIS_MONTH)} == {THIS_MONTH}
-    assert run_on(admin, THIS_MONTH).summary["changed"] == 0
-    assert run_on(admin, LAST_MONTH).summary["changed"] == 0
+    assert eligibility_run(THIS_MONTH, actor=admin).summary["changed"] == 0
+    assert eligibility_run(LAST_MONTH, actor=admin).summary["changed"] == 0
 
 
 def references(households, people) -> pl.DataFrame:
@@ -123,7 +131,7 @@ def test_decisions_for_households_or_people_not_in_the_registry_are_refused(fami
 
 def test_a_household_or_person_with_decisions_is_never_deleted(admin, family):
     household, child, pensioner = family
-    run_on(admin, THIS_MONTH)
+    eligibility_run(THIS_MONTH, actor=admin)
     with pytest.raises(ProtectedError):
         Household.objects.filter(pk=household.pk).delete()
     person = Decision.objects.filter(person__isnull=False).first().person

@@ -48,3 +48,34 @@ def member(household: Household, relationship: str = "child", **person) -> Perso
         person_data=person_data(**person),
     )
     return membership.person
+
+
+def household_form(**head) -> dict:
+    """The staff form registering a household in Kutaisi with its head (`head-` fields)."""
+    data = {
+        "hh-municipality": Municipality.objects.get(code="kutaisi").pk,
+        "hh-address": "ჭავჭავაძის 3",
+        "hh-dwelling_type": "apartment",
+        "hh-dwelling_tenure": "owned",
+        "hh-dwelling_condition": "fair",
+        "hh-rooms": 2,
+        "hh-floor_area_m2": "54.5",
+        "hh-monthly_utility_spending": "80",
+        "hh-extra_dwellings": 0,
+        "hh-agricultural_land_ha": "0",
+        "hh-cattle": 0,
+        "hh-small_livestock": 0,
+        "hh-cars": 0,
+        "head-personal_number": "01024081234",
+        "head-first_name": "თამარ",
+        "head-last_name": "ჯაფარიძე",
+        "head-birth_date": "1969-11-02",
+        "head-sex": "F",
+        "head-citizenship": "GE",
+        "head-disability_degree": "none",
+        "head-pension_kind": "none",
+        "head-pension_amount": "0",
+        "head-employment_status": "employed",
+    }
+    data.update({f"head-{k}": v for k, v in head.items()})
+    return data

@@ -11,39 +11,9 @@ from zrunva.registry.tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def _household_post(**head):
-    data = {
-        "hh-municipality": Municipality.objects.get(code="kutaisi").pk,
-        "hh-address": "ჭავჭავაძის 3",
-        "hh-dwelling_type": "apartment",
-        "hh-dwelling_tenure": "owned",
-        "hh-dwelling_condition": "fair",
-        "hh-rooms": 2,
-        "hh-floor_area_m2": "54.5",
-        "hh-monthly_utility_spending": "80",
-        "hh-extra_dwellings": 0,
-        "hh-agricultural_land_ha": "0",
-        "hh-cattle": 0,
-        "hh-small_livestock": 0,
-        "hh-cars": 0,
-        "head-personal_number": "01024081234",
-        "head-first_name": "თამარ",
-        "head-last_name": "ჯაფარიძე",
-        "head-birth_date": "1969-11-02",
-        "head-sex": "F",
-        "head-citizenship": "GE",
-        "head-disability_degree": "none",
-        "head-pension_kind": "none",
-        "head-pension_amount": "0",
-        "head-employment_status": "employed",
-    }
-    data.update({f"head-{k}": v for k, v in head.items()})
-    return data
-
-
 def test_officer_registers_a_household_in_the_browser_form(login_as):
     client = login_as(Role.SSA_OFFICER)
-    response = client.post("/en/registry/households/new/", _household_post())
+    response = client.post("/en/registry/households/new/", factories.household_form())
     household = Household.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/en/registry/households/{household.pk}/"
@@ -54,7 +24,7 @@ def test_officer_registers_a_household_in_the_browser_form(login_as):
 def test_duplicate_personal_number_is_shown_next_to_the_field(login_as):
     factories.household(head={"personal_number": "01024081234"})
     client = login_as(Role.SSA_OFFICER)
-    response = client.post("/en/registry/households/new/", _household_post())
+    response = client.post("/en/registry/households/new/", factories.household_form())
     assert response.status_code == 200
     assert response.context["head_form"].errors["personal_number"] == [
         "Another person already has this personal number."
@@ -65,7 +35,9 @@ def test_duplicate_personal_number_is_shown_next_to_the_field(login_as):
 
 def test_future_birth_date_is_refused_in_the_form(login_as):
     client = login_as(Role.SSA_OFFICER)
-    response = client.post("/en/registry/households/new/", _household_post(birth_date="2999-01-01"))
+    response = client.post(
+        "/en/registry/households/new/", factories.household_form(birth_date="2999-01-01")
+    )
     assert response.context["head_form"].errors["birth_date"] == [
         "The birth date cannot be in the future."
     ]
@@ -158,7 +130,9 @@ def test_read_only_roles_get_403_on_edit_pages(login_as, role):
     household = factories.household()
     client = login_as(role)
     assert client.get(f"/en/registry/households/{household.pk}/edit/").status_code == 403
-    assert client.post("/en/registry/households/new/", _household_post()).status_code == 403
+    assert (
+        client.post("/en/registry/households/new/", factories.household_form()).status_code == 403
+    )
     assert Household.objects.count() == 1
 
 
