@@ -107,3 +107,17 @@ def test_the_check_finds_an_upward_import(tmp_path, monkeypatch):
     (tmp_path / "zrunva" / "core" / "ok.py").write_text("from zrunva.core import money\n")
     monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path / "zrunva")
     assert violations() == {("zrunva.registry.low", "applications", 2)}
+
+
+def test_tests_build_records_with_factories_not_other_test_modules():
+    """Builders live in each app's `tests/factories.py` (fixtures in a `conftest.py`): a test
+    module that imports another test module hides where a builder is."""
+    found = []
+    for path in sorted(ROOT.rglob("tests/*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or not node.module:
+                continue
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            if any(".tests.test_" in n for n in names):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {node.module}")
+    assert not found, "\n".join(found)
