@@ -147,12 +147,13 @@ def _set(run: Run, **fields) -> None:
 
 
 def previous_decisions(
-    *, period: date, programme_ids: list[int], places: bool = True
+    *, period: date, programme_ids: list[int], places: bool = True, unwritten: bool = False
 ) -> pl.DataFrame:
     """The decision in force in `period` for every beneficiary of the programmes (the row from
     that month or before whose `until` is not before it), wherever they lived then, with
     `place`: the municipality the decision's household is in now (null unless `places`; only
-    runs for one municipality need it)."""
+    runs for one municipality need it). `unwritten`: as for `read_frame`, the caller's open
+    transaction has written no decision, household or enrolment."""
     if not programme_ids:
         return pl.DataFrame(schema=PREVIOUS_SCHEMA)
     d, h = Decision._meta.db_table, Household._meta.db_table
@@ -174,6 +175,7 @@ def previous_decisions(
         """,  # noqa: S608 (table names from models; values bound)
         [*programme_ids, period, period],
         PREVIOUS_SCHEMA,
+        unwritten=unwritten,
     )
 
 
@@ -465,6 +467,9 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
             progress(name, percent)
 
     started = time.monotonic()
+    # The run's own transaction below is the outermost one (not a caller's, which may have
+    # written decisions it has not committed): large reads in it may use their own connection.
+    outermost = not connection.in_atomic_block
     _set(run, status=RunStatus.RUNNING, started_at=timezone.now(), error="")
     try:
         municipality_ids = [run.municipality_id] if run.municipality_id else None
@@ -494,6 +499,8 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
                 period=run.period,
                 programme_ids=[p.id for p in programmes],
                 places=run.municipality_id is not None,
+                # Until now the transaction has only locked rows.
+                unwritten=outermost,
             )
             elsewhere = None
             if run.municipality_id is not None:
