@@ -273,6 +273,15 @@ def _json_list(column: str) -> pl.Expr:
     return (pl.lit("[") + quoted + pl.lit("]")).fill_null("[]").alias(column)
 
 
+# Programme and beneficiary in one integer, to join and look up on one column: ids are far
+# below 2**39, so each key is a programme's band of 2**40 around its beneficiaries.
+SHIFT = 1 << 40
+
+
+def _key(beneficiary: str = "beneficiary") -> pl.Expr:
+    return (pl.col("programme_id") * SHIFT + pl.col(beneficiary)).alias("key")
+
+
 def compare(
     decisions: pl.DataFrame, previous: pl.DataFrame, elsewhere: pl.Series | None = None
 ) -> pl.DataFrame:
@@ -281,15 +290,8 @@ def compare(
     (now not eligible, reason "not registered"), except those registered `elsewhere` (keys of
     `BENEFICIARY`), whom another area's run decides. Columns of the new decision plus `old_*`
     and `decision_id` (the row of the same month to replace, if any)."""
-    # Most beneficiaries are plainly ineligible and were before: leave them out first.
-    decisions = decisions.with_columns(BENEFICIARY)
-    known = previous.select(BENEFICIARY)["beneficiary"].implode()
-    decisions = decisions.filter(
-        (pl.col("status") != DecisionStatus.NOT_ELIGIBLE.value) | pl.col("beneficiary").is_in(known)
-    ).with_columns(_json_list("missing"), pl.col("status", "reason").cast(pl.String))
     previous = previous.with_columns(BENEFICIARY).select(
-        "programme_id",
-        "beneficiary",
+        _key(),
         "decision_id",
         old_household_id="household_id",
         old_person_id="person_id",
@@ -297,12 +299,38 @@ def compare(
         old_status="status",
         old_reason="reason",
         old_amount="amount",
-        old_missing=pl.col("missing").str.replace_all(r"\s", ""),
+        old_missing="missing",
         old_until="until",
         enrolment_id="enrolment_id",
     )
-    joined = decisions.join(previous, on=["programme_id", "beneficiary"], how="full", coalesce=True)
-    gone = pl.col("status").is_null()
+    # Most beneficiaries are plainly ineligible and were before: leave them out first.
+    decisions = (
+        decisions.with_columns(BENEFICIARY)
+        .with_columns(_key())
+        .filter(
+            (pl.col("status") != DecisionStatus.NOT_ELIGIBLE.value)
+            | pl.col("key").is_in(previous["key"].implode())
+        )
+        .with_columns(_json_list("missing"), pl.col("status", "reason").cast(pl.String))
+    )
+    joined = decisions.join(previous, on="key", how="full", coalesce=True)
+    # Most rows are the same as before: only those that differ in any column as stored, or
+    # are new or gone, are looked at closely (the JSON lists' spacing may differ in storage).
+    gone, new = pl.col("status").is_null(), pl.col("old_status").is_null()
+    joined = joined.filter(
+        gone
+        | new
+        | (pl.col("status") != pl.col("old_status"))
+        | (pl.col("household_id") != pl.col("old_household_id"))
+        | (pl.col("reason") != pl.col("old_reason"))
+        | pl.col("amount").ne_missing(pl.col("old_amount"))
+        | (pl.col("missing") != pl.col("old_missing"))
+    ).with_columns(
+        programme_id=pl.coalesce("programme_id", (pl.col("key") + SHIFT // 2) // SHIFT),
+    )
+    joined = joined.with_columns(
+        beneficiary=pl.coalesce("beneficiary", pl.col("key") - pl.col("programme_id") * SHIFT)
+    ).drop("key")
     if elsewhere is not None:
         joined = joined.filter(~(gone & pl.col("beneficiary").is_in(elsewhere.implode())))
     joined = joined.with_columns(
@@ -312,19 +340,21 @@ def compare(
         reason=pl.when(gone).then(pl.lit(DecisionReason.NOT_REGISTERED.value)).otherwise("reason"),
         missing=pl.when(gone).then(pl.lit("[]")).otherwise("missing"),
     )
-    new = pl.col("old_status").is_null()
+    spaceless = pl.col("missing").str.replace_all(r"\s", "")
     changed = (
         pl.col("status").ne_missing(pl.col("old_status"))
         # A person who moved keeps the decision, now for their new household.
         | pl.col("household_id").ne_missing(pl.col("old_household_id"))
         | pl.col("reason").ne_missing(pl.col("old_reason"))
         | pl.col("amount").ne_missing(pl.col("old_amount"))
-        | pl.col("missing").str.replace_all(r"\s", "").ne_missing(pl.col("old_missing"))
+        | spaceless.ne_missing(pl.col("old_missing").str.replace_all(r"\s", ""))
     )
     keep = (
         pl.when(new).then(pl.col("status") != DecisionStatus.NOT_ELIGIBLE.value).otherwise(changed)
     )
-    return joined.filter(keep)
+    return joined.filter(keep).with_columns(
+        old_missing=pl.col("old_missing").str.replace_all(r"\s", "")
+    )
 
 
 def _summary(decisions: pl.DataFrame, changes: pl.DataFrame, programmes) -> dict:
