@@ -11,12 +11,15 @@ only when there are none it could need (see `_own_connection`).
 """
 
 import io
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 import polars as pl
-from django.db import connection
+from django.db import connection, connections
 from psycopg.conninfo import make_conninfo
 
 # Booleans are selected as CASE WHEN … THEN 1 ELSE 0 END by callers, so every database
@@ -63,16 +66,21 @@ def _own_connection(unwritten: bool) -> bool:
         return cursor.fetchone()[0] == "read committed"
 
 
-def _read_adbc(query: str, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
-    """The rows of `query` (no parameters left) read with ADBC on a connection of its own,
-    opened as Django's is (its server, database, user and options) and in its time zone."""
+def _target() -> tuple[str, str]:
+    """How to open a connection of its own like Django's (its server, database, user and
+    options), and its time zone."""
     connection.ensure_connection()
     info = connection.connection.info
-    conninfo = make_conninfo(info.dsn, password=info.password or None)
+    return make_conninfo(info.dsn, password=info.password or None), connection.timezone_name
+
+
+def _read_adbc(query: str, schema: Mapping[str, pl.DataType], target) -> pl.DataFrame:
+    """The rows of `query` (no parameters left) read with ADBC on a connection of its own."""
+    conninfo, zone = target
     names = [f"c{i}" for i in range(len(schema))]
     # The column list names the select's columns by position, unnamed and repeated ones too.
     wrapped = f"SELECT * FROM ({query}) AS q ({', '.join(names)})"  # noqa: S608
-    zone = connection.timezone_name.replace("'", "''")
+    zone = zone.replace("'", "''")
     with _adbc().connect(conninfo) as own, own.cursor() as cursor:
         cursor.execute(f"SET TIME ZONE '{zone}'")
         cursor.execute(wrapped)
@@ -81,6 +89,39 @@ def _read_adbc(query: str, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
         _cast(pl.col(c), frame.schema[c], wanted).alias(name)
         for c, (name, wanted) in zip(names, schema.items(), strict=True)
     )
+
+
+T = TypeVar("T")
+
+# Set in a thread `soon` started: its reads go on connections of their own, like this one's.
+_worker = threading.local()
+
+
+def soon(
+    function: Callable[..., T], /, *args, unwritten: bool = False, **kwargs
+) -> Callable[[], T]:
+    """`function(*args, **kwargs)`, which reads with `read_frame`, started now in a thread of its
+    own where its reads may go on connections of their own (PostgreSQL, `unwritten` as for
+    `read_frame`), else done now. Returns a function that gives its result, waiting for it.
+    ADBC leaves Python's lock while the server works and while it decodes, so the read goes on
+    beside the caller's work (a run decides while the decisions in force are read)."""
+    if not _own_connection(unwritten):
+        result = function(*args, **kwargs)
+        return lambda: result
+    target = _target()
+
+    def work():
+        _worker.target = target
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _worker.target = None
+            connections.close_all()  # this thread's, should the function have used one
+
+    executor = ThreadPoolExecutor(max_workers=1)
+    future = executor.submit(work)
+    executor.shutdown(wait=False)  # the thread ends with the work
+    return future.result
 
 
 def _cast(column: pl.Expr, read: pl.DataType, wanted: pl.DataType) -> pl.Expr:
@@ -106,9 +147,11 @@ def read_frame(
     read_schema = {
         name: (pl.Int8 if dtype == pl.Boolean else dtype) for name, dtype in schema.items()
     }
-    if _postgres() and _own_connection(unwritten):
-        with connection.wrap_database_errors:
-            return _read_adbc(_inline(sql, params), schema)
+    target = getattr(_worker, "target", None)
+    if target is None and _own_connection(unwritten):
+        target = _target()
+    if target is not None:
+        return _read_adbc(_inline(sql, params), schema, target)
     if _postgres():
         buffer = io.BytesIO()
         with connection.cursor() as cursor, connection.wrap_database_errors:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from zrunva.accounts import permissions
 from zrunva.assessment.selectors import latest_scores
 from zrunva.audit.services import bulk_run_log
-from zrunva.core.bulk import read_frame, write_frame
+from zrunva.core.bulk import read_frame, soon, write_frame
 from zrunva.core.money import AMOUNT
 from zrunva.programmes import engine
 from zrunva.programmes.choices import DecisionReason, DecisionStatus, RunStatus
@@ -147,13 +147,12 @@ def _set(run: Run, **fields) -> None:
 
 
 def previous_decisions(
-    *, period: date, programme_ids: list[int], places: bool = True, unwritten: bool = False
+    *, period: date, programme_ids: list[int], places: bool = True
 ) -> pl.DataFrame:
     """The decision in force in `period` for every beneficiary of the programmes (the row from
     that month or before whose `until` is not before it), wherever they lived then, with
     `place`: the municipality the decision's household is in now (null unless `places`; only
-    runs for one municipality need it). `unwritten`: as for `read_frame`, the caller's open
-    transaction has written no decision, household or enrolment."""
+    runs for one municipality need it)."""
     if not programme_ids:
         return pl.DataFrame(schema=PREVIOUS_SCHEMA)
     d, h = Decision._meta.db_table, Household._meta.db_table
@@ -175,7 +174,6 @@ def previous_decisions(
         """,  # noqa: S608 (table names from models; values bound)
         [*programme_ids, period, period],
         PREVIOUS_SCHEMA,
-        unwritten=unwritten,
     )
 
 
@@ -504,16 +502,16 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
     try:
         municipality_ids = [run.municipality_id] if run.municipality_id else None
         stage("reading", 5)
+        # The scores are read beside the registry (on a connection of their own, where they
+        # may be: `bulk.soon`).
+        scores = soon(latest_scores, on=run.on)
         registry = registry_frames(on=run.on, municipality_ids=municipality_ids)
-        scores = latest_scores(on=run.on)
-        households, people = engine.attribute_frames(registry, scores, on=run.on)
+        households, people = engine.attribute_frames(registry, scores(), on=run.on)
         skipped: list[dict] = []
         programmes = compiled_programmes(
             on=run.on, municipality_id=run.municipality_id, skipped=skipped
         )
         stage("deciding", 40)
-        decisions = engine.decide(households, people, programmes, registry.members)
-        stage("comparing", 55)
         with transaction.atomic():
             # Runs that write the same programmes' decisions take turns, and compare with what
             # the one before them wrote; the same run executed twice writes once.
@@ -525,13 +523,19 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
                 raise ValidationError(
                     _("A later run has decided for this area since; start a new run instead.")
                 )
-            previous = previous_decisions(
+            # What is in force is read while the run decides: after the lock, so it is what
+            # the run before this one left.
+            previous = soon(
+                previous_decisions,
                 period=run.period,
                 programme_ids=[p.id for p in programmes],
                 places=run.municipality_id is not None,
                 # Until now the transaction has only locked rows.
                 unwritten=outermost,
             )
+            decisions = engine.decide(households, people, programmes, registry.members)
+            stage("comparing", 55)
+            previous = previous()
             elsewhere = None
             if run.municipality_id is not None:
                 # This area's beneficiaries now, and those decided for while living here; of

@@ -108,3 +108,31 @@ def test_a_transaction_that_may_have_written_reads_its_own_rows(spy):
 def test_a_test_transaction_reads_with_copy(spy):
     assert bulk.read_frame(VALUES, PARAMS, SCHEMA).height == 3
     assert not spy
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_soon_reads_in_a_thread_of_its_own_what_the_caller_would(spy):
+    pending = bulk.soon(bulk.read_frame, VALUES, PARAMS, SCHEMA)
+    with transaction.atomic():
+        copied = bulk.read_frame(VALUES, PARAMS, SCHEMA)
+    assert_frame_equal(pending(), copied)
+    assert len(spy) == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_soon_in_a_transaction_that_may_have_written_reads_now_on_its_connection(spy):
+    first = Municipality.objects.order_by("id").first()
+    villages = "SELECT villages FROM geo_municipality WHERE id = %s"
+    with transaction.atomic():
+        Municipality.objects.filter(pk=first.pk).update(villages=first.villages + 1)
+        pending = bulk.soon(bulk.read_frame, villages, [first.pk], {"villages": pl.Int64})
+        assert pending().item() == first.villages + 1
+        assert not spy
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_soon_gives_the_reads_error():
+    pending = bulk.soon(bulk.read_frame, "SELECT 1 / 0", [], {"n": pl.Int64})
+    with pytest.raises(Exception, match="division by zero"):
+        pending()
