@@ -357,13 +357,19 @@ def compare(
 
 def _summary(decisions: pl.DataFrame, changes: pl.DataFrame, programmes) -> dict:
     codes = {c.id: c.code for c in programmes}
+    # One pass over the millions of decisions, grouped by their two small keys; the totals per
+    # programme are then added up from a few dozen rows.
+    by_status = decisions.group_by("programme_id", "status").agg(
+        n=pl.len(), amount=pl.col("amount").sum()
+    )
+    count = pl.col("n").filter
     per_programme = (
-        decisions.group_by("programme_id")
+        by_status.group_by("programme_id")
         .agg(
-            eligible=(pl.col("status") == DecisionStatus.ELIGIBLE.value).sum(),
-            needs_data=(pl.col("status") == DecisionStatus.NEEDS_DATA.value).sum(),
-            errors=(pl.col("status") == DecisionStatus.ERROR.value).sum(),
-            evaluated=pl.len(),
+            eligible=count(pl.col("status") == DecisionStatus.ELIGIBLE.value).sum(),
+            needs_data=count(pl.col("status") == DecisionStatus.NEEDS_DATA.value).sum(),
+            errors=count(pl.col("status") == DecisionStatus.ERROR.value).sum(),
+            evaluated=pl.col("n").sum(),
             amount=pl.col("amount").sum().fill_null(0),
         )
         .sort("programme_id")
