@@ -78,8 +78,14 @@ def _read_adbc(query: str, schema: Mapping[str, pl.DataType], target) -> pl.Data
     """The rows of `query` (no parameters left) read with ADBC on a connection of its own."""
     conninfo, zone = target
     names = [f"c{i}" for i in range(len(schema))]
+    # Exact amounts come as the text COPY would print: ADBC's own decoding of `numeric` costs
+    # twice the client time (0.45 against 0.22 s for 1.5M amounts).
+    columns = [
+        f"{n}::text" if isinstance(t, pl.Decimal) else n
+        for n, t in zip(names, schema.values(), strict=True)
+    ]
     # The column list names the select's columns by position, unnamed and repeated ones too.
-    wrapped = f"SELECT * FROM ({query}) AS q ({', '.join(names)})"  # noqa: S608
+    wrapped = f"SELECT {', '.join(columns)} FROM ({query}) AS q ({', '.join(names)})"  # noqa: S608
     zone = zone.replace("'", "''")
     with _adbc().connect(conninfo) as own, own.cursor() as cursor:
         cursor.execute(f"SET TIME ZONE '{zone}'")
