@@ -92,11 +92,8 @@ def _scope(column: str, ids: list[int] | None) -> tuple[str, list]:
     return f"WHERE {column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
 
 
-def _build(
-    ids: list[int] | None, unwritten: bool = False
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """The undated rows of these households (all if None): no join but each person's.
-    `unwritten`: the open transaction has written no registry row (`read_frame`)."""
+def _build(ids: list[int] | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The undated rows of these households (all if None): no join but each person's."""
     hh, ms, p, inc = (
         Household._meta.db_table,
         Membership._meta.db_table,
@@ -115,7 +112,6 @@ def _build(
         """,  # noqa: S608 (table names from models; ids are integers)
         [],
         HOUSEHOLDS,
-        unwritten=unwritten,
     )
     where = where.replace("h.id", "ms.household_id")
     persons = f"WHERE person_id IN (SELECT ms.person_id FROM {ms} ms {where})" if where else ""  # noqa: S608
@@ -139,7 +135,6 @@ def _build(
         """,  # noqa: S608
         [],
         MEMBERS,
-        unwritten=unwritten,
     )
     incomes = read_frame(
         f"""
@@ -149,7 +144,6 @@ def _build(
         """,  # noqa: S608
         [],
         INCOMES,
-        unwritten=unwritten,
     )
     return households.sort("id"), members.sort("household_id", "id"), incomes
 
@@ -198,9 +192,6 @@ def refresh() -> dict:
     """Bring the snapshot up to date: rebuild the households listed as changed (all of them
     on the first call), and merge the parts once there are too many. Returns what it did."""
     started = time.monotonic()
-    # In a transaction of its own, refresh writes only the snapshot's tables before it reads
-    # the registry, which it may then read on a connection of its own.
-    unwritten = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
         cursor.execute(f"SELECT count(*), bool_and(format = %s) FROM {PARTS}", [FORMAT])  # noqa: S608
@@ -211,10 +202,10 @@ def refresh() -> dict:
         stale = sorted({row[0] for row in cursor.fetchall()})
         if parts == 0 or not current or len(stale) > MAX_BY_ID:
             cursor.execute(f"DELETE FROM {PARTS}")  # noqa: S608
-            _store(cursor, *_build(None, unwritten))
+            _store(cursor, *_build(None))
             done = {"rebuilt": "all", "parts": 1}
         elif stale:
-            _store(cursor, *_build(stale, unwritten))
+            _store(cursor, *_build(stale))
             done = {"rebuilt": len(stale), "parts": parts + 1}
         else:
             done = {"rebuilt": 0, "parts": parts}
