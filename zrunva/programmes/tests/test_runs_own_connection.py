@@ -1,6 +1,6 @@
-"""A run outside any caller's transaction reads the registry, the scores and the decisions in
-force on connections of its own (ADBC, PostgreSQL): it stores what a run reading everything
-with COPY on its own connection stores, row for row, and finds nothing changed the second time."""
+"""A run outside any caller's transaction reads the scores and the decisions in force on
+connections of their own, in threads (ADBC, PostgreSQL): it stores what a run reading them with
+COPY on its own connection stores, row for row, and finds nothing changed the second time."""
 
 import pytest
 from django.db import connection
@@ -51,7 +51,7 @@ def test_a_run_on_its_own_connections_stores_what_copy_stores(make_user, monkeyp
     read = bulk._read_adbc
     monkeypatch.setattr(bulk, "_read_adbc", lambda *a: calls.append(a[0]) or read(*a))
     own = runs(admin)
-    # The snapshot's build, the scores and the decisions in force, twice.
+    # The scores and the decisions in force, of both runs.
     assert any("programmes_decision" in query for query in calls)
     assert any("assessment_assessment" in query for query in calls)
     monkeypatch.setattr(bulk, "_adbc", lambda: None)
