@@ -276,8 +276,8 @@ def _json_list(column: str) -> pl.Expr:
 SHIFT = 1 << 40
 
 
-def _key(beneficiary: str = "beneficiary") -> pl.Expr:
-    return (pl.col("programme_id") * SHIFT + pl.col(beneficiary)).alias("key")
+def _key() -> pl.Expr:
+    return (pl.col("programme_id") * SHIFT + pl.col("beneficiary")).alias("key")
 
 
 def compare(
