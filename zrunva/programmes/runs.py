@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
 from zrunva.assessment.selectors import latest_scores
-from zrunva.core.bulk import read_frame, write_frame
+from zrunva.core.bulk import read_frame, soon, write_frame
 from zrunva.core.money import AMOUNT
 from zrunva.core.trail import bulk_run_log
 from zrunva.programmes import engine
@@ -270,6 +270,15 @@ def _json_list(column: str) -> pl.Expr:
     return (pl.lit("[") + quoted + pl.lit("]")).fill_null("[]").alias(column)
 
 
+# Programme and beneficiary in one integer, to join and look up on one column: ids are far
+# below 2**39, so each key is a programme's band of 2**40 around its beneficiaries.
+SHIFT = 1 << 40
+
+
+def _key() -> pl.Expr:
+    return (pl.col("programme_id") * SHIFT + pl.col("beneficiary")).alias("key")
+
+
 def compare(
     decisions: pl.DataFrame, previous: pl.DataFrame, elsewhere: pl.Series | None = None
 ) -> pl.DataFrame:
@@ -278,15 +287,8 @@ def compare(
     (now not eligible, reason "not registered"), except those registered `elsewhere` (keys of
     `BENEFICIARY`), whom another area's run decides. Columns of the new decision plus `old_*`
     and `decision_id` (the row of the same month to replace, if any)."""
-    # Most beneficiaries are plainly ineligible and were before: leave them out first.
-    decisions = decisions.with_columns(BENEFICIARY)
-    known = previous.select(BENEFICIARY)["beneficiary"].implode()
-    decisions = decisions.filter(
-        (pl.col("status") != DecisionStatus.NOT_ELIGIBLE.value) | pl.col("beneficiary").is_in(known)
-    ).with_columns(_json_list("missing"), pl.col("status", "reason").cast(pl.String))
     previous = previous.with_columns(BENEFICIARY).select(
-        "programme_id",
-        "beneficiary",
+        _key(),
         "decision_id",
         old_household_id="household_id",
         old_person_id="person_id",
@@ -294,12 +296,38 @@ def compare(
         old_status="status",
         old_reason="reason",
         old_amount="amount",
-        old_missing=pl.col("missing").str.replace_all(r"\s", ""),
+        old_missing="missing",
         old_until="until",
         enrolment_id="enrolment_id",
     )
-    joined = decisions.join(previous, on=["programme_id", "beneficiary"], how="full", coalesce=True)
-    gone = pl.col("status").is_null()
+    # Most beneficiaries are plainly ineligible and were before: leave them out first.
+    decisions = (
+        decisions.with_columns(BENEFICIARY)
+        .with_columns(_key())
+        .filter(
+            (pl.col("status") != DecisionStatus.NOT_ELIGIBLE.value)
+            | pl.col("key").is_in(previous["key"].implode())
+        )
+        .with_columns(_json_list("missing"), pl.col("status", "reason").cast(pl.String))
+    )
+    joined = decisions.join(previous, on="key", how="full", coalesce=True)
+    # Most rows are the same as before: only those that differ in any column as stored, or
+    # are new or gone, are looked at closely (the JSON lists' spacing may differ in storage).
+    gone, new = pl.col("status").is_null(), pl.col("old_status").is_null()
+    joined = joined.filter(
+        gone
+        | new
+        | (pl.col("status") != pl.col("old_status"))
+        | (pl.col("household_id") != pl.col("old_household_id"))
+        | (pl.col("reason") != pl.col("old_reason"))
+        | pl.col("amount").ne_missing(pl.col("old_amount"))
+        | (pl.col("missing") != pl.col("old_missing"))
+    ).with_columns(
+        programme_id=pl.coalesce("programme_id", (pl.col("key") + SHIFT // 2) // SHIFT),
+    )
+    joined = joined.with_columns(
+        beneficiary=pl.coalesce("beneficiary", pl.col("key") - pl.col("programme_id") * SHIFT)
+    ).drop("key")
     if elsewhere is not None:
         joined = joined.filter(~(gone & pl.col("beneficiary").is_in(elsewhere.implode())))
     joined = joined.with_columns(
@@ -309,30 +337,38 @@ def compare(
         reason=pl.when(gone).then(pl.lit(DecisionReason.NOT_REGISTERED.value)).otherwise("reason"),
         missing=pl.when(gone).then(pl.lit("[]")).otherwise("missing"),
     )
-    new = pl.col("old_status").is_null()
+    spaceless = pl.col("missing").str.replace_all(r"\s", "")
     changed = (
         pl.col("status").ne_missing(pl.col("old_status"))
         # A person who moved keeps the decision, now for their new household.
         | pl.col("household_id").ne_missing(pl.col("old_household_id"))
         | pl.col("reason").ne_missing(pl.col("old_reason"))
         | pl.col("amount").ne_missing(pl.col("old_amount"))
-        | pl.col("missing").str.replace_all(r"\s", "").ne_missing(pl.col("old_missing"))
+        | spaceless.ne_missing(pl.col("old_missing").str.replace_all(r"\s", ""))
     )
     keep = (
         pl.when(new).then(pl.col("status") != DecisionStatus.NOT_ELIGIBLE.value).otherwise(changed)
     )
-    return joined.filter(keep)
+    return joined.filter(keep).with_columns(
+        old_missing=pl.col("old_missing").str.replace_all(r"\s", "")
+    )
 
 
 def _summary(decisions: pl.DataFrame, changes: pl.DataFrame, programmes) -> dict:
     codes = {c.id: c.code for c in programmes}
+    # One pass over the millions of decisions, grouped by their two small keys; the totals per
+    # programme are then added up from a few dozen rows.
+    by_status = decisions.group_by("programme_id", "status").agg(
+        n=pl.len(), amount=pl.col("amount").sum()
+    )
+    count = pl.col("n").filter
     per_programme = (
-        decisions.group_by("programme_id")
+        by_status.group_by("programme_id")
         .agg(
-            eligible=(pl.col("status") == DecisionStatus.ELIGIBLE.value).sum(),
-            needs_data=(pl.col("status") == DecisionStatus.NEEDS_DATA.value).sum(),
-            errors=(pl.col("status") == DecisionStatus.ERROR.value).sum(),
-            evaluated=pl.len(),
+            eligible=count(pl.col("status") == DecisionStatus.ELIGIBLE.value).sum(),
+            needs_data=count(pl.col("status") == DecisionStatus.NEEDS_DATA.value).sum(),
+            errors=count(pl.col("status") == DecisionStatus.ERROR.value).sum(),
+            evaluated=pl.col("n").sum(),
             amount=pl.col("amount").sum().fill_null(0),
         )
         .sort("programme_id")
@@ -464,20 +500,23 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
             progress(name, percent)
 
     started = time.monotonic()
+    # The run's own transaction below is the outermost one (not a caller's, which may have
+    # written decisions it has not committed): large reads in it may use their own connection.
+    outermost = not connection.in_atomic_block
     _set(run, status=RunStatus.RUNNING, started_at=timezone.now(), error="")
     try:
         municipality_ids = [run.municipality_id] if run.municipality_id else None
         stage("reading", 5)
+        # The scores are read beside the registry (on a connection of their own, where they
+        # may be: `bulk.soon`).
+        scores = soon(latest_scores, on=run.on)
         registry = registry_frames(on=run.on, municipality_ids=municipality_ids)
-        scores = latest_scores(on=run.on)
-        households, people = engine.attribute_frames(registry, scores, on=run.on)
+        households, people = engine.attribute_frames(registry, scores(), on=run.on)
         skipped: list[dict] = []
         programmes = compiled_programmes(
             on=run.on, municipality_id=run.municipality_id, skipped=skipped
         )
         stage("deciding", 40)
-        decisions = engine.decide(households, people, programmes, registry.members)
-        stage("comparing", 55)
         with transaction.atomic():
             # Runs that write the same programmes' decisions take turns, and compare with what
             # the one before them wrote; the same run executed twice writes once.
@@ -489,11 +528,19 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
                 raise ValidationError(
                     _("A later run has decided for this area since; start a new run instead.")
                 )
-            previous = previous_decisions(
+            # What is in force is read while the run decides: after the lock, so it is what
+            # the run before this one left.
+            previous = soon(
+                previous_decisions,
                 period=run.period,
                 programme_ids=[p.id for p in programmes],
                 places=run.municipality_id is not None,
+                # Until now the transaction has only locked rows.
+                unwritten=outermost,
             )
+            decisions = engine.decide(households, people, programmes, registry.members)
+            stage("comparing", 55)
+            previous = previous()
             elsewhere = None
             if run.municipality_id is not None:
                 # This area's beneficiaries now, and those decided for while living here; of
