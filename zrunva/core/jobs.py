@@ -18,6 +18,7 @@ command, through `job_execute`:
   the work, being idempotent, starts over from what is stored.
 """
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +26,8 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int], None]
 
@@ -140,6 +143,7 @@ def job_execute(
     try:
         work(context)
     except Exception as error:
+        logger.exception("%s %s failed", type(job).__name__, job.pk)
         with transaction.atomic():
             type(job).objects.filter(pk=job.pk).exclude(status=JobStatus.DONE).update(
                 status=JobStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()

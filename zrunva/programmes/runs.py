@@ -8,8 +8,6 @@ so a failed or interrupted run is simply executed again.
 
 import json
 import logging
-import time
-from collections.abc import Callable
 from datetime import date
 
 import polars as pl
@@ -23,6 +21,7 @@ from django.utils.translation import gettext as _
 from zrunva.accounts import permissions
 from zrunva.assessment.selectors import latest_scores
 from zrunva.core.bulk import read_frame, soon, write_frame
+from zrunva.core.jobs import JobContext, Progress, job_execute
 from zrunva.core.money import AMOUNT
 from zrunva.core.trail import bulk_run_log
 from zrunva.programmes import engine
@@ -34,8 +33,6 @@ from zrunva.registry.columns import RegistryFrames, registry_frames
 from zrunva.registry.models import Household, Membership, Person
 
 logger = logging.getLogger(__name__)
-
-Progress = Callable[[str, int], None]
 
 PREVIOUS_SCHEMA = {
     "decision_id": pl.Int64,
@@ -137,12 +134,6 @@ def _superseded(run: Run) -> bool:
     if run.municipality_id is not None:
         later = later.filter(Q(municipality__isnull=True) | Q(municipality_id=run.municipality_id))
     return later.exists()
-
-
-def _set(run: Run, **fields) -> None:
-    for name, value in fields.items():
-        setattr(run, name, value)
-    Run.objects.filter(pk=run.pk).update(**fields)
 
 
 def previous_decisions(
@@ -481,32 +472,18 @@ def write(run: Run, changes: pl.DataFrame, rules: dict[int, int]) -> None:
 
 
 def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
-    """Execute a queued, failed or interrupted run; a run already done is left as it is. The
-    decisions are compared and written in one transaction, so a failure leaves none of them."""
-    run.refresh_from_db()
-    if run.status == RunStatus.DONE:
-        return run
+    """Execute a queued, failed or interrupted run (a batch job: `core.jobs.job_execute`); a
+    run already done is left as it is. The decisions are compared and written in one
+    transaction with the run marked done, so a failure leaves none of them and executing the
+    run again writes once."""
 
-    timings: dict[str, float] = {}
-    clock = {"stage": None, "at": time.monotonic()}
-
-    def stage(name: str, percent: int):
-        now = time.monotonic()
-        if clock["stage"]:
-            timings[clock["stage"]] = round(now - clock["at"], 2)
-        clock.update(stage=name, at=now)
-        _set(run, stage=name, progress=percent)
-        if progress:
-            progress(name, percent)
-
-    started = time.monotonic()
-    # The run's own transaction below is the outermost one (not a caller's, which may have
-    # written decisions it has not committed): large reads in it may use their own connection.
-    outermost = not connection.in_atomic_block
-    _set(run, status=RunStatus.RUNNING, started_at=timezone.now(), error="")
-    try:
+    def work(job: JobContext) -> None:
+        # The run's own transaction below is the outermost one (not a caller's, which may have
+        # written decisions it has not committed): large reads in it may use their own
+        # connection.
+        outermost = not connection.in_atomic_block
         municipality_ids = [run.municipality_id] if run.municipality_id else None
-        stage("reading", 5)
+        job.stage("reading", 5)
         # The scores are read beside the registry (on a connection of their own, where they
         # may be: `bulk.soon`).
         scores = soon(latest_scores, on=run.on)
@@ -516,14 +493,13 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
         programmes = compiled_programmes(
             on=run.on, municipality_id=run.municipality_id, skipped=skipped
         )
-        stage("deciding", 40)
+        job.stage("deciding", 40)
         with transaction.atomic():
             # Runs that write the same programmes' decisions take turns, and compare with what
             # the one before them wrote; the same run executed twice writes once.
             list(Programme.objects.select_for_update().filter(id__in=[p.id for p in programmes]))
-            if Run.objects.select_for_update().get(pk=run.pk).status == RunStatus.DONE:
-                run.refresh_from_db()
-                return run
+            if job.finished_elsewhere():
+                return
             if _superseded(run):
                 raise ValidationError(
                     _("A later run has decided for this area since; start a new run instead.")
@@ -539,7 +515,7 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
                 unwritten=outermost,
             )
             decisions = engine.decide(households, people, programmes, registry.members)
-            stage("comparing", 55)
+            job.stage("comparing", 55)
             previous = previous()
             elsewhere = None
             if run.municipality_id is not None:
@@ -552,44 +528,26 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
                 gone = previous.filter(~BENEFICIARY.is_in(here))
                 elsewhere = registered_now(on=run.on, beneficiaries=gone)
             changes = compare(decisions, previous, elsewhere)
-            stage("writing", 70)
+            job.stage("writing", 70)
             check_references(changes, registry)
             write(run, changes, {p.id: rule_set(p).pk for p in programmes})
-            summary = _summary(decisions, changes, programmes)
-            timings["writing"] = round(time.monotonic() - clock["at"], 2)
-            summary |= {
+            summary = _summary(decisions, changes, programmes) | {
                 "skipped": skipped,
-                "timings": timings,
                 "households": households.height,
                 "people": people.height,
-                "seconds": round(time.monotonic() - started, 1),
             }
-            _set(
-                run,
-                status=RunStatus.DONE,
-                stage="done",
-                progress=100,
-                summary=summary,
-                finished_at=timezone.now(),
-            )
+            job.done(summary)
             bulk_run_log(
                 actor=run.started_by,
                 model=Run,
                 job=f"eligibility_run #{run.pk}",
                 counts={
                     k: v
-                    for k, v in summary.items()
+                    for k, v in run.summary.items()
                     if k not in ("programmes", "timings", "skipped")
                 },
             )
-    except Exception as error:
-        logger.exception("Eligibility run %s failed", run.pk)
-        Run.objects.filter(pk=run.pk).exclude(status=RunStatus.DONE).update(
-            status=RunStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
-        )
-        run.refresh_from_db()
-        raise
-    if progress:
-        progress("done", 100)
+
+    run = job_execute(run, work, progress=progress)
     logger.info("Eligibility run %s: %s", run.pk, json.dumps(run.summary, default=str))
     return run
