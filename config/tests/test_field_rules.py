@@ -43,6 +43,7 @@ GRIEVANCE = {
 CASES = [
     ("personal_number", "0100101234", PERSONAL_NUMBER_MESSAGE),
     ("personal_number", "0100101234X", PERSONAL_NUMBER_MESSAGE),
+    ("personal_number", "٠١٠٠١٠١٢٣٤٥", PERSONAL_NUMBER_MESSAGE),  # digits, but not 0-9
     ("phone", "12 34", PHONE_MESSAGE),
     ("phone", "555 12 34 56 ext 7", PHONE_MESSAGE),
     ("phone", "+995 5551234567890", PHONE_MESSAGE),
@@ -122,7 +123,7 @@ def test_the_staff_intake_form_and_api_agree(login_as, field, value, message):
     assert not Application.objects.exists()
 
 
-@pytest.mark.parametrize("value", ["0100101234", "0100101234X"])
+@pytest.mark.parametrize("value", ["0100101234", "0100101234X", "٠١٠٠١٠١٢٣٤٥"])
 def test_the_registry_form_and_api_agree_on_a_personal_number(login_as, value):
     from zrunva.registry.models import Household
     from zrunva.registry.tests import factories

@@ -17,8 +17,9 @@ from schwifty.exceptions import (
     SchwiftyException,
 )
 
-# A Georgian personal number: 11 digits.
-PERSONAL_NUMBER_PATTERN = r"^\d{11}$"
+# A Georgian personal number: 11 digits, ASCII only (Python's \d would also take ١٢٣ and other
+# scripts' digits, which no ID card carries and which would not match the stored number).
+PERSONAL_NUMBER_PATTERN = r"^[0-9]{11}$"
 personal_number_validator = RegexValidator(
     PERSONAL_NUMBER_PATTERN, _("A personal number has exactly 11 digits.")
 )

@@ -30,7 +30,7 @@ class DeclaredMemberIn(Schema):
     first_name: str = Field(min_length=1, max_length=120)
     last_name: str = Field(min_length=1, max_length=120)
     birth_date: LifeDay
-    personal_number: str = Field("", pattern=r"^(\d{11})?$")
+    personal_number: str = Field("", pattern=r"^([0-9]{11})?$")
     relationship: Literal[tuple(r.value for r in Relationship if r != Relationship.HEAD)]
 
 
