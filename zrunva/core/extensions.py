@@ -12,7 +12,9 @@ Slots in use:
   the page from the contributing app's own URL;
 - `subject_access`: sections of the subject-access report (`zrunva.audit.subject_access`);
 - `field_groups`: how a kind of record's fields are grouped on forms and pages (a list of
-  `(heading, [field name, ...])`), read by the `form_groups` and `detail_groups` tags.
+  `(heading, [field name, ...])`), read by the `form_groups` and `detail_groups` tags;
+- `health_programmes`: under the key `ids`, a function giving the programmes whose rules read
+  health data (registered by programmes, read by `accounts.permissions`).
 """
 
 from collections import defaultdict
