@@ -141,3 +141,22 @@ def test_the_registry_form_and_api_agree_on_a_personal_number(login_as, value):
     }
     assert PERSONAL_NUMBER_MESSAGE in _api_messages(_api(officer, "/api/v1/households", body))
     assert not Household.objects.exists()
+
+
+def test_an_integer_written_in_exponent_form_is_read_exactly(login_as):
+    """JSON Schema counts 1e+1 as the integer 10, and some clients write big integers so."""
+    admin = login_as(Role.ADMIN)
+    kutaisi = Municipality.objects.get(code="kutaisi").pk
+    as_exponent = f"{kutaisi / 10 ** (len(str(kutaisi)) - 1)}e+{len(str(kutaisi)) - 1}"
+    assert admin.get("/api/v1/households", {"municipality": as_exponent}).status_code == 200
+    assert admin.get("/api/v1/households", {"municipality": "1.5e+0"}).status_code == 422
+    assert admin.get("/api/v1/households", {"page": "1e+0"}).status_code == 200
+
+
+def test_a_document_without_a_file_is_a_400_on_file():
+    response = Client(**EN).post(
+        "/api/v1/portal/applications/documents",
+        {"number": "ZR-00000-00000", "personal_number": "01001012345"},
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"][0]["loc"] == ["body", "file"]

@@ -182,10 +182,14 @@ def withdraw(request, payload: Lookup):
 )
 def document(
     request,
-    file: File[UploadedFile],
     number: str = Form(..., pattern=APPLICATION_NUMBER),
     personal_number: str = Form(..., pattern=PERSONAL_NUMBER_PATTERN),
+    # Optional in the schema: an empty file part is allowed by the document but dropped by the
+    # form parser, so its absence is this operation's rule (400 on `file`), not a malformed call.
+    file: File[UploadedFile] = None,
 ):
+    if file is None:
+        raise ValidationError({"file": _("Choose a file: PDF, JPEG or PNG.")})
     try:
         lookup = Lookup(number=number, personal_number=personal_number)
     except ValueError as error:

@@ -139,7 +139,8 @@ def test_a_wrong_iban_is_named_the_same_on_the_form_and_the_api(login_as, iban, 
     response = _post(
         _api(officer.user), person, {"method": "bank", "iban": iban, "valid_from": "2026-12-01"}
     )
-    assert response.status_code == 422
+    assert response.status_code == 400
+    assert response.json()["detail"][0]["loc"] == ["body", "iban"]
     assert message in response.json()["detail"][0]["msg"]
     assert not PaymentAccount.objects.exists()
 
