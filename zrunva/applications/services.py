@@ -530,7 +530,7 @@ def application_transition(
     SSA social agents), in their area. Each move is recorded with who, when and why. Registering
     needs the household matched or registered in the registry; deciding records the eligibility
     explanation it rests on; enrolling creates the enrolment payments are made from."""
-    application = case_lock(application, "programme")
+    application = case_lock(application, "programme", also=("programme",))
     options = next_statuses(application, actor=actor)
     if to not in options:
         raise ValidationError(
@@ -581,7 +581,7 @@ def application_reopen(*, actor, application: Application, note: str) -> Applica
     """Reopen a decided or refused application for review, on an appeal against the decision:
     back to the stage before the decision, unassigned, so that another officer reviews it
     (`_decide` refuses those who decided it before)."""
-    application = case_lock(application, "programme")
+    application = case_lock(application, "programme", also=("programme",))
     if application.status not in DECISIONS:
         raise ValidationError(
             {"application": _("Only a decided or refused application can be appealed.")}
@@ -619,7 +619,7 @@ def application_assign(*, actor, application: Application, to) -> Application:
     """Give an open application to an officer (or take it: `to` is the actor), or leave it
     unassigned (`to` None). The officer must process the programme in the application's area;
     an appealed application is not given to an officer who decided it."""
-    application = case_lock(application, "programme")
+    application = case_lock(application, "programme", also=("programme",))
     _require_process(actor, application, permissions.APPLICATIONS_PROCESS)
     if application.status in FINAL:
         raise ValidationError({"assigned_to": _("A closed application is not assigned.")})
@@ -649,7 +649,7 @@ def document_add(*, actor, application: Application, upload) -> Document:
     """A document added to an open application: by the officer processing it, or by the
     applicant (`actor` None; the caller has checked the number and personal number). The
     application is locked: its status and document count are read as they are now."""
-    application = case_lock(application, "programme")
+    application = case_lock(application, "programme", also=("programme",))
     if actor is not None:
         _require_process(actor, application, permissions.APPLICATIONS_PROCESS)
     if application.status in FINAL:

@@ -135,11 +135,14 @@ def case_event(case: Case, *, actor, note: str = "", **fields) -> Event:
     return case.events.create(actor=actor, note=str(note), **fields)
 
 
-def case_lock(case: Case, *related: str) -> Case:
-    """The case read again with its row locked for a change (and only its row: PostgreSQL locks
-    no row of a nullable join), with `related` joined."""
+def case_lock(case: Case, *related: str, also: tuple[str, ...] = ()) -> Case:
+    """The case read again with its row locked for a change, with `related` joined. Only the
+    case's row is locked (PostgreSQL locks no row of a nullable join), and the rows of the
+    relations named in `also`: a workflow that serialises on another row (an application's
+    programme, which bulk enrolment locks too) keeps one lock order."""
     model = type(case)
-    return model.objects.select_for_update(of=("self",)).select_related(*related).get(pk=case.pk)
+    locked = model.objects.select_for_update(of=("self", *also))
+    return locked.select_related(*related).get(pk=case.pk)
 
 
 def case_assign(case: Case, *, actor, to, also: tuple[str, ...] = (), **event) -> Case:

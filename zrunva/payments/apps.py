@@ -50,6 +50,16 @@ class PaymentsConfig(AppConfig):
             ),
             order=45,
         )
+        register(
+            "nav",
+            "payments:report",
+            NavItem(
+                _("Payments"),
+                "payments:report",
+                permissions.allows(permissions.PAYMENTS_VIEW),
+            ),
+            order=46,
+        )
         subject_access.register(
             "payment_accounts", _("Payment accounts"), subject_access_accounts, order=60
         )

@@ -90,3 +90,12 @@ class AnswerForm(forms.Form):
         label=_("The bank's answer"),
         help_text=_("camt.054 XML, or CSV with end_to_end_id, amount, currency, status, reason."),
     )
+
+
+class ReportForm(forms.Form):
+    since = forms.DateField(
+        label=_("From the month"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+    )

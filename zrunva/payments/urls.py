@@ -8,6 +8,7 @@ urlpatterns = [
     path("people/<int:pk>/accounts/new/", views.account_set, name="account_set"),
     path("people/<int:pk>/payments/", views.person_payments, name="person_payments"),
     path("households/<int:pk>/payments/", views.household_payments, name="household_payments"),
+    path("report/", views.report, name="report"),
     path("payrolls/", views.payroll_list, name="payroll_list"),
     path("payrolls/<int:pk>/", views.payroll_detail, name="payroll_detail"),
     path("payrolls/<int:pk>/check/", views.payroll_check, name="payroll_check"),

@@ -1,10 +1,14 @@
 """A beneficiary's payment accounts (the panel on their page, recording a change) and payrolls
 (preparing one, following it, checking, approving and cancelling it)."""
 
+import io
+from datetime import datetime, time
+
+import xlsxwriter
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,8 +21,9 @@ from zrunva.accounts.decorators import staff_view
 from zrunva.core.forms import form_step
 from zrunva.core.pagination import paginate
 from zrunva.core.trail import access_log, scoped_get, search_log
+from zrunva.geo.models import Municipality
 from zrunva.payments import forms, selectors, services
-from zrunva.payments.choices import HoldReason, PayrollStep
+from zrunva.payments.choices import HoldReason, PaymentStatus, PayrollStep
 from zrunva.payments.models import Payment
 from zrunva.programmes.models import Programme
 from zrunva.registry import selectors as registry
@@ -278,3 +283,76 @@ def household_payments(request, pk: int):
         payments=selectors.household_payments(actor=request.user, household=household),
         back=reverse("registry:household_detail", args=[household.pk]),
     )
+
+
+REPORT_COLUMNS = ("month", "programme", "municipality", "status", "count", "total")
+
+
+@staff_view(permissions.PAYMENTS_VIEW)
+def report(request):
+    """Payments by month, programme, municipality and status: a table, a chart of the money
+    paid or sent each month, and the same as an XLSX file (`?format=xlsx`)."""
+    form = forms.ReportForm(request.GET or None)
+    since = form.cleaned_data["since"] if form.is_valid() else None
+    rows = selectors.payment_totals(actor=request.user, since=since)
+    labels = dict(PaymentStatus.choices)
+    programmes = {p.code: p.name for p in Programme.objects.all()}
+    places = {m.code: m.name for m in Municipality.objects.all()}
+    for row in rows:
+        row["programme"] = programmes.get(row["programme"], row["programme"])
+        row["municipality"] = places.get(row["municipality"], row["municipality"])
+    if request.GET.get("format") == "xlsx":
+        return _report_xlsx(rows, labels)
+    by_month: dict = {}
+    for row in rows:
+        if row["status"] in (PaymentStatus.PAID, PaymentStatus.DUE):
+            by_month[row["month"]] = by_month.get(row["month"], 0) + row["total"]
+    top = max(by_month.values(), default=0) or 1
+    chart = [
+        {"month": month, "total": total, "width": round(100 * total / top, 1)}
+        for month, total in sorted(by_month.items())
+    ]
+    for row in rows:
+        row["status_label"] = labels.get(row["status"], row["status"])
+    return render(
+        request,
+        "payments/report.html",
+        {"form": form, "rows": rows, "chart": chart, "query": request.GET.urlencode()},
+    )
+
+
+def _report_xlsx(rows, labels) -> HttpResponse:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
+    sheet = book.add_worksheet(str(_("Payments"))[:31])
+    bold = book.add_format({"bold": True})
+    money = book.add_format({"num_format": "#,##0.00"})
+    month = book.add_format({"num_format": "yyyy-mm"})
+    headings = [
+        _("Month"),
+        _("Programme"),
+        _("Municipality"),
+        _("Status"),
+        _("Payments"),
+        _("Total, GEL"),
+    ]
+    for col, heading in enumerate(headings):
+        sheet.write(0, col, str(heading), bold)
+    for line, row in enumerate(rows, start=1):
+        sheet.write_datetime(line, 0, datetime.combine(row["month"], time()), month)
+        sheet.write(line, 1, row["programme"])
+        sheet.write(line, 2, row["municipality"])
+        sheet.write(line, 3, str(labels.get(row["status"], row["status"])))
+        sheet.write_number(line, 4, row["count"])
+        # The sum is exact in the database; a spreadsheet number has 15 significant digits,
+        # which hold any payroll's total to the tetri.
+        sheet.write_number(line, 5, float(row["total"]), money)
+    sheet.set_column(0, 3, 18)
+    sheet.set_column(4, 5, 14)
+    book.close()
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="payments.xlsx"'
+    return response

@@ -66,3 +66,23 @@ def test_the_citizen_sees_payments_once_sent_to_the_bank(approved):
     assert "495.00 GEL — sent to the bank" in page
     Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.PAID)
     assert "495.00 GEL — paid" in client.get(reverse("portal:application")).content.decode()
+
+
+def test_the_report_totals_payments_in_the_area_with_a_chart_and_an_xlsx(approved, login_as):
+    import zipfile
+    from io import BytesIO
+
+    payroll, officer = approved
+    services.payroll_export(actor=officer, payroll=payroll)
+    page = login_as(Role.SSA_OFFICER).get("/en/payments/report/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "bar-chart__bar" in html
+    assert "1485.00" in html  # three pensioners at 495.00, sent to the bank
+    assert "State old-age pension" in html and "Kutaisi" in html
+    xlsx = login_as(Role.SSA_OFFICER).get("/en/payments/report/", {"format": "xlsx"})
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = zipfile.ZipFile(BytesIO(xlsx.content)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<v>1485</v>" in sheet and "<v>3</v>" in sheet
+    elsewhere = login_as(Role.MUNICIPAL_OFFICER, municipality="batumi").get("/en/payments/report/")
+    assert "1485.00" not in elsewhere.content.decode()
+    assert login_as(Role.ANALYST).get("/en/payments/report/").status_code == 403
