@@ -42,6 +42,9 @@ class DelayOut(Schema):
     enrolled: int
     enrolment_median: float | None
     enrolment_p90: float | None
+    paid: int
+    payment_median: float | None
+    payment_p90: float | None
 
 
 @router.get(

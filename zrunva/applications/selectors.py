@@ -20,6 +20,7 @@ from zrunva.applications.models import (
 )
 from zrunva.assessment.selectors import latest_assessment
 from zrunva.audit.subject_access import Section, Subject
+from zrunva.core import extensions
 from zrunva.core.bulk import read_frame
 from zrunva.core.casework import case_get, normalised_number
 from zrunva.core.money import AMOUNT
@@ -132,7 +133,13 @@ DELAY_SCHEMA = {
     "enrolled": pl.UInt32,
     "enrolment_median": pl.Float64,
     "enrolment_p90": pl.Float64,
+    "paid": pl.UInt32,
+    "payment_median": pl.Float64,
+    "payment_p90": pl.Float64,
 }
+# The `first_payments` extension (registered by payments under the key "applications") gives,
+# for application ids, when the money first reached the beneficiary: a frame {id, paid}.
+FIRST_PAYMENT_SCHEMA = {"id": pl.Int64, "paid": pl.Datetime("us", "UTC")}
 
 
 def _days_since_submission(column: str) -> pl.Expr:
@@ -140,10 +147,11 @@ def _days_since_submission(column: str) -> pl.Expr:
 
 
 def delay_indicators(*, actor, since: date | None = None) -> pl.DataFrame:
-    """Days from submission to decision (granted or refused) and to enrolment, per programme,
-    municipality and month of submission: how many, the median and the 90th percentile. Over
-    the applications the actor processes; an analyst sees the whole country's (these are counts
-    and days, not people)."""
+    """Days from submission to decision (granted or refused), to enrolment and to the first
+    payment the bank confirmed (from the payments app, through the `first_payments` extension),
+    per programme, municipality and month of submission: how many, the median and the 90th
+    percentile. Over the applications the actor processes; an analyst sees the whole country's
+    (these are counts and days, not people)."""
     permissions.require(actor, permissions.DELAYS_VIEW)
     if permissions.has_perm(actor, permissions.STATISTICS_NATIONAL):
         applications = Application.objects.all()
@@ -187,13 +195,21 @@ def delay_indicators(*, actor, since: date | None = None) -> pl.DataFrame:
         .group_by("id")
         .agg(enrolled=pl.col("when").min())
     )
+    first_payments = extensions.value("first_payments", "applications")
+    paid = (
+        first_payments([r[0] for r in rows])
+        if first_payments is not None
+        else pl.DataFrame(schema=FIRST_PAYMENT_SCHEMA)
+    )
     return (
         frame.join(decided, on="id", how="left")
         .join(enrolled, on="id", how="left")
+        .join(paid, on="id", how="left")
         .with_columns(
             month=pl.col("at").dt.strftime("%Y-%m"),
             to_decision=_days_since_submission("decided"),
             to_enrolment=_days_since_submission("enrolled"),
+            to_payment=_days_since_submission("paid"),
         )
         .group_by("programme", "municipality", "month")
         .agg(
@@ -203,6 +219,9 @@ def delay_indicators(*, actor, since: date | None = None) -> pl.DataFrame:
             enrolled=pl.col("to_enrolment").count(),
             enrolment_median=pl.col("to_enrolment").median().round(1),
             enrolment_p90=pl.col("to_enrolment").quantile(0.9, interpolation="linear").round(1),
+            paid=pl.col("to_payment").count(),
+            payment_median=pl.col("to_payment").median().round(1),
+            payment_p90=pl.col("to_payment").quantile(0.9, interpolation="linear").round(1),
         )
         .sort("month", "programme", "municipality", descending=[True, False, False])
         .select(list(DELAY_SCHEMA))

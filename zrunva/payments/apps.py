@@ -18,7 +18,10 @@ class PaymentsConfig(AppConfig):
         from zrunva.accounts import permissions
         from zrunva.audit import subject_access
         from zrunva.core.extensions import NavItem, Panel, register
-        from zrunva.payments.selectors import subject_access_accounts
+        from zrunva.payments.selectors import first_payments, subject_access_accounts
+
+        # The delay indicators' last measure: from application to money received.
+        register("first_payments", "applications", first_payments)
 
         register(
             "person_panels",

@@ -9,6 +9,7 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from zrunva.accounts.choices import Role
 from zrunva.payments import services
 from zrunva.payments.choices import HoldReason, PaymentStatus, PayrollStep
 from zrunva.payments.models import Payment, Reconciliation
@@ -190,3 +191,26 @@ def test_the_page_and_the_api_apply_an_answer_and_list_a_refused_files_lines(
     assert refused.json()["detail"] == [
         {"loc": ["body", "file"], "msg": "This file was already applied."}
     ]
+
+
+def test_the_delay_to_the_first_payment_counts_from_submission_to_the_banks_confirmation(
+    approved, make_user
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from zrunva.applications.models import Application
+    from zrunva.applications.selectors import delay_indicators
+
+    payroll, officer, paid, returned, other = _exported(approved)
+    _apply(payroll, officer, _answer("answer.csv", paid, returned), "csv")
+    application = paid.enrolment.application
+    submitted = timezone.now() - timedelta(days=40)
+    Application.objects.filter(pk=application.pk).update(submitted_at=submitted)
+    Reconciliation.objects.update(uploaded_at=submitted + timedelta(days=30))
+    rows = delay_indicators(actor=make_user(Role.ADMIN)).to_dicts()
+    month = submitted.strftime("%Y-%m")
+    row = next(r for r in rows if r["month"] == month)
+    # One beneficiary paid (the other was returned: no money reached them yet).
+    assert (row["paid"], row["payment_median"]) == (1, 30.0)
