@@ -5,29 +5,15 @@ axe-core checks each page (WCAG 2.1 AA rules)."""
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from zrunva.core.tests.accessibility import accessible
 from zrunva.grievances.models import Grievance
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-AXE = Axe()
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def accessible(page) -> None:
-    """No serious or critical violation of WCAG 2.1 A/AA rules on the page as it is now."""
-    results = AXE.run(page, options=WCAG_AA)
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not bad, f"{page.url}: {bad}"
 
 
 def test_a_citizen_complains_and_checks_the_complaint(live_server, page):

@@ -6,7 +6,6 @@ import re
 from datetime import date
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
@@ -14,32 +13,14 @@ from playwright.sync_api import expect
 from zrunva.accounts.choices import Role
 from zrunva.applications.models import Application, Document, Enrolment
 from zrunva.applications.tests.pdfs import plain_pdf
+from zrunva.core.tests.accessibility import accessible
 from zrunva.registry.tests import factories
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-AXE = Axe()
-WCAG_AA = {
-    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-    # Only the violations are read: axe then lists no passing or inapplicable node, which is
-    # most of its work (the library's default, which options of our own would drop).
-    "resultTypes": ["violations"],
-}
 PDF = plain_pdf()
-
-
-def accessible(page) -> None:
-    """No serious or critical violation of WCAG 2.1 A/AA rules on the page as it is now."""
-    results = AXE.run(page, options=WCAG_AA)
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert not bad, f"{page.url}: {bad}"
 
 
 def test_a_citizen_applies_in_georgian_and_an_officer_enrols_them(live_server, page, make_user):
