@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -15,6 +14,7 @@ from zrunva.assessment import selectors, services
 from zrunva.assessment.forms import AssessmentForm, DueFilterForm
 from zrunva.assessment.scoring import HEALTH_VARIABLES, VARIABLES
 from zrunva.core.forms import add_service_errors
+from zrunva.core.htmx import fragment_or_page
 from zrunva.core.pagination import paginate
 from zrunva.core.trail import search_log
 from zrunva.geo.selectors import municipality_list
@@ -59,12 +59,9 @@ def score_history(request, household_id: int):
         "today": timezone.localdate(),
         "can_record": permissions.has_perm(request.user, permissions.ASSESSMENT_RECORD),
     }
-    if request.headers.get("HX-Request"):
-        response = render(request, "assessment/_score_history.html", context)
-    else:
-        response = render(request, "assessment/score_history.html", context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return fragment_or_page(
+        request, "assessment/_score_history.html", "assessment/score_history.html", context
+    )
 
 
 @staff_view(permissions.REGISTRY_VIEW)

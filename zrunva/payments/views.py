@@ -12,13 +12,13 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from zrunva.accounts import permissions
 from zrunva.accounts.decorators import staff_view
 from zrunva.core.forms import form_step
+from zrunva.core.htmx import fragment_or_page, is_htmx
 from zrunva.core.pagination import paginate
 from zrunva.core.trail import access_log, scoped_get, search_log
 from zrunva.geo.models import Municipality
@@ -51,10 +51,7 @@ def person_accounts(request, pk: int):
         "today": today,
         "can_edit": permissions.has_perm(request.user, permissions.PAYMENT_ACCOUNTS_EDIT),
     }
-    template = "payments/_accounts.html" if request.headers.get("HX-Request") else None
-    response = render(request, template or "payments/accounts.html", context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return fragment_or_page(request, "payments/_accounts.html", "payments/accounts.html", context)
 
 
 @staff_view(permissions.PAYMENT_ACCOUNTS_EDIT)
@@ -114,7 +111,7 @@ def payroll_list(request):
 @staff_view(permissions.PAYROLL_MANAGE)
 def payroll_detail(request, pk: int):
     payroll = selectors.payroll_get(actor=request.user, pk=pk)
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         url = reverse("payments:payroll_detail", args=[payroll.pk])
         response = render(request, "jobs/progress.html", {"job": payroll, "url": url})
         if not payroll.is_active:
@@ -256,10 +253,7 @@ def payroll_answer(request, pk: int):
 
 def _payments_panel(request, *, record, payments, back):
     context = {"record": record, "payments": payments[:PANEL_SHOWN], "back": back}
-    template = "payments/_history.html" if request.headers.get("HX-Request") else None
-    response = render(request, template or "payments/history.html", context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return fragment_or_page(request, "payments/_history.html", "payments/history.html", context)
 
 
 @staff_view(permissions.PAYMENTS_VIEW)

@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -14,6 +13,7 @@ from zrunva.accounts.decorators import staff_view
 from zrunva.audit.selectors import subject_access_requests_of
 from zrunva.core import extensions
 from zrunva.core.forms import add_service_errors
+from zrunva.core.htmx import fragment_or_page
 from zrunva.core.pagination import paginate
 from zrunva.core.trail import access_log, search_log
 from zrunva.core.validators import personal_number_validator
@@ -46,15 +46,12 @@ def person_list(request):
             },
             shown=len(page.items),
         )
-    template = (
-        "registry/_person_results.html"
-        if request.headers.get("HX-Request") == "true"
-        else "registry/person_list.html"
+    return fragment_or_page(
+        request,
+        "registry/_person_results.html",
+        "registry/person_list.html",
+        {"form": form, "page": page},
     )
-    response = render(request, template, {"form": form, "page": page})
-    # The same address answers with the page or only its results: caches must keep both apart.
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 @staff_view(permissions.REGISTRY_VIEW)

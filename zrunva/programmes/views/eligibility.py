@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from zrunva.accounts import permissions
 from zrunva.accounts.decorators import staff_view
 from zrunva.core.forms import add_service_errors
+from zrunva.core.htmx import is_htmx
 from zrunva.core.pagination import paginate
 from zrunva.core.trail import scoped_get, search_log
 from zrunva.programmes import eligibility, runs
@@ -106,7 +107,7 @@ def run_list(request):
 @staff_view(permissions.REGISTRY_VIEW)
 def run_detail(request, pk: int):
     run = scoped_get(runs.run_list(actor=request.user), actor=request.user, pk=pk)
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         url = reverse("eligibility:run_detail", args=[run.pk])
         response = render(request, "jobs/progress.html", {"job": run, "url": url})
         if not run.is_active:
