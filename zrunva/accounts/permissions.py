@@ -50,6 +50,7 @@ PAYMENT_ACCOUNTS_EDIT = "payments.accounts_edit"
 # Preparing, checking and approving payrolls (of the programmes one's office pays), and
 # cancelling one before approval; an approved payroll is cancelled only by an administrator.
 PAYROLL_MANAGE = "payments.payroll"
+PAYROLL_CANCEL_APPROVED = "payments.payroll_cancel_approved"
 # Statistics over the whole country whatever one's area (counts and days, never people).
 STATISTICS_NATIONAL = "analytics.national"
 # Others' sign-in: listing everyone's API tokens, revoking them, resetting a lost second factor.
@@ -98,6 +99,7 @@ _GRANTS: dict[str, frozenset[str]] = {
     ),
     PAYMENT_ACCOUNTS_EDIT: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
     PAYROLL_MANAGE: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
+    PAYROLL_CANCEL_APPROVED: frozenset({Role.ADMIN}),
     ACCOUNTS_MANAGE: frozenset({Role.ADMIN}),
 }
 

@@ -65,17 +65,16 @@ IdIn = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_a_number)]
 FlagIn = Annotated[bool, Field(strict=True)]
 
 
-def checked_by(rule, *, blank: bool = True):
-    """A pydantic check that runs one of `zrunva.core.validators`' rules (on a non-empty value,
-    unless `blank` is False), so the API refuses what the forms and the models refuse, with the
-    same message (422). The OpenAPI document still publishes the bound (`pattern`)."""
+def checked_by(rule):
+    """A pydantic check that runs one of `zrunva.core.validators`' rules, so the API refuses what
+    the forms and the models refuse, with the same message (422), where the OpenAPI document
+    publishes the whole rule (a personal number's `pattern`)."""
 
     def check(value: str) -> str:
-        if value or not blank:
-            try:
-                rule(value)
-            except ValidationError as error:
-                raise ValueError(" ".join(error.messages)) from None
+        try:
+            rule(value)
+        except ValidationError as error:
+            raise ValueError(" ".join(error.messages)) from None
         return value
 
     return AfterValidator(check)
@@ -84,7 +83,7 @@ def checked_by(rule, *, blank: bool = True):
 PersonalNumber = Annotated[
     str,
     Field(json_schema_extra={"pattern": PERSONAL_NUMBER_PATTERN}),
-    checked_by(personal_number_validator, blank=False),
+    checked_by(personal_number_validator),
 ]
 # Phone, e-mail and IBAN rules say more than a schema can (a possible length for the country,
 # a valid domain, the check digits): the services check them with the models' validators and

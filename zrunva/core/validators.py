@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import phonenumbers
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, RegexValidator, validate_email
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from schwifty import IBAN
@@ -77,9 +77,6 @@ def iban_compact(value: str) -> str:
     """An IBAN as stored: capitals, no spaces (after `iban_validator`)."""
     return IBAN(value).compact
 
-
-# An e-mail address: Django's own rule (EmailField's), named here so API schemas use it too.
-email_validator = validate_email
 
 CONTACT_MESSAGE = _("Give a phone number or an e-mail address, or both: the answers go there.")
 

@@ -11,6 +11,7 @@ Cash at the post office is paid from a list, not a bank file (next: per post off
 """
 
 import csv
+import re
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -85,9 +86,19 @@ def _party(xf, tag: str, name: str) -> None:
         _text(xf, "Nm", name[:140])
 
 
-def _end_to_end(payment_id: int, month: date) -> str:
-    # Unique per payment and readable in the bank's answer (camt.054): ZR-P<id>-<YYYYMM>.
+# Each payment's end-to-end id, unique and read back from the bank's answer (camt.054):
+# ZR-P<payment id>-<YYYYMM>.
+END_TO_END = re.compile(r"^ZR-P([0-9]{1,18})-([0-9]{6})$")
+
+
+def end_to_end(payment_id: int, month: date) -> str:
     return f"ZR-P{payment_id}-{month:%Y%m}"
+
+
+def payment_id(reference: str) -> int | None:
+    """The payment an end-to-end id names, or None when it is not one of ours."""
+    match = END_TO_END.match(reference)
+    return int(match.group(1)) if match else None
 
 
 def pain001(payroll: Payroll, bank_code: str, out) -> dict:
@@ -124,7 +135,7 @@ def pain001(payroll: Payroll, bank_code: str, out) -> dict:
                 for n, (pk, amount, month, iban, first, last, programme) in enumerate(lines):
                     with xf.element("CdtTrfTxInf"):
                         with xf.element("PmtId"):
-                            _text(xf, "EndToEndId", _end_to_end(pk, month))
+                            _text(xf, "EndToEndId", end_to_end(pk, month))
                         with xf.element("Amt"):
                             _text(xf, "InstdAmt", f"{amount:.2f}", Ccy=CURRENCY)
                         _party(xf, "Cdtr", f"{first} {last}")
@@ -144,7 +155,7 @@ def payments_csv(payroll: Payroll, bank_code: str, out) -> None:
     for pk, amount, month, iban, first, last, programme in _lines(payroll, bank_code):
         writer.writerow(
             [
-                _end_to_end(pk, month),
+                end_to_end(pk, month),
                 iban,
                 f"{first} {last}",
                 f"{amount:.2f}",

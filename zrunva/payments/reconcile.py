@@ -1,6 +1,6 @@
 """Reading a bank's answer to an exported payroll: ISO 20022 camt.054 (debit notification) or
 CSV, one line per payment, each naming the payment by the end-to-end id our pain.001 gave it
-(ZR-P<id>-<YYYYMM>), with the amount, the currency and, for a returned payment, the ISO 20022
+(`bankfiles.end_to_end`), with the amount, the currency and, for a returned payment, the ISO 20022
 reason code. A file is checked whole before anything is applied (`check`): one bad line refuses
 it, and the report names every bad line with its number and the reason."""
 
@@ -14,9 +14,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from zrunva.payments.bankfiles import payment_id
 from zrunva.payments.choices import PaymentStatus
 
-REFERENCE = re.compile(r"^ZR-P(\d{1,18})-(\d{6})$")
 CURRENCY = "GEL"
 MAX_BYTES = 200 * 1024 * 1024
 
@@ -136,11 +136,10 @@ def check(lines: list[Line], payments: dict[int, tuple[Decimal, str]]) -> list[d
     if not lines:
         return [{"line": 0, "reference": "", "problem": str(_("The file names no payment."))}]
     for line in lines:
-        match = REFERENCE.match(line.reference)
-        if not match or int(match.group(1)) not in payments:
+        pk = payment_id(line.reference)
+        if pk not in payments:
             problem(line, _("No payment of this payroll has this reference."))
             continue
-        pk = int(match.group(1))
         if pk in seen:
             problem(
                 line, _("This payment is named twice (also on line %(line)d).") % {"line": seen[pk]}

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import polars as pl
 from django.conf import settings
@@ -6,7 +6,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Min, Q, QuerySet, Sum
 
 from zrunva.accounts import permissions
-from zrunva.accounts.choices import Role
 from zrunva.audit.subject_access import Section, Subject
 from zrunva.core.money import gel
 from zrunva.core.trail import scoped_get
@@ -33,12 +32,6 @@ def payment_account_on(*, person_id: int, on: date) -> PaymentAccount | None:
     )
 
 
-def accounts_changed_since(since: datetime) -> QuerySet[PaymentAccount]:
-    """Accounts recorded since `since`: a payroll asks for a second look at these
-    (settings.PAYMENT_ACCOUNT_REVIEW_DAYS before it)."""
-    return PaymentAccount.objects.filter(recorded_at__gte=since)
-
-
 def subject_access_accounts(subject: Subject) -> Section:
     """Subject access: the accounts the person is paid to, and those they hold for others."""
     section = Section()
@@ -62,11 +55,8 @@ def payroll_list(*, actor) -> QuerySet[Payroll]:
     staff's payrolls of every programme; a municipality's officers only theirs)."""
     permissions.require(actor, permissions.PAYROLL_MANAGE)
     qs = Payroll.objects.select_related("programme", "prepared_by", "approved_by")
-    if actor.role == Role.MUNICIPAL_OFFICER:
-        return qs.filter(programme__municipality_id=actor.municipality_id)
-    if actor.role == Role.SSA_OFFICER:
-        return qs.filter(Q(programme__isnull=True) | Q(programme__municipality__isnull=True))
-    return qs
+    # A payroll of every programme has no programme: the SSA's (no municipality) as well.
+    return permissions.processed(qs, actor, "programme__municipality_id")
 
 
 def payroll_get(*, actor, pk: int) -> Payroll:

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
-from zrunva.accounts.choices import Role
 from zrunva.core.casework import four_eyes
 from zrunva.core.jobs import JobStatus
 from zrunva.core.text import long_date
@@ -143,7 +142,9 @@ def _require_payroll(actor, programme) -> None:
         actor, programme.municipality_id
     ):
         raise PermissionDenied(_("Your office does not pay this programme."))
-    if programme is None and actor.role == Role.MUNICIPAL_OFFICER:
+    # Every programme at once: those who pay the state's (a municipality's officers pay their
+    # own programmes, one at a time).
+    if programme is None and not permissions.processes_programme(actor, None):
         raise PermissionDenied(_("Choose your municipality's programme."))
 
 
@@ -234,7 +235,7 @@ def payroll_cancel(*, actor, payroll: Payroll, reason: str) -> Payroll:
     if payroll.is_active:
         raise ValidationError(_("Wait until the payroll is prepared."))
     if payroll.step == PayrollStep.APPROVED:
-        if actor.role != Role.ADMIN:
+        if not permissions.has_perm(actor, permissions.PAYROLL_CANCEL_APPROVED):
             raise PermissionDenied(_("An approved payroll is cancelled by an administrator."))
         if not reason:
             raise ValidationError(
@@ -349,7 +350,7 @@ def reconciliation_apply(*, actor, payroll: Payroll, upload, kind: str) -> Recon
     )
     with acting_as(actor):
         record.save()
-    ids = {int(reconcile.REFERENCE.match(line.reference).group(1)): line for line in lines}
+    ids = {bankfiles.payment_id(line.reference): line for line in lines}
     paid = [pk for pk, line in ids.items() if not line.returned]
     Payment.objects.filter(pk__in=paid).update(status=PaymentStatus.PAID, reconciliation=record)
     by_reason: dict[str, list[int]] = {}
