@@ -49,7 +49,8 @@ def demo_payment_accounts(*, seed: int, officer: str = "ssa", cash_share: float 
         )
     )
     recorded = 0
-    for person in Person.objects.filter(pk__in=set(beneficiaries) - have).order_by("pk"):
+    people = Person.objects.filter(pk__in=set(beneficiaries) - have).select_related("municipality")
+    for person in people.order_by("pk"):
         cash = rng.random() < cash_share
         iban = (
             ""
@@ -63,6 +64,8 @@ def demo_payment_accounts(*, seed: int, officer: str = "ssa", cash_share: float 
             person=person,
             method="cash" if cash else "bank",
             iban=iban,
+            # Georgian Post's branch in the municipality (a synthetic branch name).
+            post_office=f"საქართველოს ფოსტა, {person.municipality.name_ka}" if cash else "",
             valid_from=beneficiaries[person.pk],
             note="Synthetic demo account.",
         )

@@ -34,6 +34,7 @@ class PaymentAccountOut(Schema):
     method: Literal["bank", "cash"]
     iban: str
     bank_code: str
+    post_office: str
     holder_id: int
     representative_id: int | None
     valid_from: date
@@ -44,6 +45,7 @@ class PaymentAccountOut(Schema):
 class PaymentAccountIn(Schema):
     method: Literal["bank", "cash"]
     iban: Iban = ""
+    post_office: str = Field("", max_length=200, description="For cash: the branch.")
     holder_personal_number: PersonalNumber | None = Field(
         None, description="The representative's who holds the account; none: the beneficiary's."
     )
@@ -73,6 +75,7 @@ def payment_account_set(request, person_id: Id, payload: PaymentAccountIn):
         person=person,
         method=payload.method,
         iban=payload.iban,
+        post_office=payload.post_office,
         holder_personal_number=payload.holder_personal_number or "",
         valid_from=payload.valid_from,
         note=payload.note,

@@ -26,6 +26,12 @@ class AccountForm(forms.Form):
         validators=[iban_validator],
         help_text=_("For a bank account: 22 characters, e.g. GE29 NB00 0000 0101 9049 17."),
     )
+    post_office = forms.CharField(
+        label=_("Post office"),
+        required=False,
+        max_length=200,
+        help_text=_("For cash: the branch where the beneficiary collects it, e.g. Kutaisi 4600."),
+    )
     holder_personal_number = forms.CharField(
         label=_("Account holder's personal number"),
         required=False,

@@ -33,6 +33,8 @@ class PaymentAccount(models.Model):
     iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[iban_validator])
     # The IBAN's two letters naming the bank (GE29 NB…: the National Bank), for the bank files.
     bank_code = models.CharField(_("bank code"), max_length=4, blank=True)
+    # For cash: the post office branch the beneficiary collects at (its cash list).
+    post_office = models.CharField(_("post office"), max_length=200, blank=True)
     holder = models.ForeignKey(
         "registry.Person",
         on_delete=models.PROTECT,
@@ -71,9 +73,9 @@ class PaymentAccount(models.Model):
                 violation_error_message=_("This beneficiary already has an open account."),
             ),
             models.CheckConstraint(
-                condition=(Q(method=PaymentMethod.BANK) & ~Q(iban=""))
-                | (Q(method=PaymentMethod.CASH) & Q(iban="")),
-                name="payment_account_iban_for_bank_only",
+                condition=(Q(method=PaymentMethod.BANK) & ~Q(iban="") & Q(post_office=""))
+                | (Q(method=PaymentMethod.CASH) & Q(iban="") & ~Q(post_office="")),
+                name="payment_account_iban_or_post_office",
             ),
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),

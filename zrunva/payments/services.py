@@ -65,10 +65,11 @@ def payment_account_set(
     valid_from: date,
     iban: str = "",
     holder_personal_number: str = "",
+    post_office: str = "",
     note: str = "",
 ) -> PaymentAccount:
     """Pay the beneficiary from `valid_from` to a Georgian bank account or in cash at the post
-    office. The account is held by the beneficiary (no `holder_personal_number`, or theirs) or
+    office (`post_office`: the branch where the cash is collected). The account is held by the beneficiary (no `holder_personal_number`, or theirs) or
     by their representative under a mandate valid on that day, named by personal number. The account in force before is closed the day before; a change cannot
     start on or before the day the current account started (record a correction as a new
     account from a later day). Staff who may record it, in the beneficiary's area."""
@@ -81,6 +82,7 @@ def payment_account_set(
     if method not in PaymentMethod.values:
         raise ValidationError({"method": _("Choose a bank account or cash at the post office.")})
     iban = (iban or "").strip()
+    post_office = " ".join((post_office or "").split())
     if method == PaymentMethod.BANK:
         if not iban:
             raise ValidationError({"iban": _("Enter the IBAN of the account.")})
@@ -89,8 +91,17 @@ def payment_account_set(
         except ValidationError as error:
             raise ValidationError({"iban": error.messages}) from error
         iban = iban_compact(iban)
-    elif iban:
-        raise ValidationError({"iban": _("Cash at the post office takes no IBAN.")})
+        if post_office:
+            raise ValidationError(
+                {"post_office": _("A bank account takes no post office: leave it empty.")}
+            )
+    else:
+        if iban:
+            raise ValidationError({"iban": _("Cash at the post office takes no IBAN.")})
+        if not post_office:
+            raise ValidationError(
+                {"post_office": _("Enter the post office where the cash is collected.")}
+            )
     number = (holder_personal_number or "").strip()
     if number and number != person.personal_number:
         mandate = _mandate(person, number, valid_from)
@@ -115,6 +126,7 @@ def payment_account_set(
         method=method,
         iban=iban,
         bank_code=iban[4:6] if iban else "",
+        post_office=post_office,
         holder=holder,
         representative=mandate,
         valid_from=valid_from,

@@ -66,6 +66,7 @@ def account_set(request, pk: int):
             person=person,
             method=data["method"],
             iban=data["iban"],
+            post_office=data["post_office"],
             holder_personal_number=data["holder_personal_number"],
             valid_from=data["valid_from"],
             note=data["note"],

@@ -8,6 +8,7 @@ from html import unescape
 
 import pytest
 from auditlog.models import LogEntry
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 from django.test import Client
 
@@ -71,7 +72,11 @@ def test_a_change_closes_the_account_before_it_the_day_before(make_user):
         actor=officer, person=person, method="bank", iban=IBAN, valid_from=date(2026, 1, 1)
     )
     second = services.payment_account_set(
-        actor=officer, person=person, method="cash", valid_from=date(2026, 12, 1)
+        actor=officer,
+        person=person,
+        method="cash",
+        post_office="Kutaisi 4600",
+        valid_from=date(2026, 12, 1),
     )
     first.refresh_from_db()
     assert first.valid_until == date(2026, 11, 30)
@@ -145,12 +150,22 @@ def test_a_wrong_iban_is_named_the_same_on_the_form_and_the_api(login_as, iban, 
     assert not PaymentAccount.objects.exists()
 
 
-def test_a_bank_account_needs_an_iban_and_cash_takes_none(make_user):
+def test_a_bank_account_needs_an_iban_and_cash_a_post_office(make_user):
     person, officer = beneficiary(), make_user(Role.SSA_OFFICER)
-    for method, iban, field in [("bank", "", "iban"), ("cash", IBAN, "iban")]:
-        with pytest.raises(Exception) as error:
+    for method, iban, office, field in [
+        ("bank", "", "", "iban"),
+        ("bank", IBAN, "Kutaisi 4600", "post_office"),
+        ("cash", IBAN, "Kutaisi 4600", "iban"),
+        ("cash", "", "  ", "post_office"),
+    ]:
+        with pytest.raises(ValidationError) as error:
             services.payment_account_set(
-                actor=officer, person=person, method=method, iban=iban, valid_from=date(2026, 1, 1)
+                actor=officer,
+                person=person,
+                method=method,
+                iban=iban,
+                post_office=office,
+                valid_from=date(2026, 1, 1),
             )
         assert list(error.value.message_dict) == [field]
     with pytest.raises(IntegrityError):  # the database says so too
@@ -158,6 +173,7 @@ def test_a_bank_account_needs_an_iban_and_cash_takes_none(make_user):
             person=person,
             method="cash",
             iban=IBAN,
+            post_office="Kutaisi 4600",
             holder=person,
             valid_from=date(2026, 1, 1),
             recorded_by=officer,
@@ -172,7 +188,8 @@ def test_the_api_records_and_lists_accounts(make_user):
     assert created.json()["bank_code"] == "NB"
     listed = client.get(f"/api/v1/people/{person.pk}/payment-accounts").json()
     assert [a["iban"] for a in listed] == [IBAN]
-    refused = _post(client, person, {"method": "cash", "valid_from": "2026-11-01"})
+    payload = {"method": "cash", "post_office": "Kutaisi 4600", "valid_from": "2026-11-01"}
+    refused = _post(client, person, payload)
     assert refused.status_code == 400
     assert refused.json()["detail"][0]["loc"] == ["body", "valid_from"]
 
