@@ -3,6 +3,7 @@
 Development turns things on explicitly (DJANGO_DEBUG=1, set by `make demo`).
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -264,6 +265,13 @@ PAYMENT_ACCOUNT_REVIEW_DAYS = env.int("PAYMENT_ACCOUNT_REVIEW_DAYS", default=30)
 # How many months back a payroll pays a beneficiary's unpaid entitlement (decided late), its own
 # month included. Illustrative: the SSA publishes no limit on arrears.
 PAYROLL_ARREARS_MONTHS = env.int("PAYROLL_ARREARS_MONTHS", default=12)
+# Payment returned as not collected (the post office's or the bank's answer) in this many
+# consecutive months suspends it until an officer resumes it. Illustrative: not published.
+PAYMENT_NON_COLLECTION_MONTHS = env.int("PAYMENT_NON_COLLECTION_MONTHS", default=3)
+# The share of a payment that may be kept back each month to recover an overpayment, so that a
+# beneficiary is never left without the benefit. Illustrative: not published for these
+# programmes; set it from the applicable rule.
+PAYMENT_DEDUCTION_CAP = Decimal(env.str("PAYMENT_DEDUCTION_CAP", default="0.20"))
 # The paying agency's account, named in every bank file as the debtor. Illustrative defaults:
 # set the real ones in production. The IBAN is the National Bank of Georgia's published example.
 PAYMENT_DEBTOR_NAME = env.str("PAYMENT_DEBTOR_NAME", default="Social Service Agency (illustrative)")

@@ -51,6 +51,10 @@ PAYMENT_ACCOUNTS_EDIT = "payments.accounts_edit"
 # cancelling one before approval; an approved payroll is cancelled only by an administrator.
 PAYROLL_MANAGE = "payments.payroll"
 PAYROLL_CANCEL_APPROVED = "payments.payroll_cancel_approved"
+# Suspending a beneficiary's payment and resuming it; recording and approving (four eyes) the
+# recovery of an overpayment, in the programmes one's office pays, in one's area.
+PAYMENT_SUSPEND = "payments.suspend"
+RECOVERIES_MANAGE = "payments.recoveries"
 # Statistics over the whole country whatever one's area (counts and days, never people).
 STATISTICS_NATIONAL = "analytics.national"
 # Others' sign-in: listing everyone's API tokens, revoking them, resetting a lost second factor.
@@ -100,6 +104,8 @@ _GRANTS: dict[str, frozenset[str]] = {
     PAYMENT_ACCOUNTS_EDIT: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
     PAYROLL_MANAGE: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
     PAYROLL_CANCEL_APPROVED: frozenset({Role.ADMIN}),
+    PAYMENT_SUSPEND: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
+    RECOVERIES_MANAGE: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
     ACCOUNTS_MANAGE: frozenset({Role.ADMIN}),
 }
 

@@ -35,6 +35,7 @@ from zrunva.applications.selectors import (
     enrolment_end_due,
     workflow_of,
 )
+from zrunva.applications.signals import enrolment_ended
 from zrunva.core.casework import case_assign, case_event, case_lock, four_eyes, new_number
 from zrunva.core.text import long_date
 from zrunva.core.trail import acting_as, bulk_run_log
@@ -849,6 +850,7 @@ def enrolment_end(*, enrolment: Enrolment, on: date, reason: str, actor) -> Enro
                 note=note,
             )
         _notify_enrolment_end(enrolment)
+        enrolment_ended.send(sender=Enrolment, enrolment=enrolment, actor=actor)
     return enrolment
 
 

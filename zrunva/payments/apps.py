@@ -2,6 +2,12 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _enrolment_ended(sender, *, enrolment, actor, **kwargs):
+    from zrunva.payments.services import enrolment_ended
+
+    enrolment_ended(enrolment=enrolment, actor=actor)
+
+
 class PaymentsConfig(AppConfig):
     name = "zrunva.payments"
     verbose_name = _("Payments")
@@ -9,9 +15,14 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from zrunva.payments.models import PaymentAccount, Payroll
+        from zrunva.applications.signals import enrolment_ended
+        from zrunva.payments.models import PaymentAccount, Payroll, Recovery, Suspension
+
+        enrolment_ended.connect(_enrolment_ended, dispatch_uid="payments.enrolment_ended")
 
         auditlog.register(PaymentAccount)
+        auditlog.register(Suspension)
+        auditlog.register(Recovery)
         # Its lines are written by COPY, counted in the payroll's bulk-run row.
         auditlog.register(Payroll, exclude_fields=["summary", "progress", "stage"])
 

@@ -29,6 +29,9 @@ class PaymentStatus(models.TextChoices):
 
 # A payment that counts as made (or about to be): at most one per beneficiary, programme, month.
 PAYING = (PaymentStatus.DUE, PaymentStatus.PAID)
+# Payrolls whose due lines have not gone to the banks yet, and those whose have.
+UNSENT = (PayrollStep.PREPARING, PayrollStep.PREPARED, PayrollStep.CHECKED, PayrollStep.APPROVED)
+SENT = (PayrollStep.EXPORTED, PayrollStep.RECONCILED)
 
 
 class HoldReason(models.TextChoices):
@@ -39,6 +42,8 @@ class HoldReason(models.TextChoices):
     NO_DECISION = "no_decision", _("No decision for the month")
     NO_ACCOUNT = "no_account", _("No payment account")
     RETURNED = "returned", _("Returned from this account: waiting for a corrected one")
+    SUSPENDED = "suspended", _("Payment suspended")
+    ENDED = "ended", _("The enrolment ended before this month")
 
 
 class FileKind(models.TextChoices):
@@ -49,3 +54,34 @@ class FileKind(models.TextChoices):
 class ReconciliationKind(models.TextChoices):
     CAMT054 = "camt054", _("ISO 20022 camt.054 (XML)")
     CSV = "csv", _("CSV")
+
+
+class SuspensionReason(models.TextChoices):
+    """Why payment stops for a while (the enrolment goes on): lifted by resuming."""
+
+    NON_COLLECTION = "non_collection", _("The money was not collected for months")
+    ABROAD = "abroad", _("The beneficiary lives abroad")
+    ASSESSMENT = "assessment", _("The household's assessment expired")
+    OTHER = "other", _("Other")
+
+
+# The reasons the daily job suspends for, and lifts when the reason is gone; officers give the
+# others (and may lift any).
+JOB_SUSPENSION_REASONS = frozenset({SuspensionReason.NON_COLLECTION, SuspensionReason.ASSESSMENT})
+
+
+class SuspensionOutcome(models.TextChoices):
+    OPEN = "", _("In force")
+    RESUMED = "resumed", _("Resumed, the months suspended paid as arrears")
+    CANCELLED = "cancelled", _("Resumed, the months suspended not paid")
+
+
+class RecoveryReason(models.TextChoices):
+    ENDED_EARLIER = "ended_earlier", _("Paid for months after the enrolment ended")
+    OFFICER = "officer", _("Recorded by an officer")
+
+
+class RecoveryStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Waiting for approval")
+    APPROVED = "approved", _("Being recovered")
+    CANCELLED = "cancelled", _("Cancelled")

@@ -14,6 +14,10 @@ from zrunva.payments.choices import (
     PaymentStatus,
     PayrollStep,
     ReconciliationKind,
+    RecoveryReason,
+    RecoveryStatus,
+    SuspensionOutcome,
+    SuspensionReason,
 )
 
 
@@ -199,9 +203,20 @@ class Payment(models.Model):
         verbose_name=_("payee"),
     )
     month = models.DateField(_("month"))
+    # What is paid: the month's entitlement, pro-rated for a last part month, less `deducted`.
     amount = models.DecimalField(_("amount, GEL"), max_digits=12, decimal_places=2)
     # The month's entitlement before pro-rating a last part month.
     monthly = models.DecimalField(_("monthly amount, GEL"), max_digits=12, decimal_places=2)
+    # Kept back to repay an overpayment (`recovery`), within the monthly cap.
+    deducted = models.DecimalField(_("deducted, GEL"), max_digits=12, decimal_places=2, default=0)
+    recovery = models.ForeignKey(
+        "Recovery",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deductions",
+        verbose_name=_("recovery"),
+    )
     decision = models.ForeignKey(
         "programmes.Decision",
         null=True,
@@ -250,8 +265,14 @@ class Payment(models.Model):
             ),
             models.CheckConstraint(condition=Q(month__day=1), name="payment_month_first_day"),
             models.CheckConstraint(
-                condition=Q(amount__gte=0) & Q(amount__lte=F("monthly")),
+                condition=Q(amount__gte=0)
+                & Q(deducted__gte=0)
+                & Q(amount__lte=F("monthly") - F("deducted")),
                 name="payment_amount_within_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(deducted=0) | Q(recovery__isnull=False),
+                name="payment_deducted_for_a_recovery",
             ),
             models.CheckConstraint(
                 condition=(Q(status=PaymentStatus.HELD) & ~Q(hold_reason=""))
@@ -263,6 +284,136 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payroll_id}: {self.programme_id} {self.month:%Y-%m} {self.amount}"
+
+
+class Suspension(models.Model):
+    """Payment of an enrolment stopped from a month (the enrolment goes on): its lines are held
+    until it is lifted. Lifting it either releases the months suspended as arrears or cancels
+    them, with a reason. At most one in force per enrolment."""
+
+    enrolment = models.ForeignKey(
+        "applications.Enrolment",
+        on_delete=models.PROTECT,
+        related_name="suspensions",
+        verbose_name=_("enrolment"),
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=SuspensionReason.choices)
+    starts = models.DateField(_("suspended from"), help_text=_("The first month not paid."))
+    resumes = models.DateField(
+        _("paid again from"), null=True, blank=True, help_text=_("The first month paid again.")
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=SuspensionOutcome.choices, blank=True
+    )
+    note = models.TextField(_("note"), blank=True, max_length=1000)
+    resolution_note = models.TextField(_("note on resuming"), blank=True, max_length=1000)
+    # Empty: the daily job (money not collected, an expired assessment).
+    suspended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("suspended by"),
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("resumed by"),
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resumed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["enrolment_id", "-starts", "-id"]
+        verbose_name = _("suspension")
+        verbose_name_plural = _("suspensions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment"],
+                condition=Q(outcome=""),
+                name="suspension_one_in_force",
+                violation_error_message=_("Payment of this enrolment is already suspended."),
+            ),
+            models.CheckConstraint(
+                condition=Q(starts__day=1) & (Q(resumes__isnull=True) | Q(resumes__day=1)),
+                name="suspension_whole_months",
+            ),
+            models.CheckConstraint(
+                condition=(Q(outcome="") & Q(resumes__isnull=True))
+                | (~Q(outcome="") & Q(resumes__gte=F("starts"))),
+                name="suspension_resumes_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}: {self.reason} from {self.starts:%Y-%m}"
+
+    def get_additional_data(self) -> dict:
+        return {"enrolment_id": self.enrolment_id}
+
+
+class Recovery(models.Model):
+    """Money paid that was not due (an overpayment), to be recovered from the payee's later
+    payments, at most `PAYMENT_DEDUCTION_CAP` of each: found when an enrolment is ended before
+    months already paid, or recorded by an officer with a reason; deducted only once approved
+    by someone other than who recorded it (four eyes). What is left is the amount less the
+    deductions of payments due or paid (`selectors.recovery_outstanding`)."""
+
+    enrolment = models.ForeignKey(
+        "applications.Enrolment",
+        on_delete=models.PROTECT,
+        related_name="recoveries",
+        verbose_name=_("enrolment"),
+    )
+    # Who repays: the person the overpaid payments went to.
+    payee = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("payee")
+    )
+    amount = models.DecimalField(_("amount, GEL"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=16, choices=RecoveryReason.choices)
+    months = models.CharField(_("months overpaid"), max_length=200, blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=1000)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RecoveryStatus.choices, default=RecoveryStatus.PROPOSED
+    )
+    # Empty: found by the system when the enrolment was ended.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True, max_length=1000)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("recovery")
+        verbose_name_plural = _("recoveries")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="recovery_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}: {self.amount} ({self.status})"
+
+    def get_additional_data(self) -> dict:
+        return {"enrolment_id": self.enrolment_id, "payee_id": self.payee_id}
 
 
 def _private_storage():

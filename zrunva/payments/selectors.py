@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from decimal import Decimal
 
 import polars as pl
 from django.conf import settings
@@ -9,8 +10,8 @@ from zrunva.accounts import permissions
 from zrunva.audit.subject_access import Section, Subject
 from zrunva.core.money import gel
 from zrunva.core.trail import scoped_get
-from zrunva.payments.choices import PaymentStatus, PayrollStep
-from zrunva.payments.models import Payment, PaymentAccount, Payroll
+from zrunva.payments.choices import PAYING, PaymentStatus, PayrollStep, RecoveryStatus
+from zrunva.payments.models import Payment, PaymentAccount, Payroll, Recovery, Suspension
 
 
 def payment_accounts(*, actor, person) -> QuerySet[PaymentAccount]:
@@ -126,6 +127,44 @@ def application_payments(*, application) -> list[Payment]:
             status__in=(PaymentStatus.DUE, PaymentStatus.PAID, PaymentStatus.RETURNED),
             payroll__step__in=sent,
         ).order_by("-month", "-id")
+    )
+
+
+def recovery_outstanding(recovery: Recovery) -> Decimal:
+    """What is left to recover: the amount less the deductions of payments due or paid (a
+    cancelled payroll's deductions go back)."""
+    kept = recovery.deductions.filter(status__in=PAYING).aggregate(total=Sum("deducted"))
+    return recovery.amount - (kept["total"] or Decimal("0.00"))
+
+
+def enrolment_payments(*, actor, enrolment) -> dict:
+    """An enrolment's payments, suspensions and recoveries, for its page (the caller read
+    `enrolment` through `applications.selectors.enrolment_get`, which applies the area)."""
+    permissions.require(actor, permissions.PAYMENTS_VIEW)
+    recoveries = list(
+        Recovery.objects.filter(enrolment=enrolment).select_related("recorded_by", "approved_by")
+    )
+    for recovery in recoveries:
+        recovery.outstanding = recovery_outstanding(recovery)
+    return {
+        "payments": _history(actor, Payment.objects.filter(enrolment=enrolment)),
+        "suspensions": Suspension.objects.filter(enrolment=enrolment).select_related(
+            "suspended_by", "resolved_by"
+        ),
+        "recoveries": recoveries,
+    }
+
+
+def recoveries_waiting(*, actor) -> QuerySet[Recovery]:
+    """Recoveries waiting for a second officer's approval, in the programmes the actor's
+    office pays and their area; the oldest first."""
+    permissions.require(actor, permissions.RECOVERIES_MANAGE)
+    qs = Recovery.objects.filter(status=RecoveryStatus.PROPOSED)
+    qs = permissions.processed(qs, actor, "enrolment__programme__municipality_id")
+    qs = permissions.scoped(qs, actor, "enrolment__household__municipality_id")
+    qs = permissions.health_programmes_hidden(qs, actor, "enrolment__programme_id")
+    return qs.select_related("enrolment__programme", "payee", "recorded_by").order_by(
+        "created_at", "id"
     )
 
 

@@ -2,30 +2,54 @@ import hashlib
 import io
 import tempfile
 from datetime import date, timedelta
+from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.utils import timezone
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from zrunva.accounts import permissions
+from zrunva.applications.models import Enrolment
+from zrunva.assessment.selectors import latest_assessment
 from zrunva.core.casework import four_eyes
 from zrunva.core.jobs import JobStatus
 from zrunva.core.text import long_date
 from zrunva.core.trail import acting_as, bulk_run_log
 from zrunva.core.validators import LAST_DAY, day_in_range, iban_compact, iban_validator
+from zrunva.notifications.services import message_to_case
 from zrunva.payments import bankfiles, reconcile
 from zrunva.payments.choices import (
+    JOB_SUSPENSION_REASONS,
+    SENT,
+    UNSENT,
     FileKind,
+    HoldReason,
     PaymentMethod,
     PaymentStatus,
     PayrollStep,
     ReconciliationKind,
+    RecoveryReason,
+    RecoveryStatus,
+    SuspensionOutcome,
+    SuspensionReason,
 )
-from zrunva.payments.models import Payment, PaymentAccount, Payroll, PayrollFile, Reconciliation
+from zrunva.payments.models import (
+    Payment,
+    PaymentAccount,
+    Payroll,
+    PayrollFile,
+    Reconciliation,
+    Recovery,
+    Suspension,
+)
+from zrunva.payments.payroll import budget_overruns
 from zrunva.registry.models import Person, Representative
 
 
@@ -205,6 +229,28 @@ def _step(payroll: Payroll, actor, **fields) -> Payroll:
     return payroll
 
 
+def _require_within_budget(payroll: Payroll) -> None:
+    """A municipal programme pays no more in a year than its council's budget: a payroll that
+    would go over stops here, saying by how much (cancel it, or have the budget amended)."""
+    over = budget_overruns(payroll.pk)
+    if over:
+        raise ValidationError(
+            [
+                _(
+                    "%(programme)s: the payments of %(year)d would exceed the budget of "
+                    "%(budget)s GEL by %(over)s GEL."
+                )
+                % {
+                    "programme": row["programme"].name,
+                    "year": row["year"],
+                    "budget": row["budget"],
+                    "over": row["over"],
+                }
+                for row in over
+            ]
+        )
+
+
 @transaction.atomic
 def payroll_check(*, actor, payroll: Payroll) -> Payroll:
     """Mark a prepared payroll checked: its counts and totals, and the held lines, looked at."""
@@ -212,6 +258,7 @@ def payroll_check(*, actor, payroll: Payroll) -> Payroll:
     _require_payroll(actor, payroll.programme)
     if payroll.step != PayrollStep.PREPARED:
         raise ValidationError(_("Only a prepared payroll is checked."))
+    _require_within_budget(payroll)
     return _step(payroll, actor, step=PayrollStep.CHECKED, checked_by=actor)
 
 
@@ -227,6 +274,7 @@ def payroll_approve(*, actor, payroll: Payroll) -> Payroll:
         approver=actor,
         message=_("You prepared this payroll: another officer approves it (four eyes)."),
     )
+    _require_within_budget(payroll)
     return _step(
         payroll, actor, step=PayrollStep.APPROVED, approved_by=actor, approved_at=timezone.now()
     )
@@ -332,7 +380,6 @@ def reconciliation_apply(*, actor, payroll: Payroll, upload, kind: str) -> Recon
     payments = {
         pk: (amount, status)
         for pk, amount, status in payroll.payments.filter(
-            account__method=PaymentMethod.BANK,
             status__in=[PaymentStatus.DUE, PaymentStatus.PAID, PaymentStatus.RETURNED],
         ).values_list("pk", "amount", "status")
     }
@@ -373,15 +420,433 @@ def reconciliation_apply(*, actor, payroll: Payroll, upload, kind: str) -> Recon
         Payment.objects.filter(pk__in=pks).update(
             status=PaymentStatus.RETURNED, return_reason=reason, reconciliation=record
         )
-    open_lines = payroll.payments.filter(
-        status=PaymentStatus.DUE, account__method=PaymentMethod.BANK
-    )
-    if not open_lines.exists():
+    if not payroll.payments.filter(status=PaymentStatus.DUE).exists():
         _step(payroll, actor, step=PayrollStep.RECONCILED)
+    returned = Payment.objects.filter(reconciliation=record, status=PaymentStatus.RETURNED)
+    suspended = suspend_uncollected(
+        payroll=payroll,
+        enrolment_ids=list(returned.values_list("enrolment_id", flat=True).distinct()),
+    )
     bulk_run_log(
         actor=actor,
         model=Payroll,
         job=f"payroll_reconcile #{payroll.pk}",
-        counts={"paid": record.paid, "returned": record.returned},
+        counts={"paid": record.paid, "returned": record.returned, "suspended": suspended},
     )
     return record
+
+
+# -- Suspensions and recoveries ------------------------------------------------------------------
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return _month(day) + relativedelta(months=1)
+
+
+def _require_enrolment(actor, enrolment: Enrolment, perm: str) -> None:
+    """Those with `perm` whose office pays the programme, in the household's area, and for a
+    programme whose rules read health data only those who see health data."""
+    permissions.require(actor, perm)
+    if not permissions.processes_programme(actor, enrolment.programme.municipality_id):
+        raise PermissionDenied(_("Your office does not pay this programme."))
+    permissions.require_in_scope(actor, enrolment.household.municipality_id)
+    permissions.require_health_programme(actor, enrolment.programme_id)
+
+
+def _tell(enrolment: Enrolment, *, subject: str, body: str, **values) -> int:
+    """Queue a message to the beneficiary, through the application's contact details and in its
+    language (`subject` and `body` untranslated, with `values`). An enrolment made in bulk has
+    no application, hence no contact details: nothing is sent."""
+    application = enrolment.application
+    if application is None:
+        return 0
+    with translation.override(application.language or "ka"):
+        values = {
+            "programme": enrolment.programme.name,
+            "number": application.number,
+            **{k: long_date(v) if isinstance(v, date) else v for k, v in values.items()},
+        }
+        return message_to_case(application, subject=_(subject) % values, body=_(body) % values)
+
+
+def _hold_unsent(enrolment_ids, *, since: date, reason: str) -> int:
+    """Hold the lines due to these enrolments for `since` and later months in payrolls not yet
+    sent to the banks (the bank files are made from due lines only)."""
+    return Payment.objects.filter(
+        enrolment_id__in=enrolment_ids,
+        status=PaymentStatus.DUE,
+        month__gte=since,
+        payroll__step__in=UNSENT,
+    ).update(status=PaymentStatus.HELD, hold_reason=reason, deducted=0, recovery=None)
+
+
+@transaction.atomic
+def suspension_start(
+    *, actor, enrolment: Enrolment, reason: str, starts: date, note: str = ""
+) -> Suspension:
+    """Stop paying an enrolment from a month (this month or a later one) until it is resumed:
+    the beneficiary lives abroad, or another reason, given in the note. Lines not yet sent to
+    the banks for those months are held; the beneficiary is told. Money not collected and an
+    expired assessment are suspended by the daily job, from the registry and the answers."""
+    enrolment = (
+        Enrolment.objects.select_for_update(of=("self",))
+        .select_related("programme", "household", "application")
+        .get(pk=enrolment.pk)
+    )
+    _require_enrolment(actor, enrolment, permissions.PAYMENT_SUSPEND)
+    if reason not in SuspensionReason.values:
+        raise ValidationError({"reason": _("Choose why the payment is suspended.")})
+    if reason in JOB_SUSPENSION_REASONS:
+        raise ValidationError(
+            {
+                "reason": _(
+                    "Money not collected and an expired assessment are suspended by the daily "
+                    "job: choose another reason."
+                )
+            }
+        )
+    note = (note or "").strip()
+    if reason == SuspensionReason.OTHER and not note:
+        raise ValidationError({"note": _("Say why the payment is suspended.")})
+    starts = _month(starts)
+    if starts < _month(timezone.localdate()):
+        raise ValidationError(
+            {
+                "starts": _(
+                    "A suspension starts this month or later; money already paid for earlier "
+                    "months is recovered instead."
+                )
+            }
+        )
+    if enrolment.ends is not None and starts > enrolment.ends:
+        raise ValidationError({"starts": _("The enrolment ends before that month.")})
+    return _suspend(enrolment, reason=reason, starts=starts, note=note, actor=actor)
+
+
+def _suspend(enrolment: Enrolment, *, reason: str, starts: date, note: str, actor) -> Suspension:
+    if Suspension.objects.filter(enrolment=enrolment, outcome=SuspensionOutcome.OPEN).exists():
+        raise ValidationError(_("Payment of this enrolment is already suspended."))
+    last = (
+        Suspension.objects.filter(enrolment=enrolment)
+        .exclude(outcome=SuspensionOutcome.OPEN)
+        .order_by("-resumes")
+        .values_list("resumes", flat=True)
+        .first()
+    )
+    starts = max(starts, last) if last else starts
+    suspension = Suspension(
+        enrolment=enrolment, reason=reason, starts=starts, note=note, suspended_by=actor
+    )
+    with acting_as(actor):
+        suspension.save()
+    _hold_unsent([enrolment.pk], since=starts, reason=HoldReason.SUSPENDED)
+    _tell(
+        enrolment,
+        subject=gettext_noop("Application %(number)s: the payment is suspended"),
+        body=gettext_noop(
+            "The payment of %(programme)s under application %(number)s is suspended from "
+            "%(starts)s because %(reason)s. It is not lost: contact the office that processed "
+            "your application to have it resumed."
+        ),
+        starts=starts,
+        reason=SUSPENSION_REASON_TEXTS[reason],
+    )
+    return suspension
+
+
+# What the beneficiary is told the payment is suspended for: neutral words, in their language.
+SUSPENSION_REASON_TEXTS = {
+    SuspensionReason.NON_COLLECTION: gettext_lazy("the money was not collected for months"),
+    SuspensionReason.ABROAD: gettext_lazy("we were told that you live abroad"),
+    SuspensionReason.ASSESSMENT: gettext_lazy(
+        "the household's assessment (home visit) is out of date"
+    ),
+    SuspensionReason.OTHER: gettext_lazy("the office decided so"),
+}
+
+
+@transaction.atomic
+def suspension_resume(
+    *, actor, suspension: Suspension, release: bool = True, note: str = "", on: date | None = None
+) -> Suspension:
+    """Pay an enrolment again from the month of `on` (default: today). The months suspended are paid as arrears by the
+    next payroll (`release`), or, with a reason, not at all. The daily job resumes a
+    suspension for an expired assessment once the household is assessed again (`actor` None)."""
+    suspension = (
+        Suspension.objects.select_for_update(of=("self",))
+        .select_related("enrolment__programme", "enrolment__household", "enrolment__application")
+        .get(pk=suspension.pk)
+    )
+    enrolment = suspension.enrolment
+    if actor is not None:
+        _require_enrolment(actor, enrolment, permissions.PAYMENT_SUSPEND)
+    if suspension.outcome != SuspensionOutcome.OPEN:
+        raise ValidationError(_("This suspension was already lifted."))
+    note = (note or "").strip()
+    if not release and not note:
+        raise ValidationError({"note": _("Give the reason the months suspended are not paid.")})
+    suspension.outcome = SuspensionOutcome.RESUMED if release else SuspensionOutcome.CANCELLED
+    suspension.resumes = max(suspension.starts, _month(on or timezone.localdate()))
+    suspension.resolution_note, suspension.resolved_by = note, actor
+    suspension.resolved_at = timezone.now()
+    with acting_as(actor):
+        suspension.save(
+            update_fields=["outcome", "resumes", "resolution_note", "resolved_by", "resolved_at"]
+        )
+    _tell(
+        enrolment,
+        subject=gettext_noop("Application %(number)s: the payment is resumed"),
+        body=(
+            gettext_noop(
+                "The payment of %(programme)s under application %(number)s is resumed from "
+                "%(resumes)s; the months it was suspended are paid with the next payment."
+            )
+            if release
+            else gettext_noop(
+                "The payment of %(programme)s under application %(number)s is resumed from "
+                "%(resumes)s; the months it was suspended are not paid. If you disagree, you "
+                "may file a grievance."
+            )
+        ),
+        resumes=suspension.resumes,
+    )
+    return suspension
+
+
+def _uncollected(enrolment_ids: list[int], *, months: int) -> list[int]:
+    """Of these enrolments, those whose last `months` months settled (paid or returned) were
+    all returned: the money was not collected."""
+    rows = (
+        Payment.objects.filter(
+            enrolment_id__in=enrolment_ids,
+            status__in=[PaymentStatus.PAID, PaymentStatus.RETURNED],
+        )
+        .order_by("enrolment_id", "-month", "-id")
+        .values_list("enrolment_id", "month", "status")
+    )
+    settled: dict[int, dict[date, str]] = {}
+    for enrolment_id, month, status in rows:  # the latest line of a month decides
+        settled.setdefault(enrolment_id, {}).setdefault(month, status)
+    return [
+        pk
+        for pk, by_month in settled.items()
+        if len(by_month) >= months
+        and all(s == PaymentStatus.RETURNED for s in list(by_month.values())[:months])
+    ]
+
+
+def suspend_uncollected(*, payroll: Payroll, enrolment_ids: list[int]) -> int:
+    """After a bank's or post office's answer: suspend, from the month after the payroll's,
+    each of these enrolments whose money was not collected for `PAYMENT_NON_COLLECTION_
+    MONTHS` months in a row (the daily job's reason: no officer), unless already suspended."""
+    months = settings.PAYMENT_NON_COLLECTION_MONTHS
+    found = _uncollected(enrolment_ids, months=months)
+    suspended = set(
+        Suspension.objects.filter(
+            enrolment_id__in=found, outcome=SuspensionOutcome.OPEN
+        ).values_list("enrolment_id", flat=True)
+    )
+    count = 0
+    starts = _next_month(payroll.month)
+    enrolments = Enrolment.objects.filter(pk__in=set(found) - suspended, ends__isnull=True)
+    for enrolment in enrolments.select_related("programme", "application").order_by("pk"):
+        _suspend(
+            enrolment,
+            reason=SuspensionReason.NON_COLLECTION,
+            starts=starts,
+            note=_("Returned as not collected %(count)d months in a row.") % {"count": months},
+            actor=None,
+        )
+        count += 1
+    return count
+
+
+def suspensions_due(*, on: date | None = None) -> dict:
+    """The daily job: suspend, from next month, the open enrolments of programmes decided on a
+    home visit whose household's assessment is out of date (`reassessment_due` passed), and
+    resume (arrears released) those suspended for it once the household is assessed again.
+    Running it again changes nothing more. Returns the counts, also written as an audit row."""
+    on = on or timezone.localdate()
+    due = Subquery(latest_assessment(OuterRef("household_id")).values("reassessment_due")[:1])
+    in_force = Suspension.objects.filter(enrolment=OuterRef("pk"), outcome=SuspensionOutcome.OPEN)
+    expired = (
+        Enrolment.objects.filter(ends__isnull=True, programme__workflow__home_visit=True)
+        .annotate(reassessment_due=due)
+        .filter(reassessment_due__lt=on)
+        .exclude(Exists(in_force))
+        .select_related("programme", "application")
+        .order_by("pk")
+    )
+    counts = {"suspended": 0, "resumed": 0}
+    for enrolment in expired:
+        with transaction.atomic():
+            _suspend(
+                enrolment,
+                reason=SuspensionReason.ASSESSMENT,
+                starts=_next_month(on),
+                note=_("Assessment due again on %(date)s.")
+                % {"date": long_date(enrolment.reassessment_due)},
+                actor=None,
+            )
+        counts["suspended"] += 1
+    renewed = (
+        Suspension.objects.filter(
+            outcome=SuspensionOutcome.OPEN, reason=SuspensionReason.ASSESSMENT
+        )
+        .annotate(
+            reassessment_due=Subquery(
+                latest_assessment(OuterRef("enrolment__household_id")).values("reassessment_due")[
+                    :1
+                ]
+            )
+        )
+        .filter(reassessment_due__gte=on)
+        .order_by("pk")
+    )
+    for suspension in renewed:
+        suspension_resume(actor=None, suspension=suspension, release=True, on=on)
+        counts["resumed"] += 1
+    if any(counts.values()):
+        with transaction.atomic():
+            bulk_run_log(actor=None, model=Suspension, job="payment_suspensions", counts=counts)
+    return counts
+
+
+def _paid_after(enrolment: Enrolment) -> list[Payment]:
+    """The enrolment's payments for months after it ended that went, or are going, out: paid,
+    or due in a payroll already sent to the banks."""
+    return list(
+        Payment.objects.filter(enrolment=enrolment, month__gt=enrolment.ends)
+        .filter(Q(status=PaymentStatus.PAID) | Q(status=PaymentStatus.DUE, payroll__step__in=SENT))
+        .order_by("month", "pk")
+    )
+
+
+def enrolment_ended(*, enrolment: Enrolment, actor) -> Recovery | None:
+    """An enrolment ended (`applications.signals.enrolment_ended`, inside its transaction):
+    its lines not yet sent for months after the end are held, and what was paid for those
+    months is proposed for recovery, recorded as by who ended it (none: the daily job), to
+    be approved by another officer."""
+    _hold_unsent([enrolment.pk], since=_next_month(enrolment.ends), reason=HoldReason.ENDED)
+    overpaid = _paid_after(enrolment)
+    if not overpaid:
+        return None
+    total = sum((p.amount + p.deducted for p in overpaid), Decimal("0.00"))
+    months = sorted({p.month for p in overpaid})
+    recovery = Recovery(
+        enrolment=enrolment,
+        payee_id=overpaid[-1].payee_id,
+        amount=total,
+        reason=RecoveryReason.ENDED_EARLIER,
+        months=", ".join(f"{m:%Y-%m}" for m in months),
+        recorded_by=actor,
+    )
+    with acting_as(actor):
+        recovery.save()
+    return recovery
+
+
+@transaction.atomic
+def recovery_record(*, actor, enrolment: Enrolment, amount: Decimal, note: str) -> Recovery:
+    """Record an overpayment of an enrolment found otherwise (a declaration found false, a
+    payment made twice by hand), with the reason, up to what was paid under it; recovered
+    from the payee's later payments once another officer approves it."""
+    enrolment = Enrolment.objects.select_related("programme", "household").get(pk=enrolment.pk)
+    _require_enrolment(actor, enrolment, permissions.RECOVERIES_MANAGE)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Give the reason for the recovery.")})
+    if amount is None or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError({"amount": _("Enter an amount above zero, to the tetri.")})
+    paid = Payment.objects.filter(enrolment=enrolment, status=PaymentStatus.PAID)
+    last = paid.order_by("-month", "-pk").first()
+    if last is None:
+        raise ValidationError({"amount": _("Nothing was paid under this enrolment.")})
+    total = paid.aggregate(total=Sum(F("amount") + F("deducted")))["total"]
+    if amount > total:
+        raise ValidationError(
+            {
+                "amount": _("More than was paid under this enrolment (%(total)s GEL).")
+                % {"total": total}
+            }
+        )
+    recovery = Recovery(
+        enrolment=enrolment,
+        payee_id=last.payee_id,
+        amount=amount,
+        reason=RecoveryReason.OFFICER,
+        note=note,
+        recorded_by=actor,
+    )
+    with acting_as(actor):
+        recovery.save()
+    return recovery
+
+
+def _locked_recovery(recovery: Recovery) -> Recovery:
+    return (
+        Recovery.objects.select_for_update(of=("self",))
+        .select_related("enrolment__programme", "enrolment__household", "enrolment__application")
+        .get(pk=recovery.pk)
+    )
+
+
+@transaction.atomic
+def recovery_approve(*, actor, recovery: Recovery) -> Recovery:
+    """Approve a recovery, by someone other than who recorded it (four eyes): from the next
+    payroll, part of the payee's payments is kept back until it is repaid. The beneficiary
+    is told how much, why and how it is recovered, in their language."""
+    recovery = _locked_recovery(recovery)
+    enrolment = recovery.enrolment
+    _require_enrolment(actor, enrolment, permissions.RECOVERIES_MANAGE)
+    if recovery.status != RecoveryStatus.PROPOSED:
+        raise ValidationError(_("Only a recovery waiting for approval is approved."))
+    four_eyes(
+        prepared_by=recovery.recorded_by_id,
+        approver=actor,
+        message=_("You recorded this recovery: another officer approves it (four eyes)."),
+    )
+    recovery.status, recovery.approved_by = RecoveryStatus.APPROVED, actor
+    recovery.approved_at = timezone.now()
+    with acting_as(actor):
+        recovery.save(update_fields=["status", "approved_by", "approved_at"])
+    _tell(
+        enrolment,
+        subject=gettext_noop("Application %(number)s: an overpayment is recovered"),
+        body=gettext_noop(
+            "%(amount)s GEL of %(programme)s under application %(number)s was paid that was "
+            "not due (%(why)s). It is kept back from your next payments, at most %(cap)s%% of "
+            "each, until repaid. If you disagree, you may file a grievance."
+        ),
+        amount=recovery.amount,
+        why=RECOVERY_REASON_TEXTS[recovery.reason],
+        cap=int(settings.PAYMENT_DEDUCTION_CAP * 100),
+    )
+    return recovery
+
+
+RECOVERY_REASON_TEXTS = {
+    RecoveryReason.ENDED_EARLIER: gettext_lazy("paid for months after the payment ended"),
+    RecoveryReason.OFFICER: gettext_lazy("the office found it on review"),
+}
+
+
+@transaction.atomic
+def recovery_cancel(*, actor, recovery: Recovery, reason: str) -> Recovery:
+    """Cancel a recovery, with the reason (written off, repaid otherwise, recorded in error):
+    nothing more is deducted; what was deducted stays deducted."""
+    recovery = _locked_recovery(recovery)
+    _require_enrolment(actor, recovery.enrolment, permissions.RECOVERIES_MANAGE)
+    reason = (reason or "").strip()
+    if recovery.status == RecoveryStatus.CANCELLED:
+        raise ValidationError(_("This recovery is already cancelled."))
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for cancelling the recovery.")})
+    recovery.status, recovery.cancel_reason = RecoveryStatus.CANCELLED, reason
+    with acting_as(actor):
+        recovery.save(update_fields=["status", "cancel_reason"])
+    return recovery
