@@ -29,6 +29,7 @@ from zrunva.applications.forms import (
 )
 from zrunva.applications.letters import decision_letter
 from zrunva.applications.models import Application, Enrolment, Workflow
+from zrunva.core import extensions
 from zrunva.core.forms import add_service_errors, form_step, formset_errors
 from zrunva.core.pagination import paginate
 from zrunva.core.trail import access_log, scoped_get, search_log
@@ -204,6 +205,7 @@ def enrolment_detail(request, pk: int):
             "enrolment": enrolment,
             "end_form": form,
             "months": selectors.enrolment_months(enrolment, first=timezone.localdate()),
+            "panels": extensions.panels("enrolment_panels", request.user, enrolment.pk),
         },
     )
 

@@ -9,7 +9,7 @@ and its part of the subject-access report without editing the registry, the audi
 Slots in use:
 - `nav`: staff menu entries (`NavItem`), shown to users for whom `visible(user)` is true;
 - `household_panels`, `person_panels`: sections of the registry's pages (`Panel`), loaded after
-  the page from the contributing app's own URL;
+  the page from the contributing app's own URL; `enrolment_panels`: of an enrolment's page;
 - `subject_access`: sections of the subject-access report (`zrunva.audit.subject_access`);
 - `field_groups`: how a kind of record's fields are grouped on forms and pages (a list of
   `(heading, [field name, ...])`), read by the `form_groups` and `detail_groups` tags;

@@ -55,6 +55,16 @@ class PaymentsConfig(AppConfig):
                 order=31,
             )
         register(
+            "enrolment_panels",
+            "payments:enrolment_payments",
+            Panel(
+                _("Payments"),
+                "payments:enrolment_payments",
+                permissions.allows(permissions.PAYMENTS_VIEW),
+            ),
+            order=30,
+        )
+        register(
             "nav",
             "payments:payroll_list",
             NavItem(

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -5,7 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from zrunva.accounts import permissions
 from zrunva.core.forms import DateInput
 from zrunva.core.validators import iban_validator, personal_number_validator
-from zrunva.payments.choices import PaymentMethod, ReconciliationKind
+from zrunva.payments.choices import (
+    JOB_SUSPENSION_REASONS,
+    PaymentMethod,
+    ReconciliationKind,
+    SuspensionReason,
+)
 from zrunva.programmes.models import Programme
 
 
@@ -104,4 +111,72 @@ class ReportForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
         input_formats=["%Y-%m", "%Y-%m-%d"],
+    )
+
+
+class SuspendForm(forms.Form):
+    """An officer suspends an enrolment's payment; money not collected and expired assessments
+    are the daily job's."""
+
+    prefix = "suspend"  # one page holds several of these forms: distinct field ids
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[("", "—")]
+        + [(r.value, r.label) for r in SuspensionReason if r not in JOB_SUSPENSION_REASONS],
+        error_messages={"required": _("Choose why the payment is suspended.")},
+    )
+    starts = forms.DateField(
+        label=_("Suspended from"),
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        help_text=_("The first month not paid: this month or a later one."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What the office was told, and by whom. Required for “Other”."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("starts", timezone.localdate())
+        super().__init__(*args, **kwargs)
+
+
+class ResumeForm(forms.Form):
+    prefix = "resume"
+    release = forms.TypedChoiceField(
+        label=_("The months suspended"),
+        choices=[("1", _("Pay them with the next payroll")), ("0", _("Do not pay them"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        initial="1",
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when the months are not paid: why."),
+    )
+
+
+class RecoveryForm(forms.Form):
+    prefix = "recovery"
+    amount = forms.DecimalField(
+        label=_("Amount overpaid, GEL"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
+    )
+    note = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("How the overpayment was found, e.g. a declaration found false on review."),
+    )
+
+
+class RecoveryCancelForm(forms.Form):
+    prefix = "cancel"
+    reason = forms.CharField(
+        label=_("Reason for cancelling"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -766,7 +766,10 @@ def recovery_record(*, actor, enrolment: Enrolment, amount: Decimal, note: str) 
     last = paid.order_by("-month", "-pk").first()
     if last is None:
         raise ValidationError({"amount": _("Nothing was paid under this enrolment.")})
-    total = paid.aggregate(total=Sum(F("amount") + F("deducted")))["total"]
+    # SQLite sums decimals without their places: to the tetri again.
+    total = Decimal(paid.aggregate(total=Sum(F("amount") + F("deducted")))["total"]).quantize(
+        Decimal("0.01")
+    )
     if amount > total:
         raise ValidationError(
             {

@@ -17,4 +17,15 @@ urlpatterns = [
     path("payrolls/<int:pk>/export/", views.payroll_export, name="payroll_export"),
     path("payrolls/<int:pk>/files/<int:file_pk>/", views.payroll_file, name="payroll_file"),
     path("payrolls/<int:pk>/answers/", views.payroll_answer, name="payroll_answer"),
+    path("enrolments/<int:pk>/", views.enrolment_payments, name="enrolment_payments"),
+    path("enrolments/<int:pk>/suspend/", views.suspension_start, name="suspension_start"),
+    path("enrolments/<int:pk>/resume/", views.suspension_resume, name="suspension_resume"),
+    path("enrolments/<int:pk>/recoveries/", views.recovery_record, name="recovery_record"),
+    path(
+        "enrolments/<int:pk>/recoveries/approve/",
+        views.recovery_approve,
+        name="recovery_approve",
+    ),
+    path("enrolments/<int:pk>/recoveries/cancel/", views.recovery_cancel, name="recovery_cancel"),
+    path("recoveries/", views.recoveries, name="recoveries"),
 ]

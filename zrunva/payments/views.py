@@ -8,7 +8,7 @@ import xlsxwriter
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,14 +17,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from zrunva.accounts import permissions
 from zrunva.accounts.decorators import staff_view
+from zrunva.applications import selectors as enrolments
 from zrunva.core.forms import form_step
 from zrunva.core.htmx import fragment_or_page, is_htmx
 from zrunva.core.pagination import paginate
 from zrunva.core.trail import access_log, scoped_get, search_log
 from zrunva.geo.models import Municipality
 from zrunva.payments import forms, selectors, services
-from zrunva.payments.choices import HoldReason, PaymentStatus, PayrollStep
-from zrunva.payments.models import Payment
+from zrunva.payments.choices import HoldReason, PaymentStatus, PayrollStep, RecoveryStatus
+from zrunva.payments.models import Payment, Recovery, Suspension
 from zrunva.programmes.models import Programme
 from zrunva.registry import selectors as registry
 
@@ -106,7 +107,15 @@ def payroll_list(request):
         number=request.GET.get("page"),
         size=settings.REGISTRY_PAGE_SIZE,
     )
-    return render(request, "payments/payroll_list.html", {"form": form, "page": page})
+    waiting = None
+    if permissions.has_perm(request.user, permissions.RECOVERIES_MANAGE):
+        # Capped: a link, not a statistic.
+        waiting = len(selectors.recoveries_waiting(actor=request.user)[:100])
+    return render(
+        request,
+        "payments/payroll_list.html",
+        {"form": form, "page": page, "recoveries_waiting": waiting},
+    )
 
 
 @staff_view(permissions.PAYROLL_MANAGE)
@@ -351,3 +360,167 @@ def _report_xlsx(rows, labels) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="payments.xlsx"'
     return response
+
+
+# -- An enrolment's payments, suspensions and recoveries ------------------------------------------
+
+
+def _posted_id(request, name: str) -> int:
+    value = request.POST.get(name, "")
+    if not value.isascii() or not value.isdigit():
+        raise Http404
+    return int(value)
+
+
+def _enrolment_page(request, enrolment, *, status=200, **bound):
+    """The enrolment's payments panel: a fragment for its page (htmx), or a page of its own
+    (also where a refused form is shown again, with its errors)."""
+    user = request.user
+    data = selectors.enrolment_payments(actor=user, enrolment=enrolment)
+    in_force = next((s for s in data["suspensions"] if s.outcome == ""), None)
+    may_suspend = permissions.has_perm(user, permissions.PAYMENT_SUSPEND)
+    may_recover = permissions.has_perm(user, permissions.RECOVERIES_MANAGE)
+    context = {
+        **data,
+        "record": enrolment,
+        "enrolment": enrolment,
+        "payments": data["payments"][:PANEL_SHOWN],
+        "in_force": in_force,
+        "suspend_form": bound.get("suspend_form")
+        or (forms.SuspendForm() if may_suspend and not in_force and not enrolment.ends else None),
+        "resume_form": bound.get("resume_form")
+        or (forms.ResumeForm() if may_suspend and in_force else None),
+        "recovery_form": bound.get("recovery_form")
+        or (forms.RecoveryForm() if may_recover else None),
+        "back": reverse("applications:enrolment_detail", args=[enrolment.pk]),
+        "cap": int(settings.PAYMENT_DEDUCTION_CAP * 100),
+    }
+    refused = bound.get("cancel_form")
+    for recovery in data["recoveries"]:
+        if may_recover and recovery.status != RecoveryStatus.CANCELLED:
+            # One form per recovery: its own field ids; the one refused keeps its errors.
+            mine = refused is not None and refused.recovery_id == recovery.pk
+            recovery.cancel_form = (
+                refused if mine else forms.RecoveryCancelForm(auto_id=f"id_cancel{recovery.pk}_%s")
+            )
+    response = fragment_or_page(
+        request, "payments/_enrolment.html", "payments/enrolment.html", context
+    )
+    response.status_code = status
+    return response
+
+
+def _enrolment_step(request, pk: int, form_class, name: str, action, success):
+    """A posted form about an enrolment: back to the enrolment's page when done, else the
+    panel's own page with the form's errors."""
+    enrolment = enrolments.enrolment_get(actor=request.user, pk=pk)
+    form = form_class(request.POST)
+    if form_step(request, form, lambda data: action(enrolment, data), success):
+        url = reverse("applications:enrolment_detail", args=[enrolment.pk])
+        return redirect(f"{url}#enrolment-payments")
+    return _enrolment_page(request, enrolment, status=400, **{name: form})
+
+
+@staff_view(permissions.PAYMENTS_VIEW)
+def enrolment_payments(request, pk: int):
+    enrolment = enrolments.enrolment_get(actor=request.user, pk=pk)
+    return _enrolment_page(request, enrolment)
+
+
+@staff_view(permissions.PAYMENT_SUSPEND)
+@require_POST
+def suspension_start(request, pk: int):
+    return _enrolment_step(
+        request,
+        pk,
+        forms.SuspendForm,
+        "suspend_form",
+        lambda enrolment, data: services.suspension_start(
+            actor=request.user, enrolment=enrolment, **data
+        ),
+        _("The payment is suspended."),
+    )
+
+
+@staff_view(permissions.PAYMENT_SUSPEND)
+@require_POST
+def suspension_resume(request, pk: int):
+    def resume(enrolment, data):
+        suspension = scoped_get(
+            Suspension.objects.filter(enrolment=enrolment, outcome=""),
+            actor=request.user,
+            pk=_posted_id(request, "suspension"),
+        )
+        return services.suspension_resume(actor=request.user, suspension=suspension, **data)
+
+    return _enrolment_step(
+        request, pk, forms.ResumeForm, "resume_form", resume, _("The payment is resumed.")
+    )
+
+
+@staff_view(permissions.RECOVERIES_MANAGE)
+@require_POST
+def recovery_record(request, pk: int):
+    return _enrolment_step(
+        request,
+        pk,
+        forms.RecoveryForm,
+        "recovery_form",
+        lambda enrolment, data: services.recovery_record(
+            actor=request.user, enrolment=enrolment, **data
+        ),
+        _("The recovery is recorded: another officer approves it."),
+    )
+
+
+def _recovery_of(request, enrolment) -> Recovery:
+    return scoped_get(
+        Recovery.objects.filter(enrolment=enrolment),
+        actor=request.user,
+        pk=_posted_id(request, "recovery"),
+    )
+
+
+@staff_view(permissions.RECOVERIES_MANAGE)
+@require_POST
+def recovery_approve(request, pk: int):
+    enrolment = enrolments.enrolment_get(actor=request.user, pk=pk)
+    recovery = _recovery_of(request, enrolment)
+    try:
+        services.recovery_approve(actor=request.user, recovery=recovery)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The recovery is approved: the next payrolls deduct it."))
+    url = reverse("applications:enrolment_detail", args=[enrolment.pk])
+    return redirect(f"{url}#enrolment-payments")
+
+
+@staff_view(permissions.RECOVERIES_MANAGE)
+@require_POST
+def recovery_cancel(request, pk: int):
+    def cancel(enrolment, data):
+        recovery = _recovery_of(request, enrolment)
+        return services.recovery_cancel(actor=request.user, recovery=recovery, **data)
+
+    class Form(forms.RecoveryCancelForm):
+        recovery_id = _posted_id(request, "recovery")
+
+    return _enrolment_step(
+        request,
+        pk,
+        Form,
+        "cancel_form",
+        cancel,
+        _("The recovery is cancelled."),
+    )
+
+
+@staff_view(permissions.RECOVERIES_MANAGE)
+def recoveries(request):
+    """Recoveries waiting for a second officer's approval (four eyes), the oldest first."""
+    page = paginate(
+        selectors.recoveries_waiting(actor=request.user), number=request.GET.get("page"), size=50
+    )
+    return render(request, "payments/recoveries.html", {"page": page})

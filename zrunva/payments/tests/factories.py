@@ -1,5 +1,9 @@
 from datetime import date
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from zrunva.payments import services
+from zrunva.payments.payroll import payroll_execute
 from zrunva.registry import services as registry
 from zrunva.registry.tests import factories
 
@@ -26,3 +30,21 @@ def representative(person, *, kind="guardian", valid_from=date(2020, 1, 1), vali
             "valid_until": valid_until,
         },
     ).representative
+
+
+def paid_month(officer, other, month):
+    """A month's payroll prepared, approved, sent and answered: every line paid."""
+    payroll = payroll_execute(
+        payroll=services.payroll_start(actor=officer, month=month, enqueue=False)
+    )
+    services.payroll_check(actor=officer, payroll=payroll)
+    services.payroll_approve(actor=other, payroll=payroll)
+    services.payroll_export(actor=officer, payroll=payroll)
+    rows = ["end_to_end_id,amount,currency,status,reason"]
+    rows += [
+        f"ZR-P{p.pk}-{p.month:%Y%m},{p.amount:.2f},GEL,paid,"
+        for p in payroll.payments.filter(status="due")
+    ]
+    upload = SimpleUploadedFile("answer.csv", ("\n".join(rows) + "\n").encode())
+    services.reconciliation_apply(actor=officer, payroll=payroll, upload=upload, kind="csv")
+    return payroll

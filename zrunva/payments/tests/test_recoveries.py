@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from zrunva.accounts.choices import Role
 from zrunva.applications.services import enrolment_end
@@ -16,6 +15,7 @@ from zrunva.payments import selectors, services
 from zrunva.payments.choices import HoldReason, PaymentStatus, RecoveryStatus
 from zrunva.payments.models import Payment, Recovery
 from zrunva.payments.payroll import deducted, payroll_execute
+from zrunva.payments.tests.factories import paid_month
 
 pytestmark = pytest.mark.django_db
 
@@ -29,22 +29,6 @@ def _prepare(actor, month):
     return payroll_execute(payroll=payroll)
 
 
-def _paid(officer, other, month):
-    """A month's payroll prepared, approved, sent and answered: every line paid."""
-    payroll = _prepare(officer, month)
-    services.payroll_check(actor=officer, payroll=payroll)
-    services.payroll_approve(actor=other, payroll=payroll)
-    services.payroll_export(actor=officer, payroll=payroll)
-    rows = ["end_to_end_id,amount,currency,status,reason"]
-    rows += [
-        f"ZR-P{p.pk}-{p.month:%Y%m},{p.amount:.2f},GEL,paid,"
-        for p in payroll.payments.filter(status="due")
-    ]
-    upload = SimpleUploadedFile("answer.csv", ("\n".join(rows) + "\n").encode())
-    services.reconciliation_apply(actor=officer, payroll=payroll, upload=upload, kind="csv")
-    return payroll
-
-
 @pytest.fixture
 def officers(make_user, settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
@@ -53,7 +37,7 @@ def officers(make_user, settings, tmp_path):
 
 def test_ending_before_months_paid_proposes_their_recovery(pensioner, officers):
     officer, other = officers
-    _paid(officer, other, _month(pensioner, 2))  # three months: two as arrears
+    paid_month(officer, other, _month(pensioner, 2))  # three months: two as arrears
     enrolment_end(
         enrolment=pensioner,
         on=_month(pensioner, 0) + timedelta(days=9),
@@ -92,7 +76,7 @@ def test_ending_holds_the_lines_not_yet_sent(pensioner, officers):
 
 def test_an_approved_recovery_is_deducted_within_the_monthly_cap(pensioner, officers):
     officer, other = officers
-    _paid(officer, other, _month(pensioner, 0))
+    paid_month(officer, other, _month(pensioner, 0))
     recovery = services.recovery_record(
         actor=officer, enrolment=pensioner, amount=Decimal("150.00"), note="Paid twice by hand."
     )
@@ -145,7 +129,7 @@ def test_recording_a_recovery_is_checked(pensioner, officers, make_user):
             actor=officer, enrolment=pensioner, amount=Decimal("10.00"), note="x"
         )
     assert list(error.value.message_dict) == ["amount"]
-    _paid(officer, other, _month(pensioner, 0))
+    paid_month(officer, other, _month(pensioner, 0))
     for amount, note, field in [
         (Decimal("10.00"), "  ", "note"),
         (Decimal("0"), "x", "amount"),
