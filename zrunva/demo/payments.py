@@ -4,21 +4,29 @@ digits are valid, from schwifty; some in cash at the post office), and a payroll
 checked and approved through the services by two different users."""
 
 import random
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 from django.utils import timezone
 from schwifty import IBAN
 
 from zrunva.applications.models import Enrolment
+from zrunva.payments.bankfiles import end_to_end
+from zrunva.payments.choices import PaymentStatus, SuspensionReason
 from zrunva.payments.models import PaymentAccount, Payroll
 from zrunva.payments.payroll import payroll_execute
 from zrunva.payments.services import (
     payment_account_set,
     payroll_approve,
     payroll_check,
+    payroll_export,
     payroll_start,
+    reconciliation_apply,
+    recovery_record,
+    suspension_start,
 )
 from zrunva.registry.models import Membership, Person
 
@@ -75,7 +83,10 @@ def demo_payment_accounts(*, seed: int, officer: str = "ssa", cash_share: float 
 
 def demo_payroll(*, preparer: str = "ssa", approver: str = "admin") -> Payroll | None:
     """Next month's payroll of every state programme, prepared and checked by one officer and
-    approved by another, as a newcomer would see it done (none without enrolments)."""
+    approved by another, sent to the banks and answered (one payment returned: a closed
+    account), as a newcomer would see it done (none without enrolments). Then one payment
+    suspended (the beneficiary lives abroad) and one overpayment recorded, waiting for a second
+    officer's approval."""
     users = get_user_model().objects
     first = Enrolment.objects.order_by("starts").values_list("starts", flat=True).first()
     if first is None:
@@ -83,5 +94,36 @@ def demo_payroll(*, preparer: str = "ssa", approver: str = "admin") -> Payroll |
     month = max(first, timezone.localdate().replace(day=1) + relativedelta(months=1))
     payroll = payroll_start(actor=users.get(username=preparer), month=month, enqueue=False)
     payroll = payroll_execute(payroll=payroll)
-    payroll_check(actor=users.get(username=preparer), payroll=payroll)
-    return payroll_approve(actor=users.get(username=approver), payroll=payroll)
+    officer = users.get(username=preparer)
+    payroll_check(actor=officer, payroll=payroll)
+    payroll = payroll_approve(actor=users.get(username=approver), payroll=payroll)
+    payroll_export(actor=officer, payroll=payroll)
+    due = list(payroll.payments.filter(status=PaymentStatus.DUE).order_by("pk"))
+    if not due:
+        return payroll
+    # The banks' and post offices' answer: all paid but the last line, returned (AC04: closed).
+    rows = ["end_to_end_id,amount,currency,status,reason"]
+    for line in due:
+        returned = line is due[-1]
+        rows.append(
+            f"{end_to_end(line.pk, line.month)},{line.amount:.2f},GEL,"
+            + ("returned,AC04" if returned else "paid,")
+        )
+    answer = SimpleUploadedFile("answer.csv", ("\n".join(rows) + "\n").encode())
+    reconciliation_apply(actor=officer, payroll=payroll, upload=answer, kind="csv")
+    if len(due) > 2:
+        suspension_start(
+            actor=officer,
+            enrolment=due[0].enrolment,
+            reason=SuspensionReason.ABROAD,
+            starts=payroll.month + relativedelta(months=1),
+            note="Synthetic demo: a neighbour reported the beneficiary moved abroad.",
+        )
+        recovery_record(
+            actor=officer,
+            enrolment=due[1].enrolment,
+            amount=min(due[1].amount, Decimal("50.00")),
+            note="Synthetic demo: a payment made twice by hand.",
+        )
+    payroll.refresh_from_db()
+    return payroll

@@ -53,11 +53,14 @@ def test_a_suspension_holds_its_months_and_resuming_pays_them_as_arrears(pension
     ]
     # The beneficiary was told twice: suspended, then resumed (in the application's language).
     subjects = list(Message.objects.order_by("id").values_list("subject", flat=True))
-    assert any("შეჩერ" in s for s in subjects) and any("განახლ" in s for s in subjects)
+    assert subjects[-2].endswith("the payment is suspended")  # the application's language
+    assert subjects[-1].endswith("the payment is resumed")
 
 
 def test_resuming_without_arrears_cancels_the_months_with_a_reason(pensioner, make_user):
     officer = make_user(Role.SSA_OFFICER)
+    pensioner.application.language = "ka"
+    pensioner.application.save(update_fields=["language"])
     suspension = services.suspension_start(
         actor=officer, enrolment=pensioner, reason="other", starts=pensioner.starts, note="Audit"
     )
@@ -76,6 +79,9 @@ def test_resuming_without_arrears_cancels_the_months_with_a_reason(pensioner, ma
     lines = _prepare(officer, _month(pensioner, 2)).payments.all()
     # The two months suspended are not owed: no line at all; the month resumed is paid.
     assert [(p.month, p.status) for p in lines] == [(_month(pensioner, 2), PaymentStatus.DUE)]
+    # The beneficiary is told in Georgian, their application's language.
+    told = Message.objects.order_by("-id")[0]
+    assert "გაცემა განახლდა" in told.subject and "შეჩერების თვეები არ გაიცემა" in told.body
 
 
 def test_months_released_beyond_the_arrears_window_are_paid_too(pensioner, make_user, settings):

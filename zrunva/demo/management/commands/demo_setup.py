@@ -62,7 +62,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Payroll #{payroll.pk} for {payroll.month:%Y-%m}: {payroll.summary['due']:,} "
                 f"payments, {payroll.summary['due_total']} GEL, {payroll.summary['held']:,} held; "
-                f"prepared by {payroll.prepared_by}, approved by {payroll.approved_by}."
+                f"prepared by {payroll.prepared_by}, approved by {payroll.approved_by}, sent "
+                f"to the banks and answered ({payroll.step}); one payment "
+                "suspended and one overpayment waiting for approval."
             )
 
     def _user(self, username, role, first, last, scope):
