@@ -1,5 +1,6 @@
-"""Payments in the JSON API: a beneficiary's payment accounts, with the screens' services and
-permissions."""
+"""Payments in the JSON API, with the screens' services and permissions: a beneficiary's payment
+accounts and payments; payrolls (prepare, check, approve, cancel, bank files, the banks'
+answers); an enrolment's payments, suspensions and recoveries."""
 
 from datetime import date, datetime
 from typing import Literal
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Form, Router, Schema, UploadedFile
 from ninja import File as NinjaFile
 
+from zrunva.applications import selectors as enrolments
 from zrunva.core.api import (
     SIGNED_IN,
     Day,
@@ -18,11 +20,22 @@ from zrunva.core.api import (
     MoneyOut,
     PageNumber,
     PersonalNumber,
+    decimal_of,
     responses,
     slug,
 )
 from zrunva.core.pagination import paginate
+from zrunva.core.trail import scoped_get
 from zrunva.payments import selectors, services
+from zrunva.payments.choices import (
+    PaymentStatus,
+    PayrollStep,
+    RecoveryReason,
+    RecoveryStatus,
+    SuspensionOutcome,
+    SuspensionReason,
+)
+from zrunva.payments.models import Recovery, Suspension
 from zrunva.programmes.models import Programme
 from zrunva.registry import selectors as registry
 
@@ -90,7 +103,7 @@ class PayrollIn(Schema):
 class PayrollOut(JobOut):
     month: date
     programme: str | None
-    step: Literal["preparing", "prepared", "checked", "approved", "cancelled"]
+    step: Literal[tuple(PayrollStep.values)]
     prepared_by: str
     approved_by: str | None
 
@@ -217,3 +230,158 @@ class PayrollFileOut(Schema):
 def payroll_export(request, payroll_id: Id):
     payroll = selectors.payroll_get(actor=request.user, pk=payroll_id)
     return services.payroll_export(actor=request.user, payroll=payroll)
+
+
+PaymentStatusCode = Literal[tuple(PaymentStatus.values)]
+
+
+class PaymentOut(Schema):
+    id: int
+    payroll_id: int
+    enrolment_id: int
+    programme: str
+    month: date
+    amount: MoneyOut
+    deducted: MoneyOut
+    status: PaymentStatusCode
+    hold_reason: str
+    return_reason: str
+
+    @staticmethod
+    def resolve_programme(payment) -> str:
+        return payment.programme.code
+
+
+@router.get(
+    "/people/{person_id}/payments",
+    response=responses({200: list[PaymentOut]}, *SIGNED_IN, 404, 422),
+    summary="Payments to a person or for them, the latest month first",
+)
+def person_payments(request, person_id: Id, page: PageNumber = 1):
+    person = registry.person_get(actor=request.user, pk=person_id, purpose="payments")
+    found = selectors.person_payments(actor=request.user, person=person)
+    return list(paginate(found, number=page, size=100).items)
+
+
+class SuspensionOut(Schema):
+    id: int
+    reason: Literal[tuple(SuspensionReason.values)]
+    starts: date
+    resumes: date | None
+    outcome: Literal[tuple(SuspensionOutcome.values)]
+    note: str
+    resolution_note: str
+
+
+class RecoveryOut(Schema):
+    id: int
+    amount: MoneyOut
+    outstanding: MoneyOut | None = None
+    reason: Literal[tuple(RecoveryReason.values)]
+    months: str
+    note: str
+    status: Literal[tuple(RecoveryStatus.values)]
+    cancel_reason: str
+
+
+class EnrolmentPaymentsOut(Schema):
+    payments: list[PaymentOut]
+    suspensions: list[SuspensionOut]
+    recoveries: list[RecoveryOut]
+
+
+@router.get(
+    "/enrolments/{enrolment_id}/payments",
+    response=responses({200: EnrolmentPaymentsOut}, *SIGNED_IN, 404, 422),
+    summary="An enrolment's payments (the latest 100), suspensions and recoveries",
+)
+def enrolment_payments(request, enrolment_id: Id):
+    enrolment = enrolments.enrolment_get(actor=request.user, pk=enrolment_id)
+    found = selectors.enrolment_payments(actor=request.user, enrolment=enrolment)
+    return {**found, "payments": list(found["payments"][:100])}
+
+
+class SuspendIn(Schema):
+    reason: Literal["abroad", "other"]
+    starts: Day = Field(description="The first month not paid (any day of it).")
+    note: str = Field("", max_length=1000)
+
+
+@router.post(
+    "/enrolments/{enrolment_id}/suspensions",
+    response=responses({201: SuspensionOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Suspend an enrolment's payment from a month",
+)
+def suspension_start(request, enrolment_id: Id, payload: SuspendIn):
+    enrolment = enrolments.enrolment_get(actor=request.user, pk=enrolment_id)
+    return 201, services.suspension_start(
+        actor=request.user,
+        enrolment=enrolment,
+        reason=payload.reason,
+        starts=payload.starts,
+        note=payload.note,
+    )
+
+
+class ResumeIn(Schema):
+    release: bool = Field(True, description="Pay the months suspended with the next payroll.")
+    note: str = Field("", max_length=1000, description="Why not, when `release` is false.")
+
+
+@router.post(
+    "/enrolments/{enrolment_id}/suspensions/{suspension_id}/resume",
+    response=responses({200: SuspensionOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Resume a suspended payment from this month",
+)
+def suspension_resume(request, enrolment_id: Id, suspension_id: Id, payload: ResumeIn):
+    enrolment = enrolments.enrolment_get(actor=request.user, pk=enrolment_id)
+    suspension = scoped_get(
+        Suspension.objects.filter(enrolment=enrolment), actor=request.user, pk=suspension_id
+    )
+    return services.suspension_resume(
+        actor=request.user, suspension=suspension, release=payload.release, note=payload.note
+    )
+
+
+class RecoveryIn(Schema):
+    amount: decimal_of(Recovery._meta.get_field("amount"), "The amount overpaid, e.g. 50.00.")
+    note: str = Field(min_length=1, max_length=1000, description="The reason.")
+
+
+@router.post(
+    "/enrolments/{enrolment_id}/recoveries",
+    response=responses({201: RecoveryOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Record an overpayment to recover (another officer approves it)",
+)
+def recovery_record(request, enrolment_id: Id, payload: RecoveryIn):
+    enrolment = enrolments.enrolment_get(actor=request.user, pk=enrolment_id)
+    return 201, services.recovery_record(
+        actor=request.user, enrolment=enrolment, amount=payload.amount, note=payload.note
+    )
+
+
+def _recovery(request, enrolment_id: int, recovery_id: int):
+    enrolment = enrolments.enrolment_get(actor=request.user, pk=enrolment_id)
+    return scoped_get(
+        Recovery.objects.filter(enrolment=enrolment), actor=request.user, pk=recovery_id
+    )
+
+
+@router.post(
+    "/enrolments/{enrolment_id}/recoveries/{recovery_id}/approve",
+    response=responses({200: RecoveryOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Approve a recovery (not the officer who recorded it)",
+)
+def recovery_approve(request, enrolment_id: Id, recovery_id: Id):
+    recovery = _recovery(request, enrolment_id, recovery_id)
+    return services.recovery_approve(actor=request.user, recovery=recovery)
+
+
+@router.post(
+    "/enrolments/{enrolment_id}/recoveries/{recovery_id}/cancel",
+    response=responses({200: RecoveryOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Cancel a recovery, with the reason",
+)
+def recovery_cancel(request, enrolment_id: Id, recovery_id: Id, payload: CancelIn):
+    recovery = _recovery(request, enrolment_id, recovery_id)
+    return services.recovery_cancel(actor=request.user, recovery=recovery, reason=payload.reason)

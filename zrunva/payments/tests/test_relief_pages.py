@@ -1,10 +1,14 @@
 """Suspensions and recoveries on an enrolment's page: who may, the forms' errors, four eyes."""
 
+import json
 from decimal import Decimal
 
 import pytest
+from dateutil.relativedelta import relativedelta
+from django.test import Client
 
 from zrunva.accounts.choices import Role
+from zrunva.accounts.services import api_token_issue
 from zrunva.payments.models import Payment, Recovery, Suspension
 from zrunva.payments.tests.factories import paid_month
 
@@ -106,3 +110,44 @@ def test_a_recovery_recorded_by_one_officer_is_approved_by_another(
     )
     recovery.refresh_from_db()
     assert recovery.status == "cancelled" and not Payment.objects.filter(deducted__gt=0).exists()
+
+
+def _api(user):
+    _, key = api_token_issue(user=user, name="relief")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_ACCEPT_LANGUAGE="en")
+
+
+def _post(client, path, body):
+    return client.post(f"/api/v1{path}", json.dumps(body), content_type="application/json")
+
+
+def test_the_api_suspends_resumes_and_recovers_with_four_eyes(
+    pensioner, make_user, settings, tmp_path
+):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    officer, other = make_user(Role.SSA_OFFICER), make_user(Role.SSA_OFFICER)
+    paid_month(officer, other, pensioner.starts)
+    client, second = _api(officer), _api(other)
+    base = f"/enrolments/{pensioner.pk}"
+    listed = client.get(f"/api/v1/people/{pensioner.person_id}/payments").json()
+    assert [(p["amount"], p["status"]) for p in listed] == [("495.00", "paid")]
+    month = (pensioner.starts + relativedelta(months=1)).isoformat()
+    refused = _post(client, f"{base}/suspensions", {"reason": "other", "starts": month})
+    assert refused.status_code == 400 and refused.json()["detail"][0]["loc"][-1] == "note"
+    made = _post(client, f"{base}/suspensions", {"reason": "abroad", "starts": month})
+    assert made.status_code == 201, made.content
+    resumed = _post(client, f"{base}/suspensions/{made.json()['id']}/resume", {"release": True})
+    assert resumed.json()["outcome"] == "resumed"
+    recorded = _post(client, f"{base}/recoveries", {"amount": "40.00", "note": "Paid twice."})
+    assert recorded.status_code == 201 and recorded.json()["status"] == "proposed"
+    approve = f"{base}/recoveries/{recorded.json()['id']}/approve"
+    assert _post(client, approve, {}).status_code == 403  # four eyes
+    assert _post(second, approve, {}).json()["status"] == "approved"
+    found = client.get(f"/api/v1{base}/payments").json()
+    assert [s["outcome"] for s in found["suspensions"]] == ["resumed"]
+    assert [(r["amount"], r["outstanding"]) for r in found["recoveries"]] == [("40.00", "40.00")]
+    # Others: no role for it, or another area.
+    assert _api(make_user(Role.SOCIAL_WORKER)).get(f"/api/v1{base}/payments").status_code == 403
+    stranger = _api(make_user(Role.SSA_OFFICER, office="ssa-zugdidi"))
+    assert stranger.get(f"/api/v1{base}/payments").status_code == 404
+    assert _post(stranger, f"{base}/recoveries", {"amount": "1.00", "note": "x"}).status_code == 404
