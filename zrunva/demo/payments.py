@@ -111,7 +111,7 @@ def demo_payroll(*, preparer: str = "ssa", approver: str = "admin") -> Payroll |
         )
     answer = SimpleUploadedFile("answer.csv", ("\n".join(rows) + "\n").encode())
     reconciliation_apply(actor=officer, payroll=payroll, upload=answer, kind="csv")
-    if len(due) > 2:
+    if len(due) > 1:  # the last line was returned; the others were paid
         suspension_start(
             actor=officer,
             enrolment=due[0].enrolment,
@@ -119,10 +119,11 @@ def demo_payroll(*, preparer: str = "ssa", approver: str = "admin") -> Payroll |
             starts=payroll.month + relativedelta(months=1),
             note="Synthetic demo: a neighbour reported the beneficiary moved abroad.",
         )
+        overpaid = due[1] if len(due) > 2 else due[0]
         recovery_record(
             actor=officer,
-            enrolment=due[1].enrolment,
-            amount=min(due[1].amount, Decimal("50.00")),
+            enrolment=overpaid.enrolment,
+            amount=min(overpaid.amount, Decimal("50.00")),
             note="Synthetic demo: a payment made twice by hand.",
         )
     payroll.refresh_from_db()

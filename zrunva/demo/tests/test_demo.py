@@ -57,8 +57,11 @@ def test_demo_setup_makes_every_role_and_a_population(db, capsys):
     assert Enrolment.objects.exists()
     assert PaymentAccount.objects.filter(valid_until__isnull=True).exists()
     assert not PaymentAccount.objects.exclude(note="Synthetic demo account.").exists()
-    from zrunva.payments.models import Payroll
+    from zrunva.payments.models import Payroll, Recovery, Suspension
 
     payroll = Payroll.objects.get()
-    assert payroll.step == "approved" and payroll.prepared_by != payroll.approved_by
-    assert payroll.payments.filter(status="due").exists()
+    assert payroll.step == "reconciled" and payroll.prepared_by != payroll.approved_by
+    assert payroll.files.exists() and payroll.reconciliations.get().returned == 1
+    assert payroll.payments.filter(status="paid").exists()
+    assert Suspension.objects.filter(outcome="", reason="abroad").count() == 1
+    assert Recovery.objects.filter(status="proposed").count() == 1
