@@ -17,4 +17,6 @@ urlpatterns = [
     path("payrolls/<int:pk>/export/", views.payroll_export, name="payroll_export"),
     path("payrolls/<int:pk>/files/<int:file_pk>/", views.payroll_file, name="payroll_file"),
     path("payrolls/<int:pk>/answers/", views.payroll_answer, name="payroll_answer"),
+    path("payrolls/<int:pk>/cash-lists/pdf/", views.payroll_cash_pdf, name="payroll_cash_pdf"),
+    path("payrolls/<int:pk>/cash-lists/xlsx/", views.payroll_cash_xlsx, name="payroll_cash_xlsx"),
 ]
