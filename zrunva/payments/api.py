@@ -90,7 +90,9 @@ class PayrollIn(Schema):
 class PayrollOut(JobOut):
     month: date
     programme: str | None
-    step: Literal["preparing", "prepared", "checked", "approved", "cancelled"]
+    step: Literal[
+        "preparing", "prepared", "checked", "approved", "exported", "reconciled", "cancelled"
+    ]
     prepared_by: str
     approved_by: str | None
 

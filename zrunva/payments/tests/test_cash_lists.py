@@ -12,19 +12,16 @@ from urllib.parse import quote
 import pikepdf
 import pytest
 from auditlog.models import LogEntry
+from dateutil.relativedelta import relativedelta
 from lxml import etree
 
 from zrunva.accounts.choices import Role
-from zrunva.applications.models import Enrolment
-from zrunva.applications.tests.factories import enrolled_application
 from zrunva.payments import services
 from zrunva.payments.bankfiles import end_to_end
-from zrunva.payments.payroll import payroll_execute
-from zrunva.payments.tests.factories import IBAN, representative
+from zrunva.payments.tests.factories import KUTAISI_POST, TKIBULI_POST, checked_payroll
 
 pytestmark = pytest.mark.django_db
-KUTAISI = "საქართველოს ფოსტა, ქუთაისი"
-TKIBULI = "საქართველოს ფოსტა, ტყიბული [2]"
+KUTAISI, TKIBULI = KUTAISI_POST, TKIBULI_POST
 
 
 @pytest.fixture
@@ -33,26 +30,7 @@ def checked(make_user, settings, tmp_path):
     through a guardian), one at another, one to a bank account. (The payroll, its approver.)"""
     settings.PRIVATE_MEDIA_ROOT = tmp_path
     officer, other = make_user(Role.SSA_OFFICER), make_user(Role.SSA_OFFICER)
-    months = set()
-    for n, office in enumerate((KUTAISI, KUTAISI, TKIBULI, "")):
-        enrolment = Enrolment.objects.get(application=enrolled_application())
-        holder = ""
-        if n == 1:
-            holder = representative(enrolment.person).personal_number
-        services.payment_account_set(
-            actor=officer,
-            person=enrolment.person,
-            method="cash" if office else "bank",
-            post_office=office,
-            iban="" if office else IBAN,
-            holder_personal_number=holder,
-            valid_from=enrolment.starts,
-        )
-        months.add(enrolment.starts)
-    payroll = payroll_execute(
-        payroll=services.payroll_start(actor=officer, month=months.pop(), enqueue=False)
-    )
-    return services.payroll_check(actor=officer, payroll=payroll), other
+    return checked_payroll(officer), other
 
 
 @pytest.fixture
@@ -267,3 +245,16 @@ def test_a_list_is_read_in_the_same_queries_however_many_lines(cash_payroll, log
             assert client.get(_pdf_url(cash_payroll, office)).status_code == 200
         counted.append(len(queries))
     assert counted[0] == counted[1]
+
+
+def test_arrears_lines_keep_their_earlier_month(make_user, login_as, settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    officer, other = make_user(Role.SSA_OFFICER), make_user(Role.SSA_OFFICER)
+    payroll = checked_payroll(officer, later=1, accounts=(TKIBULI,))
+    payroll = services.payroll_approve(actor=other, payroll=payroll)
+    response = login_as(Role.SSA_OFFICER).get("/en" + _pdf_url(payroll, TKIBULI))
+    text = _pdf_text(b"".join(response.streaming_content))
+    earlier = payroll.month - relativedelta(months=1)
+    months = [t for t in text if re.fullmatch(r"\d{4}-\d{2}", t)]
+    assert sorted(months) == [f"{earlier:%Y-%m}", f"{payroll.month:%Y-%m}"]
+    assert text[text.index("Total") + 1 : text.index("Total") + 3] == ["2 payments", "990.00"]
