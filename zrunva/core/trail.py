@@ -68,15 +68,19 @@ def _entry(*, actor, content_type, object_pk, object_repr, action, data) -> LogE
     )
 
 
-def access_log(*, actor, instance: models.Model, purpose: str = "view") -> LogEntry:
-    """One row each time staff open a person's or household's record."""
+def access_log(
+    *, actor, instance: models.Model, purpose: str = "view", detail: dict | None = None
+) -> LogEntry:
+    """One row each time staff open a person's or household's record, or download a file of
+    it; `detail` says what of it when the record alone does not (a payroll's cash list: which
+    post office)."""
     return _entry(
         actor=actor,
         content_type=ContentType.objects.get_for_model(instance),
         object_pk=instance.pk,
         object_repr=str(instance),
         action=LogEntry.Action.ACCESS,
-        data={"purpose": purpose},
+        data={**(detail or {}), "purpose": purpose},
     )
 
 

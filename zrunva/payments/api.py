@@ -120,6 +120,49 @@ class PayrollOut(JobOut):
         return payroll.approved_by.username if payroll.approved_by else None
 
 
+class LineCounts(Schema):
+    """A group of a payroll's lines: to be paid (of them arrears, for earlier months), held,
+    and once the banks answer, paid and returned."""
+
+    due: int
+    due_total: MoneyOut
+    arrears: int
+    held: int
+    paid: int
+    paid_total: MoneyOut
+    returned: int
+
+
+class ProgrammeCounts(LineCounts):
+    code: str = Field(description="The programme's code.")
+    name: str
+
+
+class MunicipalityCounts(LineCounts):
+    code: str = Field(description="The municipality's code (the household's).")
+    name: str
+
+
+class ProviderCounts(LineCounts):
+    provider: str | None = Field(
+        description='The bank\'s two-letter code in the IBAN, "cash" (at the post office), or '
+        "null: held for want of an account."
+    )
+
+
+class PayrollTotals(Schema):
+    programmes: list[ProgrammeCounts]
+    municipalities: list[MunicipalityCounts]
+    providers: list[ProviderCounts]
+
+
+class PayrollDetailOut(PayrollOut):
+    totals: PayrollTotals | None = Field(
+        description="Counts and totals by programme, municipality and payment provider, from "
+        "the payroll's preparation on (null while it is prepared, and once cancelled)."
+    )
+
+
 class CancelIn(Schema):
     reason: str = Field("", max_length=1000)
 
@@ -150,11 +193,14 @@ def payroll_start(request, payload: PayrollIn):
 
 @router.get(
     "/payrolls/{payroll_id}",
-    response=responses({200: PayrollOut}, *SIGNED_IN, 404, 422),
+    response=responses({200: PayrollDetailOut}, *SIGNED_IN, 404, 422),
     summary="A payroll: its step, progress, counts and totals",
 )
 def payroll_detail(request, payroll_id: Id):
-    return selectors.payroll_get(actor=request.user, pk=payroll_id)
+    payroll = selectors.payroll_get(actor=request.user, pk=payroll_id)
+    counted = payroll.step in selectors.COUNTED
+    payroll.totals = selectors.payroll_totals(payroll=payroll) if counted else None
+    return payroll
 
 
 @router.post(

@@ -7,7 +7,7 @@
   `sepaxml`);
 - CSV with the same lines, for providers that take no XML.
 
-Cash at the post office is paid from a list, not a bank file (next: per post office, PDF/XLSX).
+Cash at the post office is paid from a list per post office, not a bank file (cashlists.py).
 """
 
 import csv

@@ -4,13 +4,24 @@ from decimal import Decimal
 import polars as pl
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
 from zrunva.audit.subject_access import Section, Subject
+from zrunva.core.models import in_language
 from zrunva.core.money import gel
 from zrunva.core.trail import scoped_get
-from zrunva.payments.choices import PAYING, PaymentStatus, PayrollStep, RecoveryStatus
+from zrunva.payments.bankfiles import CHUNK
+from zrunva.payments.choices import (
+    PAYING,
+    PaymentMethod,
+    PaymentStatus,
+    PayrollStep,
+    RecoveryStatus,
+)
 from zrunva.payments.models import Payment, PaymentAccount, Payroll, Recovery, Suspension
 
 
@@ -87,6 +98,165 @@ def payroll_recent_account_changes(*, payroll: Payroll) -> QuerySet[PaymentAccou
         )
         .select_related("person", "holder")
         .distinct()
+    )
+
+
+# Steps whose lines are counted on the payroll's page: from prepared on (a cancelled payroll's
+# lines were never paid).
+COUNTED = (
+    PayrollStep.PREPARED,
+    PayrollStep.CHECKED,
+    PayrollStep.APPROVED,
+    PayrollStep.EXPORTED,
+    PayrollStep.RECONCILED,
+)
+
+
+COUNTS = ("due", "due_total", "arrears", "held", "paid", "paid_total", "returned")
+
+
+def _line_counts(payroll: Payroll, *keys: str) -> list[dict]:
+    """The payroll's lines grouped by `keys`: due (count, sum, of them arrears: earlier
+    months), held, paid (count, sum) and returned. One aggregate query."""
+    due, paid = Q(status=PaymentStatus.DUE), Q(status=PaymentStatus.PAID)
+    rows = (
+        payroll.payments.values(*keys)
+        .annotate(
+            due=Count("id", filter=due),
+            due_total=Sum("amount", filter=due),
+            arrears=Count("id", filter=due & Q(month__lt=payroll.month)),
+            held=Count("id", filter=Q(status=PaymentStatus.HELD)),
+            paid=Count("id", filter=paid),
+            paid_total=Sum("amount", filter=paid),
+            returned=Count("id", filter=Q(status=PaymentStatus.RETURNED)),
+        )
+        .order_by(*keys)
+    )
+    # No line: no sum. SQLite's sum drops trailing zeros: two places, as the amounts are stored.
+    zero = Decimal("0.00")
+    return [
+        row
+        | {"due_total": gel(row["due_total"]) or zero, "paid_total": gel(row["paid_total"]) or zero}
+        for row in rows
+    ]
+
+
+def payroll_totals(*, payroll: Payroll) -> dict[str, list[dict]]:
+    """A payroll's lines counted by programme, by municipality (the household's, as in the
+    payments report) and by payment provider (the bank an IBAN names, "cash", or none: held
+    for want of an account): counts and money, not people; three aggregate queries. The caller
+    has read the payroll through `payroll_get`, which applies the actor's scope."""
+    programme = ("programme__code", "programme__name_ka", "programme__name_en")
+    place = (
+        "household__municipality__code",
+        "household__municipality__name_ka",
+        "household__municipality__name_en",
+    )
+
+    def named(row, code, ka, en):
+        counts = {k: row[k] for k in COUNTS}
+        return counts | {"code": row[code], "name": in_language(row[ka] or "", row[en] or "")}
+
+    providers = [
+        {k: row[k] for k in COUNTS}
+        | {
+            "provider": PaymentMethod.CASH.value
+            if row["account__method"] == PaymentMethod.CASH
+            else row["account__bank_code"] or None
+        }
+        for row in _line_counts(payroll, "account__method", "account__bank_code")
+    ]
+    return {
+        "programmes": [named(row, *programme) for row in _line_counts(payroll, *programme)],
+        "municipalities": sorted(
+            (named(row, *place) for row in _line_counts(payroll, *place)),
+            key=lambda row: row["name"],
+        ),
+        # Banks by code, then cash, then the lines with no account.
+        "providers": sorted(
+            providers,
+            key=lambda row: (
+                row["provider"] is None,
+                row["provider"] == "cash",
+                row["provider"] or "",
+            ),
+        ),
+    }
+
+
+# Cash lists are made once a payroll is approved, as bank files are; they stay after the banks'
+# answers, which settle only bank lines (the post office pays the cash ones).
+CASH_LISTED = (PayrollStep.APPROVED, PayrollStep.EXPORTED, PayrollStep.RECONCILED)
+
+
+def _cash_payments(payroll: Payroll) -> QuerySet[Payment]:
+    return Payment.objects.filter(
+        payroll=payroll, status=PaymentStatus.DUE, account__method=PaymentMethod.CASH
+    )
+
+
+def payroll_cash_offices(*, actor, payroll: Payroll) -> list[dict]:
+    """The post offices paying a payroll's lines due in cash, each with its number of lines and
+    their sum: one aggregate query. Refused before approval (the rule of the bank files). The
+    caller has read the payroll through `payroll_get`, which applies the actor's scope."""
+    permissions.require(actor, permissions.PAYROLL_MANAGE)
+    if payroll.step not in CASH_LISTED:
+        raise ValidationError(_("Cash lists are made once the payroll is approved."))
+    rows = (
+        _cash_payments(payroll)
+        .values("account__post_office")
+        .annotate(count=Count("id"), total=Sum("amount"))
+        .order_by("account__post_office")
+    )
+    return [
+        {
+            "post_office": row["account__post_office"],
+            "count": row["count"],
+            "total": gel(row["total"]),
+        }
+        for row in rows
+    ]
+
+
+def payroll_cash_office(*, actor, payroll: Payroll, post_office: str) -> dict:
+    """One post office of `payroll_cash_offices`, or Http404 when it pays none of the lines."""
+    for office in payroll_cash_offices(actor=actor, payroll=payroll):
+        if office["post_office"] == post_office:
+            return office
+    raise Http404
+
+
+# The columns of a cash list's line (cashlists.CashLine), read with values_list.
+CASH_LINE = (
+    "id",
+    "month",
+    "amount",
+    "account__post_office",
+    "payee__first_name",
+    "payee__last_name",
+    "payee__personal_number",
+    "account__representative_id",
+    "account__holder__first_name",
+    "account__holder__last_name",
+    "account__holder__personal_number",
+    "programme__name_ka",
+    "programme__name_en",
+)
+
+
+def payroll_cash_lines(*, actor, payroll: Payroll, post_office: str | None = None):
+    """The lines of a payroll due in cash, at one post office or at all, by post office then
+    payee's name (as a counter clerk looks people up), as tuples in CASH_LINE's order read in
+    chunks: one query however many lines. The caller checked the office with
+    `payroll_cash_office(s)` and logs the read (the lists name people)."""
+    permissions.require(actor, permissions.PAYROLL_MANAGE)
+    qs = _cash_payments(payroll)
+    if post_office is not None:
+        qs = qs.filter(account__post_office=post_office)
+    return (
+        qs.order_by("account__post_office", "payee__last_name", "payee__first_name", "id")
+        .values_list(*CASH_LINE)
+        .iterator(chunk_size=CHUNK)
     )
 
 

@@ -2,6 +2,7 @@
 (preparing one, following it, checking, approving and cancelling it)."""
 
 import io
+import tempfile
 from datetime import datetime, time
 
 import xlsxwriter
@@ -23,7 +24,7 @@ from zrunva.core.htmx import fragment_or_page, is_htmx
 from zrunva.core.pagination import paginate
 from zrunva.core.trail import access_log, scoped_get, search_log
 from zrunva.geo.models import Municipality
-from zrunva.payments import forms, selectors, services
+from zrunva.payments import cashlists, forms, selectors, services
 from zrunva.payments.choices import HoldReason, PaymentStatus, PayrollStep, RecoveryStatus
 from zrunva.payments.models import Payment, Recovery, Suspension
 from zrunva.programmes.models import Programme
@@ -143,17 +144,27 @@ def _detail(request, payroll, *, answer_form=None):
         )
     user = request.user
     names = {p.code: p.name for p in Programme.objects.all()}
-    groups = [
+    # The held lines by reason, as the preparation counted them (held lines stay held); the
+    # rest of the counts are read now, as they change when the banks answer.
+    held_groups = [
         g
         | {
             "programme": names.get(g["programme"], g["programme"]),
-            "hold_reason": HoldReason(g["hold_reason"]).label if g["hold_reason"] else "",
+            "hold_reason": HoldReason(g["hold_reason"]).label,
         }
         for g in payroll.summary.get("groups", [])
+        if g["status"] == PaymentStatus.HELD
     ]
+    counted = payroll.step in selectors.COUNTED
+    listed = payroll.step in selectors.CASH_LISTED
     context = {
         "payroll": payroll,
-        "groups": groups,
+        "held_groups": held_groups,
+        "totals": selectors.payroll_totals(payroll=payroll) if counted else None,
+        "settled": payroll.step in (PayrollStep.EXPORTED, PayrollStep.RECONCILED),
+        "cash_offices": selectors.payroll_cash_offices(actor=user, payroll=payroll)
+        if listed
+        else None,
         "progress_url": url,
         "held": held,
         "changed": changed,
@@ -259,6 +270,59 @@ def payroll_answer(request, pk: int):
     ):
         return redirect("payments:payroll_detail", pk=payroll.pk)
     return _detail(request, payroll, answer_form=form)
+
+
+def _cash_download(request, pk: int, write, *, post_office: str | None, suffix: str):
+    """A cash list file of a payroll, to those who manage its payrolls, from approval on (the
+    refusal shown on the payroll's page); the download audited, with what it held."""
+    payroll = selectors.payroll_get(actor=request.user, pk=pk)
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
+    try:
+        figures = write(payroll, out)
+    except ValidationError as error:
+        out.close()
+        messages.error(request, " ".join(error.messages))
+        return redirect("payments:payroll_detail", pk=payroll.pk)
+    except BaseException:
+        out.close()
+        raise
+    access_log(
+        actor=request.user,
+        instance=payroll,
+        purpose="download",
+        detail={"cash_list": post_office or "all", "format": suffix, "lines": figures.count},
+    )
+    out.seek(0)
+    name = cashlists.file_name(payroll, post_office, suffix)
+    return FileResponse(out, as_attachment=True, filename=name)
+
+
+@staff_view(permissions.PAYROLL_MANAGE)
+def payroll_cash_pdf(request, pk: int):
+    """One post office's cash list (`?post_office=`: its name as recorded), as a PDF."""
+    office = request.GET.get("post_office", "")
+
+    def write(payroll, out):
+        selectors.payroll_cash_office(actor=request.user, payroll=payroll, post_office=office)
+        lines = selectors.payroll_cash_lines(
+            actor=request.user, payroll=payroll, post_office=office
+        )
+        return cashlists.cash_list_pdf(payroll, office, lines, out)
+
+    return _cash_download(request, pk, write, post_office=office, suffix="pdf")
+
+
+@staff_view(permissions.PAYROLL_MANAGE)
+def payroll_cash_xlsx(request, pk: int):
+    """Every post office's cash list in one XLSX workbook."""
+
+    def write(payroll, out):
+        if not selectors.payroll_cash_offices(actor=request.user, payroll=payroll):
+            raise Http404
+        lines = selectors.payroll_cash_lines(actor=request.user, payroll=payroll)
+        return cashlists.cash_lists_xlsx(payroll, lines, out)
+
+    return _cash_download(request, pk, write, post_office=None, suffix="xlsx")
 
 
 def _payments_panel(request, *, record, payments, back):

@@ -1,7 +1,10 @@
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from zrunva.applications.models import Enrolment
+from zrunva.applications.tests.factories import enrolled_application
 from zrunva.payments import services
 from zrunva.payments.payroll import payroll_execute
 from zrunva.registry import services as registry
@@ -48,3 +51,37 @@ def paid_month(officer, other, month):
     upload = SimpleUploadedFile("answer.csv", ("\n".join(rows) + "\n").encode())
     services.reconciliation_apply(actor=officer, payroll=payroll, upload=upload, kind="csv")
     return payroll
+
+
+KUTAISI_POST = "საქართველოს ფოსტა, ქუთაისი"
+TKIBULI_POST = "საქართველოს ფოსტა, ტყიბული [2]"
+
+
+def checked_payroll(
+    officer, *, later: int = 0, accounts=(KUTAISI_POST, KUTAISI_POST, TKIBULI_POST, "")
+):
+    """A checked payroll of a pensioner per entry of `accounts`: a post office (paid in cash
+    there; the second through a guardian), "" (to a bank account) or None (no account: held),
+    for the month they are first paid, or `later` months after (the months before: arrears)."""
+    months = set()
+    for n, office in enumerate(accounts):
+        enrolment = Enrolment.objects.get(application=enrolled_application())
+        months.add(enrolment.starts)
+        if office is None:
+            continue
+        services.payment_account_set(
+            actor=officer,
+            person=enrolment.person,
+            method="cash" if office else "bank",
+            post_office=office,
+            iban="" if office else IBAN,
+            holder_personal_number=representative(enrolment.person).personal_number
+            if n == 1
+            else "",
+            valid_from=enrolment.starts,
+        )
+    month = months.pop() + relativedelta(months=later)
+    payroll = payroll_execute(
+        payroll=services.payroll_start(actor=officer, month=month, enqueue=False)
+    )
+    return services.payroll_check(actor=officer, payroll=payroll)
