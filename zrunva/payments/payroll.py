@@ -310,7 +310,8 @@ def budget_overruns(payroll_id: int) -> list[dict]:
         programme = Programme.objects.get(pk=programme_id)
         spent = Payment.objects.filter(
             programme_id=programme_id, status__in=PAYING, month__year=year
-        ).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+        ).aggregate(total=Sum("amount"))["total"] or 0
+        spent = Decimal(spent).quantize(Decimal("0.01"))  # SQLite drops the places
         if spent > programme.budget:
             found.append(
                 {

@@ -27,6 +27,7 @@ from zrunva.geo.models import Municipality
 from zrunva.payments import cashlists, forms, selectors, services
 from zrunva.payments.choices import HoldReason, PaymentStatus, PayrollStep, RecoveryStatus
 from zrunva.payments.models import Payment, Recovery, Suspension
+from zrunva.payments.payroll import budget_overruns
 from zrunva.programmes.models import Programme
 from zrunva.registry import selectors as registry
 
@@ -169,6 +170,10 @@ def _detail(request, payroll, *, answer_form=None):
         "held": held,
         "changed": changed,
         "review_days": settings.PAYMENT_ACCOUNT_REVIEW_DAYS,
+        # A municipal programme's payments past its budget stop the payroll before approval.
+        "overruns": budget_overruns(payroll.pk)
+        if payroll.step in (PayrollStep.PREPARED, PayrollStep.CHECKED)
+        else [],
         "can_check": payroll.step == PayrollStep.PREPARED,
         "can_approve": payroll.step == PayrollStep.CHECKED and payroll.prepared_by_id != user.pk,
         "can_export": payroll.step == PayrollStep.APPROVED,

@@ -183,3 +183,16 @@ def test_a_municipal_budget_stops_a_payroll_before_approval(pensioner, officers)
         services.payroll_approve(actor=other, payroll=payroll)
     assert "0.01" in str(error.value)
     assert PaymentStatus.DUE in set(payroll.payments.values_list("status", flat=True))
+
+
+def test_the_payroll_page_says_how_far_over_the_budget(pensioner, login_as):
+    officer = login_as(Role.SSA_OFFICER)
+    programme = pensioner.programme
+    programme.budget = Decimal("900.00")  # standing for a council's budget, as above
+    programme.save(update_fields=["budget"])
+    payroll = _prepare(officer.user, _month(pensioner, 2))
+    page = officer.get(f"/en/payments/payrolls/{payroll.pk}/").content.decode()
+    assert "Over the budget: this payroll is not approved" in page
+    assert "come to 1485.00 GEL against a budget of 900.00 GEL, 585.00 GEL over." in page
+    refused = officer.post(f"/en/payments/payrolls/{payroll.pk}/check/", follow=True)
+    assert "would exceed the budget of 900.00 GEL by 585.00 GEL" in refused.content.decode()
