@@ -87,16 +87,16 @@ def test_a_post_offices_pdf_holds_its_lines_only_with_their_count_and_total(
     text = _pdf_text(data)
     references = [t for t in text if t.startswith("ZR-P")]
     assert sorted(references) == sorted(end_to_end(p.pk, p.month) for p in kutaisi)
-    assert f"Post office: {KUTAISI}" in text  # (the label's Georgian comes with the catalogue)
+    assert f"ფოსტის განყოფილება: {KUTAISI}" in text  # the user's language: Georgian
     for payment in kutaisi:
         payee = payment.payee
         assert f"{payee.first_name} {payee.last_name}, {payee.personal_number}" in text
     assert text.count("სახელმწიფო პენსია") == 2  # the programme's Georgian name, in its glyphs
-    assert len([t for t in text if t.startswith("Collected by ")]) == 1  # through her guardian
+    assert len([t for t in text if t.startswith("იღებს ")]) == 1  # through her guardian
     # After the lines: the totals row (Georgian "Total"), the count and the sum.
     total = text.index("ჯამი")
-    assert text[total + 1 : total + 3] == ["2 payments", f"{sum(p.amount for p in kutaisi):.2f}"]
-    assert "".join(text).endswith(f"{KUTAISI} · page 1 of 1")
+    assert text[total + 1 : total + 3] == ["2 გადახდა", f"{sum(p.amount for p in kutaisi):.2f}"]
+    assert "".join(text).endswith(f"{KUTAISI} · გვერდი 1 / 1")
     entry = LogEntry.objects.get(additional_data__purpose="download")
     assert entry.object_pk == str(payroll.pk)
     assert entry.additional_data | {} == {
