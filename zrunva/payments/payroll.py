@@ -308,9 +308,12 @@ def budget_overruns(payroll_id: int) -> list[dict]:
     found = []
     for programme_id, year in sorted(set(years)):
         programme = Programme.objects.get(pk=programme_id)
-        spent = Payment.objects.filter(
-            programme_id=programme_id, status__in=PAYING, month__year=year
-        ).aggregate(total=Sum("amount"))["total"] or 0
+        spent = (
+            Payment.objects.filter(
+                programme_id=programme_id, status__in=PAYING, month__year=year
+            ).aggregate(total=Sum("amount"))["total"]
+            or 0
+        )
         spent = Decimal(spent).quantize(Decimal("0.01"))  # SQLite drops the places
         if spent > programme.budget:
             found.append(

@@ -190,13 +190,16 @@ CASH_LISTED = (PayrollStep.APPROVED, PayrollStep.EXPORTED, PayrollStep.RECONCILE
 
 
 def _cash_payments(payroll: Payroll) -> QuerySet[Payment]:
+    """The lines sent to the post offices: due, and still listed once their answer marks them
+    paid or returned (a held or cancelled line was never sent)."""
+    sent = (PaymentStatus.DUE, PaymentStatus.PAID, PaymentStatus.RETURNED)
     return Payment.objects.filter(
-        payroll=payroll, status=PaymentStatus.DUE, account__method=PaymentMethod.CASH
+        payroll=payroll, status__in=sent, account__method=PaymentMethod.CASH
     )
 
 
 def payroll_cash_offices(*, actor, payroll: Payroll) -> list[dict]:
-    """The post offices paying a payroll's lines due in cash, each with its number of lines and
+    """The post offices paying a payroll's lines in cash, each with its number of lines and
     their sum: one aggregate query. Refused before approval (the rule of the bank files). The
     caller has read the payroll through `payroll_get`, which applies the actor's scope."""
     permissions.require(actor, permissions.PAYROLL_MANAGE)
@@ -245,7 +248,7 @@ CASH_LINE = (
 
 
 def payroll_cash_lines(*, actor, payroll: Payroll, post_office: str | None = None):
-    """The lines of a payroll due in cash, at one post office or at all, by post office then
+    """The lines of a payroll paid in cash, at one post office or at all, by post office then
     payee's name (as a counter clerk looks people up), as tuples in CASH_LINE's order read in
     chunks: one query however many lines. The caller checked the office with
     `payroll_cash_office(s)` and logs the read (the lists name people)."""

@@ -290,7 +290,7 @@ def payroll_cancel(*, actor, payroll: Payroll, reason: str) -> Payroll:
     reason = (reason or "").strip()
     if payroll.step == PayrollStep.CANCELLED:
         raise ValidationError(_("This payroll is already cancelled."))
-    if payroll.step == PayrollStep.EXPORTED:
+    if payroll.step in SENT:  # its money went out: a recovery corrects a line, not a cancel
         raise ValidationError(_("This payroll was sent to the banks: it is not cancelled."))
     if payroll.is_active:
         raise ValidationError(_("Wait until the payroll is prepared."))

@@ -25,7 +25,13 @@ from zrunva.core.pagination import paginate
 from zrunva.core.trail import access_log, scoped_get, search_log
 from zrunva.geo.models import Municipality
 from zrunva.payments import cashlists, forms, selectors, services
-from zrunva.payments.choices import HoldReason, PaymentStatus, PayrollStep, RecoveryStatus
+from zrunva.payments.choices import (
+    SENT,
+    HoldReason,
+    PaymentStatus,
+    PayrollStep,
+    RecoveryStatus,
+)
 from zrunva.payments.models import Payment, Recovery, Suspension
 from zrunva.payments.payroll import budget_overruns
 from zrunva.programmes.models import Programme
@@ -183,7 +189,7 @@ def _detail(request, payroll, *, answer_form=None):
         "answers": list(payroll.reconciliations.select_related("uploaded_by")),
         "files": list(payroll.files.all()),
         "cancel_form": forms.PayrollCancelForm()
-        if payroll.step not in (PayrollStep.CANCELLED, PayrollStep.PREPARING, PayrollStep.EXPORTED)
+        if payroll.step not in (PayrollStep.CANCELLED, PayrollStep.PREPARING, *SENT)
         else None,
     }
     return render(request, "payments/payroll_detail.html", context)

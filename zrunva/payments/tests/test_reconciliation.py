@@ -214,3 +214,14 @@ def test_the_delay_to_the_first_payment_counts_from_submission_to_the_banks_conf
     row = next(r for r in rows if r["month"] == month)
     # One beneficiary paid (the other was returned: no money reached them yet).
     assert (row["paid"], row["payment_median"]) == (1, 30.0)
+
+
+def test_a_payroll_sent_to_the_banks_is_never_cancelled(approved, make_user):
+    payroll, officer, paid, returned, other = _exported(approved)
+    admin = make_user(Role.ADMIN)
+    for step in ("exported", "reconciled"):
+        payroll.step = step
+        payroll.save(update_fields=["step"])
+        with pytest.raises(ValidationError):
+            services.payroll_cancel(actor=admin, payroll=payroll, reason="By mistake.")
+    assert not payroll.payments.filter(status=PaymentStatus.CANCELLED).exists()
