@@ -475,13 +475,20 @@ def _tell(enrolment: Enrolment, *, subject: str, body: str, **values) -> int:
 
 def _hold_unsent(enrolment_ids, *, since: date, reason: str) -> int:
     """Hold the lines due to these enrolments for `since` and later months in payrolls not yet
-    sent to the banks (the bank files are made from due lines only)."""
+    sent to the banks (the bank files are made from due lines only). A held line deducts
+    nothing: its deduction goes back to the recovery and its amount back to the whole."""
     return Payment.objects.filter(
         enrolment_id__in=enrolment_ids,
         status=PaymentStatus.DUE,
         month__gte=since,
         payroll__step__in=UNSENT,
-    ).update(status=PaymentStatus.HELD, hold_reason=reason, deducted=0, recovery=None)
+    ).update(
+        status=PaymentStatus.HELD,
+        hold_reason=reason,
+        amount=F("amount") + F("deducted"),
+        deducted=0,
+        recovery=None,
+    )
 
 
 @transaction.atomic
@@ -731,7 +738,18 @@ def enrolment_ended(*, enrolment: Enrolment, actor) -> Recovery | None:
     its lines not yet sent for months after the end are held, and what was paid for those
     months is proposed for recovery, recorded as by who ended it (none: the daily job), to
     be approved by another officer."""
-    _hold_unsent([enrolment.pk], since=_next_month(enrolment.ends), reason=HoldReason.ENDED)
+    after = _next_month(enrolment.ends)
+    _hold_unsent([enrolment.pk], since=after, reason=HoldReason.ENDED)
+    # A suspension in force ends with the enrolment; the months it held are not paid.
+    for suspension in Suspension.objects.filter(
+        enrolment=enrolment, outcome=SuspensionOutcome.OPEN
+    ):
+        suspension.outcome = SuspensionOutcome.CANCELLED
+        suspension.resumes = max(suspension.starts, after)
+        suspension.resolution_note = _("The enrolment ended.")
+        suspension.resolved_by, suspension.resolved_at = actor, timezone.now()
+        with acting_as(actor):
+            suspension.save()
     overpaid = _paid_after(enrolment)
     if not overpaid:
         return None

@@ -61,9 +61,12 @@ def test_ending_before_months_paid_proposes_their_recovery(pensioner, officers):
     assert "990.00" in message.body and "20%" in message.body
 
 
-def test_ending_holds_the_lines_not_yet_sent(pensioner, officers):
+def test_ending_holds_the_lines_not_yet_sent_and_closes_a_suspension(pensioner, officers):
     officer, _ = officers
     payroll = _prepare(officer, _month(pensioner, 2))
+    suspension = services.suspension_start(
+        actor=officer, enrolment=pensioner, reason="abroad", starts=_month(pensioner, 3)
+    )
     enrolment_end(enrolment=pensioner, on=_month(pensioner, 0), reason="withdrawn", actor=officer)
     lines = dict(payroll.payments.values_list("month", "hold_reason"))
     assert lines == {
@@ -72,6 +75,8 @@ def test_ending_holds_the_lines_not_yet_sent(pensioner, officers):
         _month(pensioner, 2): HoldReason.ENDED,
     }
     assert not Recovery.objects.exists()  # nothing went out
+    suspension.refresh_from_db()
+    assert (suspension.outcome, suspension.resumes) == ("cancelled", _month(pensioner, 3))
 
 
 def test_an_approved_recovery_is_deducted_within_the_monthly_cap(pensioner, officers):
@@ -196,3 +201,25 @@ def test_the_payroll_page_says_how_far_over_the_budget(pensioner, login_as):
     assert "come to 1485.00 GEL against a budget of 900.00 GEL, 585.00 GEL over." in page
     refused = officer.post(f"/en/payments/payrolls/{payroll.pk}/check/", follow=True)
     assert "would exceed the budget of 900.00 GEL by 585.00 GEL" in refused.content.decode()
+
+
+def test_a_line_held_after_preparing_gives_its_deduction_back(pensioner, officers):
+    officer, other = officers
+    paid_month(officer, other, _month(pensioner, 0))
+    recovery = services.recovery_record(
+        actor=officer, enrolment=pensioner, amount=Decimal("50.00"), note="Paid twice by hand."
+    )
+    services.recovery_approve(actor=other, recovery=recovery)
+    line = _prepare(officer, _month(pensioner, 1)).payments.get()
+    assert (line.amount, line.deducted) == (Decimal("445.00"), Decimal("50.00"))
+    services.suspension_start(
+        actor=officer, enrolment=pensioner, reason="abroad", starts=_month(pensioner, 1)
+    )
+    line.refresh_from_db()
+    assert (line.status, line.amount, line.deducted, line.recovery) == (
+        PaymentStatus.HELD,
+        Decimal("495.00"),
+        Decimal("0.00"),
+        None,
+    )
+    assert selectors.recovery_outstanding(recovery) == Decimal("50.00")
