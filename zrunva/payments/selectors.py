@@ -5,11 +5,12 @@ import polars as pl
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
+from zrunva.applications.selectors import enrolments_processed
 from zrunva.audit.subject_access import Section, Subject
 from zrunva.core.models import in_language
 from zrunva.core.money import gel
@@ -17,6 +18,7 @@ from zrunva.core.trail import scoped_get
 from zrunva.payments.bankfiles import CHUNK
 from zrunva.payments.choices import (
     PAYING,
+    HoldReason,
     PaymentMethod,
     PaymentStatus,
     PayrollStep,
@@ -326,6 +328,40 @@ def enrolment_payments(*, actor, enrolment) -> dict:
         ),
         "recoveries": recoveries,
     }
+
+
+# A line held for these reasons says the rules no longer pay: the enrolment wants a decision.
+REVIEW_REASONS = (HoldReason.NOT_ELIGIBLE, HoldReason.NEEDS_DATA, HoldReason.NO_DECISION)
+
+
+def enrolments_to_review(*, actor):
+    """Open enrolments whose latest payment line is held because the rules no longer pay it
+    (not eligible, data needed, no decision), with that month and reason: for an officer to
+    end the enrolment, complete the data or have it decided. One leaves the list when a later
+    payroll pays it or it ends. The enrolments the actor processes, in their area."""
+    permissions.require(actor, permissions.PAYROLL_MANAGE)
+    held = (
+        Payment.objects.filter(
+            enrolment=OuterRef("pk"), status=PaymentStatus.HELD, hold_reason__in=REVIEW_REASONS
+        )
+        .exclude(payroll__step=PayrollStep.CANCELLED)
+        .order_by("-month", "-id")
+    )
+    paid_since = Payment.objects.filter(
+        enrolment=OuterRef("pk"), status__in=PAYING, month__gte=OuterRef("held_month")
+    )
+    return (
+        enrolments_processed(actor=actor)
+        .filter(ends__isnull=True)
+        .annotate(
+            held_month=Subquery(held.values("month")[:1]),
+            held_reason=Subquery(held.values("hold_reason")[:1]),
+        )
+        .filter(held_month__isnull=False)
+        .exclude(Exists(paid_since))
+        .select_related("household", "person")
+        .order_by("held_month", "pk")
+    )
 
 
 def recoveries_waiting(*, actor) -> QuerySet[Recovery]:

@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path("enrolments/<int:pk>/recoveries/cancel/", views.recovery_cancel, name="recovery_cancel"),
     path("recoveries/", views.recoveries, name="recoveries"),
+    path("review/", views.review, name="review"),
     path("payrolls/<int:pk>/cash-lists/pdf/", views.payroll_cash_pdf, name="payroll_cash_pdf"),
     path("payrolls/<int:pk>/cash-lists/xlsx/", views.payroll_cash_xlsx, name="payroll_cash_xlsx"),
 ]

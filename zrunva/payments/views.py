@@ -599,3 +599,18 @@ def recoveries(request):
         selectors.recoveries_waiting(actor=request.user), number=request.GET.get("page"), size=50
     )
     return render(request, "payments/recoveries.html", {"page": page})
+
+
+@staff_view(permissions.PAYROLL_MANAGE)
+def review(request):
+    """Enrolments whose latest payment is held because the rules no longer pay it."""
+    page = paginate(
+        selectors.enrolments_to_review(actor=request.user),
+        number=request.GET.get("page"),
+        size=settings.REGISTRY_PAGE_SIZE,
+    )
+    for enrolment in page.items:
+        enrolment.held_reason_label = HoldReason(enrolment.held_reason).label
+    if page.items:  # the list names beneficiaries: audited as a search
+        search_log(actor=request.user, model=Payment, terms={"review": True}, shown=len(page.items))
+    return render(request, "payments/review.html", {"page": page})

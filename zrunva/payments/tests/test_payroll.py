@@ -225,3 +225,21 @@ def test_two_payrolls_prepared_at_once_pay_each_beneficiary_once(make_user):
     due = Payment.objects.filter(enrolment=enrolment, status=PaymentStatus.DUE)
     assert due.count() == 1
     assert list(outcomes.values()) == ["done", "done"], outcomes
+
+
+def test_an_enrolment_the_rules_no_longer_pay_is_listed_for_review(pensioner, login_as):
+    officer = login_as(Role.SSA_OFFICER)
+    Decision.objects.filter(enrolment=pensioner).update(status="not_eligible", amount=None)
+    _prepare(officer.user, pensioner.starts)
+    page = officer.get("/en/payments/review/").content.decode()
+    assert f"/en/applications/enrolments/{pensioner.pk}/" in page
+    assert "The rules now say not eligible" in page
+    # Others do not see it: another area, or no role for payrolls.
+    other = login_as(Role.SSA_OFFICER, office="ssa-zugdidi").get("/en/payments/review/")
+    assert f"/enrolments/{pensioner.pk}/" not in other.content.decode()
+    assert login_as(Role.SOCIAL_WORKER).get("/en/payments/review/").status_code == 403
+    # Eligible again and paid by a later payroll: off the list.
+    Decision.objects.filter(enrolment=pensioner).update(status="eligible", amount="495.00")
+    _prepare(officer.user, pensioner.starts + relativedelta(months=1))
+    page = officer.get("/en/payments/review/").content.decode()
+    assert f"/en/applications/enrolments/{pensioner.pk}/" not in page
