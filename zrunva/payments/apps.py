@@ -29,7 +29,11 @@ class PaymentsConfig(AppConfig):
         from zrunva.accounts import permissions
         from zrunva.audit import subject_access
         from zrunva.core.extensions import NavItem, Panel, register
-        from zrunva.payments.selectors import first_payments, subject_access_accounts
+        from zrunva.payments.selectors import (
+            first_payments,
+            subject_access_accounts,
+            subject_access_payments,
+        )
 
         # The delay indicators' last measure: from application to money received.
         register("first_payments", "applications", first_payments)
@@ -86,4 +90,10 @@ class PaymentsConfig(AppConfig):
         )
         subject_access.register(
             "payment_accounts", _("Payment accounts"), subject_access_accounts, order=60
+        )
+        subject_access.register(
+            "payments",
+            _("Payments, suspensions and recoveries"),
+            subject_access_payments,
+            order=61,
         )

@@ -64,6 +64,35 @@ def subject_access_accounts(subject: Subject) -> Section:
     return section
 
 
+def subject_access_payments(subject: Subject) -> Section:
+    """Subject access: payments to the person or for them, or for their households' household
+    programmes; the suspensions and recoveries of their enrolments and those they repay."""
+    section = Section()
+    who = Q(payee_id=subject.person.pk) | Q(person_id=subject.person.pk) if subject.person else Q()
+    households = Q(household_id__in=subject.household_ids, person__isnull=True)
+    if subject.person is None and not subject.household_ids:
+        return section
+    payments = Payment.objects.filter(who | households if subject.person else households)
+    for payment in payments.select_related("programme").order_by("month", "pk"):
+        section.add(payment, title=f"{payment.programme.code} {payment.month:%Y-%m}")
+    enrolments = set(payments.values_list("enrolment_id", flat=True))
+    for suspension in Suspension.objects.filter(enrolment_id__in=enrolments):
+        section.add(suspension)
+    recoveries = Recovery.objects.filter(enrolment_id__in=enrolments)
+    if subject.person is not None:
+        recoveries = recoveries | Recovery.objects.filter(payee=subject.person)
+    for recovery in recoveries.distinct():
+        section.add(recovery)
+    section.log = Q(
+        content_type__in=[
+            ContentType.objects.get_for_model(Suspension),
+            ContentType.objects.get_for_model(Recovery),
+        ],
+        additional_data__enrolment_id__in=list(enrolments),
+    )
+    return section
+
+
 def payroll_list(*, actor) -> QuerySet[Payroll]:
     """The payrolls of the programmes the actor's office pays (every programme: national
     staff's payrolls of every programme; a municipality's officers only theirs)."""

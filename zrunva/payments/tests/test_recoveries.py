@@ -223,3 +223,28 @@ def test_a_line_held_after_preparing_gives_its_deduction_back(pensioner, officer
         None,
     )
     assert selectors.recovery_outstanding(recovery) == Decimal("50.00")
+
+
+def test_the_subject_access_report_lists_payments_suspensions_and_recoveries(
+    pensioner, officers, make_user
+):
+    from zrunva.audit import subject_access
+
+    officer, other = officers
+    paid_month(officer, other, _month(pensioner, 0))
+    services.suspension_start(
+        actor=officer, enrolment=pensioner, reason="abroad", starts=_month(pensioner, 1)
+    )
+    services.recovery_record(
+        actor=officer, enrolment=pensioner, amount=Decimal("10.00"), note="Paid twice by hand."
+    )
+    report = subject_access.report(actor=make_user(Role.DPO), person=pensioner.person)
+    section = next(s for s in report["sections"] if s["key"] == "payments")
+    records = sorted(item["record"] for item in section["items"])
+    assert records == ["payments.payment", "payments.recovery", "payments.suspension"]
+    # Someone else's report holds none of it.
+    stranger = make_user(Role.DPO)
+    from zrunva.payments.tests.factories import beneficiary
+
+    report = subject_access.report(actor=stranger, person=beneficiary())
+    assert not next(s for s in report["sections"] if s["key"] == "payments")["items"]
