@@ -243,3 +243,20 @@ def test_an_enrolment_the_rules_no_longer_pay_is_listed_for_review(pensioner, lo
     _prepare(officer.user, pensioner.starts + relativedelta(months=1))
     page = officer.get("/en/payments/review/").content.decode()
     assert f"/en/applications/enrolments/{pensioner.pk}/" not in page
+
+
+def test_arrears_across_a_parameter_change_pay_each_month_its_own_amount(pensioner, make_user):
+    """January's indexation: the months before it are paid at the old amount, the month of the
+    change and after at the new, each month once, as arrears and this month alike."""
+    second = pensioner.starts + relativedelta(months=1)
+    old = Decision.objects.get(enrolment=pensioner)
+    Decision.objects.filter(pk=old.pk).update(until=pensioner.starts)
+    new = Decision.objects.get(pk=old.pk)
+    new.pk, new.period, new.until, new.amount = None, second, None, Decimal("525.50")
+    new.save()
+    payroll = _prepare(make_user(Role.SSA_OFFICER), second)
+    lines = {p.month: (p.amount, p.decision_id) for p in payroll.payments.all()}
+    assert lines == {
+        pensioner.starts: (Decimal("495.00"), old.pk),
+        second: (Decimal("525.50"), new.pk),
+    }
