@@ -17,6 +17,7 @@ from zrunva.accounts import permissions, selectors, services
 from zrunva.accounts.decorators import staff_view
 from zrunva.accounts.forms import CodeForm
 from zrunva.accounts.models import User
+from zrunva.core import dashboard
 from zrunva.core.forms import form_step
 from zrunva.core.redirects import next_url
 from zrunva.core.trail import scoped_get
@@ -179,7 +180,8 @@ def token_revoke(request, pk: int):
 
 @login_required
 def home(request):
-    """Staff home: search, and the municipalities the user works in."""
+    """Staff home: the work waiting for the user (each app's dashboard tiles), search, and the
+    municipalities the user works in."""
     user = request.user
     scope = permissions.municipality_scope(user)
     municipalities = municipality_list()
@@ -191,5 +193,7 @@ def home(request):
         {
             "can_search": permissions.has_perm(user, permissions.REGISTRY_VIEW),
             "scope_municipalities": municipalities if scope is not None else None,
+            "dashboard": dashboard.tiles(user),
+            "cap": dashboard.CAP,
         },
     )

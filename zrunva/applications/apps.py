@@ -7,6 +7,12 @@ class ApplicationsConfig(AppConfig):
     verbose_name = _("Applications")
 
     def ready(self):
+        from zrunva.applications.dashboard import tiles
+        from zrunva.core import dashboard as home
+
+        # What waits for the user in this app, on the staff home page.
+        home.register("applications", tiles, order=10)
+
         from auditlog.registry import auditlog
 
         from zrunva.applications import models

@@ -7,6 +7,12 @@ class AssessmentConfig(AppConfig):
     verbose_name = _("Assessment")
 
     def ready(self):
+        from zrunva.assessment.dashboard import tiles
+        from zrunva.core import dashboard as home
+
+        # What waits for the user in this app, on the staff home page.
+        home.register("assessment", tiles, order=30)
+
         from auditlog.registry import auditlog
 
         from zrunva.assessment.models import Assessment, ScoringModel

@@ -7,6 +7,12 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit")
 
     def ready(self):
+        from zrunva.audit.dashboard import tiles
+        from zrunva.core import dashboard as home
+
+        # What waits for the user in this app, on the staff home page.
+        home.register("audit", tiles, order=5)
+
         from auditlog.registry import auditlog
 
         from zrunva.audit.models import SubjectAccessRequest

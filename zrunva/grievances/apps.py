@@ -7,6 +7,12 @@ class GrievancesConfig(AppConfig):
     verbose_name = _("Grievances and appeals")
 
     def ready(self):
+        from zrunva.core import dashboard as home
+        from zrunva.grievances.dashboard import tiles
+
+        # What waits for the user in this app, on the staff home page.
+        home.register("grievances", tiles, order=20)
+
         from auditlog.registry import auditlog
 
         from zrunva.grievances import models

@@ -7,6 +7,12 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
+        from zrunva.core import dashboard as home
+        from zrunva.notifications.dashboard import tiles
+
+        # What waits for the user in this app, on the staff home page.
+        home.register("notifications", tiles, order=90)
+
         from zrunva.audit import subject_access
         from zrunva.notifications.selectors import subject_access_messages
 

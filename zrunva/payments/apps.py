@@ -13,6 +13,12 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self):
+        from zrunva.core import dashboard as home
+        from zrunva.payments.dashboard import tiles
+
+        # What waits for the user in this app, on the staff home page.
+        home.register("payments", tiles, order=50)
+
         from auditlog.registry import auditlog
 
         from zrunva.applications.signals import enrolment_ended

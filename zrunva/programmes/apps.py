@@ -7,6 +7,12 @@ class ProgrammesConfig(AppConfig):
     verbose_name = _("Programmes")
 
     def ready(self):
+        from zrunva.core import dashboard as home
+        from zrunva.programmes.dashboard import tiles
+
+        # What waits for the user in this app, on the staff home page.
+        home.register("programmes", tiles, order=40)
+
         from auditlog.registry import auditlog
 
         from zrunva.programmes.models import Parameter, ParameterValue, Programme
