@@ -265,6 +265,8 @@ PAYMENT_ACCOUNT_REVIEW_DAYS = env.int("PAYMENT_ACCOUNT_REVIEW_DAYS", default=30)
 # How many months back a payroll pays a beneficiary's unpaid entitlement (decided late), its own
 # month included. Illustrative: the SSA publishes no limit on arrears.
 PAYROLL_ARREARS_MONTHS = env.int("PAYROLL_ARREARS_MONTHS", default=12)
+# The most rows a list's CSV/XLSX download holds; more: the user narrows the filter.
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=100_000)
 # Payment returned as not collected (the post office's or the bank's answer) in this many
 # consecutive months suspends it until an officer resumes it. Illustrative: not published.
 PAYMENT_NON_COLLECTION_MONTHS = env.int("PAYMENT_NON_COLLECTION_MONTHS", default=3)

@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from zrunva.accounts import permissions
@@ -30,6 +31,7 @@ from zrunva.applications.forms import (
 from zrunva.applications.letters import decision_letter
 from zrunva.applications.models import Application, Enrolment, Workflow
 from zrunva.core import extensions
+from zrunva.core.exports import Column, export, export_format
 from zrunva.core.forms import add_service_errors, form_step, formset_errors
 from zrunva.core.pagination import paginate
 from zrunva.core.trail import access_log, scoped_get, search_log
@@ -38,6 +40,25 @@ from zrunva.programmes.models import DecisionChange, Programme
 from zrunva.programmes.selectors import programme_list
 from zrunva.programmes.services import can_define
 from zrunva.registry import selectors as registry
+
+QUEUE_COLUMNS = [
+    Column(_lazy("Application number"), lambda a: a.number),
+    Column(_lazy("Programme"), lambda a: a.programme.name, 30),
+    Column(_lazy("Personal number"), lambda a: a.personal_number, 14),
+    Column(_lazy("First name"), lambda a: a.first_name),
+    Column(_lazy("Last name"), lambda a: a.last_name),
+    Column(_lazy("Municipality"), lambda a: a.municipality.name),
+    Column(_lazy("Status"), lambda a: a.get_status_display(), 24),
+    Column(_lazy("Channel"), lambda a: a.get_channel_display()),
+    Column(_lazy("Submitted"), lambda a: a.submitted_at),
+    Column(_lazy("Next stage due"), lambda a: a.due_date),
+    Column(
+        _lazy("Assigned to"),
+        lambda a: (
+            (a.assigned_to.get_full_name() or a.assigned_to.username) if a.assigned_to else ""
+        ),
+    ),
+]
 
 
 @staff_view(permissions.APPLICATIONS_PROCESS)
@@ -57,19 +78,26 @@ def queue(request):
         assigned=data.get("assigned", ""),
         municipality_id=municipality.pk if municipality else None,
     )
+    terms = {
+        "status": data["status"],
+        "overdue": data["overdue"] or None,
+        "duplicates": data["duplicates"] or None,
+        "assigned": data.get("assigned") or None,
+        "municipality": municipality.code if municipality else None,
+    }
+    if fmt := export_format(request):  # the same rows as a file; the download is audited
+        return export(
+            request,
+            qs=qs.select_related("programme", "municipality", "assigned_to"),
+            columns=QUEUE_COLUMNS,
+            name="applications",
+            title=_("Applications"),
+            audit=lambda n: search_log(
+                actor=request.user, model=Application, terms=terms | {"export": fmt}, shown=n
+            ),
+        )
     page = paginate(qs, number=request.GET.get("page"), size=settings.REGISTRY_PAGE_SIZE)
-    search_log(
-        actor=request.user,
-        model=Application,
-        terms={
-            "status": data["status"],
-            "overdue": data["overdue"] or None,
-            "duplicates": data["duplicates"] or None,
-            "assigned": data.get("assigned") or None,
-            "municipality": municipality.code if municipality else None,
-        },
-        shown=len(page.items),
-    )
+    search_log(actor=request.user, model=Application, terms=terms, shown=len(page.items))
     return render(
         request,
         "applications/queue.html",

@@ -7,10 +7,12 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from zrunva.accounts import permissions
 from zrunva.accounts.decorators import staff_view
+from zrunva.core.exports import Column, export, export_format
 from zrunva.core.forms import add_service_errors, form_step
 from zrunva.core.pagination import paginate
 from zrunva.core.trail import search_log
@@ -23,18 +25,46 @@ HANDLE = permissions.GRIEVANCES_HANDLE
 NO_FILTERS = {"status": "", "overdue": False, "escalated": False, "mine": False}
 
 
+# The grievance's own words are not exported: they stay on its page, where reads are audited.
+QUEUE_COLUMNS = [
+    Column(_lazy("Grievance number"), lambda g: g.number),
+    Column(_lazy("Category"), lambda g: g.get_category_display(), 24),
+    Column(_lazy("Personal number"), lambda g: g.personal_number, 14),
+    Column(_lazy("First name"), lambda g: g.first_name),
+    Column(_lazy("Last name"), lambda g: g.last_name),
+    Column(_lazy("Municipality"), lambda g: g.municipality.name),
+    Column(_lazy("Status"), lambda g: g.get_status_display(), 20),
+    Column(_lazy("Filed"), lambda g: g.filed_at),
+    Column(_lazy("Answer due"), lambda g: g.due_date),
+    Column(_lazy("Escalated"), lambda g: g.escalated_at),
+    Column(
+        _lazy("Assigned to"),
+        lambda g: (
+            (g.assigned_to.get_full_name() or g.assigned_to.username) if g.assigned_to else ""
+        ),
+    ),
+]
+
+
 @staff_view(HANDLE)
 def queue(request):
     form = QueueFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else NO_FILTERS
     qs = selectors.grievance_queue(actor=request.user, **data)
+    terms = {name: value or None for name, value in data.items()}
+    if fmt := export_format(request):  # the same rows as a file; the download is audited
+        return export(
+            request,
+            qs=qs,
+            columns=QUEUE_COLUMNS,
+            name="grievances",
+            title=_("Grievances"),
+            audit=lambda n: search_log(
+                actor=request.user, model=Grievance, terms=terms | {"export": fmt}, shown=n
+            ),
+        )
     page = paginate(qs, number=request.GET.get("page"), size=settings.REGISTRY_PAGE_SIZE)
-    search_log(
-        actor=request.user,
-        model=Grievance,
-        terms={name: value or None for name, value in data.items()},
-        shown=len(page.items),
-    )
+    search_log(actor=request.user, model=Grievance, terms=terms, shown=len(page.items))
     return render(
         request,
         "grievances/queue.html",

@@ -31,10 +31,14 @@ def masked(value, allowed: bool):
 
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes) -> str:
-    """The current query string with some parameters replaced (for pagination links)."""
+    """The current query string with some parameters replaced (for pagination links); a
+    parameter given as None is left out."""
     params = context["request"].GET.copy()
     for key, value in changes.items():
-        params[key] = value
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
     return params.urlencode()
 
 

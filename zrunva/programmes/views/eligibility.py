@@ -10,10 +10,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from zrunva.accounts import permissions
 from zrunva.accounts.decorators import staff_view
+from zrunva.core.exports import Column, export, export_format
 from zrunva.core.forms import add_service_errors
 from zrunva.core.htmx import is_htmx
 from zrunva.core.pagination import paginate
@@ -104,6 +106,18 @@ def run_list(request):
     return render(request, "programmes/run_list.html", {"form": form, "page": page})
 
 
+CHANGE_COLUMNS = [
+    Column(_lazy("Programme"), lambda c: c.programme.name, 30),
+    Column(_lazy("Household"), lambda c: c.household_id, 10),
+    Column(_lazy("Personal number"), lambda c: c.person.personal_number if c.person else "", 14),
+    Column(_lazy("Person"), lambda c: str(c.person) if c.person else ""),
+    Column(_lazy("Decision before"), lambda c: c.get_old_status_display() if c.old_status else ""),
+    Column(_lazy("Amount before, GEL"), lambda c: c.old_amount, 12),
+    Column(_lazy("Decision now"), lambda c: c.get_new_status_display()),
+    Column(_lazy("Amount now, GEL"), lambda c: c.new_amount, 12),
+]
+
+
 @staff_view(permissions.REGISTRY_VIEW)
 def run_detail(request, pk: int):
     run = scoped_get(runs.run_list(actor=request.user), actor=request.user, pk=pk)
@@ -115,6 +129,20 @@ def run_detail(request, pk: int):
         return response
     form = ChangeFilterForm(request.GET or None)
     kind = form.cleaned_data["kind"] if form.is_valid() else ""
+    if fmt := export_format(request):  # the changes as a file; the download is audited
+        return export(
+            request,
+            qs=runs.run_changes(actor=request.user, run=run, kind=kind),
+            columns=CHANGE_COLUMNS,
+            name=f"run-{run.pk}-changes",
+            title=_("Changes"),
+            audit=lambda n: search_log(
+                actor=request.user,
+                model=DecisionChange,
+                terms={"run": run.pk, "kind": kind, "export": fmt},
+                shown=n,
+            ),
+        )
     changes = paginate(
         runs.run_changes(actor=request.user, run=run, kind=kind),
         number=request.GET.get("page"),
