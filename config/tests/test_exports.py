@@ -77,3 +77,20 @@ def test_a_list_too_long_for_a_file_asks_for_a_narrower_filter(login_as, setting
     assert response.redirect_chain[0][0] == "/en/applications/?status=registered"
     assert "narrow the filter" in response.content.decode()
     assert not _exports("application")
+
+
+def test_a_runs_changes_download_as_the_page_lists_them(login_as):
+    from django.utils import timezone
+
+    from zrunva.programmes.tests.factories import eligibility_run, family_and_pensioner
+
+    family_and_pensioner()
+    run = eligibility_run(timezone.localdate())
+    client = login_as(Role.SSA_OFFICER)
+    rows = _csv(client.get(f"/en/eligibility/runs/{run.pk}/?format=csv&kind=gained"))
+    assert rows[0][0] == "Programme" and len(rows) > 1
+    assert {r[6] for r in rows[1:]} == {"Eligible"}
+    tbilisi_only = login_as(Role.SSA_OFFICER, office="ssa-zugdidi")
+    assert len(_csv(tbilisi_only.get(f"/en/eligibility/runs/{run.pk}/?format=csv"))) == 1
+    terms = [e["terms"] for e in _exports("decisionchange")]
+    assert {"run": run.pk, "kind": "gained", "export": "csv"} in terms
