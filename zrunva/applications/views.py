@@ -35,6 +35,7 @@ from zrunva.core.exports import Column, export, export_format
 from zrunva.core.forms import add_service_errors, form_step, formset_errors
 from zrunva.core.pagination import paginate
 from zrunva.core.trail import access_log, scoped_get, search_log
+from zrunva.geo.models import Municipality
 from zrunva.programmes import runs
 from zrunva.programmes.models import DecisionChange, Programme
 from zrunva.programmes.selectors import programme_list
@@ -446,10 +447,16 @@ def intake(request):
 @staff_view(permissions.DELAYS_VIEW)
 def delays(request):
     rows = selectors.delay_indicators(actor=request.user).to_dicts()
-    top = max((r["decision_p90"] or 0 for r in rows), default=0) or 1
+    programmes = {p.code: p.name for p in Programme.objects.all()}
+    places = {m.code: m.name for m in Municipality.objects.all()}
+    # The bars start at zero and the longest fills the width; the figure stands beside its bar.
+    top = max((r["decision_median"] or 0 for r in rows), default=0) or 1
     for row in rows:
+        row["programme_name"] = programmes.get(row["programme"], row["programme"])
+        row["municipality_name"] = places.get(row["municipality"], row["municipality"])
         row["width"] = round(100 * (row["decision_median"] or 0) / top, 1)
-    return render(request, "applications/delays.html", {"rows": rows})
+    charted = [r for r in rows if r["decision_median"] is not None]
+    return render(request, "applications/delays.html", {"rows": rows, "charted": charted})
 
 
 @staff_view(permissions.PROGRAMMES_VIEW)

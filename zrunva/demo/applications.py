@@ -2,12 +2,14 @@
 and the demo's SSA officer takes some of them part of the way, through the services."""
 
 import random
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from zrunva.applications.choices import Channel, Status
 from zrunva.applications.decisions import decision_basis
+from zrunva.applications.models import Application, ApplicationEvent
 from zrunva.applications.services import application_submit, application_transition, next_statuses
 from zrunva.programmes.choices import DecisionStatus
 from zrunva.programmes.models import Programme
@@ -21,6 +23,7 @@ def demo_applications(*, seed: int, count: int = 40, officer: str = "ssa") -> in
     `officer` a random number of steps: at the decision, granted or refused as the programme's
     rules say; some granted ones enrolled. Returns how many were made."""
     rng = random.Random(seed)
+    dates = random.Random(seed + 1)  # its own stream: the steps taken do not depend on it
     actor = get_user_model().objects.get(username=officer)
     heads = list(
         Membership.objects.filter(relationship="head", end_date__isnull=True)
@@ -66,4 +69,30 @@ def demo_applications(*, seed: int, count: int = 40, officer: str = "ssa") -> in
                 note=note,
                 household=household if to == Status.REGISTERED else None,
             )
+        _spread(application, dates)
     return made
+
+
+def _spread(application, rng: random.Random) -> None:
+    """Date the application back: submitted 10 to 180 days ago, each step a few days after the
+    one before, so that the delay indicators and the overdue counts have months to show.
+    (Synthetic: the services date everything now.)"""
+    now = timezone.now()
+    at = now - timedelta(days=rng.randrange(10, 180), hours=rng.randrange(0, 9))
+    Application.objects.filter(pk=application.pk).update(submitted_at=at)
+    events = list(ApplicationEvent.objects.filter(application=application).order_by("at", "pk"))
+    decided_on = None
+    for event in events:
+        if event is not events[0]:
+            at = min(at + timedelta(days=rng.uniform(0.5, 9)), now)
+        ApplicationEvent.objects.filter(pk=event.pk).update(at=at)
+        if event.to_status in (Status.DECIDED, Status.REJECTED):
+            decided_on = timezone.localdate(at)
+    # The current stage began with the last step: its deadline moves back with it.
+    shift = now - at
+    application.refresh_from_db()
+    Application.objects.filter(pk=application.pk).update(
+        stage_since=timezone.localdate(at),
+        due_date=application.due_date - shift if application.due_date else None,
+        decided_on=decided_on or application.decided_on,
+    )
