@@ -2,6 +2,7 @@
 from the PDF with pdftotext, says the decision and its reasons in plain sentences, with the
 office, the officer and how to appeal, never rule code; and every character has a glyph."""
 
+import html
 import logging
 import os
 import shutil
@@ -10,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
 from zrunva.accounts.choices import Role
@@ -250,3 +252,29 @@ def test_each_programmes_letter_says_the_decision_in_sentences(
         assert "ორშაბათი–პარასკევი" in text
         with translation.override("ka"):
             assert programme.public_legal_basis.startswith("საქართველოს")
+
+
+def test_the_application_page_and_the_portal_give_the_letters_sentences(login_as, client):
+    household, applicant = tsa(34000)
+    application = _decided("tsa", household, applicant, language="en", to=Status.DECIDED)
+    sentences = (
+        "Your household's rating score, 34,000, is at most 65,000: met.",
+        "100 GEL a month: 50 GEL for each of 2 members, because your household's rating score, "
+        "34,000, is at most 57,000.",
+    )
+    staff = login_as(Role.SSA_OFFICER, office="ssa-kutaisi")
+    page = html.unescape(
+        staff.get(reverse("applications:detail", args=[application.pk])).content.decode()
+    )
+    for sentence in sentences:
+        assert sentence in page
+    assert "param." not in page and "household.rating_score" not in page
+    response = client.post(
+        reverse("portal:status"),
+        {"number": application.number, "personal_number": applicant.personal_number},
+    )
+    assert response.url == reverse("portal:application")
+    page = html.unescape(client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    for sentence in sentences:
+        assert sentence in page
+    assert "param." not in page
