@@ -11,7 +11,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext as _
 
 from zrunva.assessment.selectors import latest_assessment
-from zrunva.programmes import engine, expressions
+from zrunva.geo.choices import OfficeAgency
+from zrunva.geo.models import Office
+from zrunva.programmes import engine, expressions, sentences
 from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel
 from zrunva.programmes.eligibility import household_explanation
 from zrunva.programmes.models import Decision
@@ -181,6 +183,7 @@ def decision_basis(application, *, on: date) -> tuple[dict, engine.Result | None
             "missing": list(result.missing),
             "changes": [
                 {
+                    "attribute": c.attribute.reference,
                     "label_ka": c.attribute.label_ka,
                     "label_en": c.attribute.label_en,
                     "current": c.current,
@@ -189,6 +192,35 @@ def decision_basis(application, *, on: date) -> tuple[dict, engine.Result | None
                 for c in result.changes
             ],
             "legal_basis": application.programme.legal_basis,
+            # The same decision in language-free facts, said in sentences in the reader's
+            # language wherever it is shown (`programmes.sentences`): letter, pages, portal.
+            "statements": sentences.facts(result),
         }
     )
     return basis, (None if stored else result)
+
+
+def decision_officer(application):
+    """The officer who took the application's latest decision (None: none recorded)."""
+    from zrunva.applications.choices import Status
+
+    event = (
+        application.events.filter(to_status__in=(Status.DECIDED, Status.REJECTED))
+        .exclude(actor=None)
+        .select_related("actor__office")
+        .order_by("-at", "-id")
+        .first()
+    )
+    return event.actor if event else None
+
+
+def deciding_office(application, officer=None) -> Office | None:
+    """The office that decided: the officer's own, else the Social Service Agency's office
+    serving the application's municipality (the agency that processes state programmes)."""
+    if officer is not None and officer.office_id:
+        return officer.office
+    return (
+        Office.objects.filter(agency=OfficeAgency.SSA, municipalities=application.municipality_id)
+        .order_by("code")
+        .first()
+    )

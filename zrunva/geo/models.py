@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from zrunva.core.models import BilingualNameMixin
+from zrunva.core.models import BilingualNameMixin, in_language
 from zrunva.geo.choices import OfficeAgency, RegionKind, SettlementKind
 
 
@@ -63,10 +63,24 @@ class Office(BilingualNameMixin):
     municipalities = models.ManyToManyField(
         Municipality, related_name="offices", verbose_name=_("municipalities served")
     )
+    # The address as written in Georgian, and in English for letters in English.
     address = models.CharField(_("address"), max_length=300, blank=True)
+    address_en = models.CharField(_("address in English"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    opening_hours_ka = models.CharField(_("opening hours in Georgian"), max_length=200, blank=True)
+    opening_hours_en = models.CharField(_("opening hours in English"), max_length=200, blank=True)
     source = models.CharField(_("source"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["agency", "name_ka"]
         verbose_name = _("office")
         verbose_name_plural = _("offices")
+
+    @property
+    def address_text(self) -> str:
+        return in_language(self.address, self.address_en or self.address)
+
+    @property
+    def opening_hours(self) -> str:
+        return in_language(self.opening_hours_ka, self.opening_hours_en)

@@ -44,6 +44,11 @@ class Attribute:
     # save if it could give more than a decision can hold with attributes within them; data
     # beyond them is caught by the run's guard (`DecisionStatus.ERROR`).
     bounds: Interval | None = None
+    # How a sentence to the applicant names it ("your household's rating score", "your age"):
+    # the noun in each language, and the unit its values are written in ("GEL": as money).
+    noun_ka: str = ""
+    noun_en: str = ""
+    unit: str = ""
 
     @property
     def label(self) -> str:
@@ -68,6 +73,8 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
         ),
         # Assessment.score is a PostgreSQL integer (SQLite's would take 2**63 - 1).
         bounds=Interval(0, 2**31 - 1, True),
+        noun_ka="სარეიტინგო ქულა",
+        noun_en="rating score",
     ),
     Attribute(
         "size",
@@ -77,6 +84,8 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
         "Household size",
         _("The number of the household's current members."),
         bounds=Interval(0, 100, True),
+        noun_ka="წევრების რაოდენობა",
+        noun_en="number of members",
     ),
     Attribute(
         "municipality",
@@ -86,6 +95,8 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
         "Municipality",
         _('The code of the household\'s municipality, e.g. "kutaisi".'),
         fixed=True,
+        noun_ka="მუნიციპალიტეტი",
+        noun_en="municipality",
     ),
     Attribute(
         "is_highland",
@@ -97,6 +108,8 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
             "Whether the household's settlement has highland status (law on the development of "
             "high mountainous regions); no if no settlement is recorded."
         ),
+        noun_ka="მაღალმთიანი დასახლება",
+        noun_en="highland settlement",
     ),
     Attribute(
         "monthly_utility_spending",
@@ -106,6 +119,9 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
         "Monthly utility spending, GEL",
         _("The household's monthly utility spending in GEL, as declared."),
         bounds=_column(Household, "monthly_utility_spending"),
+        noun_ka="თვიური კომუნალური ხარჯი",
+        noun_en="monthly utility spending",
+        unit="GEL",
     ),
     Attribute(
         "agricultural_land_ha",
@@ -115,6 +131,9 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
         "Agricultural land, ha",
         _("The agricultural land the household holds, in hectares, as declared."),
         bounds=_column(Household, "agricultural_land_ha"),
+        noun_ka="სასოფლო-სამეურნეო მიწა, ჰექტარი",
+        noun_en="agricultural land in hectares",
+        unit="ha",
     ),
     Attribute(
         "cattle",
@@ -124,6 +143,8 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
         "Cattle",
         _("The number of cattle the household keeps, as declared."),
         bounds=_column(Household, "cattle", whole=True),
+        noun_ka="მსხვილფეხა რქოსანი პირუტყვის რაოდენობა",
+        noun_en="number of cattle",
     ),
     Attribute(
         "cars",
@@ -133,6 +154,8 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
         "Cars",
         _("The number of cars the household owns, as declared."),
         bounds=_column(Household, "cars", whole=True),
+        noun_ka="ავტომობილების რაოდენობა",
+        noun_en="number of cars",
     ),
     Attribute(
         "is_idp_household",
@@ -141,6 +164,8 @@ HOUSEHOLD_ATTRIBUTES: tuple[Attribute, ...] = (
         "დევნილი ოჯახი",
         "IDP household",
         _("Whether any current member of the household is an internally displaced person."),
+        noun_ka="დევნილი ოჯახის სტატუსი",
+        noun_en="IDP household status",
     ),
 )
 
@@ -153,6 +178,8 @@ PERSON_ATTRIBUTES: tuple[Attribute, ...] = (
         "Age",
         _("Completed years of age on the evaluation date, from the birth date."),
         bounds=Interval(0, 150, True),
+        noun_ka="ასაკი",
+        noun_en="age",
     ),
     Attribute(
         "sex",
@@ -163,6 +190,8 @@ PERSON_ATTRIBUTES: tuple[Attribute, ...] = (
         _('The sex recorded in the registry: "F" or "M".'),
         tuple(Sex.values),
         fixed=True,
+        noun_ka="სქესი",
+        noun_en="sex",
     ),
     Attribute(
         "disability_degree",
@@ -175,6 +204,8 @@ PERSON_ATTRIBUTES: tuple[Attribute, ...] = (
             '"moderate", "significant" or "severe". Special-category data.'
         ),
         tuple(DisabilityDegree.values),
+        noun_ka="შეზღუდული შესაძლებლობის სტატუსი",
+        noun_en="disability status",
     ),
     Attribute(
         "is_idp",
@@ -183,6 +214,8 @@ PERSON_ATTRIBUTES: tuple[Attribute, ...] = (
         "დევნილი",
         "Internally displaced person",
         _("Whether the person has the status of an internally displaced person."),
+        noun_ka="დევნილის სტატუსი",
+        noun_en="internally displaced person status",
     ),
     Attribute(
         "pension_kind",
@@ -194,6 +227,8 @@ PERSON_ATTRIBUTES: tuple[Attribute, ...] = (
             'The pension the person receives: "none", "old_age", "survivor", "service" or "foreign".'
         ),
         tuple(PensionKind.values),
+        noun_ka="პენსიის სახე",
+        noun_en="pension kind",
     ),
     Attribute(
         "monthly_income",
@@ -206,6 +241,9 @@ PERSON_ATTRIBUTES: tuple[Attribute, ...] = (
             "pensions and benefits are not included."
         ),
         bounds=_column(IncomeSource, "monthly_amount"),
+        noun_ka="თვიური შემოსავალი",
+        noun_en="monthly income",
+        unit="GEL",
     ),
     Attribute(
         "is_child",
@@ -214,6 +252,8 @@ PERSON_ATTRIBUTES: tuple[Attribute, ...] = (
         "ბავშვი (18 წლამდე)",
         "Child (under 18)",
         _("Whether the person is under 18 on the evaluation date."),
+        noun_ka="ბავშვი (18 წლამდე)",
+        noun_en="child (under 18)",
     ),
 )
 

@@ -34,6 +34,8 @@ class ProgrammeForm(forms.ModelForm):
             "criteria",
             "formula",
             "legal_basis",
+            "legal_basis_ka",
+            "legal_basis_en",
             "budget",
             "valid_from",
             "valid_until",
@@ -44,6 +46,8 @@ class ProgrammeForm(forms.ModelForm):
             "criteria": forms.Textarea(attrs=RULE_ATTRS),
             "formula": forms.Textarea(attrs=RULE_ATTRS),
             "legal_basis": forms.Textarea(attrs={"rows": 3}),
+            "legal_basis_ka": forms.Textarea(attrs={"rows": 2}),
+            "legal_basis_en": forms.Textarea(attrs={"rows": 2}),
             "valid_from": DateInput,
             "valid_until": DateInput,
         }

@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.core.jobs import Job
-from zrunva.core.models import BilingualNameMixin
+from zrunva.core.models import BilingualNameMixin, in_language
 from zrunva.programmes.choices import DecisionReason, DecisionStatus, ProgrammeLevel
 from zrunva.programmes.validators import validate_parameter_value
 
@@ -123,6 +123,18 @@ class Programme(BilingualNameMixin):
     legal_basis = models.TextField(
         _("legal basis"), help_text=_("The acts and publications the rules come from.")
     )
+    # What a decision letter and the pages cite, in the reader's language: the acts alone,
+    # without the team's notes on their sources (those stay in `legal_basis`).
+    legal_basis_ka = models.TextField(
+        _("legal basis for decisions, in Georgian"),
+        blank=True,
+        help_text=_("The acts as decision letters cite them, without notes."),
+    )
+    legal_basis_en = models.TextField(
+        _("legal basis for decisions, in English"),
+        blank=True,
+        help_text=_("The acts as decision letters cite them, without notes."),
+    )
     municipality = models.ForeignKey(
         "geo.Municipality",
         null=True,
@@ -170,6 +182,13 @@ class Programme(BilingualNameMixin):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.name}"
+
+    @property
+    def public_legal_basis(self) -> str:
+        """The acts in the active language (the other's if one is missing)."""
+        return in_language(
+            self.legal_basis_ka or self.legal_basis_en, self.legal_basis_en or self.legal_basis_ka
+        )
 
 
 class Run(Job):

@@ -2,7 +2,7 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from zrunva.programmes import attributes, expressions
+from zrunva.programmes import attributes, expressions, sentences
 from zrunva.programmes.choices import DecisionReason, DecisionStatus
 
 register = template.Library()
@@ -85,3 +85,25 @@ def attribute_value(value, reference: str) -> str:
     if choices is not None and value in choices.values:
         return choices(value).label
     return rule_value(value)
+
+
+@register.simple_tag
+def decision_reasons(basis) -> dict:
+    """A stored decision's reasons as sentences in the active language (`sentences.explained`):
+    the same sentences as the letter's."""
+    return sentences.explained(basis)
+
+
+@register.simple_tag
+def result_reasons(result) -> dict:
+    """One beneficiary's live explanation (`engine.Result`) as sentences: the conditions with
+    their verdicts and the amount."""
+    if result.criteria is None:
+        return {"intro": "", "conditions": [], "amount": ""}
+    facts = sentences.facts(result)
+    intro, conditions = sentences.condition_sentences(facts["criteria"])
+    return {
+        "intro": intro,
+        "conditions": conditions,
+        "amount": sentences.amount_sentence(facts["amount"]),
+    }

@@ -1,3 +1,4 @@
+import html
 from datetime import date, timedelta
 
 import pytest
@@ -190,3 +191,18 @@ def test_dates_outside_the_range_are_refused_with_the_field(login_as, family):
     # The API publishes the range in its schema (core.api.Day), so it refuses with 422 there.
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][-1] == "on"
+
+
+def test_the_household_page_opens_with_a_summary_in_sentences(login_as, family):
+    client = login_as(Role.SSA_OFFICER)
+    response = client.get(reverse("eligibility:household", args=[family.pk]))
+    page = html.unescape(response.content.decode())
+    summary = page.split('id="summary-heading"', 1)[1].split("</section>", 1)[0]
+    assert (
+        "Targeted social assistance (subsistence allowance): not eligible. Your household's "
+        "rating score, 72,340, is more than 65,000." in summary
+    )
+    assert "Child benefit: eligible, 200 GEL a month." in summary
+    assert "param." not in summary and "household." not in summary
+    # The same sentences head each programme's detail.
+    assert "Your household's rating score, 72,340, is more than 65,000: not met." in page

@@ -20,7 +20,7 @@ from zrunva.core.forms import add_service_errors
 from zrunva.core.htmx import is_htmx
 from zrunva.core.pagination import paginate
 from zrunva.core.trail import scoped_get, search_log
-from zrunva.programmes import eligibility, runs
+from zrunva.programmes import eligibility, runs, sentences
 from zrunva.programmes.forms_eligibility import ChangeFilterForm, ExplainForm, RunStartForm
 from zrunva.programmes.models import DecisionChange, Programme
 from zrunva.registry import selectors as registry
@@ -54,6 +54,27 @@ def _chart(run) -> list[dict]:
     ]
 
 
+def _summary(groups) -> str:
+    """One paragraph before the detail: each programme's decision (each member's, for a
+    programme that pays a person) with the conditions that made it, in plain sentences."""
+    parts = []
+    for group in groups:
+        for person, result in group.results:
+            name = group.compiled.programme.name
+            if person is not None:
+                name = f"{name} ({person})"
+            statements = sentences.facts(result) if result.criteria is not None else None
+            parts.append(
+                sentences.summary(
+                    programme=name,
+                    status=result.status,
+                    statements=statements,
+                    amount=result.amount,
+                )
+            )
+    return " ".join(parts)
+
+
 @staff_view(permissions.REGISTRY_VIEW)
 def household(request, pk: int):
     household = registry.household_get(actor=request.user, pk=pk, purpose="eligibility")
@@ -66,6 +87,7 @@ def household(request, pk: int):
         error = " ".join(exc.messages)
     results, hidden = _visible_results(request.user, results)
     members = {m.person_id: m.person for m in household.current_members}
+    groups = eligibility.group_results(results, members)
     return render(
         request,
         "programmes/eligibility_household.html",
@@ -73,7 +95,8 @@ def household(request, pk: int):
             "household": household,
             "form": form,
             "on": on,
-            "groups": eligibility.group_results(results, members),
+            "groups": groups,
+            "summary": _summary(groups),
             "hidden": hidden,
             "error": error,
         },
