@@ -168,17 +168,29 @@ class Payment(models.Model):
     the two partial unique indexes below. A held or returned line does not count: a later
     payroll pays it once the reason is gone."""
 
+    # A million lines are written at once (COPY) by the payroll's own code: no foreign-key
+    # checks, and only the indexes a query reads (each costs the write about a tenth of its time;
+    # bench/README.md "payroll.py").
     payroll = models.ForeignKey(
-        Payroll, on_delete=models.PROTECT, related_name="payments", verbose_name=_("payroll")
+        Payroll,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("payroll"),
+        db_constraint=False,
     )
     enrolment = models.ForeignKey(
         "applications.Enrolment",
         on_delete=models.PROTECT,
         related_name="payments",
         verbose_name=_("enrolment"),
+        db_constraint=False,
     )
     programme = models.ForeignKey(
-        "programmes.Programme", on_delete=models.PROTECT, related_name="+"
+        "programmes.Programme",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # the unique indexes hold it; a payroll reads by payroll or month
     )
     household = models.ForeignKey(
         "registry.Household", on_delete=models.PROTECT, related_name="+", db_constraint=False
@@ -200,6 +212,7 @@ class Payment(models.Model):
         on_delete=models.PROTECT,
         related_name="payments",
         db_constraint=False,
+        db_index=False,  # the (payee, month) index leads with it
         verbose_name=_("payee"),
     )
     month = models.DateField(_("month"))
@@ -216,6 +229,7 @@ class Payment(models.Model):
         on_delete=models.PROTECT,
         related_name="deductions",
         verbose_name=_("recovery"),
+        db_index=False,  # the partial index below: the few lines with a deduction
     )
     decision = models.ForeignKey(
         "programmes.Decision",
@@ -224,6 +238,7 @@ class Payment(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     account = models.ForeignKey(
         PaymentAccount,
@@ -232,6 +247,8 @@ class Payment(models.Model):
         on_delete=models.PROTECT,
         related_name="payments",
         verbose_name=_("payment account"),
+        db_constraint=False,
+        db_index=False,
     )
     status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices)
     hold_reason = models.CharField(
@@ -246,6 +263,7 @@ class Payment(models.Model):
         on_delete=models.PROTECT,
         related_name="payments",
         verbose_name=_("bank's answer"),
+        db_index=False,  # set by UPDATE on lines found by id; read rarely
     )
 
     class Meta:
@@ -280,7 +298,14 @@ class Payment(models.Model):
                 name="payment_held_with_reason",
             ),
         ]
-        indexes = [models.Index(fields=["payee", "month"], name="payment_payee_month")]
+        indexes = [
+            models.Index(fields=["payee", "month"], name="payment_payee_month"),
+            models.Index(
+                fields=["recovery"],
+                condition=Q(recovery__isnull=False),
+                name="payment_recovery",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.payroll_id}: {self.programme_id} {self.month:%Y-%m} {self.amount}"

@@ -31,11 +31,6 @@ class Line:
     reason: str = ""
 
 
-def _parser() -> etree.XMLParser:
-    # No entities, no network, no DTD: an answer file is data from outside.
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-
-
 def _child(element, *path: str):
     for name in path:
         if element is None:
@@ -52,36 +47,66 @@ def _text(element, *path: str) -> str:
     return (found.text or "").strip() if found is not None else ""
 
 
+def _forget(element) -> None:
+    """Free a finished element and the finished siblings before it (a streamed read keeps only
+    what is still open, so a million lines never sit in memory as one tree)."""
+    element.clear(keep_tail=True)
+    parent = element.getparent()
+    while parent is not None and element.getprevious() is not None:
+        del parent[0]
+
+
 def parse_camt054(data: bytes) -> list[Line]:
-    """The transactions of a camt.054 notification (any version: read by element names). A
-    file that is not well-formed XML or not a camt.054 is refused with the reason."""
+    """The transactions of a camt.054 notification (any version: read by element names),
+    streamed. A file that is not well-formed XML or not a camt.054 is refused with the reason."""
+    not_camt = ValidationError(
+        {"file": _("This is not a camt.054 notification (BkToCstmrDbtCdtNtfctn).")}
+    )
+    lines: list[Line] = []
+    root, notification = None, False
+    events = etree.iterparse(
+        io.BytesIO(data),
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+    )
     try:
-        root = etree.fromstring(data, _parser())
+        for event, element in events:
+            name = etree.QName(element).localname
+            if event == "start":
+                if root is None:
+                    if name != "Document":
+                        raise not_camt
+                    root = element
+                elif name == "BkToCstmrDbtCdtNtfctn" and element.getparent() is root:
+                    notification = True
+                continue
+            if name == "TxDtls" and notification:
+                amount = _child(element, "Amt")
+                if amount is None:
+                    amount = _child(element, "AmtDtls", "InstdAmt", "Amt")
+                returned = _child(element, "RtrInf")
+                lines.append(
+                    Line(
+                        number=element.sourceline or 0,
+                        reference=_text(element, "Refs", "EndToEndId"),
+                        amount=(amount.text or "").strip() if amount is not None else "",
+                        currency=amount.get("Ccy", "") if amount is not None else "",
+                        returned=returned is not None,
+                        reason=_text(returned, "Rsn", "Cd") if returned is not None else "",
+                    )
+                )
+                _forget(element)
+            elif name == "Ntry":
+                _forget(element)
     except etree.XMLSyntaxError as error:
         raise ValidationError(
             {"file": _("The file is not well-formed XML: %(error)s") % {"error": error}}
         ) from None
-    notification = _child(root, "BkToCstmrDbtCdtNtfctn")
-    if etree.QName(root).localname != "Document" or notification is None:
-        raise ValidationError(
-            {"file": _("This is not a camt.054 notification (BkToCstmrDbtCdtNtfctn).")}
-        )
-    lines = []
-    for element in notification.iter("{*}TxDtls"):
-        amount = _child(element, "Amt")
-        if amount is None:
-            amount = _child(element, "AmtDtls", "InstdAmt", "Amt")
-        returned = _child(element, "RtrInf")
-        lines.append(
-            Line(
-                number=element.sourceline or 0,
-                reference=_text(element, "Refs", "EndToEndId"),
-                amount=(amount.text or "").strip() if amount is not None else "",
-                currency=amount.get("Ccy", "") if amount is not None else "",
-                returned=returned is not None,
-                reason=_text(returned, "Rsn", "Cd") if returned is not None else "",
-            )
-        )
+    if not notification:
+        raise not_camt
     return lines
 
 

@@ -309,7 +309,7 @@ def payroll_cancel(*, actor, payroll: Payroll, reason: str) -> Payroll:
 def payroll_export(*, actor, payroll: Payroll) -> list[PayrollFile]:
     """Write an approved payroll's bank files, one per payment provider in each format (ISO
     20022 pain.001.001.09 and CSV), stored with their figures and SHA-256, and mark the payroll
-    sent. Payments in cash are not in a bank file (their lists per post office come next)."""
+    sent. Payments in cash are not in a bank file: the post offices pay them from cash lists."""
     payroll = _locked_payroll(payroll)
     _require_payroll(actor, payroll.programme)
     if payroll.step != PayrollStep.APPROVED:
@@ -319,18 +319,16 @@ def payroll_export(*, actor, payroll: Payroll) -> list[PayrollFile]:
         if row["method"] != PaymentMethod.BANK:
             continue
         code = row["bank_code"]
-        for kind, suffix in ((FileKind.PAIN001, "xml"), (FileKind.CSV, "csv")):
-            with tempfile.TemporaryFile() as out:
-                if kind == FileKind.PAIN001:
-                    bankfiles.pain001(payroll, code, out)
-                else:
-                    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
-                    bankfiles.payments_csv(payroll, code, text)
-                    text.flush()
-                    text.detach()
+        # Both files from one read of the bank's lines.
+        with tempfile.TemporaryFile() as xml, tempfile.TemporaryFile() as table:
+            text = io.TextIOWrapper(table, encoding="utf-8", newline="")
+            bankfiles.bank_files(payroll, code, xml, text)
+            text.flush()
+            text.detach()
+            for kind, suffix, out in ((FileKind.PAIN001, "xml", xml), (FileKind.CSV, "csv", table)):
                 out.seek(0)
                 digest = hashlib.sha256()
-                for block in iter(lambda: out.read(1 << 20), b""):
+                for block in iter(lambda out=out: out.read(1 << 20), b""):
                     digest.update(block)
                 out.seek(0)
                 record = PayrollFile(
@@ -422,7 +420,7 @@ def reconciliation_apply(*, actor, payroll: Payroll, upload, kind: str) -> Recon
         )
     if not payroll.payments.filter(status=PaymentStatus.DUE).exists():
         _step(payroll, actor, step=PayrollStep.RECONCILED)
-    returned = Payment.objects.filter(reconciliation=record, status=PaymentStatus.RETURNED)
+    returned = Payment.objects.filter(pk__in=[pk for pks in by_reason.values() for pk in pks])
     suspended = suspend_uncollected(
         payroll=payroll,
         enrolment_ids=list(returned.values_list("enrolment_id", flat=True).distinct()),
