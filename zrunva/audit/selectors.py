@@ -46,6 +46,15 @@ def log_list(
     return qs
 
 
+def log_entry_get(*, actor, pk: int) -> LogEntry:
+    """One entry of the trail, for the data protection officer."""
+    permissions.require(actor, permissions.AUDIT_VIEW)
+    try:
+        return LogEntry.objects.select_related("actor", "content_type").get(pk=pk)
+    except LogEntry.DoesNotExist:
+        raise Http404 from None
+
+
 def subject_access_requests_open(*, actor) -> QuerySet[SubjectAccessRequest]:
     """The subject-access requests not yet answered, the most overdue first (all are listed:
     they are few, and the DPO must see every one)."""

@@ -19,7 +19,8 @@ from zrunva.audit.selectors import log_list
 from zrunva.core.forms import add_service_errors
 from zrunva.core.pagination import paginate
 from zrunva.core.redirects import next_url
-from zrunva.core.trail import action_label, search_log
+from zrunva.core.text import readable_json
+from zrunva.core.trail import access_log, action_label, search_log
 
 PAGE_SIZE = 50
 
@@ -64,48 +65,95 @@ def log(request):
     return render(request, "audit/log.html", {"form": form, "page": page})
 
 
+EXPORT_FIELDS = [
+    "timestamp",
+    "actor",
+    "action",
+    "record_type",
+    "record",
+    "description",
+    "address",
+    "changes",
+    "details",
+]
+
+
+def _export_row(e: LogEntry) -> dict:
+    """One entry as both exports give it; `changes` and `details` as stored (JSON objects)."""
+    return {
+        "timestamp": e.timestamp.isoformat(),
+        "actor": e.actor.username if e.actor else "",
+        "action": action_label(e.action),
+        "record_type": f"{e.content_type.app_label}.{e.content_type.model}",
+        "record": e.object_pk,
+        "description": e.object_repr,
+        "address": e.remote_addr or "",
+        "changes": e.changes or None,
+        "details": e.additional_data or None,
+    }
+
+
+def _export_rows(request, purpose: str):
+    _, qs = _filtered(request)
+    _log_query(request, purpose)
+    rows = qs.iterator(chunk_size=2000) if qs is not None else []
+    return (_export_row(e) for e in rows)
+
+
+def _download(stream, content_type: str, extension: str) -> StreamingHttpResponse:
+    name = f"audit-{timezone.localdate().isoformat()}.{extension}"
+    return StreamingHttpResponse(
+        stream,
+        content_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 @login_required
 def log_csv(request):
-    """The filtered audit trail as CSV, streamed so a long period does not fill memory."""
+    """The filtered audit trail as CSV, streamed so a long period does not fill memory. The
+    changes and details cells hold JSON (readable, and `json.loads` takes them), not Python's
+    repr of a dict."""
     permissions.require(request.user, permissions.AUDIT_VIEW)
-    _, qs = _filtered(request)
-    _log_query(request, "csv_export")
-    rows = qs.iterator(chunk_size=2000) if qs is not None else []
+    rows = _export_rows(request, "csv_export")
     writer = csv.writer(_Echo())
-    header = [
-        "timestamp",
-        "actor",
-        "action",
-        "record_type",
-        "record",
-        "description",
-        "address",
-        "changes",
-        "details",
-    ]
 
     def stream():
-        yield writer.writerow(header)
-        for e in rows:
-            yield writer.writerow(
-                [
-                    e.timestamp.isoformat(),
-                    e.actor.username if e.actor else "",
-                    action_label(e.action),
-                    f"{e.content_type.app_label}.{e.content_type.model}",
-                    e.object_pk,
-                    e.object_repr,
-                    e.remote_addr or "",
-                    e.changes or "",
-                    e.additional_data or "",
-                ]
-            )
+        yield writer.writerow(EXPORT_FIELDS)
+        for row in rows:
+            row["changes"] = readable_json(row["changes"])
+            row["details"] = readable_json(row["details"])
+            yield writer.writerow([row[name] for name in EXPORT_FIELDS])
 
-    name = f"audit-{timezone.localdate().isoformat()}.csv"
-    return StreamingHttpResponse(
-        stream(),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    return _download(stream(), "text/csv; charset=utf-8", "csv")
+
+
+@login_required
+def log_json(request):
+    """The filtered audit trail as one JSON array, streamed entry by entry; changes and details
+    are nested objects, Georgian unescaped."""
+    permissions.require(request.user, permissions.AUDIT_VIEW)
+    rows = _export_rows(request, "json_export")
+
+    def stream():
+        yield "["
+        for index, row in enumerate(rows):
+            yield ("," if index else "") + "\n" + readable_json(row)
+        yield "\n]\n"
+
+    return _download(stream(), "application/json; charset=utf-8", "json")
+
+
+@login_required
+def log_entry(request, pk: int):
+    """One entry in full: each change (field, before, after) and its details as indented JSON.
+    Opening it is itself an entry (what it shows may be anyone's data)."""
+    entry = selectors.log_entry_get(actor=request.user, pk=pk)
+    access_log(actor=request.user, instance=entry, purpose="audit_entry")
+    return render(
+        request,
+        "audit/entry.html",
+        {"entry": entry},
     )
 
 

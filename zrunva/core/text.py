@@ -1,5 +1,7 @@
 """Text helpers that respect Georgian script."""
 
+import json
+
 from django.utils.functional import keep_lazy_text
 
 # Mkhedruli, the everyday script, has no capital letters. Python's str.upper() maps it to
@@ -16,6 +18,15 @@ def capfirst(value):
     if ord(value[0]) in _MKHEDRULI:
         return value
     return value[0].upper() + value[1:]
+
+
+def readable_json(value, *, indent: int | None = 2) -> str:
+    """Stored JSON (an audit row's changes or details) as a person reads it and a program parses
+    it: Georgian as letters, not \\u escapes; keys sorted, so two rows compare line by line;
+    indented unless `indent` is None (one line). Never Python's repr, which no JSON reader takes."""
+    if value is None:
+        return ""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=indent, default=str)
 
 
 def install() -> None:

@@ -32,11 +32,12 @@ from zrunva.registry.choices import (
     DwellingTenure,
     DwellingType,
     EmploymentStatus,
+    IncomeKind,
     PensionKind,
     Relationship,
     Sex,
 )
-from zrunva.registry.models import Household, Person
+from zrunva.registry.models import Household, IncomeSource, Person, Representative
 
 router = Router(tags=["registry"])
 
@@ -56,6 +57,9 @@ Cattle = count_of(_household("cattle"))
 SmallLivestock = count_of(_household("small_livestock"))
 Cars = count_of(_household("cars"))
 Citizenship = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+IncomeAmount = decimal_of(
+    IncomeSource._meta.get_field("monthly_amount"), "GEL a month, a decimal string."
+)
 
 
 class PersonFields(Schema):
@@ -223,6 +227,51 @@ class HouseholdMemberIn(Schema):
     start_date: LifeDay | None = None
 
 
+class IncomePatch(Schema):
+    kind: IncomeKind | None = None
+    monthly_amount: IncomeAmount | None = None
+    since: LifeDay | None = Field(None, description="null clears it (received since unknown)")
+
+
+class IncomeOut(Schema):
+    id: int
+    person_id: int
+    kind: str
+    monthly_amount: MoneyOut
+    since: date | None
+    until: date | None = Field(
+        description="The first day the income is no longer received; null while in force."
+    )
+
+
+class IncomeEndIn(Schema):
+    on: LifeDay = Field(description="The first day the income is no longer received.")
+
+
+class RepresentativeEndIn(Schema):
+    on: LifeDay = Field(description="The mandate's last day.")
+
+
+class RepresentativeOut(Schema):
+    id: int
+    person_id: int
+    representative: int = Field(description="The id of the person who may act.")
+    kind: str
+    basis: str
+    valid_from: date
+    valid_until: date | None = Field(description="The mandate's last day; null for no end.")
+
+
+def _income_out(income: IncomeSource) -> dict:
+    return {name: getattr(income, name) for name in IncomeOut.model_fields}
+
+
+def _representative_out(link: Representative) -> dict:
+    data = {name: getattr(link, name) for name in RepresentativeOut.model_fields}
+    data["representative"] = link.representative_id
+    return data
+
+
 def _person_out(person: Person, user) -> dict:
     data = {name: getattr(person, name) for name in PersonOut.model_fields}
     return permissions.health_masked(user, data, blank=True)
@@ -334,6 +383,46 @@ def person_update(request, person_id: Id, payload: PersonPatch):
     }
     person = services.person_update(actor=request.user, person=person, data=data)
     return _person_out(person, request.user)
+
+
+@router.patch(
+    "/people/{person_id}/incomes/{income_id}",
+    response=responses({200: IncomeOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Change an income source",
+)
+def income_update(request, person_id: Id, income_id: Id, payload: IncomePatch):
+    person = selectors.person_get(actor=request.user, pk=person_id, purpose="api")
+    income = selectors.income_of(person, income_id)
+    # null clears only the start, which may be unknown; kind and amount sent as null stay.
+    data = {
+        k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k == "since"
+    }
+    income = services.income_update(actor=request.user, income=income, data=data)
+    return _income_out(income)
+
+
+@router.post(
+    "/people/{person_id}/incomes/{income_id}/end",
+    response=responses({200: IncomeOut}, 400, *SIGNED_IN, 404, 422),
+    summary="End an income source",
+)
+def income_end(request, person_id: Id, income_id: Id, payload: IncomeEndIn):
+    person = selectors.person_get(actor=request.user, pk=person_id, purpose="api")
+    income = selectors.income_of(person, income_id)
+    income = services.income_end(actor=request.user, income=income, on=payload.on)
+    return _income_out(income)
+
+
+@router.post(
+    "/people/{person_id}/representatives/{representative_id}/end",
+    response=responses({200: RepresentativeOut}, 400, *SIGNED_IN, 404, 422),
+    summary="End a representation",
+)
+def representative_end(request, person_id: Id, representative_id: Id, payload: RepresentativeEndIn):
+    person = selectors.person_get(actor=request.user, pk=person_id, purpose="api")
+    link = selectors.representation_of(person, representative_id)
+    link = services.representative_end(actor=request.user, representative=link, on=payload.on)
+    return _representative_out(link)
 
 
 @router.get(

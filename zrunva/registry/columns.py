@@ -43,7 +43,9 @@ PERSON_COLUMNS: dict[str, pl.DataType] = {
     "is_idp": pl.Boolean,
     "pension_kind": pl.String,
     "pension_amount": pl.Float64,
-    "income": pl.Float64,  # the sum of the person's income sources in force on the date
+    # The sum of the person's income sources in force on the date: begun by then (`since`) and
+    # not ended (`until`, the first day without it).
+    "income": pl.Float64,
 }
 
 
@@ -132,13 +134,14 @@ def joined_frames(
         JOIN {p} p ON p.id = ms.person_id
         LEFT JOIN (
             SELECT person_id, SUM(monthly_amount) AS total FROM {inc}
-            WHERE since IS NULL OR since <= %s GROUP BY person_id
+            WHERE (since IS NULL OR since <= %s) AND (until IS NULL OR until > %s)
+            GROUP BY person_id
         ) i ON i.person_id = p.id
         WHERE {where} AND ms.start_date <= %s AND (ms.end_date IS NULL OR ms.end_date > %s)
           AND (p.date_of_death IS NULL OR p.date_of_death > %s)
         ORDER BY ms.household_id, p.id
         """,  # noqa: S608
-        [on, *params, on, on, on],
+        [on, on, *params, on, on, on],
         PERSON_COLUMNS,
     )
     return RegistryFrames(households, people)

@@ -113,6 +113,25 @@ class IncomeForm(forms.ModelForm):
         widgets = {"since": DateInput()}
 
 
+class IncomeEndForm(forms.Form):
+    on = forms.DateField(
+        label=_("Ends on"),
+        widget=DateInput(),
+        help_text=_(
+            "The first day the income is no longer received: the means test does not count it "
+            "from this day."
+        ),
+    )
+
+
+class RepresentativeEndForm(forms.Form):
+    on = forms.DateField(
+        label=_("Last day of the mandate"),
+        widget=DateInput(),
+        help_text=_("The representative may no longer act for the person after this day."),
+    )
+
+
 class RepresentativeForm(forms.ModelForm):
     representative_personal_number = forms.CharField(
         label=_("Representative's personal number"), max_length=11

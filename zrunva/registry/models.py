@@ -341,6 +341,10 @@ class Membership(models.Model):
 
 
 class IncomeSource(models.Model):
+    """A person's regular income, counted by the means test from `since` (if given) until the
+    day before `until`: the period is half-open, like a membership's, so an income ended on a
+    day is not counted on that day (`columns.joined_frames`, `snapshot.frames`)."""
+
     person = models.ForeignKey(
         Person, on_delete=models.CASCADE, related_name="incomes", verbose_name=_("person")
     )
@@ -349,17 +353,42 @@ class IncomeSource(models.Model):
         _("monthly amount, GEL"), max_digits=10, decimal_places=2, validators=[non_negative]
     )
     since = models.DateField(_("since"), null=True, blank=True)
+    # Set only by services.income_end: an ended income stays on record, with its history.
+    until = models.DateField(
+        _("ended on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The first day the income is no longer received."),
+    )
 
     class Meta:
         ordering = ["person_id", "kind"]
         verbose_name = _("income source")
         verbose_name_plural = _("income sources")
         constraints = [
-            models.CheckConstraint(condition=Q(monthly_amount__gte=0), name="income_non_negative")
+            models.CheckConstraint(condition=Q(monthly_amount__gte=0), name="income_non_negative"),
+            models.CheckConstraint(
+                condition=Q(until__isnull=True)
+                | Q(since__isnull=True)
+                | Q(until__gte=models.F("since")),
+                name="income_dates_ordered",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.monthly_amount} ₾"
+
+    def clean(self):
+        # Keyed on `since`, the field an edit can change (`until` is services.income_end's,
+        # which checks its own date first and names it).
+        if self.until and self.since and self.until < self.since:
+            raise ValidationError(
+                {
+                    "since": _("The income cannot begin after it ended (%(until)s).")
+                    % {"until": self.until.strftime("%d.%m.%Y")}
+                }
+            )
 
     def get_additional_data(self) -> dict:
         return {"person_id": self.person_id}

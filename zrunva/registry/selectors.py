@@ -5,6 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Case, F, Prefetch, Q, QuerySet, When
 from django.db.models.functions import Collate
+from django.http import Http404
 
 from zrunva.accounts import permissions
 from zrunva.audit import subject_access
@@ -170,16 +171,39 @@ def person_get(*, actor, pk: int, purpose: str = "view") -> Person:
                 "-start_date", "-id"
             ),
         ),
-        Prefetch("incomes", queryset=IncomeSource.objects.order_by("kind")),
+        # Those in force first, then the ended ones, the latest ended first.
+        Prefetch(
+            "incomes",
+            queryset=IncomeSource.objects.order_by(F("until").desc(nulls_first=True), "kind"),
+        ),
         Prefetch(
             "representatives",
-            queryset=Representative.objects.select_related("representative"),
+            queryset=Representative.objects.select_related("representative").order_by(
+                F("valid_until").desc(nulls_first=True), "-valid_from", "id"
+            ),
         ),
     )
     permissions.require(actor, permissions.REGISTRY_VIEW)
     person = scoped_get(permissions.scoped(qs, actor), actor=actor, pk=pk)
     access_log(actor=actor, instance=person, purpose=purpose)
     return person
+
+
+def income_of(person: Person, pk: int) -> IncomeSource:
+    """One of the person's income sources (the person already read through `person_get`, in
+    the actor's scope), or 404: an id from another person's record finds nothing here."""
+    try:
+        return person.incomes.get(pk=pk)
+    except IncomeSource.DoesNotExist:
+        raise Http404 from None
+
+
+def representation_of(person: Person, pk: int) -> Representative:
+    """One of the representatives recorded for the person (read through `person_get`), or 404."""
+    try:
+        return person.representatives.select_related("representative").get(pk=pk)
+    except Representative.DoesNotExist:
+        raise Http404 from None
 
 
 def person_by_number(*, actor, personal_number: str, purpose: str) -> Person | None:

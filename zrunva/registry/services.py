@@ -354,12 +354,57 @@ def _require_person_edit(actor, person: Person) -> None:
         raise ValidationError(_("Only national staff may edit a person outside any household."))
 
 
+# What staff record about an income; its end is income_end's alone.
+INCOME_FIELDS = frozenset({"kind", "monthly_amount", "since"})
+
+
+def _date(value: date) -> str:
+    return value.strftime("%d.%m.%Y")
+
+
 @transaction.atomic
 def income_add(*, actor, person: Person, data: dict) -> IncomeSource:
     with acting_as(actor):
         _require_person_edit(actor, person)
         income = IncomeSource(person=person)
-        _assign(income, data, frozenset({"kind", "monthly_amount", "since"}))
+        _assign(income, data, INCOME_FIELDS)
+        _save(income)
+    return income
+
+
+@transaction.atomic
+def income_update(*, actor, income: IncomeSource, data: dict) -> IncomeSource:
+    """Correct an income's kind, amount or start, with the rules of `income_add` (the model's
+    validators and `IncomeSource.clean`). The old values stay in the person's history."""
+    with acting_as(actor):
+        income = _locked(income)
+        _require_person_edit(actor, income.person)
+        _assign(income, data, INCOME_FIELDS)
+        _save(income)
+    return income
+
+
+@transaction.atomic
+def income_end(*, actor, income: IncomeSource, on: date) -> IncomeSource:
+    """The income stops from `on`: the means test no longer counts it on that day or after
+    (the period is half-open, `IncomeSource`). It stays on record rather than being removed,
+    so a decision on an earlier day can still be explained. An income ends once, not before
+    it began."""
+    with acting_as(actor):
+        income = _locked(income)
+        _require_person_edit(actor, income.person)
+        if income.until is not None:
+            raise ValidationError(
+                _("This income source already ended on %(date)s.") % {"date": _date(income.until)}
+            )
+        if income.since and on < income.since:
+            raise ValidationError(
+                {
+                    "on": _("The income cannot end before it began (%(date)s).")
+                    % {"date": _date(income.since)}
+                }
+            )
+        income.until = on
         _save(income)
     return income
 
@@ -383,5 +428,38 @@ def representative_add(*, actor, person: Person, data: dict) -> Representative:
         )
         if link.valid_until and link.valid_until < link.valid_from:
             raise ValidationError({"valid_until": _("The end date cannot precede the start date.")})
+        _save(link)
+    return link
+
+
+@transaction.atomic
+def representative_end(*, actor, representative: Representative, on: date) -> Representative:
+    """The mandate ends: `on` is its last day (`valid_until` counts the day itself). Not
+    before it began; not once it has ended; and only sooner than an end already recorded (a
+    power of attorney's expiry), never later: extending a mandate needs a new legal basis,
+    recorded as a new representative."""
+    with acting_as(actor):
+        link = _locked(representative)
+        _require_person_edit(actor, link.person)
+        if link.valid_until is not None and link.valid_until < timezone.localdate():
+            raise ValidationError(
+                _("This representation already ended on %(date)s.")
+                % {"date": _date(link.valid_until)}
+            )
+        if on < link.valid_from:
+            raise ValidationError(
+                {
+                    "on": _("The representation cannot end before it began (%(date)s).")
+                    % {"date": _date(link.valid_from)}
+                }
+            )
+        if link.valid_until is not None and on >= link.valid_until:
+            raise ValidationError(
+                {
+                    "on": _("The representation already ends on %(date)s; choose an earlier day.")
+                    % {"date": _date(link.valid_until)}
+                }
+            )
+        link.valid_until = on
         _save(link)
     return link

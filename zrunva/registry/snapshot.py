@@ -34,7 +34,7 @@ MAX_PARTS = 8
 MAX_BY_ID = 200_000
 LOCK = 720_501  # pg_advisory_xact_lock key: one refresh at a time
 # Parts of another format (written by another version of this module) are built again.
-FORMAT = 1
+FORMAT = 2  # 2: incomes' end dates (`until`)
 
 HOUSEHOLDS = {
     "id": pl.Int64,
@@ -67,10 +67,12 @@ MEMBERS = {
     # household rebuilds its members too.
     "active": pl.Int8,
     "municipality_id": pl.Int64,
-    # The person's income sources, in tetri: all of them, and the latest start among them; a
-    # read for a day before that start adds them up from INCOMES instead.
+    # The person's income sources, in tetri: those not ended, the latest start among all and
+    # the latest end. On a day on or after both, exactly the ones not ended count; a read for
+    # a day before either adds them up from INCOMES instead.
     "income_all": pl.Int64,
     "since_max": pl.Date,
+    "until_max": pl.Date,
 }
 # Income in tetri, summed as integers: the same float as PostgreSQL's numeric sum gives.
 INCOMES = {
@@ -78,6 +80,7 @@ INCOMES = {
     "income_id": pl.Int64,
     "person_id": pl.Int64,
     "since": pl.Date,
+    "until": pl.Date,
     "tetri": pl.Int64,
 }
 
@@ -122,13 +125,15 @@ def _build(ids: list[int] | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFr
                CASE WHEN p.chronic_illness THEN 1 ELSE 0 END,
                CASE WHEN p.is_idp THEN 1 ELSE 0 END, p.pension_kind, p.pension_amount,
                CASE WHEN h.is_active THEN 1 ELSE 0 END, h.municipality_id,
-               COALESCE(i.tetri, 0), i.since_max
+               COALESCE(i.tetri, 0), i.since_max, i.until_max
         FROM {ms} ms
         JOIN {p} p ON p.id = ms.person_id
         JOIN {hh} h ON h.id = ms.household_id
         LEFT JOIN (
-            SELECT person_id, SUM((monthly_amount * 100)::bigint) AS tetri,
-                   MAX(since) AS since_max
+            SELECT person_id,
+                   SUM(CASE WHEN until IS NULL THEN (monthly_amount * 100)::bigint ELSE 0 END)
+                       AS tetri,
+                   MAX(since) AS since_max, MAX(until) AS until_max
             FROM {inc} {persons} GROUP BY person_id
         ) i ON i.person_id = p.id
         {where}
@@ -138,7 +143,7 @@ def _build(ids: list[int] | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFr
     )
     incomes = read_frame(
         f"""
-        SELECT DISTINCT ms.household_id, i.id, i.person_id, i.since,
+        SELECT DISTINCT ms.household_id, i.id, i.person_id, i.since, i.until,
                (i.monthly_amount * 100)::bigint
         FROM {inc} i JOIN {ms} ms ON ms.person_id = i.person_id {where}
         """,  # noqa: S608
@@ -244,13 +249,15 @@ def frames(*, on: date, municipality_ids: Collection[int] | None = None) -> Regi
     )
     alive = pl.col("date_of_death").is_null() | (pl.col("date_of_death") > on)
     people = members.filter(here & current & alive)
-    # Incomes that start after the day: add up, for their people only, those started by then.
-    later = pl.col("since_max") > on
+    # Incomes that start or end after the day: add up, for their people only, those in force
+    # on it. (A null comparison, no such date, is not true.)
+    later = (pl.col("since_max") > on) | (pl.col("until_max") > on)
     if people.select(later.any()).item():
         dated = (
             incomes.join(people.filter(later).select(person_id="id"), on="person_id", how="semi")
             .unique("income_id")
             .filter(pl.col("since").is_null() | (pl.col("since") <= on))
+            .filter(pl.col("until").is_null() | (pl.col("until") > on))
             .group_by("person_id")
             .agg(on_day=pl.col("tetri").sum())
         )

@@ -9,8 +9,15 @@ urlpatterns = [
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("people/<int:pk>/move/", views.person_move, name="person_move"),
     path("people/<int:pk>/incomes/add/", views.income_add, name="income_add"),
+    path("people/<int:pk>/incomes/<int:income_pk>/edit/", views.income_edit, name="income_edit"),
+    path("people/<int:pk>/incomes/<int:income_pk>/end/", views.income_end, name="income_end"),
     path(
         "people/<int:pk>/representatives/add/", views.representative_add, name="representative_add"
+    ),
+    path(
+        "people/<int:pk>/representatives/<int:representative_pk>/end/",
+        views.representative_end,
+        name="representative_end",
     ),
     path("subject-access/", views.subject_access_find, name="subject_access_find"),
     path("subject-access/<int:pk>/", views.subject_access, name="subject_access"),

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
@@ -68,6 +69,7 @@ def person_detail(request, pk: int):
             "current": current,
             "history": selectors.person_history(actor=request.user, person=person),
             "move_form": forms.MoveForm(),
+            "today": timezone.localdate(),  # which representations may still be ended
             "panels": extensions.panels("person_panels", request.user, person.pk),
         },
     )
@@ -125,7 +127,7 @@ def person_move(request, pk: int):
     return redirect("registry:person_detail", pk=person.pk)
 
 
-def _sub_form(request, form, person, template, service, success):
+def _sub_form(request, form, person, template, service, success, context=None):
     if request.method == "POST" and form.is_valid():
         try:
             service(form.cleaned_data)
@@ -134,7 +136,7 @@ def _sub_form(request, form, person, template, service, success):
         else:
             messages.success(request, success)
             return redirect("registry:person_detail", pk=person.pk)
-    return render(request, template, {"form": form, "person": person})
+    return render(request, template, {"form": form, "person": person, **(context or {})})
 
 
 @staff_view(permissions.REGISTRY_EDIT)
@@ -148,6 +150,56 @@ def income_add(request, pk: int):
         "registry/income_form.html",
         lambda data: services.income_add(actor=request.user, person=person, data=data),
         _("The income source is added."),
+    )
+
+
+@staff_view(permissions.REGISTRY_EDIT)
+@require_http_methods(["GET", "POST"])
+def income_edit(request, pk: int, income_pk: int):
+    person = selectors.person_get(actor=request.user, pk=pk, purpose="edit")
+    income = selectors.income_of(person, income_pk)
+    return _sub_form(
+        request,
+        forms.IncomeForm(request.POST or None, instance=income),
+        person,
+        "registry/income_form.html",
+        lambda data: services.income_update(actor=request.user, income=income, data=data),
+        _("The income source is changed."),
+        {"income": income},
+    )
+
+
+@staff_view(permissions.REGISTRY_EDIT)
+@require_http_methods(["GET", "POST"])
+def income_end(request, pk: int, income_pk: int):
+    person = selectors.person_get(actor=request.user, pk=pk, purpose="edit")
+    income = selectors.income_of(person, income_pk)
+    return _sub_form(
+        request,
+        forms.IncomeEndForm(request.POST or None),
+        person,
+        "registry/income_end.html",
+        lambda data: services.income_end(actor=request.user, income=income, on=data["on"]),
+        _("The income source is ended."),
+        {"income": income},
+    )
+
+
+@staff_view(permissions.REGISTRY_EDIT)
+@require_http_methods(["GET", "POST"])
+def representative_end(request, pk: int, representative_pk: int):
+    person = selectors.person_get(actor=request.user, pk=pk, purpose="edit")
+    link = selectors.representation_of(person, representative_pk)
+    return _sub_form(
+        request,
+        forms.RepresentativeEndForm(request.POST or None),
+        person,
+        "registry/representative_end.html",
+        lambda data: services.representative_end(
+            actor=request.user, representative=link, on=data["on"]
+        ),
+        _("The representation is ended."),
+        {"link": link},
     )
 
 

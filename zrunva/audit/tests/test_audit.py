@@ -174,3 +174,46 @@ def test_tests_that_commit_are_still_cleaned_up():
     through for the test suite alone: this test's rows must not break the next test."""
     factories.household()
     assert LogEntry.objects.exists()
+
+
+def test_the_dpo_reads_and_exports_changes_and_details_as_json_with_georgian_letters(login_as):
+    import json
+
+    household = factories.household(address="რუსთაველის 1")
+    from zrunva.registry import services
+
+    services.household_update(
+        actor=factories.system_actor(), household=household, data={"address": "ჭავჭავაძის 7"}
+    )
+    entry = LogEntry.objects.get_for_object(household).get(action=LogEntry.Action.UPDATE)
+    dpo = login_as(Role.DPO)
+    filters = {"model": "registry.household", "object_pk": household.pk}
+
+    response = dpo.get("/en/audit/export.csv", filters)
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    update = next(r for r in rows if r["action"] == "update")
+    assert json.loads(update["changes"])["address"] == ["რუსთაველის 1", "ჭავჭავაძის 7"]
+    assert "ჭავჭავაძის 7" in update["changes"] and "\\u" not in update["changes"]
+    assert "{'" not in update["changes"]  # not Python's repr of a dict
+
+    response = dpo.get("/en/audit/export.json", filters)
+    exported = json.loads(b"".join(response.streaming_content).decode())
+    assert response["Content-Type"].startswith("application/json")
+    assert len(exported) == len(rows)
+    by_action = {e["action"]: e for e in exported}
+    assert by_action["update"]["changes"]["address"] == ["რუსთაველის 1", "ჭავჭავაძის 7"]
+
+    page = dpo.get(f"/en/audit/entries/{entry.pk}/").content.decode()
+    assert "ჭავჭავაძის 7" in page and "\\u10" not in page
+    assert '"address": [' in page.replace("&quot;", '"')  # the indented JSON
+    assert LogEntry.objects.filter(
+        actor=dpo.user, object_pk=str(entry.pk), additional_data__purpose="audit_entry"
+    ).exists()
+
+
+@pytest.mark.parametrize("role", [Role.SSA_OFFICER, Role.ADMIN])
+def test_only_the_dpo_opens_an_entry_or_the_json_export(login_as, role):
+    entry = LogEntry.objects.get_for_object(factories.household()).first()
+    client = login_as(role)
+    assert client.get(f"/en/audit/entries/{entry.pk}/").status_code == 403
+    assert client.get("/en/audit/export.json").status_code == 403

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zrunva.core import extensions
-from zrunva.core.text import capfirst
+from zrunva.core.text import capfirst, readable_json
 from zrunva.core.trail import action_label as _action_label
 
 register = template.Library()
@@ -251,7 +251,17 @@ def compact_json(value) -> str:
         return ""
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return readable_json(value, indent=None)
+
+
+@register.filter
+def pretty_json(value) -> str:
+    """A dict or list indented over lines, for a <pre>; Georgian left readable."""
+    if value in (None, "", {}, []):
+        return ""
+    if isinstance(value, str):
+        return value
+    return readable_json(value)
 
 
 @register.simple_tag

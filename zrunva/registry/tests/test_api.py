@@ -337,3 +337,103 @@ def test_an_integer_written_with_a_point_is_an_integer(login_as):
     response = _post(login_as(Role.SSA_OFFICER), "/api/v1/households", body)
     assert response.status_code == 201, response.content
     assert response.json()["cattle"] == 3
+
+
+def _income_and_link(municipality="kutaisi"):
+    from zrunva.registry import services
+
+    household = factories.household(municipality)
+    person = household.memberships.get().person
+    actor = factories.system_actor()
+    income = services.income_add(
+        actor=actor,
+        person=person,
+        data={"kind": "wages", "monthly_amount": "900.00", "since": "2024-01-01"},
+    )
+    link = services.representative_add(
+        actor=actor,
+        person=person,
+        data={
+            "representative": factories.member(household, "spouse"),
+            "kind": "guardian",
+            "basis": "N 1",
+            "valid_from": "2024-01-01",
+        },
+    )
+    return person, income, link
+
+
+def test_incomes_are_changed_and_ended_and_representations_ended_through_the_api(login_as):
+    person, income, link = _income_and_link()
+    client = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    base = f"/api/v1/people/{person.pk}"
+    response = _patch(client, f"{base}/incomes/{income.pk}", {"monthly_amount": "950.5"})
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "id": income.pk,
+        "person_id": person.pk,
+        "kind": "wages",
+        "monthly_amount": "950.50",
+        "since": "2024-01-01",
+        "until": None,
+    }
+    response = _post(client, f"{base}/incomes/{income.pk}/end", {"on": "2025-04-01"})
+    assert (response.status_code, response.json()["until"]) == (200, "2025-04-01")
+    response = _post(client, f"{base}/representatives/{link.pk}/end", {"on": "2025-04-30"})
+    assert response.status_code == 200, response.content
+    assert response.json()["valid_until"] == "2025-04-30"
+    assert response.json()["representative"] == link.representative_id
+    entries = LogEntry.objects.filter(actor=client.user, action=LogEntry.Action.UPDATE)
+    assert {e.content_type.model for e in entries} == {"incomesource", "representative"}
+
+
+def test_bad_input_to_income_and_representation_routes_names_the_field(login_as):
+    person, income, link = _income_and_link()
+    client = login_as(Role.SSA_OFFICER)
+    base = f"/api/v1/people/{person.pk}"
+    response = _post(client, f"{base}/incomes/{income.pk}/end", {"on": "2023-12-31"})
+    assert response.status_code == 400
+    assert response.json()["detail"] == [
+        {"loc": ["body", "on"], "msg": "The income cannot end before it began (01.01.2024)."}
+    ]
+    assert _post(client, f"{base}/incomes/{income.pk}/end", {"on": "2024-05-01"}).status_code == 200
+    response = _post(client, f"{base}/incomes/{income.pk}/end", {"on": "2024-06-01"})
+    assert response.status_code == 400
+    assert response.json()["detail"] == [
+        {"loc": ["body"], "msg": "This income source already ended on 01.05.2024."}
+    ]
+    response = _patch(client, f"{base}/incomes/{income.pk}", {"since": "2024-06-01"})
+    assert response.status_code == 400
+    assert response.json()["detail"][0]["loc"] == ["body", "since"]
+    response = _patch(client, f"{base}/incomes/{income.pk}", {"monthly_amount": "-3"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "payload", "monthly_amount"]
+    response = _post(client, f"{base}/representatives/{link.pk}/end", {"on": "2023-01-01"})
+    assert response.status_code == 400
+    assert response.json()["detail"][0]["loc"] == ["body", "on"]
+
+
+def test_income_and_representation_routes_refuse_other_roles_and_areas(login_as):
+    person, income, link = _income_and_link("kutaisi")
+    base = f"/api/v1/people/{person.pk}"
+    worker = login_as(Role.SOCIAL_WORKER)
+    assert _patch(worker, f"{base}/incomes/{income.pk}", {"kind": "rent"}).status_code == 403
+    assert _post(worker, f"{base}/incomes/{income.pk}/end", {"on": "2025-01-01"}).status_code == 403
+    outsider = login_as(Role.MUNICIPAL_OFFICER, municipality="batumi")
+    assert _patch(outsider, f"{base}/incomes/{income.pk}", {"kind": "rent"}).status_code == 404
+    path = f"{base}/representatives/{link.pk}/end"
+    assert _post(outsider, path, {"on": "2025-01-01"}).status_code == 404
+    other, other_income, _ = _income_and_link("kutaisi")
+    officer = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    path = f"{base}/incomes/{other_income.pk}/end"  # another person's income under this one
+    assert _post(officer, path, {"on": "2025-01-01"}).status_code == 404
+    income.refresh_from_db()
+    link.refresh_from_db()
+    assert (income.kind, income.until, link.valid_until) == ("wages", None, None)
+
+
+def test_openapi_lists_the_income_and_representation_routes(login_as):
+    paths = login_as(Role.SSA_OFFICER).get("/api/v1/openapi.json").json()["paths"]
+    assert "patch" in paths["/api/v1/people/{person_id}/incomes/{income_id}"]
+    assert "post" in paths["/api/v1/people/{person_id}/incomes/{income_id}/end"]
+    assert "post" in paths["/api/v1/people/{person_id}/representatives/{representative_id}/end"]

@@ -317,3 +317,187 @@ def test_an_update_from_a_stale_copy_keeps_what_others_saved(admin_user):
     person = Person.objects.get(pk=stale.pk)
     assert (person.first_name, person.last_name) == ("ლაშა", "ლომიძე")
     assert person.name_key == "lasha lomidze"
+
+
+# -- Changing and ending incomes and representations ------------------------------------------
+
+
+def _income(person, **data):
+    data = {"kind": "wages", "monthly_amount": "900.00", "since": date(2024, 1, 1), **data}
+    return services.income_add(actor=factories.system_actor(), person=person, data=data)
+
+
+def _representation(person, **data):
+    other = factories.member(person.memberships.get().household, "spouse")
+    data = {
+        "representative": other,
+        "kind": "guardian",
+        "basis": "N 1",
+        "valid_from": date(2024, 1, 1),
+        **data,
+    }
+    return services.representative_add(actor=factories.system_actor(), person=person, data=data)
+
+
+def _audit_rows(instance, action):
+    return LogEntry.objects.get_for_object(instance).filter(action=action)
+
+
+def test_income_update_changes_the_amount_and_keeps_the_old_one_in_the_trail(make_user):
+    officer = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    income = _income(factories.household("kutaisi").memberships.get().person)
+    services.income_update(
+        actor=officer, income=income, data={"monthly_amount": "950.50", "kind": "rent"}
+    )
+    income.refresh_from_db()
+    assert (str(income.monthly_amount), income.kind) == ("950.50", "rent")
+    entry = _audit_rows(income, LogEntry.Action.UPDATE).get()
+    assert entry.actor == officer
+    assert entry.changes["monthly_amount"] == ["900.00", "950.50"]
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        (
+            {"monthly_amount": "-1"},
+            "monthly_amount",
+            "Ensure this value is greater than or equal to 0.",
+        ),
+        ({"kind": "lottery"}, "kind", "Value 'lottery' is not a valid choice."),
+        ({"until": date(2025, 1, 1)}, "until", "This field cannot be set here."),
+    ],
+)
+def test_income_update_refuses_what_income_add_refuses(admin_user, data, field, message):
+    income = _income(factories.household().memberships.get().person)
+    with pytest.raises(ValidationError) as err:
+        services.income_update(actor=admin_user, income=income, data=data)
+    assert err.value.message_dict[field] == [message]
+    income.refresh_from_db()
+    assert (str(income.monthly_amount), income.kind, income.until) == ("900.00", "wages", None)
+
+
+def test_an_ended_income_cannot_be_given_a_start_after_its_end(admin_user):
+    income = _income(factories.household().memberships.get().person)
+    services.income_end(actor=admin_user, income=income, on=date(2024, 6, 1))
+    with pytest.raises(ValidationError) as err:
+        services.income_update(actor=admin_user, income=income, data={"since": date(2024, 7, 1)})
+    assert err.value.message_dict == {
+        "since": ["The income cannot begin after it ended (01.06.2024)."]
+    }
+
+
+def test_income_end_keeps_the_income_with_its_end_and_audits_it(make_user):
+    officer = make_user(Role.SSA_OFFICER)
+    household = factories.household()
+    income = _income(household.memberships.get().person)
+    before = Household.objects.get(pk=household.pk).updated_at
+    services.income_end(actor=officer, income=income, on=date(2025, 3, 1))
+    income.refresh_from_db()
+    assert income.until == date(2025, 3, 1)
+    entry = _audit_rows(income, LogEntry.Action.UPDATE).get()
+    assert (entry.actor, entry.changes["until"]) == (officer, [None, "2025-03-01"])
+    # Decisions made from the registry before now are no longer current for the household.
+    assert Household.objects.get(pk=household.pk).updated_at > before
+
+
+def test_income_end_refuses_a_day_before_the_start_and_a_second_end(admin_user):
+    income = _income(factories.household().memberships.get().person)
+    with pytest.raises(ValidationError) as err:
+        services.income_end(actor=admin_user, income=income, on=date(2023, 12, 31))
+    assert err.value.message_dict == {"on": ["The income cannot end before it began (01.01.2024)."]}
+    services.income_end(actor=admin_user, income=income, on=date(2024, 1, 1))
+    with pytest.raises(ValidationError) as err:
+        services.income_end(actor=admin_user, income=income, on=date(2024, 2, 1))
+    assert err.value.messages == ["This income source already ended on 01.01.2024."]
+    income.refresh_from_db()
+    assert income.until == date(2024, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("role", "scope"),
+    [
+        (Role.SOCIAL_WORKER, {}),
+        (Role.SUPERVISOR, {}),
+        (Role.ANALYST, {}),
+        (Role.DPO, {}),
+        (Role.MUNICIPAL_OFFICER, {"municipality": "batumi"}),
+    ],
+)
+def test_incomes_and_representations_are_changed_only_by_editors_of_the_area(
+    make_user, role, scope
+):
+    actor = make_user(role, **scope)
+    person = factories.household("kutaisi").memberships.get().person
+    income = _income(person)
+    link = _representation(person)
+    with pytest.raises(PermissionDenied):
+        services.income_update(actor=actor, income=income, data={"monthly_amount": "1.00"})
+    with pytest.raises(PermissionDenied):
+        services.income_end(actor=actor, income=income, on=date(2025, 1, 1))
+    with pytest.raises(PermissionDenied):
+        services.representative_end(actor=actor, representative=link, on=date(2025, 1, 1))
+    income.refresh_from_db()
+    link.refresh_from_db()
+    assert (str(income.monthly_amount), income.until, link.valid_until) == ("900.00", None, None)
+    assert not _audit_rows(income, LogEntry.Action.UPDATE).exists()
+
+
+def test_representative_end_records_the_last_day_and_audits_it(make_user):
+    officer = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    link = _representation(factories.household("kutaisi").memberships.get().person)
+    services.representative_end(actor=officer, representative=link, on=date(2025, 5, 31))
+    link.refresh_from_db()
+    assert link.valid_until == date(2025, 5, 31)
+    entry = _audit_rows(link, LogEntry.Action.UPDATE).get()
+    assert (entry.actor, entry.changes["valid_until"]) == (officer, [None, "2025-05-31"])
+
+
+def test_representative_end_refuses_a_day_before_the_start_a_later_end_and_a_second_end(
+    admin_user,
+):
+    today = timezone.localdate()
+    person = factories.household().memberships.get().person
+    link = _representation(person, valid_until=today + timedelta(days=30))
+    with pytest.raises(ValidationError) as err:
+        services.representative_end(actor=admin_user, representative=link, on=date(2023, 1, 1))
+    assert err.value.message_dict == {
+        "on": ["The representation cannot end before it began (01.01.2024)."]
+    }
+    with pytest.raises(ValidationError) as err:
+        services.representative_end(
+            actor=admin_user, representative=link, on=today + timedelta(days=60)
+        )
+    until = (today + timedelta(days=30)).strftime("%d.%m.%Y")
+    assert err.value.message_dict == {
+        "on": [f"The representation already ends on {until}; choose an earlier day."]
+    }
+    services.representative_end(actor=admin_user, representative=link, on=date(2024, 6, 30))
+    with pytest.raises(ValidationError) as err:
+        services.representative_end(actor=admin_user, representative=link, on=date(2024, 3, 1))
+    assert err.value.messages == ["This representation already ended on 30.06.2024."]
+
+
+def test_the_means_test_does_not_count_an_ended_income_from_its_end(admin_user):
+    from zrunva.geo.models import Municipality
+    from zrunva.registry.columns import registry_frames
+
+    household = services.household_register(
+        actor=admin_user,
+        household={"municipality": Municipality.objects.get(code="kutaisi"), "address": "N 2"},
+        head=factories.person_data(),
+        start_date=date(2020, 1, 1),
+    )
+    person = household.memberships.get().person
+    _income(person, monthly_amount="900.00", since=date(2024, 1, 1))
+    ended = _income(person, kind="rent", monthly_amount="100.00", since=date(2024, 1, 1))
+    services.income_end(actor=admin_user, income=ended, on=date(2025, 6, 1))
+
+    def income_on(day):
+        # The path a household's eligibility and scoring read (programmes.eligibility).
+        return registry_frames(on=day, household_ids=[household.pk]).people["income"].to_list()
+
+    assert income_on(date(2023, 12, 31)) == [0.0]
+    assert income_on(date(2025, 5, 31)) == [1000.0]
+    assert income_on(date(2025, 6, 1)) == [900.0]
+    assert income_on(timezone.localdate()) == [900.0]

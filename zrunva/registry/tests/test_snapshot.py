@@ -93,3 +93,15 @@ def test_parts_are_merged_past_a_few(generated):
         assert parts() <= snapshot.MAX_PARTS
         same(TODAY)
     assert registry_frames(on=TODAY).households.filter(id=household.pk)["rooms"].item() == rooms
+
+
+def test_ended_incomes_count_until_their_end_and_are_read_again_once_ended(generated):
+    snapshot.refresh()
+    incomes = list(IncomeSource.objects.order_by("id")[:40])
+    ends = [TODAY - timedelta(days=400 - 15 * i) for i in range(len(incomes))]
+    for income, end in zip(incomes, ends, strict=True):
+        until = max(end, income.since) if income.since else end
+        IncomeSource.objects.filter(pk=income.pk).update(until=until)
+    assert snapshot.refresh()["rebuilt"] > 0
+    for on in [*DATES, *ends[::5], *(end - timedelta(days=1) for end in ends[::5])]:
+        same(on)

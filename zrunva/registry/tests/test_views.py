@@ -350,3 +350,103 @@ def test_higher_apps_add_their_panels_and_menu_entries_without_the_registry_know
     assert f'hx-get="/en/registry/people/{person.pk}/"' in page
     assert "Cases for admins" not in page
     assert "Cases for admins" in login_as(Role.ADMIN).get("/en/").content.decode()
+
+
+def _income_for(person):
+    from zrunva.registry import services
+
+    return services.income_add(
+        actor=factories.system_actor(),
+        person=person,
+        data={"kind": "wages", "monthly_amount": "900.00", "since": "2024-01-01"},
+    )
+
+
+def test_person_page_offers_change_and_end_and_the_forms_save(login_as):
+    from zrunva.registry import services
+
+    household = factories.household("kutaisi")
+    person = household.memberships.get().person
+    income = _income_for(person)
+    other = factories.member(household, "spouse")
+    link = services.representative_add(
+        actor=factories.system_actor(),
+        person=person,
+        data={
+            "representative": other,
+            "kind": "guardian",
+            "basis": "N 1",
+            "valid_from": "2024-01-01",
+        },
+    )
+    client = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    page = client.get(f"/en/registry/people/{person.pk}/").content.decode()
+    base = f"/en/registry/people/{person.pk}"
+    for href in (
+        f"{base}/incomes/{income.pk}/edit/",
+        f"{base}/incomes/{income.pk}/end/",
+        f"{base}/representatives/{link.pk}/end/",
+    ):
+        assert f'href="{href}"' in page
+    response = client.post(
+        f"{base}/incomes/{income.pk}/edit/",
+        {"kind": "wages", "monthly_amount": "-5", "since": "2024-01-01"},
+    )
+    assert response.context["form"].errors["monthly_amount"] == [
+        "Ensure this value is greater than or equal to 0."
+    ]
+    assert b"There is a problem" in response.content
+    response = client.post(
+        f"{base}/incomes/{income.pk}/edit/",
+        {"kind": "rent", "monthly_amount": "120", "since": "2024-01-01"},
+    )
+    assert response.status_code == 302
+    response = client.post(f"{base}/incomes/{income.pk}/end/", {"on": "2023-01-01"})
+    assert response.context["form"].errors["on"] == [
+        "The income cannot end before it began (01.01.2024)."
+    ]
+    assert client.post(f"{base}/incomes/{income.pk}/end/", {"on": "2025-01-01"}).status_code == 302
+    response = client.post(f"{base}/representatives/{link.pk}/end/", {"on": "2025-02-28"})
+    assert response.status_code == 302
+    income.refresh_from_db()
+    link.refresh_from_db()
+    assert (income.kind, str(income.monthly_amount), str(income.until)) == (
+        "rent",
+        "120.00",
+        "2025-01-01",
+    )
+    assert str(link.valid_until) == "2025-02-28"
+    page = client.get(f"{base}/").content.decode()
+    assert f'href="{base}/incomes/{income.pk}/end/"' not in page  # ended: only Change stays
+    assert f'href="{base}/incomes/{income.pk}/edit/"' in page
+
+
+@pytest.mark.parametrize(
+    ("role", "scope", "status"),
+    [
+        (Role.SOCIAL_WORKER, {}, 403),
+        (Role.DPO, {}, 403),
+        (Role.MUNICIPAL_OFFICER, {"municipality": "batumi"}, 404),
+    ],
+)
+def test_change_and_end_screens_are_refused_outside_role_and_area(login_as, role, scope, status):
+    person = factories.household("kutaisi").memberships.get().person
+    income = _income_for(person)
+    client = login_as(role, **scope)
+    base = f"/en/registry/people/{person.pk}"
+    assert client.get(f"{base}/incomes/{income.pk}/edit/").status_code == status
+    assert (
+        client.post(f"{base}/incomes/{income.pk}/end/", {"on": "2025-01-01"}).status_code == status
+    )
+    income.refresh_from_db()
+    assert income.until is None
+
+
+def test_an_income_of_another_person_is_not_found_under_this_one(login_as):
+    person = factories.household("kutaisi").memberships.get().person
+    stranger = factories.household("kutaisi").memberships.get().person
+    income = _income_for(stranger)
+    client = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    assert (
+        client.get(f"/en/registry/people/{person.pk}/incomes/{income.pk}/end/").status_code == 404
+    )
