@@ -15,6 +15,7 @@ from zrunva.accounts.choices import Role
 from zrunva.applications.models import Application, Document, Enrolment
 from zrunva.applications.tests.pdfs import plain_pdf
 from zrunva.core.tests.accessibility import accessible
+from zrunva.notifications.models import Message
 from zrunva.registry.tests import factories
 
 pytestmark = [
@@ -93,8 +94,23 @@ def test_a_citizen_applies_in_georgian_and_an_officer_enrols_them(live_server, p
     assert application.members[0]["first_name"] == "ნანა"
     assert Document.objects.get(application=application).name == "pension-certificate.pdf"
 
+    # "I lost my number", from the status page: the neutral answer.
     page.goto(f"{url}/portal/status/")
     accessible(page)
+    with page.expect_navigation():
+        page.locator('a[href="/portal/status/lost-number/"]').click()
+    accessible(page)
+    page.fill("#id_personal_number", pn)
+    page.fill("#id_birth_date", "1950-02-01")
+    before = Message.objects.filter(reference=number).count()
+    with page.expect_navigation(url=f"{url}/portal/status/lost-number/sent/"):
+        page.locator("main form button[type=submit]").click()
+    accessible(page)
+    # One SMS, to the phone the application gave.
+    resent = Message.objects.filter(reference=number).order_by("-id")
+    assert resent.count() == before + 1 and resent[0].to == "555 12 34 56"
+
+    page.goto(f"{url}/portal/status/")
     page.fill("#id_number", number.lower())
     page.fill("#id_personal_number", pn)
     with page.expect_navigation(url=f"{url}/portal/status/application/"):
