@@ -1,12 +1,22 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.accounts import permissions
 from zrunva.accounts.models import User
 from zrunva.applications.choices import FINAL, JOB_END_REASONS, STAGES, EnrolmentEndReason, Status
-from zrunva.applications.services import CONSENT_PURPOSE, MEMBERS_MAX
+from zrunva.applications.services import (
+    CONSENT_PURPOSE,
+    MEMBERS_MAX,
+    consent_check,
+    documents_check,
+)
 from zrunva.core.forms import DateInput
-from zrunva.core.validators import personal_number_validator, phone_validator
+from zrunva.core.validators import (
+    birth_date_validator,
+    personal_number_validator,
+    phone_validator,
+)
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Programme
 from zrunva.registry.choices import Relationship
@@ -150,7 +160,9 @@ class ApplicationForm(forms.Form):
     personal_number = forms.CharField(label=_("Personal number"), **PERSONAL_NUMBER)
     first_name = forms.CharField(label=_("First name"), max_length=120)
     last_name = forms.CharField(label=_("Last name"), max_length=120)
-    birth_date = forms.DateField(label=_("Birth date"), widget=DateInput)
+    birth_date = forms.DateField(
+        label=_("Birth date"), widget=DateInput, validators=[birth_date_validator]
+    )
     phone = forms.CharField(
         label=_("Mobile phone"),
         max_length=30,
@@ -178,11 +190,33 @@ class ApplicationForm(forms.Form):
     programmes = Programme.objects.filter(is_active=True).order_by("code")
     places = Municipality.objects.order_by("name_en")
 
+    # Documents already kept for this form (the portal keeps those accepted when a form is
+    # refused); they count towards the limit.
+    held_count = 0
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = self.programmes
         self.fields["municipality"].queryset = self.places
         self.fields["consent"].help_text = CONSENT_PURPOSE
+        # The (upload, Checked) pairs that passed the checks, even when the form is refused.
+        self.accepted_documents: list = []
+
+    def clean_documents(self) -> list:
+        # The service's checks, here too so that every file's error shows with the others.
+        checked, refused = documents_check(self.cleaned_data["documents"], held=self.held_count)
+        self.accepted_documents = checked
+        if refused:
+            raise ValidationError(refused)
+        return [upload for upload, _check in checked]
+
+    def clean(self):
+        data = super().clean()
+        try:
+            consent_check(data.get("consent", False))
+        except ValidationError as error:
+            self.add_error(None, error)
+        return data
 
     def applicant(self) -> dict:
         names = ("personal_number", "first_name", "last_name", "birth_date", "phone", "email")
@@ -206,7 +240,9 @@ class MemberForm(forms.Form):
 
     first_name = forms.CharField(label=_("First name"), max_length=120)
     last_name = forms.CharField(label=_("Last name"), max_length=120)
-    birth_date = forms.DateField(label=_("Birth date"), widget=DateInput)
+    birth_date = forms.DateField(
+        label=_("Birth date"), widget=DateInput, validators=[birth_date_validator]
+    )
     personal_number = forms.CharField(
         label=_("Personal number"),
         required=False,

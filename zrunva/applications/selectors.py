@@ -240,6 +240,16 @@ def application_of_applicant(*, number: str, personal_number: str) -> Applicatio
     )
 
 
+def applications_of_person(*, personal_number: str, birth_date: date, most: int) -> list:
+    """The applications made with this personal number and birth date, newest first, at most
+    `most`: for sending their numbers again ("I lost my number"), never for showing them."""
+    return list(
+        Application.objects.select_related("programme")
+        .filter(personal_number=personal_number.strip(), birth_date=birth_date)
+        .order_by("-submitted_at", "-id")[:most]
+    )
+
+
 def _declares(application: Application, personal_number: str) -> bool:
     return application.personal_number == personal_number or any(
         isinstance(m, dict) and m.get("personal_number") == personal_number

@@ -31,6 +31,7 @@ from zrunva.applications.models import (
 )
 from zrunva.applications.selectors import (
     application_of_applicant,
+    applications_of_person,
     duplicate_visible,
     enrolment_end_due,
     workflow_of,
@@ -38,8 +39,8 @@ from zrunva.applications.selectors import (
 from zrunva.applications.signals import enrolment_ended
 from zrunva.core.casework import case_assign, case_event, case_lock, four_eyes, new_number
 from zrunva.core.text import long_date
-from zrunva.core.trail import acting_as, bulk_run_log
-from zrunva.core.validators import contact_required
+from zrunva.core.trail import access_log, acting_as, bulk_run_log
+from zrunva.core.validators import birth_date_validator, contact_required
 from zrunva.core.workdays import working_days_after
 from zrunva.notifications.services import message_to_case
 from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel, RunStatus
@@ -168,6 +169,69 @@ def _require_processes(actor, *, programme, municipality_id: int, perm: str) -> 
     permissions.require_health_programme(actor, programme.pk)
 
 
+CONSENT_REQUIRED = gettext_lazy("The application needs your consent to process it.")
+
+
+def consent_check(consent: bool) -> None:
+    """An application is processed only with the applicant's consent (CONSENT_PURPOSE). The
+    forms check it with their other fields, so that it shows in the same error summary."""
+    if not consent:
+        raise ValidationError({"consent": CONSENT_REQUIRED}, code="consent_required")
+
+
+def _birth_date_check(field: str, value) -> None:
+    try:
+        birth_date_validator(value)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from error
+
+
+def members_check(members: list[dict]) -> None:
+    """The other members an application declares: at most MEMBERS_MAX, each born (the
+    registry's birth-date rule). Errors are named `members.<i>.<field>`, as the API's body
+    places them."""
+    if len(members) > MEMBERS_MAX:
+        raise ValidationError(
+            {"members": _("Name at most %(count)d other members.") % {"count": MEMBERS_MAX}}
+        )
+    errors = {}
+    for index, member in enumerate(members):
+        born = member.get("birth_date") if isinstance(member, dict) else None
+        try:
+            born = date.fromisoformat(born) if isinstance(born, str) else born
+        except ValueError:
+            born = None
+        if not isinstance(born, date):
+            errors[f"members.{index}.birth_date"] = _("Enter a valid date.")
+            continue
+        try:
+            _birth_date_check(f"members.{index}.birth_date", born)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+
+def documents_check(uploads: list, *, held: int = 0) -> tuple[list, list[str]]:
+    """The supporting documents sent with an application, each checked (`document_check`:
+    type from the content, size): the (upload, Checked) pairs accepted and the messages of
+    those refused, every file's. `held`: documents already kept for the same form (the portal
+    keeps those accepted when a form is refused), which count towards the limit of
+    DOCUMENTS_PER_APPLICATION. Files past the limit are refused unread (reading costs time)."""
+    checked, refused = [], []
+    room = max(settings.DOCUMENTS_PER_APPLICATION - held, 0)
+    if len(uploads) > room:
+        refused.append(
+            _("Send at most %(count)d documents.") % {"count": settings.DOCUMENTS_PER_APPLICATION}
+        )
+    for upload in uploads[:room]:
+        try:
+            checked.append((upload, document_check(upload)))
+        except ValidationError as error:
+            refused.extend(error.messages)
+    return checked, refused
+
+
 @transaction.atomic
 def application_submit(
     *,
@@ -206,33 +270,29 @@ def application_submit(
     earlier = _resubmitted(submission_key, applicant)
     if earlier is not None:
         return earlier
-    if not consent:
-        raise ValidationError({"consent": _("The application needs your consent to process it.")})
+    # Every rule is checked before any is reported, so that one answer names every field to
+    # correct (the API's one pass, as the forms' is).
+    errors: dict[str, list] = {}
+
+    def refuse(check, *args) -> None:
+        try:
+            check(*args)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors.setdefault(field, []).extend(messages)
+
+    refuse(consent_check, consent)
     if channel == Channel.PORTAL:
         # Every step is announced by SMS or e-mail, whichever entry point the applicant used.
-        contact_required(applicant.get("phone", ""), applicant.get("email", ""))
-    if len(members or []) > MEMBERS_MAX:
-        raise ValidationError(
-            {"members": _("Name at most %(count)d other members.") % {"count": MEMBERS_MAX}}
-        )
+        refuse(contact_required, applicant.get("phone", ""), applicant.get("email", ""))
+    refuse(members_check, members or [])
     if not programme.is_active or (
         programme.municipality_id is not None and programme.municipality_id != municipality.pk
     ):
-        raise ValidationError({"programme": _("This programme does not take applications here.")})
-    documents = list(documents or [])
-    if len(documents) > settings.DOCUMENTS_PER_APPLICATION:
-        raise ValidationError(
-            {
-                "documents": _("Send at most %(count)d documents.")
-                % {"count": settings.DOCUMENTS_PER_APPLICATION}
-            }
-        )
-    checked = []
-    for upload in documents:
-        try:
-            checked.append((upload, document_check(upload)))
-        except ValidationError as error:
-            raise ValidationError({"documents": error.messages}) from error
+        errors["programme"] = [_("This programme does not take applications here.")]
+    checked, refused = documents_check(list(documents or []))
+    if refused:
+        errors["documents"] = refused
     personal_number = applicant.get("personal_number", "")
     today = timezone.localdate()
     # What the applicant agreed to, in the words they read.
@@ -251,10 +311,16 @@ def application_submit(
         **applicant,
     )
     application.due_date = _due(workflow_of(programme), Status.SUBMITTED, today)
+    if isinstance(application.birth_date, date):
+        refuse(_birth_date_check, "birth_date", application.birth_date)
     try:
         application.full_clean(validate_constraints=False)
     except ValidationError as error:
-        raise ValidationError(error.message_dict) from error
+        # The model's own checks, for the fields not already refused above.
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, messages)
+    if errors:
+        raise ValidationError(errors)
     application.duplicate_of = earlier_application(
         programme=programme, personal_number=personal_number, on=today
     )
@@ -727,6 +793,34 @@ def application_withdraw(*, number: str, personal_number: str) -> Application:
         note=str(_("Withdrawn by the applicant on the portal.")),
     )
     return application
+
+
+# Applications whose numbers one "I lost my number" request sends again, newest first.
+RESEND_MAX = 5
+
+
+@transaction.atomic
+def application_number_resend(*, personal_number: str, birth_date: date) -> int:
+    """ "I lost my number" on the portal: each application made with this personal number and
+    birth date (at most RESEND_MAX, the newest) has its number sent again to the contact details
+    given on it, in its language; never to details the requester gives, and one message per
+    application, so that nobody learns a number they did not give their own details for. The
+    requester is answered the same whatever is found (issue 9): the count returned is for the
+    caller's tests, never for an answer. Each sending is audited on its application (an access
+    by the anonymous requester)."""
+    found = applications_of_person(
+        personal_number=personal_number, birth_date=birth_date, most=RESEND_MAX
+    )
+    for application in found:
+        with translation.override(application.language or "ka"):
+            body = _(
+                "The number of your application for %(programme)s is %(number)s. It was asked "
+                "for on the portal; if you did not ask, you need do nothing."
+            ) % {"programme": application.programme.name, "number": application.number}
+            subject = _("Your application number")
+        message_to_case(application, body=body, subject=subject)
+        access_log(actor=None, instance=application, purpose="number_resent")
+    return len(found)
 
 
 def last_day_paid(*, starts: date, on: date) -> date:

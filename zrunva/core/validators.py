@@ -9,6 +9,7 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from schwifty import IBAN
 from schwifty.exceptions import (
@@ -104,6 +105,19 @@ def day_in_range(value: date, first: date = FIRST_DAY, last: date = LAST_DAY) ->
             code="date_out_of_range",
             params={"first": first.isoformat(), "last": last.isoformat()},
         )
+
+
+def birth_date_validator(value: date) -> None:
+    """A person's birth date: not in the future (someone not yet born is nobody's household
+    member) and not before 1900 (`FIRST_LIFE_DAY`). The registry's rule, with its messages, for
+    every form, service and API that takes a birth date; "today" moves, so no schema pattern can
+    publish it, and the services answer it as a 400 on the field."""
+    if value > timezone.localdate():
+        raise ValidationError(
+            _("The birth date cannot be in the future."), code="birth_date_future"
+        )
+    if value < FIRST_LIFE_DAY:
+        raise ValidationError(_("The birth date cannot be before 1900."), code="birth_date_early")
 
 
 def largest_value(field: models.Field) -> int | Decimal | None:

@@ -3,7 +3,7 @@ portal's pages do, with the same validation and the same throttling. An applicat
 by its number and the applicant's personal number together."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -11,15 +11,16 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
+from pydantic import AfterValidator
 
 from zrunva.applications import selectors, services
 from zrunva.applications.api import ApplicantIn, _place
 from zrunva.applications.choices import Channel, EventKind, public_status
 from zrunva.core.api import FlagIn, LifeDay, MoneyOut, PersonalNumber, responses, slug
-from zrunva.core.casework import normalised_number
 from zrunva.core.throttle import throttle_submission, throttled_lookup
 from zrunva.core.validators import PERSONAL_NUMBER_PATTERN
 from zrunva.geo.models import Municipality
+from zrunva.portal.forms import APPLICATION_NUMBER_PATTERN, application_number
 from zrunva.programmes.models import Programme
 from zrunva.registry.choices import Relationship
 
@@ -53,11 +54,28 @@ class Submitted(Schema):
     due_date: date | None
 
 
-APPLICATION_NUMBER = r"^\s*[Zz][Rr]-?[0-9A-Za-z]{5}-?[0-9A-Za-z]{5}\s*$"
+def _number(value: str) -> str:
+    try:
+        return application_number(value)
+    except ValidationError as error:
+        raise ValueError(" ".join(error.messages)) from None
+
+
+# The forms' rule (zrunva.portal.forms.application_number), its pattern published: read in its
+# stored form, ZR-XXXXX-XXXXX, however it is typed.
+ApplicationNumber = Annotated[
+    str,
+    Field(
+        pattern=APPLICATION_NUMBER_PATTERN,
+        description="As on the confirmation, e.g. ZR-7K2QD-M4XPA; any case, with or without "
+        "dashes or spaces.",
+    ),
+    AfterValidator(_number),
+]
 
 
 class Lookup(Schema):
-    number: str = Field(pattern=APPLICATION_NUMBER)
+    number: ApplicationNumber
     personal_number: PersonalNumber
 
 
@@ -84,8 +102,8 @@ class StatusOut(Schema):
 
 
 def _found(lookup: Lookup, request):
-    # Counted on the stored form: "zr7k2qd…" and "ZR-7K2QD-…" are the same number.
-    number = normalised_number(lookup.number, "ZR")
+    # Counted on the stored form (the schema's): "zr7k2qd…" and "ZR-7K2QD-…" are one number.
+    number = lookup.number
     application = throttled_lookup(
         request,
         number=number,
@@ -137,16 +155,32 @@ def apply(request, payload: PortalApplicationIn):
         email=applicant.email,
     )
     members = [m.dict() | {"birth_date": m.birth_date.isoformat()} for m in payload.members]
-    application = services.application_submit(
-        channel=Channel.PORTAL,
-        programme=_place(Programme, payload.programme, "programme"),
-        municipality=_place(Municipality, payload.municipality, "municipality"),
-        applicant=payload.applicant.dict(),
-        members=members,
-        consent=payload.consent,
-        submission_key=payload.submission_key,
-    )
+    try:
+        application = services.application_submit(
+            channel=Channel.PORTAL,
+            programme=_place(Programme, payload.programme, "programme"),
+            municipality=_place(Municipality, payload.municipality, "municipality"),
+            applicant=payload.applicant.dict(),
+            members=members,
+            consent=payload.consent,
+            submission_key=payload.submission_key,
+        )
+    except ValidationError as error:
+        raise _in_body(error) from error
     return 201, application
+
+
+def _in_body(error: ValidationError) -> ValidationError:
+    """The service names the applicant's fields as the form does ("birth_date"); in the body
+    they are the `applicant` object's, so the error's place is ["body", "applicant", ...]."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError(
+        {
+            f"applicant.{field}" if field in ApplicantIn.model_fields else field: messages
+            for field, messages in error.message_dict.items()
+        }
+    )
 
 
 @router.post(
@@ -182,7 +216,7 @@ def withdraw(request, payload: Lookup):
 )
 def document(
     request,
-    number: str = Form(..., pattern=APPLICATION_NUMBER),
+    number: str = Form(..., pattern=APPLICATION_NUMBER_PATTERN),
     personal_number: str = Form(..., pattern=PERSONAL_NUMBER_PATTERN),
     # Optional in the schema: an empty file part is allowed by the document but dropped by the
     # form parser, so its absence is this operation's rule (400 on `file`), not a malformed call.

@@ -16,12 +16,21 @@ from zrunva.applications.choices import Channel, EventKind, Status
 from zrunva.applications.forms import MEMBER_ERROR, MemberFormSet
 from zrunva.applications.letters import decision_letter
 from zrunva.core.forms import add_service_errors, formset_errors
-from zrunva.core.throttle import throttle_address, throttle_person, throttled_lookup, throttled_page
+from zrunva.core.throttle import (
+    throttle,
+    throttle_address,
+    throttle_person,
+    throttled_lookup,
+    throttled_page,
+)
 from zrunva.payments.selectors import application_payments
-from zrunva.portal.forms import ApplyForm, StatusForm
+from zrunva.portal.forms import ApplyForm, LostNumberForm, StatusForm
+from zrunva.portal.selectors import held_documents, held_files
+from zrunva.portal.services import document_unhold, documents_hold, documents_release
 from zrunva.programmes.models import Programme
 
 SUBMITTED = "portal_submitted"
+LOST_NUMBER_SENT = "portal_lost_number_sent"
 VERIFIED = "portal_application"
 
 
@@ -59,13 +68,31 @@ def _member_rows(data, remove: int | None = None, add: bool = False) -> list[dic
     return rows + [{}] if add and len(rows) < 15 else rows
 
 
+def _hold_uploads(request, form: ApplyForm) -> list[tuple[str, str]]:
+    """Keep the files chosen on a form that is only redrawn (a member added or removed, a kept
+    document removed), once checked: their errors, for the summary, as (anchor, message)."""
+    uploads = request.FILES.getlist("documents")
+    checked, refused = services.documents_check(uploads, held=form.held_count)
+    form.held = documents_hold(
+        request.session, submission_key=request.POST.get("submission_key"), uploads=checked
+    )
+    return [("#id_documents", f"{form['documents'].label}: {message}") for message in refused]
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @throttled
 def apply(request):
     data = request.POST
-    if request.method == "GET" or "add_member" in data or "remove_member" in data:
-        # Adding or removing a member row redraws the form as filled in, without checking it.
+    key = data.get("submission_key")
+    redraw = "add_member" in data or "remove_member" in data or "remove_document" in data
+    if request.method == "GET" or redraw:
+        # Adding or removing a member row or a kept document redraws the form as filled in,
+        # without checking it.
+        if "remove_document" in data:
+            document_unhold(
+                request.session, submission_key=key, document_id=data["remove_document"]
+            )
         remove = data.get("remove_member")
         rows = _member_rows(
             data,
@@ -75,16 +102,23 @@ def apply(request):
         initial = (
             data.dict() if data else {"programme": _programme_pk(request.GET.get("programme"))}
         )
-        form = ApplyForm(initial={k: v for k, v in initial.items() if v})
+        form = ApplyForm(
+            initial={k: v for k, v in initial.items() if v},
+            held=held_documents(request.session, submission_key=key),
+        )
+        extra_errors = _hold_uploads(request, form) if data else []
         members = MemberFormSet(prefix="members", initial=rows)
         if "add_member" in data and rows:
             members.forms[-1].fields["first_name"].widget.attrs["autofocus"] = True
-        return render(request, "portal/apply.html", {"form": form, "members": members})
-    form = ApplyForm(data, request.FILES)
+        context = {"form": form, "members": members, "extra_errors": extra_errors}
+        return render(request, "portal/apply.html", context)
+    form = ApplyForm(data, request.FILES, held=held_documents(request.session, submission_key=key))
     members = MemberFormSet(data, prefix="members")
     throttle_address(request, "apply")
+    # Both checked, whatever the first says: every error shows in one pass.
+    valid = [form.is_valid(), members.is_valid()]
     try:
-        if form.is_valid() and members.is_valid():
+        if all(valid):
             cleaned = form.cleaned_data
             throttle_person(
                 "apply",
@@ -92,20 +126,24 @@ def apply(request):
                 phone=cleaned.get("phone", ""),
                 email=cleaned.get("email", ""),
             )
-            application = services.application_submit(
-                channel=Channel.PORTAL,
-                programme=cleaned["programme"],
-                municipality=cleaned["municipality"],
-                applicant=form.applicant(),
-                members=members.members(),
-                documents=cleaned["documents"],
-                consent=cleaned["consent"],
-                submission_key=cleaned["submission_key"],
-            )
+            with held_files(request.session, submission_key=key) as kept:
+                application = services.application_submit(
+                    channel=Channel.PORTAL,
+                    programme=cleaned["programme"],
+                    municipality=cleaned["municipality"],
+                    applicant=form.applicant(),
+                    members=members.members(),
+                    documents=kept + cleaned["documents"],
+                    consent=cleaned["consent"],
+                    submission_key=cleaned["submission_key"],
+                )
+            documents_release(request.session, submission_key=key)
             request.session[SUBMITTED] = application.number
             return redirect("portal:submitted")
     except ValidationError as error:
         add_service_errors(form, error)
+    # Refused: the files that passed their checks are kept for the next sending.
+    form.held = documents_hold(request.session, submission_key=key, uploads=form.accepted_documents)
     return render(
         request,
         "portal/apply.html",
@@ -140,6 +178,37 @@ def status(request):
             return redirect("portal:application")
         form.add_error(None, _("No application has this number and personal number."))
     return render(request, "portal/status.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@throttled
+def lost_number(request):
+    """ "I lost my number": the numbers go to the contact details on the applications, and the
+    page answers the same whether any is found (zrunva.applications.services
+    .application_number_resend)."""
+    form = LostNumberForm(request.POST or None)
+    if request.method == "POST":
+        # Counted as the status checks are, per address; and per personal number, since each
+        # request sends messages to the person's phone: a flood of them is held after the
+        # limit. Settings have no limit of its own yet: the per-person limit on applying.
+        throttle_address(request, "status")
+        if form.is_valid():
+            personal_number = form.cleaned_data["personal_number"]
+            throttle("apply_person", f"lost-number|{personal_number}")
+            services.application_number_resend(
+                personal_number=personal_number, birth_date=form.cleaned_data["birth_date"]
+            )
+            request.session[LOST_NUMBER_SENT] = True
+            return redirect("portal:lost_number_sent")
+    return render(request, "portal/lost_number.html", {"form": form})
+
+
+@never_cache
+def lost_number_sent(request):
+    if not request.session.get(LOST_NUMBER_SENT):
+        return redirect("portal:lost_number")
+    return render(request, "portal/lost_number_sent.html")
 
 
 def _verified(request):

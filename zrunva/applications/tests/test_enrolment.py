@@ -153,12 +153,16 @@ def test_the_rules_the_portal_form_enforces_hold_on_every_entry_point():
     assert error.value.message_dict == {
         "personal_number": ["A personal number has exactly 11 digits."]
     }
-    for born in (date(1899, 12, 31), date(2999, 1, 1)):
+    # The registry's birth-date rule (core.validators.birth_date_validator), with its messages.
+    for born, message in (
+        (date(1899, 12, 31), "The birth date cannot be before 1900."),
+        (date(2999, 1, 1), "The birth date cannot be in the future."),
+    ):
         with pytest.raises(ValidationError) as error:
             application_submit(
                 applicant=applicant | {"birth_date": born, "phone": "555 12 34 56"}, **base
             )
-        assert error.value.message_dict == {"birth_date": ["Give a birth date from 1900 to today."]}
+        assert error.value.message_dict == {"birth_date": [message]}
     assert not Application.objects.exists() and not Message.objects.exists()
 
 

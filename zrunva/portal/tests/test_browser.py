@@ -3,17 +3,19 @@ status, and an officer takes the application through to enrolment; axe-core chec
 pages (WCAG 2.1 AA rules) on the way."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from zrunva.accounts.choices import Role
 from zrunva.applications.models import Application, Document, Enrolment
 from zrunva.applications.tests.pdfs import plain_pdf
 from zrunva.core.tests.accessibility import accessible
+from zrunva.notifications.models import Message
 from zrunva.registry.tests import factories
 
 pytestmark = [
@@ -40,34 +42,46 @@ def test_a_citizen_applies_in_georgian_and_an_officer_enrols_them(live_server, p
     expect(page.locator("#id_programme option:checked")).to_contain_text("პენსია")
     accessible(page)
 
-    # A first try with the personal number mistyped: the summary links to the field.
+    # A first try with the personal number mistyped, the consent forgotten, the certificate
+    # attached: the summary names both errors and links to the fields; the file is kept.
     page.fill("#id_personal_number", pn[:-1])
     page.select_option("#id_municipality", label="ქუთაისი")
     page.fill("#id_first_name", "ნოდარი")
     page.fill("#id_last_name", "ბერიძე")
     page.fill("#id_birth_date", "1950-02-01")
     page.fill("#id_phone", "555 12 34 56")
-    page.check("#id_consent")
+    page.set_input_files(
+        "#id_documents",
+        files=[{"name": "pension-certificate.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+    )
     with page.expect_navigation():
         page.locator("main form button[type=submit]").last.click()
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
+    expect(summary.locator('a[href="#id_consent"]')).to_be_visible()
+    expect(page.locator("main form")).to_contain_text("pension-certificate.pdf")
     accessible(page)
     summary.locator('a[href="#id_personal_number"]').click()
     expect(page.locator("#id_personal_number")).to_be_focused()
 
+    # Fixed, and a member added, born tomorrow by mistake: refused on the member's field.
     page.fill("#id_personal_number", pn)
     with page.expect_navigation():
         page.locator('button[name="add_member"]').click()
     expect(page.locator("#id_members-0-first_name")).to_have_attribute("autofocus", "")
     page.fill("#id_members-0-first_name", "ნანა")
     page.fill("#id_members-0-last_name", "ბერიძე")
-    page.fill("#id_members-0-birth_date", "1954-07-12")
+    page.fill("#id_members-0-birth_date", (timezone.localdate() + timedelta(days=2)).isoformat())
     page.select_option("#id_members-0-relationship", "spouse")
-    page.set_input_files(
-        "#id_documents",
-        files=[{"name": "pension-certificate.pdf", "mimeType": "application/pdf", "buffer": PDF}],
-    )
+    page.check("#id_consent")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").last.click()
+    expect(page.locator('.error-summary a[href="#id_members-0-birth_date"]')).to_be_visible()
+    expect(page.locator("main form")).to_contain_text("pension-certificate.pdf")
+    accessible(page)
+
+    # The date corrected; the certificate is not chosen again.
+    page.fill("#id_members-0-birth_date", "1954-07-12")
     if not page.is_checked("#id_consent"):
         page.check("#id_consent")
     with page.expect_navigation(url=re.compile(r"/portal/apply/submitted/")):
@@ -80,8 +94,23 @@ def test_a_citizen_applies_in_georgian_and_an_officer_enrols_them(live_server, p
     assert application.members[0]["first_name"] == "ნანა"
     assert Document.objects.get(application=application).name == "pension-certificate.pdf"
 
+    # "I lost my number", from the status page: the neutral answer.
     page.goto(f"{url}/portal/status/")
     accessible(page)
+    with page.expect_navigation():
+        page.locator('a[href="/portal/status/lost-number/"]').click()
+    accessible(page)
+    page.fill("#id_personal_number", pn)
+    page.fill("#id_birth_date", "1950-02-01")
+    before = Message.objects.filter(reference=number).count()
+    with page.expect_navigation(url=f"{url}/portal/status/lost-number/sent/"):
+        page.locator("main form button[type=submit]").click()
+    accessible(page)
+    # One SMS, to the phone the application gave.
+    resent = Message.objects.filter(reference=number).order_by("-id")
+    assert resent.count() == before + 1 and resent[0].to == "555 12 34 56"
+
+    page.goto(f"{url}/portal/status/")
     page.fill("#id_number", number.lower())
     page.fill("#id_personal_number", pn)
     with page.expect_navigation(url=f"{url}/portal/status/application/"):
