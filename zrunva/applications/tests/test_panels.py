@@ -202,6 +202,21 @@ def test_a_health_programmes_applications_are_hidden_without_health_access(
     admin_client = login_as(Role.ADMIN)
     seen = admin_client.get(url, **HTMX).content.decode()
     assert health.number in seen and plain.number in seen
+    # Its enrolment likewise.
+    for application in (health, plain):
+        Enrolment.objects.create(
+            application=application,
+            programme=application.programme,
+            household=enrolment.household,
+            person=person,
+            amount="50.00",
+            starts=date(2026, 2, 1),
+            enrolled_by=admin,
+        )
+    url = _urls("person_enrolments", person.pk)
+    html = municipal.get(url, **HTMX).content.decode()
+    assert "Firewood" in html and "Top-up" not in html
+    assert "Top-up" in admin_client.get(url, **HTMX).content.decode()
 
 
 def test_the_panel_shows_the_latest_twenty_and_pages_through_the_rest(
