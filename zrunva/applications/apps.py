@@ -33,7 +33,7 @@ class ApplicationsConfig(AppConfig):
         )
 
         from zrunva.accounts import permissions
-        from zrunva.core.extensions import NavItem, register
+        from zrunva.core.extensions import NavItem, Panel, register
 
         register(
             "nav",
@@ -63,3 +63,14 @@ class ApplicationsConfig(AppConfig):
             ),
             order=50,
         )
+
+        # The person's and the household's applications and enrolments on their pages, for
+        # those who process applications (scoped there as the queue is).
+        process = permissions.allows(permissions.APPLICATIONS_PROCESS)
+        for slot, name, title, order in (
+            ("person_panels", "applications:person_applications", _("Applications"), 21),
+            ("person_panels", "applications:person_enrolments", _("Enrolments"), 22),
+            ("household_panels", "applications:household_applications", _("Applications"), 21),
+            ("household_panels", "applications:household_enrolments", _("Enrolments"), 22),
+        ):
+            register(slot, name, Panel(title, name, process), order=order)

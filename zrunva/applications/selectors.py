@@ -554,3 +554,56 @@ def enrolment_months(enrolment: Enrolment, *, first: date, count: int = 3) -> li
         )
         for month in months
     ]
+
+
+# -- A person's and a household's applications and enrolments (panels on their pages) --------
+# Scoped as the queue and the enrolments list are (`application_list`, `enrolments_processed`):
+# the actor's area, the programmes their office processes, health programmes only with health
+# access. The person or household itself was read (and audited) by the registry's selector.
+
+
+def _current_household_id(person) -> int | None:
+    # `registry.selectors.person_get` prefetches the memberships: no query.
+    return next((m.household_id for m in person.memberships.all() if m.end_date is None), None)
+
+
+def person_applications(*, actor, person) -> QuerySet[Application]:
+    """The applications the person made (their personal number) or that were decided for them
+    (a programme paying a person: the decision's person, whoever applied), the latest first."""
+    about = Q(personal_number=person.personal_number) | Q(decision__person_id=person.pk)
+    return application_list(actor=actor).filter(about).order_by("-submitted_at", "-id")
+
+
+def household_applications(*, actor, household) -> QuerySet[Application]:
+    """The applications registered to the household, and those its current members made that
+    are not registered to any household yet (just submitted), the latest first.
+    `household.current_members` is `registry.selectors.household_get`'s prefetch."""
+    numbers = sorted(m.person.personal_number for m in household.current_members)
+    about = Q(household_id=household.pk) | Q(household__isnull=True, personal_number__in=numbers)
+    return application_list(actor=actor).filter(about).order_by("-submitted_at", "-id")
+
+
+def person_enrolments(*, actor, person) -> QuerySet[Enrolment]:
+    """The person's enrolments (a programme paying them), those of the applications they made,
+    and their current household's own (a programme paying the household), the latest first."""
+    about = Q(person_id=person.pk) | Q(application__personal_number=person.personal_number)
+    household_id = _current_household_id(person)
+    if household_id is not None:
+        about |= Q(household_id=household_id, person__isnull=True)
+    return (
+        enrolments_processed(actor=actor)
+        .filter(about)
+        .select_related("person", "household")
+        .order_by("-starts", "-id")
+    )
+
+
+def household_enrolments(*, actor, household) -> QuerySet[Enrolment]:
+    """The household's enrolments: its own and its members' (an enrolment names the household
+    of a person it pays too), the latest first."""
+    return (
+        enrolments_processed(actor=actor)
+        .filter(household_id=household.pk)
+        .select_related("person", "household")
+        .order_by("-starts", "-id")
+    )

@@ -21,3 +21,14 @@ urlpatterns = [
     path("<int:pk>/documents/<int:document_id>/", views.document, name="document"),
     path("<int:pk>/letter/", views.letter, name="letter"),
 ]
+# Panels on the registry's pages of a person and a household.
+urlpatterns += [
+    path("people/<int:pk>/", views.person_applications, name="person_applications"),
+    path("people/<int:pk>/enrolments/", views.person_enrolments, name="person_enrolments"),
+    path("households/<int:pk>/", views.household_applications, name="household_applications"),
+    path(
+        "households/<int:pk>/enrolments/",
+        views.household_enrolments,
+        name="household_enrolments",
+    ),
+]

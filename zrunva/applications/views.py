@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -33,6 +34,7 @@ from zrunva.applications.models import Application, Enrolment, Workflow
 from zrunva.core import extensions
 from zrunva.core.exports import Column, export, export_format
 from zrunva.core.forms import add_service_errors, form_step, formset_errors
+from zrunva.core.htmx import fragment_or_page, is_htmx
 from zrunva.core.pagination import paginate
 from zrunva.core.trail import access_log, scoped_get, search_log
 from zrunva.geo.models import Municipality
@@ -497,4 +499,86 @@ def workflow_edit(request, code: str):
         return redirect("applications:workflows")
     return render(
         request, "applications/workflow_form.html", {"form": form, "programme": programme}
+    )
+
+
+# -- Panels on a person's and a household's pages (registered in apps.py) ---------------------
+
+# Rows a panel shows on the record's page; its own page pages through the rest.
+PANEL_SHOWN = 20
+
+
+def _panel(request, *, record, back: str, title: str, fragment: str, rows, **context):
+    """A panel: `fragment` for htmx (the first rows, and a link to the panel's own page when
+    there are more), or a page of its own paging through them all."""
+    whole = not is_htmx(request)
+    page = paginate(rows, number=request.GET.get("page") if whole else 1, size=PANEL_SHOWN)
+    context |= {
+        "record": record,
+        "back": back,
+        "title": title,
+        "fragment": fragment,
+        "page": page,
+        "whole": whole,
+        "url": request.path,
+        "today": timezone.localdate(),
+    }
+    return fragment_or_page(request, fragment, "applications/panel.html", context)
+
+
+@staff_view(permissions.APPLICATIONS_PROCESS)
+def person_applications(request, pk: int):
+    """The applications a person made or that were decided for them (in the actor's
+    processing scope): a fragment for their page, or a page of its own."""
+    person = registry.person_get(actor=request.user, pk=pk, purpose="applications")
+    return _panel(
+        request,
+        record=person,
+        back=reverse("registry:person_detail", args=[person.pk]),
+        title=_("Applications"),
+        fragment="applications/_applications_panel.html",
+        rows=selectors.person_applications(actor=request.user, person=person),
+    )
+
+
+@staff_view(permissions.APPLICATIONS_PROCESS)
+def household_applications(request, pk: int):
+    household = registry.household_get(actor=request.user, pk=pk, purpose="applications")
+    return _panel(
+        request,
+        record=household,
+        back=reverse("registry:household_detail", args=[household.pk]),
+        title=_("Applications"),
+        fragment="applications/_applications_panel.html",
+        rows=selectors.household_applications(actor=request.user, household=household),
+    )
+
+
+@staff_view(permissions.APPLICATIONS_PROCESS)
+def person_enrolments(request, pk: int):
+    """The person's enrolments, and their household's (in the actor's processing scope)."""
+    person = registry.person_get(actor=request.user, pk=pk, purpose="enrolments")
+    return _panel(
+        request,
+        record=person,
+        back=reverse("registry:person_detail", args=[person.pk]),
+        title=_("Enrolments"),
+        fragment="applications/_enrolments_panel.html",
+        rows=selectors.person_enrolments(actor=request.user, person=person),
+        household_id=None,
+    )
+
+
+@staff_view(permissions.APPLICATIONS_PROCESS)
+def household_enrolments(request, pk: int):
+    household = registry.household_get(actor=request.user, pk=pk, purpose="enrolments")
+    return _panel(
+        request,
+        record=household,
+        back=reverse("registry:household_detail", args=[household.pk]),
+        title=_("Enrolments"),
+        fragment="applications/_enrolments_panel.html",
+        rows=selectors.household_enrolments(actor=request.user, household=household),
+        # The enrolments list filters by household: all of them there, ended ones too.
+        household_id=household.pk,
     )

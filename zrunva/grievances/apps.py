@@ -27,7 +27,7 @@ class GrievancesConfig(AppConfig):
         )
 
         from zrunva.accounts import permissions
-        from zrunva.core.extensions import NavItem, register
+        from zrunva.core.extensions import NavItem, Panel, register
 
         register(
             "nav",
@@ -39,3 +39,18 @@ class GrievancesConfig(AppConfig):
             ),
             order=60,
         )
+        # The person's and the household's grievances on their pages, scoped as the queue.
+        for slot, name in (
+            ("person_panels", "grievances:person_grievances"),
+            ("household_panels", "grievances:household_grievances"),
+        ):
+            register(
+                slot,
+                name,
+                Panel(
+                    _("Grievances and appeals"),
+                    name,
+                    permissions.allows(permissions.GRIEVANCES_HANDLE),
+                ),
+                order=25,
+            )

@@ -127,3 +127,24 @@ def subject_access_grievances(subject: Subject) -> Section:
         for event in grievance.events.all():
             section.add(event, exclude=("grievance",), grievance_number=grievance.number)
     return section
+
+
+# -- A person's and a household's grievances (panels on their pages) ---------------------------
+# Scoped as the queue is (`grievance_list`: those who handle grievances, in their area), every
+# status; the person or household was read, and audited, by the registry's selector.
+
+
+def person_grievances(*, actor, person) -> QuerySet[Grievance]:
+    """The grievances the person filed and those about the applications they made, the latest
+    first."""
+    number = person.personal_number
+    about = Q(personal_number=number) | Q(application__personal_number=number)
+    return grievance_list(actor=actor).filter(about).order_by("-filed_at", "-id")
+
+
+def household_grievances(*, actor, household) -> QuerySet[Grievance]:
+    """The grievances about the household's applications and those its current members filed,
+    the latest first. `household.current_members` is `registry.selectors.household_get`'s."""
+    numbers = sorted(m.person.personal_number for m in household.current_members)
+    about = Q(application__household_id=household.pk) | Q(personal_number__in=numbers)
+    return grievance_list(actor=actor).filter(about).order_by("-filed_at", "-id")

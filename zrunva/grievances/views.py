@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -14,12 +15,14 @@ from zrunva.accounts import permissions
 from zrunva.accounts.decorators import staff_view
 from zrunva.core.exports import Column, export, export_format
 from zrunva.core.forms import add_service_errors, form_step
+from zrunva.core.htmx import fragment_or_page, is_htmx
 from zrunva.core.pagination import paginate
 from zrunva.core.trail import search_log
 from zrunva.grievances import selectors, services
 from zrunva.grievances.choices import Channel
 from zrunva.grievances.forms import AssignForm, GrievanceForm, QueueFilterForm, ResolveForm
 from zrunva.grievances.models import Grievance
+from zrunva.registry import selectors as registry
 
 HANDLE = permissions.GRIEVANCES_HANDLE
 NO_FILTERS = {"status": "", "overdue": False, "escalated": False, "mine": False}
@@ -163,3 +166,47 @@ def file(request):
             )
             return redirect("grievances:detail", pk=grievance.pk)
     return render(request, "grievances/file.html", {"form": form})
+
+
+# -- Panels on a person's and a household's pages (registered in apps.py) ---------------------
+
+# Grievances a panel shows on the record's page; its own page pages through the rest.
+PANEL_SHOWN = 20
+
+
+def _grievances_panel(request, *, record, grievances, back):
+    whole = not is_htmx(request)
+    page = paginate(grievances, number=request.GET.get("page") if whole else 1, size=PANEL_SHOWN)
+    context = {
+        "record": record,
+        "page": page,
+        "whole": whole,
+        "url": request.path,
+        "back": back,
+        "today": timezone.localdate(),
+    }
+    return fragment_or_page(request, "grievances/_panel.html", "grievances/panel.html", context)
+
+
+@staff_view(HANDLE)
+def person_grievances(request, pk: int):
+    """The grievances a person filed or that are about their applications: a fragment for
+    their page (htmx), or a page of its own."""
+    person = registry.person_get(actor=request.user, pk=pk, purpose="grievances")
+    return _grievances_panel(
+        request,
+        record=person,
+        grievances=selectors.person_grievances(actor=request.user, person=person),
+        back=reverse("registry:person_detail", args=[person.pk]),
+    )
+
+
+@staff_view(HANDLE)
+def household_grievances(request, pk: int):
+    household = registry.household_get(actor=request.user, pk=pk, purpose="grievances")
+    return _grievances_panel(
+        request,
+        record=household,
+        grievances=selectors.household_grievances(actor=request.user, household=household),
+        back=reverse("registry:household_detail", args=[household.pk]),
+    )

@@ -67,3 +67,19 @@ class ProgrammesConfig(AppConfig):
             ),
             order=20,
         )
+        # The decisions in force about a person or a household (the eligibility page above
+        # explains them rule by rule), for those who see the registry, as that page is.
+        for slot, name in (
+            ("person_panels", "eligibility:person_decisions"),
+            ("household_panels", "eligibility:household_decisions"),
+        ):
+            register(
+                slot,
+                name,
+                Panel(
+                    _("Eligibility decisions in force"),
+                    name,
+                    permissions.allows(permissions.REGISTRY_VIEW),
+                ),
+                order=15,
+            )

@@ -184,3 +184,35 @@ def subject_access_decisions(subject: Subject) -> Section:
     for change in changes.order_by("run_id", "programme_id", "id"):
         section.add(change, programme_code=change.programme.code, run_on=str(change.run.on))
     return section
+
+
+# -- The decisions in force about a person or a household (panels on their pages) ------------
+
+
+def _decisions_shown(qs: QuerySet[Decision], *, actor, month: date) -> QuerySet[Decision]:
+    """`qs` in force in `month`, for staff who see the registry; a health programme's decisions
+    only with health access (a decision on the disability package says there is a disability)."""
+    permissions.require(actor, permissions.REGISTRY_VIEW)
+    qs = permissions.health_programmes_hidden(in_force(qs, month), actor)
+    # The application's number names the basis of a decision no run made.
+    return qs.select_related("programme", "person", "run", "application").order_by(
+        "programme__code", "person_id", "id"
+    )
+
+
+def person_decisions(*, actor, person, household_id: int | None, month: date) -> QuerySet[Decision]:
+    """The decisions in force in `month` about the person: their own (programmes that pay a
+    person) and their current household's (`household_id`; programmes that pay the household).
+    The person was read, in the actor's area, by the registry's selector."""
+    about = Q(person_id=person.pk)
+    if household_id is not None:
+        about |= Q(household_id=household_id, person__isnull=True)
+    return _decisions_shown(Decision.objects.filter(about), actor=actor, month=month)
+
+
+def household_decisions(*, actor, household, month: date) -> QuerySet[Decision]:
+    """The decisions in force in `month` about the household and each of its members (a
+    decision about a person names their household)."""
+    return _decisions_shown(
+        Decision.objects.filter(household_id=household.pk), actor=actor, month=month
+    )

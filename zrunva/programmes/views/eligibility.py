@@ -17,10 +17,10 @@ from zrunva.accounts import permissions
 from zrunva.accounts.decorators import staff_view
 from zrunva.core.exports import Column, export, export_format
 from zrunva.core.forms import add_service_errors
-from zrunva.core.htmx import is_htmx
+from zrunva.core.htmx import fragment_or_page, is_htmx
 from zrunva.core.pagination import paginate
 from zrunva.core.trail import scoped_get, search_log
-from zrunva.programmes import eligibility, runs, sentences
+from zrunva.programmes import eligibility, runs, selectors, sentences
 from zrunva.programmes.forms_eligibility import ChangeFilterForm, ExplainForm, RunStartForm
 from zrunva.programmes.models import DecisionChange, Programme
 from zrunva.registry import selectors as registry
@@ -193,4 +193,62 @@ def run_detail(request, pk: int):
             ),
             "can_enrol_in_bulk": permissions.has_perm(request.user, permissions.ENROLMENT_BULK),
         },
+    )
+
+
+# -- Panels on a person's and a household's pages (registered in apps.py) ---------------------
+
+
+def _decisions_panel(request, *, record, decisions, household_id, back):
+    context = {
+        "record": record,
+        "decisions": list(decisions),
+        "month": timezone.localdate().replace(day=1),
+        # The household's eligibility page explains today's decisions rule by rule.
+        "household_id": household_id,
+        # An application's page is the applications app's (above this one): linked by URL name,
+        # for those who process applications.
+        "can_open_application": permissions.has_perm(
+            request.user, permissions.APPLICATIONS_PROCESS
+        ),
+        "back": back,
+    }
+    return fragment_or_page(
+        request, "programmes/_decisions.html", "programmes/decisions.html", context
+    )
+
+
+@staff_view(permissions.REGISTRY_VIEW)
+def person_decisions(request, pk: int):
+    """The decisions in force about a person and their household: a fragment for their page
+    (htmx), or a page of its own."""
+    person = registry.person_get(actor=request.user, pk=pk, purpose="decisions")
+    household_id = next(
+        (m.household_id for m in person.memberships.all() if m.end_date is None), None
+    )
+    return _decisions_panel(
+        request,
+        record=person,
+        decisions=selectors.person_decisions(
+            actor=request.user,
+            person=person,
+            household_id=household_id,
+            month=timezone.localdate().replace(day=1),
+        ),
+        household_id=household_id,
+        back=reverse("registry:person_detail", args=[person.pk]),
+    )
+
+
+@staff_view(permissions.REGISTRY_VIEW)
+def household_decisions(request, pk: int):
+    household = registry.household_get(actor=request.user, pk=pk, purpose="decisions")
+    return _decisions_panel(
+        request,
+        record=household,
+        decisions=selectors.household_decisions(
+            actor=request.user, household=household, month=timezone.localdate().replace(day=1)
+        ),
+        household_id=household.pk,
+        back=reverse("registry:household_detail", args=[household.pk]),
     )
