@@ -31,82 +31,69 @@ class Line:
     reason: str = ""
 
 
-def _child(element, *path: str):
-    for name in path:
-        if element is None:
-            return None
-        element = next(
-            (c for c in element if isinstance(c.tag, str) and etree.QName(c).localname == name),
-            None,
-        )
-    return element
+SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 
 
-def _text(element, *path: str) -> str:
-    found = _child(element, *path)
-    return (found.text or "").strip() if found is not None else ""
+def _is_camt054(data: bytes) -> bool:
+    """Whether the document is a camt.054 notification: a Document whose first element is
+    BkToCstmrDbtCdtNtfctn (read up to that element only)."""
+    names = []
+    for _event, element in etree.iterparse(io.BytesIO(data), events=("start",), **SAFE):
+        names.append(etree.QName(element).localname)
+        if len(names) == 2:
+            break
+    return names == ["Document", "BkToCstmrDbtCdtNtfctn"]
 
 
 def _forget(element) -> None:
-    """Free a finished element and the finished siblings before it (a streamed read keeps only
-    what is still open, so a million lines never sit in memory as one tree)."""
+    """Free a finished transaction and what finished before it, up to its entry, so that a
+    million lines never sit in memory as one tree."""
     element.clear(keep_tail=True)
-    parent = element.getparent()
-    while parent is not None and element.getprevious() is not None:
-        del parent[0]
+    node = element
+    for _level in range(3):  # TxDtls, NtryDtls, Ntry
+        parent = node.getparent()
+        if parent is None:
+            break
+        while node.getprevious() is not None:
+            del parent[0]
+        node = parent
 
 
 def parse_camt054(data: bytes) -> list[Line]:
     """The transactions of a camt.054 notification (any version: read by element names),
-    streamed. A file that is not well-formed XML or not a camt.054 is refused with the reason."""
-    not_camt = ValidationError(
-        {"file": _("This is not a camt.054 notification (BkToCstmrDbtCdtNtfctn).")}
-    )
+    streamed; the lookups are lxml's own (C), a name test per element costs more than the
+    parse. A file that is not well-formed XML or not a camt.054 is refused with the reason."""
     lines: list[Line] = []
-    root, notification = None, False
-    events = etree.iterparse(
-        io.BytesIO(data),
-        events=("start", "end"),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-    )
     try:
-        for event, element in events:
-            name = etree.QName(element).localname
-            if event == "start":
-                if root is None:
-                    if name != "Document":
-                        raise not_camt
-                    root = element
-                elif name == "BkToCstmrDbtCdtNtfctn" and element.getparent() is root:
-                    notification = True
-                continue
-            if name == "TxDtls" and notification:
-                amount = _child(element, "Amt")
-                if amount is None:
-                    amount = _child(element, "AmtDtls", "InstdAmt", "Amt")
-                returned = _child(element, "RtrInf")
-                lines.append(
-                    Line(
-                        number=element.sourceline or 0,
-                        reference=_text(element, "Refs", "EndToEndId"),
-                        amount=(amount.text or "").strip() if amount is not None else "",
-                        currency=amount.get("Ccy", "") if amount is not None else "",
-                        returned=returned is not None,
-                        reason=_text(returned, "Rsn", "Cd") if returned is not None else "",
-                    )
+        if not _is_camt054(data):
+            for _item in etree.iterparse(io.BytesIO(data), **SAFE):
+                pass  # malformed XML says so first
+            raise ValidationError(
+                {"file": _("This is not a camt.054 notification (BkToCstmrDbtCdtNtfctn).")}
+            )
+        transactions = etree.iterparse(io.BytesIO(data), events=("end",), tag="{*}TxDtls", **SAFE)
+        for _event, element in transactions:
+            amount = element.find("{*}Amt")
+            if amount is None:
+                amount = element.find("{*}AmtDtls/{*}InstdAmt/{*}Amt")
+            returned = element.find("{*}RtrInf")
+            reference = element.findtext("{*}Refs/{*}EndToEndId") or ""
+            reason = returned.findtext("{*}Rsn/{*}Cd") or "" if returned is not None else ""
+            lines.append(
+                Line(
+                    number=element.sourceline or 0,
+                    reference=reference.strip(),
+                    amount=(amount.text or "").strip() if amount is not None else "",
+                    currency=amount.get("Ccy", "") if amount is not None else "",
+                    returned=returned is not None,
+                    reason=reason.strip(),
                 )
-                _forget(element)
-            elif name == "Ntry":
-                _forget(element)
+            )
+            _forget(element)
     except etree.XMLSyntaxError as error:
         raise ValidationError(
             {"file": _("The file is not well-formed XML: %(error)s") % {"error": error}}
         ) from None
-    if not notification:
-        raise not_camt
     return lines
 
 

@@ -315,14 +315,17 @@ def payroll_export(*, actor, payroll: Payroll) -> list[PayrollFile]:
     if payroll.step != PayrollStep.APPROVED:
         raise ValidationError(_("Only an approved payroll is sent to the banks."))
     made = []
-    for row in bankfiles.bank_totals(payroll):
-        if row["method"] != PaymentMethod.BANK:
-            continue
-        code = row["bank_code"]
-        # Both files from one read of the bank's lines.
+    figures = {
+        row["bank_code"]: row
+        for row in bankfiles.bank_totals(payroll)
+        if row["method"] == PaymentMethod.BANK
+    }
+    # Both files of each bank from one read of all the payroll's bank lines.
+    for code, lines in bankfiles.lines_by_bank(payroll):
+        row = figures[code]
         with tempfile.TemporaryFile() as xml, tempfile.TemporaryFile() as table:
             text = io.TextIOWrapper(table, encoding="utf-8", newline="")
-            bankfiles.bank_files(payroll, code, xml, text)
+            bankfiles.bank_files(payroll, code, xml, text, lines=lines, figures=row)
             text.flush()
             text.detach()
             for kind, suffix, out in ((FileKind.PAIN001, "xml", xml), (FileKind.CSV, "csv", table)):
