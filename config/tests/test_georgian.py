@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from config.settings.base import BASE_DIR
 
@@ -52,3 +53,18 @@ def test_the_attribute_catalogue_speaks_georgian():
             if value is not None and not GEORGIAN.search(value):
                 missing.append(f"{attribute}.{field}: {value!r}")
     assert not missing, missing
+
+
+@pytest.mark.django_db
+def test_municipalities_are_listed_in_the_alphabet_of_the_page(login_as):
+    from zrunva.geo.models import Municipality
+
+    with translation.override("ka"):
+        georgian = [m.name_ka for m in Municipality.objects.by_name()]
+    with translation.override("en"):
+        english = [m.name_en for m in Municipality.objects.by_name()]
+    assert georgian == sorted(georgian) and georgian[0].startswith("ა")
+    assert english == sorted(english)
+    # The re-assessments' filter, in Georgian: ადიგენი (Adigeni) before ამბროლაური.
+    page = login_as("ssa_officer").get("/assessment/due/").content.decode()
+    assert page.index("ადიგენი") < page.index("ამბროლაური") < page.index("ზუგდიდი")

@@ -4,7 +4,7 @@ from zrunva.geo.models import Municipality, Settlement
 
 
 def municipality_list() -> QuerySet[Municipality]:
-    return Municipality.objects.select_related("region")
+    return Municipality.objects.select_related("region").by_name()
 
 
 def settlement_list(*, municipality_id: int | None = None) -> QuerySet[Settlement]:

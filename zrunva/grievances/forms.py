@@ -95,7 +95,7 @@ class GrievanceForm(forms.Form):
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
-        places = Municipality.objects.order_by("name_en")
+        places = Municipality.objects.by_name()
         if actor is not None:
             places = permissions.scoped(places, actor, "id")
             self.fields["text"].label = _("The grievance")

@@ -13,7 +13,7 @@ RULE_ATTRS = {"rows": 4, "spellcheck": "false", "autocomplete": "off", "class": 
 
 def _places(field, actor):
     """Municipalities the actor may define for; a municipal officer's own one, fixed."""
-    field.queryset = permissions.scoped(Municipality.objects.order_by("name_en"), actor, "id")
+    field.queryset = permissions.scoped(Municipality.objects.by_name(), actor, "id")
     if permissions.municipality_scope(actor) is not None:
         field.required = True
         field.empty_label = None

@@ -28,7 +28,7 @@ class RunStartForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["on"].initial = timezone.localdate()
         field = self.fields["municipality"]
-        field.queryset = permissions.scoped(Municipality.objects.order_by("name_en"), user, "id")
+        field.queryset = permissions.scoped(Municipality.objects.by_name(), user, "id")
         if permissions.municipality_scope(user) is not None:
             # Only national staff run the whole country.
             field.required = True
