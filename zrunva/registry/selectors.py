@@ -34,6 +34,16 @@ def household_list(
     return qs.order_by("-id")
 
 
+def settlement_options(*, actor, municipality_id: int | None = None) -> QuerySet[Settlement]:
+    """The settlements a household form offers: those of the municipalities in the actor's area,
+    or of one of them (none if it is outside the area). Place names are public, so the read is
+    not audited."""
+    qs = permissions.scoped(Settlement.objects.select_related("municipality"), actor)
+    if municipality_id is not None:
+        qs = qs.filter(municipality_id=municipality_id)
+    return qs
+
+
 def _byte_order(expression):
     """Compare keys byte by byte, as the keys' indexes do (Person.Meta.indexes). SQLite does
     already, and has no collation named C."""
