@@ -20,6 +20,7 @@ from zrunva.core.validators import (
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Programme
 from zrunva.registry.choices import Relationship
+from zrunva.registry.forms import PersonForm
 
 
 class QueueFilterForm(forms.Form):
@@ -317,3 +318,24 @@ class EnrolmentFilterForm(forms.Form):
     def __init__(self, *args, programmes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = programmes
+
+
+class DeclaredMemberForm(PersonForm):
+    """A member the applicant declared, as the officer confirms and completes them to register
+    the household (what the registry needs and the application does not ask, such as sex)."""
+
+    relationship = forms.ChoiceField(
+        label=_("Relationship to the head"),
+        choices=[(r.value, r.label) for r in Relationship if r != Relationship.HEAD],
+    )
+
+    def service_data(self) -> dict:
+        data = super().service_data()
+        data.pop("relationship")
+        return data
+
+
+def declared_person(declared: dict) -> dict:
+    """Initial values of a registry person form from what an application declares."""
+    names = ("personal_number", "first_name", "last_name", "birth_date", "relationship")
+    return {name: declared[name] for name in names if declared.get(name)}

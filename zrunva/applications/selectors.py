@@ -28,6 +28,7 @@ from zrunva.core.trail import access_log, scoped_get
 from zrunva.programmes.choices import DecisionStatus
 from zrunva.programmes.models import Decision, Run
 from zrunva.programmes.runs import run_changes
+from zrunva.registry import selectors as registry_selectors
 from zrunva.registry.choices import Relationship
 from zrunva.registry.models import Membership
 
@@ -106,6 +107,23 @@ def duplicate_visible(*, actor, application: Application) -> bool:
         application.duplicate_of_id is not None
         and permissions.has_perm(actor, permissions.APPLICATIONS_PROCESS)
         and application_list(actor=actor).filter(pk=application.duplicate_of_id).exists()
+    )
+
+
+def registration_proposals(*, actor, application: Application) -> list[Membership]:
+    """The registry's households the applicant may already belong to, for the officer who
+    registers the application (`registry.household_matches`: the personal number first, then
+    the name and birth date; in the officer's area, the lookup audited). None once the
+    application has its household."""
+    if application.household_id is not None:
+        return []
+    return registry_selectors.household_matches(
+        actor=actor,
+        personal_number=application.personal_number,
+        first_name=application.first_name,
+        last_name=application.last_name,
+        birth_date=application.birth_date,
+        purpose=f"register application {application.number}",
     )
 
 

@@ -40,13 +40,14 @@ from zrunva.applications.signals import enrolment_ended
 from zrunva.core.casework import case_assign, case_event, case_lock, four_eyes, new_number
 from zrunva.core.text import long_date
 from zrunva.core.trail import access_log, acting_as, bulk_run_log
-from zrunva.core.validators import birth_date_validator, contact_required
+from zrunva.core.validators import birth_date_validator, contact_required, phone_e164
 from zrunva.core.workdays import working_days_after
 from zrunva.notifications.services import message_to_case
 from zrunva.programmes.choices import DecisionStatus, ProgrammeLevel, RunStatus
 from zrunva.programmes.models import Decision, DecisionChange, Programme, Run
 from zrunva.programmes.selectors import of_beneficiary
 from zrunva.programmes.services import can_define, decision_record, decisions_enrol
+from zrunva.registry import services as registry_services
 from zrunva.registry.models import Household, Person
 
 # Who moves an application into each status (besides the scope and programme checks).
@@ -321,6 +322,7 @@ def application_submit(
             errors.setdefault(field, messages)
     if errors:
         raise ValidationError(errors)
+    application.phone = phone_e164(application.phone)
     application.duplicate_of = earlier_application(
         programme=programme, personal_number=personal_number, on=today
     )
@@ -1234,3 +1236,23 @@ def bulk_enrolment_confirm(*, actor, batch: BulkEnrolment) -> BulkEnrolment:
             counts={"enrolled": made, **batch.skipped},
         )
     return batch
+
+
+@transaction.atomic
+def application_household_register(
+    *, actor, application: Application, household: dict, head: dict, members: list[dict]
+) -> Application:
+    """Register the applicant's household in the registry, as the applicant declared it and the
+    officer confirmed it (the applicant its head, each member with `relationship`), and register
+    the application to it: both or neither. The registry's services check who may register a
+    household where; `application_transition` who may register the application."""
+    record = registry_services.household_register(actor=actor, household=household, head=head)
+    for member in members:
+        data = dict(member)
+        relationship = data.pop("relationship")
+        registry_services.member_add(
+            actor=actor, household=record, relationship=relationship, person_data=data
+        )
+    return application_transition(
+        actor=actor, application=application, to=Status.REGISTERED, household=record
+    )

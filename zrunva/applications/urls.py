@@ -15,6 +15,7 @@ urlpatterns = [
     path("workflows/<slug:code>/", views.workflow_edit, name="workflow_edit"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/move/", views.move, name="move"),
+    path("<int:pk>/household/", views.household_register, name="household_register"),
     path("<int:pk>/assign/", views.assign, name="assign"),
     path("<int:pk>/enrolment/end/", views.enrolment_end, name="enrolment_end"),
     path("<int:pk>/documents/", views.document_upload, name="document_upload"),

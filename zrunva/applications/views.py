@@ -19,6 +19,7 @@ from zrunva.applications.documents import served_as
 from zrunva.applications.forms import (
     MEMBER_ERROR,
     AssignForm,
+    DeclaredMemberForm,
     DocumentForm,
     EnrolmentEndForm,
     EnrolmentFilterForm,
@@ -28,6 +29,7 @@ from zrunva.applications.forms import (
     QueueFilterForm,
     TransitionForm,
     WorkflowForm,
+    declared_person,
 )
 from zrunva.applications.letters import decision_letter
 from zrunva.applications.models import Application, Enrolment, Workflow
@@ -43,6 +45,7 @@ from zrunva.programmes.models import DecisionChange, Programme
 from zrunva.programmes.selectors import programme_list
 from zrunva.programmes.services import can_define
 from zrunva.registry import selectors as registry
+from zrunva.registry.forms import HouseholdForm, PersonForm
 
 QUEUE_COLUMNS = [
     Column(_lazy("Application number"), lambda a: a.number),
@@ -118,11 +121,18 @@ def _detail(request, application, form=None, assign_form=None, document_form=Non
     enrolment = Enrolment.objects.filter(application=application).select_related("ended_by").first()
     if enrolment is not None and enrolment.ends is None:
         end_form = end_form or EnrolmentEndForm(initial={"on": timezone.localdate()})
+    registering = form is not None and Status.REGISTERED in dict(form.fields["to"].choices)
     return render(
         request,
         "applications/detail.html",
         {
             "application": application,
+            # The register step's proposals: only when the officer may take that step.
+            "proposals": (
+                selectors.registration_proposals(actor=request.user, application=application)
+                if registering
+                else None
+            ),
             "duplicate": selectors.duplicate_flag(actor=request.user, application=application),
             "form": form,
             "assign_form": assign_form,
@@ -409,6 +419,76 @@ def move(request, pk: int):
             )
             return redirect("applications:detail", pk=application.pk)
     return _detail(request, application, form)
+
+
+@staff_view(permissions.APPLICATIONS_PROCESS)
+@require_http_methods(["GET", "POST"])
+def household_register(request, pk: int):
+    """The register step for an applicant the registry does not hold: the household-create
+    forms, filled in from the application (the applicant as head, the declared members, the
+    municipality), for the officer to confirm and complete; registering it registers the
+    application (`services.application_household_register`)."""
+    application = selectors.application_get(actor=request.user, pk=pk)
+    if application.household_id is not None or Status.REGISTERED not in services.next_statuses(
+        application, actor=request.user
+    ):
+        raise Http404
+    data = request.POST or None
+    household_form = HouseholdForm(
+        data, actor=request.user, prefix="hh", initial={"municipality": application.municipality_id}
+    )
+    head_form = PersonForm(
+        data,
+        actor=request.user,
+        prefix="head",
+        initial=declared_person(
+            {
+                "personal_number": application.personal_number,
+                "first_name": application.first_name,
+                "last_name": application.last_name,
+                "birth_date": application.birth_date,
+            }
+        ),
+    )
+    member_forms = [
+        DeclaredMemberForm(
+            data, actor=request.user, prefix=f"member-{n}", initial=declared_person(declared)
+        )
+        for n, declared in enumerate(application.members or [])
+    ]
+    # Each form checked, whatever the first says: every error shows in one pass.
+    valid = [f.is_valid() for f in (household_form, head_form, *member_forms)]
+    if request.method == "POST" and all(valid):
+        try:
+            services.application_household_register(
+                actor=request.user,
+                application=application,
+                household=household_form.cleaned_data,
+                head=head_form.service_data(),
+                members=[
+                    f.service_data() | {"relationship": f.cleaned_data["relationship"]}
+                    for f in member_forms
+                ],
+            )
+        except ValidationError as exc:
+            about_head = set(getattr(exc, "error_dict", {})) & set(head_form.fields)
+            add_service_errors(head_form if about_head else household_form, exc)
+        else:
+            messages.success(
+                request,
+                _("The household is registered, and the application with it."),
+            )
+            return redirect("applications:detail", pk=application.pk)
+    return render(
+        request,
+        "applications/household_register.html",
+        {
+            "application": application,
+            "household_form": household_form,
+            "head_form": head_form,
+            "member_forms": member_forms,
+        },
+    )
 
 
 @staff_view(permissions.APPLICATIONS_PROCESS)

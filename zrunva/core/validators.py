@@ -48,6 +48,35 @@ def phone_validator(value: str) -> None:
         raise ValidationError(PHONE_MESSAGE, code="invalid_phone")
 
 
+def phone_e164(value: str) -> str:
+    """A phone number as stored: E.164 (+995555123456), whichever way it was written, so that
+    the same phone is one value for searches, duplicates and the SMS gateway. After
+    `phone_validator`; empty stays empty, and a value that does not parse (a record older than
+    the rule) is kept as it was rather than lost."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_display(value: str) -> str:
+    """A stored phone as people read it: a Georgian number in the national format (555 12 34 56),
+    another country's in the international one (+44 7700 900123)."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return value
+    if phonenumbers.region_code_for_number(number) == PHONE_REGION:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 # A Georgian bank account: GE, 2 check digits, a 2-letter bank code, 16 digits (22 characters),
 # checked by schwifty (ISO 13616 structure and the mod-97 check digits), never by hand. Spaces
 # are allowed as people write it in groups of four; it is stored compact (`iban_compact`).

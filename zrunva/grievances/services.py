@@ -25,7 +25,7 @@ from zrunva.core.casework import (
 )
 from zrunva.core.text import long_date
 from zrunva.core.trail import acting_as, bulk_run_log
-from zrunva.core.validators import contact_required
+from zrunva.core.validators import contact_required, phone_e164
 from zrunva.core.workdays import is_working_day, working_days_after
 from zrunva.grievances.choices import UNRESOLVED, Category, Channel, EventKind, Status
 from zrunva.grievances.models import Grievance, GrievanceEvent
@@ -225,6 +225,7 @@ def grievance_file(
         raise ValidationError(dict(sorted(errors.items(), key=lambda e: order.get(e[0], 99))))
     if channel == Channel.WALK_IN:
         permissions.require_in_scope(actor, municipality.pk)
+    grievance.phone = phone_e164(grievance.phone)
     grievance.application = application
     grievance.municipality = municipality
     grievance.due_date = grievance_due(category, timezone.localdate())

@@ -1,26 +1,59 @@
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.accounts import permissions
 from zrunva.core.forms import DateInput
-from zrunva.geo.models import Municipality, Settlement
+from zrunva.geo.models import Municipality
 from zrunva.registry.choices import Relationship, Sex
 from zrunva.registry.models import Household, IncomeSource, Person, Representative
-from zrunva.registry.selectors import person_by_number
+from zrunva.registry.selectors import person_by_number, settlement_options
 from zrunva.registry.services import HEALTH_FIELDS, HOUSEHOLD_FIELDS, PERSON_FIELDS
 
 
 def _limit_places(form: forms.ModelForm, actor) -> None:
-    """Offer only the municipalities (and their settlements) in the actor's area."""
+    """Offer only the municipalities (and their settlements) in the actor's area, and among the
+    settlements only the chosen municipality's. The municipality select asks for its
+    settlements' options when it changes (htmx, `views.settlement_options`); without
+    JavaScript the list is the whole area's until the form comes back, and the model's `clean`
+    refuses a settlement of another municipality either way."""
     scope = permissions.municipality_scope(actor)
     municipalities = Municipality.objects.all()
     if scope is not None:
         municipalities = municipalities.filter(id__in=scope)
     form.fields["municipality"].queryset = municipalities
-    form.fields["settlement"].queryset = Settlement.objects.filter(
-        municipality__in=municipalities
-    ).select_related("municipality")
-    form.fields["settlement"].label_from_instance = lambda s: f"{s.name} ({s.municipality.name})"
+    field = form.fields["settlement"]
+    # Validation takes any settlement in the area, so a mismatch gets the model's message.
+    field.queryset = settlement_options(actor=actor)
+    chosen = _chosen_municipality(form, scope)
+    if chosen is None:
+        field.label_from_instance = lambda s: f"{s.name} ({s.municipality.name})"
+    else:
+        field.widget.choices = [("", field.empty_label or "---------")] + [
+            (s.pk, s.name) for s in settlement_options(actor=actor, municipality_id=chosen)
+        ]
+    form.fields["municipality"].widget.attrs.update(
+        {
+            "hx-get": reverse("registry:settlement_options"),
+            "hx-trigger": "change",
+            "hx-target": f"#{form['settlement'].auto_id}",
+            "hx-swap": "innerHTML",
+        }
+    )
+
+
+def _chosen_municipality(form: forms.ModelForm, scope) -> int | None:
+    """The municipality the form holds: sent, given as initial, the record's, or the only one
+    in the actor's area."""
+    if form.is_bound:
+        value = form.data.get(form.add_prefix("municipality"), "")
+    else:
+        value = form.initial.get("municipality") or getattr(form.instance, "municipality_id", None)
+        if not value and scope is not None and len(scope) == 1:
+            value = next(iter(scope))
+            form.initial["municipality"] = value
+    value = getattr(value, "pk", value)
+    return int(value) if str(value or "").isdigit() else None
 
 
 class HouseholdForm(forms.ModelForm):

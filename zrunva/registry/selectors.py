@@ -34,6 +34,16 @@ def household_list(
     return qs.order_by("-id")
 
 
+def settlement_options(*, actor, municipality_id: int | None = None) -> QuerySet[Settlement]:
+    """The settlements a household form offers: those of the municipalities in the actor's area,
+    or of one of them (none if it is outside the area). Place names are public, so the read is
+    not audited."""
+    qs = permissions.scoped(Settlement.objects.select_related("municipality"), actor)
+    if municipality_id is not None:
+        qs = qs.filter(municipality_id=municipality_id)
+    return qs
+
+
 def _byte_order(expression):
     """Compare keys byte by byte, as the keys' indexes do (Person.Meta.indexes). SQLite does
     already, and has no collation named C."""
@@ -222,6 +232,52 @@ def person_by_number(*, actor, personal_number: str, purpose: str) -> Person | N
         shown=int(person is not None),
     )
     return person
+
+
+# Enough to choose from: more people with the applicant's name and birth date are not a match.
+MATCHES_SHOWN = 10
+
+
+def household_matches(
+    *, actor, personal_number: str, first_name: str, last_name: str, birth_date, purpose: str
+) -> list[Membership]:
+    """The current memberships (person and household) of the people in the actor's area who may
+    be someone declared elsewhere (an application's applicant): the one with the personal
+    number first, then those with the same name, in either script and either order (the name
+    keys), and the same birth date. The lookup is audited as a search, as `person_by_number`."""
+    permissions.require(actor, permissions.REGISTRY_VIEW)
+    people = permissions.scoped(Person.objects.all(), actor)
+    key = search_key(f"{first_name} {last_name}")
+    by_number = people.filter(personal_number=personal_number) if personal_number else None
+    by_name = (
+        people.filter(Q(name_key=key) | Q(name_key_rev=key), birth_date=birth_date)
+        if key and birth_date
+        else None
+    )
+    ranked: list[int] = []
+    for qs in (by_number, by_name):
+        if qs is not None:
+            ids = qs.order_by("id").values_list("id", flat=True)[:MATCHES_SHOWN]
+            ranked += [pk for pk in ids if pk not in ranked]
+    current = {
+        m.person_id: m
+        for m in Membership.objects.filter(person_id__in=ranked, end_date__isnull=True)
+        .select_related("person", "household__municipality", "household__settlement")
+        .filter(household__is_active=True)
+    }
+    matches = [current[pk] for pk in ranked if pk in current][:MATCHES_SHOWN]
+    search_log(
+        actor=actor,
+        model=Person,
+        terms={
+            "personal_number": personal_number,
+            "name": key,
+            "birth_date": birth_date.isoformat() if birth_date else None,
+            "purpose": purpose,
+        },
+        shown=len(matches),
+    )
+    return matches
 
 
 def household_members(household: Household) -> list[Membership]:

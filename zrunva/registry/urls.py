@@ -26,6 +26,7 @@ urlpatterns = [
         views.subject_access_number,
         name="subject_access_number",
     ),
+    path("settlements/", views.settlement_options, name="settlement_options"),
     path("households/", views.household_list, name="household_list"),
     path("households/new/", views.household_create, name="household_create"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),

@@ -25,6 +25,24 @@ from zrunva.registry.models import Household, Person
 
 
 @staff_view(permissions.REGISTRY_VIEW)
+def settlement_options(request):
+    """The <option>s of a municipality's settlements, for the settlement select under a
+    municipality select (htmx swaps them in when the municipality changes). The select's name
+    carries the form's prefix (`hh-municipality`), so any parameter ending in `municipality`
+    is read."""
+    value = next(
+        (v for k, v in request.GET.items() if k == "municipality" or k.endswith("-municipality")),
+        "",
+    )
+    settlements = (
+        selectors.settlement_options(actor=request.user, municipality_id=int(value))
+        if value.isdigit()
+        else []
+    )
+    return render(request, "registry/_settlement_options.html", {"settlements": settlements})
+
+
+@staff_view(permissions.REGISTRY_VIEW)
 def person_list(request):
     form = forms.PersonSearchForm(request.GET or None)
     page = None

@@ -16,11 +16,18 @@ from django.utils.translation import gettext_lazy
 from zrunva.core import extensions
 from zrunva.core.text import capfirst, readable_json
 from zrunva.core.trail import action_label as _action_label
+from zrunva.core.validators import phone_display
 
 register = template.Library()
 
 EMPTY = "—"
 DATE_FORMAT = "%d.%m.%Y"  # the Georgian convention, also unambiguous in English
+
+
+@register.filter
+def phone(value) -> str:
+    """A stored (E.164) phone as people read it: 555 12 34 56 for a Georgian number."""
+    return phone_display(value or "")
 
 
 @register.filter

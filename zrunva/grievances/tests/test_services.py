@@ -96,7 +96,8 @@ def test_a_grievance_gets_an_unguessable_number_a_deadline_and_a_receipt():
     messages = Message.objects.filter(reference=filed.number).order_by("channel")
     assert [(m.channel, m.to, m.language) for m in messages] == [
         ("email", "nino@example.ge", "en"),
-        ("sms", "+995 555 12 34 56", "en"),
+        # Stored, and texted, in E.164 whichever way it was typed.
+        ("sms", "+995555123456", "en"),
     ]
     due = filed.due_date.strftime("%B")  # the month, in English for an English speaker
     assert f"We received your grievance {filed.number}." in messages[0].body

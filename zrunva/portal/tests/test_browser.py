@@ -106,9 +106,9 @@ def test_a_citizen_applies_in_georgian_and_an_officer_enrols_them(live_server, p
     with page.expect_navigation(url=f"{url}/portal/status/lost-number/sent/"):
         page.locator("main form button[type=submit]").click()
     accessible(page)
-    # One SMS, to the phone the application gave.
+    # One SMS, to the phone the application gave (stored in E.164).
     resent = Message.objects.filter(reference=number).order_by("-id")
-    assert resent.count() == before + 1 and resent[0].to == "555 12 34 56"
+    assert resent.count() == before + 1 and resent[0].to == "+995555123456"
 
     page.goto(f"{url}/portal/status/")
     page.fill("#id_number", number.lower())

@@ -71,9 +71,9 @@ def test_each_number_goes_only_to_the_contacts_stored_on_its_application():
     sent = sorted(Message.objects.values_list("reference", "channel", "to"))
     assert sent == sorted(
         [
-            (mine, "sms", "555 12 34 56"),
+            (mine, "sms", "+995555123456"),  # stored, and texted, in E.164
             (mine, "email", "nino@example.org"),
-            (theirs, "sms", "599 00 00 00"),
+            (theirs, "sms", "+995599000000"),
         ]
     )
     for message in Message.objects.all():

@@ -1,0 +1,24 @@
+"""Phones stored before they were normalised, as people typed them (555 12 34 56, +995-555...),
+rewritten in the one form the services now store (E.164)."""
+
+from django.db import migrations
+
+from zrunva.core.validators import phone_e164
+
+BATCH = 2000
+
+
+def phones_e164(apps, schema_editor):
+    Application = apps.get_model("applications", "Application")
+    changed = []
+    for pk, phone in Application.objects.exclude(phone="").values_list("pk", "phone").iterator():
+        stored = phone_e164(phone)
+        if stored != phone:
+            changed.append(Application(pk=pk, phone=stored))
+    Application.objects.bulk_update(changed, ["phone"], batch_size=BATCH)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("applications", "0010_personal_number_ascii")]
+
+    operations = [migrations.RunPython(phones_e164, migrations.RunPython.noop, elidable=True)]
