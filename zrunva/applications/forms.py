@@ -46,7 +46,7 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        places = Municipality.objects.order_by("name_en")
+        places = Municipality.objects.by_name()
         self.fields["municipality"].queryset = permissions.scoped(places, actor, "id")
 
 
@@ -189,7 +189,7 @@ class ApplicationForm(forms.Form):
         required=False,
     )
     programmes = Programme.objects.filter(is_active=True).order_by("code")
-    places = Municipality.objects.order_by("name_en")
+    places = Municipality.objects.by_name()
 
     # Documents already kept for this form (the portal keeps those accepted when a form is
     # refused); they count towards the limit.

@@ -18,7 +18,7 @@ def _limit_places(form: forms.ModelForm, actor) -> None:
     JavaScript the list is the whole area's until the form comes back, and the model's `clean`
     refuses a settlement of another municipality either way."""
     scope = permissions.municipality_scope(actor)
-    municipalities = Municipality.objects.all()
+    municipalities = Municipality.objects.by_name()
     if scope is not None:
         municipalities = municipalities.filter(id__in=scope)
     form.fields["municipality"].queryset = municipalities
@@ -204,6 +204,11 @@ class PersonSearchForm(forms.Form):
     )
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", _("Any")), *Sex.choices], required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # In the page's alphabet (the class's queryset is built once, in no language).
+        self.fields["municipality"].queryset = Municipality.objects.by_name()
+
 
 class HouseholdFilterForm(forms.Form):
     municipality = forms.ModelChoiceField(
@@ -217,6 +222,10 @@ class HouseholdFilterForm(forms.Form):
         choices=[("1", _("Active")), ("0", _("Closed")), ("", _("Any"))],
         required=False,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = Municipality.objects.by_name()
 
 
 class HeadForm(forms.Form):
