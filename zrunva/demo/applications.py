@@ -11,6 +11,7 @@ from zrunva.applications.choices import Channel, Status
 from zrunva.applications.decisions import decision_basis
 from zrunva.applications.models import Application, ApplicationEvent
 from zrunva.applications.services import application_submit, application_transition, next_statuses
+from zrunva.assessment.services import assessment_record
 from zrunva.programmes.choices import DecisionStatus
 from zrunva.programmes.models import Programme
 from zrunva.registry.models import Membership
@@ -62,12 +63,22 @@ def demo_applications(*, seed: int, count: int = 40, officer: str = "ssa") -> in
                 if status != DecisionStatus.ELIGIBLE:
                     to = Status.REJECTED
                     note = "" if status == DecisionStatus.NOT_ELIGIBLE else "Documents not given"
+            if to == Status.ASSESSED:
+                # The social agent's visit, on the day it was scheduled for: the household's
+                # dwelling and assets as the registry holds them, scored again.
+                assessment_record(
+                    actor=actor,
+                    household=household,
+                    visit_date=application.visit_date,
+                    declaration={},
+                )
             application = application_transition(
                 actor=actor,
                 application=application,
                 to=to,
                 note=note,
                 household=household if to == Status.REGISTERED else None,
+                visit_date=timezone.localdate() if to == Status.HOME_VISIT_SCHEDULED else None,
             )
         _spread(application, dates)
     return made

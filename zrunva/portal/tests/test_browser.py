@@ -140,6 +140,11 @@ def test_a_citizen_applies_in_georgian_and_an_officer_enrols_them(live_server, p
             desk.fill("#id_household", str(household_pk))
         with desk.expect_navigation():
             desk.locator('form[action$="/move/"] button[type=submit]').click()
+        if status in ("decided", "enrolled"):
+            # Granting and enrolling say what they will do and wait for the officer's word.
+            expect(desk.locator("h1")).to_contain_text("Check and confirm")
+            with desk.expect_navigation():
+                desk.locator('form[action$="/move/"] button[type=submit]').click()
         expect(desk.locator(".message--success")).to_be_visible()
     enrolment = Enrolment.objects.get(application=application)
     assert enrolment.person.personal_number == pn and enrolment.amount > 0
