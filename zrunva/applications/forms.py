@@ -149,6 +149,8 @@ class TransitionForm(forms.Form):
         else:
             field = self.fields["assessment"]
             field.queryset = assessments
+            # The latest, as the step would take it were there only one.
+            field.initial = assessments.first()
             field.label_from_instance = lambda a: (
                 _("%(date)s: rating score %(score)s")
                 % {
