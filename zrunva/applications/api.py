@@ -74,10 +74,13 @@ class ApplicationIn(Schema):
 
 
 class ApplicationEventOut(Schema):
+    kind: str = Field(description="status, assignment, document or enrol_end.")
     from_status: str
     to_status: str
     at: datetime
-    note: str
+    note: str = Field(description="For an assignment: the officer's name (empty: unassigned).")
+    visit_date: date | None = Field(description="Scheduling the home visit: its day.")
+    assessment_id: int | None = Field(description="Assessed: the assessment it rests on.")
 
 
 class ApplicationOut(Schema):
@@ -89,6 +92,10 @@ class ApplicationOut(Schema):
     channel: str
     due_date: date | None
     household_id: int | None
+    visit_date: date | None = Field(description="The day the home visit is scheduled for.")
+    assessment_id: int | None = Field(
+        description="The household's assessment (home-visit record) the assessed step rests on."
+    )
     duplicate_of_id: int | None = Field(
         description="Set when the registry already held an open application or an enrolment "
         "for this person and programme at submission, and the caller processes that earlier "
@@ -120,6 +127,16 @@ class StepIn(Schema):
     to: Literal[tuple(Status.values)]
     note: str = ""
     household_id: IdIn | None = None
+    visit_date: Day | None = Field(
+        None,
+        description="To schedule the home visit (home_visit_scheduled): its day, from today "
+        f"to {services.VISIT_AHEAD_DAYS} days ahead.",
+    )
+    assessment_id: IdIn | None = Field(
+        None,
+        description="For assessed: the household's assessment from on or after the scheduled "
+        "visit day. Optional when the household has exactly one; refused when it has none.",
+    )
 
 
 def _place(model, code: str, field: str):
@@ -159,6 +176,11 @@ def application_detail(request, application_id: Id):
     "/applications/{application_id}/steps",
     response=responses({200: ApplicationOut}, 400, *SIGNED_IN, 404, 422),
     summary="Move an application one step, as the screen does",
+    description="The same rules as the screen, in one call. The screen asks the officer to "
+    "confirm granting, enrolling and withdrawing on a page saying what they will do; that "
+    "page is a safeguard for a person reading a screen, and is not an API step: a client "
+    "that calls this endpoint has made its decision, and a `confirm` flag it would always "
+    "send would protect nothing.",
 )
 def application_step(request, application_id: Id, payload: StepIn):
     application = selectors.application_get(actor=request.user, pk=application_id)
@@ -173,6 +195,9 @@ def application_step(request, application_id: Id, payload: StepIn):
         to=payload.to,
         note=payload.note,
         household=household,
+        visit_date=payload.visit_date,
+        # An id: the service takes only one of the household's that fits, else says why.
+        assessment=payload.assessment_id,
     )
     return selectors.application_get(actor=request.user, pk=application_id)
 

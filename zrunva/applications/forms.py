@@ -8,10 +8,13 @@ from zrunva.applications.choices import FINAL, JOB_END_REASONS, STAGES, Enrolmen
 from zrunva.applications.services import (
     CONSENT_PURPOSE,
     MEMBERS_MAX,
+    VISIT_AHEAD_DAYS,
     consent_check,
     documents_check,
 )
+from zrunva.assessment.models import Assessment
 from zrunva.core.forms import DateInput
+from zrunva.core.text import long_date
 from zrunva.core.validators import (
     birth_date_validator,
     personal_number_validator,
@@ -118,9 +121,44 @@ class TransitionForm(forms.Form):
         help_text=_("For a refusal: the reasons, which the applicant's decision letter gives."),
     )
 
-    def __init__(self, *args, options, **kwargs):
+    # Asked only when the next stage is the one that needs it (`__init__` drops them otherwise);
+    # the service holds the rules (`visit_date_check`, `_visit_assessment`).
+    visit_date = forms.DateField(
+        label=_("Home visit on"),
+        required=False,
+        widget=DateInput(),
+    )
+    assessment = forms.ModelChoiceField(
+        label=_("Assessment from the home visit"),
+        queryset=Assessment.objects.none(),
+        required=False,
+        empty_label=None,
+        help_text=_("Needed when the household is assessed: the assessment the step rests on."),
+    )
+
+    def __init__(self, *args, options, assessments=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to"].choices = [(s, Status(s).label) for s in options]
+        if Status.HOME_VISIT_SCHEDULED not in options:
+            del self.fields["visit_date"]
+        else:
+            self.fields["visit_date"].help_text = _(
+                "Needed to schedule the home visit: from today, within %(days)d days."
+            ) % {"days": VISIT_AHEAD_DAYS}
+        if Status.ASSESSED not in options or assessments is None:
+            del self.fields["assessment"]
+        else:
+            field = self.fields["assessment"]
+            field.queryset = assessments
+            # The latest, as the step would take it were there only one.
+            field.initial = assessments.first()
+            field.label_from_instance = lambda a: (
+                _("%(date)s: rating score %(score)s")
+                % {
+                    "date": long_date(a.visit_date),
+                    "score": a.score,
+                }
+            )
 
 
 # The field rules are the models' (zrunva.core.validators), so a form, the API and a service

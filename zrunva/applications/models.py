@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,7 @@ from zrunva.applications.choices import (
     public_status_label,
 )
 from zrunva.core.casework import Case, Event
+from zrunva.core.text import long_date
 from zrunva.core.validators import FIRST_LIFE_DAY
 
 # Illustrative service standards, in working days to reach each stage from the one before.
@@ -160,6 +162,18 @@ class Application(Case):
     appeal_until = models.DateField(_("appeal until"), null=True, blank=True)
     stage_since = models.DateField(_("in this stage since"))
     due_date = models.DateField(_("next stage due"), null=True, blank=True)
+    # What the home-visit steps rest on: the day the visit was scheduled for, and the household's
+    # assessment (the home-visit record) the "assessed" step was taken on.
+    visit_date = models.DateField(_("home visit on"), null=True, blank=True)
+    assessment = models.ForeignKey(
+        "assessment.Assessment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("assessment"),
+        help_text=_("The household's home-visit record the assessed step rests on."),
+    )
 
     class Meta:
         ordering = ["due_date", "id"]
@@ -215,6 +229,16 @@ class ApplicationEvent(Event):
     kind = models.CharField(
         _("kind"), max_length=10, choices=EventKind.choices, default=EventKind.STATUS
     )
+    # What the step was taken on, kept with the step so that the history says it as it was.
+    visit_date = models.DateField(_("home visit on"), null=True, blank=True)
+    assessment = models.ForeignKey(
+        "assessment.Assessment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("assessment"),
+    )
 
     class Meta:
         ordering = ["application_id", "at", "id"]
@@ -229,10 +253,34 @@ class ApplicationEvent(Event):
         return public_status_label(self.to_status)
 
     def what(self) -> str:
-        if self.kind == EventKind.ENROLMENT_END:
+        if self.kind == EventKind.ASSIGNMENT:
+            # The note holds the officer's name as it was then (`case_assign`).
+            if not self.note:
+                return str(_("Unassigned"))
+            return str(_("Assigned to %(name)s")) % {"name": self.note}
+        if self.kind != EventKind.STATUS:
             return self.get_kind_display()
         moved = self.get_to_status_display()
+        if self.visit_date is not None:
+            moved = str(_("%(status)s: visit on %(date)s")) % {
+                "status": moved,
+                "date": long_date(self.visit_date),
+            }
+        elif self.assessment_id is not None:
+            moved = str(_("%(status)s: on the home visit of %(date)s")) % {
+                "status": moved,
+                "date": long_date(self.assessment.visit_date),
+            }
         return f"{self.get_from_status_display()} → {moved}" if self.from_status else moved
+
+    def remark(self) -> str:
+        # An assignment's note is the officer's name, which `what` already says.
+        return "" if self.kind == EventKind.ASSIGNMENT else self.note
+
+    def link(self) -> str:
+        if self.assessment_id is None:
+            return ""
+        return reverse("assessment:detail", args=[self.assessment_id])
 
     def by(self) -> str:
         if self.kind == EventKind.ENROLMENT_END:

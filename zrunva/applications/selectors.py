@@ -18,6 +18,7 @@ from zrunva.applications.models import (
     Enrolment,
     Workflow,
 )
+from zrunva.assessment.models import Assessment
 from zrunva.assessment.selectors import latest_assessment
 from zrunva.audit.subject_access import Section, Subject
 from zrunva.core import extensions
@@ -82,7 +83,9 @@ def application_queue(
 def application_get(*, actor, pk: int) -> Application:
     """An application the actor processes (else 404), with its events; the read is audited."""
     application = case_get(
-        application_list(actor=actor).select_related("household", "entered_by"),
+        application_list(actor=actor)
+        .select_related("household", "entered_by", "assessment")
+        .prefetch_related("events__assessment"),
         actor=actor,
         pk=pk,
     )
@@ -94,6 +97,22 @@ def application_get(*, actor, pk: int) -> Application:
         else None
     )
     return application
+
+
+def visit_day(application: Application) -> date:
+    """The day the home visit was scheduled for; for an application scheduled before the day
+    was asked for, the day it was scheduled (it is still in that stage when assessed)."""
+    return application.visit_date or application.stage_since
+
+
+def visit_assessments(application: Application) -> QuerySet[Assessment]:
+    """The assessments of the application's household that the "assessed" step may rest on:
+    from the scheduled home visit's day on, latest first."""
+    if application.household_id is None:
+        return Assessment.objects.none()
+    return latest_assessment(application.household_id).filter(
+        visit_date__gte=visit_day(application)
+    )
 
 
 def duplicate_visible(*, actor, application: Application) -> bool:

@@ -1,4 +1,6 @@
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -34,9 +36,12 @@ from zrunva.applications.selectors import (
     applications_of_person,
     duplicate_visible,
     enrolment_end_due,
+    visit_assessments,
+    visit_day,
     workflow_of,
 )
 from zrunva.applications.signals import enrolment_ended
+from zrunva.assessment.models import Assessment
 from zrunva.core.casework import case_assign, case_event, case_lock, four_eyes, new_number
 from zrunva.core.text import long_date
 from zrunva.core.trail import access_log, acting_as, bulk_run_log
@@ -448,11 +453,11 @@ def _deciders(application: Application) -> set[int]:
     )
 
 
-def _decide(actor, application: Application, to: str, note: str, today: date) -> None:
-    """Record the decision on the eligibility explanation of the applicant's household today:
-    granting needs the rules to say eligible, with an amount; a refusal the rules do not make
-    needs the officer's reasons. After an appeal, the decision is made by an officer who did
-    not decide before."""
+def _decision_basis(actor, application: Application, to: str, note: str, today: date):
+    """The eligibility explanation a decision rests on, checked: granting needs the rules to say
+    eligible, with an amount; a refusal the rules do not make needs the officer's reasons. After
+    an appeal, the decision is made by an officer who did not decide before. For the decision
+    and for its confirmation page alike."""
     if actor.pk in _deciders(application):
         raise PermissionDenied(
             _("You decided this application before; after an appeal another officer decides.")
@@ -479,6 +484,13 @@ def _decide(actor, application: Application, to: str, note: str, today: date) ->
         raise ValidationError(
             {"note": _("The rules cannot decide without data: give the reasons for refusing.")}
         )
+    return basis, computed
+
+
+def _decide(actor, application: Application, to: str, note: str, today: date) -> None:
+    """Record the decision on the eligibility explanation of the applicant's household today
+    (`_decision_basis` checks it)."""
+    basis, computed = _decision_basis(actor, application, to, note, today)
     if computed is not None:
         # No run's decision for the month stands: this one becomes the beneficiary's.
         application.decision = decision_record(
@@ -511,24 +523,10 @@ def _enrol(actor, application: Application, today: date) -> Enrolment:
     household_id = application.household_id
     if person_id is not None:
         list(Person.objects.select_for_update().filter(pk=person_id).values_list("pk"))
-        message = _(
-            "This person is already enrolled in this programme (application %(number)s): "
-            "they are not enrolled twice. Close this application as a duplicate or withdraw it."
-        )
     else:
         list(Household.objects.select_for_update().filter(pk=household_id).values_list("pk"))
-        message = _(
-            "This household is already enrolled in this programme (application %(number)s): "
-            "it is not enrolled twice. Close this application as a duplicate or withdraw it."
-        )
-    # An enrolment that ended is no obstacle once it is paid no more: one paid until the end
-    # of this month does not overlap this one, paid from the next.
-    starts = today.replace(day=1) + relativedelta(months=1)
-    found = _beneficiary_enrolment(
-        programme, person_id=person_id, household_id=household_id, on=starts
-    )
-    if found is not None:
-        raise ValidationError({"status": message % {"number": _origin(found)}})
+    starts = enrolment_start(today)
+    message = _enrolled_already(application, starts)
     try:
         with transaction.atomic():
             enrolment = Enrolment.objects.create(
@@ -551,6 +549,38 @@ def _enrol(actor, application: Application, today: date) -> Enrolment:
         raise ValidationError({"status": message % {"number": _origin(found)}}) from error
     decisions_enrol(enrolment=enrolment)
     return enrolment
+
+
+def enrolment_start(today: date) -> date:
+    """The day an enrolment made today is paid from: the first day of the next month."""
+    return today.replace(day=1) + relativedelta(months=1)
+
+
+def _enrolled_already(application: Application, starts: date) -> str:
+    """Refuse enrolling a beneficiary already enrolled in the programme from `starts`; the
+    message to give should the database's constraint find one committed since. An enrolment
+    that ended is no obstacle once it is paid no more: one paid until the end of this month
+    does not overlap one paid from the next."""
+    person_id = application.decision.person_id
+    if person_id is not None:
+        message = _(
+            "This person is already enrolled in this programme (application %(number)s): "
+            "they are not enrolled twice. Close this application as a duplicate or withdraw it."
+        )
+    else:
+        message = _(
+            "This household is already enrolled in this programme (application %(number)s): "
+            "it is not enrolled twice. Close this application as a duplicate or withdraw it."
+        )
+    found = _beneficiary_enrolment(
+        application.programme,
+        person_id=person_id,
+        household_id=application.household_id,
+        on=starts,
+    )
+    if found is not None:
+        raise ValidationError({"status": message % {"number": _origin(found)}})
+    return message
 
 
 def _origin(enrolment: Enrolment) -> str:
@@ -590,18 +620,10 @@ def _beneficiary_enrolment(programme, *, person_id, household_id, on: date) -> E
     return of_beneficiary(current, household_id=household_id, person_id=person_id).first()
 
 
-@transaction.atomic
-def application_transition(
-    *, actor, application: Application, to: str, note: str = "", household=None
-) -> Application:
-    """Move an application one step: only to a status its workflow allows from here, only by a
-    role that may (registering, deciding and enrolling: the programme's own office; home visits:
-    SSA social agents), in their area. Each move is recorded with who, when and why. Registering
-    needs the household matched or registered in the registry; deciding records the eligibility
-    explanation it rests on; enrolling creates the enrolment payments are made from."""
-    application = case_lock(application, "programme", also=("programme",))
-    options = next_statuses(application, actor=actor)
-    if to not in options:
+def _step_allowed(actor, application: Application, to: str) -> None:
+    """Only to a status the application's workflow allows from here, only by a role that may,
+    in their area."""
+    if to not in next_statuses(application, actor=actor):
         raise ValidationError(
             {
                 "status": _("An application that is %(now)s cannot become %(to)s.")
@@ -609,9 +631,99 @@ def application_transition(
             }
         )
     _require_process(actor, application, STAGE_PERMISSIONS[to])
+
+
+# How far ahead a home visit is scheduled (illustrative: the SSA's own standard is not
+# published); further than this, the date is more likely a typing slip than a plan.
+VISIT_AHEAD_DAYS = 60
+
+
+def visit_date_check(visit_date: date | None, today: date) -> None:
+    """A home visit is scheduled for a day from today to `VISIT_AHEAD_DAYS` ahead."""
+    if visit_date is None:
+        raise ValidationError({"visit_date": _("Give the day of the home visit.")})
+    last = today + timedelta(days=VISIT_AHEAD_DAYS)
+    if visit_date < today:
+        raise ValidationError({"visit_date": _("The home visit cannot be in the past.")})
+    if visit_date > last:
+        raise ValidationError(
+            {
+                "visit_date": _("Schedule the home visit within %(days)d days: by %(date)s.")
+                % {"days": VISIT_AHEAD_DAYS, "date": long_date(last)}
+            }
+        )
+
+
+def _visit_assessment(application: Application, assessment: Assessment | int | None) -> Assessment:
+    """The home-visit record the "assessed" step rests on: an assessment of the application's
+    household from on or after the day the visit was scheduled for (`visit_assessments`), the
+    one the officer chose, else the only one there is."""
+    fitting = visit_assessments(application)
+    if assessment is not None:
+        # An instance (the form's choice) or an id (the API's): only one that fits is taken.
+        assessment = fitting.filter(pk=getattr(assessment, "pk", assessment)).first()
+        if assessment is None:
+            raise ValidationError(
+                {
+                    "assessment": _(
+                        "Choose an assessment of this household from the home visit, on or "
+                        "after %(date)s."
+                    )
+                    % {"date": long_date(visit_day(application))}
+                }
+            )
+        return assessment
+    found = list(fitting[:2])
+    if not found:
+        raise ValidationError(
+            {
+                "assessment": _(
+                    "Record the home visit first: the household has no assessment from "
+                    "%(date)s or later."
+                )
+                % {"date": long_date(visit_day(application))}
+            }
+        )
+    if len(found) > 1:
+        raise ValidationError(
+            {"assessment": _("The household has several assessments since: choose one.")}
+        )
+    return found[0]
+
+
+@transaction.atomic
+def application_transition(
+    *,
+    actor,
+    application: Application,
+    to: str,
+    note: str = "",
+    household=None,
+    visit_date: date | None = None,
+    assessment: Assessment | int | None = None,
+) -> Application:
+    """Move an application one step: only to a status its workflow allows from here, only by a
+    role that may (registering, deciding and enrolling: the programme's own office; home visits:
+    SSA social agents), in their area. Each move is recorded with who, when and why. Registering
+    needs the household matched or registered in the registry; scheduling the home visit, its
+    day (`visit_date_check`); "assessed", the household's assessment from that visit
+    (`_visit_assessment`); deciding records the eligibility explanation it rests on; enrolling
+    creates the enrolment payments are made from. Granting, enrolling and withdrawing are
+    confirmed on the screen first (`step_preview` says what they will do); the service takes
+    them as they come, and the API in one call."""
+    application = case_lock(application, "programme", also=("programme",))
+    _step_allowed(actor, application, to)
     note = note.strip()
     today = timezone.localdate()
     fields: list[str] = []
+    event: dict = {}
+    if to == Status.HOME_VISIT_SCHEDULED:
+        visit_date_check(visit_date, today)
+        application.visit_date = event["visit_date"] = visit_date
+        fields.append("visit_date")
+    if to == Status.ASSESSED:
+        application.assessment = event["assessment"] = _visit_assessment(application, assessment)
+        fields.append("assessment")
     if to == Status.REGISTERED:
         if household is None:
             raise ValidationError(
@@ -641,8 +753,67 @@ def application_transition(
             _step(application, to, actor=actor, note=note, notify=False)
             _notify_duplicate(application)
         else:
-            _step(application, to, actor=actor, note=note, fields=fields)
+            _step(application, to, actor=actor, note=note, fields=fields, event=event)
     return application
+
+
+# The steps the screen asks the officer to confirm, saying what they will do: each pays, or
+# ends the application for good, and tells the applicant.
+CONFIRMED_STEPS = frozenset({Status.DECIDED, Status.ENROLLED, Status.WITHDRAWN})
+
+
+@dataclass(frozen=True)
+class StepPreview:
+    """What a step will do, for its confirmation page: the monthly amount and the day it is paid
+    from (granting: if enrolled today), whether it pays a person or the household, until when
+    the decision can be appealed, and how the applicant is told (the channels they gave, in
+    their language)."""
+
+    to: str
+    channels: tuple[str, ...]
+    language: str
+    amount: Decimal | None = None
+    starts: date | None = None
+    appeal_until: date | None = None
+    pays_person: bool = False
+
+    @property
+    def label(self) -> str:
+        return str(Status(self.to).label)
+
+
+def step_preview(*, actor, application: Application, to: str, note: str = "") -> StepPreview:
+    """What the step will do, with the step's own checks (`_step_allowed`, `_decision_basis`,
+    `_enrolled_already`), so that a step the service would refuse is refused before its
+    confirmation page rather than after. Reads only; nothing is locked or written."""
+    _step_allowed(actor, application, to)
+    today = timezone.localdate()
+    told = {
+        "to": to,
+        "channels": tuple(
+            c for c, given in (("sms", application.phone), ("email", application.email)) if given
+        ),
+        "language": application.language or "ka",
+    }
+    if to == Status.DECIDED:
+        basis, _computed = _decision_basis(actor, application, to, note.strip(), today)
+        return StepPreview(
+            **told,
+            amount=Decimal(basis["amount"]),
+            starts=enrolment_start(today),
+            appeal_until=today + relativedelta(months=settings.APPEAL_MONTHS),
+            pays_person=application.programme.level == ProgrammeLevel.PERSON,
+        )
+    if to == Status.ENROLLED:
+        starts = enrolment_start(today)
+        _enrolled_already(application, starts)
+        return StepPreview(
+            **told,
+            amount=application.decision_amount,
+            starts=starts,
+            pays_person=application.decision.person_id is not None,
+        )
+    return StepPreview(**told)
 
 
 @transaction.atomic
@@ -755,10 +926,12 @@ def _step(
     note: str,
     fields: list[str] | tuple[str, ...] = (),
     notify: bool = True,
+    event: dict | None = None,
 ) -> None:
-    """Record the move, set the stage's deadline and tell the applicant. The caller holds the
-    application's row lock; only the status, its dates and the `fields` the caller changed are
-    written, never a whole row read earlier."""
+    """Record the move (with the `event` fields saying what it rests on), set the stage's
+    deadline and tell the applicant. The caller holds the application's row lock; only the
+    status, its dates and the `fields` the caller changed are written, never a whole row read
+    earlier."""
     today = timezone.localdate()
     case_event(
         application,
@@ -766,6 +939,7 @@ def _step(
         to_status=to,
         actor=actor,
         note=note,
+        **(event or {}),
     )
     application.status, application.stage_since = to, today
     application.due_date = _due(workflow_of(application.programme), to, today)

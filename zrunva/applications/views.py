@@ -113,8 +113,7 @@ def queue(request):
 
 def _detail(request, application, form=None, assign_form=None, document_form=None, end_form=None):
     if form is None:
-        options = services.next_statuses(application, actor=request.user)
-        form = TransitionForm(options=options) if options else None
+        form = _transition_form(request, application)
     if application.is_open:
         assign_form = assign_form or AssignForm(application=application, actor=request.user)
         document_form = document_form or DocumentForm()
@@ -386,17 +385,36 @@ def letter(request, pk: int):
     return response
 
 
+def _transition_form(request, application, data=None) -> TransitionForm | None:
+    """The next step's form (on the page: none once the application is closed)."""
+    options = services.next_statuses(application, actor=request.user)
+    if not options and data is None:
+        return None
+    assessments = selectors.visit_assessments(application)
+    return TransitionForm(data, options=options, assessments=assessments)
+
+
 @staff_view(permissions.APPLICATIONS_PROCESS)
 @require_POST
 def move(request, pk: int):
+    """The next step. Granting, enrolling and withdrawing first show what they will do
+    (`services.step_preview`), and are taken once the officer confirms (`confirm` posted from
+    that page)."""
     application = selectors.application_get(actor=request.user, pk=pk)
-    form = TransitionForm(
-        request.POST, options=services.next_statuses(application, actor=request.user)
-    )
+    form = _transition_form(request, application, request.POST)
     if form.is_valid():
         data = form.cleaned_data
         household = None
         try:
+            if data["to"] in services.CONFIRMED_STEPS and request.POST.get("confirm") != "yes":
+                preview = services.step_preview(
+                    actor=request.user, application=application, to=data["to"], note=data["note"]
+                )
+                return render(
+                    request,
+                    "applications/confirm_step.html",
+                    {"application": application, "form": form, "preview": preview},
+                )
             if data["household"]:
                 household = registry.household_get(
                     actor=request.user, pk=data["household"], purpose="register application"
@@ -407,6 +425,8 @@ def move(request, pk: int):
                 to=data["to"],
                 note=data["note"],
                 household=household,
+                visit_date=data.get("visit_date"),
+                assessment=data.get("assessment"),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -121,6 +121,14 @@ class Event(models.Model):
     def what(self) -> str:
         return self.get_kind_display()
 
+    def remark(self) -> str:
+        """The note as the log shows it (an event whose `what` already says it shows none)."""
+        return self.note
+
+    def link(self) -> str:
+        """Where the record the event rests on is read (none: the empty string)."""
+        return ""
+
     def by(self) -> str:
         """Who acted, when no staff member did."""
         return str(_("The system"))

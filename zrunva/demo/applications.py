@@ -11,6 +11,9 @@ from zrunva.applications.choices import Channel, Status
 from zrunva.applications.decisions import decision_basis
 from zrunva.applications.models import Application, ApplicationEvent
 from zrunva.applications.services import application_submit, application_transition, next_statuses
+from zrunva.assessment.models import Assessment
+from zrunva.assessment.selectors import latest_assessment
+from zrunva.assessment.services import assessment_record
 from zrunva.programmes.choices import DecisionStatus
 from zrunva.programmes.models import Programme
 from zrunva.registry.models import Membership
@@ -62,15 +65,31 @@ def demo_applications(*, seed: int, count: int = 40, officer: str = "ssa") -> in
                 if status != DecisionStatus.ELIGIBLE:
                     to = Status.REJECTED
                     note = "" if status == DecisionStatus.NOT_ELIGIBLE else "Documents not given"
+            if to == Status.ASSESSED:
+                _home_visit(actor, household, application.visit_date)
             application = application_transition(
                 actor=actor,
                 application=application,
                 to=to,
                 note=note,
                 household=household if to == Status.REGISTERED else None,
+                visit_date=timezone.localdate() if to == Status.HOME_VISIT_SCHEDULED else None,
             )
         _spread(application, dates)
     return made
+
+
+def _home_visit(actor, household, day) -> None:
+    """The social agent's visit on the scheduled day. A household assessed before is found as
+    its last assessment found it: that record copied with the day (synthetic, like `_spread`;
+    scoring the generated population afresh would change who is eligible). One never assessed
+    is scored by the service from what the registry holds."""
+    latest = latest_assessment(household).first()
+    if latest is None:
+        assessment_record(actor=actor, household=household, visit_date=day, declaration={})
+        return
+    latest.pk, latest.visit_date = None, day
+    latest.save(force_insert=True)
 
 
 def _spread(application, rng: random.Random) -> None:
@@ -88,6 +107,16 @@ def _spread(application, rng: random.Random) -> None:
         ApplicationEvent.objects.filter(pk=event.pk).update(at=at)
         if event.to_status in (Status.DECIDED, Status.REJECTED):
             decided_on = timezone.localdate(at)
+    # The home visit took place on the day the step "assessed" was taken, its record with it.
+    assessed = next((e for e in events if e.to_status == Status.ASSESSED), None)
+    if assessed is not None:
+        assessed.refresh_from_db()
+        day = timezone.localdate(assessed.at)
+        ApplicationEvent.objects.filter(application=application, visit_date__isnull=False).update(
+            visit_date=day
+        )
+        Application.objects.filter(pk=application.pk).update(visit_date=day)
+        Assessment.objects.filter(pk=assessed.assessment_id).update(visit_date=day)
     # The current stage began with the last step: its deadline moves back with it.
     shift = now - at
     application.refresh_from_db()

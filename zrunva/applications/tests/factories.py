@@ -9,6 +9,7 @@ from zrunva.accounts.choices import Role
 from zrunva.accounts.models import User
 from zrunva.applications.choices import Channel, Status
 from zrunva.applications.models import Application, Enrolment
+from zrunva.applications.selectors import visit_assessments
 from zrunva.applications.services import application_submit, application_transition, next_statuses
 from zrunva.assessment.tests.factories import assess
 from zrunva.geo.models import Municipality
@@ -100,11 +101,14 @@ def family_applications() -> tuple[list[Application], User]:
         )
         while application.status != Status.DECIDED:
             to = next_statuses(application)[0]
+            if to == Status.ASSESSED:
+                home_visit(application)
             application = application_transition(
                 actor=officer,
                 application=application,
                 to=to,
                 household=household if to == Status.REGISTERED else None,
+                **visit_day(to),
             )
         applications.append(application)
     return applications, officer
@@ -190,3 +194,24 @@ def intake_form(**overrides) -> dict:
         "members-0-first_name": "",
     }
     return data | overrides
+
+
+def visit_day(status: str) -> dict:
+    """The step's arguments for scheduling a home visit: today."""
+    if status == Status.HOME_VISIT_SCHEDULED:
+        return {"visit_date": timezone.localdate()}
+    return {}
+
+
+def home_visit(application: Application, score: int | None = None):
+    """The social agent's visit on the scheduled day: an assessment of the application's
+    household dated then, with the household's latest score unless `score` is given. None when
+    the household already has one since (another member's application was visited)."""
+    if score is None and visit_assessments(application).exists():
+        return None
+    latest = application.household.assessments.order_by("-visit_date", "-id").first()
+    return assess(
+        application.household,
+        score if score is not None else latest.score,
+        visit=application.visit_date or timezone.localdate(),
+    )

@@ -157,6 +157,7 @@ def test_the_staff_page_assigns_adds_documents_and_gives_the_letter(login_as):
     ).content.decode()
     assert "x.png is not a PDF, JPEG or PNG file" in html
     assert client.get(reverse("applications:letter", args=[application.pk])).status_code == 404
-    client.post(reverse("applications:move", args=[application.pk]), {"to": Status.DECIDED})
+    move = reverse("applications:move", args=[application.pk])
+    client.post(move, {"to": Status.DECIDED, "confirm": "yes"})
     letter = client.get(reverse("applications:letter", args=[application.pk]))
     assert letter.status_code == 200 and letter.content.startswith(b"%PDF-")

@@ -23,6 +23,7 @@ from zrunva.applications.services import (
     application_transition,
     next_statuses,
 )
+from zrunva.applications.tests.factories import home_visit, visit_day
 from zrunva.assessment.tests.factories import assess
 from zrunva.core.text import long_date
 from zrunva.geo.models import Municipality, Office
@@ -92,7 +93,9 @@ def _decided(code: str, household, applicant, *, language: str, to: str, note: s
     while to not in next_statuses(application, actor=officer):
         later = STAGES[STAGES.index(application.status) + 1 :]
         step = next(s for s in later if s in next_statuses(application, actor=officer))
-        application_transition(actor=officer, application=application, to=step)
+        if step == Status.ASSESSED:
+            home_visit(application)
+        application_transition(actor=officer, application=application, to=step, **visit_day(step))
         application.refresh_from_db()
     application_transition(actor=officer, application=application, to=to, note=note)
     application.refresh_from_db()

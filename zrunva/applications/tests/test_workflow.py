@@ -16,8 +16,10 @@ from zrunva.applications.services import (
 from zrunva.applications.tests.factories import (
     APPLICANT,
     enrolled_application,
+    home_visit,
     pension_application,
     submit,
+    visit_day,
 )
 from zrunva.assessment.tests.factories import assess
 from zrunva.core.casework import ALPHABET
@@ -118,12 +120,15 @@ def test_walk_in_applications_are_entered_by_staff_of_the_area(make_user):
 
 def walk(application, actor, *statuses, household=None):
     for status in statuses:
+        if status == Status.ASSESSED:
+            home_visit(application)
         application = application_transition(
             actor=actor,
             application=application,
             to=status,
             household=household if status == Status.REGISTERED else None,
             note="reasons" if status == Status.REJECTED else "",
+            **visit_day(status),
         )
     return application
 
@@ -211,7 +216,9 @@ def test_every_transition_is_allowed_to_its_roles_and_refused_to_the_others(
     if target in STEPS:
         application = walk(application, admin, *STEPS[: STEPS.index(target)], household=household)
     actor = make_user(role, **scope)
-    kwargs = {"household": household} if target == Status.REGISTERED else {}
+    kwargs = {"household": household} if target == Status.REGISTERED else visit_day(target)
+    if target == Status.ASSESSED:
+        home_visit(application)
     note = "reasons" if target == Status.REJECTED else ""
     if role in ALLOWED[target]:
         moved = application_transition(

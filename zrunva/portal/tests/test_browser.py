@@ -139,6 +139,10 @@ def test_a_citizen_applies_in_georgian_and_an_officer_enrols_them(live_server, p
         desk.select_option("#id_to", status)
         with desk.expect_navigation():
             desk.locator("form:has(#id_to) button[type=submit]").click()
+        # Granting and enrolling say what they will do and wait for the officer's word.
+        expect(desk.locator("h1")).to_contain_text("შეამოწმეთ და დაადასტურეთ")
+        with desk.expect_navigation():
+            desk.locator('form[action$="/move/"] button[type=submit]').click()
         expect(desk.locator(".message--success")).to_be_visible()
     enrolment = Enrolment.objects.get(application=application)
     assert enrolment.person.personal_number == pn and enrolment.amount > 0
