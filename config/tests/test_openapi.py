@@ -112,6 +112,9 @@ def test_an_application_answer_matches_its_published_schema(login_as):
         "to_status",
         "at",
         "note",
+        "kind",  # a status change, an assignment, a document, …
+        "visit_date",  # a home visit scheduled
+        "assessment_id",  # the home visit an "assessed" step rests on
     }
     assert schemas["GrievanceOut"]["properties"]["events"]["items"]["$ref"].endswith(
         "/GrievanceEventOut"
