@@ -107,3 +107,38 @@ def test_the_home_page_shows_the_tiles_as_links(login_as):
     assert "Not assigned to anyone" in page
     assert 'href="/en/applications/?assigned=none"' in page
     assert "Payrolls to check" in page
+
+
+def test_a_municipal_officer_sees_their_programmes_budget_and_nobody_elses(make_user):
+    from decimal import Decimal
+
+    from zrunva.geo.models import Municipality
+    from zrunva.programmes.services import programme_save
+    from zrunva.programmes.tests.factories import utility_parameters
+
+    officer = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    utility_parameters(officer)
+    programme_save(
+        actor=officer,
+        programme=None,
+        data={
+            "code": "kutaisi_utility_assistance",
+            "name_ka": "კომუნალური დახმარება",
+            "name_en": "Utility assistance",
+            "level": "household",
+            "criteria": "household.rating_score <= param.kutaisi_utility_max_score",
+            "formula": "min(household.monthly_utility_spending, param.kutaisi_utility_aid)",
+            "legal_basis": "Kutaisi City Council resolution (test)",
+            "valid_from": date(2026, 1, 1),
+            "budget": Decimal("250000.00"),
+            "municipality": Municipality.objects.get(code="kutaisi"),
+        },
+    )
+    year = timezone.localdate().year
+    budget = _tiles(officer)[(f"Budgets of {year}", "Utility assistance")]
+    assert (budget.value, budget.alert) == ("0% committed", False)
+    assert budget.detail.startswith("0.00 of 250,000.00 GEL")
+    # The SSA pays the state's programmes: a council's budget is not on its officers' home.
+    assert f"Budgets of {year}" not in _groups(make_user(Role.SSA_OFFICER))
+    other = make_user(Role.MUNICIPAL_OFFICER, municipality="batumi")
+    assert f"Budgets of {year}" not in _groups(other)
