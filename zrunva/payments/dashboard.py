@@ -13,9 +13,13 @@ from django.utils.translation import gettext as _
 from zrunva.accounts import permissions
 from zrunva.applications.models import Enrolment
 from zrunva.core.dashboard import Tile, tile
-from zrunva.payments.choices import PAYING, PayrollStep
-from zrunva.payments.models import Payment
-from zrunva.payments.selectors import enrolments_to_review, payroll_list, recoveries_waiting
+from zrunva.payments.choices import PayrollStep
+from zrunva.payments.selectors import (
+    enrolments_to_review,
+    payroll_list,
+    recoveries_waiting,
+    spent_in_year,
+)
 from zrunva.programmes.models import Programme
 
 
@@ -75,19 +79,14 @@ def _budgets(user) -> list[Tile]:
     )
     found = []
     for programme in budgeted.order_by("code"):
-        paid = (
-            Payment.objects.filter(
-                programme=programme, status__in=PAYING, month__year=today.year
-            ).aggregate(total=Sum("amount"))["total"]
-            or 0
-        )
+        paid = spent_in_year(programme.pk, today.year)
         monthly = (
             Enrolment.objects.filter(programme=programme, ends__isnull=True).aggregate(
                 total=Sum("amount")
             )["total"]
             or 0
         )
-        committed = Decimal(paid) + Decimal(monthly) * months_left
+        committed = paid + Decimal(monthly) * months_left
         over = committed > programme.budget
         found.append(
             Tile(

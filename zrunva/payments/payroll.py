@@ -24,7 +24,6 @@ import polars as pl
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.db.models.functions import ExtractYear
 
 from zrunva.accounts import permissions
@@ -42,6 +41,7 @@ from zrunva.payments.choices import (
     SuspensionOutcome,
 )
 from zrunva.payments.models import Payment, PaymentAccount, Payroll, Recovery, Suspension
+from zrunva.payments.selectors import spent_in_year
 from zrunva.programmes.choices import DecisionStatus
 from zrunva.programmes.models import Programme
 
@@ -306,15 +306,11 @@ def budget_overruns(payroll_id: int) -> list[dict]:
         .distinct()
     )
     found = []
-    for programme_id, year in sorted(set(years)):
-        programme = Programme.objects.get(pk=programme_id)
-        spent = (
-            Payment.objects.filter(
-                programme_id=programme_id, status__in=PAYING, month__year=year
-            ).aggregate(total=Sum("amount"))["total"]
-            or 0
-        )
-        spent = Decimal(spent).quantize(Decimal("0.01"))  # SQLite drops the places
+    pairs = sorted(set(years))
+    programmes = Programme.objects.in_bulk({programme_id for programme_id, _ in pairs})
+    for programme_id, year in pairs:
+        programme = programmes[programme_id]
+        spent = spent_in_year(programme_id, year)
         if spent > programme.budget:
             found.append(
                 {

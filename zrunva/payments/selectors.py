@@ -334,6 +334,13 @@ def application_payments(*, application) -> list[Payment]:
     )
 
 
+def spent_in_year(programme_id: int, year: int) -> Decimal:
+    """A programme's payments of a year's months, due or paid, in every payroll not cancelled:
+    what its budget is measured against."""
+    paid = Payment.objects.filter(programme_id=programme_id, status__in=PAYING, month__year=year)
+    return gel(paid.aggregate(total=Sum("amount"))["total"] or Decimal("0"))
+
+
 def recovery_outstanding(recovery: Recovery) -> Decimal:
     """What is left to recover: the amount less the deductions of payments due or paid (a
     cancelled payroll's deductions go back)."""

@@ -20,6 +20,7 @@ from zrunva.applications.models import Enrolment
 from zrunva.assessment.selectors import latest_assessment
 from zrunva.core.casework import four_eyes
 from zrunva.core.jobs import JobStatus
+from zrunva.core.money import gel
 from zrunva.core.text import long_date
 from zrunva.core.trail import acting_as, bulk_run_log
 from zrunva.core.validators import LAST_DAY, day_in_range, iban_compact, iban_validator
@@ -786,9 +787,7 @@ def recovery_record(*, actor, enrolment: Enrolment, amount: Decimal, note: str) 
     if last is None:
         raise ValidationError({"amount": _("Nothing was paid under this enrolment.")})
     # SQLite sums decimals without their places: to the tetri again.
-    total = Decimal(paid.aggregate(total=Sum(F("amount") + F("deducted")))["total"]).quantize(
-        Decimal("0.01")
-    )
+    total = gel(paid.aggregate(total=Sum(F("amount") + F("deducted")))["total"])
     if amount > total:
         raise ValidationError(
             {
