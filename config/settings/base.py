@@ -165,6 +165,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tbilisi"
 USE_I18N = True
 USE_TZ = True
+# Georgian number separators as CLDR writes them (config/formats/ka; zrunva.core.numbers).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "zrunva" / "static"]

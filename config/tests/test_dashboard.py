@@ -87,7 +87,7 @@ def test_the_analyst_sees_the_countrys_figures_from_the_latest_national_run(make
     group = "The country, run of 1 November 2026"
     assert tiles[(group, "Households evaluated")].count == 1234
     pension = tiles[(group, "State old-age pension")]
-    assert (pension.count, pension.detail) == (800, "eligible; 396,000.00 GEL a month")
+    assert (pension.count, pension.detail) == (800, "eligible; GEL\xa0396,000.00 a month")
     # The disability package's rules read health data: not for an analyst without health access.
     assert not any("disab" in label.lower() for _, label in tiles)
     assert "Applications" not in _groups(analyst)
@@ -137,7 +137,7 @@ def test_a_municipal_officer_sees_their_programmes_budget_and_nobody_elses(make_
     year = timezone.localdate().year
     budget = _tiles(officer)[(f"Budgets of {year}", "Utility assistance")]
     assert (budget.value, budget.alert) == ("0% committed", False)
-    assert budget.detail.startswith("0.00 of 250,000.00 GEL")
+    assert budget.detail.startswith("GEL\xa00.00 of GEL\xa0250,000.00")
     # The SSA pays the state's programmes: a council's budget is not on its officers' home.
     assert f"Budgets of {year}" not in _groups(make_user(Role.SSA_OFFICER))
     other = make_user(Role.MUNICIPAL_OFFICER, municipality="batumi")

@@ -226,8 +226,16 @@ class ApplicationForm(forms.Form):
         label=_("The applicant consents to the processing of their data for this application"),
         required=False,
     )
-    programmes = Programme.objects.filter(is_active=True).order_by("code")
-    places = Municipality.objects.by_name()
+
+    # Read when a form is made, not when this module is imported: the order is the active
+    # language's alphabet.
+    @property
+    def programmes(self):
+        return Programme.objects.filter(is_active=True).select_related("municipality").by_name()
+
+    @property
+    def places(self):
+        return Municipality.objects.by_name()
 
     # Documents already kept for this form (the portal keeps those accepted when a form is
     # refused); they count towards the limit.
@@ -236,6 +244,10 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = self.programmes
+        # Programmes by name, never by code; a council's own with its municipality.
+        self.fields["programme"].label_from_instance = lambda p: (
+            f"{p.name} ({p.municipality.name})" if p.municipality_id else p.name
+        )
         self.fields["municipality"].queryset = self.places
         self.fields["consent"].help_text = CONSENT_PURPOSE
         # The (upload, Checked) pairs that passed the checks, even when the form is refused.

@@ -24,12 +24,24 @@ FONTS = Path(__file__).parent / "fonts"
 gettext_noop("General Administrative Code of Georgia, Article 180")
 
 
+def add_fonts(pdf: FPDF, *, lari_sign: bool = True) -> None:
+    """The letters' and lists' font, DejaVu Sans, and for the lari sign (₾), which DejaVu
+    lacks, Noto Sans Georgian (fonts/README.md). A fallback font breaks text into runs per
+    font: a page that prints no sign (the cash lists' amounts are under "Amount, GEL") goes
+    without it."""
+    pdf.add_font("DejaVu", "", FONTS / "DejaVuSans.ttf")
+    pdf.add_font("DejaVu", "B", FONTS / "DejaVuSans-Bold.ttf")
+    if lari_sign:
+        pdf.add_font("Lari", "", FONTS / "NotoSansGeorgian-Lari-Regular.ttf")
+        pdf.add_font("Lari", "B", FONTS / "NotoSansGeorgian-Lari-Bold.ttf")
+        pdf.set_fallback_fonts(["Lari"])
+
+
 class _Letter(FPDF):
     def __init__(self, number: str):
         super().__init__(format="A4")
         self.number = number
-        self.add_font("DejaVu", "", FONTS / "DejaVuSans.ttf")
-        self.add_font("DejaVu", "B", FONTS / "DejaVuSans-Bold.ttf")
+        add_fonts(self)
         self.set_margins(20, 20, 20)
         self.set_auto_page_break(True, margin=20)
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from zrunva.accounts import permissions
@@ -33,7 +34,7 @@ from zrunva.applications.forms import (
 )
 from zrunva.applications.letters import decision_letter
 from zrunva.applications.models import Application, Enrolment, Workflow
-from zrunva.core import extensions
+from zrunva.core import charts, extensions, numbers
 from zrunva.core.exports import Column, export, export_format
 from zrunva.core.forms import add_service_errors, form_step, formset_errors
 from zrunva.core.htmx import fragment_or_page, is_htmx
@@ -551,14 +552,21 @@ def delays(request):
     rows = selectors.delay_indicators(actor=request.user).to_dicts()
     programmes = {p.code: p.name for p in Programme.objects.all()}
     places = {m.code: m.name for m in Municipality.objects.all()}
-    # The bars start at zero and the longest fills the width; the figure stands beside its bar.
-    top = max((r["decision_median"] or 0 for r in rows), default=0) or 1
     for row in rows:
         row["programme_name"] = programmes.get(row["programme"], row["programme"])
         row["municipality_name"] = places.get(row["municipality"], row["municipality"])
-        row["width"] = round(100 * (row["decision_median"] or 0) / top, 1)
-    charted = [r for r in rows if r["decision_median"] is not None]
-    return render(request, "applications/delays.html", {"rows": rows, "charted": charted})
+    chart = charts.bars(
+        (
+            f"{r['month']} · {r['programme_name']} · {r['municipality_name']}",
+            r["decision_median"],
+            # 1.5 days is plural: the singular is for exactly one.
+            ngettext("%(days)s day", "%(days)s days", 1 if r["decision_median"] == 1 else 2)
+            % {"days": numbers.figure(r["decision_median"])},
+        )
+        for r in rows
+        if r["decision_median"] is not None
+    )
+    return render(request, "applications/delays.html", {"rows": rows, "chart": chart})
 
 
 @staff_view(permissions.PROGRAMMES_VIEW)

@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from fpdf import FPDF
 
-from zrunva.applications.letters import FONTS
+from zrunva.applications.letters import add_fonts
+from zrunva.core import numbers
 from zrunva.core.models import in_language
 from zrunva.core.romanisation import romanise
 from zrunva.payments.bankfiles import end_to_end
@@ -103,10 +104,6 @@ def _heading(payroll: Payroll) -> str:
     }
 
 
-def _gel(amount: Decimal) -> str:
-    return formats.number_format(amount, 2)
-
-
 # -- PDF -----------------------------------------------------------------------------------------
 
 ROW = 9.0  # mm: two lines of text, and room to sign
@@ -119,8 +116,7 @@ class _Sheet(FPDF):
 
     def __init__(self, heading: str, office: str):
         super().__init__(orientation="L", format="A4")
-        self.add_font("DejaVu", "", FONTS / "DejaVuSans.ttf")
-        self.add_font("DejaVu", "B", FONTS / "DejaVuSans-Bold.ttf")
+        add_fonts(self, lari_sign=False)
         self.set_margins(10, 10, 10)
         # Rows break pages themselves (a row is never split between two pages).
         self.set_auto_page_break(False, margin=14)
@@ -229,13 +225,21 @@ def cash_list_pdf(payroll: Payroll, post_office: str, lines: Iterable[tuple], ou
                 (f"{line.name}, {line.personal_number}", line.collector),
                 (line.programme,),
                 (f"{line.month:%Y-%m}",),
-                (_gel(line.amount),),
+                (numbers.money(line.amount, currency=False),),
                 ("",),
             ]
         )
     summary = ngettext("%(count)s payment", "%(count)s payments", count) % {"count": count}
     pdf.row(
-        [("",), (_("Total"),), (summary,), ("",), ("",), (_gel(total),), ("",)],
+        [
+            ("",),
+            (_("Total"),),
+            (summary,),
+            ("",),
+            ("",),
+            (numbers.money(total, currency=False),),
+            ("",),
+        ],
         bold=True,
     )
     out.write(bytes(pdf.output()))

@@ -7,11 +7,11 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
 from zrunva.applications.models import Enrolment
+from zrunva.core import numbers
 from zrunva.core.dashboard import Tile, tile
 from zrunva.payments.choices import PayrollStep
 from zrunva.payments.selectors import (
@@ -95,17 +95,16 @@ def _budgets(user) -> list[Tile]:
                 count=None,
                 value=_("%(share)s%% committed")
                 % {
-                    "share": number_format(100 * committed / programme.budget, 0)
+                    "share": numbers.count(100 * committed / programme.budget)
                     if programme.budget
                     else "—"
                 },
                 detail=_(
-                    "%(committed)s of %(budget)s GEL: paid or due, and the open "
-                    "enrolments to December"
+                    "%(committed)s of %(budget)s: paid or due, and the open enrolments to December"
                 )
                 % {
-                    "committed": number_format(committed, 2, force_grouping=True),
-                    "budget": number_format(programme.budget, 2, force_grouping=True),
+                    "committed": numbers.money(committed),
+                    "budget": numbers.money(programme.budget),
                 },
                 url=reverse("payments:report"),
                 alert=over,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from zrunva.accounts import permissions
 from zrunva.applications.models import Enrolment
 from zrunva.assessment.selectors import latest_assessment
+from zrunva.core import numbers
 from zrunva.core.casework import four_eyes
 from zrunva.core.jobs import JobStatus
 from zrunva.core.money import gel
@@ -239,13 +240,13 @@ def _require_within_budget(payroll: Payroll) -> None:
             [
                 _(
                     "%(programme)s: the payments of %(year)d would exceed the budget of "
-                    "%(budget)s GEL by %(over)s GEL."
+                    "%(budget)s by %(over)s."
                 )
                 % {
                     "programme": row["programme"].name,
                     "year": row["year"],
-                    "budget": row["budget"],
-                    "over": row["over"],
+                    "budget": numbers.money(row["budget"]),
+                    "over": numbers.money(row["over"]),
                 }
                 for row in over
             ]
@@ -459,6 +460,15 @@ def _require_enrolment(actor, enrolment: Enrolment, perm: str) -> None:
     permissions.require_health_programme(actor, enrolment.programme_id)
 
 
+def _written(value):
+    """A message's value as the reader's language writes it: dates in words, amounts as money."""
+    if isinstance(value, date):
+        return long_date(value)
+    if isinstance(value, Decimal):
+        return numbers.money(value)
+    return value
+
+
 def _tell(enrolment: Enrolment, *, subject: str, body: str, **values) -> int:
     """Queue a message to the beneficiary, through the application's contact details and in its
     language (`subject` and `body` untranslated, with `values`). An enrolment made in bulk has
@@ -470,7 +480,7 @@ def _tell(enrolment: Enrolment, *, subject: str, body: str, **values) -> int:
         values = {
             "programme": enrolment.programme.name,
             "number": application.number,
-            **{k: long_date(v) if isinstance(v, date) else v for k, v in values.items()},
+            **{k: _written(v) for k, v in values.items()},
         }
         return message_to_case(application, subject=_(subject) % values, body=_(body) % values)
 
@@ -791,8 +801,8 @@ def recovery_record(*, actor, enrolment: Enrolment, amount: Decimal, note: str) 
     if amount > total:
         raise ValidationError(
             {
-                "amount": _("More than was paid under this enrolment (%(total)s GEL).")
-                % {"total": total}
+                "amount": _("More than was paid under this enrolment (%(total)s).")
+                % {"total": numbers.money(total)}
             }
         )
     recovery = Recovery(
@@ -839,7 +849,7 @@ def recovery_approve(*, actor, recovery: Recovery) -> Recovery:
         enrolment,
         subject=gettext_noop("Application %(number)s: an overpayment is recovered"),
         body=gettext_noop(
-            "%(amount)s GEL of %(programme)s under application %(number)s was paid that was "
+            "%(amount)s of %(programme)s under application %(number)s was paid that was "
             "not due (%(why)s). It is kept back from your next payments, at most %(cap)s%% of "
             "each, until repaid. If you disagree, you may file a grievance."
         ),

@@ -12,13 +12,14 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from zrunva.accounts import permissions
 from zrunva.accounts.decorators import staff_view
 from zrunva.applications import selectors as enrolments
+from zrunva.core import charts, numbers
 from zrunva.core.forms import form_step
 from zrunva.core.htmx import fragment_or_page, is_htmx
 from zrunva.core.pagination import paginate
@@ -386,11 +387,10 @@ def report(request):
     for row in rows:
         if row["status"] in (PaymentStatus.PAID, PaymentStatus.DUE):
             by_month[row["month"]] = by_month.get(row["month"], 0) + row["total"]
-    top = max(by_month.values(), default=0) or 1
-    chart = [
-        {"month": month, "total": total, "width": round(100 * total / top, 1)}
+    chart = charts.bars(
+        (formats.date_format(month, "YEAR_MONTH_FORMAT"), total, numbers.money(total))
         for month, total in sorted(by_month.items())
-    ]
+    )
     for row in rows:
         row["status_label"] = labels.get(row["status"], row["status"])
     return render(

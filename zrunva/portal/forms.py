@@ -78,10 +78,6 @@ class ApplyForm(ApplicationForm):
         self.fields["consent"].label = _(
             "I consent to the processing of my data and my household's for this application"
         )
-        self.fields["programme"].label_from_instance = lambda p: (
-            f"{p.name} ({p.municipality.name})" if p.municipality_id else p.name
-        )
-        self.fields["programme"].queryset = self.programmes.select_related("municipality")
 
     def clean(self):
         data = super().clean()

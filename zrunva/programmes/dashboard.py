@@ -2,10 +2,10 @@
 country's figures from the latest national run (totals only, no person: also for analysts)."""
 
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
+from zrunva.core import numbers
 from zrunva.core.dashboard import Tile, tile
 from zrunva.core.jobs import JobStatus
 from zrunva.core.text import long_date
@@ -66,8 +66,7 @@ def _country(user) -> list[Tile]:
                 group=group,
                 label=names[row["code"]],
                 count=row["eligible"],
-                detail=_("eligible; %(amount)s GEL a month")
-                % {"amount": number_format(row["amount"], 2, force_grouping=True)},
+                detail=_("eligible; %(amount)s a month") % {"amount": numbers.money(row["amount"])},
                 order=10 + n,
             )
         )

@@ -17,10 +17,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from zrunva.core import numbers
 from zrunva.core.models import in_language
 from zrunva.core.text import capfirst, long_date
 from zrunva.programmes import attributes, expressions
@@ -299,14 +299,10 @@ def facts(result) -> dict:
 
 
 def _number(value: float | int) -> str:
-    value = float(value)
-    places = 0 if value.is_integer() else 2
-    return number_format(round(value, 2), decimal_pos=places, force_grouping=True)
+    return numbers.figure(round(float(value), 2))
 
 
-def money(value) -> str:
-    """An amount in GEL in the active language: 1,250 GEL; 1 250 ლარი."""
-    return _("%(amount)s GEL") % {"amount": _number(value)}
+money = numbers.money
 
 
 def _text_value(reference: str | None, value: str) -> str:

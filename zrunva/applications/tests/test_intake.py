@@ -3,15 +3,18 @@ the registry's households, a new household is filled in from the application, an
 stored in one form."""
 
 import importlib
+import re
 from datetime import date
 
 import pytest
 from auditlog.models import LogEntry
 from django.apps import apps as django_apps
 from django.urls import reverse
+from django.utils import translation
 
 from zrunva.accounts.choices import Role
 from zrunva.applications.choices import Channel, Status
+from zrunva.applications.forms import ApplicationForm
 from zrunva.applications.models import Application
 from zrunva.applications.services import application_submit
 from zrunva.applications.tests.factories import APPLICANT, submit
@@ -187,3 +190,21 @@ def test_the_migration_converts_the_stored_phones():
     application.refresh_from_db()
     other.refresh_from_db()
     assert (application.phone, other.phone) == ("+995555123456", "")
+
+
+@pytest.mark.parametrize("language", ["ka", "en"])
+def test_the_forms_programmes_and_places_are_names_in_the_languages_order(language):
+    with translation.override(language):
+        form = ApplicationForm()
+        programmes = [label for value, label in form.fields["programme"].choices if value]
+        places = [label for value, label in form.fields["municipality"].choices if value]
+        active = Programme.objects.filter(is_active=True)
+        assert len(programmes) == active.count() > 1
+        # PostgreSQL's collation orders Latin text by its letters, case and marks aside.
+        letters = (lambda t: re.sub(r"[^a-zა-ჰ]", "", t.lower())) if language == "en" else str
+        assert programmes == sorted(programmes, key=letters)
+        assert not {p.code for p in active} & set(programmes)
+        assert {p.name for p in active if p.municipality_id is None} <= set(programmes)
+        assert len(places) > 60 and places == sorted(places, key=letters)
+        script = "ა" <= places[0][0] <= "ჰ"
+        assert script == (language == "ka")

@@ -146,8 +146,8 @@ CASES = [
         Status.DECIDED,
         [
             "Your household's rating score, 34,000, is at most 65,000: met.",
-            "100 GEL a month: 50 GEL for each of 2 members, because your household's rating "
-            "score, 34,000, is at most 57,000.",
+            "GEL 100.00 a month: GEL 50.00 for each of 2 members, because your household's "
+            "rating score, 34,000, is at most 57,000.",
         ],
     ),
     (
@@ -167,7 +167,7 @@ CASES = [
             "Your household's rating score, 50,000, is at most 120,000: met.",
             "The number of your household's members whose age is less than 16, 2, is more "
             "than 0: met.",
-            "400 GEL a month: 200 GEL for each of 2 children.",
+            "GEL 400.00 a month: GEL 200.00 for each of 2 children.",
         ],
     ),
     (
@@ -204,7 +204,7 @@ CASES = [
         Status.DECIDED,
         [
             "Internally displaced person: yes: met.",
-            "A flat 45 GEL a month.",
+            "A flat GEL 45.00 a month.",
         ],
     ),
     ("idp_allowance", idp, False, Status.REJECTED, ["Internally displaced person: no: not met."]),
@@ -227,7 +227,8 @@ def test_each_programmes_letter_says_the_decision_in_sentences(
         pdf = decision_letter(application)
     assert not [r for r in caplog.records if "missing" in r.getMessage()], caplog.text
     name = f"{code}-{'granted' if to == Status.DECIDED else 'refused'}-{language}"
-    text = _text(pdf, tmp_path, name)
+    # Amounts keep their number and currency together with a no-break space.
+    text = _text(pdf, tmp_path, name).replace("\xa0", " ")
     programme = Programme.objects.get(code=code)
     with translation.override(language):
         assert long_date(application.decided_on) in text
@@ -255,6 +256,9 @@ def test_each_programmes_letter_says_the_decision_in_sentences(
         assert "ორშაბათი–პარასკევი" in text
         with translation.override("ka"):
             assert programme.public_legal_basis.startswith("საქართველოს")
+        if to == Status.DECIDED and code == "tsa":
+            # Georgian money: a decimal comma and the lari sign after the amount.
+            assert "100,00 ₾" in text and "50,00 ₾" in text
 
 
 def test_the_application_page_and_the_portal_give_the_letters_sentences(login_as, client):
@@ -262,13 +266,13 @@ def test_the_application_page_and_the_portal_give_the_letters_sentences(login_as
     application = _decided("tsa", household, applicant, language="en", to=Status.DECIDED)
     sentences = (
         "Your household's rating score, 34,000, is at most 65,000: met.",
-        "100 GEL a month: 50 GEL for each of 2 members, because your household's rating score, "
-        "34,000, is at most 57,000.",
+        "GEL 100.00 a month: GEL 50.00 for each of 2 members, because your household's rating "
+        "score, 34,000, is at most 57,000.",
     )
     staff = login_as(Role.SSA_OFFICER, office="ssa-kutaisi")
     page = html.unescape(
         staff.get(reverse("applications:detail", args=[application.pk])).content.decode()
-    )
+    ).replace("\xa0", " ")
     for sentence in sentences:
         assert sentence in page
     assert "param." not in page and "household.rating_score" not in page
@@ -277,7 +281,9 @@ def test_the_application_page_and_the_portal_give_the_letters_sentences(login_as
         {"number": application.number, "personal_number": applicant.personal_number},
     )
     assert response.url == reverse("portal:application")
-    page = html.unescape(client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode())
+    page = html.unescape(
+        client.get(response.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    ).replace("\xa0", " ")
     for sentence in sentences:
         assert sentence in page
     assert "param." not in page

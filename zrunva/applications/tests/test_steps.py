@@ -176,7 +176,7 @@ def test_granting_shows_what_will_happen_then_is_done_on_confirmation(login_as):
     page = client.post(move, {"to": Status.DECIDED, "note": "checked"})
     html = page.content.decode()
     assert page.status_code == 200 and "Check and confirm: grant the application" in html
-    assert "the person is to be paid" in html and "GEL a month" in html
+    assert "the person is to be paid GEL\xa0" in html and " a month" in html
     assert "The applicant is told by e-mail, in their language." in html
     assert 'name="confirm" value="yes"' in html and 'value="checked"' in html
     application.refresh_from_db()
@@ -190,7 +190,7 @@ def test_granting_shows_what_will_happen_then_is_done_on_confirmation(login_as):
     page = client.post(move, {"to": Status.ENROLLED}).content.decode()
     starts = (timezone.localdate().replace(day=1) + timedelta(days=32)).replace(day=1)
     amount = f"{application.decision_amount:.2f}"
-    assert f"The person will be paid {amount} GEL a month from {long_date(starts)}." in page
+    assert f"The person will be paid GEL\xa0{amount} a month from {long_date(starts)}." in page
     client.post(move, {"to": Status.ENROLLED, "confirm": "yes"})
     application.refresh_from_db()
     assert application.status == Status.ENROLLED

@@ -1,6 +1,5 @@
 import datetime
 import json
-from decimal import Decimal
 
 from django import template
 from django.apps import apps
@@ -9,11 +8,10 @@ from django.db import models
 from django.urls import translate_url
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zrunva.core import extensions
+from zrunva.core import extensions, numbers
 from zrunva.core.text import capfirst, readable_json
 from zrunva.core.trail import action_label as _action_label
 from zrunva.core.validators import phone_display
@@ -320,9 +318,18 @@ def action_label(entry) -> str:
 
 
 @register.filter
+def money(value) -> str:
+    """An amount in GEL as the language writes it: 1 234,50 ₾ / GEL 1,234.50."""
+    return numbers.money(value)
+
+
+@register.filter
+def count(value) -> str:
+    """A whole number, grouped: 1 234 / 1,234."""
+    return numbers.count(value)
+
+
+@register.filter
 def figure(value) -> str:
-    """A stored decimal as people write it: 60, 30,000, 0.25 (four stored decimals trimmed;
-    `Decimal.normalize` alone shows 60 as 6E+1)."""
-    if value is None:
-        return ""
-    return number_format(Decimal(value).normalize(), force_grouping=True)
+    """A stored decimal as people write it: 60, 30 000 / 30,000, 0,25 / 0.25."""
+    return numbers.figure(value)

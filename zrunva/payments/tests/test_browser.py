@@ -67,7 +67,7 @@ def test_prepare_approve_export_reconcile_and_the_citizen_sees_the_payment(
     preparer.fill("#id_month", enrolment.starts.strftime("%Y-%m"))
     _submit(preparer, 'main form[method="post"] button[type=submit]')
     payroll = Payroll.objects.get()
-    expect(preparer.locator("main")).to_contain_text("495.00")
+    expect(preparer.locator("main")).to_contain_text("495,00 ₾")
     accessible(preparer)
     _submit(preparer, 'form[action$="/check/"] button')
     expect(preparer.locator('form[action$="/approve/"]')).to_have_count(0)
@@ -101,5 +101,5 @@ def test_prepare_approve_export_reconcile_and_the_citizen_sees_the_payment(
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
     expect(page.locator("#payments-heading")).to_be_visible()
-    expect(page.locator("main")).to_contain_text("495.00 GEL — paid")
+    expect(page.locator("main")).to_contain_text("GEL 495.00 — paid")
     accessible(page)

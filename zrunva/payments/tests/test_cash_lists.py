@@ -95,7 +95,9 @@ def test_a_post_offices_pdf_holds_its_lines_only_with_their_count_and_total(
     assert len([t for t in text if t.startswith("იღებს ")]) == 1  # through her guardian
     # After the lines: the totals row (Georgian "Total"), the count and the sum.
     total = text.index("ჯამი")
-    assert text[total + 1 : total + 3] == ["2 გადახდა", f"{sum(p.amount for p in kutaisi):.2f}"]
+    # The amounts as Georgian writes them, in the column headed "Amount, GEL".
+    amount = f"{sum(p.amount for p in kutaisi):.2f}".replace(".", ",")
+    assert text[total + 1 : total + 3] == ["2 გადახდა", amount]
     assert "".join(text).endswith(f"{KUTAISI} · გვერდი 1 / 1")
     entry = LogEntry.objects.get(additional_data__purpose="download")
     assert entry.object_pk == str(payroll.pk)
@@ -229,7 +231,7 @@ def test_the_payroll_page_lists_the_post_offices(cash_payroll, login_as):
     total = sum(
         p.amount for p in cash_payroll.payments.filter(account__post_office=KUTAISI, status="due")
     )
-    assert f">{total:.2f}<" in html
+    assert f">GEL\xa0{total:,.2f}<" in html
 
 
 def test_a_list_is_read_in_the_same_queries_however_many_lines(cash_payroll, login_as):

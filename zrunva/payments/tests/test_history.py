@@ -63,9 +63,9 @@ def test_the_citizen_sees_payments_once_sent_to_the_bank(approved):
     assert "payments-heading" not in page  # approved, not yet sent: nothing to tell
     services.payroll_export(actor=officer, payroll=payroll)
     page = client.get(reverse("portal:application")).content.decode()
-    assert "495.00 GEL — sent to the bank" in page
+    assert "GEL\xa0495.00 — sent to the bank" in page
     Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.PAID)
-    assert "495.00 GEL — paid" in client.get(reverse("portal:application")).content.decode()
+    assert "GEL\xa0495.00 — paid" in client.get(reverse("portal:application")).content.decode()
 
 
 def test_the_report_totals_payments_in_the_area_with_a_chart_and_an_xlsx(approved, login_as):
@@ -77,12 +77,12 @@ def test_the_report_totals_payments_in_the_area_with_a_chart_and_an_xlsx(approve
     page = login_as(Role.SSA_OFFICER).get("/en/payments/report/")
     html = page.content.decode()
     assert page.status_code == 200 and "bar-chart__bar" in html
-    assert "1485.00" in html  # three pensioners at 495.00, sent to the bank
+    assert "GEL\xa01,485.00" in html  # three pensioners at 495.00, sent to the bank
     assert "State old-age pension" in html and "Kutaisi" in html
     xlsx = login_as(Role.SSA_OFFICER).get("/en/payments/report/", {"format": "xlsx"})
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = zipfile.ZipFile(BytesIO(xlsx.content)).read("xl/worksheets/sheet1.xml").decode()
     assert "<v>1485</v>" in sheet and "<v>3</v>" in sheet
     elsewhere = login_as(Role.MUNICIPAL_OFFICER, municipality="batumi").get("/en/payments/report/")
-    assert "1485.00" not in elsewhere.content.decode()
+    assert "1,485.00" not in elsewhere.content.decode()
     assert login_as(Role.ANALYST).get("/en/payments/report/").status_code == 403

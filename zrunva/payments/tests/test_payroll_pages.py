@@ -32,7 +32,7 @@ def test_prepare_check_and_approve_on_the_screens(
     payroll = Payroll.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"/{payroll.pk}/")
     page = preparer.get(f"/en/payments/payrolls/{payroll.pk}/").content.decode()
-    assert "1 payment to be paid, 495.00 GEL in all; 0 held." in page
+    assert "1 payment to be paid, GEL\xa0495.00 in all; 0 held." in page
     assert "Accounts changed shortly before" in page  # the account was recorded just now
     preparer.post(f"/en/payments/payrolls/{payroll.pk}/check/")
     page = preparer.get(f"/en/payments/payrolls/{payroll.pk}/").content.decode()

@@ -198,9 +198,9 @@ def test_the_payroll_page_says_how_far_over_the_budget(pensioner, login_as):
     payroll = _prepare(officer.user, _month(pensioner, 2))
     page = officer.get(f"/en/payments/payrolls/{payroll.pk}/").content.decode()
     assert "Over the budget: this payroll is not approved" in page
-    assert "come to 1485.00 GEL against a budget of 900.00 GEL, 585.00 GEL over." in page
+    assert "come to GEL\xa01,485.00 against a budget of GEL\xa0900.00, GEL\xa0585.00 over." in page
     refused = officer.post(f"/en/payments/payrolls/{payroll.pk}/check/", follow=True)
-    assert "would exceed the budget of 900.00 GEL by 585.00 GEL" in refused.content.decode()
+    assert "would exceed the budget of GEL\xa0900.00 by GEL\xa0585.00" in refused.content.decode()
 
 
 def test_a_line_held_after_preparing_gives_its_deduction_back(pensioner, officers):

@@ -81,7 +81,7 @@ def test_a_recovery_recorded_by_one_officer_is_approved_by_another(
         _url(pensioner, "recoveries/"), {"recovery-amount": "600.00", "recovery-note": "x"}
     )
     assert refused.status_code == 400
-    assert "More than was paid under this enrolment (495.00 GEL)." in refused.content.decode()
+    assert "More than was paid under this enrolment (GEL\xa0495.00)." in refused.content.decode()
     recorder.post(
         _url(pensioner, "recoveries/"),
         {"recovery-amount": "100.00", "recovery-note": "Declared income found false."},
@@ -101,7 +101,7 @@ def test_a_recovery_recorded_by_one_officer_is_approved_by_another(
     recovery.refresh_from_db()
     assert recovery.status == "approved"
     panel = approver.get(_url(pensioner)).content.decode()
-    assert "Left to recover: 100.00 GEL." in panel
+    assert "Left to recover: GEL\xa0100.00." in panel
     refused = approver.post(_url(pensioner, "recoveries/cancel/"), {"recovery": recovery.pk})
     assert refused.status_code == 400
     approver.post(

@@ -1,7 +1,7 @@
 from django import template
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from zrunva.core import numbers
 from zrunva.programmes import attributes, expressions, sentences
 from zrunva.programmes.choices import DecisionReason, DecisionStatus
 
@@ -40,9 +40,7 @@ def rule_value(value) -> str:
     if value is False:
         return _("no")
     if isinstance(value, float):
-        return number_format(
-            round(value, 2), decimal_pos=0 if value.is_integer() else 2, force_grouping=True
-        )
+        return numbers.figure(round(value, 2))
     if isinstance(value, list):
         return ", ".join(rule_value(v) for v in value)
     return str(value)

@@ -35,7 +35,7 @@ def test_the_household_page_explains_each_programme(login_as, family):
         "household.rating_score &lt;= param.tsa_band_4_max_score",
         "Rating score were 65,000 (now 72,340)",
         "param.pension_from_70",
-        "Eligible: 495.00 GEL a month",
+        "Eligible: GEL\xa0495.00 a month",
         "Social package for persons with disabilities",
         "Announced increase of 45 GEL for 2026",
     ):
@@ -53,10 +53,10 @@ def test_an_earlier_date_uses_the_rules_and_values_then(login_as, family):
         reverse("eligibility:household", args=[family.pk]), {"on": "2024-06-01"}
     ).content.decode()
     # In June 2024 she was 67: the 2024 pension under 70; the child's package at its 2024 amount.
-    assert "Eligible: 315.00 GEL a month" in html
-    assert "Eligible: 390.00 GEL a month" in html
+    assert "Eligible: GEL\xa0315.00 a month" in html
+    assert "Eligible: GEL\xa0390.00 a month" in html
     today = client.get(reverse("eligibility:household", args=[family.pk])).content.decode()
-    assert "Eligible: 495.00 GEL a month" in today and "Eligible: 480.00 GEL a month" in today
+    assert "Eligible: GEL\xa0495.00 a month" in today and "Eligible: GEL\xa0480.00 a month" in today
 
 
 def test_roles_without_health_access_do_not_see_health_rules(login_as, family):
@@ -202,7 +202,7 @@ def test_the_household_page_opens_with_a_summary_in_sentences(login_as, family):
         "Targeted social assistance (subsistence allowance): not eligible. Your household's "
         "rating score, 72,340, is more than 65,000." in summary
     )
-    assert "Child benefit: eligible, 200 GEL a month." in summary
+    assert "Child benefit: eligible, GEL\xa0200.00 a month." in summary
     assert "param." not in summary and "household." not in summary
     # The same sentences head each programme's detail.
     assert "Your household's rating score, 72,340, is more than 65,000: not met." in page

@@ -82,8 +82,8 @@ def test_composites_give_one_sentence_per_condition_and_a_connective():
 
 def test_values_are_written_for_the_reader():
     with translation.override("en"):
-        assert sentences.quantity("money", 1250) == "1,250 GEL"
-        assert sentences.quantity("money", 49.5) == "49.50 GEL"
+        assert sentences.quantity("money", 1250) == "GEL\xa01,250.00"
+        assert sentences.quantity("money", 49.5) == "GEL\xa049.50"
         assert sentences.quantity("number", 120000.0) == "120,000"
         assert sentences.quantity("share", 0.2) == "20%"
         assert sentences.quantity("date", "2026-12-03") == "3 December 2026"
@@ -92,7 +92,9 @@ def test_values_are_written_for_the_reader():
         assert sentences.quantity("number", None) == "not recorded"
     with translation.override("ka"):
         assert sentences.quantity("date", date(2026, 12, 3)) == "3 დეკემბერი 2026"
-        assert sentences.quantity("number", 120000.0).replace("\xa0", " ") == "120 000"
+        assert sentences.quantity("number", 120000.0) == "120\xa0000"
+        assert sentences.quantity("number", 0.25) == "0,25"
+        assert sentences.quantity("money", 1250) == "1\xa0250,00\xa0₾"
 
 
 def test_amounts_are_said_from_the_formulas_shape():
@@ -100,18 +102,18 @@ def test_amounts_are_said_from_the_formulas_shape():
     with translation.override("en"):
         per = _facts("true", "household.size * param.each", params=params)
         assert sentences.amount_sentence(per["amount"]) == (
-            "120 GEL a month: 60 GEL for each of 2 members."
+            "GEL\xa0120.00 a month: GEL\xa060.00 for each of 2 members."
         )
         flat = _facts("true", "param.flat", params=params)
-        assert sentences.amount_sentence(flat["amount"]) == "A flat 495 GEL a month."
+        assert sentences.amount_sentence(flat["amount"]) == "A flat GEL\xa0495.00 a month."
         banded = _facts(
             "true", "if(household.rating_score <= 30000, param.flat, param.each)", params=params
         )
         assert sentences.amount_sentence(banded["amount"]) == (
-            "A flat 60 GEL a month, because your household's rating score, 34,000, is more "
+            "A flat GEL\xa060.00 a month, because your household's rating score, 34,000, is more "
             "than 30,000."
         )
         other = _facts("true", "household.rating_score / 1000", params=params)
         assert sentences.amount_sentence(other["amount"]) == (
-            "34 GEL a month, calculated from: Rating score."
+            "GEL\xa034.00 a month, calculated from: Rating score."
         )

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from zrunva.accounts import permissions
 from zrunva.accounts.decorators import staff_view
+from zrunva.core import charts, numbers
 from zrunva.core.exports import Column, export, export_format
 from zrunva.core.forms import add_service_errors
 from zrunva.core.htmx import fragment_or_page, is_htmx
@@ -34,24 +35,18 @@ def _visible_results(user, results):
     return shown, len({r.compiled.code for r in results}) - len({r.compiled.code for r in shown})
 
 
-def _chart(run) -> list[dict]:
-    """Per programme: names and bar widths (share of the largest) for the run's totals."""
+def _chart(run) -> list[charts.Bar]:
+    """The run's monthly amount per programme, as bars."""
     rows = run.summary.get("programmes", [])
     names = {
         p.id: p.name for p in Programme.objects.filter(id__in=[r["programme_id"] for r in rows])
     }
     # Amounts are exact text (older runs stored numbers); the bars need only their ratio.
-    amounts = [Decimal(str(r["amount"])) for r in rows]
-    top = max(amounts, default=0) or 1
-    return [
-        {
-            **r,
-            "amount": amount,
-            "name": names.get(r["programme_id"], r["code"]),
-            "width": round(100 * amount / top, 1),
-        }
-        for r, amount in zip(rows, amounts, strict=True)
-    ]
+    return charts.bars(
+        (names.get(r["programme_id"], r["code"]), amount, numbers.money(amount))
+        for r in rows
+        for amount in [Decimal(str(r["amount"]))]
+    )
 
 
 def _summary(groups) -> str:
