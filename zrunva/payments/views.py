@@ -388,7 +388,7 @@ def report(request):
         if row["status"] in (PaymentStatus.PAID, PaymentStatus.DUE):
             by_month[row["month"]] = by_month.get(row["month"], 0) + row["total"]
     chart = charts.bars(
-        (formats.date_format(month, "YEAR_MONTH_FORMAT"), total, numbers.money(total))
+        (formats.date_format(month, "F Y"), total, numbers.money(total))
         for month, total in sorted(by_month.items())
     )
     for row in rows:

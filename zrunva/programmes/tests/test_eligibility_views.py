@@ -9,7 +9,7 @@ from django.utils import timezone
 from zrunva.accounts.choices import Role
 from zrunva.assessment.tests.factories import assess
 from zrunva.programmes.choices import RunStatus
-from zrunva.programmes.models import Run
+from zrunva.programmes.models import Programme, Run
 from zrunva.programmes.runs import run_execute, run_start
 from zrunva.programmes.tests.factories import years_ago
 from zrunva.registry.tests import factories
@@ -96,6 +96,11 @@ def test_an_officer_starts_a_run_and_follows_it(
     assert run.status == RunStatus.DONE and run.municipality_id == family.municipality_id
     page = client.get(response["Location"]).content.decode()
     assert "Gained a benefit" in page and "State old-age pension" in page
+    # The table by programme under the chart: each programme's name and counts.
+    for row in run.summary["programmes"]:
+        name = html.escape(Programme.objects.get(pk=row["programme_id"]).name)
+        assert f'<td data-label="Programme">{name}</td>' in page
+        assert f'<td data-label="Evaluated" class="numeric">{row["evaluated"]}</td>' in page
     search = LogEntry.objects.filter(additional_data__purpose="search").latest("id")
     assert search.additional_data["terms"] == {"run": run.pk, "page": 1}
     assert (

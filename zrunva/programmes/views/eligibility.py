@@ -35,18 +35,17 @@ def _visible_results(user, results):
     return shown, len({r.compiled.code for r in results}) - len({r.compiled.code for r in shown})
 
 
-def _chart(run) -> list[charts.Bar]:
-    """The run's monthly amount per programme, as bars."""
+def _by_programme(run) -> list[dict]:
+    """The run's totals per programme, with the programme's name."""
     rows = run.summary.get("programmes", [])
     names = {
         p.id: p.name for p in Programme.objects.filter(id__in=[r["programme_id"] for r in rows])
     }
-    # Amounts are exact text (older runs stored numbers); the bars need only their ratio.
-    return charts.bars(
-        (names.get(r["programme_id"], r["code"]), amount, numbers.money(amount))
+    # Amounts are exact text (older runs stored numbers).
+    return [
+        {**r, "name": names.get(r["programme_id"], r["code"]), "amount": Decimal(str(r["amount"]))}
         for r in rows
-        for amount in [Decimal(str(r["amount"]))]
-    )
+    ]
 
 
 def _summary(groups) -> str:
@@ -173,6 +172,7 @@ def run_detail(request, pk: int):
         terms={"run": run.pk, "kind": kind, "page": changes.number},
         shown=len(changes.items),
     )
+    programmes = _by_programme(run)
     return render(
         request,
         "programmes/run_detail.html",
@@ -180,7 +180,10 @@ def run_detail(request, pk: int):
             "run": run,
             "form": form,
             "page": changes,
-            "chart": _chart(run),
+            "programmes": programmes,
+            "chart": charts.bars(
+                (r["name"], r["amount"], numbers.money(r["amount"])) for r in programmes
+            ),
             # Losses of enrolled beneficiaries are confirmed on the applications' side (an app
             # above this one): linked by URL name only, for the roles that process applications.
             "can_confirm_losses": permissions.has_perm(
