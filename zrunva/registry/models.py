@@ -8,6 +8,7 @@ from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zrunva.core import numbers
 from zrunva.core.validators import FIRST_LIFE_DAY, personal_number_validator
 from zrunva.registry.choices import (
     AltIdKind,
@@ -377,7 +378,7 @@ class IncomeSource(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.monthly_amount} ₾"
+        return f"{self.get_kind_display()}: {numbers.money(self.monthly_amount)}"
 
     def clean(self):
         # Keyed on `since`, the field an edit can change (`until` is services.income_end's,
