@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("applications/", include("zrunva.applications.urls")),
     path("grievances/", include("zrunva.grievances.urls")),
     path("payments/", include("zrunva.payments.urls")),
+    path("services/", include("zrunva.services.urls")),
     path("portal/grievances/", include("zrunva.grievances.urls_portal")),
     path("portal/", include("zrunva.portal.urls")),
     path("outbox/", include("zrunva.notifications.urls")),

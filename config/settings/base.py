@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "zrunva.applications",
     "zrunva.grievances",
     "zrunva.payments",
+    "zrunva.services",
     "zrunva.portal",
     "zrunva.demo",
 ]
@@ -165,6 +166,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tbilisi"
 USE_I18N = True
 USE_TZ = True
+# A website typed without its scheme is taken as https (Django 6.0's default).
+FORMS_URLFIELD_ASSUME_HTTPS = True
 # Georgian number separators as CLDR writes them (config/formats/ka; zrunva.core.numbers).
 FORMAT_MODULE_PATH = ["config.formats"]
 

@@ -9,6 +9,7 @@ referral and analytics issues give them their own, narrower views.
 from functools import partial
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from zrunva.accounts.choices import Role
@@ -59,6 +60,10 @@ RECOVERIES_MANAGE = "payments.recoveries"
 STATISTICS_NATIONAL = "analytics.national"
 # Others' sign-in: listing everyone's API tokens, revoking them, resetting a lost second factor.
 ACCOUNTS_MANAGE = "accounts.manage"
+# The catalogue of social services behind the public one: seeing entries not yet public, and
+# proposing entries (`edits_provider` and `approves_provider` say which).
+SERVICES_VIEW = "services.view"
+SERVICES_EDIT = "services.edit"
 
 # Special-category (health) fields of a person, shown and written only with HEALTH_VIEW.
 HEALTH_FIELDS = frozenset({"disability_degree", "chronic_illness"})
@@ -107,6 +112,19 @@ _GRANTS: dict[str, frozenset[str]] = {
     PAYMENT_SUSPEND: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
     RECOVERIES_MANAGE: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
     ACCOUNTS_MANAGE: frozenset({Role.ADMIN}),
+    SERVICES_VIEW: frozenset(
+        {
+            Role.ADMIN,
+            Role.SSA_OFFICER,
+            Role.MUNICIPAL_OFFICER,
+            Role.SERVICE_PROVIDER,
+            Role.SOCIAL_WORKER,
+            Role.SUPERVISOR,
+        }
+    ),
+    SERVICES_EDIT: frozenset(
+        {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.SERVICE_PROVIDER}
+    ),
 }
 
 
@@ -294,3 +312,41 @@ def require_health_programme(user, programme_id: int) -> None:
         raise PermissionDenied(
             _("This programme's rules read health data: staff with access to it process it.")
         )
+
+
+def approves_provider(user, provider) -> bool:
+    """Who publishes a provider's entries: an administrator or a national SSA officer those of
+    state, civil-society and private providers; a municipality's officers those of its own
+    municipal providers (and no one else's)."""
+    if provider is None or not has_perm(user, SERVICES_EDIT):
+        return False
+    if provider.kind == "municipal":
+        return user.role == Role.MUNICIPAL_OFFICER and user.municipality_id == (
+            provider.municipality_id
+        )
+    return user.role == Role.ADMIN or (user.role == Role.SSA_OFFICER and user.office_id is None)
+
+
+def edits_provider(user, provider) -> bool:
+    """Who may propose changes to a provider's entries: its own staff (users of its
+    organisation), and those who approve them."""
+    if provider is None or not has_perm(user, SERVICES_EDIT):
+        return False
+    if user.role == Role.SERVICE_PROVIDER:
+        return provider.organisation_id is not None and (
+            provider.organisation_id == user.organisation_id
+        )
+    return approves_provider(user, provider)
+
+
+def provider_scope(user) -> Q | None:
+    """The providers whose entries not yet public the user may see (None: all of them)."""
+    if user.role == Role.ADMIN:
+        return None
+    if user.role == Role.SERVICE_PROVIDER:
+        return Q(organisation_id=user.organisation_id) if user.organisation_id else Q(pk__in=[])
+    if user.role == Role.MUNICIPAL_OFFICER:
+        return Q(kind="municipal", municipality_id=user.municipality_id)
+    if user.role == Role.SSA_OFFICER and user.office_id is None:
+        return ~Q(kind="municipal")
+    return Q(pk__in=[])

@@ -1,5 +1,9 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 
 def in_language(ka: str, en: str) -> str:
@@ -31,3 +35,57 @@ class BilingualNameMixin(models.Model):
     @property
     def name(self) -> str:
         return in_language(self.name_ka, self.name_en)
+
+
+class RevisionStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Revision(models.Model):
+    """One version of a reviewed record (a catalogue entry): the form's data as submitted, who
+    proposed it, and whether it was approved (and applied to the record) or rejected. Every
+    version is kept; the record itself holds the latest approved one (`core.revisions`)."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    data = models.JSONField(_("data"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=RevisionStatus.choices, default=RevisionStatus.PENDING
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    proposed_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "status"])]
+        constraints = [
+            # One version waits at a time: a second proposal replaces the first's data.
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                condition=models.Q(status="pending"),
+                name="revision_one_pending",
+            )
+        ]
+        verbose_name = _("version")
+        verbose_name_plural = _("versions")
+
+    def __str__(self) -> str:
+        return f"{self.content_type.model} #{self.object_id}, {self.get_status_display()}"

@@ -159,3 +159,32 @@ def largest_value(field: models.Field) -> int | Decimal | None:
         places = field.decimal_places
         limits.append(Decimal(10) ** (field.max_digits - places) - Decimal(10) ** -places)
     return min(limits) if limits else None
+
+
+# A legal entity's identification code in Georgia's register of entrepreneurs and non-commercial
+# legal entities (NAPR): nine digits.
+IDENTIFICATION_CODE_PATTERN = r"^[0-9]{9}$"
+identification_code_validator = RegexValidator(
+    IDENTIFICATION_CODE_PATTERN,
+    _("An identification code is 9 digits, as in the public registry's extract."),
+    code="invalid_identification_code",
+)
+
+# Georgia's extent (the country's territory, the occupied regions included), a little rounded
+# outwards: a point outside it is a typing error (latitude and longitude swapped, a sign lost).
+LATITUDE_RANGE = (Decimal("41.0"), Decimal("43.6"))
+LONGITUDE_RANGE = (Decimal("39.9"), Decimal("46.8"))
+
+
+def latitude_validator(value) -> None:
+    if value is not None and not LATITUDE_RANGE[0] <= Decimal(value) <= LATITUDE_RANGE[1]:
+        raise ValidationError(
+            _("A latitude in Georgia is between 41.0 and 43.6 (north)."), code="outside_georgia"
+        )
+
+
+def longitude_validator(value) -> None:
+    if value is not None and not LONGITUDE_RANGE[0] <= Decimal(value) <= LONGITUDE_RANGE[1]:
+        raise ValidationError(
+            _("A longitude in Georgia is between 39.9 and 46.8 (east)."), code="outside_georgia"
+        )

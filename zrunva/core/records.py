@@ -1,0 +1,271 @@
+"""Plain records (catalogue entries, reference data): list, detail, edit, versions and approval
+views declared once per kind of record by a `Records` description, as NetBox declares its
+object views, instead of copied view code.
+
+A `Records` names the model, the selector that gives what the user may see (scope applied),
+the `django-filter` filter set of the list, the list's columns, the fields the detail page
+shows, the edit form, and three predicates: who may open these pages, who may edit a record
+(or add one), who may approve a record's waiting version. Edits go through `core.revisions`:
+a proposal waits for approval unless its author may approve it. `core` knows no roles: the
+app that declares the records passes its permission checks in.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+
+from zrunva.core import revisions
+from zrunva.core.pagination import paginate
+from zrunva.core.text import capfirst
+from zrunva.core.trail import access_log, scoped_get, search_log
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Column:
+    """A list column: its heading and how to read it from a record; `link` makes it the link
+    to the record's page."""
+
+    label: Any
+    value: Callable[[Any], Any]
+    link: bool = False
+    numeric: bool = False
+
+
+@dataclass(frozen=True)
+class Records:
+    name: str  # the URL names' prefix: "<namespace>:<name>_list", …
+    namespace: str
+    model: type
+    title: Any  # the list's heading (plural)
+    selector: Callable[..., Any]  # selector(actor=) → the queryset the user may see
+    filterset: type
+    columns: list[Column]
+    fields: list[str]  # shown on the detail page, in this order
+    form: type
+    can_view: Callable[[Any], bool]
+    can_edit: Callable[[Any, Any], bool]  # (user, record or None for a new one)
+    can_approve: Callable[[Any, Any], bool]
+    add_label: Any = None
+    # More (label, text) rows for the detail page: fields `detail_rows` cannot read (lists).
+    more_rows: Callable[[Any], list[tuple]] = field(default=lambda obj: [])
+    form_kwargs: Callable[[Any], dict] = field(default=lambda user: {})
+
+    def url(self, view: str, *args) -> str:
+        return reverse(f"{self.namespace}:{self.name}_{view}", args=args)
+
+    def urls(self) -> list:
+        n = self.name
+        return [
+            path(f"{n}s/", RecordList.as_view(records=self), name=f"{n}_list"),
+            path(f"{n}s/add/", RecordEdit.as_view(records=self), name=f"{n}_add"),
+            path(f"{n}s/<int:pk>/", RecordDetail.as_view(records=self), name=f"{n}_detail"),
+            path(f"{n}s/<int:pk>/edit/", RecordEdit.as_view(records=self), name=f"{n}_edit"),
+            path(
+                f"{n}s/<int:pk>/versions/",
+                RecordVersions.as_view(records=self),
+                name=f"{n}_versions",
+            ),
+            path(f"{n}s/<int:pk>/decide/", RecordDecide.as_view(records=self), name=f"{n}_decide"),
+        ]
+
+
+@method_decorator([never_cache, login_required], name="dispatch")
+class _RecordView(View):
+    records: Records = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.records.can_view(request.user):
+            raise PermissionDenied(_("Your role does not allow this action."))
+        return super().dispatch(request, *args, **kwargs)
+
+    def record(self, request, pk: int):
+        return scoped_get(self.records.selector(actor=request.user), actor=request.user, pk=pk)
+
+    def context(self, obj=None, **extra) -> dict:
+        r = self.records
+        links = {"list": r.url("list"), "add": r.url("add")}
+        if obj is not None:
+            links |= {v: r.url(v, obj.pk) for v in ("detail", "edit", "versions", "decide")}
+        return {"records": r, "obj": obj, "links": links, **extra}
+
+
+def detail_rows(obj, names: list[str]) -> list[tuple[str, str]]:
+    """The record's fields as label and value as people read them."""
+    out = []
+    for name in names:
+        model_field = obj._meta.get_field(name)
+        value = getattr(obj, name)
+        if model_field.many_to_many:
+            text = ", ".join(str(o) for o in value.all()) or revisions.EMPTY
+        elif model_field.choices:
+            text = getattr(obj, f"get_{name}_display")() or revisions.EMPTY
+        elif isinstance(value, bool):
+            text = _("Yes") if value else _("No")
+        elif value in (None, ""):
+            text = revisions.EMPTY
+        else:
+            text = str(value)
+        out.append((capfirst(model_field.verbose_name), text))
+    return out
+
+
+class RecordList(_RecordView):
+    def get(self, request):
+        r = self.records
+        found = r.filterset(request.GET, queryset=r.selector(actor=request.user), request=request)
+        page = paginate(found.qs, number=request.GET.get("page"), size=PAGE_SIZE)
+        search_log(
+            actor=request.user,
+            model=r.model,
+            terms={k: v for k, v in request.GET.items() if k != "page"} | {"page": page.number},
+            shown=len(page.items),
+        )
+        table = [
+            {
+                "url": r.url("detail", obj.pk),
+                "published": obj.published,
+                "cells": [(c, c.value(obj)) for c in r.columns],
+            }
+            for obj in page.items
+        ]
+        return render(
+            request,
+            "records/list.html",
+            self.context(
+                form=found.form,
+                page=page,
+                table=table,
+                can_add=r.can_edit(request.user, None),
+            ),
+        )
+
+
+class RecordDetail(_RecordView):
+    def get(self, request, pk: int):
+        r = self.records
+        obj = self.record(request, pk)
+        access_log(actor=request.user, instance=obj)
+        waiting = revisions.pending(obj)
+        return render(
+            request,
+            "records/detail.html",
+            self.context(
+                obj=obj,
+                rows=detail_rows(obj, r.fields) + r.more_rows(obj),
+                waiting=waiting,
+                waiting_rows=revisions.rows(r.form, waiting, None, **r.form_kwargs(request.user))
+                if waiting
+                else None,
+                can_edit=r.can_edit(request.user, obj),
+                can_approve=waiting is not None and r.can_approve(request.user, obj),
+            ),
+        )
+
+
+class RecordEdit(_RecordView):
+    def _form(self, request, obj, data=None):
+        r = self.records
+        kwargs = r.form_kwargs(request.user)
+        if data is None and obj is not None and (waiting := revisions.pending(obj)):
+            # Editing continues from the version already waiting, not from the public one.
+            return revisions.bound(r.form, waiting, **kwargs)
+        return r.form(data=data, instance=obj, **kwargs)
+
+    def _allowed(self, request, pk):
+        obj = self.record(request, pk) if pk else None
+        if not self.records.can_edit(request.user, obj):
+            raise PermissionDenied(_("You may not edit this record."))
+        return obj
+
+    def get(self, request, pk: int | None = None):
+        obj = self._allowed(request, pk)
+        return render(
+            request, "records/form.html", self.context(obj=obj, form=self._form(request, obj))
+        )
+
+    def post(self, request, pk: int | None = None):
+        r = self.records
+        obj = self._allowed(request, pk)
+        form = self._form(request, obj, data=request.POST)
+        if form.is_valid():
+            approve = (
+                r.can_approve(request.user, obj)
+                if obj
+                else r.can_approve(request.user, form.instance)
+            )
+            try:
+                revision = revisions.revision_propose(
+                    actor=request.user,
+                    form=form,
+                    approve=approve,
+                    form_kwargs=r.form_kwargs(request.user),
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if approve:
+                    messages.success(request, _("Saved and published."))
+                else:
+                    messages.success(request, _("Saved. It is public once it is approved."))
+                return redirect(r.url("detail", revision.object_id))
+        return render(request, "records/form.html", self.context(obj=obj, form=form))
+
+
+class RecordVersions(_RecordView):
+    def get(self, request, pk: int):
+        r = self.records
+        obj = self.record(request, pk)
+        access_log(actor=request.user, instance=obj, purpose="versions")
+        listed = list(revisions.versions(obj))
+        kwargs = r.form_kwargs(request.user)
+        shown = []
+        for n, version in enumerate(listed):
+            # Compared with the version approved before it (the one it would replace).
+            before = next(
+                (v for v in listed[n + 1 :] if v.status == revisions.RevisionStatus.APPROVED),
+                None,
+            )
+            shown.append((version, revisions.rows(r.form, version, before, **kwargs)))
+        return render(request, "records/versions.html", self.context(obj=obj, versions=shown))
+
+
+class RecordDecide(_RecordView):
+    def post(self, request, pk: int):
+        r = self.records
+        obj = self.record(request, pk)
+        if not r.can_approve(request.user, obj):
+            raise PermissionDenied(_("You may not approve this record's changes."))
+        waiting = revisions.pending(obj)
+        if waiting is None:
+            messages.info(request, _("Nothing is waiting for approval."))
+            return redirect(r.url("detail", obj.pk))
+        try:
+            if request.POST.get("action") == "approve":
+                revisions.revision_approve(
+                    actor=request.user,
+                    revision=waiting,
+                    form_class=r.form,
+                    form_kwargs=r.form_kwargs(request.user),
+                )
+                messages.success(request, _("Approved: the record is public as changed."))
+            else:
+                revisions.revision_reject(
+                    actor=request.user, revision=waiting, note=request.POST.get("note", "")
+                )
+                messages.success(request, _("Rejected: the record stays as it was."))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        return redirect(r.url("detail", obj.pk))

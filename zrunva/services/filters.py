@@ -1,0 +1,68 @@
+import django_filters
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from zrunva.core.romanisation import search_key
+from zrunva.geo.models import Municipality
+from zrunva.services.choices import Cost, ProviderKind
+from zrunva.services.models import Provider, Service, ServiceType, TargetGroup
+
+
+def _words(qs, fields: list[str], value: str):
+    """Every word, typed in either script, in one of the keys (`search_key`: the names as
+    lower-case Latin, so `დღის` and `dghis` agree)."""
+    for word in search_key(value).split():
+        match = Q()
+        for name in fields:
+            match |= Q(**{f"{name}__contains": word})
+        qs = qs.filter(match)
+    return qs
+
+
+class ProviderFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Name or code"), method="search")
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ProviderKind.choices)
+    municipality = django_filters.ModelChoiceFilter(
+        label=_("Municipality"), queryset=Municipality.objects.by_name()
+    )
+
+    class Meta:
+        model = Provider
+        fields = ["q", "kind", "municipality"]
+
+    def search(self, qs, name, value):
+        if value.strip().isdigit():
+            return qs.filter(identification_code__startswith=value.strip())
+        return _words(qs, ["search_key"], value)
+
+
+class ServiceFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Name"), method="search")
+    service_type = django_filters.ModelChoiceFilter(
+        label=_("Type"), queryset=ServiceType.objects.by_name()
+    )
+    target_group = django_filters.ModelChoiceFilter(
+        label=_("For whom"), queryset=TargetGroup.objects.by_name(), field_name="target_groups"
+    )
+    municipality = django_filters.ModelChoiceFilter(
+        label=_("Municipality"), queryset=Municipality.objects.by_name()
+    )
+    free = django_filters.BooleanFilter(
+        label=_("Free of charge"), method="only_free", widget=django_filters.widgets.BooleanWidget
+    )
+    places = django_filters.BooleanFilter(
+        label=_("Has places now"), method="with_places", widget=django_filters.widgets.BooleanWidget
+    )
+
+    class Meta:
+        model = Service
+        fields = ["q", "service_type", "target_group", "municipality", "free", "places"]
+
+    def search(self, qs, name, value):
+        return _words(qs, ["search_key", "provider__search_key"], value)
+
+    def only_free(self, qs, name, value):
+        return qs.filter(cost=Cost.FREE) if value else qs
+
+    def with_places(self, qs, name, value):
+        return qs.filter(capacity__gt=F("admitted")) if value else qs

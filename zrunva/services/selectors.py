@@ -1,0 +1,30 @@
+"""Reads of the catalogue: what a staff user may see (public entries, and the unpublished
+entries of the providers they edit or approve)."""
+
+from django.db.models import Q, QuerySet
+
+from zrunva.accounts import permissions
+from zrunva.services.models import Provider, Service
+
+
+def provider_list(*, actor) -> QuerySet[Provider]:
+    scope = permissions.provider_scope(actor)
+    qs = Provider.objects.select_related("municipality")
+    return qs if scope is None else qs.filter(Q(published=True) | scope)
+
+
+def service_list(*, actor) -> QuerySet[Service]:
+    qs = Service.objects.select_related("provider", "service_type", "municipality")
+    scope = permissions.provider_scope(actor)
+    if scope is None:
+        return qs
+    # The provider scope's conditions, read through the service's provider.
+    mine = Provider.objects.filter(scope).values("pk")
+    return qs.filter(Q(published=True) | Q(provider__in=mine))
+
+
+def editable_providers(*, actor) -> QuerySet[Provider]:
+    """The providers whose services the actor may add or change."""
+    return Provider.objects.filter(
+        pk__in=[p.pk for p in provider_list(actor=actor) if permissions.edits_provider(actor, p)]
+    )
