@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.urls import translate_url
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zrunva.core import extensions
+from zrunva.core.models import BilingualNameMixin
 from zrunva.core.text import capfirst, readable_json
 from zrunva.core.trail import action_label as _action_label
 from zrunva.core.validators import phone_display
@@ -157,9 +158,27 @@ def _change_value(field, raw):
         return parsed.strftime(DATE_FORMAT) if parsed else raw
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(raw, raw))
+    if _names_reference(field):
+        return _reference_name(field, raw)
     if isinstance(raw, dict | list):
         return json.dumps(raw, ensure_ascii=False)
     return raw
+
+
+def _names_reference(field) -> bool:
+    """A foreign key to reference data (a municipality, a settlement, an office): stored as its
+    id, which means nothing to a reader, and named in both languages, so shown by its name."""
+    return isinstance(field, models.ForeignKey) and issubclass(
+        field.related_model, BilingualNameMixin
+    )
+
+
+def _reference_name(field, raw) -> str:
+    try:
+        pk = field.target_field.to_python(raw)
+    except ValidationError:
+        return raw
+    return str(field.related_model._default_manager.filter(pk=pk).first() or raw)
 
 
 def _is_noise(model, name: str) -> bool:

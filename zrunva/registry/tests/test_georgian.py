@@ -45,3 +45,13 @@ def test_a_code_outside_the_list_is_refused_in_the_form(login_as):
     response = client.post(f"/en/registry/people/{person.pk}/edit/", data)
     assert response.status_code == 200
     assert "citizenship" in response.context["form"].errors
+
+
+def test_the_subject_access_report_names_places_in_the_page_language(login_as):
+    person = factories.household("kutaisi").memberships.get().person
+    dpo = login_as(Role.DPO)
+    georgian = dpo.get(f"/registry/subject-access/{person.pk}/").content.decode()
+    english = dpo.get(f"/en/registry/subject-access/{person.pk}/").content.decode()
+    # The household's municipality and the person's current one, by name, not by id.
+    assert georgian.count('<dd class="summary__value">ქუთაისი</dd>') == 2
+    assert english.count('<dd class="summary__value">Kutaisi</dd>') == 2
