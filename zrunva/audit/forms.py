@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.core.forms import DateInput
-from zrunva.core.text import capfirst
+from zrunva.core.text import capfirst, user_name
 from zrunva.core.validators import personal_number_validator
 
 
@@ -18,10 +18,16 @@ def audited_models() -> list[tuple[str, str]]:
     return [("", _("Any record")), *((label, name) for name, label in models)]
 
 
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return user_name(obj)
+
+
 class LogFilterForm(forms.Form):
-    user = forms.ModelChoiceField(
+    user = UserChoiceField(
         label=_("User"),
-        queryset=get_user_model().objects.order_by("username"),
+        # By name, as people know each other; users without one by their username.
+        queryset=get_user_model().objects.order_by("last_name", "first_name", "username"),
         required=False,
         empty_label=_("Any"),
     )

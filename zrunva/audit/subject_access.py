@@ -24,6 +24,7 @@ from django.db.models import Q
 
 from zrunva.accounts import permissions
 from zrunva.core import extensions
+from zrunva.core.text import user_name
 
 SLOT = "subject_access"
 
@@ -133,6 +134,8 @@ def _log_row(entry: LogEntry) -> dict:
         "attempt": bool(isinstance(data, dict) and data.get("attempt")),
         "record": f"{entry.content_type.app_label}.{entry.content_type.model}#{entry.object_pk}",
         "actor": entry.actor.username if entry.actor else None,
+        # Whom the person reading the report knows: the name; the username stays for programs.
+        "actor_name": user_name(entry.actor) or None,
         "actor_role": entry.actor.get_role_display() if entry.actor else None,
         "address": entry.remote_addr,
         "changes": entry.changes,

@@ -75,3 +75,42 @@ def test_changed_fields_are_named_in_georgian(login_as, make_user):
         for label in labels:
             name = label.rstrip(":")
             assert re.search(r"[\u10D0-\u10FF]", name), (instance, name)
+
+
+def test_the_trail_names_who_acted_by_their_name(login_as, make_user):
+    officer = make_user(Role.SSA_OFFICER, first_name="ნინო", last_name="ბერიძე")
+    person = factories.household("kutaisi").memberships.get().person
+    services.person_update(actor=officer, person=person, data={"citizenship": "UA"})
+    application = submit()
+    application_transition(
+        actor=officer,
+        application=application,
+        to=Status.REGISTERED,
+        household=person.memberships.get().household,
+    )
+    application.refresh_from_db()
+    dpo = login_as(Role.DPO)
+    entry = LogEntry.objects.get_for_object(person).filter(action=LogEntry.Action.UPDATE).last()
+
+    for page in (
+        dpo.get("/audit/", {"model": "registry.person", "object_pk": person.pk}),
+        dpo.get(f"/audit/entries/{entry.pk}/"),
+        dpo.get(f"/registry/subject-access/{person.pk}/"),
+        login_as(Role.SSA_OFFICER).get(f"/registry/people/{person.pk}/"),
+    ):
+        text = page.content.decode()
+        assert "ნინო ბერიძე" in text, page.request["PATH_INFO"]
+        assert officer.username not in text, page.request["PATH_INFO"]
+
+
+def test_a_change_of_who_is_responsible_names_the_user(login_as, make_user):
+    officer = make_user(Role.SSA_OFFICER, first_name="ლევან", last_name="კაპანაძე")
+    application = submit()
+    LogEntry.objects.log_create(
+        application,
+        action=LogEntry.Action.UPDATE,
+        changes={"assigned_to": ["None", str(officer.pk)]},
+    )
+    entry = LogEntry.objects.get_for_object(application).filter(action=LogEntry.Action.UPDATE)
+    page = login_as(Role.DPO).get(f"/audit/entries/{entry.last().pk}/").content.decode()
+    assert "ლევან კაპანაძე" in page

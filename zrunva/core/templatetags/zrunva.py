@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import template
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.urls import translate_url
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from zrunva.core import extensions
 from zrunva.core.models import BilingualNameMixin
-from zrunva.core.text import capfirst, readable_json
+from zrunva.core.text import capfirst, readable_json, user_name
 from zrunva.core.trail import action_label as _action_label
 from zrunva.core.validators import phone_display
 
@@ -69,6 +70,11 @@ def _field(model, name: str):
     except FieldDoesNotExist:
         return None
     return field if hasattr(field, "verbose_name") else None
+
+
+@register.filter
+def display_name(user) -> str:
+    return user_name(user)
 
 
 @register.filter
@@ -160,6 +166,8 @@ def _change_value(field, raw):
         return str(dict(field.flatchoices).get(raw, raw))
     if _names_reference(field):
         return _reference_name(field, raw)
+    if isinstance(field, models.ForeignKey) and field.related_model is get_user_model():
+        return _reference_name(field, raw, display=user_name)
     if isinstance(raw, dict | list):
         return json.dumps(raw, ensure_ascii=False)
     return raw
@@ -173,12 +181,13 @@ def _names_reference(field) -> bool:
     )
 
 
-def _reference_name(field, raw) -> str:
+def _reference_name(field, raw, display=str) -> str:
     try:
         pk = field.target_field.to_python(raw)
     except ValidationError:
         return raw
-    return str(field.related_model._default_manager.filter(pk=pk).first() or raw)
+    found = field.related_model._default_manager.filter(pk=pk).first()
+    return display(found) if found is not None else raw
 
 
 def _is_noise(model, name: str) -> bool:
