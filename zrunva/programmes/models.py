@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zrunva.core.jobs import Job
 from zrunva.core.models import BilingualNameMixin, in_language
-from zrunva.programmes.choices import DecisionReason, DecisionStatus, ProgrammeLevel
+from zrunva.programmes.choices import DecisionReason, DecisionStatus, ProgrammeLevel, unit_label
 from zrunva.programmes.validators import validate_parameter_value
 
 
@@ -38,6 +38,10 @@ class Parameter(BilingualNameMixin):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def unit_label(self) -> str:
+        return unit_label(self.unit)
 
 
 class ParameterValue(models.Model):
