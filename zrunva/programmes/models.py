@@ -70,6 +70,9 @@ class ParameterValue(models.Model):
     source = models.CharField(
         _("legal source"), max_length=300, help_text=_("The act, article or publication.")
     )
+    # The same citation for Georgian pages (as Programme.legal_basis_ka); `source` is the one
+    # every value has, so a value without a Georgian text still shows its source.
+    source_ka = models.CharField(_("legal source in Georgian"), max_length=300, blank=True)
     illustrative = models.BooleanField(
         _("illustrative"),
         default=False,
@@ -97,6 +100,11 @@ class ParameterValue(models.Model):
     def __str__(self) -> str:
         value = self.formula if self.formula else f"{self.value.normalize():f}"
         return f"{self.parameter.code} = {value} ({self.valid_from})"
+
+    @property
+    def source_text(self) -> str:
+        """The legal source in the active language."""
+        return in_language(self.source_ka or self.source, self.source)
 
 
 class Programme(BilingualNameMixin):

@@ -42,3 +42,39 @@ def test_parameter_pages_show_units_in_georgian(login_as):
     assert f"65 {years}</td>" in programme
     english = client.get("/en/programmes/state_pension/").content.decode()
     assert " GEL</td>" in english and "65 years</td>" in english
+
+
+def test_every_shipped_value_cites_its_source_in_georgian():
+    from zrunva.programmes.models import ParameterValue
+
+    missing = ParameterValue.objects.filter(parameter__municipality__isnull=True, source_ka="")
+    assert not missing.exists(), list(missing.values_list("parameter__code", "valid_from"))
+
+
+def test_legal_sources_are_shown_in_the_page_language(login_as):
+    client = login_as(Role.ADMIN)
+    georgian = client.get("/programmes/parameters/pension_from_70/").content.decode()
+    assert "საქართველოს კანონი „სახელმწიფო პენსიის შესახებ“; 2026 წლის ინდექსაცია" in georgian
+    assert "indexation for 2026" not in georgian
+    programme = client.get("/programmes/state_pension/").content.decode()
+    assert "2026 წლის ინდექსაცია" in programme and "indexation for 2026" not in programme
+    english = client.get("/en/programmes/parameters/pension_from_70/").content.decode()
+    assert "Law of Georgia on State Pensions; indexation for 2026" in english
+
+
+def test_a_new_value_takes_its_source_in_both_languages(login_as):
+    from zrunva.programmes.models import ParameterValue
+
+    client = login_as(Role.ADMIN)
+    response = client.post(
+        "/en/programmes/parameters/pension_age_men/values/new/",
+        {
+            "valid_from": "2030-01-01",
+            "value": "67",
+            "source": "Law of Georgia on State Pensions, as amended in 2029",
+            "source_ka": "საქართველოს კანონი „სახელმწიფო პენსიის შესახებ“, 2029 წლის ცვლილებებით",
+        },
+    )
+    assert response.status_code == 302
+    value = ParameterValue.objects.get(parameter__code="pension_age_men", valid_from="2030-01-01")
+    assert value.source_ka.endswith("2029 წლის ცვლილებებით")
