@@ -78,3 +78,16 @@ def test_a_new_value_takes_its_source_in_both_languages(login_as):
     assert response.status_code == 302
     value = ParameterValue.objects.get(parameter__code="pension_age_men", valid_from="2030-01-01")
     assert value.source_ka.endswith("2029 წლის ცვლილებებით")
+
+
+def test_the_programme_page_cites_its_acts_in_the_page_language(login_as):
+    from zrunva.programmes.models import Programme
+
+    programme = Programme.objects.get(code="child_benefit")
+    client = login_as(Role.ADMIN)
+    georgian = client.get("/programmes/child_benefit/").content.decode()
+    english = client.get("/en/programmes/child_benefit/").content.decode()
+    assert f"<p>{programme.legal_basis_ka}</p>" in georgian
+    assert f"<p>{programme.legal_basis_en}</p>" in english.replace("&ldquo;", "“").replace(
+        "&rdquo;", "”"
+    )
