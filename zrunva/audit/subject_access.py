@@ -55,14 +55,23 @@ class Section:
     log: Q | None = None
 
     def add(
-        self, instance: models.Model, *, title: str = "", exclude: Iterable[str] = (), **extra
+        self,
+        instance: models.Model,
+        *,
+        title: str = "",
+        exclude: Iterable[str] = (),
+        labels: dict | None = None,
+        **extra,
     ) -> dict:
+        """`extra`: values the record does not hold itself (a related record's number), each
+        named in `labels` for the reader, as the record's own fields are by their model."""
         item = {
             "record": instance._meta.label_lower,
             "id": str(instance.pk),
             "kind": str(instance._meta.verbose_name),
             "title": str(title or instance),
             "fields": {**as_fields(instance, exclude=exclude), **extra},
+            "labels": {key: str(label) for key, label in (labels or {}).items()},
         }
         self.items.append(item)
         self.records.append((type(instance), instance.pk))

@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import Case, F, Prefetch, Q, QuerySet, When
 from django.db.models.functions import Collate
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from zrunva.accounts import permissions
 from zrunva.audit import subject_access
@@ -389,9 +390,19 @@ def subject_access_representatives(subject: Subject) -> Section:
     if subject.person is None:
         return section
     for r in subject.person.representatives.select_related("representative"):
-        section.add(r, exclude=("person",), representative_name=str(r.representative))
+        section.add(
+            r,
+            exclude=("person",),
+            representative_name=str(r.representative),
+            labels={"representative_name": _("Representative")},
+        )
     for r in subject.person.represents.select_related("person"):
-        section.add(r, exclude=("representative",), person_name=str(r.person))
+        section.add(
+            r,
+            exclude=("representative",),
+            person_name=str(r.person),
+            labels={"person_name": _("Person represented")},
+        )
     section.log = Q(
         content_type=ContentType.objects.get_for_model(Representative),
         additional_data__person_id=subject.person.pk,

@@ -261,6 +261,14 @@ def model_field_label(name: str, model_label: str) -> str:
 
 
 @register.simple_tag
+def item_field_label(item: dict, name: str) -> str:
+    """A report item's field by the label the item gives it (values it adds to the record's
+    own), else by its model's name for the field."""
+    labels = item.get("labels") or {}
+    return labels.get(name) or model_field_label(name, item.get("record", ""))
+
+
+@register.simple_tag
 def report_value(model_label: str, name: str, value):
     """A stored value (as text) for reading: choice labels, Yes/No, — for empty."""
     model = _model(model_label)
