@@ -266,7 +266,8 @@ class ApplicationEvent(Event):
         verbose_name_plural = _("application events")
 
     def __str__(self) -> str:
-        return f"{self.application_id}: {self.from_status or '—'} → {self.to_status}"
+        old = self.get_from_status_display() or "—"
+        return f"{self.application_id}: {old} → {self.get_to_status_display()}"
 
     @property
     def public_status_label(self) -> str:

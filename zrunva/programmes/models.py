@@ -407,7 +407,7 @@ class Decision(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.programme.code} {self.period}: {self.status}"
+        return f"{self.programme.code} {self.period}: {self.get_status_display()}"
 
     def get_additional_data(self) -> dict:
         return {"household_id": self.household_id, "person_id": self.person_id}
@@ -472,7 +472,8 @@ class DecisionChange(models.Model):
         verbose_name_plural = _("decision changes")
 
     def __str__(self) -> str:
-        return f"{self.programme_id}: {self.old_status or '—'} → {self.new_status}"
+        old = self.get_old_status_display() or "—"
+        return f"{self.programme_id}: {old} → {self.get_new_status_display()}"
 
     @property
     def difference(self):

@@ -300,6 +300,11 @@ def test_the_page_names_every_field_in_the_page_language(login_as, subject):
 
     page = login_as(Role.DPO).get(f"/registry/subject-access/{subject['person'].pk}/")
     keys = re.findall(r'<dt class="summary__key">([^<]*)</dt>', page.content.decode())
+    # Each record's heading with its statuses by their labels, not their stored codes.
+    titles = " ".join(re.findall(r"<h3>([^<]*)</h3>", page.content.decode()))
+    assert not re.findall(
+        r"\b(submitted|registered|not_eligible|eligible|filed|pending|sms)\b", titles
+    )
     with translation.override("ka"):
         added = {translation.gettext("Programme code"), translation.gettext("Run date")}
     assert "განცხადების ნომერი" in keys and added <= set(keys)
