@@ -4,8 +4,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from zrunva.core.casework import staff_name
 from zrunva.core.forms import DateInput
-from zrunva.core.text import capfirst, user_name
+from zrunva.core.text import capfirst
 from zrunva.core.validators import personal_number_validator
 
 
@@ -20,7 +21,7 @@ def audited_models() -> list[tuple[str, str]]:
 
 class UserChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return user_name(obj)
+        return staff_name(obj)
 
 
 class LogFilterForm(forms.Form):

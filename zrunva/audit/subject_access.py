@@ -24,7 +24,7 @@ from django.db.models import Q
 
 from zrunva.accounts import permissions
 from zrunva.core import extensions
-from zrunva.core.text import user_name
+from zrunva.core.casework import staff_name
 
 SLOT = "subject_access"
 
@@ -144,7 +144,7 @@ def _log_row(entry: LogEntry) -> dict:
         "record": f"{entry.content_type.app_label}.{entry.content_type.model}#{entry.object_pk}",
         "actor": entry.actor.username if entry.actor else None,
         # Whom the person reading the report knows: the name; the username stays for programs.
-        "actor_name": user_name(entry.actor) or None,
+        "actor_name": staff_name(entry.actor) if entry.actor else None,
         "actor_role": entry.actor.get_role_display() if entry.actor else None,
         "address": entry.remote_addr,
         "changes": entry.changes,

@@ -53,10 +53,3 @@ def long_date(value) -> str:
     from django.utils import formats
 
     return formats.date_format(value, "j E Y")
-
-
-def user_name(user) -> str:
-    """Whom people know a user as: their full name; the username only when none is recorded."""
-    if user is None:
-        return ""
-    return user.get_full_name() or user.username

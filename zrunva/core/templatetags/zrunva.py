@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zrunva.core import extensions
+from zrunva.core.casework import staff_name
 from zrunva.core.models import BilingualNameMixin
-from zrunva.core.text import capfirst, readable_json, user_name
+from zrunva.core.text import capfirst, readable_json
 from zrunva.core.trail import action_label as _action_label
 from zrunva.core.validators import phone_display
 
@@ -74,7 +75,8 @@ def _field(model, name: str):
 
 @register.filter
 def display_name(user) -> str:
-    return user_name(user)
+    """Who acted, by name (core.casework.staff_name); empty for no one."""
+    return staff_name(user) if user is not None else ""
 
 
 @register.filter
@@ -167,7 +169,7 @@ def _change_value(field, raw):
     if _names_reference(field):
         return _reference_name(field, raw)
     if isinstance(field, models.ForeignKey) and field.related_model is get_user_model():
-        return _reference_name(field, raw, display=user_name)
+        return _reference_name(field, raw, display=staff_name)
     if isinstance(raw, dict | list):
         return json.dumps(raw, ensure_ascii=False)
     return raw
