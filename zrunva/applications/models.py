@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.applications.choices import (
@@ -23,6 +24,7 @@ from zrunva.applications.choices import (
 from zrunva.core.casework import Case, Event
 from zrunva.core.text import long_date
 from zrunva.core.validators import FIRST_LIFE_DAY
+from zrunva.registry.choices import Relationship
 
 # Illustrative service standards, in working days to reach each stage from the one before.
 DEFAULT_DEADLINES = {
@@ -206,6 +208,24 @@ class Application(Case):
         """The status as the applicant's status check shows it."""
         return public_status_label(self.status)
 
+    @property
+    def declared_members(self) -> list[dict]:
+        """The members as declared, for reading: the relationship by its label in the page's
+        language and the birth date as a date (both are stored as the form's codes and text)."""
+        labels = dict(Relationship.choices)
+        rows = []
+        for member in self.members or []:
+            code = member.get("relationship", "")
+            born = member.get("birth_date")
+            rows.append(
+                member
+                | {
+                    "relationship_label": labels.get(code, code),
+                    "birth_date": parse_date(born) if isinstance(born, str) else born,
+                }
+            )
+        return rows
+
     def clean(self):
         """The applicant's birth date is a date of a life (from 1900, not in the future), as
         the registry holds people's: for every entry point, not only the API's schema."""
@@ -246,7 +266,8 @@ class ApplicationEvent(Event):
         verbose_name_plural = _("application events")
 
     def __str__(self) -> str:
-        return f"{self.application_id}: {self.from_status or '—'} → {self.to_status}"
+        old = self.get_from_status_display() or "—"
+        return f"{self.application_id}: {old} → {self.get_to_status_display()}"
 
     @property
     def public_status_label(self) -> str:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, TextField, When
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from zrunva.accounts import permissions
 from zrunva.applications.choices import FINAL, EnrolmentEndReason, EventKind, Status
@@ -294,6 +295,10 @@ def _declares(application: Application, personal_number: str) -> bool:
     )
 
 
+# What the subject-access report adds to the records' own fields, named for the reader.
+_ADDED = {"programme_code": _("Programme code"), "application_number": _("Application number")}
+
+
 def subject_access_applications(subject: Subject) -> Section:
     """Subject access: the applications the person made or is declared a member of (matched by
     personal number, in the applicant's fields or in the declared members), with the phone,
@@ -315,13 +320,24 @@ def subject_access_applications(subject: Subject) -> Section:
             application,
             exclude=("submission_key",),
             programme_code=application.programme.code,
+            labels=_ADDED,
         )
         subject.contacts.update(c for c in (application.phone, application.email) if c)
         subject.references.add(application.number)
         for document in application.documents.all():
-            section.add(document, exclude=("application",), application_number=application.number)
+            section.add(
+                document,
+                exclude=("application",),
+                application_number=application.number,
+                labels=_ADDED,
+            )
         for event in application.events.all():
-            section.add(event, exclude=("application",), application_number=application.number)
+            section.add(
+                event,
+                exclude=("application",),
+                application_number=application.number,
+                labels=_ADDED,
+            )
     beneficiary = Q(household_id__in=sorted(subject.household_ids), person__isnull=True)
     if subject.person is not None:
         beneficiary |= Q(person=subject.person)
@@ -333,6 +349,7 @@ def subject_access_applications(subject: Subject) -> Section:
             enrolment,
             programme_code=enrolment.programme.code,
             application_number=enrolment.application.number if enrolment.application else None,
+            labels=_ADDED,
         )
     return section
 

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from zrunva.core.models import in_language
+
 
 class ScoringModel(models.Model):
     """A version of the rating-score methodology: weights per variable, as data.
@@ -15,6 +17,8 @@ class ScoringModel(models.Model):
     intercept = models.DecimalField(_("intercept"), max_digits=12, decimal_places=2)
     weights = models.JSONField(_("weights"), help_text=_("Points per unit of each variable."))
     source = models.CharField(_("legal source"), max_length=300)
+    # The same citation for Georgian pages (as Programme.legal_basis_ka).
+    source_ka = models.CharField(_("legal source in Georgian"), max_length=300, blank=True)
     illustrative = models.BooleanField(_("illustrative"), default=True)
 
     class Meta:
@@ -24,6 +28,11 @@ class ScoringModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.valid_from})"
+
+    @property
+    def source_text(self) -> str:
+        """The legal source in the active language."""
+        return in_language(self.source_ka or self.source, self.source)
 
 
 class Assessment(models.Model):

@@ -1,32 +1,34 @@
 from auditlog.models import LogEntry
+from auditlog.registry import auditlog
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from zrunva.core.casework import staff_name
 from zrunva.core.forms import DateInput
+from zrunva.core.text import capfirst
 from zrunva.core.validators import personal_number_validator
 
-MODELS = [
-    ("", _("Any record")),
-    ("registry.person", _("Person")),
-    ("registry.household", _("Household")),
-    ("registry.membership", _("Household membership")),
-    ("registry.incomesource", _("Income source")),
-    ("registry.representative", _("Representative")),
-    ("accounts.user", _("User")),
-    ("applications.application", _("Application")),
-    ("applications.document", _("Document")),
-    ("applications.enrolment", _("Enrolment")),
-    ("assessment.assessment", _("Assessment")),
-    ("grievances.grievance", _("Grievance")),
-    ("audit.subjectaccessrequest", _("Subject-access request")),
-]
+
+def audited_models() -> list[tuple[str, str]]:
+    """Every audited model by its name in the page's language, alphabetically: the filter offers
+    whatever the apps register with auditlog, so a new audited record is never left out."""
+    models = sorted(
+        (capfirst(m._meta.verbose_name), m._meta.label_lower) for m in auditlog.get_models()
+    )
+    return [("", _("Any record")), *((label, name) for name, label in models)]
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return staff_name(obj)
 
 
 class LogFilterForm(forms.Form):
-    user = forms.ModelChoiceField(
+    user = UserChoiceField(
         label=_("User"),
-        queryset=get_user_model().objects.order_by("username"),
+        # By name, as people know each other; users without one by their username.
+        queryset=get_user_model().objects.order_by("last_name", "first_name", "username"),
         required=False,
         empty_label=_("Any"),
     )
@@ -37,7 +39,7 @@ class LogFilterForm(forms.Form):
         empty_value=None,
         required=False,
     )
-    model = forms.ChoiceField(label=_("Record type"), choices=MODELS, required=False)
+    model = forms.ChoiceField(label=_("Record type"), choices=audited_models, required=False)
     object_pk = forms.CharField(label=_("Record number"), required=False, max_length=40)
     since = forms.DateField(label=_("From"), required=False, widget=DateInput())
     until = forms.DateField(label=_("Until"), required=False, widget=DateInput())

@@ -24,6 +24,7 @@ from django.db.models import Q
 
 from zrunva.accounts import permissions
 from zrunva.core import extensions
+from zrunva.core.casework import staff_name
 
 SLOT = "subject_access"
 
@@ -54,14 +55,23 @@ class Section:
     log: Q | None = None
 
     def add(
-        self, instance: models.Model, *, title: str = "", exclude: Iterable[str] = (), **extra
+        self,
+        instance: models.Model,
+        *,
+        title: str = "",
+        exclude: Iterable[str] = (),
+        labels: dict | None = None,
+        **extra,
     ) -> dict:
+        """`extra`: values the record does not hold itself (a related record's number), each
+        named in `labels` for the reader, as the record's own fields are by their model."""
         item = {
             "record": instance._meta.label_lower,
             "id": str(instance.pk),
             "kind": str(instance._meta.verbose_name),
             "title": str(title or instance),
             "fields": {**as_fields(instance, exclude=exclude), **extra},
+            "labels": {key: str(label) for key, label in (labels or {}).items()},
         }
         self.items.append(item)
         self.records.append((type(instance), instance.pk))
@@ -133,6 +143,8 @@ def _log_row(entry: LogEntry) -> dict:
         "attempt": bool(isinstance(data, dict) and data.get("attempt")),
         "record": f"{entry.content_type.app_label}.{entry.content_type.model}#{entry.object_pk}",
         "actor": entry.actor.username if entry.actor else None,
+        # Whom the person reading the report knows: the name; the username stays for programs.
+        "actor_name": staff_name(entry.actor) if entry.actor else None,
         "actor_role": entry.actor.get_role_display() if entry.actor else None,
         "address": entry.remote_addr,
         "changes": entry.changes,

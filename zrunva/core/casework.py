@@ -135,6 +135,7 @@ class Event(models.Model):
 
 
 def staff_name(user) -> str:
+    """Whom people know a staff member as: their full name, the username only without one."""
     return str(user.get_full_name() or user.get_username())
 
 

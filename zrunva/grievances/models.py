@@ -118,7 +118,7 @@ class GrievanceEvent(Event):
         verbose_name_plural = _("grievance events")
 
     def __str__(self) -> str:
-        return f"{self.grievance_id}: {self.kind}"
+        return f"{self.grievance_id}: {self.get_kind_display()}"
 
     def by(self) -> str:
         if self.kind == EventKind.ESCALATED:

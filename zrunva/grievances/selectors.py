@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
@@ -121,11 +122,17 @@ def subject_access_grievances(subject: Subject) -> Section:
         section.add(
             grievance,
             application_number=grievance.application.number if grievance.application else None,
+            labels={"application_number": _("Application number")},
         )
         subject.contacts.update(c for c in (grievance.phone, grievance.email) if c)
         subject.references.add(grievance.number)
         for event in grievance.events.all():
-            section.add(event, exclude=("grievance",), grievance_number=grievance.number)
+            section.add(
+                event,
+                exclude=("grievance",),
+                grievance_number=grievance.number,
+                labels={"grievance_number": _("Grievance number")},
+            )
     return section
 
 

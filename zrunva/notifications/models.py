@@ -42,4 +42,4 @@ class Message(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="message_due_idx")]
 
     def __str__(self) -> str:
-        return f"{self.channel} → {self.to}: {self.status}"
+        return f"{self.get_channel_display()} → {self.to}: {self.get_status_display()}"

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zrunva.core.jobs import JobStatus
 
@@ -46,3 +47,24 @@ class DecisionReason(models.TextChoices):
 
 # A run is a batch job (zrunva.core.jobs): its statuses are a job's.
 RunStatus = JobStatus
+
+
+# A parameter's unit is free text (Parameter.unit); those the shipped parameters and the forms'
+# examples use are shown in the page's language, any other as it was written.
+UNIT_LABELS = {
+    "GEL": _("GEL"),
+    "GEL per month": _("GEL a month"),
+    "GEL per child": pgettext_lazy("unit", "GEL per child"),
+    "GEL per member": pgettext_lazy("unit", "GEL per member"),
+    "score": pgettext_lazy("unit", "points"),
+    "points": pgettext_lazy("unit", "points"),
+    "share": pgettext_lazy("unit", "share"),
+    "years": pgettext_lazy("unit", "years"),
+    "months": pgettext_lazy("unit", "months"),
+    "ha": pgettext_lazy("unit", "ha"),
+}
+
+
+def unit_label(unit: str) -> str:
+    """A parameter's unit as a reader of the page's language writes it."""
+    return str(UNIT_LABELS.get(unit.strip(), unit)) if unit else ""

@@ -94,7 +94,7 @@ class ParameterForm(forms.ModelForm):
 class ParameterValueForm(forms.ModelForm):
     class Meta:
         model = ParameterValue
-        fields = ["valid_from", "value", "formula", "source", "illustrative"]
+        fields = ["valid_from", "value", "formula", "source", "source_ka", "illustrative"]
         widgets = {
             "valid_from": DateInput,
             "formula": forms.Textarea(attrs={**RULE_ATTRS, "rows": 2}),

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zrunva.core.jobs import Job
 from zrunva.core.models import BilingualNameMixin, in_language
-from zrunva.programmes.choices import DecisionReason, DecisionStatus, ProgrammeLevel
+from zrunva.programmes.choices import DecisionReason, DecisionStatus, ProgrammeLevel, unit_label
 from zrunva.programmes.validators import validate_parameter_value
 
 
@@ -39,6 +39,10 @@ class Parameter(BilingualNameMixin):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def unit_label(self) -> str:
+        return unit_label(self.unit)
+
 
 class ParameterValue(models.Model):
     """The value a parameter has from `valid_from` until the next value's date."""
@@ -66,6 +70,9 @@ class ParameterValue(models.Model):
     source = models.CharField(
         _("legal source"), max_length=300, help_text=_("The act, article or publication.")
     )
+    # The same citation for Georgian pages (as Programme.legal_basis_ka); `source` is the one
+    # every value has, so a value without a Georgian text still shows its source.
+    source_ka = models.CharField(_("legal source in Georgian"), max_length=300, blank=True)
     illustrative = models.BooleanField(
         _("illustrative"),
         default=False,
@@ -93,6 +100,11 @@ class ParameterValue(models.Model):
     def __str__(self) -> str:
         value = self.formula if self.formula else f"{self.value.normalize():f}"
         return f"{self.parameter.code} = {value} ({self.valid_from})"
+
+    @property
+    def source_text(self) -> str:
+        """The legal source in the active language."""
+        return in_language(self.source_ka or self.source, self.source)
 
 
 class Programme(BilingualNameMixin):
@@ -395,7 +407,7 @@ class Decision(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.programme.code} {self.period}: {self.status}"
+        return f"{self.programme.code} {self.period}: {self.get_status_display()}"
 
     def get_additional_data(self) -> dict:
         return {"household_id": self.household_id, "person_id": self.person_id}
@@ -460,7 +472,8 @@ class DecisionChange(models.Model):
         verbose_name_plural = _("decision changes")
 
     def __str__(self) -> str:
-        return f"{self.programme_id}: {self.old_status or '—'} → {self.new_status}"
+        old = self.get_old_status_display() or "—"
+        return f"{self.programme_id}: {old} → {self.get_new_status_display()}"
 
     @property
     def difference(self):

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from zrunva.accounts import permissions
 from zrunva.audit.subject_access import Section, Subject
@@ -179,10 +180,19 @@ def subject_access_decisions(subject: Subject) -> Section:
     section = Section()
     decisions = Decision.objects.filter(about).select_related("programme")
     for decision in decisions.order_by("period", "programme_id", "id"):
-        section.add(decision, programme_code=decision.programme.code)
+        section.add(
+            decision,
+            programme_code=decision.programme.code,
+            labels={"programme_code": _("Programme code")},
+        )
     changes = DecisionChange.objects.filter(about).select_related("programme", "run")
     for change in changes.order_by("run_id", "programme_id", "id"):
-        section.add(change, programme_code=change.programme.code, run_on=str(change.run.on))
+        section.add(
+            change,
+            programme_code=change.programme.code,
+            run_on=str(change.run.on),
+            labels={"programme_code": _("Programme code"), "run_on": _("Run date")},
+        )
     return section
 
 

@@ -130,6 +130,7 @@ def parameter_value_set(
     value: Decimal | None = None,
     formula: str = "",
     source: str,
+    source_ka: str = "",
     illustrative: bool = False,
 ) -> ParameterValue:
     """Give a parameter a new value from a date on, or a formula over other parameters that
@@ -155,6 +156,7 @@ def parameter_value_set(
             value=value,
             formula=formula,
             source=source.strip(),
+            source_ka=source_ka.strip(),
             illustrative=illustrative,
         )
         record.full_clean()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.core import numbers
+from zrunva.core.countries import country_choices
 from zrunva.core.validators import FIRST_LIFE_DAY, personal_number_validator
 from zrunva.registry.choices import (
     AltIdKind,
@@ -172,10 +173,11 @@ class Person(models.Model):
         _("citizenship"),
         max_length=2,
         default="GE",
+        # Stored as the code; shown (and offered in forms) by the country's name.
+        choices=country_choices,
         validators=[
             RegexValidator(r"^[A-Z]{2}$", _("Use a two-letter ISO country code, XX if stateless."))
         ],
-        help_text=_("ISO 3166 two-letter code; XX for a stateless person."),
     )
     disability_degree = models.CharField(
         _("disability status"),

@@ -6,13 +6,14 @@ from django.db import connection
 from django.db.models import Case, F, Prefetch, Q, QuerySet, When
 from django.db.models.functions import Collate
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from zrunva.accounts import permissions
 from zrunva.audit import subject_access
 from zrunva.audit.subject_access import Section, Subject
 from zrunva.core.romanisation import search_key
 from zrunva.core.trail import access_log, scoped_get, search_log
-from zrunva.geo.models import Municipality, Settlement
+from zrunva.geo.models import Settlement
 from zrunva.registry.models import Household, IncomeSource, Membership, Person, Representative
 
 
@@ -303,28 +304,7 @@ def _history(actor, filters: Q) -> list[LogEntry]:
         if entry.action == LogEntry.Action.UPDATE and not entry.visible_changes:
             continue
         rows.append(entry)
-    _name_places(rows)
     return rows
-
-
-# Foreign keys whose stored id means nothing to a reader: shown by name in histories.
-_PLACES = {"municipality": Municipality, "settlement": Settlement}
-
-
-def _name_places(rows: list[LogEntry]) -> None:
-    wanted = {field: set() for field in _PLACES}
-    for entry in rows:
-        for field in wanted.keys() & entry.visible_changes.keys():
-            wanted[field].update(v for v in entry.visible_changes[field] if v not in (None, "None"))
-    for field, ids in wanted.items():
-        if not ids:
-            continue
-        names = {str(p.pk): str(p) for p in _PLACES[field].objects.filter(pk__in=ids)}
-        for entry in rows:
-            if field in entry.visible_changes:
-                entry.visible_changes[field] = [
-                    names.get(str(v), v) for v in entry.visible_changes[field]
-                ]
 
 
 def _object_filter(model, pk) -> Q:
@@ -382,7 +362,7 @@ def subject_access_households(subject: Subject) -> Section:
     for m in memberships:
         subject.household_ids.add(m.household_id)
         section.add(m, exclude=("person",))
-        section.add(m.household, municipality_name=m.household.municipality.name_en)
+        section.add(m.household)
     section.log = Q(
         content_type=ContentType.objects.get_for_model(Membership),
         additional_data__person_id=subject.person.pk,
@@ -410,9 +390,19 @@ def subject_access_representatives(subject: Subject) -> Section:
     if subject.person is None:
         return section
     for r in subject.person.representatives.select_related("representative"):
-        section.add(r, exclude=("person",), representative_name=str(r.representative))
+        section.add(
+            r,
+            exclude=("person",),
+            representative_name=str(r.representative),
+            labels={"representative_name": _("Representative")},
+        )
     for r in subject.person.represents.select_related("person"):
-        section.add(r, exclude=("representative",), person_name=str(r.person))
+        section.add(
+            r,
+            exclude=("representative",),
+            person_name=str(r.person),
+            labels={"person_name": _("Person represented")},
+        )
     section.log = Q(
         content_type=ContentType.objects.get_for_model(Representative),
         additional_data__person_id=subject.person.pk,

@@ -1,5 +1,6 @@
 """The subject-access report gathers what every app holds about the person (issue 9, finding 3)."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -290,3 +291,25 @@ def test_someone_the_registry_does_not_hold_still_gets_what_others_hold(login_as
     bad = dpo.get("/en/registry/subject-access/", {"personal_number": "123"})
     assert bad.status_code == 200 and "11 digits" in bad.content.decode()
     assert dpo.get("/en/registry/subject-access/number/123/").status_code == 404
+
+
+def test_the_page_names_every_field_in_the_page_language(login_as, subject):
+    """The records' own fields by their models' names, the values apps add by the labels they
+    give them, places and programmes by name (issue 13, item 7)."""
+    from django.utils import translation
+
+    page = login_as(Role.DPO).get(f"/registry/subject-access/{subject['person'].pk}/")
+    keys = re.findall(r'<dt class="summary__key">([^<]*)</dt>', page.content.decode())
+    # Each record's heading with its statuses by their labels, not their stored codes.
+    titles = " ".join(re.findall(r"<h3>([^<]*)</h3>", page.content.decode()))
+    assert not re.findall(
+        r"\b(submitted|registered|not_eligible|eligible|filed|pending|sms)\b", titles
+    )
+    with translation.override("ka"):
+        added = {translation.gettext("Programme code"), translation.gettext("Run date")}
+    assert "განცხადების ნომერი" in keys and added <= set(keys)
+    # Nothing left as a stored name: no snake_case key, no English fallback.
+    assert not [k for k in keys if "_" in k or k in ("Application number", "Municipality name")]
+    # Every other key in Georgian letters (`added` are, once the catalogue has them).
+    latin = [k for k in keys if k != "ID" and k not in added]
+    assert not [k for k in latin if not re.search(r"[\u10D0-\u10FF]", k)]

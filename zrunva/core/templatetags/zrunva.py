@@ -3,7 +3,8 @@ import json
 
 from django import template
 from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
+from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.urls import translate_url
 from django.utils import timezone
@@ -12,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zrunva.core import extensions, numbers
+from zrunva.core.casework import staff_name
+from zrunva.core.models import BilingualNameMixin
 from zrunva.core.text import capfirst, readable_json
 from zrunva.core.trail import action_label as _action_label
 from zrunva.core.validators import phone_display
@@ -66,6 +69,12 @@ def _field(model, name: str):
     except FieldDoesNotExist:
         return None
     return field if hasattr(field, "verbose_name") else None
+
+
+@register.filter
+def display_name(user) -> str:
+    """Who acted, by name (core.casework.staff_name); empty for no one."""
+    return staff_name(user) if user is not None else ""
 
 
 @register.filter
@@ -155,9 +164,30 @@ def _change_value(field, raw):
         return parsed.strftime(DATE_FORMAT) if parsed else raw
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(raw, raw))
+    if _names_reference(field):
+        return _reference_name(field, raw)
+    if isinstance(field, models.ForeignKey) and field.related_model is get_user_model():
+        return _reference_name(field, raw, display=staff_name)
     if isinstance(raw, dict | list):
         return json.dumps(raw, ensure_ascii=False)
     return raw
+
+
+def _names_reference(field) -> bool:
+    """A foreign key to reference data (a municipality, a settlement, an office): stored as its
+    id, which means nothing to a reader, and named in both languages, so shown by its name."""
+    return isinstance(field, models.ForeignKey) and issubclass(
+        field.related_model, BilingualNameMixin
+    )
+
+
+def _reference_name(field, raw, display=str) -> str:
+    try:
+        pk = field.target_field.to_python(raw)
+    except ValidationError:
+        return raw
+    found = field.related_model._default_manager.filter(pk=pk).first()
+    return display(found) if found is not None else raw
 
 
 def _is_noise(model, name: str) -> bool:
@@ -228,6 +258,14 @@ def model_field_label(name: str, model_label: str) -> str:
     model = _model(model_label)
     field = _field(model, name) if model is not None else None
     return capfirst(field.verbose_name if field is not None else name.replace("_", " "))
+
+
+@register.simple_tag
+def item_field_label(item: dict, name: str) -> str:
+    """A report item's field by the label the item gives it (values it adds to the record's
+    own), else by its model's name for the field."""
+    labels = item.get("labels") or {}
+    return labels.get(name) or model_field_label(name, item.get("record", ""))
 
 
 @register.simple_tag

@@ -1,5 +1,7 @@
 """Demo data goes through the same services as users do, and `demo_setup` builds a demo."""
 
+import re
+
 from django.core.management import call_command
 from django.test import override_settings
 
@@ -48,6 +50,9 @@ def test_demo_setup_makes_every_role_and_a_population(db, capsys):
     call_command("demo_setup", households=40, seed=3)
     staff = set(Role.values) - {Role.CITIZEN}
     assert set(User.objects.values_list("role", flat=True)) == staff
+    # Their names in Georgian letters, as the pages show who acted.
+    names = [u.get_full_name() for u in User.objects.all()]
+    assert all(re.fullmatch(r"[\u10D0-\u10FF]+ [\u10D0-\u10FF]+", n) for n in names), names
     assert Run.objects.filter(status="done").exists()
     assert Application.objects.exists() and Grievance.objects.exists()
     assert "Zrunva-demo-2026" in capsys.readouterr().out

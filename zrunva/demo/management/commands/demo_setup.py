@@ -14,15 +14,16 @@ DEMO_PASSWORD = "Zrunva-demo-2026"  # noqa: S105 - printed in the README; debug 
 
 # username, role, first name, last name, scope
 DEMO_USERS = [
-    ("admin", Role.ADMIN, "Admin", "Demo", {}),
-    ("dpo", Role.DPO, "Data", "Protection", {}),
-    ("ssa", Role.SSA_OFFICER, "Nino", "National", {}),
-    ("ssa_zugdidi", Role.SSA_OFFICER, "Tamar", "Zugdidi", {"office": "ssa-zugdidi"}),
-    ("social_worker", Role.SOCIAL_WORKER, "Levan", "Imereti", {"office": "sca-ge-im"}),
-    ("supervisor", Role.SUPERVISOR, "Eka", "Imereti", {"office": "sca-ge-im"}),
-    ("municipal_kutaisi", Role.MUNICIPAL_OFFICER, "Giorgi", "Kutaisi", {"municipality": "kutaisi"}),
-    ("provider", Role.SERVICE_PROVIDER, "Mariam", "Provider", {"organisation": True}),
-    ("analyst", Role.ANALYST, "Dato", "Analyst", {}),
+    # Staff of a Georgian agency, named as their colleagues write them, in Georgian letters.
+    ("admin", Role.ADMIN, "ანა", "გოგიჩაიშვილი", {}),
+    ("dpo", Role.DPO, "ქეთევან", "ლომიძე", {}),
+    ("ssa", Role.SSA_OFFICER, "ნინო", "კვარაცხელია", {}),
+    ("ssa_zugdidi", Role.SSA_OFFICER, "თამარ", "ჯანაშია", {"office": "ssa-zugdidi"}),
+    ("social_worker", Role.SOCIAL_WORKER, "ლევან", "ნიჟარაძე", {"office": "sca-ge-im"}),
+    ("supervisor", Role.SUPERVISOR, "ეკა", "ჩხეიძე", {"office": "sca-ge-im"}),
+    ("municipal_kutaisi", Role.MUNICIPAL_OFFICER, "გიორგი", "გაბუნია", {"municipality": "kutaisi"}),
+    ("provider", Role.SERVICE_PROVIDER, "მარიამ", "ხარაბაძე", {"organisation": True}),
+    ("analyst", Role.ANALYST, "დავით", "ტაბიძე", {}),
 ]
 
 
