@@ -8,8 +8,10 @@ from django.test import override_settings
 from zrunva.accounts.choices import Role
 from zrunva.accounts.models import User
 from zrunva.applications.models import Application
+from zrunva.core.models import Revision
 from zrunva.grievances.models import Grievance
 from zrunva.programmes.models import Run
+from zrunva.services.models import Service
 
 
 def test_demo_applications_go_through_the_services(make_user):
@@ -70,3 +72,19 @@ def test_demo_setup_makes_every_role_and_a_population(db, capsys):
     assert payroll.payments.filter(status="paid").exists()
     assert Suspension.objects.filter(outcome="", reason="abroad").count() == 1
     assert Recovery.objects.filter(status="proposed").count() == 1
+    # The catalogue: every service public, approved by someone other than its proposer, and
+    # one change waiting; the municipal provider's by Kutaisi's officer.
+    assert Service.objects.filter(published=True).count() == Service.objects.count() == 12
+    versions = Revision.objects.filter(content_type__model="service")
+    assert versions.filter(status="pending").count() == 1
+    approved = versions.filter(status="approved").select_related("proposed_by", "decided_by")
+    by_provider = {
+        kind: {(v.proposed_by.username, v.decided_by.username) for v in approved
+               if v.record.provider.kind == kind}
+        for kind in ("cso", "municipal", "state")
+    }  # fmt: skip
+    assert by_provider == {
+        "cso": {("provider", "ssa")},
+        "municipal": {("municipal_kutaisi", "municipal_kutaisi")},
+        "state": {("admin", "admin")},
+    }

@@ -58,6 +58,9 @@ class Command(BaseCommand):
         from zrunva.demo.payments import demo_payment_accounts, demo_payroll
 
         self.stdout.write(f"{demo_payment_accounts(seed=seed):,} synthetic payment accounts.")
+        from zrunva.demo.services import demo_catalogue
+
+        self.stdout.write(f"{demo_catalogue(seed=seed):,} synthetic services in the catalogue.")
         payroll = demo_payroll()
         if payroll is not None:
             self.stdout.write(
