@@ -37,7 +37,7 @@ class ProviderFilter(django_filters.FilterSet):
 
 
 class ServiceFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Name"), method="search")
+    q = django_filters.CharFilter(label=_("Service or provider name"), method="search")
     service_type = django_filters.ModelChoiceFilter(
         label=_("Type"), queryset=ServiceType.objects.by_name()
     )
