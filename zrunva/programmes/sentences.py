@@ -671,6 +671,8 @@ class _RuleReader(_Reader):
                 return {"kind": "flat", "each": found}
         if node.kind == "literal" and node.value == 0:
             return {"kind": "nothing"}
+        if node.kind == "literal" and isinstance(node.value, int | float | Decimal):
+            return {"kind": "flat", "each": {"kind": "money", "value": _plain(node.value)}}
         if node.kind == "call" and node.op == "if":
             then, otherwise = (self.general_amount(a) for a in node.args[1:])
             if "reads" not in then and "reads" not in otherwise:

@@ -4,6 +4,7 @@ are refused at their field; nothing is stored."""
 
 import html
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -15,6 +16,7 @@ from django.utils import timezone
 from zrunva.assessment.tests.factories import assess
 from zrunva.geo.models import Municipality
 from zrunva.programmes import eligibility
+from zrunva.programmes.models import Programme
 from zrunva.programmes.selectors import parameter_versions, resolved
 from zrunva.registry.models import IncomeSource, Membership
 from zrunva.registry.tests import factories
@@ -342,3 +344,22 @@ def test_municipalities_are_in_georgian_alphabetical_order(client):
     names = re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', page)
     georgian = [n for n in names if re.match(r"[ა-ჰ]", n)]
     assert len(georgian) == Municipality.objects.count() and georgian == sorted(georgian)
+
+
+def test_a_municipal_programme_only_for_its_own_municipality(client):
+    Programme.objects.create(
+        code="kutaisi_winter_aid",
+        name_ka="ზამთრის დახმარება",
+        name_en="Winter aid",
+        level="household",
+        criteria="household.rating_score <= 100000",
+        formula="150",
+        legal_basis="Kutaisi City Council resolution (illustrative)",
+        municipality=Municipality.objects.get(code="kutaisi"),
+        valid_from=date(2020, 1, 1),
+    )
+    kutaisi = decided(screen(client, COUPLE, score=90000, municipality="kutaisi"))
+    assert kutaisi[("kutaisi_winter_aid", None)] == ("eligible", Decimal("150.00"))
+    assert kutaisi == engine_for(COUPLE, score=90000, municipality="kutaisi")
+    batumi = decided(screen(client, COUPLE, score=90000, municipality="batumi"))
+    assert not any(code == "kutaisi_winter_aid" for code, _member in batumi)
