@@ -384,7 +384,6 @@ def screener(request):
         "applies": [p for p in programmes if p.eligible],
         "possible": [p for p in programmes if not p.eligible and p.possible],
         "others": [p for p in programmes if not p.eligible and not p.possible],
-        "ages": [f.cleaned_data["age"] for f in members.forms],
         "municipality": municipality,
         "offices": ssa_offices(municipality=municipality),
         "answers": answers,
