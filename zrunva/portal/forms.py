@@ -1,16 +1,23 @@
 import re
 import uuid
+from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.applications.forms import PERSONAL_NUMBER, ApplicationForm
 from zrunva.applications.models import Application
+from zrunva.applications.services import MEMBERS_MAX
+from zrunva.core import numbers
 from zrunva.core.casework import normalised_number
 from zrunva.core.forms import DateInput
-from zrunva.core.validators import birth_date_validator, contact_required
+from zrunva.core.validators import FIRST_LIFE_DAY, birth_date_validator, contact_required
+from zrunva.geo.models import Municipality
+from zrunva.programmes import attributes
+from zrunva.registry.choices import DisabilityDegree, PensionKind, Sex
 
 # An application number as a citizen may type it: what `normalised_number` reads as one, i.e.
 # ZR and 10 letters or digits, in any case, with spaces or dashes anywhere ("ZR 7K2QD M4XPA",
@@ -108,3 +115,176 @@ class LostNumberForm(forms.Form):
         self.fields["personal_number"].help_text = _("The 11 digits on your ID card.")
         self.fields["personal_number"].widget.attrs.update(autocomplete="off", inputmode="numeric")
         self.fields["birth_date"].widget.attrs["autocomplete"] = "bday"
+
+
+# -- The rights screener ---------------------------------------------------------------------
+# Anonymous answers about a household, turned into the data the officers' engine reads
+# (`zrunva.programmes.eligibility.data_explanation`). Bounds are the rule catalogue's, so the
+# screener refuses what a registry record could not hold.
+
+HIGHLAND_ANSWERS = {"no": False, "yes": True, "unknown": None}
+
+
+def _catalogue_high(reference: str) -> int:
+    return int(attributes.ATTRIBUTES[reference].bounds.high)
+
+
+def oldest_age(on: date) -> int:
+    """The highest age the screener takes: the catalogue's, and born on the first life day the
+    registry accepts at the earliest."""
+    return min(_catalogue_high("person.age"), on.year - FIRST_LIFE_DAY.year - 1)
+
+
+def birth_date_for_age(age: int, on: date) -> date:
+    """A birth date giving `age` completed years on `on` (29 February: the 28th, the same age)."""
+    try:
+        return on.replace(year=on.year - age)
+    except ValueError:
+        return on.replace(year=on.year - age, day=28)
+
+
+class ScreenerForm(forms.Form):
+    """The household as a whole: where it lives, its income and its rating score."""
+
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"),
+        queryset=Municipality.objects.none(),
+        help_text=_("Where your household lives."),
+        error_messages={"required": _("Choose the municipality where your household lives.")},
+    )
+    is_highland = forms.ChoiceField(
+        label=_("Do you live in a settlement with highland status?"),
+        choices=[("no", _("No")), ("yes", _("Yes")), ("unknown", _("I don't know"))],
+        initial="no",
+        widget=forms.RadioSelect,
+    )
+    income = forms.DecimalField(
+        label=_("Monthly household income, GEL"),
+        min_value=0,
+        decimal_places=2,
+        help_text=_(
+            "Wages and other income of everyone in the household together; pensions and "
+            "benefits are not counted."
+        ),
+        error_messages={"required": _("Give the household's monthly income; 0 if there is none.")},
+    )
+    rating_score = forms.IntegerField(
+        label=_("Your household's latest rating score"),
+        required=False,
+        min_value=0,
+        help_text=_("As in the Social Service Agency's letter after the home visit."),
+    )
+    score_unknown = forms.BooleanField(
+        label=_("I don't know our rating score, or we have none"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = Municipality.objects.by_name()
+        income = self.fields["income"]
+        income.max_value = _catalogue_high("person.monthly_income")
+        income.validators.append(MaxValueValidator(income.max_value))
+        score = self.fields["rating_score"]
+        score.max_value = _catalogue_high("household.rating_score")
+        score.validators.append(MaxValueValidator(score.max_value))
+        between = {"high": numbers.count(score.max_value)}
+        message = _("A rating score is a whole number from 0 to %(high)s.") % between
+        score.error_messages.update(min_value=message, max_value=message, invalid=message)
+        money_message = _("Give an amount from 0 to %(high)s.") % {
+            "high": numbers.money(income.max_value)
+        }
+        income.error_messages.update(min_value=money_message, max_value=money_message)
+        self.fields["rating_score"].widget.attrs["inputmode"] = "numeric"
+        income.widget.attrs["inputmode"] = "decimal"
+
+    def clean(self):
+        data = super().clean()
+        known = data.get("rating_score") is not None
+        if "rating_score" in data and known == data.get("score_unknown", False):
+            self.add_error(
+                "rating_score",
+                _("Give your household's latest rating score, or tick “I don't know”, not both.")
+                if known
+                else _("Give your household's latest rating score, or tick “I don't know”."),
+            )
+        return data
+
+    def household(self) -> dict:
+        """The household as the engine reads one given as data."""
+        data = self.cleaned_data
+        return {
+            "municipality": data["municipality"].code,
+            "is_highland": HIGHLAND_ANSWERS[data["is_highland"]],
+        }
+
+    def score(self) -> float | None:
+        """The rating score as the engine reads it: None when not known."""
+        score = self.cleaned_data["rating_score"]
+        return None if self.cleaned_data["score_unknown"] else float(score)
+
+
+class ScreenerMemberForm(forms.Form):
+    """One member of the household: only what the programmes' rules read, no name."""
+
+    age = forms.IntegerField(label=_("Age in years"), min_value=0)
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices)
+    disability_degree = forms.ChoiceField(
+        label=_("Disability status"),
+        choices=DisabilityDegree.choices,
+        initial=DisabilityDegree.NONE,
+        help_text=_("As medical-social expertise determined it."),
+    )
+    pension_kind = forms.ChoiceField(
+        label=_("Pension received"), choices=PensionKind.choices, initial=PensionKind.NONE
+    )
+    is_idp = forms.BooleanField(
+        label=_("Has the status of an internally displaced person"), required=False
+    )
+
+    def __init__(self, *args, on: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.on = on
+        age = self.fields["age"]
+        age.max_value = oldest_age(on)
+        age.validators.append(MaxValueValidator(age.max_value))
+        message = _("Give the age in whole years, from 0 to %(high)s.") % {"high": age.max_value}
+        age.error_messages.update(
+            min_value=message, max_value=message, invalid=message, required=message
+        )
+        age.widget.attrs["inputmode"] = "numeric"
+
+    def member(self, income) -> dict:
+        data = self.cleaned_data
+        return {
+            "birth_date": birth_date_for_age(data["age"], self.on),
+            "sex": data["sex"],
+            "disability_degree": data["disability_degree"],
+            "pension_kind": data["pension_kind"],
+            "is_idp": data["is_idp"],
+            "income": float(income),
+        }
+
+
+class BaseScreenerMemberFormSet(forms.BaseFormSet):
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if index is not None:  # a member row left empty is an error, never skipped
+            kwargs["empty_permitted"] = False
+        return kwargs
+
+    def members(self, income) -> list[dict]:
+        """The members as the engine reads them. The household's income is the first member's
+        (the person answering), the others' none: a rule summing the members' incomes reads the
+        household's, as a registry household with one earner would give it."""
+        return [form.member(income if index == 0 else 0) for index, form in enumerate(self.forms)]
+
+
+ScreenerMemberFormSet = forms.formset_factory(
+    ScreenerMemberForm,
+    formset=BaseScreenerMemberFormSet,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    max_num=MEMBERS_MAX,
+    validate_max=True,
+)

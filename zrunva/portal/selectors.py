@@ -1,13 +1,25 @@
-"""Reads of the portal's holding area (zrunva.portal.services): which documents a citizen's
-session keeps for one of its forms."""
+"""Reads of the portal: the holding area (zrunva.portal.services), which documents a citizen's
+session keeps for one of its forms; the programmes' public pages; the rights screener."""
 
 import time
 import uuid
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
+from django.db.models import QuerySet
+from django.http import Http404
+
+from zrunva.core.text import capfirst
+from zrunva.geo.choices import OfficeAgency
+from zrunva.geo.models import Municipality, Office
+from zrunva.programmes import attributes, eligibility, engine, sentences
+from zrunva.programmes.choices import DecisionStatus
+from zrunva.programmes.models import Programme
 
 SESSION_KEY = "portal_held_documents"
 # Long enough to finish a form after a break, short enough that an abandoned form's files do
@@ -56,3 +68,149 @@ def held_files(session, *, submission_key):
             handle = stack.enter_context(open(held_path(entry), "rb"))  # noqa: SIM115
             files.append(File(handle, name=entry["name"]))
         yield files
+
+
+# -- Programmes and the rights screener ------------------------------------------------------
+# Both read the officers' compiled rules (`zrunva.programmes.eligibility`) and say them with
+# `zrunva.programmes.sentences`: a page cannot promise what a decision would not give.
+
+
+def public_programmes(*, on: date) -> list[Programme]:
+    """The programmes in force on `on` that the portal shows: the state's, then each
+    municipality's, by name in the active language."""
+    found = eligibility.programmes_in_force(on=on)
+    state = sorted((p for p in found if p.municipality_id is None), key=lambda p: p.name)
+    own = sorted(
+        (p for p in found if p.municipality_id is not None),
+        key=lambda p: (p.municipality.name, p.name),
+    )
+    return state + own
+
+
+def public_programme(*, code: str, on: date) -> tuple[Programme, engine.Compiled]:
+    """An active programme with its rules compiled for `on`, or for the nearest day it is in
+    force (its first, or its last); Http404 for one that is not active or cannot be evaluated."""
+    programme = (
+        Programme.objects.filter(code=code, is_active=True).select_related("municipality").first()
+    )
+    if programme is None:
+        raise Http404
+    day = max(on, programme.valid_from)
+    if programme.valid_until is not None:
+        day = min(day, programme.valid_until)
+    compiled = eligibility.compiled_programmes(
+        on=day, municipality_id=programme.municipality_id, skipped=[]
+    )
+    found = next((c for c in compiled if c.id == programme.pk), None)
+    if found is None:  # a council's programme whose rules cannot be evaluated
+        raise Http404
+    return programme, found
+
+
+def programme_sentences(compiled: engine.Compiled) -> dict:
+    """Who qualifies, how much and the figures used, in the active language."""
+    facts = sentences.rule_facts(compiled)
+    intro, requirements = sentences.requirement_sentences(facts["criteria"])
+    return {
+        "intro": intro,
+        "requirements": requirements,
+        "amounts": sentences.amount_rule_sentences(facts["amount"]),
+        "figures": [sentences.parameter_sentence(p) for p in facts["parameters"]],
+    }
+
+
+def ssa_offices(*, municipality: Municipality) -> QuerySet[Office]:
+    """The Social Service Agency's territorial centres serving a municipality."""
+    return Office.objects.filter(agency=OfficeAgency.SSA, municipalities=municipality).order_by(
+        "code"
+    )
+
+
+@dataclass
+class ScreenerEntry:
+    """One programme's answer for the household, or for one member of it."""
+
+    status: str
+    member: int | None  # the member's index in the answers, for a person programme
+    amount: Decimal | None
+    reasons: list[str]  # the conditions that held, in words
+    amount_sentence: str
+    conditions: list[str] = field(default_factory=list)  # "may apply, if …"
+    depends: list[str] = field(default_factory=list)  # answers the amount waits for
+    summary: str = ""
+
+
+@dataclass
+class ScreenerProgramme:
+    programme: Programme
+    entries: list[ScreenerEntry]
+    amounts: list[str]  # the rule's amounts in general, for "may apply"
+
+    def _with(self, status: str) -> list[ScreenerEntry]:
+        return [e for e in self.entries if e.status == status]
+
+    @property
+    def eligible(self) -> list[ScreenerEntry]:
+        return self._with(DecisionStatus.ELIGIBLE)
+
+    @property
+    def possible(self) -> list[ScreenerEntry]:
+        return self._with(DecisionStatus.NEEDS_DATA)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((e.amount for e in self.eligible), Decimal("0"))
+
+
+def _entry(result: engine.Result, programme: Programme) -> ScreenerEntry:
+    facts = sentences.facts(result)
+    criteria = facts["criteria"]
+    items = criteria["items"] if criteria["kind"] in ("all", "any") else [criteria]
+    conditions = sentences.unknown_requirements(criteria)
+    depends = []
+    if result.status == DecisionStatus.NEEDS_DATA and not conditions:
+        # The criteria hold; the formula reads an answer not given.
+        depends = [
+            attributes.ATTRIBUTES[m.replace("member.", "person.", 1)].label
+            for m in result.missing
+            if m.replace("member.", "person.", 1) in attributes.ATTRIBUTES
+        ]
+    amount = Decimal(str(result.amount)) if result.amount is not None else None
+    return ScreenerEntry(
+        status=result.status,
+        member=result.member,
+        amount=amount,
+        reasons=[capfirst(sentences.statement(i)) + "." for i in items if i["met"] is True],
+        amount_sentence=sentences.amount_sentence(facts["amount"]),
+        conditions=conditions,
+        depends=depends,
+        summary=sentences.summary(
+            programme=programme.name, status=result.status, statements=facts, amount=amount
+        ),
+    )
+
+
+def screener_results(
+    *, household: dict, members: list[dict], on: date, rating_score: float | None
+) -> list[ScreenerProgramme]:
+    """Every state programme and the municipality's own for a household given as answers,
+    decided by the engine officers use (`eligibility.data_explanation`) and said in words.
+    Nothing is stored: the engine reads the answers as data."""
+    results = eligibility.data_explanation(
+        household=household, members=members, on=on, rating_score=rating_score
+    )
+    found: dict[int, ScreenerProgramme] = {}
+    for result in results:
+        if result.status == DecisionStatus.NOT_IN_FORCE:
+            continue
+        programme = result.compiled.programme
+        if programme.pk not in found:
+            general = sentences.rule_facts(result.compiled)
+            found[programme.pk] = ScreenerProgramme(
+                programme, [], sentences.amount_rule_sentences(general["amount"])
+            )
+        found[programme.pk].entries.append(_entry(result, programme))
+    return sorted(
+        found.values(),
+        key=lambda g: (g.programme.municipality_id is not None, g.programme.name),
+    )

@@ -5,6 +5,9 @@ from zrunva.portal import views
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("programmes/", views.programme_list, name="programme_list"),
+    path("programmes/<slug:code>/", views.programme_detail, name="programme_detail"),
+    path("screener/", views.screener, name="screener"),
     path("apply/", views.apply, name="apply"),
     path("apply/submitted/", views.submitted, name="submitted"),
     path("status/", views.status, name="status"),

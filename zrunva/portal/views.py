@@ -2,12 +2,15 @@
 Public: no sign-in. An applicant proves an application is theirs with its number and their
 personal number; the pair is kept in their session while they look at it."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import translate_url
+from django.utils import timezone
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,8 +27,22 @@ from zrunva.core.throttle import (
     throttled_page,
 )
 from zrunva.payments.selectors import application_payments
-from zrunva.portal.forms import ApplyForm, LostNumberForm, StatusForm
-from zrunva.portal.selectors import held_documents, held_files
+from zrunva.portal.forms import (
+    ApplyForm,
+    LostNumberForm,
+    ScreenerForm,
+    ScreenerMemberFormSet,
+    StatusForm,
+)
+from zrunva.portal.selectors import (
+    held_documents,
+    held_files,
+    programme_sentences,
+    public_programme,
+    public_programmes,
+    screener_results,
+    ssa_offices,
+)
 from zrunva.portal.services import document_unhold, documents_hold, documents_release
 from zrunva.programmes.models import Programme
 
@@ -261,3 +278,115 @@ def letter(request):
     response = HttpResponse(decision_letter(found), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{found.number}.pdf"'
     return response
+
+
+def programme_list(request):
+    return render(
+        request,
+        "portal/programme_list.html",
+        {"programmes": public_programmes(on=timezone.localdate())},
+    )
+
+
+def programme_detail(request, code: str):
+    today = timezone.localdate()
+    programme, compiled = public_programme(code=code, on=today)
+    context = {
+        "today": today,
+        "programme": programme,
+        "rules": programme_sentences(compiled),
+        "offices": ssa_offices(municipality=programme.municipality)
+        if programme.municipality_id
+        else None,
+        "workflow": getattr(programme, "workflow", None),
+    }
+    return render(request, "portal/programme_detail.html", context)
+
+
+SCREENER_MEMBER_FIELDS = ("age", "sex", "disability_degree", "pension_kind", "is_idp")
+
+
+def _screener_rows(data, remove: int | None = None, add: bool = False) -> list[dict]:
+    """The member rows as answered, one removed or one added (at least one row stays)."""
+    try:
+        count = min(int(data.get("members-TOTAL_FORMS", 0)), ScreenerMemberFormSet.max_num)
+    except ValueError:
+        count = 0
+    rows = [
+        {name: data.get(f"members-{i}-{name}") for name in SCREENER_MEMBER_FIELDS}
+        for i in range(count)
+        if i != remove
+    ]
+    rows = [{k: v for k, v in row.items() if v} for row in rows]
+    if add and len(rows) < ScreenerMemberFormSet.max_num:
+        rows.append({})
+    return rows or [{}]
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def screener(request):
+    """The rights screener: anonymous answers about a household, decided by the officers'
+    engine. Nothing is stored or logged: the answers are sent by POST (never in a URL), read,
+    and shown back; no session, model or audit row keeps them."""
+    on = timezone.localdate()
+    data = request.POST
+    redraw = any(key in data for key in ("add_member", "remove_member", "change"))
+    if request.method == "GET" or redraw:
+        remove = data.get("remove_member")
+        rows = _screener_rows(
+            data,
+            remove=int(remove) if remove and remove.isdigit() else None,
+            add="add_member" in data,
+        )
+        initial = {k: v for k, v in data.items() if v and not k.startswith("members-")}
+        form = ScreenerForm(initial=initial or None)
+        members = ScreenerMemberFormSet(prefix="members", initial=rows, form_kwargs={"on": on})
+        if "add_member" in data:
+            members.forms[-1].fields["age"].widget.attrs["autofocus"] = True
+        return render(request, "portal/screener.html", {"form": form, "members": members})
+    form = ScreenerForm(data)
+    members = ScreenerMemberFormSet(data, prefix="members", form_kwargs={"on": on})
+    valid = [form.is_valid(), members.is_valid()]  # both checked: every error in one pass
+    if not all(valid):
+        return render(
+            request,
+            "portal/screener.html",
+            {
+                "form": form,
+                "members": members,
+                "extra_errors": formset_errors(members, MEMBER_ERROR),
+            },
+        )
+    income = form.cleaned_data["income"]
+    programmes = screener_results(
+        household=form.household(),
+        members=members.members(income),
+        on=on,
+        rating_score=form.score(),
+    )
+    municipality = form.cleaned_data["municipality"]
+    # The answers, sent back only inside this page's forms (to change them, or to read the
+    # results in another language): never stored.
+    answers = [
+        (key, value)
+        for key, values in data.lists()
+        if key != "csrfmiddlewaretoken"
+        for value in values
+    ]
+    languages = [
+        (code, get_language_info(code)["name_local"], translate_url(request.path, code))
+        for code, _name in settings.LANGUAGES
+        if code != request.LANGUAGE_CODE
+    ]
+    context = {
+        "programmes": programmes,
+        "applies": [p for p in programmes if p.eligible],
+        "possible": [p for p in programmes if not p.eligible and p.possible],
+        "others": [p for p in programmes if not p.eligible and not p.possible],
+        "municipality": municipality,
+        "offices": ssa_offices(municipality=municipality),
+        "answers": answers,
+        "other_languages": languages,
+    }
+    return render(request, "portal/screener_result.html", context)

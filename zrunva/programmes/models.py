@@ -147,6 +147,22 @@ class Programme(BilingualNameMixin):
         blank=True,
         help_text=_("The acts as decision letters cite them, without notes."),
     )
+    # What an applicant brings, one document a line, for the portal's programme page.
+    documents_ka = models.TextField(
+        _("documents to bring, in Georgian"),
+        blank=True,
+        help_text=_("One document a line, as the portal lists them."),
+    )
+    documents_en = models.TextField(
+        _("documents to bring, in English"),
+        blank=True,
+        help_text=_("One document a line, as the portal lists them."),
+    )
+    documents_illustrative = models.BooleanField(
+        _("documents illustrative"),
+        default=False,
+        help_text=_("The list is not confirmed from a public source; the portal says so."),
+    )
     municipality = models.ForeignKey(
         "geo.Municipality",
         null=True,
@@ -194,6 +210,14 @@ class Programme(BilingualNameMixin):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.name}"
+
+    @property
+    def documents(self) -> list[str]:
+        """The documents to bring in the active language (the other's if one is missing)."""
+        text = in_language(
+            self.documents_ka or self.documents_en, self.documents_en or self.documents_ka
+        )
+        return [line.strip() for line in text.splitlines() if line.strip()]
 
     @property
     def public_legal_basis(self) -> str:

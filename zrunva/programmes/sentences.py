@@ -156,10 +156,11 @@ class _Reader:
             inner = node.args[0]
             if inner.kind == "attr" and inner.type == Type.BOOLEAN:
                 flag = _attribute_quantity(inner, exp.children[0].value)
-                return {**flag, "kind": "flag", "met": met}
+                return {**flag, "kind": "flag", "met": met, "want": False}
             return {"kind": "not", "met": met, "item": self.condition(inner, exp.children[0])}
         if node.kind == "attr" and node.type == Type.BOOLEAN:
-            return {**_attribute_quantity(node, exp.value), "kind": "flag", "met": met}
+            fact = _attribute_quantity(node, exp.value)
+            return {**fact, "kind": "flag", "met": met, "want": True}
         if node.kind == "binary" and node.op in expressions.COMPARISONS:
             for side, other, op in ((0, 1, node.op), (1, 0, MIRROR[node.op])):
                 subject = self.subject(node.args[side], exp.children[side])
@@ -589,3 +590,267 @@ def parameter_sentence(parameter: dict) -> str:
     if parameter.get("illustrative"):
         text = _("%(figure)s (illustrative: not confirmed from a public source)") % {"figure": text}
     return text
+
+
+# -- The rules in general ------------------------------------------------------------------
+# What a programme's page says: who qualifies and how much, read from the same compiled rule
+# the officers' decisions are (`engine.Compiled`), without any household's values, so the page
+# cannot say other than what is decided.
+
+
+class _RuleReader(_Reader):
+    """Reads a rule's tree without values: conditions as requirements, the formula as the
+    amounts it can give and when."""
+
+    def general_threshold(self, node: Node) -> dict | None:
+        if node.kind in ("param", "literal"):
+            return self.threshold(node, None)
+        if node.kind == "call" and node.op == "if":
+            then, otherwise = (self.general_threshold(a) for a in node.args[1:])
+            if then is not None and otherwise is not None:
+                return {
+                    "kind": "choice",
+                    "when": self.requirement(node.args[0]),
+                    "then": then,
+                    "otherwise": otherwise,
+                }
+        return None
+
+    def general_subject(self, node: Node) -> dict | None:
+        if node.kind == "attr":
+            return _attribute_quantity(node, None)
+        if node.kind == "agg" and node.op == "count":
+            inner = node.args[0]
+            member = self.general_member(inner)
+            if member is not None or (inner.kind == "literal" and inner.value is True):
+                return {"count": member, "kind": "number", "value": None}
+        return None
+
+    def general_member(self, node: Node) -> dict | None:
+        if node.kind == "binary" and node.op in expressions.COMPARISONS:
+            for side, other, op in ((0, 1, node.op), (1, 0, MIRROR[node.op])):
+                attr = node.args[side]
+                threshold = self.general_threshold(node.args[other])
+                if attr.kind == "attr" and threshold is not None and "when" not in threshold:
+                    quantity = _attribute_quantity(attr, None)
+                    return {"attribute": quantity["attribute"], "op": op, "threshold": threshold}
+        return None
+
+    def requirement(self, node: Node) -> dict:
+        """A yes/no part of a rule as what it requires."""
+        if node.kind == "binary" and node.op in ("and", "or"):
+            kind = "all" if node.op == "and" else "any"
+            items = []
+            for child in node.args:
+                fact = self.requirement(child)
+                items += fact["items"] if fact["kind"] == kind else [fact]
+            return {"kind": kind, "items": items}
+        if node.kind == "unary" and node.op == "not":
+            inner = node.args[0]
+            if inner.kind == "attr" and inner.type == Type.BOOLEAN:
+                return {**_attribute_quantity(inner, None), "kind": "flag", "want": False}
+            return {"kind": "not", "item": self.requirement(inner)}
+        if node.kind == "attr" and node.type == Type.BOOLEAN:
+            return {**_attribute_quantity(node, None), "kind": "flag", "want": True}
+        if node.kind == "binary" and node.op in expressions.COMPARISONS:
+            for side, other, op in ((0, 1, node.op), (1, 0, MIRROR[node.op])):
+                subject = self.general_subject(node.args[side])
+                threshold = self.general_threshold(node.args[other])
+                if subject is not None and threshold is not None:
+                    return {"kind": "compare", "op": op, "subject": subject, "threshold": threshold}
+        return {"kind": "other", "reads": self.reads(node)}
+
+    def general_amount(self, node: Node) -> dict:
+        """What a formula gives: a figure, one of several by a condition, so much for each
+        member (or each member who meets a condition), with a supplement; or computed."""
+        if node.kind == "call" and node.op == "round":
+            return self.general_amount(node.args[0])
+        if node.kind == "param":
+            found = self.parameter(node.value)
+            if found["kind"] == "money":
+                return {"kind": "flat", "each": found}
+        if node.kind == "literal" and node.value == 0:
+            return {"kind": "nothing"}
+        if node.kind == "literal" and isinstance(node.value, int | float | Decimal):
+            return {"kind": "flat", "each": {"kind": "money", "value": _plain(node.value)}}
+        if node.kind == "call" and node.op == "if":
+            then, otherwise = (self.general_amount(a) for a in node.args[1:])
+            if "reads" not in then and "reads" not in otherwise:
+                cases = [{"when": self.requirement(node.args[0]), "amount": then}]
+                if otherwise["kind"] == "cases":  # if(a, x, if(b, y, z)): one list
+                    return {
+                        "kind": "cases",
+                        "cases": cases + otherwise["cases"],
+                        "otherwise": otherwise["otherwise"],
+                    }
+                return {"kind": "cases", "cases": cases, "otherwise": otherwise}
+        if node.kind == "binary" and node.op == "*":
+            for a, b in ((0, 1), (1, 0)):
+                each = self.general_amount(node.args[a])
+                if "reads" in each:
+                    continue
+                counted = node.args[b]
+                if counted.kind == "attr" and counted.value == "size":
+                    return {"kind": "per", "each": each, "count": None}
+                if counted.kind == "agg" and counted.op == "count":
+                    subject = self.general_subject(counted)
+                    if subject is not None:
+                        return {"kind": "per", "each": each, "count": subject["count"]}
+                supplement = self.general_supplement(counted)
+                if supplement is not None:
+                    return {"kind": "supplement", "base": each, **supplement}
+        return {"kind": "computed", "reads": self.reads(node)}
+
+    def general_supplement(self, node: Node) -> dict | None:
+        """if(condition, 1 + a share, 1): a supplement of that share when the condition holds."""
+        if node.kind == "call" and node.op == "if":
+            on, off = node.args[1], node.args[2]
+            if off.kind == "literal" and off.value == 1:
+                factor = self.factor(on, None) if on.kind == "binary" else None
+                if factor is not None and factor["kind"] == "supplement":
+                    return {"share": factor["share"], "when": self.requirement(node.args[0])}
+        return None
+
+
+def rule_facts(compiled) -> dict:
+    """A programme's rules in general (`engine.Compiled`, its parameters' values on the date it
+    was compiled for): the requirements, the amounts and the parameters they read. JSON-ready."""
+    reader = _RuleReader(compiled)
+    criteria = reader.requirement(compiled.criteria.node)
+    amount = reader.general_amount(compiled.formula.node)
+    return {
+        "criteria": criteria,
+        "amount": amount,
+        "parameters": sorted(reader.parameters.values(), key=lambda p: p["param"]),
+    }
+
+
+def _comparison(op: str) -> str:
+    return {
+        "<": _("%(subject)s is less than %(threshold)s"),
+        "<=": _("%(subject)s is at most %(threshold)s"),
+        ">": _("%(subject)s is more than %(threshold)s"),
+        ">=": _("%(subject)s is at least %(threshold)s"),
+        "==": _("%(subject)s is %(threshold)s"),
+        "!=": _("%(subject)s is not %(threshold)s"),
+    }[op]
+
+
+def _general_threshold(threshold: dict, reference: str | None) -> str:
+    if threshold["kind"] == "choice":
+        return _("%(value)s if %(condition)s, otherwise %(other)s") % {
+            "value": _general_threshold(threshold["then"], reference),
+            "condition": requirement(threshold["when"]),
+            "other": _general_threshold(threshold["otherwise"], reference),
+        }
+    return _threshold(threshold, reference)
+
+
+def requirement(fact: dict) -> str:
+    """A condition as what it requires, without anyone's values: "your household's rating score
+    is at most 65,000". Reads a rule's facts (`rule_facts`) and a decision's (`facts`) alike."""
+    kind = fact["kind"]
+    if kind == "compare" and fact.get("threshold"):
+        subject = fact["subject"]
+        return _comparison(fact["op"]) % {
+            "subject": _subject(subject),
+            "threshold": _general_threshold(fact["threshold"], subject.get("attribute")),
+        }
+    if kind == "flag":
+        entry = attributes.ATTRIBUTES[fact["attribute"]]
+        return _("%(label)s: %(value)s") % {
+            "label": entry.label,
+            "value": quantity("boolean", fact.get("want", True)),
+        }
+    if kind == "not":
+        return _("it is not so that %(condition)s") % {"condition": requirement(fact["item"])}
+    if kind in ("all", "any"):
+        joiner = _("; and ") if kind == "all" else _("; or ")
+        return joiner.join(requirement(item) for item in fact["items"])
+    return _("a condition of the programme's rules about %(values)s") % {
+        "values": _reads(fact.get("reads", []))
+    }
+
+
+def requirement_sentences(criteria: dict) -> tuple[str, list[str]]:
+    """Who qualifies: an opening line and one sentence per requirement."""
+    if criteria["kind"] == "all":
+        intro, items = _("The programme requires all of these:"), criteria["items"]
+    elif criteria["kind"] == "any":
+        intro, items = _("The programme requires at least one of these:"), criteria["items"]
+    else:
+        intro, items = _("The programme requires this:"), [criteria]
+    return intro, [capfirst(requirement(item)) + "." for item in items]
+
+
+def _amount_value(amount: dict) -> str:
+    if amount["kind"] == "flat":
+        return money(amount["each"]["value"])
+    if amount["kind"] == "nothing":
+        return _("nothing")
+    return ""
+
+
+def _amount_lines(amount: dict) -> list[str]:
+    """One line per amount a formula can give, each with when it is given."""
+    kind = amount["kind"]
+    if kind == "flat":
+        return [_("%(amount)s a month") % {"amount": _amount_value(amount)}]
+    if kind == "nothing":
+        return [_("nothing")]
+    if kind == "cases":
+        lines = []
+        for case in amount["cases"]:
+            for line in _amount_lines(case["amount"]):
+                lines.append(
+                    _("%(amount)s, if %(condition)s")
+                    % {"amount": line, "condition": requirement(case["when"])}
+                )
+        for line in _amount_lines(amount["otherwise"]):
+            lines.append(_("otherwise, %(amount)s") % {"amount": line})
+        return lines
+    if kind == "per":
+        member = amount["count"]
+        if member is None:
+            each = _("for each member of the household")
+        else:
+            each = _("for each member of the household whose %(condition)s") % {
+                "condition": _comparison(member["op"])
+                % {
+                    "subject": _noun(member["attribute"]),
+                    "threshold": _threshold(member["threshold"], member["attribute"]),
+                }
+            }
+        lines = _amount_lines(amount["each"])
+        if len(lines) > 1:  # several amounts: whom they are for, then each with its when
+            return [capfirst(each) + ":", *lines]
+        return [f"{line} {each}" for line in lines]
+    if kind == "supplement":
+        return [
+            *_amount_lines(amount["base"]),
+            _("increased by %(share)s (%(name)s), if %(condition)s")
+            % {
+                "share": quantity("share", amount["share"]["value"]),
+                "name": in_language(amount["share"]["name_ka"], amount["share"]["name_en"]),
+                "condition": requirement(amount["when"]),
+            },
+        ]
+    return [_("calculated from: %(values)s") % {"values": _reads(amount.get("reads", []))}]
+
+
+def amount_rule_sentences(amount: dict) -> list[str]:
+    """How much: one sentence per amount the formula can give and when."""
+    return [
+        capfirst(line) if line.endswith(":") else capfirst(line) + "."
+        for line in _amount_lines(amount)
+    ]
+
+
+def unknown_requirements(criteria: dict | None) -> list[str]:
+    """What a decision that needs data waits for, as requirements: each condition whose answer
+    is unknown, said as what the programme requires ("your household's rating score is at most
+    65,000"), for "may apply, if …"."""
+    if not criteria:
+        return []
+    items = criteria["items"] if criteria["kind"] in ("all", "any") else [criteria]
+    return [requirement(item) for item in items if item.get("met") is None]
