@@ -24,7 +24,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programmes', '0012_public_legal_basis'),
+        ('programmes', '0013_parameter_value_source_ka'),
     ]
 
     operations = [
