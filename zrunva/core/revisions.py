@@ -138,6 +138,8 @@ def revision_reject(*, actor, revision: Revision, note: str) -> Revision:
 
 def _shown(field, values: list[str]) -> str:
     """A submitted value as people read it: choices by their label, records by name."""
+    if hasattr(field, "display"):  # a field that knows how its typed value reads
+        return field.display(values) or EMPTY
     if isinstance(field, forms.BooleanField):  # an unticked box is not submitted at all
         return _("Yes") if values and values[-1] in ("on", "true", "True", "1") else _("No")
     values = [v for v in values if v not in ("", None)]

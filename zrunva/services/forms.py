@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.core import hours
@@ -19,6 +20,13 @@ class HoursField(forms.CharField):
     def to_python(self, value):
         return hours.parse(super().to_python(value))
 
+    def display(self, values: list[str]) -> str:
+        """Submitted lines as people read them, for a version's page."""
+        try:
+            return "; ".join(hours.readable(hours.parse(values[-1] if values else "")))
+        except ValidationError:
+            return values[-1]
+
 
 class ProviderForm(forms.ModelForm):
     class Meta:
@@ -36,7 +44,6 @@ class ProviderForm(forms.ModelForm):
             "website",
             "organisation",
         ]
-        labels = {"name_ka": _("legal name (Georgian)"), "name_en": _("legal name (English)")}
 
     def __init__(self, *args, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,7 +97,6 @@ class ServiceForm(forms.ModelForm):
             "phone",
             "email",
         ]
-        labels = {"name_ka": _("name (Georgian)"), "name_en": _("name (English)")}
         widgets = {
             "target_groups": forms.CheckboxSelectMultiple,
             "description_ka": forms.Textarea(attrs={"rows": 4}),

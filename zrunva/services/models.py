@@ -51,6 +51,8 @@ class Provider(BilingualNameMixin):
     identification code, contacts and head office. Its staff (users of `organisation`) edit
     its entries; a municipal provider is approved by its municipality's officers."""
 
+    name_ka = models.CharField(_("legal name (Georgian)"), max_length=200)
+    name_en = models.CharField(_("legal name (English)"), max_length=200)
     kind = models.CharField(_("kind"), max_length=10, choices=ProviderKind.choices)
     identification_code = models.CharField(
         _("identification code"),
@@ -100,6 +102,8 @@ class Service(BilingualNameMixin):
     """A service a provider offers at one place: what, for whom, on what terms, when, with
     what access, and how many places it has."""
 
+    name_ka = models.CharField(_("name (Georgian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200)
     provider = models.ForeignKey(
         Provider, on_delete=models.PROTECT, related_name="services", verbose_name=_("provider")
     )
