@@ -69,6 +69,10 @@ def revision_propose(*, actor, form, approve: bool, form_kwargs: dict | None = N
     if record.pk is None:
         with acting_as(actor):
             record = form.save()  # unpublished until approved
+    else:
+        # Proposals for one record one after another: the second replaces the first's data
+        # (two inserts at once would otherwise meet the one-waiting constraint).
+        type(record).objects.select_for_update().filter(pk=record.pk).exists()
     data = _submitted(form)
     revision = _for(record).select_for_update().filter(status=RevisionStatus.PENDING).first()
     if revision is None:

@@ -1,13 +1,17 @@
 """The catalogue's staff side: who proposes, who approves, every version kept, bad input."""
 
+import contextlib
+import threading
+
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import translation
 
 from zrunva.accounts.choices import Role
 from zrunva.core import revisions
 from zrunva.core.models import Revision, RevisionStatus
+from zrunva.services.forms import ServiceForm
 from zrunva.services.models import Provider, Service
 from zrunva.services.tests import factories
 
@@ -268,3 +272,55 @@ def test_one_version_waits_at_a_time_in_the_database(cso, make_user):
     Revision.objects.create(record=service, data={}, proposed_by=staff)
     with pytest.raises(IntegrityError), transaction.atomic():
         Revision.objects.create(record=service, data={}, proposed_by=staff)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_proposals_at_once_leave_one_version_waiting(make_user, monkeypatch):
+    """On PostgreSQL, two of a provider's staff change the same service at the same moment:
+    both are taken, one after the other, and one version waits (the later one)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL")
+    organisation = factories.organisation()
+    provider = factories.provider(organisation=organisation)
+    service = factories.service(provider)
+    staff = [make_user(Role.SERVICE_PROVIDER, organisation=organisation) for _ in range(2)]
+    barrier, saving = threading.Barrier(2), threading.Barrier(2)
+    outcomes = {}
+    save = Revision.save
+
+    def save_together(self, *args, **kwargs):
+        # Each proposal waits for the other before writing its version, so that without the
+        # record's lock both would find none waiting and both insert. With it, the second
+        # waits for the first's commit and this meeting times out.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            saving.wait(timeout=3)
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Revision, "save", save_together)
+
+    def act(i):
+        try:
+            barrier.wait()
+            form = ServiceForm(
+                data=factories.service_data(provider, waiting=str(10 + i)),
+                instance=Service.objects.get(pk=service.pk),
+                actor=staff[i],
+            )
+            assert form.is_valid(), form.errors
+            revisions.revision_propose(actor=staff[i], form=form, approve=False)
+            outcomes[i] = "done"
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            outcomes[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=act, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcomes == {0: "done", 1: "done"}, outcomes
+    (waiting,) = Revision.objects.filter(status=RevisionStatus.PENDING)
+    assert waiting.data["waiting"] in (["10"], ["11"])
+    service.refresh_from_db()
+    assert service.waiting == 0  # the public version is untouched
