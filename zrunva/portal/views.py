@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import translate_url
 from django.utils import timezone
 from django.utils.translation import get_language_info, gettext_lazy
@@ -18,7 +18,10 @@ from zrunva.applications import selectors, services
 from zrunva.applications.choices import Channel, EventKind, Status
 from zrunva.applications.forms import MEMBER_ERROR, MemberFormSet
 from zrunva.applications.letters import decision_letter
+from zrunva.core import hours
 from zrunva.core.forms import add_service_errors, formset_errors
+from zrunva.core.pagination import paginate
+from zrunva.core.text import capfirst
 from zrunva.core.throttle import (
     throttle,
     throttle_address,
@@ -45,6 +48,10 @@ from zrunva.portal.selectors import (
 )
 from zrunva.portal.services import document_unhold, documents_hold, documents_release
 from zrunva.programmes.models import Programme
+from zrunva.services.choices import Language
+from zrunva.services.filters import PublicServiceFilter
+from zrunva.services.models import Service
+from zrunva.services.selectors import public_provider, public_services
 
 SUBMITTED = "portal_submitted"
 LOST_NUMBER_SENT = "portal_lost_number_sent"
@@ -390,3 +397,41 @@ def screener(request):
         "other_languages": languages,
     }
     return render(request, "portal/screener_result.html", context)
+
+
+# -- The catalogue of social services ------------------------------------------------------
+
+
+def _access(service) -> list[str]:
+    """The service's access features, as people read them."""
+    names = ("step_free", "accessible_toilet", "sign_language", "easy_read", "accessible_parking")
+    return [
+        capfirst(Service._meta.get_field(name).verbose_name)
+        for name in names
+        if getattr(service, name)
+    ]
+
+
+def service_list(request):
+    """Services near you: search in either script, filters, approved entries only."""
+    found = PublicServiceFilter(request.GET or None, queryset=public_services())
+    page = paginate(found.qs, number=request.GET.get("page"), size=20)
+    return render(request, "portal/services.html", {"form": found.form, "page": page})
+
+
+def service_detail(request, pk: int):
+    service = get_object_or_404(public_services(), pk=pk)
+    languages = dict(Language.choices)
+    context = {
+        "service": service,
+        "hours": hours.readable(service.opening_hours),
+        "spoken": [languages.get(code, code) for code in service.languages],
+        "access": _access(service),
+    }
+    return render(request, "portal/service.html", context)
+
+
+def provider_detail(request, pk: int):
+    provider = public_provider(pk=pk)
+    services = public_services().filter(provider=provider)
+    return render(request, "portal/provider.html", {"provider": provider, "services": services})

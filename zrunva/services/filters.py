@@ -1,9 +1,10 @@
 import django_filters
+from django import forms
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.core.romanisation import search_key
-from zrunva.geo.models import Municipality
+from zrunva.geo.models import Municipality, Region
 from zrunva.services.choices import Cost, ProviderKind
 from zrunva.services.models import Provider, Service, ServiceType, TargetGroup
 
@@ -48,10 +49,10 @@ class ServiceFilter(django_filters.FilterSet):
         label=_("Municipality"), queryset=Municipality.objects.by_name()
     )
     free = django_filters.BooleanFilter(
-        label=_("Free of charge"), method="only_free", widget=django_filters.widgets.BooleanWidget
+        label=_("Free of charge"), method="only_free", widget=forms.CheckboxInput
     )
     places = django_filters.BooleanFilter(
-        label=_("Has places now"), method="with_places", widget=django_filters.widgets.BooleanWidget
+        label=_("Has places now"), method="with_places", widget=forms.CheckboxInput
     )
 
     class Meta:
@@ -66,3 +67,29 @@ class ServiceFilter(django_filters.FilterSet):
 
     def with_places(self, qs, name, value):
         return qs.filter(capacity__gt=F("admitted")) if value else qs
+
+
+class PublicServiceFilter(ServiceFilter):
+    """The public catalogue's filters: the staff list's, with the region and step-free access."""
+
+    region = django_filters.ModelChoiceFilter(
+        label=_("Region"), queryset=Region.objects.by_name(), field_name="municipality__region"
+    )
+    accessible = django_filters.BooleanFilter(
+        label=_("Step-free entrance"), method="only_step_free", widget=forms.CheckboxInput
+    )
+
+    class Meta(ServiceFilter.Meta):
+        fields = [
+            "q",
+            "region",
+            "municipality",
+            "service_type",
+            "target_group",
+            "free",
+            "accessible",
+            "places",
+        ]
+
+    def only_step_free(self, qs, name, value):
+        return qs.filter(step_free=True) if value else qs

@@ -197,6 +197,12 @@ class Service(BilingualNameMixin):
         self.search_key = f"{search_key(self.name_ka)} {search_key(self.name_en)}"
         super().save(*args, **kwargs)
 
+    # The texts in the active language.
+    description = property(lambda self: in_language(self.description_ka, self.description_en))
+    eligibility = property(lambda self: in_language(self.eligibility_ka, self.eligibility_en))
+    how_to_apply = property(lambda self: in_language(self.how_to_apply_ka, self.how_to_apply_en))
+    cost_note = property(lambda self: in_language(self.cost_note_ka, self.cost_note_en))
+
     @property
     def has_places(self) -> bool:
         return self.capacity is not None and self.admitted < self.capacity

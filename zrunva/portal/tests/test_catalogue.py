@@ -1,0 +1,136 @@
+"""The public catalogue of social services: approved entries only, search in either script,
+filters, a page per service and per provider."""
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from zrunva.geo.models import Municipality, Region
+from zrunva.services.models import ServiceType, TargetGroup
+from zrunva.services.tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(name: str, *args) -> str:
+    with translation.override("ka"):
+        return reverse(f"portal:{name}", args=args)
+
+
+@pytest.fixture
+def catalogue():
+    provider = factories.provider()
+    kutaisi = Municipality.objects.get(code="kutaisi")
+    batumi = Municipality.objects.get(code="batumi")
+    day = factories.service(
+        provider,
+        name_ka="დღის ცენტრი",
+        name_en="Day centre",
+        step_free=True,
+        capacity=10,
+        admitted=4,
+        opening_hours=[[d, "09:00", "18:00"] for d in range(1, 6)],
+        languages=["ka", "sgn"],
+    )
+    home = factories.service(
+        provider,
+        name_ka="შინ მოვლა",
+        name_en="Home care",
+        type="home_care",
+        cost="fee",
+        municipality=batumi,
+        capacity=5,
+        admitted=5,
+    )
+    home.target_groups.set(TargetGroup.objects.filter(code="adults_physical"))
+    draft = factories.service(provider, published=False, name_en="Draft")
+    hidden = factories.provider(published=False, identification_code="204000009")
+    of_hidden = factories.service(hidden, name_en="Of a provider not yet public")
+    return {"day": day, "home": home, "draft": draft, "of_hidden": of_hidden, "kutaisi": kutaisi}
+
+
+def _found(client, **query) -> list[str]:
+    response = client.get("/en" + _url("service_list"), query)
+    assert response.status_code == 200
+    return sorted(s.name_en for s in response.context["page"].items)
+
+
+def test_only_approved_services_of_approved_providers_are_public(client, catalogue):
+    assert _found(client) == ["Day centre", "Home care"]
+    for hidden in ("draft", "of_hidden"):
+        assert client.get(_url("service_detail", catalogue[hidden].pk)).status_code == 404
+    assert (
+        client.get(_url("provider_detail", catalogue["of_hidden"].provider.pk)).status_code == 404
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ({"q": "dghis tsentri"}, ["Day centre"]),
+        ({"q": "დღის ცენტრი"}, ["Day centre"]),
+        ({"q": "home"}, ["Home care"]),
+        ({"q": "open hands"}, ["Day centre", "Home care"]),
+        ({"free": "on"}, ["Day centre"]),
+        ({"accessible": "on"}, ["Day centre"]),
+        ({"places": "on"}, ["Day centre"]),
+        ({"municipality": "kutaisi"}, ["Day centre"]),
+        ({"region": "adjara"}, ["Home care"]),
+        ({"target_group": "adults_physical"}, ["Home care"]),
+        ({"service_type": "home_care"}, ["Home care"]),
+    ],
+)
+def test_search_and_filters(client, catalogue, query, found):
+    ids = {
+        "municipality": lambda v: Municipality.objects.get(code=v).pk,
+        "region": lambda v: Municipality.objects.get(code="batumi").region_id,
+        "target_group": lambda v: TargetGroup.objects.get(code=v).pk,
+        "service_type": lambda v: ServiceType.objects.get(code=v).pk,
+    }
+    query = {k: ids[k](v) if k in ids else v for k, v in query.items()}
+    assert _found(client, **query) == found
+
+
+def test_a_filter_value_that_is_not_a_choice_is_said_not_crashed(client, catalogue):
+    response = client.get("/en" + _url("service_list"), {"municipality": "999999"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_the_lists_are_in_the_languages_order(client, catalogue):
+    names = [m.name_ka for m in Municipality.objects.filter(code__in=["kutaisi", "batumi"])]
+    page = client.get(_url("service_list")).content.decode()
+    assert page.index("ბათუმი", page.index("</form>")) < page.index(
+        "ქუთაისი", page.index("</form>")
+    )
+    assert sorted(names) == ["ბათუმი", "ქუთაისი"]
+    assert Region.objects.exists()
+
+
+def test_a_service_page_in_both_languages(client, catalogue):
+    url = _url("service_detail", catalogue["day"].pk)
+    english = client.get("/en" + url).content.decode()
+    for text in (
+        "Day centre",
+        "Monday–Friday, 09:00–18:00",
+        "Step-free entrance",
+        "Georgian Sign Language",
+        "10 places, 4 in use, 0 waiting",
+        "Free of charge",
+        "Open Hands",
+    ):
+        assert text in english, text
+    georgian = client.get(url).content.decode()
+    for text in ("დღის ცენტრი", "ორშაბათი–პარასკევი, 09:00–18:00", "უსაფეხურო შესასვლელი"):
+        assert text in georgian, text
+    provider = client.get("/en" + _url("provider_detail", catalogue["day"].provider.pk))
+    assert "Day centre" in provider.content.decode() and "204567891" in provider.content.decode()
+
+
+def test_free_text_is_shown_escaped(client):
+    service = factories.service(factories.provider(), name_en="<img src=x onerror=alert(1)>")
+    service.description_en = "<script>alert(1)</script>"
+    service.save()
+    page = client.get("/en" + _url("service_detail", service.pk)).content.decode()
+    assert "<script>alert(1)</script>" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
