@@ -32,14 +32,22 @@ _LINE = re.compile(
     r"^\s*(?P<first>\S+?)(?:\s*[-–]\s*(?P<last>\S+?))?\s+"
     r"(?P<opens>\d{1,2}:\d{2})\s*[-–]\s*(?P<closes>\d{1,2}:\d{2})\s*$"
 )
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$|^24:00$")
+_TYPED_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$|^24:00$")
+# Stored times have two-digit hours, so that comparing them as text compares the times.
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
+_FULL_DAYS = {
+    "monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5, "saturday": 6,
+    "sunday": 7, "ორშაბათი": 1, "სამშაბათი": 2, "ოთხშაბათი": 3, "ხუთშაბათი": 4,
+    "პარასკევი": 5, "შაბათი": 6, "კვირა": 7,
+}  # fmt: skip
 HELP = gettext_lazy(
     "One line per opening, e.g. “Mon-Fri 09:00-18:00” and “Sat 10:00-14:00” (or ორშ-პარ)."
 )
 
 
 def _day(word: str, line: int) -> int:
-    day = DAYS.get(word.lower()[:3]) or DAYS.get(word[:3]) or DAYS.get(word[:2])
+    word_lower = word.lower().rstrip(".")
+    day = DAYS.get(word_lower) or _FULL_DAYS.get(word_lower)
     if day is None:
         raise ValidationError(
             _("Line %(line)s: “%(word)s” is not a day of the week (Mon … Sun, ორშ … კვ).")
@@ -49,7 +57,7 @@ def _day(word: str, line: int) -> int:
 
 
 def _time(text: str, line: int) -> str:
-    if not _TIME.match(text):
+    if not _TYPED_TIME.match(text):
         raise ValidationError(
             _("Line %(line)s: “%(time)s” is not a time of day (00:00 to 24:00).")
             % {"line": line, "time": text}
@@ -91,6 +99,7 @@ def hours_validator(intervals) -> None:
         if (
             not isinstance(item, list | tuple)
             or len(item) != 3
+            or type(item[0]) is not int
             or item[0] not in DAY_NAMES
             or not all(isinstance(t, str) and _TIME.match(t) for t in item[1:])
         ):
@@ -143,4 +152,4 @@ def _runs(intervals):
             runs[-1][1] = day
         else:
             runs.append([day, day, opens, closes])
-    return sorted(runs)
+    return sorted(runs, key=lambda run: (run[0], run[2]))

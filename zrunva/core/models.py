@@ -41,6 +41,7 @@ class RevisionStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for approval")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+    SUPERSEDED = "superseded", _("Replaced by a later proposal")
 
 
 class Revision(models.Model):

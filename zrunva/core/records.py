@@ -157,7 +157,9 @@ class RecordDetail(_RecordView):
         r = self.records
         obj = self.record(request, pk)
         access_log(actor=request.user, instance=obj)
-        waiting = revisions.pending(obj)
+        can_edit, can_approve = r.can_edit(request.user, obj), r.can_approve(request.user, obj)
+        # A version not yet approved is shown only to those who edit or approve the record.
+        waiting = revisions.pending(obj) if can_edit or can_approve else None
         return render(
             request,
             "records/detail.html",
@@ -168,8 +170,9 @@ class RecordDetail(_RecordView):
                 waiting_rows=revisions.rows(r.form, waiting, None, **r.form_kwargs(request.user))
                 if waiting
                 else None,
-                can_edit=r.can_edit(request.user, obj),
-                can_approve=waiting is not None and r.can_approve(request.user, obj),
+                can_edit=can_edit,
+                can_approve=waiting is not None and can_approve,
+                sees_versions=can_edit or can_approve,
             ),
         )
 
@@ -211,6 +214,7 @@ class RecordEdit(_RecordView):
                     form=form,
                     approve=approve,
                     form_kwargs=r.form_kwargs(request.user),
+                    allowed=r.can_approve,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -227,6 +231,8 @@ class RecordVersions(_RecordView):
     def get(self, request, pk: int):
         r = self.records
         obj = self.record(request, pk)
+        if not (r.can_edit(request.user, obj) or r.can_approve(request.user, obj)):
+            raise PermissionDenied(_("You may not see this record's versions."))
         access_log(actor=request.user, instance=obj, purpose="versions")
         listed = list(revisions.versions(obj))
         kwargs = r.form_kwargs(request.user)
@@ -251,6 +257,10 @@ class RecordDecide(_RecordView):
         if waiting is None:
             messages.info(request, _("Nothing is waiting for approval."))
             return redirect(r.url("detail", obj.pk))
+        if request.POST.get("revision") != str(waiting.pk):
+            # Another version was proposed after this page was read: decide on what was read.
+            messages.error(request, _("The version changed since you read it; read it again."))
+            return redirect(r.url("detail", obj.pk))
         try:
             if request.POST.get("action") == "approve":
                 revisions.revision_approve(
@@ -258,6 +268,7 @@ class RecordDecide(_RecordView):
                     revision=waiting,
                     form_class=r.form,
                     form_kwargs=r.form_kwargs(request.user),
+                    allowed=r.can_approve,
                 )
                 messages.success(request, _("Approved: the record is public as changed."))
             else:
@@ -265,7 +276,7 @@ class RecordDecide(_RecordView):
                     actor=request.user, revision=waiting, note=request.POST.get("note", "")
                 )
                 messages.success(request, _("Rejected: the record stays as it was."))
-        except ValidationError as error:
-            for message in error.messages:
+        except (ValidationError, PermissionDenied) as error:
+            for message in getattr(error, "messages", None) or [str(error)]:
                 messages.error(request, message)
         return redirect(r.url("detail", obj.pk))

@@ -9,11 +9,12 @@ its proposer can find it; it is public from its first approval. Those who may ap
 have their own edits applied at once, recorded as approved by themselves.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
@@ -26,17 +27,22 @@ EMPTY = "—"
 
 
 def _submitted(form) -> dict[str, list[str]]:
-    """The form's submitted values, every value of a multiple choice kept."""
-    data = form.data
-    return {
-        form.add_prefix(name): (
-            data.getlist(form.add_prefix(name))
-            if hasattr(data, "getlist")
-            else [str(data.get(form.add_prefix(name), ""))]
-        )
-        for name in form.fields
-        if form.add_prefix(name) in data
-    }
+    """The form's values as it read them (a valid form): every value of a multiple choice,
+    the last of any other field, and a tick box as ticked or absent, so that a version shows
+    exactly what approving it applies."""
+    data, out = form.data, {}
+    for name, field in form.fields.items():
+        key = form.add_prefix(name)
+        if isinstance(field, forms.BooleanField):
+            if form.cleaned_data.get(name):
+                out[key] = ["on"]
+        elif getattr(field.widget, "allow_multiple_selected", False):
+            values = data.getlist(key) if hasattr(data, "getlist") else data.get(key, [])
+            out[key] = [str(v) for v in values]
+        elif key in data:
+            value = data.get(key)
+            out[key] = [str(value) if value is not None else ""]
+    return out
 
 
 def _for(record: models.Model):
@@ -61,7 +67,14 @@ def bound(form_class, revision: Revision, **form_kwargs):
 
 
 @transaction.atomic
-def revision_propose(*, actor, form, approve: bool, form_kwargs: dict | None = None) -> Revision:
+def revision_propose(
+    *,
+    actor,
+    form,
+    approve: bool,
+    form_kwargs: dict | None = None,
+    allowed: Callable[[Any, Any], bool] | None = None,
+) -> Revision:
     """Keep a valid form's data as the record's waiting version (replacing one already
     waiting: one version waits at a time), and apply it at once when `approve` (the actor may
     approve this record)."""
@@ -73,17 +86,20 @@ def revision_propose(*, actor, form, approve: bool, form_kwargs: dict | None = N
         # Proposals for one record one after another: the second replaces the first's data
         # (two inserts at once would otherwise meet the one-waiting constraint).
         type(record).objects.select_for_update().filter(pk=record.pk).exists()
-    data = _submitted(form)
-    revision = _for(record).select_for_update().filter(status=RevisionStatus.PENDING).first()
-    if revision is None:
-        revision = Revision(record=record, proposed_by=actor, data=data)
-    else:
-        revision.data, revision.proposed_by = data, actor
-        revision.proposed_at = timezone.now()
-    revision.save()
+    # A version already waiting is kept, as replaced: every proposal stays in the history,
+    # and an approver deciding on the replaced one is refused (`RecordDecide` names the one
+    # it read; `_locked` refuses one no longer waiting).
+    _for(record).filter(status=RevisionStatus.PENDING).update(
+        status=RevisionStatus.SUPERSEDED, decided_at=timezone.now()
+    )
+    revision = Revision.objects.create(record=record, proposed_by=actor, data=_submitted(form))
     if approve:
         revision_approve(
-            actor=actor, revision=revision, form_class=type(form), form_kwargs=form_kwargs
+            actor=actor,
+            revision=revision,
+            form_class=type(form),
+            form_kwargs=form_kwargs,
+            allowed=allowed,
         )
     return revision
 
@@ -97,12 +113,23 @@ def _locked(revision: Revision) -> Revision:
 
 @transaction.atomic
 def revision_approve(
-    *, actor, revision: Revision, form_class, form_kwargs: dict | None = None
+    *,
+    actor,
+    revision: Revision,
+    form_class,
+    form_kwargs: dict | None = None,
+    allowed: Callable[[Any, Any], bool] | None = None,
 ) -> Revision:
     """Apply a waiting version to its record, which becomes (or stays) public. The form is
     checked again on the record as it is now: a version that no longer holds is refused with
     the form's own messages."""
     revision = _locked(revision)
+    # Who may approve is asked of the record as it is and as the version would make it (a
+    # change of a provider's kind or municipality is for its new approvers too).
+    if allowed is not None and not allowed(
+        actor, type(revision.record).objects.get(pk=revision.object_id)
+    ):
+        raise PermissionDenied(_("You may not approve this version."))
     form = bound(form_class, revision, **(form_kwargs or {}))
     if not form.is_valid():
         raise ValidationError(
@@ -116,6 +143,8 @@ def revision_approve(
                 for message in messages
             ]
         )
+    if allowed is not None and not allowed(actor, form.instance):
+        raise PermissionDenied(_("You may not approve this version."))
     with acting_as(actor):
         record = form.save(commit=False)
         record.published = True

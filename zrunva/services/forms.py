@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from zrunva.accounts.choices import Role
 from zrunva.core import hours
 from zrunva.geo.models import Municipality, Settlement
 from zrunva.services import selectors
@@ -49,6 +50,11 @@ class ProviderForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["municipality"].queryset = Municipality.objects.by_name()
         self.fields["municipality"].label_from_instance = lambda m: m.name
+        if actor is not None and actor.role != Role.ADMIN:
+            # Who edits a provider and who approves it follow from its organisation and kind:
+            # an administrator's to set, never its own staff's or its approvers'.
+            del self.fields["organisation"]
+            del self.fields["kind"]
 
 
 class ServiceForm(forms.ModelForm):

@@ -22,7 +22,7 @@ def service_list(*, actor) -> QuerySet[Service]:
         return qs
     # The provider scope's conditions, read through the service's provider.
     mine = Provider.objects.filter(scope).values("pk")
-    return qs.filter(Q(published=True) | Q(provider__in=mine))
+    return qs.filter(Q(published=True, provider__published=True) | Q(provider__in=mine))
 
 
 def editable_providers(*, actor) -> QuerySet[Provider]:

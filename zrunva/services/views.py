@@ -70,6 +70,7 @@ providers = Records(
     can_view=permissions.allows(permissions.SERVICES_VIEW),
     can_edit=_provider_editable,
     can_approve=permissions.approves_provider,
+    form_kwargs=lambda user: {"actor": user},
 )
 
 services = Records(

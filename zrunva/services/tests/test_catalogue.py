@@ -11,6 +11,7 @@ from django.utils import translation
 from zrunva.accounts.choices import Role
 from zrunva.core import revisions
 from zrunva.core.models import Revision, RevisionStatus
+from zrunva.geo.models import Municipality
 from zrunva.services.forms import ServiceForm
 from zrunva.services.models import Provider, Service
 from zrunva.services.tests import factories
@@ -30,6 +31,13 @@ def cso(make_user):
     provider = factories.provider(organisation=organisation)
     staff = make_user(Role.SERVICE_PROVIDER, organisation=organisation)
     return provider, staff
+
+
+def _decide(client, record, data: dict):
+    """Approve or reject the version the page showed (the one waiting now)."""
+    waiting = revisions.pending(record)
+    url = _url(f"{record._meta.model_name}_decide", record.pk)
+    return client.post(url, {**data, "revision": waiting.pk if waiting else ""})
 
 
 def _client(client, user):
@@ -72,15 +80,15 @@ def test_a_providers_service_waits_for_a_national_officer_then_is_public(cso, cl
     ]
     assert service.languages == ["ka", "en"] and service.step_free
     # Its own staff may not approve it.
-    assert mine.post(_url("service_decide", service.pk), {"action": "approve"}).status_code == 403
+    assert _decide(mine, service, {"action": "approve"}).status_code == 403
     # An office's SSA officer neither (they do not even see it): only national officers and
     # administrators.
     office = login_as(Role.SSA_OFFICER, office="ssa-kutaisi")
-    assert office.post(_url("service_decide", service.pk), {"action": "approve"}).status_code == 404
+    assert _decide(office, service, {"action": "approve"}).status_code == 404
     national = login_as(Role.SSA_OFFICER)
     page = national.get(_url("service_detail", service.pk)).content.decode()
     assert "Approve and publish" in page or "დამტკიცება" in page
-    national.post(_url("service_decide", service.pk), {"action": "approve"})
+    _decide(national, service, {"action": "approve"})
     service.refresh_from_db()
     assert service.published
     (version,) = revisions.versions(service)
@@ -107,18 +115,18 @@ def test_a_change_to_a_public_service_shows_only_once_approved(cso, client, logi
     mine.post(_url("service_edit", service.pk), data | {"admitted": "7"})
     assert Revision.objects.filter(status=RevisionStatus.PENDING).count() == 1
     national = login_as(Role.SSA_OFFICER)
-    refused = national.post(_url("service_decide", service.pk), {"action": "reject", "note": " "})
+    refused = _decide(national, service, {"action": "reject", "note": " "})
     assert refused.status_code == 302 and revisions.pending(service) is not None  # a note needed
-    national.post(_url("service_decide", service.pk), {"action": "reject", "note": "Not 7 yet"})
+    _decide(national, service, {"action": "reject", "note": "Not 7 yet"})
     service.refresh_from_db()
     assert service.admitted == 5 and revisions.pending(service) is None
     mine.post(_url("service_edit", service.pk), data)
-    national.post(_url("service_decide", service.pk), {"action": "approve"})
+    _decide(national, service, {"action": "approve"})
     service.refresh_from_db()
     assert (service.name_en, service.admitted) == ("Day centre, renamed", 6)
     page = national.get(_url("service_versions", service.pk)).content.decode()
-    # The rejected version and the approved one (the one replaced while waiting is gone).
-    assert page.count('id="version-') == 2 and "Not 7 yet" in page
+    # The one replaced while waiting, the rejected one and the approved one: all kept.
+    assert page.count('id="version-') == 3 and "Not 7 yet" in page
 
 
 def test_a_provider_cannot_touch_another_providers_entries(cso, client, make_user):
@@ -179,7 +187,7 @@ def test_a_municipal_provider_is_approved_by_its_own_municipality_only(client, m
             _url("service_decide", service.pk), {"action": "approve"}
         ).status_code in (403, 404)
     kutaisi = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
-    kutaisi.post(_url("service_decide", service.pk), {"action": "approve"})
+    _decide(kutaisi, service, {"action": "approve"})
     service.refresh_from_db()
     assert service.published
 
@@ -324,3 +332,79 @@ def test_two_proposals_at_once_leave_one_version_waiting(make_user, monkeypatch)
     assert waiting.data["waiting"] in (["10"], ["11"])
     service.refresh_from_db()
     assert service.waiting == 0  # the public version is untouched
+
+
+def test_an_approver_decides_only_on_the_version_they_read(cso, client, login_as):
+    provider, staff = cso
+    service = factories.service(provider)
+    mine = _client(client, staff)
+    mine.post(_url("service_edit", service.pk), factories.service_data(provider, waiting="4"))
+    read = revisions.pending(service)
+    # The provider proposes again after the approver opened the page.
+    mine.post(_url("service_edit", service.pk), factories.service_data(provider, waiting="40"))
+    national = login_as(Role.SSA_OFFICER)
+    url = _url("service_decide", service.pk)
+    national.post(url, {"action": "approve", "revision": read.pk})
+    service.refresh_from_db()
+    assert service.waiting == 0 and revisions.pending(service).data["waiting"] == ["40"]
+    read.refresh_from_db()
+    assert read.status == RevisionStatus.SUPERSEDED  # kept, as replaced
+    assert [v.status for v in revisions.versions(service)] == ["pending", "superseded"]
+
+
+def test_a_version_shows_what_approving_applies(cso, client, login_as):
+    provider, staff = cso
+    service = factories.service(provider)
+    data = factories.service_data(provider, step_free="0", name_en=["A", "B"])
+    _client(client, staff).post(_url("service_edit", service.pk), data)
+    waiting = revisions.pending(service)
+    # Django reads any tick-box value but "false" as ticked, and the last of repeated values.
+    assert waiting.data["step_free"] == ["on"] and waiting.data["name_en"] == ["B"]
+    _decide(login_as(Role.SSA_OFFICER), service, {"action": "approve"})
+    service.refresh_from_db()
+    assert service.step_free and service.name_en == "B"
+
+
+def test_versions_not_yet_approved_are_for_editors_and_approvers_only(cso, client, login_as):
+    provider, staff = cso
+    service = factories.service(provider)
+    _client(client, staff).post(
+        _url("service_edit", service.pk), factories.service_data(provider, name_en="Secret")
+    )
+    other = login_as(Role.SERVICE_PROVIDER, organisation=factories.organisation("Other"))
+    worker = login_as(Role.SOCIAL_WORKER)
+    for outsider in (other, worker):
+        page = outsider.get(_url("service_detail", service.pk))
+        assert page.status_code == 200 and "Secret" not in page.content.decode()
+        assert outsider.get(_url("service_versions", service.pk)).status_code == 403
+
+
+def test_a_providers_kind_and_organisation_are_an_administrators_to_set(login_as):
+    provider = factories.provider(organisation=factories.organisation())
+    national = login_as(Role.SSA_OFFICER)
+    form = national.get(_url("provider_edit", provider.pk)).context["form"]
+    assert "organisation" not in form.fields and "kind" not in form.fields
+    staff = login_as(Role.SERVICE_PROVIDER, organisation=provider.organisation)
+    staff.post(_url("provider_edit", provider.pk), factories.provider_data(kind="municipal"))
+    waiting = revisions.pending(provider)
+    assert "kind" not in waiting.data and "organisation" not in waiting.data
+    admin = login_as(Role.ADMIN)
+    assert "organisation" in admin.get(_url("provider_edit", provider.pk)).context["form"].fields
+
+
+def test_approval_is_asked_of_the_record_as_the_version_would_make_it(cso, login_as):
+    """A Kutaisi officer may not publish a version that moves a Kutaisi municipal provider
+    to Batumi: Batumi's officers approve it there."""
+    organisation = factories.organisation("Kutaisi care")
+    provider = factories.provider(
+        kind="municipal", organisation=organisation, identification_code="204000003"
+    )
+    staff = login_as(Role.SERVICE_PROVIDER, organisation=organisation)
+    batumi = Municipality.objects.get(code="batumi")
+    data = factories.provider_data(municipality=batumi.pk, identification_code="204000003")
+    assert staff.post(_url("provider_edit", provider.pk), data).status_code == 302
+    assert revisions.pending(provider) is not None
+    kutaisi = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    _decide(kutaisi, provider, {"action": "approve"})
+    provider.refresh_from_db()
+    assert provider.municipality.code == "kutaisi" and revisions.pending(provider) is not None

@@ -54,3 +54,26 @@ def test_the_stored_form_is_checked_too():
     with translation.override("en"), pytest.raises(ValidationError):
         hours.hours_validator([[8, "09:00", "10:00"]])
     hours.hours_validator([[7, "00:00", "24:00"]])
+
+
+def test_days_are_whole_words_and_stored_times_have_two_digit_hours():
+    with translation.override("en"):
+        for typed in ("monkey 09:00-10:00", "Mon-Fri-Sat 09:00-10:00", "კვXYZ 09:00-10:00"):
+            with pytest.raises(ValidationError):
+                hours.parse(typed)
+        assert hours.parse("Monday 9:00-10:00\nკვირა 10:00-11:00") == [
+            [1, "09:00", "10:00"],
+            [7, "10:00", "11:00"],
+        ]
+        for stored in ([[1, "10:00", "9:30"]], [[True, "09:00", "10:00"]]):
+            with pytest.raises(ValidationError):
+                hours.hours_validator(stored)
+
+
+def test_runs_read_in_the_order_of_days():
+    stored = hours.parse("Mon-Tue 09:00-12:00\nMon 13:00-18:00")
+    with translation.override("en"):
+        assert hours.readable(stored) == [
+            "Monday–Tuesday, 09:00–12:00",
+            "Monday, 13:00–18:00",
+        ]
