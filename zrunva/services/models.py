@@ -24,24 +24,28 @@ from zrunva.services.choices import Cost, Language, ProviderKind
 TEXT = [MaxLengthValidator(4000)]
 
 
-class ServiceType(BilingualNameMixin):
-    """A kind of service (day care, home care, …): a list administrators manage."""
+class ManagedList(BilingualNameMixin):
+    """An entry of a list administrators manage (in the admin), by a stable code."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
 
     class Meta:
+        abstract = True
         ordering = ["name_ka"]
+
+
+class ServiceType(ManagedList):
+    """A kind of service (day care, home care, …)."""
+
+    class Meta(ManagedList.Meta):
         verbose_name = _("service type")
         verbose_name_plural = _("service types")
 
 
-class TargetGroup(BilingualNameMixin):
-    """Who a service is for (children with disabilities, the elderly, …): a managed list."""
+class TargetGroup(ManagedList):
+    """Who a service is for (children with disabilities, the elderly, …)."""
 
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-
-    class Meta:
-        ordering = ["name_ka"]
+    class Meta(ManagedList.Meta):
         verbose_name = _("target group")
         verbose_name_plural = _("target groups")
 
