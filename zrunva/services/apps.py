@@ -25,3 +25,13 @@ class ServicesConfig(AppConfig):
             ),
             order=60,
         )
+        register(
+            "nav",
+            "services:provider_list",
+            NavItem(
+                _("Service providers"),
+                "services:provider_list",
+                permissions.allows(permissions.SERVICES_VIEW),
+            ),
+            order=61,
+        )

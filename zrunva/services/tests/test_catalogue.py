@@ -408,3 +408,13 @@ def test_approval_is_asked_of_the_record_as_the_version_would_make_it(cso, login
     _decide(kutaisi, provider, {"action": "approve"})
     provider.refresh_from_db()
     assert provider.municipality.code == "kutaisi" and revisions.pending(provider) is not None
+
+
+def test_the_menu_leads_to_services_and_providers_for_those_who_see_them(cso, client, login_as):
+    _provider, staff = cso
+    page = _client(client, staff).get("/en" + _url("service_list")).content.decode()
+    assert 'href="/en/services/services/"' in page and 'href="/en/services/providers/"' in page
+    analyst = login_as(Role.ANALYST)
+    assert analyst.get(_url("service_list")).status_code == 403
+    home = analyst.get("/en/").content.decode()
+    assert "/services/services/" not in home and "/services/providers/" not in home
