@@ -134,3 +134,14 @@ def test_free_text_is_shown_escaped(client):
     page = client.get("/en" + _url("service_detail", service.pk)).content.decode()
     assert "<script>alert(1)</script>" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_the_list_reads_a_bounded_number_of_queries(
+    client, catalogue, django_assert_max_num_queries
+):
+    provider = catalogue["day"].provider
+    for n in range(15):
+        factories.service(provider, name_en=f"Service {n}", name_ka=f"მომსახურება {n}")
+    with django_assert_max_num_queries(12):
+        response = client.get(_url("service_list"))
+    assert len(response.context["page"].items) == 17

@@ -418,3 +418,15 @@ def test_the_menu_leads_to_services_and_providers_for_those_who_see_them(cso, cl
     assert analyst.get(_url("service_list")).status_code == 403
     home = analyst.get("/en/").content.decode()
     assert "/services/services/" not in home and "/services/providers/" not in home
+
+
+def test_the_staff_list_reads_a_bounded_number_of_queries(
+    cso, login_as, django_assert_max_num_queries
+):
+    provider, _staff = cso
+    for n in range(15):
+        factories.service(provider, name_en=f"Service {n}", name_ka=f"მომსახურება {n}")
+    national = login_as(Role.SSA_OFFICER)
+    with django_assert_max_num_queries(20):
+        response = national.get(_url("service_list"))
+    assert len(response.context["table"]) == 15
