@@ -13,6 +13,7 @@ from zrunva.payments.api import router as payments_router
 from zrunva.portal.api import router as portal_router
 from zrunva.programmes.api import router as eligibility_router
 from zrunva.registry.api import router as registry_router
+from zrunva.services.api import router as services_router
 
 
 class BearerToken(HttpBearer):
@@ -39,6 +40,7 @@ api.add_router("/", applications_router)
 api.add_router("/", grievances_router)
 api.add_router("/", payments_router)
 api.add_router("/", portal_router)
+api.add_router("/", services_router)
 
 
 def validation_errors(exc: ValidationError) -> list[dict]:

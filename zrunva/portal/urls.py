@@ -9,6 +9,10 @@ urlpatterns = [
     path("programmes/<slug:code>/", views.programme_detail, name="programme_detail"),
     path("screener/", views.screener, name="screener"),
     path("services/", views.service_list, name="service_list"),
+    path("services/catalogue.csv", views.catalogue_download, {"fmt": "csv"}, name="catalogue_csv"),
+    path(
+        "services/catalogue.json", views.catalogue_download, {"fmt": "json"}, name="catalogue_json"
+    ),
     path("services/<int:pk>/", views.service_detail, name="service_detail"),
     path("providers/<int:pk>/", views.provider_detail, name="provider_detail"),
     path("apply/", views.apply, name="apply"),

@@ -2,10 +2,12 @@
 Public: no sign-in. An applicant proves an application is theirs with its number and their
 personal number; the pair is kept in their session while they look at it."""
 
+import csv
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import translate_url
 from django.utils import timezone
@@ -48,6 +50,7 @@ from zrunva.portal.selectors import (
 )
 from zrunva.portal.services import document_unhold, documents_hold, documents_release
 from zrunva.programmes.models import Programme
+from zrunva.services.api import ServiceOut
 from zrunva.services.choices import Language
 from zrunva.services.filters import PublicServiceFilter
 from zrunva.services.models import Service
@@ -435,3 +438,29 @@ def provider_detail(request, pk: int):
     provider = public_provider(pk=pk)
     services = public_services().filter(provider=provider)
     return render(request, "portal/provider.html", {"provider": provider, "services": services})
+
+
+def catalogue_download(request, fmt: str):
+    """The approved catalogue as open data, in the API's schema (`services.api.ServiceOut`):
+    JSON as the API writes it, CSV a row per service (lists joined with "; ")."""
+    rows = [ServiceOut.from_orm(s).model_dump(mode="json") for s in public_services()]
+    if fmt == "json":
+        response = JsonResponse({"services": rows}, json_dumps_params={"ensure_ascii": False})
+    else:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response.write("\ufeff")  # a BOM, so that spreadsheets read the Georgian as UTF-8
+        writer = csv.DictWriter(response, fieldnames=list(ServiceOut.model_fields))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {
+                    k: "; ".join(
+                        " ".join(map(str, v)) if isinstance(v, list) else str(v) for v in value
+                    )
+                    if isinstance(value, list)
+                    else value
+                    for k, value in row.items()
+                }
+            )
+    response["Content-Disposition"] = f'attachment; filename="zrunva-services.{fmt}"'
+    return response

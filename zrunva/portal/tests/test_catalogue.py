@@ -145,3 +145,37 @@ def test_the_list_reads_a_bounded_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(_url("service_list"))
     assert len(response.context["page"].items) == 17
+
+
+def test_the_catalogue_as_open_data(client, catalogue):
+    data = client.get(_url("catalogue_json")).json()["services"]
+    assert sorted(s["name_en"] for s in data) == ["Day centre", "Home care"]
+    day = next(s for s in data if s["name_en"] == "Day centre")
+    assert day["opening_hours"][0] == [1, "09:00", "18:00"] and day["municipality"] == "kutaisi"
+    assert day["target_groups"] == ["elderly"] and day["languages"] == ["ka", "sgn"]
+    csv_text = client.get(_url("catalogue_csv")).content.decode("utf-8-sig")
+    header, *lines = csv_text.strip().splitlines()
+    assert header.startswith("id,provider_id,") and len(lines) == 2
+    assert "1 09:00 18:00; 2 09:00 18:00" in csv_text and "დღის ცენტრი" in csv_text
+
+
+def test_the_api_reads_the_catalogue_without_an_account(client, catalogue):
+    found = client.get("/api/v1/services", {"municipality": "kutaisi", "accessible": True}).json()
+    assert [s["name_en"] for s in found["items"]] == ["Day centre"] and not found["has_next"]
+    region = catalogue["home"].municipality.region.iso_code
+    assert [
+        s["name_en"] for s in client.get("/api/v1/services", {"region": region}).json()["items"]
+    ] == ["Home care"]
+    assert [
+        s["name_en"] for s in client.get("/api/v1/services", {"q": "დღის"}).json()["items"]
+    ] == ["Day centre"]
+    unknown = client.get("/api/v1/services", {"municipality": "atlantis"})
+    assert unknown.status_code == 400
+    assert unknown.json()["detail"][0]["loc"][-1] == "municipality"
+    assert client.get(f"/api/v1/services/{catalogue['draft'].pk}").status_code == 404
+    one = client.get(f"/api/v1/services/{catalogue['day'].pk}").json()
+    assert one["provider_name_en"] == "Open Hands" and one["step_free"] is True
+    provider = client.get(f"/api/v1/providers/{catalogue['day'].provider_id}").json()
+    assert provider["identification_code"] == "204567891"
+    hidden = catalogue["of_hidden"].provider_id
+    assert client.get(f"/api/v1/providers/{hidden}").status_code == 404
