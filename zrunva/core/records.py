@@ -203,11 +203,8 @@ class RecordEdit(_RecordView):
         obj = self._allowed(request, pk)
         form = self._form(request, obj, data=request.POST)
         if form.is_valid():
-            approve = (
-                r.can_approve(request.user, obj)
-                if obj
-                else r.can_approve(request.user, form.instance)
-            )
+            # An existing record is the form's instance: asked as the change would make it.
+            approve = r.can_approve(request.user, form.instance)
             try:
                 revision = revisions.revision_propose(
                     actor=request.user,

@@ -95,7 +95,7 @@ def _budgets(user) -> list[Tile]:
                 count=None,
                 value=_("%(share)s%% committed")
                 % {
-                    "share": numbers.count(100 * committed / programme.budget)
+                    "share": numbers.count(round(100 * committed / programme.budget))
                     if programme.budget
                     else "—"
                 },

@@ -51,7 +51,6 @@ from zrunva.portal.selectors import (
 from zrunva.portal.services import document_unhold, documents_hold, documents_release
 from zrunva.programmes.models import Programme
 from zrunva.services.api import ServiceOut
-from zrunva.services.choices import Language
 from zrunva.services.filters import PublicServiceFilter
 from zrunva.services.models import Service
 from zrunva.services.selectors import public_provider, public_services
@@ -424,11 +423,10 @@ def service_list(request):
 
 def service_detail(request, pk: int):
     service = get_object_or_404(public_services(), pk=pk)
-    languages = dict(Language.choices)
     context = {
         "service": service,
         "hours": hours.readable(service.opening_hours),
-        "spoken": [languages.get(code, code) for code in service.languages],
+        "spoken": service.language_names,
         "access": _access(service),
     }
     return render(request, "portal/service.html", context)

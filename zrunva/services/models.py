@@ -208,6 +208,12 @@ class Service(BilingualNameMixin):
     cost_note = property(lambda self: in_language(self.cost_note_ka, self.cost_note_en))
 
     @property
+    def language_names(self) -> list[str]:
+        """The languages spoken, by their names in the active language."""
+        names = dict(Language.choices)
+        return [str(names.get(code, code)) for code in self.languages]
+
+    @property
     def has_places(self) -> bool:
         return self.capacity is not None and self.admitted < self.capacity
 

@@ -7,7 +7,6 @@ from zrunva.accounts.choices import Role
 from zrunva.core import hours
 from zrunva.core.records import Column, Records
 from zrunva.services import selectors
-from zrunva.services.choices import Language
 from zrunva.services.filters import ProviderFilter, ServiceFilter
 from zrunva.services.forms import ProviderForm, ServiceForm
 from zrunva.services.models import Provider, Service
@@ -28,10 +27,9 @@ def _service_editable(user, service) -> bool:
 
 def _service_lists(service) -> list[tuple]:
     """The service's list fields as people read them."""
-    languages = dict(Language.choices)
     return [
         (_("Opening hours"), "; ".join(hours.readable(service.opening_hours)) or "—"),
-        (_("Languages"), ", ".join(str(languages.get(c, c)) for c in service.languages) or "—"),
+        (_("Languages"), ", ".join(service.language_names) or "—"),
     ]
 
 
