@@ -285,3 +285,16 @@ PAYMENT_DEBTOR_NAME = env.str("PAYMENT_DEBTOR_NAME", default="Social Service Age
 PAYMENT_DEBTOR_IBAN = env.str("PAYMENT_DEBTOR_IBAN", default="GE29NB0000000101904917")
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@zrunva.ge")
+# Mail sent straight from a request (invitations), not through the notifications outbox: to
+# the console when developing, by SMTP (EMAIL_HOST, EMAIL_PORT, …) otherwise.
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)

@@ -9,10 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.accounts.choices import Role
+from zrunva.core.models import BilingualNameMixin
 
 
-class Organisation(models.Model):
-    """A civil-society or municipal service provider whose staff use the system."""
+class Organisation(BilingualNameMixin):
+    """A civil-society or municipal service provider whose staff use the system; an
+    administrator creates it and invites its first user, who invites colleagues (`Invitation`)."""
 
     name_ka = models.CharField(_("name (Georgian)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
@@ -24,9 +26,6 @@ class Organisation(models.Model):
         ordering = ["name_en"]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
-
-    def __str__(self) -> str:
-        return self.name_en
 
 
 class User(AbstractUser):
@@ -118,3 +117,88 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+INVITATION_DAYS = 7
+
+
+def invitation_expiry():
+    return timezone.now() + timedelta(days=INVITATION_DAYS)
+
+
+class Invitation(models.Model):
+    """An invitation to join an organisation, sent by e-mail: whoever opens its link chooses a
+    user name and password and becomes a user of the organisation with the invitation's role.
+    Only a hash of the link's key is stored, and the key is in no stored message either."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        verbose_name=_("organisation"),
+    )
+    email = models.EmailField(_("e-mail"))
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    language = models.CharField(
+        _("language of the e-mail"),
+        max_length=2,
+        choices=[("ka", "ქართული"), ("en", "English")],
+        default="ka",
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(_("invited"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), default=invitation_expiry)
+    sent_at = models.DateTimeField(_("e-mail sent"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    user = models.OneToOneField(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitation",
+        verbose_name=_("user it made"),
+    )
+    revoked_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            # One open invitation per address and organisation: a second is a resend.
+            models.UniqueConstraint(
+                fields=["organisation", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(user__isnull=False),
+                name="invitation_accepted_has_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and not self.is_expired
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at:
+            return _("Accepted")
+        if self.revoked_at:
+            return _("Withdrawn")
+        if self.is_expired:
+            return _("Expired")
+        return _("Waiting") if self.sent_at else _("Not sent")

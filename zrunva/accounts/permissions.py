@@ -350,3 +350,32 @@ def provider_scope(user) -> Q | None:
     if user.role == Role.SSA_OFFICER and user.office_id is None:
         return ~Q(kind="municipal")
     return Q(pk__in=[])
+
+
+# Roles whose users belong to an organisation and invite their colleagues to it.
+ORGANISATION_ROLES = frozenset({Role.SERVICE_PROVIDER})
+
+
+def invites_to(user, organisation, role: str | None = None) -> bool:
+    """Who invites users into an organisation: an administrator (with any organisation role),
+    and the organisation's own staff (colleagues with their own role only)."""
+    if not (user and user.is_authenticated and user.is_active) or organisation is None:
+        return False
+    if role is not None and role not in ORGANISATION_ROLES:
+        return False
+    if has_perm(user, ACCOUNTS_MANAGE):
+        return True
+    return (
+        user.role in ORGANISATION_ROLES
+        and user.organisation_id == organisation.pk
+        and (role is None or role == user.role)
+    )
+
+
+def organisation_scope(user) -> Q | None:
+    """The organisations whose staff and invitations the user sees (None: all of them)."""
+    if has_perm(user, ACCOUNTS_MANAGE):
+        return None
+    if user.role in ORGANISATION_ROLES and user.organisation_id:
+        return Q(pk=user.organisation_id)
+    return Q(pk__in=[])

@@ -1,15 +1,28 @@
+import logging
 import secrets
+from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from zrunva.accounts import permissions
-from zrunva.accounts.models import ApiToken, User, api_token_expiry
+from zrunva.accounts.models import (
+    ApiToken,
+    Invitation,
+    Organisation,
+    User,
+    api_token_expiry,
+    invitation_expiry,
+)
 from zrunva.core.trail import acting_as
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -177,3 +190,203 @@ def mfa_device_remove(*, actor: User, user: User) -> int:
             device.delete()
             removed += 1
     return removed
+
+
+# Invitations ------------------------------------------------------------------------------------
+
+
+def _invitation_mail(invitation: Invitation, link: str) -> None:
+    """E-mail the link once the invitation is saved. The key is in no stored row (not even the
+    notifications outbox's), so the message goes straight to Django's mail backend, as a
+    password reset would; if it fails, the invitation stays "not sent" and can be sent again."""
+    with translation.override(invitation.language):
+        subject = _("Invitation to Zrunva: %(organisation)s") % {
+            "organisation": invitation.organisation.name
+        }
+        body = _(
+            "%(first_name)s, %(inviter)s invites you to work in Zrunva, the social protection "
+            "information system, as a user of %(organisation)s.\n\n"
+            "Choose your user name and password here: %(link)s\n\n"
+            "The link works once, until %(expires)s. If you did not expect this e-mail, "
+            "ignore it."
+        ) % {
+            "first_name": invitation.first_name,
+            "inviter": invitation.invited_by.get_full_name() or invitation.invited_by.username,
+            "organisation": invitation.organisation.name,
+            "link": link,
+            "expires": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M"),
+        }
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    except Exception:  # any sender's failure: the page says "not sent" and offers a resend
+        logger.warning("invitation %s: the e-mail was not sent", invitation.pk, exc_info=True)
+        return
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+
+
+def _invitation_issue(invitation: Invitation, url_for: Callable[[str], str]) -> None:
+    key = secrets.token_urlsafe(32)
+    invitation.key_hash = ApiToken.hash_key(key)
+    invitation.expires_at = invitation_expiry()
+    invitation.sent_at = None
+    invitation.save()
+    with translation.override(invitation.language):
+        link = url_for(key)  # the pages it opens in the invitee's language
+    transaction.on_commit(lambda: _invitation_mail(invitation, link))
+
+
+@transaction.atomic
+def invitation_send(
+    *,
+    actor: User,
+    organisation: Organisation,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    language: str = "ka",
+    url_for: Callable[[str], str],
+) -> Invitation:
+    """Invite someone by e-mail to join `organisation` with `role` (`permissions.invites_to`:
+    an administrator, or the organisation's own staff for colleagues). `url_for(key)` is the
+    link the e-mail carries. An expired invitation to the same address is replaced; an open
+    one is an error (send it again instead)."""
+    if not permissions.invites_to(actor, organisation, role):
+        raise PermissionDenied(_("You may not invite users to this organisation."))
+    email = User.objects.normalize_email(email).strip()
+    open_ = Invitation.objects.select_for_update().filter(
+        organisation=organisation, email__iexact=email, accepted_at=None, revoked_at=None
+    )
+    for old in open_:
+        if not old.is_expired:
+            raise ValidationError(
+                {"email": _("An invitation to this address is waiting already: send it again.")}
+            )
+        old.revoked_at = timezone.now()
+        with acting_as(actor):
+            old.save(update_fields=["revoked_at"])
+    invitation = Invitation(
+        organisation=organisation,
+        email=email,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        role=role,
+        language=language,
+        invited_by=actor,
+    )
+    invitation.full_clean(exclude=["key_hash"])
+    with acting_as(actor):
+        _invitation_issue(invitation, url_for)
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(
+    *, actor: User, invitation: Invitation, url_for: Callable[[str], str]
+) -> Invitation:
+    """Send an open or expired invitation again with a new link (the old link stops working)
+    and a new expiry."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not permissions.invites_to(actor, invitation.organisation, invitation.role):
+        raise PermissionDenied(_("You may not invite users to this organisation."))
+    if invitation.accepted_at or invitation.revoked_at:
+        raise ValidationError(_("This invitation was accepted or withdrawn: it cannot be sent."))
+    with acting_as(actor):
+        _invitation_issue(invitation, url_for)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
+    """Withdraw an invitation not yet accepted: its link stops working at once."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not permissions.invites_to(actor, invitation.organisation):
+        raise PermissionDenied(_("You may not invite users to this organisation."))
+    if invitation.accepted_at:
+        raise ValidationError(_("This invitation was accepted: deactivate the user instead."))
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        with acting_as(actor):
+            invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def invitation_for_key(key: str) -> Invitation | None:
+    """The open invitation a link's key opens, or None (unknown, used, withdrawn or expired:
+    the page says the same for all four)."""
+    invitation = (
+        Invitation.objects.select_related("organisation")
+        .filter(key_hash=ApiToken.hash_key(key))
+        .first()
+    )
+    return invitation if invitation is not None and invitation.is_open else None
+
+
+@transaction.atomic
+def invitation_accept(*, key: str, username: str, password: str) -> User:
+    """Accept an invitation: a new active user of the organisation with the invitation's
+    names, e-mail and role, and the chosen user name and password (checked by the password
+    validators). The link works once."""
+    invitation = (
+        Invitation.objects.select_for_update().filter(key_hash=ApiToken.hash_key(key)).first()
+    )
+    if invitation is None or not invitation.is_open:
+        raise ValidationError(_("This invitation link is not valid any more. Ask for a new one."))
+    user = User(
+        username=username,
+        email=invitation.email,
+        first_name=invitation.first_name,
+        last_name=invitation.last_name,
+        role=invitation.role,
+        organisation=invitation.organisation,
+        preferred_language=invitation.language,
+    )
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password1": error.messages}) from error
+    user.set_password(password)
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from error
+    with acting_as(user):
+        user.save()
+        invitation.accepted_at, invitation.user = timezone.now(), user
+        invitation.save(update_fields=["accepted_at", "user"])
+    return user
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    actor: User,
+    name_ka: str,
+    name_en: str,
+    municipalities,
+    first_name: str,
+    last_name: str,
+    email: str,
+    role: str,
+    language: str = "ka",
+    url_for: Callable[[str], str],
+) -> tuple[Organisation, Invitation]:
+    """An administrator creates an organisation and invites its first user, who then invites
+    their colleagues."""
+    permissions.require(actor, permissions.ACCOUNTS_MANAGE)
+    organisation = Organisation(name_ka=name_ka.strip(), name_en=name_en.strip())
+    organisation.full_clean()
+    with acting_as(actor):
+        organisation.save()
+        organisation.municipalities.set(municipalities)
+    invitation = invitation_send(
+        actor=actor,
+        organisation=organisation,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        language=language,
+        url_for=url_for,
+    )
+    return organisation, invitation

@@ -36,4 +36,10 @@ urlpatterns = [
     path("staff/<int:pk>/two-factor/reset/", views.mfa_reset, name="mfa_reset"),
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("organisations/", views.organisation_list, name="organisation_list"),
+    path("organisations/new/", views.organisation_add, name="organisation_add"),
+    path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
+    path("invitations/<int:pk>/resend/", views.invitation_resend, name="invitation_resend"),
+    path("invitations/<int:pk>/withdraw/", views.invitation_revoke, name="invitation_revoke"),
+    path("invitation/<str:key>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -2,6 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.core.models import BilingualNameMixin, in_language
+from zrunva.core.validators import latitude_validator, longitude_validator
 from zrunva.geo.choices import OfficeAgency, RegionKind, SettlementKind
 
 
@@ -45,13 +46,39 @@ class Settlement(BilingualNameMixin):
     is_synthetic = models.BooleanField(
         _("synthetic"), default=False, help_text=_("Made by the demo data generator.")
     )
+    # Where it is (WGS84), for "nearest first" in the services catalogue: filled for the 64
+    # municipal centres from data/centres.csv, which cites its source per row.
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[latitude_validator],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[longitude_validator],
+    )
+    coordinates_source = models.CharField(
+        _("source of the coordinates"), max_length=500, blank=True
+    )
 
     class Meta:
         ordering = ["municipality__name_ka", "name_ka"]
         constraints = [
             models.UniqueConstraint(
                 fields=["municipality", "name_ka"], name="settlement_unique_name"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(latitude__isnull=True, longitude__isnull=True)
+                | models.Q(latitude__isnull=False, longitude__isnull=False),
+                name="settlement_coordinates_both_or_none",
+            ),
         ]
         verbose_name = _("settlement")
         verbose_name_plural = _("settlements")

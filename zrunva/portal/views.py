@@ -53,7 +53,7 @@ from zrunva.programmes.models import Programme
 from zrunva.services.api import ServiceOut
 from zrunva.services.filters import PublicServiceFilter
 from zrunva.services.models import Service
-from zrunva.services.selectors import public_provider, public_services
+from zrunva.services.selectors import distance_km, public_provider, public_services
 
 SUBMITTED = "portal_submitted"
 LOST_NUMBER_SENT = "portal_lost_number_sent"
@@ -418,6 +418,8 @@ def service_list(request):
     """Services near you: search in either script, filters, approved entries only."""
     found = PublicServiceFilter(request.GET or None, queryset=public_services())
     page = paginate(found.qs, number=request.GET.get("page"), size=20)
+    for service in page.items:
+        service.distance_km = distance_km(service)
     return render(request, "portal/services.html", {"form": found.form, "page": page})
 
 

@@ -14,7 +14,7 @@ from zrunva.core.pagination import paginate
 from zrunva.geo.models import Municipality, Region
 from zrunva.services.filters import PublicServiceFilter
 from zrunva.services.models import ServiceType, TargetGroup
-from zrunva.services.selectors import public_provider, public_services
+from zrunva.services.selectors import distance_km, public_provider, public_services
 
 router = Router(tags=["services catalogue"], auth=None)
 PAGE_SIZE = 100
@@ -106,8 +106,19 @@ class ServiceOut(Schema):
         return None if obj.longitude is None else f"{obj.longitude:f}"
 
 
+class ServiceFound(ServiceOut):
+    distance_km: int | None = Field(
+        description="Kilometres from the centre of the municipality `near` names, as the crow "
+        "flies; null without `near`."
+    )
+
+    @staticmethod
+    def resolve_distance_km(obj) -> int | None:
+        return distance_km(obj)
+
+
 class ServicePage(Schema):
-    items: list[ServiceOut]
+    items: list[ServiceFound]
     page: int
     has_next: bool
 
@@ -125,6 +136,7 @@ class ServiceQuery(Schema):
     free: bool = False
     accessible: bool = Field(False, description="Step-free entrance.")
     places: bool = Field(False, description="Places free now.")
+    near: slug(40, "A municipality's code: nearest to its centre first.") | None = None
     page: int = Field(1, ge=1, le=100_000)
 
 
@@ -134,6 +146,7 @@ _CODES = {
     "municipality": (Municipality, "code"),
     "service_type": (ServiceType, "code"),
     "target_group": (TargetGroup, "code"),
+    "near": (Municipality, "code"),
 }
 
 

@@ -5,8 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from zrunva.core.romanisation import search_key
 from zrunva.geo.models import Municipality, Region
+from zrunva.geo.selectors import municipalities_with_centre
 from zrunva.services.choices import Cost, ProviderKind
 from zrunva.services.models import Provider, Service, ServiceType, TargetGroup
+from zrunva.services.selectors import nearest_first
 
 
 def _words(qs, fields: list[str], value: str):
@@ -78,6 +80,13 @@ class PublicServiceFilter(ServiceFilter):
     accessible = django_filters.BooleanFilter(
         label=_("Step-free entrance"), method="only_step_free", widget=forms.CheckboxInput
     )
+    near = django_filters.ModelChoiceFilter(
+        label=_("Nearest first to"),
+        queryset=municipalities_with_centre(),
+        method="nearest",
+        empty_label=_("(by municipality, then name)"),
+        help_text=_("Distances from the municipal centre, as the crow flies."),
+    )
 
     class Meta(ServiceFilter.Meta):
         fields = [
@@ -89,7 +98,11 @@ class PublicServiceFilter(ServiceFilter):
             "free",
             "accessible",
             "places",
+            "near",
         ]
+
+    def nearest(self, qs, name, value):
+        return nearest_first(qs, municipality=value) if value else qs
 
     def only_step_free(self, qs, name, value):
         return qs.filter(step_free=True) if value else qs

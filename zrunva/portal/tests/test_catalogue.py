@@ -1,11 +1,14 @@
 """The public catalogue of social services: approved entries only, search in either script,
 filters, a page per service and per provider."""
 
+import math
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from zrunva.geo.models import Municipality, Region
+from zrunva.geo.models import Municipality, Region, Settlement
 from zrunva.services.models import ServiceType, TargetGroup
 from zrunva.services.tests import factories
 
@@ -179,3 +182,71 @@ def test_the_api_reads_the_catalogue_without_an_account(client, catalogue):
     assert provider["identification_code"] == "204567891"
     hidden = catalogue["of_hidden"].provider_id
     assert client.get(f"/api/v1/providers/{hidden}").status_code == 404
+
+
+def _great_circle_km(a, b) -> float:
+    (lat1, lon1), (lat2, lon2) = (map(math.radians, map(float, p)) for p in (a, b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371 * math.asin(math.sqrt(h))
+
+
+def test_nearest_first_from_a_municipal_centre(client):
+    provider = factories.provider()
+    centres = {
+        s.municipality.code: s
+        for s in Settlement.objects.filter(latitude__isnull=False).select_related("municipality")
+    }
+    assert len(centres) == 64
+    for code in ("batumi", "zugdidi", "tskaltubo", "kutaisi"):
+        factories.service(
+            provider,
+            name_en=f"In {code}",
+            municipality=Municipality.objects.get(code=code),
+        )
+    # A service's own coordinates come before its municipality's centre: this one is in
+    # Batumi municipality but placed a short walk from Kutaisi's centre.
+    kutaisi = centres["kutaisi"]
+    factories.service(
+        provider,
+        name_en="Placed by hand",
+        municipality=Municipality.objects.get(code="batumi"),
+        latitude=kutaisi.latitude + Decimal("0.01"),
+        longitude=kutaisi.longitude,
+    )
+    near = Municipality.objects.get(code="kutaisi").pk
+    response = client.get("/en" + _url("service_list"), {"near": near})
+    items = response.context["page"].items
+    assert [s.name_en for s in items] == [
+        "In kutaisi",
+        "Placed by hand",
+        "In tskaltubo",
+        "In zugdidi",
+        "In batumi",
+    ]
+    origin = (kutaisi.latitude, kutaisi.longitude)
+    for service in items[2:]:
+        other = centres[service.municipality.code]
+        expected = _great_circle_km(origin, (other.latitude, other.longitude))
+        assert abs(service.distance_km - expected) <= 1 + expected / 100, service.name_en
+    assert items[0].distance_km == 0 and items[1].distance_km == 1
+    assert b"km away" in response.content
+    # The API says the same, with the distance.
+    found = client.get("/api/v1/services", {"near": "kutaisi"}).json()["items"]
+    assert [s["name_en"] for s in found] == [s.name_en for s in items]
+    assert [s["distance_km"] for s in found] == [s.distance_km for s in items]
+    assert client.get("/api/v1/services").json()["items"][0]["distance_km"] is None
+
+
+def test_every_municipal_centre_has_coordinates_with_a_source():
+    for centre in Settlement.objects.filter(latitude__isnull=False):
+        assert "GeoNames" in centre.coordinates_source or "OpenStreetMap" in (
+            centre.coordinates_source
+        )
+    assert set(
+        Settlement.objects.filter(latitude__isnull=False).values_list(
+            "municipality__code", flat=True
+        )
+    ) == set(Municipality.objects.values_list("code", flat=True))
