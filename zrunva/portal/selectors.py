@@ -20,6 +20,9 @@ from zrunva.geo.models import Municipality, Office
 from zrunva.programmes import attributes, eligibility, engine, sentences
 from zrunva.programmes.choices import DecisionStatus
 from zrunva.programmes.models import Programme
+from zrunva.registry.choices import DisabilityDegree, PensionKind
+from zrunva.services.models import Service
+from zrunva.services.selectors import distance_km, nearest_first, public_services
 
 SESSION_KEY = "portal_held_documents"
 # Long enough to finish a form after a break, short enough that an abandoned form's files do
@@ -214,3 +217,42 @@ def screener_results(
         found.values(),
         key=lambda g: (g.programme.municipality_id is not None, g.programme.name),
     )
+
+
+SERVICES_SHOWN = 6
+# The kinds of disability the catalogue's target groups tell apart (services/0002).
+DISABILITY_KINDS = ("physical", "sensory", "intellectual", "psychosocial")
+
+
+def screener_target_groups(members: list[dict]) -> list[str]:
+    """The catalogue's target groups a household given as answers belongs to (each member's
+    age, disability degree, pension kind and IDP status): the elderly from 65 or with an
+    old-age pension, children or adults with disabilities of any kind (the screener does not
+    ask which), families with children, internally displaced persons."""
+    codes = set()
+    for member in members:
+        age = member["age"]
+        if age >= 65 or member["pension_kind"] == PensionKind.OLD_AGE:
+            codes.add("elderly")
+        if age < 18:
+            codes.add("families")
+        if member["disability_degree"] != DisabilityDegree.NONE:
+            prefix = "children" if age < 18 else "adults"
+            codes.update(f"{prefix}_{kind}" for kind in DISABILITY_KINDS)
+        if member["is_idp"]:
+            codes.add("idps")
+    return sorted(codes)
+
+
+def screener_services(*, codes: list[str], municipality: Municipality) -> list:
+    """The public services for any of those target groups nearest the municipality's centre
+    (`SERVICES_SHOWN` of them, each with `distance_km`)."""
+    if not codes:
+        return []
+    matching = public_services().filter(
+        pk__in=Service.objects.filter(target_groups__code__in=codes).values("pk")
+    )
+    found = list(nearest_first(matching, municipality=municipality)[:SERVICES_SHOWN])
+    for service in found:
+        service.distance_km = distance_km(service)
+    return found

@@ -46,6 +46,8 @@ from zrunva.portal.selectors import (
     public_programme,
     public_programmes,
     screener_results,
+    screener_services,
+    screener_target_groups,
     ssa_offices,
 )
 from zrunva.portal.services import document_unhold, documents_hold, documents_release
@@ -395,6 +397,10 @@ def screener(request):
         "others": [p for p in programmes if not p.eligible and not p.possible],
         "municipality": municipality,
         "offices": ssa_offices(municipality=municipality),
+        "services": screener_services(
+            codes=screener_target_groups([f.cleaned_data for f in members.forms]),
+            municipality=municipality,
+        ),
         "answers": answers,
         "other_languages": languages,
     }

@@ -20,6 +20,8 @@ from zrunva.programmes.models import Programme
 from zrunva.programmes.selectors import parameter_versions, resolved
 from zrunva.registry.models import IncomeSource, Membership
 from zrunva.registry.tests import factories
+from zrunva.services.models import TargetGroup
+from zrunva.services.tests import factories as catalogue
 
 pytestmark = pytest.mark.django_db
 
@@ -361,3 +363,33 @@ def test_a_municipal_programme_only_for_its_own_municipality(client):
     assert kutaisi == engine_for(COUPLE, score=90000, municipality="kutaisi")
     batumi = decided(screen(client, COUPLE, score=90000, municipality="batumi"))
     assert not any(code == "kutaisi_winter_aid" for code, _member in batumi)
+
+
+def test_the_result_lists_matching_services_nearest_first(client):
+    provider = catalogue.provider()
+    elderly = TargetGroup.objects.filter(code="elderly")
+    for code in ("kutaisi", "tskaltubo", "batumi"):
+        made = catalogue.service(
+            provider,
+            name_en=f"Elderly day care in {code}",
+            municipality=Municipality.objects.get(code=code),
+        )
+        made.target_groups.set(elderly)
+    children = catalogue.service(provider, name_en="Early intervention")
+    children.target_groups.set(TargetGroup.objects.filter(code="children_physical"))
+    catalogue.service(provider, name_en="Draft for the elderly", published=False)
+
+    response = screen(client, [member(70)], municipality="kutaisi")
+    assert [s.name_en for s in response.context["services"]] == [
+        "Elderly day care in kutaisi",
+        "Elderly day care in tskaltubo",
+        "Elderly day care in batumi",
+    ]
+    assert "km away" in text(response)
+    # A child with a disability: the children's service, not the elderly's.
+    response = screen(client, [member(40), member(5, disability="severe")])
+    assert [s.name_en for s in response.context["services"]] == ["Early intervention"]
+    # Nobody the catalogue names a group for: none, and the page says so.
+    response = screen(client, [member(40)])
+    assert response.context["services"] == []
+    assert "has no service for people like those in your household" in text(response)
