@@ -62,6 +62,54 @@ class Records:
     more_rows: Callable[[Any], list[tuple]] = field(default=lambda obj: [])
     form_kwargs: Callable[[Any], dict] = field(default=lambda user: {})
 
+    # The writes the edit and decide pages make, and the API with them: one set of checks.
+
+    def get(self, *, actor, pk: int):
+        """A record the actor may see, or Http404 (audited when it exists out of their reach)."""
+        if not self.can_view(actor):
+            raise PermissionDenied(_("Your role does not allow this action."))
+        return scoped_get(self.selector(actor=actor), actor=actor, pk=pk)
+
+    def editing(self, *, actor, obj, data):
+        """The edit form bound to `data`, for a record the actor may edit (None: a new one)."""
+        if not self.can_view(actor) or not self.can_edit(actor, obj):
+            raise PermissionDenied(_("You may not edit this record."))
+        return self.form(data=data, instance=obj, **self.form_kwargs(actor))
+
+    def propose(self, *, actor, form) -> tuple[Any, bool]:
+        """Keep a valid edit form as the record's waiting version, applied at once when the
+        actor may approve the record as the change would make it. Returns the version and
+        whether it is applied."""
+        approve = self.can_approve(actor, form.instance)
+        revision = revisions.revision_propose(
+            actor=actor,
+            form=form,
+            approve=approve,
+            form_kwargs=self.form_kwargs(actor),
+            allowed=self.can_approve,
+        )
+        return revision, approve
+
+    def decide(self, *, actor, obj, revision_id: int | None, approve: bool, note: str = ""):
+        """Approve or reject the record's waiting version: only the one the decider read
+        (`revision_id`), and only by someone who may approve the record."""
+        if not self.can_approve(actor, obj):
+            raise PermissionDenied(_("You may not approve this record's changes."))
+        waiting = revisions.pending(obj)
+        if waiting is None:
+            raise ValidationError(_("Nothing is waiting for approval."))
+        if revision_id != waiting.pk:
+            raise ValidationError(_("The version changed since you read it; read it again."))
+        if approve:
+            return revisions.revision_approve(
+                actor=actor,
+                revision=waiting,
+                form_class=self.form,
+                form_kwargs=self.form_kwargs(actor),
+                allowed=self.can_approve,
+            )
+        return revisions.revision_reject(actor=actor, revision=waiting, note=note)
+
     def url(self, view: str, *args) -> str:
         return reverse(f"{self.namespace}:{self.name}_{view}", args=args)
 
@@ -91,7 +139,7 @@ class _RecordView(View):
         return super().dispatch(request, *args, **kwargs)
 
     def record(self, request, pk: int):
-        return scoped_get(self.records.selector(actor=request.user), actor=request.user, pk=pk)
+        return self.records.get(actor=request.user, pk=pk)
 
     def context(self, obj=None, **extra) -> dict:
         r = self.records
@@ -178,41 +226,22 @@ class RecordDetail(_RecordView):
 
 
 class RecordEdit(_RecordView):
-    def _form(self, request, obj, data=None):
-        r = self.records
-        kwargs = r.form_kwargs(request.user)
-        if data is None and obj is not None and (waiting := revisions.pending(obj)):
-            # Editing continues from the version already waiting, not from the public one.
-            return revisions.bound(r.form, waiting, **kwargs)
-        return r.form(data=data, instance=obj, **kwargs)
-
-    def _allowed(self, request, pk):
-        obj = self.record(request, pk) if pk else None
-        if not self.records.can_edit(request.user, obj):
-            raise PermissionDenied(_("You may not edit this record."))
-        return obj
-
     def get(self, request, pk: int | None = None):
-        obj = self._allowed(request, pk)
-        return render(
-            request, "records/form.html", self.context(obj=obj, form=self._form(request, obj))
-        )
+        r = self.records
+        obj = self.record(request, pk) if pk else None
+        form = r.editing(actor=request.user, obj=obj, data=None)
+        if obj is not None and (waiting := revisions.pending(obj)):
+            # Editing continues from the version already waiting, not from the public one.
+            form = revisions.bound(r.form, waiting, **r.form_kwargs(request.user))
+        return render(request, "records/form.html", self.context(obj=obj, form=form))
 
     def post(self, request, pk: int | None = None):
         r = self.records
-        obj = self._allowed(request, pk)
-        form = self._form(request, obj, data=request.POST)
+        obj = self.record(request, pk) if pk else None
+        form = r.editing(actor=request.user, obj=obj, data=request.POST)
         if form.is_valid():
-            # An existing record is the form's instance: asked as the change would make it.
-            approve = r.can_approve(request.user, form.instance)
             try:
-                revision = revisions.revision_propose(
-                    actor=request.user,
-                    form=form,
-                    approve=approve,
-                    form_kwargs=r.form_kwargs(request.user),
-                    allowed=r.can_approve,
-                )
+                revision, approve = r.propose(actor=request.user, form=form)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -248,32 +277,23 @@ class RecordDecide(_RecordView):
     def post(self, request, pk: int):
         r = self.records
         obj = self.record(request, pk)
-        if not r.can_approve(request.user, obj):
-            raise PermissionDenied(_("You may not approve this record's changes."))
-        waiting = revisions.pending(obj)
-        if waiting is None:
-            messages.info(request, _("Nothing is waiting for approval."))
-            return redirect(r.url("detail", obj.pk))
-        if request.POST.get("revision") != str(waiting.pk):
-            # Another version was proposed after this page was read: decide on what was read.
-            messages.error(request, _("The version changed since you read it; read it again."))
-            return redirect(r.url("detail", obj.pk))
+        read = request.POST.get("revision", "")
+        approve = request.POST.get("action") == "approve"
         try:
-            if request.POST.get("action") == "approve":
-                revisions.revision_approve(
-                    actor=request.user,
-                    revision=waiting,
-                    form_class=r.form,
-                    form_kwargs=r.form_kwargs(request.user),
-                    allowed=r.can_approve,
-                )
+            r.decide(
+                actor=request.user,
+                obj=obj,
+                # The version the page showed: another proposed since is not decided unread.
+                revision_id=int(read) if read.isdigit() else None,
+                approve=approve,
+                note=request.POST.get("note", ""),
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            if approve:
                 messages.success(request, _("Approved: the record is public as changed."))
             else:
-                revisions.revision_reject(
-                    actor=request.user, revision=waiting, note=request.POST.get("note", "")
-                )
                 messages.success(request, _("Rejected: the record stays as it was."))
-        except (ValidationError, PermissionDenied) as error:
-            for message in getattr(error, "messages", None) or [str(error)]:
-                messages.error(request, message)
         return redirect(r.url("detail", obj.pk))

@@ -94,7 +94,7 @@ def revision_propose(
     )
     revision = Revision.objects.create(record=record, proposed_by=actor, data=_submitted(form))
     if approve:
-        revision_approve(
+        revision = revision_approve(
             actor=actor,
             revision=revision,
             form_class=type(form),

@@ -1,22 +1,32 @@
 """The catalogue as open data: approved services and providers, read without an account, with
 the public catalogue's filters (`PublicServiceFilter`, given codes instead of ids). The same
-schema is the CSV and JSON download's (`portal`)."""
+schema is the CSV and JSON download's (`portal`).
 
-from django.core.exceptions import ValidationError
+Writes need a sign-in and are the staff pages' own: the same `Records` descriptions
+(`services.views`: their descriptions, not their pages), so the same forms, rules, permissions and approval. A provider's staff
+propose; what they propose is public once an approver approves it."""
+
+from datetime import datetime
+from typing import Annotated
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
-from zrunva.core.api import Id, responses, slug
+from zrunva.core import hours, revisions
+from zrunva.core.api import SIGNED_IN, Email, FlagIn, Id, IdIn, Phone, count_of, responses, slug
 from zrunva.core.pagination import paginate
+from zrunva.core.trail import access_log
 from zrunva.geo.models import Municipality, Region
 from zrunva.services.filters import PublicServiceFilter
-from zrunva.services.models import ServiceType, TargetGroup
+from zrunva.services.models import Service, ServiceType, TargetGroup
 from zrunva.services.selectors import distance_km, public_provider, public_services
+from zrunva.services.views import providers, services
 
-router = Router(tags=["services catalogue"], auth=None)
+router = Router(tags=["services catalogue"])
 PAGE_SIZE = 100
 
 
@@ -177,6 +187,7 @@ def search(query: ServiceQuery) -> QuerySet:
 
 @router.get(
     "/services",
+    auth=None,
     response=responses({200: ServicePage}, 400, 422),
     summary="The approved social services, filtered",
 )
@@ -187,6 +198,7 @@ def service_list(request, query: Query[ServiceQuery]):
 
 @router.get(
     "/services/{service_id}",
+    auth=None,
     response=responses({200: ServiceOut}, 404, 422),
     summary="One approved service",
 )
@@ -196,8 +208,251 @@ def service_detail(request, service_id: Id):
 
 @router.get(
     "/providers/{provider_id}",
+    auth=None,
     response=responses({200: ProviderOut}, 404, 422),
     summary="One approved provider",
 )
 def provider_detail(request, provider_id: Id):
     return public_provider(pk=provider_id)
+
+
+# -- Writes --------------------------------------------------------------------------------------
+
+Text = Annotated[str, Field(max_length=4000)]
+Line = Annotated[str, Field(max_length=300)]
+Name = Annotated[str, Field(max_length=200)]
+Code = slug(40, "A code of the managed list.")
+Coordinate = Annotated[
+    str | None,
+    Field(None, pattern=r"^-?[0-9]{1,2}(\.[0-9]{1,6})?$", description="Decimal degrees."),
+]
+
+
+class ProviderIn(Schema):
+    kind: str = Field(max_length=10, description="state, municipal, cso or private.")
+    name_ka: Name
+    name_en: Name
+    identification_code: str = Field(max_length=9, description="Nine digits (NAPR).")
+    municipality: slug(40, "The head office's municipality code.")
+    address_ka: Line
+    address_en: Line
+    phone: Phone
+    email: Email = ""
+    website: str = Field("", max_length=200)
+    organisation: IdIn | None = Field(
+        None, description="The organisation whose staff edit it (an administrator's to set)."
+    )
+
+
+class ServiceIn(Schema):
+    provider: IdIn
+    service_type: Code
+    name_ka: Name
+    name_en: Name
+    target_groups: list[Code] = Field(max_length=20)
+    description_ka: Text
+    description_en: Text
+    eligibility_ka: Text
+    eligibility_en: Text
+    how_to_apply_ka: Text
+    how_to_apply_en: Text
+    referral_required: FlagIn = False
+    cost: str = Field(max_length=12, description="free, copay or fee.")
+    cost_note_ka: Line = ""
+    cost_note_en: Line = ""
+    capacity: count_of(Service._meta.get_field("capacity")) | None = None
+    admitted: count_of(Service._meta.get_field("admitted")) = 0
+    waiting: count_of(Service._meta.get_field("waiting")) = 0
+    opening_hours: list[tuple[int, str, str]] = Field(
+        [],
+        max_length=50,
+        description="[weekday (1 = Monday), opens, closes], times HH:MM.",
+    )
+    languages: list[Annotated[str, Field(max_length=5)]] = Field([], max_length=20)
+    step_free: FlagIn = False
+    accessible_toilet: FlagIn = False
+    sign_language: FlagIn = False
+    easy_read: FlagIn = False
+    accessible_parking: FlagIn = False
+    municipality: slug(40, "Municipality code.")
+    settlement: IdIn | None = None
+    address_ka: Line
+    address_en: Line
+    latitude: Coordinate = None
+    longitude: Coordinate = None
+    phone: Phone = ""
+    email: Email = ""
+
+
+class VersionOut(Schema):
+    """A proposed version of a record: applied at once when its author may approve it."""
+
+    id: int = Field(description="The record's id.")
+    version: int = Field(description="The version's id, which a decision names.")
+    status: str = Field(description="pending, approved, rejected or superseded.")
+    public: bool = Field(description="Whether the record is public now.")
+    data: dict[str, list[str]] = Field(description="The version's values, as its form read them.")
+    proposed_at: datetime
+    decided_at: datetime | None
+    note: str
+
+    @staticmethod
+    def resolve_id(obj) -> int:
+        return obj.object_id
+
+    @staticmethod
+    def resolve_version(obj) -> int:
+        return obj.pk
+
+    @staticmethod
+    def resolve_public(obj) -> bool:
+        return type(obj.record).objects.filter(pk=obj.object_id, published=True).exists()
+
+
+class DecisionIn(Schema):
+    version: IdIn = Field(description="The waiting version read: another is not decided.")
+    approve: FlagIn
+    note: str = Field("", max_length=2000, description="Why, when rejecting.")
+
+
+def _codes(model, codes: list[str], field: str) -> list[str]:
+    found = dict(model.objects.filter(code__in=codes).values_list("code", "pk"))
+    unknown = [code for code in codes if code not in found]
+    if unknown:
+        raise ValidationError(
+            {
+                field: _("No %(what)s has the code “%(code)s”.")
+                % {"what": model._meta.verbose_name, "code": unknown[0]}
+            }
+        )
+    return [str(found[code]) for code in codes]
+
+
+def _form_data(payload: Schema, *, codes: dict[str, type]) -> MultiValueDict:
+    """A body as its form would be posted: codes as ids, lists as several values, a tick box
+    present only when true."""
+    data = MultiValueDict()
+    for name, value in payload.model_dump().items():
+        if name in codes:
+            model = codes[name]
+            listed = _codes(model, value if isinstance(value, list) else [value], name)
+            data.setlist(name, listed)
+        elif name == "opening_hours":
+            data[name] = hours.text([list(v) for v in value])
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif isinstance(value, list):
+            data.setlist(name, [str(v) for v in value])
+        else:
+            data[name] = "" if value is None else str(value)
+    return data
+
+
+def _save(request, records, *, pk: int | None, data: MultiValueDict):
+    obj = records.get(actor=request.user, pk=pk) if pk else None
+    form = records.editing(actor=request.user, obj=obj, data=data)
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    revision, _applied = records.propose(actor=request.user, form=form)
+    return revision
+
+
+PROVIDER_CODES = {"municipality": Municipality}
+SERVICE_CODES = {
+    "service_type": ServiceType,
+    "target_groups": TargetGroup,
+    "municipality": Municipality,
+}
+
+
+@router.post(
+    "/providers",
+    response=responses({201: VersionOut}, 400, *SIGNED_IN, 422),
+    summary="Add a provider (an administrator's)",
+)
+def provider_create(request, payload: ProviderIn):
+    return 201, _save(request, providers, pk=None, data=_form_data(payload, codes=PROVIDER_CODES))
+
+
+@router.put(
+    "/providers/{provider_id}",
+    response=responses({200: VersionOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Propose a provider's new details (applied at once for its approvers)",
+)
+def provider_update(request, provider_id: Id, payload: ProviderIn):
+    data = _form_data(payload, codes=PROVIDER_CODES)
+    return _save(request, providers, pk=provider_id, data=data)
+
+
+@router.get(
+    "/providers/{provider_id}/versions",
+    response=responses({200: list[VersionOut]}, *SIGNED_IN, 404, 422),
+    summary="A provider's versions, newest first (for its editors and approvers)",
+)
+def provider_versions(request, provider_id: Id):
+    return _versions(request, providers, provider_id)
+
+
+@router.post(
+    "/providers/{provider_id}/decision",
+    response=responses({200: VersionOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Approve or reject a provider's waiting version",
+)
+def provider_decide(request, provider_id: Id, payload: DecisionIn):
+    return _decide(request, providers, provider_id, payload)
+
+
+@router.post(
+    "/services",
+    response=responses({201: VersionOut}, 400, *SIGNED_IN, 422),
+    summary="Propose a new service (public once approved)",
+)
+def service_create(request, payload: ServiceIn):
+    return 201, _save(request, services, pk=None, data=_form_data(payload, codes=SERVICE_CODES))
+
+
+@router.put(
+    "/services/{service_id}",
+    response=responses({200: VersionOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Propose a service's new details (applied at once for its approvers)",
+)
+def service_update(request, service_id: Id, payload: ServiceIn):
+    return _save(request, services, pk=service_id, data=_form_data(payload, codes=SERVICE_CODES))
+
+
+@router.get(
+    "/services/{service_id}/versions",
+    response=responses({200: list[VersionOut]}, *SIGNED_IN, 404, 422),
+    summary="A service's versions, newest first (for its editors and approvers)",
+)
+def service_versions(request, service_id: Id):
+    return _versions(request, services, service_id)
+
+
+@router.post(
+    "/services/{service_id}/decision",
+    response=responses({200: VersionOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Approve or reject a service's waiting version",
+)
+def service_decide(request, service_id: Id, payload: DecisionIn):
+    return _decide(request, services, service_id, payload)
+
+
+def _versions(request, records, pk: int):
+    obj = records.get(actor=request.user, pk=pk)
+    if not (records.can_edit(request.user, obj) or records.can_approve(request.user, obj)):
+        raise PermissionDenied(_("You may not see this record's versions."))
+    access_log(actor=request.user, instance=obj, purpose="versions")
+    return list(revisions.versions(obj))
+
+
+def _decide(request, records, pk: int, payload: DecisionIn):
+    obj = records.get(actor=request.user, pk=pk)
+    return records.decide(
+        actor=request.user,
+        obj=obj,
+        revision_id=payload.version,
+        approve=payload.approve,
+        note=payload.note,
+    )

@@ -81,7 +81,7 @@ class PublicServiceFilter(ServiceFilter):
         label=_("Step-free entrance"), method="only_step_free", widget=forms.CheckboxInput
     )
     near = django_filters.ModelChoiceFilter(
-        label=_("Nearest first to"),
+        label=_("Sort by distance from"),
         queryset=municipalities_with_centre(),
         method="nearest",
         empty_label=_("(by municipality, then name)"),
