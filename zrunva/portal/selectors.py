@@ -22,7 +22,12 @@ from zrunva.programmes.choices import DecisionStatus
 from zrunva.programmes.models import Programme
 from zrunva.registry.choices import DisabilityDegree, PensionKind
 from zrunva.services.models import Service
-from zrunva.services.selectors import distance_km, nearest_first, public_services
+from zrunva.services.selectors import (
+    distance_km,
+    located_exactly,
+    nearest_first,
+    public_services,
+)
 
 SESSION_KEY = "portal_held_documents"
 # Long enough to finish a form after a break, short enough that an abandoned form's files do
@@ -255,4 +260,5 @@ def screener_services(*, codes: list[str], municipality: Municipality) -> list:
     found = list(nearest_first(matching, municipality=municipality)[:SERVICES_SHOWN])
     for service in found:
         service.distance_km = distance_km(service)
+        service.located_exactly = located_exactly(service)
     return found

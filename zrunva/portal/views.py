@@ -55,7 +55,12 @@ from zrunva.programmes.models import Programme
 from zrunva.services.api import ServiceOut
 from zrunva.services.filters import PublicServiceFilter
 from zrunva.services.models import Service
-from zrunva.services.selectors import distance_km, public_provider, public_services
+from zrunva.services.selectors import (
+    distance_km,
+    located_exactly,
+    public_provider,
+    public_services,
+)
 
 SUBMITTED = "portal_submitted"
 LOST_NUMBER_SENT = "portal_lost_number_sent"
@@ -426,6 +431,7 @@ def service_list(request):
     page = paginate(found.qs, number=request.GET.get("page"), size=20)
     for service in page.items:
         service.distance_km = distance_km(service)
+        service.located_exactly = located_exactly(service)
     return render(request, "portal/services.html", {"form": found.form, "page": page})
 
 

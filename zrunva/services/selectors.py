@@ -104,6 +104,14 @@ def nearest_first(qs: QuerySet[Service], *, municipality: Municipality) -> Query
     )
 
 
+def located_exactly(service: Service) -> bool:
+    """Whether the service's distance is from its own or its settlement's coordinates (else
+    from its municipality's centre: an estimate)."""
+    if service.latitude is not None:
+        return True
+    return service.settlement is not None and service.settlement.latitude is not None
+
+
 def distance_km(service: Service) -> int | None:
     """The distance `nearest_first` measured, in whole kilometres (None when not measured)."""
     squared = getattr(service, "squared_degrees", None)

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from zrunva.core import numbers
 from zrunva.core.tests.accessibility import accessible
-from zrunva.programmes.selectors import parameter_versions, resolved
 from zrunva.geo.models import Municipality
+from zrunva.programmes.selectors import parameter_versions, resolved
 from zrunva.services.models import ServiceType
 from zrunva.services.tests import factories
 
