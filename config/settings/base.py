@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "zrunva.audit",
     "zrunva.notifications",
     "zrunva.registry",
+    "zrunva.questionnaires",
     "zrunva.assessment",
     "zrunva.programmes",
     "zrunva.applications",
