@@ -64,6 +64,14 @@ ACCOUNTS_MANAGE = "accounts.manage"
 # proposing entries (`edits_provider` and `approves_provider` say which).
 SERVICES_VIEW = "services.view"
 SERVICES_EDIT = "services.edit"
+# Questionnaires: writing and publishing forms; putting a form to a population as a survey
+# (areas, targets, interviewers); answering as an interviewer (only where assigned, and a
+# registry person only within one's registry scope); reading results (aggregates: cells under
+# ten respondents hidden from all but the survey's owners).
+FORMS_DEFINE = "questionnaires.define"
+SURVEYS_MANAGE = "questionnaires.surveys"
+SURVEYS_ANSWER = "questionnaires.answer"
+SURVEYS_RESULTS = "questionnaires.results"
 
 # Special-category (health) fields of a person, shown and written only with HEALTH_VIEW.
 HEALTH_FIELDS = frozenset({"disability_degree", "chronic_illness"})
@@ -124,6 +132,29 @@ _GRANTS: dict[str, frozenset[str]] = {
     ),
     SERVICES_EDIT: frozenset(
         {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.SERVICE_PROVIDER}
+    ),
+    FORMS_DEFINE: frozenset({Role.ADMIN, Role.ANALYST, Role.SSA_OFFICER, Role.SUPERVISOR}),
+    SURVEYS_MANAGE: frozenset({Role.ADMIN, Role.ANALYST, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
+    SURVEYS_ANSWER: frozenset(
+        {
+            Role.ADMIN,
+            Role.ANALYST,
+            Role.SSA_OFFICER,
+            Role.SOCIAL_WORKER,
+            Role.SUPERVISOR,
+            Role.MUNICIPAL_OFFICER,
+            Role.SERVICE_PROVIDER,
+        }
+    ),
+    SURVEYS_RESULTS: frozenset(
+        {
+            Role.ADMIN,
+            Role.ANALYST,
+            Role.SSA_OFFICER,
+            Role.SUPERVISOR,
+            Role.MUNICIPAL_OFFICER,
+            Role.SERVICE_PROVIDER,
+        }
     ),
 }
 

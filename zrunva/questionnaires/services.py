@@ -1,16 +1,28 @@
 """Writes of questionnaires: forms and their versions (a draft edited, then published for good),
 and responses (saved as drafts, then submitted once every answer holds)."""
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
+from collections import Counter
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zrunva.accounts import permissions
 from zrunva.core.trail import acting_as
-from zrunva.questionnaires import answers, definition
-from zrunva.questionnaires.choices import ResponseStatus, VersionStatus
-from zrunva.questionnaires.models import Form, FormVersion, Response
+from zrunva.questionnaires import answers, definition, tallies
+from zrunva.questionnaires.choices import ResponseStatus, Subject, SurveyStatus, VersionStatus
+from zrunva.questionnaires.models import (
+    Assignment,
+    Form,
+    FormVersion,
+    Response,
+    Survey,
+    SurveyArea,
+    Tally,
+)
 
 
 def _checked(data) -> dict:
@@ -65,6 +77,26 @@ def version_publish(*, actor, version: FormVersion) -> FormVersion:
     return version
 
 
+def _tally_add(survey_id: int, municipality_id: int, cells: Counter, sums: dict) -> None:
+    """Add one submission's cells to the survey's tallies (an UPDATE adding to the count, so
+    two interviewers submitting at once both count; a missing cell is created, and if another
+    submission created it first, added to)."""
+    for (key, value), count in cells.items():
+        total = sums.get((key, value), Decimal(0))
+        where = {"survey_id": survey_id, "municipality_id": municipality_id}
+        where.update(key=key, value=value)
+        added = Tally.objects.filter(**where).update(
+            count=F("count") + count, total=F("total") + total
+        )
+        if added:
+            continue
+        try:
+            with transaction.atomic():
+                Tally.objects.create(**where, count=count, total=total)
+        except IntegrityError:
+            Tally.objects.filter(**where).update(count=F("count") + count, total=F("total") + total)
+
+
 @transaction.atomic
 def response_save(
     *,
@@ -73,6 +105,7 @@ def response_save(
     given: dict,
     submit: bool,
     response: Response | None = None,
+    survey: Survey | None = None,
     person=None,
     household=None,
     municipality=None,
@@ -80,7 +113,8 @@ def response_save(
 ) -> Response:
     """Keep a response: as a draft (the answers that hold are kept, whatever else is missing or
     wrong), or submitted, only when every answer holds (otherwise a ValidationError naming each
-    fault's place, and nothing is saved)."""
+    fault's place, and nothing is saved). A survey's response counts in its tallies when
+    submitted; an anonymous survey's holds no person or household."""
     if version.status != VersionStatus.PUBLISHED:
         raise ValidationError(_("This form version is not open for answers."))
     if response is not None:
@@ -89,6 +123,18 @@ def response_save(
             raise ValidationError(_("This response is submitted already."))
         if response.version_id != version.pk:
             raise ValidationError(_("This response answers another version."))
+        survey, municipality = response.survey, response.municipality
+        person, household = response.person, response.household
+    if survey is not None:
+        # As it is now, not as the caller read it: it may have closed since.
+        survey = Survey.objects.get(pk=survey.pk)
+        _survey_takes(survey, actor=actor, version=version, municipality=municipality)
+        if survey.subject == Subject.ANONYMOUS:
+            person = household = None
+        elif survey.subject == Subject.PERSON and person is None:
+            raise ValidationError({"person": _("Choose the person the answers are about.")})
+        elif survey.subject == Subject.HOUSEHOLD and household is None:
+            raise ValidationError({"household": _("Choose the household the answers are about.")})
     clean, errors = answers.check(version.definition, given, person=find_person)
     if submit and errors:
         raise ValidationError(
@@ -97,6 +143,7 @@ def response_save(
     if response is None:
         response = Response(
             version=version,
+            survey=survey,
             person=person,
             household=household,
             municipality=municipality,
@@ -107,4 +154,111 @@ def response_save(
         response.status, response.submitted_at = ResponseStatus.SUBMITTED, timezone.now()
     with acting_as(actor):
         response.save()
+    if submit and survey is not None:
+        cells, sums = tallies.cells(version.definition, clean)
+        _tally_add(survey.pk, municipality.pk, cells, sums)
     return response
+
+
+def _survey_takes(survey: Survey, *, actor, version: FormVersion, municipality) -> None:
+    """A survey takes answers while open, within its period, to its form's published version,
+    from an interviewer assigned to the area."""
+    today = timezone.localdate()
+    if survey.status != SurveyStatus.OPEN or not survey.opens <= today <= survey.closes:
+        raise ValidationError(_("This survey is closed: it takes no more answers."))
+    if version.form_id != survey.form_id:
+        raise ValidationError(_("This form is not the survey's."))
+    if municipality is None:
+        raise ValidationError({"municipality": _("Choose the municipality of the interview.")})
+    if not (
+        permissions.has_perm(actor, permissions.SURVEYS_ANSWER)
+        and Assignment.objects.filter(
+            survey=survey, interviewer=actor, municipality=municipality
+        ).exists()
+    ):
+        raise PermissionDenied(_("You are not assigned to this survey in this municipality."))
+
+
+@transaction.atomic
+def survey_create(
+    *,
+    actor,
+    form: Form,
+    code: str,
+    name_ka: str,
+    name_en: str,
+    opens,
+    closes,
+    subject: str = Subject.ANONYMOUS,
+    targets: dict | None = None,
+    population_ka: str = "",
+    population_en: str = "",
+) -> Survey:
+    """A survey of `form`, being prepared, owned by its maker; `targets` maps municipalities
+    to the responses aimed for there."""
+    permissions.require(actor, permissions.SURVEYS_MANAGE)
+    survey = Survey(
+        form=form,
+        code=code,
+        name_ka=name_ka,
+        name_en=name_en,
+        opens=opens,
+        closes=closes,
+        subject=subject,
+        population_ka=population_ka,
+        population_en=population_en,
+    )
+    survey.full_clean()
+    with acting_as(actor):
+        survey.save()
+        survey.owners.add(actor)
+        for municipality, target in (targets or {}).items():
+            area = SurveyArea(survey=survey, municipality=municipality, target=target)
+            area.full_clean()
+            area.save()
+    return survey
+
+
+@transaction.atomic
+def survey_assign(*, actor, survey: Survey, interviewer, municipality) -> Assignment:
+    """Assign an interviewer to one of the survey's areas."""
+    permissions.require(actor, permissions.SURVEYS_MANAGE)
+    if not survey.areas.filter(municipality=municipality).exists():
+        raise ValidationError({"municipality": _("The survey does not cover this municipality.")})
+    if not permissions.has_perm(interviewer, permissions.SURVEYS_ANSWER):
+        raise ValidationError({"interviewer": _("This user's role cannot answer surveys.")})
+    with acting_as(actor):
+        assignment, _created = Assignment.objects.get_or_create(
+            survey=survey, interviewer=interviewer, municipality=municipality
+        )
+    return assignment
+
+
+@transaction.atomic
+def survey_status_set(*, actor, survey: Survey, status: str) -> Survey:
+    """Open a survey (its form must have a published version and it must cover an area) or
+    close it (for good: a closed survey takes no more answers)."""
+    permissions.require(actor, permissions.SURVEYS_MANAGE)
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    if survey.status == SurveyStatus.CLOSED:
+        raise ValidationError(_("This survey is closed for good."))
+    if status == SurveyStatus.OPEN:
+        if not survey.form.versions.filter(status=VersionStatus.PUBLISHED).exists():
+            raise ValidationError(_("Publish a version of the form before opening the survey."))
+        if not survey.areas.exists():
+            raise ValidationError(_("Add at least one municipality before opening the survey."))
+    with acting_as(actor):
+        survey.status = status
+        survey.save(update_fields=["status"])
+    return survey
+
+
+@transaction.atomic
+def tallies_rebuild(survey: Survey) -> int:
+    """Count the survey's submitted responses afresh (after a bulk load, or to check the kept
+    tallies): the same cells each submission adds, summed over all of them."""
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    built = tallies.build(survey)
+    Tally.objects.filter(survey=survey).delete()
+    Tally.objects.bulk_create(built, batch_size=5000)
+    return len(built)
