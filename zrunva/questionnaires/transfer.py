@@ -37,7 +37,7 @@ from django.core.validators import validate_slug
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from pyxform.errors import PyXFormError
-from pyxform.xls2json_backends import definition_to_dict
+from pyxform.xls2json_backends import get_xlsform
 
 from zrunva.questionnaires import conditions, definition
 from zrunva.questionnaires.definition import Kind
@@ -219,6 +219,8 @@ def _plain(number) -> str:
 
 def _bounds_constraint(question: dict) -> str:
     kind, low, high = question["kind"], question.get("min"), question.get("max")
+    if kind not in (Kind.NUMBER, Kind.DATE, Kind.TEXT):
+        return ""  # a scale's bounds are its range's parameters
     if kind == Kind.TEXT:
         longest = question.get("max_length")
         return "" if longest is None else f"string-length(.) <= {longest}"
@@ -739,7 +741,7 @@ def read_xlsform(file) -> Imported:
     else:
         raise TransferError([_("This is not an Excel workbook (.xlsx or .xls).")])
     try:
-        book = definition_to_dict(io.BytesIO(content), file_type=file_type)
+        book = get_xlsform(io.BytesIO(content), file_type=file_type)
     except (PyXFormError, ValueError) as error:
         raise TransferError(
             [_("The workbook cannot be read: %(error)s") % {"error": error}]
