@@ -410,3 +410,11 @@ def test_a_form_with_english_labels_only_is_refused_for_its_georgian():
         "Give the form's name in Georgian and English.",
         "Section 1, question 1 (name_given): give “label” in Georgian and English.",
     ]
+
+
+def test_a_version_is_carried_only_with_its_own_form():
+    form, version = a_form()
+    other = Form(pk=8, code="other", name_ka="სხვა", name_en="Other")
+    for write in (transfer.form_json, transfer.xlsform):
+        with pytest.raises(ValueError, match="not this form's"):
+            write(other, version)
