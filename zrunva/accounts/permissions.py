@@ -192,6 +192,15 @@ def municipality_scope(user) -> frozenset[int] | None:
     return frozenset()
 
 
+def survey_scope(user) -> frozenset[int] | None:
+    """The municipalities whose surveys' results the user reads (aggregates, small cells hidden):
+    analysts the whole country, as for other statistics; others their registry area. Anyone
+    also reads the surveys they own or interview for."""
+    if has_perm(user, STATISTICS_NATIONAL):
+        return None
+    return municipality_scope(user)
+
+
 # Roles given only on the server (`manage.py user_role`), never in the admin: an administrator
 # who could make themselves, or an account they control, the data protection officer would read
 # the audit trail of their own actions (AUDIT_VIEW is the DPO's alone).

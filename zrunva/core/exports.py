@@ -100,7 +100,6 @@ def _write_xlsx(out, columns: list[Column], rows: Iterable, title: str) -> int:
 def export(request, *, qs, columns: list[Column], name: str, title: str, audit: Callable):
     """The rows of `qs` as the file `request` asked for, named `name`-<date>.<format>; `audit`
     is called with the number of rows written before the file is answered."""
-    fmt = export_format(request)
     limit = settings.EXPORT_MAX_ROWS
     if len(qs.values_list("pk", flat=True)[: limit + 1]) > limit:
         messages.error(
@@ -111,8 +110,20 @@ def export(request, *, qs, columns: list[Column], name: str, title: str, audit: 
         query = request.GET.copy()
         query.pop("format", None)
         return HttpResponseRedirect(f"{request.path}?{query.urlencode()}")
+    return export_rows(
+        request,
+        rows=qs.iterator(chunk_size=CHUNK),
+        columns=columns,
+        name=name,
+        title=title,
+        audit=audit,
+    )
+
+
+def export_rows(request, *, rows: Iterable, columns: list[Column], name: str, title: str, audit):
+    """`rows` already in hand (a table of aggregates, not a queryset) as the file asked for."""
+    fmt = export_format(request)
     out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
-    rows = qs.iterator(chunk_size=CHUNK)
     if fmt == "csv":
         count = _write_csv(out, columns, rows)
     else:

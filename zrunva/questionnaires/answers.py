@@ -183,3 +183,24 @@ def check(
         errors[unknown] = _("This form has no such question.")
     clean = _check_questions(listed, given, {}, "", person, errors)
     return clean, errors
+
+
+def asked(definition: dict, clean: dict) -> set[str]:
+    """The places of the questions asked, given the answers that hold: `key` for a question,
+    `group.N.key` for one in a group's Nth entry (every later question's condition reads only
+    questions before it, so the whole of `clean` gives what the answering order would)."""
+    places: set[str] = set()
+    for section in definition["sections"]:
+        for question in section["questions"]:
+            if not _asked(question, clean):
+                continue
+            key = question["key"]
+            places.add(key)
+            if question["kind"] == Kind.GROUP:
+                rows = clean.get(key) or []
+                for n in range(1, question.get("max_repeats", 10) + 1):
+                    row = rows[n - 1] if n <= len(rows) else {}
+                    for inner in question["questions"]:
+                        if _asked(inner, {**clean, **row}):
+                            places.add(f"{key}.{n}.{inner['key']}")
+    return places

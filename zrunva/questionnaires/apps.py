@@ -9,8 +9,23 @@ class QuestionnairesConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from zrunva.questionnaires.models import Form, FormVersion, Response
+        from zrunva.accounts import permissions
+        from zrunva.core.extensions import NavItem, register
+        from zrunva.questionnaires import models
 
-        auditlog.register(Form)
-        auditlog.register(FormVersion, exclude_fields=["definition"])
-        auditlog.register(Response, exclude_fields=["answers"])
+        auditlog.register(models.Form)
+        auditlog.register(models.FormVersion, exclude_fields=["definition"])
+        auditlog.register(models.Response, exclude_fields=["answers"])
+        auditlog.register(models.Survey, m2m_fields={"owners"})
+        auditlog.register(models.SurveyArea)
+        auditlog.register(models.Assignment)
+        register(
+            "nav",
+            "questionnaires:survey_list",
+            NavItem(
+                _("Surveys"),
+                "questionnaires:survey_list",
+                permissions.allows(permissions.SURVEYS_ANSWER),
+            ),
+            order=70,
+        )

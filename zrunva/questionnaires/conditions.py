@@ -201,7 +201,10 @@ def holds(node, answers: dict) -> bool:
         return not holds(node.inner, answers)
     if isinstance(node, Selected):
         value = answers.get(node.ref.key)
-        return isinstance(value, list) and node.value in value
+        # XLSForm's selected() reads one choice too (and a yes/no as 'yes' or 'no').
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        return node.value in value if isinstance(value, list) else value == node.value
     value = answers.get(node.left.key)
     if value is None or value == "" or value == []:
         return False

@@ -227,12 +227,13 @@ def _condition(question, place, errors, earlier: dict[str, dict]) -> None:
                 )
 
 
-def check(definition) -> list[str]:
-    """Every fault of a definition, each with its place; empty when it may be saved."""
+def check(definition, *, complete: bool = True) -> list[str]:
+    """Every fault of a definition, each with its place; empty when it may be published.
+    A draft being built (`complete=False`) may still have an empty section or group."""
     if not isinstance(definition, dict) or not isinstance(definition.get("sections"), list):
         return [_("A form is a list of sections, each with its questions.")]
     errors: list[str] = []
-    if not definition["sections"]:
+    if complete and not definition["sections"]:
         errors.append(_("A form has at least one section."))
     earlier: dict[str, dict] = {}
     count = 0
@@ -241,7 +242,7 @@ def check(definition) -> list[str]:
             errors.append(_("Section %(n)d has no list of questions.") % {"n": s})
             continue
         _texts(section, _("Section %(n)d") % {"n": s}, errors, "title_ka", "title_en")
-        if not section["questions"]:
+        if complete and not section["questions"]:
             errors.append(_("Section %(n)d has no question.") % {"n": s})
     group_keys: dict[str, set] = {}
     for place, question, group in questions(definition):
@@ -277,7 +278,7 @@ def check(definition) -> list[str]:
             _choices(question, place, errors)
         if kind == Kind.GROUP:
             inner = question.get("questions")
-            if not isinstance(inner, list) or not inner:
+            if not isinstance(inner, list) or (complete and not inner):
                 errors.append(
                     _("%(place)s: a group holds at least one question.") % {"place": place}
                 )

@@ -57,7 +57,7 @@ def survey_list(*, actor) -> QuerySet[Survey]:
     if permissions.has_perm(actor, permissions.SURVEYS_RESULTS) or permissions.has_perm(
         actor, permissions.SURVEYS_MANAGE
     ):
-        scope = permissions.municipality_scope(actor)
+        scope = permissions.survey_scope(actor)
         if scope is None:
             return qs
         return qs.filter(
@@ -209,11 +209,7 @@ def _question_columns(question: dict) -> list[tuple[str, str]]:
     return []
 
 
-def results(*, actor, survey: Survey) -> dict:
-    """The survey's results as tables (responses by area, then one per question of its latest
-    published version), each cell under ten respondents hidden unless `actor` owns the survey."""
-    permissions.require(actor, permissions.SURVEYS_RESULTS)
-    whole = is_owner(actor, survey)
+def _tallies(survey: Survey):
     tallies = list(
         Tally.objects.filter(survey=survey).values_list(
             "municipality_id", "key", "value", "count", "total"
@@ -221,7 +217,18 @@ def results(*, actor, survey: Survey) -> dict:
     )
     counts = {(m, k, v): n for m, k, v, n, _t in tallies}
     sums = {(m, k, v): t for m, k, v, _n, t in tallies}
-    areas = _areas(survey, {m for m, *_rest in tallies})
+    return counts, sums, _areas(survey, {m for m, *_rest in tallies})
+
+
+def results_responses(*, actor, survey: Survey) -> Table:
+    """Submitted responses by area against the targets (cells under ten hidden from all but the
+    owners, as in every table of results)."""
+    permissions.require(actor, permissions.SURVEYS_RESULTS)
+    counts, _sums, areas = _tallies(survey)
+    return _responses_table(survey, counts, areas, is_owner(actor, survey))
+
+
+def _responses_table(survey, counts, areas, whole) -> Table:
     targets = dict(survey.areas.values_list("municipality_id", "target"))
 
     grid = _Grid(areas, 1, lambda m, c: counts.get((m, *RESPONSES), 0))
@@ -243,7 +250,16 @@ def results(*, actor, survey: Survey) -> dict:
         else:
             target = sum(targets.values())
         responses.rows.append(Row(label, level, [cell], [f"{target:,}" if target else ""]))
+    return responses
 
+
+def results(*, actor, survey: Survey) -> dict:
+    """The survey's results as tables (responses by area, then one per question of its latest
+    published version), each cell under ten respondents hidden unless `actor` owns the survey."""
+    permissions.require(actor, permissions.SURVEYS_RESULTS)
+    whole = is_owner(actor, survey)
+    counts, sums, areas = _tallies(survey)
+    responses = _responses_table(survey, counts, areas, whole)
     version = (
         survey.form.versions.filter(status__in=[VersionStatus.PUBLISHED, VersionStatus.RETIRED])
         .order_by("-number")
@@ -317,6 +333,32 @@ def _row_municipalities(level, area, areas) -> list[int]:
     if level == "region":
         return [m.pk for m in _members(areas, area)]
     return [m.pk for _r, ms in areas for m in ms]
+
+
+def interviewer_progress(*, survey: Survey, actor) -> list[dict]:
+    """Submitted and draft interviews by interviewer and municipality: all of them for the
+    survey's owners, one's own for an interviewer. (Counts of one's own or one's team's work,
+    not of respondents' answers: not a result table.)"""
+    qs = survey.responses.all()
+    if not is_owner(actor, survey):
+        qs = qs.filter(entered_by=actor)
+    rows = (
+        qs.values("entered_by__username", "municipality__name_ka", "municipality__name_en")
+        .annotate(
+            submitted=Count("pk", filter=Q(status=ResponseStatus.SUBMITTED)),
+            drafts=Count("pk", filter=Q(status=ResponseStatus.DRAFT)),
+        )
+        .order_by("entered_by__username", "municipality__name_en")
+    )
+    return [
+        {
+            "interviewer": r["entered_by__username"],
+            "municipality": in_language(r["municipality__name_ka"], r["municipality__name_en"]),
+            "submitted": r["submitted"],
+            "drafts": r["drafts"],
+        }
+        for r in rows
+    ]
 
 
 def answers_for_export(*, actor, survey: Survey) -> QuerySet[Response]:

@@ -25,8 +25,8 @@ from zrunva.questionnaires.models import (
 )
 
 
-def _checked(data) -> dict:
-    errors = definition.check(data)
+def _checked(data, *, complete: bool = True) -> dict:
+    errors = definition.check(data, complete=complete)
     if errors:
         raise ValidationError({"definition": errors})
     return data
@@ -35,9 +35,10 @@ def _checked(data) -> dict:
 @transaction.atomic
 def form_create(*, actor, code: str, name_ka: str, name_en: str, questions: dict, **texts) -> Form:
     """A new form with its first version as a draft."""
+    permissions.require(actor, permissions.FORMS_DEFINE)
     form = Form(code=code, name_ka=name_ka, name_en=name_en, owner=actor, **texts)
     form.full_clean()
-    _checked(questions)
+    _checked(questions, complete=False)
     with acting_as(actor):
         form.save()
         FormVersion.objects.create(form=form, number=1, definition=questions)
@@ -46,8 +47,10 @@ def form_create(*, actor, code: str, name_ka: str, name_en: str, questions: dict
 
 @transaction.atomic
 def draft_save(*, actor, form: Form, questions: dict) -> FormVersion:
-    """Save the form's draft version (starting one after the latest if none is open)."""
-    _checked(questions)
+    """Save the form's draft version (starting one after the latest if none is open). A draft
+    may hold an empty section or group; every other fault is refused, with its place."""
+    permissions.require(actor, permissions.FORMS_DEFINE)
+    _checked(questions, complete=False)
     form = Form.objects.select_for_update().get(pk=form.pk)
     draft = form.versions.filter(status=VersionStatus.DRAFT).first()
     with acting_as(actor):
@@ -60,9 +63,21 @@ def draft_save(*, actor, form: Form, questions: dict) -> FormVersion:
 
 
 @transaction.atomic
+def form_import(*, actor, imported) -> Form:
+    """A form read from a file (`transfer.Imported`): a new form if its code is new, else the
+    next draft of the form with that code (its names and texts stay as they are here)."""
+    form = Form.objects.filter(code=imported.code).first()
+    if form is None:
+        return form_create(actor=actor, questions=imported.definition, **imported.form_fields())
+    draft_save(actor=actor, form=form, questions=imported.definition)
+    return form
+
+
+@transaction.atomic
 def version_publish(*, actor, version: FormVersion) -> FormVersion:
     """Publish a draft: from now on it is answered and never changes. The version published
     before it is retired (its answers stay, mapped to the new one by question key)."""
+    permissions.require(actor, permissions.FORMS_DEFINE)
     version = FormVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
         raise ValidationError(_("Only a draft can be published; this version is published."))
@@ -217,6 +232,21 @@ def survey_create(
             area.full_clean()
             area.save()
     return survey
+
+
+@transaction.atomic
+def survey_area_set(*, actor, survey: Survey, municipality, target: int) -> SurveyArea:
+    """Cover a municipality with a target of responses (or change its target)."""
+    permissions.require(actor, permissions.SURVEYS_MANAGE)
+    if survey.status == SurveyStatus.CLOSED:
+        raise ValidationError(_("This survey is closed for good."))
+    area = SurveyArea.objects.filter(survey=survey, municipality=municipality).first()
+    area = area or SurveyArea(survey=survey, municipality=municipality)
+    area.target = target
+    area.full_clean()
+    with acting_as(actor):
+        area.save()
+    return area
 
 
 @transaction.atomic

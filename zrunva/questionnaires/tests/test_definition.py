@@ -257,7 +257,11 @@ def test_versions_are_drafted_published_and_answered(make_user):
     published.refresh_from_db()
     assert published.status == VersionStatus.RETIRED
     with pytest.raises(ValidationError):
-        services.draft_save(actor=analyst, form=form, questions={"sections": []})
+        services.draft_save(actor=analyst, form=form, questions={"sections": "none"})
+    # A draft being built may be empty; it is published only whole.
+    empty = services.draft_save(actor=analyst, form=form, questions={"sections": []})
+    with pytest.raises(ValidationError, match="at least one section"):
+        services.version_publish(actor=analyst, version=empty)
 
 
 @pytest.mark.django_db
@@ -289,3 +293,11 @@ def test_a_published_version_cannot_change_below_the_orm(make_user):
     assert version.definition == FORM and version.status == VersionStatus.PUBLISHED
     # Retiring is the one change allowed.
     FormVersion.objects.filter(pk=version.pk).update(status=VersionStatus.RETIRED)
+
+
+def test_selected_reads_one_choice_and_yes_no_as_xlsform_does():
+    one = conditions.parse("selected(${alone}, 'yes')")
+    assert conditions.holds(one, {"alone": "yes"})
+    assert not conditions.holds(one, {"alone": "no"})
+    assert conditions.holds(one, {"alone": True}) and not conditions.holds(one, {})
+    assert conditions.holds(conditions.parse("selected(${n}, 'a')"), {"n": ["b", "a"]})
