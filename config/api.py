@@ -12,6 +12,8 @@ from zrunva.grievances.api import router as grievances_router
 from zrunva.payments.api import router as payments_router
 from zrunva.portal.api import router as portal_router
 from zrunva.programmes.api import router as eligibility_router
+from zrunva.questionnaires.api import openapi_answers
+from zrunva.questionnaires.api import router as questionnaires_router
 from zrunva.registry.api import router as registry_router
 from zrunva.services.api import router as services_router
 
@@ -26,7 +28,14 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+class ZrunvaAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        # Each published questionnaire version's answers, as the schema of a submission's
+        # `answers` (forms are data: their schemas are read from the database each time).
+        return openapi_answers(super().get_openapi_schema(*args, **kwargs))
+
+
+api = ZrunvaAPI(
     title="Zrunva API",
     version="1",
     description="Social protection registry of Georgia. Token (Bearer) or session authentication; "
@@ -41,6 +50,7 @@ api.add_router("/", grievances_router)
 api.add_router("/", payments_router)
 api.add_router("/", portal_router)
 api.add_router("/", services_router)
+api.add_router("/", questionnaires_router)
 
 
 def validation_errors(exc: ValidationError) -> list[dict]:

@@ -23,6 +23,7 @@ from zrunva.questionnaires.models import (
     SurveyArea,
     Tally,
 )
+from zrunva.registry import selectors as registry
 
 
 def _checked(data, *, complete: bool = True) -> dict:
@@ -173,6 +174,43 @@ def response_save(
         cells, sums = tallies.cells(version.definition, clean)
         _tally_add(survey.pk, municipality.pk, cells, sums)
     return response
+
+
+def person_finder(actor):
+    """How an answer to a "person" question is found: a registry person the one answering may
+    see, by personal number (each lookup audited); None when their role reads no registry."""
+    if not permissions.has_perm(actor, permissions.REGISTRY_VIEW):
+        return None
+
+    def find(value):
+        person = registry.person_by_number(
+            actor=actor, personal_number=str(value).strip(), purpose="survey answer"
+        )
+        return person.pk if person else None
+
+    return find
+
+
+def interview_subject(*, actor, survey: Survey, personal_number: str) -> tuple:
+    """The (person, household) a linked survey's answers are about, found by a personal number
+    within the interviewer's registry area (the lookup is audited); (None, None) for an anonymous
+    survey, whatever was typed."""
+    if survey.subject == Subject.ANONYMOUS:
+        return None, None
+    number = (personal_number or "").strip()
+    found = None
+    if number and permissions.has_perm(actor, permissions.REGISTRY_VIEW):
+        found = registry.person_by_number(actor=actor, personal_number=number, purpose="survey")
+    if found is None:
+        raise ValidationError(
+            {"personal_number": _("No person you may see has this personal number.")}
+        )
+    if survey.subject == Subject.PERSON:
+        return found, None
+    membership = found.memberships.filter(end_date__isnull=True).select_related("household").first()
+    if membership is None:
+        raise ValidationError({"personal_number": _("This person belongs to no household now.")})
+    return None, membership.household
 
 
 def _survey_takes(survey: Survey, *, actor, version: FormVersion, municipality) -> None:

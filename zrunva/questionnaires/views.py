@@ -12,7 +12,7 @@ from zrunva.accounts import permissions
 from zrunva.accounts.decorators import staff_view
 from zrunva.core import charts
 from zrunva.core.exports import export, export_format
-from zrunva.core.forms import form_step
+from zrunva.core.forms import add_service_errors, form_step
 from zrunva.core.htmx import is_htmx
 from zrunva.core.trail import access_log, attempt_log, search_log
 from zrunva.geo.models import Municipality
@@ -20,7 +20,6 @@ from zrunva.questionnaires import exports, selectors, services
 from zrunva.questionnaires.choices import Subject, SurveyStatus
 from zrunva.questionnaires.forms import AnswerForm, AreaForm, AssignForm, InterviewForm, SurveyForm
 from zrunva.questionnaires.models import Survey
-from zrunva.registry import selectors as registry
 
 ANSWER = permissions.SURVEYS_ANSWER
 
@@ -135,20 +134,6 @@ def survey_status(request, pk: int):
     return redirect("questionnaires:survey_detail", pk)
 
 
-def _find_person(actor):
-    """The answers' `person` questions: a registry person the interviewer may see, audited."""
-
-    def find(value):
-        person = registry.person_by_number(
-            actor=actor, personal_number=str(value).strip(), purpose="survey answer"
-        )
-        return person.pk if person else None
-
-    if not permissions.has_perm(actor, permissions.REGISTRY_VIEW):
-        return None
-    return find
-
-
 @staff_view(ANSWER)
 def answer(request, pk: int, response: int | None = None):
     """One interview: the survey's form as the respondent hears it, saved as a draft or
@@ -206,27 +191,17 @@ def _save(request, survey, version, draft, interview, form, *, submit: bool):
         form.is_valid()
         return None
     person = household = None
-    if "personal_number" in interview.cleaned_data:
-        number = interview.cleaned_data["personal_number"].strip()
-        found = registry.person_by_number(actor=user, personal_number=number, purpose="survey")
-        if found is None:
-            interview.add_error(
-                "personal_number", _("No person you may see has this personal number.")
+    if draft is None:  # a draft keeps whom it is about
+        try:
+            person, household = services.interview_subject(
+                actor=user,
+                survey=survey,
+                personal_number=interview.cleaned_data.get("personal_number", ""),
             )
+        except ValidationError as error:
+            add_service_errors(interview, error)
             form.is_valid()
             return None
-        person = found if survey.subject == Subject.PERSON else None
-        if survey.subject == Subject.HOUSEHOLD:
-            membership = (
-                found.memberships.filter(end_date__isnull=True).select_related("household").first()
-            )
-            if membership is None:
-                interview.add_error(
-                    "personal_number", _("This person belongs to no household now.")
-                )
-                form.is_valid()
-                return None
-            household = membership.household
     form.is_valid()  # binds the fields; the answers' rule is `answers.check`, in the service
     try:
         saved = services.response_save(
@@ -239,7 +214,7 @@ def _save(request, survey, version, draft, interview, form, *, submit: bool):
             municipality=interview.cleaned_data["municipality"] if draft is None else None,
             person=person,
             household=household,
-            find_person=_find_person(user),
+            find_person=services.person_finder(user),
         )
     except ValidationError as error:
         faults = {}

@@ -13,7 +13,7 @@ from zrunva.geo.models import Municipality
 from zrunva.questionnaires import services
 from zrunva.questionnaires.choices import ResponseStatus, VersionStatus
 from zrunva.questionnaires.models import Form, Response, Tally
-from zrunva.questionnaires.tests.test_surveys import SMALL, setting  # noqa: F401 (a fixture)
+from zrunva.questionnaires.tests.factories import SMALL, answer_many
 
 
 def test_an_analyst_builds_a_form_question_by_question(login_as):
@@ -129,7 +129,7 @@ def test_the_editor_and_forms_are_refused_to_other_roles(login_as):
     assert not Form.objects.exists()
 
 
-def test_an_interviewer_answers_with_errors_then_submits(setting, client):  # noqa: F811
+def test_an_interviewer_answers_with_errors_then_submits(setting, client):
     survey, kutaisi = setting["survey"], setting["places"][0]
     client.force_login(setting["interviewer"])
     url = f"/en/questionnaires/surveys/{survey.pk}/answer/"
@@ -157,7 +157,7 @@ def test_an_interviewer_answers_with_errors_then_submits(setting, client):  # no
     assert Tally.objects.get(key="", municipality=kutaisi).count == 1
 
 
-def test_someone_not_assigned_cannot_answer(setting, login_as):  # noqa: F811
+def test_someone_not_assigned_cannot_answer(setting, login_as):
     stranger = login_as(Role.SOCIAL_WORKER)
     url = f"/en/questionnaires/surveys/{setting['survey'].pk}/answer/"
     assert stranger.get(url).status_code == 404  # the survey is not one of theirs
@@ -226,23 +226,11 @@ def _csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
-def _answer_many(s, municipality, n, given):
-    for _ in range(n):
-        services.response_save(
-            actor=s["interviewer"],
-            version=s["version"],
-            survey=s["survey"],
-            municipality=municipality,
-            given=given,
-            submit=True,
-        )
-
-
-def test_results_and_their_files_hide_small_cells_from_non_owners(setting, login_as):  # noqa: F811
+def test_results_and_their_files_hide_small_cells_from_non_owners(setting, login_as):
     kutaisi, zugdidi, tbilisi = setting["places"]
-    _answer_many(setting, kutaisi, 12, {"alone": "yes", "age": 70})
-    _answer_many(setting, zugdidi, 11, {"alone": "no", "age": 80})
-    _answer_many(setting, tbilisi, 3, {"alone": "no", "age": 90})
+    answer_many(setting, kutaisi, 12, {"alone": "yes", "age": 70})
+    answer_many(setting, zugdidi, 11, {"alone": "no", "age": 80})
+    answer_many(setting, tbilisi, 3, {"alone": "no", "age": 90})
     url = f"/en/questionnaires/surveys/{setting['survey'].pk}/results/"
     reader = login_as(Role.ANALYST)
     text = reader.get(url).content.decode()

@@ -16,77 +16,8 @@ from zrunva.questionnaires import selectors, services
 from zrunva.questionnaires.choices import Subject, SurveyStatus
 from zrunva.questionnaires.models import Response, Tally
 from zrunva.questionnaires.suppression import hidden
-from zrunva.questionnaires.tests.test_definition import YES_NO, q
+from zrunva.questionnaires.tests.factories import answer
 from zrunva.registry.tests import factories
-
-SMALL = {
-    "sections": [
-        {
-            "title_ka": "ა",
-            "title_en": "A",
-            "questions": [
-                q("alone", "single", choices=YES_NO, required=True),
-                q("age", "number", min=0, max=120, integer=True),
-                q(
-                    "needs",
-                    "multiple",
-                    choices=[
-                        {"value": "care", "label_ka": "მოვლა", "label_en": "Care"},
-                        {"value": "ramp", "label_ka": "პანდუსი", "label_en": "Ramp"},
-                    ],
-                ),
-            ],
-        }
-    ]
-}
-
-
-@pytest.fixture
-def setting(make_user):
-    analyst = make_user(Role.ANALYST)
-    form = services.form_create(
-        actor=analyst, code="needs", name_ka="საჭიროებები", name_en="Needs", questions=SMALL
-    )
-    version = services.version_publish(actor=analyst, version=form.versions.get())
-    kutaisi, zugdidi, tbilisi = (
-        Municipality.objects.get(code=c) for c in ("kutaisi", "zugdidi", "tbilisi")
-    )
-    today = timezone.localdate()
-    survey = services.survey_create(
-        actor=analyst,
-        form=form,
-        code="needs-2026",
-        name_ka="საჭიროებების კვლევა",
-        name_en="Needs survey",
-        opens=today - datetime.timedelta(days=1),
-        closes=today + datetime.timedelta(days=30),
-        targets={kutaisi: 40, zugdidi: 30, tbilisi: 20},
-    )
-    interviewer = make_user(Role.SOCIAL_WORKER)
-    for m in (kutaisi, zugdidi, tbilisi):
-        services.survey_assign(
-            actor=analyst, survey=survey, interviewer=interviewer, municipality=m
-        )
-    services.survey_status_set(actor=analyst, survey=survey, status=SurveyStatus.OPEN)
-    return {
-        "analyst": analyst,
-        "form": form,
-        "version": version,
-        "survey": survey,
-        "interviewer": interviewer,
-        "places": (kutaisi, zugdidi, tbilisi),
-    }
-
-
-def answer(s, municipality, given, *, actor=None, submit=True):
-    return services.response_save(
-        actor=actor or s["interviewer"],
-        version=s["version"],
-        survey=s["survey"],
-        municipality=municipality,
-        given=given,
-        submit=submit,
-    )
 
 
 def test_only_an_assigned_interviewer_answers_and_only_in_their_area(setting, make_user):

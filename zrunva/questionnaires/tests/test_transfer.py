@@ -11,7 +11,7 @@ from pyxform.xls2xform import convert
 
 from zrunva.questionnaires import definition, transfer
 from zrunva.questionnaires.models import Form, FormVersion
-from zrunva.questionnaires.tests.test_definition import FORM, NEEDS, YES_NO, q
+from zrunva.questionnaires.tests.factories import FORM, NEEDS, YES_NO, q
 
 # Every kind, both languages, help texts, conditions, bounds, a section of its own for the
 # repeated group; the single question with yes/no choices stays single.
