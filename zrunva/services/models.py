@@ -18,13 +18,13 @@ from zrunva.core import hours
 from zrunva.core.models import BilingualNameMixin, in_language
 from zrunva.core.romanisation import search_key
 from zrunva.core.validators import (
+    day_in_range,
     identification_code_validator,
     latitude_validator,
     longitude_validator,
     phone_validator,
 )
 from zrunva.geo.models import Municipality, Settlement
-from zrunva.core.validators import day_in_range
 from zrunva.services.choices import ActionStatus, AssessmentStatus, Cost, Language, ProviderKind
 
 TEXT = [MaxLengthValidator(4000)]
@@ -459,6 +459,9 @@ class Score(models.Model):
             models.UniqueConstraint(fields=["assessment", "criterion"], name="score_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.criterion_id}: {self.score}"
+
     def clean(self):
         try:
             score_check(self.score, self.criterion.max_score)
@@ -549,6 +552,10 @@ class ImprovementAction(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ActionStatus.OPEN
 
     @property
     def is_overdue(self) -> bool:
