@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zrunva.accounts.choices import Role
 from zrunva.core import hours
@@ -212,7 +213,9 @@ class AssessmentScoreForm(forms.Form):
 
 class ImprovementActionForm(forms.Form):
     text = forms.CharField(
-        label=_("Action"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+        label=pgettext_lazy("of an improvement plan", "Action"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     responsible = forms.CharField(label=_("Responsible"), max_length=200)
     due_date = forms.DateField(label=_("Due date"), widget=DateInput())
