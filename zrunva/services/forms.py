@@ -187,13 +187,14 @@ class AssessmentScoreForm(forms.Form):
             for criterion in area.criteria.all():
                 score, evidence = score_field(criterion.pk), evidence_field(criterion.pk)
                 self.fields[score] = forms.IntegerField(
-                    label=_("Score (0 to %(max)s)") % {"max": criterion.max_score},
+                    label=_("Score %(number)s (0 to %(max)s)")
+                    % {"number": f"{area.order}.{criterion.order}", "max": criterion.max_score},
                     required=False,
                     widget=forms.NumberInput(attrs={"min": 0, "max": criterion.max_score}),
                     validators=[_score_validator(criterion.max_score)],
                 )
                 self.fields[evidence] = forms.CharField(
-                    label=_("Evidence"),
+                    label=_("Evidence %(number)s") % {"number": f"{area.order}.{criterion.order}"},
                     required=False,
                     max_length=4000,
                     widget=forms.Textarea(attrs={"rows": 2}),

@@ -257,8 +257,8 @@ def trends(*, actor, provider: Provider | None = None) -> list[tuple[Service, li
 
 @dataclass(frozen=True)
 class PublicSummary:
-    """What the public sees of a service's latest submitted assessment: no assessor, no
-    evidence."""
+    """What the public sees of a service's latest submitted assessment (no assessor, no
+    evidence), with the improvement actions still open from any of its submitted assessments."""
 
     visit_date: object
     standard: str
@@ -268,21 +268,24 @@ class PublicSummary:
 
 
 def public_assessment_summary(service: Service) -> PublicSummary | None:
-    """The latest submitted assessment of a public service, as the public sees it."""
+    """The latest submitted assessment of a public service, as the public sees it. Open actions
+    are counted over all its submitted assessments: an earlier plan not yet closed still counts."""
+    submitted = Assessment.objects.filter(service=service, status=AssessmentStatus.SUBMITTED)
     latest = (
-        Assessment.objects.filter(service=service, status=AssessmentStatus.SUBMITTED)
-        .select_related("version__standard")
+        submitted.select_related("version__standard")
         .prefetch_related(_scores_prefetch())
-        .annotate(open_actions=Count("actions", filter=Q(actions__status=ActionStatus.OPEN)))
         .order_by("-visit_date", "-pk")
         .first()
     )
     if latest is None:
         return None
+    open_actions = ImprovementAction.objects.filter(
+        assessment__in=submitted, status=ActionStatus.OPEN
+    ).count()
     return PublicSummary(
         visit_date=latest.visit_date,
         standard=latest.version.standard.name,
         version=latest.version.number,
         results=results(latest),
-        open_actions=latest.open_actions,
+        open_actions=open_actions,
     )

@@ -65,22 +65,27 @@ def test_the_latest_submitted_assessment_is_summarised_without_assessor_or_evide
     client, assessed
 ):
     service, monitor, assess = assessed
-    assess(100, 1)
+    earlier = assess(100, 1)
     latest = assess(10, 2)
+    for assessment in (earlier, latest):  # an earlier plan's open action still counts
+        writes.improvement_action_add(
+            actor=monitor,
+            assessment=assessment,
+            text="Easy-read rules",
+            responsible="Director",
+            due_date=assessment.visit_date,
+        )
+    draft = assess(1, 3, submit=False)
     writes.improvement_action_add(
-        actor=monitor,
-        assessment=latest,
-        text="Easy-read rules",
-        responsible="Director",
-        due_date=latest.visit_date,
+        actor=monitor, assessment=draft, text="Draft", responsible="D", due_date=draft.visit_date
     )
     page = _page(client, service, "en")
     assert "Independent assessment against a service standard" in page
     assert "Rights-based social service standard (illustrative)" in page and "version 1" in page
     assert "Total: 67% of the highest possible score." in page
     assert page.count("67%") == 6  # the total and five areas
-    assert "33%" not in page  # the earlier assessment is not shown
-    assert "1 improvement action is still open." in page
+    assert "33%" not in page and "100%" not in page  # the earlier one and the draft not shown
+    assert "2 improvement actions are still open." in page
     for private in (EVIDENCE, "Natia", "Assessor", monitor.username, "Easy-read rules", "Director"):
         assert private not in page
     georgian = _page(client, service, "ka")
