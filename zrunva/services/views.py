@@ -323,7 +323,7 @@ def assessment_trends(request):
             "areas": [a.area for a in rows[-1][1].areas],
             "rows": rows,
             "bars": bars(
-                ((date_format(a.visit_date), r.percent, f"{r.percent}%") for a, r in rows),
+                ((date_format(a.visit_date, "j E Y"), r.percent, f"{r.percent}%") for a, r in rows),
                 top=100,
             ),
         }
