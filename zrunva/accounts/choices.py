@@ -10,5 +10,6 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     MUNICIPAL_OFFICER = "municipal_officer", _("Municipal officer")
     SERVICE_PROVIDER = "service_provider", _("Service provider")
+    CSO_MONITOR = "cso_monitor", _("CSO monitor")
     ANALYST = "analyst", _("Analyst")
     CITIZEN = "citizen", _("Citizen")

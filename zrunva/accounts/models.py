@@ -80,6 +80,10 @@ class User(AbstractUser):
             raise ValidationError(
                 {"organisation": _("A service provider must belong to an organisation.")}
             )
+        if self.role == Role.CSO_MONITOR and not self.organisation_id:
+            raise ValidationError(
+                {"organisation": _("A CSO monitor must belong to an organisation.")}
+            )
 
 
 def api_token_expiry(days: int | None = None):

@@ -72,6 +72,10 @@ FORMS_DEFINE = "questionnaires.define"
 SURVEYS_MANAGE = "questionnaires.surveys"
 SURVEYS_ANSWER = "questionnaires.answer"
 SURVEYS_RESULTS = "questionnaires.results"
+# Assessing services against a published standard (`assesses_service` says which services):
+# administrators and national SSA officers anywhere, office and municipal staff in their area,
+# an accredited civil-society organisation's monitors in the municipalities it serves.
+SERVICES_ASSESS = "services.assess"
 
 # Special-category (health) fields of a person, shown and written only with HEALTH_VIEW.
 HEALTH_FIELDS = frozenset({"disability_degree", "chronic_illness"})
@@ -144,6 +148,7 @@ _GRANTS: dict[str, frozenset[str]] = {
             Role.SUPERVISOR,
             Role.MUNICIPAL_OFFICER,
             Role.SERVICE_PROVIDER,
+            Role.CSO_MONITOR,
         }
     ),
     SURVEYS_RESULTS: frozenset(
@@ -154,7 +159,11 @@ _GRANTS: dict[str, frozenset[str]] = {
             Role.SUPERVISOR,
             Role.MUNICIPAL_OFFICER,
             Role.SERVICE_PROVIDER,
+            Role.CSO_MONITOR,
         }
+    ),
+    SERVICES_ASSESS: frozenset(
+        {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.CSO_MONITOR}
     ),
 }
 
@@ -187,6 +196,15 @@ def municipality_scope(user) -> frozenset[int] | None:
         cached = getattr(user, "_scope_cache", None)
         if cached is None:
             cached = frozenset(user.office.municipalities.values_list("id", flat=True))
+            user._scope_cache = cached
+        return cached
+    if user.role == Role.CSO_MONITOR:
+        # The municipalities its organisation serves (set by an administrator).
+        if not user.organisation_id:
+            return frozenset()
+        cached = getattr(user, "_scope_cache", None)
+        if cached is None:
+            cached = frozenset(user.organisation.municipalities.values_list("id", flat=True))
             user._scope_cache = cached
         return cached
     return frozenset()
@@ -304,9 +322,10 @@ def holders(perm: str, *, municipality_id: int):
         office__municipalities=municipality_id
     )
     municipal = Q(role=Role.MUNICIPAL_OFFICER, municipality_id=municipality_id)
+    monitor = Q(role=Role.CSO_MONITOR, organisation__municipalities=municipality_id)
     return (
         User.objects.filter(is_active=True, role__in=roles)
-        .filter(national | office | municipal)
+        .filter(national | office | municipal | monitor)
         .distinct()
     )
 
@@ -392,8 +411,35 @@ def provider_scope(user) -> Q | None:
     return Q(pk__in=[])
 
 
+def assesses_service(user, service) -> bool:
+    """Who may assess a service against a standard: SERVICES_ASSESS with the service's
+    municipality in their area (`municipality_scope`: a monitor's are its organisation's),
+    and never the service's own provider's staff: no one assesses their own service."""
+    if service is None or not has_perm(user, SERVICES_ASSESS):
+        return False
+    if user.organisation_id is not None and (
+        user.organisation_id == service.provider.organisation_id
+    ):
+        return False
+    return in_scope(user, service.municipality_id)
+
+
+def assessment_scope(user) -> Q:
+    """The services whose assessments the user may see and write: `assesses_service` as a
+    condition on services (the same rule, for lists)."""
+    if not has_perm(user, SERVICES_ASSESS):
+        return Q(pk__in=[])
+    scope = municipality_scope(user)
+    condition = Q() if scope is None else Q(municipality_id__in=scope)
+    if user.organisation_id is not None:
+        condition &= ~Q(provider__organisation_id=user.organisation_id) | Q(
+            provider__organisation__isnull=True
+        )
+    return condition
+
+
 # Roles whose users belong to an organisation and invite their colleagues to it.
-ORGANISATION_ROLES = frozenset({Role.SERVICE_PROVIDER})
+ORGANISATION_ROLES = frozenset({Role.SERVICE_PROVIDER, Role.CSO_MONITOR})
 
 
 def invites_to(user, organisation, role: str | None = None) -> bool:

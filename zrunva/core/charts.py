@@ -13,10 +13,15 @@ class Bar:
     value: str  # the figure as people read it (money, count, days)
 
 
-def bars(rows: Iterable[tuple[str, float | int | None, str]]) -> list[Bar]:
-    """(label, value, value as written) rows to bars; no value or a negative one draws none."""
+def bars(
+    rows: Iterable[tuple[str, float | int | None, str]], top: float | None = None
+) -> list[Bar]:
+    """(label, value, value as written) rows to bars; no value or a negative one draws none.
+    `top`: the value of a whole bar when it is not the largest's (100 for percentages, so that
+    bars of different charts compare)."""
     rows = list(rows)
-    top = max((float(v) for _, v, _ in rows if v is not None), default=0.0)
+    if top is None:
+        top = max((float(v) for _, v, _ in rows if v is not None), default=0.0)
     top = top if top > 0 else 1.0
     return [
         Bar(label, f"{max(0.0, 100 * float(v or 0) / top):.1f}%", text) for label, v, text in rows

@@ -4,14 +4,19 @@ municipalities, entered through the same forms and approvals as on the screens. 
 waits for approval, so that the approval step can be seen."""
 
 import random
+from datetime import timedelta
 
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
+from zrunva.accounts import permissions
 from zrunva.accounts.models import Organisation, User
 from zrunva.core.revisions import pending, revision_approve, revision_propose
 from zrunva.geo.models import Municipality
+from zrunva.services import services as writes
 from zrunva.services.forms import ProviderForm, ServiceForm
-from zrunva.services.models import Provider, Service, ServiceType, TargetGroup
+from zrunva.services.models import Assessment, Provider, Service, ServiceType, TargetGroup
+from zrunva.services.selectors import published_versions
 
 PROVIDERS = [
     # kind, Georgian name, English name, identification code, municipality, approver
@@ -147,3 +152,82 @@ def _current(service: Service) -> dict:
         else:
             out[name] = field.prepare_value(value) if name == "opening_hours" else value
     return out
+
+
+# Services the demo monitor assesses twice (English names, in its municipalities), and the
+# improvement actions its first visit asked for.
+ASSESSED = [
+    "Day centre for children with disabilities",
+    "Early intervention",
+    "Day centre for the elderly",
+]
+EVIDENCE = [
+    "ვნახეთ სამი ინდივიდუალური გეგმა; ორი ადამიანთან ერთად შედგა.",
+    "ვესაუბრეთ ხუთ ბენეფიციარს და ორ მშობელს.",
+    "შესასვლელს აქვს პანდუსი; საპირფარეშო ვიწროა ეტლისთვის.",
+    "საჩივრების ჟურნალი წარმოებს, პასუხები დროულადაა გაცემული.",
+]
+ACTIONS = [
+    ("საპირფარეშოს გადაკეთება ეტლით მოსარგებლეთათვის.", "სერვისის დირექტორი", 60, True),
+    ("სერვისის წესების მარტივად საკითხავი ვერსიის მომზადება.", "სოციალური მუშაკი", 30, False),
+]  # fmt: skip
+
+
+def demo_assessments(*, seed: int) -> int:
+    """Two submitted assessments of a few services by the demo monitor (`cso_monitor`), months
+    apart, the second better; improvement actions, one done and one overdue; and one draft.
+    Entered through the same service functions as the pages. Does nothing twice."""
+    if Assessment.objects.exists():
+        return Assessment.objects.count()
+    monitor = User.objects.filter(username="cso_monitor").first()
+    version = published_versions().order_by("pk").first()
+    if monitor is None or version is None:
+        return 0
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    first_visit = max(version.valid_from, today - timedelta(days=200))
+    second_visit = max(first_visit, today - timedelta(days=20))
+    criteria = [c for area in version.areas.all() for c in area.criteria.all()]
+    services = [
+        s
+        for s in Service.objects.filter(name_en__in=ASSESSED, published=True)
+        if permissions.assesses_service(monitor, s)
+    ]
+    for n, service in enumerate(services):
+        for visit, better in ((first_visit, 0), (second_visit, 1)):
+            assessment = writes.assessment_start(
+                actor=monitor, service=service, version=version, visit_date=visit
+            )
+            scores = {
+                c.pk: (
+                    min(c.max_score, rng.randint(0, 2) + better),
+                    EVIDENCE[rng.randrange(len(EVIDENCE))],
+                )
+                for c in criteria
+            }
+            writes.assessment_score(
+                actor=monitor, assessment=assessment, visit_date=visit, scores=scores
+            )
+            writes.assessment_submit(actor=monitor, assessment=assessment)
+            if better:
+                continue
+            for text, responsible, days, done in ACTIONS:
+                action = writes.improvement_action_add(
+                    actor=monitor,
+                    assessment=assessment,
+                    text=text,
+                    responsible=responsible,
+                    due_date=visit + timedelta(days=days),
+                )
+                if done and n != 1:
+                    writes.improvement_action_done(
+                        actor=monitor,
+                        action=action,
+                        done_on=min(today, visit + timedelta(days=days - 5)),
+                        note="სამუშაოები დასრულებულია, შემოწმდა ადგილზე.",
+                    )
+    if services:  # a draft, started and not yet scored
+        writes.assessment_start(
+            actor=monitor, service=services[0], version=version, visit_date=today
+        )
+    return Assessment.objects.count()

@@ -58,6 +58,7 @@ from zrunva.services.models import Service
 from zrunva.services.selectors import (
     distance_km,
     located_exactly,
+    public_assessment_summary,
     public_provider,
     public_services,
 )
@@ -442,6 +443,8 @@ def service_detail(request, pk: int):
         "hours": hours.readable(service.opening_hours),
         "spoken": service.language_names,
         "access": _access(service),
+        # Its latest submitted assessment's results: no assessor, no evidence.
+        "assessment": public_assessment_summary(service),
     }
     return render(request, "portal/service.html", context)
 

@@ -11,10 +11,25 @@ class ServicesConfig(AppConfig):
 
         from zrunva.accounts import permissions
         from zrunva.core.extensions import NavItem, register
-        from zrunva.services.models import Provider, Service
+        from zrunva.services.models import (
+            Area,
+            Assessment,
+            AssessmentDocument,
+            Criterion,
+            ImprovementAction,
+            Provider,
+            Score,
+            Service,
+            Standard,
+            StandardVersion,
+        )
 
         auditlog.register(Provider)
         auditlog.register(Service, m2m_fields={"target_groups"})
+        auditlog.register(Standard, m2m_fields={"service_types", "target_groups"})
+        for model in (StandardVersion, Area, Criterion, Assessment, Score, ImprovementAction):
+            auditlog.register(model)
+        auditlog.register(AssessmentDocument, exclude_fields=["file"])
         register(
             "nav",
             "services:service_list",
@@ -34,4 +49,14 @@ class ServicesConfig(AppConfig):
                 permissions.allows(permissions.SERVICES_VIEW),
             ),
             order=61,
+        )
+        register(
+            "nav",
+            "services:assessment_list",
+            NavItem(
+                _("Service standards"),
+                "services:assessment_list",
+                permissions.allows(permissions.SERVICES_ASSESS),
+            ),
+            order=62,
         )

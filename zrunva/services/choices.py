@@ -22,3 +22,13 @@ class Language(models.TextChoices):
     HY = "hy", _("Armenian")
     AZ = "az", _("Azerbaijani")
     SGN = "sgn", _("Georgian Sign Language")
+
+
+class AssessmentStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")

@@ -2,16 +2,29 @@
 entries of the providers they edit or approve)."""
 
 import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, FloatField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from zrunva.accounts import permissions
 from zrunva.core.models import in_language
+from zrunva.core.trail import scoped_get
 from zrunva.geo.models import Municipality
 from zrunva.geo.selectors import municipal_centres
-from zrunva.services.models import Provider, Service
+from zrunva.services.choices import ActionStatus, AssessmentStatus
+from zrunva.services.models import (
+    Area,
+    Assessment,
+    ImprovementAction,
+    Provider,
+    Score,
+    Service,
+    StandardVersion,
+)
 
 
 def provider_list(*, actor) -> QuerySet[Provider]:
@@ -116,3 +129,163 @@ def distance_km(service: Service) -> int | None:
     """The distance `nearest_first` measured, in whole kilometres (None when not measured)."""
     squared = getattr(service, "squared_degrees", None)
     return None if squared is None else round(math.sqrt(squared) * KM_PER_DEGREE)
+
+
+# -- Service standards and assessments ---------------------------------------------------------
+
+
+def published_versions() -> QuerySet[StandardVersion]:
+    """The standard versions services may be assessed against."""
+    return StandardVersion.objects.filter(published=True).select_related("standard")
+
+
+def version_checklist(version: StandardVersion) -> list[Area]:
+    """A version's areas in order, each with its criteria in order."""
+    return list(version.areas.prefetch_related("criteria").order_by("order"))
+
+
+def assessable_services(*, actor) -> QuerySet[Service]:
+    """The public services the actor may assess (`permissions.assessment_scope`)."""
+    return (
+        Service.objects.filter(published=True, provider__published=True)
+        .filter(permissions.assessment_scope(actor))
+        .select_related("provider", "municipality")
+        .order_by(in_language("name_ka", "name_en"), "pk")
+    )
+
+
+def _scores_prefetch() -> Prefetch:
+    return Prefetch("scores", queryset=Score.objects.select_related("criterion__area"))
+
+
+def assessment_list(*, actor) -> QuerySet[Assessment]:
+    """The assessments of the services the actor may assess, newest visit first."""
+    scope = permissions.assessment_scope(actor)
+    return (
+        Assessment.objects.filter(service__in=Service.objects.filter(scope).values("pk"))
+        .select_related("service__provider", "service__municipality", "version__standard")
+        .select_related("assessor")
+        .annotate(
+            open_actions=Count("actions", filter=Q(actions__status=ActionStatus.OPEN)),
+            all_actions=Count("actions"),
+        )
+    )
+
+
+def assessment_get(*, actor, pk: int) -> Assessment:
+    """One assessment the actor may see, or Http404 (audited when out of their reach)."""
+    return scoped_get(
+        assessment_list(actor=actor).prefetch_related(_scores_prefetch()), actor=actor, pk=pk
+    )
+
+
+def overdue_actions(*, actor) -> QuerySet[ImprovementAction]:
+    """Open improvement actions past their due date, of the services the actor may assess."""
+    scope = permissions.assessment_scope(actor)
+    return (
+        ImprovementAction.objects.filter(
+            status=ActionStatus.OPEN,
+            due_date__lt=timezone.localdate(),
+            assessment__service__in=Service.objects.filter(scope).values("pk"),
+        )
+        .select_related("assessment__service__provider")
+        .order_by("due_date", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    area: Area
+    points: int
+    highest: int
+    percent: int | None
+
+
+@dataclass(frozen=True)
+class Results:
+    areas: list[AreaResult]
+    points: int
+    highest: int
+    percent: int | None
+
+
+def _percent(points: int, highest: int) -> int | None:
+    if not highest:
+        return None
+    return int((Decimal(100 * points) / highest).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def results(assessment: Assessment) -> Results:
+    """An assessment's score per area and in total, each as a whole percentage of the highest
+    possible (rounded half up): points over the highest scores of the version's criteria, a
+    criterion not yet scored counting 0. The one computation the staff pages, the trends and the
+    public summary show. Reads `assessment.scores` (prefetch them with their criteria's areas)."""
+    by_area: dict[int, list] = {}
+    for row in assessment.scores.all():
+        area = row.criterion.area
+        entry = by_area.setdefault(area.pk, [area, 0, 0])
+        entry[1] += row.score or 0
+        entry[2] += row.criterion.max_score
+    areas = [
+        AreaResult(area, points, highest, _percent(points, highest))
+        for area, points, highest in sorted(by_area.values(), key=lambda e: e[0].order)
+    ]
+    points = sum(a.points for a in areas)
+    highest = sum(a.highest for a in areas)
+    return Results(areas, points, highest, _percent(points, highest))
+
+
+def trends(*, actor, provider: Provider | None = None) -> list[tuple[Service, list]]:
+    """Each service the actor may assess that has submitted assessments, with them oldest first
+    and their results: [(service, [(assessment, Results)])], one entry per service and standard
+    version (areas compare within a version). Limited to `provider`'s if given."""
+    assessments = (
+        assessment_list(actor=actor)
+        .filter(status=AssessmentStatus.SUBMITTED)
+        .prefetch_related(_scores_prefetch())
+        .order_by("visit_date", "pk")
+    )
+    if provider is not None:
+        assessments = assessments.filter(service__provider=provider)
+    out: dict[tuple[int, int], tuple[Service, list]] = {}
+    for assessment in assessments:
+        key = (assessment.service_id, assessment.version_id)
+        entry = out.setdefault(key, (assessment.service, []))
+        entry[1].append((assessment, results(assessment)))
+    return sorted(out.values(), key=lambda e: (e[0].provider.name, e[0].name))
+
+
+@dataclass(frozen=True)
+class PublicSummary:
+    """What the public sees of a service's latest submitted assessment (no assessor, no
+    evidence), with the improvement actions still open from any of its submitted assessments."""
+
+    visit_date: object
+    standard: str
+    version: int
+    results: Results
+    open_actions: int
+
+
+def public_assessment_summary(service: Service) -> PublicSummary | None:
+    """The latest submitted assessment of a public service, as the public sees it. Open actions
+    are counted over all its submitted assessments: an earlier plan not yet closed still counts."""
+    submitted = Assessment.objects.filter(service=service, status=AssessmentStatus.SUBMITTED)
+    latest = (
+        submitted.select_related("version__standard")
+        .prefetch_related(_scores_prefetch())
+        .order_by("-visit_date", "-pk")
+        .first()
+    )
+    if latest is None:
+        return None
+    open_actions = ImprovementAction.objects.filter(
+        assessment__in=submitted, status=ActionStatus.OPEN
+    ).count()
+    return PublicSummary(
+        visit_date=latest.visit_date,
+        standard=latest.version.standard.name,
+        version=latest.version.number,
+        results=results(latest),
+        open_actions=open_actions,
+    )

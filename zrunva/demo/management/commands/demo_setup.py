@@ -24,7 +24,16 @@ DEMO_USERS = [
     ("municipal_kutaisi", Role.MUNICIPAL_OFFICER, "გიორგი", "გაბუნია", {"municipality": "kutaisi"}),
     ("provider", Role.SERVICE_PROVIDER, "მარიამ", "ხარაბაძე", {"organisation": True}),
     ("analyst", Role.ANALYST, "დავით", "ტაბიძე", {}),
+    ("cso_monitor", Role.CSO_MONITOR, "ნათია", "ბერიძე", {"monitoring": True}),
 ]
+
+# The demo monitor's organisation: an accredited civil-society organisation that assesses
+# services in the municipalities it serves.
+MONITORING_ORGANISATION = (
+    "სადემონსტრაციო მონიტორინგის ორგანიზაცია",
+    "Demo rights monitor (synthetic)",
+)
+MONITORED_MUNICIPALITIES = ["kutaisi", "tbilisi"]
 
 
 class Command(BaseCommand):
@@ -61,6 +70,12 @@ class Command(BaseCommand):
         from zrunva.demo.services import demo_catalogue
 
         self.stdout.write(f"{demo_catalogue(seed=seed):,} synthetic services in the catalogue.")
+        from zrunva.demo.services import demo_assessments
+
+        self.stdout.write(
+            f"{demo_assessments(seed=seed):,} synthetic assessments against the illustrative "
+            "service standard."
+        )
         payroll = demo_payroll()
         if payroll is not None:
             self.stdout.write(
@@ -82,6 +97,15 @@ class Command(BaseCommand):
                 name_en="Demo care provider (synthetic)",
                 defaults={"name_ka": "სადემონსტრაციო მომწოდებელი"},
             )
+        if scope.get("monitoring"):
+            organisation, _ = Organisation.objects.get_or_create(
+                name_en=MONITORING_ORGANISATION[1],
+                defaults={"name_ka": MONITORING_ORGANISATION[0]},
+            )
+            organisation.municipalities.set(
+                Municipality.objects.filter(code__in=MONITORED_MUNICIPALITIES)
+            )
+            extra["organisation"] = organisation
         user, created = User.objects.update_or_create(
             username=username,
             defaults={
