@@ -19,6 +19,12 @@ class QuestionnairesConfig(AppConfig):
         auditlog.register(models.Survey, m2m_fields={"owners"})
         auditlog.register(models.SurveyArea)
         auditlog.register(models.Assignment)
+        from zrunva.audit import subject_access
+        from zrunva.questionnaires.selectors import subject_access_responses
+
+        subject_access.register(
+            "questionnaires", _("Questionnaire responses"), subject_access_responses, order=55
+        )
         register(
             "nav",
             "questionnaires:survey_list",

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
+from zrunva.audit.subject_access import Section, Subject
 from zrunva.core.models import in_language
 from zrunva.geo.models import Municipality
 from zrunva.questionnaires import definition as forms
@@ -370,3 +371,27 @@ def answers_for_export(*, actor, survey: Survey) -> QuerySet[Response]:
         .select_related("version", "municipality")
         .order_by("pk")
     )
+
+
+def subject_access_responses(subject: Subject) -> Section:
+    """Subject access: the responses about the person or their households, and those naming
+    them in answer to a "person" question (an anonymous response names no one, so none is
+    found here)."""
+    section = Section()
+    if subject.person is None:
+        return section
+    about = Q(person=subject.person) | Q(household_id__in=subject.household_ids)
+    versions = FormVersion.objects.exclude(status=VersionStatus.DRAFT)
+    for version in versions.only("definition"):
+        for _place, question, group in forms.questions(version.definition):
+            if group is None and question.get("kind") == forms.Kind.PERSON:
+                about |= Q(version=version, **{f"answers__{question['key']}": subject.person.pk})
+    responses = Response.objects.filter(about).select_related("version__form", "survey")
+    for response in responses.order_by("started_at", "id"):
+        section.add(
+            response,
+            title=f"{response.version.form} v{response.version.number}",
+            survey_name=str(response.survey) if response.survey else None,
+            labels={"survey_name": _("Survey")},
+        )
+    return section

@@ -217,3 +217,71 @@ def test_results_need_a_role_that_reads_them(setting, make_user):
         selectors.results(actor=make_user(Role.DPO), survey=setting["survey"])
     with pytest.raises(PermissionDenied):
         selectors.answers_for_export(actor=make_user(Role.ANALYST), survey=setting["survey"])
+
+
+def test_the_subject_access_report_holds_the_responses_about_the_person(make_user):
+    from zrunva.audit import subject_access
+
+    analyst = make_user(Role.ADMIN)
+    household = factories.household()
+    person = household.memberships.first().person
+    definition = {
+        "sections": [
+            {
+                "title_ka": "ა",
+                "title_en": "A",
+                "questions": [
+                    {"key": "carer", "kind": "person", "label_ka": "მომვლელი", "label_en": "Carer"},
+                    {"key": "note", "kind": "text", "label_ka": "შენიშვნა", "label_en": "Note"},
+                ],
+            }
+        ]
+    }
+    form = services.form_create(
+        actor=analyst, code="visit", name_ka="ვიზიტი", name_en="Visit", questions=definition
+    )
+    version = services.version_publish(actor=analyst, version=form.versions.get())
+    today = timezone.localdate()
+    survey = services.survey_create(
+        actor=analyst,
+        form=form,
+        code="visits",
+        name_ka="ვიზიტები",
+        name_en="Visits",
+        opens=today,
+        closes=today,
+        subject=Subject.PERSON,
+        targets={household.municipality: 5},
+    )
+    services.survey_assign(
+        actor=analyst, survey=survey, interviewer=analyst, municipality=household.municipality
+    )
+    services.survey_status_set(actor=analyst, survey=survey, status=SurveyStatus.OPEN)
+    linked, _none = services.interview_subject(
+        actor=analyst, survey=survey, personal_number=person.personal_number
+    )
+    about = services.response_save(
+        actor=analyst,
+        version=version,
+        survey=survey,
+        municipality=household.municipality,
+        person=linked,
+        given={"note": "ok"},
+        submit=True,
+        find_person=services.person_finder(analyst),
+    )
+    other = factories.household(head={"first_name": "სხვა"}).memberships.first().person
+    naming = services.response_save(
+        actor=analyst,
+        version=version,
+        survey=survey,
+        municipality=household.municipality,
+        person=other,
+        given={"carer": person.personal_number},
+        submit=True,
+        find_person=services.person_finder(analyst),
+    )
+    assert naming.answers == {"carer": person.pk}
+    report = subject_access.report(actor=make_user(Role.DPO), person=person)
+    section = next(s for s in report["sections"] if s["key"] == "questionnaires")
+    assert {i["id"] for i in section["items"]} == {str(about.pk), str(naming.pk)}
