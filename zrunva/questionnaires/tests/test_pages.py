@@ -5,6 +5,7 @@ who may do what."""
 
 import csv
 import io
+import json
 
 from auditlog.models import LogEntry
 
@@ -308,3 +309,53 @@ def test_a_survey_is_prepared_opened_and_closed_on_its_page(login_as):
     # Someone who does not own it cannot change it.
     other = login_as(Role.ANALYST)
     assert other.post(page.rstrip("/") + "/status/", {"status": "closed"}).status_code == 403
+
+
+def test_a_form_goes_out_and_comes_back_through_the_pages(login_as):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = login_as(Role.ANALYST)
+    form = services.form_create(
+        actor=client.user, code="needs", name_ka="ნ", name_en="N", questions=SMALL
+    )
+    services.version_publish(actor=client.user, version=form.versions.get())
+    workbook = client.get(f"/en/questionnaires/forms/{form.pk}/export/xlsx/").content
+    document = client.get(f"/en/questionnaires/forms/{form.pk}/export/json/").json()
+    assert document["definition"] == form.versions.get().definition
+    # The same code comes back as the form's next draft.
+    back = client.post(
+        "/en/questionnaires/forms/import/",
+        {"file": SimpleUploadedFile("needs.xlsx", workbook)},
+    )
+    assert back.status_code == 302
+    draft = form.versions.get(number=2)
+    assert draft.status == VersionStatus.DRAFT
+    assert draft.definition["sections"][0]["questions"] == SMALL["sections"][0]["questions"]
+    # A broken file: every fault listed, nothing kept.
+    broken = json.dumps(
+        {
+            **document,
+            "code": "other",
+            "definition": {
+                "sections": [
+                    {
+                        "title_ka": "ა",
+                        "title_en": "A",
+                        "questions": [{"key": "Bad!", "kind": "slider"}],
+                    }
+                ]
+            },
+        }
+    )
+    page = client.post(
+        "/en/questionnaires/forms/import/",
+        {"file": SimpleUploadedFile("other.json", broken.encode())},
+    )
+    text = page.content.decode()
+    assert "The file was not imported" in text and "a key is 1 to 40" in text
+    assert not Form.objects.filter(code="other").exists()
+    wrong = client.post(
+        "/en/questionnaires/forms/import/",
+        {"file": SimpleUploadedFile("form.txt", b"hello")},
+    )
+    assert "Give a .json or an .xlsx file." in wrong.content.decode()
