@@ -61,6 +61,9 @@ class Command(BaseCommand):
         from zrunva.demo.services import demo_catalogue
 
         self.stdout.write(f"{demo_catalogue(seed=seed):,} synthetic services in the catalogue.")
+        from zrunva.demo.questionnaires import demo_survey
+
+        self.stdout.write(f"{demo_survey(seed=seed):,} synthetic survey responses.")
         payroll = demo_payroll()
         if payroll is not None:
             self.stdout.write(
