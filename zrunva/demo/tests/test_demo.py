@@ -72,6 +72,10 @@ def test_demo_setup_makes_every_role_and_a_population(db, capsys):
     assert payroll.payments.filter(status="paid").exists()
     assert Suspension.objects.filter(outcome="", reason="abroad").count() == 1
     assert Recovery.objects.filter(status="proposed").count() == 1
+    from zrunva.questionnaires.models import Survey
+
+    survey = Survey.objects.get(code="needs-older-disability-2026")
+    assert survey.status == "open" and survey.responses.count() > 300
     # The catalogue: every service public, approved by someone other than its proposer, and
     # one change waiting; the municipal provider's by Kutaisi's officer.
     assert Service.objects.filter(published=True).count() == Service.objects.count() == 12
@@ -88,3 +92,54 @@ def test_demo_setup_makes_every_role_and_a_population(db, capsys):
         "municipal": {("municipal_kutaisi", "municipal_kutaisi")},
         "state": {("admin", "admin")},
     }
+
+
+def test_demo_survey_answers_hold_together_and_small_areas_are_hidden(make_user):
+    import random
+
+    from zrunva.demo.questionnaires import AREAS, demo_survey, respondent
+    from zrunva.geo.models import Municipality
+    from zrunva.questionnaires import answers, selectors
+    from zrunva.questionnaires.models import Response, Survey, Tally
+
+    analyst = make_user(Role.ANALYST)
+    imereti, samegrelo = make_user(Role.SOCIAL_WORKER), make_user(Role.SSA_OFFICER)
+    people = {"owner": analyst.username, "interviewers": {"GE-IM": imereti.username,
+                                                          "GE-SZ": samegrelo.username}}  # fmt: skip
+    made = demo_survey(seed=4, **people)
+    assert made == sum(n for *_rest, n in AREAS) == Response.objects.count()
+    assert demo_survey(seed=4, **people) == made  # not twice
+    survey = Survey.objects.get()
+    assert survey.status == "open" and survey.form.code == "functional-needs"
+    assert set(survey.areas.values_list("municipality__region__iso_code", flat=True)) == {
+        "GE-IM",
+        "GE-SZ",
+    }
+    assert set(survey.assignments.values_list("interviewer", flat=True)) == {
+        imereti.pk,
+        samegrelo.pk,
+    }
+    # Each response is exactly what checking it gives back: valid values, nothing asked that
+    # its conditions hide, nothing required missing.
+    version = survey.form.versions.get()
+    stored = list(Response.objects.filter(survey=survey).values_list("answers", flat=True))
+    for given in stored:
+        clean, errors = answers.check(version.definition, given)
+        assert errors == {} and clean == given, (errors, given)
+    # And hang together.
+    for given in stored:
+        assert not ("household" in given.get("care_from", []) and given["lives_alone"])
+        assert given["wg_walking"] != "none" or "wheelchair" not in given["devices_used"]
+        assert ("satisfaction" in given) == (given["services_used"] != ["none"])
+    assert sum("care_received" in g for g in stored) > made // 5
+    assert respondent(random.Random(1)) == respondent(random.Random(1))  # reproducible
+    assert Tally.objects.filter(survey=survey, key="", value="").count() == len(AREAS)
+    # Small areas are hidden from those who do not own the survey.
+    rows = {r.label: r for r in selectors.results(actor=make_user(Role.ANALYST), survey=survey)[
+        "responses"].rows}  # fmt: skip
+    small = [code for code, _target, n in AREAS if n < 10]
+    assert len(small) >= 2
+    for code in small:
+        assert rows[str(Municipality.objects.get(code=code))].cells[0].hidden
+    kutaisi = rows[str(Municipality.objects.get(code="kutaisi"))].cells[0]
+    assert (kutaisi.hidden, kutaisi.count) == (False, 95)

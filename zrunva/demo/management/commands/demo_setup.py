@@ -76,6 +76,9 @@ class Command(BaseCommand):
             f"{demo_assessments(seed=seed):,} synthetic assessments against the illustrative "
             "service standard."
         )
+        from zrunva.demo.questionnaires import demo_survey
+
+        self.stdout.write(f"{demo_survey(seed=seed):,} synthetic survey responses.")
         payroll = demo_payroll()
         if payroll is not None:
             self.stdout.write(
