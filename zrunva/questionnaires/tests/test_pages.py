@@ -127,7 +127,7 @@ def test_the_editor_and_forms_are_refused_to_other_roles(login_as):
             ).status_code
             == 403
         )
-    assert not Form.objects.exists()
+    assert not Form.objects.filter(code="x").exists()
 
 
 def test_an_interviewer_answers_with_errors_then_submits(setting, client):
