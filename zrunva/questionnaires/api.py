@@ -216,7 +216,9 @@ class RowOut(Schema):
     area: str
     level: str = Field(description="country, region or municipality.")
     cells: list[CellOut]
-    extra: list[str]
+    extra: list[str | None] = Field(
+        description="The extra columns' values (a target, a mean) as decimal strings; null where none."
+    )
 
 
 class TableOut(Schema):
@@ -249,7 +251,7 @@ def _table(table) -> dict:
                 "cells": [
                     {"count": None if c.hidden else c.count, "hidden": c.hidden} for c in row.cells
                 ],
-                "extra": row.extra,
+                "extra": [None if v is None else str(v) for v in row.extra],
             }
             for row in table.rows
         ],

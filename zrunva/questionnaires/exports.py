@@ -67,8 +67,8 @@ def _aggregate_rows(found: dict):
                 # A hidden cell is written as the page writes it, never as its count.
                 count = str(cell) if cell.hidden else cell.count
                 yield (table.key, table.label, str(LEVELS[row.level]), row.label, column, count)
-            for column, text in zip(table.extra_columns, row.extra, strict=False):
-                yield (table.key, table.label, str(LEVELS[row.level]), row.label, column, text)
+            for column, value in zip(table.extra_columns, row.extra, strict=False):
+                yield (table.key, table.label, str(LEVELS[row.level]), row.label, column, value)
 
 
 def aggregates(request, *, survey: Survey, found: dict, fmt: str):

@@ -105,7 +105,8 @@ class Cell:
     hidden: bool
 
     def __str__(self) -> str:
-        return f"<{SMALL_CELL}" if self.hidden else f"{self.count:,}"
+        """As files write it: the count, or "<10" where hidden (pages write it localised)."""
+        return f"<{SMALL_CELL}" if self.hidden else str(self.count)
 
 
 @dataclass
@@ -113,7 +114,7 @@ class Row:
     label: str
     level: str  # "country", "region" or "municipality"
     cells: list[Cell]
-    extra: list[str] = field(default_factory=list)  # a mean, written
+    extra: list = field(default_factory=list)  # a target, a mean (numbers; None where none)
 
 
 @dataclass
@@ -190,10 +191,10 @@ class _Grid:
         return hidden(self.counts, self.sums)
 
 
-def _mean(total: Decimal, n: int) -> str:
+def _mean(total: Decimal, n: int) -> Decimal | None:
     if not n:
-        return ""
-    return str((Decimal(total) / n).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+        return None
+    return (Decimal(total) / n).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def _question_columns(question: dict) -> list[tuple[str, str]]:
@@ -250,7 +251,7 @@ def _responses_table(survey, counts, areas, whole) -> Table:
             target = sum(targets.get(m.pk, 0) for m in _members(areas, area))
         else:
             target = sum(targets.values())
-        responses.rows.append(Row(label, level, [cell], [f"{target:,}" if target else ""]))
+        responses.rows.append(Row(label, level, [cell], [target or None]))
     return responses
 
 
@@ -323,7 +324,7 @@ def _question_table(question, areas, counts, sums, whole) -> Table:
             n_cell = cells[answered]
             ids = _row_municipalities(level, area, areas)
             total = sum((sums.get((m, key, ""), Decimal(0)) for m in ids), Decimal(0))
-            extra = ["" if n_cell.hidden else _mean(total, n_cell.count)]
+            extra = [None if n_cell.hidden else _mean(total, n_cell.count)]
         table.rows.append(Row(row_label, level, cells, extra))
     return table
 
@@ -344,7 +345,13 @@ def interviewer_progress(*, survey: Survey, actor) -> list[dict]:
     if not is_owner(actor, survey):
         qs = qs.filter(entered_by=actor)
     rows = (
-        qs.values("entered_by__username", "municipality__name_ka", "municipality__name_en")
+        qs.values(
+            "entered_by__username",
+            "entered_by__first_name",
+            "entered_by__last_name",
+            "municipality__name_ka",
+            "municipality__name_en",
+        )
         .annotate(
             submitted=Count("pk", filter=Q(status=ResponseStatus.SUBMITTED)),
             drafts=Count("pk", filter=Q(status=ResponseStatus.DRAFT)),
@@ -353,7 +360,10 @@ def interviewer_progress(*, survey: Survey, actor) -> list[dict]:
     )
     return [
         {
-            "interviewer": r["entered_by__username"],
+            "interviewer": " ".join(
+                n for n in (r["entered_by__first_name"], r["entered_by__last_name"]) if n
+            )
+            or r["entered_by__username"],
             "municipality": in_language(r["municipality__name_ka"], r["municipality__name_en"]),
             "submitted": r["submitted"],
             "drafts": r["drafts"],

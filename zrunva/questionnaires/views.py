@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from zrunva.accounts import permissions
 from zrunva.accounts.decorators import staff_view
-from zrunva.core import charts
+from zrunva.core import charts, numbers
 from zrunva.core.exports import export, export_format
 from zrunva.core.forms import add_service_errors, form_step
 from zrunva.core.htmx import is_htmx
@@ -266,7 +266,13 @@ def _chart(table):
     country = table.rows[0]
     rows = []
     for name, cell in zip(table.columns[:-1], country.cells[:-1], strict=True):
-        rows.append((name, None if cell.hidden else cell.count, str(cell)))
+        rows.append(
+            (
+                name,
+                None if cell.hidden else cell.count,
+                str(cell) if cell.hidden else numbers.count(cell.count),
+            )
+        )
     return charts.bars(rows)
 
 
