@@ -10,6 +10,7 @@ buttons to add one and to remove the last.
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.forms.utils import ErrorDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -36,7 +37,8 @@ def _field(question: dict) -> forms.Field:
     common = {
         "label": _label(question),
         "help_text": _label(question, "help"),
-        "required": False,  # answers.check says what is missing, with the rest, at once
+        # Shown as "(required)"; what is missing is `answers.check`'s to say (full_clean below).
+        "required": bool(question.get("required")),
     }
     if kind == Kind.SINGLE:
         choices = [(c["value"], _label(c)) for c in question["choices"]]
@@ -132,6 +134,12 @@ class AnswerForm(forms.Form):
                 items.append(Item(question, field=self[key]))
             if items:
                 self.sections.append({"title": _label(section, "title"), "items": items})
+
+    def full_clean(self):
+        """No field rules: the answers' one rule is `answers.check` (in the service and the
+        API too), whose faults `add_faults` puts at their fields."""
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
 
     def _repeat_counts(self) -> dict[str, int]:
         counts = {}
