@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from zrunva.core.forms import DateInput
 from zrunva.core.models import in_language
-from zrunva.geo.models import Municipality
+from zrunva.geo.models import Municipality, Region
 from zrunva.questionnaires import answers
 from zrunva.questionnaires.choices import VersionStatus
 from zrunva.questionnaires.definition import Kind
@@ -300,8 +300,17 @@ class SurveyForm(forms.ModelForm):
 
 
 class AreaForm(forms.Form):
+    """A municipality, or every municipality of a region, with a target of responses each."""
+
     municipality = forms.ModelChoiceField(
-        queryset=None, label=gettext_lazy("Municipality"), empty_label=""
+        queryset=None, label=gettext_lazy("Municipality"), empty_label="", required=False
+    )
+    region = forms.ModelChoiceField(
+        queryset=None,
+        label=gettext_lazy("Or a whole region"),
+        empty_label="",
+        required=False,
+        help_text=gettext_lazy("Each of its municipalities, with the target below."),
     )
     target = forms.IntegerField(
         label=gettext_lazy("Target responses"), min_value=1, max_value=1_000_000
@@ -310,6 +319,18 @@ class AreaForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["municipality"].queryset = Municipality.objects.by_name()
+        self.fields["region"].queryset = Region.objects.by_name()
+
+    def clean(self):
+        cleaned = super().clean()
+        municipality, region = cleaned.get("municipality"), cleaned.get("region")
+        if bool(municipality) == bool(region):
+            self.add_error("municipality", _("Choose a municipality or a region, one of them."))
+        elif region is not None:
+            cleaned["municipalities"] = list(region.municipalities.all())
+        else:
+            cleaned["municipalities"] = [municipality]
+        return cleaned
 
 
 class AssignForm(forms.Form):

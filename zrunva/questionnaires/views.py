@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from zrunva.accounts import permissions
@@ -68,8 +69,20 @@ def survey_detail(request, pk: int):
             if form_step(
                 request,
                 area_form,
-                lambda d: services.survey_area_set(actor=user, survey=survey, **d),
-                _("The municipality's target is set."),
+                lambda d: [
+                    services.survey_area_set(
+                        actor=user, survey=survey, municipality=m, target=d["target"]
+                    )
+                    for m in d["municipalities"]
+                ],
+                lambda areas: (
+                    ngettext(
+                        "The target is set for %(n)d municipality.",
+                        "The target is set for %(n)d municipalities.",
+                        len(areas),
+                    )
+                    % {"n": len(areas)}
+                ),
             ):
                 return redirect("questionnaires:survey_detail", pk)
         elif step == "assign":

@@ -296,6 +296,19 @@ def test_a_survey_is_prepared_opened_and_closed_on_its_page(login_as):
     assert refused.status_code == 302
     kutaisi = Municipality.objects.get(code="kutaisi")
     client.post(page, {"step": "area", "area-municipality": kutaisi.pk, "area-target": "50"})
+    both = client.post(
+        page,
+        {
+            "step": "area",
+            "area-municipality": kutaisi.pk,
+            "area-region": kutaisi.region_id,
+            "area-target": "5",
+        },
+    )
+    assert "Choose a municipality or a region, one of them." in both.content.decode()
+    samegrelo = Municipality.objects.get(code="zugdidi").region
+    whole = client.post(page, {"step": "area", "area-region": samegrelo.pk, "area-target": "30"})
+    assert whole.status_code == 302
     worker = login_as(Role.SOCIAL_WORKER).user
     client.post(
         page,
@@ -306,6 +319,8 @@ def test_a_survey_is_prepared_opened_and_closed_on_its_page(login_as):
 
     survey = Survey.objects.get(code="s1")
     assert survey.status == "open" and survey.assignments.get().interviewer == worker
+    assert survey.areas.count() == 1 + samegrelo.municipalities.count()
+    assert survey.areas.get(municipality=kutaisi).target == 50
     # Someone who does not own it cannot change it.
     other = login_as(Role.ANALYST)
     assert other.post(page.rstrip("/") + "/status/", {"status": "closed"}).status_code == 403
