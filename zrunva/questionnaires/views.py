@@ -157,6 +157,8 @@ def answer(request, pk: int, response: int | None = None):
         selectors.response_draft_get(actor=user, survey=survey, pk=response) if response else None
     )
     version = draft.version if draft else selectors.version_published(survey.form)
+    if draft is not None and request.method == "GET":
+        access_log(actor=user, instance=draft, purpose="answer")
     municipalities = Municipality.objects.filter(
         pk__in=selectors.assignments_of(actor=user, survey=survey).values("municipality_id")
     ).by_name()
