@@ -487,43 +487,46 @@ def _csrf(conn) -> tuple[str, str]:
     return cookie, body[start : body.index('"', start)]
 
 
+def _send(port: int, requests: list, position, lock, samples: list, errors: list) -> None:
+    """One connection's loop: the next request of the set, until none is left."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    cookie, token = _csrf(conn)
+    while True:
+        with lock:
+            i = next(position, None)
+        if i is None:
+            return
+        label, method, path, form = requests[i]
+        headers = {"Cookie": cookie}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": token})
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        ms = (time.perf_counter() - started) * 1000
+        with lock:
+            samples.append((label, ms))
+            if response.status != 200:
+                errors.append((label, path, response.status))
+
+
 def client(args) -> None:
     """The load generator (a child process): every request of the plan's sets from
     `--connections` keep-alive connections at once; writes the samples as JSON."""
     plan = json.loads(Path(args.client).read_text())
-    results: dict[str, list] = {}
+    results: dict[str, dict] = {}
     for name in ("warmup", "floor", "catalogue", "screener"):
         requests = plan[name]
         samples: list = []
         errors: list = []
-        lock = threading.Lock()
-        position = iter(range(len(requests)))
-
-        def worker():
-            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=60)
-            cookie, token = _csrf(conn)
-            while True:
-                with lock:
-                    i = next(position, None)
-                if i is None:
-                    return
-                label, method, path, form = requests[i]
-                headers = {"Cookie": cookie}
-                body = None
-                if form is not None:
-                    body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": token})
-                    headers["Content-Type"] = "application/x-www-form-urlencoded"
-                started = time.perf_counter()
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                ms = (time.perf_counter() - started) * 1000
-                with lock:
-                    samples.append((label, ms))
-                    if response.status != 200:
-                        errors.append((label, path, response.status))
-
-        threads = [threading.Thread(target=worker) for _ in range(args.connections)]
+        shared = (args.port, requests, iter(range(len(requests))), threading.Lock())
+        threads = [
+            threading.Thread(target=_send, args=(*shared, samples, errors))
+            for _ in range(args.connections)
+        ]
         started = time.perf_counter()
         for t in threads:
             t.start()
@@ -550,10 +553,7 @@ def in_process(args) -> None:
         samples, errors = [], []
         for label, method, path, form in plan[name]:
             started = time.perf_counter()
-            if method == "GET":
-                response = browser.get(path)
-            else:
-                response = browser.post(path, form)
+            response = browser.get(path) if method == "GET" else browser.post(path, form)
             samples.append((label, (time.perf_counter() - started) * 1000))
             if response.status_code != 200:
                 errors.append((label, path, response.status_code))
@@ -576,15 +576,16 @@ def child(flag: str, plan: Path, out: Path, args, env: dict) -> dict:
 
 
 def machine(url: str) -> str:
-    import psycopg
     from importlib.metadata import version
+
+    import psycopg
 
     with psycopg.connect(url) as conn:
         server = conn.execute("SHOW server_version").fetchone()[0]
         shared = conn.execute("SHOW shared_buffers").fetchone()[0]
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    commit = subprocess.run(  # noqa: S603, S607 (git, fixed arguments)
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+    commit = subprocess.run(  # noqa: S603 (git, fixed arguments)
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],  # noqa: S607
         capture_output=True,
         text=True,
         check=False,
