@@ -60,3 +60,4 @@ bench: install
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/zrunva_bench $(PY) bench/registry.py
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/zrunva_bench $(PY) bench/eligibility.py
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/zrunva_bench $(PY) bench/portal_load.py
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/zrunva_bench_catalogue $(PY) bench/catalogue.py

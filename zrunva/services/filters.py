@@ -1,6 +1,12 @@
+import threading
+import uuid
+from collections import OrderedDict
+
 import django_filters
 from django import forms
+from django.core.cache import cache
 from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.core.romanisation import search_key
@@ -20,6 +26,58 @@ def _words(qs, fields: list[str], value: str):
             match |= Q(**{f"{name}__contains": word})
         qs = qs.filter(match)
     return qs
+
+
+LISTS_VERSION = "services:lists-version"
+
+
+def lists_version() -> str:
+    """The version of the lists the catalogue's filters offer (types, target groups,
+    municipalities, regions and their centres), shared by every process through the cache."""
+    version = cache.get(LISTS_VERSION)
+    if version is None:  # the first read since a change: this process names the new version
+        version = uuid.uuid4().hex
+        if not cache.add(LISTS_VERSION, version, timeout=None):
+            version = cache.get(LISTS_VERSION) or version  # another process was first
+    return version
+
+
+def lists_changed(**_kwargs) -> None:
+    """A list changed (a save or delete of one of the models, connected in apps.py): the
+    dropdowns rendered before are not used again."""
+    cache.delete(LISTS_VERSION)
+
+
+class ListSelect(forms.Select):
+    """A dropdown of one of those lists, rendered once per language, list version, name, value
+    and attributes, then kept in the process. Rendering a select of 64 municipalities through
+    Django's widget templates costs 5 to 8 ms; the public catalogue page has five of them, and
+    their options change only when an administrator edits a list."""
+
+    MAX_KEPT = 2000  # the values come from the query string: what is kept is bounded
+    _kept: OrderedDict = OrderedDict()
+    _lock = threading.Lock()
+    version: str | None = None  # set by the filter set for all its dropdowns: one cache read
+
+    def render(self, name, value, attrs=None, renderer=None):
+        key = (
+            type(self).__name__,
+            name,
+            str(value),
+            tuple(sorted((attrs or {}).items())),
+            tuple(sorted(self.attrs.items())),
+            get_language(),
+            self.version or lists_version(),
+        )
+        with self._lock:
+            html = self._kept.get(key)
+        if html is None:
+            html = super().render(name, value, attrs, renderer)
+            with self._lock:
+                self._kept[key] = html
+                while len(self._kept) > self.MAX_KEPT:
+                    self._kept.popitem(last=False)
+        return html
 
 
 class ProviderFilter(django_filters.FilterSet):
@@ -42,13 +100,16 @@ class ProviderFilter(django_filters.FilterSet):
 class ServiceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Service or provider name"), method="search")
     service_type = django_filters.ModelChoiceFilter(
-        label=_("Type"), queryset=ServiceType.objects.by_name()
+        label=_("Type"), queryset=ServiceType.objects.by_name(), widget=ListSelect
     )
     target_group = django_filters.ModelChoiceFilter(
-        label=_("For whom"), queryset=TargetGroup.objects.by_name(), field_name="target_groups"
+        label=_("For whom"),
+        queryset=TargetGroup.objects.by_name(),
+        field_name="target_groups",
+        widget=ListSelect,
     )
     municipality = django_filters.ModelChoiceFilter(
-        label=_("Municipality"), queryset=Municipality.objects.by_name()
+        label=_("Municipality"), queryset=Municipality.objects.by_name(), widget=ListSelect
     )
     free = django_filters.BooleanFilter(
         label=_("Free of charge"), method="only_free", widget=forms.CheckboxInput
@@ -64,6 +125,16 @@ class ServiceFilter(django_filters.FilterSet):
     def search(self, qs, name, value):
         return _words(qs, ["search_key", "provider__search_key"], value)
 
+    @property
+    def form(self):
+        form = super().form
+        dropdowns = [f.widget for f in form.fields.values() if isinstance(f.widget, ListSelect)]
+        if dropdowns and dropdowns[0].version is None:
+            version = lists_version()
+            for widget in dropdowns:
+                widget.version = version
+        return form
+
     def only_free(self, qs, name, value):
         return qs.filter(cost=Cost.FREE) if value else qs
 
@@ -75,7 +146,10 @@ class PublicServiceFilter(ServiceFilter):
     """The public catalogue's filters: the staff list's, with the region and step-free access."""
 
     region = django_filters.ModelChoiceFilter(
-        label=_("Region"), queryset=Region.objects.by_name(), field_name="municipality__region"
+        label=_("Region"),
+        queryset=Region.objects.by_name(),
+        field_name="municipality__region",
+        widget=ListSelect,
     )
     accessible = django_filters.BooleanFilter(
         label=_("Step-free entrance"), method="only_step_free", widget=forms.CheckboxInput
@@ -84,6 +158,7 @@ class PublicServiceFilter(ServiceFilter):
         label=_("Sort by distance from"),
         queryset=municipalities_with_centre(),
         method="nearest",
+        widget=ListSelect,
         empty_label=_("(by municipality, then name)"),
         help_text=_("Distances from the municipal centre, as the crow flies."),
     )

@@ -197,7 +197,15 @@ class Service(BilingualNameMixin):
                 name="service_coordinates_both_or_none",
             ),
         ]
-        indexes = [models.Index(fields=["published", "municipality"])]
+        indexes = [
+            models.Index(fields=["published", "municipality"]),
+            # The public services with their own point near a centre (selectors.nearest_first).
+            models.Index(
+                fields=["latitude", "longitude"],
+                condition=Q(published=True),
+                name="service_public_point",
+            ),
+        ]
 
     @property
     def address(self) -> str:

@@ -7,13 +7,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, Count, F, FloatField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Coalesce
+from django.db.models.query import ModelIterable
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from zrunva.accounts import permissions
 from zrunva.core.models import in_language
 from zrunva.core.trail import scoped_get
-from zrunva.geo.models import Municipality
+from zrunva.geo.models import Municipality, Settlement
 from zrunva.geo.selectors import municipal_centres
 from zrunva.services.choices import ActionStatus, AssessmentStatus
 from zrunva.services.models import (
@@ -50,11 +51,95 @@ def editable_providers(*, actor) -> QuerySet[Provider]:
     )
 
 
+class ServiceQuerySet(QuerySet):
+    """Services, read nearest first quickly when sliced (see `_nearest_slice`)."""
+
+    # (latitude, longitude, scale, municipal centres) of the centre `nearest_first` measures from
+    _near = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._near = self._near
+        return clone
+
+    def __getitem__(self, k):
+        if (
+            isinstance(k, slice)
+            and self._near is not None
+            and k.stop is not None
+            and k.step is None
+            and self._result_cache is None
+            and self._iterable_class is ModelIterable
+        ):
+            return self._nearest_slice(k.start or 0, k.stop)
+        return super().__getitem__(k)
+
+    def _nearest_slice(self, start: int, stop: int) -> list:
+        """The slice of a distance order, from the services within a radius of the centre.
+
+        Ordering by distance computes every matching service's distance (28 ms for 20,000).
+        Every service within `radius` comes before every one farther, so the services within
+        it, in the same order, are a prefix of the whole order: when there are at least `stop`
+        of them, their slice is the whole order's. The services within a
+        radius are found through indexes: their own point in a box around the centre, or (with
+        no point of their own) their settlement's, or (with neither) their municipality's
+        centre; the exact distance then keeps those within the circle. With enough services
+        near, 13 ms instead of 36 for 20,000 services; with filters that leave few, at most one
+        wider try before the plain query."""
+        lat0, lon0, scale, centres = self._near
+        radius = NEAR_RADIUS_START
+        for attempt in range(2):
+            # The box a little wider than the circle: its bounds are rounded to the columns'
+            # six decimals.
+            dlat, dlon = radius + 1e-5, radius / scale + 1e-5
+            box = {
+                "latitude__gte": lat0 - dlat,
+                "latitude__lte": lat0 + dlat,
+                "longitude__gte": lon0 - dlon,
+                "longitude__lte": lon0 + dlon,
+            }
+            settlements = list(Settlement.objects.filter(**box).values_list("pk", flat=True))
+            municipalities = [
+                pk
+                for pk, c in centres.items()
+                if abs(float(c.latitude) - lat0) <= dlat and abs(float(c.longitude) - lon0) <= dlon
+            ]
+            unplaced = (
+                Q(settlement=None) | Q(settlement__latitude=None) | Q(settlement__longitude=None)
+            )
+            within = (
+                Q(**box)
+                | Q(latitude=None, settlement__in=settlements)
+                | (Q(latitude=None, municipality__in=municipalities) & unplaced)
+            )
+            narrowed = self.filter(within, squared_degrees__lte=radius * radius)
+            narrowed._near = None
+            rows = list(narrowed[start:stop])
+            if len(rows) == stop - start:
+                return rows
+            # Too few: once more, over the area that many would need at the density found
+            # (and half again), unless it is all of Georgia or none were found; then the
+            # plain query, which computes every distance, is the quicker.
+            radius *= 1.5 * math.sqrt((stop - start) / max(len(rows), 1e-9))
+            if attempt or not rows or radius > NEAR_RADIUS_MAX:
+                break
+        plain = self._chain()
+        plain._near = None
+        return list(plain[start:stop])
+
+
+# The first radius tried by `ServiceQuerySet._nearest_slice`, in degrees of latitude (about
+# 14 km), and the widest (about 890 km: more than Georgia's extent).
+NEAR_RADIUS_START = 0.125
+NEAR_RADIUS_MAX = 8.0
+
+
 def public_services() -> QuerySet[Service]:
     """The catalogue as the public sees it: approved services of approved providers, in the
     order of their municipality's name then their own (the active language's alphabet)."""
     return (
-        Service.objects.filter(published=True, provider__published=True)
+        ServiceQuerySet(model=Service)
+        .filter(published=True, provider__published=True)
         .select_related("provider", "service_type", "municipality", "settlement")
         .prefetch_related("target_groups")
         .order_by(
@@ -103,7 +188,7 @@ def nearest_first(qs: QuerySet[Service], *, municipality: Municipality) -> Query
         ),
         output_field=FloatField(),
     )
-    return qs.annotate(
+    ordered = qs.annotate(
         squared_degrees=Coalesce(
             squared(F("latitude"), F("longitude")),
             squared(F("settlement__latitude"), F("settlement__longitude")),
@@ -115,6 +200,9 @@ def nearest_first(qs: QuerySet[Service], *, municipality: Municipality) -> Query
         in_language("name_ka", "name_en"),
         "pk",
     )
+    if isinstance(ordered, ServiceQuerySet):
+        ordered._near = (lat0, lon0, scale, centres)
+    return ordered
 
 
 def located_exactly(service: Service) -> bool:

@@ -430,3 +430,44 @@ def test_the_staff_list_reads_a_bounded_number_of_queries(
     with django_assert_max_num_queries(20):
         response = national.get(_url("service_list"))
     assert len(response.context["table"]) == 15
+
+
+def test_nearest_first_slices_match_the_plain_order():
+    """`ServiceQuerySet._nearest_slice` reads the services within a radius first: every slice
+    must hold the rows, distances and order the plain query gives (services at their own point,
+    at their settlement's, at their municipality's centre; ties of distance ordered by name)."""
+    import random
+    from decimal import Decimal
+
+    from zrunva.geo.models import Settlement
+    from zrunva.geo.selectors import municipalities_with_centre
+    from zrunva.services.selectors import nearest_first, public_services
+
+    rng = random.Random(14)
+    provider = factories.provider()
+    municipalities = list(Municipality.objects.all())
+    settlements = list(Settlement.objects.filter(latitude__isnull=False))
+    for n in range(120):
+        where, point = rng.random(), {}
+        if where < 0.4:
+            point = {
+                "latitude": Decimal(f"{rng.uniform(41.2, 43.5):.6f}"),
+                "longitude": Decimal(f"{rng.uniform(40.1, 46.6):.6f}"),
+            }
+        elif where < 0.7 and settlements:
+            place = rng.choice(settlements)
+            point = {"settlement": place, "municipality": place.municipality}
+        factories.service(
+            provider,
+            name_ka=f"სერვისი {n % 7}",
+            name_en=f"Service {n % 7}",
+            **{"municipality": rng.choice(municipalities), **point},
+        )
+    for municipality in list(municipalities_with_centre())[::9]:
+        fast = nearest_first(public_services(), municipality=municipality)
+        plain = fast.all()
+        plain._near = None
+        for start, stop in ((0, 6), (0, 21), (20, 41), (100, 121)):
+            assert [(s.pk, s.squared_degrees) for s in fast.all()[start:stop]] == [
+                (s.pk, s.squared_degrees) for s in plain.all()[start:stop]
+            ]
