@@ -288,8 +288,8 @@ def question_edit(request, pk: int, s: int, q: int | None = None, i: int | None 
     editor = QuestionForm(request.POST or None, question=current, in_group=inside_group)
     if request.method == "POST" and editor.is_valid():
         question = editor.question()
-        if current is not None and current.get("kind") == Kind.GROUP:
-            question["questions"] = current.get("questions", [])
+        if current is not None and Kind.GROUP == current.get("kind") == question["kind"]:
+            question["questions"] = current.get("questions", [])  # its own, kept as they are
         if current is None:
             listed.append(question)
         else:
