@@ -288,13 +288,19 @@ def question_edit(request, pk: int, s: int, q: int | None = None, i: int | None 
     editor = QuestionForm(request.POST or None, question=current, in_group=inside_group)
     if request.method == "POST" and editor.is_valid():
         question = editor.question()
-        if current is not None and Kind.GROUP == current.get("kind") == question["kind"]:
-            question["questions"] = current.get("questions", [])  # its own, kept as they are
-        if current is None:
+        held = (current or {}).get("questions") if (current or {}).get("kind") == Kind.GROUP else []
+        if held and question["kind"] != Kind.GROUP:
+            editor.add_error(
+                "kind",
+                _("This group holds questions: move or delete them before changing its kind."),
+            )
+        elif current is None:
             listed.append(question)
         else:
+            if held:
+                question["questions"] = held  # its own, kept as they are
             listed[index - 1] = question
-        if _save_draft(request, form, definition, editor):
+        if not editor.errors and _save_draft(request, form, definition, editor):
             messages.success(request, _("The question is saved."))
             return redirect("questionnaires:form_detail", pk)
     return render(

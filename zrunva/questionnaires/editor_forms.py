@@ -161,6 +161,7 @@ class QuestionForm(forms.Form):
         if kind == Kind.GROUP:
             question["min_repeats"] = data.get("min_repeats") or 0
             question["max_repeats"] = data.get("max_repeats") or 10
+            question["questions"] = []  # added one by one in the group (the editor keeps them)
         return question
 
 

@@ -104,6 +104,29 @@ def test_an_analyst_builds_a_form_question_by_question(login_as):
         f"{base}/preview/", {"action": "refresh", "alone": "yes"}, HTTP_HX_REQUEST="true"
     )
     assert fragment.content.decode().lstrip().startswith('<div id="questions"')
+    # A repeated group, then a question in it; the group cannot turn into another kind then.
+    client.post(
+        f"{base}/sections/1/new/",
+        {
+            "key": "members",
+            "kind": "group",
+            "label_ka": "წევრები",
+            "label_en": "Members",
+            "max_repeats": "5",
+        },
+    )
+    client.post(
+        f"{base}/sections/1/4/new/",
+        {"key": "m_age", "kind": "number", "label_ka": "ასაკი", "label_en": "Age"},
+    )
+    changed = client.post(
+        f"{base}/sections/1/4/",
+        {"key": "members", "kind": "text", "label_ka": "წევრები", "label_en": "Members"},
+    )
+    assert "This group holds questions" in changed.content.decode()
+    draft.refresh_from_db()
+    group = draft.definition["sections"][0]["questions"][3]
+    assert group["kind"] == "group" and [q["key"] for q in group["questions"]] == ["m_age"]
     client.post(f"{base}/publish/")
     draft.refresh_from_db()
     assert draft.status == VersionStatus.PUBLISHED
@@ -112,7 +135,7 @@ def test_an_analyst_builds_a_form_question_by_question(login_as):
         f"{base}/sections/1/new/", {"key": "x", "kind": "text", "label_ka": "x", "label_en": "x"}
     )
     draft.refresh_from_db()
-    assert len(draft.definition["sections"][0]["questions"]) == 3
+    assert len(draft.definition["sections"][0]["questions"]) == 4
     client.post(base + "/", {"step": "new_version"})
     assert form.versions.filter(status=VersionStatus.DRAFT, number=2).exists()
 
