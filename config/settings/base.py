@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "zrunva.grievances",
     "zrunva.payments",
     "zrunva.services",
+    "zrunva.cases",
     "zrunva.portal",
     "zrunva.demo",
 ]
@@ -299,3 +300,20 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+
+# Social work cases. Illustrative, not published by the State Care Agency: set them from its
+# rules. Hours to the first contact by risk level (a high-risk child case within 24 hours); a
+# case's weight in a worker's caseload by risk, and the weighted caseload one worker carries;
+# how long an emergency access to a sensitive case lasts.
+CASE_FIRST_CONTACT_HOURS = {
+    "high": env.int("CASE_FIRST_CONTACT_HOURS_HIGH", default=24),
+    "medium": env.int("CASE_FIRST_CONTACT_HOURS_MEDIUM", default=72),
+    "low": env.int("CASE_FIRST_CONTACT_HOURS_LOW", default=168),
+}
+CASE_RISK_WEIGHTS = {
+    "high": env.int("CASE_WEIGHT_HIGH", default=3),
+    "medium": env.int("CASE_WEIGHT_MEDIUM", default=2),
+    "low": env.int("CASE_WEIGHT_LOW", default=1),
+}
+CASELOAD_NORM = env.int("CASELOAD_NORM", default=40)
+BREAK_GLASS_HOURS = env.int("BREAK_GLASS_HOURS", default=8)

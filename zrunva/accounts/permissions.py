@@ -72,6 +72,13 @@ FORMS_DEFINE = "questionnaires.define"
 SURVEYS_MANAGE = "questionnaires.surveys"
 SURVEYS_ANSWER = "questionnaires.answer"
 SURVEYS_RESULTS = "questionnaires.results"
+# Social work cases: workers open and work on the cases of their office's area; supervisors
+# assign, transfer, review and close them; sensitive cases (violence, trafficking) are read only
+# by the assigned worker, the supervisors of the area, colleagues named on the case and holders
+# of an emergency access (`case_scope`); the DPO reviews every emergency access.
+CASES_WORK = "cases.work"
+CASES_SUPERVISE = "cases.supervise"
+BREAK_GLASS_REVIEW = "cases.break_glass_review"
 # Assessing services against a published standard (`assesses_service` says which services):
 # administrators and national SSA officers anywhere, office and municipal staff in their area,
 # an accredited civil-society organisation's monitors in the municipalities it serves.
@@ -162,6 +169,9 @@ _GRANTS: dict[str, frozenset[str]] = {
             Role.CSO_MONITOR,
         }
     ),
+    CASES_WORK: frozenset({Role.SOCIAL_WORKER, Role.SUPERVISOR}),
+    CASES_SUPERVISE: frozenset({Role.SUPERVISOR}),
+    BREAK_GLASS_REVIEW: frozenset({Role.DPO}),
     SERVICES_ASSESS: frozenset(
         {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.CSO_MONITOR}
     ),
@@ -217,6 +227,23 @@ def survey_scope(user) -> frozenset[int] | None:
     if has_perm(user, STATISTICS_NATIONAL):
         return None
     return municipality_scope(user)
+
+
+def case_scope(user, now) -> Q:
+    """The social work cases a user reads, as a filter on cases (`now`: emergency accesses
+    still running). Outside every case: roles that do no casework."""
+    if not has_perm(user, CASES_WORK):
+        return Q(pk__in=[])
+    area = municipality_scope(user)
+    in_area = Q() if area is None else Q(municipality_id__in=area)
+    named = (
+        Q(assigned_to=user)
+        | Q(colleagues__user=user)
+        | Q(break_glass__user=user, break_glass__expires_at__gt=now)
+    )
+    if has_perm(user, CASES_SUPERVISE):
+        return in_area | named
+    return (in_area & Q(sensitive=False)) | named
 
 
 # Roles given only on the server (`manage.py user_role`), never in the admin: an administrator

@@ -1,0 +1,313 @@
+"""Social work cases: a person's (or family's) case from intake to closure, its timeline of
+contacts, visits, notes and documents, its care plans, who works on it and who else may read
+it. Built on the casework kit (`zrunva.core.casework`): number, contact details, assignment,
+event log."""
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from zrunva.cases.choices import (
+    ActionStatus,
+    Category,
+    EntryKind,
+    EventKind,
+    Outcome,
+    Risk,
+    Source,
+    Specialisation,
+    Stage,
+    TransferStatus,
+)
+from zrunva.core.casework import Case, Event
+
+TEXT_MAX = 4000
+
+
+def _user(verbose_name, **more):
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=verbose_name,
+        **more,
+    )
+
+
+class SocialCase(Case):
+    """A social worker's case about a person (and their family): its category, how it came in,
+    its risk, the stage it is at, the office that holds it. Sensitive cases (violence,
+    trafficking, or marked so) are read only by the assigned worker, the office's supervisors
+    and colleagues named on the case, or by emergency access (`BreakGlass`)."""
+
+    PREFIX = "SC"
+
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    household = models.ForeignKey(
+        "registry.Household",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("family"),
+    )
+    category = models.CharField(_("category"), max_length=12, choices=Category.choices)
+    specialisation = models.CharField(
+        _("specialisation"), max_length=12, choices=Specialisation.choices
+    )
+    source = models.CharField(_("came from"), max_length=10, choices=Source.choices)
+    risk = models.CharField(_("risk"), max_length=6, choices=Risk.choices)
+    sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_("Read only by the assigned worker, the supervisors and named colleagues."),
+    )
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.INTAKE)
+    intake = models.TextField(
+        _("what was reported"), max_length=TEXT_MAX, validators=[MaxLengthValidator(TEXT_MAX)]
+    )
+    office = models.ForeignKey(
+        "geo.Office", on_delete=models.PROTECT, related_name="+", verbose_name=_("office")
+    )
+    municipality = models.ForeignKey(
+        "geo.Municipality",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    first_contact_due = models.DateTimeField(_("first contact due"))
+    first_contact_at = models.DateTimeField(_("first contact"), null=True, blank=True)
+    next_review = models.DateField(_("next review"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    closing_note = models.TextField(
+        _("why it closed"),
+        max_length=TEXT_MAX,
+        blank=True,
+        validators=[MaxLengthValidator(TEXT_MAX)],
+    )
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("social work case")
+        verbose_name_plural = _("social work cases")
+        indexes = [
+            models.Index(fields=["assigned_to", "stage"], name="case_worker"),
+            models.Index(fields=["office", "stage"], name="case_office"),
+            models.Index(fields=["municipality", "opened_at"], name="case_municipality"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stage=Stage.CLOSED, closed_at__isnull=False)
+                | (~Q(stage=Stage.CLOSED) & Q(closed_at__isnull=True)),
+                name="case_closed_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(category__in=["violence", "trafficking"]) | Q(sensitive=True),
+                name="case_violence_is_sensitive",
+            ),
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage != Stage.CLOSED
+
+
+class CaseEvent(Event):
+    """One step of a case: opened, a stage, an assignment, a transfer, emergency access."""
+
+    case = models.ForeignKey(
+        SocialCase, on_delete=models.CASCADE, related_name="events", verbose_name=_("case")
+    )
+    kind = models.CharField(_("what"), max_length=10, choices=EventKind.choices)
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, blank=True)
+
+    class Meta:
+        ordering = ["case_id", "at", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.get_kind_display()}"
+
+    def what(self) -> str:
+        if self.kind == EventKind.STAGE and self.stage:
+            return f"{self.get_kind_display()}: {self.get_stage_display()}"
+        return self.get_kind_display()
+
+
+class Entry(models.Model):
+    """The case's timeline: a visit (home, office), a call, a note or a document, on the day it
+    happened (never before the case opened nor in the future), by whom."""
+
+    case = models.ForeignKey(
+        SocialCase, on_delete=models.CASCADE, related_name="entries", verbose_name=_("case")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=EntryKind.choices)
+    happened_on = models.DateField(_("date"))
+    note = models.TextField(
+        _("note"), max_length=TEXT_MAX, blank=True, validators=[MaxLengthValidator(TEXT_MAX)]
+    )
+    file = models.FileField(_("document"), upload_to="cases/%Y/%m/", blank=True)
+    author = _user(_("by"))
+    written_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "-happened_on", "-id"]
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        indexes = [models.Index(fields=["case", "happened_on"], name="entry_case_day")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.happened_on}: {self.get_kind_display()}"
+
+
+class CarePlan(models.Model):
+    """A care plan: the goals agreed with the person and when it is reviewed. A case's latest
+    plan is its plan; an earlier one stays as it was."""
+
+    case = models.ForeignKey(
+        SocialCase, on_delete=models.CASCADE, related_name="plans", verbose_name=_("case")
+    )
+    goals = models.TextField(
+        _("goals"), max_length=TEXT_MAX, validators=[MaxLengthValidator(TEXT_MAX)]
+    )
+    review_on = models.DateField(_("review on"))
+    written_by = _user(_("written by"))
+    written_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "-written_at", "-id"]
+        verbose_name = _("care plan")
+        verbose_name_plural = _("care plans")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.review_on}"
+
+
+class PlanAction(models.Model):
+    """Who does what by when in a care plan: a worker, the family, or a service from the
+    catalogue."""
+
+    plan = models.ForeignKey(
+        CarePlan, on_delete=models.CASCADE, related_name="actions", verbose_name=_("care plan")
+    )
+    text = models.CharField(_("action"), max_length=500)
+    responsible = models.CharField(_("who"), max_length=200)
+    service = models.ForeignKey(
+        "services.Service",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service"),
+    )
+    due = models.DateField(_("by"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["plan", "due", "id"]
+        verbose_name = _("care plan action")
+        verbose_name_plural = _("care plan actions")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=ActionStatus.DONE) | Q(done_on__isnull=False),
+                name="planaction_done_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Colleague(models.Model):
+    """A colleague named on a sensitive case, who may read it."""
+
+    case = models.ForeignKey(
+        SocialCase, on_delete=models.CASCADE, related_name="colleagues", verbose_name=_("case")
+    )
+    user = _user(_("colleague"))
+    named_by = _user(_("named by"))
+    named_at = models.DateTimeField(_("named"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("named colleague")
+        verbose_name_plural = _("named colleagues")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user"], name="colleague_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.user_id}"
+
+
+class BreakGlass(models.Model):
+    """Emergency access to one sensitive case by someone who may not otherwise read it: with a
+    stated reason, for a limited time; the DPO and the case's supervisors are told, and the DPO
+    reviews every grant."""
+
+    case = models.ForeignKey(
+        SocialCase, on_delete=models.PROTECT, related_name="break_glass", verbose_name=_("case")
+    )
+    user = _user(_("who"))
+    reason = models.TextField(_("reason"), max_length=1000, validators=[MaxLengthValidator(1000)])
+    granted_at = models.DateTimeField(_("from"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("until"))
+    reviewed_by = _user(_("reviewed by"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    review_note = models.TextField(_("review"), max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["-granted_at", "-id"]
+        verbose_name = _("emergency access")
+        verbose_name_plural = _("emergency accesses")
+        indexes = [models.Index(fields=["user", "expires_at"], name="breakglass_active")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.user_id}"
+
+
+class Transfer(models.Model):
+    """A case asked to move to another office (the family moved): that office's supervisor
+    accepts it (the case is theirs to assign) or returns it with a reason."""
+
+    case = models.ForeignKey(
+        SocialCase, on_delete=models.CASCADE, related_name="transfers", verbose_name=_("case")
+    )
+    from_office = models.ForeignKey(
+        "geo.Office", on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
+    )
+    to_office = models.ForeignKey(
+        "geo.Office", on_delete=models.PROTECT, related_name="+", verbose_name=_("to")
+    )
+    asked_by = _user(_("asked by"))
+    asked_at = models.DateTimeField(_("asked"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=TransferStatus.choices, default=TransferStatus.ASKED
+    )
+    decided_by = _user(_("decided by"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reason = models.TextField(_("reason"), max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(status="asked"),
+                name="transfer_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_office_id} → {self.to_office_id}"

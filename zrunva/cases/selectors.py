@@ -1,0 +1,107 @@
+"""Reads of social work cases: those a user may read (`permissions.case_scope`: sensitive ones
+only by their worker, the area's supervisors, named colleagues and emergency access), one case
+(audited, and a refused read audited as an attempt), caseloads weighted by risk, and what is
+overdue."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Case as When_
+from django.db.models import IntegerField, QuerySet, Sum, Value, When
+from django.utils import timezone
+
+from zrunva.accounts import permissions
+from zrunva.accounts.choices import Role
+from zrunva.cases.choices import OPEN_STAGES, ActionStatus
+from zrunva.cases.models import BreakGlass, PlanAction, SocialCase
+from zrunva.core.casework import case_get
+
+
+def case_list(*, actor, now=None) -> QuerySet[SocialCase]:
+    """The cases the actor may read."""
+    permissions.require(actor, permissions.CASES_WORK)
+    scope = permissions.case_scope(actor, now or timezone.now())
+    ids = SocialCase.objects.filter(scope).values("pk")
+    return SocialCase.objects.filter(pk__in=ids).select_related(
+        "assigned_to", "office", "municipality"
+    )
+
+
+def case_detail(*, actor, pk: int, purpose: str = "view") -> SocialCase:
+    """One case the actor may read, its read audited; any other is a 404 (and an audited
+    attempt when it exists)."""
+    return case_get(case_list(actor=actor), actor=actor, purpose=purpose, pk=pk)
+
+
+def mine(*, actor) -> QuerySet[SocialCase]:
+    return case_list(actor=actor).filter(assigned_to=actor, stage__in=OPEN_STAGES)
+
+
+def unassigned(*, actor) -> QuerySet[SocialCase]:
+    """A supervisor's queue: the area's open cases nobody has."""
+    permissions.require(actor, permissions.CASES_SUPERVISE)
+    return case_list(actor=actor).filter(assigned_to__isnull=True, stage__in=OPEN_STAGES)
+
+
+def first_contact_overdue(qs: QuerySet[SocialCase], *, now=None) -> QuerySet[SocialCase]:
+    now = now or timezone.now()
+    return qs.filter(
+        stage__in=OPEN_STAGES, first_contact_at__isnull=True, first_contact_due__lt=now
+    )
+
+
+def review_overdue(qs: QuerySet[SocialCase], *, today=None) -> QuerySet[SocialCase]:
+    today = today or timezone.localdate()
+    return qs.filter(stage__in=OPEN_STAGES, next_review__lt=today)
+
+
+def actions_overdue(cases: QuerySet[SocialCase], *, today=None) -> QuerySet[PlanAction]:
+    today = today or timezone.localdate()
+    return PlanAction.objects.filter(
+        plan__case__in=cases, status=ActionStatus.OPEN, due__lt=today
+    ).select_related("plan__case")
+
+
+def _weight():
+    weights = settings.CASE_RISK_WEIGHTS
+    return When_(
+        *(When(risk=risk, then=Value(w)) for risk, w in weights.items()),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+
+
+def caseload(*, actor) -> list[dict]:
+    """Each worker of the supervisor's area: open cases, weighted by risk, against the norm."""
+    permissions.require(actor, permissions.CASES_SUPERVISE)
+    cases = case_list(actor=actor).filter(stage__in=OPEN_STAGES, assigned_to__isnull=False)
+    loads = {
+        row["assigned_to"]: row
+        for row in cases.values("assigned_to").annotate(weighted=Sum(_weight()), open=Sum(Value(1)))
+    }
+    area = permissions.municipality_scope(actor)
+    workers = get_user_model().objects.filter(
+        is_active=True, role=Role.SOCIAL_WORKER, office__isnull=False
+    )
+    if area is not None:
+        workers = workers.filter(office__municipalities__in=area).distinct()
+    norm = settings.CASELOAD_NORM
+    rows = []
+    for worker in workers.order_by("last_name", "first_name", "username"):
+        load = loads.get(worker.pk, {"weighted": 0, "open": 0})
+        rows.append(
+            {
+                "worker": worker,
+                "open": load["open"] or 0,
+                "weighted": load["weighted"] or 0,
+                "norm": norm,
+                "over": (load["weighted"] or 0) > norm,
+            }
+        )
+    return rows
+
+
+def break_glass_list(*, actor, unreviewed: bool = False) -> QuerySet[BreakGlass]:
+    """Every emergency access, for the DPO's review."""
+    permissions.require(actor, permissions.BREAK_GLASS_REVIEW)
+    qs = BreakGlass.objects.select_related("case", "user", "reviewed_by")
+    return qs.filter(reviewed_at__isnull=True) if unreviewed else qs

@@ -1,0 +1,415 @@
+"""Writes of social work cases: opening one from an intake, moving it through its stages (each
+move allowed to the roles `TRANSITIONS` names), its timeline, care plans, who works on it and
+who else may read it, emergency access to a sensitive case, transfers between offices."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zrunva.accounts import permissions
+from zrunva.accounts.choices import Role
+from zrunva.cases.choices import (
+    SENSITIVE_CATEGORIES,
+    ActionStatus,
+    EntryKind,
+    EventKind,
+    Stage,
+    TransferStatus,
+)
+from zrunva.cases.models import (
+    BreakGlass,
+    CarePlan,
+    Colleague,
+    Entry,
+    PlanAction,
+    SocialCase,
+    Transfer,
+)
+from zrunva.core.casework import case_assign, case_event, case_lock, new_number, staff_name
+from zrunva.core.trail import acting_as
+from zrunva.notifications.models import Channel
+from zrunva.notifications.services import message_queue
+from zrunva.registry import selectors as registry
+
+WORK, SUPERVISE = permissions.CASES_WORK, permissions.CASES_SUPERVISE
+
+# Which moves between stages a role makes: the worker takes a case forward to its review; the
+# supervisor reviews (back to the plan or its implementation), closes and reopens, and may make
+# any move a worker makes.
+FORWARD = {
+    (Stage.INTAKE, Stage.ASSESSMENT),
+    (Stage.ASSESSMENT, Stage.CARE_PLAN),
+    (Stage.CARE_PLAN, Stage.IMPLEMENTATION),
+    (Stage.IMPLEMENTATION, Stage.REVIEW),
+}
+REVIEW = {
+    (Stage.REVIEW, Stage.CARE_PLAN),
+    (Stage.REVIEW, Stage.IMPLEMENTATION),
+}
+TRANSITIONS = {
+    **dict.fromkeys(FORWARD, frozenset({Role.SOCIAL_WORKER, Role.SUPERVISOR})),
+    **dict.fromkeys(REVIEW, frozenset({Role.SUPERVISOR})),
+}
+# Contacts that count as the first contact with the person.
+CONTACTS = (EntryKind.HOME_VISIT, EntryKind.OFFICE_VISIT, EntryKind.PHONE)
+
+
+def _works_on(actor, case: SocialCase) -> None:
+    """The assigned worker, or a supervisor of the case's area."""
+    if case.assigned_to_id == actor.pk and permissions.has_perm(actor, WORK):
+        return
+    if permissions.has_perm(actor, SUPERVISE) and permissions.in_scope(actor, case.municipality_id):
+        return
+    raise PermissionDenied(_("Only the case's worker or a supervisor of its area does this."))
+
+
+def _supervises(actor, case: SocialCase) -> None:
+    if not (
+        permissions.has_perm(actor, SUPERVISE) and permissions.in_scope(actor, case.municipality_id)
+    ):
+        raise PermissionDenied(_("Only a supervisor of the case's area does this."))
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor,
+    person,
+    category: str,
+    specialisation: str,
+    source: str,
+    risk: str,
+    intake: str,
+    sensitive: bool = False,
+    household=None,
+) -> SocialCase:
+    """A new case from an intake, for a person in the actor's area (found through the registry,
+    so the read is scoped and audited): held by the actor's office, the first contact due
+    within the hours its risk allows; a worker who opens it has it, a supervisor assigns it."""
+    permissions.require(actor, WORK)
+    if actor.office_id is None:
+        raise PermissionDenied(_("Only the staff of an office open cases."))
+    person = registry.person_get(actor=actor, pk=person.pk, purpose="case")
+    membership = (
+        person.memberships.filter(end_date__isnull=True).select_related("household").first()
+    )
+    household = household or (membership.household if membership else None)
+    if household is None:
+        raise ValidationError({"person": _("This person belongs to no household in the registry.")})
+    now = timezone.now()
+    case = SocialCase(
+        number=new_number(SocialCase.PREFIX),
+        person=person,
+        household=household,
+        personal_number=person.personal_number,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        category=category,
+        specialisation=specialisation,
+        source=source,
+        risk=risk,
+        intake=intake,
+        sensitive=sensitive or category in SENSITIVE_CATEGORIES,
+        office_id=actor.office_id,
+        municipality_id=household.municipality_id,
+        first_contact_due=now + timedelta(hours=settings.CASE_FIRST_CONTACT_HOURS[risk]),
+        entered_by=actor,
+        assigned_to=None if permissions.has_perm(actor, SUPERVISE) else actor,
+    )
+    case.full_clean()
+    with acting_as(actor):
+        case.save()
+        case_event(case, actor=actor, kind=EventKind.OPENED, stage=Stage.INTAKE)
+    return case
+
+
+@transaction.atomic
+def case_move(*, actor, case: SocialCase, to: str, note: str = "") -> SocialCase:
+    """Move a case to another stage, if the actor's role makes that move."""
+    case = case_lock(case)
+    _works_on(actor, case)
+    if to == Stage.CLOSED:
+        raise ValidationError({"stage": _("Close a case with its outcome.")})
+    roles = TRANSITIONS.get((case.stage, to))
+    if roles is None:
+        raise ValidationError(
+            {
+                "stage": _("A case does not go from %(from)s to %(to)s.")
+                % {"from": Stage(case.stage).label, "to": Stage(to).label}
+            }
+        )
+    if actor.role not in roles:
+        raise PermissionDenied(_("Your role does not make this move."))
+    if to == Stage.IMPLEMENTATION and not case.plans.exists():
+        raise ValidationError({"stage": _("Write the care plan before carrying it out.")})
+    case.stage = to
+    with acting_as(actor):
+        case.save(update_fields=["stage"])
+        case_event(case, actor=actor, kind=EventKind.STAGE, stage=to, note=note)
+    return case
+
+
+@transaction.atomic
+def case_close(*, actor, case: SocialCase, outcome: str, note: str) -> SocialCase:
+    """Close a case (a supervisor, from any stage) with its outcome and why."""
+    case = case_lock(case)
+    _supervises(actor, case)
+    if not case.is_open:
+        raise ValidationError(_("This case is closed already."))
+    if not note.strip():
+        raise ValidationError({"closing_note": _("Say why the case closes.")})
+    case.stage, case.outcome, case.closing_note = Stage.CLOSED, outcome, note.strip()
+    case.closed_at = timezone.now()
+    case.full_clean()
+    with acting_as(actor):
+        case.save(update_fields=["stage", "outcome", "closing_note", "closed_at"])
+        case_event(case, actor=actor, kind=EventKind.CLOSED, stage=Stage.CLOSED, note=note)
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, actor, case: SocialCase, note: str) -> SocialCase:
+    case = case_lock(case)
+    _supervises(actor, case)
+    if case.is_open:
+        raise ValidationError(_("This case is open."))
+    case.stage, case.closed_at, case.outcome = Stage.ASSESSMENT, None, ""
+    with acting_as(actor):
+        case.save(update_fields=["stage", "closed_at", "outcome"])
+        case_event(case, actor=actor, kind=EventKind.REOPENED, stage=Stage.ASSESSMENT, note=note)
+    return case
+
+
+@transaction.atomic
+def entry_add(
+    *, actor, case: SocialCase, kind: str, happened_on, note: str = "", file=None
+) -> Entry:
+    """Add to the case's timeline: a visit, a call, a note, a document, on the day it happened
+    (not before the case opened, not in the future). The first visit or call is the case's
+    first contact."""
+    case = case_lock(case)
+    _works_on(actor, case)
+    opened = timezone.localtime(case.opened_at).date()
+    if happened_on < opened:
+        raise ValidationError(
+            {
+                "happened_on": _("The case opened on %(day)s: nothing on it happened before.")
+                % {"day": opened.isoformat()}
+            }
+        )
+    if happened_on > timezone.localdate():
+        raise ValidationError({"happened_on": _("This date is in the future.")})
+    if kind == EntryKind.DOCUMENT and not file:
+        raise ValidationError({"file": _("Attach the document.")})
+    entry = Entry(case=case, kind=kind, happened_on=happened_on, note=note, author=actor)
+    if file:
+        entry.file = file
+    entry.full_clean()
+    with acting_as(actor):
+        entry.save()
+        if kind in CONTACTS and case.first_contact_at is None:
+            case.first_contact_at = timezone.now()
+            case.save(update_fields=["first_contact_at"])
+            case_event(case, actor=actor, kind=EventKind.FIRST_CONTACT)
+    return entry
+
+
+@transaction.atomic
+def plan_write(*, actor, case: SocialCase, goals: str, review_on, actions: list[dict]) -> CarePlan:
+    """A new care plan for the case: its goals, its review date and its actions (each `text`,
+    `responsible`, `due`, optionally a catalogue `service`); the case's next review is the
+    plan's."""
+    case = case_lock(case)
+    _works_on(actor, case)
+    today = timezone.localdate()
+    errors = {}
+    if review_on <= today:
+        errors["review_on"] = _("The review is after today.")
+    if not actions:
+        errors["actions"] = _("A care plan has at least one action.")
+    for n, action in enumerate(actions, start=1):
+        if action["due"] < today:
+            errors[f"actions.{n}.due"] = _("Action %(n)d: its date has passed.") % {"n": n}
+    if errors:
+        raise ValidationError(errors)
+    plan = CarePlan(case=case, goals=goals, review_on=review_on, written_by=actor)
+    plan.full_clean()
+    with acting_as(actor):
+        plan.save()
+        for action in actions:
+            row = PlanAction(plan=plan, status=ActionStatus.OPEN, **action)
+            row.full_clean()
+            row.save()
+        case.next_review = review_on
+        case.save(update_fields=["next_review"])
+        case_event(case, actor=actor, kind=EventKind.PLAN)
+    return plan
+
+
+@transaction.atomic
+def action_done(*, actor, action: PlanAction, done_on) -> PlanAction:
+    case = action.plan.case
+    _works_on(actor, case)
+    if done_on > timezone.localdate():
+        raise ValidationError({"done_on": _("This date is in the future.")})
+    action.status, action.done_on = ActionStatus.DONE, done_on
+    with acting_as(actor):
+        action.save(update_fields=["status", "done_on"])
+    return action
+
+
+def _colleagues_in_office(case: SocialCase, user) -> bool:
+    return (
+        permissions.has_perm(user, WORK)
+        and user.is_active
+        and user.office_id is not None
+        and permissions.in_scope(user, case.municipality_id)
+    )
+
+
+@transaction.atomic
+def case_give(*, actor, case: SocialCase, to) -> SocialCase:
+    """A supervisor gives the case to a worker of its area (reassigning keeps the history)."""
+    case = case_lock(case)
+    _supervises(actor, case)
+    if not _colleagues_in_office(case, to):
+        raise ValidationError({"to": _("Give the case to a social worker of its area.")})
+    return case_assign(case, actor=actor, to=to, kind=EventKind.ASSIGNED)
+
+
+@transaction.atomic
+def colleague_name(*, actor, case: SocialCase, user) -> Colleague:
+    """Name a colleague who may read a sensitive case."""
+    case = case_lock(case)
+    _works_on(actor, case)
+    if not permissions.has_perm(user, WORK):
+        raise ValidationError({"user": _("Name a social worker or a supervisor.")})
+    with acting_as(actor):
+        named, _created = Colleague.objects.get_or_create(
+            case=case, user=user, defaults={"named_by": actor}
+        )
+        case_event(case, actor=actor, kind=EventKind.COLLEAGUE, note=staff_name(user))
+    return named
+
+
+@transaction.atomic
+def break_glass(*, actor, case: SocialCase, reason: str, now: datetime | None = None) -> BreakGlass:
+    """Emergency access to one sensitive case the actor may not otherwise read: with a reason,
+    for BREAK_GLASS_HOURS; the DPO and the case's area supervisors are told through the
+    outbox, and the DPO reviews it."""
+    permissions.require(actor, WORK)
+    if not reason.strip() or len(reason.strip()) < 20:
+        raise ValidationError(
+            {"reason": _("Say why, in a sentence or more (20 characters at least).")}
+        )
+    now = now or timezone.now()
+    grant = BreakGlass(
+        case=case,
+        user=actor,
+        reason=reason.strip(),
+        expires_at=now + timedelta(hours=settings.BREAK_GLASS_HOURS),
+    )
+    grant.full_clean()
+    with acting_as(actor):
+        grant.save()
+        case_event(case, actor=actor, kind=EventKind.BREAK_GLASS, note=reason.strip())
+    _tell_of_break_glass(grant)
+    return grant
+
+
+def _tell_of_break_glass(grant: BreakGlass) -> None:
+    from django.contrib.auth import get_user_model
+
+    case = grant.case
+    to = [
+        u
+        for u in get_user_model()
+        .objects.filter(is_active=True, role__in=[Role.DPO, Role.SUPERVISOR])
+        .exclude(email="")
+        if u.role == Role.DPO or permissions.in_scope(u, case.municipality_id)
+    ]
+    for user in to:
+        message_queue(
+            channel=Channel.EMAIL,
+            to=user.email,
+            language="ka",
+            subject=_("Emergency access to case %(number)s") % {"number": case.number},
+            body=_(
+                "%(who)s opened the sensitive case %(number)s by emergency access until "
+                "%(until)s. Reason: %(reason)s"
+            )
+            % {
+                "who": staff_name(grant.user),
+                "number": case.number,
+                "until": timezone.localtime(grant.expires_at).strftime("%Y-%m-%d %H:%M"),
+                "reason": grant.reason,
+            },
+            reference=case.number,
+        )
+
+
+@transaction.atomic
+def break_glass_review(*, actor, grant: BreakGlass, note: str) -> BreakGlass:
+    permissions.require(actor, permissions.BREAK_GLASS_REVIEW)
+    grant.reviewed_by, grant.reviewed_at, grant.review_note = actor, timezone.now(), note
+    with acting_as(actor):
+        grant.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
+    return grant
+
+
+@transaction.atomic
+def transfer_ask(*, actor, case: SocialCase, to_office, reason: str) -> Transfer:
+    """Ask another office to take the case (the family moved)."""
+    case = case_lock(case)
+    _works_on(actor, case)
+    if to_office.pk == case.office_id:
+        raise ValidationError({"to_office": _("The case is this office's already.")})
+    transfer = Transfer(
+        case=case, from_office_id=case.office_id, to_office=to_office, asked_by=actor, reason=reason
+    )
+    transfer.full_clean(validate_constraints=False)
+    with acting_as(actor):
+        transfer.save()
+        case_event(case, actor=actor, kind=EventKind.TRANSFER, note=str(to_office))
+    return transfer
+
+
+@transaction.atomic
+def transfer_decide(*, actor, transfer: Transfer, accept: bool, reason: str = "") -> Transfer:
+    """The receiving office's supervisor accepts the case (it becomes theirs, unassigned) or
+    returns it with a reason."""
+    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    if transfer.status != TransferStatus.ASKED:
+        raise ValidationError(_("This transfer is decided already."))
+    if not (permissions.has_perm(actor, SUPERVISE) and actor.office_id == transfer.to_office_id):
+        raise PermissionDenied(_("Only a supervisor of the receiving office decides."))
+    if not accept and not reason.strip():
+        raise ValidationError({"reason": _("Say why the case goes back.")})
+    case = case_lock(transfer.case)
+    transfer.status = TransferStatus.ACCEPTED if accept else TransferStatus.RETURNED
+    transfer.decided_by, transfer.decided_at = actor, timezone.now()
+    if reason:
+        transfer.reason = reason
+    with acting_as(actor):
+        transfer.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+        if accept:
+            municipality = (
+                transfer.to_office.municipalities.filter(pk=case.household.municipality_id).first()
+                if case.household
+                else None
+            )
+            case.office_id = transfer.to_office_id
+            if municipality is not None:
+                case.municipality = municipality
+            else:
+                case.municipality = transfer.to_office.municipalities.order_by("pk").first()
+            case.assigned_to = None
+            case.save(update_fields=["office", "municipality", "assigned_to"])
+            case_event(case, actor=actor, kind=EventKind.TRANSFER_ACCEPTED)
+        else:
+            case_event(case, actor=actor, kind=EventKind.TRANSFER_RETURNED, note=reason)
+    return transfer
