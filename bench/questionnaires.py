@@ -28,7 +28,8 @@ The database named in DATABASE_URL is dropped and created anew (its name must co
 4. the comparators, in one process with production settings (`--in-process`):
    `selectors.results(actor=<the analyst>, survey=…)` repeated (the target: p50 and p99 at
    most 1 s), the SQL GROUP BY from the responses (what results would cost without tallies),
-   and the same submits and results pages through Django's test `Client`.
+   and the same submits and results pages through Django's test `Client`;
+5. the correctness check of 2. again, after those submits.
 It prints p50/p95/p99/max and the ratios. See bench/README.md for measured figures.
 """
 
@@ -831,6 +832,9 @@ def main() -> None:
         server.stop()
     print("4. In one process, production settings: results(), the direct SQL, the test Client")
     inproc = child("--in-process", plan_path, WORK / "in-process.json", args, server_env(url))
+    # Again after the 2,040 submits (two at a time over HTTP): the kept tallies still exact.
+    print("\n5. The kept tallies against the direct count after the submits")
+    correct = check_tallies(survey.pk) and correct
     summary = report(http_results, inproc, correct)
     (WORK / "summary.json").write_text(json.dumps(summary, indent=1))
 
