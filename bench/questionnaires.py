@@ -88,8 +88,8 @@ def _choices(*values: str) -> list[dict]:
 
 
 def form_definition() -> dict:
-    """60 questions in 6 sections, as a household needs survey asks: 14 one-choice, 8
-    several-choice, 8 numbers with bounds, 10 yes/no, 8 scales, 4 dates, 8 texts; 7 of them
+    """60 questions in 6 sections, as a household needs survey asks: 13 one-choice, 8
+    several-choice, 8 numbers with bounds, 13 yes/no, 8 scales, 4 dates, 6 texts; 7 of them
     asked only if an earlier answer says so."""
     s1 = [
         _q("age", "number", "Age", required=True, min=0, max=110, integer=True),
