@@ -5,7 +5,7 @@ from collections import Counter
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -97,6 +97,9 @@ def _tally_add(survey_id: int, municipality_id: int, cells: Counter, sums: dict)
     """Add one submission's cells to the survey's tallies (an UPDATE adding to the count, so
     two interviewers submitting at once both count; a missing cell is created, and if another
     submission created it first, added to)."""
+    if connection.vendor == "postgresql":
+        _tally_upsert(survey_id, municipality_id, cells, sums)
+        return
     for (key, value), count in cells.items():
         total = sums.get((key, value), Decimal(0))
         where = {"survey_id": survey_id, "municipality_id": municipality_id}
@@ -111,6 +114,28 @@ def _tally_add(survey_id: int, municipality_id: int, cells: Counter, sums: dict)
                 Tally.objects.create(**where, count=count, total=total)
         except IntegrityError:
             Tally.objects.filter(**where).update(count=F("count") + count, total=F("total") + total)
+
+
+def _tally_upsert(survey_id: int, municipality_id: int, cells: Counter, sums: dict) -> None:
+    """`_tally_add` on PostgreSQL in one statement: a 60-question submission adds to 60 to 100
+    cells, and one UPDATE each was two thirds of the submit's time (bench/questionnaires.py).
+    ON CONFLICT adds to a cell that exists, atomically as the UPDATE does, and creates a missing
+    one (or adds to it if another submission created it first) as the SQLite path does."""
+    table = connection.ops.quote_name(Tally._meta.db_table)
+    # The cells in one order for every submission, so two submitting at once lock them in the
+    # same order and never deadlock.
+    rows = sorted(cells.items())
+    params = []
+    for (key, value), count in rows:
+        params += [survey_id, municipality_id, key, value, count, sums.get((key, value), 0)]
+    placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
+    sql = (
+        f"INSERT INTO {table} AS tally (survey_id, municipality_id, key, value, count, total) "  # noqa: S608 (the model's table name and placeholders: values go as parameters)
+        f"VALUES {placeholders} ON CONFLICT (survey_id, municipality_id, key, value) DO UPDATE "
+        "SET count = tally.count + excluded.count, total = tally.total + excluded.total"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 @transaction.atomic
