@@ -21,6 +21,7 @@ urlpatterns += i18n_patterns(
     path("payments/", include("zrunva.payments.urls")),
     path("services/", include("zrunva.services.urls")),
     path("questionnaires/", include("zrunva.questionnaires.urls")),
+    path("cases/", include("zrunva.cases.urls")),
     path("portal/grievances/", include("zrunva.grievances.urls_portal")),
     path("portal/", include("zrunva.portal.urls")),
     path("outbox/", include("zrunva.notifications.urls")),

@@ -18,3 +18,34 @@ class CasesConfig(AppConfig):
         auditlog.register(models.Colleague)
         auditlog.register(models.BreakGlass)
         auditlog.register(models.Transfer)
+
+        from zrunva.accounts import permissions
+        from zrunva.core.extensions import NavItem, Panel, register
+
+        register(
+            "nav",
+            "cases:home",
+            NavItem(_("Cases"), "cases:home", permissions.allows(permissions.CASES_WORK)),
+            order=55,
+        )
+        register(
+            "nav",
+            "cases:glass_review",
+            NavItem(
+                _("Emergency access"),
+                "cases:glass_review",
+                permissions.allows(permissions.BREAK_GLASS_REVIEW),
+            ),
+            order=56,
+        )
+        # The person's cases on their page, as the viewer may see them.
+        register(
+            "person_panels",
+            "cases:person_cases",
+            Panel(
+                _("Social work cases"),
+                "cases:person_cases",
+                permissions.allows(permissions.CASES_WORK),
+            ),
+            order=30,
+        )

@@ -1,0 +1,114 @@
+"""The case pages' forms; what a case may be is the services' and the models' to say."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from zrunva.cases.choices import Category, EntryKind, Outcome, Risk, Source, Specialisation
+from zrunva.core.forms import DateInput
+from zrunva.geo.models import Office
+
+TEXTAREA = forms.Textarea(attrs={"rows": 4})
+
+
+class OpenForm(forms.Form):
+    category = forms.ChoiceField(label=gettext_lazy("Category"), choices=Category.choices)
+    specialisation = forms.ChoiceField(
+        label=gettext_lazy("Specialisation"), choices=Specialisation.choices
+    )
+    source = forms.ChoiceField(label=gettext_lazy("Came from"), choices=Source.choices)
+    risk = forms.ChoiceField(
+        label=gettext_lazy("Risk"), choices=Risk.choices, widget=forms.RadioSelect
+    )
+    intake = forms.CharField(
+        label=gettext_lazy("What was reported"), max_length=4000, widget=TEXTAREA
+    )
+    sensitive = forms.BooleanField(
+        label=gettext_lazy("Sensitive: only the worker, the supervisors and named colleagues"),
+        required=False,
+        help_text=gettext_lazy("Violence and trafficking cases are always sensitive."),
+    )
+
+
+class EntryForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("What"), choices=EntryKind.choices)
+    happened_on = forms.DateField(label=gettext_lazy("Date"), widget=DateInput())
+    note = forms.CharField(
+        label=gettext_lazy("Note"), max_length=4000, required=False, widget=TEXTAREA
+    )
+    file = forms.FileField(label=gettext_lazy("Document"), required=False)
+
+
+class PlanForm(forms.Form):
+    """The goals and the review date; the actions, one per line: what | who | YYYY-MM-DD."""
+
+    goals = forms.CharField(label=gettext_lazy("Goals"), max_length=4000, widget=TEXTAREA)
+    review_on = forms.DateField(label=gettext_lazy("Review on"), widget=DateInput())
+    actions = forms.CharField(
+        label=gettext_lazy("Actions"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy(
+            "One per line: what | who | by when (YYYY-MM-DD), e.g. "
+            "Day care three days a week | Kutaisi day centre | 2027-01-15."
+        ),
+    )
+
+    def clean_actions(self):
+        from datetime import date
+
+        actions = []
+        for n, line in enumerate(self.cleaned_data["actions"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split("|")]
+            try:
+                if len(parts) != 3 or not parts[0] or not parts[1]:
+                    raise ValueError
+                due = date.fromisoformat(parts[2])
+            except ValueError:
+                raise forms.ValidationError(
+                    _("Line %(n)d: write what | who | YYYY-MM-DD.") % {"n": n}
+                ) from None
+            actions.append({"text": parts[0][:500], "responsible": parts[1][:200], "due": due})
+        return actions
+
+
+class MoveForm(forms.Form):
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=4000, required=False)
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=Outcome.choices)
+    note = forms.CharField(label=gettext_lazy("Why it closes"), max_length=4000, widget=TEXTAREA)
+
+
+class UserForm(forms.Form):
+    username = forms.CharField(label=gettext_lazy("User name"), max_length=150)
+
+    def clean_username(self):
+        user = (
+            get_user_model()
+            .objects.filter(username=self.cleaned_data["username"], is_active=True)
+            .first()
+        )
+        if user is None:
+            raise forms.ValidationError(_("No active user has this user name."))
+        return user
+
+
+class GlassForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why you must read this case now"), max_length=1000, widget=TEXTAREA
+    )
+
+
+class TransferForm(forms.Form):
+    to_office = forms.ModelChoiceField(
+        label=gettext_lazy("To the office"), queryset=Office.objects.filter(agency="sca")
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=1000, widget=TEXTAREA)
+
+
+class DecideForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=1000, required=False)

@@ -1,0 +1,103 @@
+"""The case pages: a worker opens a case from a person's page, adds to its timeline (a date
+before the case refused), writes a plan and moves it on; the supervisor's page; a sensitive
+case invisible to a colleague until emergency access; the person's panel."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from zrunva.accounts.choices import Role
+from zrunva.cases.models import BreakGlass, SocialCase
+from zrunva.cases.tests import factories
+
+IMERETI = "sca-ge-im"
+
+
+@pytest.fixture
+def worker(login_as):
+    return login_as(Role.SOCIAL_WORKER, office=IMERETI)
+
+
+def test_a_worker_opens_and_works_a_case(worker, login_as):
+    person = factories.person()
+    page = worker.get(f"/en/registry/people/{person.pk}/")
+    assert page.status_code == 200
+    opened = worker.post(
+        f"/en/cases/open/{person.pk}/",
+        {
+            "category": "elderly",
+            "specialisation": "elderly",
+            "source": "hotline",
+            "risk": "high",
+            "intake": "Alone, no heating.",
+        },
+    )
+    case = SocialCase.objects.get()
+    assert opened.url == f"/en/cases/{case.pk}/" and case.assigned_to == worker.user
+    today = timezone.localdate()
+    early = worker.post(
+        f"/en/cases/{case.pk}/timeline/",
+        {"kind": "home", "happened_on": (today - datetime.timedelta(days=5)).isoformat()},
+        follow=True,
+    )
+    assert "nothing on it happened before" in early.content.decode()
+    worker.post(
+        f"/en/cases/{case.pk}/timeline/",
+        {"kind": "home", "happened_on": today.isoformat(), "note": "Visited."},
+    )
+    worker.post(f"/en/cases/{case.pk}/move/", {"to": "assessment"})
+    worker.post(f"/en/cases/{case.pk}/move/", {"to": "plan"})
+    bad = worker.post(
+        f"/en/cases/{case.pk}/plan/",
+        {"goals": "Warm home.", "review_on": today.isoformat(), "actions": "Firewood"},
+    )
+    text = bad.content.decode()
+    assert "Line 1: write what | who | YYYY-MM-DD." in text
+    worker.post(
+        f"/en/cases/{case.pk}/plan/",
+        {
+            "goals": "Warm home.",
+            "review_on": (today + datetime.timedelta(days=60)).isoformat(),
+            "actions": f"Firewood | Municipality | {today.isoformat()}",
+        },
+    )
+    worker.post(f"/en/cases/{case.pk}/move/", {"to": "implementation"})
+    case.refresh_from_db()
+    assert case.stage == "implementation" and case.first_contact_at is not None
+    detail = worker.get(f"/en/cases/{case.pk}/").content.decode()
+    assert "Warm home." in detail and "Visited." in detail
+    supervisor = login_as(Role.SUPERVISOR, office=IMERETI)
+    home = supervisor.get("/en/cases/").content.decode()
+    assert "Caseload" in home and worker.user.username in home
+    # The worker cannot close; the supervisor can.
+    assert (
+        worker.post(f"/en/cases/{case.pk}/close/", {"outcome": "met", "note": "x"}).status_code
+        == 403
+    )
+    supervisor.post(f"/en/cases/{case.pk}/close/", {"outcome": "met", "note": "Warm now."})
+    case.refresh_from_db()
+    assert case.stage == "closed"
+
+
+def test_a_sensitive_case_is_invisible_until_emergency_access(worker, login_as):
+    case = factories.case(worker.user, category="violence", risk="high")
+    colleague = login_as(Role.SOCIAL_WORKER, office=IMERETI)
+    assert colleague.get(f"/en/cases/{case.pk}/").status_code == 404
+    panel = colleague.get(f"/en/cases/people/{case.person_id}/").content.decode()
+    assert case.number not in panel
+    assert (
+        worker.get(f"/en/cases/people/{case.person_id}/").content.decode().count(case.number) == 1
+    )
+    short = colleague.post(f"/en/cases/{case.pk}/emergency/", {"reason": "now"})
+    assert short.status_code == 200 and not BreakGlass.objects.exists()
+    granted = colleague.post(
+        f"/en/cases/{case.pk}/emergency/",
+        {"reason": "Police at the door, the worker does not answer."},
+    )
+    assert granted.url == f"/en/cases/{case.pk}/"
+    assert colleague.get(f"/en/cases/{case.pk}/").status_code == 200
+    dpo = login_as(Role.DPO)
+    assert case.number in dpo.get("/en/cases/emergency-access/").content.decode()
+    assert login_as(Role.ANALYST).get("/en/cases/").status_code == 403
+    assert dpo.get("/en/cases/").status_code == 403
