@@ -79,6 +79,9 @@ SURVEYS_RESULTS = "questionnaires.results"
 CASES_WORK = "cases.work"
 CASES_SUPERVISE = "cases.supervise"
 BREAK_GLASS_REVIEW = "cases.break_glass_review"
+# Answering referrals to one's organisation's services (accept, decline, complete): providers'
+# staff, who see only the referrals to their organisation (`referral_scope`).
+REFERRALS_ANSWER = "cases.referrals_answer"
 # Assessing services against a published standard (`assesses_service` says which services):
 # administrators and national SSA officers anywhere, office and municipal staff in their area,
 # an accredited civil-society organisation's monitors in the municipalities it serves.
@@ -172,6 +175,7 @@ _GRANTS: dict[str, frozenset[str]] = {
     CASES_WORK: frozenset({Role.SOCIAL_WORKER, Role.SUPERVISOR}),
     CASES_SUPERVISE: frozenset({Role.SUPERVISOR}),
     BREAK_GLASS_REVIEW: frozenset({Role.DPO}),
+    REFERRALS_ANSWER: frozenset({Role.SERVICE_PROVIDER}),
     SERVICES_ASSESS: frozenset(
         {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.CSO_MONITOR}
     ),
@@ -244,6 +248,13 @@ def case_scope(user, now) -> Q:
     if has_perm(user, CASES_SUPERVISE):
         return in_area | named
     return (in_area & Q(sensitive=False)) | named
+
+
+def referral_scope(user) -> Q:
+    """The referrals a provider's user answers: those to their organisation's services."""
+    if not has_perm(user, REFERRALS_ANSWER) or not user.organisation_id:
+        return Q(pk__in=[])
+    return Q(service__provider__organisation_id=user.organisation_id)
 
 
 # Roles given only on the server (`manage.py user_role`), never in the admin: an administrator

@@ -18,6 +18,7 @@ class CasesConfig(AppConfig):
         auditlog.register(models.Colleague)
         auditlog.register(models.BreakGlass)
         auditlog.register(models.Transfer)
+        auditlog.register(models.Referral)
 
         from zrunva.accounts import permissions
         from zrunva.core.extensions import NavItem, Panel, register
@@ -37,6 +38,14 @@ class CasesConfig(AppConfig):
                 permissions.allows(permissions.BREAK_GLASS_REVIEW),
             ),
             order=56,
+        )
+        register(
+            "nav",
+            "cases:referrals",
+            NavItem(
+                _("Referrals"), "cases:referrals", permissions.allows(permissions.REFERRALS_ANSWER)
+            ),
+            order=57,
         )
         # The person's cases on their page, as the viewer may see them.
         register(

@@ -78,6 +78,8 @@ class EventKind(models.TextChoices):
     TRANSFER_RETURNED = "returned", _("Transfer returned")
     CLOSED = "closed", _("Closed")
     REOPENED = "reopened", _("Reopened")
+    REFERRAL = "referral", _("Referred to a service")
+    REFERRAL_ANSWERED = "answered", _("The provider answered")
 
 
 class EntryKind(models.TextChoices):
@@ -98,3 +100,38 @@ class TransferStatus(models.TextChoices):
     ASKED = "asked", _("Waiting for the other office")
     ACCEPTED = "accepted", _("Accepted")
     RETURNED = "returned", _("Returned")
+
+
+class ReferralStatus(models.TextChoices):
+    SENT = "sent", _("Sent, waiting for the provider")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    COMPLETED = "completed", _("Completed")
+
+
+# The catalogue's target groups a case's category is for: a referral to a service for none of
+# them is refused (the worker chooses another service).
+CATEGORY_GROUPS = {
+    Category.CHILD_PROTECTION: (
+        "families",
+        "children_intellectual",
+        "children_sensory",
+        "children_physical",
+        "children_psychosocial",
+        "violence_survivors",
+    ),
+    Category.DISABILITY: (
+        "children_intellectual",
+        "children_sensory",
+        "children_physical",
+        "children_psychosocial",
+        "adults_intellectual",
+        "adults_sensory",
+        "adults_physical",
+        "adults_psychosocial",
+    ),
+    Category.ELDERLY: ("elderly",),
+    Category.DOMESTIC_VIOLENCE: ("violence_survivors", "families"),
+    Category.TRAFFICKING: ("trafficking_survivors", "violence_survivors"),
+    Category.STREET: ("street", "families"),
+}

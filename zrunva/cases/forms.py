@@ -112,3 +112,23 @@ class TransferForm(forms.Form):
 
 class DecideForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=1000, required=False)
+
+
+class ReferForm(forms.Form):
+    service = forms.ModelChoiceField(label=gettext_lazy("Service"), queryset=None, empty_label="")
+    note = forms.CharField(
+        label=gettext_lazy("What the provider should know"), max_length=4000, widget=TEXTAREA
+    )
+    waiting_list = forms.BooleanField(
+        label=gettext_lazy("Refer to the waiting list if it has no place now"), required=False
+    )
+
+    def __init__(self, *args, services, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = services
+
+
+class AnswerForm(forms.Form):
+    text = forms.CharField(
+        label=gettext_lazy("Reason or feedback"), max_length=4000, required=False, widget=TEXTAREA
+    )

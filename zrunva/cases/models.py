@@ -15,6 +15,7 @@ from zrunva.cases.choices import (
     EntryKind,
     EventKind,
     Outcome,
+    ReferralStatus,
     Risk,
     Source,
     Specialisation,
@@ -311,3 +312,45 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_office_id} → {self.to_office_id}"
+
+
+class Referral(models.Model):
+    """A case referred to a service of the catalogue: the provider's staff accept it, decline it
+    with a reason, or complete it with feedback; the worker sees each step. Referred to the
+    waiting list when the service had no place."""
+
+    case = models.ForeignKey(
+        SocialCase, on_delete=models.CASCADE, related_name="referrals", verbose_name=_("case")
+    )
+    service = models.ForeignKey(
+        "services.Service", on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
+    note = models.TextField(
+        _("what the provider should know"),
+        max_length=TEXT_MAX,
+        validators=[MaxLengthValidator(TEXT_MAX)],
+    )
+    waiting_list = models.BooleanField(_("to the waiting list"), default=False)
+    referred_by = _user(_("referred by"))
+    referred_at = models.DateTimeField(_("referred"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.SENT
+    )
+    answered_by = _user(_("answered by"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    answer = models.TextField(_("the provider's answer"), max_length=TEXT_MAX, blank=True)
+
+    class Meta:
+        ordering = ["-referred_at", "-id"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "service"],
+                condition=Q(status__in=["sent", "accepted"]),
+                name="referral_one_open_per_service",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.service_id}"

@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
-from zrunva.cases.choices import OPEN_STAGES, ActionStatus
-from zrunva.cases.models import BreakGlass, PlanAction, SocialCase
+from zrunva.cases.choices import CATEGORY_GROUPS, OPEN_STAGES, ActionStatus
+from zrunva.cases.models import BreakGlass, PlanAction, Referral, SocialCase
 from zrunva.core.casework import case_get
+from zrunva.core.trail import access_log, scoped_get
+from zrunva.services.selectors import public_services
 
 
 def case_list(*, actor, now=None) -> QuerySet[SocialCase]:
@@ -105,3 +107,29 @@ def break_glass_list(*, actor, unreviewed: bool = False) -> QuerySet[BreakGlass]
     permissions.require(actor, permissions.BREAK_GLASS_REVIEW)
     qs = BreakGlass.objects.select_related("case", "user", "reviewed_by")
     return qs.filter(reviewed_at__isnull=True) if unreviewed else qs
+
+
+def referral_inbox(*, actor) -> QuerySet[Referral]:
+    """The referrals to the provider user's organisation's services, newest first."""
+    permissions.require(actor, permissions.REFERRALS_ANSWER)
+    return (
+        Referral.objects.filter(permissions.referral_scope(actor))
+        .select_related("service", "case", "referred_by", "case__office")
+        .order_by("-referred_at", "-id")
+    )
+
+
+def referral_for_provider(*, actor, pk: int) -> Referral:
+    """One referral to the organisation, its read audited (it names a person)."""
+    referral = scoped_get(referral_inbox(actor=actor), actor=actor, pk=pk)
+    access_log(actor=actor, instance=referral, purpose="referral")
+    return referral
+
+
+def services_to_refer(case: SocialCase) -> QuerySet:
+    """Public services for the people the case is about, in the case's municipality."""
+    qs = public_services().filter(municipality_id=case.municipality_id)
+    groups = CATEGORY_GROUPS.get(case.category)
+    if groups:
+        qs = qs.filter(target_groups__code__in=groups).distinct()
+    return qs.order_by("name_ka", "pk")

@@ -13,10 +13,12 @@ from django.utils.translation import gettext as _
 from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
 from zrunva.cases.choices import (
+    CATEGORY_GROUPS,
     SENSITIVE_CATEGORIES,
     ActionStatus,
     EntryKind,
     EventKind,
+    ReferralStatus,
     Stage,
     TransferStatus,
 )
@@ -26,6 +28,7 @@ from zrunva.cases.models import (
     Colleague,
     Entry,
     PlanAction,
+    Referral,
     SocialCase,
     Transfer,
 )
@@ -413,3 +416,81 @@ def transfer_decide(*, actor, transfer: Transfer, accept: bool, reason: str = ""
         else:
             case_event(case, actor=actor, kind=EventKind.TRANSFER_RETURNED, note=reason)
     return transfer
+
+
+@transaction.atomic
+def referral_send(*, actor, case: SocialCase, service, note: str, waiting_list: bool = False):
+    """Refer the case to a public service of the catalogue that is for the case's people: to a
+    place, or to its waiting list when it has none (the worker is told, and chooses)."""
+    case = case_lock(case)
+    _works_on(actor, case)
+    if not case.is_open:
+        raise ValidationError(_("This case is closed."))
+    if not service.published:
+        raise ValidationError({"service": _("Choose a service of the public catalogue.")})
+    groups = CATEGORY_GROUPS.get(case.category)
+    if groups and not service.target_groups.filter(code__in=groups).exists():
+        raise ValidationError(
+            {"service": _("This service is not for the people this case is about: choose another.")}
+        )
+    full = service.capacity is not None and not service.has_places
+    if full and not waiting_list:
+        raise ValidationError(
+            {
+                "waiting_list": _(
+                    "This service has no place now: refer to its waiting list, or choose another."
+                )
+            }
+        )
+    referral = Referral(case=case, service=service, note=note, waiting_list=full, referred_by=actor)
+    referral.full_clean(validate_constraints=False)
+    if Referral.objects.filter(
+        case=case, service=service, status__in=[ReferralStatus.SENT, ReferralStatus.ACCEPTED]
+    ).exists():
+        raise ValidationError({"service": _("The case is referred to this service already.")})
+    with acting_as(actor):
+        referral.save()
+        case_event(case, actor=actor, kind=EventKind.REFERRAL, note=str(service))
+    return referral
+
+
+ANSWERS = {
+    "accept": (ReferralStatus.SENT, ReferralStatus.ACCEPTED),
+    "decline": (ReferralStatus.SENT, ReferralStatus.DECLINED),
+    "complete": (ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED),
+}
+
+
+@transaction.atomic
+def referral_answer(*, actor, referral: Referral, answer: str, text: str = "") -> Referral:
+    """The provider's staff accept a referral, decline it with a reason, or complete it with
+    feedback; the case's log shows each answer."""
+    permissions.require(actor, permissions.REFERRALS_ANSWER)
+    referral = (
+        Referral.objects.select_for_update()
+        .filter(permissions.referral_scope(actor))
+        .get(pk=referral.pk)
+    )
+    if answer not in ANSWERS:
+        raise ValidationError({"answer": _("Accept, decline or complete.")})
+    before, after = ANSWERS[answer]
+    if referral.status != before:
+        raise ValidationError(
+            _("This referral is %(status)s: it cannot be so answered.")
+            % {"status": referral.get_status_display()}
+        )
+    if answer in ("decline", "complete") and not text.strip():
+        raise ValidationError(
+            {"text": _("Say why.") if answer == "decline" else _("Say how it went.")}
+        )
+    referral.status, referral.answer = after, text.strip()
+    referral.answered_by, referral.answered_at = actor, timezone.now()
+    with acting_as(actor):
+        referral.save(update_fields=["status", "answer", "answered_by", "answered_at"])
+        case_event(
+            referral.case,
+            actor=actor,
+            kind=EventKind.REFERRAL_ANSWERED,
+            note=f"{referral.service}: {referral.get_status_display()}. {referral.answer}".strip(),
+        )
+    return referral

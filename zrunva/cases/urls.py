@@ -18,4 +18,7 @@ urlpatterns = [
     path("transfers/<int:pk>/", views.transfer_decide, name="transfer_decide"),
     path("emergency-access/", views.glass_review, name="glass_review"),
     path("people/<int:pk>/", views.person_cases, name="person_cases"),
+    path("<int:pk>/refer/", views.refer, name="refer"),
+    path("referrals/", views.referrals, name="referrals"),
+    path("referrals/<int:pk>/", views.referral, name="referral"),
 ]

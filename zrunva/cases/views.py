@@ -16,6 +16,7 @@ from zrunva.accounts.decorators import staff_view
 from zrunva.cases import selectors, services
 from zrunva.cases.choices import Stage, TransferStatus
 from zrunva.cases.forms import (
+    AnswerForm,
     CloseForm,
     DecideForm,
     EntryForm,
@@ -23,6 +24,7 @@ from zrunva.cases.forms import (
     MoveForm,
     OpenForm,
     PlanForm,
+    ReferForm,
     TransferForm,
     UserForm,
 )
@@ -105,6 +107,7 @@ def detail(request, pk: int):
             "entry_form": EntryForm(initial={"happened_on": timezone.localdate()}),
             "close_form": CloseForm(),
             "colleagues": case.colleagues.select_related("user"),
+            "referrals": case.referrals.select_related("service__provider"),
             "today": timezone.localdate(),
         },
     )
@@ -295,3 +298,44 @@ def person_cases(request, pk: int):
             "back": reverse("registry:person_detail", args=[person.pk]),
         },
     )
+
+
+@staff_view(WORK)
+def refer(request, pk: int):
+    case = _case(request, pk)
+    form = ReferForm(request.POST or None, services=selectors.services_to_refer(case))
+    if request.method == "POST" and form_step(
+        request,
+        form,
+        lambda d: services.referral_send(actor=request.user, case=case, **d),
+        _("The referral is sent to the provider."),
+    ):
+        return redirect("cases:detail", case.pk)
+    return render(request, "cases/refer.html", {"case": case, "form": form})
+
+
+@staff_view(permissions.REFERRALS_ANSWER)
+def referrals(request):
+    """A provider's referrals: those to its organisation's services."""
+    return render(
+        request,
+        "cases/referrals.html",
+        {"referrals": selectors.referral_inbox(actor=request.user)[:200]},
+    )
+
+
+@staff_view(permissions.REFERRALS_ANSWER)
+def referral(request, pk: int):
+    found = selectors.referral_for_provider(actor=request.user, pk=pk)
+    form = AnswerForm(request.POST or None)
+    answer = request.POST.get("answer", "")
+    if request.method == "POST" and form_step(
+        request,
+        form,
+        lambda d: services.referral_answer(
+            actor=request.user, referral=found, answer=answer, text=d["text"]
+        ),
+        _("Your answer is sent to the social worker."),
+    ):
+        return redirect("cases:referrals")
+    return render(request, "cases/referral.html", {"referral": found, "form": form})
