@@ -79,6 +79,7 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", _("Closed")
     REOPENED = "reopened", _("Reopened")
     REFERRAL = "referral", _("Referred to a service")
+    ASSESSED = "assessed", _("Assessed with a form")
     REFERRAL_ANSWERED = "answered", _("The provider answered")
 
 

@@ -354,3 +354,26 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} → {self.service_id}"
+
+
+class CaseAssessment(models.Model):
+    """An assessment of the case's person with a questionnaire form (a child's needs, an older
+    person's functioning): the response keeps its form version and answers; the case links it."""
+
+    case = models.ForeignKey(
+        SocialCase, on_delete=models.CASCADE, related_name="assessments", verbose_name=_("case")
+    )
+    response = models.OneToOneField(
+        "questionnaires.Response",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("answers"),
+    )
+
+    class Meta:
+        ordering = ["case", "-id"]
+        verbose_name = _("case assessment")
+        verbose_name_plural = _("case assessments")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.response_id}"

@@ -25,6 +25,7 @@ from zrunva.cases.choices import (
 from zrunva.cases.models import (
     BreakGlass,
     CarePlan,
+    CaseAssessment,
     Colleague,
     Entry,
     PlanAction,
@@ -36,6 +37,7 @@ from zrunva.core.casework import case_assign, case_event, case_lock, new_number,
 from zrunva.core.trail import acting_as
 from zrunva.notifications.models import Channel
 from zrunva.notifications.services import message_queue
+from zrunva.questionnaires import services as questionnaires
 from zrunva.registry import selectors as registry
 
 WORK, SUPERVISE = permissions.CASES_WORK, permissions.CASES_SUPERVISE
@@ -494,3 +496,30 @@ def referral_answer(*, actor, referral: Referral, answer: str, text: str = "") -
             note=f"{referral.service}: {referral.get_status_display()}. {referral.answer}".strip(),
         )
     return referral
+
+
+@transaction.atomic
+def assessment_save(*, actor, case: SocialCase, version, given: dict, submit: bool, draft=None):
+    """Assess the case's person with a published questionnaire form: the answers are checked
+    by the questionnaire's own rule and kept with the person, the family and the municipality
+    (a draft to finish later, or submitted), and linked to the case."""
+    case = case_lock(case)
+    _works_on(actor, case)
+    if not case.is_open:
+        raise ValidationError(_("This case is closed."))
+    response = questionnaires.response_save(
+        actor=actor,
+        version=version,
+        given=given,
+        submit=submit,
+        response=draft,
+        person=case.person,
+        household=case.household,
+        municipality=case.municipality,
+        find_person=questionnaires.person_finder(actor),
+    )
+    with acting_as(actor):
+        linked, created = CaseAssessment.objects.get_or_create(case=case, response=response)
+        if created:
+            case_event(case, actor=actor, kind=EventKind.ASSESSED, note=str(version))
+    return linked

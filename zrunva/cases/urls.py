@@ -19,6 +19,8 @@ urlpatterns = [
     path("emergency-access/", views.glass_review, name="glass_review"),
     path("people/<int:pk>/", views.person_cases, name="person_cases"),
     path("<int:pk>/refer/", views.refer, name="refer"),
+    path("<int:pk>/assess/", views.assess, name="assess"),
+    path("<int:pk>/assess/<int:assessment>/", views.assess, name="assessment"),
     path("referrals/", views.referrals, name="referrals"),
     path("referrals/<int:pk>/", views.referral, name="referral"),
 ]

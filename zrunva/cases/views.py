@@ -30,7 +30,12 @@ from zrunva.cases.forms import (
 )
 from zrunva.cases.models import SocialCase, Transfer
 from zrunva.core.forms import add_service_errors, form_step
+from zrunva.core.htmx import is_htmx
+from zrunva.core.models import in_language
 from zrunva.core.trail import attempt_log
+from zrunva.questionnaires import definition as questionnaire_definition
+from zrunva.questionnaires import selectors as questionnaire_selectors
+from zrunva.questionnaires.forms import AnswerForm as QuestionsForm
 from zrunva.registry import selectors as registry
 
 WORK = permissions.CASES_WORK
@@ -108,6 +113,7 @@ def detail(request, pk: int):
             "close_form": CloseForm(),
             "colleagues": case.colleagues.select_related("user"),
             "referrals": case.referrals.select_related("service__provider"),
+            "assessments": case.assessments.select_related("response__version__form"),
             "today": timezone.localdate(),
         },
     )
@@ -339,3 +345,88 @@ def referral(request, pk: int):
     ):
         return redirect("cases:referrals")
     return render(request, "cases/referral.html", {"referral": found, "form": form})
+
+
+@staff_view(WORK)
+def assess(request, pk: int, assessment: int | None = None):
+    """Assess the case's person with a questionnaire form: choose the form, answer it (every
+    fault at once; a draft to finish later), and it is linked to the case."""
+    case = _case(request, pk)
+    draft = None
+    if assessment is not None:
+        linked = get_object_or_404(
+            case.assessments.select_related("response__version"), pk=assessment
+        )
+        draft = linked.response
+        if draft.status != "draft":
+            return render(
+                request,
+                "cases/assessment.html",
+                {"case": case, "linked": linked, "rows": _answered(draft)},
+            )
+        version = draft.version
+    else:
+        version = questionnaire_selectors.version_published_by_pk(
+            request.GET.get("form") or request.POST.get("form")
+        )
+        if version is None:
+            forms_ = questionnaire_selectors.forms_published()
+            return render(request, "cases/assess_choose.html", {"case": case, "forms": forms_})
+    data = request.POST if request.method == "POST" else None
+    form = QuestionsForm(version.definition, data=data, stored=draft.answers if draft else None)
+    action = request.POST.get("action", "") if data is not None else ""
+    if action in ("draft", "submit"):
+        form.is_valid()
+        try:
+            linked = services.assessment_save(
+                actor=request.user,
+                case=case,
+                version=version,
+                given=form.given(),
+                submit=action == "submit",
+                draft=draft,
+            )
+        except ValidationError as error:
+            form.add_faults(
+                {k.removeprefix("answers."): " ".join(v) for k, v in error.message_dict.items()}
+                if hasattr(error, "error_dict")
+                else {"": " ".join(error.messages)}
+            )
+        else:
+            if action == "submit":
+                messages.success(request, _("The assessment is kept with the case."))
+                return redirect("cases:detail", case.pk)
+            messages.success(request, _("The assessment is kept as a draft: finish it later."))
+            return redirect("cases:assessment", case.pk, linked.pk)
+    context = {
+        "case": case,
+        "version": version,
+        "form": form,
+        "action_url": request.get_full_path(),
+    }
+    if is_htmx(request) and action == "refresh":
+        return render(request, "questionnaires/_questions.html", context)
+    return render(request, "cases/assess.html", context)
+
+
+def _answered(response) -> list[tuple[str, str]]:
+    """The response's answers as (question, answer) in the form's order and language."""
+    rows = []
+    for _place, question, group in questionnaire_definition.questions(response.version.definition):
+        if group is not None or question["key"] not in response.answers:
+            continue
+        value = response.answers[question["key"]]
+        choices = {
+            c["value"]: in_language(c["label_ka"], c["label_en"])
+            for c in question.get("choices", [])
+        }
+        if isinstance(value, list):
+            text = ", ".join(
+                choices.get(v, str(v)) if not isinstance(v, dict) else "…" for v in value
+            )
+        elif isinstance(value, bool):
+            text = _("Yes") if value else _("No")
+        else:
+            text = choices.get(value, str(value))
+        rows.append((in_language(question["label_ka"], question["label_en"]), text))
+    return rows

@@ -44,6 +44,18 @@ def version_published(form: Form) -> FormVersion | None:
     return form.versions.filter(status=VersionStatus.PUBLISHED).first()
 
 
+def forms_published() -> QuerySet[Form]:
+    """The forms with a version answered now (to assess with, outside any survey)."""
+    return Form.objects.filter(versions__status=VersionStatus.PUBLISHED).by_name()
+
+
+def version_published_by_pk(form_pk) -> FormVersion | None:
+    """The published version of the form with this id (as a page's parameter gives it)."""
+    if not str(form_pk or "").isdigit():
+        return None
+    return FormVersion.objects.filter(form_id=int(form_pk), status=VersionStatus.PUBLISHED).first()
+
+
 def version_draft(form: Form) -> FormVersion | None:
     return form.versions.filter(status=VersionStatus.DRAFT).first()
 

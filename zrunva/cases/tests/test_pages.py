@@ -101,3 +101,23 @@ def test_a_sensitive_case_is_invisible_until_emergency_access(worker, login_as):
     assert case.number in dpo.get("/en/cases/emergency-access/").content.decode()
     assert login_as(Role.ANALYST).get("/en/cases/").status_code == 403
     assert dpo.get("/en/cases/").status_code == 403
+
+
+def test_a_worker_assesses_the_person_with_a_form(worker):
+    from zrunva.questionnaires.models import Form
+
+    case = factories.case(worker.user)
+    form = Form.objects.get(code="functional-needs")
+    choose = worker.get(f"/en/cases/{case.pk}/assess/").content.decode()
+    assert "Functional needs of older persons" in choose
+    url = f"/en/cases/{case.pk}/assess/?form={form.pk}"
+    wrong = worker.post(url, {"form": form.pk, "action": "submit", "age": "300"}).content.decode()
+    assert "There is a problem" in wrong and not case.assessments.exists()
+    kept = worker.post(url, {"form": form.pk, "action": "draft", "age": "81"})
+    linked = case.assessments.get()
+    assert kept.url == f"/en/cases/{case.pk}/assess/{linked.pk}/"
+    response = linked.response
+    assert response.person_id == case.person_id and response.answers == {"age": 81}
+    assert response.survey_id is None
+    page = worker.get(f"/en/cases/{case.pk}/").content.decode()
+    assert "Functional needs of older persons" in page
