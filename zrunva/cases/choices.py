@@ -136,3 +136,14 @@ CATEGORY_GROUPS = {
     Category.TRAFFICKING: ("trafficking_survivors", "violence_survivors"),
     Category.STREET: ("street", "families"),
 }
+
+
+class SessionKind(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual")
+    GROUP = "group", _("Group")
+
+
+class RecordKind(models.TextChoices):
+    QUALIFICATION = "qualification", _("Qualification")
+    TRAINING = "training", _("Training")
+    CERTIFICATION = "certification", _("Certification")

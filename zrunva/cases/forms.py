@@ -5,7 +5,16 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from zrunva.cases.choices import Category, EntryKind, Outcome, Risk, Source, Specialisation
+from zrunva.cases.choices import (
+    Category,
+    EntryKind,
+    Outcome,
+    RecordKind,
+    Risk,
+    SessionKind,
+    Source,
+    Specialisation,
+)
 from zrunva.core.forms import DateInput
 from zrunva.geo.models import Office
 
@@ -132,3 +141,59 @@ class AnswerForm(forms.Form):
     text = forms.CharField(
         label=gettext_lazy("Reason or feedback"), max_length=4000, required=False, widget=TEXTAREA
     )
+
+
+class SessionForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"), choices=SessionKind.choices, widget=forms.RadioSelect
+    )
+    held_on = forms.DateField(label=gettext_lazy("Held on"), widget=DateInput())
+    workers = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Workers"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    cases = forms.CharField(
+        label=gettext_lazy("Cases discussed (their numbers, one per line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    notes = forms.CharField(
+        label=gettext_lazy("Notes"), max_length=4000, required=False, widget=TEXTAREA
+    )
+    agreed = forms.CharField(
+        label=gettext_lazy("Actions agreed"), max_length=4000, required=False, widget=TEXTAREA
+    )
+
+    def __init__(self, *args, team, readable, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["workers"].queryset = team
+        self.readable = readable
+
+    def clean_cases(self):
+        numbers = [n.strip().upper() for n in self.cleaned_data["cases"].splitlines() if n.strip()]
+        found = list(self.readable.filter(number__in=numbers))
+        missing = sorted(set(numbers) - {c.number for c in found})
+        if missing:
+            raise forms.ValidationError(
+                _("No case of your area has the number %(numbers)s.")
+                % {"numbers": ", ".join(missing)}
+            )
+        return found
+
+
+class RecordForm(forms.Form):
+    worker = forms.ModelChoiceField(label=gettext_lazy("Worker"), queryset=None, empty_label="")
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=RecordKind.choices)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=300)
+    specialisation = forms.ChoiceField(
+        label=gettext_lazy("Specialisation"),
+        choices=[("", "—"), *Specialisation.choices],
+        required=False,
+    )
+    obtained_on = forms.DateField(label=gettext_lazy("Obtained on"), widget=DateInput())
+    expires_on = forms.DateField(
+        label=gettext_lazy("Expires on"), widget=DateInput(), required=False
+    )
+
+    def __init__(self, *args, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].queryset = team

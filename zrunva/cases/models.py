@@ -15,8 +15,10 @@ from zrunva.cases.choices import (
     EntryKind,
     EventKind,
     Outcome,
+    RecordKind,
     ReferralStatus,
     Risk,
+    SessionKind,
     Source,
     Specialisation,
     Stage,
@@ -377,3 +379,70 @@ class CaseAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.response_id}"
+
+
+class SupervisionSession(models.Model):
+    """A supervision session: individual or with a group, the workers in it, the cases
+    discussed and the actions agreed."""
+
+    supervisor = _user(_("supervisor"))
+    kind = models.CharField(_("kind"), max_length=10, choices=SessionKind.choices)
+    held_on = models.DateField(_("held on"))
+    workers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("workers")
+    )
+    cases = models.ManyToManyField(
+        SocialCase, related_name="supervision", blank=True, verbose_name=_("cases discussed")
+    )
+    notes = models.TextField(
+        _("notes"), max_length=TEXT_MAX, blank=True, validators=[MaxLengthValidator(TEXT_MAX)]
+    )
+    agreed = models.TextField(
+        _("actions agreed"),
+        max_length=TEXT_MAX,
+        blank=True,
+        validators=[MaxLengthValidator(TEXT_MAX)],
+    )
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        verbose_name = _("supervision session")
+        verbose_name_plural = _("supervision sessions")
+
+    def __str__(self) -> str:
+        return f"{self.held_on}: {self.get_kind_display()}"
+
+
+class WorkerRecord(models.Model):
+    """A social worker's qualification, training or certification, with when it expires (a
+    certification lapses)."""
+
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="worker_records",
+        verbose_name=_("worker"),
+    )
+    kind = models.CharField(_("kind"), max_length=14, choices=RecordKind.choices)
+    name = models.CharField(_("name"), max_length=300)
+    specialisation = models.CharField(
+        _("specialisation"), max_length=12, choices=Specialisation.choices, blank=True
+    )
+    obtained_on = models.DateField(_("obtained on"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    recorded_by = _user(_("recorded by"))
+
+    class Meta:
+        ordering = ["worker", "-obtained_on", "-id"]
+        verbose_name = _("qualification or training")
+        verbose_name_plural = _("qualifications and trainings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gt=models.F("obtained_on")),
+                name="workerrecord_expires_after",
+                violation_error_message=_("It expires after it was obtained."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -3,6 +3,8 @@ only by their worker, the area's supervisors, named colleagues and emergency acc
 (audited, and a refused read audited as an attempt), caseloads weighted by risk, and what is
 overdue."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Case as When_
@@ -12,7 +14,13 @@ from django.utils import timezone
 from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
 from zrunva.cases.choices import CATEGORY_GROUPS, OPEN_STAGES, ActionStatus
-from zrunva.cases.models import BreakGlass, PlanAction, Referral, SocialCase
+from zrunva.cases.models import (
+    BreakGlass,
+    PlanAction,
+    Referral,
+    SocialCase,
+    SupervisionSession,
+)
 from zrunva.core.casework import case_get
 from zrunva.core.trail import access_log, scoped_get
 from zrunva.services.selectors import public_services
@@ -133,3 +141,39 @@ def services_to_refer(case: SocialCase) -> QuerySet:
     if groups:
         qs = qs.filter(target_groups__code__in=groups).distinct()
     return qs.order_by("name_ka", "pk")
+
+
+def team(*, actor) -> list[dict]:
+    """The supervisor's team with each worker's qualifications, trainings and certifications
+    (those expired or expiring within 60 days marked); a worker sees their own."""
+    if permissions.has_perm(actor, permissions.CASES_SUPERVISE):
+        area = permissions.municipality_scope(actor)
+        workers = get_user_model().objects.filter(role=Role.SOCIAL_WORKER, is_active=True)
+        if area is not None:
+            workers = workers.filter(office__municipalities__in=area).distinct()
+    else:
+        permissions.require(actor, permissions.CASES_WORK)
+        workers = get_user_model().objects.filter(pk=actor.pk)
+    today = timezone.localdate()
+    soon = today + timedelta(days=60)
+    rows = []
+    for worker in workers.prefetch_related("worker_records").order_by("last_name", "username"):
+        records = list(worker.worker_records.all())
+        for record in records:
+            record.expired = record.expires_on is not None and record.expires_on < today
+            record.expiring = (
+                not record.expired and record.expires_on is not None and record.expires_on <= soon
+            )
+        rows.append({"worker": worker, "records": records})
+    return rows
+
+
+def sessions(*, actor) -> QuerySet[SupervisionSession]:
+    """The supervisor's sessions, or those a worker took part in."""
+    qs = SupervisionSession.objects.prefetch_related("workers", "cases").select_related(
+        "supervisor"
+    )
+    if permissions.has_perm(actor, permissions.CASES_SUPERVISE):
+        return qs.filter(supervisor=actor)
+    permissions.require(actor, permissions.CASES_WORK)
+    return qs.filter(workers=actor)

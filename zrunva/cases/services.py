@@ -5,6 +5,7 @@ who else may read it, emergency access to a sensitive case, transfers between of
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -31,7 +32,9 @@ from zrunva.cases.models import (
     PlanAction,
     Referral,
     SocialCase,
+    SupervisionSession,
     Transfer,
+    WorkerRecord,
 )
 from zrunva.core.casework import case_assign, case_event, case_lock, new_number, staff_name
 from zrunva.core.trail import acting_as
@@ -327,8 +330,6 @@ def break_glass(*, actor, case: SocialCase, reason: str, now: datetime | None = 
 
 
 def _tell_of_break_glass(grant: BreakGlass) -> None:
-    from django.contrib.auth import get_user_model
-
     case = grant.case
     to = [
         u
@@ -523,3 +524,64 @@ def assessment_save(*, actor, case: SocialCase, version, given: dict, submit: bo
         if created:
             case_event(case, actor=actor, kind=EventKind.ASSESSED, note=str(version))
     return linked
+
+
+def team_of(actor):
+    """The supervisor's team: the social workers of their area."""
+    permissions.require(actor, SUPERVISE)
+    area = permissions.municipality_scope(actor)
+    workers = get_user_model().objects.filter(role=Role.SOCIAL_WORKER, is_active=True)
+    if area is not None:
+        workers = workers.filter(office__municipalities__in=area).distinct()
+    return workers
+
+
+@transaction.atomic
+def session_record(
+    *, actor, kind: str, held_on, workers, cases=(), notes: str = "", agreed: str = ""
+) -> SupervisionSession:
+    """A supervision session with workers of the supervisor's team, about cases of the area."""
+    team = set(team_of(actor).values_list("pk", flat=True))
+    errors = {}
+    if held_on > timezone.localdate():
+        errors["held_on"] = _("This date is in the future.")
+    if not workers:
+        errors["workers"] = _("Name the workers in the session.")
+    elif any(w.pk not in team for w in workers):
+        errors["workers"] = _("Only workers of your team.")
+    if kind == "individual" and len(workers) > 1:
+        errors["workers"] = _("An individual session is with one worker.")
+    readable = _readable_ids(actor)
+    if any(c.pk not in readable for c in cases):
+        errors["cases"] = _("Only cases of your area.")
+    if errors:
+        raise ValidationError(errors)
+    session = SupervisionSession(
+        supervisor=actor, kind=kind, held_on=held_on, notes=notes, agreed=agreed
+    )
+    session.full_clean()
+    with acting_as(actor):
+        session.save()
+        session.workers.set(workers)
+        session.cases.set(cases)
+    return session
+
+
+def _readable_ids(actor) -> set[int]:
+    return set(
+        SocialCase.objects.filter(permissions.case_scope(actor, timezone.now())).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+@transaction.atomic
+def worker_record_add(*, actor, worker, **fields) -> WorkerRecord:
+    """A qualification, training or certification of a worker of the supervisor's team."""
+    if not team_of(actor).filter(pk=worker.pk).exists():
+        raise ValidationError({"worker": _("Only workers of your team.")})
+    record = WorkerRecord(worker=worker, recorded_by=actor, **fields)
+    record.full_clean()
+    with acting_as(actor):
+        record.save()
+    return record

@@ -22,5 +22,6 @@ urlpatterns = [
     path("<int:pk>/assess/", views.assess, name="assess"),
     path("<int:pk>/assess/<int:assessment>/", views.assess, name="assessment"),
     path("referrals/", views.referrals, name="referrals"),
+    path("team/", views.team, name="team"),
     path("referrals/<int:pk>/", views.referral, name="referral"),
 ]

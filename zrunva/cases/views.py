@@ -24,7 +24,9 @@ from zrunva.cases.forms import (
     MoveForm,
     OpenForm,
     PlanForm,
+    RecordForm,
     ReferForm,
+    SessionForm,
     TransferForm,
     UserForm,
 )
@@ -430,3 +432,52 @@ def _answered(response) -> list[tuple[str, str]]:
             text = choices.get(value, str(value))
         rows.append((in_language(question["label_ka"], question["label_en"]), text))
     return rows
+
+
+@staff_view(WORK)
+def team(request):
+    """Supervision and workforce: the team's qualifications, trainings and certifications
+    (expired and expiring marked) and the supervision sessions; a worker sees their own."""
+    user = request.user
+    supervises = permissions.has_perm(user, permissions.CASES_SUPERVISE)
+    session_form = record_form = None
+    if supervises:
+        workers = services.team_of(user)
+        readable = selectors.case_list(actor=user)
+        session_form = SessionForm(
+            request.POST if request.POST.get("step") == "session" else None,
+            prefix="session",
+            team=workers,
+            readable=readable,
+        )
+        record_form = RecordForm(
+            request.POST if request.POST.get("step") == "record" else None,
+            prefix="record",
+            team=workers,
+        )
+        if request.method == "POST":
+            if request.POST.get("step") == "session" and form_step(
+                request,
+                session_form,
+                lambda d: services.session_record(actor=user, **d),
+                _("The session is recorded."),
+            ):
+                return redirect("cases:team")
+            if request.POST.get("step") == "record" and form_step(
+                request,
+                record_form,
+                lambda d: services.worker_record_add(actor=user, **d),
+                _("The record is added."),
+            ):
+                return redirect("cases:team")
+    return render(
+        request,
+        "cases/team.html",
+        {
+            "supervises": supervises,
+            "team": selectors.team(actor=user),
+            "sessions": selectors.sessions(actor=user)[:100],
+            "session_form": session_form,
+            "record_form": record_form,
+        },
+    )
