@@ -6,6 +6,7 @@ from ninja.security import HttpBearer, django_auth
 
 from zrunva.accounts.services import api_token_authenticate
 from zrunva.applications.api import router as applications_router
+from zrunva.cases.api import router as cases_router
 from zrunva.core.throttle import Throttled
 from zrunva.core.trail import attempt_log
 from zrunva.grievances.api import router as grievances_router
@@ -51,6 +52,7 @@ api.add_router("/", payments_router)
 api.add_router("/", portal_router)
 api.add_router("/", services_router)
 api.add_router("/", questionnaires_router)
+api.add_router("/", cases_router)
 
 
 def validation_errors(exc: ValidationError) -> list[dict]:
