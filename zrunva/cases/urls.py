@@ -18,6 +18,7 @@ urlpatterns = [
     path("transfers/<int:pk>/", views.transfer_decide, name="transfer_decide"),
     path("emergency-access/", views.glass_review, name="glass_review"),
     path("people/<int:pk>/", views.person_cases, name="person_cases"),
+    path("households/<int:pk>/", views.household_cases, name="household_cases"),
     path("<int:pk>/refer/", views.refer, name="refer"),
     path("<int:pk>/assess/", views.assess, name="assess"),
     path("<int:pk>/assess/<int:assessment>/", views.assess, name="assessment"),

@@ -292,6 +292,14 @@ def glass_review(request):
 
 
 @staff_view(WORK)
+def household_cases(request, pk: int):
+    """The cases about a household's people the viewer may read: a panel for its page."""
+    household = registry.household_get(actor=request.user, pk=pk, purpose="cases")
+    cases = selectors.case_list(actor=request.user).filter(household=household)
+    return render(request, "cases/_panel.html", {"cases": cases, "person": None})
+
+
+@staff_view(WORK)
 def person_cases(request, pk: int):
     """The cases about a person the viewer may read (a sensitive case is not there for others,
     not even as a count): a panel for their page."""

@@ -121,3 +121,12 @@ def test_a_worker_assesses_the_person_with_a_form(worker):
     assert response.survey_id is None
     page = worker.get(f"/en/cases/{case.pk}/").content.decode()
     assert "Functional needs of older persons" in page
+
+
+def test_the_household_panel_shows_only_the_cases_one_reads(worker, login_as):
+    case = factories.case(worker.user, category="violence", risk="high")
+    ordinary = factories.case(worker.user, case.person)
+    colleague = login_as(Role.SOCIAL_WORKER, office=IMERETI)
+    panel = colleague.get(f"/en/cases/households/{case.household_id}/").content.decode()
+    assert ordinary.number in panel and case.number not in panel
+    assert case.number in worker.get(f"/en/cases/households/{case.household_id}/").content.decode()
