@@ -79,6 +79,9 @@ class Command(BaseCommand):
         from zrunva.demo.questionnaires import demo_survey
 
         self.stdout.write(f"{demo_survey(seed=seed):,} synthetic survey responses.")
+        from zrunva.demo.cases import demo_cases
+
+        self.stdout.write(f"{demo_cases(seed=seed):,} synthetic social work cases.")
         payroll = demo_payroll()
         if payroll is not None:
             self.stdout.write(
