@@ -258,14 +258,26 @@ def test_a_visit_outside_the_area_is_refused(make_user, today):
     assert not OutreachVisit.objects.exists()
 
 
-def test_the_disability_list_needs_health_data(worker, kutaisi, monkeypatch):
+def test_the_disability_list_needs_health_data(client, worker, kutaisi, monkeypatch):
+    factories.person(first_name="ანა", birth_date=datetime.date(1935, 3, 3))
+    client.force_login(worker)
+    url = reverse("outreach:lists")
     assert outreach.lists_for(worker) == [A, B, C]
+    assert (
+        "Disability status"
+        in client.get(url, {"list": C, "municipality": kutaisi.pk}).content.decode()
+    )
     grants = dict(permissions._GRANTS)
     grants[permissions.HEALTH_VIEW] = frozenset({Role.ADMIN, Role.DPO})
     monkeypatch.setattr(permissions, "_GRANTS", grants)
     assert outreach.lists_for(worker) == [B, C]
     with pytest.raises(PermissionDenied, match="health data"):
         outreach.outreach_list(actor=worker, kind=A, municipality_id=kutaisi.pk)
+    html = client.get(url, {"list": C, "municipality": kutaisi.pk}).content.decode()
+    assert "living alone" in html and "Disability status" not in html
+    assert 'value="disability"' not in html  # the list is not offered
+    csv = client.get(url, {"list": C, "municipality": kutaisi.pk, "format": "csv"})
+    assert "Disability status" not in b"".join(csv.streaming_content).decode("utf-8-sig")
 
 
 def test_each_read_is_audited(worker, kutaisi):
@@ -315,6 +327,10 @@ def test_the_page_lists_records_and_downloads(
     assert LogEntry.objects.filter(actor=worker, additional_data__terms__export="csv").exists()
     xlsx = client.get(url, {"municipality": kutaisi.pk, "list": B, "format": "xlsx"})
     assert xlsx.status_code == 200
+    factories.person(first_name="გია", disability_degree="severe")
+    with django_assert_max_num_queries(15):
+        severe = client.get(url, {"municipality": kutaisi.pk, "list": A}).content.decode()
+    assert "Severe disability; not enrolled in the disability package" in severe
 
 
 def test_the_page_is_refused_outside_the_role_and_area(login_as, kutaisi):
