@@ -18,6 +18,7 @@ urlpatterns += i18n_patterns(
     path("eligibility/", include("zrunva.programmes.urls_eligibility")),
     path("applications/", include("zrunva.applications.urls")),
     path("grievances/", include("zrunva.grievances.urls")),
+    path("outreach/", include("zrunva.cases.urls_outreach")),
     path("payments/", include("zrunva.payments.urls")),
     path("services/", include("zrunva.services.urls")),
     path("questionnaires/", include("zrunva.questionnaires.urls")),

@@ -316,4 +316,7 @@ CASE_RISK_WEIGHTS = {
     "low": env.int("CASE_WEIGHT_LOW", default=1),
 }
 CASELOAD_NORM = env.int("CASELOAD_NORM", default=40)
+# Outreach: a person visited from an outreach list within these days drops off that list
+# (illustrative, not sourced).
+OUTREACH_VISIT_DAYS = env.int("OUTREACH_VISIT_DAYS", default=180)
 BREAK_GLASS_HOURS = env.int("BREAK_GLASS_HOURS", default=8)

@@ -18,6 +18,7 @@ class CasesConfig(AppConfig):
         auditlog.register(models.Colleague)
         auditlog.register(models.BreakGlass)
         auditlog.register(models.Transfer)
+        auditlog.register(models.OutreachVisit)
         auditlog.register(models.Referral)
 
         from zrunva.accounts import permissions

@@ -147,3 +147,19 @@ class RecordKind(models.TextChoices):
     QUALIFICATION = "qualification", _("Qualification")
     TRAINING = "training", _("Training")
     CERTIFICATION = "certification", _("Certification")
+
+
+class OutreachList(models.TextChoices):
+    """The outreach lists (`zrunva.cases.outreach`): people likely in need but not served."""
+
+    DISABILITY = "disability", _("Severe disability, no package and no case")
+    LOW_SCORE = "low_score", _("Low rating score, no TSA")
+    ALONE = "alone", _("Aged 80 or over, living alone, no case")
+
+
+class VisitOutcome(models.TextChoices):
+    NEEDS_HELP = "needs_help", _("Needs help: a case opened")
+    REFERRED = "referred", _("Referred elsewhere")
+    NOT_IN_NEED = "not_in_need", _("Not in need")
+    NOT_FOUND = "not_found", _("Not found at the address")
+    DECLINED = "declined", _("Declined the visit or help")

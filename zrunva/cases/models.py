@@ -15,6 +15,7 @@ from zrunva.cases.choices import (
     EntryKind,
     EventKind,
     Outcome,
+    OutreachList,
     RecordKind,
     ReferralStatus,
     Risk,
@@ -23,6 +24,7 @@ from zrunva.cases.choices import (
     Specialisation,
     Stage,
     TransferStatus,
+    VisitOutcome,
 )
 from zrunva.core.casework import Case, Event
 
@@ -446,3 +448,52 @@ class WorkerRecord(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OutreachVisit(models.Model):
+    """A visit to someone found on an outreach list, and what came of it. A person visited
+    within `OUTREACH_VISIT_DAYS` drops off the list they were visited from; "needs help" opens
+    a case (`case`)."""
+
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    municipality = models.ForeignKey(
+        "geo.Municipality",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    list = models.CharField(_("list"), max_length=10, choices=OutreachList.choices)
+    visited_on = models.DateField(_("visited on"))
+    outcome = models.CharField(_("outcome"), max_length=12, choices=VisitOutcome.choices)
+    note = models.TextField(
+        _("note"), max_length=TEXT_MAX, blank=True, validators=[MaxLengthValidator(TEXT_MAX)]
+    )
+    case = models.ForeignKey(
+        SocialCase,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("case opened"),
+    )
+    visited_by = _user(_("visited by"))
+    recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-visited_on", "-id"]
+        verbose_name = _("outreach visit")
+        verbose_name_plural = _("outreach visits")
+        indexes = [
+            models.Index(fields=["person", "list", "visited_on"], name="outreach_person_list"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(outcome="needs_help") | Q(case__isnull=False),
+                name="outreach_needs_help_has_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.visited_on}: {self.get_outcome_display()}"

@@ -17,11 +17,17 @@ from zrunva.cases.choices import (
     CATEGORY_GROUPS,
     SENSITIVE_CATEGORIES,
     ActionStatus,
+    Category,
     EntryKind,
     EventKind,
+    OutreachList,
     ReferralStatus,
+    Risk,
+    Source,
+    Specialisation,
     Stage,
     TransferStatus,
+    VisitOutcome,
 )
 from zrunva.cases.models import (
     BreakGlass,
@@ -29,6 +35,7 @@ from zrunva.cases.models import (
     CaseAssessment,
     Colleague,
     Entry,
+    OutreachVisit,
     PlanAction,
     Referral,
     SocialCase,
@@ -585,3 +592,58 @@ def worker_record_add(*, actor, worker, **fields) -> WorkerRecord:
     with acting_as(actor):
         record.save()
     return record
+
+
+# The case an outreach visit opens when the person needs help, by the list they were found on.
+OUTREACH_CASE = {
+    OutreachList.DISABILITY: (Category.DISABILITY, Specialisation.DISABILITY),
+    OutreachList.LOW_SCORE: (Category.OTHER, Specialisation.GENERAL),
+    OutreachList.ALONE: (Category.ELDERLY, Specialisation.ELDERLY),
+}
+
+
+@transaction.atomic
+def outreach_visit_record(
+    *,
+    actor,
+    person,
+    list: str,
+    visited_on,
+    outcome: str,
+    note: str = "",
+    risk: str = Risk.MEDIUM,
+) -> OutreachVisit:
+    """What came of a visit to someone on an outreach list, by a worker of the person's area
+    (the person read through the registry: scoped and audited). The visit is dated on or
+    before today; "needs help" opens a case from the visit (`case_open`, source: outreach),
+    the note its intake. The person then drops off that list for `OUTREACH_VISIT_DAYS`."""
+    permissions.require(actor, WORK)
+    person = registry.person_get(actor=actor, pk=person.pk, purpose="outreach")
+    if visited_on and visited_on > timezone.localdate():
+        raise ValidationError({"visited_on": _("The visit cannot be dated in the future.")})
+    if outcome == VisitOutcome.NEEDS_HELP and not note.strip():
+        raise ValidationError({"note": _("Say what help is needed: it opens the case.")})
+    visit = OutreachVisit(
+        person=person,
+        municipality_id=person.municipality_id,
+        list=list,
+        visited_on=visited_on,
+        outcome=outcome,
+        note=note,
+        visited_by=actor,
+    )
+    visit.full_clean(exclude=["case"])
+    if outcome == VisitOutcome.NEEDS_HELP:
+        category, specialisation = OUTREACH_CASE[list]
+        visit.case = case_open(
+            actor=actor,
+            person=person,
+            category=category,
+            specialisation=specialisation,
+            source=Source.OUTREACH,
+            risk=risk,
+            intake=note,
+        )
+    with acting_as(actor):
+        visit.save()
+    return visit
