@@ -22,7 +22,11 @@ class CasesConfig(AppConfig):
         auditlog.register(models.Referral)
 
         from zrunva.accounts import permissions
+        from zrunva.audit import subject_access
+        from zrunva.cases.selectors import subject_access_cases
         from zrunva.core.extensions import NavItem, Panel, register
+
+        subject_access.register("cases", _("Social work cases"), subject_access_cases, order=60)
 
         register(
             "nav",

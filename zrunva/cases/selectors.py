@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
+from zrunva.audit.subject_access import Section, Subject
 from zrunva.cases.choices import CATEGORY_GROUPS, OPEN_STAGES, ActionStatus
 from zrunva.cases.models import (
     BreakGlass,
+    OutreachVisit,
     PlanAction,
     Referral,
     SocialCase,
@@ -177,3 +179,31 @@ def sessions(*, actor) -> QuerySet[SupervisionSession]:
         return qs.filter(supervisor=actor)
     permissions.require(actor, permissions.CASES_WORK)
     return qs.filter(workers=actor)
+
+
+def subject_access_cases(subject: Subject) -> Section:
+    """Subject access: the social work cases about the person (or their households), with
+    their timelines, plans, referrals and emergency accesses, and the outreach visits to them."""
+    section = Section()
+    if subject.person is None:
+        return section
+    cases = SocialCase.objects.filter(person=subject.person).prefetch_related(
+        "entries", "plans__actions", "referrals", "break_glass", "events"
+    )
+    for case in cases.order_by("opened_at", "id"):
+        section.add(case, title=case.number)
+        for entry in case.entries.all():
+            section.add(entry, exclude=["file"], title=f"{case.number}: {entry.get_kind_display()}")
+        for plan in case.plans.all():
+            section.add(plan, title=f"{case.number}: {plan._meta.verbose_name}")
+            for action in plan.actions.all():
+                section.add(action)
+        for referral in case.referrals.all():
+            section.add(referral, title=f"{case.number}: {referral._meta.verbose_name}")
+        for grant in case.break_glass.all():
+            section.add(grant, title=f"{case.number}: {grant._meta.verbose_name}")
+        for event in case.events.all():
+            section.add(event, title=f"{case.number}: {event.what()}")
+    for visit in OutreachVisit.objects.filter(person=subject.person).order_by("visited_on", "id"):
+        section.add(visit)
+    return section

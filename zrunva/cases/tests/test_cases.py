@@ -224,3 +224,16 @@ def test_a_violence_case_cannot_be_made_ordinary_below_the_application(team):
         SocialCase.objects.filter(pk=case.pk).update(sensitive=False)
     case.refresh_from_db()
     assert case.sensitive
+
+
+def test_the_subject_access_report_holds_the_persons_cases(team):
+    from zrunva.audit import subject_access
+
+    case = factories.case(team["worker"], category=Category.DOMESTIC_VIOLENCE, risk=Risk.HIGH)
+    services.entry_add(
+        actor=team["worker"], case=case, kind=EntryKind.PHONE, happened_on=timezone.localdate()
+    )
+    report = subject_access.report(actor=team["dpo"], person=case.person)
+    section = next(s for s in report["sections"] if s["key"] == "cases")
+    records = {i["record"] for i in section["items"]}
+    assert {"cases.socialcase", "cases.entry", "cases.caseevent"} <= records
