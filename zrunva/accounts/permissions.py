@@ -79,6 +79,10 @@ SURVEYS_RESULTS = "questionnaires.results"
 CASES_WORK = "cases.work"
 CASES_SUPERVISE = "cases.supervise"
 BREAK_GLASS_REVIEW = "cases.break_glass_review"
+# The employment link (Worknet): referring a municipality's working-age benefit recipients in
+# bulk, and the exchange files (the export of referrals, the import of their outcomes), in the
+# area. Social workers refer one person at a time from a case (CASES_WORK) and do not hold it.
+EMPLOYMENT = "cases.employment"
 # Assessing services against a published standard (`assesses_service` says which services):
 # administrators and national SSA officers anywhere, office and municipal staff in their area,
 # an accredited civil-society organisation's monitors in the municipalities it serves.
@@ -172,6 +176,7 @@ _GRANTS: dict[str, frozenset[str]] = {
     CASES_WORK: frozenset({Role.SOCIAL_WORKER, Role.SUPERVISOR}),
     CASES_SUPERVISE: frozenset({Role.SUPERVISOR}),
     BREAK_GLASS_REVIEW: frozenset({Role.DPO}),
+    EMPLOYMENT: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.SUPERVISOR}),
     SERVICES_ASSESS: frozenset(
         {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.CSO_MONITOR}
     ),

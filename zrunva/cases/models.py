@@ -15,6 +15,7 @@ from zrunva.cases.choices import (
     EntryKind,
     EventKind,
     Outcome,
+    ReferralStatus,
     Risk,
     Source,
     Specialisation,
@@ -311,3 +312,78 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_office_id} → {self.to_office_id}"
+
+
+class JobSeekerReferral(models.Model):
+    """A working-age benefit recipient referred to Worknet, the state employment service: by a
+    worker from a case, or in bulk for a municipality by the SSA; sent in an export file
+    (`sent_in` names the file), its outcome read back from Worknet's file
+    (docs/worknet-exchange.md). One open referral per person (until placed or not reached)."""
+
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    municipality = models.ForeignKey(
+        "geo.Municipality",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("benefit programme"),
+        help_text=_("The programme whose benefit made the person eligible to be referred."),
+    )
+    case = models.ForeignKey(
+        SocialCase,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="jobseeker_referrals",
+        verbose_name=_("case"),
+    )
+    referred_by = _user(_("referred by"))
+    referred_at = models.DateTimeField(_("referred"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=ReferralStatus.choices, default=ReferralStatus.REFERRED
+    )
+    sent_in = models.CharField(
+        _("sent in file"), max_length=32, blank=True, help_text=_("The export file's batch id.")
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    outcome_on = models.DateField(_("outcome date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-referred_at", "-id"]
+        verbose_name = _("job-seeker referral")
+        verbose_name_plural = _("job-seeker referrals")
+        indexes = [
+            models.Index(fields=["municipality", "status"], name="jobseeker_municipality"),
+            models.Index(fields=["sent_in"], name="jobseeker_sent_in"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(
+                    status__in=[
+                        ReferralStatus.REFERRED,
+                        ReferralStatus.SENT,
+                        ReferralStatus.REGISTERED,
+                        ReferralStatus.TRAINING,
+                    ]
+                ),
+                name="jobseeker_one_open_per_person",
+                violation_error_message=_("This person already has an open referral to Worknet."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ReferralStatus.REFERRED) | ~Q(sent_in=""),
+                name="jobseeker_sent_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.get_status_display()}"
