@@ -18,3 +18,4 @@ class CasesConfig(AppConfig):
         auditlog.register(models.Colleague)
         auditlog.register(models.BreakGlass)
         auditlog.register(models.Transfer)
+        auditlog.register(models.JobSeekerReferral)
