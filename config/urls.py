@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("applications/", include("zrunva.applications.urls")),
     path("grievances/", include("zrunva.grievances.urls")),
     path("payments/", include("zrunva.payments.urls")),
+    path("cases/", include("zrunva.cases.urls")),
     path("services/", include("zrunva.services.urls")),
     path("questionnaires/", include("zrunva.questionnaires.urls")),
     path("portal/grievances/", include("zrunva.grievances.urls_portal")),

@@ -497,7 +497,7 @@ def jobseeker_refer_bulk(*, actor, municipality, programme) -> int:
         .distinct()
     )
     now = timezone.now()
-    created = JobSeekerReferral.objects.bulk_create(
+    JobSeekerReferral.objects.bulk_create(
         (
             JobSeekerReferral(
                 person_id=pk,
@@ -511,7 +511,10 @@ def jobseeker_refer_bulk(*, actor, municipality, programme) -> int:
         batch_size=1000,
         ignore_conflicts=True,  # a referral made meanwhile by a worker stands
     )
-    count = len(created)
+    # Counted after: bulk_create returns the rows it skipped too.
+    count = JobSeekerReferral.objects.filter(
+        referred_by=actor, referred_at=now, municipality=municipality
+    ).count()
     bulk_run_log(
         actor=actor,
         model=JobSeekerReferral,
