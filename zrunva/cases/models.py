@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.cases.choices import (
@@ -347,7 +348,7 @@ class JobSeekerReferral(models.Model):
         verbose_name=_("case"),
     )
     referred_by = _user(_("referred by"))
-    referred_at = models.DateTimeField(_("referred"), auto_now_add=True)
+    referred_at = models.DateTimeField(_("referred"), default=timezone.now, editable=False)
     status = models.CharField(
         _("status"), max_length=12, choices=ReferralStatus.choices, default=ReferralStatus.REFERRED
     )
