@@ -17,8 +17,10 @@ from zrunva.accounts import permissions
 from zrunva.accounts.decorators import staff_view
 from zrunva.cases import forms, selectors, services
 from zrunva.cases.choices import ReferralStatus
+from zrunva.cases.models import JobSeekerReferral
 from zrunva.core.forms import form_step
 from zrunva.core.pagination import paginate
+from zrunva.core.trail import search_log
 
 PAGE_SIZE = 50
 
@@ -28,13 +30,16 @@ def _page(request, *, bulk_form=None, import_form=None, status=400):
     wanted = request.GET.get("status", "")
     wanted = wanted if wanted in ReferralStatus.values else ""
     manages = permissions.has_perm(user, permissions.EMPLOYMENT)
+    page = paginate(
+        selectors.referral_list(actor=user, status=wanted),
+        number=request.GET.get("page"),
+        size=PAGE_SIZE,
+    )
+    # The list shows people's names and personal numbers: its reads are audited.
+    search_log(actor=user, model=JobSeekerReferral, terms={"status": wanted}, shown=len(page.items))
     context = {
         "counts": selectors.employment_counts(actor=user),
-        "page": paginate(
-            selectors.referral_list(actor=user, status=wanted),
-            number=request.GET.get("page"),
-            size=PAGE_SIZE,
-        ),
+        "page": page,
         "statuses": ReferralStatus.choices,
         "wanted": wanted,
         "manages": manages,

@@ -7,6 +7,7 @@ import io
 from datetime import date, timedelta
 
 import pytest
+from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
@@ -236,12 +237,14 @@ def test_an_answer_with_bad_rows_is_refused_whole(team, kutaisi, tsa):
         services.worknet_import(actor=team["ssa"], data=b"referral_id,personal_number\n1,2\n")
 
 
-def test_the_pages(client, team, kutaisi, tsa):
-    recipients_household()
+def test_the_pages(client, team, kutaisi, tsa, django_assert_max_num_queries):
+    recipients_household({"birth_date": years_ago(30), "sex": "F"}, {"birth_date": years_ago(25)})
     services.jobseeker_refer_bulk(actor=team["ssa"], municipality=kutaisi, programme=tsa)
     client.force_login(team["worker"])
-    page = client.get(reverse("cases:worknet_list"))
-    assert page.status_code == 200 and page.context["counts"][0]["referred"] == 1
+    with django_assert_max_num_queries(15):
+        page = client.get(reverse("cases:worknet_list"))
+    assert page.status_code == 200 and page.context["counts"][0]["referred"] == 3
+    assert LogEntry.objects.filter(actor=team["worker"], additional_data__shown=3).exists()
     assert b"worknet/export/" not in page.content
     assert client.post(reverse("cases:worknet_export")).status_code == 403
     client.force_login(team["analyst"])
@@ -260,4 +263,4 @@ def test_the_pages(client, team, kutaisi, tsa):
     rows[0].update(outcome_date=timezone.localdate().isoformat())
     good = SimpleUploadedFile("answer.csv", _file(rows), content_type="text/csv")
     assert client.post(reverse("cases:worknet_import"), {"file": good}).status_code == 302
-    assert JobSeekerReferral.objects.get().status == ReferralStatus.PLACED
+    assert JobSeekerReferral.objects.get(pk=rows[0]["referral_id"]).status == "placed"
