@@ -79,6 +79,10 @@ SURVEYS_RESULTS = "questionnaires.results"
 CASES_WORK = "cases.work"
 CASES_SUPERVISE = "cases.supervise"
 BREAK_GLASS_REVIEW = "cases.break_glass_review"
+# The employment link (Worknet): referring a municipality's working-age benefit recipients in
+# bulk, and the exchange files (the export of referrals, the import of their outcomes), in the
+# area. Social workers refer one person at a time from a case (CASES_WORK) and do not hold it.
+EMPLOYMENT = "cases.employment"
 # Answering referrals to one's organisation's services (accept, decline, complete): providers'
 # staff, who see only the referrals to their organisation (`referral_scope`).
 REFERRALS_ANSWER = "cases.referrals_answer"
@@ -175,6 +179,7 @@ _GRANTS: dict[str, frozenset[str]] = {
     CASES_WORK: frozenset({Role.SOCIAL_WORKER, Role.SUPERVISOR}),
     CASES_SUPERVISE: frozenset({Role.SUPERVISOR}),
     BREAK_GLASS_REVIEW: frozenset({Role.DPO}),
+    EMPLOYMENT: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.SUPERVISOR}),
     REFERRALS_ANSWER: frozenset({Role.SERVICE_PROVIDER}),
     SERVICES_ASSESS: frozenset(
         {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.CSO_MONITOR}

@@ -19,6 +19,7 @@ class CasesConfig(AppConfig):
         auditlog.register(models.BreakGlass)
         auditlog.register(models.Transfer)
         auditlog.register(models.OutreachVisit)
+        auditlog.register(models.JobSeekerReferral)
         auditlog.register(models.Referral)
 
         from zrunva.accounts import permissions

@@ -163,3 +163,29 @@ class VisitOutcome(models.TextChoices):
     NOT_IN_NEED = "not_in_need", _("Not in need")
     NOT_FOUND = "not_found", _("Not found at the address")
     DECLINED = "declined", _("Declined the visit or help")
+
+
+class JobSeekerStatus(models.TextChoices):
+    """A job-seeker referral to Worknet (the state employment service): referred here, sent in
+    an export file, then the outcome Worknet's file gives back. The codes are those of the
+    exchange file (docs/worknet-exchange.md)."""
+
+    REFERRED = "referred", _("Referred, not yet sent")
+    SENT = "sent", _("Sent to Worknet")
+    REGISTERED = "registered", _("Registered as a job seeker")
+    TRAINING = "training", _("In training")
+    PLACED = "placed", _("Placed in a job")
+    NOT_REACHED = "not_reached", _("Not reached")
+
+
+# A referral ends once the person is placed or Worknet could not reach them: a new one may then
+# be made. Until then the person has one open referral.
+CLOSED_REFERRAL = (JobSeekerStatus.PLACED, JobSeekerStatus.NOT_REACHED)
+OPEN_REFERRAL = tuple(s for s in JobSeekerStatus if s not in CLOSED_REFERRAL)
+# The outcomes Worknet's file may give (`sent`: no news yet, the row changes nothing).
+OUTCOMES = (
+    JobSeekerStatus.REGISTERED,
+    JobSeekerStatus.TRAINING,
+    JobSeekerStatus.PLACED,
+    JobSeekerStatus.NOT_REACHED,
+)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.cases.choices import (
@@ -14,6 +15,7 @@ from zrunva.cases.choices import (
     Category,
     EntryKind,
     EventKind,
+    JobSeekerStatus,
     Outcome,
     OutreachList,
     RecordKind,
@@ -497,3 +499,81 @@ class OutreachVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.visited_on}: {self.get_outcome_display()}"
+
+
+class JobSeekerReferral(models.Model):
+    """A working-age benefit recipient referred to Worknet, the state employment service: by a
+    worker from a case, or in bulk for a municipality by the SSA; sent in an export file
+    (`sent_in` names the file), its outcome read back from Worknet's file
+    (docs/worknet-exchange.md). One open referral per person (until placed or not reached)."""
+
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    municipality = models.ForeignKey(
+        "geo.Municipality",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("benefit programme"),
+        help_text=_("The programme whose benefit made the person eligible to be referred."),
+    )
+    case = models.ForeignKey(
+        SocialCase,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="jobseeker_referrals",
+        verbose_name=_("case"),
+    )
+    referred_by = _user(_("referred by"))
+    referred_at = models.DateTimeField(_("referred"), default=timezone.now, editable=False)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=JobSeekerStatus.choices,
+        default=JobSeekerStatus.REFERRED,
+    )
+    sent_in = models.CharField(
+        _("sent in file"), max_length=32, blank=True, help_text=_("The export file's batch id.")
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    outcome_on = models.DateField(_("outcome date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-referred_at", "-id"]
+        verbose_name = _("job-seeker referral")
+        verbose_name_plural = _("job-seeker referrals")
+        indexes = [
+            models.Index(fields=["municipality", "status"], name="jobseeker_municipality"),
+            models.Index(fields=["sent_in"], name="jobseeker_sent_in"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(
+                    status__in=[
+                        JobSeekerStatus.REFERRED,
+                        JobSeekerStatus.SENT,
+                        JobSeekerStatus.REGISTERED,
+                        JobSeekerStatus.TRAINING,
+                    ]
+                ),
+                name="jobseeker_one_open_per_person",
+                violation_error_message=_("This person already has an open referral to Worknet."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status=JobSeekerStatus.REFERRED) | ~Q(sent_in=""),
+                name="jobseeker_sent_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.get_status_display()}"

@@ -3,20 +3,30 @@ only by their worker, the area's supervisors, named colleagues and emergency acc
 (audited, and a refused read audited as an attempt), caseloads weighted by risk, and what is
 overdue."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case as When_
-from django.db.models import IntegerField, QuerySet, Sum, Value, When
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
+from zrunva.applications.models import Enrolment
 from zrunva.audit.subject_access import Section, Subject
-from zrunva.cases.choices import CATEGORY_GROUPS, OPEN_STAGES, ActionStatus
+from zrunva.cases.choices import (
+    CATEGORY_GROUPS,
+    OPEN_REFERRAL,
+    OPEN_STAGES,
+    ActionStatus,
+    JobSeekerStatus,
+)
 from zrunva.cases.models import (
     BreakGlass,
+    JobSeekerReferral,
     OutreachVisit,
     PlanAction,
     Referral,
@@ -24,7 +34,10 @@ from zrunva.cases.models import (
     SupervisionSession,
 )
 from zrunva.core.casework import case_get
+from zrunva.core.models import in_language
 from zrunva.core.trail import access_log, scoped_get
+from zrunva.registry.choices import Sex
+from zrunva.registry.models import Membership
 from zrunva.services.selectors import public_services
 
 
@@ -207,3 +220,91 @@ def subject_access_cases(subject: Subject) -> Section:
     for visit in OutreachVisit.objects.filter(person=subject.person).order_by("visited_on", "id"):
         section.add(visit)
     return section
+
+
+# -- The employment link (Worknet) ---------------------------------------------------------------
+
+# Working age: from 18 to the state pension age, 65 for men and 60 for women (Law of Georgia on
+# State Pensions, art. 6; the same ages as zrunva/registry/population.py's PENSION_AGE).
+ADULT_AGE = 18
+PENSION_AGE = {Sex.MALE: 65, Sex.FEMALE: 60}
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def working_age_recipients(*, on: date, municipality_id=None, programme=None) -> QuerySet:
+    """The current memberships of living people of working age (`ADULT_AGE` to `PENSION_AGE`
+    on `on`) enrolled on `on` in a benefit programme (`programme`, or any): enrolled themselves,
+    or members of a household enrolled in a programme that pays the household; and with no open
+    job-seeker referral. One query, for one person or a whole municipality."""
+    enrolled = Q(starts__lte=on) & (Q(ends__isnull=True) | Q(ends__gte=on))
+    if programme is not None:
+        enrolled &= Q(programme=programme)
+    own = Enrolment.objects.filter(enrolled, person_id=OuterRef("person_id"))
+    household = Enrolment.objects.filter(
+        enrolled, person__isnull=True, household_id=OuterRef("household_id")
+    )
+    working_age = Q(person__birth_date__lte=_years_before(on, ADULT_AGE)) & (
+        Q(person__sex=Sex.MALE, person__birth_date__gt=_years_before(on, PENSION_AGE[Sex.MALE]))
+        | Q(
+            person__sex=Sex.FEMALE,
+            person__birth_date__gt=_years_before(on, PENSION_AGE[Sex.FEMALE]),
+        )
+    )
+    qs = Membership.objects.filter(
+        working_age, end_date__isnull=True, person__date_of_death__isnull=True
+    )
+    if municipality_id is not None:
+        qs = qs.filter(household__municipality_id=municipality_id)
+    open_referral = JobSeekerReferral.objects.filter(
+        person_id=OuterRef("person_id"), status__in=OPEN_REFERRAL
+    )
+    return qs.filter(Exists(own) | Exists(household)).exclude(Exists(open_referral))
+
+
+def _employment_scope(actor):
+    if not (
+        permissions.has_perm(actor, permissions.CASES_WORK)
+        or permissions.has_perm(actor, permissions.EMPLOYMENT)
+    ):
+        raise PermissionDenied(_("Your role does not allow this action."))
+    return permissions.scoped(JobSeekerReferral.objects.all(), actor)
+
+
+def referral_list(*, actor, status: str = "") -> QuerySet[JobSeekerReferral]:
+    """The job-seeker referrals of the actor's area: social workers, supervisors, SSA officers
+    and administrators."""
+    qs = _employment_scope(actor).select_related(
+        "person", "municipality", "programme", "referred_by", "case"
+    )
+    return qs.filter(status=status) if status else qs
+
+
+def employment_counts(*, actor) -> list[dict]:
+    """Per municipality of the actor's area: people referred to Worknet (ever), referrals not
+    yet sent, and people placed in a job."""
+    rows = (
+        _employment_scope(actor)
+        .values("municipality_id", "municipality__name_ka", "municipality__name_en")
+        .annotate(
+            referred=Count("person", distinct=True),
+            waiting=Count("pk", filter=Q(status=JobSeekerStatus.REFERRED)),
+            placed=Count("person", filter=Q(status=JobSeekerStatus.PLACED), distinct=True),
+        )
+        .order_by("municipality__name_ka")
+    )
+    return [
+        {
+            "municipality_id": row["municipality_id"],
+            "municipality": in_language(row["municipality__name_ka"], row["municipality__name_en"]),
+            "referred": row["referred"],
+            "waiting": row["waiting"],
+            "placed": row["placed"],
+        }
+        for row in rows
+    ]

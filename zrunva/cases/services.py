@@ -8,18 +8,24 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
+from zrunva.applications.models import Enrolment
+from zrunva.cases import selectors, worknet
 from zrunva.cases.choices import (
     CATEGORY_GROUPS,
+    OPEN_REFERRAL,
+    OUTCOMES,
     SENSITIVE_CATEGORIES,
     ActionStatus,
     Category,
     EntryKind,
     EventKind,
+    JobSeekerStatus,
     OutreachList,
     ReferralStatus,
     Risk,
@@ -35,6 +41,7 @@ from zrunva.cases.models import (
     CaseAssessment,
     Colleague,
     Entry,
+    JobSeekerReferral,
     OutreachVisit,
     PlanAction,
     Referral,
@@ -44,7 +51,7 @@ from zrunva.cases.models import (
     WorkerRecord,
 )
 from zrunva.core.casework import case_assign, case_event, case_lock, new_number, staff_name
-from zrunva.core.trail import acting_as
+from zrunva.core.trail import acting_as, bulk_run_log
 from zrunva.notifications.models import Channel
 from zrunva.notifications.services import message_queue
 from zrunva.questionnaires import services as questionnaires
@@ -647,3 +654,187 @@ def outreach_visit_record(
     with acting_as(actor):
         visit.save()
     return visit
+
+
+# -- The employment link (Worknet) ---------------------------------------------------------------
+
+
+def _home_municipality_id(person) -> int | None:
+    membership = person.memberships.filter(end_date__isnull=True).only("household").first()
+    return membership.household.municipality_id if membership else None
+
+
+@transaction.atomic
+def jobseeker_refer(*, actor, person, case: SocialCase | None = None) -> JobSeekerReferral:
+    """Refer one person to Worknet, from their case or from the registry: a social worker or
+    supervisor, for a person of their area who is of working age (18 to the pension age) and a
+    benefit recipient today (`selectors.working_age_recipients`), with no open referral."""
+    permissions.require(actor, WORK)
+    if case is not None:
+        _works_on(actor, case)
+        person = case.person
+    municipality_id = _home_municipality_id(person)
+    if municipality_id is None:
+        raise ValidationError({"person": _("This person belongs to no household in the registry.")})
+    permissions.require_in_scope(actor, municipality_id)
+    if JobSeekerReferral.objects.filter(person=person, status__in=OPEN_REFERRAL).exists():
+        raise ValidationError(_("This person already has an open referral to Worknet."))
+    today = timezone.localdate()
+    if not (
+        selectors.working_age_recipients(on=today, municipality_id=municipality_id)
+        .filter(person_id=person.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            _(
+                "Only a benefit recipient of working age (18 to the pension age: 65 for men, "
+                "60 for women) is referred to Worknet."
+            )
+        )
+    programme_id = (
+        Enrolment.objects.filter(starts__lte=today)
+        .filter(Q(ends__isnull=True) | Q(ends__gte=today))
+        .filter(
+            Q(person=person)
+            | Q(person__isnull=True, household__memberships__person=person)
+            & Q(household__memberships__end_date__isnull=True)
+        )
+        .order_by("starts", "pk")
+        .values_list("programme_id", flat=True)
+        .first()
+    )
+    referral = JobSeekerReferral(
+        person=person,
+        municipality_id=municipality_id,
+        programme_id=programme_id,
+        case=case,
+        referred_by=actor,
+    )
+    with acting_as(actor):
+        referral.save()
+    return referral
+
+
+@transaction.atomic
+def jobseeker_refer_bulk(*, actor, municipality, programme) -> int:
+    """Refer to Worknet every working-age recipient of a programme in a municipality not yet
+    referred (an SSA officer, in their area): one query finds them, the referrals are written
+    in batches; running it again refers only those not referred since. How many were
+    referred."""
+    permissions.require(actor, permissions.EMPLOYMENT)
+    permissions.require_in_scope(actor, municipality.pk)
+    people = (
+        selectors.working_age_recipients(
+            on=timezone.localdate(), municipality_id=municipality.pk, programme=programme
+        )
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    now = timezone.now()
+    JobSeekerReferral.objects.bulk_create(
+        (
+            JobSeekerReferral(
+                person_id=pk,
+                municipality=municipality,
+                programme=programme,
+                referred_by=actor,
+                referred_at=now,
+            )
+            for pk in people.iterator(chunk_size=2000)
+        ),
+        batch_size=1000,
+        ignore_conflicts=True,  # a referral made meanwhile by a worker stands
+    )
+    # Counted after: bulk_create returns the rows it skipped too.
+    count = JobSeekerReferral.objects.filter(
+        referred_by=actor, referred_at=now, municipality=municipality
+    ).count()
+    bulk_run_log(
+        actor=actor,
+        model=JobSeekerReferral,
+        job=f"worknet_refer {municipality.code} {programme.code}",
+        counts={"referred": count},
+    )
+    return count
+
+
+@transaction.atomic
+def worknet_export(*, actor, out) -> tuple[str, int]:
+    """Write the referrals of the actor's area not yet sent to Worknet to `out` (the exchange
+    file, docs/worknet-exchange.md) and mark them sent in this file: SSA officers, supervisors
+    and administrators. The file's batch id and its number of rows."""
+    permissions.require(actor, permissions.EMPLOYMENT)
+    waiting = permissions.scoped(
+        JobSeekerReferral.objects.filter(status=JobSeekerStatus.REFERRED), actor
+    )
+    ids = list(waiting.select_for_update().order_by("pk").values_list("pk", flat=True))
+    if not ids:
+        raise ValidationError(_("Every referral of your area was sent already."))
+    now = timezone.now()
+    batch = f"WN-{timezone.localtime(now):%Y%m%d-%H%M%S}-{actor.pk}"
+    JobSeekerReferral.objects.filter(pk__in=ids).update(
+        status=JobSeekerStatus.SENT, sent_in=batch, sent_at=now
+    )
+    count = worknet.write(
+        JobSeekerReferral.objects.filter(pk__in=ids)
+        .select_related("person", "municipality", "programme")
+        .order_by("pk")
+        .iterator(chunk_size=2000),
+        out,
+    )
+    bulk_run_log(actor=actor, model=JobSeekerReferral, job=batch, counts={"sent": count})
+    return batch, count
+
+
+@transaction.atomic
+def worknet_import(*, actor, data: bytes) -> dict[str, int]:
+    """Apply Worknet's answer (the exchange file with statuses and outcome dates): each row
+    gives the outcome of a referral sent, matched by its id and the person's personal number.
+    Every row is checked first (a well-formed personal number, a referral sent from the
+    actor's area, a known status code, an outcome date not in the future); one bad row refuses
+    the whole file, with every bad row in the message, and nothing is applied. How many
+    referrals took each status."""
+    permissions.require(actor, permissions.EMPLOYMENT)
+    rows = worknet.parse(data)
+    sent = permissions.scoped(
+        JobSeekerReferral.objects.exclude(status=JobSeekerStatus.REFERRED), actor
+    ).select_for_update()
+    ids = [int(r.referral_id) for r in rows if r.referral_id.isascii() and r.referral_id.isdigit()]
+    known = {
+        pk: worknet.Known(
+            personal_number=number,
+            status=status,
+            sent_on=timezone.localtime(sent_at).date(),
+            outcome_on=outcome_on,
+        )
+        for pk, number, status, sent_at, outcome_on in sent.filter(pk__in=ids).values_list(
+            "pk", "person__personal_number", "status", "sent_at", "outcome_on"
+        )
+    }
+    problems = worknet.check(rows, known, today=timezone.localdate())
+    if problems:
+        raise ValidationError(
+            {
+                "file": [
+                    _("Row %(row)d (%(personal_number)s): %(problem)s")
+                    % {**p, "personal_number": p["personal_number"] or "—"}
+                    for p in problems
+                ]
+            }
+        )
+    changes: dict[tuple[str, str], list[int]] = {}
+    for row in rows:
+        referral = known[int(row.referral_id)]
+        if row.status == JobSeekerStatus.SENT:
+            continue
+        day = row.outcome_date
+        if referral.status == row.status and str(referral.outcome_on) == day:
+            continue
+        changes.setdefault((row.status, day), []).append(int(row.referral_id))
+    counts = dict.fromkeys(OUTCOMES, 0)
+    for (status, day), pks in changes.items():
+        JobSeekerReferral.objects.filter(pk__in=pks).update(status=status, outcome_on=day)
+        counts[status] += len(pks)
+    counts = {str(k): v for k, v in counts.items()}
+    bulk_run_log(actor=actor, model=JobSeekerReferral, job="worknet_import", counts=counts)
+    return counts

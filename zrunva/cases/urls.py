@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zrunva.cases import views
+from zrunva.cases import views, views_worknet
 
 app_name = "cases"
 urlpatterns = [
@@ -24,5 +24,9 @@ urlpatterns = [
     path("<int:pk>/assess/<int:assessment>/", views.assess, name="assessment"),
     path("referrals/", views.referrals, name="referrals"),
     path("team/", views.team, name="team"),
+    path("worknet/", views_worknet.worknet_list, name="worknet_list"),
+    path("worknet/bulk/", views_worknet.worknet_bulk, name="worknet_bulk"),
+    path("worknet/export/", views_worknet.worknet_export, name="worknet_export"),
+    path("worknet/import/", views_worknet.worknet_import, name="worknet_import"),
     path("referrals/<int:pk>/", views.referral, name="referral"),
 ]
