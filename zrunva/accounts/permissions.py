@@ -79,6 +79,10 @@ SURVEYS_RESULTS = "questionnaires.results"
 CASES_WORK = "cases.work"
 CASES_SUPERVISE = "cases.supervise"
 BREAK_GLASS_REVIEW = "cases.break_glass_review"
+# The quality of social work (`cases.indicators`): counts and hours per office, municipality,
+# specialisation and month, never a case or a person; supervisors their area, administrators
+# and analysts the whole country (`indicator_scope`).
+CASES_INDICATORS = "cases.indicators"
 # Assessing services against a published standard (`assesses_service` says which services):
 # administrators and national SSA officers anywhere, office and municipal staff in their area,
 # an accredited civil-society organisation's monitors in the municipalities it serves.
@@ -172,6 +176,7 @@ _GRANTS: dict[str, frozenset[str]] = {
     CASES_WORK: frozenset({Role.SOCIAL_WORKER, Role.SUPERVISOR}),
     CASES_SUPERVISE: frozenset({Role.SUPERVISOR}),
     BREAK_GLASS_REVIEW: frozenset({Role.DPO}),
+    CASES_INDICATORS: frozenset({Role.SUPERVISOR, Role.ADMIN, Role.ANALYST}),
     SERVICES_ASSESS: frozenset(
         {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.CSO_MONITOR}
     ),
@@ -224,6 +229,17 @@ def survey_scope(user) -> frozenset[int] | None:
     """The municipalities whose surveys' results the user reads (aggregates, small cells hidden):
     analysts the whole country, as for other statistics; others their registry area. Anyone
     also reads the surveys they own or interview for."""
+    if has_perm(user, STATISTICS_NATIONAL):
+        return None
+    return municipality_scope(user)
+
+
+def indicator_scope(user) -> frozenset[int] | None:
+    """The municipalities whose social work indicators the user reads (counts and hours, no
+    case): analysts the whole country, as for other statistics; supervisors their area;
+    nobody without CASES_INDICATORS (an empty area)."""
+    if not has_perm(user, CASES_INDICATORS):
+        return frozenset()
     if has_perm(user, STATISTICS_NATIONAL):
         return None
     return municipality_scope(user)
