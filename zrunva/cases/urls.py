@@ -18,4 +18,5 @@ urlpatterns = [
     path("transfers/<int:pk>/", views.transfer_decide, name="transfer_decide"),
     path("emergency-access/", views.glass_review, name="glass_review"),
     path("people/<int:pk>/", views.person_cases, name="person_cases"),
+    path("indicators/", views.indicators, name="indicators"),
 ]
