@@ -40,7 +40,7 @@ The month filter applies to the monthly indicators and the outcomes; the office 
 specialisation filters to all but the caseload's specialisation (above).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -160,7 +160,7 @@ class Indicators:
     now: pl.DataFrame
     caseload: pl.DataFrame
     outcomes: pl.DataFrame
-    by_outcome: pl.DataFrame = field(default_factory=pl.DataFrame)
+    by_outcome: pl.DataFrame  # the outcomes over all places and months, for the chart
 
 
 def _area(actor) -> QuerySet[SocialCase]:
@@ -349,12 +349,10 @@ def indicators(*, actor, filters: Filters, now: datetime | None = None) -> Indic
     docstring for each one's definition)."""
     now = now or timezone.now()
     area = _area(actor)
-    cases = area
     if filters.office:
         area = area.filter(office__code=filters.office)
-        cases = area
-    if filters.specialisation:
-        cases = cases.filter(specialisation=filters.specialisation)
+    # The caseload reads `area`: a worker's load is all their cases, whatever the specialisation.
+    cases = area.filter(specialisation=filters.specialisation) if filters.specialisation else area
     monthly, by_month, outcomes, by_outcome = _monthly(cases, filters)
     return Indicators(
         filters=filters,

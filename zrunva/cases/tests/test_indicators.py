@@ -255,9 +255,12 @@ URL = "/en/cases/indicators/"
 QUERY = {"first": "2026-03", "last": "2026-04"}
 
 
-def test_the_page_and_its_files(team, cases, client, tmp_path):
+def test_the_page_and_its_files(team, cases, client, tmp_path, django_assert_max_num_queries):
     client.force_login(team["supervisor"])
-    page = client.get(URL, QUERY)
+    # A handful of aggregate queries whatever the number of cases (session, user, scope,
+    # offices, the period's cases, open cases now, caseloads, staff, names).
+    with django_assert_max_num_queries(20):
+        page = client.get(URL, QUERY)
     assert page.status_code == 200
     text = page.content.decode()
     assert "Quality of social work" in text and "Cases opened, by month of opening" in text
