@@ -83,6 +83,10 @@ BREAK_GLASS_REVIEW = "cases.break_glass_review"
 # bulk, and the exchange files (the export of referrals, the import of their outcomes), in the
 # area. Social workers refer one person at a time from a case (CASES_WORK) and do not hold it.
 EMPLOYMENT = "cases.employment"
+# The quality of social work (`cases.indicators`): counts and hours per office, municipality,
+# specialisation and month, never a case or a person; supervisors their area, administrators
+# and analysts the whole country (`indicator_scope`).
+CASES_INDICATORS = "cases.indicators"
 # Answering referrals to one's organisation's services (accept, decline, complete): providers'
 # staff, who see only the referrals to their organisation (`referral_scope`).
 REFERRALS_ANSWER = "cases.referrals_answer"
@@ -180,6 +184,7 @@ _GRANTS: dict[str, frozenset[str]] = {
     CASES_SUPERVISE: frozenset({Role.SUPERVISOR}),
     BREAK_GLASS_REVIEW: frozenset({Role.DPO}),
     EMPLOYMENT: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.SUPERVISOR}),
+    CASES_INDICATORS: frozenset({Role.SUPERVISOR, Role.ADMIN, Role.ANALYST}),
     REFERRALS_ANSWER: frozenset({Role.SERVICE_PROVIDER}),
     SERVICES_ASSESS: frozenset(
         {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.CSO_MONITOR}
@@ -253,6 +258,17 @@ def case_scope(user, now) -> Q:
     if has_perm(user, CASES_SUPERVISE):
         return in_area | named
     return (in_area & Q(sensitive=False)) | named
+
+
+def indicator_scope(user) -> frozenset[int] | None:
+    """The municipalities whose social work indicators the user reads (counts and hours, no
+    case): analysts the whole country, as for other statistics; supervisors their area;
+    nobody without CASES_INDICATORS (an empty area)."""
+    if not has_perm(user, CASES_INDICATORS):
+        return frozenset()
+    if has_perm(user, STATISTICS_NATIONAL):
+        return None
+    return municipality_scope(user)
 
 
 def referral_scope(user) -> Q:

@@ -64,3 +64,13 @@ class CasesConfig(AppConfig):
             ),
             order=30,
         )
+        register(
+            "nav",
+            "cases:indicators",
+            NavItem(
+                _("Quality of social work"),
+                "cases:indicators",
+                permissions.allows(permissions.CASES_INDICATORS),
+            ),
+            order=57,
+        )

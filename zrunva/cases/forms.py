@@ -197,3 +197,41 @@ class RecordForm(forms.Form):
     def __init__(self, *args, team, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["worker"].queryset = team
+
+
+MONTH = {
+    "widget": forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    "input_formats": ["%Y-%m", "%Y-%m-%d"],
+}
+
+
+class IndicatorFilterForm(forms.Form):
+    """The quality indicators' filters: a range of months, an office of the viewer's area, a
+    specialisation."""
+
+    MOST_MONTHS = 36
+
+    first = forms.DateField(label=gettext_lazy("From month"), **MONTH)
+    last = forms.DateField(label=gettext_lazy("To month"), **MONTH)
+    office = forms.ChoiceField(label=gettext_lazy("Office"), required=False)
+    specialisation = forms.ChoiceField(
+        label=gettext_lazy("Specialisation"),
+        required=False,
+        choices=[("", gettext_lazy("All specialisations")), *Specialisation.choices],
+    )
+
+    def __init__(self, *args, offices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["office"].choices = [("", _("All offices")), *offices]
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("first"), data.get("last")
+        if first and last:
+            if first > last:
+                raise forms.ValidationError(_("The first month comes after the last one."))
+            if (last.year - first.year) * 12 + last.month - first.month >= self.MOST_MONTHS:
+                raise forms.ValidationError(
+                    _("Choose at most %(months)d months.") % {"months": self.MOST_MONTHS}
+                )
+        return data

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zrunva.cases import views, views_worknet
+from zrunva.cases import views, views_indicators, views_worknet
 
 app_name = "cases"
 urlpatterns = [
@@ -24,6 +24,7 @@ urlpatterns = [
     path("<int:pk>/assess/<int:assessment>/", views.assess, name="assessment"),
     path("referrals/", views.referrals, name="referrals"),
     path("team/", views.team, name="team"),
+    path("indicators/", views_indicators.indicators, name="indicators"),
     path("worknet/", views_worknet.worknet_list, name="worknet_list"),
     path("worknet/bulk/", views_worknet.worknet_bulk, name="worknet_bulk"),
     path("worknet/export/", views_worknet.worknet_export, name="worknet_export"),

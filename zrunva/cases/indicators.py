@@ -1,0 +1,505 @@
+"""Quality monitoring of social work (issue 16, item 8): counts and hours per office,
+municipality ("city"), specialisation and month, never a case nor a person. Who reads them is
+`permissions.CASES_INDICATORS`, where is `permissions.indicator_scope` (supervisors their area,
+administrators and analysts the whole country). Sensitive cases are counted like any other:
+nothing of them but the counts leaves.
+
+Every figure is computed set-based: SQL aggregates, or Polars over one `values_list()` of the
+cases in the period (a column read, not a loop over cases). Months are calendar months in
+Georgia's time (settings.TIME_ZONE), written YYYY-MM.
+
+The indicators, and which month each is counted in:
+
+- **Opened** (`monthly.opened`): cases whose `opened_at` falls in the month. Month of opening.
+- **Closed** (`monthly.closed`): cases whose `closed_at` falls in the month, whatever month they
+  opened in. Month of closure. A case reopened and closed again counts once, in the month of its
+  last closure (the case holds only that date).
+- **Time to first contact** (`monthly.contacted`, `contact_median_hours`,
+  `contact_p90_hours`): over the cases opened in the month that have a first contact, the hours
+  from `opened_at` to `first_contact_at`: how many, the median and the 90th percentile (linear
+  interpolation between the two nearest ranks, as `numpy.quantile`'s default), to 0.1 h. Month
+  of opening. Cases with no first contact yet are not in them; they are in:
+- **First contact overdue** (`now.contact_overdue`): open cases with no first contact whose
+  `first_contact_due` has passed, at the moment of reading. Not per month: now.
+- **Review compliance** (`now.reviews_dated`, `reviews_on_time`, `review_compliance`): over the
+  open cases that have a review date (`next_review`; a case gets one with its care plan), the
+  share (%, to 0.1) whose review date is today or later, i.e. not past; open cases without a
+  review date are in neither count. Not per month: today.
+- **Caseload per worker** (`caseload`): per office, at the moment of reading, the office's open
+  cases assigned to someone, weighted by risk (settings.CASE_RISK_WEIGHTS), divided by the
+  office's active social workers (a worker with no case counts, and lowers the mean), against
+  settings.CASELOAD_NORM; and how many of those holding the office's cases carry more than the
+  norm (a count: no worker is named). Not per month, not per specialisation: a worker's load is
+  all their cases, so the specialisation filter does not apply to it.
+- **Outcomes at closure** (`outcomes`): cases closed in the month by their outcome. Month of
+  closure.
+- **Referrals completed** (`monthly.referrals_completed`): referrals to services the provider
+  completed, in the month of completion.
+
+The month filter applies to the monthly indicators and the outcomes; the office and
+specialisation filters to all but the caseload's specialisation (above).
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import polars as pl
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from zrunva.accounts import permissions
+from zrunva.accounts.choices import Role
+from zrunva.cases import selectors
+from zrunva.cases.choices import OPEN_STAGES, Outcome, ReferralStatus, Specialisation
+from zrunva.cases.models import Referral, SocialCase
+from zrunva.geo.models import Municipality, Office
+
+KEYS = ["month", "office", "municipality", "specialisation"]
+PLACE = ["office", "municipality", "specialisation"]
+
+MONTHLY_SCHEMA = {
+    "month": pl.String,
+    "office": pl.String,
+    "municipality": pl.String,
+    "specialisation": pl.String,
+    "opened": pl.Int64,
+    "closed": pl.Int64,
+    "contacted": pl.Int64,
+    "contact_median_hours": pl.Float64,
+    "contact_p90_hours": pl.Float64,
+    "referrals_completed": pl.Int64,
+}
+REFERRALS_SCHEMA = {
+    "month": pl.String,
+    "office": pl.String,
+    "municipality": pl.String,
+    "specialisation": pl.String,
+    "referrals_completed": pl.Int64,
+}
+NOW_SCHEMA = {
+    "office": pl.String,
+    "municipality": pl.String,
+    "specialisation": pl.String,
+    "open": pl.Int64,
+    "contact_overdue": pl.Int64,
+    "reviews_dated": pl.Int64,
+    "reviews_on_time": pl.Int64,
+    "review_compliance": pl.Float64,
+}
+CASELOAD_SCHEMA = {
+    "office": pl.String,
+    "workers": pl.Int64,
+    "open": pl.Int64,
+    "weighted": pl.Int64,
+    "per_worker": pl.Float64,
+    "norm": pl.Int64,
+    "over_norm": pl.Int64,
+}
+OUTCOME_SCHEMA = {
+    "month": pl.String,
+    "office": pl.String,
+    "municipality": pl.String,
+    "specialisation": pl.String,
+    "outcome": pl.String,
+    "closed": pl.Int64,
+}
+_CASES = {
+    "office": pl.String,
+    "municipality": pl.String,
+    "specialisation": pl.String,
+    "opened_at": pl.Datetime("us", "UTC"),
+    "first_contact_at": pl.Datetime("us", "UTC"),
+    "closed_at": pl.Datetime("us", "UTC"),
+    "outcome": pl.String,
+}
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The months from `first` to `last` (first days of months, both included), and an office
+    and a specialisation (codes; empty: all)."""
+
+    first: date
+    last: date
+    office: str = ""
+    specialisation: str = ""
+
+    @classmethod
+    def last_months(cls, months: int = 12, *, today: date | None = None, **more) -> "Filters":
+        last = month_start(today or timezone.localdate())
+        first = last
+        for _i in range(months - 1):
+            first = month_start(first - timedelta(days=1))
+        return cls(first=first, last=last, **more)
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The period as UTC instants, the end excluded."""
+        zone = ZoneInfo(settings.TIME_ZONE)
+        start = datetime.combine(month_start(self.first), time(), zone)
+        end = datetime.combine(next_month(self.last), time(), zone)
+        return start.astimezone(UTC), end.astimezone(UTC)
+
+
+@dataclass
+class Indicators:
+    filters: Filters
+    monthly: pl.DataFrame
+    by_month: pl.DataFrame  # the monthly indicators over all places, for the charts
+    now: pl.DataFrame
+    caseload: pl.DataFrame
+    outcomes: pl.DataFrame
+    by_outcome: pl.DataFrame  # the outcomes over all places and months, for the chart
+
+
+def _area(actor) -> QuerySet[SocialCase]:
+    """The cases whose figures the actor reads: those of their area (none without the
+    permission)."""
+    permissions.require(actor, permissions.CASES_INDICATORS)
+    area = permissions.indicator_scope(actor)
+    cases = SocialCase.objects.order_by()
+    return cases if area is None else cases.filter(municipality_id__in=area)
+
+
+def _month(column: str) -> pl.Expr:
+    return pl.col(column).dt.convert_time_zone(settings.TIME_ZONE).dt.strftime("%Y-%m")
+
+
+def _hours_to_contact() -> pl.Expr:
+    return (pl.col("first_contact_at") - pl.col("opened_at")).dt.total_seconds() / 3600
+
+
+def _opened(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    return frame.group_by(keys).agg(
+        opened=pl.len(),
+        contacted=pl.col("hours").count(),
+        contact_median_hours=pl.col("hours").median().round(1),
+        contact_p90_hours=pl.col("hours").quantile(0.9, interpolation="linear").round(1),
+    )
+
+
+def referrals_completed(cases: QuerySet[SocialCase], filters: Filters) -> pl.DataFrame:
+    """Referrals of `cases` to services that their provider completed in the period, counted
+    per month of completion, office, municipality and specialisation of the case
+    (REFERRALS_SCHEMA)."""
+    start, end = filters.bounds()
+    rows = Referral.objects.filter(
+        case__in=cases,
+        status=ReferralStatus.COMPLETED,
+        answered_at__gte=start,
+        answered_at__lt=end,
+    ).values_list(
+        "case__office__code", "case__municipality__code", "case__specialisation", "answered_at"
+    )
+    frame = pl.DataFrame(
+        list(rows),
+        schema={
+            "office": pl.String,
+            "municipality": pl.String,
+            "specialisation": pl.String,
+            "answered_at": pl.Datetime("us", "UTC"),
+        },
+        orient="row",
+    )
+    return (
+        frame.with_columns(month=_month("answered_at"))
+        .group_by(KEYS)
+        .agg(referrals_completed=pl.len().cast(pl.Int64))
+        .select(list(REFERRALS_SCHEMA))
+    )
+
+
+def _monthly(cases: QuerySet[SocialCase], filters: Filters) -> tuple[pl.DataFrame, ...]:
+    start, end = filters.bounds()
+    rows = cases.filter(
+        Q(opened_at__gte=start, opened_at__lt=end) | Q(closed_at__gte=start, closed_at__lt=end)
+    ).values_list(
+        "office__code",
+        "municipality__code",
+        "specialisation",
+        "opened_at",
+        "first_contact_at",
+        "closed_at",
+        "outcome",
+    )
+    frame = pl.DataFrame(list(rows), schema=_CASES, orient="row")
+    opened = frame.filter(pl.col("opened_at").is_between(start, end, closed="left")).with_columns(
+        month=_month("opened_at"), hours=_hours_to_contact()
+    )
+    closed = frame.filter(pl.col("closed_at").is_between(start, end, closed="left")).with_columns(
+        month=_month("closed_at")
+    )
+    referrals = referrals_completed(cases, filters)
+
+    def table(keys: list[str]) -> pl.DataFrame:
+        return (
+            _opened(opened, keys)
+            .join(closed.group_by(keys).agg(closed=pl.len()), on=keys, how="full", coalesce=True)
+            .join(
+                referrals.group_by(keys).agg(pl.col("referrals_completed").sum()),
+                on=keys,
+                how="full",
+                coalesce=True,
+            )
+            .with_columns(
+                pl.col("opened", "closed", "contacted", "referrals_completed").fill_null(0)
+            )
+        )
+
+    monthly = (
+        table(KEYS)
+        .select(list(MONTHLY_SCHEMA))
+        .cast(MONTHLY_SCHEMA)
+        .sort("month", "office", "municipality", "specialisation")
+    )
+    by_month = table(["month"]).sort("month")
+    outcomes = (
+        closed.group_by([*KEYS, "outcome"])
+        .agg(closed=pl.len())
+        .select(list(OUTCOME_SCHEMA))
+        .cast(OUTCOME_SCHEMA)
+        .sort("month", "office", "municipality", "specialisation", "outcome")
+    )
+    by_outcome = closed.group_by("outcome").agg(closed=pl.len()).sort("outcome")
+    return monthly, by_month, outcomes, by_outcome
+
+
+def _now(cases: QuerySet[SocialCase], now: datetime) -> pl.DataFrame:
+    today = timezone.localdate(now)
+    rows = (
+        cases.filter(stage__in=OPEN_STAGES)
+        .values("office__code", "municipality__code", "specialisation")
+        .annotate(
+            open=Count("pk"),
+            contact_overdue=Count(
+                "pk", filter=Q(first_contact_at__isnull=True, first_contact_due__lt=now)
+            ),
+            reviews_dated=Count("pk", filter=Q(next_review__isnull=False)),
+            reviews_on_time=Count("pk", filter=Q(next_review__gte=today)),
+        )
+        .values_list(
+            "office__code",
+            "municipality__code",
+            "specialisation",
+            "open",
+            "contact_overdue",
+            "reviews_dated",
+            "reviews_on_time",
+        )
+    )
+    schema = {k: v for k, v in NOW_SCHEMA.items() if k != "review_compliance"}
+    return (
+        pl.DataFrame(list(rows), schema=schema, orient="row")
+        .with_columns(
+            review_compliance=pl.when(pl.col("reviews_dated") > 0)
+            .then((100 * pl.col("reviews_on_time") / pl.col("reviews_dated")).round(1))
+            .otherwise(None)
+        )
+        .cast(NOW_SCHEMA)
+        .sort(PLACE)
+    )
+
+
+def _offices(actor, office: str) -> QuerySet[Office]:
+    area = permissions.indicator_scope(actor)
+    offices = Office.objects.all()
+    if area is not None:
+        offices = offices.filter(municipalities__in=area).distinct()
+    return offices.filter(code=office) if office else offices
+
+
+def _caseload(actor, cases: QuerySet[SocialCase], office: str) -> pl.DataFrame:
+    norm = settings.CASELOAD_NORM
+    loads = pl.DataFrame(
+        list(
+            cases.filter(stage__in=OPEN_STAGES, assigned_to__isnull=False)
+            .values("office__code", "assigned_to")
+            .annotate(open=Count("pk"), weighted=Sum(selectors._weight()))
+            .values_list("office__code", "assigned_to", "open", "weighted")
+        ),
+        schema={"office": pl.String, "worker": pl.Int64, "open": pl.Int64, "weighted": pl.Int64},
+        orient="row",
+    )
+    staff = pl.DataFrame(
+        list(
+            get_user_model()
+            .objects.filter(
+                is_active=True,
+                role=Role.SOCIAL_WORKER,
+                office__in=_offices(actor, office).values("pk"),
+            )
+            .order_by()
+            .values("office__code")
+            .annotate(workers=Count("pk"))
+            .values_list("office__code", "workers")
+        ),
+        schema={"office": pl.String, "workers": pl.Int64},
+        orient="row",
+    )
+    per_office = loads.group_by("office").agg(
+        pl.col("open").sum(),
+        pl.col("weighted").sum(),
+        over_norm=(pl.col("weighted") > norm).sum(),
+    )
+    return (
+        staff.join(per_office, on="office", how="full", coalesce=True)
+        .with_columns(pl.col("workers", "open", "weighted", "over_norm").fill_null(0))
+        .with_columns(
+            per_worker=pl.when(pl.col("workers") > 0)
+            .then((pl.col("weighted") / pl.col("workers")).round(1))
+            .otherwise(None),
+            norm=pl.lit(norm),
+        )
+        .select(list(CASELOAD_SCHEMA))
+        .cast(CASELOAD_SCHEMA)
+        .sort("office")
+    )
+
+
+def indicators(*, actor, filters: Filters, now: datetime | None = None) -> Indicators:
+    """The quality indicators the actor may read, for the filters (see the module's
+    docstring for each one's definition)."""
+    now = now or timezone.now()
+    area = _area(actor)
+    if filters.office:
+        area = area.filter(office__code=filters.office)
+    # The caseload reads `area`: a worker's load is all their cases, whatever the specialisation.
+    cases = area.filter(specialisation=filters.specialisation) if filters.specialisation else area
+    monthly, by_month, outcomes, by_outcome = _monthly(cases, filters)
+    return Indicators(
+        filters=filters,
+        monthly=monthly,
+        by_month=by_month,
+        now=_now(cases, now),
+        caseload=_caseload(actor, area, filters.office),
+        outcomes=outcomes,
+        by_outcome=by_outcome,
+    )
+
+
+def office_choices(actor) -> list[tuple[str, str]]:
+    return [(o.code, o.name) for o in _offices(actor, "").order_by("code")]
+
+
+# -- The tables as the page, the files and the report show them ------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    label: str
+    kind: str = "count"  # count, hours, percent or text (a code named by `names`)
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    note: str
+    columns: tuple[Column, ...]
+
+
+_PLACE_COLUMNS = (
+    Column("office", _("Office"), "text"),
+    Column("municipality", _("Municipality"), "text"),
+    Column("specialisation", _("Specialisation"), "text"),
+)
+TABLES = (
+    Table(
+        "monthly",
+        _("Cases by month"),
+        _(
+            "Opened and time to first contact by month of opening; closed by month of closure; "
+            "hours from opening to the first contact, over the cases that had one."
+        ),
+        (
+            Column("month", _("Month"), "text"),
+            *_PLACE_COLUMNS,
+            Column("opened", _("Opened")),
+            Column("closed", _("Closed")),
+            Column("contacted", _("With a first contact")),
+            Column("contact_median_hours", _("Median hours to first contact"), "hours"),
+            Column("contact_p90_hours", _("90th percentile, hours"), "hours"),
+            Column("referrals_completed", _("Referrals completed")),
+        ),
+    ),
+    Table(
+        "now",
+        _("Open cases today"),
+        _(
+            "Review compliance: of the open cases with a review date, the share whose date is "
+            "today or later."
+        ),
+        (
+            *_PLACE_COLUMNS,
+            Column("open", _("Open")),
+            Column("contact_overdue", _("First contact overdue")),
+            Column("reviews_dated", _("With a review date")),
+            Column("reviews_on_time", _("Review not past")),
+            Column("review_compliance", _("Review compliance, %"), "percent"),
+        ),
+    ),
+    Table(
+        "caseload",
+        _("Caseload per worker"),
+        _(
+            "Open assigned cases weighted by risk, divided by the office's social workers, "
+            "against the norm; how many workers carry more than the norm."
+        ),
+        (
+            Column("office", _("Office"), "text"),
+            Column("workers", _("Social workers")),
+            Column("open", _("Open cases assigned")),
+            Column("weighted", _("Weighted caseload")),
+            Column("per_worker", _("Weighted caseload per worker"), "hours"),
+            Column("norm", _("Norm per worker")),
+            Column("over_norm", _("Workers over the norm")),
+        ),
+    ),
+    Table(
+        "outcomes",
+        _("Outcomes at closure"),
+        _("Cases closed in the month, by outcome."),
+        (
+            Column("month", _("Month"), "text"),
+            *_PLACE_COLUMNS,
+            Column("outcome", _("Outcome"), "text"),
+            Column("closed", _("Closed")),
+        ),
+    ),
+)
+TABLE_KEYS = tuple(t.key for t in TABLES)
+
+
+def names() -> dict[str, dict[str, str]]:
+    """Codes as the active language names them, per text column."""
+    return {
+        "office": {o.code: o.name for o in Office.objects.all()},
+        "municipality": {m.code: m.name for m in Municipality.objects.all()},
+        "specialisation": {str(k): str(v) for k, v in Specialisation.choices},
+        "outcome": {str(k): str(v) for k, v in Outcome.choices},
+    }
+
+
+def rows(result: Indicators, table: Table, named: dict | None = None) -> list[dict]:
+    """The table's rows as dicts, its codes replaced by their names (the month stays)."""
+    named = names() if named is None else named
+    out = []
+    for row in getattr(result, table.key).to_dicts():
+        for column in table.columns:
+            if column.kind == "text" and column.field in named:
+                value = row[column.field]
+                row[column.field] = named[column.field].get(value, value or "—")
+        out.append(row)
+    return out
