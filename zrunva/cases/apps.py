@@ -53,16 +53,29 @@ class CasesConfig(AppConfig):
             ),
             order=57,
         )
-        # The person's cases on their page, as the viewer may see them.
+        # The person's and the household's cases on their pages, as the viewer may see them.
+        for slot, name in (
+            ("person_panels", "cases:person_cases"),
+            ("household_panels", "cases:household_cases"),
+        ):
+            register(
+                slot,
+                name,
+                Panel(_("Social work cases"), name, permissions.allows(permissions.CASES_WORK)),
+                order=30,
+            )
         register(
-            "person_panels",
-            "cases:person_cases",
-            Panel(
-                _("Social work cases"),
-                "cases:person_cases",
-                permissions.allows(permissions.CASES_WORK),
+            "nav",
+            "cases:worknet_list",
+            NavItem(
+                _("Employment referrals"),
+                "cases:worknet_list",
+                lambda user: (
+                    permissions.has_perm(user, permissions.EMPLOYMENT)
+                    or permissions.has_perm(user, permissions.CASES_WORK)
+                ),
             ),
-            order=30,
+            order=58,
         )
         register(
             "nav",
