@@ -2,12 +2,17 @@
 workers read and work the cases they may read (sensitive ones as on the pages), providers
 answer the referrals to their organisation."""
 
+import io
 from datetime import date, datetime
 from typing import Literal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Field, File, Router, Schema
+from ninja.files import UploadedFile
 
 from zrunva.cases import selectors, services
 from zrunva.cases.choices import Category, EntryKind, Risk, Source, Specialisation, Stage
@@ -219,3 +224,70 @@ def referral_answer(request, referral_id: Id, payload: AnswerIn):
     return services.referral_answer(
         actor=request.user, referral=referral, answer=payload.answer, text=payload.text
     )
+
+
+# -- The employment exchange (Worknet) -----------------------------------------------------------
+
+
+class JobSeekerIn(Schema):
+    person_id: IdIn
+    case_id: IdIn | None = None
+
+
+class JobSeekerOut(Schema):
+    id: int
+    person_id: int
+    municipality: str
+    status: str
+    referred_at: datetime
+    sent_in: str
+
+    @staticmethod
+    def resolve_municipality(referral) -> str:
+        return referral.municipality.code
+
+
+class AppliedOut(Schema):
+    registered: int
+    training: int
+    placed: int
+    not_reached: int
+
+
+@router.post(
+    "/employment/referrals",
+    response=responses({201: JobSeekerOut}, 400, *SIGNED_IN, 404, 422),
+    summary="Refer a working-age benefit recipient to Worknet",
+)
+def jobseeker_refer(request, payload: JobSeekerIn):
+    case = (
+        selectors.case_detail(actor=request.user, pk=payload.case_id, purpose="api")
+        if payload.case_id
+        else None
+    )
+    person = get_object_or_404(Person, pk=payload.person_id)
+    return 201, services.jobseeker_refer(actor=request.user, person=person, case=case)
+
+
+@router.post(
+    "/employment/export",
+    response={200: None, **responses({}, 400, *SIGNED_IN)},
+    summary="The exchange file of the referrals not yet sent (CSV, docs/worknet-exchange.md)",
+)
+def worknet_export(request):
+    out = io.BytesIO()
+    batch, _count = services.worknet_export(actor=request.user, out=out)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{batch}.csv"'
+    return response
+
+
+@router.post(
+    "/employment/import",
+    response=responses({200: AppliedOut}, 400, *SIGNED_IN, 422),
+    summary="Apply Worknet's answer file: every row checked, nothing applied if any is wrong",
+)
+def worknet_import(request, file: UploadedFile = File(...)):  # noqa: B008 (ninja declares uploads so)
+    if file.size > 5 * 1024 * 1024:
+        raise ValidationError({"file": _("The file is larger than 5 MB.")})
+    return services.worknet_import(actor=request.user, data=file.read())

@@ -264,3 +264,31 @@ def test_the_pages(client, team, kutaisi, tsa, django_assert_max_num_queries):
     good = SimpleUploadedFile("answer.csv", _file(rows), content_type="text/csv")
     assert client.post(reverse("cases:worknet_import"), {"file": good}).status_code == 302
     assert JobSeekerReferral.objects.get(pk=rows[0]["referral_id"]).status == "placed"
+
+
+def test_the_exchange_over_the_api(client, team, kutaisi, tsa):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    recipients_household({"birth_date": years_ago(30), "sex": "F"})
+    services.jobseeker_refer_bulk(actor=team["ssa"], municipality=kutaisi, programme=tsa)
+    client.force_login(team["worker"])
+    assert client.post("/api/v1/employment/export").status_code == 403
+    client.force_login(team["ssa"])
+    sent = client.post("/api/v1/employment/export")
+    assert sent.status_code == 200 and sent["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(sent.content.decode("utf-8-sig"))))
+    assert len(rows) == 2
+    rows[0].update(status="placed", outcome_date=timezone.localdate().isoformat())
+    rows[1].update(status="wings")
+    refused = client.post(
+        "/api/v1/employment/import",
+        {"file": SimpleUploadedFile("answer.csv", _file(rows))},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert refused.status_code == 400 and "Row 3" in str(refused.json())
+    assert not JobSeekerReferral.objects.filter(status=JobSeekerStatus.PLACED).exists()
+    rows[1].update(status="sent")
+    applied = client.post(
+        "/api/v1/employment/import", {"file": SimpleUploadedFile("answer.csv", _file(rows))}
+    )
+    assert applied.json() == {"registered": 0, "training": 0, "placed": 1, "not_reached": 0}
