@@ -320,3 +320,6 @@ CASELOAD_NORM = env.int("CASELOAD_NORM", default=40)
 # (illustrative, not sourced).
 OUTREACH_VISIT_DAYS = env.int("OUTREACH_VISIT_DAYS", default=180)
 BREAK_GLASS_HOURS = env.int("BREAK_GLASS_HOURS", default=8)
+# A case being carried out is visited (at home or at the office) at least this often, or it is
+# listed as due for a visit. Illustrative: set it from the State Care Agency's rule.
+CASE_VISIT_DAYS = env.int("CASE_VISIT_DAYS", default=30)

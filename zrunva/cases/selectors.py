@@ -22,10 +22,13 @@ from zrunva.cases.choices import (
     OPEN_REFERRAL,
     OPEN_STAGES,
     ActionStatus,
+    EntryKind,
     JobSeekerStatus,
+    Stage,
 )
 from zrunva.cases.models import (
     BreakGlass,
+    Entry,
     JobSeekerReferral,
     OutreachVisit,
     PlanAction,
@@ -77,6 +80,19 @@ def first_contact_overdue(qs: QuerySet[SocialCase], *, now=None) -> QuerySet[Soc
 def review_overdue(qs: QuerySet[SocialCase], *, today=None) -> QuerySet[SocialCase]:
     today = today or timezone.localdate()
     return qs.filter(stage__in=OPEN_STAGES, next_review__lt=today)
+
+
+def visit_overdue(qs: QuerySet[SocialCase], *, today=None) -> QuerySet[SocialCase]:
+    """Cases being carried out (or reviewed) with no home or office visit in the last
+    CASE_VISIT_DAYS days: due for a visit."""
+    today = today or timezone.localdate()
+    since = today - timedelta(days=settings.CASE_VISIT_DAYS)
+    visited = Entry.objects.filter(
+        case_id=OuterRef("pk"),
+        kind__in=[EntryKind.HOME_VISIT, EntryKind.OFFICE_VISIT],
+        happened_on__gte=since,
+    )
+    return qs.filter(stage__in=[Stage.IMPLEMENTATION, Stage.REVIEW]).exclude(Exists(visited))
 
 
 def actions_overdue(cases: QuerySet[SocialCase], *, today=None) -> QuerySet[PlanAction]:

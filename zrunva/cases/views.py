@@ -64,6 +64,7 @@ def home(request):
             "unassigned": selectors.unassigned(actor=user) if supervises else [],
             "first_contact": selectors.first_contact_overdue(scope),
             "reviews": selectors.review_overdue(scope),
+            "visits": selectors.visit_overdue(scope),
             "actions": selectors.actions_overdue(scope),
             "caseload": selectors.caseload(actor=user) if supervises else [],
             "transfers": transfers,

@@ -237,3 +237,27 @@ def test_the_subject_access_report_holds_the_persons_cases(team):
     section = next(s for s in report["sections"] if s["key"] == "cases")
     records = {i["record"] for i in section["items"]}
     assert {"cases.socialcase", "cases.entry", "cases.caseevent"} <= records
+
+
+def test_a_case_being_carried_out_unvisited_is_due_for_a_visit(team, settings):
+    settings.CASE_VISIT_DAYS = 30
+    case = factories.case(team["worker"])
+    today = timezone.localdate()
+    services.case_move(actor=team["worker"], case=case, to=Stage.ASSESSMENT)
+    services.case_move(actor=team["worker"], case=case, to=Stage.CARE_PLAN)
+    services.plan_write(
+        actor=team["worker"],
+        case=case,
+        goals="g",
+        review_on=today + datetime.timedelta(days=30),
+        actions=[{"text": "t", "responsible": "r", "due": today}],
+    )
+    services.case_move(actor=team["worker"], case=case, to=Stage.IMPLEMENTATION)
+    mine = selectors.mine(actor=team["worker"])
+    assert list(selectors.visit_overdue(mine)) == [case]
+    services.entry_add(actor=team["worker"], case=case, kind=EntryKind.PHONE, happened_on=today)
+    assert list(selectors.visit_overdue(mine)) == [case]  # a call is not a visit
+    services.entry_add(actor=team["worker"], case=case, kind=EntryKind.HOME_VISIT, happened_on=today)
+    assert not selectors.visit_overdue(mine).exists()
+    later = today + datetime.timedelta(days=31)
+    assert list(selectors.visit_overdue(mine, today=later)) == [case]
