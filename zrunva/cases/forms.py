@@ -17,6 +17,7 @@ from zrunva.cases.choices import (
 )
 from zrunva.core.forms import DateInput
 from zrunva.geo.models import Office
+from zrunva.services.selectors import public_services
 
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
 
@@ -58,8 +59,9 @@ class PlanForm(forms.Form):
         label=gettext_lazy("Actions"),
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=gettext_lazy(
-            "One per line: what | who | by when (YYYY-MM-DD), e.g. "
-            "Day care three days a week | Kutaisi day centre | 2027-01-15."
+            "One per line: what | who | by when (YYYY-MM-DD), and the catalogue number of the "
+            "service if a service does it, e.g. Day care three days a week | Kutaisi day "
+            "centre | 2027-01-15 | 42."
         ),
     )
 
@@ -72,14 +74,23 @@ class PlanForm(forms.Form):
                 continue
             parts = [p.strip() for p in line.split("|")]
             try:
-                if len(parts) != 3 or not parts[0] or not parts[1]:
+                if len(parts) not in (3, 4) or not parts[0] or not parts[1]:
                     raise ValueError
                 due = date.fromisoformat(parts[2])
             except ValueError:
                 raise forms.ValidationError(
                     _("Line %(n)d: write what | who | YYYY-MM-DD.") % {"n": n}
                 ) from None
-            actions.append({"text": parts[0][:500], "responsible": parts[1][:200], "due": due})
+            action = {"text": parts[0][:500], "responsible": parts[1][:200], "due": due}
+            if len(parts) == 4 and parts[3]:
+                service = public_services().filter(pk=int(parts[3]) if parts[3].isdigit() else 0)
+                if not service.exists():
+                    raise forms.ValidationError(
+                        _("Line %(n)d: no public service has the number %(number)s.")
+                        % {"n": n, "number": parts[3]}
+                    )
+                action["service"] = service.first()
+            actions.append(action)
         return actions
 
 

@@ -95,7 +95,7 @@ def _case(request, pk: int) -> SocialCase:
 def detail(request, pk: int):
     case = _case(request, pk)
     user = request.user
-    plan = case.plans.prefetch_related("actions__service").first()
+    plan = case.plans.prefetch_related("actions__service").first()  # the service a step uses
     moves = [
         to
         for (frm, to), roles in services.TRANSITIONS.items()

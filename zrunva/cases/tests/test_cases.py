@@ -257,7 +257,9 @@ def test_a_case_being_carried_out_unvisited_is_due_for_a_visit(team, settings):
     assert list(selectors.visit_overdue(mine)) == [case]
     services.entry_add(actor=team["worker"], case=case, kind=EntryKind.PHONE, happened_on=today)
     assert list(selectors.visit_overdue(mine)) == [case]  # a call is not a visit
-    services.entry_add(actor=team["worker"], case=case, kind=EntryKind.HOME_VISIT, happened_on=today)
+    services.entry_add(
+        actor=team["worker"], case=case, kind=EntryKind.HOME_VISIT, happened_on=today
+    )
     assert not selectors.visit_overdue(mine).exists()
     later = today + datetime.timedelta(days=31)
     assert list(selectors.visit_overdue(mine, today=later)) == [case]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from zrunva.accounts.choices import Role
 from zrunva.cases.models import BreakGlass, SocialCase
 from zrunva.cases.tests import factories
+from zrunva.services.tests import factories as catalogue
 
 IMERETI = "sca-ge-im"
 
@@ -59,9 +60,22 @@ def test_a_worker_opens_and_works_a_case(worker, login_as):
         {
             "goals": "Warm home.",
             "review_on": (today + datetime.timedelta(days=60)).isoformat(),
-            "actions": f"Firewood | Municipality | {today.isoformat()}",
+            "actions": f"Firewood | Municipality | {today.isoformat()} | 999999",
         },
     )
+    # A catalogue number that is no public service is refused at the field.
+    assert not case.plans.exists()
+    centre = catalogue.service(catalogue.provider(organisation=catalogue.organisation("O")))
+    worker.post(
+        f"/en/cases/{case.pk}/plan/",
+        {
+            "goals": "Warm home.",
+            "review_on": (today + datetime.timedelta(days=60)).isoformat(),
+            "actions": f"Firewood | Municipality | {today.isoformat()}\n"
+            f"Lunch | Day centre | {today.isoformat()} | {centre.pk}",
+        },
+    )
+    assert case.plans.get().actions.filter(service=centre).exists()
     worker.post(f"/en/cases/{case.pk}/move/", {"to": "implementation"})
     case.refresh_from_db()
     assert case.stage == "implementation" and case.first_contact_at is not None
