@@ -295,7 +295,11 @@ def build(seed: int) -> dict:
                 opened = now - timedelta(days=rng.uniform(low, high))
                 due = opened + timedelta(hours=hours[risk])
                 contact = opened + timedelta(hours=hours[risk] * rng.uniform(0.05, 1.3))
-                if stage == "intake" and (rng.random() < 0.5 or contact > now):
+                # An intake waits for its first contact while it is due; one in ten of those
+                # past due still has none (the page's "first contact overdue").
+                if stage == "intake" and (
+                    contact > now or rng.random() < (0.1 if due < now else 0.7)
+                ):
                     contact = None
                 closed = None
                 if stage == "closed":
@@ -306,7 +310,9 @@ def build(seed: int) -> dict:
                     review = today + timedelta(days=rng.randint(-8, 150))
                 worker = rng.choice(team["workers"][office])
                 supervisor = rng.choice(team["supervisors"][office])
-                assigned = None if stage == "intake" and rng.random() < 0.4 else worker
+                # Unassigned: intakes of the last three days, until the supervisor gives them.
+                fresh = stage == "intake" and now - opened < timedelta(days=3)
+                assigned = None if fresh and rng.random() < 0.6 else worker
                 entered = rng.choice([worker, supervisor])
                 out.write(
                     (
@@ -497,20 +503,20 @@ def child(flag: str, plan: Path, out: Path, args, env: dict) -> dict:
     return json.loads(out.read_text())
 
 
-def requests_plan(supervisor: str, pages: int) -> dict:
+def requests_plan(supervisor: str, pages: int, national: int) -> dict:
     from zrunva.cases.indicators import Filters
 
     months = Filters.last_months(MONTHS)
     indicators = f"/cases/indicators/?first={months.first:%Y-%m}&last={months.last:%Y-%m}"
     home = ("cases page, supervisor", supervisor, "/cases/")
     mine = ("indicators, supervisor", supervisor, indicators)
-    national = ("indicators, analyst", "bench-analyst", indicators)
+    national_page = ("indicators, analyst", "bench-analyst", indicators)
     return {
-        "warmup": [home, mine, national] * WARMUP,
+        "warmup": [home, mine, national_page] * WARMUP,
         "floor": [("static file", "", "/static/zrunva/site.css")] * pages,
         "home": [home] * pages,
         "indicators_supervisor": [mine] * pages,
-        "indicators_analyst": [national] * pages,
+        "indicators_analyst": [national_page] * national,
     }
 
 
@@ -520,6 +526,9 @@ def requests_plan(supervisor: str, pages: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=200, help="requests of each page over HTTP")
+    parser.add_argument(
+        "--national-pages", type=int, default=40, help="the analyst's (slow) indicators pages"
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--port", type=int, default=8716)
     parser.add_argument("--workers", type=int, default=2)
@@ -577,7 +586,7 @@ def main() -> None:
         f"  measured as {built['supervisor']}, a supervisor of {built['biggest']} "
         f"({built['biggest_cases']:,} cases), and as bench-analyst (the whole country)"
     )
-    plan = requests_plan(built["supervisor"], args.pages)
+    plan = requests_plan(built["supervisor"], args.pages, args.national_pages)
     plan_path = WORK / "plan.json"
     plan_path.write_text(json.dumps(plan))
     server = Server(url, args.port, args.workers)
