@@ -337,3 +337,31 @@ def test_completed_referrals_count_in_their_month(make_user):
         actor=supervisor, filters=indicators.Filters(first=month, last=month)
     )
     assert found.by_month["referrals_completed"].sum() == 1
+
+
+def test_instants_read_as_microseconds_are_those_stored(team):
+    # The indicators read timestamps as integers (`indicators.Micros`, for speed): the same
+    # instants, to the microsecond, before 1970 too; no timestamp stays none.
+    opened = datetime(2026, 3, 31, 20, 59, 59, 999_999, tzinfo=UTC)
+    case = _case(team, opened=opened, contact_hours=1)
+    SocialCase.objects.filter(pk=case.pk).update(
+        closed_at=datetime(1969, 12, 31, 23, 59, 58, 500_000, tzinfo=UTC), stage="closed"
+    )
+    read = SocialCase.objects.filter(pk=case.pk).values_list(
+        indicators.Micros(indicators.F("opened_at")),
+        indicators.Micros(indicators.F("first_contact_at")),
+        indicators.Micros(indicators.F("closed_at")),
+        indicators.Micros(indicators.F("next_review")),
+    )
+    frame = indicators._instants(
+        indicators.pl.DataFrame(list(read), schema=["a", "b", "c", "d"], orient="row"),
+        "a",
+        "b",
+        "c",
+    )
+    assert frame.row(0) == (
+        opened,
+        opened + timedelta(hours=1),
+        datetime(1969, 12, 31, 23, 59, 58, 500_000, tzinfo=UTC),
+        None,
+    )
