@@ -9,8 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
 import pikepdf
+import polars as pl
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 
 from zrunva.accounts.choices import Role
 from zrunva.cases import indicators, services
@@ -348,13 +350,13 @@ def test_instants_read_as_microseconds_are_those_stored(team):
         closed_at=datetime(1969, 12, 31, 23, 59, 58, 500_000, tzinfo=UTC), stage="closed"
     )
     read = SocialCase.objects.filter(pk=case.pk).values_list(
-        indicators.Micros(indicators.F("opened_at")),
-        indicators.Micros(indicators.F("first_contact_at")),
-        indicators.Micros(indicators.F("closed_at")),
-        indicators.Micros(indicators.F("next_review")),
+        indicators.Micros(F("opened_at")),
+        indicators.Micros(F("first_contact_at")),
+        indicators.Micros(F("closed_at")),
+        indicators.Micros(F("next_review")),
     )
     frame = indicators._instants(
-        indicators.pl.DataFrame(list(read), schema=["a", "b", "c", "d"], orient="row"),
+        pl.DataFrame(list(read), schema=["a", "b", "c", "d"], orient="row"),
         "a",
         "b",
         "c",
