@@ -9,8 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
 import pikepdf
+import polars as pl
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 
 from zrunva.accounts.choices import Role
 from zrunva.cases import indicators, services
@@ -337,3 +339,31 @@ def test_completed_referrals_count_in_their_month(make_user):
         actor=supervisor, filters=indicators.Filters(first=month, last=month)
     )
     assert found.by_month["referrals_completed"].sum() == 1
+
+
+def test_instants_read_as_microseconds_are_those_stored(team):
+    # The indicators read timestamps as integers (`indicators.Micros`, for speed): the same
+    # instants, to the microsecond, before 1970 too; no timestamp stays none.
+    opened = datetime(2026, 3, 31, 20, 59, 59, 999_999, tzinfo=UTC)
+    case = _case(team, opened=opened, contact_hours=1)
+    SocialCase.objects.filter(pk=case.pk).update(
+        closed_at=datetime(1969, 12, 31, 23, 59, 58, 500_000, tzinfo=UTC), stage="closed"
+    )
+    read = SocialCase.objects.filter(pk=case.pk).values_list(
+        indicators.Micros(F("opened_at")),
+        indicators.Micros(F("first_contact_at")),
+        indicators.Micros(F("closed_at")),
+        indicators.Micros(F("next_review")),
+    )
+    frame = indicators._instants(
+        pl.DataFrame(list(read), schema=["a", "b", "c", "d"], orient="row"),
+        "a",
+        "b",
+        "c",
+    )
+    assert frame.row(0) == (
+        opened,
+        opened + timedelta(hours=1),
+        datetime(1969, 12, 31, 23, 59, 58, 500_000, tzinfo=UTC),
+        None,
+    )
