@@ -9,7 +9,7 @@ referral and analytics issues give them their own, narrower views.
 from functools import partial
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from zrunva.accounts.choices import Role
@@ -243,17 +243,20 @@ def survey_scope(user) -> frozenset[int] | None:
     return municipality_scope(user)
 
 
-def case_scope(user, now) -> Q:
+def case_scope(user, now, *, colleagues, glass) -> Q:
     """The social work cases a user reads, as a filter on cases (`now`: emergency accesses
-    still running). Outside every case: roles that do no casework."""
+    still running). Outside every case: roles that do no casework. `colleagues` and `glass` are
+    the named colleagues' and the emergency accesses' querysets (the cases app's models): read
+    as EXISTS, so the area's cases are found by their index, not by joining every case to
+    them."""
     if not has_perm(user, CASES_WORK):
         return Q(pk__in=[])
     area = municipality_scope(user)
     in_area = Q() if area is None else Q(municipality_id__in=area)
     named = (
         Q(assigned_to=user)
-        | Q(colleagues__user=user)
-        | Q(break_glass__user=user, break_glass__expires_at__gt=now)
+        | Exists(colleagues.filter(case_id=OuterRef("pk"), user=user))
+        | Exists(glass.filter(case_id=OuterRef("pk"), user=user, expires_at__gt=now))
     )
     if has_perm(user, CASES_SUPERVISE):
         return in_area | named

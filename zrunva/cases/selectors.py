@@ -28,6 +28,7 @@ from zrunva.cases.choices import (
 )
 from zrunva.cases.models import (
     BreakGlass,
+    Colleague,
     Entry,
     JobSeekerReferral,
     OutreachVisit,
@@ -44,12 +45,17 @@ from zrunva.registry.models import Membership
 from zrunva.services.selectors import public_services
 
 
+def scope(actor, now=None) -> Q:
+    """`permissions.case_scope` with this app's named colleagues and emergency accesses."""
+    return permissions.case_scope(
+        actor, now or timezone.now(), colleagues=Colleague.objects, glass=BreakGlass.objects
+    )
+
+
 def case_list(*, actor, now=None) -> QuerySet[SocialCase]:
     """The cases the actor may read."""
     permissions.require(actor, permissions.CASES_WORK)
-    scope = permissions.case_scope(actor, now or timezone.now())
-    ids = SocialCase.objects.filter(scope).values("pk")
-    return SocialCase.objects.filter(pk__in=ids).select_related(
+    return SocialCase.objects.filter(scope(actor, now)).select_related(
         "assigned_to", "office", "municipality"
     )
 

@@ -582,11 +582,7 @@ def session_record(
 
 
 def _readable_ids(actor) -> set[int]:
-    return set(
-        SocialCase.objects.filter(permissions.case_scope(actor, timezone.now())).values_list(
-            "pk", flat=True
-        )
-    )
+    return set(SocialCase.objects.filter(selectors.scope(actor)).values_list("pk", flat=True))
 
 
 @transaction.atomic

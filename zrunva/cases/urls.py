@@ -5,6 +5,7 @@ from zrunva.cases import views, views_indicators, views_worknet
 app_name = "cases"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("lists/<slug:name>/", views.case_lists, name="list"),
     path("open/<int:person>/", views.case_open, name="open"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/timeline/", views.entry, name="entry"),

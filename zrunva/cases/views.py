@@ -34,6 +34,7 @@ from zrunva.cases.models import SocialCase, Transfer
 from zrunva.core.forms import add_service_errors, form_step
 from zrunva.core.htmx import is_htmx
 from zrunva.core.models import in_language
+from zrunva.core.pagination import paginate
 from zrunva.core.trail import attempt_log
 from zrunva.questionnaires import definition as questionnaire_definition
 from zrunva.questionnaires import selectors as questionnaire_selectors
@@ -45,31 +46,61 @@ WORK = permissions.CASES_WORK
 
 @staff_view(WORK)
 def home(request):
+    """The worker's or the supervisor's page: each list of what is waiting shows its first
+    rows and how many there are (the whole list is one click away), so an office of thousands
+    of cases reads in one page."""
     user = request.user
     supervises = permissions.has_perm(user, permissions.CASES_SUPERVISE)
-    visible = selectors.case_list(actor=user)
-    mine = selectors.mine(actor=user)
-    scope = visible if supervises else mine
     transfers = Transfer.objects.none()
     if supervises and user.office_id:
         transfers = Transfer.objects.filter(
             to_office_id=user.office_id, status=TransferStatus.ASKED
         ).select_related("case", "from_office")
+    lists = {name: _first(query) for name, query in _lists(user, supervises).items()}
     return render(
         request,
         "cases/home.html",
         {
             "supervises": supervises,
-            "mine": mine,
-            "unassigned": selectors.unassigned(actor=user) if supervises else [],
-            "first_contact": selectors.first_contact_overdue(scope),
-            "reviews": selectors.review_overdue(scope),
-            "visits": selectors.visit_overdue(scope),
-            "actions": selectors.actions_overdue(scope),
+            "lists": lists,
+            "shown": SHOWN,
             "caseload": selectors.caseload(actor=user) if supervises else [],
             "transfers": transfers,
         },
     )
+
+
+# How many rows of each list the home page shows; the rest are on the list's own pages.
+SHOWN = 20
+
+
+def _lists(user, supervises: bool) -> dict:
+    scope = selectors.case_list(actor=user) if supervises else selectors.mine(actor=user)
+    lists = {
+        "mine": selectors.mine(actor=user),
+        "first_contact": selectors.first_contact_overdue(scope),
+        "reviews": selectors.review_overdue(scope),
+        "visits": selectors.visit_overdue(scope),
+        "actions": selectors.actions_overdue(scope),
+    }
+    if supervises:
+        lists["unassigned"] = selectors.unassigned(actor=user)
+    return lists
+
+
+def _first(query):
+    rows = list(query[: SHOWN + 1])
+    return {"rows": rows[:SHOWN], "more": len(rows) > SHOWN, "count": None}
+
+
+@staff_view(WORK)
+def case_lists(request, name: str):
+    """One of the home page's lists whole, a page at a time."""
+    lists = _lists(request.user, permissions.has_perm(request.user, permissions.CASES_SUPERVISE))
+    if name not in lists:
+        raise Http404
+    page = paginate(lists[name], number=request.GET.get("page"), size=50)
+    return render(request, "cases/list.html", {"name": name, "page": page})
 
 
 @staff_view(WORK)

@@ -144,3 +144,15 @@ def test_the_household_panel_shows_only_the_cases_one_reads(worker, login_as):
     panel = colleague.get(f"/en/cases/households/{case.household_id}/").content.decode()
     assert ordinary.number in panel and case.number not in panel
     assert case.number in worker.get(f"/en/cases/households/{case.household_id}/").content.decode()
+
+
+def test_the_home_page_shows_the_first_of_each_list_and_links_the_rest(worker, settings):
+    from zrunva.cases import views
+
+    for _ in range(views.SHOWN + 1):
+        factories.case(worker.user)
+    home = worker.get("/en/cases/").content.decode()
+    assert home.count("/en/cases/lists/mine/") == 1
+    whole = worker.get("/en/cases/lists/mine/").content.decode()
+    assert whole.count('href="/en/cases/') >= views.SHOWN + 1
+    assert worker.get("/en/cases/lists/nothing/").status_code == 404
