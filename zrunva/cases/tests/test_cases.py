@@ -15,6 +15,7 @@ from zrunva.cases.choices import Category, EntryKind, Outcome, Risk, Stage, Tran
 from zrunva.cases.models import BreakGlass, SocialCase
 from zrunva.cases.tests import factories
 from zrunva.notifications.models import Message
+from zrunva.services.tests import factories as catalogue
 
 IMERETI = "sca-ge-im"  # the State Care Agency's office for Imereti (Kutaisi among its places)
 
@@ -29,6 +30,7 @@ def team(make_user):
         "far_supervisor": make_user(Role.SUPERVISOR, office="sca-ge-tb"),
         "municipal": make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi"),
         "analyst": make_user(Role.ANALYST),
+        "provider": make_user(Role.SERVICE_PROVIDER, organisation=catalogue.organisation("CSO")),
         "ssa": make_user(Role.SSA_OFFICER),
         "dpo": make_user(Role.DPO, email="dpo@example.org"),
         "admin": make_user(Role.ADMIN),
@@ -56,6 +58,7 @@ def test_who_reads_an_ordinary_case_and_a_sensitive_one(team):
         "far_supervisor": (False, False),
         "municipal": (False, False),
         "analyst": (False, False),
+        "provider": (False, False),
         "ssa": (False, False),
         "dpo": (False, False),
         "admin": (False, False),
