@@ -429,11 +429,7 @@ def assess(request, pk: int, assessment: int | None = None):
                 draft=draft,
             )
         except ValidationError as error:
-            form.add_faults(
-                {k.removeprefix("answers."): " ".join(v) for k, v in error.message_dict.items()}
-                if hasattr(error, "error_dict")
-                else {"": " ".join(error.messages)}
-            )
+            form.add_service_error(error)
         else:
             if action == "submit":
                 messages.success(request, _("The assessment is kept with the case."))

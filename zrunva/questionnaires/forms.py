@@ -228,6 +228,21 @@ class AnswerForm(forms.Form):
                 label = _label(question) if question else key
                 self.add_error(None, f"{label}: {message}")
 
+    def add_service_error(self, error, *, other=None) -> None:
+        """A service's ValidationError on the page: each answer's fault (`answers.<place>`) at
+        its question, a field of `other` (the interview's form) there, anything else at the
+        top — a message with no field (a survey closed meanwhile) included."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error.messages)
+            return
+        for place, texts in error.message_dict.items():
+            if place.startswith("answers."):
+                self.add_faults({place.removeprefix("answers."): " ".join(texts)})
+            elif other is not None and place in other.fields:
+                other.add_error(place, texts)
+            else:
+                self.add_error(None, texts)
+
 
 def _find(definition: dict, key: str) -> dict | None:
     for section in definition["sections"]:

@@ -232,17 +232,7 @@ def _save(request, survey, version, draft, interview, form, *, submit: bool):
             find_person=services.person_finder(user),
         )
     except ValidationError as error:
-        faults = {}
-        for place, messages_ in error.message_dict.items():
-            if place.startswith("answers."):
-                faults[place.removeprefix("answers.")] = " ".join(messages_)
-            elif place in interview.fields:
-                interview.add_error(place, messages_)
-            else:
-                faults[""] = " ".join(messages_)
-        form.add_faults({k: v for k, v in faults.items() if k})
-        if "" in faults:
-            form.add_error(None, faults[""])
+        form.add_service_error(error, other=interview)
         return None
     if submit:
         messages.success(request, _("The answers are submitted. Thank you."))

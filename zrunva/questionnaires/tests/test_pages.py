@@ -397,3 +397,26 @@ def test_a_form_goes_out_and_comes_back_through_the_pages(login_as):
         {"file": SimpleUploadedFile("form.txt", b"hello")},
     )
     assert "Give a .json or an .xlsx file." in wrong.content.decode()
+
+
+def test_a_draft_of_a_version_retired_meanwhile_is_refused_on_the_page(setting, client):
+    survey, kutaisi = setting["survey"], setting["places"][0]
+    draft = services.response_save(
+        actor=setting["interviewer"],
+        version=setting["version"],
+        survey=survey,
+        municipality=kutaisi,
+        given={"age": 70},
+        submit=False,
+    )
+    newer = services.draft_save(actor=setting["analyst"], form=setting["form"], questions=SMALL)
+    services.version_publish(actor=setting["analyst"], version=newer)  # retires the draft's
+    client.force_login(setting["interviewer"])
+    page = client.post(
+        f"/en/questionnaires/surveys/{survey.pk}/answer/{draft.pk}/",
+        {"action": "submit", "age": "70", "alone": "yes"},
+    )
+    assert page.status_code == 200
+    assert "This form version is not open for answers." in page.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == ResponseStatus.DRAFT
