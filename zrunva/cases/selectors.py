@@ -125,12 +125,7 @@ def caseload(*, actor) -> list[dict]:
         row["assigned_to"]: row
         for row in cases.values("assigned_to").annotate(weighted=Sum(_weight()), open=Sum(Value(1)))
     }
-    area = permissions.municipality_scope(actor)
-    workers = get_user_model().objects.filter(
-        is_active=True, role=Role.SOCIAL_WORKER, office__isnull=False
-    )
-    if area is not None:
-        workers = workers.filter(office__municipalities__in=area).distinct()
+    workers = team_members(actor=actor).filter(office__isnull=False)
     norm = settings.CASELOAD_NORM
     rows = []
     for worker in workers.order_by("last_name", "first_name", "username"):
@@ -180,14 +175,21 @@ def services_to_refer(case: SocialCase) -> QuerySet:
     return qs.order_by("name_ka", "pk")
 
 
+def team_members(*, actor):
+    """The supervisor's team: the active social workers of their area."""
+    permissions.require(actor, permissions.CASES_SUPERVISE)
+    area = permissions.municipality_scope(actor)
+    workers = get_user_model().objects.filter(role=Role.SOCIAL_WORKER, is_active=True)
+    if area is not None:
+        workers = workers.filter(office__municipalities__in=area).distinct()
+    return workers
+
+
 def team(*, actor) -> list[dict]:
     """The supervisor's team with each worker's qualifications, trainings and certifications
     (those expired or expiring within 60 days marked); a worker sees their own."""
     if permissions.has_perm(actor, permissions.CASES_SUPERVISE):
-        area = permissions.municipality_scope(actor)
-        workers = get_user_model().objects.filter(role=Role.SOCIAL_WORKER, is_active=True)
-        if area is not None:
-            workers = workers.filter(office__municipalities__in=area).distinct()
+        workers = team_members(actor=actor)
     else:
         permissions.require(actor, permissions.CASES_WORK)
         workers = get_user_model().objects.filter(pk=actor.pk)

@@ -540,22 +540,12 @@ def assessment_save(*, actor, case: SocialCase, version, given: dict, submit: bo
     return linked
 
 
-def team_of(actor):
-    """The supervisor's team: the social workers of their area."""
-    permissions.require(actor, SUPERVISE)
-    area = permissions.municipality_scope(actor)
-    workers = get_user_model().objects.filter(role=Role.SOCIAL_WORKER, is_active=True)
-    if area is not None:
-        workers = workers.filter(office__municipalities__in=area).distinct()
-    return workers
-
-
 @transaction.atomic
 def session_record(
     *, actor, kind: str, held_on, workers, cases=(), notes: str = "", agreed: str = ""
 ) -> SupervisionSession:
     """A supervision session with workers of the supervisor's team, about cases of the area."""
-    team = set(team_of(actor).values_list("pk", flat=True))
+    team = set(selectors.team_members(actor=actor).values_list("pk", flat=True))
     errors = {}
     if held_on > timezone.localdate():
         errors["held_on"] = _("This date is in the future.")
@@ -565,8 +555,8 @@ def session_record(
         errors["workers"] = _("Only workers of your team.")
     if kind == "individual" and len(workers) > 1:
         errors["workers"] = _("An individual session is with one worker.")
-    readable = _readable_ids(actor)
-    if any(c.pk not in readable for c in cases):
+    readable = selectors.case_list(actor=actor).filter(pk__in=[c.pk for c in cases])
+    if readable.count() != len({c.pk for c in cases}):
         errors["cases"] = _("Only cases of your area.")
     if errors:
         raise ValidationError(errors)
@@ -581,14 +571,10 @@ def session_record(
     return session
 
 
-def _readable_ids(actor) -> set[int]:
-    return set(SocialCase.objects.filter(selectors.scope(actor)).values_list("pk", flat=True))
-
-
 @transaction.atomic
 def worker_record_add(*, actor, worker, **fields) -> WorkerRecord:
     """A qualification, training or certification of a worker of the supervisor's team."""
-    if not team_of(actor).filter(pk=worker.pk).exists():
+    if not selectors.team_members(actor=actor).filter(pk=worker.pk).exists():
         raise ValidationError({"worker": _("Only workers of your team.")})
     record = WorkerRecord(worker=worker, recorded_by=actor, **fields)
     record.full_clean()

@@ -90,7 +90,7 @@ def _lists(user, supervises: bool) -> dict:
 
 def _first(query):
     rows = list(query[: SHOWN + 1])
-    return {"rows": rows[:SHOWN], "more": len(rows) > SHOWN, "count": None}
+    return {"rows": rows[:SHOWN], "more": len(rows) > SHOWN}
 
 
 @staff_view(WORK)
@@ -478,7 +478,7 @@ def team(request):
     supervises = permissions.has_perm(user, permissions.CASES_SUPERVISE)
     session_form = record_form = None
     if supervises:
-        workers = services.team_of(user)
+        workers = selectors.team_members(actor=user)
         readable = selectors.case_list(actor=user)
         session_form = SessionForm(
             request.POST if request.POST.get("step") == "session" else None,

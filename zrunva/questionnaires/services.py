@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
 from zrunva.core.trail import acting_as
-from zrunva.questionnaires import answers, definition, tallies
+from zrunva.questionnaires import answers, definition, selectors, tallies
 from zrunva.questionnaires.choices import ResponseStatus, Subject, SurveyStatus, VersionStatus
 from zrunva.questionnaires.models import (
     Assignment,
@@ -241,8 +241,7 @@ def interview_subject(*, actor, survey: Survey, personal_number: str) -> tuple:
 def _survey_takes(survey: Survey, *, actor, version: FormVersion, municipality) -> None:
     """A survey takes answers while open, within its period, to its form's published version,
     from an interviewer assigned to the area."""
-    today = timezone.localdate()
-    if survey.status != SurveyStatus.OPEN or not survey.opens <= today <= survey.closes:
+    if not selectors.takes_answers(survey, timezone.localdate()):
         raise ValidationError(_("This survey is closed: it takes no more answers."))
     if version.form_id != survey.form_id:
         raise ValidationError(_("This form is not the survey's."))
