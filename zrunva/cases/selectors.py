@@ -41,7 +41,9 @@ from zrunva.core.casework import case_get
 from zrunva.core.models import in_language
 from zrunva.core.trail import access_log, scoped_get
 from zrunva.registry.choices import Sex
+from zrunva.registry.columns import years_before
 from zrunva.registry.models import Membership
+from zrunva.registry.population import PENSION_AGE
 from zrunva.services.selectors import public_services
 
 
@@ -248,17 +250,9 @@ def subject_access_cases(subject: Subject) -> Section:
 
 # -- The employment link (Worknet) ---------------------------------------------------------------
 
-# Working age: from 18 to the state pension age, 65 for men and 60 for women (Law of Georgia on
-# State Pensions, art. 6; the same ages as zrunva/registry/population.py's PENSION_AGE).
+# Working age: from 18 to the state old-age pension age, the registry's PENSION_AGE (men 65,
+# women 60), so the two never disagree.
 ADULT_AGE = 18
-PENSION_AGE = {Sex.MALE: 65, Sex.FEMALE: 60}
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 def working_age_recipients(*, on: date, municipality_id=None, programme=None) -> QuerySet:
@@ -273,11 +267,14 @@ def working_age_recipients(*, on: date, municipality_id=None, programme=None) ->
     household = Enrolment.objects.filter(
         enrolled, person__isnull=True, household_id=OuterRef("household_id")
     )
-    working_age = Q(person__birth_date__lte=_years_before(on, ADULT_AGE)) & (
-        Q(person__sex=Sex.MALE, person__birth_date__gt=_years_before(on, PENSION_AGE[Sex.MALE]))
+    working_age = Q(person__birth_date__lte=years_before(on, ADULT_AGE)) & (
+        Q(
+            person__sex=Sex.MALE,
+            person__birth_date__gt=years_before(on, PENSION_AGE[Sex.MALE.value]),
+        )
         | Q(
             person__sex=Sex.FEMALE,
-            person__birth_date__gt=_years_before(on, PENSION_AGE[Sex.FEMALE]),
+            person__birth_date__gt=years_before(on, PENSION_AGE[Sex.FEMALE.value]),
         )
     )
     qs = Membership.objects.filter(

@@ -150,7 +150,8 @@ def joined_frames(
 MAX_AGE = 150
 
 
-def _years_before(on: date, years: int) -> date:
+def years_before(on: date, years: int) -> date:
+    """The same day `years` earlier (28 February for a 29 February in a common year)."""
     try:
         return on.replace(year=on.year - years)
     except ValueError:  # 29 February in a common year
@@ -163,7 +164,7 @@ def ages_on(birth_dates: pl.Series, on: date) -> pl.Series:
     of every day of the last 150 years is worked out once and looked up, rather than splitting
     millions of dates; birth dates before that range count as 150, after `on` as 0."""
     thresholds = np.array(
-        [(_years_before(on, k) - EPOCH).days for k in range(MAX_AGE, -1, -1)], dtype=np.int64
+        [(years_before(on, k) - EPOCH).days for k in range(MAX_AGE, -1, -1)], dtype=np.int64
     )
     first, last = thresholds[0], thresholds[-1]
     span = np.arange(first, last + 1, dtype=np.int64)
