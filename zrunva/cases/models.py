@@ -33,6 +33,13 @@ from zrunva.core.casework import Case, Event
 TEXT_MAX = 4000
 
 
+def _text(verbose_name, *, blank: bool = False):
+    """A free text of at most TEXT_MAX characters, the bound checked by forms and models."""
+    return models.TextField(
+        verbose_name, max_length=TEXT_MAX, blank=blank, validators=[MaxLengthValidator(TEXT_MAX)]
+    )
+
+
 def _user(verbose_name, **more):
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -74,9 +81,7 @@ class SocialCase(Case):
         help_text=_("Read only by the assigned worker, the supervisors and named colleagues."),
     )
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.INTAKE)
-    intake = models.TextField(
-        _("what was reported"), max_length=TEXT_MAX, validators=[MaxLengthValidator(TEXT_MAX)]
-    )
+    intake = _text(_("what was reported"))
     office = models.ForeignKey(
         "geo.Office", on_delete=models.PROTECT, related_name="+", verbose_name=_("office")
     )
@@ -92,12 +97,7 @@ class SocialCase(Case):
     next_review = models.DateField(_("next review"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
-    closing_note = models.TextField(
-        _("why it closed"),
-        max_length=TEXT_MAX,
-        blank=True,
-        validators=[MaxLengthValidator(TEXT_MAX)],
-    )
+    closing_note = _text(_("why it closed"), blank=True)
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -157,9 +157,7 @@ class Entry(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=EntryKind.choices)
     happened_on = models.DateField(_("date"))
-    note = models.TextField(
-        _("note"), max_length=TEXT_MAX, blank=True, validators=[MaxLengthValidator(TEXT_MAX)]
-    )
+    note = _text(_("note"), blank=True)
     file = models.FileField(_("document"), upload_to="cases/%Y/%m/", blank=True)
     author = _user(_("by"))
     written_at = models.DateTimeField(_("written"), auto_now_add=True)
@@ -181,9 +179,7 @@ class CarePlan(models.Model):
     case = models.ForeignKey(
         SocialCase, on_delete=models.CASCADE, related_name="plans", verbose_name=_("case")
     )
-    goals = models.TextField(
-        _("goals"), max_length=TEXT_MAX, validators=[MaxLengthValidator(TEXT_MAX)]
-    )
+    goals = _text(_("goals"))
     review_on = models.DateField(_("review on"))
     written_by = _user(_("written by"))
     written_at = models.DateTimeField(_("written"), auto_now_add=True)
@@ -331,11 +327,7 @@ class Referral(models.Model):
     service = models.ForeignKey(
         "services.Service", on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
     )
-    note = models.TextField(
-        _("what the provider should know"),
-        max_length=TEXT_MAX,
-        validators=[MaxLengthValidator(TEXT_MAX)],
-    )
+    note = _text(_("what the provider should know"))
     waiting_list = models.BooleanField(_("to the waiting list"), default=False)
     referred_by = _user(_("referred by"))
     referred_at = models.DateTimeField(_("referred"), auto_now_add=True)
@@ -398,15 +390,8 @@ class SupervisionSession(models.Model):
     cases = models.ManyToManyField(
         SocialCase, related_name="supervision", blank=True, verbose_name=_("cases discussed")
     )
-    notes = models.TextField(
-        _("notes"), max_length=TEXT_MAX, blank=True, validators=[MaxLengthValidator(TEXT_MAX)]
-    )
-    agreed = models.TextField(
-        _("actions agreed"),
-        max_length=TEXT_MAX,
-        blank=True,
-        validators=[MaxLengthValidator(TEXT_MAX)],
-    )
+    notes = _text(_("notes"), blank=True)
+    agreed = _text(_("actions agreed"), blank=True)
 
     class Meta:
         ordering = ["-held_on", "-id"]
@@ -469,9 +454,7 @@ class OutreachVisit(models.Model):
     list = models.CharField(_("list"), max_length=10, choices=OutreachList.choices)
     visited_on = models.DateField(_("visited on"))
     outcome = models.CharField(_("outcome"), max_length=12, choices=VisitOutcome.choices)
-    note = models.TextField(
-        _("note"), max_length=TEXT_MAX, blank=True, validators=[MaxLengthValidator(TEXT_MAX)]
-    )
+    note = _text(_("note"), blank=True)
     case = models.ForeignKey(
         SocialCase,
         on_delete=models.PROTECT,
