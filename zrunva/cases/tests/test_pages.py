@@ -84,6 +84,7 @@ def test_a_worker_opens_and_works_a_case(worker, login_as):
     supervisor = login_as(Role.SUPERVISOR, office=IMERETI)
     home = supervisor.get("/en/cases/").content.decode()
     assert "Caseload" in home and worker.user.username in home
+    assert 'href="/en/outreach/"' in home and 'href="/en/cases/team/"' in home
     # The worker cannot close; the supervisor can.
     assert (
         worker.post(f"/en/cases/{case.pk}/close/", {"outcome": "met", "note": "x"}).status_code
