@@ -10,6 +10,7 @@ from zrunva.cases.api import router as cases_router
 from zrunva.core.throttle import Throttled
 from zrunva.core.trail import attempt_log
 from zrunva.grievances.api import router as grievances_router
+from zrunva.integration.api import router as integration_router
 from zrunva.payments.api import router as payments_router
 from zrunva.portal.api import router as portal_router
 from zrunva.programmes.api import router as eligibility_router
@@ -53,6 +54,7 @@ api.add_router("/", portal_router)
 api.add_router("/", services_router)
 api.add_router("/", questionnaires_router)
 api.add_router("/", cases_router)
+api.add_router("/", integration_router)
 
 
 def validation_errors(exc: ValidationError) -> list[dict]:

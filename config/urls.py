@@ -22,6 +22,7 @@ urlpatterns += i18n_patterns(
     path("payments/", include("zrunva.payments.urls")),
     path("cases/", include("zrunva.cases.urls")),
     path("services/", include("zrunva.services.urls")),
+    path("integration/", include("zrunva.integration.urls")),
     path("questionnaires/", include("zrunva.questionnaires.urls")),
     path("portal/grievances/", include("zrunva.grievances.urls_portal")),
     path("portal/", include("zrunva.portal.urls")),

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "zrunva.payments",
     "zrunva.services",
     "zrunva.cases",
+    "zrunva.integration",
     "zrunva.portal",
     "zrunva.demo",
 ]

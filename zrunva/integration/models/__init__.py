@@ -1,0 +1,2 @@
+"""Data integration's models, one module per part: imports from other registries, record
+linkage and its review, merges (with undo), and other agencies' access."""
