@@ -185,6 +185,8 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # Applicants' documents: outside the web root, served only through a staff view.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
+# Other registries' files sent through the web; larger ones go through `manage.py import_file`.
+IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=100)
 DOCUMENTS_PER_APPLICATION = env.int("DOCUMENTS_PER_APPLICATION", default=5)
 # Uploads over this stay out of memory (Django spools them to a temporary file).
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

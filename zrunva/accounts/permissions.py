@@ -95,6 +95,12 @@ REFERRALS_ANSWER = "cases.referrals_answer"
 # an accredited civil-society organisation's monitors in the municipalities it serves.
 SERVICES_ASSESS = "services.assess"
 
+# Imports from other registries (the civil registry's deaths, a ministry's list): defining a
+# source (its columns, what it may change) is an administrator's; running a file of it, national
+# SSA officers for national registries and a municipality's officers for its own lists.
+IMPORT_SOURCES_MANAGE = "integration.sources"
+IMPORTS_RUN = "integration.import"
+
 # Special-category (health) fields of a person, shown and written only with HEALTH_VIEW.
 HEALTH_FIELDS = frozenset({"disability_degree", "chronic_illness"})
 
@@ -189,6 +195,8 @@ _GRANTS: dict[str, frozenset[str]] = {
     SERVICES_ASSESS: frozenset(
         {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.CSO_MONITOR}
     ),
+    IMPORT_SOURCES_MANAGE: frozenset({Role.ADMIN}),
+    IMPORTS_RUN: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
 }
 
 

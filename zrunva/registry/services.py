@@ -57,7 +57,8 @@ NAME_FIELDS = frozenset(
 )
 
 
-def _person_names(person: Person) -> None:
+def person_names_derive(person: Person) -> None:
+    """Tidy the names and derive their Latin forms and search keys (imports call it too)."""
     person.first_name = " ".join(person.first_name.split())
     person.last_name = " ".join(person.last_name.split())
     person.first_name_latin = romanise(person.first_name)
@@ -152,7 +153,7 @@ def _new_person(*, actor, data: dict) -> Person:
     _check_health_fields(actor, data)
     person = Person()
     _assign(person, data, PERSON_FIELDS)
-    _person_names(person)
+    person_names_derive(person)
     _save(person)
     return person
 
@@ -221,7 +222,7 @@ def person_update(*, actor, person: Person, data: dict) -> Person:
         _require_person_edit(actor, person)
         _check_health_fields(actor, data)
         _assign(person, data, PERSON_FIELDS)
-        _person_names(person)
+        person_names_derive(person)
         _save(person, set(data) | NAME_FIELDS)
     return person
 

@@ -1,0 +1,47 @@
+"""Reads of data integration, limited to what the actor may see."""
+
+from django.db.models import Q, QuerySet
+
+from zrunva.accounts import permissions
+from zrunva.core.trail import scoped_get
+from zrunva.integration.models import Import, ImportRow, Source
+
+
+def source_list(*, actor) -> QuerySet[Source]:
+    """The sources whose files the actor imports: national ones for national staff, a
+    municipality's lists in the actor's area."""
+    qs = Source.objects.select_related("municipality")
+    if permissions.has_perm(actor, permissions.IMPORT_SOURCES_MANAGE):
+        return qs
+    if not permissions.has_perm(actor, permissions.IMPORTS_RUN):
+        return qs.none()
+    scope = permissions.municipality_scope(actor)
+    if scope is None:
+        return qs
+    return qs.filter(municipality_id__in=scope)
+
+
+def source_get(*, actor, pk: int) -> Source:
+    return scoped_get(source_list(actor=actor), actor=actor, pk=pk)
+
+
+def import_list(*, actor, source: Source | None = None) -> QuerySet[Import]:
+    qs = Import.objects.filter(source__in=source_list(actor=actor)).select_related(
+        "source", "started_by", "checked"
+    )
+    if source is not None:
+        qs = qs.filter(source=source)
+    return qs.order_by("-pk")
+
+
+def import_get(*, actor, pk: int) -> Import:
+    return scoped_get(import_list(actor=actor), actor=actor, pk=pk)
+
+
+def import_rows(*, job: Import, outcome: str = "", search: str = "") -> QuerySet[ImportRow]:
+    qs = job.rows.all()
+    if outcome:
+        qs = qs.filter(outcome=outcome)
+    if search:
+        qs = qs.filter(Q(identity=search) | Q(record_id=search))
+    return qs.order_by("row")
