@@ -34,7 +34,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -862,7 +862,8 @@ def import_execute(*, job: Import, progress=None) -> Import:
             if extra["deaths"]:
                 transaction.on_commit(_end_enrolments_of_the_dead)
 
-    return job_execute(job, work, progress=progress)
+    with translation.override(job.language):
+        return job_execute(job, work, progress=progress)
 
 
 def _end_enrolments_of_the_dead() -> None:

@@ -6,6 +6,7 @@ import os
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
@@ -82,6 +83,7 @@ def import_start(
         sha256=sha,
         size=size,
         started_by=actor,
+        language=translation.get_language() or "ka",
     )
     job.file.save(f"{sha[:16]}-{name[-60:]}", File(upload), save=False)
     try:
@@ -135,6 +137,7 @@ def import_commit(*, actor, checked: Import, enqueue: bool = True) -> Import:
         sha256=checked.sha256,
         size=checked.size,
         started_by=actor,
+        language=translation.get_language() or "ka",
     )
     with acting_as(actor):
         job.save()

@@ -371,3 +371,9 @@ def count(value) -> str:
 def figure(value) -> str:
     """A stored decimal as people write it: 60, 30 000 / 30,000, 0,25 / 0.25."""
     return numbers.figure(value)
+
+
+@register.filter
+def lookup(mapping, key):
+    """`mapping[key]`, or the key itself when the mapping lacks it (labels of field names)."""
+    return mapping.get(key, key) if hasattr(mapping, "get") else key

@@ -109,6 +109,8 @@ class Import(Job):
         related_name="+",
         verbose_name=_("started by"),
     )
+    # The report's reasons are written in the language of whoever sent the file.
+    language = models.CharField(_("language"), max_length=8, default="ka")
 
     class Meta:
         ordering = ["-pk"]
