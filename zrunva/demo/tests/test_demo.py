@@ -72,6 +72,13 @@ def test_demo_setup_makes_every_role_and_a_population(db, capsys):
     assert payroll.payments.filter(status="paid").exists()
     assert Suspension.objects.filter(outcome="", reason="abroad").count() == 1
     assert Recovery.objects.filter(status="proposed").count() == 1
+    from zrunva.integration.models import Import
+
+    kutaisi = Import.objects.get(source__code="kutaisi-old-list")
+    assert kutaisi.dry_run and kutaisi.started_by.username == "municipal_kutaisi"
+    assert (kutaisi.summary["new"], kutaisi.summary["rejected"]) == (6, 2)
+    deaths = Import.objects.get(source__code="civil-deaths")
+    assert deaths.status == "done" and deaths.summary["rejected"] >= 1
     from zrunva.questionnaires.models import Survey
 
     survey = Survey.objects.get(code="needs-older-disability-2026")

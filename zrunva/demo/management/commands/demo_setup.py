@@ -82,6 +82,12 @@ class Command(BaseCommand):
         from zrunva.demo.cases import demo_cases
 
         self.stdout.write(f"{demo_cases(seed=seed):,} synthetic social work cases.")
+        from zrunva.demo.integration import demo_imports
+
+        self.stdout.write(
+            f"{demo_imports(seed=seed):,} synthetic files from other registries read as dry "
+            "runs, waiting to be committed (var/private/demo-imports/)."
+        )
         payroll = demo_payroll()
         if payroll is not None:
             self.stdout.write(
