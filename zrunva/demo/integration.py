@@ -96,28 +96,31 @@ def _deaths(rng: random.Random, folder: Path, header: list[str]) -> Path:
         .filter(birth_date__lt=today - timedelta(days=365 * 75))
         .order_by("pk")[:400]
     )
+    picked = rng.sample(old, min(16, len(old)))
     rows = []
-    for person in rng.sample(old, min(12, len(old))):
+
+    def row(person, died: str, number: str | None = None) -> list:
+        return [
+            number or person.personal_number,
+            person.first_name,
+            person.last_name,
+            person.birth_date.strftime("%d.%m.%Y"),
+            died,
+        ]
+
+    for person in picked[:12]:
         died = today - timedelta(days=rng.randint(5, 60))
-        shown = rng.choice(["%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y"])
-        rows.append(
-            [
-                person.personal_number,
-                person.first_name,
-                person.last_name,
-                person.birth_date.strftime("%d.%m.%Y"),
-                died.strftime(shown),
-            ]
-        )
-    # The faults such files carry: a lost leading zero, a number nobody has, a date that is
-    # not one, a death before birth, a row sent twice.
-    if rows:
-        first = rows[0]
-        rows.append([first[0].lstrip("0") or "1", first[1], first[2], first[3], first[4]])
-        rows.append(["01999999999", "გიორგი", "ბერიძე", "01.01.1940", first[4]])
-        rows.append([rows[1][0], rows[1][1], rows[1][2], rows[1][3], "31.02.2026"])
-        rows.append([rows[2][0], rows[2][1], rows[2][2], rows[2][3], "01.01.1901"])
-        rows.append(list(rows[3]))
+        rows.append(row(person, died.strftime(rng.choice(["%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y"]))))
+    # The faults such files carry: a number that lost a digit (as a spreadsheet drops a
+    # leading zero), a number nobody has, a date that is not one, a death before birth, a
+    # row sent twice.
+    if len(picked) == 16:
+        recent = (today - timedelta(days=9)).strftime("%d.%m.%Y")
+        rows.append(row(picked[12], recent, picked[12].personal_number[1:]))
+        rows.append(["01999999999", "გიორგი", "ბერიძე", "01.01.1940", recent])
+        rows.append(row(picked[13], "31.02.2026"))
+        rows.append(row(picked[14], "01.01.1901"))
+        rows.append(list(rows[0]))
     return _write(folder / "deaths.csv", header, rows)
 
 

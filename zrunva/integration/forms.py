@@ -2,12 +2,17 @@ import json
 
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy
 
+from zrunva.core.text import capfirst
 from zrunva.geo.models import Municipality
 from zrunva.integration.choices import ImportOutcome
 from zrunva.integration.imports import DEFAULT_DATE_FORMATS, FIELDS, UPDATABLE
 from zrunva.integration.models import Source
+
+
+_label = lazy(capfirst, str)
 
 
 class SourceForm(forms.Form):
@@ -30,7 +35,7 @@ class SourceForm(forms.Form):
         label=gettext_lazy("Fields it may change"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        choices=[(n, FIELDS[n].label) for n in FIELDS if n in UPDATABLE],
+        choices=[(n, _label(FIELDS[n].label)) for n in FIELDS if n in UPDATABLE],
     )
     creates = forms.BooleanField(
         label=gettext_lazy(
@@ -82,7 +87,7 @@ class SourceForm(forms.Form):
             self.fields["date_formats"].initial = " ".join(DEFAULT_DATE_FORMATS)
         for name, spec in FIELDS.items():
             self.fields[f"column_{name}"] = forms.CharField(
-                label=spec.label, required=False, max_length=120
+                label=_label(spec.label), required=False, max_length=120
             )
 
     @property

@@ -221,6 +221,13 @@ class Parsed:
         return ""
 
 
+def _human(pattern: str) -> str:
+    """A date format as people read it: %d.%m.%Y → DD.MM.YYYY."""
+    for code, shown in (("%d", "DD"), ("%m", "MM"), ("%Y", "YYYY"), ("%y", "YY")):
+        pattern = pattern.replace(code, shown)
+    return pattern
+
+
 def _json(value):
     if isinstance(value, date):
         return value.isoformat()
@@ -289,7 +296,7 @@ class Reader:
             except ValueError:
                 raise ValidationError(
                     _("“%(value)s” is not a date written as %(formats)s.")
-                    % {"value": raw, "formats": " / ".join(self.formats)}
+                    % {"value": raw, "formats": " / ".join(_human(f) for f in self.formats)}
                 ) from None
         elif spec.kind == "bool":
             text = str(raw).strip().casefold()

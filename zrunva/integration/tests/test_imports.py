@@ -81,7 +81,7 @@ def test_dry_run_reports_every_kind_of_row_and_writes_nothing(people):
     ]
     assert _reasons(rows[8]) == ["personal_number: The same personal number is already in row 2."]
     assert _reasons(rows[9]) == [
-        "date_of_death: “31/02/2026” is not a date written as %Y-%m-%d / %d.%m.%Y / %d/%m/%Y."
+        "date_of_death: “31/02/2026” is not a date written as YYYY-MM-DD / DD.MM.YYYY / DD/MM/YYYY."
     ]
     assert _reasons(rows[10]) == ["personal_number: A personal number has exactly 11 digits."]
     assert rows[6].outcome == "rejected"
