@@ -1,8 +1,8 @@
 import json
 
 from django import forms
-from django.utils.translation import gettext as _
 from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zrunva.core.text import capfirst
@@ -10,7 +10,6 @@ from zrunva.geo.models import Municipality
 from zrunva.integration.choices import ImportOutcome
 from zrunva.integration.imports import DEFAULT_DATE_FORMATS, FIELDS, UPDATABLE
 from zrunva.integration.models import Source
-
 
 _label = lazy(capfirst, str)
 
