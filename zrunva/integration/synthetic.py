@@ -326,9 +326,7 @@ def linked_records(
     system = rng.integers(0, len(LATIN_SYSTEMS), m)
     typo = draws["name_typo"]
     typo_last = rng.random(m) < 0.5
-    letter_ka = pl.Series(list(GEORGIAN_LETTERS)).gather(
-        rng.integers(0, len(GEORGIAN_LETTERS), m)
-    )
+    letter_ka = pl.Series(list(GEORGIAN_LETTERS)).gather(rng.integers(0, len(GEORGIAN_LETTERS), m))
     letter_en = pl.Series(list(LATIN_LETTERS)).gather(rng.integers(0, len(LATIN_LETTERS), m))
 
     ministry = ministry.with_columns(
@@ -466,4 +464,3 @@ def evaluate_clusters(clusters: pl.DataFrame, truth: pl.DataFrame) -> dict:
     predicted = int((sizes * (sizes - 1) // 2).sum())
     tp = int((both * (both - 1) // 2).sum())
     return _scores(tp, predicted, true_pair_count(truth))
-

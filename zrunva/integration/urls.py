@@ -1,5 +1,3 @@
-
-
 app_name = "integration"
 
 urlpatterns: list = []
