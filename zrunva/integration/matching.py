@@ -267,16 +267,27 @@ def _birth_date_comparison() -> cl.CustomComparison:
     )
 
 
+# A personal number that differs by more than a typo is another person's number (the numbers
+# are unique and checked against the registry), whatever EM would say: in its names session,
+# namesakes born the same year look like matches whose numbers differ, and it learns m ≈ 0.002
+# for this level, enough for two namesakes born the same day in one village to be merged. The
+# m is therefore set, not learnt: 1e-12 costs about 40 bits, more than names, date, sex and
+# place together can give, so two numbers are two people and do not reach the review queue.
+M_OTHER_PERSONAL_NUMBER = 1e-12
+
+
 def _personal_number_comparison() -> cl.CustomComparison:
-    """Exact; one typo (a digit off or two swapped); else. A missing number (a fifth of the
-    lists' records) is a null: no evidence either way."""
+    """Exact; one typo (a digit off or two swapped); else (M_OTHER_PERSONAL_NUMBER). A missing
+    number (a fifth of the lists' records) is a null: no evidence either way."""
     return cl.CustomComparison(
         output_column_name="personal_number",
         comparison_levels=[
             cll.NullLevel("personal_number"),
             cll.ExactMatchLevel("personal_number"),
             cll.DamerauLevenshteinLevel("personal_number", 1),
-            cll.ElseLevel(),
+            cll.ElseLevel().configure(
+                m_probability=M_OTHER_PERSONAL_NUMBER, fix_m_probability=True
+            ),
         ],
     )
 
@@ -429,23 +440,19 @@ def train(records: pl.DataFrame, *, seed: int = 2026, max_pairs: float = 5e6, sp
 # typo away: the generated errors never make them) is rare, not impossible: its m is raised to
 # M_FLOOR rather than left to Splink's defaults or at zero, so the saved dict is the whole model
 # and one such field costs about ten bits instead of vetoing a pair whose other fields agree.
-# A personal number that differs by more than a typo is another person's number: it keeps a
-# floor a thousand times lower, which no agreement of names, date and place outweighs.
 # Likewise a level never met among the random pairs that estimate u (a personal number one
 # typo from another, in a small list) is rare among non-matches, not impossible: U_FLOOR.
 M_FLOOR = 1e-3
-M_FLOOR_OTHER_PERSONAL_NUMBER = 1e-6
 U_FLOOR = 1e-7
 
 
 def _with_floors(model: dict) -> dict:
     for comparison in model["comparisons"]:
-        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        for level in levels:
-            floor = M_FLOOR
-            if comparison["output_column_name"] == "personal_number" and level is levels[-1]:
-                floor = M_FLOOR_OTHER_PERSONAL_NUMBER
-            level["m_probability"] = max(level.get("m_probability") or 0.0, floor)
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            if not level.get("fix_m_probability"):
+                level["m_probability"] = max(level.get("m_probability") or 0.0, M_FLOOR)
             level["u_probability"] = max(level.get("u_probability") or 0.0, U_FLOOR)
     return model
 

@@ -405,10 +405,10 @@ def linked_records(
 
 def _normalised(pairs: pl.DataFrame) -> pl.DataFrame:
     """Each unordered pair once, the smaller id on the left."""
-    l, r = pl.col("unique_id_l"), pl.col("unique_id_r")
+    left, right = pl.col("unique_id_l"), pl.col("unique_id_r")
     return pairs.select(
-        pl.when(l < r).then(l).otherwise(r).alias("unique_id_l"),
-        pl.when(l < r).then(r).otherwise(l).alias("unique_id_r"),
+        pl.min_horizontal(left, right).alias("unique_id_l"),
+        pl.max_horizontal(left, right).alias("unique_id_r"),
     ).unique()
 
 
