@@ -100,6 +100,10 @@ SERVICES_ASSESS = "services.assess"
 # SSA officers for national registries and a municipality's officers for its own lists.
 IMPORT_SOURCES_MANAGE = "integration.sources"
 IMPORTS_RUN = "integration.import"
+# Searching the registry for duplicates (record linkage): national SSA officers over the whole
+# country, an office's over its area; reviewing the pairs found, registry editors in their area.
+LINKAGE_RUN = "integration.linkage_run"
+LINKAGE_REVIEW = "integration.linkage_review"
 
 # Special-category (health) fields of a person, shown and written only with HEALTH_VIEW.
 HEALTH_FIELDS = frozenset({"disability_degree", "chronic_illness"})
@@ -197,6 +201,8 @@ _GRANTS: dict[str, frozenset[str]] = {
     ),
     IMPORT_SOURCES_MANAGE: frozenset({Role.ADMIN}),
     IMPORTS_RUN: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
+    LINKAGE_RUN: frozenset({Role.ADMIN, Role.SSA_OFFICER}),
+    LINKAGE_REVIEW: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
 }
 
 

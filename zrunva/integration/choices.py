@@ -24,3 +24,17 @@ class MatchMethod(models.TextChoices):
 class FileKind(models.TextChoices):
     CSV = "csv", "CSV"
     XLSX = "xlsx", "XLSX"
+
+
+class PairStatus(models.TextChoices):
+    """Where a possible duplicate stands: found (automatic match or to review), or decided."""
+
+    AUTO = "auto", _("Automatic match")
+    REVIEW = "review", _("To review")
+    MATCH = "match", _("The same person")
+    NOT_MATCH = "not_match", _("Not the same person")
+    UNSURE = "unsure", _("Unsure")
+    MERGED = "merged", _("Merged")
+
+
+UNDECIDED = (PairStatus.AUTO, PairStatus.REVIEW)

@@ -8,3 +8,12 @@ from zrunva.integration.models import Import
 def import_run(import_id: int) -> dict:
     """Executed by `db_worker`: the import's page follows its stage and progress."""
     return import_execute(job=Import.objects.get(pk=import_id)).summary
+
+
+@task()
+def linkage_run(run_id: int) -> dict:
+    """Executed by `db_worker`: the run's page follows its stage and progress."""
+    from zrunva.integration.linkage import linkage_execute
+    from zrunva.integration.models import LinkageRun
+
+    return linkage_execute(run=LinkageRun.objects.get(pk=run_id)).summary

@@ -2,5 +2,14 @@
 linkage and its review, merges (with undo), and other agencies' access."""
 
 from zrunva.integration.models.imports import Import, ImportRow, Source, SourceLink
+from zrunva.integration.models.linkage import LinkageModel, LinkageRun, MatchPair
 
-__all__ = ["Import", "ImportRow", "Source", "SourceLink"]
+__all__ = [
+    "Import",
+    "ImportRow",
+    "LinkageModel",
+    "LinkageRun",
+    "MatchPair",
+    "Source",
+    "SourceLink",
+]

@@ -1,0 +1,268 @@
+"""Finding the registry's duplicates with the linkage model (`matching`): a run reads the people
+of an area as columns, scores the pairs its blocking rules bring together, and keeps those at or
+above the review threshold as `MatchPair`s — automatic matches and pairs to review — each with
+the contributions that made its score (Splink's waterfall), for an officer to decide.
+
+A decided pair keeps its decision: a later run rescores only undecided pairs, so "not the same
+person" is never asked again, and the decisions are the labels the next model's training reads
+(`matching.train(labels=…)`).
+"""
+
+from datetime import date
+
+import polars as pl
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zrunva.accounts import permissions
+from zrunva.core.bulk import read_frame
+from zrunva.core.jobs import JobContext, JobStatus, job_execute
+from zrunva.core.trail import acting_as, bulk_run_log, scoped_get
+from zrunva.geo.models import Municipality, Settlement
+from zrunva.integration import matching
+from zrunva.integration.choices import UNDECIDED, PairStatus
+from zrunva.integration.models import LinkageModel, LinkageRun, MatchPair
+from zrunva.registry.models import Household, Membership, Person
+
+REGISTRY = "registry"
+DECISIONS = (PairStatus.MATCH, PairStatus.NOT_MATCH, PairStatus.UNSURE)
+# Fewer people than this and there is nothing to learn m and u from: the run needs a model.
+MIN_TRAINING_RECORDS = 1000
+
+
+def _live_people() -> str:
+    return "p.merged_into_id IS NULL" if hasattr(Person, "merged_into") else "1 = 1"
+
+
+def registry_records(*, municipality_id: int | None = None) -> pl.DataFrame:
+    """The people of an area (or of the whole registry) as the model's records: one query read
+    into columns, the municipality's code and the settlement of their current household."""
+    person, membership = Person._meta.db_table, Membership._meta.db_table
+    household, settlement = Household._meta.db_table, Settlement._meta.db_table
+    municipality = Municipality._meta.db_table
+    where = _live_people()
+    params: list = []
+    if municipality_id is not None:
+        where += " AND p.municipality_id = %s"
+        params.append(municipality_id)
+    sql = f"""
+        SELECT CAST(p.id AS TEXT), p.personal_number, p.first_name, p.last_name, p.birth_date,
+               p.sex, mu.code, st.name_ka
+        FROM {person} p
+        LEFT JOIN {municipality} mu ON mu.id = p.municipality_id
+        LEFT JOIN {membership} ms ON ms.person_id = p.id AND ms.end_date IS NULL
+        LEFT JOIN {household} h ON h.id = ms.household_id
+        LEFT JOIN {settlement} st ON st.id = h.settlement_id
+        WHERE {where}
+        ORDER BY p.id
+    """  # noqa: S608 (table names from the models; the only parameter is bound)
+    schema = {
+        "unique_id": pl.String,
+        "personal_number": pl.String,
+        "first_name": pl.String,
+        "last_name": pl.String,
+        "birth_date": pl.Date,
+        "sex": pl.String,
+        "municipality": pl.String,
+        "settlement": pl.String,
+    }
+    frame = read_frame(sql, params, schema)
+    return frame.with_columns(source=pl.lit(REGISTRY)).select(list(matching.RECORD_COLUMNS))
+
+
+def _labels() -> pl.DataFrame:
+    """The pairs officers decided (the same person or not), as training labels."""
+    rows = MatchPair.objects.filter(
+        status__in=[PairStatus.MATCH, PairStatus.MERGED, PairStatus.NOT_MATCH]
+    ).values_list("left_id", "right_id", "status")
+    return pl.DataFrame(
+        [(str(left), str(right), status != PairStatus.NOT_MATCH) for left, right, status in rows],
+        schema={"unique_id_l": pl.String, "unique_id_r": pl.String, "is_match": pl.Boolean},
+        orient="row",
+    )
+
+
+def _require_run(actor, municipality_id: int | None) -> None:
+    permissions.require(actor, permissions.LINKAGE_RUN)
+    if municipality_id is None:
+        if permissions.municipality_scope(actor) is not None:
+            raise PermissionDenied(_("Only national staff search the whole registry."))
+    else:
+        permissions.require_in_scope(actor, municipality_id)
+
+
+@transaction.atomic
+def linkage_start(
+    *, actor, municipality: Municipality | None = None, train: bool = False, enqueue: bool = True
+) -> LinkageRun:
+    """Queue a search for duplicates among an area's people (or the whole registry's), with the
+    current model, or training a new one first (`train`, or when there is none yet)."""
+    _require_run(actor, municipality.pk if municipality else None)
+    busy = LinkageRun.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+    if busy.exists():
+        raise ValidationError(_("A search for duplicates is already running: wait for it."))
+    with acting_as(actor):
+        run = LinkageRun.objects.create(
+            municipality=municipality,
+            train=train or not LinkageModel.objects.exists(),
+            started_by=actor,
+        )
+    if enqueue:
+        from zrunva.integration.tasks import linkage_run
+
+        transaction.on_commit(lambda: linkage_run.enqueue(run.pk))
+    return run
+
+
+def _train(run: LinkageRun, records: pl.DataFrame) -> LinkageModel:
+    if records.height < MIN_TRAINING_RECORDS:
+        raise ValidationError(
+            _(
+                "%(count)d people are too few to train the model on (at least %(least)d): "
+                "train it on a larger area first."
+            )
+            % {"count": records.height, "least": MIN_TRAINING_RECORDS}
+        )
+    labels = _labels()
+    started = timezone.now()
+    # The decided pairs fix m where the model can learn from them (matching.train's labels).
+    model = matching.train(records, **({"labels": labels} if labels.height else {}))
+    thresholds = matching.Thresholds()
+    return LinkageModel.objects.create(
+        model=model,
+        auto_match=thresholds.auto_match,
+        review=thresholds.review,
+        records=records.height,
+        labels=labels.height,
+        seconds=(timezone.now() - started).total_seconds(),
+        trained_by=run.started_by,
+    )
+
+
+def _store(run: LinkageRun, model: LinkageModel, pairs: pl.DataFrame) -> dict:
+    """Keep the pairs: new ones created, undecided ones rescored, decided ones left alone."""
+    counts = {"auto": 0, "review": 0, "decided": 0}
+    if pairs.is_empty():
+        return counts
+    pairs = pairs.with_columns(
+        left=pl.min_horizontal(
+            pl.col("unique_id_l").cast(pl.Int64), pl.col("unique_id_r").cast(pl.Int64)
+        ),
+        right=pl.max_horizontal(
+            pl.col("unique_id_l").cast(pl.Int64), pl.col("unique_id_r").cast(pl.Int64)
+        ),
+    )
+    ids = set(pairs["left"].to_list())
+    known = {
+        (p.left_id, p.right_id): p
+        for p in MatchPair.objects.filter(left_id__in=ids).only("pk", "left", "right", "status")
+    }
+    new, rescored = [], []
+    for row in pairs.iter_rows(named=True):
+        key = (row["left"], row["right"])
+        status = (
+            PairStatus.AUTO if row["match_probability"] >= model.auto_match else PairStatus.REVIEW
+        )
+        fields = {
+            "run": run,
+            "probability": row["match_probability"],
+            "weight": row["match_weight"],
+            "waterfall": matching.waterfall(model.model, row),
+        }
+        pair = known.get(key)
+        if pair is None:
+            new.append(MatchPair(left_id=key[0], right_id=key[1], status=status, **fields))
+        elif pair.status in UNDECIDED:
+            for name, value in {**fields, "status": status}.items():
+                setattr(pair, name, value)
+            rescored.append(pair)
+        else:
+            counts["decided"] += 1
+            continue
+        counts[status.value] += 1
+    MatchPair.objects.bulk_create(new, batch_size=1000)
+    MatchPair.objects.bulk_update(
+        rescored, ["run", "probability", "weight", "waterfall", "status"], batch_size=1000
+    )
+    return counts
+
+
+def linkage_execute(*, run: LinkageRun, progress=None) -> LinkageRun:
+    """Run a search for duplicates (the worker's task, or `manage.py link_records`)."""
+
+    def work(context: JobContext) -> None:
+        context.stage("reading", 5)
+        records = registry_records(municipality_id=run.municipality_id)
+        if run.train:
+            context.stage("training", 15)
+            model = _train(run, records)
+        else:
+            model = LinkageModel.objects.order_by("-pk").first()
+        context.stage("scoring", 50)
+        pairs = matching.predict(records, model.model, min_probability=model.review)
+        context.stage("storing", 90)
+        with transaction.atomic():
+            if context.finished_elsewhere():
+                return
+            LinkageRun.objects.filter(pk=run.pk).update(linkage_model=model)
+            counts = _store(run, model, pairs)
+            summary = {"records": records.height, "pairs": pairs.height, **counts}
+            bulk_run_log(actor=run.started_by, model=MatchPair, job="linkage", counts=summary)
+            context.done(summary)
+
+    return job_execute(run, work, progress=progress)
+
+
+# -- Reading and deciding pairs ----------------------------------------------------------------
+
+
+def pair_list(*, actor, status: str = "") -> QuerySet[MatchPair]:
+    """The pairs the actor reviews: both people in their area."""
+    if not permissions.has_perm(actor, permissions.LINKAGE_REVIEW):
+        return MatchPair.objects.none()
+    qs = MatchPair.objects.select_related("left", "right")
+    scope = permissions.municipality_scope(actor)
+    if scope is not None:
+        qs = qs.filter(left__municipality_id__in=scope, right__municipality_id__in=scope)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-probability", "pk")
+
+
+def pair_get(*, actor, pk: int) -> MatchPair:
+    return scoped_get(pair_list(actor=actor), actor=actor, pk=pk)
+
+
+def undecided_people(on: date | None = None) -> QuerySet[Person]:
+    """People in a pair awaiting a decision (the data-quality page's possible duplicates)."""
+    waiting = MatchPair.objects.filter(status__in=[*UNDECIDED, PairStatus.UNSURE])
+    return Person.objects.filter(
+        Q(pk__in=waiting.values("left_id")) | Q(pk__in=waiting.values("right_id"))
+    )
+
+
+@transaction.atomic
+def pair_decide(*, actor, pair: MatchPair, decision: str, note: str = "") -> MatchPair:
+    """Record an officer's decision on a pair: the same person, not, or unsure (a decided pair
+    may be decided again only from unsure). The same person is then merged by who may merge."""
+    permissions.require(actor, permissions.LINKAGE_REVIEW)
+    pair = pair_get(actor=actor, pk=pair.pk)
+    pair = MatchPair.objects.select_for_update().get(pk=pair.pk)
+    if decision not in DECISIONS:
+        raise ValidationError({"decision": _("Choose: the same person, not, or unsure.")})
+    if pair.status not in (*UNDECIDED, PairStatus.UNSURE):
+        raise ValidationError(
+            {
+                "decision": _("This pair is decided already (%(status)s).")
+                % {"status": pair.get_status_display()}
+            }
+        )
+    pair.status = decision
+    pair.note = (note or "").strip()[:500]
+    pair.decided_by, pair.decided_at = actor, timezone.now()
+    with acting_as(actor):
+        pair.save(update_fields=["status", "note", "decided_by", "decided_at"])
+    return pair
