@@ -30,6 +30,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 
+import polars as pl
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -266,6 +267,9 @@ class Reader:
         self.seen: dict[tuple[str, str], int] = {}
         # household_ref -> {"head_row", "household_id" (existing), "new" (made by this file)}
         self.households: dict[str, dict] = {}
+        # Rows no number found, with names and a birth date: record linkage looks for them
+        # after the file is read (`_link_unmatched`).
+        self.unmatched: list[dict] = []
 
     def parse(self, row: Row) -> Parsed:
         parsed = Parsed(row)
@@ -495,6 +499,16 @@ def _decide(reader: Reader, rows: list[Parsed]) -> None:
         if p.errors:
             p.outcome = ImportOutcome.REJECTED
             p.changes = {}
+        if (
+            p.person_id is None
+            and all(p.values.get(n) for n in LINKED)
+            and (p.outcome == ImportOutcome.NEW or len(p.errors) == 1 and not p.errors[0]["field"])
+        ):
+            reader.unmatched.append({"row": p.row.number, **p.values})
+
+
+# What record linkage needs of a row to look for its person.
+LINKED = ("first_name", "last_name", "birth_date")
 
 
 def _written(p: Parsed, names: Iterable[str]) -> None:
@@ -619,6 +633,137 @@ def _new(reader: Reader, p: Parsed) -> None:
 # -- The job ----------------------------------------------------------------------------------
 
 
+def _link_unmatched(job: Import, reader: Reader) -> int:
+    """Rows no number or exact name found, looked for with the current linkage model among the
+    registry's people who share a blocking key with them: a match at the automatic threshold
+    finds the row's person (matched by record linkage, with its weight); a possible match is
+    named in the row's rejection for an officer to check; a file that registers people does not
+    register one who may already be there. Returns how many rows were found."""
+    from zrunva.integration import matching
+    from zrunva.integration.linkage import REGISTRY, registry_records
+    from zrunva.integration.models import LinkageModel
+
+    model = LinkageModel.objects.order_by("-pk").first()
+    if model is None or not reader.unmatched:
+        return 0
+    codes = dict(Municipality.objects.values_list("pk", "code"))
+    incoming = pl.DataFrame(
+        [
+            {
+                "unique_id": f"row:{u['row']}",
+                "source": "import",
+                "personal_number": u.get("personal_number"),
+                "first_name": u["first_name"],
+                "last_name": u["last_name"],
+                "birth_date": u["birth_date"],
+                "sex": u.get("sex"),
+                "municipality": codes.get(u.get("municipality")),
+                "settlement": None,
+            }
+            for u in reader.unmatched
+        ],
+        schema=matching.RECORD_COLUMNS,
+    )
+    registry = registry_records()
+    mine, theirs = matching.prepare(incoming), matching.prepare(registry)
+    near = pl.concat(
+        [
+            theirs.join(
+                mine.select(list(rule)).drop_nulls().unique(), on=list(rule), how="semi"
+            ).select("unique_id")
+            for rule in matching.BLOCKING_RULES
+        ]
+    ).unique()
+    candidates = registry.join(near, on="unique_id", how="semi")
+    if candidates.is_empty():
+        return 0
+    pairs = matching.predict(
+        pl.concat([incoming, candidates]),
+        model.model,
+        min_probability=model.review,
+        term_frequencies=matching.term_frequencies(registry, model.model),
+    ).filter(pl.col("source_l") != pl.col("source_r"))
+    best = (
+        pairs.with_columns(
+            row=pl.when(pl.col("source_l") == "import")
+            .then(pl.col("unique_id_l"))
+            .otherwise(pl.col("unique_id_r")),
+            person=pl.when(pl.col("source_l") == REGISTRY)
+            .then(pl.col("unique_id_l"))
+            .otherwise(pl.col("unique_id_r"))
+            .cast(pl.Int64),
+        )
+        .sort("match_probability", descending=True)
+        .unique("row", keep="first")
+    )
+    if best.is_empty():
+        return 0
+    values = {f"row:{u['row']}": u for u in reader.unmatched}
+    rows = {
+        r.row: r
+        for r in ImportRow.objects.filter(
+            job=job, row__in=[int(k.split(":")[1]) for k in best["row"]]
+        )
+    }
+    people = _current(best["person"].to_list())
+    found = 0
+    heads_refused: set[int] = set()
+    for hit in best.iter_rows(named=True):
+        r = rows[int(hit["row"].split(":")[1])]
+        probability, person_id = hit["match_probability"], hit["person"]
+        sure = probability >= model.auto_match
+        if sure and not job.source.creates:
+            parsed = Parsed(Row(r.row, {}), values=dict(values[hit["row"]]))
+            parsed.values.pop("row", None)
+            parsed.person_id, parsed.method = person_id, MatchMethod.PROBABILISTIC
+            _compare(job.source, parsed, people[person_id])
+            r.person_id, r.method, r.weight = (
+                person_id,
+                MatchMethod.PROBABILISTIC,
+                hit["match_weight"],
+            )
+            r.outcome = ImportOutcome.REJECTED if parsed.errors else parsed.outcome
+            r.changes, r.errors = (
+                (parsed.changes, parsed.errors) if not parsed.errors else ({}, parsed.errors)
+            )
+            found += 1
+            continue
+        if r.outcome == ImportOutcome.NEW and r.changes["_household"]["head_row"] == r.row:
+            heads_refused.add(r.row)
+        r.outcome, r.changes, r.weight = ImportOutcome.REJECTED, {}, hit["match_weight"]
+        r.errors = [
+            {
+                "field": "",
+                "reason": _(
+                    "This may be person #%(person)s of the registry (match probability "
+                    "%(probability).2f): check, and give the personal number."
+                )
+                % {"person": person_id, "probability": probability},
+            }
+        ]
+    ImportRow.objects.bulk_update(
+        list(rows.values()), ["person", "method", "weight", "outcome", "changes", "errors"]
+    )
+    if heads_refused:
+        _refuse_members(job, heads_refused)
+    return found
+
+
+def _refuse_members(job: Import, heads: set[int]) -> None:
+    """New members of a household whose head's row was refused are refused with it."""
+    members = [
+        r
+        for r in ImportRow.objects.filter(job=job, outcome=ImportOutcome.NEW)
+        if r.changes["_household"]["head_row"] in heads
+    ]
+    for r in members:
+        r.outcome, r.changes = ImportOutcome.REJECTED, {}
+        r.errors = [
+            {"field": "household_ref", "reason": _("The household's head's row is refused.")}
+        ]
+    ImportRow.objects.bulk_update(members, ["outcome", "changes", "errors"], batch_size=1000)
+
+
 def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
     while chunk := list(islice(rows, size)):
         yield chunk
@@ -633,7 +778,6 @@ def _read(job: Import, context: JobContext) -> Counter:
         job.file.path, job.kind, encoding=source.encoding, wanted=set(source.mapping.values())
     )
     reader = Reader(source)
-    counts: Counter = Counter()
     for chunk in _chunks(table.rows(), CHUNK):
         parsed = [reader.parse(row) for row in chunk]
         _find(source, parsed)
@@ -656,9 +800,11 @@ def _read(job: Import, context: JobContext) -> Counter:
             ],
             batch_size=1000,
         )
-        counts.update(p.outcome for p in parsed)
-        context.stage("reading", min(95, int(95 * table.read())))
-    return counts
+        context.stage("reading", min(90, int(90 * table.read())))
+    if reader.unmatched:
+        context.stage("linking", 90)
+        _link_unmatched(job, reader)
+    return Counter(dict(job.rows.values_list("outcome").annotate(n=models.Count("pk")).order_by()))
 
 
 def _apply(job: Import, counts: Counter) -> dict:

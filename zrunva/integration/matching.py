@@ -469,7 +469,12 @@ def _splink_frame_to_polars(frame, *, spark=None) -> pl.DataFrame:
 
 
 def predict(
-    records: pl.DataFrame, model: dict, *, min_probability: float, spark=None
+    records: pl.DataFrame,
+    model: dict,
+    *,
+    min_probability: float,
+    spark=None,
+    term_frequencies: dict[str, pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
     """Scored pairs of records with a match probability of at least `min_probability`.
 
@@ -477,14 +482,47 @@ def predict(
     `match_weight` (log2 of the Bayes factor, prior included), `match_probability`, then per
     comparison its level (`gamma_<name>`, -1 for null), Bayes factor (`bf_<name>`), the term
     frequency factors (`bf_tf_adj_<name>`) and the values compared on each side
-    (`<column>_l`, `<column>_r`), as `waterfall` reads them.
+    (`<column>_l`, `<column>_r`), as `waterfall` reads them. `term_frequencies` (see
+    `term_frequencies`) replaces the frequencies Splink would count in `records`.
     """
     linker = _linker(prepare(records), model, spark=spark)
+    # A few records scored against their candidates (an import's rows) take the population's
+    # term frequencies, not their own: among two records every name is common.
+    for column, table in (term_frequencies or {}).items():
+        registered = linker._db_api.register(table.to_arrow(), table_name=f"tf_lookup_{column}")
+        linker.table_management.register_term_frequency_lookup(registered, column)
     scored = linker.inference.predict(threshold_match_probability=min_probability)
     pairs = _splink_frame_to_polars(scored, spark=spark)
     first = ["unique_id_l", "unique_id_r", "source_l", "source_r", "match_weight"]
     first.append("match_probability")
     return pairs.select(*first, *[c for c in pairs.columns if c not in first])
+
+
+def tf_columns(model: dict) -> list[str]:
+    """The columns the model adjusts for term frequency (a common name weighs less)."""
+    return sorted(
+        {
+            level["tf_adjustment_column"]
+            for comparison in model.get("comparisons", [])
+            for level in comparison.get("comparison_levels", [])
+            if level.get("tf_adjustment_column")
+        }
+    )
+
+
+def term_frequencies(records: pl.DataFrame, model: dict) -> dict[str, pl.DataFrame]:
+    """Each term-frequency column's value frequencies over `records` (a population), in the
+    form Splink reads (`<column>`, `tf_<column>`), for `predict` to score a few records."""
+    prepared = prepare(records)
+    out = {}
+    for column in tf_columns(model):
+        values = prepared.select(column).drop_nulls()
+        out[column] = (
+            values.group_by(column)
+            .len()
+            .select(column, (pl.col("len") / max(1, values.height)).alias(f"tf_{column}"))
+        )
+    return out
 
 
 def waterfall(model: dict, pair: dict[str, Any]) -> list[dict[str, Any]]:

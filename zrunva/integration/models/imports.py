@@ -81,6 +81,7 @@ class Import(Job):
 
     STAGES = {
         "reading": _("Reading the file"),
+        "linking": _("Looking for the rows' people by record linkage"),
         "applying": _("Applying the changes"),
         "done": _("Done"),
     }

@@ -148,3 +148,34 @@ def test_national_officer_starts_a_search_from_the_page(
     assert answer.status_code == 302
     run_page = officer.get(answer.url)
     assert run_page.status_code == 200 and MatchPair.objects.count() == 1
+
+
+def test_an_import_row_without_a_number_is_found_by_record_linkage(model, people):
+    from django.core.management import call_command
+
+    from zrunva.integration.tests.factories import csv_upload, deaths_source, dry_run
+
+    # A population to count how common names are (among five people every name is common).
+    call_command("generate_population", households=400, seed=5, verbosity=0)
+    zurab = (
+        household(
+            head={
+                "personal_number": "01001000077",
+                "first_name": "ზურაბ",
+                "last_name": "წიკლაური",
+                "birth_date": date(1955, 4, 9),
+                "sex": "M",
+            }
+        )
+        .memberships.get()
+        .person
+    )
+    source = deaths_source(
+        mapping={"first_name": "n", "last_name": "s", "birth_date": "b", "date_of_death": "d"}
+    )
+    # Latin script, day and month swapped: no exact name and date to find him by.
+    job = dry_run(source, csv_upload("n,s,b,d\nZurab,Tsiklauri,1955-09-04,2026-10-01\n"))
+    row = job.rows.get()
+    assert (row.person_id, row.method, row.outcome) == (zurab.pk, "probabilistic", "changed")
+    assert row.weight > 0 and row.changes == {"date_of_death": [None, "2026-10-01"]}
+    assert job.summary["changed"] == 1
