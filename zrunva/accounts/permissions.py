@@ -94,6 +94,10 @@ REFERRALS_ANSWER = "cases.referrals_answer"
 # administrators and national SSA officers anywhere, office and municipal staff in their area,
 # an accredited civil-society organisation's monitors in the municipalities it serves.
 SERVICES_ASSESS = "services.assess"
+# Other agencies' access to the registry (the DCI search API): their legal basis, the fields
+# each may receive, their keys, and the log of every query they made. The data protection
+# officer, who answers for each disclosure, and administrators.
+AGENCIES_MANAGE = "integration.agencies"
 
 # Special-category (health) fields of a person, shown and written only with HEALTH_VIEW.
 HEALTH_FIELDS = frozenset({"disability_degree", "chronic_illness"})
@@ -189,6 +193,7 @@ _GRANTS: dict[str, frozenset[str]] = {
     SERVICES_ASSESS: frozenset(
         {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.CSO_MONITOR}
     ),
+    AGENCIES_MANAGE: frozenset({Role.DPO, Role.ADMIN}),
 }
 
 
