@@ -27,7 +27,16 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
-from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, StrictInt, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictInt,
+    Tag,
+    WithJsonSchema,
+)
 
 from zrunva.core.throttle import Throttled, client_address
 from zrunva.core.validators import personal_number_validator
@@ -141,6 +150,14 @@ class DciPagination(Schema):
     page_number: Positive32 = 1
 
 
+def _object_or_list(value) -> str | None:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict | DciIdTypeValue):
+        return "object"
+    return None
+
+
 class DciSearchCriteria(Schema):
     version: Text(20) = VERSION
     reg_type: Text(100) | None = Field(None, description=f"{REG_TYPE}, or left out.")
@@ -148,7 +165,11 @@ class DciSearchCriteria(Schema):
     query_type: Literal["idtype-value", "expression", "predicate"] = Field(
         description="idtype-value or predicate (expression is not supported)."
     )
-    query: DciIdTypeValue | Annotated[list[DciPredicate], Field(min_length=1, max_length=20)]
+    query: Annotated[
+        Annotated[DciIdTypeValue, Tag("object")]
+        | Annotated[list[DciPredicate], Field(min_length=1, max_length=20), Tag("list")],
+        Discriminator(_object_or_list),
+    ] = Field(description="idtype-value: an object (type, value); predicate: a list.")
     sort: Annotated[list[DciSort], Field(max_length=5)] = []
     pagination: DciPagination | None = None
     consent: dict[str, Any] | None = Field(None, description="Not used.")
@@ -384,6 +405,8 @@ def _place(loc) -> str:
     parts = [str(p) for p in loc]
     if parts[:1] == ["body"]:
         parts = parts[2:]  # "body", then the parameter's name
+    # Pydantic names the branch of a union it tried ("function-wrap[...]", "str"): not a place.
+    parts = [p for p in parts if "[" not in p and p not in {"str", "int", "object", "list"}]
     return ".".join(parts) or "body"
 
 
