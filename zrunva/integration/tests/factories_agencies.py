@@ -106,8 +106,9 @@ def envelope(*criteria: dict, sender_id: str = "rs-ge", **header) -> dict:
 
 
 def search(key: str, body: dict, client: Client | None = None):
+    """The search, its messages asked for in English (Georgian is the API's default)."""
     return (client or Client()).post(
-        SEARCH_URL, body, content_type="application/json", **bearer(key)
+        SEARCH_URL, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en", **bearer(key)
     )
 
 
