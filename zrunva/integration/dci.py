@@ -164,8 +164,8 @@ def _object_or_list(value) -> str | None:
 
 
 class DciSearchCriteria(Schema):
-    version: Text(20) = VERSION
-    reg_type: Text(100) | None = Field(None, description=f"{REG_TYPE}, or left out.")
+    version: Literal[VERSION] = VERSION
+    reg_type: Literal[REG_TYPE] | None = Field(None, description="This registry's type.")
     reg_event_type: Text(60) | None = Field(None, description="Not used.")
     query_type: Literal["idtype-value", "expression", "predicate"] = Field(
         description="idtype-value or predicate (expression is not supported)."
@@ -621,10 +621,6 @@ def _predicates(agency: Agency, predicates: list[DciPredicate], on: date) -> Q:
 def plan_search(agency: Agency, criteria: DciSearchCriteria, on: date) -> Plan:
     """The query a search's criteria ask for, or Rejected: what the standard allows but this
     registry does not answer, or the agency may not ask."""
-    if criteria.version != VERSION:
-        raise Rejected(CRITERIA, _("Search criteria version 1.0.0 only."))
-    if criteria.reg_type is not None and criteria.reg_type != REG_TYPE:
-        raise Rejected(CRITERIA, _("This registry is %(type)s.") % {"type": REG_TYPE})
     if criteria.query_type not in QueryType.values:
         raise Rejected(
             CRITERIA,
