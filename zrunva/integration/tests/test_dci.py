@@ -681,6 +681,56 @@ def test_the_dpo_and_administrators_manage_agencies(login_as, role):
     export = staff.get("/en/integration/agencies/queries/?format=csv")
     assert export.status_code == 200
     assert "zag_unknown" in b"".join(export.streaming_content).decode("utf-8-sig")
+    assert staff.get("/en/integration/agencies/new/").status_code == 200
+    assert staff.get(f"/en/integration/agencies/{agency.pk}/edit/").status_code == 200
+    # Reading the log is audited: its criteria name the people searched for.
+    assert LogEntry.objects.filter(
+        actor=staff.user, object_repr="search", content_type__model="agencyquery"
+    ).exists()
+
+
+def test_the_query_log_page_reads_a_constant_number_of_queries(
+    login_as, django_assert_max_num_queries
+):
+    agency = af.agency()
+    _c, key = af.key_for(agency)
+    dpo = login_as(Role.DPO)
+    dpo.get("/en/integration/agencies/queries/")
+    for count in (2, 12):
+        while AgencyQuery.objects.count() < count:
+            af.search(key, af.envelope(af.by_number("01001012345")))
+        with django_assert_max_num_queries(12):
+            page = dpo.get(f"/en/integration/agencies/queries/?agency={agency.pk}")
+        assert page.content.decode().count("<tr>") == count + 1
+
+
+def test_an_agencys_scope_is_changed_on_its_page(login_as):
+    agency = af.agency(fields=["personal_number", "birth_date"])
+    admin = login_as(Role.ADMIN)
+    response = admin.post(
+        f"/en/integration/agencies/{agency.pk}/edit/",
+        {
+            "name": agency.name,
+            "sender_id": agency.sender_id,
+            "legal_basis": "Tax Code, Article 40",
+            "contact": agency.contact,
+            "active": "on",
+            "fields": ["personal_number"],
+            "query_types": ["idtype-value"],
+            "rate_limit": 10,
+            "max_results": 5,
+        },
+    )
+    assert response.status_code == 302
+    agency.refresh_from_db()
+    assert (agency.fields, agency.query_types, agency.predicates) == (
+        ["personal_number"],
+        ["idtype-value"],
+        [],
+    )
+    assert agency.legal_basis == "Tax Code, Article 40"
+    change = LogEntry.objects.get(content_type__model="agency", action=LogEntry.Action.UPDATE)
+    assert change.actor == admin.user and "legal_basis" in change.changes_dict
 
 
 @pytest.mark.parametrize("role", [Role.SSA_OFFICER, Role.ANALYST, Role.SUPERVISOR])
