@@ -31,6 +31,8 @@ from zrunva.registry.models import Person
 KEY_PREFIX = "zag_"  # an agency's key, told apart from a staff API token at a glance
 KEY_SHOWN = 12  # characters kept (and shown) to recognise a key
 MAX_KEY_DAYS = 3660
+RATE_WINDOW = 60  # seconds: an agency's limit is requests a minute
+REFUSALS_LOGGED = 30  # refused keys a minute from one address
 
 
 def _require(actor) -> None:
@@ -177,6 +179,9 @@ def agency_key_authenticate(key: str, *, address: str | None = None) -> AgencyCl
     elif not client.agency.active:
         refusal = KeyRefused(403, _("The agency's access is suspended."), client)
     if refusal is not None:
+        # Refused keys are logged one by one, up to a limit a minute from one address: past it
+        # the caller is answered 429 and not logged again, so that nobody fills the log.
+        throttling.throttle("dci_key_refused", address or "-", limit=(REFUSALS_LOGGED, RATE_WINDOW))
         query_refused(
             client=refusal.client,
             key=key,
@@ -188,9 +193,6 @@ def agency_key_authenticate(key: str, *, address: str | None = None) -> AgencyCl
         raise refusal
     AgencyClient.objects.filter(pk=client.pk).update(last_used_at=timezone.now())
     return client
-
-
-RATE_WINDOW = 60  # seconds: an agency's limit is requests a minute
 
 
 def agency_throttle(client: AgencyClient, *, address: str | None = None) -> None:
