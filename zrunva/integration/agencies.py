@@ -180,8 +180,13 @@ def agency_key_authenticate(key: str, *, address: str | None = None) -> AgencyCl
         refusal = KeyRefused(403, _("The agency's access is suspended."), client)
     if refusal is not None:
         # Refused keys are logged one by one, up to a limit a minute from one address: past it
-        # the caller is answered 429 and not logged again, so that nobody fills the log.
-        throttling.throttle("dci_key_refused", address or "-", limit=(REFUSALS_LOGGED, RATE_WINDOW))
+        # they are refused all the same, unlogged, so that nobody fills the log.
+        try:
+            throttling.throttle(
+                "dci_key_refused", address or "-", limit=(REFUSALS_LOGGED, RATE_WINDOW)
+            )
+        except throttling.Throttled:
+            raise refusal from None
         query_refused(
             client=refusal.client,
             key=key,
