@@ -94,6 +94,10 @@ REFERRALS_ANSWER = "cases.referrals_answer"
 # administrators and national SSA officers anywhere, office and municipal staff in their area,
 # an accredited civil-society organisation's monitors in the municipalities it serves.
 SERVICES_ASSESS = "services.assess"
+# Other agencies' access to the registry (the DCI search API): their legal basis, the fields
+# each may receive, their keys, and the log of every query they made. The data protection
+# officer, who answers for each disclosure, and administrators.
+AGENCIES_MANAGE = "integration.agencies"
 
 # Imports from other registries (the civil registry's deaths, a ministry's list): defining a
 # source (its columns, what it may change) is an administrator's; running a file of it, national
@@ -203,6 +207,7 @@ _GRANTS: dict[str, frozenset[str]] = {
     IMPORTS_RUN: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
     LINKAGE_RUN: frozenset({Role.ADMIN, Role.SSA_OFFICER}),
     LINKAGE_REVIEW: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
+    AGENCIES_MANAGE: frozenset({Role.DPO, Role.ADMIN}),
 }
 
 

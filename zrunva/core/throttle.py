@@ -56,12 +56,13 @@ def person_key(personal_number: str, phone: str = "", email: str = "") -> str:
     return f"{personal_number}|{digits[-9:]}|{(email or '').strip().lower()}"
 
 
-def throttle(name: str, value: str) -> None:
-    """Count one request for `value` under the limit `settings.PORTAL_THROTTLE[name]`; raise
-    Throttled when it is over. An empty value (no personal number given yet) is not counted."""
+def throttle(name: str, value: str, *, limit: tuple[int, int] | None = None) -> None:
+    """Count one request for `value` under the limit `settings.PORTAL_THROTTLE[name]` (or
+    `limit`, (requests, seconds), for a limit kept elsewhere: an agency's own); raise Throttled
+    when it is over. An empty value (no personal number given yet) is not counted."""
     if not value:
         return
-    limit, window = settings.PORTAL_THROTTLE[name]
+    limit, window = limit or settings.PORTAL_THROTTLE[name]
     key = _key(name, value)
     now = _now()
     # The count is kept with its window's end: cache.incr() would re-save it with the default

@@ -45,3 +45,38 @@ def import_rows(*, job: Import, outcome: str = "", search: str = "") -> QuerySet
     if search:
         qs = qs.filter(Q(identity=search) | Q(record_id=search))
     return qs.order_by("row")
+
+
+def subject_access_integration(subject):
+    """Subject access: the rows of other registries' files that named the person (the source,
+    the row, what it changed), the source record numbers linked to them, and the pairs in
+    which record linkage found them possibly the same as someone else, with the decision."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from zrunva.audit.subject_access import Section
+    from zrunva.integration.models import MatchPair, SourceLink
+
+    section = Section()
+    person = subject.person
+    if person is None:
+        return section
+    rows = (
+        ImportRow.objects.filter(person=person)
+        .select_related("job__source")
+        .order_by("job_id", "row")
+    )
+    for row in rows:
+        section.add(
+            row,
+            title=f"{row.job.source}: {timezone.localtime(row.job.created_at):%Y-%m-%d}, "
+            f"{_('row')} {row.row}",
+            labels={"source": _("source"), "file": _("file")},
+            source=str(row.job.source),
+            file=row.job.file_name,
+        )
+    for link in SourceLink.objects.filter(person=person).select_related("source"):
+        section.add(link, title=f"{link.source}: {link.record_id}")
+    for pair in MatchPair.objects.filter(Q(left=person) | Q(right=person)).order_by("pk"):
+        section.add(pair, title=f"{_('Possible duplicate')} #{pair.pk}", exclude=["waterfall"])
+    return section

@@ -52,6 +52,10 @@ class Command(BaseCommand):
             for username, role, first, last, scope in DEMO_USERS:
                 self._user(username, role, first, last, scope)
         self.stdout.write(f"Demo users ready; password for all: {DEMO_PASSWORD}")
+        from zrunva.demo.agencies import demo_agency
+
+        agency, key = demo_agency()
+        self.stdout.write(f"Demo agency {agency.name} ({agency.sender_id}); its DCI key: {key}")
         if Household.objects.exists():
             self.stdout.write("The registry already has households; no population generated.")
             return
