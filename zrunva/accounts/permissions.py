@@ -94,6 +94,12 @@ REFERRALS_ANSWER = "cases.referrals_answer"
 # administrators and national SSA officers anywhere, office and municipal staff in their area,
 # an accredited civil-society organisation's monitors in the municipalities it serves.
 SERVICES_ASSESS = "services.assess"
+# Merging two registry records of one person or household into one, and undoing a merge:
+# SSA officers (and administrators), with both records in their area.
+RECORDS_MERGE = "integration.merge"
+# The registry's data quality (records with likely problems, counts over time): the staff who
+# correct the registry, for the municipalities of their area.
+DATA_QUALITY_VIEW = "integration.quality"
 
 # Special-category (health) fields of a person, shown and written only with HEALTH_VIEW.
 HEALTH_FIELDS = frozenset({"disability_degree", "chronic_illness"})
@@ -189,6 +195,8 @@ _GRANTS: dict[str, frozenset[str]] = {
     SERVICES_ASSESS: frozenset(
         {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.CSO_MONITOR}
     ),
+    RECORDS_MERGE: frozenset({Role.ADMIN, Role.SSA_OFFICER}),
+    DATA_QUALITY_VIEW: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
 }
 
 
