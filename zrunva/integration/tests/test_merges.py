@@ -7,6 +7,8 @@ import pytest
 from auditlog.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.utils import translation
+from django.utils.translation import gettext
 
 from zrunva.accounts.choices import Role
 from zrunva.applications.models import Enrolment
@@ -464,3 +466,151 @@ def test_two_merges_of_one_pair_at_once_make_one():
     assert Merge.objects.count() == 1
     refused = next(v for v in outcomes.values() if v != "done")
     assert isinstance(refused, ValidationError) and "merged into №" in str(refused)
+
+
+# -- Pages ---------------------------------------------------------------------------------------
+
+
+def test_merge_from_the_person_page_preview_confirm_and_undo(login_as):
+    from django.urls import reverse
+
+    client = login_as(Role.SSA_OFFICER)
+    survivor = factories.without_household(**ALT_ID)
+    merged = _head(people.household())
+    panel = client.get(reverse("integration:person_merges", args=[survivor.pk]))
+    start = reverse("integration:merge_start", args=["person", survivor.pk])
+    assert start in panel.content.decode()
+
+    preview = client.get(start, {"other": merged.personal_number, "keep": "this"})
+    page = preview.content.decode()
+    assert preview.status_code == 200
+    assert (
+        "registry.Membership.person" in page and f"Merge №{merged.pk} into №{survivor.pk}" in page
+    )
+
+    refused = client.post(start, {"other": merged.personal_number, "keep": "this", "reason": ""})
+    assert refused.status_code == 200 and not Merge.objects.exists()
+
+    done = client.post(
+        start, {"other": merged.personal_number, "keep": "this", "reason": "Registered twice"}
+    )
+    merge = Merge.objects.get()
+    assert done.status_code == 302 and done.url == reverse(
+        "integration:merge_detail", args=[merge.pk]
+    )
+    detail = client.get(done.url).content.decode()
+    assert "Registered twice" in detail and "registry.Membership" in detail
+    assert "Merges" in client.get(reverse("integration:merge_list")).content.decode()
+
+    undone = client.post(reverse("integration:merge_undo", args=[merge.pk]), {"reason": "Mistake"})
+    assert undone.status_code == 302
+    merge.refresh_from_db()
+    assert merge.undone and merge.undo_reason == "Mistake"
+    again = client.post(reverse("integration:merge_undo", args=[merge.pk]), {"reason": "Again"})
+    assert again.status_code == 400 and "This merge was undone already." in again.content.decode()
+
+
+def test_the_preview_lists_the_conflicts_and_offers_no_confirmation(login_as):
+    from django.urls import reverse
+
+    client = login_as(Role.SSA_OFFICER)
+    a = _head(people.household(head=ALT_ID))
+    b = _head(people.household())
+    page = client.get(
+        reverse("integration:merge_start", args=["person", a.pk]), {"other": b.pk, "keep": "this"}
+    ).content.decode()
+    assert "These records cannot be merged yet" in page and "Both are current members" in page
+    assert 'name="reason"' not in page
+
+
+def test_merge_pages_are_refused_to_other_roles_and_areas(login_as):
+    from django.urls import reverse
+
+    survivor = factories.without_household(**ALT_ID)
+    merged = _head(people.household())
+    merge = merges.person_merge(
+        actor=factories.officer(), survivor=survivor, merged=merged, reason="twice"
+    )
+    worker = login_as(Role.SOCIAL_WORKER, office="sca-ge-im")
+    for url in (
+        reverse("integration:merge_list"),
+        reverse("integration:merge_detail", args=[merge.pk]),
+        reverse("integration:merge_start", args=["person", survivor.pk]),
+    ):
+        assert worker.get(url).status_code == 403
+    zugdidi = login_as(Role.SSA_OFFICER, office="ssa-zugdidi")
+    assert zugdidi.get(reverse("integration:merge_detail", args=[merge.pk])).status_code == 404
+    assert zugdidi.get(reverse("integration:merge_list")).context["page"].items == []
+    attempt = LogEntry.objects.filter(actor=zugdidi.user, additional_data__attempt=True).get()
+    assert attempt.object_pk == str(merge.pk)
+    assert (
+        zugdidi.post(
+            reverse("integration:merge_undo", args=[merge.pk]), {"reason": "r"}
+        ).status_code
+        == 404
+    )
+    assert not Merge.objects.get(pk=merge.pk).undone
+
+
+def test_merge_list_queries_do_not_grow_with_merges(login_as, django_assert_max_num_queries):
+    from django.urls import reverse
+
+    client = login_as(Role.SSA_OFFICER)
+    for n in range(4):
+        survivor = factories.without_household(**{**ALT_ID, "alt_id_number": f"L{n}"})
+        merges.person_merge(
+            actor=client.user, survivor=survivor, merged=_head(people.household()), reason="x"
+        )
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("integration:merge_list")).status_code == 200
+
+
+# -- API -----------------------------------------------------------------------------------------
+
+
+def test_api_merge_list_detail_and_undo(login_as):
+    client = login_as(Role.SSA_OFFICER)
+    survivor = factories.without_household(**ALT_ID)
+    merged = _head(people.household())
+    body = {"kind": "person", "survivor_id": survivor.pk, "merged_id": merged.pk, "reason": "twice"}
+    made = client.post("/api/v1/integration/merges", body, content_type="application/json")
+    assert made.status_code == 201, made.content
+    data = made.json()
+    assert data["survivor_id"] == survivor.pk and data["merged_id"] == merged.pk
+    assert data["counts"] == {"registry.Membership.person": 1}
+    assert {"model": "registry.Person", "field": "merged_into_id"}.items() <= data["changes"][
+        1
+    ].items()
+    listed = client.get("/api/v1/integration/merges?kind=person").json()
+    assert [m["id"] for m in listed["items"]] == [data["id"]]
+    assert client.get(f"/api/v1/integration/merges/{data['id']}").json()["id"] == data["id"]
+
+    again = client.post("/api/v1/integration/merges", body, content_type="application/json")
+    assert again.status_code == 400
+    assert again.json()["detail"][0]["msg"].endswith(f"was already merged into №{survivor.pk}.")
+
+    undo = f"/api/v1/integration/merges/{data['id']}/undo"
+    done = client.post(undo, {"reason": "wrong"}, content_type="application/json")
+    assert done.status_code == 200 and done.json()["undone_by_id"] == client.user.pk
+    refused = client.post(undo, {"reason": "again"}, content_type="application/json")
+    assert refused.json() == {
+        "detail": [{"loc": ["body"], "msg": "This merge was undone already."}]
+    }
+    empty = client.post(undo, {"reason": ""}, content_type="application/json")
+    assert empty.status_code == 422
+
+
+def test_api_denials(login_as):
+    survivor = factories.without_household(**ALT_ID)
+    merged = _head(people.household())
+    body = {"kind": "person", "survivor_id": survivor.pk, "merged_id": merged.pk, "reason": "x"}
+    worker = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    denied = worker.post("/api/v1/integration/merges", body, content_type="application/json")
+    assert denied.status_code == 403
+    with translation.override("ka"):  # the API answers in the site's language
+        assert denied.json() == {"detail": gettext("Your role does not allow this action.")}
+    assert worker.get("/api/v1/integration/merges").status_code == 403
+    zugdidi = login_as(Role.SSA_OFFICER, office="ssa-zugdidi")
+    outside = zugdidi.post("/api/v1/integration/merges", body, content_type="application/json")
+    assert outside.status_code == 404
+    assert not Merge.objects.exists()
