@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -121,7 +121,9 @@ def _people_in_no_household(on: date) -> QuerySet:
         _people()
         .filter(date_of_death__isnull=True)
         .filter(~_open_membership())
-        .annotate(place=Coalesce(F("municipality_id"), Subquery(last)))
+        .annotate(
+            place=Coalesce(F("municipality_id"), Subquery(last), output_field=BigIntegerField())
+        )
     )
 
 

@@ -43,8 +43,9 @@ def quality_overview(request):
     counts = quality.quality_counts(actor=request.user)
     checks = quality.checks()
     places = {p for found in counts.values() for p in found}
-    names = dict(Municipality.objects.filter(pk__in=places).values_list("pk", "name"))
-    codes = dict(Municipality.objects.filter(pk__in=places).values_list("pk", "code"))
+    found = {m.pk: m for m in Municipality.objects.filter(pk__in=places)}
+    names = {pk: m.name for pk, m in found.items()}
+    codes = {pk: m.code for pk, m in found.items()}
     rows = [
         {
             "municipality": names.get(place, _("No municipality")),
