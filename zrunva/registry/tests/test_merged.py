@@ -85,3 +85,17 @@ def test_columns_leave_merged_people_out(pair):
     Membership.objects.filter(person=merged).update(household=survivor_home, relationship="other")
     frames = joined_frames(on=date(2100, 1, 1), household_ids=[survivor_home.pk])
     assert frames.people["id"].to_list() == [survivor.pk]
+
+
+def test_the_snapshot_leaves_merged_people_out(pair):
+    from zrunva.registry import snapshot
+
+    if not snapshot.enabled():
+        pytest.skip("the snapshot is PostgreSQL's")
+    survivor, merged, survivor_home, _ = pair
+    Membership.objects.filter(person=merged).update(end_date=None, end_reason="")
+    Membership.objects.filter(person=merged).update(household=survivor_home, relationship="other")
+    people = snapshot.frames(on=date(2100, 1, 1)).people
+    assert people.filter(people["household_id"] == survivor_home.pk)["id"].to_list() == [
+        survivor.pk
+    ]
