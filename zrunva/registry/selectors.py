@@ -366,7 +366,8 @@ def subject_access_person(subject: Subject) -> Section:
     """Subject access: the person's own record (health fields too: the report is the DPO's)."""
     section = Section()
     if subject.person is not None:
-        section.add(subject.person, exclude=("name_key", "name_key_rev"))
+        # merged_into: an internal pointer; the merge itself is in the record's change log.
+        section.add(subject.person, exclude=("name_key", "name_key_rev", "merged_into"))
     return section
 
 
@@ -382,7 +383,7 @@ def subject_access_households(subject: Subject) -> Section:
     for m in memberships:
         subject.household_ids.add(m.household_id)
         section.add(m, exclude=("person",))
-        section.add(m.household)
+        section.add(m.household, exclude=("merged_into",))
     section.log = Q(
         content_type=ContentType.objects.get_for_model(Membership),
         additional_data__person_id=subject.person.pk,
