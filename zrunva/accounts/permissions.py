@@ -108,6 +108,12 @@ IMPORTS_RUN = "integration.import"
 # country, an office's over its area; reviewing the pairs found, registry editors in their area.
 LINKAGE_RUN = "integration.linkage_run"
 LINKAGE_REVIEW = "integration.linkage_review"
+# Merging two registry records of one person or household into one, and undoing a merge:
+# SSA officers (and administrators), with both records in their area.
+RECORDS_MERGE = "integration.merge"
+# The registry's data quality (records with likely problems, counts over time): the staff who
+# correct the registry, for the municipalities of their area.
+DATA_QUALITY_VIEW = "integration.quality"
 
 # Special-category (health) fields of a person, shown and written only with HEALTH_VIEW.
 HEALTH_FIELDS = frozenset({"disability_degree", "chronic_illness"})
@@ -208,6 +214,8 @@ _GRANTS: dict[str, frozenset[str]] = {
     LINKAGE_RUN: frozenset({Role.ADMIN, Role.SSA_OFFICER}),
     LINKAGE_REVIEW: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
     AGENCIES_MANAGE: frozenset({Role.DPO, Role.ADMIN}),
+    RECORDS_MERGE: frozenset({Role.ADMIN, Role.SSA_OFFICER}),
+    DATA_QUALITY_VIEW: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
 }
 
 

@@ -9,6 +9,7 @@ class IntegrationConfig(AppConfig):
     def ready(self):
         self._imports()
         self._ready_agencies()
+        self._merges_and_quality()
 
     @staticmethod
     def _imports():
@@ -47,6 +48,26 @@ class IntegrationConfig(AppConfig):
             subject_access_integration,
             order=84,
         )
+        from django.db.models import F
+
+        from zrunva.integration import merges, quality
+        from zrunva.integration.linkage import undecided_people
+
+        # A pair names two people as they were found: merging them moves nothing of the pair
+        # (it would pair the survivor with itself); the pair is marked merged instead.
+        for side in ("left", "right"):
+            merges.keep_relation(
+                f"integration.MatchPair.{side}", "a pair records the two people as found"
+            )
+        quality.register(
+            quality.QualityCheck(
+                code=quality.DUPLICATES,
+                label=_("Possible duplicates awaiting review"),
+                kind="person",
+                records=lambda on: undecided_people(on).annotate(place=F("municipality_id")),
+                order=50,
+            )
+        )
 
     @staticmethod
     def _ready_agencies():
@@ -78,3 +99,42 @@ class IntegrationConfig(AppConfig):
             subject_access_disclosures,
             order=85,
         )
+
+    @staticmethod
+    def _merges_and_quality():
+        """Merges (with undo) and the data-quality pages: audit, menu and record-page panels."""
+        from auditlog.registry import auditlog
+
+        from zrunva.accounts import permissions
+        from zrunva.core.extensions import NavItem, Panel, register
+        from zrunva.integration.models import Merge
+
+        auditlog.register(Merge)
+        register(
+            "nav",
+            "integration:merge_list",
+            NavItem(
+                _("Merges"), "integration:merge_list", permissions.allows(permissions.RECORDS_MERGE)
+            ),
+            order=25,
+        )
+        register(
+            "nav",
+            "integration:quality",
+            NavItem(
+                _("Data quality"),
+                "integration:quality",
+                permissions.allows(permissions.DATA_QUALITY_VIEW),
+            ),
+            order=26,
+        )
+        for slot, name in (
+            ("person_panels", "integration:person_merges"),
+            ("household_panels", "integration:household_merges"),
+        ):
+            register(
+                slot,
+                name,
+                Panel(_("Merges"), name, permissions.allows(permissions.RECORDS_MERGE)),
+                order=90,
+            )

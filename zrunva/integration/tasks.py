@@ -2,6 +2,7 @@ from django_tasks import task
 
 from zrunva.integration.imports import import_execute
 from zrunva.integration.models import Import
+from zrunva.integration.quality import quality_snapshot
 
 
 @task()
@@ -17,3 +18,12 @@ def linkage_run(run_id: int) -> dict:
     from zrunva.integration.models import LinkageRun
 
     return linkage_execute(run=LinkageRun.objects.get(pk=run_id)).summary
+
+
+@task()
+def quality_snapshot_task(on: str | None = None) -> int:
+    """The daily data-quality counts, for a scheduler that enqueues tasks rather than running
+    commands (`quality_snapshot_task.enqueue()`); `on` is an ISO date, today if None."""
+    from datetime import date
+
+    return quality_snapshot(on=date.fromisoformat(on) if on else None)

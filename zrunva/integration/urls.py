@@ -1,9 +1,10 @@
 from django.urls import path
 
-from zrunva.integration import views, views_agencies, views_linkage
+from zrunva.integration import views, views_agencies, views_linkage, views_merges, views_quality
 
 app_name = "integration"
 
+# Imports from other registries and the search for duplicates.
 urlpatterns = [
     path("", views.home, name="home"),
     path("sources/add/", views.source_edit, name="source_add"),
@@ -29,4 +30,20 @@ urlpatterns += [
         views_agencies.agency_key_revoke,
         name="agency_key_revoke",
     ),
+]
+
+# Merges (with undo) and data quality.
+urlpatterns += [
+    path("merges/", views_merges.merge_list, name="merge_list"),
+    path("merges/<int:pk>/", views_merges.merge_detail, name="merge_detail"),
+    path("merges/<int:pk>/undo/", views_merges.merge_undo, name="merge_undo"),
+    path("merges/<str:kind>/<int:pk>/", views_merges.merge_start, name="merge_start"),
+    path("merges/people/<int:pk>/panel/", views_merges.person_merges, name="person_merges"),
+    path(
+        "merges/households/<int:pk>/panel/",
+        views_merges.household_merges,
+        name="household_merges",
+    ),
+    path("quality/", views_quality.quality_overview, name="quality"),
+    path("quality/<slug:code>/", views_quality.quality_municipality, name="quality_municipality"),
 ]

@@ -124,6 +124,9 @@ class PersonOut(Schema):
     pension_amount: MoneyOut
     employment_status: str
     date_of_death: date | None
+    merged_into_id: int | None = Field(
+        None, description="the person this record was merged into (its records are there now)"
+    )
 
 
 class PersonDetailOut(PersonOut):
@@ -208,6 +211,9 @@ class HouseholdOut(Schema):
     small_livestock: int
     cars: int
     is_active: bool
+    merged_into_id: int | None = Field(
+        None, description="the household this one was merged into (its members are there now)"
+    )
 
 
 class HouseholdDetailOut(HouseholdOut):

@@ -139,6 +139,7 @@ def joined_frames(
         ) i ON i.person_id = p.id
         WHERE {where} AND ms.start_date <= %s AND (ms.end_date IS NULL OR ms.end_date > %s)
           AND (p.date_of_death IS NULL OR p.date_of_death > %s)
+          AND p.merged_into_id IS NULL
         ORDER BY ms.household_id, p.id
         """,  # noqa: S608
         [on, on, *params, on, on, on],

@@ -118,6 +118,17 @@ class Household(models.Model):
         _("cars"), default=0, validators=[MaxValueValidator(100)]
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Set (with is_active off) when the household is merged into another by the integration
+    # app's merge, which moves its members and records there; cleared by the merge's undo.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("merged into"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
@@ -216,6 +227,19 @@ class Person(models.Model):
         db_index=False,
         verbose_name=_("current municipality"),
     )
+    # Set when the person is merged into another record of the same human (the integration
+    # app's merge): the row and its history stay, but lists, searches, counts and the columns
+    # read by runs leave it out, and its page points to the survivor. Cleared by an undo.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # partial index below: merged people are few
+        verbose_name=_("merged into"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
@@ -224,9 +248,11 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         constraints = [
+            # A merged record may have given its identifier to the survivor.
             models.CheckConstraint(
                 condition=Q(personal_number__isnull=False)
-                | (~Q(alt_id_kind="") & ~Q(alt_id_number="")),
+                | (~Q(alt_id_kind="") & ~Q(alt_id_number=""))
+                | Q(merged_into__isnull=False),
                 name="person_has_identifier",
                 violation_error_message=_(
                     "Give a personal number, or another identity document and its number."
@@ -257,6 +283,11 @@ class Person(models.Model):
                 fields=["personal_number"],
                 name="person_pn_prefix_idx",
                 opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="person_merged_into_idx",
             ),
         ]
 
@@ -291,6 +322,8 @@ class Person(models.Model):
     def identifier(self) -> str:
         if self.personal_number:
             return self.personal_number
+        if not self.alt_id_number:  # a merged record that gave its number to the survivor
+            return ""
         return f"{self.get_alt_id_kind_display()} {self.alt_id_number}"
 
 

@@ -2,6 +2,7 @@
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Case, F, Prefetch, Q, QuerySet, When
 from django.db.models.functions import Collate
@@ -24,8 +25,7 @@ def household_list(
     settlement_id: int | None = None,
     active: bool | None = True,
 ) -> QuerySet[Household]:
-    permissions.require(actor, permissions.REGISTRY_VIEW)
-    qs = permissions.scoped(Household.objects.select_related("municipality", "settlement"), actor)
+    qs = _households(actor).filter(merged_into__isnull=True)
     if municipality_id:
         qs = qs.filter(municipality_id=municipality_id)
     if settlement_id:
@@ -33,6 +33,12 @@ def household_list(
     if active is not None:
         qs = qs.filter(is_active=active)
     return qs.order_by("-id")
+
+
+def _households(actor) -> QuerySet[Household]:
+    """The households in the actor's area, merged ones too (their pages point to the survivor)."""
+    permissions.require(actor, permissions.REGISTRY_VIEW)
+    return permissions.scoped(Household.objects.select_related("municipality", "settlement"), actor)
 
 
 def settlement_options(*, actor, municipality_id: int | None = None) -> QuerySet[Settlement]:
@@ -139,7 +145,9 @@ def person_list(
     surname), others by "first last".
     """
     permissions.require(actor, permissions.REGISTRY_VIEW)
-    qs = permissions.scoped(PersonSearchQuerySet(model=Person), actor)
+    qs = permissions.scoped(PersonSearchQuerySet(model=Person), actor).filter(
+        merged_into__isnull=True
+    )
     if municipality_id:
         qs = qs.filter(municipality_id=municipality_id)
     if sex:
@@ -167,8 +175,9 @@ def current_members_prefetch() -> Prefetch:
 
 def household_get(*, actor, pk: int, purpose: str = "view") -> Household:
     """The household if it is in the actor's area (else 404); the read is audited."""
-    qs = household_list(actor=actor, active=None).prefetch_related(current_members_prefetch())
+    qs = _households(actor).prefetch_related(current_members_prefetch())
     household = scoped_get(qs, actor=actor, pk=pk)
+    _not_merged(household, purpose)
     access_log(actor=actor, instance=household, purpose=purpose)
     return household
 
@@ -196,8 +205,19 @@ def person_get(*, actor, pk: int, purpose: str = "view") -> Person:
     )
     permissions.require(actor, permissions.REGISTRY_VIEW)
     person = scoped_get(permissions.scoped(qs, actor), actor=actor, pk=pk)
+    _not_merged(person, purpose)
     access_log(actor=actor, instance=person, purpose=purpose)
     return person
+
+
+def _not_merged(record: Household | Person, purpose: str) -> None:
+    """A merged record is read (its page points to the survivor) but never changed: the
+    survivor is changed instead, and the merge's undo gives the record back."""
+    if purpose == "edit" and record.merged_into_id is not None:
+        raise PermissionDenied(
+            _("This record was merged into №%(pk)s: change that one instead.")
+            % {"pk": record.merged_into_id}
+        )
 
 
 def income_of(person: Person, pk: int) -> IncomeSource:
@@ -223,7 +243,7 @@ def person_by_number(*, actor, personal_number: str, purpose: str) -> Person | N
     permissions.require(actor, permissions.REGISTRY_VIEW)
     person = (
         permissions.scoped(Person.objects.all(), actor)
-        .filter(personal_number=personal_number)
+        .filter(personal_number=personal_number, merged_into__isnull=True)
         .first()
     )
     search_log(
@@ -247,7 +267,7 @@ def household_matches(
     number first, then those with the same name, in either script and either order (the name
     keys), and the same birth date. The lookup is audited as a search, as `person_by_number`."""
     permissions.require(actor, permissions.REGISTRY_VIEW)
-    people = permissions.scoped(Person.objects.all(), actor)
+    people = permissions.scoped(Person.objects.filter(merged_into__isnull=True), actor)
     key = search_key(f"{first_name} {last_name}")
     by_number = people.filter(personal_number=personal_number) if personal_number else None
     by_name = (
@@ -346,7 +366,8 @@ def subject_access_person(subject: Subject) -> Section:
     """Subject access: the person's own record (health fields too: the report is the DPO's)."""
     section = Section()
     if subject.person is not None:
-        section.add(subject.person, exclude=("name_key", "name_key_rev"))
+        # merged_into: an internal pointer; the merge itself is in the record's change log.
+        section.add(subject.person, exclude=("name_key", "name_key_rev", "merged_into"))
     return section
 
 
@@ -362,7 +383,7 @@ def subject_access_households(subject: Subject) -> Section:
     for m in memberships:
         subject.household_ids.add(m.household_id)
         section.add(m, exclude=("person",))
-        section.add(m.household)
+        section.add(m.household, exclude=("merged_into",))
     section.log = Q(
         content_type=ContentType.objects.get_for_model(Membership),
         additional_data__person_id=subject.person.pk,

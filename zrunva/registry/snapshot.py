@@ -136,7 +136,7 @@ def _build(ids: list[int] | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFr
                    MAX(since) AS since_max, MAX(until) AS until_max
             FROM {inc} {persons} GROUP BY person_id
         ) i ON i.person_id = p.id
-        {where}
+        WHERE p.merged_into_id IS NULL {where.replace("WHERE", "AND", 1)}
         """,  # noqa: S608
         [],
         MEMBERS,

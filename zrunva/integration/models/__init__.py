@@ -1,5 +1,5 @@
 """Data integration's models, one module per part: imports from other registries, record
-linkage and its review, merges (with undo), and other agencies' access."""
+linkage and its review, merges (with undo), data quality counts, and other agencies' access."""
 
 from zrunva.integration.models.agencies import (
     Agency,
@@ -9,6 +9,8 @@ from zrunva.integration.models.agencies import (
 )
 from zrunva.integration.models.imports import Import, ImportRow, Source, SourceLink
 from zrunva.integration.models.linkage import LinkageModel, LinkageRun, MatchPair
+from zrunva.integration.models.merges import Merge, MergeChange, MergeChangeKind, MergeKind
+from zrunva.integration.models.quality import QualityCount
 
 __all__ = [
     "Agency",
@@ -20,6 +22,11 @@ __all__ = [
     "LinkageModel",
     "LinkageRun",
     "MatchPair",
+    "Merge",
+    "MergeChange",
+    "MergeChangeKind",
+    "MergeKind",
+    "QualityCount",
     "Source",
     "SourceLink",
 ]

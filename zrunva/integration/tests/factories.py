@@ -1,86 +1,86 @@
-import io
+"""Builders for the integration app's tests: people and households with something in every
+part of the system, to merge and to count."""
+
 from datetime import date
+from decimal import Decimal
 
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 
-from zrunva.geo.models import Municipality
-from zrunva.integration.imports import import_execute
-from zrunva.integration.models import Source
-from zrunva.integration.services import import_commit, import_start
-from zrunva.registry.tests.factories import system_actor
-
-
-def deaths_source(**fields) -> Source:
-    """The civil registry's deaths feed: finds people by personal number (names and birth
-    date only identify), may set the date of death and nothing else."""
-    data = {
-        "code": "civil-deaths",
-        "name": "Civil registry: deaths",
-        "mapping": {"personal_number": "PN", "date_of_death": "Died"},
-        "updates": ["date_of_death"],
-    }
-    data.update(fields)
-    return Source.objects.create(**data)
+from zrunva.accounts.choices import Role
+from zrunva.accounts.models import User
+from zrunva.applications.models import Enrolment
+from zrunva.applications.tests.factories import enrolled_application
+from zrunva.assessment.tests.factories import assess
+from zrunva.geo.models import Office
+from zrunva.integration import merges
+from zrunva.integration.models import Merge
+from zrunva.payments import services as payments
+from zrunva.payments.tests.factories import IBAN, paid_month, representative
+from zrunva.registry import services as registry
+from zrunva.registry.models import Membership, Person
+from zrunva.registry.tests import factories
 
 
-def municipal_list(municipality: str = "kutaisi", **fields) -> Source:
-    """A municipality's old beneficiary list: registers the people it does not find, each in
-    the household its rows name (head first)."""
-    data = {
-        "code": f"{municipality}-list",
-        "name": f"{municipality} beneficiaries",
-        "municipality": Municipality.objects.get(code=municipality),
-        "mapping": {
-            "record_id": "id",
-            "personal_number": "pn",
-            "first_name": "first",
-            "last_name": "last",
-            "birth_date": "born",
-            "sex": "sex",
-            "household_ref": "family",
-            "relationship": "role",
-            "municipality": "municipality",
-            "address": "address",
-            "is_idp": "idp",
-        },
-        "values": {"sex": {"მ": "M", "ქ": "F"}, "relationship": {"თავი": "head"}},
-        "updates": ["is_idp"],
-        "creates": True,
-    }
-    data.update(fields)
-    return Source.objects.create(**data)
+def officer(office: str | None = None, role: str = Role.SSA_OFFICER, **extra) -> User:
+    """An SSA officer (or `role`), national or of the office with code `office`."""
+    if office:
+        extra["office"] = Office.objects.get(code=office)
+    return User.objects.create_user(f"merge-{role}-{User.objects.count()}", role=role, **extra)
 
 
-def csv_upload(text: str, name: str = "file.csv", encoding: str = "utf-8", bom: bool = False):
-    data = text.encode(encoding)
-    if bom:
-        data = b"\xef\xbb\xbf" + data
-    return SimpleUploadedFile(name, data)
+def pensioner_with_everything() -> Person:
+    """A pensioner, head of a household in Kutaisi, with an income, a representative, an
+    enrolment, a payment account, a paid month, and a household assessment."""
+    application = enrolled_application()
+    enrolment = Enrolment.objects.get(application=application)
+    person = enrolment.person
+    actor = factories.system_actor()
+    registry.income_add(
+        actor=actor,
+        person=person,
+        data={"kind": "rent", "monthly_amount": Decimal("120.00"), "since": date(2024, 1, 1)},
+    )
+    representative(person)
+    payments.payment_account_set(
+        actor=actor, person=person, method="bank", iban=IBAN, valid_from=enrolment.starts
+    )
+    first, second = officer(), officer()
+    paid_month(first, second, enrolment.starts)
+    assess(person.memberships.get().household, 40_000)
+    return person
 
 
-def xlsx_upload(rows: list[list], *, merge: str | None = None, name: str = "file.xlsx"):
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    for row in rows:
-        sheet.append(row)
-    if merge:
-        sheet.merge_cells(merge)
-    out = io.BytesIO()
-    book.save(out)
-    return SimpleUploadedFile(name, out.getvalue())
+def without_household(**person) -> Person:
+    """A person registered (with the fields given) whose only membership has ended."""
+    household = factories.household(head=person)
+    someone = household.memberships.get().person
+    Membership.objects.filter(person=someone).update(end_date=date.today(), end_reason="moved")
+    Person.objects.filter(pk=someone.pk).update(municipality=None)
+    someone.refresh_from_db()
+    return someone
 
 
-def dry_run(source: Source, upload, actor=None):
-    job = import_start(actor=actor or system_actor(), source=source, upload=upload, enqueue=False)
-    return import_execute(job=job)
+def related_rows(*records) -> dict[str, list[tuple]]:
+    """Every row of every relation onto these records (kept ones too), as (pk, value): the
+    picture a merge changes and its undo must give back exactly."""
+    target = type(records[0])
+    pks = [r.pk for r in records]
+    picture = {}
+    for relation in merges.relations(target):
+        if relation.model is Merge:
+            continue  # the merge's own record
+        rows = relation.rows(pks).values_list("pk", relation.attname).order_by("pk")
+        picture[relation.label] = list(rows)
+    fields = [f.attname for f in target._meta.concrete_fields if f.attname != "updated_at"]
+    picture["records"] = list(target.objects.filter(pk__in=pks).order_by("pk").values_list(*fields))
+    return picture
 
 
-def commit(checked, actor=None):
-    job = import_commit(actor=actor or system_actor(), checked=checked, enqueue=False)
-    return import_execute(job=job)
+def audited(record, **data) -> bool:
+    from auditlog.models import LogEntry
 
-
-def iso(day: date) -> str:
-    return day.isoformat()
+    return LogEntry.objects.filter(
+        Q(content_type=ContentType.objects.get_for_model(record), object_pk=str(record.pk)),
+        **{f"additional_data__{k}": v for k, v in data.items()},
+    ).exists()

@@ -5,7 +5,12 @@ from django.urls import reverse
 
 from zrunva.accounts.choices import Role
 from zrunva.integration.models import Import, Source
-from zrunva.integration.tests.factories import csv_upload, deaths_source, dry_run, municipal_list
+from zrunva.integration.tests.factories_imports import (
+    csv_upload,
+    deaths_source,
+    dry_run,
+    municipal_list,
+)
 from zrunva.registry.models import Person
 from zrunva.registry.tests.factories import household
 
@@ -131,7 +136,11 @@ def test_api_dry_run_rows_and_commit(login_as, person, django_capture_on_commit_
     assert rows["items"][0]["errors"] == [
         {"field": "personal_number", "reason": "A personal number has exactly 11 digits."}
     ]
-    bad = client.post(f"/api/v1/integration/sources/{source.pk}/imports", {"file": csv_upload("")})
+    bad = client.post(
+        f"/api/v1/integration/sources/{source.pk}/imports",
+        {"file": csv_upload("")},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert bad.status_code == 400
     assert bad.json()["detail"] == [{"loc": ["body", "file"], "msg": "The file is empty."}]
     with django_capture_on_commit_callbacks(execute=True):

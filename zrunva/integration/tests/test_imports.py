@@ -8,7 +8,7 @@ from zrunva.core.jobs import JobStatus
 from zrunva.integration.imports import import_execute
 from zrunva.integration.models import ImportRow, SourceLink
 from zrunva.integration.services import import_commit, import_start, source_save
-from zrunva.integration.tests.factories import (
+from zrunva.integration.tests.factories_imports import (
     commit,
     csv_upload,
     deaths_source,

@@ -153,7 +153,7 @@ def test_national_officer_starts_a_search_from_the_page(
 def test_an_import_row_without_a_number_is_found_by_record_linkage(model, people):
     from django.core.management import call_command
 
-    from zrunva.integration.tests.factories import csv_upload, deaths_source, dry_run
+    from zrunva.integration.tests.factories_imports import csv_upload, deaths_source, dry_run
 
     # A population to count how common names are (among five people every name is common).
     call_command("generate_population", households=400, seed=5, verbosity=0)
