@@ -527,7 +527,22 @@ def _merge(*, actor, survivor, merged, reason: str) -> Merge:
             people.discard(merged.pk)
         _place(people)
         _touch_households(households)
+        if model is Person:
+            _pairs_mark(survivor.pk, merged.pk, merged_now=True)
     return merge
+
+
+def _pairs_mark(a: int, b: int, *, merged_now: bool) -> None:
+    """A pair record linkage found between the two people is merged with them (and, undone,
+    back to "the same person", as an officer decided before merging)."""
+    from zrunva.integration.choices import PairStatus
+    from zrunva.integration.models import MatchPair
+
+    pair = MatchPair.objects.filter(left_id=min(a, b), right_id=max(a, b))
+    if merged_now:
+        pair.update(status=PairStatus.MERGED)
+    else:
+        pair.filter(status=PairStatus.MERGED).update(status=PairStatus.MATCH)
 
 
 def person_merge(*, actor, survivor: Person, merged: Person, reason: str) -> Merge:
@@ -662,6 +677,8 @@ def merge_undo(*, actor, merge: Merge, reason: str) -> Merge:
         merge.undone_by = actor
         merge.undo_reason = reason
         merge.save(update_fields=["undone_at", "undone_by", "undo_reason"])
+        if merge.kind == MergeKind.PERSON:
+            _pairs_mark(merge.survivor_person_id, merge.merged_person_id, merged_now=False)
     return merge
 
 

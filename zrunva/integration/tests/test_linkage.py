@@ -179,3 +179,32 @@ def test_an_import_row_without_a_number_is_found_by_record_linkage(model, people
     assert (row.person_id, row.method, row.outcome) == (zurab.pk, "probabilistic", "changed")
     assert row.weight > 0 and row.changes == {"date_of_death": [None, "2026-10-01"]}
     assert job.summary["changed"] == 1
+
+
+def test_a_pair_decided_the_same_is_merged_and_undone_with_its_people(model, people, login_as):
+    from zrunva.integration import merges
+
+    _run()
+    pair = MatchPair.objects.get()
+    officer = login_as(Role.SSA_OFFICER)
+    linkage.pair_decide(actor=officer.user, pair=pair, decision="match")
+    page = officer.get(reverse("integration:pair_detail", args=[pair.pk]))
+    link = reverse("integration:merge_start", args=["person", pair.left_id])
+    assert f"{link}?other={pair.right_id}&amp;keep=this" in page.text
+    preview = officer.get(link, {"other": pair.right_id, "keep": "this"})
+    assert preview.status_code == 200 and "P1234567" in preview.text
+    from django.db.models import F
+
+    from zrunva.registry.models import Membership
+
+    # Registered twice, in two households: one membership is ended before the merge.
+    Membership.objects.filter(person=people[1]).update(end_date=F("start_date"))
+    merge = merges.person_merge(
+        actor=officer.user, survivor=people[0], merged=people[1], reason="the same Nino"
+    )
+    pair.refresh_from_db()
+    assert pair.status == "merged"
+    assert (pair.left_id, pair.right_id) == (people[0].pk, people[1].pk)  # kept as found
+    merges.merge_undo(actor=officer.user, merge=merge, reason="checked again")
+    pair.refresh_from_db()
+    assert pair.status == "match"

@@ -36,8 +36,13 @@ PERSON_RELATIONS = {
     "cases.JobSeekerReferral.person",
     "cases.OutreachVisit.person",
     "cases.SocialCase.person",
+    "integration.AgencyDisclosure.person",
+    "integration.ImportRow.person",
+    "integration.MatchPair.left",
+    "integration.MatchPair.right",
     "integration.Merge.merged_person",
     "integration.Merge.survivor_person",
+    "integration.SourceLink.person",
     "payments.Payment.payee",
     "payments.Payment.person",
     "payments.PaymentAccount.holder",
@@ -70,6 +75,8 @@ HOUSEHOLD_RELATIONS = {
     "core.Revision.object_id",
 }
 KEPT = {
+    "integration.MatchPair.left",
+    "integration.MatchPair.right",
     "registry.Person.merged_into",
     "registry.Household.merged_into",
     "integration.Merge.merged_person",

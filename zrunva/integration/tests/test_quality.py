@@ -23,6 +23,8 @@ CHECKS = [
     "impossible_ages",
     "households_without_head",
     "people_in_no_household",
+    # Registered by record linkage (people in a pair awaiting a decision).
+    "possible_duplicates",
 ]
 
 
@@ -61,6 +63,7 @@ def test_checks_find_each_problem_where_it_is(registry, make_user):
         "households_without_head": {kutaisi: 1},
         # The head who left, counted where they lived last.
         "people_in_no_household": {kutaisi: 1},
+        "possible_duplicates": {},
     }
     municipal = make_user(Role.MUNICIPAL_OFFICER, municipality="zugdidi")
     assert quality.quality_counts(actor=municipal)["missing_personal_number"] == {zugdidi: 1}
