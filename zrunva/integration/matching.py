@@ -26,6 +26,7 @@ import shutil
 import tempfile
 import time
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -381,9 +382,11 @@ def _linker(prepared: pl.DataFrame, model: dict | SettingsCreator, *, spark=None
         from splink import SparkAPI
 
         db_api = SparkAPI(spark_session=spark)
-        table = db_api.register(_spark_frame(spark, prepared), table_name="records")
-        if isinstance(model, dict):
-            model = _for_spark(model)
+        # One Spark session serves many linkers: each input gets a name of its own.
+        name = f"records_{uuid.uuid4().hex[:12]}"
+        table = db_api.register(_spark_frame(spark, prepared), table_name=name)
+    if isinstance(model, dict):
+        model = _in_dialect(model, db_api.sql_dialect.sql_dialect_str)
     return Linker(table, model, log_level=None)
 
 
@@ -396,16 +399,28 @@ def _spark_frame(spark, frame: pl.DataFrame):
     return spark.read.parquet(str(path)).cache()
 
 
-def _for_spark(model: dict) -> dict:
-    """The model dict with its SQL in Spark's dialect: Splink keeps each comparison level's SQL
-    as DuckDB wrote it, so the levels are marked as DuckDB's, and Splink transpiles them."""
-    model = json.loads(json.dumps(model))
-    for comparison in model["comparisons"]:
-        for level in comparison["comparison_levels"]:
-            level.setdefault("sql_dialect", "duckdb")
-    for rule in model["blocking_rules_to_generate_predictions"]:
-        rule.setdefault("sql_dialect", "duckdb")
-    return model
+# What training sets in a level; everything else (its SQL above all) comes from `settings()`.
+_TRAINED = ("m_probability", "u_probability", "fix_m_probability", "fix_u_probability")
+
+
+def _in_dialect(model: dict, dialect: str) -> dict:
+    """The model with its SQL written for `dialect`: `settings()` in that dialect, with the
+    trained probabilities of `model`. Splink saves each level's SQL as the training backend
+    wrote it (`jaro_winkler_similarity` on DuckDB, the `jaro_winkler` UDF on Spark), and does
+    not translate a saved level's `ELSE`; rebuilding from the specification does, and a model
+    trained on one backend runs on the other."""
+    spec = settings().create_settings_dict(dialect)
+    names = [c["output_column_name"] for c in spec["comparisons"]]
+    if names != [c["output_column_name"] for c in model["comparisons"]]:
+        raise ValueError("The model's comparisons are not those of this version of the engine.")
+    for ours, theirs in zip(spec["comparisons"], model["comparisons"], strict=True):
+        levels = theirs["comparison_levels"]
+        if len(levels) != len(ours["comparison_levels"]):
+            raise ValueError(f"The model's {theirs['output_column_name']} levels differ.")
+        for level, trained in zip(ours["comparison_levels"], levels, strict=True):
+            level.update({k: trained[k] for k in _TRAINED if k in trained})
+    spec["probability_two_random_records_match"] = model["probability_two_random_records_match"]
+    return spec
 
 
 def train(records: pl.DataFrame, *, seed: int = 2026, max_pairs: float = 5e6, spark=None) -> dict:
@@ -495,7 +510,7 @@ def waterfall(model: dict, pair: dict[str, Any]) -> list[dict[str, Any]]:
     `value_l`, `value_r` (the values compared), `bayes_factor`, `log2_weight`. The log2 weights
     add up to the pair's `match_weight`; the review screen draws them as bars.
     """
-    spec = SettingsCreator.from_path_or_dict(model).get_settings("duckdb")
+    spec = SettingsCreator.from_path_or_dict(_in_dialect(model, "duckdb")).get_settings("duckdb")
     steps = []
     for row in records_to_waterfall_data([pair], spec, False):
         if row["column_name"] == "Final score":

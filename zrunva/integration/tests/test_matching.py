@@ -252,6 +252,28 @@ def test_the_model_is_complete_and_names_its_comparisons(model):
     assert 0 < model["probability_two_random_records_match"] < 0.01
 
 
+def test_the_model_is_rewritten_for_spark_with_its_trained_parameters(model):
+    spark = matching._in_dialect(model, "spark")
+    names = [c["output_column_name"] for c in model["comparisons"]]
+    levels = [lv for c in spark["comparisons"] for lv in c["comparison_levels"]]
+    sql = " ".join(lv["sql_condition"] for lv in levels)
+    assert "jaro_winkler(`first_key_l`, `first_key_r`) >= 0.92" in sql
+    assert "jaro_winkler_similarity" not in sql
+    assert [c["output_column_name"] for c in spark["comparisons"]] == names
+    trained = [
+        lv.get("m_probability") for c in model["comparisons"] for lv in c["comparison_levels"]
+    ]
+    assert [lv.get("m_probability") for lv in levels] == trained
+    assert (
+        spark["probability_two_random_records_match"]
+        == model["probability_two_random_records_match"]
+    )
+    broken = json.loads(json.dumps(model))
+    broken["comparisons"].pop()
+    with pytest.raises(ValueError, match=r"^The model's comparisons are not those of this version"):
+        matching._in_dialect(broken, "spark")
+
+
 def test_predict_gives_the_pair_columns_in_order(pairs):
     assert pairs.columns[:6] == [
         "unique_id_l",
