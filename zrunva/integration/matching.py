@@ -27,6 +27,7 @@ import tempfile
 import time
 import unicodedata
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -376,29 +377,36 @@ def settings() -> SettingsCreator:
     )
 
 
-def _linker(prepared: pl.DataFrame, model: dict | SettingsCreator, *, spark=None) -> Linker:
+@contextmanager
+def _linked(prepared: pl.DataFrame, model: dict | SettingsCreator, *, spark=None):
+    """A Splink linker over the prepared records, on a DuckDB connection of its own or on the
+    given Spark session; what it leaves (the connection, Spark's copy of the records) goes
+    when the block ends."""
+    folder = None
     if spark is None:
-        db_api = DuckDBAPI(duckdb.connect())
+        connection = duckdb.connect()
+        db_api = DuckDBAPI(connection)
         table = db_api.register(prepared.to_arrow(), table_name="records")
     else:
         from splink import SparkAPI
 
         db_api = SparkAPI(spark_session=spark)
-        # One Spark session serves many linkers: each input gets a name of its own.
-        name = f"records_{uuid.uuid4().hex[:12]}"
-        table = db_api.register(_spark_frame(spark, prepared), table_name=name)
+        # Spark reads the records from Parquet, in parallel and with no pandas in between. One
+        # session serves many linkers: each input gets a name of its own.
+        folder = Path(tempfile.mkdtemp(prefix="zrunva-linkage-"))
+        prepared.write_parquet(folder / "records.parquet")
+        frame = spark.read.parquet(str(folder / "records.parquet")).cache()
+        table = db_api.register(frame, table_name=f"records_{uuid.uuid4().hex[:12]}")
     if isinstance(model, dict):
         model = _in_dialect(model, db_api.sql_dialect.sql_dialect_str)
-    return Linker(table, model, log_level=None)
-
-
-def _spark_frame(spark, frame: pl.DataFrame):
-    """A Spark DataFrame of a Polars one, through Parquet (Spark reads it in parallel, with no
-    pandas in between)."""
-    folder = Path(tempfile.mkdtemp(prefix="zrunva-linkage-"))
-    path = folder / "records.parquet"
-    frame.write_parquet(path)
-    return spark.read.parquet(str(path)).cache()
+    try:
+        yield Linker(table, model, log_level=None)
+    finally:
+        if folder is None:
+            connection.close()
+        else:
+            frame.unpersist()
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 # What training sets in a level; everything else (its SQL above all) comes from `settings()`.
@@ -434,23 +442,24 @@ def train(records: pl.DataFrame, *, seed: int = 2026, max_pairs: float = 5e6, sp
     random records match from DETERMINISTIC_RULES. No labels are needed.
     """
     prepared = prepare(records)
-    linker = _linker(prepared, settings(), spark=spark)
-    training = linker.training
-    started = time.perf_counter()
-    training.estimate_probability_two_random_records_match(
-        [block_on(*rule) for rule in DETERMINISTIC_RULES], recall=DETERMINISTIC_RECALL
-    )
-    pairs = prepared.height * (prepared.height - 1) / 2
-    training.estimate_u_using_random_sampling(
-        max_pairs=min(max_pairs, pairs), seed=seed, num_chunks=1
-    )
-    logger.info("u estimated in %.1f s", time.perf_counter() - started)
-    for rule in TRAINING_RULES:
-        training.estimate_parameters_using_expectation_maximisation(
-            block_on(*rule), estimate_without_term_frequencies=True
+    with _linked(prepared, settings(), spark=spark) as linker:
+        training = linker.training
+        started = time.perf_counter()
+        training.estimate_probability_two_random_records_match(
+            [block_on(*rule) for rule in DETERMINISTIC_RULES], recall=DETERMINISTIC_RECALL
         )
-        logger.info("m estimated on %s in %.1f s", rule, time.perf_counter() - started)
-    return _with_floors(json.loads(json.dumps(linker.misc.save_model_to_json())))
+        pairs = prepared.height * (prepared.height - 1) / 2
+        training.estimate_u_using_random_sampling(
+            max_pairs=min(max_pairs, pairs), seed=seed, num_chunks=1
+        )
+        logger.info("u estimated in %.1f s", time.perf_counter() - started)
+        for rule in TRAINING_RULES:
+            training.estimate_parameters_using_expectation_maximisation(
+                block_on(*rule), estimate_without_term_frequencies=True
+            )
+            logger.info("m estimated on %s in %.1f s", rule, time.perf_counter() - started)
+        model = linker.misc.save_model_to_json()
+    return _with_floors(json.loads(json.dumps(model)))
 
 
 # A level that training never saw among matches (a sex that differs, a personal number one
@@ -499,9 +508,9 @@ def predict(
     `match_key`, the index of the first blocking rule that found the pair. Comparison names:
     personal_number, first_name, last_name, birth_date, sex, place.
     """
-    linker = _linker(prepare(records), model, spark=spark)
-    scored = linker.inference.predict(threshold_match_probability=min_probability)
-    pairs = _splink_frame_to_polars(scored, spark=spark)
+    with _linked(prepare(records), model, spark=spark) as linker:
+        scored = linker.inference.predict(threshold_match_probability=min_probability)
+        pairs = _splink_frame_to_polars(scored, spark=spark)
     first = ["unique_id_l", "unique_id_r", "source_l", "source_r", "match_weight"]
     first.append("match_probability")
     return pairs.select(*first, *[c for c in pairs.columns if c not in first])
