@@ -128,8 +128,8 @@ def _train(run: LinkageRun, records: pl.DataFrame) -> LinkageModel:
         )
     labels = _labels()
     started = timezone.now()
-    # The decided pairs fix m where the model can learn from them (matching.train's labels).
-    model = matching.train(records, **({"labels": labels} if labels.height else {}))
+    # Officers' decisions re-estimate m once there are enough of them (matching.train).
+    model = matching.train(records, labels=labels)
     thresholds = matching.Thresholds()
     return LinkageModel.objects.create(
         model=model,

@@ -26,6 +26,8 @@ import shutil
 import tempfile
 import time
 import unicodedata
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,9 +77,11 @@ class Thresholds:
     without a person looking; from `review` up to it a person decides on the review screen;
     below `review` the pair is a non-match and is not stored.
 
-    Chosen on the generated data (bench/README.md, `linkage.py`): at 0.99 precision is above
-    0.99 on the issue's error mix, and 0.5 to 0.99 holds most of the few true links the automatic
-    step leaves, with a queue of about one pair per hundred records linked.
+    Chosen on the generated data at a million records (bench/README.md, `linkage.py`): at 0.99
+    precision is 0.9999 (38 wrong links in 373,287) and recall 0.982, F1 0.991; between 0.5 and
+    0.99 lie 5,925 pairs (0.6 per hundred records) holding three quarters of the links the
+    automatic step leaves, so with them decided F1 is 0.9965. Precision comes first for the
+    automatic step: a wrong link merges two people's benefits and payments.
     """
 
     auto_match: float = 0.99
@@ -366,74 +370,130 @@ def settings() -> SettingsCreator:
         blocking_rules_to_generate_predictions=[block_on(*rule) for rule in BLOCKING_RULES],
         additional_columns_to_retain=["source"],
         retain_matching_columns=True,
-        retain_intermediate_calculation_columns=True,  # the waterfall reads bf_ and tf_ columns
+        retain_intermediate_calculation_columns=True,  # the waterfall reads mw_ and tf_ columns
         max_iterations=25,
         em_convergence=0.0001,
         linker_uid=LINKER_UID,
     )
 
 
-def _linker(prepared: pl.DataFrame, model: dict | SettingsCreator, *, spark=None) -> Linker:
+@contextmanager
+def _linked(prepared: pl.DataFrame, model: dict | SettingsCreator, *, spark=None):
+    """A Splink linker over the prepared records, on a DuckDB connection of its own or on the
+    given Spark session; what it leaves (the connection, Spark's copy of the records) goes
+    when the block ends."""
+    folder = None
     if spark is None:
-        db_api = DuckDBAPI(duckdb.connect())
+        connection = duckdb.connect()
+        db_api = DuckDBAPI(connection)
         table = db_api.register(prepared.to_arrow(), table_name="records")
     else:
         from splink import SparkAPI
 
         db_api = SparkAPI(spark_session=spark)
-        table = db_api.register(_spark_frame(spark, prepared), table_name="records")
-        if isinstance(model, dict):
-            model = _for_spark(model)
-    return Linker(table, model, log_level=None)
+        # Spark reads the records from Parquet, in parallel and with no pandas in between. One
+        # session serves many linkers: each input gets a name of its own.
+        folder = Path(tempfile.mkdtemp(prefix="zrunva-linkage-"))
+        prepared.write_parquet(folder / "records.parquet")
+        frame = spark.read.parquet(str(folder / "records.parquet")).cache()
+        table = db_api.register(frame, table_name=f"records_{uuid.uuid4().hex[:12]}")
+    if isinstance(model, dict):
+        model = _in_dialect(model, db_api.sql_dialect.sql_dialect_str)
+    try:
+        yield Linker(table, model, log_level=None)
+    finally:
+        if folder is None:
+            connection.close()
+        else:
+            frame.unpersist()
+            shutil.rmtree(folder, ignore_errors=True)
 
 
-def _spark_frame(spark, frame: pl.DataFrame):
-    """A Spark DataFrame of a Polars one, through Parquet (Spark reads it in parallel, with no
-    pandas in between)."""
-    folder = Path(tempfile.mkdtemp(prefix="zrunva-linkage-"))
-    path = folder / "records.parquet"
-    frame.write_parquet(path)
-    return spark.read.parquet(str(path)).cache()
+# What training sets in a level; everything else (its SQL above all) comes from `settings()`.
+_TRAINED = ("m_probability", "u_probability", "fix_m_probability", "fix_u_probability")
 
 
-def _for_spark(model: dict) -> dict:
-    """The model dict with its SQL in Spark's dialect: Splink keeps each comparison level's SQL
-    as DuckDB wrote it, so the levels are marked as DuckDB's, and Splink transpiles them."""
-    model = json.loads(json.dumps(model))
-    for comparison in model["comparisons"]:
-        for level in comparison["comparison_levels"]:
-            level.setdefault("sql_dialect", "duckdb")
-    for rule in model["blocking_rules_to_generate_predictions"]:
-        rule.setdefault("sql_dialect", "duckdb")
-    return model
+def _in_dialect(model: dict, dialect: str) -> dict:
+    """The model with its SQL written for `dialect`: `settings()` in that dialect, with the
+    trained probabilities of `model`. Splink saves each level's SQL as the training backend
+    wrote it (`jaro_winkler_similarity` on DuckDB, the `jaro_winkler` UDF on Spark), and does
+    not translate a saved level's `ELSE`; rebuilding from the specification does, and a model
+    trained on one backend runs on the other."""
+    spec = settings().create_settings_dict(dialect)
+    names = [c["output_column_name"] for c in spec["comparisons"]]
+    if names != [c["output_column_name"] for c in model["comparisons"]]:
+        raise ValueError("The model's comparisons are not those of this version of the engine.")
+    for ours, theirs in zip(spec["comparisons"], model["comparisons"], strict=True):
+        levels = theirs["comparison_levels"]
+        if len(levels) != len(ours["comparison_levels"]):
+            raise ValueError(f"The model's {theirs['output_column_name']} levels differ.")
+        for level, trained in zip(ours["comparison_levels"], levels, strict=True):
+            level.update({k: trained[k] for k in _TRAINED if k in trained})
+    spec["probability_two_random_records_match"] = model["probability_two_random_records_match"]
+    return spec
 
 
-def train(records: pl.DataFrame, *, seed: int = 2026, max_pairs: float = 5e6, spark=None) -> dict:
+# Officers' decisions "the same person" re-estimate m once there are enough of them to say more
+# than expectation maximisation does; fewer would only add noise to what EM learnt.
+MIN_LABELLED_MATCHES = 100
+
+
+def train(
+    records: pl.DataFrame,
+    *,
+    seed: int = 2026,
+    max_pairs: float = 5e6,
+    spark=None,
+    labels: pl.DataFrame | None = None,
+) -> dict:
     """Train the model unsupervised and return it as a JSON-serialisable dict (Splink's saved
     settings: the comparisons with their m and u probabilities, the blocking rules, the prior).
 
     u (how often non-matches agree by chance) from `max_pairs` random pairs, seeded; m (how often
     matches agree) by expectation maximisation on the TRAINING_RULES' pairs; the probability two
-    random records match from DETERMINISTIC_RULES. No labels are needed.
+    random records match from DETERMINISTIC_RULES. No labels are needed; `labels`
+    (`unique_id_l`, `unique_id_r`, `is_match`: reviewed pairs) then re-estimate m from the pairs
+    decided the same person, when at least MIN_LABELLED_MATCHES of them are among `records`.
     """
     prepared = prepare(records)
-    linker = _linker(prepared, settings(), spark=spark)
-    training = linker.training
-    started = time.perf_counter()
-    training.estimate_probability_two_random_records_match(
-        [block_on(*rule) for rule in DETERMINISTIC_RULES], recall=DETERMINISTIC_RECALL
-    )
-    pairs = prepared.height * (prepared.height - 1) / 2
-    training.estimate_u_using_random_sampling(
-        max_pairs=min(max_pairs, pairs), seed=seed, num_chunks=1
-    )
-    logger.info("u estimated in %.1f s", time.perf_counter() - started)
-    for rule in TRAINING_RULES:
-        training.estimate_parameters_using_expectation_maximisation(
-            block_on(*rule), estimate_without_term_frequencies=True
+    with _linked(prepared, settings(), spark=spark) as linker:
+        training = linker.training
+        started = time.perf_counter()
+        training.estimate_probability_two_random_records_match(
+            [block_on(*rule) for rule in DETERMINISTIC_RULES], recall=DETERMINISTIC_RECALL
         )
-        logger.info("m estimated on %s in %.1f s", rule, time.perf_counter() - started)
-    return _with_floors(json.loads(json.dumps(linker.misc.save_model_to_json())))
+        pairs = prepared.height * (prepared.height - 1) / 2
+        training.estimate_u_using_random_sampling(
+            max_pairs=min(max_pairs, pairs), seed=seed, num_chunks=1
+        )
+        logger.info("u estimated in %.1f s", time.perf_counter() - started)
+        for rule in TRAINING_RULES:
+            training.estimate_parameters_using_expectation_maximisation(
+                block_on(*rule), estimate_without_term_frequencies=True
+            )
+            logger.info("m estimated on %s in %.1f s", rule, time.perf_counter() - started)
+        matches = _labelled_matches(labels, prepared)
+        if matches is not None:
+            table = linker._db_api.register(matches.to_arrow(), table_name="review_labels")
+            training.estimate_m_from_pairwise_labels(table)
+            logger.info("m estimated from %d reviewed pairs", matches.height)
+        model = linker.misc.save_model_to_json()
+    return _with_floors(json.loads(json.dumps(model)))
+
+
+def _labelled_matches(labels: pl.DataFrame | None, prepared: pl.DataFrame) -> pl.DataFrame | None:
+    """The reviewed pairs decided the same person whose records are both being trained on,
+    as Splink's labels table; None when they are too few to use."""
+    if labels is None or labels.is_empty():
+        return None
+    ids = prepared.select(pl.col("unique_id").cast(pl.String))
+    matches = (
+        labels.filter(pl.col("is_match"))
+        .select(pl.col("unique_id_l").cast(pl.String), pl.col("unique_id_r").cast(pl.String))
+        .join(ids, left_on="unique_id_l", right_on="unique_id", how="semi")
+        .join(ids, left_on="unique_id_r", right_on="unique_id", how="semi")
+    )
+    return matches if matches.height >= MIN_LABELLED_MATCHES else None
 
 
 # A level that training never saw among matches (a sex that differs, a personal number one
@@ -480,19 +540,22 @@ def predict(
 
     Columns: `unique_id_l`, `unique_id_r` (the smaller id on the left), `source_l`, `source_r`,
     `match_weight` (log2 of the Bayes factor, prior included), `match_probability`, then per
-    comparison its level (`gamma_<name>`, -1 for null), Bayes factor (`bf_<name>`), the term
-    frequency factors (`bf_tf_adj_<name>`) and the values compared on each side
-    (`<column>_l`, `<column>_r`), as `waterfall` reads them. `term_frequencies` (see
+    comparison its level (`gamma_<name>`: -1 null, 0 the last level, higher the closer), its
+    weight (`mw_<name>`, log2 of its Bayes factor), the term frequency adjustment's weight
+    (`mw_tf_adj_<name>`) and the term frequencies (`tf_<column>_l`, `tf_<column>_r`), and the
+    values compared on each side (`<column>_l`, `<column>_r`), as `waterfall` reads them; last
+    `match_key`, the index of the first blocking rule that found the pair. Comparison names:
+    personal_number, first_name, last_name, birth_date, sex, place. `term_frequencies` (see
     `term_frequencies`) replaces the frequencies Splink would count in `records`.
     """
-    linker = _linker(prepare(records), model, spark=spark)
-    # A few records scored against their candidates (an import's rows) take the population's
-    # term frequencies, not their own: among two records every name is common.
-    for column, table in (term_frequencies or {}).items():
-        registered = linker._db_api.register(table.to_arrow(), table_name=f"tf_lookup_{column}")
-        linker.table_management.register_term_frequency_lookup(registered, column)
-    scored = linker.inference.predict(threshold_match_probability=min_probability)
-    pairs = _splink_frame_to_polars(scored, spark=spark)
+    with _linked(prepare(records), model, spark=spark) as linker:
+        # A few records scored against their candidates (an import's rows) take the
+        # population's term frequencies, not their own: among two records every name is common.
+        for column, table in (term_frequencies or {}).items():
+            registered = linker._db_api.register(table.to_arrow(), table_name=f"tf_lookup_{column}")
+            linker.table_management.register_term_frequency_lookup(registered, column)
+        scored = linker.inference.predict(threshold_match_probability=min_probability)
+        pairs = _splink_frame_to_polars(scored, spark=spark)
     first = ["unique_id_l", "unique_id_r", "source_l", "source_r", "match_weight"]
     first.append("match_probability")
     return pairs.select(*first, *[c for c in pairs.columns if c not in first])
@@ -533,7 +596,7 @@ def waterfall(model: dict, pair: dict[str, Any]) -> list[dict[str, Any]]:
     `value_l`, `value_r` (the values compared), `bayes_factor`, `log2_weight`. The log2 weights
     add up to the pair's `match_weight`; the review screen draws them as bars.
     """
-    spec = SettingsCreator.from_path_or_dict(model).get_settings("duckdb")
+    spec = SettingsCreator.from_path_or_dict(_in_dialect(model, "duckdb")).get_settings("duckdb")
     steps = []
     for row in records_to_waterfall_data([pair], spec, False):
         if row["column_name"] == "Final score":

@@ -252,6 +252,28 @@ def test_the_model_is_complete_and_names_its_comparisons(model):
     assert 0 < model["probability_two_random_records_match"] < 0.01
 
 
+def test_the_model_is_rewritten_for_spark_with_its_trained_parameters(model):
+    spark = matching._in_dialect(model, "spark")
+    names = [c["output_column_name"] for c in model["comparisons"]]
+    levels = [lv for c in spark["comparisons"] for lv in c["comparison_levels"]]
+    sql = " ".join(lv["sql_condition"] for lv in levels)
+    assert "jaro_winkler(`first_key_l`, `first_key_r`) >= 0.92" in sql
+    assert "jaro_winkler_similarity" not in sql
+    assert [c["output_column_name"] for c in spark["comparisons"]] == names
+    trained = [
+        lv.get("m_probability") for c in model["comparisons"] for lv in c["comparison_levels"]
+    ]
+    assert [lv.get("m_probability") for lv in levels] == trained
+    assert (
+        spark["probability_two_random_records_match"]
+        == model["probability_two_random_records_match"]
+    )
+    broken = json.loads(json.dumps(model))
+    broken["comparisons"].pop()
+    with pytest.raises(ValueError, match=r"^The model's comparisons are not those of this version"):
+        matching._in_dialect(broken, "spark")
+
+
 def test_predict_gives_the_pair_columns_in_order(pairs):
     assert pairs.columns[:6] == [
         "unique_id_l",
@@ -359,3 +381,33 @@ def test_generation_is_deterministic_and_holds_the_truth():
     assert registry["person_id"].n_unique() == registry.height
     in_both = first.group_by("person_id").agg(pl.col("source").n_unique().alias("n"))
     assert in_both.filter(pl.col("n") == 2).height > 900
+
+
+def test_reviewed_matches_re_estimate_m_when_there_are_enough(records):
+    """Officers' "the same person" decisions train the next model: with enough of them among
+    the records, m comes from them; with too few, the model is what EM alone learnt."""
+    truth = records.select("unique_id", "person_id")
+    true = (
+        truth.join(truth, on="person_id", suffix="_r")
+        .filter(pl.col("unique_id") < pl.col("unique_id_r"))
+        .select(unique_id_l="unique_id", unique_id_r="unique_id_r")
+        .with_columns(is_match=pl.lit(True))
+    )
+    assert true.height >= matching.MIN_LABELLED_MATCHES
+
+    def ms(model):
+        return [
+            level.get("m_probability")
+            for comparison in model["comparisons"]
+            for level in comparison["comparison_levels"]
+            if not level.get("is_null_level")
+        ]
+
+    plain = train(records, seed=SEED, max_pairs=TRAINING_PAIRS)
+    few = train(records, seed=SEED, max_pairs=TRAINING_PAIRS, labels=true.head(5))
+    assert ms(few) == pytest.approx(ms(plain), rel=1e-9)
+    labelled = train(records, seed=SEED, max_pairs=TRAINING_PAIRS, labels=true.head(400))
+    assert ms(labelled) != pytest.approx(ms(plain), rel=1e-3)
+    assert labelled["probability_two_random_records_match"] == pytest.approx(
+        plain["probability_two_random_records_match"]
+    )
