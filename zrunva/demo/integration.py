@@ -215,3 +215,44 @@ def demo_imports(*, seed: int) -> int:
         import_execute(job=job)
         made += 1
     return made
+
+
+def demo_duplicates(*, seed: int) -> int:
+    """A few people registered twice, as happens when a family is registered again at another
+    office (a foreign passport instead of the personal number, day and month swapped, a typo),
+    then a search for duplicates by the SSA officer, training the model on the demo registry.
+    Returns how many pairs wait for review."""
+    from zrunva.integration.linkage import MIN_TRAINING_RECORDS, linkage_execute, linkage_start
+    from zrunva.registry.services import household_register
+
+    if Person.objects.count() < MIN_TRAINING_RECORDS:
+        return 0  # too few people to train the model on (a tiny demo)
+    rng = random.Random(seed)
+    ssa = User.objects.get(username="ssa")
+    heads = list(
+        Person.objects.filter(
+            personal_number__isnull=False,
+            date_of_death__isnull=True,
+            memberships__relationship="head",
+            memberships__end_date__isnull=True,
+        ).order_by("pk")[:300]
+    )
+    for number, person in enumerate(rng.sample(heads, min(5, len(heads)))):
+        born = person.birth_date
+        if born.day <= 12 and number % 2 == 0:
+            born = born.replace(month=born.day, day=born.month)  # day and month swapped
+        household = person.memberships.get(end_date__isnull=True).household
+        household_register(
+            actor=User.objects.get(username="admin"),
+            household={"municipality": household.municipality, "address": household.address},
+            head={
+                "alt_id_kind": "foreign_passport",
+                "alt_id_number": f"DEMO{seed % 1000:03d}{number:03d}",
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "birth_date": born,
+                "sex": person.sex,
+            },
+        )
+    run = linkage_execute(run=linkage_start(actor=ssa, train=True, enqueue=False))
+    return run.summary.get("review", 0) + run.summary.get("auto", 0)

@@ -117,6 +117,24 @@ def linkage_start(
     return run
 
 
+def _with_examples(records: pl.DataFrame) -> pl.DataFrame:
+    """The registry's records with generated pairs beside them to train on. A registry holds no
+    known duplicates — no two records share a personal number — so expectation maximisation
+    would find no matches to learn how matches differ (m) from; generated records of the
+    synthetic population with the errors real lists carry (`synthetic.linked_records`) supply
+    them, a fifth as many as the registry's (5,000 to 50,000), while the registry's own
+    records dominate the random pairs that estimate u. Their ids cannot meet the registry's."""
+    from zrunva.integration.synthetic import linked_records
+
+    size = min(50_000, max(5_000, records.height // 5))
+    examples = linked_records(size, seed=records.height).select(list(matching.RECORD_COLUMNS))
+    examples = examples.with_columns(
+        unique_id=pl.lit("example:") + pl.col("unique_id").cast(pl.String),
+        source=pl.lit("example:") + pl.col("source").cast(pl.String),
+    )
+    return pl.concat([records, examples], how="vertical_relaxed")
+
+
 def _train(run: LinkageRun, records: pl.DataFrame) -> LinkageModel:
     if records.height < MIN_TRAINING_RECORDS:
         raise ValidationError(
@@ -129,7 +147,7 @@ def _train(run: LinkageRun, records: pl.DataFrame) -> LinkageModel:
     labels = _labels()
     started = timezone.now()
     # Officers' decisions re-estimate m once there are enough of them (matching.train).
-    model = matching.train(records, labels=labels)
+    model = matching.train(_with_examples(records), labels=labels)
     thresholds = matching.Thresholds()
     return LinkageModel.objects.create(
         model=model,

@@ -150,3 +150,16 @@ def test_demo_survey_answers_hold_together_and_small_areas_are_hidden(make_user)
         assert rows[str(Municipality.objects.get(code=code))].cells[0].hidden
     kutaisi = rows[str(Municipality.objects.get(code="kutaisi"))].cells[0]
     assert (kutaisi.hidden, kutaisi.count) == (False, 95)
+
+
+def test_demo_duplicates_wait_for_review(make_user):
+    from zrunva.demo.integration import demo_duplicates
+    from zrunva.integration.models import LinkageModel, MatchPair
+
+    call_command("generate_population", households=330, seed=4, verbosity=0)
+    for username, role in (("ssa", Role.SSA_OFFICER), ("admin", Role.ADMIN)):
+        User.objects.create_user(username, role=role)
+    found = demo_duplicates(seed=4)
+    assert LinkageModel.objects.count() == 1
+    pairs = MatchPair.objects.filter(right__alt_id_number__startswith="DEMO")
+    assert found == MatchPair.objects.count() and pairs.count() >= 4

@@ -208,3 +208,14 @@ def test_a_pair_decided_the_same_is_merged_and_undone_with_its_people(model, peo
     merges.merge_undo(actor=officer.user, merge=merge, reason="checked again")
     pair.refresh_from_db()
     assert pair.status == "match"
+
+
+def test_link_records_command(model, people, capsys):
+    from django.core.management import CommandError, call_command
+
+    call_command("link_records", user=system_actor().username, verbosity=0)
+    assert (
+        '"review": 1' in capsys.readouterr().out or MatchPair.objects.filter(status="auto").exists()
+    )
+    with pytest.raises(CommandError, match="matching query does not exist"):
+        call_command("link_records", user="nobody", verbosity=0)

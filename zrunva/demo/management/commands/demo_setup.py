@@ -92,6 +92,12 @@ class Command(BaseCommand):
             f"{demo_imports(seed=seed):,} synthetic files from other registries read as dry "
             "runs, waiting to be committed (var/private/demo-imports/)."
         )
+        from zrunva.demo.integration import demo_duplicates
+
+        self.stdout.write(
+            f"{demo_duplicates(seed=seed):,} possible duplicates found by record linkage, "
+            "waiting for review (Possible duplicates)."
+        )
         payroll = demo_payroll()
         if payroll is not None:
             self.stdout.write(

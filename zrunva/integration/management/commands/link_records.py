@@ -1,0 +1,42 @@
+"""Search the registry (or a municipality) for duplicates with the linkage model, as the page's
+*Search for duplicates* does, with a progress bar: the pairs found wait in the review queue."""
+
+import json
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from zrunva.geo.models import Municipality
+from zrunva.integration.linkage import linkage_execute, linkage_start
+
+
+class Command(BaseCommand):
+    help = "Search for duplicate people with the record-linkage model."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--user", required=True, help="who runs it (a username)")
+        parser.add_argument(
+            "--municipality", help="a municipality's code; the whole registry if none"
+        )
+        parser.add_argument("--train", action="store_true", help="train a new model first")
+
+    def handle(self, *args, user, municipality, train, **options):
+        try:
+            actor = get_user_model().objects.get(username=user)
+            area = Municipality.objects.get(code=municipality) if municipality else None
+        except (get_user_model().DoesNotExist, Municipality.DoesNotExist) as error:
+            raise CommandError(str(error)) from error
+        try:
+            run = linkage_start(actor=actor, municipality=area, train=train, enqueue=False)
+            with tqdm(total=100, unit="%", disable=options["verbosity"] == 0) as bar:
+
+                def progress(stage, percent):
+                    bar.set_postfix_str(stage)
+                    bar.update(max(0, percent - bar.n))
+
+                run = linkage_execute(run=run, progress=progress)
+        except (ValidationError, PermissionDenied) as error:
+            raise CommandError("; ".join(getattr(error, "messages", [str(error)]))) from error
+        self.stdout.write(json.dumps({"run": run.pk, **run.summary}))
