@@ -36,7 +36,7 @@ class IntegrationConfig(AppConfig):
             "nav",
             "integration:pair_list",
             NavItem(
-                _("Possible duplicates"),
+                _("Duplicate records"),
                 "integration:pair_list",
                 permissions.allows(permissions.LINKAGE_REVIEW),
             ),

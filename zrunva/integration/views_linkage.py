@@ -138,6 +138,25 @@ def _side(person) -> dict:
     }
 
 
+# The model's comparisons (matching.settings) as the page names them.
+COMPARISONS = {
+    "prior": gettext_lazy("Before comparing (how rare a match is)"),
+    "personal_number": gettext_lazy("Personal number"),
+    "first_name": gettext_lazy("First name"),
+    "last_name": gettext_lazy("Last name"),
+    "birth_date": gettext_lazy("Birth date"),
+    "sex": gettext_lazy("Sex"),
+    "place": gettext_lazy("Municipality and settlement"),
+}
+
+
+def _comparison(name: str) -> str:
+    if name.startswith("tf_"):
+        field = COMPARISONS.get(name[3:], name[3:])
+        return _("%(field)s: how common the value is") % {"field": field}
+    return str(COMPARISONS.get(name, name))
+
+
 def _bars(pair: MatchPair) -> list[dict]:
     """The waterfall as bars: each step's log2 weight, scaled to the largest one."""
     steps = pair.waterfall or []
@@ -145,6 +164,7 @@ def _bars(pair: MatchPair) -> list[dict]:
     return [
         {
             **s,
+            "name": _comparison(s["comparison"]),
             "width": round(100 * abs(s["log2_weight"] or 0) / widest),
             "against": (s["log2_weight"] or 0) < 0,
         }

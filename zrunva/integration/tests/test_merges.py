@@ -577,6 +577,7 @@ def test_merge_list_queries_do_not_grow_with_merges(login_as, django_assert_max_
 
 def test_api_merge_list_detail_and_undo(login_as):
     client = login_as(Role.SSA_OFFICER)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the messages asserted are the English ones
     survivor = factories.without_household(**ALT_ID)
     merged = _head(people.household())
     body = {"kind": "person", "survivor_id": survivor.pk, "merged_id": merged.pk, "reason": "twice"}
@@ -592,7 +593,12 @@ def test_api_merge_list_detail_and_undo(login_as):
     assert [m["id"] for m in listed["items"]] == [data["id"]]
     assert client.get(f"/api/v1/integration/merges/{data['id']}").json()["id"] == data["id"]
 
-    again = client.post("/api/v1/integration/merges", body, content_type="application/json")
+    again = client.post(
+        "/api/v1/integration/merges",
+        body,
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert again.status_code == 400
     assert again.json()["detail"][0]["msg"].endswith(f"was already merged into №{survivor.pk}.")
 
