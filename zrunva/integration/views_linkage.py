@@ -1,5 +1,7 @@
 """Pages of record linkage: the search for duplicates and the review of the pairs it found."""
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -150,6 +152,56 @@ COMPARISONS = {
 }
 
 
+# The levels' labels as Splink writes them (matching.settings), in the page's words: the column
+# compared first, then what was found of it.
+COLUMNS = {
+    "first_key": gettext_lazy("the name romanised"),
+    "last_key": gettext_lazy("the name romanised"),
+    "first_phonetic": gettext_lazy("the name's sound"),
+    "last_phonetic": gettext_lazy("the name's sound"),
+    "personal_number": gettext_lazy("the personal number"),
+    "birth_date": gettext_lazy("the birth date"),
+    "sex": gettext_lazy("the sex"),
+    "place": gettext_lazy("the municipality and settlement"),
+    "municipality": gettext_lazy("the municipality"),
+}
+LEVELS = [
+    (re.compile(r"^Starting match weight"), gettext_lazy("Starting weight")),
+    (re.compile(r"^(\w+) is NULL$"), gettext_lazy("Missing on one side")),
+    (re.compile(r"^Exact match on (\w+)$"), gettext_lazy("The same: %(column)s")),
+    (re.compile(r"^Term freq adjustment on (\w+)$"), gettext_lazy("How common: %(column)s")),
+    (re.compile(r"^Jaro-Winkler distance of (\w+) "), gettext_lazy("Nearly the same: %(column)s")),
+    (
+        re.compile(r"^Damerau-Levenshtein distance of (\w+) <= 1$"),
+        gettext_lazy("One character apart: %(column)s"),
+    ),
+    (
+        re.compile(r"^Damerau-Levenshtein distance of (\w+) "),
+        gettext_lazy("One or two letters apart: %(column)s"),
+    ),
+    (re.compile(r"^All other comparisons$"), gettext_lazy("Different")),
+    (re.compile(r"^Day and month swapped$"), gettext_lazy("Day and month swapped")),
+    (
+        re.compile(r"^Same day and month, a year typo$"),
+        gettext_lazy("Same day and month, a year typo"),
+    ),
+    (re.compile(r"^Same day and month$"), gettext_lazy("Same day and month")),
+    (
+        re.compile(r"^Same year and month, another day$"),
+        gettext_lazy("Same year and month, another day"),
+    ),
+]
+
+
+def _level(label: str) -> str:
+    for pattern, text in LEVELS:
+        found = pattern.match(label or "")
+        if found:
+            column = found.group(1) if found.groups() else ""
+            return str(text) % {"column": COLUMNS.get(column, column)} if column else str(text)
+    return label
+
+
 def _comparison(name: str) -> str:
     if name.startswith("tf_"):
         field = COMPARISONS.get(name[3:], name[3:])
@@ -165,6 +217,7 @@ def _bars(pair: MatchPair) -> list[dict]:
         {
             **s,
             "name": _comparison(s["comparison"]),
+            "level": _level(s["label"]),
             "width": round(100 * abs(s["log2_weight"] or 0) / widest),
             "against": (s["log2_weight"] or 0) < 0,
         }

@@ -219,3 +219,19 @@ def test_link_records_command(model, people, capsys):
     )
     with pytest.raises(CommandError, match="matching query does not exist"):
         call_command("link_records", user="nobody", verbosity=0)
+
+
+def test_the_waterfall_speaks_the_page_language():
+    from django.utils import translation
+
+    from zrunva.integration.views_linkage import _comparison, _level
+
+    with translation.override("en"):
+        assert _level("Exact match on first_key") == "The same: the name romanised"
+        assert _level("Damerau-Levenshtein distance of personal_number <= 1") == (
+            "One character apart: the personal number"
+        )
+        assert _level("birth_date is NULL") == "Missing on one side"
+        assert _comparison("tf_last_name") == "Last name: how common the value is"
+    with translation.override("ka"):
+        assert _level("Day and month swapped") != "Day and month swapped"
