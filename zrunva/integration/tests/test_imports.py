@@ -324,3 +324,22 @@ def test_who_may_import(people, make_user):
     health.save()
     with pytest.raises(PermissionDenied, match="health details"):
         import_start(actor=clerk, source=health, upload=csv_upload("PN,D\n"), enqueue=False)
+
+
+def test_a_death_from_the_civil_registry_ends_the_enrolment(django_capture_on_commit_callbacks):
+    """What a deaths feed may change reaches payments through their rules: the enrolment of
+    the dead ends (its later lines are held, what was paid after is proposed for recovery)."""
+    from django.utils import timezone
+
+    from zrunva.applications.models import Enrolment
+    from zrunva.applications.tests.factories import enrolled_application
+
+    enrolment = Enrolment.objects.get(application=enrolled_application())
+    person = enrolment.person
+    died = timezone.localdate()
+    checked = dry_run(deaths_source(), csv_upload(f"PN,Died\n{person.personal_number},{died}\n"))
+    with django_capture_on_commit_callbacks(execute=True):
+        job = commit(checked)
+    assert job.summary["deaths"] == 1
+    enrolment.refresh_from_db()
+    assert enrolment.ends is not None and enrolment.end_reason == "death"
