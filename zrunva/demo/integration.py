@@ -36,7 +36,7 @@ SOURCES = [
     },
     {
         "code": "idp-ministry",
-        "name": "IDP ministry: status holders (demo)",
+        "name": "დევნილთა სამინისტრო: სტატუსის მქონე პირები (სადემონსტრაციო)",
         "description": "The list of internally displaced persons (illustrative layout).",
         "mapping": {
             "record_id": "IDP_ID",

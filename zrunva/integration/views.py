@@ -27,6 +27,8 @@ REPORT_PAGE = 100
 @staff_view(permissions.IMPORTS_RUN)
 def home(request):
     sources = list(selectors.source_list(actor=request.user))
+    for source in sources:  # what each may change, by the fields' names
+        source.update_labels = [FIELDS[n].label for n in source.updates if n in FIELDS]
     recent = list(selectors.import_list(actor=request.user)[:20])
     return render(
         request,
