@@ -370,8 +370,8 @@ class Reader:
 
 
 def _live(qs):
-    merged = getattr(Person, "merged_into", None)
-    return qs.filter(merged_into__isnull=True) if merged is not None else qs
+    """People not merged into another (the survivor is found instead)."""
+    return qs.filter(merged_into__isnull=True)
 
 
 def _find(source: Source, rows: list[Parsed]) -> None:

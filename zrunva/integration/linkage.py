@@ -33,17 +33,13 @@ DECISIONS = (PairStatus.MATCH, PairStatus.NOT_MATCH, PairStatus.UNSURE)
 MIN_TRAINING_RECORDS = 1000
 
 
-def _live_people() -> str:
-    return "p.merged_into_id IS NULL" if hasattr(Person, "merged_into") else "1 = 1"
-
-
 def registry_records(*, municipality_id: int | None = None) -> pl.DataFrame:
     """The people of an area (or of the whole registry) as the model's records: one query read
     into columns, the municipality's code and the settlement of their current household."""
     person, membership = Person._meta.db_table, Membership._meta.db_table
     household, settlement = Household._meta.db_table, Settlement._meta.db_table
     municipality = Municipality._meta.db_table
-    where = _live_people()
+    where = "p.merged_into_id IS NULL"  # a merged record is its survivor now
     params: list = []
     if municipality_id is not None:
         where += " AND p.municipality_id = %s"
