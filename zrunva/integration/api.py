@@ -5,6 +5,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, UploadedFile
 from ninja import File as NinjaFile
 
@@ -84,8 +86,12 @@ def sources(request):
     response=responses({201: ImportOut}, 400, *SIGNED_IN, 404, 422),
     summary="Send a file of a source: a dry run reports every row, nothing changes",
 )
-def import_start(request, source_id: Id, file: NinjaFile[UploadedFile]):
+def import_start(request, source_id: Id, file: NinjaFile[UploadedFile] = None):
+    # Optional in the document: a multipart body whose file part is empty reaches Django with
+    # no file at all, and is answered as the empty file it was (400), not as malformed (422).
     source = selectors.source_get(actor=request.user, pk=source_id)
+    if file is None:
+        raise ValidationError({"file": _("The file is empty.")})
     return 201, services.import_start(actor=request.user, source=source, upload=file)
 
 

@@ -143,6 +143,10 @@ def test_api_dry_run_rows_and_commit(login_as, person, django_capture_on_commit_
     )
     assert bad.status_code == 400
     assert bad.json()["detail"] == [{"loc": ["body", "file"], "msg": "The file is empty."}]
+    none = client.post(
+        f"/api/v1/integration/sources/{source.pk}/imports", {}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert none.status_code == 400 and none.json()["detail"][0]["msg"] == "The file is empty."
     with django_capture_on_commit_callbacks(execute=True):
         done = client.post(f"/api/v1/integration/imports/{job_id}/commit")
     assert done.status_code == 201 and done.json()["checked_id"] == job_id

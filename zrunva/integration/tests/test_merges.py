@@ -453,7 +453,8 @@ def test_two_merges_of_one_pair_at_once_make_one():
     def merge(actor, a, b):
         try:
             barrier.wait()
-            merges.person_merge(actor=actor, survivor=a, merged=b, reason="at once")
+            with translation.override("en"):  # a thread starts in the default language
+                merges.person_merge(actor=actor, survivor=a, merged=b, reason="at once")
             outcomes[actor.pk] = "done"
         except Exception as error:  # noqa: BLE001 - reported by the assertion below
             outcomes[actor.pk] = error
