@@ -47,6 +47,18 @@ def _cell(value):
     return value
 
 
+# A text starting with one of these is read as a formula by spreadsheets opening a CSV: it is
+# written with a leading apostrophe (OWASP's CSV injection advice). XLSX cells are written as
+# strings and are never formulas.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value):
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _write_csv(out, columns: list[Column], rows: Iterable) -> int:
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     writer = csv.writer(text)
@@ -56,7 +68,7 @@ def _write_csv(out, columns: list[Column], rows: Iterable) -> int:
         values = []
         for column in columns:
             value = _cell(column.value(row))
-            values.append(value.isoformat() if isinstance(value, date) else value)
+            values.append(value.isoformat() if isinstance(value, date) else _csv_text(value))
         writer.writerow(values)
         count += 1
     text.flush()

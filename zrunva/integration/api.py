@@ -125,6 +125,8 @@ def import_rows(
         terms={"import": job.pk, "outcome": outcome or ""},
         shown=len(rows.items),
     )
+    for row in rows.items:
+        row.changes = selectors.shown_changes(row.changes, request.user)
     return {"items": rows.items, "page": rows.number, "has_next": rows.has_next}
 
 

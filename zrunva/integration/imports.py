@@ -21,7 +21,6 @@ change. What a source may change is declared on it (`Source.updates`); a file's 
 only identify people. An empty cell is no information (it never clears a stored value).
 """
 
-import codecs
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -34,7 +33,6 @@ import polars as pl
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -46,7 +44,7 @@ from zrunva.core.trail import bulk_run_log
 from zrunva.geo.models import Municipality
 from zrunva.integration.choices import ImportOutcome, MatchMethod
 from zrunva.integration.models import Import, ImportRow, Source, SourceLink
-from zrunva.integration.readers import Row, as_date, open_table
+from zrunva.integration.readers import Row, as_date, open_table, text_encoding
 from zrunva.registry.choices import Relationship
 from zrunva.registry.models import Household, Membership, Person
 from zrunva.registry.services import person_names_derive
@@ -149,7 +147,13 @@ def source_problems(source: Source) -> dict[str, list[str]]:
                 "number, an identity document, or the names with the birth date."
             ),
         )
-    updates = source.updates if isinstance(source.updates, list) else []
+    if not isinstance(source.updates, list) or not all(isinstance(u, str) for u in source.updates):
+        add("updates", _("List the fields an import may change."))
+    updates = (
+        [u for u in source.updates if isinstance(u, str)]
+        if isinstance(source.updates, list)
+        else []
+    )
     for name in updates:
         if name not in UPDATABLE:
             add("updates", _("An import may not change “%(name)s”.") % {"name": name})
@@ -166,6 +170,8 @@ def source_problems(source: Source) -> dict[str, list[str]]:
                 _("To register people, map also: %(fields)s.")
                 % {"fields": ", ".join(str(FIELDS[m].label) for m in missing)},
             )
+    if not isinstance(source.values, dict):
+        add("values", _('Map values as {"field": {"in the file": "in the registry"}}.'))
     values = source.values if isinstance(source.values, dict) else {}
     for name, table in values.items():
         if name not in mapping:
@@ -177,12 +183,12 @@ def source_problems(source: Source) -> dict[str, list[str]]:
             isinstance(k, str) and isinstance(v, str) for k, v in table.items()
         ):
             add("values", _("Map each of “%(name)s”'s values to a text.") % {"name": name})
-    for pattern in source.date_formats or []:
+    if not isinstance(source.date_formats or [], list):
+        add("date_formats", _("List the date formats."))
+    for pattern in source.date_formats if isinstance(source.date_formats, list) else []:
         if not _date_format_ok(pattern):
             add("date_formats", _("“%(format)s” is not a date format.") % {"format": pattern})
-    try:
-        codecs.lookup(source.encoding or "")
-    except LookupError:
+    if not text_encoding(source.encoding):
         add("encoding", _("Unknown text encoding “%(name)s”.") % {"name": source.encoding})
     return problems
 
@@ -466,7 +472,7 @@ def _find(source: Source, rows: list[Parsed]) -> None:
 
 
 def _current(person_ids: Iterable[int]) -> dict[int, dict]:
-    fields = ["pk", *[n for n in PERSON_FIELDS if n != "record_id"]]
+    fields = ["pk", "municipality_id", *[n for n in PERSON_FIELDS if n != "record_id"]]
     people = {row["pk"]: row for row in Person.objects.filter(pk__in=person_ids).values(*fields)}
     for person_id, household_id in Membership.objects.filter(
         person_id__in=people, end_date__isnull=True
@@ -485,7 +491,9 @@ def _decide(reader: Reader, rows: list[Parsed]) -> None:
         if p.errors:
             p.outcome = ImportOutcome.REJECTED
             continue
-        if p.person_id is not None:
+        if p.person_id is not None and not _in_area(source, people[p.person_id]):
+            _outside(p)
+        elif p.person_id is not None:
             _compare(source, p, people[p.person_id])
             if source.creates and not p.errors:
                 _join_found(reader, p, people[p.person_id])
@@ -505,6 +513,17 @@ def _decide(reader: Reader, rows: list[Parsed]) -> None:
             and (p.outcome == ImportOutcome.NEW or len(p.errors) == 1 and not p.errors[0]["field"])
         ):
             reader.unmatched.append({"row": p.row.number, **p.values})
+
+
+def _in_area(source: Source, current: dict) -> bool:
+    return source.municipality_id is None or current["municipality_id"] == source.municipality_id
+
+
+def _outside(p: Parsed) -> None:
+    """A municipality's list found someone registered elsewhere: their office updates them, and
+    the report names no one and shows nothing of them."""
+    p.person_id, p.method = None, ""
+    p.reject("", _("This person is registered in another municipality: their office updates them."))
 
 
 # What record linkage needs of a row to look for its person.
@@ -537,7 +556,13 @@ def _compare(source: Source, p: Parsed, current: dict) -> None:
     if p.errors:
         return
     if changes:
-        candidate = Person(**{k: v for k, v in current.items() if k not in ("pk", "household_id")})
+        candidate = Person(
+            **{
+                k: v
+                for k, v in current.items()
+                if k not in ("pk", "household_id", "municipality_id")
+            }
+        )
         for name, (_old, new) in changes.items():
             setattr(candidate, name, _from_json(name, new))
         try:
@@ -554,17 +579,35 @@ def _compare(source: Source, p: Parsed, current: dict) -> None:
 def _join_found(reader: Reader, p: Parsed, current: dict) -> None:
     """A person found in a file that registers households: they stay where they are; a file
     putting them in another household is refused for that row (one household at a time)."""
-    ref = p.values["household_ref"]
+    ref, relationship = p.values.get("household_ref"), p.values.get("relationship")
+    if not ref or not relationship:
+        for name in ("household_ref", "relationship"):
+            if not p.values.get(name):
+                p.reject(name, _("Required to place the person in a household."))
+        return
     group = reader.households.get(ref)
     household_id = current.get("household_id")
     if group is None:
-        if p.values["relationship"] != Relationship.HEAD:
+        if relationship != Relationship.HEAD:
             p.reject(
                 "household_ref",
                 _("The household's head must come before its members in the file."),
             )
             return
-        reader.households[ref] = {"head_row": p.row.number, "household_id": household_id}
+        reader.households[ref] = {
+            "head_row": p.row.number,
+            "household_id": household_id,
+            "refused": household_id is None,
+        }
+        if household_id is None:
+            # Their household would have to be made for them: an officer registers it.
+            p.reject(
+                "household_ref",
+                _("This person belongs to no household: register their household on their page."),
+            )
+        return
+    if group["household_id"] is None and household_id is None:
+        p.reject("household_ref", _("The household's head's row is refused."))
         return
     if group["household_id"] is None or group["household_id"] != household_id:
         p.reject(
@@ -618,6 +661,9 @@ def _new(reader: Reader, p: Parsed) -> None:
             _("The household already has a head (row %(row)d).") % {"row": group["head_row"]},
         )
         return
+    elif group.get("refused"):
+        p.reject("household_ref", _("The household's head's row is refused."))
+        return
     p.changes = {n: [None, _json(v[n])] for n in PERSON_FIELDS if n in v}
     p.changes["_household"] = {
         "ref": ref,
@@ -664,7 +710,7 @@ def _link_unmatched(job: Import, reader: Reader) -> int:
         ],
         schema=matching.RECORD_COLUMNS,
     )
-    registry = registry_records()
+    registry = registry_records(municipality_id=job.source.municipality_id)
     mine, theirs = matching.prepare(incoming), matching.prepare(registry)
     near = pl.concat(
         [
@@ -699,13 +745,14 @@ def _link_unmatched(job: Import, reader: Reader) -> int:
     if best.is_empty():
         return 0
     values = {f"row:{u['row']}": u for u in reader.unmatched}
-    rows = {
-        r.row: r
-        for r in ImportRow.objects.filter(
-            job=job, row__in=[int(k.split(":")[1]) for k in best["row"]]
-        )
-    }
-    people = _current(best["person"].to_list())
+    numbers = sorted(int(k.split(":")[1]) for k in best["row"])
+    rows, people = {}, {}
+    for start in range(0, len(numbers), CHUNK):  # SQLite takes at most 32,766 parameters
+        part = numbers[start : start + CHUNK]
+        rows.update({r.row: r for r in ImportRow.objects.filter(job=job, row__in=part)})
+    persons = best["person"].unique().to_list()
+    for start in range(0, len(persons), CHUNK):
+        people.update(_current(persons[start : start + CHUNK]))
     found = 0
     heads_refused: set[int] = set()
     for hit in best.iter_rows(named=True):
@@ -742,7 +789,9 @@ def _link_unmatched(job: Import, reader: Reader) -> int:
             }
         ]
     ImportRow.objects.bulk_update(
-        list(rows.values()), ["person", "method", "weight", "outcome", "changes", "errors"]
+        list(rows.values()),
+        ["person", "method", "weight", "outcome", "changes", "errors"],
+        batch_size=1000,
     )
     if heads_refused:
         _refuse_members(job, heads_refused)
@@ -847,7 +896,7 @@ def _apply(job: Import, counts: Counter) -> dict:
             for name, (_old, new) in r.changes.items():
                 setattr(person, name, _from_json(name, new))
                 touched.add(name)
-            if "date_of_death" in r.changes:
+            if "date_of_death" in r.changes and r.changes["date_of_death"][0] is None:
                 deaths += 1
             if touched & NAMES:
                 person_names_derive(person)
@@ -888,6 +937,45 @@ def _apply(job: Import, counts: Counter) -> dict:
     counts[ImportOutcome.REJECTED] += stale
     counts[ImportOutcome.CHANGED] -= stale
     return {"deaths": deaths, "stale": stale}
+
+
+def _as_checked(job: Import) -> Counter | None:
+    """A commit applies what its dry run showed: a row whose change differs now (an officer
+    changed the person since, or the person found is another) is refused, not applied.
+    Returns the new counts, or None when nothing was refused."""
+    refused = []
+    pending = job.rows.filter(outcome__in=[ImportOutcome.CHANGED, ImportOutcome.NEW]).order_by(
+        "row"
+    )
+    for batch in _batches(pending.iterator(chunk_size=CHUNK), CHUNK):
+        shown = {
+            r.row: r
+            for r in job.checked.rows.filter(row__in=[r.row for r in batch]).only(
+                "row", "outcome", "person_id", "changes"
+            )
+        }
+        for r in batch:
+            before = shown.get(r.row)
+            if before is None or (before.outcome, before.person_id, before.changes) != (
+                r.outcome,
+                r.person_id if r.outcome != ImportOutcome.NEW else None,
+                r.changes,
+            ):
+                r.outcome, r.changes = ImportOutcome.REJECTED, {}
+                r.errors = [
+                    {
+                        "field": "",
+                        "reason": _(
+                            "Not what the dry run showed (the registry changed since): read "
+                            "the file again."
+                        ),
+                    }
+                ]
+                refused.append(r)
+    if not refused:
+        return None
+    ImportRow.objects.bulk_update(refused, ["outcome", "changes", "errors"], batch_size=1000)
+    return Counter(dict(job.rows.values_list("outcome").annotate(n=models.Count("pk")).order_by()))
 
 
 def _batches(items: Iterator, size: int) -> Iterator[list]:
@@ -988,6 +1076,8 @@ def import_execute(*, job: Import, progress=None) -> Import:
                 )
                 % {"count": counts[ImportOutcome.REJECTED]}
             )
+        if job.checked_id:
+            counts = _as_checked(job) or counts
         context.stage("applying", 96)
         with transaction.atomic():
             if context.finished_elsewhere():
@@ -1044,7 +1134,8 @@ def require_import(actor, source: Source) -> None:
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied(_("A national registry's files are imported by national staff."))
-    if set(source.updates) & permissions.HEALTH_FIELDS and not permissions.sees_health(actor):
+    writes = set(source.updates) | (set(source.mapping) if source.creates else set())
+    if writes & permissions.HEALTH_FIELDS and not permissions.sees_health(actor):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied(_("This source changes health details, which your role may not."))
@@ -1058,10 +1149,3 @@ def digest(handle) -> tuple[str, int]:
         size += len(block)
     handle.seek(0)
     return sha.hexdigest(), size
-
-
-def imports_of(qs: models.QuerySet, actor) -> models.QuerySet:
-    scope = permissions.municipality_scope(actor)
-    if scope is None:
-        return qs
-    return qs.filter(Q(source__municipality_id__in=scope))

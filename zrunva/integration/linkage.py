@@ -97,6 +97,9 @@ def linkage_start(
     """Queue a search for duplicates among an area's people (or the whole registry's), with the
     current model, or training a new one first (`train`, or when there is none yet)."""
     _require_run(actor, municipality.pk if municipality else None)
+    if train and permissions.municipality_scope(actor) is not None:
+        # One model serves every area and every import: national staff train it.
+        raise PermissionDenied(_("Only national staff train the model."))
     busy = LinkageRun.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
     if busy.exists():
         raise ValidationError(_("A search for duplicates is already running: wait for it."))
@@ -169,11 +172,13 @@ def _store(run: LinkageRun, model: LinkageModel, pairs: pl.DataFrame) -> dict:
             pl.col("unique_id_l").cast(pl.Int64), pl.col("unique_id_r").cast(pl.Int64)
         ),
     )
-    ids = set(pairs["left"].to_list())
-    known = {
-        (p.left_id, p.right_id): p
-        for p in MatchPair.objects.filter(left_id__in=ids).only("pk", "left", "right", "status")
-    }
+    ids = sorted(set(pairs["left"].to_list()))
+    known = {}
+    for start in range(0, len(ids), 5000):  # SQLite takes at most 32,766 parameters
+        for p in MatchPair.objects.filter(left_id__in=ids[start : start + 5000]).only(
+            "pk", "left", "right", "status"
+        ):
+            known[(p.left_id, p.right_id)] = p
     new, rescored = [], []
     for row in pairs.iter_rows(named=True):
         key = (row["left"], row["right"])
@@ -184,7 +189,12 @@ def _store(run: LinkageRun, model: LinkageModel, pairs: pl.DataFrame) -> dict:
             "run": run,
             "probability": row["match_probability"],
             "weight": row["match_weight"],
-            "waterfall": matching.waterfall(model.model, row),
+            # The steps' weights and levels, not the values compared: the page shows the
+            # people's current records, and no stale copy of them is kept here.
+            "waterfall": [
+                {k: v for k, v in step.items() if k not in ("value_l", "value_r")}
+                for step in matching.waterfall(model.model, row)
+            ],
         }
         pair = known.get(key)
         if pair is None:
@@ -197,7 +207,8 @@ def _store(run: LinkageRun, model: LinkageModel, pairs: pl.DataFrame) -> dict:
             counts["decided"] += 1
             continue
         counts[status.value] += 1
-    MatchPair.objects.bulk_create(new, batch_size=1000)
+    # A pair another run stored meanwhile is left as that run stored it.
+    MatchPair.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
     MatchPair.objects.bulk_update(
         rescored, ["run", "probability", "weight", "waterfall", "status"], batch_size=1000
     )

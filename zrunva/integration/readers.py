@@ -40,6 +40,17 @@ class Table:
     header: list[str]
     rows: Callable[[], Iterator[Row]]  # the file is read as the rows are consumed
     read: Callable[[], float]  # how much of the file is read, 0 to 1, for the progress bar
+    close: Callable[[], None] = lambda: None  # when the rows are not read to the end
+
+
+def text_encoding(name) -> bool:
+    """An encoding a CSV file's lines may be in: a text codec read a line at a time (not UTF-16
+    or UTF-32, whose lines are not split on the newline byte; not base64 or rot13)."""
+    try:
+        info = codecs.lookup(name or "")
+    except (LookupError, TypeError):
+        return False
+    return info._is_text_encoding and not info.name.startswith(("utf-16", "utf-32"))
 
 
 def file_kind(name: str) -> str:
@@ -54,7 +65,16 @@ def file_kind(name: str) -> str:
 
 
 def _columns_named(header: list[str], wanted: set[str]) -> None:
-    present = {h.strip().casefold() for h in header}
+    keys = [h.strip().casefold() for h in header if h.strip()]
+    doubled = sorted({k for k in keys if keys.count(k) > 1})
+    if doubled:
+        raise ValidationError(
+            {
+                "file": _("Two columns have the same name: %(columns)s. Rename one.")
+                % {"columns": ", ".join(f"“{d}”" for d in doubled)}
+            }
+        )
+    present = set(keys)
     missing = sorted(c for c in wanted if c.strip().casefold() not in present)
     if missing:
         raise ValidationError(
@@ -112,12 +132,10 @@ def _delimiter(header_line: str) -> str:
 
 
 def _open_csv(path: str, encoding: str, wanted: set[str]) -> Table:
-    try:
-        codecs.lookup(encoding)
-    except LookupError as error:
+    if not text_encoding(encoding):
         raise ValidationError(
             {"encoding": _("Unknown text encoding “%(name)s”.") % {"name": encoding}}
-        ) from error
+        )
     bad: list[int] = []
     at: list = []
     lines = _csv_lines(path, encoding, bad, at)
@@ -175,7 +193,7 @@ def _open_csv(path: str, encoding: str, wanted: set[str]) -> Table:
     def read() -> float:
         return 0.0 if not at or at[0].closed else at[0].tell() / size
 
-    return Table(header, rows, read)
+    return Table(header, rows, read, lines.close)
 
 
 # -- XLSX --------------------------------------------------------------------------------------
@@ -218,25 +236,35 @@ def _cell_text(value) -> object:
 def _open_xlsx(path: str, wanted: set[str]) -> Table:
     from openpyxl import load_workbook
 
+    unreadable = ValidationError(
+        {"file": _("The file is not a readable XLSX workbook: save it again from Excel.")}
+    )
     try:
         book = load_workbook(path, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ValidationError(
-            {"file": _("The file is not a readable XLSX workbook: save it again from Excel.")}
-        ) from error
+    except Exception as error:  # noqa: BLE001 - any fault of a file from elsewhere is its own
+        raise unreadable from error
+    try:
+        return _xlsx_table(book, path, wanted)
+    except ValidationError:
+        book.close()
+        raise
+    except Exception as error:  # noqa: BLE001 - a malformed sheet, a sheet of charts only, …
+        book.close()
+        raise unreadable from error
+
+
+def _xlsx_table(book, path: str, wanted: set[str]) -> Table:
     sheet = book.worksheets[0]
     sheet_path = getattr(sheet, "_worksheet_path", "xl/worksheets/sheet1.xml").lstrip("/")
     cells = sheet.iter_rows()
     header_cells = next(cells, ())
     header = ["" if c.value is None else str(c.value) for c in header_cells]
     if not any(h.strip() for h in header):
-        book.close()
         raise ValidationError({"file": _("The first sheet has no header row.")})
     _columns_named(header, wanted)
     keys = _keyed(header)
     merged = _merged_rows(path, sheet_path)
     if 1 in merged:
-        book.close()
         raise ValidationError(
             {
                 "file": _("The header row has merged cells (%(range)s): unmerge them.")
@@ -289,7 +317,7 @@ def _open_xlsx(path: str, wanted: set[str]) -> Table:
         finally:
             book.close()
 
-    return Table(header, rows, read)
+    return Table(header, rows, read, book.close)
 
 
 def open_table(path: str, kind: str, *, encoding: str, wanted: set[str]) -> Table:

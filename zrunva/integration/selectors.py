@@ -1,6 +1,7 @@
 """Reads of data integration, limited to what the actor may see."""
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from zrunva.accounts import permissions
 from zrunva.core.trail import scoped_get
@@ -36,6 +37,20 @@ def import_list(*, actor, source: Source | None = None) -> QuerySet[Import]:
 
 def import_get(*, actor, pk: int) -> Import:
     return scoped_get(import_list(actor=actor), actor=actor, pk=pk)
+
+
+def shown_changes(changes: dict, actor) -> dict:
+    """A row's changes as the actor may read them: health details (disability, chronic
+    illness) only for those who see them; for others their values are hidden."""
+    if permissions.sees_health(actor):
+        return changes
+    hidden = str(_("hidden"))
+    shown = {}
+    for name, change in changes.items():
+        if name in permissions.HEALTH_FIELDS:
+            change = [None if change[0] is None else hidden, hidden]
+        shown[name] = change
+    return shown
 
 
 def import_rows(*, job: Import, outcome: str = "", search: str = "") -> QuerySet[ImportRow]:

@@ -5,7 +5,7 @@ import os
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -90,8 +90,8 @@ def import_start(
         # The whole file's shape at once: nothing is queued for a file that cannot be read.
         open_table(
             job.file.path, kind, encoding=source.encoding, wanted=set(source.mapping.values())
-        )
-    except ValidationError:
+        ).close()
+    except BaseException:
         job.file.delete(save=False)
         raise
     with transaction.atomic(), acting_as(actor):
@@ -118,6 +118,10 @@ def import_commit(*, actor, checked: Import, enqueue: bool = True) -> Import:
         raise ValidationError(_("Only a finished dry run is committed."))
     if checked.commits.exists():
         raise ValidationError(_("This dry run has been committed already."))
+    if checked.source.updated_at > checked.created_at:
+        raise ValidationError(
+            _("The source was changed after this dry run: read the file again (a new dry run).")
+        )
     rejected = checked.summary.get("rejected", 0)
     if checked.source.all_or_nothing and rejected:
         raise ValidationError(
@@ -139,8 +143,11 @@ def import_commit(*, actor, checked: Import, enqueue: bool = True) -> Import:
         started_by=actor,
         language=translation.get_language() or "ka",
     )
-    with acting_as(actor):
-        job.save()
+    try:
+        with transaction.atomic(), acting_as(actor):
+            job.save()
+    except IntegrityError as error:  # another commit of it, at the same moment (SQLite)
+        raise ValidationError(_("This dry run has been committed already.")) from error
     if enqueue:
         _enqueue(job)
     return job

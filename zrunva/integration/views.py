@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from zrunva.accounts import permissions
@@ -98,29 +99,30 @@ def source_edit(request, pk: int | None = None):
     return render(request, "integration/source_form.html", {"form": form, "source": source})
 
 
-REPORT_COLUMNS = [
-    Column(_("Row"), lambda r: r.row, 8),
-    Column(_("Outcome"), lambda r: r.get_outcome_display(), 16),
-    Column(_("Identifier in the file"), lambda r: r.identity, 18),
-    Column(_("Person"), lambda r: r.person_id, 10),
-    Column(_("Matched by"), lambda r: r.get_method_display(), 18),
-    Column(
-        _("Changes"),
-        lambda r: "; ".join(
-            f"{FIELDS[n].label if n in FIELDS else n}: {old or '—'} → {new}"
-            for n, (old, new) in ((k, v) for k, v in r.changes.items() if not k.startswith("_"))
+def _report_columns(actor) -> list[Column]:
+    def changes(r):
+        shown = selectors.shown_changes(r.changes, actor)
+        return "; ".join(
+            f"{FIELDS[n].label}: {'—' if old is None else old} → {new}"
+            for n, (old, new) in ((k, v) for k, v in shown.items() if not k.startswith("_"))
+        )
+
+    return [
+        Column(gettext_lazy("Row"), lambda r: r.row, 8),
+        Column(gettext_lazy("Outcome"), lambda r: r.get_outcome_display(), 16),
+        Column(gettext_lazy("Identifier in the file"), lambda r: r.identity, 18),
+        Column(gettext_lazy("Person"), lambda r: r.person_id, 10),
+        Column(gettext_lazy("Matched by"), lambda r: r.get_method_display(), 18),
+        Column(gettext_lazy("Changes"), changes, 40),
+        Column(
+            gettext_lazy("Errors"),
+            lambda r: "; ".join(
+                f"{FIELDS[e['field']].label if e['field'] in FIELDS else _('row')}: {e['reason']}"
+                for e in r.errors
+            ),
+            60,
         ),
-        40,
-    ),
-    Column(
-        _("Errors"),
-        lambda r: "; ".join(
-            f"{FIELDS[e['field']].label if e['field'] in FIELDS else _('row')}: {e['reason']}"
-            for e in r.errors
-        ),
-        60,
-    ),
-]
+    ]
 
 
 @staff_view(permissions.IMPORTS_RUN)
@@ -142,12 +144,14 @@ def import_detail(request, pk: int):
         return export(
             request,
             qs=rows,
-            columns=REPORT_COLUMNS,
+            columns=_report_columns(request.user),
             name=f"import-{job.pk}",
             title=_("Import report"),
             audit=lambda n: search_log(actor=request.user, model=ImportRow, terms=terms, shown=n),
         )
     page = paginate(rows, number=request.GET.get("page"), size=REPORT_PAGE)
+    for row in page.items:
+        row.shown = selectors.shown_changes(row.changes, request.user)
     if page.items:  # the report names people by their numbers: audited as a search
         search_log(actor=request.user, model=ImportRow, terms=terms, shown=len(page.items))
     access_log(actor=request.user, instance=job, purpose="import report")

@@ -156,3 +156,31 @@ def test_api_dry_run_rows_and_commit(login_as, person, django_capture_on_commit_
     stranger = login_as(Role.MUNICIPAL_OFFICER, municipality="zugdidi")
     assert stranger.get(f"/api/v1/integration/imports/{job_id}").status_code == 404
     assert stranger.get("/api/v1/integration/sources").json() == []
+
+
+def test_health_changes_are_hidden_from_those_who_may_not_read_them(login_as, person):
+    from zrunva.integration.tests.factories_imports import commit
+
+    source = deaths_source(
+        code="disability",
+        mapping={"personal_number": "PN", "disability_degree": "D"},
+        updates=["disability_degree"],
+        municipality=person.municipality,
+    )
+    officer = login_as(Role.SSA_OFFICER)
+    job = dry_run(source, csv_upload("PN,D\n01001000001,severe\n"), actor=officer.user)
+    page = officer.get(reverse("integration:import_detail", args=[job.pk]))
+    assert '<ins class="changes__new">severe</ins>' in page.text
+    clerk = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    for answer in (
+        clerk.get(reverse("integration:import_detail", args=[job.pk])),
+        clerk.get(reverse("integration:import_detail", args=[job.pk]), {"format": "csv"}),
+        clerk.get(f"/api/v1/integration/imports/{job.pk}/rows"),
+    ):
+        body = (
+            answer.text
+            if hasattr(answer, "text") and not answer.streaming
+            else b"".join(answer.streaming_content).decode()
+        )
+        assert answer.status_code == 200 and "severe" not in body
+    assert commit(job).summary["changed"] == 1

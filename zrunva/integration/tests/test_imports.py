@@ -126,10 +126,37 @@ def test_a_dry_run_is_committed_once(people):
 def test_a_person_changed_after_the_dry_run_is_reported_not_overwritten(people):
     checked = dry_run(deaths_source(), csv_upload("PN,Died\n01001000001,2026-10-01\n"))
     Person.objects.filter(pk=people[0].pk).update(date_of_death=date(2026, 9, 1))
-    # The commit reads the file again: the row now shows the stored date as the old one.
+    # The commit applies what the dry run showed, or nothing of that row.
     job = commit(checked)
-    assert _rows(job)[2].changes == {"date_of_death": ["2026-09-01", "2026-10-01"]}
-    assert Person.objects.get(pk=people[0].pk).date_of_death == date(2026, 10, 1)
+    assert _reasons(_rows(job)[2]) == [
+        ": Not what the dry run showed (the registry changed since): read the file again."
+    ]
+    assert job.summary["changed"] == 0 and job.summary["rejected"] == 1
+    assert Person.objects.get(pk=people[0].pk).date_of_death == date(2026, 9, 1)
+
+
+def test_a_source_changed_after_the_dry_run_is_read_again(people):
+    source = deaths_source()
+    checked = dry_run(source, csv_upload("PN,Died\n01001000001,2026-10-01\n"))
+    source.all_or_nothing = True
+    source.save()
+    with pytest.raises(ValidationError, match="The source was changed after this dry run"):
+        import_commit(actor=system_actor(), checked=checked, enqueue=False)
+
+
+def test_a_municipal_list_shows_nothing_of_people_registered_elsewhere(people):
+    """Kutaisi's list naming someone of Zugdidi: refused, naming no one, changing nothing."""
+    stranger = household("zugdidi", head={"personal_number": "01001000055"}).memberships.get()
+    source = municipal_list(updates=["is_idp"])
+    header = ",".join(source.mapping.values())
+    line = "m9,01001000055,გიორგი,ბერიძე,1980-05-17,მ,f1,თავი,kutaisi,ქუთაისი,1"
+    job = dry_run(source, csv_upload(f"{header}\n{line}\n"))
+    row = _rows(job)[2]
+    assert (row.outcome, row.person_id, row.changes) == ("rejected", None, {})
+    assert _reasons(row) == [
+        ": This person is registered in another municipality: their office updates them."
+    ]
+    assert not Person.objects.get(pk=stranger.person_id).is_idp
 
 
 def test_all_or_nothing_source_applies_nothing_when_a_row_is_rejected(people):

@@ -6,10 +6,11 @@ import csv
 import json
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from zrunva.core.trail import attempt_log
 from zrunva.integration.imports import import_execute
 from zrunva.integration.models import Source
 from zrunva.integration.services import import_commit, import_start
@@ -44,6 +45,9 @@ class Command(BaseCommand):
                 )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
+        except PermissionDenied as error:
+            attempt_log(actor=actor, status=403, reason=str(error))
+            raise CommandError(str(error)) from error
         self.stdout.write(json.dumps({"import": job.pk, **job.summary}, ensure_ascii=False))
         if report:
             self._report(job, report)

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from zrunva.core.trail import attempt_log
 from zrunva.geo.models import Municipality
 from zrunva.integration.linkage import linkage_execute, linkage_start
 
@@ -37,6 +38,9 @@ class Command(BaseCommand):
                     bar.update(max(0, percent - bar.n))
 
                 run = linkage_execute(run=run, progress=progress)
-        except (ValidationError, PermissionDenied) as error:
-            raise CommandError("; ".join(getattr(error, "messages", [str(error)]))) from error
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from error
+        except PermissionDenied as error:
+            attempt_log(actor=actor, status=403, reason=str(error))
+            raise CommandError(str(error)) from error
         self.stdout.write(json.dumps({"run": run.pk, **run.summary}))
