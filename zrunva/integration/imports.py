@@ -30,7 +30,9 @@ from decimal import Decimal, InvalidOperation
 from itertools import islice
 
 import polars as pl
+from auditlog.models import LogEntry
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone, translation
@@ -876,7 +878,7 @@ def _apply(job: Import, counts: Counter) -> dict:
             )
         }
         touched: set[str] = set()
-        to_save = []
+        to_save, logged = [], []
         for r in updates:
             person = locked.get(r.person_id)
             if person is None or any(
@@ -901,6 +903,7 @@ def _apply(job: Import, counts: Counter) -> dict:
             if touched & NAMES:
                 person_names_derive(person)
             to_save.append(person)
+            logged.append((person, r.changes))
             changed_people.append(person.pk)
         if to_save:
             fields = sorted(
@@ -916,6 +919,7 @@ def _apply(job: Import, counts: Counter) -> dict:
             for person in to_save:
                 person.updated_at = now
             Person.objects.bulk_update(to_save, fields, batch_size=1000)
+            _history(job, logged, LogEntry.Action.UPDATE)
         created = _create(job, [r for r in batch if r.outcome == ImportOutcome.NEW], new_households)
         changed_people.extend(created)
         stale_rows = [r for r in updates if r.outcome == ImportOutcome.REJECTED]
@@ -976,6 +980,34 @@ def _as_checked(job: Import) -> Counter | None:
         return None
     ImportRow.objects.bulk_update(refused, ["outcome", "changes", "errors"], batch_size=1000)
     return Counter(dict(job.rows.values_list("outcome").annotate(n=models.Count("pk")).order_by()))
+
+
+def _history(job: Import, changed: list[tuple[Person, dict]], action: int) -> None:
+    """Each person's change in their record's history, as a change made on their page is
+    (auditlog's rows, written in bulk: `bulk_update` sends no signals), naming the import."""
+    kind = ContentType.objects.get_for_model(Person)
+    actor = job.started_by
+    LogEntry.objects.bulk_create(
+        [
+            LogEntry(
+                content_type=kind,
+                object_pk=str(person.pk),
+                object_id=person.pk,
+                object_repr=str(person)[:200],
+                action=action,
+                changes={
+                    name: ["None" if change[0] is None else str(change[0]), str(change[1])]
+                    for name, change in changes.items()
+                    if not name.startswith("_")
+                },
+                actor=actor,
+                actor_email=getattr(actor, "email", None) or None,
+                additional_data={"import": job.pk, "source": job.source.code},
+            )
+            for person, changes in changed
+        ],
+        batch_size=1000,
+    )
 
 
 def _batches(items: Iterator, size: int) -> Iterator[list]:
@@ -1047,6 +1079,7 @@ def _create(job: Import, rows: list[ImportRow], households: dict[int, int]) -> l
         ],
         batch_size=1000,
     )
+    _history(job, [(person, r.changes) for r, person, _h in people], LogEntry.Action.CREATE)
     for r, person, _h in people:
         r.person_id = person.pk
     ImportRow.objects.bulk_update([r for r, _p, _h in people], ["person"], batch_size=1000)

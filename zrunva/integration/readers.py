@@ -299,6 +299,16 @@ def _xlsx_table(book, path: str, wanted: set[str]) -> Table:
                         )
                         value = None
                     values[key] = _cell_text(value)
+                if number is not None and number <= reached[0]:
+                    raise ValidationError(
+                        {
+                            "file": _(
+                                "The sheet's rows are out of order (row %(row)d): save it "
+                                "again from Excel."
+                            )
+                            % {"row": number}
+                        }
+                    )
                 reached[0] = number or reached[0]
                 if number is None or not any(v not in (None, "") for v in values.values()):
                     continue

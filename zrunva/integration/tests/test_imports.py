@@ -370,3 +370,11 @@ def test_a_death_from_the_civil_registry_ends_the_enrolment(django_capture_on_co
     assert job.summary["deaths"] == 1
     enrolment.refresh_from_db()
     assert enrolment.ends is not None and enrolment.end_reason == "death"
+
+
+def test_a_change_by_import_is_in_the_person_history(people):
+    from auditlog.models import LogEntry
+
+    commit(dry_run(deaths_source(), csv_upload("PN,Died\n01001000001,2026-10-01\n")))
+    entry = LogEntry.objects.filter(object_id=people[0].pk, additional_data__source="civil-deaths")
+    assert entry.get().changes == {"date_of_death": ["None", "2026-10-01"]}
