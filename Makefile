@@ -63,4 +63,5 @@ bench: install
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/zrunva_bench_catalogue $(PY) bench/catalogue.py
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/zrunva_bench_questionnaires $(PY) bench/questionnaires.py
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/zrunva_bench_cases $(PY) bench/cases.py
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/zrunva_bench_imports $(PY) bench/imports.py
 	$(PY) bench/linkage.py
