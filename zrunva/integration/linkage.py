@@ -8,7 +8,7 @@ person" is never asked again, and the decisions are the labels the next model's 
 (`matching.train(labels=…)`).
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,6 +29,7 @@ from zrunva.registry.models import Household, Membership, Person
 
 REGISTRY = "registry"
 DECISIONS = (PairStatus.MATCH, PairStatus.NOT_MATCH, PairStatus.UNSURE)
+STALE = timedelta(hours=6)
 # Fewer people than this and there is nothing to learn m and u from: the run needs a model.
 MIN_TRAINING_RECORDS = 1000
 
@@ -100,7 +101,11 @@ def linkage_start(
     if train and permissions.municipality_scope(actor) is not None:
         # One model serves every area and every import: national staff train it.
         raise PermissionDenied(_("Only national staff train the model."))
-    busy = LinkageRun.objects.filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+    # A run queued or running for longer than STALE was interrupted (a worker stopped): it
+    # no longer holds the search back.
+    busy = LinkageRun.objects.filter(
+        status__in=[JobStatus.QUEUED, JobStatus.RUNNING], created_at__gt=timezone.now() - STALE
+    )
     if busy.exists():
         raise ValidationError(_("A search for duplicates is already running: wait for it."))
     with acting_as(actor):

@@ -235,3 +235,19 @@ def test_the_waterfall_speaks_the_page_language():
         assert _comparison("tf_last_name") == "Last name: how common the value is"
     with translation.override("ka"):
         assert _level("Day and month swapped") != "Day and month swapped"
+
+
+def test_one_search_at_a_time_unless_the_other_was_interrupted(model, people):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from zrunva.integration.models import LinkageRun
+
+    first = linkage.linkage_start(actor=system_actor(), enqueue=False)
+    with pytest.raises(ValidationError, match="already running"):
+        linkage.linkage_start(actor=system_actor(), enqueue=False)
+    LinkageRun.objects.filter(pk=first.pk).update(
+        status="running", created_at=timezone.now() - timedelta(hours=7)
+    )
+    assert linkage.linkage_start(actor=system_actor(), enqueue=False).pk != first.pk
