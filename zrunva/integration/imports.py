@@ -9,8 +9,10 @@ An import runs in two passes over bounded memory:
    converted and checked by the registry's own field rules (the model fields' validators and
    `Person.clean`), its people found with one query per way of finding them (the source's
    record number linked before, personal number, identity document, exact name and birth
-   date), and each row's outcome written to `ImportRow` with `bulk_create`. A dry run stops
-   here: the report is the product.
+   date; rows with none of these, by record linkage — `_link_unmatched`), and each row's
+   outcome written to `ImportRow` with `bulk_create`. A dry run stops here: the report is
+   the product. A commit reads the file again and refuses each row whose outcome differs from
+   what its dry run showed (`_as_checked`): it applies only what the officer read.
 2. **Applying** (`_apply`, commits only), in one transaction: the rows' recorded changes are
    applied in batches (`bulk_update`, `bulk_create`) to people locked and checked unchanged
    since they were read; a person changed meanwhile makes their row rejected rather than

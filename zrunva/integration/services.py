@@ -109,9 +109,10 @@ def _enqueue(job: Import) -> None:
 
 @transaction.atomic
 def import_commit(*, actor, checked: Import, enqueue: bool = True) -> Import:
-    """Apply what a finished dry run showed: the same file read again and applied in one
-    transaction (a person changed since is reported, not overwritten). A dry run is
-    committed once; an all-or-nothing source's file with a rejected row is not committed."""
+    """Apply what a finished dry run showed: the same file read again, each row applied only
+    if it comes out as the dry run showed it (otherwise refused, not applied), in one
+    transaction. A dry run is committed once, and not after its source was changed; an
+    all-or-nothing source's file with a rejected row is not committed."""
     checked = Import.objects.select_for_update().select_related("source").get(pk=checked.pk)
     require_import(actor, checked.source)
     if not checked.dry_run or checked.status != JobStatus.DONE:
