@@ -20,7 +20,8 @@ command, through `job_execute`:
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import models, transaction
@@ -162,3 +163,18 @@ def job_execute(
     if progress:
         progress("done", 100)
     return job
+
+
+@contextmanager
+def progress_bar(*, label: str = "", quiet: bool = False) -> Iterator[Progress]:
+    """A terminal progress bar for a job a command executes: yields the `progress` callback
+    `job_execute` takes; the bar shows the stage (after `label`, if given) and the percentage."""
+    from tqdm import tqdm
+
+    with tqdm(total=100, unit="%", disable=quiet) as bar:
+
+        def progress(stage: str, percent: int) -> None:
+            bar.set_description(f"{label}: {stage}" if label else stage)
+            bar.update(max(0, percent - bar.n))
+
+        yield progress

@@ -817,11 +817,6 @@ def _refuse_members(job: Import, heads: set[int]) -> None:
     ImportRow.objects.bulk_update(members, ["outcome", "changes", "errors"], batch_size=1000)
 
 
-def _chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
-    while chunk := list(islice(rows, size)):
-        yield chunk
-
-
 def _read(job: Import, context: JobContext) -> Counter:
     """Pass 1: every row's outcome, written as the report (its own transactions: the report
     of a dry run that fails half-way is started over when it is resumed)."""
@@ -831,7 +826,7 @@ def _read(job: Import, context: JobContext) -> Counter:
         job.file.path, job.kind, encoding=source.encoding, wanted=set(source.mapping.values())
     )
     reader = Reader(source)
-    for chunk in _chunks(table.rows(), CHUNK):
+    for chunk in _batches(table.rows(), CHUNK):
         parsed = [reader.parse(row) for row in chunk]
         _find(source, parsed)
         _decide(reader, parsed)
@@ -857,7 +852,7 @@ def _read(job: Import, context: JobContext) -> Counter:
     if reader.unmatched:
         context.stage("linking", 90)
         _link_unmatched(job, reader)
-    return Counter(dict(job.rows.values_list("outcome").annotate(n=models.Count("pk")).order_by()))
+    return _outcome_counts(job)
 
 
 def _apply(job: Import, counts: Counter) -> dict:
@@ -981,7 +976,7 @@ def _as_checked(job: Import) -> Counter | None:
     if not refused:
         return None
     ImportRow.objects.bulk_update(refused, ["outcome", "changes", "errors"], batch_size=1000)
-    return Counter(dict(job.rows.values_list("outcome").annotate(n=models.Count("pk")).order_by()))
+    return _outcome_counts(job)
 
 
 def _history(job: Import, changed: list[tuple[Person, dict]], action: int) -> None:
@@ -1010,6 +1005,11 @@ def _history(job: Import, changed: list[tuple[Person, dict]], action: int) -> No
         ],
         batch_size=1000,
     )
+
+
+def _outcome_counts(job: Import) -> Counter:
+    """The report's rows by outcome, counted in the database."""
+    return Counter(dict(job.rows.values_list("outcome").annotate(n=models.Count("pk")).order_by()))
 
 
 def _batches(items: Iterator, size: int) -> Iterator[list]:

@@ -254,9 +254,9 @@ def pair_list(*, actor, status: str = "") -> QuerySet[MatchPair]:
     if not permissions.has_perm(actor, permissions.LINKAGE_REVIEW):
         return MatchPair.objects.none()
     qs = MatchPair.objects.select_related("left", "right")
-    scope = permissions.municipality_scope(actor)
-    if scope is not None:
-        qs = qs.filter(left__municipality_id__in=scope, right__municipality_id__in=scope)
+    qs = permissions.scoped(
+        permissions.scoped(qs, actor, "left__municipality_id"), actor, "right__municipality_id"
+    )
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-probability", "pk")

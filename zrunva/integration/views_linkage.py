@@ -71,10 +71,7 @@ class StatusFilter(forms.Form):
 
 def _runs(user):
     qs = LinkageRun.objects.select_related("municipality", "started_by", "linkage_model")
-    scope = permissions.municipality_scope(user)
-    if scope is not None:
-        qs = qs.filter(municipality_id__in=scope)
-    return qs.order_by("-pk")
+    return permissions.scoped(qs, user).order_by("-pk")
 
 
 @staff_view(permissions.LINKAGE_REVIEW)

@@ -6,8 +6,6 @@ page."""
 import datetime
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -15,6 +13,7 @@ from zrunva.accounts.choices import Role
 from zrunva.cases.models import Referral, SocialCase
 from zrunva.cases.tests import factories
 from zrunva.core.tests.accessibility import accessible
+from zrunva.core.tests.browser import click_button, signed_in
 from zrunva.services.tests import factories as catalogue
 
 pytestmark = [
@@ -22,27 +21,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 IMERETI = "sca-ge-im"
-
-
-def _signed_in(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = page.context.browser.new_context()
-    context.add_cookies(
-        [
-            {
-                "name": django_settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context.new_page()
-
-
-def _click(page, name):
-    with page.expect_navigation():
-        page.get_by_role("button", name=name, exact=True).click()
 
 
 def test_a_social_workers_day(live_server, page, make_user):
@@ -61,7 +39,7 @@ def test_a_social_workers_day(live_server, page, make_user):
     person = factories.person(first_name="ვახტანგ", last_name="ლომიძე")
 
     # The worker opens a case from the intake, on the person's page.
-    desk = _signed_in(page, live_server, worker)
+    desk = signed_in(page, live_server, worker)
     desk.goto(f"{url}/en/cases/open/{person.pk}/")
     accessible(desk)
     desk.select_option("#id_category", "elderly")
@@ -69,7 +47,7 @@ def test_a_social_workers_day(live_server, page, make_user):
     desk.select_option("#id_source", "hotline")
     desk.get_by_label("High").check()
     desk.fill("#id_intake", "A neighbour called: he lives alone and has not eaten for two days.")
-    _click(desk, "Open the case")
+    click_button(desk, "Open the case")
     case = SocialCase.objects.get()
     expect(desk.locator("h1")).to_contain_text(case.number)
     accessible(desk)
@@ -77,8 +55,8 @@ def test_a_social_workers_day(live_server, page, make_user):
     desk.select_option("#id_kind", "home")
     desk.fill("#id_happened_on", today.isoformat())
     desk.fill("#id_note", "Visited: cold flat, no food.")
-    _click(desk, "Add to the timeline")
-    _click(desk, "Move to: Assessment")
+    click_button(desk, "Add to the timeline")
+    click_button(desk, "Move to: Assessment")
 
     # Assessed with the shipped functional-needs form.
     desk.get_by_role("link", name="Assess with a form").click()
@@ -87,47 +65,47 @@ def test_a_social_workers_day(live_server, page, make_user):
     ).click()
     accessible(desk)
     desk.fill("input[name=age]", "84")
-    _click(desk, "Save as a draft")
+    click_button(desk, "Save as a draft")
     expect(desk.locator("main")).to_contain_text("kept as a draft")
     desk.goto(f"{url}/en/cases/{case.pk}/")
-    _click(desk, "Move to: Care plan")
+    click_button(desk, "Move to: Care plan")
 
     # The care plan, then the referral to the day centre.
     desk.get_by_role("link", name="Write a care plan").click()
     desk.fill("#id_goals", "Hot meals every day and company during the week.")
     desk.fill("#id_review_on", (today + datetime.timedelta(days=90)).isoformat())
     desk.fill("#id_actions", f"Lunch at the day centre | Day centre | {today.isoformat()}")
-    _click(desk, "Save the plan")
+    click_button(desk, "Save the plan")
     expect(desk.locator("main")).to_contain_text("Hot meals every day")
     desk.get_by_role("link", name="Refer to a service").click()
     accessible(desk)
     desk.select_option("#id_service", str(centre.pk))
     desk.fill("#id_note", "Lives alone, needs lunch and company.")
-    _click(desk, "Send the referral")
+    click_button(desk, "Send the referral")
     expect(desk.locator("main")).to_contain_text("Sent, waiting for the provider")
 
     # The provider accepts.
-    provider = _signed_in(page, live_server, staff)
+    provider = signed_in(page, live_server, staff)
     provider.goto(f"{url}/en/cases/referrals/")
     accessible(provider)
     expect(provider.locator("main")).to_contain_text("ვახტანგ ლომიძე")
     provider.goto(f"{url}/en/cases/referrals/{Referral.objects.get().pk}/")
     accessible(provider)
-    _click(provider, "Accept")
+    click_button(provider, "Accept")
     assert Referral.objects.get().status == "accepted"
 
     # The worker carries the plan out and asks for its review; the supervisor reviews.
     desk.goto(f"{url}/en/cases/{case.pk}/")
     expect(desk.locator("main")).to_contain_text("Accepted")
-    _click(desk, "Move to: Implementation")
-    _click(desk, "Move to: Review")
-    boss = _signed_in(page, live_server, supervisor)
+    click_button(desk, "Move to: Implementation")
+    click_button(desk, "Move to: Review")
+    boss = signed_in(page, live_server, supervisor)
     boss.goto(f"{url}/en/cases/")
     accessible(boss)
     expect(boss.locator("main")).to_contain_text("Caseload")
     boss.goto(f"{url}/en/cases/{case.pk}/")
     accessible(boss)
-    _click(boss, "Move to: Implementation")
+    click_button(boss, "Move to: Implementation")
     case.refresh_from_db()
     assert case.stage == "implementation"
     steps = list(case.events.values_list("kind", flat=True))

@@ -5,12 +5,11 @@ waterfall and decided; axe-core checks each page."""
 from datetime import date
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from zrunva.accounts.choices import Role
 from zrunva.core.tests.accessibility import accessible
+from zrunva.core.tests.browser import click_button, signed_in
 from zrunva.integration import linkage
 from zrunva.integration.matching import train
 from zrunva.integration.models import Import, LinkageModel, MatchPair
@@ -23,27 +22,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def _signed_in(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = page.context.browser.new_context()
-    context.add_cookies(
-        [
-            {
-                "name": django_settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context.new_page()
-
-
-def _click(page, name):
-    with page.expect_navigation():
-        page.get_by_role("button", name=name, exact=True).click()
 
 
 def test_an_officer_imports_deaths_and_reviews_a_duplicate(live_server, page, make_user, tmp_path):
@@ -66,16 +44,16 @@ def test_an_officer_imports_deaths_and_reviews_a_duplicate(live_server, page, ma
     deaths = tmp_path / "deaths.csv"
     deaths.write_text("PN,Died\n01001000011,2026-10-01\n1001000012,2026-10-01\n", "utf-8")
 
-    desk = _signed_in(page, live_server, officer)
+    desk = signed_in(page, live_server, officer)
     desk.goto(f"{url}/en/integration/sources/{source.pk}/")
     accessible(desk)
     desk.set_input_files("#id_file", str(deaths))
-    _click(desk, "Read the file (dry run)")
+    click_button(desk, "Read the file (dry run)")
     expect(desk.locator("h1")).to_contain_text("Dry run")
     expect(desk.locator("main")).to_contain_text("a leading zero may have been lost")
     accessible(desk)
     assert Person.objects.get(pk=nino.pk).date_of_death is None
-    _click(desk, "Commit: apply these changes")
+    click_button(desk, "Commit: apply these changes")
     expect(desk.locator("h1")).to_contain_text("Commit")
     assert Import.objects.get(dry_run=False).status == "done"
     assert Person.objects.get(pk=nino.pk).date_of_death == date(2026, 10, 1)
@@ -104,7 +82,7 @@ def test_an_officer_imports_deaths_and_reviews_a_duplicate(live_server, page, ma
     expect(desk.locator("main")).to_contain_text("Day and month swapped")
     accessible(desk)
     desk.get_by_label("Yes, the same person").check()
-    _click(desk, "Record the decision")
+    click_button(desk, "Record the decision")
     expect(desk.get_by_role("link", name="Merge these records")).to_be_visible()
     pair.refresh_from_db()
     assert pair.status == "match" and pair.decided_by == officer

@@ -6,13 +6,12 @@ cell hidden; axe-core checks each page."""
 import datetime
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from zrunva.accounts.choices import Role
 from zrunva.core.tests.accessibility import accessible
+from zrunva.core.tests.browser import signed_in
 from zrunva.geo.models import Municipality
 from zrunva.questionnaires import services
 from zrunva.questionnaires.choices import ResponseStatus, SurveyStatus
@@ -22,22 +21,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def _signed_in(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = page.context.browser.new_context()
-    context.add_cookies(
-        [
-            {
-                "name": django_settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context.new_page()
 
 
 def _submit(page, label):
@@ -53,7 +36,7 @@ def test_a_form_is_published_answered_twice_and_counted(live_server, page, make_
     kutaisi, zestaponi, zugdidi, senaki = (Municipality.objects.get(code=c) for c in codes)
 
     # The analyst builds the form in the editor and publishes it.
-    desk = _signed_in(page, live_server, analyst)
+    desk = signed_in(page, live_server, analyst)
     desk.goto(f"{url}/en/questionnaires/forms/new/")
     accessible(desk)
     desk.fill("#id_code", "home-visit")
@@ -119,7 +102,7 @@ def test_a_form_is_published_answered_twice_and_counted(live_server, page, make_
             )
 
     # The interviewer answers in Zugdidi: first with an answer missing, then whole, twice.
-    field = _signed_in(page, live_server, interviewer)
+    field = signed_in(page, live_server, interviewer)
     field.goto(f"{url}/en/questionnaires/surveys/{survey.pk}/")
     field.get_by_role("link", name="Start an interview").click()
     accessible(field)
@@ -143,7 +126,7 @@ def test_a_form_is_published_answered_twice_and_counted(live_server, page, make_
 
     # Another analyst reads the results: Kutaisi's 14 shown, Zugdidi's 2 hidden (and Senaki's
     # 11 with it, since Samegrelo's 13 less Senaki's would give Zugdidi's back).
-    reader = _signed_in(page, live_server, make_user(Role.ANALYST))
+    reader = signed_in(page, live_server, make_user(Role.ANALYST))
     reader.goto(f"{url}/en/questionnaires/surveys/{survey.pk}/results/")
     accessible(reader)
     rows = reader.locator("table").first.locator("tbody tr")

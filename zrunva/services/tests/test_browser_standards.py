@@ -5,13 +5,12 @@ summary. axe-core checks each page."""
 from datetime import timedelta
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from zrunva.accounts.choices import Role
 from zrunva.core.tests.accessibility import accessible
+from zrunva.core.tests.browser import signed_in
 from zrunva.geo.models import Municipality
 from zrunva.services.models import Assessment
 from zrunva.services.tests import factories
@@ -22,29 +21,13 @@ pytestmark = [
 ]
 
 
-def _signed_in(page, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = page.context.browser.new_context()
-    context.add_cookies(
-        [
-            {
-                "name": django_settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context.new_page()
-
-
 def test_a_monitor_assesses_a_service_and_the_public_sees_the_summary(live_server, page, make_user):
     provider = factories.provider(organisation=factories.organisation("Open Hands"))
     service = factories.service(provider, name_ka="დღის ცენტრი", name_en="Day centre")
     organisation = factories.organisation("Rights Watch")
     organisation.municipalities.set(Municipality.objects.filter(code="kutaisi"))
     monitor = make_user(Role.CSO_MONITOR, organisation=organisation)
-    desk = _signed_in(page, live_server, monitor)
+    desk = signed_in(page, live_server, monitor)
     desk.goto(f"{live_server.url}/services/assessments/")
     accessible(desk)
     with desk.expect_navigation():

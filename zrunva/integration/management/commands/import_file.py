@@ -8,8 +8,8 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
+from zrunva.core.jobs import progress_bar
 from zrunva.core.trail import attempt_log
 from zrunva.integration.imports import import_execute
 from zrunva.integration.models import Source
@@ -53,12 +53,7 @@ class Command(BaseCommand):
             self._report(job, report)
 
     def _run(self, job, label, quiet):
-        with tqdm(total=100, desc=label, unit="%", disable=quiet) as bar:
-
-            def progress(stage, percent):
-                bar.set_postfix_str(stage)
-                bar.update(max(0, percent - bar.n))
-
+        with progress_bar(label=label, quiet=quiet) as progress:
             try:
                 return import_execute(job=job, progress=progress)
             except ValidationError as error:

@@ -6,8 +6,8 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
+from zrunva.core.jobs import progress_bar
 from zrunva.core.trail import attempt_log
 from zrunva.geo.models import Municipality
 from zrunva.integration.linkage import linkage_execute, linkage_start
@@ -31,12 +31,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         try:
             run = linkage_start(actor=actor, municipality=area, train=train, enqueue=False)
-            with tqdm(total=100, unit="%", disable=options["verbosity"] == 0) as bar:
-
-                def progress(stage, percent):
-                    bar.set_postfix_str(stage)
-                    bar.update(max(0, percent - bar.n))
-
+            with progress_bar(quiet=options["verbosity"] == 0) as progress:
                 run = linkage_execute(run=run, progress=progress)
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error

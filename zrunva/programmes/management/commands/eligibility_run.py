@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-from tqdm import tqdm
 
+from zrunva.core.jobs import progress_bar
 from zrunva.geo.models import Municipality
 from zrunva.programmes.models import Run
 from zrunva.programmes.runs import can_start, run_execute, run_start
@@ -54,12 +54,7 @@ class Command(BaseCommand):
         self._execute(run, verbosity)
 
     def _execute(self, run, verbosity):
-        with tqdm(total=100, unit="%", disable=verbosity == 0) as bar:
-
-            def progress(stage: str, percent: int):
-                bar.set_description(stage)
-                bar.update(percent - bar.n)
-
+        with progress_bar(quiet=verbosity == 0) as progress:
             try:
                 run = run_execute(run=run, progress=progress)
             except ValidationError as error:
