@@ -5,6 +5,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer, django_auth
 
 from zrunva.accounts.services import api_token_authenticate
+from zrunva.analytics.api import router as analytics_router
 from zrunva.applications.api import router as applications_router
 from zrunva.cases.api import router as cases_router
 from zrunva.core.throttle import Throttled
@@ -55,6 +56,7 @@ api.add_router("/", services_router)
 api.add_router("/", questionnaires_router)
 api.add_router("/", cases_router)
 api.add_router("/", integration_router)
+api.add_router("/", analytics_router)
 
 
 def validation_errors(exc: ValidationError) -> list[dict]:

@@ -29,6 +29,8 @@ urlpatterns += i18n_patterns(
     path("questionnaires/", include("zrunva.questionnaires.urls")),
     path("portal/grievances/", include("zrunva.grievances.urls_portal")),
     path("portal/", include("zrunva.portal.urls")),
+    path("analytics/", include("zrunva.analytics.urls")),
+    path("open/", include("zrunva.analytics.urls_public")),
     path("outbox/", include("zrunva.notifications.urls")),
     path("audit/", include("zrunva.audit.urls")),
     path("admin/", admin.site.urls),

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "zrunva.cases",
     "zrunva.integration",
     "zrunva.portal",
+    "zrunva.analytics",
     "zrunva.demo",
 ]
 

@@ -115,6 +115,21 @@ RECORDS_MERGE = "integration.merge"
 # correct the registry, for the municipalities of their area.
 DATA_QUALITY_VIEW = "integration.quality"
 
+# Analytics and policy (issue 18). Monitoring dashboards and coverage: staff in their area (as
+# for every other read), analysts the whole country (`analytics_scope`); whoever has no
+# person-level registry access (analysts) sees every cell under ten people suppressed, as the
+# public does.
+ANALYTICS_VIEW = "analytics.dashboards"
+# Reform simulation: building, running and sharing scenarios over a snapshot of the registry.
+SIMULATION_RUN = "analytics.simulate"
+# Municipal social budgets: entering or importing a municipality's planned budget (its own
+# officers, administrators anywhere); the budgets and their execution are public.
+BUDGETS_EDIT = "analytics.budgets"
+# Civil society's monitoring: an accredited organisation's monitors publish reports with
+# recommendations to the municipalities it serves; the municipality's officers answer them.
+MONITORING_PUBLISH = "analytics.monitoring_publish"
+RECOMMENDATIONS_ANSWER = "analytics.recommendations_answer"
+
 # Special-category (health) fields of a person, shown and written only with HEALTH_VIEW.
 HEALTH_FIELDS = frozenset({"disability_degree", "chronic_illness"})
 
@@ -216,6 +231,13 @@ _GRANTS: dict[str, frozenset[str]] = {
     AGENCIES_MANAGE: frozenset({Role.DPO, Role.ADMIN}),
     RECORDS_MERGE: frozenset({Role.ADMIN, Role.SSA_OFFICER}),
     DATA_QUALITY_VIEW: frozenset({Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER}),
+    ANALYTICS_VIEW: frozenset(
+        {Role.ADMIN, Role.SSA_OFFICER, Role.MUNICIPAL_OFFICER, Role.SUPERVISOR, Role.ANALYST}
+    ),
+    SIMULATION_RUN: frozenset({Role.ADMIN, Role.ANALYST}),
+    BUDGETS_EDIT: frozenset({Role.ADMIN, Role.MUNICIPAL_OFFICER}),
+    MONITORING_PUBLISH: frozenset({Role.CSO_MONITOR}),
+    RECOMMENDATIONS_ANSWER: frozenset({Role.MUNICIPAL_OFFICER}),
 }
 
 
@@ -299,6 +321,23 @@ def indicator_scope(user) -> frozenset[int] | None:
     if has_perm(user, STATISTICS_NATIONAL):
         return None
     return municipality_scope(user)
+
+
+def analytics_scope(user) -> frozenset[int] | None:
+    """The municipalities whose dashboards the user reads: analysts the whole country, as for
+    other statistics; other staff with ANALYTICS_VIEW their area; nobody else (an empty area)."""
+    if not has_perm(user, ANALYTICS_VIEW):
+        return frozenset()
+    if has_perm(user, STATISTICS_NATIONAL):
+        return None
+    return municipality_scope(user)
+
+
+def small_cells_shown(user) -> bool:
+    """Whether the user's figures may show cells under ten people: only staff who could read
+    the people behind them in the registry anyway. Analysts, like the public, see them
+    suppressed."""
+    return has_perm(user, REGISTRY_VIEW)
 
 
 def referral_scope(user) -> Q:

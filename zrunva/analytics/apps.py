@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AnalyticsConfig(AppConfig):
+    """Analytics and policy (issue 18): monitoring dashboards, coverage and targeting, municipal
+    social budgets, civil society's monitoring and reform simulation. At the top of the layers:
+    it reads every app, and no app reads it."""
+
+    name = "zrunva.analytics"
+    verbose_name = _("Analytics and policy")
+
+    def ready(self):
+        pass
