@@ -25,12 +25,18 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int], None]
+
+# Sent once a job's work has finished and marked it done (not for a job found already done):
+# `sender` is the job's class, `job` the job. Higher apps refresh what they derive from it
+# (the analytics app its dashboards' tables after eligibility runs and payrolls).
+job_done = Signal()
 
 
 class JobStatus(models.TextChoices):
@@ -162,6 +168,7 @@ def job_execute(
         raise RuntimeError(f"{type(job).__name__} {job.pk}: the work did not mark it done")
     if progress:
         progress("done", 100)
+    job_done.send(sender=type(job), job=job)
     return job
 
 
