@@ -6,7 +6,7 @@ and `targeting(...)`, which reads the data and applies them.
 The method, as the page states it (`METHOD`):
 
 - **Welfare**: per household, either the income per person (the members' income sources in
-  force on the day plus their pensions, divided by the members), or the rating score of the
+  force on the day (the month's last, or today for the current month) plus their pensions, divided by the members), or the rating score of the
   latest assessment (households never assessed are left out; a lower score is poorer, as in the
   Targeted Social Assistance's proxy means test).
 - **Deciles**: people are ranked by their household's welfare, poorest first (ties by household

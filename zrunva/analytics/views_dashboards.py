@@ -3,6 +3,7 @@ the whole country with small cells suppressed) and the public's at /open/ (the w
 small cells suppressed), the application delays, and the monthly report's download. Every
 figure comes from `indicators.dashboard`, which reads the pre-aggregated tables only."""
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.http import Http404, HttpResponse
@@ -311,6 +312,13 @@ def monthly_report(request):
     return response
 
 
+def _day_of(month) -> date:
+    """The day a month's targeting is measured on: its last, or today for the current one."""
+    from zrunva.analytics.aggregates import next_month
+
+    return min(next_month(month) - timedelta(days=1), timezone.localdate())
+
+
 def _percent(value) -> str:
     return "—" if value is None else numbers.figure(round(Decimal(str(100 * value)), 1))
 
@@ -333,7 +341,7 @@ def targeting_page(request):
             scope=scope,
             suppress=not permissions.small_cells_shown(request.user),
             measure=chosen["measure"],
-            on=chosen["month"].replace(day=1),
+            on=_day_of(chosen["month"]),
             programme=chosen["programme"],
         )
         search_log(
