@@ -52,7 +52,16 @@ def _chart(table: indicators.Table) -> list:
         return []
     label, value = table.chart
     kind = next(c.kind for c in table.columns if c.field == value)
-    rows = [r for r in table.rows if r["level"] not in (indicators.COUNTRY,)]
+    levels = {r["level"] for r in table.rows}
+    # One level a chart, on one scale: the regions when the table has them and more than
+    # one, else the municipalities (or the table's only kind of row).
+    regions = [r for r in table.rows if r["level"] == indicators.REGION]
+    if len(regions) > 1:
+        rows = regions
+    elif indicators.MUNICIPALITY in levels:
+        rows = [r for r in table.rows if r["level"] == indicators.MUNICIPALITY]
+    else:
+        rows = [r for r in table.rows if r["level"] != indicators.COUNTRY]
     return charts.bars(
         (
             str(r[label]),
@@ -61,6 +70,24 @@ def _chart(table: indicators.Table) -> list:
         )
         for r in rows
     )
+
+
+def _bound(value: float) -> str:
+    return numbers.figure(round(Decimal(str(value)), 2))
+
+
+def abbreviations(names: list[str]) -> dict[str, str]:
+    """Each name's shortest beginning, of three letters at least, that no other name shares:
+    the tiles' labels (Kho… would be Khobi and Khoni alike)."""
+    out = {}
+    for name in names:
+        length = 3
+        while length < len(name) and any(
+            other != name and other[:length] == name[:length] for other in names
+        ):
+            length += 1
+        out[name] = name[:length]
+    return out
 
 
 def tile_map(result: indicators.Dashboard, key: str) -> dict:
@@ -81,6 +108,7 @@ def tile_map(result: indicators.Dashboard, key: str) -> dict:
     from zrunva.geo.models import Municipality
 
     all_names = {m.code: m.name for m in Municipality.objects.only("code", "name_ka", "name_en")}
+    short = abbreviations([str(n) for n in all_names.values()])
     tiles = []
     for code, shade in zip(codes, shades, strict=True):
         row, column = POSITIONS[code]
@@ -90,6 +118,7 @@ def tile_map(result: indicators.Dashboard, key: str) -> dict:
             {
                 "code": code,
                 "name": all_names.get(code, code),
+                "short": short.get(str(all_names.get(code, code)), code[:3]),
                 "row": row,
                 "column": column,
                 "shade": shade if inside else None,
@@ -103,7 +132,7 @@ def tile_map(result: indicators.Dashboard, key: str) -> dict:
     legend = [
         {
             "shade": i + 1,
-            "text": f"{cell_text(low, kind)} – {cell_text(high, kind)}",
+            "text": f"{_bound(low)} – {_bound(high)}",
         }
         for i, (low, high) in enumerate(bounds)
     ]
@@ -149,7 +178,11 @@ def _page(request, *, scope, suppress: bool, template: str, actor=None, extra=No
         data.setdefault(key, value)
     form = DashboardFilterForm(data, scope=scope)
     if not form.is_valid():
-        return render(request, template, {"form": form, "result": None, "refreshed": refreshed})
+        return render(
+            request,
+            template,
+            {"form": form, "result": None, "refreshed": refreshed, **(extra or {})},
+        )
     filters = form.filters()
     result = indicators.dashboard(scope=scope, suppress=suppress, filters=filters)
     terms = {
