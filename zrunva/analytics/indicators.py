@@ -19,11 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 import numpy as np
-from django.db.models import F, Q, Sum
+from django.db.models import Sum
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from zrunva.analytics.aggregates import month_start, next_month
 from zrunva.analytics.models import (
@@ -33,7 +34,6 @@ from zrunva.analytics.models import (
     GrievanceMonth,
     RegistryCoverage,
 )
-from zrunva.core import numbers
 from zrunva.geo.models import Municipality
 from zrunva.grievances.choices import Category, Status
 from zrunva.programmes.models import Programme
@@ -42,18 +42,36 @@ from zrunva.questionnaires.suppression import SMALL_CELL, hidden  # noqa: F401 (
 COUNTRY, REGION, MUNICIPALITY = "country", "region", "municipality"
 
 
+@lru_cache(maxsize=8)
+def _symbols(locale: str) -> tuple[str, str]:
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    return get_group_symbol(locale), get_decimal_symbol(locale)
+
+
+def _grouped(value, places: int) -> str:
+    """`value` grouped with the active language's CLDR symbols, as `core.numbers` writes it
+    (`1 234,5` / `1,234.5`), without Babel's pattern parsing for each of the page's hundreds
+    of cells (a test holds the two together)."""
+    group, decimal = _symbols((get_language() or "ka").split("-")[0])
+    text = f"{value:,.{places}f}"
+    return text.replace(",", "\x00").replace(".", decimal).replace("\x00", group)
+
+
 def cell_text(value, kind: str, suppressed: bool = False) -> str:
-    """A figure as people read it; a suppressed one says so; no figure is a dash."""
+    """A figure as people read it (`core.numbers`' formats); a suppressed one says so; no
+    figure is a dash."""
     if suppressed:
         return _("suppressed")
     if value is None or value == "":
         return "—"
     if kind == "count":
-        return numbers.count(value)
+        return _grouped(int(value), 0)
     if kind == "money":
-        return numbers.money(value, currency=False)
+        return _grouped(Decimal(value).quantize(Decimal("0.01")), 2)
     if kind in ("percent", "rate"):
-        return numbers.figure(round(Decimal(str(value)), 1))
+        figure = round(Decimal(str(value)), 1)
+        return _grouped(figure, 0 if figure == figure.to_integral_value() else 1)
     return str(value)
 
 
@@ -220,9 +238,16 @@ def _flat_rows(
     return rows
 
 
-def _benefits(filters: Filters, places: dict[int, dict]):
-    qs = BenefitMonth.objects.filter(
-        month__gte=filters.first, month__lte=filters.last, municipality_id__in=list(places)
+def _here(qs, places: dict[int, dict], everywhere: bool):
+    """`qs` limited to the municipalities of `places` (no condition when they are all)."""
+    return qs if everywhere else qs.filter(municipality_id__in=list(places))
+
+
+def _benefits(filters: Filters, places: dict[int, dict], everywhere: bool):
+    qs = _here(
+        BenefitMonth.objects.filter(month__gte=filters.first, month__lte=filters.last),
+        places,
+        everywhere,
     )
     if filters.programme is not None:
         qs = qs.filter(programme_id=filters.programme)
@@ -277,6 +302,8 @@ def dashboard(*, scope: frozenset[int] | None, suppress: bool, filters: Filters)
     the filters; cells under ten people suppressed if `suppress` (see the module)."""
     places = _places(scope, filters.region)
     national = scope is None and filters.region is None
+    # Every municipality: the tables' rows need no condition on the municipality.
+    everywhere = national
     total_label = _("Georgia") if national else _("All municipalities shown")
     tables: dict[str, Table] = {}
 
@@ -289,7 +316,7 @@ def dashboard(*, scope: frozenset[int] | None, suppress: bool, filters: Filters)
             "scored": c.scored,
             "open_cases": c.open_cases,
         }
-        for c in RegistryCoverage.objects.filter(municipality_id__in=list(places))
+        for c in _here(RegistryCoverage.objects.all(), places, everywhere)
     }
     rows = _area_rows(
         places,
@@ -327,7 +354,7 @@ def dashboard(*, scope: frozenset[int] | None, suppress: bool, filters: Filters)
     )
 
     # Benefits in the month shown (the last of the range), by area and by programme.
-    benefits = _benefits(filters, places)
+    benefits = _benefits(filters, places, everywhere)
     month_rows = benefits.filter(month=filters.last)
     by_place = {r["municipality_id"]: r for r in _summed(month_rows, "municipality_id")}
     rows = _area_rows(
@@ -410,19 +437,26 @@ def dashboard(*, scope: frozenset[int] | None, suppress: bool, filters: Filters)
     )
 
     # Grievances filed in the range: by category and status, and by area.
-    grievances = GrievanceMonth.objects.filter(
-        month__gte=filters.first, month__lte=filters.last, municipality_id__in=list(places)
+    grievances = _here(
+        GrievanceMonth.objects.filter(month__gte=filters.first, month__lte=filters.last),
+        places,
+        everywhere,
     ).order_by()
-    tables["grievances_kind"] = _grievance_kinds(grievances, suppress)
-    filed = {
-        r["municipality_id"]: r
-        for r in grievances.values("municipality_id")
-        .annotate(
-            filed=Sum("grievances"),
-            resolved=Sum("grievances", filter=Q(status=Status.RESOLVED)),
+    # One read for both tables: per municipality, category and status.
+    cells = list(
+        grievances.values_list("municipality_id", "category", "status").annotate(
+            n=Sum("grievances")
         )
-        .values("municipality_id", "resolved", grievances=F("filed"))
-    }
+    )
+    kinds: dict[tuple[str, str], int] = {}
+    filed: dict[int, dict] = {}
+    for municipality_id, category, status, n in cells:
+        kinds[category, status] = kinds.get((category, status), 0) + n
+        here = filed.setdefault(municipality_id, {"grievances": 0, "resolved": 0})
+        here["grievances"] += n
+        if status == Status.RESOLVED:
+            here["resolved"] += n
+    tables["grievances_kind"] = _grievance_kinds(kinds, suppress)
     rows = _area_rows(
         places,
         filed,
@@ -448,8 +482,10 @@ def dashboard(*, scope: frozenset[int] | None, suppress: bool, filters: Filters)
     # Caseload of social work.
     cases = {
         r["municipality_id"]: r
-        for r in CaseloadMonth.objects.filter(
-            month__gte=filters.first, month__lte=filters.last, municipality_id__in=list(places)
+        for r in _here(
+            CaseloadMonth.objects.filter(month__gte=filters.first, month__lte=filters.last),
+            places,
+            everywhere,
         )
         .order_by()
         .values("municipality_id")
@@ -490,13 +526,10 @@ def dashboard(*, scope: frozenset[int] | None, suppress: bool, filters: Filters)
     )
 
 
-def _grievance_kinds(grievances, suppress: bool) -> Table:
-    """Categories by status, with each category's and each status's total and the grand total:
-    every total is a sum of the cells beside it, so secondary suppression runs over both."""
-    counts = {
-        (r["category"], r["status"]): r["n"]
-        for r in grievances.values("category", "status").annotate(n=Sum("grievances"))
-    }
+def _grievance_kinds(counts: dict[tuple[str, str], int], suppress: bool) -> Table:
+    """Categories by status (`counts` per (category, status)), with each category's and each
+    status's total and the grand total: every total is a sum of the cells beside it, so
+    secondary suppression runs over both."""
     statuses = list(Status)
     rows = [
         {

@@ -3,19 +3,22 @@ the whole country with small cells suppressed) and the public's at /open/ (the w
 small cells suppressed), the application delays, and the monthly report's download. Every
 figure comes from `indicators.dashboard`, which reads the pre-aggregated tables only."""
 
+import hashlib
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from zrunva.accounts import permissions
 from zrunva.accounts.decorators import staff_view
-from zrunva.analytics import indicators, report
+from zrunva.analytics import html, indicators, report
 from zrunva.analytics.forms import DashboardFilterForm, ReportForm, TargetingForm
 from zrunva.analytics.models import BenefitMonth
 from zrunva.analytics.tilegrid import COLUMNS, POSITIONS, ROWS
@@ -33,8 +36,10 @@ def _export_value(value, kind: str, suppressed: bool):
     return value
 
 
-def _shown(table: indicators.Table) -> list[list[tuple]]:
-    """The table's rows as (column, text, level) cells for the template."""
+def _shown(table: indicators.Table, *, regions_only: bool = False) -> list[dict]:
+    """The table's rows as cells (column, text) for the template; with `regions_only`, the
+    area tables without their municipalities' rows (the page of several regions: the map and
+    the files hold every municipality, a region's page lists its own)."""
     return [
         {
             "level": row["level"],
@@ -44,6 +49,7 @@ def _shown(table: indicators.Table) -> list[list[tuple]]:
             ],
         }
         for row in table.rows
+        if not (regions_only and row["level"] == indicators.MUNICIPALITY)
     ]
 
 
@@ -140,6 +146,7 @@ def tile_map(result: indicators.Dashboard, key: str) -> dict:
         "key": key,
         "label": label,
         "tiles": tiles,
+        "tiles_html": html.tiles_html(tiles),
         "legend": legend,
         "rows": ROWS,
         "columns": COLUMNS,
@@ -168,21 +175,52 @@ def _export(request, result: indicators.Dashboard, audit):
     )
 
 
+# How long a rendered page of indicators is kept: its key names the refresh of the tables it
+# was made from, so a refresh makes every page anew; this only bounds the cache's size.
+CACHE_SECONDS = 24 * 3600
+
+
+def _cache_key(request, data, *, scope, suppress: bool, refreshed) -> str:
+    """The rendered indicators of these filters, for this area, suppression, language and
+    refresh of the tables."""
+    query = sorted((k, data.getlist(k)) for k in data if k not in ("format", "table"))
+    area = "all" if scope is None else ",".join(map(str, sorted(scope)))
+    token = repr(
+        (refreshed.pk if refreshed else 0, translation.get_language(), suppress, area, query)
+    )
+    return "analytics:indicators:" + hashlib.sha256(token.encode()).hexdigest()
+
+
 def _page(request, *, scope, suppress: bool, template: str, actor=None, extra=None):
     """The dashboard for `scope` (None: the country), suppressed if `suppress`: its page, or a
-    table as CSV/XLSX (`?format=&table=`). Staff reads are audited (`actor`)."""
+    table as CSV/XLSX (`?format=&table=`). Staff reads are audited (`actor`). The page's
+    indicators are rendered once per filters, area, language and refresh of the tables, and
+    kept in the cache (`CACHE_SECONDS`)."""
     latest = timezone.localdate()
-    refreshed = indicators.AggregateRefresh.objects.first()
+    refreshed = indicators.AggregateRefresh.objects.only("pk", "finished_at").first()
     data = request.GET.copy()
     for key, value in DashboardFilterForm.defaults(latest).items():
         data.setdefault(key, value)
+    fmt = exports.export_format(request)
+    key = _cache_key(request, data, scope=scope, suppress=suppress, refreshed=refreshed)
+    fragment = None if fmt else cache.get(key)
+    if fragment is not None:
+        if actor is not None:
+            terms = {
+                "indicators": f"{data.get('first')}/{data.get('last')}",
+                "region": data.get("region"),
+                "programme": data.get("programme"),
+            }
+            search_log(actor=actor, model=BenefitMonth, terms=terms, shown=0)
+        return render(request, template, {"fragment": fragment, **(extra or {})})
     form = DashboardFilterForm(data, scope=scope)
     if not form.is_valid():
-        return render(
-            request,
-            template,
-            {"form": form, "result": None, "refreshed": refreshed, **(extra or {})},
+        fragment = render_to_string(
+            "analytics/_indicators.html",
+            {"form": form, "result": None, "refreshed": refreshed},
+            request=request,
         )
+        return render(request, template, {"fragment": fragment, "form": form, **(extra or {})})
     filters = form.filters()
     result = indicators.dashboard(scope=scope, suppress=suppress, filters=filters)
     terms = {
@@ -190,7 +228,6 @@ def _page(request, *, scope, suppress: bool, template: str, actor=None, extra=No
         "region": filters.region,
         "programme": filters.programme,
     }
-    fmt = exports.export_format(request)
     if fmt:
 
         def audit(count):
@@ -205,19 +242,29 @@ def _page(request, *, scope, suppress: bool, template: str, actor=None, extra=No
         return _export(request, result, audit)
     if actor is not None:
         search_log(actor=actor, model=BenefitMonth, terms=terms, shown=0)
-    tables = [(table, _shown(table), _chart(table)) for table in result.tables.values()]
-    return render(
-        request,
-        template,
+    regions_only = len({p["region"] for p in result.places.values()}) > 1
+    tables = [
+        (
+            table,
+            html.table_html(table, _shown(table, regions_only=regions_only)),
+            html.bars_html(_chart(table), f"chart-{table.key}"),
+        )
+        for table in result.tables.values()
+    ]
+    fragment = render_to_string(
+        "analytics/_indicators.html",
         {
             "form": form,
             "result": result,
             "tables": tables,
             "map": tile_map(result, form.cleaned_data["map"]),
+            "regions_only": regions_only,
             "refreshed": result.refreshed,
-            **(extra or {}),
         },
+        request=request,
     )
+    cache.set(key, fragment, CACHE_SECONDS)
+    return render(request, template, {"fragment": fragment, **(extra or {})})
 
 
 @staff_view(permissions.ANALYTICS_VIEW)
@@ -310,7 +357,7 @@ def delays(request):
     return render(
         request,
         "analytics/delays.html",
-        {"table": table, "lines": _shown(table)},
+        {"table": table, "lines": rows, "table_html": html.table_html(table, _shown(table))},
     )
 
 

@@ -107,6 +107,7 @@ class Command(BaseCommand):
                 f"to the banks and answered ({payroll.step}); one payment "
                 "suspended and one overpayment waiting for approval."
             )
+        call_command("refresh_analytics")
 
     def _user(self, username, role, first, last, scope):
         extra = {}
