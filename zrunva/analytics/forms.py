@@ -39,11 +39,17 @@ class DashboardFilterForm(forms.Form):
             regions = regions.filter(municipalities__in=scope)
         self.fields["region"].choices = [
             ("", _("All regions")),
-            *[(r.pk, r.name) for r in regions.distinct().order_by("name_en")],
+            *[
+                (r.pk, r.name)
+                for r in regions.only("pk", "name_ka", "name_en").distinct().order_by("name_en")
+            ],
         ]
         self.fields["programme"].choices = [
             ("", _("All programmes")),
-            *[(p.pk, p.name) for p in Programme.objects.order_by("code")],
+            *[
+                (p.pk, p.name)
+                for p in Programme.objects.only("pk", "name_ka", "name_en").order_by("code")
+            ],
         ]
         self.fields["map"].choices = [
             (key, label) for key, (label, _table, _field) in indicators.MAP_INDICATORS.items()
@@ -115,5 +121,8 @@ class TargetingForm(forms.Form):
         self.fields["measure"].choices = list(MEASURES.items())
         self.fields["programme"].choices = [
             ("", _("Any programme")),
-            *[(p.pk, p.name) for p in Programme.objects.order_by("code")],
+            *[
+                (p.pk, p.name)
+                for p in Programme.objects.only("pk", "name_ka", "name_en").order_by("code")
+            ],
         ]

@@ -79,3 +79,14 @@ def tiles_html(tiles: list[dict]) -> SafeString:
             f'{escape(t["short"])}</span><span class="visually-hidden">{name}: {text}</span></li>'
         )
     return mark_safe("".join(items))  # noqa: S308 (escaped)
+
+
+def figures_html(tiles: list[dict]) -> SafeString:
+    """The map's figures as the rows of the table beside it: municipality, figure."""
+    return mark_safe(  # noqa: S308 (escaped)
+        "".join(
+            f'<tr><th scope="row">{escape(t["name"])}</th>'
+            f'<td class="numeric">{escape(t["text"])}</td></tr>'
+            for t in tiles
+        )
+    )

@@ -130,8 +130,19 @@ class Dashboard:
 
 
 def _places(scope: frozenset[int] | None, region: int | None) -> dict[int, dict]:
-    municipalities = Municipality.objects.select_related("region").order_by(
-        "region__name_en", "name_en"
+    municipalities = (
+        Municipality.objects.select_related("region")
+        .only(
+            "pk",
+            "code",
+            "name_ka",
+            "name_en",
+            "population",
+            "region_id",
+            "region__name_ka",
+            "region__name_en",
+        )
+        .order_by("region__name_en", "name_en")
     )
     if scope is not None:
         municipalities = municipalities.filter(pk__in=scope)
@@ -385,8 +396,9 @@ def dashboard(*, scope: frozenset[int] | None, suppress: bool, filters: Filters)
         rows,
         chart=("name", "recipients"),
     )
-    names = dict(Programme.objects.values_list("pk", "code"))
-    programme_names = {p.pk: p.name for p in Programme.objects.filter(pk__in=list(names))}
+    programmes = Programme.objects.only("pk", "code", "name_ka", "name_en")
+    names = {p.pk: p.code for p in programmes}
+    programme_names = {p.pk: p.name for p in programmes}
     by_programme = [
         {
             "level": "programme",

@@ -40,6 +40,7 @@ from zrunva.applications.models import Enrolment
 from zrunva.assessment.models import Assessment
 from zrunva.geo.models import Municipality
 from zrunva.questionnaires.suppression import SMALL_CELL, hidden
+from zrunva.registry.choices import DisabilityDegree
 from zrunva.registry.columns import ages_on, registry_frames
 
 INCOME, SCORE = "income", "score"
@@ -243,7 +244,8 @@ def targeting(
     for low, high, label in AGE_GROUPS:
         age_labels[(ages >= low) & (ages <= high)] = label
     covered = persons["covered"].to_numpy()
-    disabled = persons["disability_degree"].fill_null("").to_numpy()
+    degree = persons["disability_degree"].fill_null(DisabilityDegree.NONE).to_numpy()
+    disabled = ~np.isin(degree, ["", DisabilityDegree.NONE])
     groups = {
         "region": disparity(
             covered,
@@ -252,7 +254,7 @@ def targeting(
         "age": disparity(covered, age_labels),
         "disability": disparity(
             covered,
-            np.where(disabled != "", _("With a disability"), _("Without a recorded disability")),
+            np.where(disabled, _("With a disability"), _("Without a recorded disability")),
         ),
         "idp": disparity(
             covered,

@@ -113,7 +113,11 @@ def tile_map(result: indicators.Dashboard, key: str) -> dict:
     names = {place["code"]: place["name"] for place in result.places.values()}
     from zrunva.geo.models import Municipality
 
-    all_names = {m.code: m.name for m in Municipality.objects.only("code", "name_ka", "name_en")}
+    all_names = (
+        names
+        if len(names) == len(POSITIONS)
+        else {m.code: m.name for m in Municipality.objects.only("code", "name_ka", "name_en")}
+    )
     short = abbreviations([str(n) for n in all_names.values()])
     tiles = []
     for code, shade in zip(codes, shades, strict=True):
@@ -147,10 +151,12 @@ def tile_map(result: indicators.Dashboard, key: str) -> dict:
         "label": label,
         "tiles": tiles,
         "tiles_html": html.tiles_html(tiles),
+        "figures_html": html.figures_html(
+            sorted((t for t in tiles if t["inside"]), key=lambda t: str(t["name"]))
+        ),
         "legend": legend,
         "rows": ROWS,
         "columns": COLUMNS,
-        "figures": sorted((t for t in tiles if t["inside"]), key=lambda t: str(t["name"])),
     }
 
 
@@ -460,7 +466,9 @@ def targeting_page(request):
                 (
                     _("Decile %(decile)s") % {"decile": d["decile"]},
                     None if d["hidden"] else 100 * (d["incidence"] or 0),
-                    _("suppressed") if d["hidden"] else f"{_percent(d['incidence'])} %",
+                    _("suppressed")
+                    if d["hidden"]
+                    else ("—" if d["incidence"] is None else f"{_percent(d['incidence'])} %"),
                 )
                 for d in found.deciles
             )

@@ -189,3 +189,21 @@ def test_the_national_page_reads_a_few_queries(figures, login_as, django_assert_
     analyst = login_as(Role.ANALYST)
     with django_assert_max_num_queries(25):
         assert analyst.get(f"/en/analytics/?{QUERY}").status_code == 200
+
+
+@pytest.mark.parametrize("language", ["ka", "en"])
+def test_figures_are_written_as_core_numbers_writes_them(language):
+    from django.utils import translation
+
+    from zrunva.core import numbers
+
+    with translation.override(language):
+        assert indicators.cell_text(1234567, "count") == numbers.count(1234567)
+        assert indicators.cell_text(Decimal("1234.5"), "money") == numbers.money(
+            Decimal("1234.5"), currency=False
+        )
+        assert indicators.cell_text(70.55, "percent") == numbers.figure(Decimal("70.6"))
+        assert indicators.cell_text(69.0, "rate") == numbers.figure(Decimal("69"))
+        assert indicators.cell_text(5, "count", suppressed=True) == translation.gettext(
+            "suppressed"
+        )

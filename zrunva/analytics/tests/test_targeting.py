@@ -10,7 +10,7 @@ from django.utils import timezone
 from zrunva.accounts.choices import Role
 from zrunva.analytics import targeting
 from zrunva.applications.tests.factories import tsa_enrolment
-from zrunva.registry.models import IncomeSource
+from zrunva.registry.models import IncomeSource, Person
 from zrunva.registry.tests import factories
 
 # Five households: ids 1–5, welfare per person 50, 10, 30, 20, 40, members 2, 3, 1, 2, 2 (10
@@ -80,6 +80,9 @@ def test_targeting_on_the_registry(login_as):
             person=person, kind="wages", monthly_amount=100 * n, since=date(2020, 1, 1)
         )
         households.append(household)
+    Person.objects.filter(pk=households[0].memberships.get().person_id).update(
+        disability_degree="severe"
+    )
     for household in (households[0], households[1], households[11]):
         tsa_enrolment(household)  # from February 2023
     today = timezone.localdate()
@@ -90,11 +93,21 @@ def test_targeting_on_the_registry(login_as):
     # The poorest quintile: before < 2.4 → the poorest three; two of them covered.
     assert found.result.coverage_quintile == pytest.approx(2 / 3)
     assert found.result.inclusion_error == pytest.approx(1 / 3)
+    # One person with a disability, covered (1 of 1); everyone: 3 of 12 covered.
+    disability = {row["group"]: row for row in found.groups["disability"]}
+    assert disability["With a disability"]["people"] == 1
+    assert disability["With a disability"]["ratio"] == pytest.approx(1 / (3 / 12))
+    assert disability["Without a recorded disability"]["people"] == 11
     # Suppressed for an analyst: deciles of one or two people, the groups of under ten.
     hidden = targeting.targeting(scope=None, suppress=True, measure=targeting.INCOME, on=today)
     assert all(d["hidden"] for d in hidden.deciles)
     ages = {row["group"]: row for row in hidden.groups["age"]}
     assert ages["18–64"]["people"] == 12
+    # The one person with a disability is suppressed, and so are the 11 without (their total,
+    # 12, is shown: the one would be 12 − 11).
+    hidden_disability = {row["group"]: row for row in hidden.groups["disability"]}
+    assert hidden_disability["With a disability"]["people"] is None
+    assert hidden_disability["Without a recorded disability"]["people"] is None
     analyst = login_as(Role.ANALYST)
     page = analyst.get(f"/en/analytics/targeting/?measure=income&month={today:%Y-%m}")
     assert page.status_code == 200
