@@ -332,6 +332,10 @@ def main() -> None:
             f"{built['seconds']:.1f} s"
         )
     users()
+    # No page of indicators kept from an earlier run (`--reuse`): set (b) must find none.
+    from django.core.cache import cache
+
+    cache.clear()
     vacuum(url)
     plan = WORK / "plan.json"
     plan.write_text(json.dumps({"varied": varied(args.requests, args.seed)}))

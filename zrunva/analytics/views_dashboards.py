@@ -13,7 +13,6 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from zrunva.accounts import permissions
@@ -186,7 +185,7 @@ def _export(request, result: indicators.Dashboard, audit):
 CACHE_SECONDS = 24 * 3600
 
 
-def _cache_key(request, data, *, scope, suppress: bool, refreshed) -> str:
+def _cache_key(data, *, scope, suppress: bool, refreshed) -> str:
     """The rendered indicators of these filters, for this area, suppression, language and
     refresh of the tables."""
     query = sorted((k, data.getlist(k)) for k in data if k not in ("format", "table"))
@@ -208,7 +207,7 @@ def _page(request, *, scope, suppress: bool, template: str, actor=None, extra=No
     for key, value in DashboardFilterForm.defaults(latest).items():
         data.setdefault(key, value)
     fmt = exports.export_format(request)
-    key = _cache_key(request, data, scope=scope, suppress=suppress, refreshed=refreshed)
+    key = _cache_key(data, scope=scope, suppress=suppress, refreshed=refreshed)
     fragment = None if fmt else cache.get(key)
     if fragment is not None:
         if actor is not None:
@@ -288,7 +287,6 @@ def dashboard(request):
 
 
 @require_GET
-@cache_control(public=True, max_age=300)
 def open_indicators(request):
     """The public's indicators: the whole country, every cell under ten people suppressed, in
     the page and in its files alike. No person can be read from it; nothing is audited (no one
