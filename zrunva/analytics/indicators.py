@@ -320,14 +320,10 @@ def dashboard(*, scope: frozenset[int] | None, suppress: bool, filters: Filters)
 
     # Registry coverage, on the day of the last refresh.
     coverage = {
-        c.municipality_id: {
-            "people": c.people,
-            "households": c.households,
-            "assessed": c.assessed,
-            "scored": c.scored,
-            "open_cases": c.open_cases,
-        }
-        for c in _here(RegistryCoverage.objects.all(), places, everywhere)
+        c["municipality_id"]: c
+        for c in _here(RegistryCoverage.objects.all(), places, everywhere).values(
+            "municipality_id", "people", "households", "assessed", "scored", "open_cases"
+        )
     }
     rows = _area_rows(
         places,
