@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -201,8 +202,11 @@ def _page(request, *, scope, suppress: bool, template: str, actor=None, extra=No
     table as CSV/XLSX (`?format=&table=`). Staff reads are audited (`actor`). The page's
     indicators are rendered once per filters, area, language and refresh of the tables, and
     kept in the cache (`CACHE_SECONDS`)."""
-    latest = timezone.localdate()
     refreshed = indicators.AggregateRefresh.objects.only("pk", "finished_at").first()
+    # By default the months up to the latest counted: this one, or the next once a payroll
+    # prepared ahead pays it.
+    counted = BenefitMonth.objects.aggregate(latest=Max("month"))["latest"]
+    latest = max(timezone.localdate(), counted) if counted else timezone.localdate()
     data = request.GET.copy()
     for key, value in DashboardFilterForm.defaults(latest).items():
         data.setdefault(key, value)
