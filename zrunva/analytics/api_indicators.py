@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -18,6 +18,7 @@ from zrunva.analytics.aggregates import month_start, months_before
 from zrunva.analytics.forms import DashboardFilterForm
 from zrunva.core.api import responses
 from zrunva.core.trail import search_log
+from zrunva.geo.models import Municipality
 
 router = Router(tags=["analytics: indicators"])
 open_router = Router(tags=["open data"], auth=None)
@@ -27,6 +28,7 @@ class FiltersIn(Schema):
     first: str | None = None
     last: str | None = None
     region: int | None = None
+    municipality: str | None = None
     programme: int | None = None
 
 
@@ -82,6 +84,19 @@ def _filters(given: FiltersIn) -> indicators.Filters:
     )
 
 
+def _area(given: FiltersIn, scope: frozenset[int] | None) -> frozenset[int] | None:
+    """The municipalities to read: `scope`, or the one named by `municipality` (its code),
+    which must be in it."""
+    if not given.municipality:
+        return scope
+    found = Municipality.objects.filter(code=given.municipality).values_list("pk", flat=True)
+    if not found:
+        raise ValidationError({"municipality": [_("No municipality has this code.")]})
+    if scope is not None and found[0] not in scope:
+        raise PermissionDenied(_("This municipality is outside your area of work."))
+    return frozenset(found)
+
+
 def _value(value):
     return str(value) if isinstance(value, Decimal) else value
 
@@ -127,13 +142,14 @@ def _out(result: indicators.Dashboard) -> dict:
     summary="Monitoring indicators of your area",
 )
 def indicators_read(request, filters: Query[FiltersIn]):
-    """The dashboard's tables for the months, region and programme given (default: the last
-    twelve months, everything): your area, and small cells suppressed as on your screens.
+    """The dashboard's tables for the months, region, municipality (its code) and programme
+    given (default: the last twelve months, everything): your area, and small cells suppressed
+    as on your screens.
     Amounts are strings with two decimals (GEL)."""
     permissions.require(request.user, permissions.ANALYTICS_VIEW)
     chosen = _filters(filters)
     result = indicators.dashboard(
-        scope=permissions.analytics_scope(request.user),
+        scope=_area(filters, permissions.analytics_scope(request.user)),
         suppress=not permissions.small_cells_shown(request.user),
         filters=chosen,
     )
@@ -156,4 +172,6 @@ def indicators_read(request, filters: Query[FiltersIn]):
 def open_indicators(request, filters: Query[FiltersIn]):
     """The public indicators (as /open/): the whole country, every cell under ten people
     suppressed (null) and any cell a total would give back."""
-    return _out(indicators.dashboard(scope=None, suppress=True, filters=_filters(filters)))
+    return _out(
+        indicators.dashboard(scope=_area(filters, None), suppress=True, filters=_filters(filters))
+    )

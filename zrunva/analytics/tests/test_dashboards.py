@@ -130,6 +130,10 @@ def test_public_api_suppresses(figures, client):
     kutaisi = next(r for r in coverage["rows"] if r["code"] == "kutaisi")
     assert kutaisi["people"] == 25
     assert body["suppressed"] is True
+    one = client.get(f"/api/v1/open/indicators?{QUERY}&municipality=tkibuli").json()
+    rows = next(t for t in one["tables"] if t["key"] == "coverage")["rows"]
+    assert [r["code"] for r in rows] == ["", "", "tkibuli"]  # the total, the region, Tkibuli
+    assert rows[2]["people"] is None
     bad = client.get("/api/v1/open/indicators?first=2026-13")
     assert bad.status_code == 400
     assert bad.json()["detail"][0]["msg"] == "Write the month as YYYY-MM, e.g. 2026-11."
@@ -142,7 +146,11 @@ def test_municipal_officer_sees_own_municipality_unsuppressed(figures, login_as)
     assert not ({"Tkibuli", "ტყიბული"} & names)
     kutaisi = coverage.get("Kutaisi") or coverage["ქუთაისი"]
     assert kutaisi[1] == "3"  # three households: shown to who can read them in the registry
-    body = officer.get(f"/api/v1/analytics/indicators?{QUERY}").json()
+    outside = officer.get(f"/api/v1/analytics/indicators?{QUERY}&municipality=tkibuli")
+    assert outside.status_code == 403
+    unknown = officer.get(f"/api/v1/analytics/indicators?{QUERY}&municipality=atlantis")
+    assert unknown.json()["detail"][0]["msg"] == "No municipality has this code."
+    body = officer.get(f"/api/v1/analytics/indicators?{QUERY}&municipality=kutaisi").json()
     codes = {r["code"] for t in body["tables"] for r in t["rows"] if r["code"]}
     assert codes <= {
         "kutaisi",
