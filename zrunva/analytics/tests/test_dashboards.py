@@ -215,3 +215,35 @@ def test_figures_are_written_as_core_numbers_writes_them(language):
         assert indicators.cell_text(5, "count", suppressed=True) == translation.gettext(
             "suppressed"
         )
+
+
+def test_application_delays_suppressed_for_analysts(login_as):
+    from zrunva.applications.tests.factories import submit
+
+    submit()  # one application in Kutaisi, not decided yet: every count under ten
+    analyst = login_as(Role.ANALYST)
+    response = analyst.get("/en/analytics/delays/?format=csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert len(rows) == 2
+    assert rows[1][3:6] == ["suppressed", "suppressed", "suppressed"]  # decided, median, p90
+    officer = login_as(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    assert officer.get("/en/analytics/delays/").status_code == 200
+    assert login_as(Role.SUPERVISOR).get("/en/analytics/delays/").status_code == 403
+
+
+def test_the_tile_grid_places_every_municipality_once():
+    from zrunva.analytics.tilegrid import COLUMNS, POSITIONS, ROWS
+    from zrunva.analytics.views_dashboards import abbreviations
+
+    assert set(POSITIONS) == set(Municipality.objects.values_list("code", flat=True))
+    assert len(set(POSITIONS.values())) == len(POSITIONS) == 64
+    assert all(1 <= r <= ROWS and 1 <= c <= COLUMNS for r, c in POSITIONS.values())
+    short = abbreviations(["Khobi", "Khoni", "Kutaisi", "Akhalkalaki", "Akhaltsikhe"])
+    assert short == {
+        "Khobi": "Khob",
+        "Khoni": "Khon",
+        "Kutaisi": "Kut",
+        "Akhalkalaki": "Akhalk",
+        "Akhaltsikhe": "Akhalt",
+    }
