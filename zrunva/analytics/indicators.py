@@ -308,7 +308,13 @@ _RATES = {
 }
 
 
-def dashboard(*, scope: frozenset[int] | None, suppress: bool, filters: Filters) -> Dashboard:
+def dashboard(
+    *,
+    scope: frozenset[int] | None,
+    suppress: bool,
+    filters: Filters,
+    refreshed: AggregateRefresh | None = None,
+) -> Dashboard:
     """Every indicator table for the municipalities of `scope` (None: the whole country) and
     the filters; cells under ten people suppressed if `suppress` (see the module)."""
     places = _places(scope, filters.region)
@@ -362,8 +368,17 @@ def dashboard(*, scope: frozenset[int] | None, suppress: bool, filters: Filters)
 
     # Benefits in the month shown (the last of the range), by area and by programme.
     benefits = _benefits(filters, places, everywhere)
-    month_rows = benefits.filter(month=filters.last)
-    by_place = {r["municipality_id"]: r for r in _summed(month_rows, "municipality_id")}
+    # The month's rows are one per municipality and programme: read once, summed both ways.
+    by_place: dict[int, dict] = {}
+    by_programme_id: dict[int, dict] = {}
+    for municipality_id, programme_id, recipients, households, amount in benefits.filter(
+        month=filters.last
+    ).values_list("municipality_id", "programme_id", "recipients", "households", "amount"):
+        for sums, key in ((by_place, municipality_id), (by_programme_id, programme_id)):
+            here = sums.setdefault(key, {"recipients": 0, "households": 0, "amount": 0})
+            here["recipients"] += recipients
+            here["households"] += households
+            here["amount"] += amount
     rows = _area_rows(
         places,
         by_place,
@@ -398,13 +413,13 @@ def dashboard(*, scope: frozenset[int] | None, suppress: bool, filters: Filters)
     by_programme = [
         {
             "level": "programme",
-            "name": programme_names.get(r["programme_id"], ""),
-            "code": names.get(r["programme_id"], ""),
+            "name": programme_names.get(programme_id, ""),
+            "code": names.get(programme_id, ""),
             "recipients": r["recipients"],
             "households": r["households"],
             "amount": r["amount"],
         }
-        for r in _summed(month_rows, "programme_id")
+        for programme_id, r in sorted(by_programme_id.items())
     ]
     tables["benefits_programme"] = Table(
         "benefits_programme",
@@ -530,7 +545,7 @@ def dashboard(*, scope: frozenset[int] | None, suppress: bool, filters: Filters)
         national=national,
         tables=tables,
         places=places,
-        refreshed=AggregateRefresh.objects.first(),
+        refreshed=refreshed or AggregateRefresh.objects.first(),
     )
 
 

@@ -231,7 +231,9 @@ def _page(request, *, scope, suppress: bool, template: str, actor=None, extra=No
         )
         return render(request, template, {"fragment": fragment, "form": form, **(extra or {})})
     filters = form.filters()
-    result = indicators.dashboard(scope=scope, suppress=suppress, filters=filters)
+    result = indicators.dashboard(
+        scope=scope, suppress=suppress, filters=filters, refreshed=refreshed
+    )
     terms = {
         "indicators": f"{filters.first:%Y-%m}/{filters.last:%Y-%m}",
         "region": filters.region,
