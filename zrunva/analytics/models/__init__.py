@@ -1,2 +1,1 @@
-"""The analytics app's models, one module per part (dashboards' aggregates, budgets, civil
-society's monitoring, scenarios)."""
+from zrunva.analytics.models.scenarios import Scenario, ScenarioChange, SimulationRun  # noqa: F401
