@@ -11,4 +11,16 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics and policy")
 
     def ready(self):
-        pass
+        from zrunva.accounts import permissions
+        from zrunva.core.extensions import NavItem, register
+
+        register(
+            "nav",
+            "analytics:scenario_list",
+            NavItem(
+                _("Reform simulation"),
+                "analytics:scenario_list",
+                permissions.allows(permissions.SIMULATION_RUN),
+            ),
+            order=80,
+        )

@@ -168,7 +168,13 @@ def scenario_delete(*, actor, scenario: Scenario) -> None:
 
 
 def change_check(
-    *, actor, programme: Programme, on: date, parameters: dict[str, Any], criteria: str, formula: str
+    *,
+    actor,
+    programme: Programme,
+    on: date,
+    parameters: dict[str, Any],
+    criteria: str,
+    formula: str,
 ) -> dict[str, Decimal]:
     """A programme's change checked as the programme editor checks its rules: each parameter a
     number within its unit's range (`simulation.parameter_range`) and one the programme may
@@ -354,8 +360,7 @@ def simulation_execute(*, run: SimulationRun, progress: Progress | None = None) 
                 households=simulation.to_parquet(result.households)
             )
             job.done(
-                result.summary
-                | {"on": on.isoformat(), "changes": changes, "skipped": skipped}
+                result.summary | {"on": on.isoformat(), "changes": changes, "skipped": skipped}
             )
             bulk_run_log(
                 actor=run.started_by,
@@ -406,7 +411,9 @@ def region_rows(*, actor, summary: dict) -> list[RegionRow]:
 def small_cells_note(actor) -> str:
     if permissions.small_cells_shown(actor):
         return ""
-    return _("Regions with fewer than %(n)s households are not shown, nor is one more where it would give them away.") % {"n": SMALL_CELL}
+    return _(
+        "Regions with fewer than %(n)s households are not shown, nor is one more where it would give them away."
+    ) % {"n": SMALL_CELL}
 
 
 def per_household(run: SimulationRun) -> pl.DataFrame:
@@ -422,7 +429,10 @@ def extremes(run: SimulationRun, *, limit: int = 20) -> dict[str, list[dict]]:
     columns = ["household_id", "region_id", "size", "baseline", "scenario", "difference"]
     losers = frame.filter(pl.col("difference") < 0).sort("difference").head(limit)
     gainers = frame.filter(pl.col("difference") > 0).sort("difference", descending=True).head(limit)
-    return {"losers": losers.select(columns).to_dicts(), "gainers": gainers.select(columns).to_dicts()}
+    return {
+        "losers": losers.select(columns).to_dicts(),
+        "gainers": gainers.select(columns).to_dicts(),
+    }
 
 
 @dataclass
@@ -437,9 +447,11 @@ class Pair:
 
     @property
     def difference(self) -> float:
-        return round((self.after.amount or 0) - (self.before.amount or 0), 2) if (
-            self.after and self.before
-        ) else 0.0
+        return (
+            round((self.after.amount or 0) - (self.before.amount or 0), 2)
+            if (self.after and self.before)
+            else 0.0
+        )
 
 
 @dataclass
@@ -509,7 +521,9 @@ def household_result(*, actor, run: SimulationRun, household_id: int) -> Househo
                 continue
             pair = pairs.setdefault(
                 (c.id, result.person_id),
-                Pair(c.code, c.programme.name if c.programme else c.code, result.member, None, None),
+                Pair(
+                    c.code, c.programme.name if c.programme else c.code, result.member, None, None
+                ),
             )
             setattr(pair, when, result)
     shown = list(pairs.values())

@@ -309,8 +309,7 @@ def simulate(
     capped = budget_cap is not None
     everyone = np.ones(len(ids), dtype=bool)
     by_region = [
-        {"region_id": int(r), **_area(cols, region == r, line, capped)}
-        for r in np.unique(region)
+        {"region_id": int(r), **_area(cols, region == r, line, capped)} for r in np.unique(region)
     ]
     before_totals, after_totals = _programme_totals(before), _programme_totals(after_changed)
     programmes = []

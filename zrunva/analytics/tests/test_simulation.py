@@ -186,8 +186,11 @@ def test_a_rule_that_does_not_parse_gets_the_editors_positioned_message(
     from zrunva.programmes.services import rule_check
 
     assert message == rule_check(
-        "household.rating_score <=", level="household", field="criteria",
-        municipality_id=None, on=ON,
+        "household.rating_score <=",
+        level="household",
+        field="criteria",
+        municipality_id=None,
+        on=ON,
     )
 
 
