@@ -17,13 +17,16 @@ def _arrays(values, weights) -> tuple[np.ndarray, np.ndarray]:
     return x, w
 
 
-def gini(values, weights=None) -> float:
+def gini(values, weights=None, *, presorted: bool = False) -> float:
     """The Gini coefficient: 1 − Σ (pᵢ − pᵢ₋₁)(Lᵢ + Lᵢ₋₁) over the Lorenz curve of the values
     sorted ascending (p: cumulative share of weight, L: of welfare). 0 when all are equal,
-    towards 1 when one holds everything; NaN for no weight or no welfare."""
+    towards 1 when one holds everything; NaN for no weight or no welfare. `presorted`: the
+    values come sorted ascending already (a caller sorting once for several measures)."""
     x, w = _arrays(values, weights)
-    order = np.argsort(x, kind="stable")
-    x, w = x[order], w[order]
+    if not presorted:
+        # Equal values in any order give the same Lorenz curve: no stable sort needed.
+        order = np.argsort(x)
+        x, w = x[order], w[order]
     total_w, total_x = w.sum(), (w * x).sum()
     if total_w <= 0 or total_x <= 0:
         return float("nan")
@@ -33,14 +36,15 @@ def gini(values, weights=None) -> float:
     return float(1.0 - (dp * (lorenz + np.concatenate(([0.0], lorenz[:-1])))).sum())
 
 
-def median(values, weights=None) -> float:
+def median(values, weights=None, *, presorted: bool = False) -> float:
     """The weighted median: the value where the cumulative weight reaches half, the mean of the
     two values around it when it falls exactly between them (so [1, 2, 3, 4] gives 2.5)."""
     x, w = _arrays(values, weights)
     if not len(x) or w.sum() <= 0:
         return float("nan")
-    order = np.argsort(x, kind="stable")
-    x, w = x[order], w[order]
+    if not presorted:
+        order = np.argsort(x, kind="stable")
+        x, w = x[order], w[order]
     cumulative = np.cumsum(w)
     half = cumulative[-1] / 2
     i = int(np.searchsorted(cumulative, half, side="left"))
@@ -67,15 +71,16 @@ def poverty_gap(values, line: float, weights=None) -> float:
     return float((w * shortfall).sum() / total)
 
 
-def deciles(values, weights=None) -> np.ndarray:
+def deciles(values, weights=None, *, order: np.ndarray | None = None) -> np.ndarray:
     """Each value's decile (1 the poorest to 10) by weighted rank: sorted ascending, a value
     is in decile k when the weight before it is at least (k − 1)/10 of the total and less than
-    k/10. Equal values keep their order."""
+    k/10. Equal values keep their order. `order`: the values' stable ascending order, if known."""
     x, w = _arrays(values, weights)
     out = np.zeros(len(x), dtype=np.int8)
     if not len(x):
         return out
-    order = np.argsort(x, kind="stable")
+    if order is None:
+        order = np.argsort(x, kind="stable")
     before = np.cumsum(w[order]) - w[order]
     total = w.sum()
     out[order] = np.minimum(10, np.floor(before / total * 10 + 1e-9).astype(np.int64) + 1)

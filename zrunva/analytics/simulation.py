@@ -22,8 +22,10 @@ Method, as the result page states it:
 """
 
 import io
+import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -151,28 +153,50 @@ def changed_programmes(
 # -- The computation, on frames ---------------------------------------------------------------
 
 
-def _household_tetri(decisions: pl.DataFrame, ids: pl.Series) -> np.ndarray:
-    """Each household's monthly benefits (every eligible decision, its members' included) in
-    tetri, aligned with `ids`."""
-    paid = decisions.filter(pl.col("status") == DecisionStatus.ELIGIBLE.value).select(
-        "household_id", tetri=(pl.col("amount") * 100).cast(pl.Int64)
-    )
-    totals = paid.group_by("household_id").agg(pl.col("tetri").sum())
-    aligned = pl.DataFrame({"household_id": ids}).join(
-        totals, on="household_id", how="left", maintain_order="left"
-    )
-    return aligned["tetri"].fill_null(0).to_numpy()
-
-
-def _programme_totals(decisions: pl.DataFrame) -> dict[int, tuple[int, int]]:
-    """Per programme: (beneficiaries paid, monthly tetri)."""
-    rows = (
-        decisions.filter(pl.col("status") == DecisionStatus.ELIGIBLE.value)
-        .group_by("programme_id")
-        .agg(n=pl.len(), tetri=(pl.col("amount") * 100).cast(pl.Int64).sum())
-        .rows()
-    )
-    return {p: (n, t) for p, n, t in rows}
+def _per_programme(
+    decisions: pl.DataFrame,
+    ids: np.ndarray,
+    programme_ids: list[int],
+    people_ids: np.ndarray | None = None,
+    members: Grouping | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per programme (rows, in `programme_ids`' order) and household (columns, aligned with
+    `ids`, ascending): the monthly amounts paid, in tetri, a person programme's members added
+    up; and per programme, how many beneficiaries are paid. The decisions come as `engine.decide` gives them, each programme's rows together and,
+    for a state programme, in the frames' order: those rows are placed by position, the others
+    (a municipality's programme) looked up."""
+    width = len(ids)
+    out = np.zeros((len(programme_ids), width), dtype=np.int64)
+    counts = np.zeros(len(programme_ids), dtype=np.int64)
+    if decisions.is_empty():
+        return out, counts
+    paid = (decisions["status"] == DecisionStatus.ELIGIBLE.value).to_numpy()
+    # A Decimal(12, 2) is held as whole tetri: read as they are, no arithmetic on decimals.
+    tetri = decisions["amount"].to_physical().cast(pl.Int64).fill_null(0).to_numpy()
+    tetri = np.where(paid, tetri, 0)
+    programme = decisions["programme_id"].to_numpy()
+    household = decisions["household_id"].to_numpy()
+    person = decisions["person_id"].to_numpy() if people_ids is not None else None
+    starts = np.flatnonzero(np.r_[True, programme[1:] != programme[:-1]])
+    ends = np.r_[starts[1:], len(programme)]
+    index = {pid: i for i, pid in enumerate(programme_ids)}
+    for start, end in zip(starts, ends, strict=True):
+        row = index[int(programme[start])]
+        counts[row] += int(paid[start:end].sum())
+        own = household[start:end]
+        if end - start == width and np.array_equal(own, ids):
+            out[row] += tetri[start:end]
+            continue
+        if (
+            members is not None
+            and end - start == len(people_ids)
+            and np.array_equal(person[start:end], people_ids)
+        ):
+            places = members.rows
+        else:
+            places = np.searchsorted(ids, own)
+        out[row] += np.bincount(places, weights=tetri[start:end], minlength=width).astype(np.int64)
+    return out, counts
 
 
 def money(tetri: int | float) -> str:
@@ -186,19 +210,22 @@ def _figure(value: float) -> float | None:
 
 @dataclass
 class Columns:
-    """The per-household arrays the measures read (one row a household with members)."""
+    """The per-household arrays the measures read, sorted by region so that each region is a
+    slice of them (views, not copies)."""
 
     size: np.ndarray
-    income: np.ndarray  # GEL a month, the members' together
     decile: np.ndarray  # by welfare before benefits, of people
     benefits: dict[str, np.ndarray]  # variant → tetri a month
+    welfare: dict[str, np.ndarray]  # "before" and each variant → GEL a month per person
+    # "before" and each variant → the Gini nationally (None) and of each region's slice
+    ginis: dict[str, dict] = field(default_factory=dict)
 
 
-def _outcome(cols: Columns, mask: np.ndarray, variant: str, line: float) -> dict:
-    size, benefit = cols.size[mask], cols.benefits[variant][mask]
-    welfare = (cols.income[mask] + benefit / 100) / size
+def _outcome(cols: Columns, part: slice, variant: str, line: float) -> dict:
+    size, benefit = cols.size[part], cols.benefits[variant][part]
+    welfare = cols.welfare[variant][part]
     paid = benefit > 0
-    poorest = cols.decile[mask] == 1
+    poorest = cols.decile[part] == 1
     poorest_people = size[poorest].sum()
     return {
         "cost_month": money(benefit.sum()),
@@ -210,13 +237,13 @@ def _outcome(cols: Columns, mask: np.ndarray, variant: str, line: float) -> dict
         ),
         "headcount": _figure(inequality.headcount(welfare, line, size)),
         "poverty_gap": _figure(inequality.poverty_gap(welfare, line, size)),
-        "gini": _figure(inequality.gini(welfare, size)),
+        "gini": _figure(cols.ginis[variant][part.start]),
     }
 
 
-def _bands(cols: Columns, mask: np.ndarray, variant: str) -> dict:
-    difference = cols.benefits[variant][mask] - cols.benefits["baseline"][mask]
-    size = cols.size[mask]
+def _bands(cols: Columns, part: slice, variant: str) -> dict:
+    difference = cols.benefits[variant][part] - cols.benefits["baseline"][part]
+    size = cols.size[part]
     masks = {
         "gain_over_50": difference > LARGE_GAIN_TETRI,
         "gain_up_to_50": (difference > 0) & (difference <= LARGE_GAIN_TETRI),
@@ -229,22 +256,22 @@ def _bands(cols: Columns, mask: np.ndarray, variant: str) -> dict:
     }
 
 
-def _area(cols: Columns, mask: np.ndarray, line: float, capped: bool) -> dict:
-    size = cols.size[mask]
-    pre = cols.income[mask] / size
+def _area(cols: Columns, part: slice, line: float, capped: bool) -> dict:
+    size = cols.size[part]
+    pre = cols.welfare["before"][part]
     row = {
-        "households": int(mask.sum()),
+        "households": len(size),
         "people": int(size.sum()),
         "before_benefits": {
             "headcount": _figure(inequality.headcount(pre, line, size)),
             "poverty_gap": _figure(inequality.poverty_gap(pre, line, size)),
-            "gini": _figure(inequality.gini(pre, size)),
+            "gini": _figure(cols.ginis["before"][part.start]),
         },
     }
     for variant in VARIANTS if capped else VARIANTS[:2]:
-        row[variant] = _outcome(cols, mask, variant, line)
+        row[variant] = _outcome(cols, part, variant, line)
         if variant != "baseline":
-            row[f"{variant}_bands"] = _bands(cols, mask, variant)
+            row[f"{variant}_bands"] = _bands(cols, part, variant)
     return row
 
 
@@ -274,69 +301,147 @@ def simulate(
     before = engine.decide(households, people, baseline, members)
     changed_ids = [c.id for c in changed]
     after_changed = engine.decide(households, people, changed, members)
-    was_changed = pl.col("programme_id").is_in(changed_ids)
     ids = households["id"]
-    base = _household_tetri(before, ids)
-    base_changed = _household_tetri(before.filter(was_changed), ids)
-    scen_changed = _household_tetri(after_changed, ids)
-    scen = base - base_changed + scen_changed
-
-    size = households["size"].to_numpy().astype(np.int64)
+    order = None if ids.is_sorted() else ids.arg_sort().to_numpy()
+    sorted_ids = ids.to_numpy() if order is None else ids.to_numpy()[order]
+    people_ids = people["id"].to_numpy()
+    all_ids = [c.id for c in baseline]
+    before_by, before_counts = _per_programme(
+        before, sorted_ids, all_ids, people_ids, members if order is None else None
+    )
+    after_by, after_counts = _per_programme(
+        after_changed, sorted_ids, changed_ids, people_ids, members if order is None else None
+    )
+    if order is not None:  # back to the frame's order
+        back = np.empty_like(order)
+        back[order] = np.arange(len(order))
+        before_by, after_by = before_by[:, back], after_by[:, back]
+    changed_rows = [all_ids.index(i) for i in changed_ids]
     grouping = members if members is not None else Grouping.of(ids, people["household_id"])
-    income = np.asarray(grouping.sum(people["monthly_income"]), dtype=np.float64)
+    return measure(
+        ids=ids,
+        municipality=households["municipality"],
+        size=households["size"].to_numpy().astype(np.int64),
+        income=np.asarray(grouping.sum(people["monthly_income"]), dtype=np.float64),
+        base=before_by.sum(axis=0),
+        base_changed=before_by[changed_rows].sum(axis=0),
+        scen_changed=after_by.sum(axis=0),
+        programmes=[(c.id, c.code) for c in baseline],
+        changed_ids=changed_ids,
+        before_totals={
+            p: (int(before_counts[i]), int(before_by[i].sum())) for i, p in enumerate(all_ids)
+        },
+        after_totals={
+            p: (int(after_counts[i]), int(after_by[i].sum())) for i, p in enumerate(changed_ids)
+        },
+        regions=regions,
+        poverty_share=poverty_share,
+        poverty_line=poverty_line,
+        budget_cap=budget_cap,
+    )
+
+
+def measure(
+    *,
+    ids: pl.Series,
+    municipality: pl.Series,
+    size: np.ndarray,
+    income: np.ndarray,
+    base: np.ndarray,
+    base_changed: np.ndarray,
+    scen_changed: np.ndarray,
+    programmes: list[tuple[int, str]],
+    changed_ids: list[int],
+    before_totals: dict[int, tuple[int, int]],
+    after_totals: dict[int, tuple[int, int]],
+    regions: Mapping[str, int],
+    poverty_share: Decimal = Decimal("0.60"),
+    poverty_line: Decimal | None = None,
+    budget_cap: Decimal | None = None,
+) -> Simulation:
+    """Every output from the per-household arrays (aligned with `ids`; benefits in tetri a
+    month: `base` all under the rules in force, `base_changed` and `scen_changed` those of the
+    changed programmes before and after) and the per-programme totals."""
+    scen = base - base_changed + scen_changed
     pre = income / size
-    decile = inequality.deciles(pre, size)
+    poorest_first = np.argsort(pre, kind="stable")
+    decile = inequality.deciles(pre, size, order=poorest_first)
     benefits = {"baseline": base, "scenario": scen}
     if budget_cap is not None:
-        order = np.argsort(pre, kind="stable")
+        order = poorest_first
         within = np.cumsum(scen_changed[order] * 12) <= int(Decimal(budget_cap) * 100)
         paid = np.zeros(len(ids), dtype=bool)
         paid[order] = within
         benefits["capped"] = base - base_changed + np.where(paid, scen_changed, 0)
-    cols = Columns(size=size, income=income, decile=decile, benefits=benefits)
-
-    if poverty_line is not None:
-        line, rule = float(poverty_line), "fixed"
-    else:
-        welfare = (income + base / 100) / size
-        line, rule = float(poverty_share) * inequality.median(welfare, size), "share"
+    welfare = {"before": pre} | {v: (income + b / 100) / size for v, b in benefits.items()}
     region = (
-        households["municipality"]
-        .replace_strict(dict(regions), default=None, return_dtype=pl.Int64)
+        municipality.replace_strict(dict(regions), default=None, return_dtype=pl.Int64)
         .fill_null(0)
         .to_numpy()
     )
+    # Sorted by region once: each region's measures read a slice.
+    by_place = np.argsort(region, kind="stable")
+    places, starts = np.unique(region[by_place], return_index=True)
+    ends = np.r_[starts[1:], len(region)]
+
+    def ginis(kind: str) -> tuple[dict, np.ndarray]:
+        """The welfare measure sorted once: the national Gini (key None) and, partitioned by
+        region (a stable sort of small integers), each region's (key: its slice's start)."""
+        o = poorest_first if kind == "before" else np.argsort(welfare[kind])
+        w, n = welfare[kind], size
+        found = {None: inequality.gini(w[o], n[o], presorted=True)}
+        by_region = o[np.argsort(region[o], kind="stable")]
+        w, n = w[by_region], n[by_region]
+        for start, end in zip(starts, ends, strict=True):
+            found[int(start)] = inequality.gini(w[start:end], n[start:end], presorted=True)
+        return found, o
+
+    # NumPy sorts without the GIL: the measures' sorts run side by side.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        sorted_measures = dict(zip(welfare, pool.map(ginis, welfare), strict=True))
+    if poverty_line is not None:
+        line, rule = float(poverty_line), "fixed"
+    else:
+        o = sorted_measures["baseline"][1]
+        median = inequality.median(welfare["baseline"][o], size[o], presorted=True)
+        line, rule = float(poverty_share) * median, "share"
+    cols = Columns(
+        size=size[by_place],
+        decile=decile[by_place],
+        benefits={v: b[by_place] for v, b in benefits.items()},
+        welfare={v: w[by_place] for v, w in welfare.items()},
+        ginis={kind: found for kind, (found, _order) in sorted_measures.items()},
+    )
     capped = budget_cap is not None
-    everyone = np.ones(len(ids), dtype=bool)
     by_region = [
-        {"region_id": int(r), **_area(cols, region == r, line, capped)} for r in np.unique(region)
+        {"region_id": int(r), **_area(cols, slice(start, end), line, capped)}
+        for r, start, end in zip(places, starts, ends, strict=True)
     ]
-    before_totals, after_totals = _programme_totals(before), _programme_totals(after_changed)
-    programmes = []
-    for c in baseline:
-        n, t = before_totals.get(c.id, (0, 0))
+    rows = []
+    for pid, code in programmes:
+        n, t = before_totals.get(pid, (0, 0))
         row = {
-            "id": c.id,
-            "code": c.code,
-            "changed": c.id in changed_ids,
+            "id": pid,
+            "code": code,
+            "changed": pid in changed_ids,
             "baseline": {"recipients": n, "cost_month": money(t)},
         }
-        n2, t2 = after_totals.get(c.id, (0, 0)) if c.id in changed_ids else (n, t)
+        n2, t2 = after_totals.get(pid, (0, 0)) if pid in changed_ids else (n, t)
         row["scenario"] = {"recipients": n2, "cost_month": money(t2)}
-        programmes.append(row)
+        rows.append(row)
     summary = {
         "poverty_line": round(line, 2),
         "poverty_line_rule": rule,
         "poverty_share": str(poverty_share),
         "budget_cap": money(int(Decimal(budget_cap) * 100)) if capped else None,
-        "national": _area(cols, everyone, line, capped),
+        "national": _area(cols, slice(None), line, capped),
         "regions": by_region,
-        "programmes": programmes,
+        "programmes": rows,
     }
     frame = pl.DataFrame(
         {
             "household_id": ids,
-            "municipality": households["municipality"],
+            "municipality": municipality,
             "region_id": pl.Series(region, dtype=pl.Int64),
             "size": pl.Series(size, dtype=pl.Int32),
             "welfare_before": pl.Series(pre, dtype=pl.Float64),
