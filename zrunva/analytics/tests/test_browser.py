@@ -2,6 +2,9 @@
 task runs at once in tests), compared with the rules in force, one losing household's result
 explained, and the XLSX downloaded; axe-core checks each page."""
 
+import io
+from pathlib import Path
+
 import openpyxl
 import pytest
 from playwright.sync_api import expect
@@ -60,7 +63,8 @@ def test_an_analyst_simulates_a_reform(live_server, page, make_user):
     desk.goto(f"{url}/en/analytics/simulations/{run.pk}/")
     with desk.expect_download() as download:
         desk.get_by_role("link", name="XLSX").click()
-    book = openpyxl.load_workbook(download.value.path())
+    assert download.value.suggested_filename.endswith(".xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     assert "Winners and losers" in book.sheetnames
     losses = {row[0]: row[1] for row in book["Winners and losers"].iter_rows(values_only=True)}
     assert losses["Loss"] == 1
