@@ -470,6 +470,26 @@ class HouseholdResult:
     def difference(self) -> Decimal:
         return self.scenario - self.baseline
 
+    @property
+    def relevant(self) -> list[Pair]:
+        """The decisions that pay under either set of rules, or that differ between them."""
+        return [p for p in self.pairs if _matters(p)]
+
+    @property
+    def refused_under_both(self) -> list[Pair]:
+        return [p for p in self.pairs if not _matters(p)]
+
+
+def _matters(pair: Pair) -> bool:
+    before, after = pair.before, pair.after
+    if before is None or after is None:
+        return True
+    return (
+        "eligible" in (before.status, after.status)
+        or before.status != after.status
+        or before.amount != after.amount
+    )
+
 
 def _amount(result: engine.Result | None) -> Decimal:
     if result is None or result.amount is None or result.status != "eligible":
