@@ -157,45 +157,50 @@ def _per_programme(
     decisions: pl.DataFrame,
     ids: np.ndarray,
     programme_ids: list[int],
-    people_ids: np.ndarray | None = None,
+    people_households: np.ndarray | None = None,
     members: Grouping | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per programme (rows, in `programme_ids`' order) and household (columns, aligned with
     `ids`, ascending): the monthly amounts paid, in tetri, a person programme's members added
-    up; and per programme, how many beneficiaries are paid. The decisions come as `engine.decide` gives them, each programme's rows together and,
-    for a state programme, in the frames' order: those rows are placed by position, the others
-    (a municipality's programme) looked up."""
+    up; and per programme, how many beneficiaries are paid (an award always pays something).
+    The decisions come as `engine.decide` gives them, each programme's rows together and, for a
+    state programme, in the frames' order: those rows are placed by position, the others (a
+    municipality's programme) looked up."""
     width = len(ids)
     out = np.zeros((len(programme_ids), width), dtype=np.int64)
     counts = np.zeros(len(programme_ids), dtype=np.int64)
     if decisions.is_empty():
         return out, counts
-    paid = (decisions["status"] == DecisionStatus.ELIGIBLE.value).to_numpy()
+    paid_now = pl.col("status") == DecisionStatus.ELIGIBLE.value
     # A Decimal(12, 2) is held as whole tetri: read as they are, no arithmetic on decimals.
-    tetri = decisions["amount"].to_physical().cast(pl.Int64).fill_null(0).to_numpy()
-    tetri = np.where(paid, tetri, 0)
-    programme = decisions["programme_id"].to_numpy()
-    household = decisions["household_id"].to_numpy()
-    person = decisions["person_id"].to_numpy() if people_ids is not None else None
-    starts = np.flatnonzero(np.r_[True, programme[1:] != programme[:-1]])
-    ends = np.r_[starts[1:], len(programme)]
+    columns = decisions.select(
+        tetri=pl.when(paid_now).then(pl.col("amount").to_physical().cast(pl.Int64)).otherwise(0),
+        household="household_id",
+    )
+    tetri, household = columns["tetri"].to_numpy(), columns["household"].to_numpy()
+    runs = decisions["programme_id"].rle()
+    lengths, programme = runs.struct.field("len").to_numpy(), runs.struct.field("value").to_numpy()
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
     index = {pid: i for i, pid in enumerate(programme_ids)}
-    for start, end in zip(starts, ends, strict=True):
-        row = index[int(programme[start])]
-        counts[row] += int(paid[start:end].sum())
+    for pid, start, end in zip(programme, starts, ends, strict=True):
+        row = index[int(pid)]
+        part = tetri[start:end]
+        counts[row] += int(np.count_nonzero(part))
         own = household[start:end]
         if end - start == width and np.array_equal(own, ids):
-            out[row] += tetri[start:end]
+            out[row] += part
             continue
         if (
             members is not None
-            and end - start == len(people_ids)
-            and np.array_equal(person[start:end], people_ids)
+            and people_households is not None
+            and end - start == len(people_households)
+            and np.array_equal(own, people_households)
         ):
             places = members.rows
         else:
             places = np.searchsorted(ids, own)
-        out[row] += np.bincount(places, weights=tetri[start:end], minlength=width).astype(np.int64)
+        out[row] += np.bincount(places, weights=part, minlength=width).astype(np.int64)
     return out, counts
 
 
@@ -304,13 +309,17 @@ def simulate(
     ids = households["id"]
     order = None if ids.is_sorted() else ids.arg_sort().to_numpy()
     sorted_ids = ids.to_numpy() if order is None else ids.to_numpy()[order]
-    people_ids = people["id"].to_numpy()
+    people_households = people["household_id"].to_numpy()
     all_ids = [c.id for c in baseline]
     before_by, before_counts = _per_programme(
-        before, sorted_ids, all_ids, people_ids, members if order is None else None
+        before, sorted_ids, all_ids, people_households, members if order is None else None
     )
     after_by, after_counts = _per_programme(
-        after_changed, sorted_ids, changed_ids, people_ids, members if order is None else None
+        after_changed,
+        sorted_ids,
+        changed_ids,
+        people_households,
+        members if order is None else None,
     )
     if order is not None:  # back to the frame's order
         back = np.empty_like(order)
@@ -379,9 +388,12 @@ def measure(
         .fill_null(0)
         .to_numpy()
     )
-    # Sorted by region once: each region's measures read a slice.
-    by_place = np.argsort(region, kind="stable")
-    places, starts = np.unique(region[by_place], return_index=True)
+    # Regions as small codes (sorted by radix), and sorted by region once: each region's
+    # measures read a slice.
+    places = np.unique(region)
+    code = np.searchsorted(places, region).astype(np.int16)
+    by_place = np.argsort(code, kind="stable")
+    starts = np.searchsorted(code[by_place], np.arange(len(places)))
     ends = np.r_[starts[1:], len(region)]
 
     def ginis(kind: str) -> tuple[dict, np.ndarray]:
@@ -390,7 +402,7 @@ def measure(
         o = poorest_first if kind == "before" else np.argsort(welfare[kind])
         w, n = welfare[kind], size
         found = {None: inequality.gini(w[o], n[o], presorted=True)}
-        by_region = o[np.argsort(region[o], kind="stable")]
+        by_region = o[np.argsort(code[o], kind="stable")]
         w, n = w[by_region], n[by_region]
         for start, end in zip(starts, ends, strict=True):
             found[int(start)] = inequality.gini(w[start:end], n[start:end], presorted=True)
