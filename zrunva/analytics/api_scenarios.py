@@ -18,7 +18,7 @@ from zrunva.programmes.models import Programme
 router = Router(tags=["analytics"])
 
 
-class ChangeIn(Schema):
+class ScenarioChangeIn(Schema):
     programme: str = Field(max_length=60, description='The programme\'s code, e.g. "tsa".')
     parameters: dict[str, str | int | float] = Field(
         default_factory=dict,
@@ -36,10 +36,10 @@ class ScenarioIn(Schema):
     poverty_share: decimal_of(Scenario._meta.get_field("poverty_share")) | None = None
     poverty_line: decimal_of(Scenario._meta.get_field("poverty_line")) | None = None
     budget_cap: decimal_of(Scenario._meta.get_field("budget_cap")) | None = None
-    changes: list[ChangeIn] = Field(default_factory=list, max_length=50)
+    changes: list[ScenarioChangeIn] = Field(default_factory=list, max_length=50)
 
 
-class ChangeOut(Schema):
+class ScenarioChangeOut(Schema):
     programme: str
     parameters: dict[str, str]
     criteria: str
@@ -56,7 +56,7 @@ class ScenarioOut(Schema):
     poverty_share: str
     poverty_line: str | None
     budget_cap: str | None
-    changes: list[ChangeOut]
+    changes: list[ScenarioChangeOut]
     updated_at: datetime
 
 
@@ -70,16 +70,16 @@ class SimulationOut(JobOut):
     )
 
 
-class CompareRow(Schema):
+class ScenarioCompareRow(Schema):
     scenario: int
     name: str
     simulation: int
     national: dict[str, Any]
 
 
-class CompareOut(Schema):
+class ScenarioCompareOut(Schema):
     baseline: dict[str, Any]
-    scenarios: list[CompareRow]
+    scenarios: list[ScenarioCompareRow]
 
 
 def _scenario_out(s: Scenario) -> dict:
@@ -172,17 +172,17 @@ def scenario_create(request, payload: ScenarioIn):
     return 201, _scenario_out(scenario)
 
 
-class CompareQuery(Schema):
+class ScenarioCompareQuery(Schema):
     scenario: list[Id] = Field(min_length=1, max_length=scenarios.COMPARED_AT_MOST)
 
 
 @router.get(
     "/analytics/scenarios/compare",
-    response=responses({200: CompareOut}, 400, *SIGNED_IN, 404, 422),
+    response=responses({200: ScenarioCompareOut}, 400, *SIGNED_IN, 404, 422),
     summary="Up to four scenarios side by side with the rules in force, each from its latest "
     "simulation",
 )
-def scenario_compare(request, query: Query[CompareQuery]):
+def scenario_compare(request, query: Query[ScenarioCompareQuery]):
     permissions.require(request.user, permissions.SIMULATION_RUN)
     rows, baseline = [], None
     for pk in dict.fromkeys(query.scenario):

@@ -114,6 +114,9 @@ def programme_choices(*, on: date) -> list[engine.Compiled]:
 def _settings_check(fields: dict) -> None:
     if not str(fields.get("name") or "").strip():
         raise ValidationError({"name": _("Give the scenario a name.")})
+    for name in ("name", "description"):
+        if "\x00" in str(fields.get(name) or ""):
+            raise ValidationError({name: _("Text may not contain the NUL character.")})
     if fields.get("on") is not None:
         check_date(fields["on"])
     share = fields.get("poverty_share")
@@ -182,6 +185,9 @@ def change_check(
     read health data only from those who may see it. Returns the parameters as numbers."""
     errors: dict[str, str] = {}
     criteria, formula = (criteria or "").strip(), (formula or "").strip()
+    for name, text in (("criteria", criteria), ("formula", formula)):
+        if "\x00" in text:
+            raise ValidationError({name: _("Text may not contain the NUL character.")})
     if not parameters and not criteria and not formula:
         raise ValidationError(
             _("Change at least one parameter or rule of the programme, or leave it as it is.")

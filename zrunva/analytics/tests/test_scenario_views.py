@@ -159,3 +159,33 @@ def test_compare_up_to_four(client, analyst, child_benefit):
     response = client.get(reverse("analytics:scenario_compare"), {"scenario": many})
     assert response.context["form"].errors["scenario"] == ["Compare at most 4 scenarios at a time."]
     assert Scenario.objects.count() == 7
+
+
+def test_creating_a_scenario(client, analyst):
+    from zrunva.programmes.tests.factories import ON
+
+    client.force_login(analyst)
+    url = reverse("analytics:scenario_create")
+    response = client.post(url, {"name": "", "on": ON.isoformat(), "poverty_share": "3"})
+    assert response.context["form"].errors["name"] == ["This field is required."]
+    response = client.post(url, {"name": "Pensions", "on": ON.isoformat(), "poverty_share": "3"})
+    assert response.context["form"].errors["poverty_share"] == [
+        "Give a share of the median from 0.01 to 2 (0.6 is 60%)."
+    ]
+    response = client.post(
+        url, {"name": "Pensions", "on": ON.isoformat(), "poverty_share": "0.5", "shared": "on"}
+    )
+    created = Scenario.objects.get()
+    assert response.url == reverse("analytics:scenario_detail", args=[created.pk])
+    assert created.owner == analyst and created.shared and str(created.poverty_share) == "0.50"
+
+
+def test_the_progress_fragment_reloads_the_page_once_done(client, analyst):
+    three_households()
+    run = simulated(analyst, scenario(analyst))
+    client.force_login(analyst)
+    response = client.get(
+        reverse("analytics:run_detail", args=[run.pk]), headers={"HX-Request": "true"}
+    )
+    assert response["HX-Refresh"] == "true"
+    assert 'id="job-progress"' in response.content.decode()
