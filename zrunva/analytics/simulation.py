@@ -38,7 +38,6 @@ from django.utils.translation import gettext as _
 from zrunva.analytics import inequality
 from zrunva.core.frames import Grouping
 from zrunva.programmes import attributes, engine, expressions
-from zrunva.programmes.choices import DecisionStatus
 from zrunva.programmes.validators import LARGEST_AMOUNT, LARGEST_NUMBER
 
 # A gain above this (GEL a month) is a large gain in the winners and losers bands.
@@ -171,13 +170,10 @@ def _per_programme(
     counts = np.zeros(len(programme_ids), dtype=np.int64)
     if decisions.is_empty():
         return out, counts
-    paid_now = pl.col("status") == DecisionStatus.ELIGIBLE.value
-    # A Decimal(12, 2) is held as whole tetri: read as they are, no arithmetic on decimals.
-    columns = decisions.select(
-        tetri=pl.when(paid_now).then(pl.col("amount").to_physical().cast(pl.Int64)).otherwise(0),
-        household="household_id",
-    )
-    tetri, household = columns["tetri"].to_numpy(), columns["household"].to_numpy()
+    # `decide` gives an amount only to an award (null otherwise), and a Decimal(12, 2) is held
+    # as whole tetri: read as they are, no arithmetic on decimals.
+    tetri = decisions["amount"].to_physical().cast(pl.Int64).fill_null(0).to_numpy()
+    household = decisions["household_id"].to_numpy()
     runs = decisions["programme_id"].rle()
     lengths, programme = runs.struct.field("len").to_numpy(), runs.struct.field("value").to_numpy()
     ends = np.cumsum(lengths)
