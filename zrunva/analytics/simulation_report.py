@@ -98,7 +98,7 @@ def _about(run) -> list[str]:
     if summary.get("budget_cap"):
         lines.append(
             _("Annual budget of the changed programmes: %(cap)s GEL")
-            % {"cap": summary["budget_cap"]}
+            % {"cap": f"{Decimal(summary['budget_cap']):,.2f}"}
         )
     for change in summary.get("changes", []):
         parts = [f"param.{k} = {v}" for k, v in change["parameters"].items()]

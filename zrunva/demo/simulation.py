@@ -20,11 +20,11 @@ DEMO_SCENARIOS = (
         {"child_benefit": {"child_benefit_max_score": "150000", "child_benefit_amount": "250"}},
     ),
     (
-        "TSA bands shifted up 5,000 points, within 2 million GEL (illustrative)",
+        "TSA bands shifted up 5,000 points, within 600,000 GEL a year (illustrative)",
         "Each subsistence allowance band reaches 5,000 points higher; the changed programme's "
         "annual budget capped, the poorest paid first.",
         False,
-        Decimal("2000000"),
+        Decimal("600000"),
         {
             "tsa": {
                 "tsa_band_1_max_score": "35000",
