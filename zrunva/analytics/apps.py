@@ -11,6 +11,13 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics and policy")
 
     def ready(self):
+        from auditlog.registry import auditlog
+
+        from zrunva.analytics.models import Scenario, ScenarioChange
+
+        auditlog.register(Scenario, m2m_fields={"shared_with"})
+        auditlog.register(ScenarioChange)
+
         from zrunva.accounts import permissions
         from zrunva.core.extensions import NavItem, register
 

@@ -14,6 +14,7 @@ urlpatterns += [
     path("scenarios/<int:pk>/", views_scenarios.scenario_detail, name="scenario_detail"),
     path("scenarios/<int:pk>/edit/", views_scenarios.scenario_edit, name="scenario_edit"),
     path("scenarios/<int:pk>/run/", views_scenarios.scenario_run, name="scenario_run"),
+    path("scenarios/<int:pk>/delete/", views_scenarios.scenario_delete, name="scenario_delete"),
     path(
         "scenarios/<int:pk>/programmes/<int:programme_id>/remove/",
         views_scenarios.scenario_change_remove,

@@ -163,6 +163,15 @@ def scenario_change_remove(request, pk: int, programme_id: int):
 
 @staff_view(SIMULATE)
 @require_POST
+def scenario_delete(request, pk: int):
+    scenario = scenarios.scenario_get(actor=request.user, pk=pk)
+    scenarios.scenario_delete(actor=request.user, scenario=scenario)
+    messages.success(request, _("The scenario and its simulations are deleted."))
+    return redirect("analytics:scenario_list")
+
+
+@staff_view(SIMULATE)
+@require_POST
 def scenario_run(request, pk: int):
     scenario = scenarios.scenario_get(actor=request.user, pk=pk)
     try:

@@ -189,3 +189,20 @@ def test_the_progress_fragment_reloads_the_page_once_done(client, analyst):
     )
     assert response["HX-Refresh"] == "true"
     assert 'id="job-progress"' in response.content.decode()
+
+
+def test_only_the_owner_deletes(client, make_user, analyst):
+    shared = scenario(analyst, name="Team", shared=True)
+    client.force_login(make_user(Role.ANALYST))
+    url = reverse("analytics:scenario_delete", args=[shared.pk])
+    assert client.post(url).status_code == 403
+    client.force_login(analyst)
+    assert client.post(url).status_code == 302
+    assert not Scenario.objects.exists()
+
+
+def test_changes_to_a_scenario_are_audited(analyst, child_benefit):
+    created = scenario(analyst, changes=[(child_benefit, {"child_benefit_amount": "250"})])
+    entries = LogEntry.objects.get_for_objects(created.changes.all())
+    assert entries.get().actor == analyst
+    assert LogEntry.objects.get_for_object(created).get().actor == analyst
