@@ -13,6 +13,7 @@ from zrunva.accounts import permissions
 from zrunva.analytics import scenarios
 from zrunva.analytics.models import Scenario
 from zrunva.core.api import SIGNED_IN, Day, FlagIn, Id, JobOut, decimal_of, responses
+from zrunva.core.trail import access_log, search_log
 from zrunva.programmes.models import Programme
 
 router = Router(tags=["analytics"])
@@ -134,7 +135,9 @@ def _simulation_out(run, actor) -> dict:
     summary="The scenarios you own and those shared with you",
 )
 def scenario_list(request):
-    return [_scenario_out(s) for s in scenarios.scenario_list(actor=request.user)]
+    found = [_scenario_out(s) for s in scenarios.scenario_list(actor=request.user)]
+    search_log(actor=request.user, model=Scenario, terms={"api": "scenarios"}, shown=len(found))
+    return found
 
 
 @router.post(
@@ -190,6 +193,7 @@ def scenario_compare(request, query: Query[ScenarioCompareQuery]):
         run = scenarios.latest_done(scenario)
         if run is None:
             raise ValidationError({"scenario": f"Not simulated yet: {scenario.name}."})
+        access_log(actor=request.user, instance=run, purpose="compare")
         national = run.summary["national"]
         baseline = baseline or {k: national[k] for k in ("before_benefits", "baseline")}
         keep = ("scenario", "scenario_bands", "capped", "capped_bands", "households", "people")
@@ -210,7 +214,9 @@ def scenario_compare(request, query: Query[ScenarioCompareQuery]):
     summary="One scenario",
 )
 def scenario_detail(request, scenario_id: Id):
-    return _scenario_out(scenarios.scenario_get(actor=request.user, pk=scenario_id))
+    scenario = scenarios.scenario_get(actor=request.user, pk=scenario_id)
+    access_log(actor=request.user, instance=scenario, purpose="scenario")
+    return _scenario_out(scenario)
 
 
 @router.post(
@@ -231,4 +237,5 @@ def scenario_run(request, scenario_id: Id):
 )
 def simulation_detail(request, simulation_id: Id):
     run = scenarios.run_get(actor=request.user, pk=simulation_id)
+    access_log(actor=request.user, instance=run, purpose="simulation result")
     return _simulation_out(run, request.user)
