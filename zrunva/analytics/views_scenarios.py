@@ -19,7 +19,7 @@ from zrunva.analytics.forms_scenarios import (
     HouseholdOpenForm,
     ScenarioForm,
 )
-from zrunva.analytics.models import SimulationRun
+from zrunva.analytics.models import Scenario
 from zrunva.core import charts, numbers
 from zrunva.core.forms import add_service_errors
 from zrunva.core.htmx import is_htmx
@@ -32,9 +32,7 @@ SIMULATE = permissions.SIMULATION_RUN
 @staff_view(SIMULATE)
 def scenario_list(request):
     found = list(scenarios.scenario_list(actor=request.user))
-    search_log(
-        actor=request.user, model=SimulationRun, terms={"list": "scenarios"}, shown=len(found)
-    )
+    search_log(actor=request.user, model=Scenario, terms={"list": "scenarios"}, shown=len(found))
     latest = {s.pk: scenarios.latest_done(s) for s in found}
     return render(
         request,
