@@ -523,6 +523,9 @@ def household_result(*, actor, run: SimulationRun, household_id: int) -> Househo
     row = row.row(0, named=True)
     on = date.fromisoformat(run.summary["on"])
     registry = registry_frames(on=on, household_ids=[household_id])
+    if registry.households.is_empty():
+        # Closed since the simulation: nothing to explain on the date any more.
+        raise ValidationError(_("The household is closed; closed households are not evaluated."))
     scores = latest_scores(on=on, household_ids=[household_id])
     households, people = engine.attribute_frames(registry, scores, on=on)
     baseline = compiled_programmes(on=on, municipality_id=household.municipality_id, skipped=[])

@@ -256,7 +256,12 @@ def run_household(request, pk: int, household_id: int):
     run = scenarios.run_get(actor=request.user, pk=pk)
     if run.status != "done":
         return redirect("analytics:run_detail", pk=run.pk)
-    result = scenarios.household_result(actor=request.user, run=run, household_id=household_id)
+    try:
+        result = scenarios.household_result(actor=request.user, run=run, household_id=household_id)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("analytics:run_detail", pk=run.pk)
     return render(request, "analytics/run_household.html", {"run": run, "result": result})
 
 
