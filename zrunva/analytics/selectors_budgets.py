@@ -7,15 +7,16 @@ sent to the banks, not yet answered. Lines held, returned or cancelled, and payr
 being prepared or checked, are not spending. Recipients: the beneficiaries paid or due at
 least once in the year (persons for a personal programme, households for a household one),
 added up over programmes (a household in two programmes counts twice). Per-capita spending
-divides by the municipality's population (`geo.Municipality.population`, the census figure
-the place data cites), not the registry's count of people.
+divides by the municipality's population (`geo.Municipality.population`, on 1 January 2024 as
+the place data cites it), not the registry's count of people (the registry holds applicants,
+not every inhabitant).
 
 One query groups the payments (SQL GROUP BY), one reads the planned lines; Polars joins them.
 Recipients under ten are hidden where the viewer may not see small cells (the public,
 analysts), with the secondary suppression of `questionnaires.suppression.hidden`."""
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import polars as pl
@@ -74,19 +75,19 @@ class Row:
         """Executed as a percentage of planned, one place; none without a plan above zero."""
         if not self.planned:
             return None
-        return (100 * self.executed / self.planned).quantize(Decimal("0.1"))
+        return (100 * self.executed / self.planned).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
     @property
     def planned_per_capita(self) -> Decimal | None:
         if not self.population or self.planned is None:
             return None
-        return (self.planned / self.population).quantize(TETRI)
+        return (self.planned / self.population).quantize(TETRI, rounding=ROUND_HALF_UP)
 
     @property
     def executed_per_capita(self) -> Decimal | None:
         if not self.population:
             return None
-        return (self.executed / self.population).quantize(TETRI)
+        return (self.executed / self.population).quantize(TETRI, rounding=ROUND_HALF_UP)
 
 
 @dataclass
@@ -295,7 +296,7 @@ def region_budgets(*, region: Region, year: int, shown_small: bool) -> Table:
 
 def budget_over_years(*, municipality: Municipality, shown_small: bool) -> Table:
     """A municipality's social budget year by year: planned, executed, execution, per capita
-    (today's population for every year: the place data holds one census figure)."""
+    (the one population figure the place data holds, for every year)."""
     frame = budget_frame(municipality_ids=[municipality.pk])
     by_year = (
         frame.group_by("year")
