@@ -65,6 +65,9 @@ class Row:
     pending: Decimal
     recipients: Recipients
     population: int | None = None
+    # The planned amount of the lines Zrunva pays (a programme's): what execution is measured
+    # against; None when no line is a programme's.
+    tracked: Decimal | None = None
     programme_code: str = ""
     illustrative: bool = False
     line_id: int | None = None
@@ -72,10 +75,11 @@ class Row:
 
     @property
     def execution(self) -> Decimal | None:
-        """Executed as a percentage of planned, one place; none without a plan above zero."""
-        if not self.planned:
+        """Executed as a percentage of what was planned for the lines Zrunva pays, one place;
+        none without such a plan above zero (a line Zrunva does not pay has no execution)."""
+        if not self.tracked:
             return None
-        return (100 * self.executed / self.planned).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return (100 * self.executed / self.tracked).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
     @property
     def planned_per_capita(self) -> Decimal | None:
@@ -85,7 +89,7 @@ class Row:
 
     @property
     def executed_per_capita(self) -> Decimal | None:
-        if not self.population:
+        if not self.population or self.recipients.count is None:
             return None
         return (self.executed / self.population).quantize(TETRI, rounding=ROUND_HALF_UP)
 
@@ -175,6 +179,10 @@ def budget_frame(*, municipality_ids=None, years=None) -> pl.DataFrame:
         pl.col("executed").fill_null(ZERO),
         pl.col("pending").fill_null(ZERO),
         pl.col("illustrative").fill_null(False),
+        pl.when(pl.col("programme_id").is_not_null())
+        .then(pl.col("planned"))
+        .otherwise(None)
+        .alias("tracked"),
         # A line not tied to a programme has no recipients to count; a programme's has.
         pl.when(pl.col("programme_id").is_null())
         .then(None)
@@ -200,10 +208,12 @@ def _suppressed(counts: list[int | None], shown_small: bool) -> list[Recipients]
 
 def _total_row(label: str, rows_frame: pl.DataFrame, population: int | None) -> dict:
     planned = rows_frame["planned"].drop_nulls()
+    tracked = rows_frame["tracked"].drop_nulls()
     recipients = rows_frame["recipients"].drop_nulls()
     return {
         "label": label,
         "planned": Decimal(planned.sum()).quantize(TETRI) if len(planned) else None,
+        "tracked": Decimal(tracked.sum()).quantize(TETRI) if len(tracked) else None,
         "executed": Decimal(rows_frame["executed"].sum() or 0).quantize(TETRI),
         "pending": Decimal(rows_frame["pending"].sum() or 0).quantize(TETRI),
         "recipients": int(recipients.sum()) if len(recipients) else None,
@@ -236,6 +246,7 @@ def municipality_budget(*, municipality: Municipality, year: int, shown_small: b
                 "key": r["line_id"] or f"p{r['programme_id']}",
                 "label": label,
                 "planned": _dec(r["planned"]),
+                "tracked": _dec(r["tracked"]),
                 "executed": _dec(r["executed"]),
                 "pending": _dec(r["pending"]),
                 "recipients": r["recipients"],
@@ -263,6 +274,8 @@ def region_budgets(*, region: Region, year: int, shown_small: bool) -> Table:
         .agg(
             pl.col("planned").sum().alias("planned"),
             pl.col("planned").is_not_null().any().alias("has_plan"),
+            pl.col("tracked").sum().alias("tracked"),
+            pl.col("tracked").is_not_null().any().alias("has_tracked"),
             pl.col("executed").sum(),
             pl.col("pending").sum(),
             pl.col("recipients").sum().alias("recipients"),
@@ -279,6 +292,7 @@ def region_budgets(*, region: Region, year: int, shown_small: bool) -> Table:
                 "key": m.code,
                 "label": m.name,
                 "planned": _dec(r["planned"]) if r["has_plan"] else None,
+                "tracked": _dec(r["tracked"]) if r["has_tracked"] else None,
                 "executed": _dec(r["executed"]),
                 "pending": _dec(r["pending"]),
                 "recipients": int(r["recipients"]) if r["has_recipients"] else None,
@@ -303,6 +317,8 @@ def budget_over_years(*, municipality: Municipality, shown_small: bool) -> Table
         .agg(
             pl.col("planned").sum().alias("planned"),
             pl.col("planned").is_not_null().any().alias("has_plan"),
+            pl.col("tracked").sum().alias("tracked"),
+            pl.col("tracked").is_not_null().any().alias("has_tracked"),
             pl.col("executed").sum(),
             pl.col("pending").sum(),
             pl.col("recipients").sum().alias("recipients"),
@@ -317,6 +333,7 @@ def budget_over_years(*, municipality: Municipality, shown_small: bool) -> Table
             "key": r["year"],
             "label": str(r["year"]),
             "planned": _dec(r["planned"]) if r["has_plan"] else None,
+            "tracked": _dec(r["tracked"]) if r["has_tracked"] else None,
             "executed": _dec(r["executed"]),
             "pending": _dec(r["pending"]),
             "recipients": int(r["recipients"]) if r["has_recipients"] else None,

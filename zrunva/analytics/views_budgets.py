@@ -100,11 +100,12 @@ def _execution_bars(rows):
     )
 
 
-def _amount_bars(rows, attribute):
+def _amount_bars(rows, attribute, *, paid=False):
+    """Bars of an amount; `paid`: only the rows Zrunva pays (an execution, not a plan)."""
     return charts.bars(
         (r.label, getattr(r, attribute), _money(getattr(r, attribute)))
         for r in rows
-        if getattr(r, attribute) is not None
+        if getattr(r, attribute) is not None and not (paid and r.recipients.count is None)
     )
 
 
@@ -179,9 +180,9 @@ def _municipality(request, code: str, public: bool):
             "table": table,
             "history": history,
             "planned_bars": _amount_bars(table.rows, "planned"),
-            "executed_bars": _amount_bars(table.rows, "executed"),
+            "executed_bars": _amount_bars(table.rows, "executed", paid=True),
             "execution_bars": _execution_bars(table.rows),
-            "history_bars": _amount_bars(history.rows, "executed"),
+            "history_bars": _amount_bars(history.rows, "executed", paid=True),
             "illustrative": any(r.illustrative for r in table.rows),
             "editable": editable,
         },
