@@ -83,15 +83,17 @@ def demo_budgets(*, seed: int = 2026) -> int:
 
 
 RECOMMENDATIONS = [
-    "Publish the social programmes' waiting lists and decision times on the municipality's site.",
-    "Raise the soup kitchen's places to the number of people on its waiting list.",
-    "Report each programme's spending every quarter, not only at the end of the year.",
+    "გამოაქვეყნეთ სოციალური პროგრამების მოლოდინის სიები და გადაწყვეტილების ვადები "
+    "მუნიციპალიტეტის ვებგვერდზე.",
+    "გაზარდეთ უფასო სასადილოს ადგილები მოლოდინის სიაში მყოფთა რაოდენობამდე.",
+    "ყოველი პროგრამის ხარჯვის ანგარიში აქვეყნეთ ყოველკვარტალურად და არა მხოლოდ წლის ბოლოს.",
 ]
 
 
 def demo_monitoring_report() -> MonitoringReport | None:
-    """The demo monitor's published report to Kutaisi with three recommendations; Kutaisi's
-    officer has accepted the first and reported progress on it."""
+    """The demo monitor's published report to Kutaisi with three recommendations (in Georgian,
+    as a Georgian organisation writes them); Kutaisi's officer has accepted the first and
+    reported progress on it."""
     users = get_user_model().objects
     monitor = users.get(username="cso_monitor")
     officer = users.get(username="municipal_kutaisi")
@@ -103,12 +105,13 @@ def demo_monitoring_report() -> MonitoringReport | None:
         data={
             "municipality": Municipality.objects.get(code="kutaisi"),
             "subject": "programmes",
-            "title": "Kutaisi's social programmes: access and spending (synthetic demo report)",
-            "period": f"January–June {timezone.localdate().year}",
+            "title": "ქუთაისის სოციალური პროგრამები: ხელმისაწვდომობა და ხარჯვა "
+            "(სადემონსტრაციო ანგარიში)",
+            "period": f"იანვარი–ივნისი, {timezone.localdate().year}",
             "findings": (
-                "Synthetic findings for the demo. Applicants wait longest for one-off "
-                "assistance; the soup kitchen turns people away on most days; spending is "
-                "published once a year."
+                "სადემონსტრაციო (სინთეზური) მიგნებები. განმცხადებლები ყველაზე დიდხანს "
+                "ერთჯერად დახმარებას ელოდებიან; უფასო სასადილო თითქმის ყოველდღე უარს ეუბნება "
+                "მსურველებს; ხარჯვის შესახებ ინფორმაცია წელიწადში ერთხელ ქვეყნდება."
             ),
         },
     )
@@ -120,13 +123,14 @@ def demo_monitoring_report() -> MonitoringReport | None:
         actor=officer,
         recommendation=first,
         answer="accepted",
-        reasons="The lists hold no personal data once counted; the site can show them.",
+        reasons="აგრეგირებული სიები პერსონალურ მონაცემებს არ შეიცავს; ვებგვერდზე მათი "
+        "განთავსება შესაძლებელია.",
     )
     services_monitoring.recommendation_progress(
         actor=officer,
         recommendation=first,
         on=timezone.localdate(),
-        text="The page is drafted and waits for the mayor's office.",
+        text="გვერდი მომზადებულია და მერიის დადასტურებას ელოდება.",
     )
     return report
 
