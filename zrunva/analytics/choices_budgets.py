@@ -3,6 +3,7 @@ and 4)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ImportStatus(models.TextChoices):
@@ -29,9 +30,11 @@ class RecommendationStatus(models.TextChoices):
 
 
 class Answer(models.TextChoices):
-    ACCEPTED = "accepted", _("Accepted")
-    PARTLY = "partly", _("Partly accepted")
-    REJECTED = "rejected", _("Rejected")
+    # A municipality's answer to a recommendation (in Georgian "shared", not an application's
+    # "accepted").
+    ACCEPTED = "accepted", pgettext_lazy("recommendation answer", "Accepted")
+    PARTLY = "partly", pgettext_lazy("recommendation answer", "Partly accepted")
+    REJECTED = "rejected", pgettext_lazy("recommendation answer", "Rejected")
 
 
 class RecommendationEventKind(models.TextChoices):

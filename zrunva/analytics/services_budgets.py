@@ -237,25 +237,21 @@ def _amount(value) -> Decimal:
     """A planned amount from a cell: a number, or text that is only a number ("125 000,50").
     Anything else says what was found."""
     if isinstance(value, bool):
-        raise ValueError(
-            _("Text where an amount is expected: \u201c%(text)s\u201d.") % {"text": value}
-        )
+        raise ValueError(_("Text where an amount is expected: “%(text)s”.") % {"text": value})
     if isinstance(value, int | float):
         amount = Decimal(str(value))
     else:
-        text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+        text = str(value).strip().replace("\xa0", "").replace(" ", "")
         if text.count(",") == 1 and "." not in text:
             text = text.replace(",", ".")
         try:
             amount = Decimal(text)
         except InvalidOperation:
             raise ValueError(
-                _("Text where an amount is expected: \u201c%(text)s\u201d.") % {"text": value}
+                _("Text where an amount is expected: “%(text)s”.") % {"text": value}
             ) from None
         if not amount.is_finite():
-            raise ValueError(
-                _("Text where an amount is expected: \u201c%(text)s\u201d.") % {"text": value}
-            )
+            raise ValueError(_("Text where an amount is expected: “%(text)s”.") % {"text": value})
     if amount < 0:
         raise ValueError(_("A negative amount: %(amount)s.") % {"amount": value})
     if amount != amount.quantize(TETRI):
@@ -271,7 +267,7 @@ def _year(value) -> int:
         if isinstance(value, float) and value != year:
             raise ValueError
     except (TypeError, ValueError):
-        raise ValueError(_("Not a year: \u201c%(text)s\u201d.") % {"text": value}) from None
+        raise ValueError(_("Not a year: “%(text)s”.") % {"text": value}) from None
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValueError(
             _("A year from %(first)s to %(last)s.") % {"first": FIRST_YEAR, "last": LAST_YEAR}
@@ -333,9 +329,7 @@ def check_rows(*, actor, letters: dict[str, str], rows: list[dict]) -> tuple[lis
                 error(
                     row,
                     "municipality",
-                    _(
-                        "Unknown municipality: \u201c%(name)s\u201d (a code or a name, as on the Codes sheet)."
-                    )
+                    _("Unknown municipality: “%(name)s” (a code or a name, as on the Codes sheet).")
                     % {"name": name},
                 )
             elif not can_edit_budget(actor, municipality.pk):
@@ -358,7 +352,7 @@ def check_rows(*, actor, letters: dict[str, str], rows: list[dict]) -> tuple[lis
                 error(
                     row,
                     "programme",
-                    _("Unknown municipal programme: \u201c%(code)s\u201d.") % {"code": code},
+                    _("Unknown municipal programme: “%(code)s”.") % {"code": code},
                 )
             elif municipality is not None and (
                 message := _programme_error(programme, municipality.pk)

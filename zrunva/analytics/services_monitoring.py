@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from zrunva.accounts import permissions
 from zrunva.analytics.choices_budgets import (
@@ -41,10 +41,10 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (S.IN_PROGRESS, "close"): S.CLOSED,
 }
 ACTION_NAMES = {  # lazy: read when a move is refused, in its language
-    "publish": gettext_lazy("published"),
-    "answer": gettext_lazy("answered"),
-    "progress": gettext_lazy("given a progress report"),
-    "close": gettext_lazy("closed"),
+    "publish": pgettext_lazy("recommendation action", "published"),
+    "answer": pgettext_lazy("recommendation action", "answered"),
+    "progress": pgettext_lazy("recommendation action", "given a progress report"),
+    "close": pgettext_lazy("recommendation action", "closed"),
 }
 
 
@@ -219,7 +219,7 @@ def _tell_officers(report: MonitoringReport) -> None:
             subject=_("Monitoring report %(number)s: recommendations to your municipality")
             % {"number": report.number},
             body=_(
-                "%(organisation)s published the monitoring report \u201c%(title)s\u201d with "
+                "%(organisation)s published the monitoring report “%(title)s” with "
                 "%(count)s recommendations to %(municipality)s. Answer each in Zrunva "
                 "(Monitoring)."
             )
