@@ -341,3 +341,11 @@ def test_execution_is_rounded_half_up_to_one_place():
         recipients=budgets.Recipients(20),
     )
     assert row.execution == Decimal("11.3")
+
+
+def test_the_public_budget_page_reads_in_a_few_queries(
+    year_of_payments, django_assert_max_num_queries
+):
+    client = Client()
+    with django_assert_max_num_queries(12):
+        assert client.get("/open/budgets/kutaisi/?year=2026").status_code == 200
