@@ -182,16 +182,19 @@ def budget_line_update(request, line_id: Id, payload: BudgetLineIn):
 
 @router.delete(
     "/budget-lines/{line_id}",
-    response=responses({204: None}, *SIGNED_IN, 404, 422),
-    summary="Delete a budget line",
+    response=responses({200: BudgetLineOut}, *SIGNED_IN, 404, 422),
+    summary="Delete a budget line (answered with the line as it was)",
 )
 def budget_line_remove(request, line_id: Id):
-    line = get_object_or_404(BudgetLine, pk=line_id)
+    line = get_object_or_404(
+        BudgetLine.objects.select_related("municipality", "programme"), pk=line_id
+    )
     services_budgets.budget_line_delete(actor=request.user, line=line)
-    return 204, None
+    line.pk = line_id  # Django clears it on deletion; the answer names the line deleted
+    return line
 
 
-class ImportErrorOut(Schema):
+class BudgetImportErrorOut(Schema):
     row: int
     column: str
     field: str
@@ -203,7 +206,7 @@ class BudgetImportOut(Schema):
     file_name: str
     status: str = Field(description="previewed or committed.")
     summary: dict
-    errors: list[ImportErrorOut]
+    errors: list[BudgetImportErrorOut]
 
 
 @router.post(
@@ -230,7 +233,7 @@ def budget_import_commit(request, import_id: Id):
 # -- Monitoring ----------------------------------------------------------------------------------
 
 
-class EventOut(Schema):
+class RecommendationEventOut(Schema):
     kind: str
     at: datetime
     on: date | None
@@ -248,7 +251,7 @@ class RecommendationOut(Schema):
     reasons: str
     answered_at: datetime | None
     closed_at: datetime | None
-    events: list[EventOut]
+    events: list[RecommendationEventOut]
 
     @staticmethod
     def resolve_report(r) -> str:
@@ -259,7 +262,7 @@ class RecommendationOut(Schema):
         return list(r.events.all())
 
 
-class ReportOut(Schema):
+class MonitoringReportOut(Schema):
     number: str
     organisation: str
     municipality: str
@@ -288,7 +291,7 @@ class ReportOut(Schema):
 @router.get(
     "/monitoring/reports",
     auth=None,
-    response=responses({200: list[ReportOut]}, 422),
+    response=responses({200: list[MonitoringReportOut]}, 422),
     summary="Published monitoring reports (a municipality's, with ?municipality=)",
 )
 def report_list(request, municipality: str = ""):
@@ -303,7 +306,7 @@ def report_list(request, municipality: str = ""):
 @router.get(
     "/monitoring/reports/{number}",
     auth=None,
-    response=responses({200: ReportOut}, 404, 422),
+    response=responses({200: MonitoringReportOut}, 404, 422),
     summary="One published monitoring report with its recommendations and their state",
 )
 def report_detail(request, number: str):
@@ -321,7 +324,7 @@ def municipality_recommendations(request, code: Code):
     return list(monitoring.recommendations_of(municipality.pk).select_related("report"))
 
 
-class ReportIn(Schema):
+class MonitoringReportIn(Schema):
     municipality: Code
     subject: ReportSubject = ReportSubject.PROGRAMMES
     service_id: int | None = None
@@ -346,10 +349,10 @@ def _own_report(request, number: str) -> MonitoringReport:
 
 @router.post(
     "/monitoring/reports",
-    response=responses({201: ReportOut}, 400, *SIGNED_IN, 422),
+    response=responses({201: MonitoringReportOut}, 400, *SIGNED_IN, 422),
     summary="Write a draft report (an accredited organisation's monitors)",
 )
-def report_create(request, payload: ReportIn):
+def report_create(request, payload: MonitoringReportIn):
     municipality = Municipality.objects.filter(code=payload.municipality).first()
     if municipality is None:
         raise ValidationError({"municipality": ["Unknown municipality."]})
@@ -367,7 +370,7 @@ def report_create(request, payload: ReportIn):
 
 @router.get(
     "/monitoring/reports/{number}/draft",
-    response=responses({200: ReportOut}, *SIGNED_IN, 404, 422),
+    response=responses({200: MonitoringReportOut}, *SIGNED_IN, 404, 422),
     summary="One of one's organisation's reports, drafts included",
 )
 def report_draft(request, number: str):
@@ -387,25 +390,25 @@ def recommendation_create(request, number: str, payload: RecommendationIn):
 
 @router.post(
     "/monitoring/reports/{number}/publish",
-    response=responses({200: ReportOut}, 400, *SIGNED_IN, 404, 422),
+    response=responses({200: MonitoringReportOut}, 400, *SIGNED_IN, 404, 422),
     summary="Publish a draft report: the municipality's officers are told",
 )
 def report_publish(request, number: str):
     return answers.report_publish(actor=request.user, report=_report(number))
 
 
-class AnswerIn(Schema):
+class RecommendationAnswerIn(Schema):
     answer: Answer
     reasons: str = Field(min_length=1, max_length=5000)
 
 
-class ProgressIn(Schema):
+class RecommendationProgressIn(Schema):
     on: Day
     text: str = Field(min_length=1, max_length=5000)
     final: bool = False
 
 
-class CloseIn(Schema):
+class RecommendationCloseIn(Schema):
     note: str = Field("", max_length=5000)
 
 
@@ -420,7 +423,7 @@ def _recommendation(pk: int) -> Recommendation:
     response=responses({200: RecommendationOut}, 400, *SIGNED_IN, 404, 422),
     summary="Answer a recommendation: accepted, partly or rejected, with reasons",
 )
-def recommendation_answer(request, recommendation_id: Id, payload: AnswerIn):
+def recommendation_answer(request, recommendation_id: Id, payload: RecommendationAnswerIn):
     return answers.recommendation_answer(
         actor=request.user,
         recommendation=_recommendation(recommendation_id),
@@ -434,7 +437,7 @@ def recommendation_answer(request, recommendation_id: Id, payload: AnswerIn):
     response=responses({200: RecommendationOut}, 400, *SIGNED_IN, 404, 422),
     summary="Report progress on an accepted recommendation (final: the work is done)",
 )
-def recommendation_progress(request, recommendation_id: Id, payload: ProgressIn):
+def recommendation_progress(request, recommendation_id: Id, payload: RecommendationProgressIn):
     return answers.recommendation_progress(
         actor=request.user,
         recommendation=_recommendation(recommendation_id),
@@ -449,7 +452,7 @@ def recommendation_progress(request, recommendation_id: Id, payload: ProgressIn)
     response=responses({200: RecommendationOut}, 400, *SIGNED_IN, 404, 422),
     summary="Close a recommendation",
 )
-def recommendation_close(request, recommendation_id: Id, payload: CloseIn):
+def recommendation_close(request, recommendation_id: Id, payload: RecommendationCloseIn):
     return answers.recommendation_close(
         actor=request.user, recommendation=_recommendation(recommendation_id), note=payload.note
     )

@@ -163,6 +163,15 @@ def test_a_kutaisi_officer_enters_kutaisis_budget_but_not_zugdidis(officer, kuta
         content_type="application/json",
     )
     assert api.status_code == 422
+    # Deleting: the officer's own municipality's line, not another's.
+    other = BudgetLine.objects.create(
+        municipality=zugdidi, year=2026, name_ka="z", planned=Decimal(1), entered_by=officer
+    )
+    assert client.delete(f"/api/v1/budget-lines/{other.pk}").status_code == 403
+    own = BudgetLine.objects.get(municipality=kutaisi)
+    deleted = client.delete(f"/api/v1/budget-lines/{own.pk}")
+    assert (deleted.status_code, deleted.json()["id"]) == (200, own.pk)
+    assert list(BudgetLine.objects.all()) == [other]
 
 
 def test_an_administrator_enters_any_budget_and_an_analyst_none(make_user):
