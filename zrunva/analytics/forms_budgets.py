@@ -43,7 +43,6 @@ class BudgetLineForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = Programme.objects.filter(municipality=municipality)
         self.fields["programme"].required = False
-        self.fields["planned"].min_value = 0
         self.fields["planned"].widget.attrs["min"] = "0"
 
 
@@ -88,6 +87,15 @@ class ReportForm(forms.ModelForm):
         ).order_by("name_ka")
         self.fields["service"].required = False
         self.fields["subject"].choices = ReportSubject.choices
+
+    def clean(self):
+        data = super().clean()
+        if data.get("subject") == ReportSubject.SERVICE and not data.get("service"):
+            self.add_error("service", _("Choose the service the report is about."))
+        elif data.get("subject") == ReportSubject.PROGRAMMES:
+            data["service"] = None
+            self.instance.service = None
+        return data
 
 
 class RecommendationForm(forms.Form):

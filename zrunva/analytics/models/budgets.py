@@ -2,7 +2,10 @@
 on each social programme in a year. The executed amount is never stored: it is read from the
 payments (`analytics.budgets.execution`)."""
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -36,7 +39,14 @@ class BudgetLine(models.Model):
     )
     name_ka = models.CharField(_("line (Georgian)"), max_length=200, blank=True)
     name_en = models.CharField(_("line (English)"), max_length=200, blank=True)
-    planned = models.DecimalField(_("planned, GEL"), max_digits=14, decimal_places=2)
+    planned = models.DecimalField(
+        _("planned, GEL"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[
+            MinValueValidator(Decimal("0"), message=_("The planned amount cannot be negative."))
+        ],
+    )
     source = models.CharField(
         _("source"),
         max_length=300,
@@ -74,15 +84,19 @@ class BudgetLine(models.Model):
                 violation_error_message=_("A line with this name is already in this budget."),
             ),
             models.CheckConstraint(
-                condition=Q(planned__gte=0), name="budget_line_planned_non_negative"
+                condition=Q(planned__gte=0),
+                name="budget_line_planned_non_negative",
+                violation_error_message=_("The planned amount cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(year__gte=FIRST_YEAR) & Q(year__lte=LAST_YEAR),
                 name="budget_line_year_in_range",
+                violation_error_message=_("A year from 2000 to 2100."),
             ),
             models.CheckConstraint(
                 condition=Q(programme__isnull=False) | ~Q(name_ka=""),
                 name="budget_line_programme_or_name",
+                violation_error_message=_("Choose a programme, or name the line in Georgian."),
             ),
         ]
 

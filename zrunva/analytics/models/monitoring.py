@@ -77,6 +77,9 @@ class MonitoringReport(models.Model):
                 condition=Q(subject=ReportSubject.PROGRAMMES, service__isnull=True)
                 | Q(subject=ReportSubject.SERVICE, service__isnull=False),
                 name="monitoring_report_service_when_about_one",
+                violation_error_message=_(
+                    "A report on a service names the service; one on the programmes names none."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(status=ReportStatus.DRAFT, published_at__isnull=True)
