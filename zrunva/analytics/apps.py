@@ -11,16 +11,61 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics and policy")
 
     def ready(self):
+        self._budgets_and_monitoring()
+        self._simulation()
+
+    def _budgets_and_monitoring(self):
+        # Municipal social budgets and civil society's monitoring: every change in the audit
+        # trail (a budget line's earlier amounts are its versions), and their menu entries.
         from auditlog.registry import auditlog
 
-        from zrunva.analytics.models import Scenario, ScenarioChange
-
-        auditlog.register(Scenario, m2m_fields={"shared_with"})
-        auditlog.register(ScenarioChange)
-
         from zrunva.accounts import permissions
+        from zrunva.analytics import models
         from zrunva.core.extensions import NavItem, register
 
+        auditlog.register(models.BudgetLine)
+        auditlog.register(models.BudgetImport, exclude_fields=["rows"])
+        auditlog.register(models.MonitoringReport)
+        auditlog.register(models.Recommendation)
+        auditlog.register(models.RecommendationEvent)
+        register(
+            "nav",
+            "analytics:budgets",
+            NavItem(
+                _("Social budgets"),
+                "analytics:budgets",
+                permissions.allows(permissions.ANALYTICS_VIEW),
+            ),
+            order=70,
+        )
+        register(
+            "nav",
+            "analytics:monitoring",
+            NavItem(
+                _("Monitoring"),
+                "analytics:monitoring",
+                lambda user: any(
+                    permissions.has_perm(user, perm)
+                    for perm in (
+                        permissions.MONITORING_PUBLISH,
+                        permissions.RECOMMENDATIONS_ANSWER,
+                        permissions.ANALYTICS_VIEW,
+                    )
+                ),
+            ),
+            order=71,
+        )
+
+    def _simulation(self):
+        # Reform simulation: scenarios and their changes in the audit trail, and the menu entry.
+        from auditlog.registry import auditlog
+
+        from zrunva.accounts import permissions
+        from zrunva.analytics import models
+        from zrunva.core.extensions import NavItem, register
+
+        auditlog.register(models.Scenario, m2m_fields={"shared_with"})
+        auditlog.register(models.ScenarioChange)
         register(
             "nav",
             "analytics:scenario_list",
@@ -29,5 +74,5 @@ class AnalyticsConfig(AppConfig):
                 "analytics:scenario_list",
                 permissions.allows(permissions.SIMULATION_RUN),
             ),
-            order=80,
+            order=72,
         )

@@ -113,6 +113,10 @@ class Command(BaseCommand):
                 "suspended and one overpayment waiting for approval."
             )
 
+        from zrunva.demo.budgets import demo_budgets_and_report
+
+        self.stdout.write(demo_budgets_and_report(seed=seed))
+
     def _user(self, username, role, first, last, scope):
         extra = {}
         if "office" in scope:
