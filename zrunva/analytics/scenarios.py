@@ -324,7 +324,7 @@ def simulation_start(*, actor, scenario: Scenario, enqueue: bool = True) -> Simu
         raise ValidationError(str(error)) from error
     run = SimulationRun.objects.create(scenario=scenario, started_by=actor)
     if enqueue:
-        from zrunva.analytics.tasks import simulation_run
+        from zrunva.analytics.tasks_simulation import simulation_run
 
         transaction.on_commit(lambda: simulation_run.enqueue(run.pk))
     return run

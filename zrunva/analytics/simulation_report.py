@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from zrunva.analytics import results
+from zrunva.analytics import simulation_results as results
 from zrunva.applications.letters import add_fonts
 from zrunva.core.text import long_date
 

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from zrunva.accounts import permissions
 from zrunva.accounts.decorators import staff_view
-from zrunva.analytics import results, scenarios, simulation_report
+from zrunva.analytics import scenarios, simulation_report
+from zrunva.analytics import simulation_results as results
 from zrunva.analytics.forms_scenarios import (
     ChangeForm,
     CompareForm,
@@ -36,7 +37,7 @@ def scenario_list(request):
     latest = {s.pk: scenarios.latest_done(s) for s in found}
     return render(
         request,
-        "analytics/scenario_list.html",
+        "analytics/simulation/scenario_list.html",
         {
             "scenarios": [(s, latest[s.pk]) for s in found],
             "compare_form": _compare_form(request, found),
@@ -69,7 +70,9 @@ def scenario_create(request):
         else:
             messages.success(request, _("Scenario saved. Now change a programme."))
             return redirect("analytics:scenario_detail", pk=scenario.pk)
-    return render(request, "analytics/scenario_form.html", {"form": form, "scenario": None})
+    return render(
+        request, "analytics/simulation/scenario_form.html", {"form": form, "scenario": None}
+    )
 
 
 @staff_view(SIMULATE)
@@ -87,7 +90,9 @@ def scenario_edit(request, pk: int):
         else:
             messages.success(request, _("Scenario saved."))
             return redirect("analytics:scenario_detail", pk=scenario.pk)
-    return render(request, "analytics/scenario_form.html", {"form": form, "scenario": scenario})
+    return render(
+        request, "analytics/simulation/scenario_form.html", {"form": form, "scenario": scenario}
+    )
 
 
 def _change_form(request, scenario, programme_id: int | None):
@@ -135,7 +140,7 @@ def scenario_detail(request, pk: int):
     runs = scenarios.run_list(actor=request.user, scenario=scenario)[:10]
     return render(
         request,
-        "analytics/scenario_detail.html",
+        "analytics/simulation/scenario_detail.html",
         {
             "scenario": scenario,
             "editable": editable,
@@ -248,7 +253,7 @@ def run_detail(request, pk: int):
             "open_form": HouseholdOpenForm(),
             "region_names": scenarios.region_names(),
         }
-    return render(request, "analytics/run_detail.html", context)
+    return render(request, "analytics/simulation/run_detail.html", context)
 
 
 @staff_view(SIMULATE)
@@ -262,7 +267,9 @@ def run_household(request, pk: int, household_id: int):
         for message in exc.messages:
             messages.error(request, message)
         return redirect("analytics:run_detail", pk=run.pk)
-    return render(request, "analytics/run_household.html", {"run": run, "result": result})
+    return render(
+        request, "analytics/simulation/run_household.html", {"run": run, "result": result}
+    )
 
 
 @staff_view(SIMULATE)
@@ -323,6 +330,6 @@ def compare(request):
             )
     return render(
         request,
-        "analytics/compare.html",
+        "analytics/simulation/compare.html",
         {"form": form, "columns": columns, "table": table, "error": error},
     )

@@ -5,7 +5,7 @@ import pytest
 from zrunva.accounts.choices import Role
 from zrunva.analytics.models import SimulationRun
 from zrunva.analytics.scenarios import simulation_execute
-from zrunva.analytics.tests.factories import three_households
+from zrunva.analytics.tests.factories_simulation import three_households
 from zrunva.programmes.tests.factories import ON
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from zrunva.accounts.choices import Role
 from zrunva.analytics.models import Scenario
-from zrunva.analytics.tests.factories import scenario, simulated, three_households
+from zrunva.analytics.tests.factories_simulation import scenario, simulated, three_households
 from zrunva.programmes.models import Programme
 
 pytestmark = pytest.mark.django_db

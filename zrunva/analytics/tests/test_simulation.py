@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from zrunva.accounts.choices import Role
 from zrunva.analytics import scenarios
-from zrunva.analytics.tests.factories import scenario, simulated, three_households
+from zrunva.analytics.tests.factories_simulation import scenario, simulated, three_households
 from zrunva.programmes.models import Decision, Programme
 from zrunva.programmes.tests.factories import ON, eligibility_run
 

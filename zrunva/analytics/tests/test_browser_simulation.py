@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from zrunva.accounts.choices import Role
 from zrunva.analytics.models import SimulationRun
-from zrunva.analytics.tests.factories import three_households
+from zrunva.analytics.tests.factories_simulation import three_households
 from zrunva.core.tests.accessibility import accessible
 from zrunva.core.tests.browser import click_button, signed_in
 from zrunva.programmes.models import Programme
