@@ -9,3 +9,8 @@ router = Router(tags=["analytics"])
 from zrunva.analytics.api_budgets import router as budgets_router  # noqa: E402
 
 router.add_router("", budgets_router)
+
+# Reform simulation (issue 18, items 5 and 7).
+from zrunva.analytics.api_scenarios import router as scenarios_router  # noqa: E402
+
+router.add_router("", scenarios_router)

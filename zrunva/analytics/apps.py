@@ -12,6 +12,7 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self):
         self._budgets_and_monitoring()
+        self._simulation()
 
     def _budgets_and_monitoring(self):
         # Municipal social budgets and civil society's monitoring: every change in the audit
@@ -53,4 +54,25 @@ class AnalyticsConfig(AppConfig):
                 ),
             ),
             order=71,
+        )
+
+    def _simulation(self):
+        # Reform simulation: scenarios and their changes in the audit trail, and the menu entry.
+        from auditlog.registry import auditlog
+
+        from zrunva.accounts import permissions
+        from zrunva.analytics import models
+        from zrunva.core.extensions import NavItem, register
+
+        auditlog.register(models.Scenario, m2m_fields={"shared_with"})
+        auditlog.register(models.ScenarioChange)
+        register(
+            "nav",
+            "analytics:scenario_list",
+            NavItem(
+                _("Reform simulation"),
+                "analytics:scenario_list",
+                permissions.allows(permissions.SIMULATION_RUN),
+            ),
+            order=72,
         )

@@ -7,3 +7,4 @@ from zrunva.analytics.models.monitoring import (  # noqa: F401
     Recommendation,
     RecommendationEvent,
 )
+from zrunva.analytics.models.scenarios import Scenario, ScenarioChange, SimulationRun  # noqa: F401

@@ -98,6 +98,11 @@ class Command(BaseCommand):
             f"{demo_duplicates(seed=seed):,} possible duplicates found by record linkage, "
             "waiting for review (Possible duplicates)."
         )
+        from zrunva.demo.simulation import demo_scenarios
+
+        self.stdout.write(
+            f"{demo_scenarios():,} saved reform scenarios for the analyst, simulated."
+        )
         payroll = demo_payroll()
         if payroll is not None:
             self.stdout.write(
