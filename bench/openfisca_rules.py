@@ -444,3 +444,42 @@ def compute(
     }
     results["rating_score"] = (None, simulation.calculate("rating_score", period))
     return results
+
+
+def compute_with_scores(
+    households: pl.DataFrame,
+    people: pl.DataFrame,
+    params: dict[str, float],
+    scores: np.ndarray,
+    period: str,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """`compute` for households whose rating scores are known (the registry's latest
+    assessments, as a simulation reads them): the scores are the `rating_score` input, so
+    OpenFisca computes the five programmes only. For bench/simulation.py, which runs it once
+    with the parameters in force and once with a reform's."""
+    if people["household_id"].n_unique() != households.height:
+        raise ValueError("Every household needs at least one member")
+    system = tax_benefit_system(params, 0.0, {})
+    builder = SimulationBuilder()
+    builder.create_entities(system)
+    builder.declare_person_entity("person", people["id"].to_numpy())
+    household = builder.declare_entity("household", households["id"].to_numpy())
+    builder.join_with_persons(
+        household, people["household_id"].to_numpy(), np.full(people.height, "member")
+    )
+    simulation = builder.build(system)
+    simulation.set_input("rating_score", period, np.asarray(scores, dtype=np.float64))
+    simulation.set_input("is_highland", period, households["is_highland"].to_numpy())
+    for name in ("birth_date", "is_idp"):
+        simulation.set_input(name, period, people[name].to_numpy())
+    for name, enum in ENUM_INPUTS["person"].items():
+        simulation.set_input(name, period, _codes(people[name], enum))
+    whole = (people["income"] * 100).round().cast(pl.Int64).to_numpy()
+    simulation.set_input("income_tetri", period, whole)
+    return {
+        code: (
+            simulation.calculate(f"{code}_eligible", period),
+            simulation.calculate(code, period),
+        )
+        for code in PROGRAMMES
+    }

@@ -11,20 +11,24 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics and policy")
 
     def ready(self):
+        self._dashboards()
+        self._budgets_and_monitoring()
+        self._simulation()
+
+    def _dashboards(self):
+        # Monitoring dashboards: their tables refreshed after each eligibility run and payroll
+        # (`core.jobs.job_done`), and their menu entry.
+        from zrunva.accounts import permissions
         from zrunva.analytics.aggregates import refresh_after_job
+        from zrunva.core.extensions import NavItem, register
         from zrunva.core.jobs import job_done
         from zrunva.payments.models import Payroll
         from zrunva.programmes.models import Run
 
-        # The dashboards' tables are refreshed after each eligibility run and payroll.
         for job in (Run, Payroll):
             job_done.connect(
                 refresh_after_job, sender=job, dispatch_uid=f"analytics.refresh.{job.__name__}"
             )
-
-        from zrunva.accounts import permissions
-        from zrunva.core.extensions import NavItem, register
-
         register(
             "nav",
             "analytics:dashboard",
@@ -33,5 +37,68 @@ class AnalyticsConfig(AppConfig):
                 "analytics:dashboard",
                 permissions.allows(permissions.ANALYTICS_VIEW),
             ),
-            order=200,
+            order=69,
+        )
+
+    def _budgets_and_monitoring(self):
+        # Municipal social budgets and civil society's monitoring: every change in the audit
+        # trail (a budget line's earlier amounts are its versions), and their menu entries.
+        from auditlog.registry import auditlog
+
+        from zrunva.accounts import permissions
+        from zrunva.analytics import models
+        from zrunva.core.extensions import NavItem, register
+
+        auditlog.register(models.BudgetLine)
+        auditlog.register(models.BudgetImport, exclude_fields=["rows"])
+        auditlog.register(models.MonitoringReport)
+        auditlog.register(models.Recommendation)
+        auditlog.register(models.RecommendationEvent)
+        register(
+            "nav",
+            "analytics:budgets",
+            NavItem(
+                _("Social budgets"),
+                "analytics:budgets",
+                permissions.allows(permissions.ANALYTICS_VIEW),
+            ),
+            order=70,
+        )
+        register(
+            "nav",
+            "analytics:monitoring",
+            NavItem(
+                _("Monitoring"),
+                "analytics:monitoring",
+                lambda user: any(
+                    permissions.has_perm(user, perm)
+                    for perm in (
+                        permissions.MONITORING_PUBLISH,
+                        permissions.RECOMMENDATIONS_ANSWER,
+                        permissions.ANALYTICS_VIEW,
+                    )
+                ),
+            ),
+            order=71,
+        )
+
+    def _simulation(self):
+        # Reform simulation: scenarios and their changes in the audit trail, and the menu entry.
+        from auditlog.registry import auditlog
+
+        from zrunva.accounts import permissions
+        from zrunva.analytics import models
+        from zrunva.core.extensions import NavItem, register
+
+        auditlog.register(models.Scenario, m2m_fields={"shared_with"})
+        auditlog.register(models.ScenarioChange)
+        register(
+            "nav",
+            "analytics:scenario_list",
+            NavItem(
+                _("Reform simulation"),
+                "analytics:scenario_list",
+                permissions.allows(permissions.SIMULATION_RUN),
+            ),
+            order=72,
         )

@@ -20,6 +20,11 @@ from zrunva.core.trail import search_log
 
 # -- Quality of social work: indicators, never cases ------------------------------------------
 
+# Rows of each table written on the page; the rest are in its download. The whole country's
+# monthly table by office and specialisation runs to thousands of rows (a 10 MB page that took
+# 1.5 s to render, bench/cases.py), which nobody reads on screen.
+SHOWN = 100
+
 
 def _export_value(value):
     # Hours and percentages as numbers a spreadsheet sums, not as text.
@@ -142,16 +147,11 @@ def indicators(request):
                 shown=count,
             ),
         )
-    tables = [
-        (
-            table,
-            [
-                [(c, cell(row[c.field], c.kind)) for c in table.columns]
-                for row in quality.rows(result, table, named)
-            ],
-        )
-        for table in quality.TABLES
-    ]
+    tables = []
+    for table in quality.TABLES:
+        found = quality.rows(result, table, named)
+        lines = [[(c, cell(row[c.field], c.kind)) for c in table.columns] for row in found[:SHOWN]]
+        tables.append((table, lines, len(found)))
     return render(
         request,
         "cases/indicators.html",

@@ -15,16 +15,23 @@ command, through `job_execute`:
 - an exception marks it **failed** with the error, and leaves nothing half-written (the work's
   transaction rolls back);
 - to **resume** a failed or interrupted job, execute it again: a job done is left as it is, and
-  the work, being idempotent, starts over from what is stored.
+  the work, being idempotent, starts over from what is stored;
+- an execution first **claims** the job in one conditional update (queued, failed, or running
+  for longer than `STALE` — its worker stopped): two executions at once (a retried task while
+  the first is alive, a command beside the worker) cannot both do the work; the second is
+  refused with `JobBusy`.
 """
 
 import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +39,17 @@ from django.utils.translation import gettext_lazy as _
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int], None]
+
+# A job running for longer than this is taken as interrupted (its worker or command stopped
+# without marking it failed) and may be executed again. The longest job measured, an import of
+# a million rows, takes about 16 minutes (bench/README.md).
+STALE = timedelta(hours=6)
+
+
+class JobBusy(ValidationError):
+    """Another execution of the job is running (a `ValidationError`, so commands and views show
+    its message as they show any refusal)."""
+
 
 # Sent once a job's work has finished and marked it done (not for a job found already done):
 # `sender` is the job's class, `job` the job. Higher apps refresh what they derive from it
@@ -139,14 +157,36 @@ class JobContext:
 def job_execute(
     job: Job, work: Callable[[JobContext], None], *, progress: Progress | None = None
 ) -> Job:
-    """Execute a queued, failed or interrupted job; a job already done is left as it is. `work`
-    reports its stages and marks the job done (`JobContext`); if it raises, the job is marked
-    failed with the error, and the exception goes on to the caller (the worker logs it)."""
+    """Execute a queued, failed or interrupted job; a job already done is left as it is, one
+    another execution is running is refused (`JobBusy`). `work` reports its stages and marks
+    the job done (`JobContext`); if it raises, the job is marked failed with the error, and the
+    exception goes on to the caller (the worker logs it)."""
     job.refresh_from_db()
     if job.status == JobStatus.DONE:
         return job
+    now = timezone.now()
+    claimable = (
+        Q(status__in=[JobStatus.QUEUED, JobStatus.FAILED])
+        | Q(status=JobStatus.RUNNING, started_at__lt=now - STALE)
+        | Q(status=JobStatus.RUNNING, started_at__isnull=True)
+    )
+    claimed = (
+        type(job)
+        .objects.filter(claimable, pk=job.pk)
+        .update(status=JobStatus.RUNNING, started_at=now, error="")
+    )
+    job.refresh_from_db()
+    if not claimed:
+        if job.status == JobStatus.DONE:  # another execution finished it meanwhile
+            return job
+        raise JobBusy(
+            _("%(job)s is already running (since %(since)s): wait for it to finish.")
+            % {
+                "job": f"{job._meta.verbose_name} #{job.pk}",
+                "since": timezone.localtime(job.started_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
     context = JobContext(job, progress)
-    job_set(job, status=JobStatus.RUNNING, started_at=timezone.now(), error="")
     try:
         work(context)
     except Exception as error:

@@ -8,7 +8,7 @@ person" is never asked again, and the decisions are the labels the next model's 
 (`matching.train(labels=…)`).
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 import polars as pl
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from zrunva.accounts import permissions
 from zrunva.core.bulk import read_frame
-from zrunva.core.jobs import JobContext, JobStatus, job_execute
+from zrunva.core.jobs import STALE, JobContext, JobStatus, job_execute
 from zrunva.core.trail import acting_as, bulk_run_log, scoped_get
 from zrunva.geo.models import Municipality, Settlement
 from zrunva.integration import matching
@@ -29,7 +29,6 @@ from zrunva.registry.models import Household, Membership, Person
 
 REGISTRY = "registry"
 DECISIONS = (PairStatus.MATCH, PairStatus.NOT_MATCH, PairStatus.UNSURE)
-STALE = timedelta(hours=6)
 # Fewer people than this and there is nothing to learn m and u from: the run needs a model.
 MIN_TRAINING_RECORDS = 1000
 

@@ -8,3 +8,10 @@ from zrunva.analytics.models.aggregates import (  # noqa: F401
     GrievanceMonth,
     RegistryCoverage,
 )
+from zrunva.analytics.models.budgets import BudgetImport, BudgetLine  # noqa: F401
+from zrunva.analytics.models.monitoring import (  # noqa: F401
+    MonitoringReport,
+    Recommendation,
+    RecommendationEvent,
+)
+from zrunva.analytics.models.scenarios import Scenario, ScenarioChange, SimulationRun  # noqa: F401

@@ -2,6 +2,7 @@
 first contact (median and 90th percentile), first contacts overdue, review compliance, caseload
 per worker against the norm, outcomes; who sees which; the files."""
 
+import csv as csv_module
 import io
 import shutil
 import subprocess
@@ -367,3 +368,31 @@ def test_instants_read_as_microseconds_are_those_stored(team):
         datetime(1969, 12, 31, 23, 59, 58, 500_000, tzinfo=UTC),
         None,
     )
+
+
+def test_a_long_table_is_cut_on_the_page_and_whole_in_its_download(
+    team, cases, client, monkeypatch
+):
+    monkeypatch.setattr("zrunva.cases.views_indicators.SHOWN", 1)
+    client.force_login(team["supervisor"])
+    text = client.get(URL, QUERY).content.decode()
+    monthly = text.split('id="table-monthly"')[1].split('id="table-now"')[0]
+    assert monthly.count("<tr>") == 2  # the header and one row
+    total = (
+        len(
+            list(
+                csv_module.reader(
+                    io.StringIO(
+                        b"".join(
+                            client.get(
+                                URL, QUERY | {"format": "csv", "table": "monthly"}
+                            ).streaming_content
+                        ).decode("utf-8-sig")
+                    )
+                )
+            )
+        )
+        - 1
+    )
+    assert total > 1
+    assert f"The first 1 of {total} rows; the download holds them all." in monthly

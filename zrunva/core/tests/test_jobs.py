@@ -1,12 +1,15 @@
 """The batch-job base (zrunva.core.jobs), with an eligibility run as the job."""
 
-from datetime import date
+import threading
+import time
+from datetime import date, timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from zrunva.accounts.choices import Role
-from zrunva.core.jobs import JobStatus, job_execute
+from zrunva.core.jobs import STALE, JobBusy, JobStatus, job_execute
 from zrunva.programmes.models import Run
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +79,54 @@ def test_another_execution_that_finished_first_is_seen(run):
     job_execute(run, work)
     run.refresh_from_db()
     assert run.summary == {"other": 1}
+
+
+def test_a_job_another_execution_is_running_is_refused_until_it_is_stale(run):
+    Run.objects.filter(pk=run.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
+    called = []
+    with pytest.raises(JobBusy, match=f"#{run.pk} is already running"):
+        job_execute(run, lambda job: called.append(job))
+    assert called == []
+    run.refresh_from_db()
+    assert run.status == JobStatus.RUNNING  # the running execution's row is left alone
+
+    # Its worker stopped long ago: the job is taken as interrupted and executed again.
+    Run.objects.filter(pk=run.pk).update(started_at=timezone.now() - STALE - timedelta(minutes=1))
+    job_execute(run, lambda job: job.done({"resumed": True}))
+    run.refresh_from_db()
+    assert (run.status, run.summary["resumed"]) == (JobStatus.DONE, True)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_executions_at_once_do_the_work_once(make_user):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent transactions need PostgreSQL")
+    run = Run.objects.create(on=date(2026, 11, 1), started_by=make_user(Role.ADMIN))
+    barrier = threading.Barrier(2)
+    worked, outcomes = [], []
+
+    def work(job):
+        worked.append(threading.get_ident())
+        time.sleep(0.5)  # the other execution tries its claim while this one works
+        with transaction.atomic():
+            if not job.finished_elsewhere():
+                job.done({})
+
+    def execute():
+        try:
+            barrier.wait()
+            job_execute(Run.objects.get(pk=run.pk), work)
+            outcomes.append("done")
+        except JobBusy:
+            outcomes.append("busy")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=execute) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(worked) == 1
+    assert sorted(outcomes) == ["busy", "done"]
+    assert Run.objects.get(pk=run.pk).status == JobStatus.DONE

@@ -98,6 +98,11 @@ class Command(BaseCommand):
             f"{demo_duplicates(seed=seed):,} possible duplicates found by record linkage, "
             "waiting for review (Possible duplicates)."
         )
+        from zrunva.demo.simulation import demo_scenarios
+
+        self.stdout.write(
+            f"{demo_scenarios():,} saved reform scenarios for the analyst, simulated."
+        )
         payroll = demo_payroll()
         if payroll is not None:
             self.stdout.write(
@@ -108,6 +113,10 @@ class Command(BaseCommand):
                 "suspended and one overpayment waiting for approval."
             )
         call_command("refresh_analytics")
+
+        from zrunva.demo.budgets import demo_budgets_and_report
+
+        self.stdout.write(demo_budgets_and_report(seed=seed))
 
     def _user(self, username, role, first, last, scope):
         extra = {}

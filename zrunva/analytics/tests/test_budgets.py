@@ -1,0 +1,360 @@
+"""Municipal social budgets: the XLSX import's row-level report and its all-or-nothing
+commit, execution against payments worked out by hand, who may enter a budget where, and the
+public pages' small cells."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from auditlog.models import LogEntry
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
+
+from zrunva.accounts.choices import Role
+from zrunva.analytics import selectors_budgets as budgets
+from zrunva.analytics import services_budgets as services
+from zrunva.analytics.models import BudgetLine
+from zrunva.analytics.tests import factories_budgets as f
+from zrunva.geo.models import Municipality
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kutaisi():
+    return Municipality.objects.get(code="kutaisi")
+
+
+@pytest.fixture
+def officer(make_user):
+    return make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+
+
+# -- Import ----------------------------------------------------------------------------------------
+
+
+def test_the_import_reports_each_faulty_row_and_column_and_writes_nothing(officer, kutaisi):
+    f.municipal_programme("kutaisi_winter")
+    upload = f.workbook(
+        [
+            ["kutaisi", 2026, "kutaisi_winter", "", "", 120000],  # row 2: good
+            ["Kutaisi", 2026, "", "სამედიცინო დახმარება", "Medical aid", "125 000,50"],  # 3: good
+            ["Atlantis", 2026, "", "ხაზი", "", 100],  # 4: unknown municipality
+            ["kutaisi", 2026, "", "ტრანსპორტი", "", "ათასი ლარი"],  # 5: text in the amount
+            ["kutaisi", 2026, "", "საკვები", "", -5],  # 6: negative
+            ["kutaisi", 2026, "kutaisi_winter", "", "", 5],  # 7: repeats row 2
+            ["zugdidi", 2026, "", "ხაზი", "", 10],  # 8: outside the officer's area
+            ["kutaisi", 2026, "no_such", "", "", 10],  # 9: unknown programme
+            [None, None, None, None, None, None],  # blank: skipped
+        ]
+    )
+    done = services.budget_import_preview(actor=officer, upload=upload)
+    found = {(e["row"], e["column"]): e["message"] for e in done.errors}
+    assert found == {
+        (4, "A"): "Unknown municipality: “Atlantis” (a code or a name, as on the Codes sheet).",
+        (5, "F"): "Text where an amount is expected: “ათასი ლარი”.",
+        (6, "F"): "A negative amount: -5.",
+        (7, "C"): "The same line as row 2: each line once per municipality and year.",
+        (8, "A"): "Zugdidi is outside your area: you may not enter its budget.",
+        (9, "C"): "Unknown municipal programme: “no_such”.",
+    }
+    assert done.summary == {"rows": 8, "errors": 6, "new": 2, "changed": 0, "same": 0}
+    with pytest.raises(ValidationError, match="6 errors in the file"):
+        services.budget_import_commit(actor=officer, budget_import=done)
+    assert not BudgetLine.objects.exists()
+
+
+def test_a_clean_import_is_written_whole_and_a_second_changes_amounts(officer, kutaisi):
+    programme = f.municipal_programme("kutaisi_winter")
+    rows = [
+        ["kutaisi", 2026, "kutaisi_winter", "", "", 120000],
+        ["ქუთაისი", 2026, "", "სამედიცინო დახმარება", "Medical aid", "125 000,50"],
+    ]
+    done = services.budget_import_preview(actor=officer, upload=f.workbook(rows))
+    assert done.errors == [] and BudgetLine.objects.count() == 0  # the preview writes nothing
+    services.budget_import_commit(actor=officer, budget_import=done)
+    lines = {(line.programme_id, line.name_ka): line.planned for line in BudgetLine.objects.all()}
+    assert lines == {
+        (programme.pk, ""): Decimal("120000.00"),
+        (None, "სამედიცინო დახმარება"): Decimal("125000.50"),
+    }
+    rows[0][5] = 130000
+    again = services.budget_import_preview(actor=officer, upload=f.workbook(rows))
+    assert again.summary["changed"] == 1 and again.summary["same"] == 1
+    services.budget_import_commit(actor=officer, budget_import=again)
+    assert BudgetLine.objects.get(programme=programme).planned == Decimal("130000.00")
+    # The earlier amount is kept by the audit trail, the line's versions.
+    changes = LogEntry.objects.get_for_object(BudgetLine.objects.get(programme=programme))
+    assert changes.filter(action=LogEntry.Action.UPDATE).exists()
+    with pytest.raises(ValidationError, match="already been written"):
+        services.budget_import_commit(actor=officer, budget_import=again)
+
+
+def test_the_commit_is_all_or_nothing(officer, kutaisi, monkeypatch):
+    f.municipal_programme("kutaisi_winter")
+    rows = [
+        ["kutaisi", 2026, "", "პირველი", "", 100],
+        ["kutaisi", 2026, "", "მეორე", "", 200],
+        ["kutaisi", 2026, "kutaisi_winter", "", "", 300],
+    ]
+    done = services.budget_import_preview(actor=officer, upload=f.workbook(rows))
+    saved = []
+    original = BudgetLine.save
+
+    def failing_save(self, *args, **kwargs):
+        if len(saved) == 2:
+            raise RuntimeError("the database went away")
+        saved.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(BudgetLine, "save", failing_save)
+    with pytest.raises(RuntimeError):
+        services.budget_import_commit(actor=officer, budget_import=done)
+    assert len(saved) == 2 and not BudgetLine.objects.exists()
+
+
+def test_a_file_without_the_columns_is_refused_whole(officer):
+    upload = f.workbook([["kutaisi", 2026]], header=["Place", "Year"])
+    with pytest.raises(ValidationError, match="missing: Municipality, Planned, GEL"):
+        services.budget_import_preview(actor=officer, upload=upload)
+
+
+def test_the_template_downloads_for_an_officer(officer):
+    client = Client()
+    client.force_login(officer)
+    response = client.get(reverse("analytics:budget_template"))
+    assert response.status_code == 200
+    upload = f.workbook([])  # the template's header row is the one the import reads
+    template = services.budget_template()
+    assert template[:2] == b"PK" and upload
+
+
+# -- Scope -----------------------------------------------------------------------------------------
+
+
+def test_a_kutaisi_officer_enters_kutaisis_budget_but_not_zugdidis(officer, kutaisi):
+    client = Client()
+    client.force_login(officer)
+    body = {"name_ka": "სამედიცინო", "name_en": "Medical", "planned": "5000", "source": ""}
+    response = client.post(reverse("analytics:budget_line_add", args=["kutaisi", 2026]), body)
+    assert response.status_code == 302
+    assert BudgetLine.objects.get().municipality == kutaisi
+    response = client.post(reverse("analytics:budget_line_add", args=["zugdidi", 2026]), body)
+    assert response.status_code == 403
+    assert BudgetLine.objects.count() == 1
+    assert LogEntry.objects.filter(actor=officer, additional_data__attempt=True).exists()
+    zugdidi = Municipality.objects.get(code="zugdidi")
+    with pytest.raises(PermissionDenied):
+        services.budget_line_save(
+            actor=officer,
+            line=None,
+            data={"municipality": zugdidi, "year": 2026, "name_ka": "x", "planned": Decimal(1)},
+        )
+    api = client.post(
+        "/api/v1/budget-lines",
+        {"municipality": "zugdidi", "year": 2026, "name_ka": "x", "planned": "1.00"},
+        content_type="application/json",
+    )
+    assert api.status_code == 403
+    api = client.post(
+        "/api/v1/budget-lines",
+        {"municipality": "kutaisi", "year": 2026, "name_ka": "y", "planned": "-1"},
+        content_type="application/json",
+    )
+    assert api.status_code == 422
+    # Deleting: the officer's own municipality's line, not another's.
+    other = BudgetLine.objects.create(
+        municipality=zugdidi, year=2026, name_ka="z", planned=Decimal(1), entered_by=officer
+    )
+    assert client.delete(f"/api/v1/budget-lines/{other.pk}").status_code == 403
+    own = BudgetLine.objects.get(municipality=kutaisi)
+    deleted = client.delete(f"/api/v1/budget-lines/{own.pk}")
+    assert (deleted.status_code, deleted.json()["id"]) == (200, own.pk)
+    assert list(BudgetLine.objects.all()) == [other]
+
+
+def test_an_administrator_enters_any_budget_and_an_analyst_none(make_user):
+    admin, analyst = make_user(Role.ADMIN), make_user(Role.ANALYST)
+    zugdidi = Municipality.objects.get(code="zugdidi")
+    data = {"municipality": zugdidi, "year": 2026, "name_ka": "x", "planned": Decimal("10")}
+    assert services.budget_line_save(actor=admin, line=None, data=data).planned == 10
+    with pytest.raises(PermissionDenied):
+        services.budget_line_save(actor=analyst, line=None, data=data | {"name_ka": "y"})
+
+
+def test_a_programme_of_another_municipality_is_refused(officer, kutaisi):
+    other = f.municipal_programme("zugdidi_winter", municipality="zugdidi")
+    with pytest.raises(ValidationError) as error:
+        services.budget_line_save(
+            actor=officer,
+            line=None,
+            data={"municipality": kutaisi, "year": 2026, "programme": other, "planned": 1},
+        )
+    assert error.value.message_dict["programme"] == [
+        "The programme zugdidi_winter is not this municipality's."
+    ]
+
+
+# -- Execution -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def year_of_payments(officer, kutaisi, make_user):
+    """Kutaisi, 2026. Households' programme: 12 households paid 50 in January (a payroll
+    answered by the bank), one line returned, one held, one cancelled; 3 more households due
+    150 in total in an approved payroll (pending); 2 lines due in a payroll only checked (not
+    counted); 40 paid in December 2025 (another year). Persons' programme: 3 persons paid 100.
+    Planned: 2 000 and 1 000, and a line Zrunva does not pay, 5 000."""
+    homes = f.municipal_programme("kutaisi_homes")
+    persons = f.municipal_programme("kutaisi_persons", level="person")
+    january = f.payroll(officer, date(2026, 1, 1), "reconciled")
+    for household in range(1, 13):
+        f.pay(january, homes, household=household, amount="50.00", status="paid")
+    f.pay(january, homes, household=20, amount="50.00", status="returned")
+    f.pay(january, homes, household=21, amount="50.00", status="held")
+    f.pay(january, homes, household=22, amount="50.00", status="cancelled")
+    for person in (1, 2, 3):
+        f.pay(
+            january, persons, household=30 + person, person=person, amount="100.00", status="paid"
+        )
+    february = f.payroll(officer, date(2026, 2, 1), "approved")
+    for household in (13, 14, 15):
+        f.pay(february, homes, household=household, amount="50.00", status="due")
+    march = f.payroll(officer, date(2026, 3, 1), "checked")
+    for household in (16, 17):
+        f.pay(march, homes, household=household, amount="50.00", status="due")
+    december = f.payroll(officer, date(2025, 12, 1), "reconciled")
+    f.pay(december, homes, household=1, amount="40.00", status="paid")
+    for programme, planned in ((homes, "2000"), (persons, "1000")):
+        BudgetLine.objects.create(
+            municipality=kutaisi,
+            year=2026,
+            programme=programme,
+            planned=Decimal(planned),
+            entered_by=officer,
+        )
+    BudgetLine.objects.create(
+        municipality=kutaisi,
+        year=2026,
+        name_ka="სამედიცინო",
+        planned=Decimal("5000"),
+        entered_by=officer,
+    )
+    return homes, persons
+
+
+def test_execution_equals_the_payments_worked_out_by_hand(year_of_payments, kutaisi):
+    homes, persons = year_of_payments
+    table = budgets.municipality_budget(municipality=kutaisi, year=2026, shown_small=True)
+    found = {
+        r.programme_code or r.label: (
+            r.planned,
+            r.executed,
+            r.pending,
+            r.execution,
+            r.recipients.count,
+        )
+        for r in table.rows
+    }
+    assert found == {
+        "kutaisi_homes": (
+            Decimal("2000.00"),
+            Decimal("600.00"),
+            Decimal("150.00"),
+            Decimal("30.0"),
+            15,
+        ),
+        "kutaisi_persons": (
+            Decimal("1000.00"),
+            Decimal("300.00"),
+            Decimal("0.00"),
+            Decimal("30.0"),
+            3,
+        ),
+        "სამედიცინო": (Decimal("5000.00"), Decimal("0.00"), Decimal("0.00"), None, None),
+    }
+    total = table.total
+    # Execution against the lines Zrunva pays (2 000 + 1 000), not the 5 000 it does not.
+    assert (total.planned, total.tracked, total.executed, total.execution) == (
+        Decimal("8000.00"),
+        Decimal("3000.00"),
+        Decimal("900.00"),
+        Decimal("30.0"),
+    )
+    assert total.recipients.count == 18
+    assert total.executed_per_capita == (Decimal(900) / kutaisi.population).quantize(
+        Decimal("0.01")
+    )
+    years = budgets.budget_over_years(municipality=kutaisi, shown_small=True)
+    assert [(r.key, r.executed) for r in years.rows] == [
+        (2025, Decimal("40.00")),
+        (2026, Decimal("900.00")),
+    ]
+
+
+def test_small_recipient_counts_are_hidden_with_the_secondary_cell(year_of_payments, kutaisi):
+    table = budgets.municipality_budget(municipality=kutaisi, year=2026, shown_small=False)
+    shown = {r.programme_code or r.label: str(r.recipients) for r in table.rows}
+    # 3 is hidden; 15 too, or the total (18) would give it back.
+    assert shown == {"kutaisi_homes": "<10", "kutaisi_persons": "<10", "სამედიცინო": ""}
+    assert str(table.total.recipients) == "18"
+    region = budgets.region_budgets(region=kutaisi.region, year=2026, shown_small=False)
+    assert [(r.label, str(r.recipients), r.executed) for r in region.rows] == [
+        (kutaisi.name_en, "18", Decimal("900.00"))
+    ]
+
+
+def test_the_public_pages_and_files_suppress_small_counts(year_of_payments, kutaisi):
+    client = Client()
+    page = client.get(reverse("open:budget_municipality", args=["kutaisi"]) + "?year=2026")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "&lt;10" in html and ">15<" not in html and ">600.00<" in html
+    csv = client.get(
+        reverse("open:budget_municipality", args=["kutaisi"]) + "?year=2026&format=csv"
+    )
+    text = b"".join(csv.streaming_content).decode("utf-8-sig")
+    assert "<10" in text and ",15," not in text
+    api = client.get("/api/v1/budgets/kutaisi?year=2026").json()
+    assert [(r["programme"], r["recipients"]) for r in api["rows"]] == [
+        ("", None),  # the largest line first: 5 000, a line Zrunva does not pay
+        ("kutaisi_homes", "<10"),
+        ("kutaisi_persons", "<10"),
+    ]
+    assert api["total"]["executed"] == "900.00" and api["total"]["execution"] == "30.0"
+    region = client.get(
+        reverse("open:budget_region", args=[kutaisi.region.iso_code]) + "?year=2026"
+    )
+    assert region.status_code == 200
+
+
+def test_staff_who_read_the_registry_see_the_small_counts_and_are_audited(
+    year_of_payments, officer
+):
+    client = Client()
+    client.force_login(officer)
+    html = client.get(reverse("analytics:budget_municipality", args=["kutaisi"]) + "?year=2026")
+    assert ">15<" in html.content.decode()
+    assert LogEntry.objects.filter(actor=officer, additional_data__purpose="search").exists()
+
+
+def test_execution_is_rounded_half_up_to_one_place():
+    row = budgets.Row(
+        key=1,
+        label="x",
+        planned=Decimal("8000"),
+        tracked=Decimal("8000"),
+        executed=Decimal("900"),  # 11.25 %
+        pending=Decimal("0"),
+        recipients=budgets.Recipients(20),
+    )
+    assert row.execution == Decimal("11.3")
+
+
+def test_the_public_budget_page_reads_in_a_few_queries(
+    year_of_payments, django_assert_max_num_queries
+):
+    client = Client()
+    with django_assert_max_num_queries(12):
+        assert client.get("/open/budgets/kutaisi/?year=2026").status_code == 200
