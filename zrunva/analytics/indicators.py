@@ -629,15 +629,19 @@ SHADES = 5
 
 def shade_classes(
     values: Iterable[float | None],
-) -> tuple[list[int | None], list[tuple[float, float]]]:
+) -> tuple[list[int | None], list[tuple[int, float, float]]]:
     """Each value's shade, 1 to SHADES, by equal intervals between the smallest and the
-    largest value shown (None for no value); and each shade's bounds, for the legend."""
+    largest value shown (None for no value), and the legend: (shade, from, to) for each shade.
+    One value alone (or all alike) takes the middle shade."""
     values = list(values)
     shown = [v for v in values if v is not None]
     if not shown:
         return [None] * len(values), []
     low, high = min(shown), max(shown)
-    step = (high - low) / SHADES or 1
-    bounds = [(low + i * step, low + (i + 1) * step) for i in range(SHADES)]
+    if high == low:
+        middle = (SHADES + 1) // 2
+        return [None if v is None else middle for v in values], [(middle, low, high)]
+    step = (high - low) / SHADES
+    legend = [(i + 1, low + i * step, low + (i + 1) * step) for i in range(SHADES)]
     shades = [None if v is None else min(SHADES, int((v - low) / step) + 1) for v in values]
-    return shades, bounds
+    return shades, legend

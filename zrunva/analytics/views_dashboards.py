@@ -140,11 +140,8 @@ def tile_map(result: indicators.Dashboard, key: str) -> dict:
             }
         )
     legend = [
-        {
-            "shade": i + 1,
-            "text": f"{_bound(low)} – {_bound(high)}",
-        }
-        for i, (low, high) in enumerate(bounds)
+        {"shade": shade, "text": _bound(low) if low == high else f"{_bound(low)} – {_bound(high)}"}
+        for shade, low, high in bounds
     ]
     return {
         "key": key,

@@ -247,3 +247,12 @@ def test_the_tile_grid_places_every_municipality_once():
         "Akhalkalaki": "Akhalk",
         "Akhaltsikhe": "Akhalt",
     }
+
+
+def test_map_shades():
+    shades, legend = indicators.shade_classes([0.0, 5.0, None, 10.0, 2.0])
+    # Five equal intervals of 2 from 0 to 10: 0 → 1, 5 → 3, 10 → 5 (the top one closed), 2 → 2.
+    assert shades == [1, 3, None, 5, 2]
+    assert legend[0] == (1, 0.0, 2.0) and legend[-1] == (5, 8.0, 10.0)
+    alone, legend = indicators.shade_classes([None, 0.2])
+    assert alone == [None, 3] and legend == [(3, 0.2, 0.2)]
