@@ -24,6 +24,7 @@ from zrunva.analytics.models import BenefitMonth
 from zrunva.analytics.tilegrid import COLUMNS, POSITIONS, ROWS
 from zrunva.core import charts, exports, numbers
 from zrunva.core.trail import search_log
+from zrunva.questionnaires.suppression import SMALL_CELL
 
 cell_text = indicators.cell_text
 
@@ -444,15 +445,26 @@ def targeting_page(request):
         context["found"] = found
         if found.result is not None:
             r = found.result
+            # Each figure's people: the poorest decile, quintile, everyone, those covered.
+            decile, quintile = r.people_by_decile[0], r.people_by_decile[:2].sum()
+            covered = (r.coverage_all or 0) * found.people
             context["summary"] = [
-                (_("Coverage of the poorest decile"), _percent(r.coverage_decile)),
-                (_("Coverage of the poorest quintile"), _percent(r.coverage_quintile)),
-                (_("Coverage of everyone"), _percent(r.coverage_all)),
-                (_("Exclusion error (poorest quintile not covered)"), _percent(r.exclusion_error)),
-                (
-                    _("Inclusion error (covered, not in the poorest quintile)"),
-                    _percent(r.inclusion_error),
-                ),
+                (label, _("suppressed") if found.suppressed and n < SMALL_CELL else _percent(v))
+                for label, v, n in (
+                    (_("Coverage of the poorest decile"), r.coverage_decile, decile),
+                    (_("Coverage of the poorest quintile"), r.coverage_quintile, quintile),
+                    (_("Coverage of everyone"), r.coverage_all, found.people),
+                    (
+                        _("Exclusion error (poorest quintile not covered)"),
+                        r.exclusion_error,
+                        quintile,
+                    ),
+                    (
+                        _("Inclusion error (covered, not in the poorest quintile)"),
+                        r.inclusion_error,
+                        round(covered),
+                    ),
+                )
             ]
             context["deciles"] = [
                 {

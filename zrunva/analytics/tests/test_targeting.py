@@ -112,3 +112,6 @@ def test_targeting_on_the_registry(login_as):
     page = analyst.get(f"/en/analytics/targeting/?measure=income&month={today:%Y-%m}")
     assert page.status_code == 200
     assert b"Exclusion error" in page.content and b"Method" in page.content
+    # Twelve people: the poorest decile's two and the quintile's three are too few to show.
+    summary = page.content.split(b"Benefit incidence by decile")[0]
+    assert summary.count(b"suppressed") >= 3
