@@ -14,3 +14,10 @@ router.add_router("", budgets_router)
 from zrunva.analytics.api_scenarios import router as scenarios_router  # noqa: E402
 
 router.add_router("", scenarios_router)
+
+# Monitoring indicators: the dashboards' tables, and the public's open data (items 1, 2, 7).
+from zrunva.analytics.api_indicators import open_router as indicators_open_router  # noqa: E402
+from zrunva.analytics.api_indicators import router as indicators_router  # noqa: E402
+
+router.add_router("", indicators_router)
+router.add_router("", indicators_open_router)

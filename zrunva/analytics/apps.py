@@ -11,8 +11,34 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Analytics and policy")
 
     def ready(self):
+        self._dashboards()
         self._budgets_and_monitoring()
         self._simulation()
+
+    def _dashboards(self):
+        # Monitoring dashboards: their tables refreshed after each eligibility run and payroll
+        # (`core.jobs.job_done`), and their menu entry.
+        from zrunva.accounts import permissions
+        from zrunva.analytics.aggregates import refresh_after_job
+        from zrunva.core.extensions import NavItem, register
+        from zrunva.core.jobs import job_done
+        from zrunva.payments.models import Payroll
+        from zrunva.programmes.models import Run
+
+        for job in (Run, Payroll):
+            job_done.connect(
+                refresh_after_job, sender=job, dispatch_uid=f"analytics.refresh.{job.__name__}"
+            )
+        register(
+            "nav",
+            "analytics:dashboard",
+            NavItem(
+                _("Dashboards"),
+                "analytics:dashboard",
+                permissions.allows(permissions.ANALYTICS_VIEW),
+            ),
+            order=69,
+        )
 
     def _budgets_and_monitoring(self):
         # Municipal social budgets and civil society's monitoring: every change in the audit

@@ -1,11 +1,19 @@
 from django.urls import path  # noqa: F401
 
-from zrunva.analytics import views_budgets, views_monitoring, views_scenarios
+from zrunva.analytics import views_budgets, views_dashboards, views_monitoring, views_scenarios
 
 app_name = "analytics"
 
 # Staff pages under /analytics/ (scoped; analysts see small cells suppressed).
 urlpatterns = []
+
+# Monitoring dashboards, coverage and targeting, the monthly report (issue 18, items 1, 2, 6).
+urlpatterns += [
+    path("", views_dashboards.dashboard, name="dashboard"),
+    path("delays/", views_dashboards.delays, name="delays"),
+    path("targeting/", views_dashboards.targeting_page, name="targeting"),
+    path("report/", views_dashboards.monthly_report, name="monthly_report"),
+]
 
 # Municipal social budgets and civil society's monitoring (issue 18, items 3 and 4).
 urlpatterns += [

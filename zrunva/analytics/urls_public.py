@@ -1,12 +1,14 @@
 from django.urls import path  # noqa: F401
 
-from zrunva.analytics import views_budgets, views_monitoring
+from zrunva.analytics import views_budgets, views_dashboards, views_monitoring
 
 app_name = "open"
 
 # Public pages under /open/: indicators, budgets and civil society's monitoring, every cell
 # under ten people suppressed.
-urlpatterns = []
+urlpatterns = [
+    path("", views_dashboards.open_indicators, name="indicators"),
+]
 
 # Municipal social budgets and civil society's monitoring (issue 18, items 3 and 4).
 urlpatterns += [

@@ -32,6 +32,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +49,12 @@ STALE = timedelta(hours=6)
 class JobBusy(ValidationError):
     """Another execution of the job is running (a `ValidationError`, so commands and views show
     its message as they show any refusal)."""
+
+
+# Sent once a job's work has finished and marked it done (not for a job found already done):
+# `sender` is the job's class, `job` the job. Higher apps refresh what they derive from it
+# (the analytics app its dashboards' tables after eligibility runs and payrolls).
+job_done = Signal()
 
 
 class JobStatus(models.TextChoices):
@@ -201,6 +208,7 @@ def job_execute(
         raise RuntimeError(f"{type(job).__name__} {job.pk}: the work did not mark it done")
     if progress:
         progress("done", 100)
+    job_done.send(sender=type(job), job=job)
     return job
 
 

@@ -112,6 +112,7 @@ class Command(BaseCommand):
                 f"to the banks and answered ({payroll.step}); one payment "
                 "suspended and one overpayment waiting for approval."
             )
+        call_command("refresh_analytics")
 
         from zrunva.demo.budgets import demo_budgets_and_report
 
