@@ -359,7 +359,7 @@ def dashboard(
             Column("households", _("Households registered")),
             Column("assessed", _("Households assessed")),
             Column("scored", _("With a current score")),
-            Column("scored_share", _("With a current score, % of households"), "percent"),
+            Column("scored_share", _("Households with a current score, %"), "percent"),
             Column("people_per_100", _("People registered per 100 inhabitants"), "rate"),
         ],
         rows,
