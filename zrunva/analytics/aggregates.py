@@ -386,13 +386,18 @@ def latest_refresh() -> AggregateRefresh | None:
 
 
 def refresh_after_job(sender, *, job, **kwargs) -> None:
-    """`core.jobs.job_done`'s receiver for eligibility runs and payrolls: refresh once the
-    job's transaction commits. A failed refresh is logged, not raised: the run or payroll is
-    done and stays done; the tables are as fresh as the last refresh until the next one (cron)."""
+    """`core.jobs.job_done`'s receiver for eligibility runs and payrolls: once the job's
+    transaction commits, a refresh is queued for the background worker (at a million households
+    it takes seconds, which the run or payroll should not wait for). A refresh that cannot be
+    queued is logged, not raised: the run or payroll is done and stays done; the tables are as
+    fresh as the last refresh until the next one (cron)."""
+    from zrunva.analytics.tasks_dashboards import aggregates_refresh
+
+    reason = f"{type(job).__name__.lower()} {job.pk}"
 
     def refresh():
         try:
-            refresh_aggregates(reason=f"{type(job).__name__.lower()} {job.pk}")
+            aggregates_refresh.enqueue(reason)
         except Exception:
             logger.exception(
                 "The dashboards' tables were not refreshed after %s %s", sender, job.pk
