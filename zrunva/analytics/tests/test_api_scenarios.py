@@ -47,7 +47,7 @@ def test_field_errors(client, make_user):
             {"programme": "child_benefit", "parameters": {"child_benefit_amount": -5}},
         ]
     )
-    response = client.post(URL, bad, content_type="application/json")
+    response = client.post(URL, bad, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert response.json()["detail"] == [
         {
@@ -56,7 +56,7 @@ def test_field_errors(client, make_user):
         }
     ]
     bad = body(changes=[{"programme": "tsa", "criteria": "household.rating_score <"}])
-    response = client.post(URL, bad, content_type="application/json")
+    response = client.post(URL, bad, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.json()["detail"] == [
         {
             "loc": ["body", "changes", "0", "criteria"],

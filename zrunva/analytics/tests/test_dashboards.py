@@ -134,7 +134,7 @@ def test_public_api_suppresses(figures, client):
     rows = next(t for t in one["tables"] if t["key"] == "coverage")["rows"]
     assert [r["code"] for r in rows] == ["", "", "tkibuli"]  # the total, the region, Tkibuli
     assert rows[2]["people"] is None
-    bad = client.get("/api/v1/open/indicators?first=2026-13")
+    bad = client.get("/api/v1/open/indicators?first=2026-13", HTTP_ACCEPT_LANGUAGE="en")
     assert bad.status_code == 400
     assert bad.json()["detail"][0]["msg"] == "Write the month as YYYY-MM, e.g. 2026-11."
 
@@ -148,7 +148,9 @@ def test_municipal_officer_sees_own_municipality_unsuppressed(figures, login_as)
     assert kutaisi[1] == "3"  # three households: shown to who can read them in the registry
     outside = officer.get(f"/api/v1/analytics/indicators?{QUERY}&municipality=tkibuli")
     assert outside.status_code == 403
-    unknown = officer.get(f"/api/v1/analytics/indicators?{QUERY}&municipality=atlantis")
+    unknown = officer.get(
+        f"/api/v1/analytics/indicators?{QUERY}&municipality=atlantis", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert unknown.json()["detail"][0]["msg"] == "No municipality has this code."
     body = officer.get(f"/api/v1/analytics/indicators?{QUERY}&municipality=kutaisi").json()
     codes = {r["code"] for t in body["tables"] for r in t["rows"] if r["code"]}
