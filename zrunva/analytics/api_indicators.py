@@ -38,7 +38,7 @@ class ColumnOut(Schema):
     kind: str
 
 
-class TableOut(Schema):
+class IndicatorTableOut(Schema):
     key: str
     title: str
     note: str
@@ -51,7 +51,7 @@ class IndicatorsOut(Schema):
     last: str
     suppressed: bool
     refreshed: datetime | None
-    tables: list[TableOut]
+    tables: list[IndicatorTableOut]
 
 
 def _month(value: str | None, name: str, default: date) -> date:
@@ -138,7 +138,7 @@ def _out(result: indicators.Dashboard) -> dict:
 
 @router.get(
     "/analytics/indicators",
-    response=responses({200: IndicatorsOut}, 400, 401, 403),
+    response=responses({200: IndicatorsOut}, 400, 401, 403, 422),
     summary="Monitoring indicators of your area",
 )
 def indicators_read(request, filters: Query[FiltersIn]):
@@ -166,7 +166,7 @@ def indicators_read(request, filters: Query[FiltersIn]):
 
 @open_router.get(
     "/open/indicators",
-    response=responses({200: IndicatorsOut}, 400),
+    response=responses({200: IndicatorsOut}, 400, 422),
     summary="Open data: the country's indicators",
 )
 def open_indicators(request, filters: Query[FiltersIn]):
