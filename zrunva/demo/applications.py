@@ -125,3 +125,23 @@ def _spread(application, rng: random.Random) -> None:
         due_date=application.due_date - shift if application.due_date else None,
         decided_on=decided_on or application.decided_on,
     )
+
+
+def demo_pension_in_bulk(*, requester: str = "ssa", confirmer: str = "admin") -> int:
+    """The state pension enrolled in bulk from the latest national run, as the SSA does it:
+    one officer asks, another confirms (four eyes); returns how many were enrolled. This gives
+    the payroll, the dashboards and the budgets the bulk of a month's recipients."""
+    from zrunva.applications.services import bulk_enrolment_confirm, bulk_enrolment_request
+    from zrunva.programmes.choices import RunStatus
+    from zrunva.programmes.models import Run
+
+    users = get_user_model().objects
+    run = Run.objects.filter(status=RunStatus.DONE, municipality__isnull=True).order_by("-pk")
+    pension = Programme.objects.filter(code="state_pension").first()
+    if run.first() is None or pension is None:
+        return 0
+    batch = bulk_enrolment_request(
+        actor=users.get(username=requester), run=run.first(), programme=pension
+    )
+    batch = bulk_enrolment_confirm(actor=users.get(username=confirmer), batch=batch)
+    return batch.enrolled

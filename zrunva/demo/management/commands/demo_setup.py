@@ -65,6 +65,12 @@ class Command(BaseCommand):
         from zrunva.demo.applications import demo_applications
 
         self.stdout.write(f"{demo_applications(seed=seed):,} synthetic applications submitted.")
+        from zrunva.demo.applications import demo_pension_in_bulk
+
+        self.stdout.write(
+            f"{demo_pension_in_bulk():,} people of pension age enrolled in the state pension in "
+            "bulk from the run (asked by ssa, confirmed by admin)."
+        )
         from zrunva.demo.grievances import demo_grievances
 
         self.stdout.write(f"{demo_grievances(seed=seed):,} synthetic grievances filed.")
