@@ -111,6 +111,7 @@ class JobContext:
         self.started = time.monotonic()
         self._stage: str | None = None
         self._at = self.started
+        self.marked = False  # this execution marked the job done (not another one)
 
     def _lap(self) -> None:
         now = time.monotonic()
@@ -140,6 +141,7 @@ class JobContext:
         in the transaction that writes the results."""
         self._lap()
         self._stage = None
+        self.marked = True
         summary = summary | {
             "timings": self.timings,
             "seconds": round(time.monotonic() - self.started, 1),
@@ -208,7 +210,13 @@ def job_execute(
         raise RuntimeError(f"{type(job).__name__} {job.pk}: the work did not mark it done")
     if progress:
         progress("done", 100)
-    job_done.send(sender=type(job), job=job)
+    if context.marked:
+        # A receiver's failure is logged, never raised: the job is done and stays done.
+        for receiver, result in job_done.send_robust(sender=type(job), job=job):
+            if isinstance(result, Exception):
+                logger.error(
+                    "%s after %s %s failed: %r", receiver, type(job).__name__, job.pk, result
+                )
     return job
 
 

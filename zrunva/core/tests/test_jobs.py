@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from zrunva.accounts.choices import Role
-from zrunva.core.jobs import STALE, JobBusy, JobStatus, job_execute
+from zrunva.core.jobs import STALE, JobBusy, JobStatus, job_done, job_execute
 from zrunva.programmes.models import Run
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +130,29 @@ def test_two_executions_at_once_do_the_work_once(make_user):
     assert len(worked) == 1
     assert sorted(outcomes) == ["busy", "done"]
     assert Run.objects.get(pk=run.pk).status == JobStatus.DONE
+
+
+def test_job_done_is_sent_once_by_the_execution_that_marked_it(run):
+    seen = []
+
+    def receiver(sender, *, job, **kwargs):
+        seen.append(job.pk)
+        raise RuntimeError("a receiver that fails")  # logged, not raised: the job stays done
+
+    job_done.connect(receiver, sender=Run, dispatch_uid="test-job-done")
+    try:
+        job_execute(run, lambda job: job.done({}))
+        job_execute(run, lambda job: job.done({}))  # done already: nothing executed, nothing sent
+        other = Run.objects.create(on=run.on, started_by=run.started_by)
+
+        def finished_by_another(job):
+            Run.objects.filter(pk=other.pk).update(status=JobStatus.DONE)
+            with transaction.atomic():
+                assert job.finished_elsewhere()
+
+        job_execute(other, finished_by_another)
+    finally:
+        job_done.disconnect(dispatch_uid="test-job-done", sender=Run)
+    assert seen == [run.pk]
+    run.refresh_from_db()
+    assert run.status == JobStatus.DONE
