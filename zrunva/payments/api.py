@@ -251,9 +251,13 @@ def payroll_answer(
     request,
     payroll_id: Id,
     kind: Form[Literal["camt054", "csv"]],
-    file: NinjaFile[UploadedFile],
+    file: NinjaFile[UploadedFile] = None,
 ):
+    # Optional in the document: a multipart body whose file part is empty reaches Django with
+    # no file at all, and is answered as the empty file it was (400), not as malformed (422).
     payroll = selectors.payroll_get(actor=request.user, pk=payroll_id)
+    if file is None:
+        raise ValidationError({"file": _("The file is empty.")})
     return 201, services.reconciliation_apply(
         actor=request.user, payroll=payroll, upload=file, kind=kind
     )
