@@ -34,8 +34,14 @@ class BudgetRowOut(Schema):
         description="The programme's code; empty for a line Zrunva does not pay."
     )
     planned: MoneyOut | None
-    executed: MoneyOut
-    pending: MoneyOut = Field(description="In payrolls approved or sent, not yet answered.")
+    executed: MoneyOut | None = Field(
+        description='Paid; null where the recipients are hidden ("<10"), as they would give '
+        "the count back."
+    )
+    pending: MoneyOut | None = Field(
+        description="In payrolls approved or sent, not yet answered; null where the "
+        "recipients are hidden."
+    )
     execution: str | None = Field(description="Executed as a % of planned, one place.")
     recipients: int | str | None = Field(description='A count, "<10" where hidden, or null.')
     population: int | None

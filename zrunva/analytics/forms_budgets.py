@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from zrunva.analytics.choices_budgets import Answer, ReportSubject
 from zrunva.analytics.models import BudgetLine, MonitoringReport
 from zrunva.analytics.models.budgets import FIRST_YEAR, LAST_YEAR
+from zrunva.analytics.services_budgets import MAX_BYTES
 from zrunva.core.forms import DateInput
 from zrunva.geo.models import Municipality, Region
 from zrunva.programmes.models import Programme
@@ -57,7 +58,7 @@ class BudgetImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > 5 * 1024 * 1024:
+        if upload.size > MAX_BYTES:
             raise forms.ValidationError(_("A file of at most 5 MB."))
         return upload
 

@@ -13,14 +13,20 @@ not every inhabitant).
 
 One query groups the payments (SQL GROUP BY), one reads the planned lines; Polars joins them.
 Recipients under ten are hidden where the viewer may not see small cells (the public,
-analysts), with the secondary suppression of `questionnaires.suppression.hidden`."""
+analysts, staff outside their area), with the secondary suppression of
+`questionnaires.suppression.hidden`, and so are the executed and pending amounts beside them
+(an amount divided by the benefit gives the head count back; planned amounts, the council's
+resolution, stay shown). One pattern per region and year (`suppression_pattern`) covers its
+whole table: every line of every municipality, each municipality's total and the region's, so
+the municipality page and the region page read their hidden cells from the same pattern and
+neither gives away a cell the other hides."""
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import polars as pl
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 
 from zrunva.analytics.models import BudgetLine
@@ -61,8 +67,8 @@ class Row:
     key: object
     label: str
     planned: Decimal | None
-    executed: Decimal
-    pending: Decimal
+    executed: Decimal | None  # None: hidden with the recipients
+    pending: Decimal | None
     recipients: Recipients
     population: int | None = None
     # The planned amount of the lines Zrunva pays (a programme's): what execution is measured
@@ -77,7 +83,7 @@ class Row:
     def execution(self) -> Decimal | None:
         """Executed as a percentage of what was planned for the lines Zrunva pays, one place;
         none without such a plan above zero (a line Zrunva does not pay has no execution)."""
-        if not self.tracked:
+        if not self.tracked or self.executed is None:
             return None
         return (100 * self.executed / self.tracked).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
@@ -89,7 +95,7 @@ class Row:
 
     @property
     def executed_per_capita(self) -> Decimal | None:
-        if not self.population or self.recipients.count is None:
+        if not self.population or self.recipients.count is None or self.executed is None:
             return None
         return (self.executed / self.population).quantize(TETRI, rounding=ROUND_HALF_UP)
 
@@ -101,11 +107,16 @@ class Table:
     years: list[int] = field(default_factory=list)
 
 
+def _ids(municipality_ids):
+    """Municipality ids as a filter takes them: a subquery kept as one, anything else listed."""
+    return municipality_ids if isinstance(municipality_ids, QuerySet) else list(municipality_ids)
+
+
 def _executed(*, municipality_ids=None, years=None) -> pl.DataFrame:
     """The payments of municipal programmes grouped by municipality, year and programme."""
     qs = Payment.objects.filter(programme__municipality__isnull=False)
     if municipality_ids is not None:
-        qs = qs.filter(programme__municipality_id__in=list(municipality_ids))
+        qs = qs.filter(programme__municipality_id__in=_ids(municipality_ids))
     qs = qs.annotate(year=ExtractYear("month"))
     if years is not None:
         qs = qs.filter(year__in=list(years))
@@ -147,7 +158,7 @@ def _executed(*, municipality_ids=None, years=None) -> pl.DataFrame:
 def _planned(*, municipality_ids=None, years=None) -> pl.DataFrame:
     qs = BudgetLine.objects.all()
     if municipality_ids is not None:
-        qs = qs.filter(municipality_id__in=list(municipality_ids))
+        qs = qs.filter(municipality_id__in=_ids(municipality_ids))
     if years is not None:
         qs = qs.filter(year__in=list(years))
     schema = {
@@ -191,19 +202,91 @@ def budget_frame(*, municipality_ids=None, years=None) -> pl.DataFrame:
     )
 
 
-def _suppressed(counts: list[int | None], shown_small: bool) -> list[Recipients]:
-    """The counts and their total (the last), small ones hidden with the secondary
-    suppression: the total is the sum of the others."""
+def _line_key(r: dict) -> object:
+    """A row of `budget_frame` as the municipality's table keys it: its line, or its programme
+    paid without a line."""
+    return r["line_id"] or f"p{r['programme_id']}"
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """Which recipient counts a viewer without small cells is not shown (and the amounts with
+    them): `lines` by (municipality id, year, line key), `places` (a municipality's total) by
+    (municipality id, year), `regions` (the region's total) by year. `SHOWN`: nothing hidden."""
+
+    lines: dict = field(default_factory=dict)
+    places: dict = field(default_factory=dict)
+    regions: dict = field(default_factory=dict)
+
+    def line(self, municipality_id: int, year: int, key) -> bool:
+        return self.lines.get((municipality_id, year, key), False)
+
+    def place(self, municipality_id: int, year: int) -> bool:
+        return self.places.get((municipality_id, year), False)
+
+    def region(self, year: int) -> bool:
+        return self.regions.get(year, False)
+
+
+SHOWN = Pattern()
+
+
+def suppression_pattern(frame: pl.DataFrame) -> Pattern:
+    """The cells to hide in a region's tables, from its `budget_frame` (all its
+    municipalities): for each year, the lines paid through Zrunva (a count, zero included),
+    each municipality's total (the sum of its lines) and the region's (the sum of the
+    municipalities'), suppressed together by `hidden` so that no shown sum gives a hidden
+    part back, whichever of the region's pages (or files) one puts side by side."""
+    lines: dict = {}
+    places: dict = {}
+    regions: dict = {}
+    counted = frame.filter(pl.col("recipients").is_not_null()).sort(
+        ["year", "municipality_id", "line_id", "programme_id"], nulls_last=True
+    )
+    for (year,), by_year in counted.group_by(["year"], maintain_order=True):
+        counts: list[int] = []
+        cells: list[tuple] = []  # what each count is: ("line", key) | ("place", id) | ("region",)
+        sums: list[tuple[int, list[int]]] = []
+        totals: list[int] = []
+        for (municipality_id,), part in by_year.group_by(["municipality_id"], maintain_order=True):
+            parts = []
+            for r in part.iter_rows(named=True):
+                parts.append(len(counts))
+                counts.append(int(r["recipients"]))
+                cells.append(("line", (municipality_id, year, _line_key(r))))
+            totals.append(len(counts))
+            counts.append(sum(counts[i] for i in parts))
+            cells.append(("place", (municipality_id, year)))
+            sums.append((totals[-1], parts))
+        sums.append((len(counts), totals))
+        counts.append(sum(counts[i] for i in totals))
+        cells.append(("region", year))
+        hide = hidden(np.array(counts), sums)
+        for (kind, key), flag in zip(cells, hide, strict=True):
+            {"line": lines, "place": places, "region": regions}[kind][key] = bool(flag)
+    return Pattern(lines=lines, places=places, regions=regions)
+
+
+def _shown(raw: dict, hide: bool) -> Row:
+    """A row as the viewer sees it: a hidden count hides the amounts paid beside it."""
+    if hide and raw["recipients"] is not None:
+        raw = raw | {"executed": None, "pending": None}
+    return Row(**(raw | {"recipients": Recipients(raw["recipients"], hide)}))
+
+
+def _region_ids(municipality: Municipality):
+    """Its region's municipalities, as a subquery (not a query of its own)."""
+    return Municipality.objects.filter(region_id=municipality.region_id).values("pk")
+
+
+def _frame_and_pattern(municipality: Municipality, years, shown_small: bool):
+    """The municipality's rows of `budget_frame`, and the pattern to hide them by: read over
+    its whole region where small cells are not shown (the region's page hides by the same)."""
     if shown_small:
-        return [Recipients(c) for c in counts]
-    present = [i for i, c in enumerate(counts) if c is not None]
-    if not present:
-        return [Recipients(c) for c in counts]
-    values = np.array([counts[i] for i in present])
-    total = len(present) - 1
-    hide = hidden(values, [(total, list(range(total)))]) if total >= 0 else []
-    flags = dict(zip(present, hide, strict=True))
-    return [Recipients(c, bool(flags.get(i, False))) for i, c in enumerate(counts)]
+        return budget_frame(municipality_ids=[municipality.pk], years=years), SHOWN
+    region = budget_frame(municipality_ids=_region_ids(municipality), years=years)
+    pattern = suppression_pattern(region)
+    return region.filter(pl.col("municipality_id") == municipality.pk), pattern
 
 
 def _total_row(label: str, rows_frame: pl.DataFrame, population: int | None) -> dict:
@@ -230,7 +313,7 @@ def municipality_budget(*, municipality: Municipality, year: int, shown_small: b
     total with the spending per inhabitant."""
     from zrunva.programmes.models import Programme
 
-    frame = budget_frame(municipality_ids=[municipality.pk], years=[year])
+    frame, pattern = _frame_and_pattern(municipality, [year], shown_small)
     lines = {
         line.pk: line
         for line in BudgetLine.objects.filter(pk__in=frame["line_id"].drop_nulls().to_list())
@@ -258,9 +341,8 @@ def municipality_budget(*, municipality: Municipality, year: int, shown_small: b
         )
     raw.sort(key=lambda r: (r["planned"] is None, -(r["planned"] or 0), r["label"]))
     total = _total_row("", frame, municipality.population)
-    shown = _suppressed([r["recipients"] for r in raw] + [total["recipients"]], shown_small)
-    rows = [Row(**(r | {"recipients": s})) for r, s in zip(raw, shown, strict=False)]
-    total_row = Row(key="total", **(total | {"recipients": shown[-1]}))
+    rows = [_shown(r, pattern.line(municipality.pk, year, r["key"])) for r in raw]
+    total_row = _shown({"key": "total"} | total, pattern.place(municipality.pk, year))
     return Table(rows=rows, total=total_row, years=budget_years_of(municipality))
 
 
@@ -269,6 +351,7 @@ def region_budgets(*, region: Region, year: int, shown_small: bool) -> Table:
     executed, execution and spending per inhabitant; the region's total."""
     municipalities = {m.pk: m for m in region.municipalities.all()}
     frame = budget_frame(municipality_ids=list(municipalities), years=[year])
+    pattern = SHOWN if shown_small else suppression_pattern(frame)
     by_place = (
         frame.group_by("municipality_id")
         .agg(
@@ -303,15 +386,15 @@ def region_budgets(*, region: Region, year: int, shown_small: bool) -> Table:
     raw.sort(key=lambda r: r["label"])
     population = sum(r["population"] for r in raw) or None
     total = _total_row(region.name, frame, population)
-    shown = _suppressed([r["recipients"] for r in raw] + [total["recipients"]], shown_small)
-    rows = [Row(**(r | {"recipients": s})) for r, s in zip(raw, shown, strict=False)]
-    return Table(rows=rows, total=Row(key="total", **(total | {"recipients": shown[-1]})))
+    ids = {m.code: m.pk for m in municipalities.values()}
+    rows = [_shown(r, pattern.place(ids[r["key"]], year)) for r in raw]
+    return Table(rows=rows, total=_shown({"key": "total"} | total, pattern.region(year)))
 
 
 def budget_over_years(*, municipality: Municipality, shown_small: bool) -> Table:
     """A municipality's social budget year by year: planned, executed, execution, per capita
     (the one population figure the place data holds, for every year)."""
-    frame = budget_frame(municipality_ids=[municipality.pk])
+    frame, pattern = _frame_and_pattern(municipality, None, shown_small)
     by_year = (
         frame.group_by("year")
         .agg(
@@ -342,11 +425,13 @@ def budget_over_years(*, municipality: Municipality, shown_small: bool) -> Table
         }
         for r in by_year
     ]
-    # Each year's recipients on their own (years are not parts of a sum that is shown).
-    shown = [_suppressed([r["recipients"]], shown_small)[0] for r in raw]
-    rows = [Row(**(r | {"recipients": s})) for r, s in zip(raw, shown, strict=True)]
-    total = _total_row("", frame, None)
-    return Table(rows=rows, total=Row(key="total", **(total | {"recipients": Recipients(None)})))
+    # Each year as the municipality's total on its page that year; the sum over the years
+    # (no count of its own) is not shown beside a year hidden, or it would give that year back.
+    rows = [_shown(r, pattern.place(municipality.pk, r["key"])) for r in raw]
+    total = _total_row("", frame, None) | {"key": "total", "recipients": None}
+    if any(r.recipients.hidden for r in rows):
+        total |= {"executed": None, "pending": None}
+    return Table(rows=rows, total=Row(**total))
 
 
 def budget_years_of(municipality: Municipality | None = None) -> list[int]:

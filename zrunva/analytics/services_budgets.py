@@ -5,6 +5,8 @@ Who: BUDGETS_EDIT (a municipality's officers for their own municipality, adminis
 anywhere), each row's municipality in the actor's area (`permissions.require_in_scope`)."""
 
 import io
+import math
+import zipfile
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -30,6 +32,12 @@ from zrunva.programmes.models import Programme
 # The most an amount column holds: numeric(14, 2).
 PLANNED_MAX = Decimal("999999999999.99")
 MAX_ROWS = 5000
+# The file as uploaded (the page and the API alike), the workbook once unpacked (an XLSX is a
+# zip: a small file can hold a huge sheet), and the sheet's rows read, blank ones included
+# (a sheet formatted to its last row is read no further than this).
+MAX_BYTES = 5 * 1024 * 1024  # its message names 5 MB
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024
+MAX_ROWS_READ = 4 * MAX_ROWS
 
 
 def require_budget_edit(actor, municipality_id: int) -> None:
@@ -181,14 +189,55 @@ def budget_template() -> bytes:
     return out.getvalue()
 
 
+def check_upload(upload) -> None:
+    """A file the import reads at all: at most MAX_BYTES, and an XLSX (a zip) whose parts
+    unpacked stay under MAX_UNPACKED_BYTES. Anything else is refused whole, saying why."""
+    size = getattr(upload, "size", None)
+    if size is None:
+        upload.seek(0, io.SEEK_END)
+        size = upload.tell()
+    upload.seek(0)
+    if size > MAX_BYTES:
+        raise ValidationError(_("A file of at most 5 MB."))
+    try:
+        with zipfile.ZipFile(upload) as packed:
+            unpacked = sum(part.file_size for part in packed.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ValidationError(_("This file cannot be read as an Excel workbook (.xlsx).")) from exc
+    finally:
+        upload.seek(0)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValidationError(
+            _("The workbook unpacks to more than %(most)s MB: split the file.")
+            % {"most": MAX_UNPACKED_BYTES // (1024 * 1024)}
+        )
+
+
 def _read_sheet(upload) -> tuple[dict[str, str], list[dict]]:
     """The first sheet's header (column key → column letter) and its rows as raw cell values
     (numbers as numbers, text as text), each with its row number. A file that is not an XLSX,
-    or lacks a required column, is refused whole."""
+    is too large, lacks a required column, or whose sheet cannot be read to its end, is
+    refused whole."""
+    check_upload(upload)
     try:
         book = load_workbook(upload, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not an XLSX
         raise ValidationError(_("This file cannot be read as an Excel workbook (.xlsx).")) from exc
+    try:
+        return _sheet_rows(book)
+    except ValidationError:
+        raise
+    except Exception as exc:  # a damaged sheet: openpyxl's and the XML parser's many kinds
+        raise ValidationError(
+            _(
+                "The first sheet cannot be read to its end (a damaged file?): save it again from Excel."
+            )
+        ) from exc
+    finally:
+        book.close()
+
+
+def _sheet_rows(book) -> tuple[dict[str, str], list[dict]]:
     sheet = book.worksheets[0]
     lines = sheet.iter_rows(values_only=True)
     header = next(lines, None) or ()
@@ -210,6 +259,14 @@ def _read_sheet(upload) -> tuple[dict[str, str], list[dict]]:
         )
     rows = []
     for number, values in enumerate(lines, start=2):
+        if number > MAX_ROWS_READ + 1:
+            raise ValidationError(
+                _(
+                    "The sheet goes on past row %(most)s: delete the empty rows under the "
+                    "budget, or split the file."
+                )
+                % {"most": f"{MAX_ROWS_READ + 1:,}"}
+            )
         cells = {
             key: values[index] if index < len(values) else None for key, index in where.items()
         }
@@ -220,12 +277,13 @@ def _read_sheet(upload) -> tuple[dict[str, str], list[dict]]:
                 _("More than %(most)s rows: split the file.") % {"most": f"{MAX_ROWS:,}"}
             )
         rows.append({"row": number, "cells": {k: _json_value(v) for k, v in cells.items()}})
-    book.close()
     letters = {key: get_column_letter(index + 1) for key, index in where.items()}
     return letters, rows
 
 
 def _json_value(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no infinity
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, Decimal):
@@ -252,13 +310,20 @@ def _amount(value) -> Decimal:
             ) from None
         if not amount.is_finite():
             raise ValueError(_("Text where an amount is expected: “%(text)s”.") % {"text": value})
+    if not amount.is_finite():  # a number cell holding inf or nan
+        raise ValueError(_("Not an amount: %(amount)s.") % {"amount": value})
     if amount < 0:
         raise ValueError(_("A negative amount: %(amount)s.") % {"amount": value})
-    if amount != amount.quantize(TETRI):
-        raise ValueError(_("More than two decimal places (tetri): %(amount)s.") % {"amount": value})
+    # The size first: quantizing 1e30 to tetri overflows the decimal context.
     if amount > PLANNED_MAX:
         raise ValueError(_("The amount is too large: %(amount)s.") % {"amount": value})
-    return amount.quantize(TETRI)
+    try:
+        exact = amount.quantize(TETRI)
+    except InvalidOperation:
+        raise ValueError(_("Not an amount: %(amount)s.") % {"amount": value}) from None
+    if amount != exact:
+        raise ValueError(_("More than two decimal places (tetri): %(amount)s.") % {"amount": value})
+    return exact
 
 
 def _year(value) -> int:
@@ -266,7 +331,7 @@ def _year(value) -> int:
         year = int(str(value).strip()) if not isinstance(value, float) else int(value)
         if isinstance(value, float) and value != year:
             raise ValueError
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(_("Not a year: “%(text)s”.") % {"text": value}) from None
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValueError(

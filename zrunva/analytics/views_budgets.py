@@ -26,7 +26,7 @@ from zrunva.analytics.forms_budgets import (
 )
 from zrunva.analytics.models import BudgetLine
 from zrunva.core import charts, exports, numbers
-from zrunva.core.trail import search_log
+from zrunva.core.trail import scoped_get, search_log
 from zrunva.geo.models import Municipality, Region
 
 
@@ -41,8 +41,13 @@ def _names(public: bool) -> dict:
     }
 
 
-def _shown_small(request, public: bool) -> bool:
-    return not public and permissions.small_cells_shown(request.user)
+def _shown_small(request, public: bool, municipality_ids) -> bool:
+    """Small cells only for staff who may read the registry, and only of their own area: every
+    municipality of the page (a region's page: all the region's) within the user's scope."""
+    if public or not permissions.small_cells_shown(request.user):
+        return False
+    scope = permissions.analytics_scope(request.user)
+    return scope is None or set(municipality_ids) <= scope
 
 
 def _audit(request, public: bool, terms: dict, shown: int) -> None:
@@ -141,7 +146,7 @@ def _municipality(request, code: str, public: bool):
     municipality = get_object_or_404(Municipality.objects.select_related("region"), code=code)
     years = budgets.budget_years_of(municipality)
     year = _year(request, years)
-    shown_small = _shown_small(request, public)
+    shown_small = _shown_small(request, public, [municipality.pk])
     table = budgets.municipality_budget(
         municipality=municipality, year=year, shown_small=shown_small
     )
@@ -193,9 +198,8 @@ def _region(request, iso_code: str, public: bool):
     region = get_object_or_404(Region, iso_code=iso_code)
     years = budgets.budget_years_of() or [timezone.localdate().year]
     year = _year(request, years)
-    table = budgets.region_budgets(
-        region=region, year=year, shown_small=_shown_small(request, public)
-    )
+    shown_small = _shown_small(request, public, region.municipalities.values_list("pk", flat=True))
+    table = budgets.region_budgets(region=region, year=year, shown_small=shown_small)
     terms = {"budget_region": region.iso_code, "year": year}
     if exports.export_format(request):
         return _file(
@@ -358,7 +362,7 @@ def budget_import(request):
 def budget_import_preview(request, pk):
     """The row-level report of an uploaded file, and the button that writes it (only without
     errors)."""
-    found = get_object_or_404(services.budget_import_scope(request.user), pk=pk)
+    found = scoped_get(services.budget_import_scope(request.user), actor=request.user, pk=pk)
     if request.method == "POST":
         try:
             services.budget_import_commit(actor=request.user, budget_import=found)

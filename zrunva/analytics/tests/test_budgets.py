@@ -2,6 +2,8 @@
 commit, execution against payments worked out by hand, who may enter a budget where, and the
 public pages' small cells."""
 
+import io
+import zipfile
 from datetime import date
 from decimal import Decimal
 
@@ -298,7 +300,12 @@ def test_small_recipient_counts_are_hidden_with_the_secondary_cell(year_of_payme
     shown = {r.programme_code or r.label: str(r.recipients) for r in table.rows}
     # 3 is hidden; 15 too, or the total (18) would give it back.
     assert shown == {"kutaisi_homes": "<10", "kutaisi_persons": "<10", "სამედიცინო": ""}
-    assert str(table.total.recipients) == "18"
+    # With them the amounts paid (600 ÷ 50 = 12 households) and execution; not the plan.
+    assert [(r.planned, r.executed, r.pending, r.execution) for r in table.rows[1:]] == [
+        (Decimal("2000.00"), None, None, None),
+        (Decimal("1000.00"), None, None, None),
+    ]
+    assert str(table.total.recipients) == "18" and table.total.executed == Decimal("900.00")
     region = budgets.region_budgets(region=kutaisi.region, year=2026, shown_small=False)
     assert [(r.label, str(r.recipients), r.executed) for r in region.rows] == [
         (kutaisi.name_en, "18", Decimal("900.00"))
@@ -310,17 +317,18 @@ def test_the_public_pages_and_files_suppress_small_counts(year_of_payments, kuta
     page = client.get(reverse("open:budget_municipality", args=["kutaisi"]) + "?year=2026")
     html = page.content.decode()
     assert page.status_code == 200
-    assert "&lt;10" in html and ">15<" not in html and ">600.00<" in html
+    assert "&lt;10" in html and ">15<" not in html and "600.00" not in html
+    assert ">2,000.00<" in html and ">900.00<" in html  # the plan, and the total shown
     csv = client.get(
         reverse("open:budget_municipality", args=["kutaisi"]) + "?year=2026&format=csv"
     )
     text = b"".join(csv.streaming_content).decode("utf-8-sig")
     assert "<10" in text and ",15," not in text
     api = client.get("/api/v1/budgets/kutaisi?year=2026").json()
-    assert [(r["programme"], r["recipients"]) for r in api["rows"]] == [
-        ("", None),  # the largest line first: 5 000, a line Zrunva does not pay
-        ("kutaisi_homes", "<10"),
-        ("kutaisi_persons", "<10"),
+    assert [(r["programme"], r["recipients"], r["executed"]) for r in api["rows"]] == [
+        ("", None, "0.00"),  # the largest line first: 5 000, a line Zrunva does not pay
+        ("kutaisi_homes", "<10", None),
+        ("kutaisi_persons", "<10", None),
     ]
     assert api["total"]["executed"] == "900.00" and api["total"]["execution"] == "30.0"
     region = client.get(
@@ -358,3 +366,155 @@ def test_the_public_budget_page_reads_in_a_few_queries(
     client = Client()
     with django_assert_max_num_queries(12):
         assert client.get("/open/budgets/kutaisi/?year=2026").status_code == 200
+
+
+# -- One suppression pattern per region; small cells only in one's area ---------------------------
+
+
+@pytest.fixture
+def imereti(officer, kutaisi):
+    """Imereti, 2026: Kutaisi pays 15 households (line A) and 12 (line B), 50 each;
+    Zestaponi 3 (line C). Worked out by hand: C (3) is under ten; the region's total (30) beside
+    Kutaisi's (27) would give Zestaponi's 3 back, so Kutaisi's total is hidden too; and then
+    Kutaisi's lines (15 + 12) would give its total back, so the smaller, B, is hidden."""
+    payroll = f.payroll(officer, date(2026, 1, 1), "reconciled")
+    household = iter(range(1, 100))
+    programmes = {}
+    for code, place, paid in (
+        ("k_a", "kutaisi", 15),
+        ("k_b", "kutaisi", 12),
+        ("z_c", "zestaponi", 3),
+    ):
+        programme = programmes[code] = f.municipal_programme(code, municipality=place)
+        for _ in range(paid):
+            f.pay(payroll, programme, household=next(household), amount="50.00", status="paid")
+        BudgetLine.objects.create(
+            municipality=programme.municipality,
+            year=2026,
+            programme=programme,
+            planned=Decimal("1000"),
+            entered_by=officer,
+        )
+    return programmes
+
+
+def _seen(table):
+    return [(r.label, str(r.recipients), r.executed) for r in [*table.rows, table.total]]
+
+
+def test_the_municipality_page_hides_what_the_region_page_hides(imereti, kutaisi):
+    region = budgets.region_budgets(region=kutaisi.region, year=2026, shown_small=False)
+    assert _seen(region) == [
+        ("Kutaisi", "<10", None),
+        ("Zestaponi", "<10", None),
+        ("Imereti", "30", Decimal("1500.00")),
+    ]
+    page = budgets.municipality_budget(municipality=kutaisi, year=2026, shown_small=False)
+    assert [(r.programme_code, str(r.recipients), r.executed) for r in page.rows] == [
+        ("k_a", "15", Decimal("750.00")),
+        ("k_b", "<10", None),
+    ]
+    assert (str(page.total.recipients), page.total.executed, page.total.planned) == (
+        "<10",
+        None,
+        Decimal("2000.00"),
+    )
+    years = budgets.budget_over_years(municipality=kutaisi, shown_small=False)
+    assert [(r.key, str(r.recipients), r.executed) for r in years.rows] == [(2026, "<10", None)]
+    assert years.total.executed is None
+    shown = budgets.municipality_budget(municipality=kutaisi, year=2026, shown_small=True)
+    assert [str(r.recipients) for r in shown.rows] == ["15", "12"] and shown.total.executed == 1350
+
+
+def _recipients(response):
+    table = response.context["table"]
+    return [str(r.recipients) for r in [*table.rows, table.total]]
+
+
+def test_small_cells_are_shown_only_in_the_users_area(imereti, officer, make_user):
+    client = Client()
+    client.force_login(officer)  # a Kutaisi officer
+    own = client.get(reverse("analytics:budget_municipality", args=["kutaisi"]) + "?year=2026")
+    assert _recipients(own) == ["15", "12", "27"]
+    other = client.get(reverse("analytics:budget_municipality", args=["zestaponi"]) + "?year=2026")
+    assert _recipients(other) == ["<10", "<10"]
+    region = reverse("analytics:budget_region", args=["GE-IM"]) + "?year=2026"
+    assert _recipients(client.get(region)) == ["<10", "<10", "30"]  # not all of Imereti is his
+    client.force_login(make_user(Role.ADMIN))  # the whole country
+    assert _recipients(client.get(region)) == ["27", "3", "30"]
+
+
+def test_another_users_import_is_not_found_and_the_attempt_audited(officer, make_user):
+    done = services.budget_import_preview(
+        actor=officer, upload=f.workbook([["kutaisi", 2026, "", "ხაზი", "", 10]])
+    )
+    colleague = make_user(Role.MUNICIPAL_OFFICER, municipality="kutaisi")
+    client = Client()
+    client.force_login(colleague)
+    url = reverse("analytics:budget_import_preview", args=[done.pk])
+    assert client.get(url).status_code == 404
+    attempt = LogEntry.objects.get(actor=colleague, additional_data__attempt=True)
+    assert (attempt.object_pk, attempt.additional_data["status"]) == (str(done.pk), 404)
+    client.force_login(officer)
+    assert client.get(url).status_code == 200
+
+
+# -- Files the import refuses, or rows it reports, never a crash ----------------------------------
+
+HUGE = [
+    ["kutaisi", 2026, "", "პირველი", "", "1e30"],  # row 2: text
+    ["kutaisi", 2026, "", "მეორე", "", 1e30],  # row 3: a number
+    ["kutaisi", 2026, "", "მესამე", "", "1E+40"],  # row 4: text
+]
+TOO_LARGE = {
+    (2, "F"): "The amount is too large: 1e30.",
+    (3, "F"): "The amount is too large: 1e+30.",
+    (4, "F"): "The amount is too large: 1E+40.",
+}
+
+
+def test_huge_amounts_are_row_errors_on_the_page_and_in_the_api(officer):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(officer)
+    page = client.post(reverse("analytics:budget_import"), {"file": f.workbook(HUGE)})
+    assert page.status_code == 302
+    api = client.post("/api/v1/budget-imports", {"file": f.workbook(HUGE)})
+    assert api.status_code == 201
+    assert {(e["row"], e["column"]): e["message"] for e in api.json()["errors"]} == TOO_LARGE
+    done = services.budget_import_preview(actor=officer, upload=f.workbook(HUGE))
+    assert {(e["row"], e["column"]): e["message"] for e in done.errors} == TOO_LARGE
+
+
+def test_an_api_upload_over_5_mb_is_refused(officer):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(officer)
+    upload = io.BytesIO(b"PK" + b"\0" * (5 * 1024 * 1024))
+    upload.name = "budget.xlsx"
+    response = client.post("/api/v1/budget-imports", {"file": upload})
+    assert response.status_code == 400
+    assert "A file of at most 5 MB." in response.content.decode()
+
+
+def test_a_long_sheet_and_a_damaged_sheet_are_refused_whole(officer, monkeypatch):
+    monkeypatch.setattr(services, "MAX_ROWS_READ", 3)
+    # Rows blank in the columns read, but present in the sheet (a note in column H).
+    blank = [[None] * 7 + ["note"] for _ in range(4)]
+    with pytest.raises(ValidationError, match="goes on past row 4"):
+        services.budget_import_preview(actor=officer, upload=f.workbook(blank))
+    good = f.workbook([["kutaisi", 2026, "", "ხაზი", "", 10]])
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(damaged, "w") as target:
+        for part in source.infolist():
+            data = source.read(part)
+            if part.filename == "xl/worksheets/sheet1.xml":
+                data = data[: data.index(b'<row r="2"') + 30]  # cut inside the second row
+            target.writestr(part, data)
+    damaged.seek(0)
+    with pytest.raises(ValidationError, match="cannot be read to its end"):
+        services.budget_import_preview(actor=officer, upload=damaged)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(officer)
+    damaged.seek(0)
+    damaged.name = "budget.xlsx"
+    api = client.post("/api/v1/budget-imports", {"file": damaged})
+    assert api.status_code == 400 and "cannot be read to its end" in api.content.decode()
