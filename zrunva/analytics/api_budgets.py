@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema
 from ninja.files import UploadedFile
 
@@ -145,12 +146,12 @@ class BudgetLineOut(Schema):
 def _line_data(payload: BudgetLineIn) -> dict:
     municipality = Municipality.objects.filter(code=payload.municipality).first()
     if municipality is None:
-        raise ValidationError({"municipality": ["Unknown municipality."]})
+        raise ValidationError({"municipality": [_("Unknown municipality.")]})
     programme = None
     if payload.programme:
         programme = Programme.objects.filter(code=payload.programme).first()
         if programme is None:
-            raise ValidationError({"programme": ["Unknown programme."]})
+            raise ValidationError({"programme": [_("Unknown programme.")]})
     return {
         "municipality": municipality,
         "year": payload.year,
@@ -220,7 +221,11 @@ class BudgetImportOut(Schema):
     response=responses({201: BudgetImportOut}, 400, *SIGNED_IN, 422),
     summary="Check a budget resolution's XLSX (nothing written): the row-level report",
 )
-def budget_import_preview(request, file: UploadedFile = File(...)):  # noqa: B008 (ninja declares uploads so)
+def budget_import_preview(request, file: File[UploadedFile] = None):
+    # Optional in the document: a multipart body whose file part is empty reaches Django with
+    # no file at all, and is answered as the empty file it was (400), not as malformed (422).
+    if file is None:
+        raise ValidationError({"file": _("The file is empty.")})
     return 201, services_budgets.budget_import_preview(
         actor=request.user, upload=file, file_name=file.name
     )
@@ -361,7 +366,7 @@ def _own_report(request, number: str) -> MonitoringReport:
 def report_create(request, payload: MonitoringReportIn):
     municipality = Municipality.objects.filter(code=payload.municipality).first()
     if municipality is None:
-        raise ValidationError({"municipality": ["Unknown municipality."]})
+        raise ValidationError({"municipality": [_("Unknown municipality.")]})
     service = Service.objects.filter(pk=payload.service_id).first() if payload.service_id else None
     data = {
         "municipality": municipality,
