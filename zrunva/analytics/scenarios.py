@@ -363,6 +363,11 @@ def simulation_execute(*, run: SimulationRun, progress: Progress | None = None) 
         job.stage("reading", 5)
         registry = registry_frames(on=on)
         households, people = engine.attribute_frames(registry, latest_scores(on=on), on=on)
+        if households.is_empty():
+            raise ValueError(
+                _("No household is in the registry on %(date)s: there is nothing to simulate.")
+                % {"date": on.isoformat()}
+            )
         skipped: list[dict] = []
         baseline = compiled_programmes(on=on, skipped=skipped)
         changes = _changes(scenario)
