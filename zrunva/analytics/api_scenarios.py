@@ -67,7 +67,9 @@ class SimulationOut(JobOut):
         None,
         description="Once done: poverty line, national outcomes (before benefits, in force, "
         "scenario, capped), winners and losers, by programme, and by region (a region under ten "
-        'households is {"suppressed": true} for readers without small cells).',
+        "households, and each programme or band of fewer than ten households or beneficiaries, "
+        'is {"suppressed": true} for readers without small cells, as is one more where a total '
+        "would give it away).",
     )
 
 
@@ -110,10 +112,10 @@ def _scenario_out(s: Scenario) -> dict:
 def _results(run, actor) -> dict | None:
     if run.status != "done":
         return None
-    summary = dict(run.summary)
+    summary = scenarios.visible_summary(actor=actor, summary=run.summary)
     summary["regions"] = [
         {"region_id": row.region_id, "name": row.name, **(row.data or {"suppressed": True})}
-        for row in scenarios.region_rows(actor=actor, summary=summary)
+        for row in scenarios.region_rows(actor=actor, summary=run.summary)
     ]
     return summary
 
@@ -183,18 +185,22 @@ class ScenarioCompareQuery(Schema):
     "/analytics/scenarios/compare",
     response=responses({200: ScenarioCompareOut}, 400, *SIGNED_IN, 404, 422),
     summary="Up to four scenarios side by side with the rules in force, each from its latest "
-    "simulation",
+    "simulation; scenarios of different dates or poverty lines are refused (400)",
 )
 def scenario_compare(request, query: Query[ScenarioCompareQuery]):
     permissions.require(request.user, permissions.SIMULATION_RUN)
-    rows, baseline = [], None
+    found = []
     for pk in dict.fromkeys(query.scenario):
         scenario = scenarios.scenario_get(actor=request.user, pk=pk)
         run = scenarios.latest_done(scenario)
         if run is None:
             raise ValidationError({"scenario": f"Not simulated yet: {scenario.name}."})
+        found.append((scenario, run))
+    scenarios.comparable([run for _s, run in found])
+    rows, baseline = [], None
+    for scenario, run in found:
         access_log(actor=request.user, instance=run, purpose="compare")
-        national = run.summary["national"]
+        national = scenarios.visible_summary(actor=request.user, summary=run.summary)["national"]
         baseline = baseline or {k: national[k] for k in ("before_benefits", "baseline")}
         keep = ("scenario", "scenario_bands", "capped", "capped_bands", "households", "people")
         rows.append(

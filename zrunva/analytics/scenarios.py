@@ -1,6 +1,7 @@
 """Reform scenarios: who sees and edits them (reads), their changes and settings checked and
 saved (writes), and their simulation as a batch job (`core.jobs`) with its outputs."""
 
+import copy
 import json
 import logging
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from zrunva.programmes import engine, expressions
 from zrunva.programmes.eligibility import (
     check_date,
     compiled_programmes,
+    health_programme_ids,
     reads_health,
     rules_read_health,
 )
@@ -222,10 +224,21 @@ def change_check(
                 "This rule reads health data (disability, chronic illness), which your role "
                 "may not see; change the programme's parameters instead."
             )
-    if errors:
-        raise ValidationError(errors)
     # The whole programme compiled as the simulation will: parameters and rules together.
     baseline = compiled_programmes(on=on, municipality_id=programme.municipality_id, skipped=[])
+    if not permissions.sees_health(actor) and _programme_reads_health(programme, baseline):
+        # Its decisions say who is disabled or ill: changing it shows who gains or loses.
+        message = _(
+            "This programme's rules read health data (disability, chronic illness), which "
+            "your role may not see: its parameters and rules cannot be changed in a scenario."
+        )
+        for code in values:
+            errors[f"parameters.{code}"] = message
+        for name, text in (("criteria", criteria), ("formula", formula)):
+            if text:
+                errors[name] = message
+    if errors:
+        raise ValidationError(errors)
     try:
         simulation.changed_programmes(
             baseline, [simulation.Change(programme.pk, values, criteria, formula)]
@@ -233,6 +246,14 @@ def change_check(
     except expressions.ExpressionError as error:
         raise ValidationError({"formula" if formula else "criteria": str(error)}) from error
     return values
+
+
+def _programme_reads_health(programme: Programme, baseline: list[engine.Compiled]) -> bool:
+    """Whether the programme's rules read health data, on the date or as stored now."""
+    compiled = next((c for c in baseline if c.id == programme.pk), None)
+    return (compiled is not None and reads_health(compiled)) or rules_read_health(
+        programme.criteria, programme.formula
+    )
 
 
 @transaction.atomic
@@ -342,6 +363,11 @@ def simulation_execute(*, run: SimulationRun, progress: Progress | None = None) 
         job.stage("reading", 5)
         registry = registry_frames(on=on)
         households, people = engine.attribute_frames(registry, latest_scores(on=on), on=on)
+        if households.is_empty():
+            raise ValueError(
+                _("No household is in the registry on %(date)s: there is nothing to simulate.")
+                % {"date": on.isoformat()}
+            )
         skipped: list[dict] = []
         baseline = compiled_programmes(on=on, skipped=skipped)
         changes = _changes(scenario)
@@ -365,8 +391,15 @@ def simulation_execute(*, run: SimulationRun, progress: Progress | None = None) 
             SimulationRun.objects.filter(pk=run.pk).update(
                 households=simulation.to_parquet(result.households)
             )
+            health = sorted({c.id for c in [*baseline, *changed] if reads_health(c)})
             job.done(
-                result.summary | {"on": on.isoformat(), "changes": changes, "skipped": skipped}
+                result.summary
+                | {
+                    "on": on.isoformat(),
+                    "changes": changes,
+                    "skipped": skipped,
+                    "health_programmes": health,
+                }
             )
             bulk_run_log(
                 actor=run.started_by,
@@ -390,6 +423,64 @@ def region_names() -> dict[int, str]:
     return {r.pk: r.name for r in Region.objects.all()}
 
 
+def _suppress(counts: list[int]) -> list[bool]:
+    """Which cells to hide of `counts`, the first the total of the others: those under
+    SMALL_CELL, then more until the total gives none of them away (`suppression.hidden`)."""
+    return [bool(h) for h in hidden(counts, [(0, list(range(1, len(counts))))])]
+
+
+SUPPRESSED_CELL = {"suppressed": True}
+
+
+def visible_summary(*, actor, summary: dict) -> dict:
+    """A run's summary as the actor may see it. For an actor who may not see small cells
+    (analysts), every figure of fewer than ten households or beneficiaries is replaced by
+    `{"suppressed": true}`, and one more wherever a total shown would give it away: the
+    winners and losers bands (their total: the households), the programmes (their total: the
+    cost), the regions (their total: the country) and each region's bands (their total: the
+    country's band)."""
+    out = copy.deepcopy(summary)
+    if permissions.small_cells_shown(actor):
+        return out
+    national = out["national"]
+    households = national["households"]
+    variants = [v for v in ("scenario", "capped") if national.get(f"{v}_bands")]
+    national_hidden: dict[str, dict[str, bool]] = {}
+    for variant in variants:
+        bands = national[f"{variant}_bands"]
+        keys = list(bands)
+        hide = _suppress([households, *(bands[k]["households"] for k in keys)])
+        national_hidden[variant] = dict(zip(keys, hide[1:], strict=True))
+        for key, h in national_hidden[variant].items():
+            if h:
+                bands[key] = dict(SUPPRESSED_CELL)
+    rows = out.get("programmes", [])
+    counts = [min(r["baseline"]["recipients"], r["scenario"]["recipients"]) for r in rows]
+    hide = _suppress([sum(counts), *counts])
+    out["programmes"] = [
+        {k: r[k] for k in ("id", "code", "changed")} | SUPPRESSED_CELL if h else r
+        for r, h in zip(rows, hide[1:], strict=True)
+    ]
+    regions = out.get("regions", [])
+    hide = _suppress([households, *(r["households"] for r in regions)])
+    regions = [
+        {"region_id": r["region_id"], **SUPPRESSED_CELL} if h else r
+        for r, h in zip(regions, hide[1:], strict=True)
+    ]
+    for variant in variants:
+        for key, national_h in national_hidden[variant].items():
+            total = 0 if national_h else national[f"{variant}_bands"][key]["households"]
+            parts = [
+                0 if r.get("suppressed") else r[f"{variant}_bands"][key]["households"]
+                for r in regions
+            ]
+            for region, h in zip(regions, _suppress([total, *parts])[1:], strict=True):
+                if h and not region.get("suppressed"):
+                    region[f"{variant}_bands"][key] = dict(SUPPRESSED_CELL)
+    out["regions"] = regions
+    return out
+
+
 @dataclass
 class RegionRow:
     region_id: int
@@ -398,19 +489,14 @@ class RegionRow:
 
 
 def region_rows(*, actor, summary: dict) -> list[RegionRow]:
-    """The result's regions, each suppressed for an actor who may not see small cells
-    (analysts) when it has fewer than ten households, or when its figure would give away a
-    suppressed one (secondary suppression against the national total)."""
+    """The result's regions as `visible_summary` leaves them for the actor: a region of fewer
+    than ten households, or one that would give such a region away, has no data."""
     names = region_names()
-    regions = summary.get("regions", [])
-    counts = [summary["national"]["households"], *(r["households"] for r in regions)]
-    if permissions.small_cells_shown(actor):
-        hide = [False] * len(counts)
-    else:
-        hide = list(hidden(counts, [(0, list(range(1, len(counts))))]))
     return [
-        RegionRow(r["region_id"], names.get(r["region_id"], "—"), None if hide[i + 1] else r)
-        for i, r in enumerate(regions)
+        RegionRow(
+            r["region_id"], names.get(r["region_id"], "—"), None if r.get("suppressed") else r
+        )
+        for r in visible_summary(actor=actor, summary=summary).get("regions", [])
     ]
 
 
@@ -418,7 +504,8 @@ def small_cells_note(actor) -> str:
     if permissions.small_cells_shown(actor):
         return ""
     return _(
-        "Regions with fewer than %(n)s households are not shown, nor is one more where it would give them away."
+        "Figures of fewer than %(n)s households or beneficiaries are not shown (*), nor is one "
+        "more where a total would give them away."
     ) % {"n": SMALL_CELL}
 
 
@@ -429,16 +516,88 @@ def per_household(run: SimulationRun) -> pl.DataFrame:
     return simulation.from_parquet(blob)
 
 
-def extremes(run: SimulationRun, *, limit: int = 20) -> dict[str, list[dict]]:
-    """The households that lose most and gain most (pseudonymous: the household's number)."""
+def health_programmes(run: SimulationRun) -> set[int]:
+    """The programmes of a run whose rules read health data, in force or as the scenario
+    changed them (kept in the summary; worked out again for a run made before)."""
+    stored = run.summary.get("health_programmes")
+    found = set(stored or [])
+    if stored is None:
+        on = date.fromisoformat(run.summary["on"])
+        found = {c.id for c in compiled_programmes(on=on, skipped=[]) if reads_health(c)}
+        found |= set(health_programme_ids())
+    for change in run.summary.get("changes", []):
+        texts = [t for t in (change["criteria"], change["formula"]) if t]
+        if texts and rules_read_health(*texts):
+            found.add(change["programme_id"])
+    return found
+
+
+def changes_health(run: SimulationRun) -> bool:
+    """Whether the run's scenario changes a programme whose rules read health data: then each
+    household's difference says something about its members' health."""
+    changed = {c["programme_id"] for c in run.summary.get("changes", [])}
+    return bool(changed & health_programmes(run))
+
+
+def extremes(run: SimulationRun, *, actor, limit: int = 20) -> dict[str, list[dict]] | None:
+    """The households that lose most and gain most (pseudonymous: the household's number).
+    For an actor who may not see health data: none (None) when the scenario changes a
+    programme whose rules read it; otherwise without the benefits in force and under the
+    scenario (they include such programmes), only the difference, which comes from the
+    changed programmes alone."""
+    sees = permissions.sees_health(actor)
+    if not sees and changes_health(run):
+        return None
     frame = per_household(run).with_columns(difference=pl.col("scenario") - pl.col("baseline"))
-    columns = ["household_id", "region_id", "size", "baseline", "scenario", "difference"]
+    columns = ["household_id", "region_id", "size", "difference"]
+    if sees:
+        columns[3:3] = ["baseline", "scenario"]
     losers = frame.filter(pl.col("difference") < 0).sort("difference").head(limit)
     gainers = frame.filter(pl.col("difference") > 0).sort("difference", descending=True).head(limit)
     return {
         "losers": losers.select(columns).to_dicts(),
         "gainers": gainers.select(columns).to_dicts(),
     }
+
+
+def comparable(runs: list[SimulationRun]) -> None:
+    """Runs compared side by side share one column of the rules in force: refused, with the
+    reason, when their dates, poverty lines or baselines (the registry or rules changed
+    between them) differ."""
+    dates = sorted({r.summary["on"] for r in runs})
+    if len(dates) > 1:
+        raise ValidationError(
+            {
+                "scenario": _(
+                    "These scenarios are on different dates (%(dates)s), each against the rules "
+                    "in force on its own: compare scenarios of one date."
+                )
+                % {"dates": ", ".join(dates)}
+            }
+        )
+    lines = sorted({float(r.summary["poverty_line"]) for r in runs})
+    if len(lines) > 1:
+        raise ValidationError(
+            {
+                "scenario": _(
+                    "These scenarios have different poverty lines (%(lines)s GEL a month per "
+                    "person): compare scenarios with the same poverty line."
+                )
+                % {"lines": ", ".join(f"{line:.2f}" for line in lines)}
+            }
+        )
+    first = runs[0].summary["national"]
+    for run in runs[1:]:
+        national = run.summary["national"]
+        if any(national[k] != first[k] for k in ("before_benefits", "baseline")):
+            raise ValidationError(
+                {
+                    "scenario": _(
+                        "The registry or the rules in force changed between these scenarios' "
+                        "simulations: simulate them again to compare them."
+                    )
+                }
+            )
 
 
 @dataclass
@@ -513,7 +672,12 @@ def household_result(*, actor, run: SimulationRun, household_id: int) -> Househo
     row = per_household(run).filter(pl.col("household_id") == household_id)
     if row.is_empty():
         raise Http404
-    household = Household.objects.get(pk=household_id)
+    household = Household.objects.filter(pk=household_id).first()
+    if household is None:
+        raise ValidationError(
+            _("Household #%(number)s is no longer in the registry: there is nothing to explain.")
+            % {"number": household_id}
+        )
     scope = permissions.analytics_scope(actor)
     if scope is not None and household.municipality_id not in scope:
         raise Http404

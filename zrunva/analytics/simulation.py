@@ -390,7 +390,7 @@ def measure(
     code = np.searchsorted(places, region).astype(np.int16)
     by_place = np.argsort(code, kind="stable")
     starts = np.searchsorted(code[by_place], np.arange(len(places)))
-    ends = np.r_[starts[1:], len(region)]
+    ends = np.r_[starts[1:], len(region)][: len(starts)]  # none when there are no households
 
     def ginis(kind: str) -> tuple[dict, np.ndarray]:
         """The welfare measure sorted once: the national Gini (key None) and, partitioned by

@@ -32,7 +32,7 @@ def _tables(run, actor) -> list[tuple[str, list[str], list[list]]]:
         (
             _("Winners and losers"),
             [_("Change in benefits a month"), _("Households"), _("People")],
-            [[b["label"], b["households"], b["people"]] for b in results.bands(summary)],
+            [[b["label"], b["households"], b["people"]] for b in results.bands(summary, actor)],
         )
     )
     tables.append(
@@ -55,7 +55,7 @@ def _tables(run, actor) -> list[tuple[str, list[str], list[list]]]:
                     p["scenario"]["recipients"],
                     results.value(p["scenario"]["cost_month"], "money"),
                 ]
-                for p in results.programmes(summary)
+                for p in results.programmes(summary, actor)
             ],
         )
     )
@@ -204,8 +204,9 @@ def pdf(run, actor) -> bytes:
                 for cell in row:
                     line.cell(_pdf_cell(cell))
     note = _(
-        "Welfare is the members' monthly income per person; measures count people. Regions with "
-        "fewer than ten households are suppressed (*) for readers without access to small cells."
+        "Welfare is the members' monthly income per person; measures count people. Figures of "
+        "fewer than ten households or beneficiaries are suppressed (*) for readers without "
+        "access to small cells, as is one more where a total would give them away."
     )
     report.ln(3)
     report.set_font("DejaVu", size=7)

@@ -1,6 +1,6 @@
 """A simulation's outputs as tables: what the result page, the compare page, the XLSX and the
-PDF show, from the run's summary, with small regions suppressed for those who may not see
-small cells (`scenarios.region_rows`)."""
+PDF show, from the run's summary as the reader may see it (`scenarios.visible_summary`: small
+programmes, bands and regions suppressed for those who may not see small cells, shown as *)."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,8 +33,8 @@ BAND_LABELS = {
 
 def value(raw, kind: str):
     """The exact value for a file: money as Decimal, shares as percentages."""
-    if raw is None:
-        return None
+    if raw is None or raw == SUPPRESSED:
+        return raw
     if kind == "money":
         return Decimal(raw)
     if kind == "percent":
@@ -48,6 +48,8 @@ def text(raw, kind: str) -> str:
     """A figure as people read it in the active language; none is a dash."""
     if raw is None:
         return "—"
+    if raw == SUPPRESSED:
+        return SUPPRESSED
     if kind == "money":
         return numbers.money(Decimal(raw), currency=False)
     if kind == "count":
@@ -82,10 +84,21 @@ def overview(summary: dict) -> tuple[list[str], list[Line]]:
     return [str(c) for c in columns], lines
 
 
-def bands(summary: dict, variant: str = "scenario") -> list[dict]:
-    found = summary["national"].get(f"{variant}_bands") or {}
+def _cell(found: dict) -> dict:
+    if found.get("suppressed"):
+        return {"households": SUPPRESSED, "people": SUPPRESSED, "suppressed": True}
+    return {"suppressed": False, **found}
+
+
+def bands(summary: dict, actor, variant: str = "scenario") -> list[dict]:
+    found = scenarios.visible_summary(actor=actor, summary=summary)["national"]
+    found = found.get(f"{variant}_bands") or {}
     return [
-        {"band": key, "label": str(label), **found.get(key, {"households": 0, "people": 0})}
+        {
+            "band": key,
+            "label": str(label),
+            **_cell(found.get(key, {"households": 0, "people": 0})),
+        }
         for key, label in BAND_LABELS.items()
     ]
 
@@ -116,6 +129,7 @@ def regions(summary: dict, actor) -> list[RegionLine]:
             out.append(RegionLine(row.name, True))
             continue
         b, s, bands_ = data["baseline"], data["scenario"], data["scenario_bands"]
+        gains = [bands_[k] for k in ("gain_over_50", "gain_up_to_50")]
         out.append(
             RegionLine(
                 row.name,
@@ -124,9 +138,10 @@ def regions(summary: dict, actor) -> list[RegionLine]:
                 baseline_cost=b["cost_month"],
                 scenario_cost=s["cost_month"],
                 difference=f"{Decimal(s['cost_month']) - Decimal(b['cost_month']):.2f}",
-                gainers=bands_["gain_over_50"]["households"]
-                + bands_["gain_up_to_50"]["households"],
-                losers=bands_["loss"]["households"],
+                gainers=SUPPRESSED
+                if any(g.get("suppressed") for g in gains)
+                else sum(g["households"] for g in gains),
+                losers=bands_["loss"].get("households", SUPPRESSED),
                 headcount_before=b["headcount"],
                 headcount_after=s["headcount"],
                 gini_before=b["gini"],
@@ -154,18 +169,23 @@ REGION_COLUMNS = (
 )
 
 
-def programmes(summary: dict) -> list[dict]:
+def programmes(summary: dict, actor) -> list[dict]:
+    """The programmes' beneficiaries and costs; a suppressed one has "suppressed" and its
+    figures as *."""
     from zrunva.programmes.models import Programme
 
-    names = {
-        p.pk: p.name
-        for p in Programme.objects.filter(pk__in=[r["id"] for r in summary["programmes"]])
-    }
-    return [
-        {
-            **row,
-            "name": names.get(row["id"], row["code"]),
-            "difference": f"{Decimal(row['scenario']['cost_month']) - Decimal(row['baseline']['cost_month']):.2f}",
-        }
-        for row in summary["programmes"]
-    ]
+    rows = scenarios.visible_summary(actor=actor, summary=summary)["programmes"]
+    names = {p.pk: p.name for p in Programme.objects.filter(pk__in=[r["id"] for r in rows])}
+    out = []
+    for row in rows:
+        name = names.get(row["id"], row["code"])
+        if row.get("suppressed"):
+            hidden = {"recipients": SUPPRESSED, "cost_month": SUPPRESSED}
+            out.append(
+                {**row, "name": name, "baseline": hidden, "scenario": hidden}
+                | {"difference": SUPPRESSED}
+            )
+            continue
+        scen, base = Decimal(row["scenario"]["cost_month"]), Decimal(row["baseline"]["cost_month"])
+        out.append({**row, "name": name, "suppressed": False, "difference": f"{scen - base:.2f}"})
+    return out

@@ -214,11 +214,13 @@ def run_detail(request, pk: int):
     if run.status == "done":
         summary = run.summary
         columns, lines = results.overview(summary)
-        bands = results.bands(summary)
-        capped_bands = results.bands(summary, "capped") if summary.get("budget_cap") else None
+        bands = results.bands(summary, request.user)
+        capped_bands = (
+            results.bands(summary, request.user, "capped") if summary.get("budget_cap") else None
+        )
         for band, capped in zip(bands, capped_bands or [], strict=False):
             band["capped_households"] = capped["households"]
-        programmes = results.programmes(summary)
+        programmes = results.programmes(summary, request.user)
         regions = results.regions(summary, request.user)
         context |= {
             "columns": columns,
@@ -226,7 +228,9 @@ def run_detail(request, pk: int):
             "bands": bands,
             "capped_bands": capped_bands,
             "bands_chart": charts.bars(
-                (b["label"], b["households"], numbers.count(b["households"])) for b in bands
+                (b["label"], b["households"], numbers.count(b["households"]))
+                for b in bands
+                if not b["suppressed"]
             ),
             "programmes": programmes,
             "cost_chart": charts.bars(
@@ -236,6 +240,7 @@ def run_detail(request, pk: int):
                     numbers.money(p["scenario"]["cost_month"]),
                 )
                 for p in programmes
+                if not p["suppressed"]
             ),
             "regions": regions,
             "region_columns": [str(label) for _k, label, _kind in results.REGION_COLUMNS],
@@ -249,7 +254,8 @@ def run_detail(request, pk: int):
                 if not r.suppressed
             ),
             "small_cells_note": scenarios.small_cells_note(request.user),
-            "extremes": scenarios.extremes(run, limit=10),
+            "extremes": scenarios.extremes(run, actor=request.user, limit=10),
+            "sees_health": permissions.sees_health(request.user),
             "open_form": HouseholdOpenForm(),
             "region_names": scenarios.region_names(),
         }
@@ -287,7 +293,7 @@ def run_household_open(request, pk: int):
 def compare(request):
     found = list(scenarios.scenario_list(actor=request.user))
     form = _compare_form(request, found, request.GET or None)
-    columns, table, error = [], [], None
+    columns, table, error, small_cells_note = [], [], None, ""
     if form.is_bound and form.is_valid():
         by_id = {s.pk: s for s in found}
         chosen = [by_id[pk] for pk in dict.fromkeys(form.cleaned_data["scenario"]) if pk in by_id]
@@ -296,10 +302,16 @@ def compare(request):
         if missing:
             error = _("Not simulated yet: %(names)s.") % {"names": ", ".join(missing)}
         runs = [(s, r) for s, r in runs if r is not None]
+        try:
+            if runs:
+                scenarios.comparable([r for _s, r in runs])
+        except ValidationError as exc:
+            form.add_error("scenario", exc.message_dict["scenario"])
+            runs = []
         if runs:
             access_log(actor=request.user, instance=runs[0][1], purpose="compare")
             first = runs[0][1].summary["national"]
-            columns = [_("Rules in force (%(date)s)") % {"date": runs[0][0].on.isoformat()}] + [
+            columns = [_("Rules in force (%(date)s)") % {"date": runs[0][1].summary["on"]}] + [
                 s.name for s, _r in runs
             ]
             for key, label, kind in results.MEASURES:
@@ -308,14 +320,9 @@ def compare(request):
                     *(r.summary["national"]["scenario"][key] for _s, r in runs),
                 ]
                 table.append((str(label), [results.text(v, kind) for v in values]))
-            for band, label in results.BAND_LABELS.items():
-                values = [
-                    None,
-                    *(
-                        r.summary["national"]["scenario_bands"][band]["households"]
-                        for _s, r in runs
-                    ),
-                ]
+            bands = [results.bands(r.summary, request.user) for _s, r in runs]
+            for i, label in enumerate(results.BAND_LABELS.values()):
+                values = [None, *(found[i]["households"] for found in bands)]
                 table.append(
                     (
                         _("Households: %(band)s") % {"band": label},
@@ -328,8 +335,15 @@ def compare(request):
                     ["", *(f"{r.summary['poverty_line']:.2f}" for _s, r in runs)],
                 )
             )
+            small_cells_note = scenarios.small_cells_note(request.user)
     return render(
         request,
         "analytics/simulation/compare.html",
-        {"form": form, "columns": columns, "table": table, "error": error},
+        {
+            "form": form,
+            "columns": columns,
+            "table": table,
+            "error": error,
+            "small_cells_note": small_cells_note,
+        },
     )

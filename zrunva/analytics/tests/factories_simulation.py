@@ -30,9 +30,10 @@ def three_households():
 
 
 def scenario(actor, *, changes=(), **fields):
-    """A scenario on today with these changes: (programme, parameters) pairs."""
+    """A scenario on today (or `on`) with these changes: (programme, parameters) pairs."""
+    fields.setdefault("on", ON)
     created = scenarios.scenario_create(
-        actor=actor, name=fields.pop("name", "Child benefit reform"), on=ON, **fields
+        actor=actor, name=fields.pop("name", "Child benefit reform"), **fields
     )
     for programme, parameters in changes:
         scenarios.scenario_change_set(
