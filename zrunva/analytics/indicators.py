@@ -297,13 +297,20 @@ def benefit_pattern(month: date, regions: dict[int, int], refreshed=None) -> Pat
             .annotate(r=Sum("recipients"), h=Sum("households"), a=Sum("amount"))
         )
         return build_pattern(
-            (((m, p), {"recipients": r, "households": h, "amount": a}) for m, p, r, h, a in rows),
+            (
+                ((m, p), {"recipients": r, "households": h, "amount": _money(a)})
+                for m, p, r, h, a in rows
+            ),
             dims=[sorted({p for _m, p, *_rest in rows})],
             counts={"recipients": ["amount"], "households": []},
             regions=regions,
         )
 
     return _cached("benefits", month, refreshed, build)
+
+
+def _money(value) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
 
 
 def coverage_pattern(regions: dict[int, int], refreshed=None) -> Pattern:
