@@ -14,7 +14,8 @@ refresh's month):
 - **Benefits** (`BenefitMonth`): per month, municipality (of the beneficiary's household, as it
   is now) and programme, the recipients (beneficiaries: a person for a programme that pays a
   person, a household for one that pays the household), their households, and the amount.
-  From the payments due or paid (not held, returned or cancelled) when the programme has any
+  From the payments due or paid (not held, returned or cancelled) of the payrolls approved, sent
+  or reconciled (not one merely prepared or checked) when the programme has any
   for the month; otherwise from the enrolments in force in the month (begun by its last day, not
   ended before its first), with their monthly amounts: what is owed, before pro-rating.
 - **Registry coverage** (`RegistryCoverage`): on the refresh's day, people (current members of
@@ -54,13 +55,17 @@ from zrunva.cases.models import SocialCase
 from zrunva.core.bulk import write_frame
 from zrunva.core.money import AMOUNT
 from zrunva.grievances.models import Grievance
-from zrunva.payments.choices import PAYING
+from zrunva.payments.choices import PAYING, PayrollStep
 from zrunva.payments.models import Payment
 from zrunva.registry.models import Household, Membership
 
 logger = logging.getLogger(__name__)
 
 HISTORY_MONTHS = 36
+# The payrolls whose payments count: approved (by someone other than who prepared them), sent
+# to the banks, or reconciled. A payroll prepared or checked may still be cancelled or
+# prepared again: its lines are nobody's benefit yet.
+COUNTED_STEPS = (PayrollStep.APPROVED, PayrollStep.EXPORTED, PayrollStep.RECONCILED)
 LOCK = 720_518  # pg_advisory_xact_lock key: one refresh at a time
 
 BENEFIT_SCHEMA = {
@@ -88,19 +93,27 @@ def months_before(month: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def _counted_payments():
+    """The payments that count: due or paid, in an approved (or later) payroll."""
+    return Payment.objects.filter(status__in=PAYING, payroll__step__in=COUNTED_STEPS)
+
+
 def _window(today: date) -> tuple[date, date]:
-    """The months counted: HISTORY_MONTHS up to this one, and the next one when a payroll
-    for it already pays (payrolls are prepared ahead of their month)."""
+    """The months counted: HISTORY_MONTHS up to this one, and the next one when an approved
+    payroll for it already pays (payrolls are prepared ahead of their month; one merely
+    prepared does not move the month)."""
     last = month_start(today)
-    if Payment.objects.filter(month=next_month(last), status__in=PAYING).exists():
+    if _counted_payments().filter(month=next_month(last)).exists():
         last = next_month(last)
     return months_before(last, HISTORY_MONTHS - 1), last
 
 
 def paid_benefits(first: date, last: date) -> pl.DataFrame:
-    """BENEFIT_SCHEMA from the payments due or paid in the months (one GROUP BY)."""
+    """BENEFIT_SCHEMA from the payments due or paid in the months, of the approved payrolls
+    (`COUNTED_STEPS`; one GROUP BY)."""
     rows = (
-        Payment.objects.filter(status__in=PAYING, month__gte=first, month__lte=last)
+        _counted_payments()
+        .filter(month__gte=first, month__lte=last)
         .order_by()
         .values("month", "programme_id", municipality_id=F("household__municipality_id"))
         .annotate(
@@ -359,16 +372,18 @@ def refresh_aggregates(*, reason: str = "command", today: date | None = None) ->
     in one transaction, one refresh at a time; returns the refresh's row (its counts)."""
     started = time.monotonic()
     today = today or timezone.localdate()
-    first, last = _window(today)
-    paid = paid_benefits(first, last)
-    benefits = pl.concat([paid, enrolled_benefits(_enrolments(first), first, last, paid)])
-    coverage = registry_coverage(today)
-    grievances = grievance_months(first)
-    caseload = caseload_months(_cases(), first, last)
     with transaction.atomic():
+        # The lock first, then the reads: of two overlapping refreshes the second reads after
+        # the first has written, so stale figures are never written last.
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
+        first, last = _window(today)
+        paid = paid_benefits(first, last)
+        benefits = pl.concat([paid, enrolled_benefits(_enrolments(first), first, last, paid)])
+        coverage = registry_coverage(today)
+        grievances = grievance_months(first)
+        caseload = caseload_months(_cases(), first, last)
         rows = {
             "benefits": _replace(BenefitMonth, benefits),
             "coverage": _replace(RegistryCoverage, coverage),

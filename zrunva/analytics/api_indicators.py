@@ -15,7 +15,7 @@ from ninja import Query, Router, Schema
 from zrunva.accounts import permissions
 from zrunva.analytics import indicators
 from zrunva.analytics.aggregates import month_start, months_before
-from zrunva.analytics.forms import DashboardFilterForm
+from zrunva.analytics.forms import DashboardFilterForm, month_error
 from zrunva.core.api import responses
 from zrunva.core.trail import search_log
 from zrunva.geo.models import Municipality
@@ -58,9 +58,12 @@ def _month(value: str | None, name: str, default: date) -> date:
     if not value:
         return default
     try:
-        return datetime.strptime(value, "%Y-%m").date()
+        month = datetime.strptime(value, "%Y-%m").date()
     except ValueError:
         raise ValidationError({name: [_("Write the month as YYYY-MM, e.g. 2026-11.")]}) from None
+    if error := month_error(month):
+        raise ValidationError({name: [error]})
+    return month
 
 
 def _filters(given: FiltersIn) -> indicators.Filters:

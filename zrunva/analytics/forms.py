@@ -1,6 +1,9 @@
 """The analytics pages' filters."""
 
+from datetime import date
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,6 +16,33 @@ MONTH = {
     "widget": forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     "input_formats": ["%Y-%m", "%Y-%m-%d"],
 }
+
+
+EARLIEST_MONTH = date(2000, 1, 1)
+
+
+def month_range() -> tuple[date, date]:
+    """The months a filter may name: from January 2000 to December of next year (no figure
+    lies outside, and a month beyond would overflow the calendar's arithmetic)."""
+    return EARLIEST_MONTH, date(timezone.localdate().year + 1, 12, 1)
+
+
+def month_error(month: date) -> str | None:
+    """Why `month` may not be chosen, or None."""
+    low, high = month_range()
+    if low <= month_start(month) <= high:
+        return None
+    return _("Choose a month from %(first)s to %(last)s.") % {
+        "first": f"{low:%Y-%m}",
+        "last": f"{high:%Y-%m}",
+    }
+
+
+def _in_range(form: forms.Form, name: str):
+    month = form.cleaned_data.get(name)
+    if month is not None and (error := month_error(month)):
+        raise forms.ValidationError(error)
+    return month
 
 
 class DashboardFilterForm(forms.Form):
@@ -55,6 +85,12 @@ class DashboardFilterForm(forms.Form):
             (key, label) for key, (label, _table, _field) in indicators.MAP_INDICATORS.items()
         ]
         self.latest = latest
+
+    def clean_first(self):
+        return _in_range(self, "first")
+
+    def clean_last(self):
+        return _in_range(self, "last")
 
     @classmethod
     def defaults(cls, latest) -> dict:
@@ -104,6 +140,9 @@ class ReportForm(forms.Form):
             *[(m.code, m.name) for m in municipalities],
         ]
 
+    def clean_month(self):
+        return _in_range(self, "month")
+
 
 class TargetingForm(forms.Form):
     """The welfare measure, the day (a month's first day) and a programme."""
@@ -126,3 +165,6 @@ class TargetingForm(forms.Form):
                 for p in Programme.objects.only("pk", "name_ka", "name_en").order_by("code")
             ],
         ]
+
+    def clean_month(self):
+        return _in_range(self, "month")

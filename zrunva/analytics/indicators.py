@@ -13,13 +13,28 @@ region beside its municipalities, the country beside its regions, a category's t
 its statuses), one more part is suppressed whenever a total would give a suppressed one back
 (`questionnaires.suppression.hidden`, secondary suppression). A suppressed cell is written as
 "suppressed" on the page and in the files, and is absent (null) in the API.
+
+The suppression does not depend on the request: were it computed over whatever the filters
+leave, two requests would subtract (a region's total less the cells of one municipality named
+alone, the municipality's total less one programme, March to April less March). So for the
+suppressed, each month's figures are suppressed once, over the whole country (`Pattern`): the
+cube of municipality × programme (grievances: × category × status) with every margin (each
+municipality's total, each region's and the country's per programme and in all), all their sums
+given to `hidden` together, each count column on its own (recipients, households; an amount goes
+with its recipients). Every view (the country, a region, one municipality, one programme) only
+looks its cells up in that pattern, and grievances and cases are shown for one month (the
+range's last) rather than summed over the range. The staff who see small cells read the range's
+sums for their area, unsuppressed.
 """
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from itertools import product
+from threading import Lock
 
 import numpy as np
 from django.db.models import Sum
@@ -158,6 +173,274 @@ def _places(scope: frozenset[int] | None, region: int | None) -> dict[int, dict]
         }
         for m in municipalities
     }
+
+
+# -- Suppression fixed for the whole country, per month ---------------------------------------
+
+ALL = None  # a dimension's margin: every member added up
+
+
+@dataclass
+class Pattern:
+    """A month's cube over the whole country, suppressed once: `values[key][field]` and
+    `hidden[key]` (the fields suppressed) for every key (area, *members), where the area is
+    (MUNICIPALITY, id), (REGION, id) or (COUNTRY, 0) and each member a dimension's value or ALL."""
+
+    dims: list[list]
+    values: dict[tuple, dict]
+    hidden: dict[tuple, set[str]]
+
+    def cell(self, key: tuple | None, name: str):
+        """(value, suppressed) of `name` at `key`; a key the cube does not hold (no area of
+        the pattern, a programme not paid that month) is suppressed."""
+        if key is None or key not in self.values:
+            return 0, True
+        return self.values[key].get(name, 0), name in self.hidden[key]
+
+
+def geography() -> dict[int, int]:
+    """Every municipality's region (the pattern's areas: the whole country, whatever is shown)."""
+    return dict(Municipality.objects.order_by("pk").values_list("pk", "region_id"))
+
+
+def build_pattern(
+    cells: Iterable[tuple[tuple, dict]],
+    *,
+    dims: list[list],
+    counts: dict[str, list[str]],
+    regions: dict[int, int],
+) -> Pattern:
+    """The `Pattern` of `cells` ((municipality id, *members), {field: number}): every area and
+    margin summed, then each count column of `counts` (with the fields that go with it)
+    suppressed by `hidden` over all the sums at once."""
+    fields = [f for name, extra in counts.items() for f in (name, *extra)]
+    areas = [(MUNICIPALITY, m) for m in sorted(regions)]
+    region_ids = sorted(set(regions.values()))
+    areas += [(REGION, r) for r in region_ids] + [(COUNTRY, 0)]
+    members = [[*d, ALL] for d in dims]
+    keys = [(area, *combo) for area in areas for combo in product(*members)]
+    index = {key: i for i, key in enumerate(keys)}
+    totals = [dict.fromkeys(fields, 0) for _ in keys]
+    for (municipality, *parts), figures in cells:
+        if municipality not in regions:
+            continue
+        covering = [
+            (MUNICIPALITY, municipality),
+            (REGION, regions[municipality]),
+            (COUNTRY, 0),
+        ]
+        for area, combo in product(covering, product(*[(p, ALL) for p in parts])):
+            here = totals[index[(area, *combo)]]
+            for f in fields:
+                here[f] += figures.get(f) or 0
+    children = {(COUNTRY, 0): [(REGION, r) for r in region_ids]}
+    for m, r in sorted(regions.items()):
+        children.setdefault((REGION, r), []).append((MUNICIPALITY, m))
+    sums: list[tuple[int, list[int]]] = []
+    for key in keys:
+        area, *combo = key
+        if area in children:
+            sums.append((index[key], [index[(c, *combo)] for c in children[area]]))
+        for d, member in enumerate(combo):
+            if member is ALL and dims[d]:
+                sums.append(
+                    (
+                        index[key],
+                        [index[(area, *combo[:d], m, *combo[d + 1 :])] for m in dims[d]],
+                    )
+                )
+    hide = {
+        name: hidden(np.array([t[name] for t in totals], dtype=np.int64), sums) for name in counts
+    }
+    return Pattern(
+        dims=dims,
+        values=dict(zip(keys, totals, strict=True)),
+        hidden={
+            key: {f for name, extra in counts.items() if hide[name][i] for f in (name, *extra)}
+            for i, key in enumerate(keys)
+        },
+    )
+
+
+_PATTERNS: OrderedDict = OrderedDict()
+_PATTERNS_LOCK = Lock()
+PATTERNS_KEPT = 256
+
+
+def _cached(kind: str, month: date | None, refreshed, build) -> Pattern:
+    """The pattern `kind` of `month`, made once per refresh of the tables (its id and time
+    name the cache key: a refresh makes every pattern anew) and kept in the process."""
+    if refreshed is None:
+        return build()
+    key = (kind, month, refreshed.pk, refreshed.finished_at)
+    with _PATTERNS_LOCK:
+        found = _PATTERNS.get(key)
+        if found is not None:
+            _PATTERNS.move_to_end(key)
+            return found
+    found = build()
+    with _PATTERNS_LOCK:
+        _PATTERNS[key] = found
+        while len(_PATTERNS) > PATTERNS_KEPT:
+            _PATTERNS.popitem(last=False)
+    return found
+
+
+def benefit_pattern(month: date, regions: dict[int, int], refreshed=None) -> Pattern:
+    """Recipients (with the amount) and households by municipality × programme in `month`."""
+
+    def build():
+        rows = list(
+            BenefitMonth.objects.filter(month=month)
+            .order_by()
+            .values_list("municipality_id", "programme_id")
+            .annotate(r=Sum("recipients"), h=Sum("households"), a=Sum("amount"))
+        )
+        return build_pattern(
+            (
+                ((m, p), {"recipients": r, "households": h, "amount": _money(a)})
+                for m, p, r, h, a in rows
+            ),
+            dims=[sorted({p for _m, p, *_rest in rows})],
+            counts={"recipients": ["amount"], "households": []},
+            regions=regions,
+        )
+
+    return _cached("benefits", month, refreshed, build)
+
+
+def _money(value) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+def coverage_pattern(regions: dict[int, int], refreshed=None) -> Pattern:
+    """The registry's coverage (and the open cases) by municipality, on the refresh's day."""
+    names = ["people", "households", "assessed", "scored", "open_cases"]
+
+    def build():
+        rows = RegistryCoverage.objects.order_by().values_list("municipality_id", *names)
+        return build_pattern(
+            (((m,), dict(zip(names, figures, strict=True))) for m, *figures in rows),
+            dims=[],
+            counts={name: [] for name in names},
+            regions=regions,
+        )
+
+    return _cached("coverage", None, refreshed, build)
+
+
+def grievance_pattern(month: date, regions: dict[int, int], refreshed=None) -> Pattern:
+    """Grievances filed in `month` by municipality × category × status."""
+
+    def build():
+        rows = (
+            GrievanceMonth.objects.filter(month=month)
+            .order_by()
+            .values_list("municipality_id", "category", "status")
+            .annotate(n=Sum("grievances"))
+        )
+        return build_pattern(
+            (((m, c, s), {"grievances": n}) for m, c, s, n in rows),
+            dims=[[c.value for c in Category], [s.value for s in Status]],
+            counts={"grievances": []},
+            regions=regions,
+        )
+
+    return _cached("grievances", month, refreshed, build)
+
+
+def caseload_pattern(month: date, regions: dict[int, int], refreshed=None) -> Pattern:
+    """Social work cases opened and closed in `month` by municipality."""
+
+    def build():
+        rows = (
+            CaseloadMonth.objects.filter(month=month)
+            .order_by()
+            .values_list("municipality_id")
+            .annotate(o=Sum("opened"), c=Sum("closed"))
+        )
+        return build_pattern(
+            (((m,), {"opened": o, "closed": c}) for m, o, c in rows),
+            dims=[],
+            counts={"opened": [], "closed": []},
+            regions=regions,
+        )
+
+    return _cached("caseload", month, refreshed, build)
+
+
+def area_key(municipalities: Iterable[int], regions: dict[int, int]) -> tuple | None:
+    """The pattern's area that is exactly `municipalities`: the country, a region or one
+    municipality; None for any other set (its total is no cell of the pattern: suppressed)."""
+    chosen = set(municipalities)
+    if not chosen:
+        return None
+    if chosen == set(regions):
+        return (COUNTRY, 0)
+    if len(chosen) == 1:
+        return (MUNICIPALITY, next(iter(chosen)))
+    owners = {regions.get(m) for m in chosen}
+    if len(owners) == 1:
+        region = owners.pop()
+        if chosen == {m for m, r in regions.items() if r == region}:
+            return (REGION, region)
+    return None
+
+
+def _fixed_row(base: dict, key: tuple | None, fields: dict[str, tuple]) -> dict:
+    """`base` with each field of `fields` (field: (pattern, members, the pattern's field)) read
+    at `key` in its pattern, and the row's suppressed fields."""
+    row = dict(base)
+    row["hidden"] = set()
+    for name, (pattern, members, source) in fields.items():
+        value, suppressed = pattern.cell(None if key is None else (key, *members), source)
+        row[name] = value
+        if suppressed:
+            row["hidden"].add(name)
+    return row
+
+
+def _fixed_area_rows(
+    places: dict[int, dict],
+    regions: dict[int, int],
+    fields: dict[str, tuple],
+    total_label: str,
+) -> list[dict]:
+    """The rows of `_area_rows` (the total, each region followed by its municipalities), every
+    figure read in the patterns of `fields` (see `_fixed_row`): a region's row is the region's
+    cell when all its municipalities are shown (one municipality's when only it is)."""
+    rows = [
+        _fixed_row(
+            {"level": COUNTRY, "name": total_label, "code": ""}, area_key(places, regions), fields
+        )
+    ]
+    shown: dict[int, list[int]] = {}
+    for pk, place in places.items():
+        shown.setdefault(place["region"], []).append(pk)
+    for municipalities in shown.values():
+        first = places[municipalities[0]]
+        rows.append(
+            _fixed_row(
+                {"level": REGION, "name": first["region_name"], "code": ""},
+                area_key(municipalities, regions),
+                fields,
+            )
+        )
+        for pk in municipalities:
+            place = places[pk]
+            rows.append(
+                _fixed_row(
+                    {
+                        "level": MUNICIPALITY,
+                        "name": place["name"],
+                        "code": place["code"],
+                        "municipality_id": pk,
+                    },
+                    (MUNICIPALITY, pk),
+                    fields,
+                )
+            )
+    return rows
 
 
 def suppress_counts(
@@ -323,21 +606,38 @@ def dashboard(
     everywhere = national
     total_label = _("Georgia") if national else _("All municipalities shown")
     tables: dict[str, Table] = {}
+    refreshed = refreshed or AggregateRefresh.objects.first()
+    # The suppressed read every cell in the country's patterns (see the module).
+    regions = geography() if suppress else {}
+    here_key = area_key(places, regions) if suppress else None
 
     # Registry coverage, on the day of the last refresh.
-    coverage = {
-        c["municipality_id"]: c
-        for c in _here(RegistryCoverage.objects.all(), places, everywhere).values(
-            "municipality_id", "people", "households", "assessed", "scored", "open_cases"
-        )
-    }
-    rows = _area_rows(
-        places,
-        coverage,
-        counts={"people": [], "households": [], "assessed": [], "scored": []},
-        suppress=suppress,
-        total_label=total_label,
+    coverage = (
+        {}
+        if suppress
+        else {
+            c["municipality_id"]: c
+            for c in _here(RegistryCoverage.objects.all(), places, everywhere).values(
+                "municipality_id", "people", "households", "assessed", "scored", "open_cases"
+            )
+        }
     )
+    if suppress:
+        covered = coverage_pattern(regions, refreshed)
+        rows = _fixed_area_rows(
+            places,
+            regions,
+            {name: (covered, (), name) for name in ("people", "households", "assessed", "scored")},
+            total_label,
+        )
+    else:
+        rows = _area_rows(
+            places,
+            coverage,
+            counts={"people": [], "households": [], "assessed": [], "scored": []},
+            suppress=False,
+            total_label=total_label,
+        )
     _with_rates(rows, places)
     for row in rows:
         row["scored_share"] = (
@@ -371,21 +671,36 @@ def dashboard(
     # The month's rows are one per municipality and programme: read once, summed both ways.
     by_place: dict[int, dict] = {}
     by_programme_id: dict[int, dict] = {}
-    for municipality_id, programme_id, recipients, households, amount in benefits.filter(
-        month=filters.last
-    ).values_list("municipality_id", "programme_id", "recipients", "households", "amount"):
+    month_rows = (
+        []
+        if suppress
+        else benefits.filter(month=filters.last).values_list(
+            "municipality_id", "programme_id", "recipients", "households", "amount"
+        )
+    )
+    for municipality_id, programme_id, recipients, households, amount in month_rows:
         for sums, key in ((by_place, municipality_id), (by_programme_id, programme_id)):
             here = sums.setdefault(key, {"recipients": 0, "households": 0, "amount": 0})
             here["recipients"] += recipients
             here["households"] += households
             here["amount"] += amount
-    rows = _area_rows(
-        places,
-        by_place,
-        counts={"recipients": ["amount", "households"]},
-        suppress=suppress,
-        total_label=total_label,
-    )
+    if suppress:
+        paid = benefit_pattern(filters.last, regions, refreshed)
+        chosen = (filters.programme,) if filters.programme is not None else (ALL,)
+        rows = _fixed_area_rows(
+            places,
+            regions,
+            {name: (paid, chosen, name) for name in ("recipients", "households", "amount")},
+            total_label,
+        )
+    else:
+        rows = _area_rows(
+            places,
+            by_place,
+            counts={"recipients": ["amount", "households"]},
+            suppress=False,
+            total_label=total_label,
+        )
     _with_rates(rows, places)
     month_text = f"{filters.last:%Y-%m}"
     tables["benefits_area"] = Table(
@@ -431,10 +746,12 @@ def dashboard(
             Column("households", _("Households")),
             Column("amount", _("Amount, GEL"), "money"),
         ],
-        _flat_rows(by_programme, {"recipients": ["amount", "households"]}, suppress, total=True),
+        _fixed_programme_rows(paid, here_key, filters.programme, names, programme_names)
+        if suppress
+        else _flat_rows(by_programme, {"recipients": ["amount", "households"]}, False, total=True),
         chart=("name", "amount"),
     )
-    per_month = {r["month"]: r for r in _summed(benefits, "month")}
+    per_month = {} if suppress else {r["month"]: r for r in _summed(benefits, "month")}
     series = [
         {
             "level": "month",
@@ -455,7 +772,23 @@ def dashboard(
             Column("households", _("Households")),
             Column("amount", _("Amount, GEL"), "money"),
         ],
-        _flat_rows(series, {"recipients": ["amount", "households"]}, suppress, total=False),
+        [
+            _fixed_row(
+                {"level": "month", "name": f"{month:%Y-%m}"},
+                here_key,
+                {
+                    name: (
+                        benefit_pattern(month, regions, refreshed),
+                        chosen,
+                        name,
+                    )
+                    for name in ("recipients", "households", "amount")
+                },
+            )
+            for month in filters.months()
+        ]
+        if suppress
+        else _flat_rows(series, {"recipients": ["amount", "households"]}, False, total=False),
         chart=("name", "amount"),
     )
 
@@ -466,9 +799,13 @@ def dashboard(
         everywhere,
     ).order_by()
     # One read for both tables: per municipality, category and status.
-    cells = list(
-        grievances.values_list("municipality_id", "category", "status").annotate(
-            n=Sum("grievances")
+    cells = (
+        []
+        if suppress
+        else list(
+            grievances.values_list("municipality_id", "category", "status").annotate(
+                n=Sum("grievances")
+            )
         )
     )
     kinds: dict[tuple[str, str], int] = {}
@@ -479,19 +816,43 @@ def dashboard(
         here["grievances"] += n
         if status == Status.RESOLVED:
             here["resolved"] += n
-    tables["grievances_kind"] = _grievance_kinds(kinds, suppress)
-    rows = _area_rows(
-        places,
-        filed,
-        counts={"grievances": [], "resolved": []},
-        suppress=suppress,
-        total_label=total_label,
-    )
+    if suppress:
+        filed_then = grievance_pattern(filters.last, regions, refreshed)
+        tables["grievances_kind"] = _grievance_kinds(
+            kinds, False, pattern=filed_then, key=here_key, month=month_text
+        )
+        rows = _fixed_area_rows(
+            places,
+            regions,
+            {
+                "grievances": (filed_then, (ALL, ALL), "grievances"),
+                "resolved": (filed_then, (ALL, Status.RESOLVED.value), "grievances"),
+            },
+            total_label,
+        )
+    else:
+        tables["grievances_kind"] = _grievance_kinds(kinds, False)
+        rows = _area_rows(
+            places,
+            filed,
+            counts={"grievances": [], "resolved": []},
+            suppress=False,
+            total_label=total_label,
+        )
     _with_rates(rows, places)
     tables["grievances_area"] = Table(
         "grievances_area",
-        _("Grievances by area"),
-        _("Grievances and appeals filed in the months of the range, and those resolved since."),
+        _("Grievances by area, %(month)s") % {"month": month_text}
+        if suppress
+        else _("Grievances by area"),
+        _(
+            "Grievances and appeals filed in the month (the range's last: with small cells "
+            "suppressed, months are not added up), and those resolved since."
+        )
+        if suppress
+        else _(
+            "Grievances and appeals filed in the months of the range, and those resolved since."
+        ),
         [
             Column("name", _("Area"), "text"),
             Column("grievances", _("Filed")),
@@ -503,30 +864,55 @@ def dashboard(
     )
 
     # Caseload of social work.
-    cases = {
-        r["municipality_id"]: r
-        for r in _here(
-            CaseloadMonth.objects.filter(month__gte=filters.first, month__lte=filters.last),
-            places,
-            everywhere,
-        )
-        .order_by()
-        .values("municipality_id")
-        .annotate(opened=Sum("opened"), closed=Sum("closed"))
-    }
+    cases = (
+        {}
+        if suppress
+        else {
+            r["municipality_id"]: r
+            for r in _here(
+                CaseloadMonth.objects.filter(month__gte=filters.first, month__lte=filters.last),
+                places,
+                everywhere,
+            )
+            .order_by()
+            .values("municipality_id")
+            .annotate(opened=Sum("opened"), closed=Sum("closed"))
+        }
+    )
     for pk, here in coverage.items():
         cases.setdefault(pk, {})["open_cases"] = here["open_cases"]
-    rows = _area_rows(
-        places,
-        cases,
-        counts={"open_cases": [], "opened": [], "closed": []},
-        suppress=suppress,
-        total_label=total_label,
-    )
+    if suppress:
+        moved = caseload_pattern(filters.last, regions, refreshed)
+        rows = _fixed_area_rows(
+            places,
+            regions,
+            {
+                "open_cases": (covered, (), "open_cases"),
+                "opened": (moved, (), "opened"),
+                "closed": (moved, (), "closed"),
+            },
+            total_label,
+        )
+    else:
+        rows = _area_rows(
+            places,
+            cases,
+            counts={"open_cases": [], "opened": [], "closed": []},
+            suppress=False,
+            total_label=total_label,
+        )
     tables["caseload"] = Table(
         "caseload",
-        _("Caseload of social work"),
+        _("Caseload of social work, %(month)s") % {"month": month_text}
+        if suppress
+        else _("Caseload of social work"),
         _(
+            "Social work cases open on the day of the last refresh, and cases opened and "
+            "closed in the month (the range's last: with small cells suppressed, months are "
+            "not added up)."
+        )
+        if suppress
+        else _(
             "Social work cases open on the day of the last refresh, and cases opened and "
             "closed in the months of the range."
         ),
@@ -545,14 +931,83 @@ def dashboard(
         national=national,
         tables=tables,
         places=places,
-        refreshed=refreshed or AggregateRefresh.objects.first(),
+        refreshed=refreshed,
     )
 
 
-def _grievance_kinds(counts: dict[tuple[str, str], int], suppress: bool) -> Table:
+def _fixed_programme_rows(
+    pattern: Pattern,
+    key: tuple | None,
+    programme: int | None,
+    codes: dict[int, str],
+    names: dict[int, str],
+) -> list[dict]:
+    """The benefits by programme of the area `key`, read in the month's pattern: the total
+    (all programmes, or the one chosen) and each programme paid that month."""
+    fields = ("recipients", "households", "amount")
+    chosen = [programme] if programme is not None else pattern.dims[0]
+    rows = [
+        _fixed_row(
+            {"level": COUNTRY, "name": _("Total")},
+            key,
+            {f: (pattern, (programme if programme is not None else ALL,), f) for f in fields},
+        )
+    ]
+    for pk in chosen:
+        rows.append(
+            _fixed_row(
+                {"level": "programme", "name": names.get(pk, ""), "code": codes.get(pk, "")},
+                key,
+                {f: (pattern, (pk,), f) for f in fields},
+            )
+        )
+    return rows
+
+
+def _grievance_kinds(
+    counts: dict[tuple[str, str], int],
+    suppress: bool,
+    *,
+    pattern: Pattern | None = None,
+    key: tuple | None = None,
+    month: str = "",
+) -> Table:
     """Categories by status (`counts` per (category, status)), with each category's and each
     status's total and the grand total: every total is a sum of the cells beside it, so
-    secondary suppression runs over both."""
+    secondary suppression runs over both. With a `pattern` (the suppressed), every cell is the
+    month's, read in it for the area `key`."""
+    if pattern is not None:
+        statuses = [s.value for s in Status]
+        rows = []
+        for category, label, level in [
+            *[(c.value, str(c.label), "category") for c in Category],
+            (ALL, _("Total"), COUNTRY),
+        ]:
+            rows.append(
+                _fixed_row(
+                    {"level": level, "name": label, "code": category or ""},
+                    key,
+                    {
+                        **{s: (pattern, (category, s), "grievances") for s in statuses},
+                        "total": (pattern, (category, ALL), "grievances"),
+                    },
+                )
+            )
+        return Table(
+            "grievances_kind",
+            _("Grievances by kind and outcome, %(month)s") % {"month": month},
+            _(
+                "Grievances and appeals filed in the month (the range's last: with small cells "
+                "suppressed, months are not added up), by category and where they are now."
+            ),
+            [
+                Column("name", _("Category"), "text"),
+                *[Column(s.value, str(s.label)) for s in Status],
+                Column("total", _("Total")),
+            ],
+            rows,
+            chart=("name", "total"),
+        )
     statuses = list(Status)
     rows = [
         {

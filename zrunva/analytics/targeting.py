@@ -113,6 +113,14 @@ def measures(
     )
 
 
+def too_few(people: float, covered: float) -> bool:
+    """Whether a coverage figure would point at people: under SMALL_CELL people, or under
+    SMALL_CELL covered, or under SMALL_CELL not covered (a coverage of 0 % or 100 % tells
+    about each person of the group)."""
+    people, covered = round(people), round(covered)
+    return min(people, covered, people - covered) < SMALL_CELL
+
+
 def disparity(covered: np.ndarray, groups: np.ndarray) -> list[dict]:
     """Per group of people (`groups`, one label a person; `covered`, whether the person's
     household receives): its people, coverage and coverage over everyone's (the disparity
@@ -128,6 +136,7 @@ def disparity(covered: np.ndarray, groups: np.ndarray) -> list[dict]:
             {
                 "group": label,
                 "people": int(here.sum()),
+                "covered": int(covered[here].sum()),
                 "coverage": float(cover),
                 "ratio": float(cover / overall) if overall else None,
             }
@@ -223,9 +232,17 @@ def targeting(
         households["benefit"].to_numpy(),
     )
     decile_rows = []
+    # A decile is hidden when its coverage would tell about its people (`too_few`), and one
+    # more when a single one would be (the deciles' people add up to everyone).
+    counts = [int(n) for n in result.people_by_decile]
+    few = [too_few(counts[k], (result.coverage_by_decile[k] or 0) * counts[k]) for k in range(10)]
+    decile_mask = hidden(
+        np.array([sum(counts), *[0 if f else n for f, n in zip(few, counts, strict=True)]]),
+        [(0, list(range(1, 11)))],
+    )[1:]
     for k in range(10):
-        count = int(result.people_by_decile[k])
-        hide = suppress and count < SMALL_CELL
+        count = counts[k]
+        hide = suppress and bool(decile_mask[k])
         decile_rows.append(
             {
                 "decile": k + 1,
@@ -269,11 +286,20 @@ def targeting(
         # The groups of a kind add up to everyone (shown): secondary suppression over them.
         total = persons.height
         for rows in groups.values():
-            counts = np.array([total, *[row["people"] for row in rows]], dtype=np.int64)
+            counts = np.array(
+                [
+                    total,
+                    *[
+                        0 if too_few(row["people"], row["covered"]) else row["people"]
+                        for row in rows
+                    ],
+                ],
+                dtype=np.int64,
+            )
             mask = hidden(counts, [(0, list(range(1, len(counts))))])
             for row, hide in zip(rows, mask[1:], strict=True):
                 if hide:
-                    row.update(people=None, coverage=None, ratio=None, hidden=True)
+                    row.update(people=None, covered=None, coverage=None, ratio=None, hidden=True)
     return Targeting(
         measure=measure,
         on=on,

@@ -24,7 +24,6 @@ from zrunva.analytics.models import BenefitMonth
 from zrunva.analytics.tilegrid import COLUMNS, POSITIONS, ROWS
 from zrunva.core import charts, exports, numbers
 from zrunva.core.trail import search_log
-from zrunva.questionnaires.suppression import SMALL_CELL
 
 cell_text = indicators.cell_text
 
@@ -445,24 +444,45 @@ def targeting_page(request):
         context["found"] = found
         if found.result is not None:
             r = found.result
-            # Each figure's people: the poorest decile, quintile, everyone, those covered.
+            # Each figure's people and those of them covered: the poorest decile, quintile,
+            # everyone, those covered (of whom those not in the poorest quintile). A figure is
+            # suppressed when either side of it is small (a coverage of 0 % or 100 % tells
+            # about everyone in the group).
             decile, quintile = r.people_by_decile[0], r.people_by_decile[:2].sum()
             covered = (r.coverage_all or 0) * found.people
+            outside = (r.inclusion_error or 0) * covered
             context["summary"] = [
-                (label, _("suppressed") if found.suppressed and n < SMALL_CELL else _percent(v))
-                for label, v, n in (
-                    (_("Coverage of the poorest decile"), r.coverage_decile, decile),
-                    (_("Coverage of the poorest quintile"), r.coverage_quintile, quintile),
-                    (_("Coverage of everyone"), r.coverage_all, found.people),
+                (
+                    label,
+                    _("suppressed")
+                    if found.suppressed and targeting.too_few(n, part)
+                    else _percent(v),
+                )
+                for label, v, n, part in (
+                    (
+                        _("Coverage of the poorest decile"),
+                        r.coverage_decile,
+                        decile,
+                        (r.coverage_decile or 0) * decile,
+                    ),
+                    (
+                        _("Coverage of the poorest quintile"),
+                        r.coverage_quintile,
+                        quintile,
+                        (r.coverage_quintile or 0) * quintile,
+                    ),
+                    (_("Coverage of everyone"), r.coverage_all, found.people, covered),
                     (
                         _("Exclusion error (poorest quintile not covered)"),
                         r.exclusion_error,
                         quintile,
+                        (r.coverage_quintile or 0) * quintile,
                     ),
                     (
                         _("Inclusion error (covered, not in the poorest quintile)"),
                         r.inclusion_error,
-                        round(covered),
+                        covered,
+                        outside,
                     ),
                 )
             ]

@@ -31,7 +31,8 @@ TODAY = date(2026, 12, 10)
 
 @pytest.fixture
 def world():
-    """Kutaisi: household 1 (two people, TSA from September 2026, 60 GEL, paid in December),
+    """Kutaisi: household 1 (two people, TSA from September 2026, 60 GEL, paid in December by
+    an approved payroll),
     household 2 (TSA in November only, 45.50 GEL; its December line held); Tkibuli: household 3
     (TSA from 15 October, 100 GEL, due in December)."""
     h1 = factories.household("kutaisi")
@@ -44,7 +45,9 @@ def world():
         starts=date(2026, 11, 1), ends=date(2026, 11, 30), amount=Decimal("45.50")
     )
     Enrolment.objects.filter(pk=e3.pk).update(starts=date(2026, 10, 15), amount=Decimal("100.00"))
-    payroll = Payroll.objects.create(month=date(2026, 12, 1), prepared_by=factories.system_actor())
+    payroll = Payroll.objects.create(
+        month=date(2026, 12, 1), prepared_by=factories.system_actor(), step="approved"
+    )
     for enrolment, amount, status, reason in (
         (e1, "60.00", "paid", ""),
         (e2, "45.50", "held", "ended"),
@@ -95,6 +98,26 @@ def test_benefits_from_payments_or_enrolments(world):
         ("2026-12", "kutaisi"): ("payments", 1, 1, Decimal("60.00")),
         ("2026-12", "tkibuli"): ("payments", 1, 1, Decimal("100.00")),
     }
+
+
+def test_a_payroll_nobody_approved_does_not_count(world):
+    """December's payroll only prepared: December counted from the enrolments; a January
+    payroll prepared ahead does not bring January in, until it is approved."""
+    Payroll.objects.filter(pk=world["payroll"].pk).update(step="prepared")
+    january = Payroll.objects.create(
+        month=date(2027, 1, 1), prepared_by=factories.system_actor(), step="checked"
+    )
+    line = Payment.objects.filter(payroll=world["payroll"], status="paid").get()
+    line.pk, line.payroll, line.month, line.status = None, january, date(2027, 1, 1), "due"
+    line.save()
+    refresh_aggregates(today=TODAY)
+    found = _benefits()
+    assert found[("2026-12", "kutaisi")] == ("enrolments", 1, 1, Decimal("60.00"))
+    assert found[("2026-12", "tkibuli")] == ("enrolments", 1, 1, Decimal("100.00"))
+    assert not [key for key in found if key[0] == "2027-01"]
+    Payroll.objects.filter(pk=january.pk).update(step="approved")
+    refresh_aggregates(today=TODAY)
+    assert _benefits()[("2027-01", "kutaisi")] == ("payments", 1, 1, Decimal("60.00"))
 
 
 def test_coverage_and_grievances(world):

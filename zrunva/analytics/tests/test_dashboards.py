@@ -258,3 +258,117 @@ def test_map_shades():
     assert legend[0] == (1, 0.0, 2.0) and legend[-1] == (5, 8.0, 10.0)
     alone, legend = indicators.shade_classes([None, 0.2])
     assert alone == [None, 3] and legend == [(3, 0.2, 0.2)]
+
+
+def _benefit(code: str, programme: str, recipients: int, households: int, month=MONTH):
+    BenefitMonth.objects.create(
+        month=month,
+        municipality=Municipality.objects.get(code=code),
+        programme=Programme.objects.get(code=programme),
+        source="payments",
+        recipients=recipients,
+        households=households,
+        amount=Decimal(10 * recipients),
+    )
+
+
+def _table(client, query: str, key: str) -> dict[str, dict]:
+    response = client.get(f"/api/v1/open/indicators?{query}")
+    assert response.status_code == 200, response.content
+    table = next(t for t in response.json()["tables"] if t["key"] == key)
+    return {r["code"] or r["level"]: r for r in table["rows"]}
+
+
+def test_a_secondary_cell_stays_hidden_when_its_municipality_is_named_alone(client):
+    """Guria: Ozurgeti 25, Lanchkhuti 40, Chokhatauri 5 recipients. Chokhatauri is small, and
+    Guria's 70 would give it back, so Ozurgeti (the smaller shown) is hidden too — also when
+    Ozurgeti alone is asked for: else 70 − 40 − 25 = 5."""
+    for code, n in (("ozurgeti", 25), ("lanchkhuti", 40), ("chokhatauri", 5)):
+        _benefit(code, "tsa", n, n)
+    region = Municipality.objects.get(code="ozurgeti").region_id
+    guria = _table(client, f"{QUERY}&region={region}", "benefits_area")
+    assert guria["region"]["recipients"] == 70
+    assert guria["lanchkhuti"]["recipients"] == 40
+    assert guria["ozurgeti"]["recipients"] is None
+    assert guria["chokhatauri"]["recipients"] is None
+    alone = _table(client, f"{QUERY}&municipality=ozurgeti", "benefits_area")
+    assert alone["ozurgeti"]["recipients"] is None
+    assert alone["country"]["recipients"] is None  # "all shown" is Ozurgeti too
+    assert alone["region"]["recipients"] is None
+    files = _csv(client.get(f"/en/open/?{QUERY}&format=csv&table=benefits_area"))
+    assert (files.get("Ozurgeti") or files["ოზურგეთი"])[0] == "suppressed"
+
+
+def test_a_programme_cannot_be_subtracted_from_the_municipality_total(client):
+    """Kutaisi: TSA 40, child benefit 5. The total (45) less the TSA's (40) would give the
+    child benefit's 5: of the total and the TSA cell, one is hidden, on every view."""
+    _benefit("kutaisi", "tsa", 40, 40)
+    _benefit("kutaisi", "child_benefit", 5, 5)
+    tsa = Programme.objects.get(code="tsa").pk
+    every = _table(client, QUERY, "benefits_area")["kutaisi"]["recipients"]
+    one = _table(client, f"{QUERY}&programme={tsa}", "benefits_area")["kutaisi"]["recipients"]
+    assert None in (every, one)
+    named = _table(client, f"{QUERY}&municipality=kutaisi", "benefits_programme")
+    assert named["child_benefit"]["recipients"] is None
+    assert None in (named["country"]["recipients"], named["tsa"]["recipients"])
+
+
+def test_grievances_of_two_ranges_cannot_be_subtracted(client):
+    """Kutaisi: 30 grievances in March, 4 in April. Summed, March–April less March would give
+    April's 4; suppressed, each range shows its last month, suppressed as such."""
+    kutaisi = Municipality.objects.get(code="kutaisi")
+    for month, n in ((date(2026, 3, 1), 30), (date(2026, 4, 1), 4)):
+        GrievanceMonth.objects.create(
+            month=month, municipality=kutaisi, category="payment", status="open", grievances=n
+        )
+    march = _table(client, "first=2026-03&last=2026-03", "grievances_area")
+    both = _table(client, "first=2026-03&last=2026-04", "grievances_area")
+    assert march["kutaisi"]["grievances"] == 30
+    assert both["kutaisi"]["grievances"] is None  # April's 4, not 34
+    assert both["country"]["grievances"] is None
+    kinds = _table(client, "first=2026-03&last=2026-04", "grievances_kind")
+    assert kinds["payment"]["total"] is None
+
+
+def test_households_under_ten_hidden_whatever_the_recipients(client):
+    """40 recipients in 4 households: the 40 shown, the 4 hidden."""
+    _benefit("kutaisi", "tsa", 40, 4)
+    row = _table(client, QUERY, "benefits_area")["kutaisi"]
+    assert row["recipients"] == 40
+    assert row["households"] is None and "households" in row["suppressed"]
+    assert row["amount"] == "400.00"
+
+
+def test_the_monthly_series_reads_each_months_pattern(client):
+    """Kutaisi: TSA 40 in October, 45 in November: the country's cell of each month."""
+    _benefit("kutaisi", "tsa", 40, 40, month=date(2026, 10, 1))
+    _benefit("kutaisi", "tsa", 45, 45)
+    response = client.get("/api/v1/open/indicators?first=2026-09&last=2026-11").json()
+    rows = next(t for t in response["tables"] if t["key"] == "benefits_month")["rows"]
+    assert [(r["name"], r["recipients"]) for r in rows] == [
+        ("2026-09", None),
+        ("2026-10", 40),
+        ("2026-11", 45),
+    ]
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("first=9999-01&last=9999-12", "last"),
+        ("first=0001-01&last=0001-02", "last"),
+        ("last=0001-01", "last"),
+        ("first=0001-01&last=2026-01", "first"),
+    ],
+)
+def test_months_out_of_range_are_refused(query, field, client):
+    response = client.get(f"/api/v1/open/indicators?{query}", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    detail = response.json()["detail"][0]
+    assert field in detail["loc"] and detail["msg"].startswith("Choose a month from 2000-01 to ")
+
+
+def test_the_open_page_refuses_months_out_of_range(client):
+    page = client.get("/en/open/?first=9999-06&last=9999-12")
+    assert page.status_code == 200
+    assert b"Choose a month from 2000-01 to" in page.content

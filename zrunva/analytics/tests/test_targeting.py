@@ -68,6 +68,14 @@ def test_disparity_ratios():
     ]
 
 
+def test_too_few_covered_or_not_covered():
+    assert not targeting.too_few(40, 20)
+    assert targeting.too_few(40, 5)  # five covered
+    assert targeting.too_few(40, 35)  # five not covered: a ratio near 1 tells about them
+    assert targeting.too_few(40, 0)  # a ratio of 0: nobody of the group covered
+    assert targeting.too_few(9, 4)
+
+
 @pytest.mark.django_db
 def test_targeting_on_the_registry(login_as):
     # Twelve one-person households in Kutaisi with incomes 100, 200, ..., 1200 GEL; the two
@@ -101,8 +109,12 @@ def test_targeting_on_the_registry(login_as):
     # Suppressed for an analyst: deciles of one or two people, the groups of under ten.
     hidden = targeting.targeting(scope=None, suppress=True, measure=targeting.INCOME, on=today)
     assert all(d["hidden"] for d in hidden.deciles)
+    # 12 people aged 18–64, but only 3 of them covered: their coverage would tell about each
+    # of the three, so the row is suppressed (as it would be with 3 not covered).
     ages = {row["group"]: row for row in hidden.groups["age"]}
-    assert ages["18–64"]["people"] == 12
+    assert ages["18–64"]["people"] is None and ages["18–64"]["ratio"] is None
+    shown = targeting.targeting(scope=None, suppress=False, measure=targeting.INCOME, on=today)
+    assert {row["group"]: row for row in shown.groups["age"]}["18–64"]["covered"] == 3
     # The one person with a disability is suppressed, and so are the 11 without (their total,
     # 12, is shown: the one would be 12 − 11).
     hidden_disability = {row["group"]: row for row in hidden.groups["disability"]}
