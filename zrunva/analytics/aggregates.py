@@ -400,22 +400,35 @@ def latest_refresh() -> AggregateRefresh | None:
     return AggregateRefresh.objects.first()
 
 
-def refresh_after_job(sender, *, job, **kwargs) -> None:
-    """`core.jobs.job_done`'s receiver for eligibility runs and payrolls: once the job's
-    transaction commits, a refresh is queued for the background worker (at a million households
-    it takes seconds, which the run or payroll should not wait for). A refresh that cannot be
-    queued is logged, not raised: the run or payroll is done and stays done; the tables are as
-    fresh as the last refresh until the next one (cron)."""
+def _refresh_on_commit(reason: str) -> None:
+    """Queue a refresh for the background worker once the current transaction commits (at a
+    million households it takes seconds, which the run or the payroll's step should not wait
+    for). A refresh that cannot be queued is logged, not raised: what triggered it is done and
+    stays done; the tables are as fresh as the last refresh until the next one (cron)."""
     from zrunva.analytics.tasks_dashboards import aggregates_refresh
-
-    reason = f"{type(job).__name__.lower()} {job.pk}"
 
     def refresh():
         try:
             aggregates_refresh.enqueue(reason)
         except Exception:
-            logger.exception(
-                "The dashboards' tables were not refreshed after %s %s", sender, job.pk
-            )
+            logger.exception("The dashboards' tables were not refreshed after %s", reason)
 
     transaction.on_commit(refresh)
+
+
+def refresh_after_job(sender, *, job, **kwargs) -> None:
+    """`core.jobs.job_done`'s receiver for eligibility runs (their decisions and the
+    enrolments they end change what is counted)."""
+    _refresh_on_commit(f"{type(job).__name__.lower()} {job.pk}")
+
+
+# The payroll steps that change what the dashboards count: only approved, sent or reconciled
+# payrolls' payments are counted, and a cancelled one no longer is.
+COUNTED_STEPS = {"approved", "exported", "reconciled", "cancelled"}
+
+
+def refresh_after_payroll_step(sender, *, instance, update_fields=None, **kwargs) -> None:
+    """`post_save` receiver for payrolls: a refresh when a payroll reaches a step that changes
+    what is counted (its preparation does not: a prepared payroll is not counted)."""
+    if update_fields and "step" in update_fields and instance.step in COUNTED_STEPS:
+        _refresh_on_commit(f"payroll {instance.pk} {instance.step}")

@@ -16,7 +16,7 @@ from zrunva.accounts import permissions
 from zrunva.analytics import indicators
 from zrunva.analytics.aggregates import month_start, months_before
 from zrunva.analytics.forms import DashboardFilterForm, month_error
-from zrunva.core.api import responses
+from zrunva.core.api import Id, responses
 from zrunva.core.trail import search_log
 from zrunva.geo.models import Municipality
 
@@ -27,9 +27,9 @@ open_router = Router(tags=["open data"], auth=None)
 class FiltersIn(Schema):
     first: str | None = None
     last: str | None = None
-    region: int | None = None
+    region: Id | None = None
     municipality: str | None = None
-    programme: int | None = None
+    programme: Id | None = None
 
 
 class ColumnOut(Schema):

@@ -16,19 +16,22 @@ class AnalyticsConfig(AppConfig):
         self._simulation()
 
     def _dashboards(self):
-        # Monitoring dashboards: their tables refreshed after each eligibility run and payroll
-        # (`core.jobs.job_done`), and their menu entry.
+        # Monitoring dashboards: their tables refreshed after each eligibility run
+        # (`core.jobs.job_done`) and each payroll step that changes what is counted, and their
+        # menu entry.
+        from django.db.models.signals import post_save
+
         from zrunva.accounts import permissions
-        from zrunva.analytics.aggregates import refresh_after_job
+        from zrunva.analytics.aggregates import refresh_after_job, refresh_after_payroll_step
         from zrunva.core.extensions import NavItem, register
         from zrunva.core.jobs import job_done
         from zrunva.payments.models import Payroll
         from zrunva.programmes.models import Run
 
-        for job in (Run, Payroll):
-            job_done.connect(
-                refresh_after_job, sender=job, dispatch_uid=f"analytics.refresh.{job.__name__}"
-            )
+        job_done.connect(refresh_after_job, sender=Run, dispatch_uid="analytics.refresh.Run")
+        post_save.connect(
+            refresh_after_payroll_step, sender=Payroll, dispatch_uid="analytics.refresh.Payroll"
+        )
         register(
             "nav",
             "analytics:dashboard",

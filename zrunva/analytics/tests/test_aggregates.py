@@ -23,6 +23,7 @@ from zrunva.core.jobs import job_done
 from zrunva.geo.models import Municipality
 from zrunva.grievances.tests.factories import grievance
 from zrunva.payments.models import Payment, Payroll
+from zrunva.programmes.models import Run
 from zrunva.registry.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -141,12 +142,22 @@ def test_refresh_is_idempotent_and_the_command_runs_it(world):
     assert AggregateRefresh.objects.count() == 3
 
 
-def test_a_finished_payroll_refreshes_the_tables(world, django_capture_on_commit_callbacks):
+def test_a_run_and_a_payroll_approved_refresh_the_tables(world, django_capture_on_commit_callbacks):
+    payroll = world["payroll"]
     with django_capture_on_commit_callbacks(execute=True):
-        job_done.send(sender=Payroll, job=world["payroll"])
+        payroll.step = "checked"  # not yet counted: no refresh
+        payroll.save(update_fields=["step"])
+    assert not AggregateRefresh.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        payroll.step = "approved"
+        payroll.save(update_fields=["step"])
     refresh = AggregateRefresh.objects.get()
-    assert refresh.reason == f"payroll {world['payroll'].pk}"
+    assert refresh.reason == f"payroll {payroll.pk} approved"
     assert BenefitMonth.objects.exists()
+    run = Run.objects.create(on=TODAY, started_by=factories.system_actor())
+    with django_capture_on_commit_callbacks(execute=True):
+        job_done.send(sender=Run, job=run)
+    assert AggregateRefresh.objects.latest("pk").reason == f"run {run.pk}"
 
 
 def test_caseload_running_total():
