@@ -11,12 +11,11 @@ from decimal import Decimal
 import xlsxwriter
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from zrunva.analytics import indicators
 from zrunva.analytics.aggregates import months_before
-from zrunva.applications.letters import add_fonts
+from zrunva.applications.letters import LandscapeReport as _Report
 from zrunva.core.text import long_date
 
 CONTENT_TYPES = {
@@ -59,26 +58,6 @@ def _area_name(result: indicators.Dashboard, code: str) -> str:
 
 def _text(row: dict, column: indicators.Column) -> str:
     return indicators.cell_text(row.get(column.field), column.kind, column.field in row["hidden"])
-
-
-class _Report(FPDF):
-    def __init__(self, title: str):
-        super().__init__(orientation="landscape", format="A4")
-        self.title_text = title
-        add_fonts(self, lari_sign=False)
-        self.set_margins(12, 12, 12)
-        self.set_auto_page_break(True, margin=14)
-
-    def footer(self):
-        self.set_y(-10)
-        self.set_font("DejaVu", size=7)
-        self.cell(
-            0,
-            4,
-            _("%(title)s · page %(page)s of %(pages)s")
-            % {"title": self.title_text, "page": self.page_no(), "pages": "{nb}"},
-            align="C",
-        )
 
 
 def _pdf(result: indicators.Dashboard, title: str) -> bytes:

@@ -9,11 +9,10 @@ from decimal import Decimal
 import xlsxwriter
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from zrunva.analytics import simulation_results as results
-from zrunva.applications.letters import add_fonts
+from zrunva.applications.letters import LandscapeReport as _Report
 from zrunva.core.text import long_date
 
 
@@ -138,26 +137,6 @@ def workbook(run, actor) -> bytes:
         sheet.freeze_panes(1, 1)
     book.close()
     return out.getvalue()
-
-
-class _Report(FPDF):
-    def __init__(self, title: str):
-        super().__init__(orientation="landscape", format="A4")
-        self.title_text = title
-        add_fonts(self, lari_sign=False)
-        self.set_margins(12, 12, 12)
-        self.set_auto_page_break(True, margin=14)
-
-    def footer(self):
-        self.set_y(-10)
-        self.set_font("DejaVu", size=7)
-        self.cell(
-            0,
-            4,
-            _("%(title)s · page %(page)s of %(pages)s")
-            % {"title": self.title_text, "page": self.page_no(), "pages": "{nb}"},
-            align="C",
-        )
 
 
 def _pdf_cell(cell) -> str:

@@ -37,6 +37,30 @@ def add_fonts(pdf: FPDF, *, lari_sign: bool = True) -> None:
         pdf.set_fallback_fonts(["Lari"])
 
 
+class LandscapeReport(FPDF):
+    """A report of tables for officers and analysts (social work's indicators, the monthly
+    monitoring report, a simulation's results): A4 landscape, DejaVu, each page's footer naming
+    the report and the page of how many."""
+
+    def __init__(self, title: str):
+        super().__init__(orientation="landscape", format="A4")
+        self.title_text = title
+        add_fonts(self, lari_sign=False)
+        self.set_margins(12, 12, 12)
+        self.set_auto_page_break(True, margin=14)
+
+    def footer(self):
+        self.set_y(-10)
+        self.set_font("DejaVu", size=7)
+        self.cell(
+            0,
+            4,
+            _("%(title)s · page %(page)s of %(pages)s")
+            % {"title": self.title_text, "page": self.page_no(), "pages": "{nb}"},
+            align="C",
+        )
+
+
 class _Letter(FPDF):
     def __init__(self, number: str):
         super().__init__(format="A4")

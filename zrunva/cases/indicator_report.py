@@ -5,10 +5,9 @@ Made with fpdf2, as the decision letters and the cash lists are."""
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from zrunva.applications.letters import add_fonts
+from zrunva.applications.letters import LandscapeReport as _Report
 from zrunva.cases.indicators import TABLES, Indicators, names, rows
 from zrunva.core import numbers
 from zrunva.core.text import long_date
@@ -23,26 +22,6 @@ def cell(value, kind: str) -> str:
     if kind in ("hours", "percent"):
         return numbers.figure(round(value, 1))
     return str(value)
-
-
-class _Report(FPDF):
-    def __init__(self, title: str):
-        super().__init__(orientation="landscape", format="A4")
-        self.title_text = title
-        add_fonts(self, lari_sign=False)
-        self.set_margins(12, 12, 12)
-        self.set_auto_page_break(True, margin=14)
-
-    def footer(self):
-        self.set_y(-10)
-        self.set_font("DejaVu", size=7)
-        self.cell(
-            0,
-            4,
-            _("%(title)s · page %(page)s of %(pages)s")
-            % {"title": self.title_text, "page": self.page_no(), "pages": "{nb}"},
-            align="C",
-        )
 
 
 def report_pdf(result: Indicators, *, office: str = "", specialisation: str = "") -> bytes:
