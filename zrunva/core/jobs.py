@@ -53,7 +53,7 @@ class JobBusy(ValidationError):
 
 # Sent once a job's work has finished and marked it done (not for a job found already done):
 # `sender` is the job's class, `job` the job. Higher apps refresh what they derive from it
-# (the analytics app its dashboards' tables after eligibility runs and payrolls).
+# (the analytics app its dashboards' tables after eligibility runs).
 job_done = Signal()
 
 
