@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
+    "health_check",
     "zrunva.core",
     "zrunva.geo",
     "zrunva.accounts",
@@ -210,6 +211,8 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 )
 X_FRAME_OPTIONS = "DENY"
+# Load balancers and container engines probe the health endpoints over plain HTTP, directly.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_STORE_JSON_CHANGES = True
@@ -327,3 +330,12 @@ BREAK_GLASS_HOURS = env.int("BREAK_GLASS_HOURS", default=8)
 # A case being carried out is visited (at home or at the office) at least this often, or it is
 # listed as due for a visit. Illustrative: set it from the State Care Agency's rule.
 CASE_VISIT_DAYS = env.int("CASE_VISIT_DAYS", default=30)
+
+# Health (core.health): /healthz answers while the process does; /readyz also wants the
+# database, every migration applied, a worker's heartbeat (`manage.py worker` writes it every
+# WORKER_HEARTBEAT_SECONDS) no older than WORKER_HEARTBEAT_MAX_AGE_SECONDS, and at most
+# OUTBOX_OVERDUE_LIMIT messages still waiting OUTBOX_OVERDUE_MINUTES after they were due.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=15)
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = env.float("WORKER_HEARTBEAT_MAX_AGE_SECONDS", default=60)
+OUTBOX_OVERDUE_MINUTES = env.int("OUTBOX_OVERDUE_MINUTES", default=30)
+OUTBOX_OVERDUE_LIMIT = env.int("OUTBOX_OVERDUE_LIMIT", default=100)

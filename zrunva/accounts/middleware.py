@@ -19,7 +19,15 @@ class SecondFactorMiddleware:
     """
 
     EXEMPT_VIEWS = frozenset(
-        {"accounts:mfa_verify", "accounts:mfa_setup", "accounts:logout", "set_language"}
+        {
+            "accounts:mfa_verify",
+            "accounts:mfa_setup",
+            "accounts:logout",
+            "set_language",
+            # Probes: a signed-in browser's request must get the state, not a redirect.
+            "healthz",
+            "readyz",
+        }
     )
 
     def __init__(self, get_response):

@@ -10,3 +10,13 @@ class CoreConfig(AppConfig):
         from zrunva.core import text
 
         text.install()
+
+        from health_check.checks import Database
+
+        from zrunva.core.extensions import register
+        from zrunva.core.health import MigrationsApplied, WorkerHeartbeat
+
+        # What /readyz checks (core.health); higher apps add theirs to the same slot.
+        register("readiness", "database", Database, order=10)
+        register("readiness", "migrations", MigrationsApplied, order=20)
+        register("readiness", "worker", WorkerHeartbeat, order=30)

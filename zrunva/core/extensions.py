@@ -14,7 +14,9 @@ Slots in use:
 - `field_groups`: how a kind of record's fields are grouped on forms and pages (a list of
   `(heading, [field name, ...])`), read by the `form_groups` and `detail_groups` tags;
 - `health_programmes`: under the key `ids`, a function giving the programmes whose rules read
-  health data (registered by programmes, read by `accounts.permissions`).
+  health data (registered by programmes, read by `accounts.permissions`);
+- `readiness`: the checks `/readyz` runs (django-health-check `HealthCheck` classes,
+  `zrunva.core.health`), registered by core and by the apps whose work they watch.
 """
 
 from collections import defaultdict

@@ -90,3 +90,20 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_type.model} #{self.object_id}, {self.get_status_display()}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A background worker's sign of life: `manage.py worker` writes its row every few seconds
+    from a thread of the worker's process, so a long task does not silence it, and deletes it
+    when the worker stops. Readiness (`/readyz`) wants one recent row (`core.heartbeat`)."""
+
+    worker_id = models.CharField(_("background worker"), max_length=64, unique=True)
+    started_at = models.DateTimeField(_("started"))
+    beat_at = models.DateTimeField(_("last sign of life"), db_index=True)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.beat_at:%Y-%m-%d %H:%M:%S})"

@@ -31,3 +31,7 @@ class NotificationsConfig(AppConfig):
             ),
             order=100,
         )
+
+        from zrunva.notifications.health import OutboxBacklog
+
+        register("readiness", "outbox", OutboxBacklog, order=40)
