@@ -153,6 +153,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HANDLER = "zrunva.accounts.lockout.AccountLockoutHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# The client's address as the throttles read it: behind the TLS proxy, the address the proxy
+# writes into X-Forwarded-For, not the proxy's own, which every request would share.
+AXES_CLIENT_IP_CALLABLE = "zrunva.core.throttle.client_address"
 
 # Two-factor sign-in (TOTP, django-otp). With MFA_REQUIRED, staff who see the whole country
 # (administrators, the DPO, national SSA staff: accounts.permissions.second_factor_required)

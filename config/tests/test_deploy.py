@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import pytest
 import yaml
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.db import connection
 from dockerfile_parse import DockerfileParser
@@ -258,3 +259,12 @@ def test_the_production_settings_pass_the_deployment_checks(tmp_path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "System check identified no issues (0 silenced)." in done.stdout
+
+
+def test_behind_the_proxy_sign_in_lockouts_count_the_clients_address(rf, settings):
+    request = rf.post(
+        "/accounts/login/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.7"
+    )
+    assert get_client_ip_address(request) == "10.0.0.2"  # no proxy trusted: the socket's
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # BEHIND_TLS_PROXY
+    assert get_client_ip_address(request) == "203.0.113.7"
