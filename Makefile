@@ -26,7 +26,7 @@ demo: install messages
 	$(PY) manage.py createcachetable
 	$(PY) manage.py demo_setup --households $(DEMO_HOUSEHOLDS)
 	@echo "Serving on http://127.0.0.1:8000 with one background worker (Ctrl+C stops both)."
-	trap 'kill 0' EXIT; $(PY) manage.py db_worker --queue-name '*' & $(PY) manage.py runserver 127.0.0.1:8000
+	trap 'kill 0' EXIT; $(PY) manage.py worker --queue-name '*' & $(PY) manage.py runserver 127.0.0.1:8000
 
 lint: install
 	$(VENV)/bin/ruff check .
