@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core import checks
 from django.db import Error as DatabaseError
 from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
@@ -65,6 +66,22 @@ class WorkerHeartbeat(HealthCheck):
             raise ServiceUnavailable("The database did not answer.") from e
         if not alive:
             raise ServiceUnavailable("No background worker has given a sign of life recently.")
+
+
+@checks.register(checks.Tags.compatibility)
+def heartbeat_settings_check(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """One late beat must not make the site "not ready": the maximum age holds two beats."""
+    every = settings.WORKER_HEARTBEAT_SECONDS
+    max_age = settings.WORKER_HEARTBEAT_MAX_AGE_SECONDS
+    if every <= 0 or max_age < 2 * every:
+        return [
+            checks.Error(
+                f"WORKER_HEARTBEAT_MAX_AGE_SECONDS ({max_age:g}) must be at least twice "
+                f"WORKER_HEARTBEAT_SECONDS ({every:g}), which must be positive.",
+                id="zrunva.E001",
+            )
+        ]
+    return []
 
 
 class LivenessView(HealthCheckView):

@@ -16,7 +16,7 @@ from health_check.checks import Database
 from health_check.exceptions import ServiceUnavailable
 
 from zrunva.accounts.choices import Role
-from zrunva.core.health import MigrationsApplied, WorkerHeartbeat
+from zrunva.core.health import MigrationsApplied, WorkerHeartbeat, heartbeat_settings_check
 from zrunva.core.heartbeat import Heartbeat, heartbeat_end, heartbeat_prune, heartbeat_record
 from zrunva.core.models import WorkerHeartbeat as HeartbeatRow
 
@@ -97,8 +97,9 @@ def test_the_database_check_fails_when_the_database_does_not_answer(monkeypatch)
         unreachable["NAME"] = "zrunva_deploy_missing"
     # The check's own code against a server that refuses the connection.
     monkeypatch.setattr(checks, "connections", {"default": type(default)(unreachable)})
-    with pytest.raises(ServiceUnavailable):
+    with pytest.raises(ServiceUnavailable) as failed:
         Database().run()
+    assert unreachable["NAME"] not in str(failed.value)  # the answer names no database
 
 
 @pytest.mark.django_db
@@ -178,3 +179,15 @@ def test_the_worker_command_runs_db_worker_and_leaves_no_heartbeat_when_it_stops
         verbosity=0,
     )
     assert not HeartbeatRow.objects.exists()
+
+
+def test_the_heartbeats_maximum_age_must_hold_two_beats(settings):
+    settings.WORKER_HEARTBEAT_SECONDS = 15
+    settings.WORKER_HEARTBEAT_MAX_AGE_SECONDS = 30
+    assert heartbeat_settings_check(None) == []
+    settings.WORKER_HEARTBEAT_MAX_AGE_SECONDS = 20
+    (error,) = heartbeat_settings_check(None)
+    assert error.msg == (
+        "WORKER_HEARTBEAT_MAX_AGE_SECONDS (20) must be at least twice "
+        "WORKER_HEARTBEAT_SECONDS (15), which must be positive."
+    )
