@@ -23,7 +23,9 @@ for name in SECRET_KEY PGPASSWORD DATABASE_URL EMAIL_HOST_PASSWORD; do
             echo "entrypoint: both $name and $file_var are set; keep one." >&2
             exit 64
         fi
-        export "$name=$(cat "${!file_var}")"
+        # A plain assignment, so that an unreadable file stops the start (set -e).
+        value="$(cat "${!file_var}")"
+        export "$name=$value"
         unset "$file_var"
     fi
 done

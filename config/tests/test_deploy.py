@@ -268,3 +268,28 @@ def test_behind_the_proxy_sign_in_lockouts_count_the_clients_address(rf, setting
     assert get_client_ip_address(request) == "10.0.0.2"  # no proxy trusted: the socket's
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # BEHIND_TLS_PROXY
     assert get_client_ip_address(request) == "203.0.113.7"
+
+
+def test_the_entry_point_refuses_an_unreadable_secret_a_secret_given_twice_and_a_bad_role(
+    tmp_path,
+):
+    def run(*args, **env):
+        return subprocess.run(  # noqa: S603 - the checkout's entry point
+            [str(ENTRYPOINT), *args],
+            env={"PATH": os.environ["PATH"], **env},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+
+    missing = run("probe", SECRET_KEY_FILE=str(tmp_path / "missing"))
+    assert missing.returncode != 0 and "No such file or directory" in missing.stderr
+    (tmp_path / "key").write_text("k" * 60)
+    twice = run("probe", SECRET_KEY="k" * 60, SECRET_KEY_FILE=str(tmp_path / "key"))
+    assert twice.returncode == 64
+    assert twice.stderr == "entrypoint: both SECRET_KEY and SECRET_KEY_FILE are set; keep one.\n"
+    unknown = run("serve")
+    assert unknown.returncode == 64
+    assert unknown.stderr == (
+        "entrypoint: unknown role 'serve' (web, worker, migrate, manage, probe).\n"
+    )
