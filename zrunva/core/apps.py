@@ -10,3 +10,11 @@ class CoreConfig(AppConfig):
         from zrunva.core import text
 
         text.install()
+
+        from django_tasks.signals import task_finished, task_started
+
+        from zrunva.core import logs
+
+        # The worker's log lines for a task carry `task-<id>` as their request id.
+        task_started.connect(logs.task_started, dispatch_uid="core.logs.task_started")
+        task_finished.connect(logs.task_finished, dispatch_uid="core.logs.task_finished")
