@@ -239,6 +239,9 @@ for _network in METRICS_ALLOWED_IPS:
         ipaddress.ip_network(_network, strict=False)
     except ValueError as error:
         raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {error}") from None
+# django-axes names the client in its log lines by user name and address by default: a name
+# typed at sign-in may be anyone's e-mail or personal number (its attempts table keeps them).
+AXES_CLIENT_STR_CALLABLE = "zrunva.core.logs.axes_client"
 # Outermost: request metrics (django-prometheus) time everything, and the request id is set
 # before any other middleware logs.
 MIDDLEWARE = [

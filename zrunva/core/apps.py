@@ -11,6 +11,7 @@ class CoreConfig(AppConfig):
 
         text.install()
 
+        from django.core.signals import request_finished
         from django_tasks.signals import task_finished, task_started
 
         from zrunva.core import logs
@@ -18,3 +19,4 @@ class CoreConfig(AppConfig):
         # The worker's log lines for a task carry `task-<id>` as their request id.
         task_started.connect(logs.task_started, dispatch_uid="core.logs.task_started")
         task_finished.connect(logs.task_finished, dispatch_uid="core.logs.task_finished")
+        request_finished.connect(logs.request_finished, dispatch_uid="core.logs.request_finished")

@@ -108,27 +108,31 @@ class RequestIdMiddleware:
         given = request.headers.get(self.header, "")
         current = given if REQUEST_ID.fullmatch(given) else new_request_id()
         request.request_id = current
-        token = request_id.set(current)
+        # Kept until the response is closed (`request_finished`), not reset on the way out:
+        # Django logs an error response ("Not Found: …") after the last middleware returns.
+        request_id.set(current)
         started = time.monotonic()
-        try:
-            response = self.get_response(request)
-            response[self.header] = current
-            request_logger.info(
-                "%s %s %s",
-                request.method,
-                mask(request.path),
-                response.status_code,
-                extra={
-                    "method": request.method,
-                    "path": mask(request.path),
-                    "status": response.status_code,
-                    "duration_ms": round((time.monotonic() - started) * 1000, 1),
-                    "user_id": _user_id(request),
-                },
-            )
-            return response
-        finally:
-            request_id.reset(token)
+        response = self.get_response(request)
+        response[self.header] = current
+        request_logger.info(
+            "%s %s %s",
+            request.method,
+            mask(request.path),
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": mask(request.path),
+                "status": response.status_code,
+                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                "user_id": _user_id(request),
+            },
+        )
+        return response
+
+
+def request_finished(sender, **kwargs) -> None:
+    """The response is closed: lines written now belong to no request."""
+    request_id.set("-")
 
 
 # The worker's tasks: the id is `task-<the task result's id>` while the task runs, unless the
@@ -184,9 +188,19 @@ def logging_config(log_format: str, level: str) -> dict:
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
+            # Their DEBUG lines print SQL with its parameters, and a template's whole context
+            # (the request with its query string, the user, the records shown).
             "django.db.backends": {"level": "WARNING"},
+            "django.template": {"level": "INFO"},
             # runserver (`make demo`) prints its own line per request; the plain format is
             # for reading there, so ours would only double it.
             **({"zrunva.request": {"level": "WARNING"}} if log_format == "plain" else {}),
         },
     }
+
+
+def axes_client(username, ip_address, user_agent, path_info, request) -> str:
+    """How django-axes names a client in its log lines (AXES_CLIENT_STR_CALLABLE): by the
+    sign-in page only. Who it was is in axes' attempts table and the audit trail, and the
+    line's request id leads to the request."""
+    return f"a client at {mask(str(path_info or '-'))}"
