@@ -210,14 +210,15 @@ def test_every_line_of_a_request_carries_its_id(captured, client):
 
 def test_a_task_run_by_the_worker_logs_under_its_own_id(captured):
     """Outside a request (the worker), a task's lines carry `task-<id>`; afterwards, none."""
-    message = queued_message()
-    task = SimpleNamespace(id="b1c2d3e4")
-    logs.task_started(None, task_result=task)
-    logging.getLogger("zrunva.notifications.senders").warning("message %s", message.pk)
-    logs.task_finished(None, task_result=task)
+    from zrunva.notifications.tasks import outbox_send
+
+    queued_message()
+    result = outbox_send.enqueue()
     logging.getLogger("zrunva.test").warning("after the task")
     lines = [json.loads(line) for line in captured()["json"].splitlines()]
-    assert [line["request_id"] for line in lines[-2:]] == ["task-b1c2d3e4", "-"]
+    sender = [line for line in lines if line["logger"] == "zrunva.notifications.senders"]
+    assert [line["request_id"] for line in sender] == [f"task-{result.id}"]
+    assert lines[-1]["request_id"] == "-"
 
 
 def test_a_task_run_inside_a_request_keeps_the_requests_id():
