@@ -248,7 +248,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "zrunva.core.logs.RequestIdMiddleware",
     *MIDDLEWARE,
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "zrunva.core.metrics.PrometheusAfterMiddleware",
 ]
 
 REGISTRY_PAGE_SIZE = 25

@@ -185,3 +185,10 @@ def test_no_token_configured_means_no_token_accepted(client, settings):
 def test_only_get_and_a_stranger_cannot_tell_the_page_exists_by_posting(client):
     assert client.post("/metrics").status_code == 405
     assert client.post("/metrics", REMOTE_ADDR="203.0.113.7").status_code == 404
+
+
+def test_a_made_up_method_adds_no_series(client):
+    """Every label's values are bounded: a client inventing HTTP methods cannot grow memory."""
+    client.generic("BREW", "/portal/")
+    text = client.get("/metrics").content.decode()
+    assert 'method="<invalid method>"' in text and "BREW" not in text
