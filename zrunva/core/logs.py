@@ -10,9 +10,10 @@ line, and no personal data.
 - `JsonFormatter` leaves out the `request` object Django's own loggers attach to a record: its
   text carries the query string, where a search's personal number travels.
 - `DjangoPathFilter` masks personal numbers and phones in the URL paths Django's loggers put in
-  their messages ("Not Found: /registry/subject-access/number/…/").
+  their messages ("Not Found: /registry/subject-access/number/…/"), and both formatters mask
+  tracebacks, which quote the database's messages.
 
-Nothing here masks what the project's code logs: the code logs no personal data (ids and
+Nothing here masks the messages the project's code logs: the code logs no personal data (ids and
 counts), and `zrunva/core/tests/test_logs.py` scans the logs of the main journeys for it.
 """
 
@@ -73,7 +74,24 @@ class DjangoPathFilter(logging.Filter):
         return True
 
 
-class JsonFormatter(BaseJsonFormatter):
+class MaskedTracebacks:
+    """A traceback is the one text the code does not write: the database's own message can
+    quote a value ("Key (personal_number)=(…) already exists"), so tracebacks are masked.
+    Another handler's cached, unmasked text (`exc_text`) is not reused."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.exc_text = None
+        return super().format(record)
+
+    def formatException(self, ei) -> str:  # noqa: N802 (logging's name)
+        return mask(super().formatException(ei))
+
+
+class PlainFormatter(MaskedTracebacks, logging.Formatter):
+    pass
+
+
+class JsonFormatter(MaskedTracebacks, BaseJsonFormatter):
     """python-json-logger's, without the request object Django attaches (`request`: its text
     holds the query string)."""
 
@@ -158,7 +176,10 @@ FORMATS = {
         "rename_fields": {"levelname": "level", "name": "logger"},
         "timestamp": "time",
     },
-    "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+    "plain": {
+        "()": "zrunva.core.logs.PlainFormatter",
+        "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s",
+    },
 }
 
 

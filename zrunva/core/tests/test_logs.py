@@ -37,10 +37,7 @@ def _handler(log_format: str, stream) -> logging.Handler:
     config = logs.logging_config(log_format, "DEBUG")
     handler = logging.StreamHandler(stream)
     formatter = dict(config["formatters"][log_format])
-    if "()" in formatter:
-        handler.setFormatter(import_string(formatter.pop("()"))(**formatter))
-    else:
-        handler.setFormatter(logging.Formatter(formatter["format"]))
+    handler.setFormatter(import_string(formatter.pop("()"))(**formatter))
     for name in config["handlers"]["console"]["filters"]:
         handler.addFilter(import_string(config["filters"][name]["()"])())
     return handler
@@ -241,3 +238,14 @@ def test_the_log_format_is_checked():
 def test_mask():
     text = "pn 01001012345, tel +995 555 12-34-56 or 555123456, mail a.b@example.ge, id 42"
     assert logs.mask(text) == "pn [number], tel [phone] or [phone], mail [e-mail], id 42"
+
+
+def test_a_traceback_quoting_the_database_is_masked(captured):
+    """PostgreSQL's message for a duplicate key quotes the value."""
+    try:
+        raise ValueError(f"DETAIL:  Key (personal_number)=({HEAD}) already exists.")
+    except ValueError:
+        logging.getLogger("django.request").exception("Internal Server Error: /registry/")
+    for text in captured().values():
+        assert "Key (personal_number)=([number]) already exists." in text
+        assert personal_data(text) == []
