@@ -40,6 +40,8 @@ _PHONE = re.compile(r"\+?\d(?:[\s().-]*\d){8,}")
 _EMAIL = re.compile(r"[^\s@/<>\"']+@[^\s@/<>\"']+\.[A-Za-z]{2,}")
 
 request_logger = logging.getLogger("zrunva.request")
+# Probes and scrapes, every few seconds: their request lines at DEBUG, not to bury the others.
+QUIET_PATHS = ("/healthz", "/readyz", "/metrics")
 
 
 def mask(text: str) -> str:
@@ -132,7 +134,8 @@ class RequestIdMiddleware:
         started = time.monotonic()
         response = self.get_response(request)
         response[self.header] = current
-        request_logger.info(
+        request_logger.log(
+            logging.DEBUG if request.path.startswith(QUIET_PATHS) else logging.INFO,
             "%s %s %s",
             request.method,
             mask(request.path),

@@ -249,3 +249,11 @@ def test_a_traceback_quoting_the_database_is_masked(captured):
     for text in captured().values():
         assert "Key (personal_number)=([number]) already exists." in text
         assert personal_data(text) == []
+
+
+def test_probes_and_scrapes_log_their_request_lines_at_debug(captured, client):
+    client.get("/metrics")
+    client.get("/portal/")
+    lines = [json.loads(line) for line in captured()["json"].splitlines()]
+    levels = {line["path"]: line["level"] for line in lines if line["logger"] == "zrunva.request"}
+    assert levels["/metrics"] == "DEBUG" and levels["/portal/"] == "INFO"

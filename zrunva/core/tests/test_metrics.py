@@ -192,3 +192,12 @@ def test_a_made_up_method_adds_no_series(client):
     client.generic("BREW", "/portal/")
     text = client.get("/metrics").content.decode()
     assert 'method="<invalid method>"' in text and "BREW" not in text
+
+
+def test_with_several_gunicorn_workers_their_files_are_read(client, monkeypatch, tmp_path):
+    """PROMETHEUS_MULTIPROC_DIR: the request metrics come from the workers' files (none yet
+    here), this process's own collectors are left out, and the domain's gauges are there."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    found = scrape(client)
+    assert ("zrunva_grievances_overdue",) in found
+    assert not any(key[0].startswith(("python_gc_", "django_http_")) for key in found)
