@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 
+from django.db import connection, transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django_prometheus import middleware as django_prometheus_middleware
@@ -28,6 +29,9 @@ from zrunva.core.jobs import Job, JobStatus
 logger = logging.getLogger(__name__)
 
 Provider = Callable[[], Iterable[Metric]]
+
+# Prometheus gives up on a scrape after 10 s by default; one provider's queries get half that.
+SCRAPE_TIMEOUT_MS = 5000
 
 
 def register(key: str, provider: Provider, *, order: int = 50) -> None:
@@ -111,6 +115,17 @@ def job_metrics(model: type[Job], job: str) -> list[Metric]:
     ]
 
 
+def guarded(provider: Provider) -> list[Metric]:
+    """A provider's metrics, in a transaction of its own (a savepoint inside one), so that a
+    failed query leaves the others' working; on PostgreSQL its statements are cut off after
+    SCRAPE_TIMEOUT_MS, so scrapes of a slow database do not pile up behind each other."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL statement_timeout = {int(SCRAPE_TIMEOUT_MS)}")
+        return list(provider())
+
+
 class DomainCollector:
     """Calls every registered provider on each scrape (prometheus_client's Collector)."""
 
@@ -119,7 +134,7 @@ class DomainCollector:
         families: dict[str, Metric] = {}
         for extension in extensions.registered("metrics"):
             try:
-                found = list(extension.value())
+                found = guarded(extension.value)
             except Exception:
                 logger.exception("metrics provider %s failed", extension.key)
                 up[(extension.key,)] = 0

@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from zrunva.accounts.choices import Role
 from zrunva.applications.models import Application
-from zrunva.core import extensions
+from zrunva.core import extensions, metrics
 from zrunva.core.jobs import JobStatus
 from zrunva.grievances.models import Grievance
 from zrunva.grievances.tests.factories import application, grievance
@@ -115,6 +115,11 @@ def test_no_label_holds_personal_data(client, domain):
         assert value not in text
 
 
+def _reads(captured) -> list[str]:
+    # The queries that read: each provider's savepoint and time limit are not counted.
+    return [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+
+
 def test_a_scrape_costs_the_same_few_queries_however_many_rows(client, domain):
     with CaptureQueriesContext(connection) as filled:
         scrape(client)
@@ -123,7 +128,24 @@ def test_a_scrape_costs_the_same_few_queries_however_many_rows(client, domain):
         queued_message()
     with CaptureQueriesContext(connection) as more:
         scrape(client)
-    assert len(filled.captured_queries) == len(more.captured_queries) <= 20
+    assert len(_reads(filled)) == len(_reads(more)) <= 20
+    assert len(filled.captured_queries) == len(more.captured_queries)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statement_timeout: PostgreSQL")
+def test_a_slow_provider_is_cut_off_and_the_others_still_served(client, domain, monkeypatch):
+    def slow():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(5)")
+        return []
+
+    monkeypatch.setattr(metrics, "SCRAPE_TIMEOUT_MS", 100)
+    slot = dict(extensions._slots["metrics"])
+    monkeypatch.setitem(extensions._slots, "metrics", slot)
+    extensions.register("metrics", "slow", slow, order=1)
+    found = scrape(client)
+    assert found[("zrunva_metrics_provider_up", ("provider", "slow"))] == 0
+    assert found[("zrunva_grievances_overdue",)] == 2
 
 
 def test_a_failing_provider_is_reported_and_the_others_still_served(
