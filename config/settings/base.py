@@ -234,11 +234,10 @@ LOGGING = logging_config(LOG_FORMAT, env.str("LOG_LEVEL", default="INFO"))
 # they connect directly rather than through the reverse proxy, or with this bearer token.
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
-for _network in METRICS_ALLOWED_IPS:
-    try:
-        ipaddress.ip_network(_network, strict=False)
-    except ValueError as error:
-        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {error}") from None
+try:
+    [ipaddress.ip_network(network, strict=False) for network in METRICS_ALLOWED_IPS]
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {error}") from None
 # django-axes names the client in its log lines by user name and address by default: a name
 # typed at sign-in may be anyone's e-mail or personal number (its attempts table keeps them).
 AXES_CLIENT_STR_CALLABLE = "zrunva.core.logs.axes_client"

@@ -1,9 +1,13 @@
 """Prometheus' /metrics: the domain's gauges against fixtures, who may read the page, and what a
 scrape costs the database."""
 
+import os
+import subprocess
+import sys
 from datetime import date, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -223,3 +227,26 @@ def test_with_several_gunicorn_workers_their_files_are_read(client, monkeypatch,
     found = scrape(client)
     assert ("zrunva_grievances_overdue",) in found
     assert not any(key[0].startswith(("python_gc_", "django_http_")) for key in found)
+
+
+def _production(**env) -> subprocess.CompletedProcess:
+    """Import config.settings.production in a fresh interpreter with a production
+    environment and `env`: what it prints, or the error it stops with."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"DJANGO_DEBUG", "LOG_FORMAT"}}
+    clean.update({"SECRET_KEY": "k" * 64, "DJANGO_SETTINGS_MODULE": "", **env})
+    code = "import config.settings.production as p; print(p.LOG_FORMAT, p.METRICS_ALLOWED_IPS)"
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_production_logs_json_and_refuses_a_short_token_or_a_bad_address():
+    assert _production().stdout.split(maxsplit=1) == ["json", "['127.0.0.1', '::1']\n"]
+    short = _production(METRICS_TOKEN="tiny")
+    assert "METRICS_TOKEN must be at least 32 random characters, or empty." in short.stderr
+    bad = _production(METRICS_ALLOWED_IPS="10.0.0.0/8,prometheus")
+    assert "METRICS_ALLOWED_IPS: 'prometheus' does not appear to be an IPv4 or IPv6" in bad.stderr
