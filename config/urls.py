@@ -5,12 +5,15 @@ from django.urls import include, path
 from config.api import api
 from zrunva.accounts.views import home
 from zrunva.core.health import LivenessView, ReadinessView
+from zrunva.core.views import metrics
 from zrunva.integration.dci import dci_api
 
 urlpatterns = [
     # Probes (core.health): no language prefix, no redirect to HTTPS (SECURE_REDIRECT_EXEMPT).
     path("healthz", LivenessView.as_view(), name="healthz"),
     path("readyz", ReadinessView.as_view(), name="readyz"),
+    # Prometheus' scrape (README "Metrics and logs"): for allowed addresses or the token only.
+    path("metrics", metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Other agencies' search (DCI), its own key and document: before the staff API's prefix.
     path("api/v1/dci/", dci_api.urls),

@@ -34,6 +34,11 @@ role="${1:-web}"
 shift || true
 case "$role" in
     web)
+        # The request metrics' per-process files (deploy/gunicorn.conf.py): a fresh start
+        # begins from none, so counters of processes gone before it are not added again.
+        if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+            rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+        fi
         exec gunicorn --config deploy/gunicorn.conf.py config.wsgi ;;
     worker)
         exec python manage.py worker --queue-name '*' ;;

@@ -15,3 +15,13 @@ worker_tmp_dir = shm if os.path.isdir(shm) else None
 # The access log gives the path without its query string: searches carry personal numbers.
 accesslog = "-"
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+# Request metrics from every gunicorn process, not only the one a scrape reaches: with
+# PROMETHEUS_MULTIPROC_DIR set (the entry point empties it at start), prometheus_client adds up
+# the processes' files, and a process that exits leaves its gauges out.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+
+    def child_exit(server, worker):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

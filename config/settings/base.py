@@ -3,11 +3,15 @@
 Development turns things on explicitly (DJANGO_DEBUG=1, set by `make demo`).
 """
 
+import ipaddress
 from decimal import Decimal
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from zrunva.core.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -215,7 +219,7 @@ SECURE_PROXY_SSL_HEADER = (
 )
 X_FRAME_OPTIONS = "DENY"
 # Load balancers and container engines probe the health endpoints over plain HTTP, directly.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_STORE_JSON_CHANGES = True
@@ -228,14 +232,29 @@ TASKS = {
     }
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Logs (README "Metrics and logs"): one JSON object per line in production, plain text for
+# `make demo`; every line carries the request's id (zrunva.core.logs).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+LOGGING = logging_config(LOG_FORMAT, env.str("LOG_LEVEL", default="INFO"))
+# Prometheus' /metrics (zrunva.core.views.metrics): for the addresses or networks listed, when
+# they connect directly rather than through the reverse proxy, or with this bearer token.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+try:
+    [ipaddress.ip_network(network, strict=False) for network in METRICS_ALLOWED_IPS]
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {error}") from None
+# django-axes names the client in its log lines by user name and address by default: a name
+# typed at sign-in may be anyone's e-mail or personal number (its attempts table keeps them).
+AXES_CLIENT_STR_CALLABLE = "zrunva.core.logs.axes_client"
+# Outermost: request metrics (django-prometheus) time everything, and the request id is set
+# before any other middleware logs.
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "zrunva.core.logs.RequestIdMiddleware",
+    *MIDDLEWARE,
+    "zrunva.core.metrics.PrometheusAfterMiddleware",
+]
 
 REGISTRY_PAGE_SIZE = 25
 

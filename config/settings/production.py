@@ -7,7 +7,7 @@ turns on what the demo leaves off (the second factor for national staff).
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEBUG, SECRET_KEY, env
+from .base import DEBUG, METRICS_TOKEN, SECRET_KEY, env
 
 # National staff and administrators give a second factor after their password (accounts).
 MFA_REQUIRED = env.bool("MFA_REQUIRED", default=True)
@@ -16,3 +16,6 @@ if DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters in production.")
+# /metrics' bearer token opens the queue figures to anyone holding it (README "Metrics and logs").
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 random characters, or empty.")

@@ -13,6 +13,12 @@ class ApplicationsConfig(AppConfig):
         # What waits for the user in this app, on the staff home page.
         home.register("applications", tiles, order=10)
 
+        from zrunva.applications.metrics import metrics
+        from zrunva.core import metrics as prometheus
+
+        # Its gauges on Prometheus' /metrics, computed at each scrape.
+        prometheus.register("applications", metrics, order=10)
+
         from auditlog.registry import auditlog
 
         from zrunva.applications import models

@@ -22,7 +22,7 @@ from zrunva.applications.models import (
 from zrunva.assessment.models import Assessment
 from zrunva.assessment.selectors import latest_assessment
 from zrunva.audit.subject_access import Section, Subject
-from zrunva.core import extensions
+from zrunva.core import casework, extensions
 from zrunva.core.bulk import read_frame
 from zrunva.core.casework import case_get, normalised_number
 from zrunva.core.money import AMOUNT
@@ -77,8 +77,17 @@ def application_queue(
     if duplicates:
         qs = qs.filter(duplicate_seen=True)
     if overdue:
-        qs = qs.filter(due_date__lt=timezone.localdate())
+        qs = applications_overdue(qs)
     return qs.order_by("due_date", "id")
+
+
+def applications_overdue(
+    qs: QuerySet[Application] | None = None, *, today: date | None = None
+) -> QuerySet[Application]:
+    """The open applications of `qs` (default: all of them) whose next stage was due before
+    `today` (default: today): the queue's "overdue" and the metric's."""
+    qs = Application.objects.all() if qs is None else qs
+    return casework.overdue(qs.exclude(status__in=FINAL), today=today or timezone.localdate())
 
 
 def application_get(*, actor, pk: int) -> Application:

@@ -22,6 +22,12 @@ class CasesConfig(AppConfig):
         auditlog.register(models.JobSeekerReferral)
         auditlog.register(models.Referral)
 
+        from zrunva.cases.metrics import metrics
+        from zrunva.core import metrics as prometheus
+
+        # Its gauges on Prometheus' /metrics, computed at each scrape.
+        prometheus.register("cases", metrics, order=60)
+
         from zrunva.accounts import permissions
         from zrunva.audit import subject_access
         from zrunva.cases.selectors import subject_access_cases

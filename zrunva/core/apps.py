@@ -20,3 +20,13 @@ class CoreConfig(AppConfig):
         register("readiness", "database", Database, order=10)
         register("readiness", "migrations", MigrationsApplied, order=20)
         register("readiness", "worker", WorkerHeartbeat, order=30)
+
+        from django.core.signals import request_finished
+        from django_tasks.signals import task_finished, task_started
+
+        from zrunva.core import logs
+
+        # The worker's log lines for a task carry `task-<id>` as their request id.
+        task_started.connect(logs.task_started, dispatch_uid="core.logs.task_started")
+        task_finished.connect(logs.task_finished, dispatch_uid="core.logs.task_finished")
+        request_finished.connect(logs.request_finished, dispatch_uid="core.logs.request_finished")

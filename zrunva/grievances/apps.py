@@ -13,6 +13,12 @@ class GrievancesConfig(AppConfig):
         # What waits for the user in this app, on the staff home page.
         home.register("grievances", tiles, order=20)
 
+        from zrunva.core import metrics as prometheus
+        from zrunva.grievances.metrics import metrics
+
+        # Its gauges on Prometheus' /metrics, computed at each scrape.
+        prometheus.register("grievances", metrics, order=20)
+
         from auditlog.registry import auditlog
 
         from zrunva.grievances import models

@@ -9,6 +9,7 @@ from zrunva.applications.choices import EventKind as ApplicationEventKind
 from zrunva.applications.choices import Status as ApplicationStatus
 from zrunva.applications.models import ApplicationEvent
 from zrunva.audit.subject_access import Section, Subject
+from zrunva.core import casework
 from zrunva.core.casework import case_get, normalised_number
 from zrunva.grievances.choices import UNRESOLVED
 from zrunva.grievances.models import Grievance
@@ -35,12 +36,19 @@ def grievance_queue(
     qs = grievance_list(actor=actor)
     qs = qs.filter(status=status) if status else qs.filter(status__in=UNRESOLVED)
     if overdue:
-        qs = qs.filter(status__in=UNRESOLVED, due_date__lt=timezone.localdate())
+        qs = grievances_overdue(qs)
     if escalated:
         qs = qs.filter(escalated_at__isnull=False)
     if mine:
         qs = qs.filter(assigned_to=actor)
     return qs.order_by("due_date", "id")
+
+
+def grievances_overdue(qs: QuerySet[Grievance] | None = None, *, today=None) -> QuerySet[Grievance]:
+    """The unresolved grievances of `qs` (default: all of them) whose answer was due before
+    `today` (default: today): the queue's "overdue", the escalation's and the metric's."""
+    qs = Grievance.objects.all() if qs is None else qs
+    return casework.overdue(qs.filter(status__in=UNRESOLVED), today=today or timezone.localdate())
 
 
 def grievance_get(*, actor, pk: int, purpose: str = "view") -> Grievance:

@@ -21,7 +21,6 @@ from zrunva.core.casework import (
     case_lock,
     new_number,
     normalised_number,
-    overdue,
 )
 from zrunva.core.text import long_date
 from zrunva.core.trail import acting_as, bulk_run_log
@@ -29,7 +28,7 @@ from zrunva.core.validators import contact_required, phone_e164
 from zrunva.core.workdays import is_working_day, working_days_after
 from zrunva.grievances.choices import UNRESOLVED, Category, Channel, EventKind, Status
 from zrunva.grievances.models import Grievance, GrievanceEvent
-from zrunva.grievances.selectors import decided_by
+from zrunva.grievances.selectors import decided_by, grievances_overdue
 from zrunva.notifications.services import message_to_case
 
 # Illustrative service standards: working days to answer each kind of grievance (no published
@@ -344,7 +343,8 @@ def grievances_escalate(*, today: date | None = None) -> dict:
     counts, also written to the audit log."""
     today = today or timezone.localdate()
     unanswered = Grievance.objects.filter(status__in=UNRESOLVED, escalated_at__isnull=True)
-    due = overdue(unanswered.select_for_update(), today=today).order_by("due_date", "id")
+    due = grievances_overdue(unanswered.select_for_update(), today=today)
+    due = due.order_by("due_date", "id")
     counts = {"escalated": 0, "messages": 0}
     now = timezone.now()
     with acting_as(None):

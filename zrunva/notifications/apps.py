@@ -13,6 +13,12 @@ class NotificationsConfig(AppConfig):
         # What waits for the user in this app, on the staff home page.
         home.register("notifications", tiles, order=90)
 
+        from zrunva.core import metrics as prometheus
+        from zrunva.notifications.metrics import metrics
+
+        # Its gauges on Prometheus' /metrics, computed at each scrape.
+        prometheus.register("notifications", metrics, order=90)
+
         from zrunva.audit import subject_access
         from zrunva.notifications.selectors import subject_access_messages
 

@@ -19,6 +19,12 @@ class PaymentsConfig(AppConfig):
         # What waits for the user in this app, on the staff home page.
         home.register("payments", tiles, order=50)
 
+        from zrunva.core import metrics as prometheus
+        from zrunva.payments.metrics import metrics
+
+        # Its gauges on Prometheus' /metrics, computed at each scrape.
+        prometheus.register("payments", metrics, order=50)
+
         from auditlog.registry import auditlog
 
         from zrunva.applications.signals import enrolment_ended

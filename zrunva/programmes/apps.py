@@ -13,6 +13,12 @@ class ProgrammesConfig(AppConfig):
         # What waits for the user in this app, on the staff home page.
         home.register("programmes", tiles, order=40)
 
+        from zrunva.core import metrics as prometheus
+        from zrunva.programmes.metrics import metrics
+
+        # Its gauges on Prometheus' /metrics, computed at each scrape.
+        prometheus.register("programmes", metrics, order=40)
+
         from auditlog.registry import auditlog
 
         from zrunva.programmes.models import Parameter, ParameterValue, Programme
