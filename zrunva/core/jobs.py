@@ -75,6 +75,9 @@ class Job(models.Model):
     started it, and names its stages' labels in `STAGES` for the progress page."""
 
     STAGES: dict[str, Any] = {}
+    # The task (dotted path) that executes a job of this kind given its pk: `manage.py
+    # jobs_resume` queues it again for a job whose execution was interrupted.
+    TASK = ""
 
     status = models.CharField(
         _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
@@ -136,6 +139,32 @@ def job_interrupted(job: Job) -> bool:
     if not _try_lock(job):
         return False
     _unlock(job)
+    return True
+
+
+def job_requeue(job: Job) -> bool:
+    """Queue an interrupted job again (`job_interrupted`): marked queued and its `TASK`
+    enqueued, in one transaction; False, and nothing done, if it is not running or its
+    execution is alive. Checked under the job's execution lock (PostgreSQL), so no execution
+    can claim it meanwhile."""
+    from django.utils.module_loading import import_string
+
+    if not type(job).TASK:
+        raise ValueError(f"{type(job).__name__} names no TASK to queue it with")
+    running = type(job).objects.filter(pk=job.pk, status=JobStatus.RUNNING)
+    if not _lock_held():
+        running = running.filter(Q(started_at__lt=timezone.now() - STALE) | Q(started_at=None))
+    elif not _try_lock(job):
+        return False
+    try:
+        with transaction.atomic():
+            if not running.update(status=JobStatus.QUEUED, stage="", progress=0):
+                return False
+            import_string(type(job).TASK).enqueue(job.pk)
+    finally:
+        if _lock_held():
+            _unlock(job)
+    logger.warning("%s %s was interrupted: queued again", type(job).__name__, job.pk)
     return True
 
 

@@ -9,6 +9,7 @@ to end the orphaned session, which rolls its transaction back. The job is then s
 running, but no session holds its execution lock (`core.jobs.job_interrupted`): queued again,
 a new worker resumes it at once (not after `STALE`), and it is written once."""
 
+import io
 import os
 import signal
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -27,7 +29,7 @@ from zrunva.accounts.choices import Role
 from zrunva.applications.models import Enrolment
 from zrunva.applications.tests.factories import enrolled_application
 from zrunva.assessment.population import assessments_generate
-from zrunva.core.jobs import JobStatus, job_interrupted
+from zrunva.core.jobs import JobStatus, job_interrupted, job_requeue
 from zrunva.payments import services
 from zrunva.payments.models import Payment, Payroll
 from zrunva.payments.tests.factories import IBAN
@@ -135,9 +137,12 @@ def _kill_at_the_audit_row(enqueue) -> None:
         watcher.close()
 
 
-def _resume(enqueue) -> None:
-    """Queue the job again and let a new worker execute what is queued."""
-    enqueue()
+def _resume() -> None:
+    """Queue the interrupted job again as the operator's cron does (`manage.py jobs_resume`),
+    and let a new worker execute what is queued."""
+    out = io.StringIO()
+    call_command("jobs_resume", stdout=out)
+    assert "1 interrupted job(s) queued again." in out.getvalue(), out.getvalue()
     worker = _worker("--batch")
     try:
         _, errors = worker.communicate(timeout=WAIT * 2)
@@ -164,7 +169,7 @@ def test_an_eligibility_run_killed_on_the_worker_resumes_and_decides_once(make_u
     assert not Decision.objects.exists()  # its transaction rolled back whole
     assert job_interrupted(run)
 
-    _resume(lambda: eligibility_run.enqueue(run.pk))
+    _resume()
     run.refresh_from_db()
     assert run.status == JobStatus.DONE, run.error
     decided = Decision.objects.count()
@@ -209,7 +214,7 @@ def test_a_payroll_killed_on_the_worker_resumes_and_pays_each_month_once(make_us
     assert not Payment.objects.exists()
     assert job_interrupted(payroll)
 
-    _resume(lambda: payroll_prepare.enqueue(payroll.pk))
+    _resume()
     payroll.refresh_from_db()
     assert payroll.status == JobStatus.DONE, payroll.error
     assert payroll.step == "prepared"
@@ -244,6 +249,7 @@ def test_a_running_job_whose_execution_is_alive_is_busy_however_old(make_user):
             "SELECT pg_advisory_lock(hashtextextended(%s, 0))", [f"{Run._meta.db_table}:{run.pk}"]
         )
         assert not job_interrupted(run)
+        assert not job_requeue(run)
         with pytest.raises(JobBusy, match="already running"):
             job_execute(run, work)
     finally:
