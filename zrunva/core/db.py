@@ -15,8 +15,9 @@ only when all of these hold, and to the primary (`default`) otherwise:
   grants, lockouts, second factors and the cache (whose throttle counters are written by the
   same requests that read them).
 
-Writes always go to the primary, migrations run on the primary only (the replica copies it),
-and relations between objects read from either are allowed (they are the same database).
+Writes always go to the primary, migrations never run on the replica (it copies the
+primary's schema), and relations between objects read from either are allowed (they are the
+same database).
 Everything a user writes and is then shown (a POST that redirects to the page of what it
 saved) is outside such a block and reads from the primary.
 """
@@ -31,6 +32,7 @@ from django.conf import settings
 from django.db import connections
 
 PRIMARY = "default"
+REPLICA = "replica"
 
 # Apps whose rows are read from the primary even inside a `reading_replica()` block: a stale
 # session, user, grant, lockout or second factor is a security fault, and the database cache
@@ -121,4 +123,8 @@ class ReplicaRouter:
         return None
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
-        return db == PRIMARY
+        # The replica copies the primary's schema; other aliases (a restore's target) are
+        # left to Django's default.
+        if db in (REPLICA, getattr(settings, "DATABASE_REPLICA", "")):
+            return False
+        return None

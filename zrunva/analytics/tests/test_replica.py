@@ -166,3 +166,21 @@ def test_inside_a_transaction_reads_stay_on_the_primary(replica, paid):
         assert BenefitMonth.objects.count() == 1
     assert captured.sql("replica") == []
     assert any("analytics_benefitmonth" in q for q in captured.sql("default"))
+
+
+def test_the_router_writes_and_migrates_on_the_primary_only(replica, paid):
+    from django.db import router
+
+    with reading_replica():
+        assert router.db_for_read(BenefitMonth) == "replica"
+        assert router.db_for_read(Municipality) == "replica"
+        from django.contrib.sessions.models import Session
+
+        assert router.db_for_read(Session) == "default"  # never a stale session
+        assert router.db_for_write(BenefitMonth) == "default"
+        assert router.db_for_read(BenefitMonth) == "default"  # after the write, the primary
+    assert router.db_for_read(BenefitMonth) == "default"  # outside a block
+    assert router.allow_migrate("replica", "analytics") is False
+    assert router.allow_migrate("default", "analytics") is not False
+    read = BenefitMonth.objects.using("replica").get()
+    assert router.allow_relation(read, Municipality.objects.get(pk=paid.pk))
