@@ -75,6 +75,11 @@ def test_the_staff_dashboard_reads_the_figures_from_the_replica_and_audits_on_th
     replica, paid, login_as
 ):
     analyst = login_as(Role.ANALYST)
+    with Captured() as api:
+        answer = analyst.get("/api/v1/analytics/indicators?first=2026-11&last=2026-11")
+    assert answer.status_code == 200, answer.content
+    assert any("analytics_benefitmonth" in q for q in api.sql("replica"))
+    assert any("auditlog_logentry" in q for q in _writes(api.sql("default")))
     with Captured() as captured:
         page = analyst.get("/en/analytics/?first=2026-11&last=2026-11")
     assert page.status_code == 200
@@ -98,6 +103,7 @@ def test_the_open_pages_and_their_files_read_from_the_replica(replica, paid):
         "/en/open/?first=2026-11&last=2026-11&format=csv&table=programmes",
         "/en/open/budgets/",
         "/en/open/monitoring/",
+        "/api/v1/open/indicators?first=2026-11&last=2026-11",
     ):
         with Captured() as captured:
             response = client.get(url)
@@ -106,8 +112,8 @@ def test_the_open_pages_and_their_files_read_from_the_replica(replica, paid):
             b"".join(response.streaming_content)
         assert captured.sql("replica"), url
         assert _writes(captured.sql("replica")) == [], url
-    # Only the cache (the rendered page, read and written) reached the primary.
-    assert all("zrunva_cache" in q for q in captured.sql("default")), captured.sql("default")
+        # Only the cache (the rendered page, read and written) reached the primary.
+        assert all("zrunva_cache" in q for q in captured.sql("default")), captured.sql("default")
 
 
 def test_nothing_reaches_the_replica_when_none_is_configured(settings, paid, login_as):
