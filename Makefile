@@ -65,3 +65,12 @@ bench: install
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/zrunva_bench_cases $(PY) bench/cases.py
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/zrunva_bench_imports $(PY) bench/imports.py
 	$(PY) bench/linkage.py
+
+# Failure drills (issue 19, item 7; README "Failure drills"): the worker killed mid-job and the
+# outbox's SMTP outage in the suite's tests, on PostgreSQL; then the database restarted under
+# the portal's load, on a throw-away cluster of its own (bench/drill_db_restart.py).
+.PHONY: drills
+drills: install
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q --create-db -p no:randomly \
+		zrunva/payments/tests/test_drill_worker.py zrunva/notifications/tests/test_drill_outbox.py
+	$(PY) bench/drill_db_restart.py

@@ -117,6 +117,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Read replica (issue 19, item 5): with DATABASE_REPLICA_URL, dashboards, open data and their
+# downloads read from the replica (zrunva/core/db.py says when); everything else, and every
+# write, uses the primary. The dashboards tolerate the replica's lag of some seconds.
+DATABASE_REPLICA = ""
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASE_REPLICA = "replica"
+DATABASE_ROUTERS = ["zrunva.core.db.ReplicaRouter"]
 
 CACHES = {
     "default": {

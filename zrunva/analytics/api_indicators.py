@@ -17,6 +17,7 @@ from zrunva.analytics import indicators
 from zrunva.analytics.aggregates import month_start, months_before
 from zrunva.analytics.forms import DashboardFilterForm, month_error
 from zrunva.core.api import Id, responses
+from zrunva.core.db import replica_reads
 from zrunva.core.trail import search_log
 from zrunva.geo.models import Municipality
 
@@ -144,6 +145,7 @@ def _out(result: indicators.Dashboard) -> dict:
     response=responses({200: IndicatorsOut}, 400, 401, 403, 422),
     summary="Monitoring indicators of your area",
 )
+@replica_reads
 def indicators_read(request, filters: Query[FiltersIn]):
     """The dashboard's tables for the months, region, municipality (its code) and programme
     given (default: the last twelve months, everything): your area, and small cells suppressed
@@ -172,6 +174,7 @@ def indicators_read(request, filters: Query[FiltersIn]):
     response=responses({200: IndicatorsOut}, 400, 422),
     summary="Open data: the country's indicators",
 )
+@replica_reads
 def open_indicators(request, filters: Query[FiltersIn]):
     """The public indicators (as /open/): the whole country, every cell under ten people
     suppressed (null) and any cell a total would give back."""

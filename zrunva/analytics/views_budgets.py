@@ -26,6 +26,7 @@ from zrunva.analytics.forms_budgets import (
 )
 from zrunva.analytics.models import BudgetLine
 from zrunva.core import charts, exports, numbers
+from zrunva.core.db import replica_reads
 from zrunva.core.trail import scoped_get, search_log
 from zrunva.geo.models import Municipality, Region
 
@@ -228,14 +229,17 @@ def _region(request, iso_code: str, public: bool):
     )
 
 
+@replica_reads
 def open_index(request):
     return _index(request, public=True)
 
 
+@replica_reads
 def open_municipality(request, code):
     return _municipality(request, code, public=True)
 
 
+@replica_reads
 def open_region(request, iso_code):
     return _region(request, iso_code, public=True)
 

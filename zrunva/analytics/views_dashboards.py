@@ -23,6 +23,7 @@ from zrunva.analytics.forms import DashboardFilterForm, ReportForm, TargetingFor
 from zrunva.analytics.models import BenefitMonth
 from zrunva.analytics.tilegrid import COLUMNS, POSITIONS, ROWS
 from zrunva.core import charts, exports, numbers
+from zrunva.core.db import replica_reads
 from zrunva.core.trail import search_log
 
 cell_text = indicators.cell_text
@@ -276,6 +277,7 @@ def _page(request, *, scope, suppress: bool, template: str, actor=None, extra=No
 
 
 @staff_view(permissions.ANALYTICS_VIEW)
+@replica_reads
 def dashboard(request):
     """The staff's monitoring dashboard: their area (`analytics_scope`), small cells suppressed
     for those who may not read the registry's people (`small_cells_shown`)."""
@@ -290,6 +292,7 @@ def dashboard(request):
 
 
 @require_GET
+@replica_reads
 def open_indicators(request):
     """The public's indicators: the whole country, every cell under ten people suppressed, in
     the page and in its files alike. No person can be read from it; nothing is audited (no one
@@ -298,6 +301,7 @@ def open_indicators(request):
 
 
 @staff_view(permissions.DELAYS_VIEW)
+@replica_reads
 def delays(request):
     """Application delays (`applications.selectors.delay_indicators`) in the reader's area,
     per programme, municipality and month of submission; medians and 90th percentiles
@@ -369,6 +373,7 @@ def delays(request):
 
 
 @staff_view(permissions.ANALYTICS_VIEW)
+@replica_reads
 def monthly_report(request):
     """The monthly monitoring report as PDF or XLSX (`?format=`), for a month and a
     municipality of the reader's area, suppressed as their dashboard is."""
@@ -411,6 +416,7 @@ def _percent(value) -> str:
 
 
 @staff_view(permissions.ANALYTICS_VIEW)
+@replica_reads
 def targeting_page(request):
     """Coverage and targeting on a welfare measure, for the reader's area (`targeting`), with
     the method stated; small cells suppressed as on the dashboard."""

@@ -25,6 +25,7 @@ from zrunva.analytics.forms_budgets import (
 )
 from zrunva.analytics.models import MonitoringReport, Recommendation
 from zrunva.analytics.views_budgets import form_errors
+from zrunva.core.db import replica_reads
 from zrunva.core.trail import access_log, scoped_get
 from zrunva.geo.models import Municipality
 
@@ -52,6 +53,7 @@ def monitoring_view(view):
 # -- Public --------------------------------------------------------------------------------------
 
 
+@replica_reads
 def open_reports(request):
     reports = selectors.published_reports()
     code = request.GET.get("municipality", "")
@@ -70,6 +72,7 @@ def open_reports(request):
     )
 
 
+@replica_reads
 def open_report(request, number):
     report = get_object_or_404(selectors.published_report(number))
     return render(
@@ -79,6 +82,7 @@ def open_report(request, number):
     )
 
 
+@replica_reads
 def open_municipality(request, code):
     municipality = get_object_or_404(Municipality, code=code)
     recommendations = selectors.recommendations_of(municipality.pk)

@@ -17,9 +17,15 @@ command, through `job_execute`:
 - to **resume** a failed or interrupted job, execute it again: a job done is left as it is, and
   the work, being idempotent, starts over from what is stored;
 - an execution first **claims** the job in one conditional update (queued, failed, or running
-  for longer than `STALE` — its worker stopped): two executions at once (a retried task while
-  the first is alive, a command beside the worker) cannot both do the work; the second is
-  refused with `JobBusy`.
+  with its execution gone): two executions at once (a retried task while the first is alive,
+  a command beside the worker) cannot both do the work; the second is refused with `JobBusy`.
+
+On PostgreSQL an execution holds a session advisory lock on its job while it runs; the server
+releases it when the execution's connection ends, so a job marked running whose lock is free
+was interrupted (its worker killed, its machine lost) and is resumed at once by executing it
+again (`job_interrupted`; the failure drill in core/tests/test_drills.py). Elsewhere (SQLite,
+one machine) a running job is taken as interrupted after `STALE`. The lock needs the session:
+behind a connection pooler in transaction mode, point the worker at PostgreSQL directly.
 """
 
 import logging
@@ -30,7 +36,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
@@ -69,6 +75,9 @@ class Job(models.Model):
     started it, and names its stages' labels in `STAGES` for the progress page."""
 
     STAGES: dict[str, Any] = {}
+    # The task (dotted path) that executes a job of this kind given its pk: `manage.py
+    # jobs_resume` queues it again for a job whose execution was interrupted.
+    TASK = ""
 
     status = models.CharField(
         _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
@@ -91,6 +100,72 @@ class Job(models.Model):
     @property
     def stage_label(self) -> str:
         return str(self.STAGES.get(self.stage, self.stage))
+
+
+def _lock_key(job: Job) -> str:
+    return f"{job._meta.db_table}:{job.pk}"
+
+
+def _lock_held() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _try_lock(job: Job) -> bool:
+    """Take the job's execution lock (PostgreSQL) without waiting; False if another session
+    holds it. Elsewhere there is no lock to take."""
+    if not _lock_held():
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [_lock_key(job)])
+        return cursor.fetchone()[0]
+
+
+def _unlock(job: Job) -> None:
+    if _lock_held():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [_lock_key(job)])
+
+
+def job_interrupted(job: Job) -> bool:
+    """Whether a job marked running has lost its execution: on PostgreSQL no session holds its
+    execution lock; elsewhere it has run for longer than `STALE`."""
+    job.refresh_from_db(fields=["status", "started_at"])
+    if job.status != JobStatus.RUNNING:
+        return False
+    if job.started_at is None:
+        return True
+    if not _lock_held():
+        return job.started_at < timezone.now() - STALE
+    if not _try_lock(job):
+        return False
+    _unlock(job)
+    return True
+
+
+def job_requeue(job: Job) -> bool:
+    """Queue an interrupted job again (`job_interrupted`): marked queued and its `TASK`
+    enqueued, in one transaction; False, and nothing done, if it is not running or its
+    execution is alive. Checked under the job's execution lock (PostgreSQL), so no execution
+    can claim it meanwhile."""
+    from django.utils.module_loading import import_string
+
+    if not type(job).TASK:
+        raise ValueError(f"{type(job).__name__} names no TASK to queue it with")
+    running = type(job).objects.filter(pk=job.pk, status=JobStatus.RUNNING)
+    if not _lock_held():
+        running = running.filter(Q(started_at__lt=timezone.now() - STALE) | Q(started_at=None))
+    elif not _try_lock(job):
+        return False
+    try:
+        with transaction.atomic():
+            if not running.update(status=JobStatus.QUEUED, stage="", progress=0):
+                return False
+            import_string(type(job).TASK).enqueue(job.pk)
+    finally:
+        if _lock_held():
+            _unlock(job)
+    logger.warning("%s %s was interrupted: queued again", type(job).__name__, job.pk)
+    return True
 
 
 def job_set(job: Job, **fields) -> None:
@@ -166,12 +241,43 @@ def job_execute(
     job.refresh_from_db()
     if job.status == JobStatus.DONE:
         return job
+    # The execution lock is held for as long as this execution runs (released below, or by
+    # the server when the connection ends), whatever transactions the work opens and closes.
+    locked = not connection.in_atomic_block and _try_lock(job)
+    try:
+        return _execute(job, work, progress, locked=locked)
+    finally:
+        if locked:
+            _unlock(job)
+
+
+def _busy(job: Job) -> JobBusy:
+    return JobBusy(
+        _("%(job)s is already running (since %(since)s): wait for it to finish.")
+        % {
+            "job": f"{job._meta.verbose_name} #{job.pk}",
+            "since": timezone.localtime(job.started_at).strftime("%Y-%m-%d %H:%M"),
+        }
+    )
+
+
+def _execute(job: Job, work: Callable[[JobContext], None], progress, *, locked: bool) -> Job:
     now = timezone.now()
     claimable = (
         Q(status__in=[JobStatus.QUEUED, JobStatus.FAILED])
         | Q(status=JobStatus.RUNNING, started_at__lt=now - STALE)
         | Q(status=JobStatus.RUNNING, started_at__isnull=True)
     )
+    if locked and _lock_held():
+        # This execution holds the job's lock, so no other execution is alive: a job marked
+        # running was interrupted and is resumed now.
+        claimable |= Q(status=JobStatus.RUNNING)
+    elif _lock_held() and not connection.in_atomic_block:
+        # Another session holds the lock: its execution is alive, whatever its age.
+        job.refresh_from_db()
+        if job.status == JobStatus.DONE:
+            return job
+        raise _busy(job)
     claimed = (
         type(job)
         .objects.filter(claimable, pk=job.pk)
@@ -181,13 +287,7 @@ def job_execute(
     if not claimed:
         if job.status == JobStatus.DONE:  # another execution finished it meanwhile
             return job
-        raise JobBusy(
-            _("%(job)s is already running (since %(since)s): wait for it to finish.")
-            % {
-                "job": f"{job._meta.verbose_name} #{job.pk}",
-                "since": timezone.localtime(job.started_at).strftime("%Y-%m-%d %H:%M"),
-            }
-        )
+        raise _busy(job)
     context = JobContext(job, progress)
     try:
         work(context)

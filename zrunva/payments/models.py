@@ -105,6 +105,7 @@ class Payroll(Job):
     prepared it (four eyes). Preparing a month again pays nobody twice: a beneficiary already
     in a payroll for that month (not cancelled) is left out."""
 
+    TASK = "zrunva.payments.tasks.payroll_prepare"
     STAGES = {
         "reading": _("reading the enrolments and entitlements"),
         "writing": _("writing the payments"),

@@ -233,6 +233,7 @@ class Run(Job):
     the `eligibility_run` command; executing it again changes nothing already decided. A batch
     job (`zrunva.core.jobs`): status, stage, progress, summary, error, its times."""
 
+    TASK = "zrunva.programmes.tasks.eligibility_run"
     STAGES = {
         "reading": _("reading the registry"),
         "deciding": _("deciding"),

@@ -124,6 +124,7 @@ class SimulationRun(Job):
     per-household results as Parquet (household id, region, size, welfare, benefit before and
     after: no names, no personal numbers), so one household's result can be opened."""
 
+    TASK = "zrunva.analytics.tasks_simulation.simulation_run"
     STAGES = {
         "reading": _("reading the registry"),
         "deciding": _("deciding under both sets of rules"),

@@ -156,3 +156,37 @@ def test_job_done_is_sent_once_by_the_execution_that_marked_it(run):
     assert seen == [run.pk]
     run.refresh_from_db()
     assert run.status == JobStatus.DONE
+
+
+def test_jobs_resume_queues_an_interrupted_job_again_once(run, settings):
+    """`manage.py jobs_resume` (cron): a running job whose execution is gone is marked queued
+    and its task queued, once; on SQLite "gone" means older than STALE (on PostgreSQL, its lock
+    free: payments/tests/test_drill_worker.py)."""
+    import io
+
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    Run.objects.filter(pk=run.pk).update(
+        status=JobStatus.RUNNING, started_at=timezone.now() - STALE - timedelta(minutes=1)
+    )
+    listed = io.StringIO()
+    call_command("jobs_resume", "--dry-run", stdout=listed)
+    assert f"programmes.Run #{run.pk}: interrupted" in listed.getvalue()
+    assert not DBTaskResult.objects.exists()
+    out = io.StringIO()
+    call_command("jobs_resume", stdout=out)
+    assert "1 interrupted job(s) queued again." in out.getvalue()
+    run.refresh_from_db()
+    assert run.status == JobStatus.QUEUED
+    task = DBTaskResult.objects.get()
+    assert task.task_path == "zrunva.programmes.tasks.eligibility_run"
+    assert task.args_kwargs["args"] == [run.pk]
+    call_command("jobs_resume", stdout=out)  # queued, not running: left alone
+    assert DBTaskResult.objects.count() == 1
+    if connection.vendor == "sqlite":
+        Run.objects.filter(pk=run.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
+        call_command("jobs_resume", stdout=out)
+        run.refresh_from_db()
+        assert run.status == JobStatus.RUNNING and DBTaskResult.objects.count() == 1

@@ -79,6 +79,7 @@ class Import(Job):
     """One file of a source, read as a dry run (nothing written but the report) or committed
     (the changes applied in one transaction). A commit follows a dry run of the same file."""
 
+    TASK = "zrunva.integration.tasks.import_run"
     STAGES = {
         "reading": _("Reading the file"),
         "linking": _("Looking for the rows' people by record linkage"),

@@ -39,6 +39,7 @@ class LinkageRun(Job):
     """One scoring of the registry's people (of a municipality, or all): pairs above the review
     threshold kept as `MatchPair`s."""
 
+    TASK = "zrunva.integration.tasks.linkage_run"
     STAGES = {
         "reading": _("Reading the registry"),
         "training": _("Training the model"),
