@@ -49,7 +49,7 @@ SELECT h::text, h, 'Household ' || h, 1,
     '', timestamptz '2026-01-01' + (h || ' seconds')::interval, NULL,
     (SELECT id FROM django_content_type WHERE app_label = 'registry' AND model = 'household'),
     '10.0.0.1', NULL, md5(h::text)
-FROM generate_series(%s, %s) AS h
+FROM generate_series(%s::int, %s::int) AS h
 """
 
 
