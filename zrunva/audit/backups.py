@@ -223,8 +223,21 @@ def backup_create(*, target: Path, params: dict, roots: dict[str, Path]) -> Path
     on disk and goes in."""
     started = datetime.now(UTC)
     folder = target / f"zrunva-{params['dbname']}-{started:%Y%m%dT%H%M%SZ}"
-    folder.mkdir(parents=True)
+    try:
+        folder.mkdir(parents=True)
+    except FileExistsError:
+        raise BackupError(f"{folder} exists: a backup was started this second.") from None
     os.chmod(folder, 0o700)
+    try:
+        _backup_write(folder, started, params, roots)
+    except BaseException:
+        # Half a backup must not pass for one.
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return folder
+
+
+def _backup_write(folder: Path, started: datetime, params: dict, roots: dict[str, Path]) -> None:
     env = tool_env(params)
     timings = {}
     with connect(params) as conn:
@@ -272,7 +285,6 @@ def backup_create(*, target: Path, params: dict, roots: dict[str, Path]) -> Path
     sums = {**{name: entry["sha256"] for name, entry in files.items()}}
     sums[MANIFEST] = file_digest(folder / MANIFEST)
     (folder / SUMS).write_text("".join(f"{digest}  {name}\n" for name, digest in sums.items()))
-    return folder
 
 
 def backup_check(folder: Path) -> dict:
@@ -337,7 +349,13 @@ def backup_restore(
         # Objects owned by the restoring role; the application role's grants are given again
         # by `manage.py db_app_role_grant`.
         command += ["--no-owner", "--no-acl"]
-    _run([*command, folder / DUMP], tool_env({**params, "dbname": dbname}))
+    try:
+        _run([*command, folder / DUMP], tool_env({**params, "dbname": dbname}))
+    except BackupError as error:
+        raise BackupError(
+            f"{error}\nThe database {dbname!r} is left as pg_restore left it: drop it before "
+            "trying again."
+        ) from error
     timings["pg_restore"] = time.monotonic() - clock
     clock = time.monotonic()
     with connect({**params, "dbname": dbname}, autocommit=True) as conn:

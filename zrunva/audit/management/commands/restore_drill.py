@@ -66,6 +66,8 @@ class Command(BaseCommand):
                     f"The drill's database {dbname!r} exists (a drill run with --keep?): "
                     "drop it first."
                 )
+        folder = None
+        same = False
         try:
             folder = backup_create(target=to or scratch, params=params, roots=roots)
             if destroy:
@@ -79,12 +81,16 @@ class Command(BaseCommand):
                 params={**params, "dbname": dbname},
                 roots=restore_roots,
             )
+            same = comparison.same
         except BackupError as error:
             raise CommandError(str(error)) from error
         finally:
             if not destroy and not keep:
                 database_drop(params, dbname)
-            if not keep:
+            if destroy and not same and folder is not None:
+                # The original is gone: the backup is all there is, so it stays.
+                self.stderr.write(f"The drill failed; the backup is kept in {folder}.")
+            elif not keep:
                 shutil.rmtree(scratch, ignore_errors=True)
         for line in comparison_report(
             folder=folder, dbname=dbname, restored=restored, comparison=comparison
