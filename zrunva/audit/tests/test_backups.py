@@ -17,6 +17,7 @@ from django.db import connection
 from zrunva.applications.services import document_add
 from zrunva.applications.tests import pdfs
 from zrunva.audit import backups
+from zrunva.audit.management.commands import restore_drill
 from zrunva.grievances.tests.factories import application
 from zrunva.registry.models import Household
 from zrunva.registry.tests import factories
@@ -70,6 +71,38 @@ def test_the_drill_restores_everything_and_says_so(installation, capsys):
     assert not backups.database_exists(
         backups.database_params(), f"{connection.settings_dict['NAME']}_drill"
     )
+
+
+@committed
+def test_the_destroying_drill_drops_the_database_and_documents_and_restores_them(
+    installation, tmp_path, monkeypatch, capsys
+):
+    # A copy of the test database stands for the installation (the test's own cannot be dropped
+    # under it), with its documents in folders of their own.
+    params = backups.database_params()
+    copy = {**params, "dbname": f"{params['dbname']}_copy"}
+    roots = {name: tmp_path / "copy" / name for name in ("media", "private")}
+    backups.database_drop(params, copy["dbname"])
+    folder = backups.backup_create(
+        target=tmp_path / "backups", params=params, roots=backups.document_roots()
+    )
+    try:
+        backups.backup_restore(folder=folder, params=params, dbname=copy["dbname"], roots=roots)
+        documents = backups.documents_index(roots)
+        oid = "SELECT oid FROM pg_database WHERE datname = current_database()"
+        with backups.connect(copy) as conn:
+            before = conn.execute(oid).fetchone()[0]
+        monkeypatch.setattr(restore_drill, "database_params", lambda: copy)
+        monkeypatch.setattr(restore_drill, "document_roots", lambda: roots)
+        call_command("restore_drill", destroy=copy["dbname"])
+        report = capsys.readouterr().out
+        assert f"Restore    into {copy['dbname']}:" in report
+        assert "Result     same: every table's rows" in report
+        with backups.connect(copy) as conn:
+            assert conn.execute(oid).fetchone()[0] != before  # dropped and made again
+        assert backups.documents_index(roots) == documents
+    finally:
+        backups.database_drop(params, copy["dbname"])
 
 
 @committed
