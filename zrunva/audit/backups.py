@@ -100,9 +100,8 @@ def tool_env(params: dict) -> dict:
         "sslkey": "PGSSLKEY",
         "connect_timeout": "PGCONNECT_TIMEOUT",
     }
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env.update({names[k]: str(v) for k, v in params.items() if k in names})
-    return env
+    # The settings' values win over any PG* variable of the shell (PGPASSFILE and the like stay).
+    return {**os.environ, **{names[k]: str(v) for k, v in params.items() if k in names}}
 
 
 @contextmanager
