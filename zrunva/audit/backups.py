@@ -106,7 +106,13 @@ def tool_env(params: dict) -> dict:
 
 @contextmanager
 def connect(params: dict, **kwargs) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(**params, **kwargs) as conn:
+    try:
+        conn = psycopg.connect(**params, **kwargs)
+    except psycopg.OperationalError as error:
+        raise BackupError(
+            f"Cannot connect to the database {params.get('dbname')!r}: {error}"
+        ) from error
+    with conn:
         conn.execute(SESSION)
         yield conn
 
