@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 DEMO_HOUSEHOLDS ?= 3000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/zrunva_ci
 
-.PHONY: demo test test-sqlite test-postgres test-api lint format bench messages install serve
+.PHONY: demo test test-sqlite test-postgres test-api lint format bench messages install serve restore-drill
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -74,3 +74,24 @@ drills: install
 	DATABASE_URL=$(PG_URL) $(PY) -m pytest -q --create-db -p no:randomly \
 		zrunva/payments/tests/test_drill_worker.py zrunva/notifications/tests/test_drill_outbox.py
 	$(PY) bench/drill_db_restart.py
+
+# The restore drill (zrunva/audit/backups.py): back up DRILL_DB and its documents, drop the
+# database and remove the documents, restore both under the same names, and compare every table's
+# row count, the audit trail's digest and every document; non-zero exit on any difference. It
+# destroys DRILL_DB: point it at a throw-away or staging copy, never at production. A DRILL_DB
+# that does not exist is created first with DRILL_HOUSEHOLDS demo households. Its documents live
+# in var/drill/, apart from the demo's.
+DRILL_DB ?= zrunva_drill
+DRILL_URL ?= postgres://postgres@127.0.0.1:5432/$(DRILL_DB)
+DRILL_HOUSEHOLDS ?= 300
+restore-drill: export DJANGO_DEBUG = 1
+restore-drill: export DATABASE_URL = $(DRILL_URL)
+restore-drill: export MEDIA_ROOT = $(CURDIR)/var/drill/media
+restore-drill: export PRIVATE_MEDIA_ROOT = $(CURDIR)/var/drill/private
+restore-drill: install messages
+	@psql "$(DRILL_URL)" -Atqc 'SELECT 1' >/dev/null 2>&1 || { \
+	  echo "Creating $(DRILL_DB) with $(DRILL_HOUSEHOLDS) demo households to drill on."; \
+	  psql "$(dir $(DRILL_URL))postgres" -qc 'CREATE DATABASE "$(DRILL_DB)"' && \
+	  $(PY) manage.py migrate -v0 && $(PY) manage.py createcachetable && \
+	  $(PY) manage.py demo_setup --households $(DRILL_HOUSEHOLDS); }
+	$(PY) manage.py restore_drill --destroy $(DRILL_DB)
