@@ -109,7 +109,7 @@ def test_the_command_names_the_people_and_nothing_of_others(trail, tmp_path):
     assert "2 people written to" in out
     with path.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0][:3] == ["personal number", "name", "municipality"]
+    assert rows[0][:3] == ["personal number", "person's name", "municipality"]
     assert sorted(row[0] for row in rows[1:]) == [NUMBERS["a"], NUMBERS["b"]]
     assert all(row[3] == "read" for row in rows[1:])
 

@@ -191,7 +191,7 @@ def _write_csv(path: str, scope: breach.Scope) -> int:
             writer.writerow(
                 [
                     _("personal number"),
-                    _("name"),
+                    _("person's name"),
                     _("municipality"),
                     _("how reached"),
                     _("times"),
