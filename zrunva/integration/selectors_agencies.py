@@ -257,12 +257,13 @@ def subject_access_disclosures(subject: Subject) -> Section:
 
 
 def breach_agency_known(key: str) -> bool:
-    """Whether `key` names an agency (its sender id) or one of its keys (the key's first
-    characters, as the audit trail records them): what `manage.py breach_scope --agency`
-    accepts."""
+    """Whether `key` names an agency (its sender id), one of its keys, or a key nobody was
+    issued that was tried (the key's first characters, as the query log records them): what
+    `manage.py breach_scope --agency` accepts."""
     return (
         Agency.objects.filter(sender_id=key).exists()
         or AgencyClient.objects.filter(prefix=key).exists()
+        or AgencyQuery.objects.filter(key_prefix=key).exists()
     )
 
 

@@ -145,14 +145,21 @@ def test_by_agency(trail):
         person_ids=[trail["people"]["b"].pk],
         fields=["personal_number", "names"],
     )
+    agencies.query_refused(client=key, status="throttled", reason="over the rate limit")
+    agencies.query_refused(client=None, key="zz-forged-key", status="unauthorized", reason="no key")
     out = _run("--dpo", trail["dpo"].username, "--agency", found.sender_id, "--since", _today())
     assert "People reached: 1" in out
+    assert "refused\tagency" in out and "over the rate limit" in out
+    assert "zz-forged" not in out
     assert NUMBERS["b"] in out and NUMBERS["a"] not in out
     assert "disclosed to an agency" in out
     # The key's first characters name the same searches.
     assert NUMBERS["b"] in _run(
         "--dpo", trail["dpo"].username, "--agency", key.prefix, "--since", _today()
     )
+    # A key nobody was issued, tried: its attempts, by the characters the log kept.
+    forged = _run("--dpo", trail["dpo"].username, "--agency", "zz-forged-ke", "--since", _today())
+    assert "People reached: 0" in forged and "no key" in forged and "rate limit" not in forged
 
 
 def test_a_household_read_reaches_its_members(trail, make_user):
