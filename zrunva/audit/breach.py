@@ -23,6 +23,7 @@ from datetime import datetime
 
 from auditlog.models import LogEntry
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -198,7 +199,7 @@ def scope_of(*, dpo, actor: Actor, since: datetime, until: datetime, record: boo
     if since >= until:
         raise ScopeError(_("The window is empty: --since must be before --until."))
     scope = Scope(actor=actor, since=since, until=until)
-    people_of: dict[int, set[int]] = defaultdict(set)  # person id -> row ids reaching them
+    people_of: dict[int, set[int]] = defaultdict(set)  # person id -> households reached
     via_household: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
     direct: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
     pending: dict[type, list[tuple[LogEntry, str]]] = defaultdict(list)  # model -> rows
@@ -260,7 +261,7 @@ def scope_of(*, dpo, actor: Actor, since: datetime, until: datetime, record: boo
     if people is None or not (direct or via_household):
         return _recorded(scope, dpo=dpo, record=record)
     described, members, places = people.people(
-        set(direct), set(via_household), since.date(), until.date()
+        set(direct), set(via_household), timezone.localdate(since), timezone.localdate(until)
     )
     for household, events in via_household.items():
         for pk in members.get(household, ()):

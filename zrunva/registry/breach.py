@@ -12,9 +12,10 @@ from zrunva.registry.models import Household, Membership, Person
 
 
 def subjects(model, pks: list[str]) -> dict[str, tuple[set[int], set[int]]]:
-    """For each record of `model`, the people and households it names: itself for a person
-    or a household, else its foreign keys to them (an application's household, a payment
-    account's holder, a case's person). A model with neither names no one here."""
+    """For each record of `model`, the people or the households it names: itself for a
+    person or a household, else its foreign keys to people (a payment account's holder, a
+    case's person) or, when it names no person, to households (an application's). A model
+    with neither names no one here."""
     if model is Person:
         return {pk: ({int(pk)}, set()) for pk in pks if pk.isdigit()}
     if model is Household:
@@ -37,7 +38,9 @@ def subjects(model, pks: list[str]) -> dict[str, tuple[set[int], set[int]]]:
     for row in rows.iterator(chunk_size=2000):
         people = {row[f.attname] for f in links if f.related_model is Person and row[f.attname]}
         homes = {row[f.attname] for f in links if f.related_model is Household and row[f.attname]}
-        found[str(row["pk"])] = (people, homes)
+        # A record that names its person concerns them, not their whole household: a social
+        # work case read is not news to be told to everyone the victim lives with.
+        found[str(row["pk"])] = (people, set()) if people else (set(), homes)
     return found
 
 

@@ -21,6 +21,7 @@ from zrunva.registry.tests import factories
 
 pytestmark = pytest.mark.django_db
 
+IMERETI = "sca-ge-im"  # the State Care Agency's Imereti office (Kutaisi among its municipalities)
 NUMBERS = {"a": "01001011111", "b": "01001022222", "c": "01001033333", "d": "01001044444"}
 
 
@@ -226,7 +227,32 @@ def test_bad_arguments(trail, args, message):
 
 def test_only_the_dpo(trail):
     officer = trail["officer"].username
-    with pytest.raises(CommandError, match="is not the data protection officer"):
+    with pytest.raises(CommandError, match="is not an active data protection officer"):
         _run("--dpo", officer, "--user", officer, "--since", _today())
     with pytest.raises(CommandError, match="--dpo: there is no user ghost"):
         _run("--dpo", "ghost", "--user", officer, "--since", _today())
+    trail["dpo"].is_active = False
+    trail["dpo"].save(update_fields=["is_active"])
+    with pytest.raises(CommandError, match="is not an active data protection officer"):
+        _run("--dpo", trail["dpo"].username, "--user", officer, "--since", _today())
+
+
+def test_a_case_read_reaches_its_person_not_their_household(trail, make_user):
+    from zrunva.cases.choices import Category
+    from zrunva.cases.tests.factories import case
+    from zrunva.core.trail import access_log
+
+    household = trail["people"]["a"].memberships.get().household
+    victim = factories.member(household, "spouse", personal_number=NUMBERS["d"])
+    supervisor = make_user(Role.SUPERVISOR, office=IMERETI)
+    opened = case(supervisor, victim, category=Category.DOMESTIC_VIOLENCE)
+    reader = make_user(Role.SUPERVISOR, office=IMERETI)
+    access_log(actor=reader, instance=opened)
+    scope = breach.scope_of(
+        dpo=trail["dpo"],
+        actor=breach.Actor(user=reader),
+        since=timezone.now() - timedelta(minutes=5),
+        until=timezone.now() + timedelta(minutes=1),
+        record=False,
+    )
+    assert set(scope.people) == {victim.pk}

@@ -50,7 +50,10 @@ class Command(BaseCommand):
                 scope = breach.scope_of(dpo=dpo, actor=actor, since=since, until=until)
             except PermissionDenied:
                 raise CommandError(
-                    _("%(name)s is not the data protection officer: only the DPO reads the trail.")
+                    _(
+                        "%(name)s is not an active data protection officer: only the DPO "
+                        "reads the trail."
+                    )
                     % {"name": dpo.get_username()}
                 ) from None
             except breach.ScopeError as error:
