@@ -98,8 +98,18 @@ def test_reports_exactly_what_the_officer_reached(trail):
 def test_the_command_names_the_people_and_nothing_of_others(trail, tmp_path):
     path = tmp_path / "people.csv"
     officer = trail["officer"].username
+    # --until a date: the whole day.
     out = _run(
-        "--dpo", trail["dpo"].username, "--user", officer, "--since", _today(), "--csv", str(path)
+        "--dpo",
+        trail["dpo"].username,
+        "--user",
+        officer,
+        "--since",
+        _today(),
+        "--until",
+        _today(),
+        "--csv",
+        str(path),
     )
     assert f"user {officer}" in out
     assert "People reached: 2" in out
@@ -256,3 +266,11 @@ def test_a_case_read_reaches_its_person_not_their_household(trail, make_user):
         record=False,
     )
     assert set(scope.people) == {victim.pk}
+
+
+def test_a_date_and_time_bounds_the_window(trail):
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    args = ["--dpo", trail["dpo"].username, "--user", trail["officer"].username]
+    before = _run(*args, "--since", f"{yesterday}T12:00", "--until", f"{_today()}T00:00")
+    assert "Audit rows: 0" in before and "People reached: 0" in before
+    assert "People reached: 2" in _run(*args, "--since", f"{yesterday}T12:00")

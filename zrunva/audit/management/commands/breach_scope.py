@@ -122,9 +122,10 @@ def _user(username: str, option: str) -> User:
 
 def _moment(text: str, option: str, *, end: bool) -> datetime:
     """A date (its first moment; for --until, the end of the day) or a local date and time."""
+    # A date first: parse_datetime would read "2026-11-30" as its midnight, losing the day.
     try:
-        moment = parse_datetime(text)
-        day = None if moment else parse_date(text)
+        day = parse_date(text)
+        moment = None if day else parse_datetime(text)
     except ValueError:
         moment = day = None
     if moment is None and day is None:
