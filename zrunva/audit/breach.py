@@ -131,6 +131,8 @@ class Scope:
     entries: int = 0
     counts: Counter = field(default_factory=Counter)  # (kind, record kind) -> rows
     people: dict[int, Reached] = field(default_factory=dict)
+    # Whose records the actor asked for and was refused: reached nothing, but show intent.
+    refused: dict[int, Reached] = field(default_factory=dict)
     by_municipality: Counter = field(default_factory=Counter)  # municipality -> people
     # Rows that name no one: searches and exports with their filter, bulk runs, refusals, and
     # records this report could not link to a person.
@@ -191,17 +193,31 @@ def _record_kind(entry: LogEntry) -> str:
     return str(model._meta.verbose_name) if model else entry.content_type.model
 
 
+@dataclass
+class _Hits:
+    """Events found for people and households, before they are named: (kind, when) each."""
+
+    people: dict[int, list[tuple[str, datetime]]] = field(default_factory=lambda: defaultdict(list))
+    households: dict[int, list[tuple[str, datetime]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+    def add(self, persons, households, kind: str, when: datetime) -> None:
+        for pk in persons:
+            self.people[pk].append((kind, when))
+        for pk in households:
+            self.households[pk].append((kind, when))
+
+
 def scope_of(*, dpo, actor: Actor, since: datetime, until: datetime, record: bool = True) -> Scope:
-    """What `actor` reached between `since` and `until`. For the data protection officer
-    (AUDIT_VIEW) alone; the report itself is an access to the trail and is audited as one,
-    naming the DPO, the actor asked about and the window."""
+    """What `actor` reached between `since` and `until`, and whose records it was refused. For
+    the data protection officer (AUDIT_VIEW) alone; the report itself is an access to the
+    trail and is audited as one, naming the DPO, the actor asked about and the window."""
     permissions.require(dpo, permissions.AUDIT_VIEW)
     if since >= until:
         raise ScopeError(_("The window is empty: --since must be before --until."))
     scope = Scope(actor=actor, since=since, until=until)
-    people_of: dict[int, set[int]] = defaultdict(set)  # person id -> households reached
-    via_household: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
-    direct: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
+    reached, refused = _Hits(), _Hits()
     pending: dict[type, list[tuple[LogEntry, str]]] = defaultdict(list)  # model -> rows
     queries: list[tuple[LogEntry, int]] = []
 
@@ -213,23 +229,25 @@ def scope_of(*, dpo, actor: Actor, since: datetime, until: datetime, record: boo
         if kind == DISCLOSURE:
             queries.append((entry, int(data["terms"]["query"])))
             continue
-        if kind not in REACHING or not entry.object_pk:
+        if kind not in REACHING:
+            # Refusals keep their details here and name whose record was asked for below.
+            scope.unnamed.append(_unnamed(entry, kind, data))
+            if kind != DENIED or not entry.object_pk:
+                continue
+        elif not entry.object_pk:
             scope.unnamed.append(_unnamed(entry, kind, data))
             continue
-        # Rows of changes carry the person and household they concern (their models'
-        # get_additional_data), so records since deleted are still found.
-        # A row naming both (a membership) concerns the person, not everyone in the household.
-        named = False
+        hits = refused if kind == DENIED else reached
+        # Rows of changes carry the person or household they concern (their models'
+        # get_additional_data), so records since deleted are still found. A row naming both
+        # (a membership) concerns the person, not everyone in the household.
         if isinstance(data.get("person_id"), int):
-            direct[data["person_id"]].append((kind, entry.timestamp))
-            named = True
+            hits.add([data["person_id"]], [], kind, entry.timestamp)
         elif isinstance(data.get("household_id"), int):
-            via_household[data["household_id"]].append((kind, entry.timestamp))
-            named = True
-        model = entry.content_type.model_class()
-        if model is not None and not named:
+            hits.add([], [data["household_id"]], kind, entry.timestamp)
+        elif (model := entry.content_type.model_class()) is not None:
             pending[model].append((entry, kind))
-        elif model is None and not named:
+        elif kind != DENIED:
             scope.unnamed.append(_unnamed(entry, kind, data))
 
     people = resolver("people")
@@ -244,56 +262,64 @@ def scope_of(*, dpo, actor: Actor, since: datetime, until: datetime, record: boo
             found = {}
         for entry, kind in rows:
             persons, households = found.get(entry.object_pk, (set(), set()))
-            if not persons and not households:
+            if not persons and not households and kind != DENIED:
                 scope.unnamed.append(_unnamed(entry, kind, entry.additional_data or {}))
-            for pk in persons:
-                direct[pk].append((kind, entry.timestamp))
-            for pk in households:
-                via_household[pk].append((kind, entry.timestamp))
+            hits = refused if kind == DENIED else reached
+            hits.add(persons, households, kind, entry.timestamp)
 
     agencies = resolver("agencies")
     if queries and agencies is not None:
         disclosed = agencies.disclosed([q for _e, q in queries])
         for entry, query in queries:
-            for pk in disclosed.get(query, ()):
-                direct[pk].append((DISCLOSURE, entry.timestamp))
+            reached.add(disclosed.get(query, ()), (), DISCLOSURE, entry.timestamp)
 
-    if people is None or not (direct or via_household):
-        return _recorded(scope, dpo=dpo, record=record)
-    described, members, places = people.people(
-        set(direct), set(via_household), timezone.localdate(since), timezone.localdate(until)
-    )
-    for household, events in via_household.items():
+    if people is not None:
+        window = (timezone.localdate(since), timezone.localdate(until))
+        scope.people = _named(people, reached, window, scope=scope)
+        scope.refused = _named(people, refused, window)
+        for person in scope.people.values():
+            scope.by_municipality[person.municipality or _("(unknown)")] += 1
+    return _recorded(scope, dpo=dpo, record=record)
+
+
+def _named(people: PeopleResolver, hits: _Hits, window, *, scope: Scope | None = None):
+    """The people of `hits`, named: those found directly, and the members of each household
+    in the window. A household with no members then is listed among the unnamed rows."""
+    if not (hits.people or hits.households):
+        return {}
+    described, members, places = people.people(set(hits.people), set(hits.households), *window)
+    events = {pk: list(found) for pk, found in hits.people.items()}
+    homes: dict[int, set[int]] = defaultdict(set)  # person id -> households reached
+    for household, found in hits.households.items():
         for pk in members.get(household, ()):
-            direct[pk].extend(events)
-            people_of[pk].add(household)
-    for pk, events in direct.items():
+            events.setdefault(pk, []).extend(found)
+            homes[pk].add(household)
+        if scope is not None and not members.get(household):
+            kind, when = found[0]
+            scope.unnamed.append(
+                {
+                    "when": when,
+                    "kind": kind,
+                    "record": _("household №%(pk)s (no members in the window)") % {"pk": household},
+                    "detail": places.get(household, ""),
+                }
+            )
+    named = {}
+    for pk, found in events.items():
         info = described.get(pk, {})
         place = info.get("municipality") or next(
-            (places[h] for h in people_of.get(pk, ()) if h in places), ""
+            (places[h] for h in homes.get(pk, ()) if h in places), ""
         )
-        reached = Reached(
+        person = Reached(
             person_id=pk,
             personal_number=info.get("personal_number", ""),
             name=info.get("name", ""),
             municipality=place,
         )
-        for kind, when in events:
-            reached.saw(kind, when)
-        scope.people[pk] = reached
-        scope.by_municipality[place or _("(unknown)")] += 1
-    # Households whose members could not be listed (no membership in the window) still count.
-    for household in via_household:
-        if not members.get(household):
-            scope.unnamed.append(
-                {
-                    "when": via_household[household][0][1],
-                    "kind": via_household[household][0][0],
-                    "record": _("household №%(pk)s (no members in the window)") % {"pk": household},
-                    "detail": places.get(household, ""),
-                }
-            )
-    return _recorded(scope, dpo=dpo, record=record)
+        for kind, when in found:
+            person.saw(kind, when)
+        named[pk] = person
+    return named
 
 
 def _unnamed(entry: LogEntry, kind: str, data: dict) -> dict:

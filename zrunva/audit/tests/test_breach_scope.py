@@ -89,6 +89,7 @@ def test_reports_exactly_what_the_officer_reached(trail):
     assert scope.counts[(breach.READ, "person")] == 2
     assert scope.counts[(breach.EXPORT, "household")] == 1
     assert not any(kind == breach.DENIED for kind, _record in scope.counts)
+    assert scope.refused == {}
     assert sum(scope.by_municipality.values()) == 2
     (export,) = [row for row in scope.unnamed if row["kind"] == breach.EXPORT]
     assert export["detail"]["terms"]["export"] == "csv"
@@ -132,8 +133,9 @@ def test_the_refused_officer_reached_only_what_they_opened(trail):
     assert "People reached: 1" in out
     assert NUMBERS["c"] in out
     # A's record was refused: listed as an attempt, not among the people reached.
-    reached = out.split("Not linked to a person")[0]
+    reached, refused = out.split("People whose records were asked for and refused")
     assert NUMBERS["a"] not in reached
+    assert NUMBERS["a"] in refused.split("Not linked to a person")[0]
     assert "refused\tperson №" in out
 
 

@@ -94,8 +94,13 @@ class Command(BaseCommand):
         if scope.people:
             out("")
             out(_("People reached, for notification:"))
-            for reached in _people(scope):
+            for reached in _people(scope.people):
                 out("  " + "\t".join(str(v) for v in _person_row(reached)))
+        if scope.refused:
+            out("")
+            out(_("People whose records were asked for and refused (nothing of them reached):"))
+            for person in _people(scope.refused):
+                out("  " + "\t".join(str(v) for v in _person_row(person)))
         if scope.unnamed:
             out("")
             out(
@@ -161,8 +166,8 @@ def _shown(moment: datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _people(scope: breach.Scope) -> list[breach.Reached]:
-    return sorted(scope.people.values(), key=lambda r: (r.municipality, r.name, r.person_id))
+def _people(found: dict[int, breach.Reached]) -> list[breach.Reached]:
+    return sorted(found.values(), key=lambda r: (r.municipality, r.name, r.person_id))
 
 
 def _person_row(reached: breach.Reached) -> list:
@@ -204,7 +209,7 @@ def _write_csv(path: str, scope: breach.Scope) -> int:
                     _("person in the registry"),
                 ]
             )
-            people = _people(scope)
+            people = _people(scope.people)
             for reached in people:
                 writer.writerow([_csv_text(v) for v in _person_row(reached)])
     except OSError as error:
