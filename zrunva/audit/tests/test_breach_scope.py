@@ -241,6 +241,9 @@ def test_only_the_dpo(trail):
     officer = trail["officer"].username
     with pytest.raises(CommandError, match="is not an active data protection officer"):
         _run("--dpo", officer, "--user", officer, "--since", _today())
+    denied = LogEntry.objects.filter(actor=trail["officer"]).latest("id")
+    assert denied.additional_data["attempt"] is True
+    assert denied.additional_data["path"] == "manage.py breach_scope"
     with pytest.raises(CommandError, match="--dpo: there is no user ghost"):
         _run("--dpo", "ghost", "--user", officer, "--since", _today())
     trail["dpo"].is_active = False

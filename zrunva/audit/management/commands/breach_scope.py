@@ -3,14 +3,15 @@ import ipaddress
 import json
 from datetime import datetime, time, timedelta
 
-from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from zrunva.accounts import permissions
 from zrunva.accounts.models import User
 from zrunva.audit import breach
+from zrunva.core.trail import attempt_log
 
 
 class Command(BaseCommand):
@@ -42,20 +43,26 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         dpo = _user(options["dpo"], "--dpo")
         with translation.override(dpo.preferred_language or None):
-            since = _moment(options["since"], "--since", end=False)
-            until = _moment(options["until"], "--until", end=True) if options["until"] else None
-            until = until or timezone.now()
-            actor = _actor(options)
-            try:
-                scope = breach.scope_of(dpo=dpo, actor=actor, since=since, until=until)
-            except PermissionDenied:
+            if not permissions.has_perm(dpo, permissions.AUDIT_VIEW):
+                # Someone on the server named another account: a denied attempt, audited.
+                attempt_log(
+                    actor=dpo,
+                    path="manage.py breach_scope",
+                    reason="breach_scope: not the data protection officer",
+                )
                 raise CommandError(
                     _(
                         "%(name)s is not an active data protection officer: only the DPO "
                         "reads the trail."
                     )
                     % {"name": dpo.get_username()}
-                ) from None
+                )
+            since = _moment(options["since"], "--since", end=False)
+            until = _moment(options["until"], "--until", end=True) if options["until"] else None
+            until = until or timezone.now()
+            actor = _actor(options)
+            try:
+                scope = breach.scope_of(dpo=dpo, actor=actor, since=since, until=until)
             except breach.ScopeError as error:
                 raise CommandError(str(error)) from None
             if options["csv"]:
