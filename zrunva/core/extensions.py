@@ -13,6 +13,9 @@ Slots in use:
 - `subject_access`: sections of the subject-access report (`zrunva.audit.subject_access`);
 - `field_groups`: how a kind of record's fields are grouped on forms and pages (a list of
   `(heading, [field name, ...])`), read by the `form_groups` and `detail_groups` tags;
+- `breach_scope`: which people an audited record concerns, for the breach-scope report
+  (`zrunva.audit.breach`: the registry's `people`, integration's `agencies`, and
+  `record:<app_label.model>` for records that name people through others);
 - `health_programmes`: under the key `ids`, a function giving the programmes whose rules read
   health data (registered by programmes, read by `accounts.permissions`);
 - `readiness`: the checks `/readyz` runs (django-health-check `HealthCheck` classes,

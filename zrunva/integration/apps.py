@@ -100,6 +100,14 @@ class IntegrationConfig(AppConfig):
             order=85,
         )
 
+        # What an agency's key reached, for the breach-scope report (zrunva.audit.breach).
+        from zrunva.audit.breach import SLOT, AgencyResolver
+        from zrunva.integration.selectors_agencies import breach_agency_known, breach_disclosed
+
+        register(
+            SLOT, "agencies", AgencyResolver(known=breach_agency_known, disclosed=breach_disclosed)
+        )
+
     @staticmethod
     def _merges_and_quality():
         """Merges (with undo) and the data-quality pages: audit, menu and record-page panels."""

@@ -254,3 +254,25 @@ def subject_access_disclosures(subject: Subject) -> Section:
             at=query.created_at.isoformat(),
         )
     return section
+
+
+def breach_agency_known(key: str) -> bool:
+    """Whether `key` names an agency (its sender id), one of its keys, or a key nobody was
+    issued that was tried (the key's first characters, as the query log records them): what
+    `manage.py breach_scope --agency` accepts."""
+    return (
+        Agency.objects.filter(sender_id=key).exists()
+        or AgencyClient.objects.filter(prefix=key).exists()
+        or AgencyQuery.objects.filter(key_prefix=key).exists()
+    )
+
+
+def breach_disclosed(query_ids: list[int]) -> dict[int, set[int]]:
+    """The people each answered query gave to its agency (the breach-scope report)."""
+    found: dict[int, set[int]] = {}
+    rows = AgencyDisclosure.objects.filter(query_id__in=query_ids).values_list(
+        "query_id", "person_id"
+    )
+    for query, person in rows.iterator(chunk_size=2000):
+        found.setdefault(query, set()).add(person)
+    return found

@@ -49,6 +49,11 @@ class PaymentsConfig(AppConfig):
 
         # The delay indicators' last measure: from application to money received.
         register("first_payments", "applications", first_payments)
+        # A bank file's download names its payees (the breach-scope report, zrunva.audit.breach).
+        from zrunva.audit.breach import SLOT
+        from zrunva.payments.selectors import breach_payroll_files
+
+        register(SLOT, "record:payments.payrollfile", breach_payroll_files)
 
         register(
             "person_panels",

@@ -24,7 +24,14 @@ from zrunva.payments.choices import (
     PayrollStep,
     RecoveryStatus,
 )
-from zrunva.payments.models import Payment, PaymentAccount, Payroll, Recovery, Suspension
+from zrunva.payments.models import (
+    Payment,
+    PaymentAccount,
+    Payroll,
+    PayrollFile,
+    Recovery,
+    Suspension,
+)
 
 
 def payment_accounts(*, actor, person) -> QuerySet[PaymentAccount]:
@@ -467,3 +474,20 @@ def first_payments(application_ids: list[int]) -> pl.DataFrame:
         schema={"id": pl.Int64, "paid": pl.Datetime("us", "UTC")},
         orient="row",
     )
+
+
+def breach_payroll_files(pks: list[str]) -> dict[str, tuple[set[int], set[int]]]:
+    """The payees a payroll's bank file named (its lines: the payroll's bank payments to that
+    provider, due when the file was written and paid or returned since), for the breach-scope
+    report (`zrunva.audit.breach`): downloading the file handed over their names and IBANs."""
+    files = PayrollFile.objects.filter(pk__in=[int(pk) for pk in pks if pk.isdigit()])
+    found = {}
+    for record in files.only("pk", "payroll_id", "bank_code"):
+        payees = Payment.objects.filter(
+            payroll_id=record.payroll_id,
+            status__in=(PaymentStatus.DUE, PaymentStatus.PAID, PaymentStatus.RETURNED),
+            account__method=PaymentMethod.BANK,
+            account__bank_code=record.bank_code,
+        ).values_list("payee_id", flat=True)
+        found[str(record.pk)] = ({pk for pk in payees.iterator(chunk_size=2000) if pk}, set())
+    return found

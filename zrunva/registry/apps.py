@@ -73,3 +73,9 @@ class RegistryConfig(AppConfig):
             ),
             order=120,
         )
+
+        # Which people an audited record concerns, for the breach-scope report.
+        from zrunva.audit.breach import SLOT
+        from zrunva.registry.breach import RESOLVER
+
+        register(SLOT, "people", RESOLVER)
