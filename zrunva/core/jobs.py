@@ -23,7 +23,7 @@ command, through `job_execute`:
 On PostgreSQL an execution holds a session advisory lock on its job while it runs; the server
 releases it when the execution's connection ends, so a job marked running whose lock is free
 was interrupted (its worker killed, its machine lost) and is resumed at once by executing it
-again (`job_interrupted`; the failure drill in core/tests/test_drills.py). Elsewhere (SQLite,
+again (`job_interrupted`; the failure drill in payments/tests/test_drill_worker.py). Elsewhere (SQLite,
 one machine) a running job is taken as interrupted after `STALE`. The lock needs the session:
 behind a connection pooler in transaction mode, point the worker at PostgreSQL directly.
 """

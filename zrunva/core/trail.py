@@ -50,9 +50,9 @@ def acting_as(actor):
         with set_actor(actor, address.get("remote_addr"), address.get("remote_port")):
             yield
     finally:
-        # set_actor leaves its own context behind; give the request's back to the middleware.
-        if outer is not None:
-            auditlog_value.set(outer)
+        # set_actor leaves its own context behind: give the request's back to the middleware,
+        # or none, so that the next task in this worker (or test) is not given this address.
+        auditlog_value.set(outer if outer is not None else {})
 
 
 def _entry(*, actor, content_type, object_pk, object_repr, action, data) -> LogEntry:

@@ -239,6 +239,9 @@ def test_bad_arguments(trail, args, message):
 
 def test_only_the_dpo(trail):
     officer = trail["officer"].username
+    # The refusal is told in the language of whoever was named as the officer.
+    trail["officer"].preferred_language = "en"
+    trail["officer"].save(update_fields=["preferred_language"])
     with pytest.raises(CommandError, match="is not an active data protection officer"):
         _run("--dpo", officer, "--user", officer, "--since", _today())
     denied = LogEntry.objects.filter(actor=trail["officer"]).latest("id")
