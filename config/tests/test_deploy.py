@@ -82,6 +82,10 @@ def production_env(service: str, tmp_path: Path, **overrides: str) -> dict[str, 
             f"postgres://{quote(db['USER'] or '', safe='')}@{db['HOST'] or 'localhost'}:"
             f"{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
         )
+    else:
+        # No PostgreSQL here (the checks need no database): no password file to read.
+        del env["PGPASSWORD_FILE"]
+        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     return env | overrides
 
 
