@@ -83,6 +83,16 @@ MIDDLEWARE = [
 # migration and `manage.py db_app_role_grant` give it the data but not the audit trail's history.
 DB_APP_ROLE = env.str("DB_APP_ROLE", default="")
 
+# The audit trail on PostgreSQL: one partition per month (zrunva/audit/partitions.py), created
+# this many months ahead by `manage.py audit_partitions` (monthly cron).
+AUDIT_PARTITIONS_AHEAD = env.int("AUDIT_PARTITIONS_AHEAD", default=3)
+# Months older than this many years are exported to AUDIT_ARCHIVE_DIR (cold storage: mount it
+# there) and dropped by `manage.py audit_retention`. Law №3144 on Personal Data Protection
+# requires every action on personal data to be logged but names no period for keeping the log:
+# 10 years is illustrative, for the data protection officer to set (docs/dpia.md, section 5).
+AUDIT_RETENTION_YEARS = env.int("AUDIT_RETENTION_YEARS", default=10)
+AUDIT_ARCHIVE_DIR = env.path("AUDIT_ARCHIVE_DIR", default=VAR_DIR / "audit-archive")
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 

@@ -13,6 +13,12 @@ class AuditConfig(AppConfig):
         # What waits for the user in this app, on the staff home page.
         home.register("audit", tiles, order=5)
 
+        from zrunva.audit.metrics import metrics
+        from zrunva.core import metrics as prometheus
+
+        # The partitions' gauges on Prometheus' /metrics (PostgreSQL).
+        prometheus.register("audit", metrics, order=95)
+
         from auditlog.registry import auditlog
 
         from zrunva.audit.models import SubjectAccessRequest

@@ -13,6 +13,8 @@ TRUNCATE privilege is the real guard.
 
 from django.conf import settings
 
+from zrunva.audit import partitions
+
 # What the application's role needs: the data, not the schema. Later migrations' tables get the
 # same rights by default (default privileges of the role that runs the migrations).
 APP_ROLE_GRANTS = """
@@ -41,4 +43,7 @@ def app_role_grant(connection, role: str | None = None) -> bool:
         schema = cursor.fetchone()[0]
         quote = connection.ops.quote_name
         cursor.execute(APP_ROLE_GRANTS.format(schema=quote(schema), role=quote(role)))
+        # Each month of a partitioned trail is a table of its own, reachable directly.
+        for partition in partitions.partitions(connection):
+            cursor.execute(partitions.REVOKE.format(table=quote(partition.name), role=quote(role)))
     return True

@@ -42,7 +42,9 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("auditlog", "__latest__"),
+        # Pinned, not __latest__: a newer auditlog's migration must run after ours on an
+        # installation that has ours already (docs/partitioning.md, "Upgrading auditlog").
+        ("auditlog", "0017_add_actor_email"),
         ("accounts", "0001_initial"),
     ]
     operations = [migrations.RunPython(forward, backward)]
