@@ -60,9 +60,12 @@ def env_file() -> dict[str, str]:
     return {name.strip(): value.strip() for name, value in pairs}
 
 
-def production_env(service: str, tmp_path: Path, **overrides: str) -> dict[str, str]:
+def production_env(
+    service: str, tmp_path: Path, *, login: tuple[str, str] | None = None, **overrides: str
+) -> dict[str, str]:
     """The environment compose gives `service` (the example env file and the service's own
-    variables), its secret files written under `tmp_path`, the database being the test's."""
+    variables), its secret files written under `tmp_path`, the database being the test's,
+    reached as `login` (role, password) when given, else as the test's own user."""
     env = {k: v for k, v in os.environ.items() if k in INHERITED}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     env |= env_file() | COMPOSE["services"][service]["environment"]
@@ -76,10 +79,11 @@ def production_env(service: str, tmp_path: Path, **overrides: str) -> dict[str, 
     }
     if connection.vendor == "postgresql":
         db = connection.settings_dict
-        (tmp_path / "db_password").write_text(f"{db['PASSWORD'] or ''}\n")
+        user, password = login or (db["USER"] or "", db["PASSWORD"] or "")
+        (tmp_path / "db_password").write_text(f"{password}\n")
         env["PGPASSWORD_FILE"] = str(tmp_path / "db_password")
         env["DATABASE_URL"] = (
-            f"postgres://{quote(db['USER'] or '', safe='')}@{db['HOST'] or 'localhost'}:"
+            f"postgres://{quote(user, safe='')}@{db['HOST'] or 'localhost'}:"
             f"{db['PORT'] or 5432}/{quote(db['NAME'], safe='')}"
         )
     else:
@@ -149,17 +153,40 @@ def wait_for(condition, *, seconds: float, what: str, processes: list[Process]) 
     pytest.fail(f"{what}: not within {seconds} s\n{logs}")
 
 
+@pytest.fixture
+def app_role(transactional_db):
+    """A login role of the kind compose's web and worker connect as (DB_APP_ROLE): owning
+    nothing, granted by the audit app what the data needs (zrunva/audit/database.py), and
+    dropped afterwards (roles belong to the whole server, not to the test database)."""
+    from zrunva.audit.database import app_role_grant
+
+    role, password = f"zrunva_deploy_{secrets.token_hex(4)}", secrets.token_urlsafe(24)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} LOGIN PASSWORD %s", [password])
+    try:
+        assert app_role_grant(connection, role)
+        yield role, password
+    finally:
+        with connection.cursor() as cursor:
+            # Its grants and default privileges in this database first, then the role.
+            cursor.execute(f"DROP OWNED BY {role}")
+            cursor.execute(f"DROP ROLE {role}")
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="production runs on PostgreSQL; the web process and the worker share the test "
     "database only through a server",
 )
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_production_web_process_and_worker_serve_and_become_ready(tmp_path):
+def test_the_production_web_process_and_worker_serve_and_become_ready(tmp_path, app_role):
     port = free_port()
     host = env_file()["ALLOWED_HOSTS"].split(",")[0]
-    web_env = production_env("web", tmp_path, BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1")
-    worker_env = production_env("worker", tmp_path, WORKER_HEARTBEAT_SECONDS="0.5")
+    # Both connect as the application's role, as in compose.yaml: what they do at start and
+    # at work needs no right the role lacks (the audit trail's rewrite, the schema).
+    role = {"login": app_role, "DB_APP_ROLE": app_role[0]}
+    web_env = production_env("web", tmp_path, **role, BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1")
+    worker_env = production_env("worker", tmp_path, **role, WORKER_HEARTBEAT_SECONDS="0.5")
     probe = [*container_command("web")[:1], "probe", "/healthz"]
     assert COMPOSE["services"]["web"]["healthcheck"]["test"][2:] == probe[1:]
 
@@ -180,6 +207,12 @@ def test_the_production_web_process_and_worker_serve_and_become_ready(tmp_path):
         )  # fmt: skip
         status, page = get(port, "/portal/", host=host)
         assert status == 200 and '<html lang="ka"' in page
+        with connection.cursor() as cursor:
+            # The worker holds its connection between beats: it works as the role.
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE usename = %s", [app_role[0]]
+            )
+            assert cursor.fetchone()[0] >= 1, "no process connected as the application's role"
 
         assert worker.stop() == 0, worker.output()
         assert not WorkerHeartbeat.objects.exists()  # a clean stop takes its heartbeat away
