@@ -7,7 +7,7 @@ from django.db import DatabaseError, connection, transaction
 
 from zrunva.accounts.choices import Role
 from zrunva.accounts.models import User
-from zrunva.core.trail import bulk_run_log
+from zrunva.core.trail import bulk_run_log, search_log
 from zrunva.registry.models import Household
 from zrunva.registry.tests import factories
 
@@ -120,6 +120,35 @@ def test_histories_find_related_rows_through_an_index():
         plan = " ".join(row[0] for row in cursor.fetchall())
     # On the partitioned trail each month's copy of audit_person_id_idx is used.
     assert "Index Cond: ((additional_data -> 'person_id'::text)" in plan
+    assert "Seq Scan" not in plan
+
+
+@postgres_only
+def test_the_subject_access_reports_trail_is_read_through_indexes(settings):
+    """Each arm of the report's filter has an index, the searches by the person's number
+    included (audit_searched_number_idx, migration 0007): at tens of millions of rows one arm
+    without its index is a scan of the whole trail (bench/README.md, `audit.py`)."""
+    from zrunva.audit import subject_access
+
+    person = factories.household().memberships.get().person
+    dpo = User.objects.create(username="dpo-indexes", role=Role.DPO)
+    search_log(
+        actor=dpo, model=type(person), terms={"personal_number": person.personal_number}, shown=1
+    )
+    subject = subject_access.Subject(person=person, personal_number=person.personal_number)
+    sections = [p.provider(subject) for p in subject_access.providers()]
+    # Unordered: the rows are few here, and an index walk by time would look as good.
+    trail = LogEntry.objects.filter(subject_access._log_filter(sections, subject)).order_by()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = trail.explain()
+        # Each month's copy of the index has a name of its own.
+        cursor.execute(
+            "SELECT relid::regclass::text FROM pg_partition_tree('audit_searched_number_idx') "
+            "UNION SELECT 'audit_searched_number_idx'"
+        )
+        names = [row[0] for row in cursor.fetchall()]
+    assert any(f"Bitmap Index Scan on {name} " in plan for name in names), plan
     assert "Seq Scan" not in plan
 
 
