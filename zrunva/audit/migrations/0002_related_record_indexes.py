@@ -4,6 +4,8 @@ page would scan the whole trail. PostgreSQL only: SQLite installs stay small."""
 
 from django.db import migrations
 
+from zrunva.core.schema import postgres_sql
+
 FORWARD = """
 CREATE INDEX IF NOT EXISTS audit_person_id_idx ON auditlog_logentry ((additional_data -> 'person_id'));
 CREATE INDEX IF NOT EXISTS audit_household_id_idx ON auditlog_logentry ((additional_data -> 'household_id'));
@@ -14,16 +16,6 @@ DROP INDEX IF EXISTS audit_household_id_idx;
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD, params=None)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_append_only")]
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [postgres_sql(FORWARD, BACKWARD)]

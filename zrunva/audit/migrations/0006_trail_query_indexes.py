@@ -10,6 +10,8 @@ partitioned table each is built on every partition, present and future):
 
 from django.db import migrations
 
+from zrunva.core.schema import postgres_sql
+
 FORWARD = """
 CREATE INDEX IF NOT EXISTS audit_attempt_idx ON auditlog_logentry ("timestamp" DESC, id DESC)
     WHERE (additional_data -> 'attempt') = 'true'::jsonb;
@@ -28,16 +30,6 @@ DROP INDEX IF EXISTS audit_searched_number_idx;
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD, params=None)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0005_partition_by_month")]
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [postgres_sql(FORWARD, BACKWARD)]

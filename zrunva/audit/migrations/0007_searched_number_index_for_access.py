@@ -6,6 +6,8 @@ Rebuilt with the action the rows carry, on every partition."""
 
 from django.db import migrations
 
+from zrunva.core.schema import postgres_sql
+
 FORWARD = """
 DROP INDEX IF EXISTS audit_searched_number_idx;
 CREATE INDEX audit_searched_number_idx
@@ -20,16 +22,6 @@ CREATE INDEX audit_searched_number_idx
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD, params=None)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD, params=None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0006_trail_query_indexes")]
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [postgres_sql(FORWARD, BACKWARD)]
