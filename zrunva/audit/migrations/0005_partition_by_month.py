@@ -13,7 +13,7 @@ django-auditlog's table is rebuilt under the same name from its own column defin
 
 The rows are copied month by month into partitions from the oldest row's month to
 AUDIT_PARTITIONS_AHEAD months ahead, plus the default partition. The table is locked meanwhile:
-on 20 million rows this took 135 s (bench/README.md, `audit.py`); plan the upgrade's window.
+on 20 million rows this took 165 s (bench/README.md, `audit.py`); plan the upgrade's window.
 """
 
 import re
