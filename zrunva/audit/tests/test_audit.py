@@ -124,7 +124,7 @@ def test_histories_find_related_rows_through_an_index():
 
 
 @postgres_only
-def test_the_subject_access_reports_trail_is_read_through_indexes(settings):
+def test_the_subject_access_reports_trail_is_read_through_indexes():
     """Each arm of the report's filter has an index, the searches by the person's number
     included (audit_searched_number_idx, migration 0007): at tens of millions of rows one arm
     without its index is a scan of the whole trail (bench/README.md, `audit.py`)."""
