@@ -1,7 +1,7 @@
 """The index of searches by personal number (0006) named the wrong action: searches are
 written as ACCESS (3, `zrunva.core.trail.search_log`), which the subject-access report asks for,
 not DELETE (2). With the index's predicate never implied by the report's query, the planner
-scanned the whole trail for every report (4.7 s at 20 million rows; bench/README.md, `audit.py`).
+scanned the whole trail for every report (4.9 s at 20 million rows; bench/README.md, `audit.py`).
 Rebuilt with the action the rows carry, on every partition."""
 
 from django.db import migrations
