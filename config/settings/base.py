@@ -83,9 +83,11 @@ MIDDLEWARE = [
 # migration and `manage.py db_app_role_grant` give it the data but not the audit trail's history.
 DB_APP_ROLE = env.str("DB_APP_ROLE", default="")
 
-# The audit trail on PostgreSQL: one partition per month (zrunva/audit/partitions.py), created
-# this many months ahead by `manage.py audit_partitions` (monthly cron).
+# The audit trail and the eligibility decisions on PostgreSQL: one partition per month
+# (zrunva/core/partitions.py), created this many months ahead by `manage.py partitions`
+# (monthly cron). Decisions of a month without its partition are kept in the default one.
 AUDIT_PARTITIONS_AHEAD = env.int("AUDIT_PARTITIONS_AHEAD", default=3)
+DECISION_PARTITIONS_AHEAD = env.int("DECISION_PARTITIONS_AHEAD", default=3)
 # Months older than this many years are exported to AUDIT_ARCHIVE_DIR (cold storage: mount it
 # there) and dropped by `manage.py audit_retention`. Law №3144 on Personal Data Protection
 # requires every action on personal data to be logged but names no period for keeping the log:

@@ -149,6 +149,10 @@ class Application(Case):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        # Decisions are partitioned by month on PostgreSQL (programmes' migration 0015): a
+        # key into them would need the month too. Services set it; decisions are never deleted
+        # once an application read them (runs replace only a month's own unread rows).
+        db_constraint=False,
         verbose_name=_("decision for the month"),
         help_text=_("The run's decision the application's decision read, or the one it stored."),
     )

@@ -13,11 +13,11 @@ class AuditConfig(AppConfig):
         # What waits for the user in this app, on the staff home page.
         home.register("audit", tiles, order=5)
 
-        from zrunva.audit.metrics import metrics
-        from zrunva.core import metrics as prometheus
+        from zrunva.audit.partitions import TRAIL
+        from zrunva.core import partitions
 
-        # The partitions' gauges on Prometheus' /metrics (PostgreSQL).
-        prometheus.register("audit", metrics, order=95)
+        # The trail's months kept ahead by `manage.py partitions`, watched by the metrics.
+        partitions.register(TRAIL, order=10)
 
         from auditlog.registry import auditlog
 

@@ -3,8 +3,9 @@
 The trail grows with every search, record opened and portal submission, and is never changed:
 on PostgreSQL it is a table partitioned by range of `timestamp`, one partition per calendar
 month in UTC (`auditlog_logentry_y2026m12`), plus a default partition that catches a row no
-month holds yet, so that an audited action never fails for want of a partition. Migration 0005
-converts the table; `manage.py audit_partitions` (monthly, by cron) creates the months ahead;
+month holds yet, so that an audited action never fails for want of a partition (the months'
+mechanics are `zrunva.core.partitions`'). Migration 0005 converts the table; `manage.py
+partitions` (monthly, by cron) creates the months ahead;
 `manage.py audit_retention` exports each month older than AUDIT_RETENTION_YEARS to
 AUDIT_ARCHIVE_DIR, checks the export, audits the drop and drops the month. docs/partitioning.md
 has the design and the upgrade risk of partitioning a third-party model's table.
@@ -22,7 +23,6 @@ import csv
 import gzip
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,9 +30,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-TABLE = "auditlog_logentry"
-DEFAULT = f"{TABLE}_default"
-_MONTH = re.compile(rf"^{TABLE}_y(\d{{4}})m(\d{{2}})$")
+from zrunva.core.partitions import Monthly, Partition, add_months, month_start
 
 GUARD = """
 DROP TRIGGER IF EXISTS never_truncated ON {table};
@@ -41,70 +39,6 @@ CREATE TRIGGER never_truncated
     FOR EACH STATEMENT EXECUTE FUNCTION zrunva_refuse_truncate('the audit trail is append-only');
 """
 REVOKE = "REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {table} FROM {role};"
-
-
-def _checked(name: str) -> str:
-    """A partition's name, fit to be written into SQL: ours, or refused."""
-    if name != DEFAULT and not _MONTH.match(name):
-        raise ValueError(f"not an audit partition: {name!r}")
-    return name
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def name_of(month: date) -> str:
-    return f"{TABLE}_y{month.year}m{month.month:02d}"
-
-
-def _moment(month: date) -> datetime:
-    return datetime(month.year, month.month, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Partition:
-    name: str
-    month: date | None  # None: the default partition
-
-    @property
-    def end(self) -> date | None:
-        return add_months(self.month, 1) if self.month else None
-
-
-def is_partitioned(connection) -> bool:
-    if connection.vendor != "postgresql":
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass(%s)", [TABLE]
-        )
-        return cursor.fetchone() is not None
-
-
-def partitions(connection) -> list[Partition]:
-    """The trail's partitions, the months in order and the default last."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "WHERE i.inhparent = to_regclass(%s)",
-            [TABLE],
-        )
-        names = [row[0] for row in cursor.fetchall()]
-    months = []
-    default = []
-    for name in names:
-        match = _MONTH.match(name)
-        if match:
-            months.append(Partition(name, date(int(match[1]), int(match[2]), 1)))
-        else:
-            default.append(Partition(name, None))
-    return sorted(months, key=lambda p: p.month) + default
 
 
 def guard(connection, table: str) -> None:
@@ -120,83 +54,24 @@ def guard(connection, table: str) -> None:
                 cursor.execute(REVOKE.format(table=quote(table), role=quote(role)))
 
 
-def create(connection, month: date) -> bool:
-    """The month's partition, if it does not exist yet (False if it did). Rows of that month
-    the default partition caught meanwhile are moved into it, in the same transaction."""
-    month = month_start(month)
-    name = name_of(month)
-    quote = connection.ops.quote_name
-    bounds = [_moment(month), _moment(add_months(month, 1))]
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        # Deferred foreign-key checks of rows written earlier in this transaction would forbid
-        # the DDL below ("pending trigger events"): run them now.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        # One creator at a time (two crons, or cron beside a migration).
-        cursor.execute("LOCK TABLE auditlog_logentry IN SHARE ROW EXCLUSIVE MODE")
-        cursor.execute("SELECT to_regclass(%s)", [name])
-        if cursor.fetchone()[0] is not None:
-            return False
-        caught = 0
-        cursor.execute("SELECT to_regclass(%s)", [DEFAULT])
-        if cursor.fetchone()[0] is not None:
-            cursor.execute(
-                f"SELECT count(*) FROM {DEFAULT} WHERE timestamp >= %s AND timestamp < %s",  # noqa: S608 (constant names)
-                bounds,
-            )
-            caught = cursor.fetchone()[0]
-        if caught:
-            # PostgreSQL refuses a partition whose rows the default holds: take the default off
-            # (which also takes off its cloned append-only trigger), create the month, move the
-            # rows through the parent, and put the default back (the trigger is cloned again).
-            cursor.execute(f"ALTER TABLE {TABLE} DETACH PARTITION {DEFAULT}")
-        cursor.execute(
-            f"CREATE TABLE {quote(name)} PARTITION OF {TABLE} FOR VALUES FROM (%s) TO (%s)",
-            bounds,
-        )
-        if caught:
-            where = "WHERE timestamp >= %s AND timestamp < %s"
-            cursor.execute(f"INSERT INTO {TABLE} SELECT * FROM {DEFAULT} {where}", bounds)  # noqa: S608
-            cursor.execute(f"DELETE FROM {DEFAULT} {where}", bounds)  # noqa: S608
-            cursor.execute(f"ALTER TABLE {TABLE} ATTACH PARTITION {DEFAULT} DEFAULT")
-    guard(connection, name)
-    return True
-
-
-def create_default(connection) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE IF NOT EXISTS {DEFAULT} PARTITION OF {TABLE} DEFAULT")
-    guard(connection, DEFAULT)
-
-
-def ensure(connection, *, today: date, ahead: int) -> list[str]:
-    """Partitions for this month and the `ahead` months after it; the names created."""
-    first = month_start(today)
-    made = []
-    for n in range(ahead + 1):
-        month = add_months(first, n)
-        if create(connection, month):
-            made.append(name_of(month))
-    return made
-
-
-def months_ahead(connection, *, today: date, listed: list[Partition] | None = None) -> int:
-    """How many months after this one already have their partition, without a gap (what the
-    metrics watch: 0 means next month's rows go to the default partition)."""
-    listed = partitions(connection) if listed is None else listed
-    have = {p.month for p in listed if p.month}
-    month = add_months(month_start(today), 1)
-    n = 0
-    while month in have:
-        n += 1
-        month = add_months(month, 1)
-    return n
-
-
-def default_rows(connection) -> int:
-    """Rows in the default partition: none while `audit_partitions` runs as it should."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {DEFAULT}")  # noqa: S608 (a constant)
-        return cursor.fetchone()[0]
+TRAIL = Monthly(
+    table="auditlog_logentry",
+    column="timestamp",
+    instants=True,
+    ahead_setting="AUDIT_PARTITIONS_AHEAD",
+    guard=guard,
+)
+TABLE, DEFAULT = TRAIL.table, TRAIL.default
+# The trail's partitions (migration 0005, the tests and retention name them so).
+name_of = TRAIL.name_of
+is_partitioned = TRAIL.is_partitioned
+partitions = TRAIL.partitions
+create = TRAIL.create
+create_default = TRAIL.create_default
+ensure = TRAIL.ensure
+months_ahead = TRAIL.months_ahead
+default_rows = TRAIL.default_rows
+_checked = TRAIL.checked
 
 
 # Retention ---------------------------------------------------------------------------------
@@ -253,8 +128,8 @@ def archive(connection, partition: Partition, directory: Path) -> Archive:
     part.rename(path)
     manifest = {
         "partition": partition.name,
-        "from": _moment(partition.month).isoformat(),
-        "to": _moment(partition.end).isoformat(),
+        "from": TRAIL.bound(partition.month).isoformat(),
+        "to": TRAIL.bound(partition.end).isoformat(),
         "rows": lines,
         "sha256": digest.hexdigest(),
         "exported_at": datetime.now(UTC).isoformat(),

@@ -21,6 +21,11 @@ class CoreConfig(AppConfig):
         register("readiness", "migrations", MigrationsApplied, order=20)
         register("readiness", "worker", WorkerHeartbeat, order=30)
 
+        from zrunva.core import metrics, partitions
+
+        # The partitioned tables' gauges (the apps register their tables).
+        metrics.register("partitions", partitions.metrics, order=95)
+
         from django.core.signals import request_finished
         from django_tasks.signals import task_finished, task_started
 

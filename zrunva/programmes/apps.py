@@ -19,6 +19,12 @@ class ProgrammesConfig(AppConfig):
         # Its gauges on Prometheus' /metrics, computed at each scrape.
         prometheus.register("programmes", metrics, order=40)
 
+        from zrunva.core import partitions
+        from zrunva.programmes.partitions import DECISIONS
+
+        # The decisions' months kept ahead by `manage.py partitions`, watched by the metrics.
+        partitions.register(DECISIONS, order=20)
+
         from auditlog.registry import auditlog
 
         from zrunva.programmes.models import Parameter, ParameterValue, Programme

@@ -386,28 +386,35 @@ def _summary(decisions: pl.DataFrame, changes: pl.DataFrame, programmes) -> dict
     }
 
 
-def _for_ids(statement: str, ids: list[int], params: tuple = ()) -> None:
+def _for_ids(statement: str, rows: pl.DataFrame, params: tuple = ()) -> None:
     """Run `statement` (a DELETE or UPDATE of the decisions table, with `params` for its own
-    placeholders) for the decisions with these ids: one statement on PostgreSQL, one per id
-    on SQLite."""
-    if not ids:
+    placeholders) for the decisions in `rows` (`decision_id`, `old_period`): on PostgreSQL one
+    statement per month the rows start in, which names the month so that it reads that month's
+    partition alone (the table is partitioned by `period`); on SQLite one per row."""
+    if rows.is_empty():
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"{statement} WHERE id = ANY(%s)", [*params, ids])
+            months = rows.group_by("old_period").agg("decision_id").sort("old_period")
+            for month, ids in months.iter_rows():
+                cursor.execute(
+                    f"{statement} WHERE period = %s AND id = ANY(%s)", [*params, month, ids]
+                )
         else:
-            cursor.executemany(f"{statement} WHERE id = %s", [(*params, i) for i in ids])
+            cursor.executemany(
+                f"{statement} WHERE id = %s", [(*params, i) for i in rows["decision_id"]]
+            )
 
 
-def _delete(ids: list[int]) -> None:
+def _delete(rows: pl.DataFrame) -> None:
     table = connection.ops.quote_name(Decision._meta.db_table)
-    _for_ids(f"DELETE FROM {table}", ids)  # noqa: S608 (a table name from the model)
+    _for_ids(f"DELETE FROM {table}", rows)  # noqa: S608 (a table name from the model)
 
 
-def _close(ids: list[int], until: date) -> None:
+def _close(rows: pl.DataFrame, until: date) -> None:
     """End these decisions' months at `until`: a newer decision covers the months after."""
     table = connection.ops.quote_name(Decision._meta.db_table)
-    _for_ids(f"UPDATE {table} SET until = %s", ids, (until,))  # noqa: S608
+    _for_ids(f"UPDATE {table} SET until = %s", rows, (until,))  # noqa: S608
 
 
 def _later_written(run: Run) -> bool:
@@ -426,11 +433,9 @@ def write(run: Run, changes: pl.DataFrame, rules: dict[int, int]) -> None:
     open-ended ones stay open), carries its enrolment on and its programme's rule set; the
     decision it supersedes from an earlier month now ends the month before."""
     period = run.period
-    _delete(changes.filter(pl.col("old_period") == period)["decision_id"].to_list())
-    _close(
-        changes.filter(pl.col("old_period") < period)["decision_id"].to_list(),
-        period - relativedelta(months=1),
-    )
+    rows = changes.select("decision_id", "old_period")
+    _delete(rows.filter(pl.col("old_period") == period))
+    _close(rows.filter(pl.col("old_period") < period), period - relativedelta(months=1))
     until = pl.col("old_until")
     if _later_written(run):
         # A beneficiary new to the run's month may have decisions for later months already.

@@ -78,7 +78,7 @@ def test_a_month_without_its_partition_lands_in_the_default_and_moves_when_creat
     assert partitions.default_rows(connection) == 1
 
     out = io.StringIO()
-    call_command("audit_partitions", ahead=8, stdout=out)
+    call_command("partitions", ahead=8, stdout=out)
     assert f"created {partitions.name_of(later)}" in out.getvalue()
     assert "0 rows in the default partition" in out.getvalue()
     assert _home(entry) == partitions.name_of(later)
@@ -208,13 +208,13 @@ def test_a_month_that_changed_after_its_export_is_not_dropped(tmp_path):
 
 @postgres_only
 def test_the_metrics_show_the_months_ahead_and_the_default_partition():
-    from zrunva.audit.metrics import metrics
+    from zrunva.core.partitions import metrics
 
     later = partitions.add_months(_this_month(), 10)
     _entry(datetime(later.year, later.month, 1, tzinfo=UTC))
-    values = {m.name: m.samples[0].value for m in metrics()}
-    assert values["zrunva_audit_partition_months_ahead"] == 3
-    assert values["zrunva_audit_default_partition_rows"] == 1
+    values = {(m.name, s.labels["table"]): s.value for m in metrics() for s in m.samples}
+    assert values["zrunva_partition_months_ahead", "auditlog_logentry"] == 3
+    assert values["zrunva_partition_default_rows", "auditlog_logentry"] == 1
 
 
 @postgres_only
@@ -243,7 +243,7 @@ def test_the_conversion_keeps_every_row_and_id_both_ways():
 
 
 @sqlite_only
-@pytest.mark.parametrize("command", ["audit_partitions", "audit_retention"])
+@pytest.mark.parametrize("command", ["partitions", "audit_retention"])
 def test_sqlite_keeps_one_table_and_says_so(command):
     assert not partitions.is_partitioned(connection)
     with pytest.raises(CommandError, match="PostgreSQL"):
@@ -254,5 +254,5 @@ def test_months_are_counted_across_years():
     assert partitions.add_months(date(2026, 11, 1), 3) == date(2027, 2, 1)
     assert partitions.add_months(date(2026, 1, 1), -1) == date(2025, 12, 1)
     assert partitions.name_of(date(2027, 2, 1)) == "auditlog_logentry_y2027m02"
-    with pytest.raises(ValueError, match="not an audit partition"):
+    with pytest.raises(ValueError, match="not a partition of auditlog_logentry"):
         partitions._checked("auditlog_logentry; DROP TABLE x")

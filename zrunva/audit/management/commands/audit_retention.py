@@ -13,7 +13,7 @@ class Command(BaseCommand):
         "Export each month of the audit trail older than AUDIT_RETENTION_YEARS to "
         "AUDIT_ARCHIVE_DIR (gzip'd CSV and a manifest with its rows and SHA-256), read it back, "
         "then audit the drop and drop the month, in one transaction (PostgreSQL; run monthly by "
-        "cron after audit_partitions, as the tables' owner). --dry-run lists what would go."
+        "cron after `partitions`, as the tables' owner). --dry-run lists what would go."
     )
 
     def add_arguments(self, parser):

@@ -1,0 +1,43 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.utils import timezone
+
+from zrunva.core import partitions
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the monthly partitions of every partitioned table (the audit trail, the "
+        "eligibility decisions) for this month and the months ahead its setting names "
+        "(AUDIT_PARTITIONS_AHEAD, DECISION_PARTITIONS_AHEAD), moving any rows the default "
+        "partition caught into their month; then list them. PostgreSQL; run monthly by cron, as "
+        "the tables' owner."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--ahead",
+            type=int,
+            help="months ahead of this one, for every table (default: each table's setting)",
+        )
+
+    def handle(self, *args, ahead, **options):
+        if ahead is not None and ahead < 1:
+            raise CommandError("--ahead must be at least 1: next month needs its partition.")
+        if connection.vendor != "postgresql":
+            raise CommandError(
+                "Partitioning is PostgreSQL's; SQLite keeps one table each, nothing to do."
+            )
+        today = timezone.now().date()
+        for spec in partitions.registered():
+            if not spec.is_partitioned(connection):
+                raise CommandError(f"{spec.table} is not partitioned: are the migrations applied?")
+            months = spec.ahead if ahead is None else ahead
+            for name in spec.ensure(connection, today=today, ahead=months):
+                self.stdout.write(f"created {name}")
+            listed = [p for p in spec.partitions(connection) if p.month]
+            self.stdout.write(
+                f"{spec.table}: {len(listed)} months, {listed[0].month:%Y-%m} to "
+                f"{listed[-1].month:%Y-%m}; {spec.months_ahead(connection, today=today)} ahead "
+                f"of this one; {spec.default_rows(connection)} rows in the default partition"
+            )

@@ -1,0 +1,408 @@
+"""Tables partitioned by calendar month on PostgreSQL (declarative range partitioning).
+
+A `Monthly` names a table and the column it is partitioned by: a timestamp (bounds at midnight
+UTC on the first of each month) or a date (bounds on the first of each month). Its partitions
+are `<table>_y2026m12`, plus `<table>_default`, which catches a row no month holds yet, so that
+a write never fails for want of a partition. Creating a month moves the rows the default caught
+into it. `rebuild` converts the table between one plain table and the partitioned layout under
+the same name, keeping every row, id, index, constraint and trigger (a migration's work).
+
+The apps register their tables (`register`, from `AppConfig.ready()`); `manage.py partitions`
+(monthly, by cron) keeps each table's months ahead, and the metrics watch them. SQLite
+installations keep plain tables. docs/partitioning.md has the design.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from django.conf import settings
+from django.db import transaction
+
+from zrunva.core import extensions
+
+SLOT = "partitions"
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Partition:
+    name: str
+    month: date | None  # None: the default partition
+
+    @property
+    def end(self) -> date | None:
+        return add_months(self.month, 1) if self.month else None
+
+
+@dataclass(frozen=True)
+class Monthly:
+    """A table partitioned by month of `column` on PostgreSQL."""
+
+    table: str
+    column: str
+    # Bounds as instants (midnight UTC) for a timestamp column, as dates for a date column.
+    instants: bool
+    # The setting that says how many months ahead of this one `manage.py partitions` keeps.
+    ahead_setting: str
+    # Called on each partition made (the audit trail's guards), with the connection and name.
+    guard: Callable | None = None
+
+    @property
+    def default(self) -> str:
+        return f"{self.table}_default"
+
+    @property
+    def ahead(self) -> int:
+        return getattr(settings, self.ahead_setting)
+
+    def _month_name(self) -> re.Pattern:
+        return re.compile(rf"^{self.table}_y(\d{{4}})m(\d{{2}})$")
+
+    def name_of(self, month: date) -> str:
+        return f"{self.table}_y{month.year}m{month.month:02d}"
+
+    def checked(self, name: str) -> str:
+        """A partition's name, fit to be written into SQL: this table's, or refused."""
+        if name != self.default and not self._month_name().match(name):
+            raise ValueError(f"not a partition of {self.table}: {name!r}")
+        return name
+
+    def bound(self, month: date) -> date | datetime:
+        return datetime(month.year, month.month, 1, tzinfo=UTC) if self.instants else month
+
+    def is_partitioned(self, connection) -> bool:
+        if connection.vendor != "postgresql":
+            return False
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM pg_partitioned_table WHERE partrelid = to_regclass(%s)",
+                [self.table],
+            )
+            return cursor.fetchone() is not None
+
+    def partitions(self, connection) -> list[Partition]:
+        """The table's partitions, the months in order and the default last."""
+        return listed(connection, [self])[self.table]
+
+    def _of(self, names: list[str]) -> list[Partition]:
+        pattern = self._month_name()
+        months, default = [], []
+        for name in names:
+            match = pattern.match(name)
+            if match:
+                months.append(Partition(name, date(int(match[1]), int(match[2]), 1)))
+            else:
+                default.append(Partition(name, None))
+        return sorted(months, key=lambda p: p.month) + default
+
+    def _guard(self, connection, name: str) -> None:
+        if self.guard:
+            self.guard(connection, name)
+
+    def create(self, connection, month: date) -> bool:
+        """The month's partition, if it does not exist yet (False if it did). Rows of that
+        month the default partition caught meanwhile are moved into it, in one transaction."""
+        month = month_start(month)
+        name = self.name_of(month)
+        table, default, column = self.table, self.default, self.column
+        quote = connection.ops.quote_name
+        bounds = [self.bound(month), self.bound(add_months(month, 1))]
+        where = f"WHERE {quote(column)} >= %s AND {quote(column)} < %s"
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            # Deferred foreign-key checks of rows written earlier in this transaction would
+            # forbid the DDL below ("pending trigger events"): run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # One creator at a time (two crons, or cron beside a migration).
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute("SELECT to_regclass(%s)", [name])
+            if cursor.fetchone()[0] is not None:
+                return False
+            caught = 0
+            cursor.execute("SELECT to_regclass(%s)", [default])
+            if cursor.fetchone()[0] is not None:
+                cursor.execute(f"SELECT count(*) FROM {default} {where}", bounds)  # noqa: S608
+                caught = cursor.fetchone()[0]
+            if caught:
+                # PostgreSQL refuses a partition whose rows the default holds: take the default
+                # off (which also takes off its cloned triggers), create the month, move the
+                # rows through the parent, and put the default back (the triggers are cloned
+                # again).
+                cursor.execute(f"ALTER TABLE {table} DETACH PARTITION {default}")
+            cursor.execute(
+                f"CREATE TABLE {quote(name)} PARTITION OF {table} FOR VALUES FROM (%s) TO (%s)",
+                bounds,
+            )
+            if caught:
+                cursor.execute(f"INSERT INTO {table} SELECT * FROM {default} {where}", bounds)  # noqa: S608
+                cursor.execute(f"DELETE FROM {default} {where}", bounds)  # noqa: S608
+                cursor.execute(f"ALTER TABLE {table} ATTACH PARTITION {default} DEFAULT")
+        self._guard(connection, name)
+        return True
+
+    def create_default(self, connection) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.default} PARTITION OF {self.table} DEFAULT"
+            )
+        self._guard(connection, self.default)
+
+    def ensure(self, connection, *, today: date, ahead: int) -> list[str]:
+        """Partitions for this month and the `ahead` months after it; the names created."""
+        first = month_start(today)
+        made = []
+        for n in range(ahead + 1):
+            month = add_months(first, n)
+            if self.create(connection, month):
+                made.append(self.name_of(month))
+        return made
+
+    def months_ahead(
+        self, connection, *, today: date, listed: list[Partition] | None = None
+    ) -> int:
+        """How many months after this one already have their partition, without a gap (what
+        the metrics watch: 0 means next month's rows go to the default partition)."""
+        listed = self.partitions(connection) if listed is None else listed
+        have = {p.month for p in listed if p.month}
+        month = add_months(month_start(today), 1)
+        n = 0
+        while month in have:
+            n += 1
+            month = add_months(month, 1)
+        return n
+
+    def default_rows(self, connection) -> int:
+        """Rows in the default partition: none while `manage.py partitions` runs as it should."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {self.default}")  # noqa: S608 (a name of ours)
+            return cursor.fetchone()[0]
+
+    def rebuild(self, connection, *, partitioned: bool, ahead: int) -> None:
+        """Convert the table, in the caller's transaction, to the partitioned layout (months
+        from the oldest row's to `ahead` months after this one, and the default) or back to one
+        plain table, under the same name and with the same rows. See `_rebuild`."""
+        _rebuild(connection, self, partitioned=partitioned, ahead=ahead)
+
+
+def listed(connection, specs: list[Monthly]) -> dict[str, list[Partition]]:
+    """The partitions of each table (none if it is not partitioned), in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.relname, c.relname FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent "
+            "WHERE i.inhparent IN (SELECT to_regclass(t) FROM unnest(%s::text[]) t)",
+            [[spec.table for spec in specs]],
+        )
+        names: dict[str, list[str]] = {}
+        for parent, child in cursor.fetchall():
+            names.setdefault(parent, []).append(child)
+    return {spec.table: spec._of(names.get(spec.table, [])) for spec in specs}
+
+
+def register(spec: Monthly, *, order: int = 50) -> None:
+    """Add an app's partitioned table, for `manage.py partitions` and the metrics."""
+    extensions.register(SLOT, spec.table, spec, order=order)
+
+
+def registered() -> list[Monthly]:
+    return extensions.values(SLOT)
+
+
+# Conversion --------------------------------------------------------------------------------
+
+
+def _definitions(cursor, table: str):
+    """What the table has beside its columns, as SQL that recreates it on the new table: its
+    indexes (but those of constraints), its foreign-key and unique constraints, its triggers
+    (not those PostgreSQL cloned onto partitions), and its primary key's name."""
+    cursor.execute(
+        "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+        "JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = %s::regclass "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
+        [table],
+    )
+    indexes = cursor.fetchall()
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype IN ('f', 'u')",
+        [table],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+        "WHERE tgrelid = %s::regclass AND NOT tgisinternal AND tgparentid = 0",
+        [table],
+    )
+    triggers = cursor.fetchall()
+    cursor.execute(
+        "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'",
+        [table],
+    )
+    primary = cursor.fetchone()[0]
+    return indexes, constraints, triggers, primary
+
+
+def _on(table: str, definition: str, old: str) -> str:
+    """An index's definition read off the old table, for the new one (recursing into the
+    partitions: a partitioned parent's definition says ON ONLY)."""
+    return re.sub(rf"\bON (ONLY )?(\S+\.)?{old}\b", f"ON {table}", definition)
+
+
+def _rebuild(connection, spec: Monthly, *, partitioned: bool, ahead: int) -> None:
+    """The table is rebuilt under the same name from its own column definitions (`LIKE`, so
+    whichever migration added a column, it comes along), with:
+    - the primary key (id, column) when partitioned: PostgreSQL wants the partition key in every
+      unique index. Ids stay unique because one sequence gives them; Django still reads `id` as
+      the key;
+    - `id` a bigint from a plain sequence (an identity column cannot be shared by partitions in
+      PostgreSQL 15), set past the highest id kept;
+    - the same index, constraint and trigger names, so that a later migration that alters one by
+      name finds it; each partition made gets the table's `guard`.
+    No foreign key may point into the table (it would need the partition key): refused, named.
+    The table is locked meanwhile; the rows are copied before the indexes are built."""
+    table, column = spec.table, spec.column
+    old = f"{table}_rebuilt"
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks to block the DDL
+        cursor.execute(
+            "SELECT conname, conrelid::regclass::text FROM pg_constraint "
+            "WHERE confrelid = %s::regclass AND contype = 'f'",
+            [table],
+        )
+        into = cursor.fetchall()
+        if into:
+            raise RuntimeError(
+                f"{table} cannot be rebuilt while foreign keys point into it: "
+                + ", ".join(f"{name} on {source}" for name, source in into)
+            )
+        cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        indexes, constraints, triggers, primary = _definitions(cursor, table)
+        cursor.execute(f"SELECT max(id), min({quote(column)}) FROM {table}")  # noqa: S608
+        top, oldest = cursor.fetchone()
+        cursor.execute(f"ALTER TABLE {table} RENAME TO {old}")
+        # Free the names for the new table: index names are the schema's, not the table's.
+        cursor.execute(f"ALTER TABLE {old} DROP CONSTRAINT {quote(primary)}")
+        for name, _ in constraints:
+            cursor.execute(f"ALTER TABLE {old} DROP CONSTRAINT {quote(name)}")
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {quote(name)}")
+        for name, _ in triggers:
+            cursor.execute(f"DROP TRIGGER {quote(name)} ON {old}")
+        cursor.execute(
+            "SELECT 1 FROM pg_attribute WHERE attrelid = %s::regclass AND attname = 'id' "
+            "AND attidentity <> ''",
+            [old],
+        )
+        if cursor.fetchone():
+            cursor.execute(f"ALTER TABLE {old} ALTER COLUMN id DROP IDENTITY")
+        else:
+            cursor.execute(f"ALTER TABLE {old} ALTER COLUMN id DROP DEFAULT")
+            cursor.execute(f"DROP SEQUENCE IF EXISTS {table}_id_seq")
+
+        cursor.execute(
+            f"CREATE TABLE {table} (LIKE {old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
+            "INCLUDING STORAGE INCLUDING COMMENTS)"
+            + (f" PARTITION BY RANGE ({quote(column)})" if partitioned else "")
+        )
+        cursor.execute(f"CREATE SEQUENCE {table}_id_seq AS bigint")
+        cursor.execute(
+            f"ALTER TABLE {table} ALTER COLUMN id TYPE bigint, "
+            f"ALTER COLUMN id SET DEFAULT nextval('{table}_id_seq')"
+        )
+        cursor.execute(f"ALTER SEQUENCE {table}_id_seq OWNED BY {table}.id")
+
+    if partitioned:
+        from django.utils import timezone
+
+        today = timezone.now().date()
+        first = oldest.date() if isinstance(oldest, datetime) else oldest
+        month = month_start(first or today)
+        last = add_months(month_start(today), ahead)
+        while month <= last:
+            spec.create(connection, month)
+            month = add_months(month, 1)
+        spec.create_default(connection)
+
+    with connection.cursor() as cursor:
+        # The rows first, the keys and indexes after: one build per index, not one per row.
+        cursor.execute(f"INSERT INTO {table} SELECT * FROM {old}")  # noqa: S608
+        if top:
+            cursor.execute(f"SELECT setval('{table}_id_seq', %s)", [top])
+        cursor.execute(f"DROP TABLE {old}")
+        key = f"(id, {quote(column)})" if partitioned else "(id)"
+        cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(primary)} PRIMARY KEY {key}")
+        for name, definition in constraints:
+            cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
+        for _, definition in indexes:
+            cursor.execute(_on(table, definition, old))
+        for _, definition in triggers:  # read under the table's name, which it has again
+            cursor.execute(definition)
+        cursor.execute(f"ANALYZE {table}")
+
+
+# Metrics -----------------------------------------------------------------------------------
+
+
+def metrics():
+    """Prometheus gauges per partitioned table (PostgreSQL): the months ahead that have their
+    partition and the rows the default caught (both say `manage.py partitions` stopped running:
+    rows are kept, but no longer by month, and retention cannot drop them), and the oldest month
+    still held. Nothing for a table that is not partitioned (SQLite)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from zrunva.core.metrics import gauge
+
+    if connection.vendor != "postgresql":
+        return []
+    today = timezone.now().date()
+    # Two queries for every table, however many: a scrape stays cheap.
+    specs = registered()
+    found = {table: parts for table, parts in listed(connection, specs).items() if parts}
+    specs = [spec for spec in specs if spec.table in found]
+    if not specs:  # not partitioned (yet)
+        return []
+    with connection.cursor() as cursor:
+        counts = ", ".join(f"(SELECT count(*) FROM {spec.default})" for spec in specs)  # noqa: S608 (names of ours)
+        cursor.execute(f"SELECT {counts}")
+        default_rows = cursor.fetchone()
+    ahead, caught, oldest = {}, {}, {}
+    for spec, rows in zip(specs, default_rows, strict=True):
+        parts = found[spec.table]
+        key = (spec.table,)
+        ahead[key] = spec.months_ahead(connection, today=today, listed=parts)
+        caught[key] = rows
+        months = [p.month for p in parts if p.month]
+        first = months[0] if months else None
+        oldest[key] = datetime(first.year, first.month, 1, tzinfo=UTC).timestamp() if first else 0.0
+    return [
+        gauge(
+            "zrunva_partition_months_ahead",
+            "Months after this one whose partition exists (0: next month's rows go to the "
+            "default partition).",
+            ahead,
+            labels=["table"],
+        ),
+        gauge(
+            "zrunva_partition_default_rows",
+            "Rows in the default partition, which no month holds (should be 0).",
+            caught,
+            labels=["table"],
+        ),
+        gauge(
+            "zrunva_partition_oldest_month_timestamp_seconds",
+            "The first day of the oldest month of the table still in the database.",
+            oldest,
+            labels=["table"],
+        ),
+    ]

@@ -1,0 +1,240 @@
+"""The eligibility decisions partitioned by month of `period` on PostgreSQL (migration 0015,
+zrunva/programmes/partitions.py): where runs write, that closing and replacing rows reads one
+month, the default partition, the conversion both ways, and what replaced the foreign key."""
+
+import io
+import re
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from zrunva.accounts.choices import Role
+from zrunva.applications.tests.factories import submit
+from zrunva.assessment.tests.factories import assess
+from zrunva.core.partitions import add_months, metrics, month_start
+from zrunva.programmes.models import Decision
+from zrunva.programmes.partitions import DECISIONS
+from zrunva.programmes.tests.factories import eligibility_run, family_and_pensioner
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="partitioning is PostgreSQL's"),
+]
+
+THIS_MONTH = month_start(timezone.localdate())
+NEXT_MONTH = add_months(THIS_MONTH, 1)
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user(Role.ADMIN)
+
+
+def homes(**filters) -> dict[int, str]:
+    """The partition each decision is stored in, by id."""
+    ids = list(Decision.objects.filter(**filters).values_list("id", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, tableoid::regclass::text FROM programmes_decision WHERE id = ANY(%s)",
+            [ids],
+        )
+        return dict(cursor.fetchall())
+
+
+def rewrites(queries) -> list[str]:
+    """The UPDATE and DELETE statements of the decisions a run sent."""
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith(
+            ('UPDATE "programmes_decision"', 'DELETE FROM "programmes_decision"')
+        )
+    ]
+
+
+def partitions_read(statement: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + statement)
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    return set(re.findall(r"programmes_decision_(?:y\d{4}m\d{2}|default)\b", plan))
+
+
+def test_the_decisions_are_partitioned_by_month_with_the_period_in_their_key(admin):
+    household, _, _ = family_and_pensioner()
+    assert DECISIONS.is_partitioned(connection)
+    eligibility_run(timezone.localdate(), actor=admin)
+    assert set(homes().values()) == {DECISIONS.name_of(THIS_MONTH)}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'programmes_decision'::regclass AND contype = 'p'"
+        )
+        assert cursor.fetchone()[0] == "PRIMARY KEY (id, period)"
+    months = [p.month for p in DECISIONS.partitions(connection) if p.month]
+    assert add_months(THIS_MONTH, 3) in months  # DECISION_PARTITIONS_AHEAD
+    # One decision per beneficiary and month still, across the partitions.
+    row = Decision.objects.filter(household=household, person__isnull=True).first()
+    with (
+        pytest.raises(DatabaseError, match=r"\(programme_id, household_id, period\)"),
+        transaction.atomic(),
+    ):
+        Decision.objects.create(
+            programme_id=row.programme_id,
+            household_id=row.household_id,
+            period=row.period,
+            status=row.status,
+            reason=row.reason,
+            run_id=row.run_id,
+        )
+
+
+def test_a_run_closes_and_replaces_rows_reading_their_month_alone(admin):
+    household, _, _ = family_and_pensioner()
+    eligibility_run(timezone.localdate(), actor=admin)
+    tsa = Decision.objects.get(household=household, programme__code="tsa")
+    # Re-assessed above the threshold: next month's run closes this month's row...
+    assess(household, 61000, visit=timezone.localdate())
+    with CaptureQueriesContext(connection) as queries:
+        eligibility_run(NEXT_MONTH, actor=admin)
+    closing = rewrites(queries.captured_queries)
+    assert len(closing) == 1 and closing[0].startswith("UPDATE")
+    assert partitions_read(closing[0]) == {DECISIONS.name_of(THIS_MONTH)}
+    tsa.refresh_from_db()
+    assert tsa.until == THIS_MONTH and homes(pk=tsa.pk)[tsa.pk] == DECISIONS.name_of(THIS_MONTH)
+    newer = Decision.objects.get(household=household, programme__code="tsa", period=NEXT_MONTH)
+    assert homes(pk=newer.pk)[newer.pk] == DECISIONS.name_of(NEXT_MONTH)
+
+    # ...and a second run for next month, after another change, replaces next month's row.
+    assess(household, 20000, visit=timezone.localdate())
+    with CaptureQueriesContext(connection) as queries:
+        eligibility_run(NEXT_MONTH + relativedelta(days=3), actor=admin)
+    replacing = rewrites(queries.captured_queries)
+    assert len(replacing) == 1 and replacing[0].startswith("DELETE")
+    assert partitions_read(replacing[0]) == {DECISIONS.name_of(NEXT_MONTH)}
+    assert not Decision.objects.filter(pk=newer.pk).exists()
+    assert Decision.objects.filter(household=household, programme__code="tsa").count() == 2
+
+
+def test_a_month_without_its_partition_is_kept_in_the_default_and_moved_when_made(admin):
+    family_and_pensioner()
+    later = add_months(THIS_MONTH, 7)
+    eligibility_run(later, actor=admin)
+    assert set(homes().values()) == {DECISIONS.default}
+    values = {(m.name, s.labels["table"]): s.value for m in metrics() for s in m.samples}
+    assert values["zrunva_partition_default_rows", "programmes_decision"] == 3
+    assert values["zrunva_partition_months_ahead", "programmes_decision"] == 3
+
+    out = io.StringIO()
+    call_command("partitions", ahead=7, stdout=out)
+    assert f"created {DECISIONS.name_of(later)}" in out.getvalue()
+    assert "programmes_decision: " in out.getvalue()
+    assert set(homes().values()) == {DECISIONS.name_of(later)}
+    assert DECISIONS.default_rows(connection) == 0
+    # The trigger guarding the decisions applications rest on came back with the default.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_trigger WHERE tgname = 'decision_read_kept' "
+            "AND tgrelid = %s::regclass",
+            [DECISIONS.default],
+        )
+        assert cursor.fetchone()
+
+
+def test_a_decision_an_application_rests_on_is_never_deleted(admin):
+    household, _, _ = family_and_pensioner()
+    eligibility_run(timezone.localdate(), actor=admin)
+    decision = Decision.objects.filter(household=household).first()
+    application = submit()
+    application.decision = decision
+    application.save(update_fields=["decision"])
+    with (
+        pytest.raises(DatabaseError, match="basis of an application"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM programmes_decision WHERE id = %s", [decision.pk])
+    # One nobody rests on may go (a run replaces its month's rows so).
+    other = Decision.objects.filter(household=household).exclude(pk=decision.pk).first()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM programmes_decision WHERE id = %s", [other.pk])
+    assert Decision.objects.filter(pk=decision.pk).exists()
+
+
+def test_the_conversion_keeps_every_row_and_id_both_ways(admin):
+    """Migration 0015's rebuild, back to one table and forward again, inside this test's
+    transaction: rows, ids, the sequence and the trigger survive; months from the oldest row's."""
+    household, _, _ = family_and_pensioner()
+    eligibility_run(timezone.localdate(), actor=admin)
+    row = Decision.objects.filter(household=household).first()
+    old = add_months(THIS_MONTH, -14)  # a month before the migration: the default holds it
+    Decision.objects.create(
+        programme_id=row.programme_id,
+        household_id=row.household_id,
+        person_id=row.person_id,
+        period=old,
+        until=old,
+        status=row.status,
+        reason=row.reason,
+        run_id=row.run_id,
+    )
+    assert DECISIONS.default_rows(connection) == 1
+    before = list(Decision.objects.order_by("id").values_list("id", "period", "until", "amount"))
+    DECISIONS.rebuild(connection, partitioned=False, ahead=0)
+    assert not DECISIONS.is_partitioned(connection)
+    DECISIONS.rebuild(connection, partitioned=True, ahead=3)
+    assert DECISIONS.is_partitioned(connection)
+    after = list(Decision.objects.order_by("id").values_list("id", "period", "until", "amount"))
+    assert after == before
+    listed = DECISIONS.partitions(connection)
+    assert listed[0].month == add_months(THIS_MONTH, -14) and listed[-1].name == DECISIONS.default
+    assert set(homes().values()) == {
+        DECISIONS.name_of(add_months(THIS_MONTH, -14)),
+        DECISIONS.name_of(THIS_MONTH),
+    }
+    assess(household, 61000, visit=timezone.localdate())
+    newest = eligibility_run(timezone.localdate(), actor=admin)
+    assert Decision.objects.filter(run=newest).get().pk > max(row[0] for row in before)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_trigger WHERE tgname = 'decision_read_kept' "
+            "AND tgrelid = 'programmes_decision'::regclass"
+        )
+        assert cursor.fetchone()
+
+
+def test_a_rebuild_is_refused_while_a_foreign_key_points_into_the_table():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE zrunva_test_pointer (id bigint PRIMARY KEY, decision_id bigint, "
+            "period date, FOREIGN KEY (decision_id, period) REFERENCES programmes_decision)"
+        )
+    with pytest.raises(RuntimeError, match="zrunva_test_pointer"):
+        DECISIONS.rebuild(connection, partitioned=True, ahead=3)
+
+
+def test_the_application_role_writes_decisions_in_months_made_after_its_grant(settings, admin):
+    from zrunva.audit.database import app_role_grant
+
+    family_and_pensioner()
+    role = "zrunva_test_decisions_role"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        settings.DB_APP_ROLE = role
+        assert app_role_grant(connection)
+        later = add_months(THIS_MONTH, 5)
+        DECISIONS.create(connection, later)
+        cursor.execute(f"SET LOCAL ROLE {role}")
+        cursor.execute(
+            "INSERT INTO programmes_decision (period, status, reason, missing, household_id, "
+            "programme_id, run_id) SELECT %s, 'eligible', 'eligible', '[]', h.id, p.id, 1 "
+            "FROM registry_household h, programmes_programme p LIMIT 1 RETURNING id",
+            [later],
+        )
+        pk = cursor.fetchone()[0]
+        cursor.execute("UPDATE programmes_decision SET until = %s WHERE id = %s", [later, pk])
+        cursor.execute("DELETE FROM programmes_decision WHERE id = %s", [pk])
+        cursor.execute("RESET ROLE")
