@@ -13,16 +13,22 @@ installations keep plain tables. docs/partitioning.md has the design.
 """
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
+from django.utils import timezone
 
 from zrunva.core import extensions
 
 SLOT = "partitions"
+# Making a month locks the table against reads and writes: it waits this long for the
+# transactions using the table, a few times, rather than queueing everyone behind it.
+LOCK_TIMEOUT = "5s"
+LOCK_TRIES = 6
 
 
 def month_start(day: date) -> date:
@@ -77,6 +83,11 @@ class Monthly:
             raise ValueError(f"not a partition of {self.table}: {name!r}")
         return name
 
+    def today(self) -> date:
+        """Today in the months the table is split by: UTC's for instants, Tbilisi's for the
+        dates the application writes (a run's month is a local one)."""
+        return timezone.now().astimezone(UTC).date() if self.instants else timezone.localdate()
+
     def bound(self, month: date) -> date | datetime:
         return datetime(month.year, month.month, 1, tzinfo=UTC) if self.instants else month
 
@@ -111,7 +122,18 @@ class Monthly:
 
     def create(self, connection, month: date) -> bool:
         """The month's partition, if it does not exist yet (False if it did). Rows of that
-        month the default partition caught meanwhile are moved into it, in one transaction."""
+        month the default partition caught meanwhile are moved into it, in one transaction.
+        The table's lock is waited for LOCK_TIMEOUT at a time, LOCK_TRIES times."""
+        for attempt in range(1, LOCK_TRIES + 1):
+            try:
+                return self._create(connection, month)
+            except OperationalError as error:
+                if "lock timeout" not in str(error) or attempt == LOCK_TRIES:
+                    raise
+                time.sleep(attempt)
+        raise AssertionError("unreachable")
+
+    def _create(self, connection, month: date) -> bool:
         month = month_start(month)
         name = self.name_of(month)
         table, default, column = self.table, self.default, self.column
@@ -122,8 +144,14 @@ class Monthly:
             # Deferred foreign-key checks of rows written earlier in this transaction would
             # forbid the DDL below ("pending trigger events"): run them now.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            # One creator at a time (two crons, or cron beside a migration).
-            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+            # One creator at a time (two crons, or cron beside a migration), and the lock
+            # CREATE … PARTITION OF takes anyway, at once: taking a weaker one first and
+            # upgrading could deadlock with a transaction that reads, then writes, the table.
+            cursor.execute("SELECT current_setting('lock_timeout')")
+            patience = cursor.fetchone()[0]
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_TIMEOUT])
+            cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [patience])
             cursor.execute("SELECT to_regclass(%s)", [name])
             if cursor.fetchone()[0] is not None:
                 return False
@@ -157,14 +185,25 @@ class Monthly:
         self._guard(connection, self.default)
 
     def ensure(self, connection, *, today: date, ahead: int) -> list[str]:
-        """Partitions for this month and the `ahead` months after it; the names created."""
+        """Partitions for this month and the `ahead` months after it, and for every month the
+        default partition holds rows of (a run for a month before the oldest partition, or far
+        ahead); the names created."""
         first = month_start(today)
+        months = [add_months(first, n) for n in range(ahead + 1)]
+        months += [m for m in self.caught_months(connection) if m not in months]
         made = []
-        for n in range(ahead + 1):
-            month = add_months(first, n)
+        for month in sorted(months):
             if self.create(connection, month):
                 made.append(self.name_of(month))
         return made
+
+    def caught_months(self, connection) -> list[date]:
+        """The months the default partition holds rows of."""
+        column = connection.ops.quote_name(self.column)
+        month = f"date_trunc('month', {column}" + (" AT TIME ZONE 'UTC')" if self.instants else ")")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT DISTINCT {month}::date FROM {self.default}")  # noqa: S608 (ours)
+            return sorted(row[0] for row in cursor.fetchall())
 
     def months_ahead(
         self, connection, *, today: date, listed: list[Partition] | None = None
@@ -247,14 +286,16 @@ def _definitions(cursor, table: str):
         "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p'",
         [table],
     )
-    primary = cursor.fetchone()[0]
-    return indexes, constraints, triggers, primary
+    primary = cursor.fetchone()
+    if primary is None:
+        raise RuntimeError(f"{table} has no primary key to rebuild it with")
+    return indexes, constraints, triggers, primary[0]
 
 
-def _on(table: str, definition: str, old: str) -> str:
-    """An index's definition read off the old table, for the new one (recursing into the
-    partitions: a partitioned parent's definition says ON ONLY)."""
-    return re.sub(rf"\bON (ONLY )?(\S+\.)?{old}\b", f"ON {table}", definition)
+def _recursing(table: str, definition: str) -> str:
+    """An index's definition read off the table, to create on the new one and all its
+    partitions: a partitioned parent's own definition says ON ONLY, which would not."""
+    return re.sub(rf"\bON ONLY ((\S+\.)?{table})\b", r"ON \1", definition)
 
 
 def _rebuild(connection, spec: Monthly, *, partitioned: bool, ahead: int) -> None:
@@ -289,6 +330,15 @@ def _rebuild(connection, spec: Monthly, *, partitioned: bool, ahead: int) -> Non
         indexes, constraints, triggers, primary = _definitions(cursor, table)
         cursor.execute(f"SELECT max(id), min({quote(column)}) FROM {table}")  # noqa: S608
         top, oldest = cursor.fetchone()
+        # Ids go on from where the sequence was, not from the highest id kept: a deleted
+        # decision's id may still be named elsewhere (a payment's line) and must not come back.
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        sequence = cursor.fetchone()[0]
+        if sequence:
+            cursor.execute(f"SELECT last_value, is_called FROM {sequence}")  # noqa: S608
+            last, called = cursor.fetchone()
+            if called:
+                top = max(top or 0, last)
         cursor.execute(f"ALTER TABLE {table} RENAME TO {old}")
         # Free the names for the new table: index names are the schema's, not the table's.
         cursor.execute(f"ALTER TABLE {old} DROP CONSTRAINT {quote(primary)}")
@@ -322,9 +372,7 @@ def _rebuild(connection, spec: Monthly, *, partitioned: bool, ahead: int) -> Non
         cursor.execute(f"ALTER SEQUENCE {table}_id_seq OWNED BY {table}.id")
 
     if partitioned:
-        from django.utils import timezone
-
-        today = timezone.now().date()
+        today = spec.today()
         first = oldest.date() if isinstance(oldest, datetime) else oldest
         month = month_start(first or today)
         last = add_months(month_start(today), ahead)
@@ -344,7 +392,7 @@ def _rebuild(connection, spec: Monthly, *, partitioned: bool, ahead: int) -> Non
         for name, definition in constraints:
             cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quote(name)} {definition}")
         for _, definition in indexes:
-            cursor.execute(_on(table, definition, old))
+            cursor.execute(_recursing(table, definition))
         for _, definition in triggers:  # read under the table's name, which it has again
             cursor.execute(definition)
         cursor.execute(f"ANALYZE {table}")
@@ -359,13 +407,11 @@ def metrics():
     rows are kept, but no longer by month, and retention cannot drop them), and the oldest month
     still held. Nothing for a table that is not partitioned (SQLite)."""
     from django.db import connection
-    from django.utils import timezone
 
     from zrunva.core.metrics import gauge
 
     if connection.vendor != "postgresql":
         return []
-    today = timezone.now().date()
     # Two queries for every table, however many: a scrape stays cheap.
     specs = registered()
     found = {table: parts for table, parts in listed(connection, specs).items() if parts}
@@ -380,7 +426,7 @@ def metrics():
     for spec, rows in zip(specs, default_rows, strict=True):
         parts = found[spec.table]
         key = (spec.table,)
-        ahead[key] = spec.months_ahead(connection, today=today, listed=parts)
+        ahead[key] = spec.months_ahead(connection, today=spec.today(), listed=parts)
         caught[key] = rows
         months = [p.month for p in parts if p.month]
         first = months[0] if months else None

@@ -389,14 +389,16 @@ def decision_record(*, result, household_id: int, on: date, application_id: int)
         "rules": rule_set(compiled),
         "household_id": household_id,
     }
+    # Written by id and month, so that only the month's partition is read (PostgreSQL).
+    row = Decision.objects.filter(pk=current.pk, period=current.period) if current else None
     if current is not None and current.period == month:
         for name, value in fields.items():
             setattr(current, name, value)
-        current.save(update_fields=[*fields, "until"])
+        row.update(**fields)
         return current
     if current is not None:
         current.until = month - relativedelta(months=1)
-        current.save(update_fields=["until"])
+        row.update(until=current.until)
     return Decision.objects.create(
         programme_id=compiled.id,
         person_id=result.person_id,

@@ -93,8 +93,20 @@ def test_a_month_without_its_partition_lands_in_the_default_and_moves_when_creat
         connection.cursor() as cursor,
     ):
         cursor.execute("DELETE FROM auditlog_logentry_default")
-    # Creating again changes nothing.
-    assert partitions.ensure(connection, today=timezone.now().date(), ahead=8) == []
+    # Ensuring again makes the stray row's month too (past the months ahead), and then nothing.
+    today = timezone.now().date()
+    assert partitions.ensure(connection, today=today, ahead=8) == [partitions.name_of(stray)]
+    assert partitions.default_rows(connection) == 0
+    assert partitions.ensure(connection, today=today, ahead=8) == []
+
+
+@postgres_only
+def test_the_old_command_name_still_makes_the_months_and_says_it_is_deprecated():
+    out, err = io.StringIO(), io.StringIO()
+    call_command("audit_partitions", ahead=5, stdout=out, stderr=err)
+    assert "auditlog_logentry: " in out.getvalue() and "programmes_decision: " in out.getvalue()
+    assert "deprecated" in err.getvalue()
+    assert partitions.months_ahead(connection, today=timezone.now().date()) == 5
 
 
 @postgres_only
@@ -243,7 +255,7 @@ def test_the_conversion_keeps_every_row_and_id_both_ways():
 
 
 @sqlite_only
-@pytest.mark.parametrize("command", ["partitions", "audit_retention"])
+@pytest.mark.parametrize("command", ["partitions", "audit_partitions", "audit_retention"])
 def test_sqlite_keeps_one_table_and_says_so(command):
     assert not partitions.is_partitioned(connection)
     with pytest.raises(CommandError, match="PostgreSQL"):

@@ -3,7 +3,7 @@
 
 `zrunva.core.partitions.Monthly.rebuild` rebuilds the table under the same name, as the audit
 trail's migration 0005 does: the primary key becomes (id, period), `id` a bigint from a plain
-sequence set past the highest id kept, and the indexes (both one-per-month unique indexes
+sequence going on from the old one, and the indexes (both one-per-month unique indexes
 already hold `period`), check constraints and triggers keep their names. Months are made from
 the oldest decision's to DECISION_PARTITIONS_AHEAD months ahead, plus the default partition.
 The one foreign key into the table went first (applications' migration 0013). The table is
@@ -13,6 +13,7 @@ locked meanwhile: bench/README.md (`decisions.py`) has how long at a country's d
 from django.conf import settings
 from django.db import migrations
 
+from zrunva.audit import database
 from zrunva.programmes.partitions import DECISIONS
 
 
@@ -21,11 +22,13 @@ def forward(apps, schema_editor):
         DECISIONS.rebuild(
             schema_editor.connection, partitioned=True, ahead=settings.DECISION_PARTITIONS_AHEAD
         )
+        database.app_role_grant(schema_editor.connection)  # the new sequence and partitions
 
 
 def backward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         DECISIONS.rebuild(schema_editor.connection, partitioned=False, ahead=0)
+        database.app_role_grant(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

@@ -76,7 +76,7 @@ def test_the_decisions_are_partitioned_by_month_with_the_period_in_their_key(adm
         assert cursor.fetchone()[0] == "PRIMARY KEY (id, period)"
     months = [p.month for p in DECISIONS.partitions(connection) if p.month]
     assert add_months(THIS_MONTH, 3) in months  # DECISION_PARTITIONS_AHEAD
-    # One decision per beneficiary and month still, across the partitions.
+    # One decision per beneficiary and month still (the month's copy of the unique index).
     row = Decision.objects.filter(household=household, person__isnull=True).first()
     with (
         pytest.raises(DatabaseError, match=r"\(programme_id, household_id, period\)"),
@@ -119,29 +119,46 @@ def test_a_run_closes_and_replaces_rows_reading_their_month_alone(admin):
     assert Decision.objects.filter(household=household, programme__code="tsa").count() == 2
 
 
-def test_a_month_without_its_partition_is_kept_in_the_default_and_moved_when_made(admin):
-    family_and_pensioner()
+def test_months_without_their_partition_are_kept_in_the_default_and_moved_when_made(admin):
+    household, _, _ = family_and_pensioner()
     later = add_months(THIS_MONTH, 7)
     eligibility_run(later, actor=admin)
+    # A month before the oldest partition (one before the upgrade), which no cron makes ahead.
+    earlier = add_months(THIS_MONTH, -5)
+    row = Decision.objects.filter(household=household).first()
+    kept = Decision.objects.create(
+        programme_id=row.programme_id,
+        household_id=row.household_id,
+        person_id=row.person_id,
+        period=earlier,
+        until=earlier,
+        status=row.status,
+        reason=row.reason,
+        run_id=row.run_id,
+    )
+    application = submit()
+    application.decision = kept
+    application.save(update_fields=["decision"])
     assert set(homes().values()) == {DECISIONS.default}
     values = {(m.name, s.labels["table"]): s.value for m in metrics() for s in m.samples}
-    assert values["zrunva_partition_default_rows", "programmes_decision"] == 3
+    assert values["zrunva_partition_default_rows", "programmes_decision"] == 4
     assert values["zrunva_partition_months_ahead", "programmes_decision"] == 3
 
     out = io.StringIO()
-    call_command("partitions", ahead=7, stdout=out)
-    assert f"created {DECISIONS.name_of(later)}" in out.getvalue()
+    call_command("partitions", stdout=out)
+    for month in (earlier, later):
+        assert f"created {DECISIONS.name_of(month)}" in out.getvalue()
     assert "programmes_decision: " in out.getvalue()
-    assert set(homes().values()) == {DECISIONS.name_of(later)}
+    assert homes(pk=kept.pk) == {kept.pk: DECISIONS.name_of(earlier)}
+    assert set(homes(period=later).values()) == {DECISIONS.name_of(later)}
     assert DECISIONS.default_rows(connection) == 0
-    # The trigger guarding the decisions applications rest on came back with the default.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM pg_trigger WHERE tgname = 'decision_read_kept' "
-            "AND tgrelid = %s::regclass",
-            [DECISIONS.default],
-        )
-        assert cursor.fetchone()
+    # The moved decision is still guarded: the trigger came back on every partition.
+    with (
+        pytest.raises(DatabaseError, match="basis of an application"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM programmes_decision WHERE id = %s", [kept.pk])
 
 
 def test_a_decision_an_application_rests_on_is_never_deleted(admin):
@@ -183,27 +200,46 @@ def test_the_conversion_keeps_every_row_and_id_both_ways(admin):
     )
     assert DECISIONS.default_rows(connection) == 1
     before = list(Decision.objects.order_by("id").values_list("id", "period", "until", "amount"))
+    schema = definitions()
     DECISIONS.rebuild(connection, partitioned=False, ahead=0)
     assert not DECISIONS.is_partitioned(connection)
     DECISIONS.rebuild(connection, partitioned=True, ahead=3)
     assert DECISIONS.is_partitioned(connection)
     after = list(Decision.objects.order_by("id").values_list("id", "period", "until", "amount"))
     assert after == before
+    assert definitions() == schema  # every index, constraint and trigger, by name and SQL
     listed = DECISIONS.partitions(connection)
     assert listed[0].month == add_months(THIS_MONTH, -14) and listed[-1].name == DECISIONS.default
     assert set(homes().values()) == {
         DECISIONS.name_of(add_months(THIS_MONTH, -14)),
         DECISIONS.name_of(THIS_MONTH),
     }
+    # Ids go on from where the sequence was, past ids deleted since (not reissued).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('programmes_decision_id_seq')")
+        taken = cursor.fetchone()[0]
+    DECISIONS.rebuild(connection, partitioned=False, ahead=0)
+    DECISIONS.rebuild(connection, partitioned=True, ahead=3)
     assess(household, 61000, visit=timezone.localdate())
     newest = eligibility_run(timezone.localdate(), actor=admin)
-    assert Decision.objects.filter(run=newest).get().pk > max(row[0] for row in before)
+    assert Decision.objects.filter(run=newest).get().pk > taken
+
+
+def definitions() -> set[tuple[str, str]]:
+    """The decisions table's own indexes, constraints and triggers, by name and definition."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT 1 FROM pg_trigger WHERE tgname = 'decision_read_kept' "
-            "AND tgrelid = 'programmes_decision'::regclass"
+            """
+            SELECT i.relname, regexp_replace(pg_get_indexdef(i.oid), ' ON (ONLY )?', ' ON ')
+            FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+            WHERE x.indrelid = 'programmes_decision'::regclass
+            UNION SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+            WHERE conrelid = 'programmes_decision'::regclass AND contype <> 'p'
+            UNION SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger
+            WHERE tgrelid = 'programmes_decision'::regclass AND NOT tgisinternal
+            """
         )
-        assert cursor.fetchone()
+        return set(cursor.fetchall())
 
 
 def test_a_rebuild_is_refused_while_a_foreign_key_points_into_the_table():
@@ -216,7 +252,9 @@ def test_a_rebuild_is_refused_while_a_foreign_key_points_into_the_table():
         DECISIONS.rebuild(connection, partitioned=True, ahead=3)
 
 
-def test_the_application_role_writes_decisions_in_months_made_after_its_grant(settings, admin):
+def test_the_application_role_writes_decisions_after_the_conversion(settings, admin):
+    """The role granted before the conversion (as on an installation upgraded through migration
+    0015) writes through the rebuilt table and its new sequence without a new grant."""
     from zrunva.audit.database import app_role_grant
 
     family_and_pensioner()
@@ -225,8 +263,10 @@ def test_the_application_role_writes_decisions_in_months_made_after_its_grant(se
         cursor.execute(f"CREATE ROLE {role} NOLOGIN")
         settings.DB_APP_ROLE = role
         assert app_role_grant(connection)
+        DECISIONS.rebuild(connection, partitioned=False, ahead=0)
+        DECISIONS.rebuild(connection, partitioned=True, ahead=3)
         later = add_months(THIS_MONTH, 5)
-        DECISIONS.create(connection, later)
+        DECISIONS.create(connection, later)  # a month made after
         cursor.execute(f"SET LOCAL ROLE {role}")
         cursor.execute(
             "INSERT INTO programmes_decision (period, status, reason, missing, household_id, "

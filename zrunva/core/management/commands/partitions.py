@@ -1,6 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.utils import timezone
 
 from zrunva.core import partitions
 
@@ -9,9 +8,9 @@ class Command(BaseCommand):
     help = (
         "Create the monthly partitions of every partitioned table (the audit trail, the "
         "eligibility decisions) for this month and the months ahead its setting names "
-        "(AUDIT_PARTITIONS_AHEAD, DECISION_PARTITIONS_AHEAD), moving any rows the default "
-        "partition caught into their month; then list them. PostgreSQL; run monthly by cron, as "
-        "the tables' owner."
+        "(AUDIT_PARTITIONS_AHEAD, DECISION_PARTITIONS_AHEAD) and for every month whose rows "
+        "the default partition caught, moving those rows into their month; then list them. "
+        "PostgreSQL; run monthly by cron, as the tables' owner."
     )
 
     def add_arguments(self, parser):
@@ -28,13 +27,16 @@ class Command(BaseCommand):
             raise CommandError(
                 "Partitioning is PostgreSQL's; SQLite keeps one table each, nothing to do."
             )
-        today = timezone.now().date()
         for spec in partitions.registered():
             if not spec.is_partitioned(connection):
                 raise CommandError(f"{spec.table} is not partitioned: are the migrations applied?")
+            today = spec.today()
             months = spec.ahead if ahead is None else ahead
             for name in spec.ensure(connection, today=today, ahead=months):
                 self.stdout.write(f"created {name}")
+            with connection.cursor() as cursor:
+                # The parent's statistics, which autovacuum gathers for each partition alone.
+                cursor.execute(f"ANALYZE {spec.table}")
             listed = [p for p in spec.partitions(connection) if p.month]
             self.stdout.write(
                 f"{spec.table}: {len(listed)} months, {listed[0].month:%Y-%m} to "
