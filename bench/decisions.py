@@ -350,7 +350,9 @@ def median(results: list):
     first = results[0]
     if isinstance(first, dict):
         return {key: median([r[key] for r in results]) for key in first}
-    if isinstance(first, int | float) and not isinstance(first, bool):
+    if isinstance(first, int) and not isinstance(first, bool):
+        return statistics.median_low(results)  # counts stay whole
+    if isinstance(first, float):
         return statistics.median(results)
     return first
 

@@ -88,6 +88,9 @@ DB_APP_ROLE = env.str("DB_APP_ROLE", default="")
 # (monthly cron). Decisions of a month without its partition are kept in the default one.
 AUDIT_PARTITIONS_AHEAD = env.int("AUDIT_PARTITIONS_AHEAD", default=3)
 DECISION_PARTITIONS_AHEAD = env.int("DECISION_PARTITIONS_AHEAD", default=3)
+# Calendar years before this one whose decisions keep a partition per month; older years are
+# merged into one partition each by `manage.py partitions` (docs/partitioning.md).
+DECISION_PARTITIONS_MONTHLY_YEARS = env.int("DECISION_PARTITIONS_MONTHLY_YEARS", default=1)
 # Months older than this many years are exported to AUDIT_ARCHIVE_DIR (cold storage: mount it
 # there) and dropped by `manage.py audit_retention`. Law №3144 on Personal Data Protection
 # requires every action on personal data to be logged but names no period for keeping the log:
@@ -137,6 +140,14 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
     DATABASE_REPLICA = "replica"
 DATABASE_ROUTERS = ["zrunva.core.db.ReplicaRouter"]
+# Seconds a connection serves the next requests or tasks before it is closed (0: one connection
+# per request or worker poll, Django's default), a broken one replaced first. A new connection's
+# first read of the partitioned decisions plans with cold caches, 15 ms against 1.9 ms
+# (bench/README.md, `decisions.py`): production keeps them a minute (config/settings/production.py).
+CONN_MAX_AGE = env.int("DATABASE_CONN_MAX_AGE", default=0)
+for _database in DATABASES.values():
+    _database["CONN_MAX_AGE"] = CONN_MAX_AGE
+    _database["CONN_HEALTH_CHECKS"] = True
 
 CACHES = {
     "default": {

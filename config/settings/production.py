@@ -11,6 +11,10 @@ from .base import DEBUG, METRICS_TOKEN, SECRET_KEY, env
 
 # National staff and administrators give a second factor after their password (accounts).
 MFA_REQUIRED = env.bool("MFA_REQUIRED", default=True)
+# Connections kept for a minute: each request and worker poll spared the connection and the
+# planner's cold caches (config/settings/base.py).
+for _database in DATABASES.values():  # noqa: F405
+    _database["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 
 if DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")

@@ -43,11 +43,12 @@ def add_months(month: date, n: int) -> date:
 @dataclass(frozen=True)
 class Partition:
     name: str
-    month: date | None  # None: the default partition
+    month: date | None  # the first month it holds; None: the default partition
+    months: int = 1  # 12: a past year's months in one partition (`Monthly.compact`)
 
     @property
     def end(self) -> date | None:
-        return add_months(self.month, 1) if self.month else None
+        return add_months(self.month, self.months) if self.month else None
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,10 @@ class Monthly:
     ahead_setting: str
     # Called on each partition made (the audit trail's guards), with the connection and name.
     guard: Callable | None = None
+    # The setting that says how many calendar years before this one keep a partition per month;
+    # the months of older years are merged into one partition per year (`compact`). None: every
+    # month keeps its own (the audit trail, whose retention drops months).
+    monthly_years_setting: str | None = None
 
     @property
     def default(self) -> str:
@@ -72,16 +77,26 @@ class Monthly:
         return getattr(settings, self.ahead_setting)
 
     def _month_name(self) -> re.Pattern:
-        return re.compile(rf"^{self.table}_y(\d{{4}})m(\d{{2}})$")
+        # A month's partition (y2026m12), or a past year's (y2019).
+        return re.compile(rf"^{self.table}_y(\d{{4}})(?:m(\d{{2}}))?$")
 
     def name_of(self, month: date) -> str:
         return f"{self.table}_y{month.year}m{month.month:02d}"
+
+    def year_name(self, year: int) -> str:
+        return f"{self.table}_y{year}"
 
     def checked(self, name: str) -> str:
         """A partition's name, fit to be written into SQL: this table's, or refused."""
         if name != self.default and not self._month_name().match(name):
             raise ValueError(f"not a partition of {self.table}: {name!r}")
         return name
+
+    def compacted_before(self, today: date) -> int | None:
+        """The first year still kept by month: years before it have one partition each."""
+        if self.monthly_years_setting is None:
+            return None
+        return today.year - getattr(settings, self.monthly_years_setting)
 
     def today(self) -> date:
         """Today in the months the table is split by: UTC's for instants, Tbilisi's for the
@@ -110,8 +125,10 @@ class Monthly:
         months, default = [], []
         for name in names:
             match = pattern.match(name)
-            if match:
+            if match and match[2]:
                 months.append(Partition(name, date(int(match[1]), int(match[2]), 1)))
+            elif match:
+                months.append(Partition(name, date(int(match[1]), 1, 1), 12))
             else:
                 default.append(Partition(name, None))
         return sorted(months, key=lambda p: p.month) + default
@@ -135,34 +152,48 @@ class Monthly:
 
     def _create(self, connection, month: date) -> bool:
         month = month_start(month)
-        name = self.name_of(month)
+        if self._exists(connection, self.year_name(month.year)):
+            return False  # a past year's partition holds the month
+        return self._make(connection, self.name_of(month), month, 1)
+
+    @staticmethod
+    def _exists(connection, name: str) -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass(%s)", [name])
+            return cursor.fetchone()[0] is not None
+
+    def _lock(self, cursor) -> None:
+        """One maker at a time (two crons, or cron beside a migration), and the lock CREATE …
+        PARTITION OF takes anyway, at once: taking a weaker one first and upgrading could
+        deadlock with a transaction that reads, then writes, the table."""
+        cursor.execute("SELECT current_setting('lock_timeout')")
+        patience = cursor.fetchone()[0]
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_TIMEOUT])
+        cursor.execute(f"LOCK TABLE {self.table} IN ACCESS EXCLUSIVE MODE")
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [patience])
+
+    def _make(self, connection, name: str, first: date, months: int, *, move=()) -> bool:
+        """The partition `name` for `months` months from `first`, unless it exists (False).
+        Rows of its months the default partition caught are moved into it, and so are the rows
+        of the detached tables `move` (dropped after), in one transaction."""
         table, default, column = self.table, self.default, self.column
         quote = connection.ops.quote_name
-        bounds = [self.bound(month), self.bound(add_months(month, 1))]
+        bounds = [self.bound(first), self.bound(add_months(first, months))]
         where = f"WHERE {quote(column)} >= %s AND {quote(column)} < %s"
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             # Deferred foreign-key checks of rows written earlier in this transaction would
             # forbid the DDL below ("pending trigger events"): run them now.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            # One creator at a time (two crons, or cron beside a migration), and the lock
-            # CREATE … PARTITION OF takes anyway, at once: taking a weaker one first and
-            # upgrading could deadlock with a transaction that reads, then writes, the table.
-            cursor.execute("SELECT current_setting('lock_timeout')")
-            patience = cursor.fetchone()[0]
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [LOCK_TIMEOUT])
-            cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [patience])
-            cursor.execute("SELECT to_regclass(%s)", [name])
-            if cursor.fetchone()[0] is not None:
+            self._lock(cursor)
+            if self._exists(connection, name):
                 return False
             caught = 0
-            cursor.execute("SELECT to_regclass(%s)", [default])
-            if cursor.fetchone()[0] is not None:
+            if self._exists(connection, default):
                 cursor.execute(f"SELECT count(*) FROM {default} {where}", bounds)  # noqa: S608
                 caught = cursor.fetchone()[0]
             if caught:
                 # PostgreSQL refuses a partition whose rows the default holds: take the default
-                # off (which also takes off its cloned triggers), create the month, move the
+                # off (which also takes off its cloned triggers), create the partition, move the
                 # rows through the parent, and put the default back (the triggers are cloned
                 # again).
                 cursor.execute(f"ALTER TABLE {table} DETACH PARTITION {default}")
@@ -174,8 +205,41 @@ class Monthly:
                 cursor.execute(f"INSERT INTO {table} SELECT * FROM {default} {where}", bounds)  # noqa: S608
                 cursor.execute(f"DELETE FROM {default} {where}", bounds)  # noqa: S608
                 cursor.execute(f"ALTER TABLE {table} ATTACH PARTITION {default} DEFAULT")
+            for old in move:
+                cursor.execute(f"INSERT INTO {table} SELECT * FROM {self.checked(old)}")  # noqa: S608
+                cursor.execute(f"DROP TABLE {self.checked(old)}")
         self._guard(connection, name)
         return True
+
+    def compact(self, connection, year: int) -> bool:
+        """A past year's monthly partitions merged into one for the year (False if it has
+        none): each month is detached, the year's partition made, their rows moved into it and
+        the months dropped, in one transaction. A read that cannot name its months (one
+        household's decisions over all of them) plans once per partition: fewer partitions,
+        less planning (docs/partitioning.md)."""
+        months = (
+            [
+                p
+                for p in self.partitions(connection)
+                if p.month and p.months == 1 and p.month.year == year
+            ]
+            if self.is_partitioned(connection)
+            else []
+        )
+        if not months:
+            return False
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            self._lock(cursor)
+            for month in months:
+                cursor.execute(f"ALTER TABLE {self.table} DETACH PARTITION {month.name}")
+            return self._make(
+                connection,
+                self.year_name(year),
+                date(year, 1, 1),
+                12,
+                move=[m.name for m in months],
+            )
 
     def create_default(self, connection) -> None:
         with connection.cursor() as cursor:
@@ -187,7 +251,8 @@ class Monthly:
     def ensure(self, connection, *, today: date, ahead: int) -> list[str]:
         """Partitions for this month and the `ahead` months after it, and for every month the
         default partition holds rows of (a run for a month before the oldest partition, or far
-        ahead); the names created."""
+        ahead); then the months of years past the monthly ones merged into a partition each
+        (`compact`). The names created."""
         first = month_start(today)
         months = [add_months(first, n) for n in range(ahead + 1)]
         months += [m for m in self.caught_months(connection) if m not in months]
@@ -195,6 +260,16 @@ class Monthly:
         for month in sorted(months):
             if self.create(connection, month):
                 made.append(self.name_of(month))
+        cutoff = self.compacted_before(today)
+        if cutoff is not None:
+            years = {
+                p.month.year
+                for p in self.partitions(connection)
+                if p.month and p.months == 1 and p.month.year < cutoff
+            }
+            for year in sorted(years):
+                if self.compact(connection, year):
+                    made.append(self.year_name(year))
         return made
 
     def caught_months(self, connection) -> list[date]:
@@ -376,9 +451,14 @@ def _rebuild(connection, spec: Monthly, *, partitioned: bool, ahead: int) -> Non
         first = oldest.date() if isinstance(oldest, datetime) else oldest
         month = month_start(first or today)
         last = add_months(month_start(today), ahead)
+        cutoff = spec.compacted_before(today)
         while month <= last:
-            spec.create(connection, month)
-            month = add_months(month, 1)
+            if cutoff is not None and month.year < cutoff:  # a past year: one partition
+                spec._make(connection, spec.year_name(month.year), date(month.year, 1, 1), 12)
+                month = date(month.year + 1, 1, 1)
+            else:
+                spec.create(connection, month)
+                month = add_months(month, 1)
         spec.create_default(connection)
 
     with connection.cursor() as cursor:

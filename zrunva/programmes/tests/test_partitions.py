@@ -4,6 +4,7 @@ month, the default partition, the conversion both ways, and what replaced the fo
 
 import io
 import re
+from datetime import date
 
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -30,8 +31,31 @@ NEXT_MONTH = add_months(THIS_MONTH, 1)
 
 
 @pytest.fixture
-def admin(make_user):
+def admin(make_user, settings):
+    # Last year and this one by month, older years one partition each (the default).
+    settings.DECISION_PARTITIONS_MONTHLY_YEARS = 1
     return make_user(Role.ADMIN)
+
+
+def home_of(month: date) -> str:
+    """The partition a decision of `month` belongs in."""
+    if month.year < THIS_MONTH.year - 1:
+        return DECISIONS.year_name(month.year)
+    return DECISIONS.name_of(month)
+
+
+def closed(like: Decision, month: date) -> Decision:
+    """A decision of an earlier month, ended that month, for the same beneficiary."""
+    return Decision.objects.create(
+        programme_id=like.programme_id,
+        household_id=like.household_id,
+        person_id=like.person_id,
+        period=month,
+        until=month,
+        status=like.status,
+        reason=like.reason,
+        run_id=like.run_id,
+    )
 
 
 def homes(**filters) -> dict[int, str]:
@@ -125,17 +149,7 @@ def test_months_without_their_partition_are_kept_in_the_default_and_moved_when_m
     eligibility_run(later, actor=admin)
     # A month before the oldest partition (one before the upgrade), which no cron makes ahead.
     earlier = add_months(THIS_MONTH, -5)
-    row = Decision.objects.filter(household=household).first()
-    kept = Decision.objects.create(
-        programme_id=row.programme_id,
-        household_id=row.household_id,
-        person_id=row.person_id,
-        period=earlier,
-        until=earlier,
-        status=row.status,
-        reason=row.reason,
-        run_id=row.run_id,
-    )
+    kept = closed(Decision.objects.filter(household=household).first(), earlier)
     application = submit()
     application.decision = kept
     application.save(update_fields=["decision"])
@@ -147,9 +161,9 @@ def test_months_without_their_partition_are_kept_in_the_default_and_moved_when_m
     out = io.StringIO()
     call_command("partitions", stdout=out)
     for month in (earlier, later):
-        assert f"created {DECISIONS.name_of(month)}" in out.getvalue()
+        assert f"created {home_of(month)}" in out.getvalue()
     assert "programmes_decision: " in out.getvalue()
-    assert homes(pk=kept.pk) == {kept.pk: DECISIONS.name_of(earlier)}
+    assert homes(pk=kept.pk) == {kept.pk: home_of(earlier)}
     assert set(homes(period=later).values()) == {DECISIONS.name_of(later)}
     assert DECISIONS.default_rows(connection) == 0
     # The moved decision is still guarded: the trigger came back on every partition.
@@ -187,18 +201,11 @@ def test_the_conversion_keeps_every_row_and_id_both_ways(admin):
     household, _, _ = family_and_pensioner()
     eligibility_run(timezone.localdate(), actor=admin)
     row = Decision.objects.filter(household=household).first()
-    old = add_months(THIS_MONTH, -14)  # a month before the migration: the default holds it
-    Decision.objects.create(
-        programme_id=row.programme_id,
-        household_id=row.household_id,
-        person_id=row.person_id,
-        period=old,
-        until=old,
-        status=row.status,
-        reason=row.reason,
-        run_id=row.run_id,
-    )
-    assert DECISIONS.default_rows(connection) == 1
+    # Months before the migration: the default holds them.
+    old, older = add_months(THIS_MONTH, -14), date(THIS_MONTH.year - 3, 6, 1)
+    closed(row, old)
+    closed(row, older)
+    assert DECISIONS.default_rows(connection) == 2
     before = list(Decision.objects.order_by("id").values_list("id", "period", "until", "amount"))
     schema = definitions()
     DECISIONS.rebuild(connection, partitioned=False, ahead=0)
@@ -209,11 +216,11 @@ def test_the_conversion_keeps_every_row_and_id_both_ways(admin):
     assert after == before
     assert definitions() == schema  # every index, constraint and trigger, by name and SQL
     listed = DECISIONS.partitions(connection)
-    assert listed[0].month == add_months(THIS_MONTH, -14) and listed[-1].name == DECISIONS.default
-    assert set(homes().values()) == {
-        DECISIONS.name_of(add_months(THIS_MONTH, -14)),
-        DECISIONS.name_of(THIS_MONTH),
-    }
+    # From the oldest decision's year, past years one partition each, then months.
+    assert (listed[0].name, listed[0].months) == (DECISIONS.year_name(older.year), 12)
+    assert listed[-1].name == DECISIONS.default
+    assert DECISIONS.year_name(THIS_MONTH.year - 2) in [p.name for p in listed]
+    assert set(homes().values()) == {home_of(older), home_of(old), home_of(THIS_MONTH)}
     # Ids go on from where the sequence was, past ids deleted since (not reissued).
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('programmes_decision_id_seq')")
@@ -240,6 +247,49 @@ def definitions() -> set[tuple[str, str]]:
             """
         )
         return set(cursor.fetchall())
+
+
+def test_a_past_years_months_are_merged_into_one_partition(admin):
+    household, _, _ = family_and_pensioner()
+    eligibility_run(timezone.localdate(), actor=admin)
+    row = Decision.objects.filter(household=household).first()
+    year = THIS_MONTH.year - 2
+    # An installation's months of that year, from before it was past (made by the cron then).
+    for month in (date(year, 3, 1), date(year, 11, 1)):
+        DECISIONS.create(connection, month)
+    kept = [closed(row, date(year, 3, 1)), closed(row, date(year, 11, 1))]
+    application = submit()
+    application.decision = kept[0]
+    application.save(update_fields=["decision"])
+
+    out = io.StringIO()
+    call_command("partitions", stdout=out)
+    assert f"created {DECISIONS.year_name(year)}" in out.getvalue()
+    names = [p.name for p in DECISIONS.partitions(connection)]
+    assert DECISIONS.year_name(year) in names
+    assert DECISIONS.name_of(date(year, 3, 1)) not in names
+    assert set(homes(pk__in=[d.pk for d in kept]).values()) == {DECISIONS.year_name(year)}
+    # A decision of that year made now goes to the year's partition, not the default.
+    assert not DECISIONS.create(connection, date(year, 6, 1))
+    assert homes(pk=closed(row, date(year, 6, 1)).pk) == {
+        Decision.objects.get(period=date(year, 6, 1)).pk: DECISIONS.year_name(year)
+    }
+    # The guard went along, and a run naming the month reads the year's partition alone.
+    with (
+        pytest.raises(DatabaseError, match="basis of an application"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM programmes_decision WHERE id = %s", [kept[0].pk])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN UPDATE programmes_decision SET until = period WHERE period = %s AND id = 1",
+            [date(year, 11, 1)],
+        )
+        plan = " ".join(line for (line,) in cursor.fetchall())
+    assert DECISIONS.year_name(year) in plan and DECISIONS.name_of(THIS_MONTH) not in plan
+    # Done once.
+    assert DECISIONS.ensure(connection, today=THIS_MONTH, ahead=3) == []
 
 
 def test_a_rebuild_is_refused_while_a_foreign_key_points_into_the_table():
