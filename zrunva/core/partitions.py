@@ -4,11 +4,14 @@ A `Monthly` names a table and the column it is partitioned by: a timestamp (boun
 UTC on the first of each month) or a date (bounds on the first of each month). Its partitions
 are `<table>_y2026m12`, plus `<table>_default`, which catches a row no month holds yet, so that
 a write never fails for want of a partition. Creating a month moves the rows the default caught
-into it. `rebuild` converts the table between one plain table and the partitioned layout under
-the same name, keeping every row, id, index, constraint and trigger (a migration's work).
+into it. A table may merge a past year's months into one partition (`<table>_y2019`, `compact`):
+a query that cannot name its months plans once per partition. `rebuild` converts the table
+between one plain table and the partitioned layout under the same name, keeping every row, id,
+index, constraint and trigger (a migration's work).
 
 The apps register their tables (`register`, from `AppConfig.ready()`); `manage.py partitions`
-(monthly, by cron) keeps each table's months ahead, and the metrics watch them. SQLite
+(monthly, by cron) keeps each table's months ahead and merges past years, and the metrics watch
+them. SQLite
 installations keep plain tables. docs/partitioning.md has the design.
 """
 
@@ -53,7 +56,8 @@ class Partition:
 
 @dataclass(frozen=True)
 class Monthly:
-    """A table partitioned by month of `column` on PostgreSQL."""
+    """A table partitioned by month of `column` on PostgreSQL (and, with
+    `monthly_years_setting`, by year for the years before those kept by month)."""
 
     table: str
     column: str
@@ -226,8 +230,8 @@ class Monthly:
             if self.is_partitioned(connection)
             else []
         )
-        if not months:
-            return False
+        if not months or self._exists(connection, self.year_name(year)):
+            return False  # (a year's partition and its months cannot both exist: they overlap)
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             self._lock(cursor)
@@ -380,7 +384,7 @@ def _rebuild(connection, spec: Monthly, *, partitioned: bool, ahead: int) -> Non
       unique index. Ids stay unique because one sequence gives them; Django still reads `id` as
       the key;
     - `id` a bigint from a plain sequence (an identity column cannot be shared by partitions in
-      PostgreSQL 15), set past the highest id kept;
+      PostgreSQL 15), going on from the old one's last value (or the highest id kept);
     - the same index, constraint and trigger names, so that a later migration that alters one by
       name finds it; each partition made gets the table's `guard`.
     No foreign key may point into the table (it would need the partition key): refused, named.
