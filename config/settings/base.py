@@ -142,7 +142,7 @@ if env.str("DATABASE_REPLICA_URL", default=""):
 DATABASE_ROUTERS = ["zrunva.core.db.ReplicaRouter"]
 # Seconds a connection serves the next requests or tasks before it is closed (0: one connection
 # per request or worker poll, Django's default), a broken one replaced first. A new connection's
-# first read of the partitioned decisions plans with cold caches, 15 ms against 1.9 ms
+# first read of the partitioned decisions plans with cold caches, 11 ms against 1.5 ms
 # (bench/README.md, `decisions.py`): production keeps them a minute (config/settings/production.py).
 CONN_MAX_AGE = env.int("DATABASE_CONN_MAX_AGE", default=0)
 for _database in DATABASES.values():

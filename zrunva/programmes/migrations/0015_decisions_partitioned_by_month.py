@@ -5,7 +5,8 @@
 trail's migration 0005 does: the primary key becomes (id, period), `id` a bigint from a plain
 sequence going on from the old one, and the indexes (both one-per-month unique indexes
 already hold `period`), check constraints and triggers keep their names. Months are made from
-the oldest decision's to DECISION_PARTITIONS_AHEAD months ahead, plus the default partition.
+the oldest decision's to DECISION_PARTITIONS_AHEAD months ahead (the years before those kept by
+month, DECISION_PARTITIONS_MONTHLY_YEARS, in one partition each), plus the default partition.
 The one foreign key into the table went first (applications' migration 0013). The table is
 locked meanwhile: bench/README.md (`decisions.py`) has how long at a country's decisions.
 """

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from zrunva.core import partitions
+from zrunva.core.partitions import add_months
 
 
 class Command(BaseCommand):
@@ -9,8 +10,9 @@ class Command(BaseCommand):
         "Create the monthly partitions of every partitioned table (the audit trail, the "
         "eligibility decisions) for this month and the months ahead its setting names "
         "(AUDIT_PARTITIONS_AHEAD, DECISION_PARTITIONS_AHEAD) and for every month whose rows "
-        "the default partition caught, moving those rows into their month; then list them. "
-        "PostgreSQL; run monthly by cron, as the tables' owner."
+        "the default partition caught, moving those rows into their month; merge the months of "
+        "past years into one partition each where the table does (DECISION_PARTITIONS_MONTHLY_"
+        "YEARS); then list them. PostgreSQL; run monthly by cron, as the tables' owner."
     )
 
     def add_arguments(self, parser):
@@ -39,7 +41,8 @@ class Command(BaseCommand):
                 cursor.execute(f"ANALYZE {spec.table}")
             listed = [p for p in spec.partitions(connection) if p.month]
             self.stdout.write(
-                f"{spec.table}: {len(listed)} months, {listed[0].month:%Y-%m} to "
-                f"{listed[-1].month:%Y-%m}; {spec.months_ahead(connection, today=today)} ahead "
+                f"{spec.table}: {len(listed)} partitions, {listed[0].month:%Y-%m} to "
+                f"{add_months(listed[-1].end, -1):%Y-%m}; "
+                f"{spec.months_ahead(connection, today=today)} months ahead "
                 f"of this one; {spec.default_rows(connection)} rows in the default partition"
             )
