@@ -148,6 +148,13 @@ CONN_MAX_AGE = env.int("DATABASE_CONN_MAX_AGE", default=0)
 for _database in DATABASES.values():
     _database["CONN_MAX_AGE"] = CONN_MAX_AGE
     _database["CONN_HEALTH_CHECKS"] = True
+    # No JIT compilation on PostgreSQL: the application's queries are short, and on the
+    # partitioned audit trail its cost estimate made PostgreSQL compile 498 functions for the
+    # subject-access report at 50 million rows, 9.3 s against 31 ms without (bench/README.md,
+    # `audit.py`). The bulk reads (ADBC, COPY) use connections of their own.
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _options = _database.setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 
 CACHES = {
     "default": {
