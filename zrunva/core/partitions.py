@@ -304,6 +304,53 @@ class Monthly:
             cursor.execute(f"SELECT count(*) FROM {self.default}")  # noqa: S608 (a name of ours)
             return cursor.fetchone()[0]
 
+    def fill(self, connection, month: date, rows: int, write: Callable[[str], object]) -> bool:
+        """Write `rows` rows of `month` into its partition while it is empty, in the caller's
+        transaction: `write(stage)` puts them into a new table shaped like the partition but
+        without its keys and indexes, which are then built once over the rows (a sort each,
+        where rows written through them enter every B-tree one by one), and the table takes
+        the empty partition's place. False, with nothing written, for a few rows, a month
+        without a partition of its own or one holding rows already: the caller writes them as
+        usual. The DDL is done by the table owner's functions (`fill_functions`), so that an
+        application role that owns nothing can load a month (docs/partitioning.md)."""
+        if rows < FILL_ROWS or self.instants or self.guard or connection.vendor != "postgresql":
+            return False
+        if not connection.in_atomic_block:
+            raise RuntimeError("a month is filled in the caller's transaction")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regprocedure(%s)", [f"{self.table}_fill_begin(date)"])
+            if cursor.fetchone()[0] is None:
+                return False  # before the migration that makes the functions
+            cursor.execute(f"SELECT {self.table}_fill_begin(%s)", [month])
+            stage = cursor.fetchone()[0]
+            if stage is None:
+                return False
+            write(stage)
+            cursor.execute(f"SELECT {self.table}_fill_end(%s)", [month])
+        return True
+
+    def fill_functions(self, connection) -> None:
+        """Create (or replace) the two functions `fill` calls, owned by the connection's role,
+        the table's owner (a migration's)."""
+        if self.instants:
+            raise ValueError("fill is for tables partitioned by a date column")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_schema()")
+            schema = cursor.fetchone()[0]
+            cursor.execute(
+                FILL_FUNCTIONS.format(
+                    table=self.table,
+                    column=connection.ops.quote_name(self.column),
+                    schema=connection.ops.quote_name(schema),
+                    timeout=FILL_LOCK_TIMEOUT,
+                )
+            )
+
+    def fill_functions_drop(self, connection) -> None:
+        with connection.cursor() as cursor:
+            for step in ("begin", "end"):
+                cursor.execute(f"DROP FUNCTION IF EXISTS {self.table}_fill_{step}(date)")
+
     def rebuild(self, connection, *, partitioned: bool, ahead: int) -> None:
         """Convert the table, in the caller's transaction, to the partitioned layout (months
         from the oldest row's to `ahead` months after this one, and the default) or back to one
@@ -333,6 +380,111 @@ def register(spec: Monthly, *, order: int = 50) -> None:
 
 def registered() -> list[Monthly]:
     return extensions.values(SLOT)
+
+
+# Filling an empty month --------------------------------------------------------------------
+
+# From this many rows a month's rows are loaded into its empty partition as a table of their
+# own, indexed after (`Monthly.fill`): at 1.47M decisions 1.6 s of COPY and about 2 s of index
+# builds against 8 to 9 s through the indexes (bench/README.md, `eligibility.py`). Fewer go in
+# through the indexes: the swap locks the table, if briefly.
+FILL_ROWS = 50_000
+# The swap waits this long for the table's lock, once; then the rows go in through the indexes
+# instead, rather than readers queueing behind it.
+FILL_LOCK_TIMEOUT = "2s"
+
+# SECURITY DEFINER: run as the table's owner, called by the application's role, which owns
+# nothing and may not alter tables. Each takes only a month: the partition, the staging
+# table's name (one per backend, so two transactions never share one) and the bounds are
+# derived here, never taken from the caller. `begin` returns NULL when the month has no
+# partition of its own or it holds rows. `end` builds the parent's keys and indexes on the
+# staging table, then, under the table's lock (waited for once, `timeout`), swaps it for the
+# still empty partition (the bound as a CHECK spares ATTACH a scan of the rows; the indexes
+# are renamed after the partition). If the lock is not had in time or the month got rows
+# meanwhile, the block is undone and the rows are inserted through the parent instead (false).
+FILL_FUNCTIONS = r"""
+CREATE OR REPLACE FUNCTION {table}_fill_begin(month date) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fill$
+DECLARE
+    first date := date_trunc('month', month)::date;
+    part text := '{table}_y' || to_char(first, 'YYYY"m"MM');
+    stage text := part || '_fill_' || pg_backend_pid();
+    held boolean;
+BEGIN
+    IF to_regclass(quote_ident(part)) IS NULL THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I)', part) INTO held;
+    IF held THEN
+        RETURN NULL;
+    END IF;
+    EXECUTE format('DROP TABLE IF EXISTS %I', stage);
+    EXECUTE format('CREATE TABLE %I (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS '
+                   'INCLUDING STORAGE)', stage);
+    EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK ({column} >= %L AND {column} < %L)',
+                   stage, stage || '_bound', first, (first + interval '1 month')::date);
+    IF session_user <> current_user THEN
+        EXECUTE format('GRANT SELECT, INSERT ON %I TO %I', stage, session_user);
+    END IF;
+    RETURN stage;
+END
+$fill$;
+
+CREATE OR REPLACE FUNCTION {table}_fill_end(month date) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fill$
+DECLARE
+    first date := date_trunc('month', month)::date;
+    part text := '{table}_y' || to_char(first, 'YYYY"m"MM');
+    stage text := part || '_fill_' || pg_backend_pid();
+    patience text := current_setting('lock_timeout');
+    definition text;
+    named text;
+    held boolean;
+BEGIN
+    FOR definition IN
+        SELECT pg_get_constraintdef(oid) FROM pg_constraint
+        WHERE conrelid = '{table}'::regclass AND contype IN ('p', 'u')
+    LOOP
+        EXECUTE format('ALTER TABLE %I ADD %s', stage, definition);
+    END LOOP;
+    FOR definition IN
+        SELECT pg_get_indexdef(x.indexrelid) FROM pg_index x
+        WHERE x.indrelid = '{table}'::regclass
+        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+    LOOP
+        EXECUTE regexp_replace(definition, '^CREATE (UNIQUE )?INDEX \S+ ON ONLY \S+',
+                               'CREATE \1INDEX ON ' || quote_ident(stage));
+    END LOOP;
+    BEGIN
+        PERFORM set_config('lock_timeout', '{timeout}', true);
+        LOCK TABLE ONLY {table} IN ACCESS EXCLUSIVE MODE;
+        PERFORM set_config('lock_timeout', patience, true);
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I)', part) INTO held;
+        IF held THEN
+            RAISE EXCEPTION 'filled meanwhile' USING ERRCODE = 'object_in_use';
+        END IF;
+        EXECUTE format('ALTER TABLE {table} DETACH PARTITION %I', part);
+        EXECUTE format('DROP TABLE %I', part);
+        EXECUTE format('ALTER TABLE %I RENAME TO %I', stage, part);
+        EXECUTE format('ALTER TABLE {table} ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+                       part, first, (first + interval '1 month')::date);
+        EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', part, stage || '_bound');
+        FOR named IN
+            SELECT c.relname FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
+            WHERE x.indrelid = to_regclass(quote_ident(part)) AND strpos(c.relname, stage) > 0
+        LOOP
+            EXECUTE format('ALTER INDEX %I RENAME TO %I', named, replace(named, stage, part));
+        END LOOP;
+        RETURN true;
+    EXCEPTION WHEN lock_not_available OR object_in_use OR deadlock_detected THEN
+        NULL;
+    END;
+    EXECUTE format('INSERT INTO {table} SELECT * FROM %I', stage);
+    EXECUTE format('DROP TABLE %I', stage);
+    RETURN false;
+END
+$fill$;
+"""
 
 
 # Conversion --------------------------------------------------------------------------------

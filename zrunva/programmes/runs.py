@@ -28,6 +28,7 @@ from zrunva.programmes import engine
 from zrunva.programmes.choices import DecisionReason, DecisionStatus, RunStatus
 from zrunva.programmes.eligibility import check_date, compiled_programmes
 from zrunva.programmes.models import Decision, DecisionChange, Programme, Run
+from zrunva.programmes.partitions import DECISIONS
 from zrunva.programmes.services import rule_set
 from zrunva.registry.columns import RegistryFrames, registry_frames
 from zrunva.registry.models import Household, Membership, Person
@@ -444,22 +445,19 @@ def write(run: Run, changes: pl.DataFrame, rules: dict[int, int]) -> None:
         )
         changes = changes.join(later, on=["programme_id", "beneficiary"], how="left")
         until = pl.coalesce("old_until", "next_period")
-    write_frame(
-        Decision._meta.db_table,
-        changes.select(
-            "programme_id",
-            "household_id",
-            "person_id",
-            period=pl.lit(period, dtype=pl.Date),
-            until=until,
-            status="status",
-            reason="reason",
-            amount="amount",
-            missing="missing",
-            run_id=pl.lit(run.pk, dtype=pl.Int64),
-            rules_id=pl.col("programme_id").replace_strict(rules, return_dtype=pl.Int64),
-            enrolment_id="enrolment_id",
-        ),
+    decisions = changes.select(
+        "programme_id",
+        "household_id",
+        "person_id",
+        period=pl.lit(period, dtype=pl.Date),
+        until=until,
+        status="status",
+        reason="reason",
+        amount="amount",
+        missing="missing",
+        run_id=pl.lit(run.pk, dtype=pl.Int64),
+        rules_id=pl.col("programme_id").replace_strict(rules, return_dtype=pl.Int64),
+        enrolment_id="enrolment_id",
     )
     write_frame(
         DecisionChange._meta.db_table,
@@ -474,6 +472,13 @@ def write(run: Run, changes: pl.DataFrame, rules: dict[int, int]) -> None:
             new_amount="amount",
         ),
     )
+    # Last: into a month still empty (a first national run, a yearly rise of the pension) the
+    # decisions go as a table of their own, indexed after and swapped in, under the table's
+    # lock until the commit.
+    if not DECISIONS.fill(
+        connection, period, decisions.height, lambda stage: write_frame(stage, decisions)
+    ):
+        write_frame(Decision._meta.db_table, decisions)
 
 
 def run_execute(*, run: Run, progress: Progress | None = None) -> Run:

@@ -6,6 +6,7 @@ import io
 import re
 from datetime import date
 
+import psycopg
 import pytest
 from dateutil.relativedelta import relativedelta
 from django.core.management import call_command
@@ -16,6 +17,7 @@ from django.utils import timezone
 from zrunva.accounts.choices import Role
 from zrunva.applications.tests.factories import submit
 from zrunva.assessment.tests.factories import assess
+from zrunva.core import partitions
 from zrunva.core.partitions import add_months, metrics, month_start
 from zrunva.programmes.models import Decision
 from zrunva.programmes.partitions import DECISIONS
@@ -328,3 +330,159 @@ def test_the_application_role_writes_decisions_after_the_conversion(settings, ad
         cursor.execute("UPDATE programmes_decision SET until = %s WHERE id = %s", [later, pk])
         cursor.execute("DELETE FROM programmes_decision WHERE id = %s", [pk])
         cursor.execute("RESET ROLE")
+
+
+# A month loaded as a table of its own (`Monthly.fill`, migration 0016's functions) ------------
+
+
+@pytest.fixture
+def fill_all(monkeypatch):
+    """Every run's month loaded as a table of its own, however few its decisions."""
+    monkeypatch.setattr(partitions, "FILL_ROWS", 1)
+
+
+def oid(name: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::regclass::oid", [name])
+        return cursor.fetchone()[0]
+
+
+def shape(name: str) -> tuple[list, list, list]:
+    """A partition's indexes (by the table's index each belongs to), checks and triggers."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(p.relname, '(none)') FROM pg_index x "
+            "LEFT JOIN pg_inherits i ON i.inhrelid = x.indexrelid "
+            "LEFT JOIN pg_class p ON p.oid = i.inhparent WHERE x.indrelid = %s::regclass",
+            [name],
+        )
+        indexes = sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'c'",
+            [name],
+        )
+        checks = sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal",
+            [name],
+        )
+        triggers = sorted(row[0] for row in cursor.fetchall())
+    return indexes, checks, triggers
+
+
+def staged() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE '%%\\_fill\\_%%'")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def stored() -> list[tuple]:
+    return sorted(
+        Decision.objects.values_list(
+            "programme_id", "household_id", "person_id", "period", "until", "status",
+            "reason", "amount", "missing", "rules_id", "enrolment_id",
+        ),
+        key=str,
+    )  # fmt: skip
+
+
+def test_an_empty_month_is_filled_as_a_table_of_its_own_and_swapped_in(
+    admin, fill_all, monkeypatch
+):
+    household, _, _ = family_and_pensioner()
+    month = DECISIONS.name_of(THIS_MONTH)
+    empty, untouched = oid(month), shape(DECISIONS.name_of(NEXT_MONTH))
+    assert eligibility_run(timezone.localdate(), actor=admin).summary["changed"] == 3
+    assert oid(month) != empty  # the loaded table took the empty partition's place
+    assert set(homes().values()) == {month}
+    # Every index attached to the table's, the checks and the guard as any month has them.
+    assert shape(month) == untouched
+    assert "(none)" not in untouched[0] and "decision_read_kept" in untouched[2]
+    assert staged() == []
+    filled = stored()
+
+    # The same rows as written through the indexes.
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE programmes_decisionchange, programmes_decision")
+    monkeypatch.setattr(partitions, "FILL_ROWS", 10**9)
+    eligibility_run(timezone.localdate(), actor=admin)
+    assert stored() == filled
+
+    # The keys hold over the loaded rows: nothing changed the next time, a twin refused.
+    monkeypatch.setattr(partitions, "FILL_ROWS", 1)
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE programmes_decisionchange, programmes_decision")
+    eligibility_run(timezone.localdate(), actor=admin)
+    assert eligibility_run(timezone.localdate(), actor=admin).summary["changed"] == 0
+    row = Decision.objects.get(household=household, programme__code="tsa")
+    with (
+        pytest.raises(DatabaseError, match=r"\(programme_id, household_id, period\)"),
+        transaction.atomic(),
+    ):
+        Decision.objects.create(
+            programme_id=row.programme_id,
+            household_id=row.household_id,
+            period=row.period,
+            status=row.status,
+            reason=row.reason,
+            run_id=row.run_id,
+        )
+
+
+def test_a_month_holding_rows_is_written_through_its_indexes(admin, fill_all):
+    household, _, _ = family_and_pensioner()
+    eligibility_run(timezone.localdate(), actor=admin)
+    filled = oid(DECISIONS.name_of(THIS_MONTH))
+    assess(household, 61000, visit=timezone.localdate())
+    assert eligibility_run(timezone.localdate(), actor=admin).summary["changed"] == 1
+    assert oid(DECISIONS.name_of(THIS_MONTH)) == filled
+    assert Decision.objects.filter(household=household, programme__code="tsa").count() == 1
+
+
+def _dsn() -> str:
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgresql://{auth}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def test_a_swap_waits_for_the_lock_once_then_inserts_through_the_table(
+    admin, fill_all, monkeypatch
+):
+    family_and_pensioner()
+    monkeypatch.setattr(partitions, "FILL_LOCK_TIMEOUT", "200ms")
+    DECISIONS.fill_functions(connection)  # with the short wait, in this test's transaction
+    month = DECISIONS.name_of(THIS_MONTH)
+    empty = oid(month)
+    # A reader's open transaction on another connection: the swap would lock it out.
+    with psycopg.connect(_dsn()) as reader:
+        reader.execute("SELECT count(*) FROM programmes_decision")
+        started = timezone.now()
+        run = eligibility_run(timezone.localdate(), actor=admin)
+        waited = (timezone.now() - started).total_seconds()
+        reader.rollback()
+    assert run.summary["changed"] == 3 and waited < 5
+    assert oid(month) == empty  # not swapped: inserted into the partition as it was
+    assert set(homes().values()) == {month} and len(homes()) == 3
+    assert staged() == []
+
+
+def test_the_application_role_fills_a_month_through_the_owners_functions(settings, admin, fill_all):
+    from zrunva.audit.database import app_role_grant
+
+    family_and_pensioner()
+    role = "zrunva_test_fill_role"
+    month = DECISIONS.name_of(THIS_MONTH)
+    empty = oid(month)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        settings.DB_APP_ROLE = role
+        assert app_role_grant(connection)
+        cursor.execute(f"SET LOCAL ROLE {role}")
+        # The role may not alter the table itself...
+        with pytest.raises(DatabaseError, match="must be owner"), transaction.atomic():
+            cursor.execute(f"ALTER TABLE programmes_decision DETACH PARTITION {month}")
+        # ...but its run loads the month through the owner's functions.
+        run = eligibility_run(timezone.localdate(), actor=admin)
+        cursor.execute("RESET ROLE")
+    assert run.summary["changed"] == 3
+    assert oid(month) != empty and set(homes().values()) == {month}
