@@ -486,3 +486,30 @@ def test_the_application_role_fills_a_month_through_the_owners_functions(setting
         cursor.execute("RESET ROLE")
     assert run.summary["changed"] == 3
     assert oid(month) != empty and set(homes().values()) == {month}
+
+
+def test_a_month_given_rows_while_loading_takes_the_loaded_rows_through_the_table(admin):
+    """Rows of the month written meanwhile (another writer's, committed before the swap's
+    lock): the loaded table is not swapped in; its rows are inserted beside them."""
+    family_and_pensioner()
+    run = eligibility_run(timezone.localdate(), actor=admin)
+    like = Decision.objects.filter(run=run).first()
+    month = DECISIONS.name_of(NEXT_MONTH)
+    empty = oid(month)
+
+    def write(stage: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {stage} (period, status, reason, missing, household_id, "  # noqa: S608
+                "person_id, programme_id, run_id) SELECT %s, status, reason, missing, "
+                "household_id, person_id, programme_id, run_id FROM programmes_decision "
+                "WHERE run_id = %s AND id <> %s",
+                [NEXT_MONTH, run.pk, like.pk],
+            )
+        closed(like, NEXT_MONTH)  # the other writer's row, in the partition
+
+    with transaction.atomic():
+        assert DECISIONS.fill(connection, NEXT_MONTH, 10**6, write)
+    assert oid(month) == empty and staged() == []
+    assert Decision.objects.filter(period=NEXT_MONTH).count() == run.summary["changed"]
+    assert set(homes(period=NEXT_MONTH).values()) == {month}
