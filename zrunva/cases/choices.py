@@ -53,6 +53,8 @@ class Stage(models.TextChoices):
 
 
 OPEN_STAGES = tuple(s for s in Stage if s != Stage.CLOSED)
+# Being carried out: a case in these stages is due a visit every CASE_VISIT_DAYS.
+CARRIED_OUT = (Stage.IMPLEMENTATION, Stage.REVIEW)
 
 
 class Outcome(models.TextChoices):

@@ -127,6 +127,12 @@ class Micros(Func):
     template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
     output_field = BigIntegerField()
 
+    @property
+    def convert_value(self):
+        # Both databases give integers already: Django's int() of each value was a tenth of
+        # the page.
+        return self._convert_value_noop
+
     def as_sqlite(self, compiler, connection, **extra):
         # SQLite keeps "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC: whole seconds, then the digits
         # (%%%% is a % once the template is filled and the backend's placeholders are made).
@@ -529,11 +535,15 @@ def names() -> dict[str, dict[str, str]]:
     }
 
 
-def rows(result: Indicators, table: Table, named: dict | None = None) -> list[dict]:
-    """The table's rows as dicts, its codes replaced by their names (the month stays)."""
+def rows(
+    result: Indicators, table: Table, named: dict | None = None, *, limit: int | None = None
+) -> list[dict]:
+    """The table's rows (the first `limit`) as dicts, its codes replaced by their names (the
+    month stays)."""
     named = names() if named is None else named
     out = []
-    for row in getattr(result, table.key).to_dicts():
+    frame = getattr(result, table.key)
+    for row in (frame if limit is None else frame.head(limit)).to_dicts():
         for column in table.columns:
             if column.kind == "text" and column.field in named:
                 value = row[column.field]

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from zrunva.cases.choices import (
+    CARRIED_OUT,
+    OPEN_STAGES,
     ActionStatus,
     Category,
     EntryKind,
@@ -107,6 +109,28 @@ class SocialCase(Case):
             models.Index(fields=["assigned_to", "stage"], name="case_worker"),
             models.Index(fields=["office", "stage"], name="case_office"),
             models.Index(fields=["municipality", "opened_at"], name="case_municipality"),
+            # What the supervisor's page lists of an area's open cases, each from the few rows
+            # it is about rather than every case of the area (bench/README.md, `cases.py`).
+            models.Index(
+                fields=["municipality", "opened_at"],
+                condition=Q(first_contact_at__isnull=True, stage__in=OPEN_STAGES),
+                name="case_not_contacted",
+            ),
+            models.Index(
+                fields=["municipality", "next_review"],
+                condition=Q(stage__in=OPEN_STAGES),
+                name="case_review",
+            ),
+            models.Index(
+                fields=["municipality", "opened_at"],
+                condition=Q(stage__in=CARRIED_OUT),
+                name="case_carried_out",
+            ),
+            models.Index(
+                fields=["municipality", "assigned_to", "risk"],
+                condition=Q(stage__in=OPEN_STAGES),
+                name="case_load",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -220,6 +244,14 @@ class PlanAction(models.Model):
         ordering = ["plan", "due", "id"]
         verbose_name = _("care plan action")
         verbose_name_plural = _("care plan actions")
+        # The open ones by date: what is overdue, on the supervisor's and worker's pages.
+        indexes = [
+            models.Index(
+                fields=["due", "id"],
+                condition=Q(status=ActionStatus.OPEN),
+                name="action_overdue",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status=ActionStatus.DONE) | Q(done_on__isnull=False),

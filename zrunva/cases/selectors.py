@@ -18,13 +18,13 @@ from zrunva.accounts.choices import Role
 from zrunva.applications.models import Enrolment
 from zrunva.audit.subject_access import Section, Subject
 from zrunva.cases.choices import (
+    CARRIED_OUT,
     CATEGORY_GROUPS,
     OPEN_REFERRAL,
     OPEN_STAGES,
     ActionStatus,
     EntryKind,
     JobSeekerStatus,
-    Stage,
 )
 from zrunva.cases.models import (
     BreakGlass,
@@ -100,14 +100,18 @@ def visit_overdue(qs: QuerySet[SocialCase], *, today=None) -> QuerySet[SocialCas
         kind__in=[EntryKind.HOME_VISIT, EntryKind.OFFICE_VISIT],
         happened_on__gte=since,
     )
-    return qs.filter(stage__in=[Stage.IMPLEMENTATION, Stage.REVIEW]).exclude(Exists(visited))
+    return qs.filter(stage__in=CARRIED_OUT).exclude(Exists(visited))
 
 
 def actions_overdue(cases: QuerySet[SocialCase], *, today=None) -> QuerySet[PlanAction]:
+    """Open plan actions past their date, the longest overdue first (`action_overdue` finds
+    them without reading every plan's actions)."""
     today = today or timezone.localdate()
-    return PlanAction.objects.filter(
-        plan__case__in=cases, status=ActionStatus.OPEN, due__lt=today
-    ).select_related("plan__case")
+    return (
+        PlanAction.objects.filter(plan__case__in=cases, status=ActionStatus.OPEN, due__lt=today)
+        .select_related("plan__case")
+        .order_by("due", "id")
+    )
 
 
 def _weight():

@@ -266,3 +266,37 @@ def test_a_case_being_carried_out_unvisited_is_due_for_a_visit(team, settings):
     assert not selectors.visit_overdue(mine).exists()
     later = today + datetime.timedelta(days=31)
     assert list(selectors.visit_overdue(mine, today=later)) == [case]
+
+
+def test_overdue_plan_actions_come_longest_overdue_first(team):
+    today = timezone.localdate()
+    days = datetime.timedelta
+    cases = []
+    for due in (2, 9):  # the case opened first has the action overdue longest
+        case = factories.case(team["worker"])
+        services.case_move(actor=team["worker"], case=case, to=Stage.ASSESSMENT)
+        services.case_move(actor=team["worker"], case=case, to=Stage.CARE_PLAN)
+        services.plan_write(
+            actor=team["worker"],
+            case=case,
+            goals="g",
+            review_on=today + days(60),
+            actions=[
+                {"text": f"by {due}", "responsible": "r", "due": today + days(due)},
+                {"text": "later", "responsible": "r", "due": today + days(40)},
+            ],
+        )
+        cases.append(case)
+    far = factories.case(team["elsewhere"], factories.person("tbilisi"))  # another area's
+    services.case_move(actor=team["elsewhere"], case=far, to=Stage.ASSESSMENT)
+    services.case_move(actor=team["elsewhere"], case=far, to=Stage.CARE_PLAN)
+    services.plan_write(
+        actor=team["elsewhere"],
+        case=far,
+        goals="g",
+        review_on=today + days(60),
+        actions=[{"text": "far", "responsible": "r", "due": today + days(1)}],
+    )
+    scope = selectors.case_list(actor=team["supervisor"])
+    overdue = selectors.actions_overdue(scope, today=today + days(20))
+    assert [(a.text, a.plan.case) for a in overdue] == [("by 2", cases[0]), ("by 9", cases[1])]

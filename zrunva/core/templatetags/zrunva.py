@@ -9,6 +9,8 @@ from django.db import models
 from django.urls import translate_url
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -359,6 +361,20 @@ def action_label(entry) -> str:
 def money(value) -> str:
     """An amount in GEL as the language writes it: 1 234,50 ₾ / GEL 1,234.50."""
     return numbers.money(value)
+
+
+_NUMERIC = mark_safe(' class="numeric"')  # noqa: S308 (a constant)
+
+
+@register.simple_tag
+def cells(line) -> str:
+    """A table row's cells, each (label, numeric, value), as `<td>`s labelled for narrow
+    screens: one tag a row where a loop of nodes per cell took most of a page of thousands."""
+    return format_html_join(
+        "",
+        '<td data-label="{}"{}>{}</td>',
+        ((label, _NUMERIC if numeric else "", value) for label, numeric, value in line),
+    )
 
 
 @register.filter

@@ -41,6 +41,15 @@ def test_counts_and_figures_are_grouped_per_language():
         assert numbers.count(None) == "" and numbers.figure("") == ""
 
 
+def test_counts_under_a_thousand_read_as_babel_writes_them():
+    from babel.numbers import format_decimal
+
+    for language in ("ka", "en"):
+        with translation.override(language):
+            for n in (*range(0, 1001), -1, -999, 999.0, "42", 1000, 12345):
+                assert numbers.count(n) == format_decimal(int(n), locale=language), (language, n)
+
+
 def test_djangos_own_numbers_agree_with_babels_in_georgian():
     # A decimal printed straight into a template, or through floatformat, must read as the
     # money and count filters write: config/formats/ka sets the separators.
@@ -79,3 +88,12 @@ def test_a_bar_holds_no_text_so_a_short_bar_is_not_stretched():
     )
     assert 'style="width: 1.0%"></span>' in html
     assert 'class="bar-chart__value">GEL 2.00<' in html
+
+
+def test_a_rows_cells_are_labelled_escaped_and_numbers_right_aligned():
+    line = [("Office", False, "<Tbilisi & co>"), ("Opened", True, "1,234")]
+    html = Template("{% load zrunva %}<tr>{% cells line %}</tr>").render(Context({"line": line}))
+    assert html == (
+        '<tr><td data-label="Office">&lt;Tbilisi &amp; co&gt;</td>'
+        '<td data-label="Opened" class="numeric">1,234</td></tr>'
+    )
