@@ -203,9 +203,10 @@ def screener_results(
 ) -> list[ScreenerProgramme]:
     """Every state programme and the municipality's own for a household given as answers,
     decided by the engine officers use (`eligibility.data_explanation`) and said in words.
-    Nothing is stored: the engine reads the answers as data."""
+    Nothing is stored: the engine reads the answers as data. The page names no nearest
+    changes, so none are worked out."""
     results = eligibility.data_explanation(
-        household=household, members=members, on=on, rating_score=rating_score
+        household=household, members=members, on=on, rating_score=rating_score, changes=False
     )
     found: dict[int, ScreenerProgramme] = {}
     for result in results:

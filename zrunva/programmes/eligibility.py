@@ -198,10 +198,16 @@ def data_frames(household: Mapping, members: Iterable[Mapping], *, on: date) -> 
 
 
 def data_explanation(
-    *, household: Mapping, members: Iterable[Mapping], on: date, rating_score: float | None
+    *,
+    household: Mapping,
+    members: Iterable[Mapping],
+    on: date,
+    rating_score: float | None,
+    changes: bool = True,
 ) -> list[engine.Result]:
     """Every programme for a household given as data and never saved (the public rights
-    screener, policy simulation): the same frames and rules as for a stored household."""
+    screener, policy simulation): the same frames and rules as for a stored household. Without
+    `changes`, refusals come without the nearest changes that would qualify."""
     registry = data_frames(household, members, on=on)
     scores = pl.DataFrame(
         {"household_id": [0], "rating_score": [rating_score]},
@@ -213,7 +219,7 @@ def data_explanation(
     programmes = compiled_programmes(on=on, municipality_id=municipality_id, skipped=[])
     if municipality_id is None:  # no place given: the state's programmes only
         programmes = [p for p in programmes if p.municipality is None]
-    results = engine.explain(households, people, programmes)
+    results = engine.explain(households, people, programmes, changes=changes)
     return _with_not_in_force(results, on=on, municipality_id=municipality_id)
 
 

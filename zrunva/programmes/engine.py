@@ -1,7 +1,8 @@
 """Eligibility: every programme's rules over the registry's columns, to decisions.
 
 One path for all: a run over the whole registry, a municipality's run, and one household's
-explanation (stored or given as data) all build the same attribute frames and call `decide`.
+explanation (stored or given as data) all build the same attribute frames and decide from the
+rules' values with the same codes (`_decisions`); `decide` for many households, `explain` for one.
 """
 
 from collections.abc import Iterable, Mapping
@@ -161,18 +162,25 @@ def _evaluate(households, people, compiled: Compiled, evaluator: Evaluator | Non
         evaluator = Evaluator(households, people, compiled.criteria.schema)
     rules = {"criteria": compiled.criteria, "formula": compiled.formula}
     if compiled.level == ProgrammeLevel.PERSON:
-        values = evaluator.people(rules, compiled.params, lazy=True).rename({"id": "person_id"})
+        values = evaluator.people(rules, compiled.params, lazy=True)
     else:
-        values = evaluator.households(rules, compiled.params, lazy=True).select(
-            household_id="id",
-            person_id=pl.lit(None, dtype=pl.Int64),
-            criteria="criteria",
-            formula="formula",
-        )
-    return households, people, values
+        values = evaluator.households(rules, compiled.params, lazy=True)
+    return households, people, _beneficiaries(values, compiled)
 
 
-def _decisions(values: pl.LazyFrame, compiled: Compiled) -> pl.LazyFrame:
+def _beneficiaries(values: pl.LazyFrame, compiled: Compiled) -> pl.LazyFrame:
+    """The evaluator's rule values keyed by beneficiary, as `_decisions` reads them."""
+    if compiled.level == ProgrammeLevel.PERSON:
+        return values.rename({"id": "person_id"})
+    return values.select(
+        household_id="id",
+        person_id=pl.lit(None, dtype=pl.Int64),
+        criteria="criteria",
+        formula="formula",
+    )
+
+
+def _decisions(values: pl.LazyFrame, programme_id: pl.Expr) -> pl.LazyFrame:
     criteria, formula = pl.col("criteria"), pl.col("formula")
     unknown = criteria.is_null() | (criteria & formula.is_null())
     # An amount no decision can hold (infinite, NaN, or beyond the amount column) is this
@@ -187,7 +195,7 @@ def _decisions(values: pl.LazyFrame, compiled: Compiled) -> pl.LazyFrame:
     amount = tetri(formula)
     awarded = criteria & (amount > 0) & ~out_of_range
     return values.select(
-        programme_id=pl.lit(compiled.id, dtype=pl.Int64),
+        programme_id=programme_id,
         household_id="household_id",
         person_id="person_id",
         status=pl.when(unknown)
@@ -247,7 +255,10 @@ def decide(
     evaluated = [_evaluate(households, people, c, shared) for c in programmes]
     # All programmes in one go: Polars runs the plans side by side.
     decided = pl.collect_all(
-        [_decisions(values, c) for (_h, _p, values), c in zip(evaluated, programmes, strict=True)]
+        [
+            _decisions(values, pl.lit(c.id, dtype=pl.Int64))
+            for (_h, _p, values), c in zip(evaluated, programmes, strict=True)
+        ]
     )
     parts = [
         _with_missing(frame, h, p, c)
@@ -408,37 +419,58 @@ def _member_view(exp: expressions.Explanation, member: int) -> expressions.Expla
 
 
 def explain(
-    households: pl.DataFrame, people: pl.DataFrame, programmes: Iterable[Compiled]
+    households: pl.DataFrame,
+    people: pl.DataFrame,
+    programmes: Iterable[Compiled],
+    *,
+    changes: bool = True,
 ) -> list[Result]:
-    """Every programme for the one household in the frames: the decision (from `decide`, the
-    bulk path) and the value of every part of each rule, per member for person programmes."""
-    programmes = list(programmes)
-    decisions = decide(households, people, programmes)
+    """Every programme for the one household in the frames: the decision, made as `decide`
+    makes it (the same frames, rule values and codes), and the value of every part of each rule,
+    per member for person programmes, all from one evaluation. `changes=False` skips the
+    nearest changes (the screener shows none)."""
     household, members = _records(households, people)
+    # One household: a municipal programme's population is all of it or none, so every
+    # programme is evaluated on the same frames, in one go.
+    programmes = [
+        c
+        for c in programmes
+        if c.municipality is None or c.municipality == household["municipality"]
+    ]
+    if not programmes or household["size"] == 0:  # nobody's to pay, as in `decide`
+        return []
+    evaluator = Evaluator(households, people, programmes[0].criteria.schema)
+    explained = evaluator.explained(
+        [({"criteria": c.criteria, "formula": c.formula}, c.params) for c in programmes]
+    )
+    beneficiaries = [
+        _beneficiaries(values, c).with_columns(programme_id=pl.lit(c.id, dtype=pl.Int64))
+        for (values, _t), c in zip(explained, programmes, strict=True)
+    ]
+    decided = _decisions(pl.concat(beneficiaries), pl.col("programme_id")).collect()
+    parts = decided.partition_by("programme_id", as_dict=True)
     results = []
-    for compiled in programmes:
-        own = decisions.filter(pl.col("programme_id") == compiled.id)
-        if own.is_empty():  # a municipal programme of another municipality
-            continue
-        crit = expressions.explain(compiled.criteria, household, members, compiled.params)
-        form = expressions.explain(compiled.formula, household, members, compiled.params)
+    for compiled, (_v, trees) in zip(programmes, explained, strict=True):
+        own = parts[(compiled.id,)]
+        if own["unknown"].any():  # the attributes lacking, for the undecided only
+            own = _with_missing(own, households, people, compiled)
+        crit, form = trees["criteria"], trees["formula"]
         if compiled.level == ProgrammeLevel.PERSON:
             index = {m["id"]: i for i, m in enumerate(members)}
-            rows = own.to_dicts()
-            for row in rows:
+            for row in own.to_dicts():
                 i = index[row["person_id"]]
                 result = Result(
                     compiled,
                     row["status"],
                     row["reason"],
                     row["amount"],
-                    row["missing"] or [],
+                    row.get("missing") or [],
                     _member_view(crit, i),
                     _member_view(form, i),
                     member=i,
                     person_id=row["person_id"],
                 )
-                if result.status == DecisionStatus.NOT_ELIGIBLE:
+                if changes and result.status == DecisionStatus.NOT_ELIGIBLE:
                     result.changes = nearest_changes(compiled, household, members, crit, i)
                 results.append(result)
         else:
@@ -448,11 +480,11 @@ def explain(
                 row["status"],
                 row["reason"],
                 row["amount"],
-                row["missing"] or [],
+                row.get("missing") or [],
                 crit,
                 form,
             )
-            if result.status == DecisionStatus.NOT_ELIGIBLE:
+            if changes and result.status == DecisionStatus.NOT_ELIGIBLE:
                 result.changes = nearest_changes(compiled, household, members, crit)
             results.append(result)
     return results

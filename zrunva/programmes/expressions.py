@@ -50,7 +50,7 @@ run the same compiled expressions as `Evaluator` does over the whole registry.
 
 import difflib
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -869,10 +869,11 @@ class _Compiler:
     `explain`, with whether it is evaluated per member.
     """
 
-    def __init__(self, params: Mapping[str, Any], record: list | None = None):
+    def __init__(self, params: Mapping[str, Any], record: list | None = None, prefix: str = ""):
         self.params = params
         self.aggs: dict[str, pl.Expr] = {}
         self.record = record
+        self.prefix = prefix  # of the aggregations' column names
 
     def __call__(self, rule: Rule) -> pl.Expr:
         self.text = rule.text
@@ -953,7 +954,7 @@ class _Compiler:
 
     def expr_agg(self, node: Node, member: bool) -> pl.Expr:
         body = self.expr(node.args[0], member=True)
-        key = _key(node)
+        key = self.prefix + _key(node)
         # Per member: the value to add up. Per household: its sum and how many members were null.
         self.aggs[key] = ~body if node.op == "all" else body
         return _aggregate(node.op, key)
@@ -1083,7 +1084,12 @@ class Evaluator:
         return Grouping.of(self.households_data["id"], self.people_data["household_id"])
 
     def _household_frame(self, rules: Iterable[Rule], aggs: Mapping[str, pl.Expr]) -> pl.DataFrame:
-        households, people = self._frames(rules)
+        return self._summed(*self._frames(rules), aggs)
+
+    def _summed(
+        self, households: pl.DataFrame, people: pl.DataFrame, aggs: Mapping[str, pl.Expr]
+    ) -> pl.DataFrame:
+        """The household frame with each aggregation's sum and null count over the members."""
         if not aggs:
             return households
         # with_columns, not select: a literal body (`count(members)`) is one value per member.
@@ -1147,6 +1153,51 @@ class Evaluator:
         found = pl.concat_list(checks).list.drop_nulls().alias("missing")
         return frame.select(found).to_series()
 
+    def explained(
+        self, groups: Sequence[tuple[Mapping[str, Rule], Mapping[str, Any]]]
+    ) -> list[tuple[pl.LazyFrame, dict[str, "Explanation"]]]:
+        """For the frames of one household, each group of rules of one level with its parameters
+        (a programme's two rules): their values as `households` or `people` give them (a plan),
+        and each rule's tree as `explain` gives it. Every sub-expression of every group is
+        evaluated in one select on the household's frame and one on the members'."""
+        record: list[tuple[Node, pl.Expr, bool]] = []
+        aggs: dict[str, pl.Expr] = {}
+        roots = []
+        for i, (rules, params) in enumerate(groups):
+            _require_level(rules, next(iter(rules.values())).level)
+            # Groups may give one parameter different values: their aggregations are kept apart.
+            compiler = _Compiler(params, record, prefix=f"{i}:")
+            names = {}
+            for name, rule in rules.items():
+                compiler(rule)
+                names[name] = f"n{len(record) - 1}"  # a node is recorded after its arguments
+            aggs |= compiler.aggs
+            roots.append(names)
+        every = [rule for rules, _params in groups for rule in rules.values()]
+        households, people = self._frames(every)
+        households = self._summed(households, people, aggs)
+        keys = {
+            False: ["id"],
+            True: [c for c in ("household_id", "id") if c in self.people_data.columns],
+        }
+        selected = {
+            member: frame.select(
+                *keys[member], **{f"n{i}": e for i, (_n, e, m) in enumerate(record) if m == member}
+            )
+            for member, frame in ((False, households), (True, people))
+        }
+        found = _recorded(record, selected, self.people_data.height)
+        explained = []
+        for (rules, _params), names in zip(groups, roots, strict=True):
+            member = next(iter(rules.values())).level == Level.PERSON
+            values = (
+                selected[member]
+                .lazy()
+                .select(*keys[member], *(pl.col(c).alias(name) for name, c in names.items()))
+            )
+            explained.append((values, {name: _tree(rule, found) for name, rule in rules.items()}))
+        return explained
+
 
 def _require_level(rules: Mapping[str, Rule], level: Level):
     wrong = [name for name, rule in rules.items() if rule.level != level]
@@ -1207,23 +1258,33 @@ def explain(
     households, people = evaluator._frames([rule])
     if compiler.aggs:
         households = evaluator._household_frame([rule], compiler.aggs)
-    values: dict[int, tuple[Any, bool]] = {}
+    selected = {}
     for member, frame in ((False, households), (True, people)):
         exprs = {f"n{i}": e for i, (_n, e, m) in enumerate(record) if m == member}
-        if not exprs:
-            continue
-        row = frame.select(**exprs)
-        for name in exprs:
-            node = record[int(name[1:])][0]
-            column = row[name]
-            # A literal in a per-member context is broadcast: give it once per member too.
-            values[id(node)] = (
-                (column.to_list() if len(column) == len(members) else [column[0]] * len(members))
-                if member
-                else column[0],
-                member,
-            )
+        if exprs:
+            selected[member] = frame.select(**exprs)
+    return _tree(rule, _recorded(record, selected, len(members)))
 
+
+def _recorded(
+    record: list[tuple[Node, pl.Expr, bool]], selected: Mapping[bool, pl.DataFrame], members: int
+) -> dict[int, tuple[Any, bool]]:
+    """Each recorded node's value and whether it is per member, by the node's `id`, from the
+    household's frame or the members' (`selected`, the record's expressions as `n<index>`)."""
+    values = {}
+    for i, (node, _e, member) in enumerate(record):
+        column = selected[member][f"n{i}"]
+        # A literal in a per-member context is broadcast: give it once per member too.
+        values[id(node)] = (
+            (column.to_list() if len(column) == members else [column[0]] * members)
+            if member
+            else column[0],
+            member,
+        )
+    return values
+
+
+def _tree(rule: Rule, values: Mapping[int, tuple[Any, bool]]) -> Explanation:
     def build(node: Node) -> Explanation:
         value, member = values[id(node)]
         children = [build(arg) for arg in node.args]

@@ -17,6 +17,7 @@ from zrunva.programmes import engine, expressions
 from zrunva.programmes.eligibility import (
     compiled_programmes,
     data_explanation,
+    data_frames,
     household_explanation,
 )
 from zrunva.programmes.tests.factories import ON, years_ago
@@ -250,6 +251,171 @@ def test_explanation_trees_agree_with_bulk_decisions(generated):
                 assert criteria is False
             else:
                 assert criteria is None or formula is None
+
+
+def explained_rule_by_rule(households, people, programmes) -> list[tuple]:
+    """The one household's results as `engine.explain` once made them: the decisions of
+    `decide`, then each rule evaluated again on its own from the household's records
+    (`expressions.explain`), and the nearest changes of each refusal."""
+    household = households.row(0, named=True)
+    members = people.filter(pl.col("household_id") == household["id"]).to_dicts()
+    index = {m["id"]: i for i, m in enumerate(members)}
+    by_id = {c.id: c for c in programmes}
+    found = []
+    for row in engine.decide(households, people, programmes).to_dicts():
+        c = by_id[row["programme_id"]]
+        crit = expressions.explain(c.criteria, household, members, c.params)
+        form = expressions.explain(c.formula, household, members, c.params)
+        i = index.get(row["person_id"])
+        changes = []
+        if row["status"] == "not_eligible":
+            changes = engine.nearest_changes(c, household, members, crit, i)
+        if i is not None:
+            crit, form = engine._member_view(crit, i), engine._member_view(form, i)
+        found.append(
+            (
+                c.id,
+                row["person_id"],
+                i,
+                row["status"],
+                row["reason"],
+                row["amount"],
+                row["missing"] or [],
+                crit,
+                form,
+                changes,
+            )
+        )
+    return found
+
+
+def explained_at_once(households, people, programmes, changes=True) -> list[tuple]:
+    return [
+        (
+            r.compiled.id,
+            r.person_id,
+            r.member,
+            r.status,
+            r.reason,
+            r.amount,
+            r.missing,
+            r.criteria,
+            r.formula,
+            r.changes,
+        )
+        for r in engine.explain(households, people, programmes, changes=changes)
+    ]
+
+
+def extra_programmes(municipality: str) -> list[engine.Compiled]:
+    """Rules beside the shipped ones: aggregations, `if`, `min`, division, a municipality's
+    own, and one aggregation read by two programmes with different parameter values (as a
+    simulation's changed programme reads its own)."""
+    young = "count(members, member.age < param.young)"
+    shapes = [
+        ("household", f"{young} >= 1 and household.rating_score <= 100000", f"20 * {young}", 6),
+        ("household", f"{young} >= 1 and household.rating_score <= 100000", f"20 * {young}", 16),
+        (
+            "household",
+            'any(members, member.disability_degree == "severe") or all(members, member.is_idp)',
+            "round(sum(members, member.monthly_income) / household.size, 2)",
+            0,
+        ),
+        (
+            "person",
+            "person.age >= 60 and not household.is_highland",
+            "if(person.monthly_income < 100, min(50, household.rating_score / 1000), 25)",
+            0,
+        ),
+    ]
+    return [
+        engine.compile_rules(
+            id=-1 - n,
+            code=f"extra_{n}",
+            level=level,
+            criteria=criteria,
+            formula=formula,
+            params={"young": age},
+            municipality=municipality if n == len(shapes) - 1 else None,
+        )
+        for n, (level, criteria, formula, age) in enumerate(shapes)
+    ]
+
+
+def test_explaining_at_once_gives_what_explaining_rule_by_rule_gave(generated):
+    """`engine.explain` evaluates every part of every programme's rules once, on the frames
+    `decide` reads: for households of every kind of outcome (met, not met, data missing) and
+    every programme, its decisions, trees and nearest changes are those of deciding first and
+    evaluating each rule again on its own."""
+    on = timezone.localdate()
+    registry = registry_frames(on=on)
+    households, people = engine.attribute_frames(registry, latest_scores(on=on), on=on)
+    place = households["municipality"][0]
+    programmes = compiled_programmes(on=on) + extra_programmes(place)
+    bulk = engine.decide(households, people, programmes)
+    # For each programme the first five households with each outcome, and some more.
+    first = bulk.filter(pl.int_range(pl.len()).over("programme_id", "status", "reason") < 5)
+    ids = sorted(set(first["household_id"]) | set(households["id"][::100]))
+    statuses, places = set(), set()
+    for household_id in ids:
+        one_hh = households.filter(pl.col("id") == household_id)
+        one_people = people.filter(pl.col("household_id") == household_id)
+        expected = explained_rule_by_rule(one_hh, one_people, programmes)
+        assert explained_at_once(one_hh, one_people, programmes) == expected, household_id
+        statuses |= {e[3] for e in expected}
+        places.add(one_hh["municipality"][0])
+    assert statuses == {"eligible", "not_eligible", "needs_data"} and place in places
+
+
+# Households as the screener gives them: (household, members, rating score).
+ANSWERED = [
+    # A family with children, scored: met and not met.
+    (
+        {"municipality": "kutaisi"},
+        [
+            {"birth_date": years_ago(38), "sex": "M", "income": 300},
+            {"birth_date": years_ago(9), "sex": "F", "disability_degree": "severe"},
+            {"birth_date": years_ago(4), "sex": "M", "income": 0},
+        ],
+        48000,
+    ),
+    # A pensioner with no score and no income given: needs data.
+    (
+        {"municipality": "tbilisi", "is_highland": True},
+        [{"birth_date": years_ago(72), "sex": "F", "pension_kind": "old_age"}],
+        None,
+    ),
+    # Displaced, one member's status unknown; no place: the state's programmes only.
+    (
+        {},
+        [
+            {"birth_date": years_ago(50), "sex": "F", "is_idp": True, "income": 200},
+            {"birth_date": years_ago(16), "sex": "M"},
+        ],
+        70000,
+    ),
+]
+
+
+def test_households_given_as_data_are_explained_at_once_as_rule_by_rule():
+    """The screener's path: answers as data, the shipped programmes and more, with and without
+    the nearest changes (the screener asks for none)."""
+    programmes = compiled_programmes(on=ON) + extra_programmes("kutaisi")
+    statuses, left_out = set(), 0
+    for household, members, score in ANSWERED:
+        registry = data_frames(household, members, on=ON)
+        scores = pl.DataFrame(
+            {"household_id": [0], "rating_score": [score]},
+            schema={"household_id": pl.Int64, "rating_score": pl.Float64},
+        )
+        households, people = engine.attribute_frames(registry, scores, on=ON)
+        expected = explained_rule_by_rule(households, people, programmes)
+        assert explained_at_once(households, people, programmes) == expected, household
+        without = [(*e[:-1], []) for e in expected]
+        assert explained_at_once(households, people, programmes, changes=False) == without
+        statuses |= {e[3] for e in expected}
+        left_out += sum(len(e[-1]) for e in expected)
+    assert statuses == {"eligible", "not_eligible", "needs_data"} and left_out > 0
 
 
 def test_a_rule_that_cannot_be_evaluated_on_a_date_is_refused_naming_the_programme():
