@@ -268,35 +268,31 @@ def test_a_case_being_carried_out_unvisited_is_due_for_a_visit(team, settings):
     assert list(selectors.visit_overdue(mine, today=later)) == [case]
 
 
-def test_overdue_plan_actions_come_longest_overdue_first(team):
+def planned(actor, case, *dues: int) -> None:
+    """The case taken to its care plan, with an action due in each of `dues` days."""
     today = timezone.localdate()
-    days = datetime.timedelta
+    services.case_move(actor=actor, case=case, to=Stage.ASSESSMENT)
+    services.case_move(actor=actor, case=case, to=Stage.CARE_PLAN)
+    services.plan_write(
+        actor=actor,
+        case=case,
+        goals="g",
+        review_on=today + datetime.timedelta(days=60),
+        actions=[
+            {"text": f"by {d}", "responsible": "r", "due": today + datetime.timedelta(days=d)}
+            for d in dues
+        ],
+    )
+
+
+def test_overdue_plan_actions_come_longest_overdue_first(team):
     cases = []
     for due in (2, 9):  # the case opened first has the action overdue longest
-        case = factories.case(team["worker"])
-        services.case_move(actor=team["worker"], case=case, to=Stage.ASSESSMENT)
-        services.case_move(actor=team["worker"], case=case, to=Stage.CARE_PLAN)
-        services.plan_write(
-            actor=team["worker"],
-            case=case,
-            goals="g",
-            review_on=today + days(60),
-            actions=[
-                {"text": f"by {due}", "responsible": "r", "due": today + days(due)},
-                {"text": "later", "responsible": "r", "due": today + days(40)},
-            ],
-        )
-        cases.append(case)
+        cases.append(factories.case(team["worker"]))
+        planned(team["worker"], cases[-1], due, 40)
     far = factories.case(team["elsewhere"], factories.person("tbilisi"))  # another area's
-    services.case_move(actor=team["elsewhere"], case=far, to=Stage.ASSESSMENT)
-    services.case_move(actor=team["elsewhere"], case=far, to=Stage.CARE_PLAN)
-    services.plan_write(
-        actor=team["elsewhere"],
-        case=far,
-        goals="g",
-        review_on=today + days(60),
-        actions=[{"text": "far", "responsible": "r", "due": today + days(1)}],
-    )
+    planned(team["elsewhere"], far, 1)
     scope = selectors.case_list(actor=team["supervisor"])
-    overdue = selectors.actions_overdue(scope, today=today + days(20))
+    later = timezone.localdate() + datetime.timedelta(days=20)
+    overdue = selectors.actions_overdue(scope, today=later)
     assert [(a.text, a.plan.case) for a in overdue] == [("by 2", cases[0]), ("by 9", cases[1])]

@@ -82,6 +82,23 @@ def rewrites(queries) -> list[str]:
     ]
 
 
+def refused_twin(row: Decision) -> None:
+    """A second decision for the same household, programme and month is refused (the month's
+    copy of the unique index)."""
+    with (
+        pytest.raises(DatabaseError, match=r"\(programme_id, household_id, period\)"),
+        transaction.atomic(),
+    ):
+        Decision.objects.create(
+            programme_id=row.programme_id,
+            household_id=row.household_id,
+            period=row.period,
+            status=row.status,
+            reason=row.reason,
+            run_id=row.run_id,
+        )
+
+
 def partitions_read(statement: str) -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + statement)
@@ -104,18 +121,7 @@ def test_the_decisions_are_partitioned_by_month_with_the_period_in_their_key(adm
     assert add_months(THIS_MONTH, 3) in months  # DECISION_PARTITIONS_AHEAD
     # One decision per beneficiary and month still (the month's copy of the unique index).
     row = Decision.objects.filter(household=household, person__isnull=True).first()
-    with (
-        pytest.raises(DatabaseError, match=r"\(programme_id, household_id, period\)"),
-        transaction.atomic(),
-    ):
-        Decision.objects.create(
-            programme_id=row.programme_id,
-            household_id=row.household_id,
-            period=row.period,
-            status=row.status,
-            reason=row.reason,
-            run_id=row.run_id,
-        )
+    refused_twin(row)
 
 
 def test_a_run_closes_and_replaces_rows_reading_their_month_alone(admin):
@@ -415,18 +421,7 @@ def test_an_empty_month_is_filled_as_a_table_of_its_own_and_swapped_in(
     eligibility_run(timezone.localdate(), actor=admin)
     assert eligibility_run(timezone.localdate(), actor=admin).summary["changed"] == 0
     row = Decision.objects.get(household=household, programme__code="tsa")
-    with (
-        pytest.raises(DatabaseError, match=r"\(programme_id, household_id, period\)"),
-        transaction.atomic(),
-    ):
-        Decision.objects.create(
-            programme_id=row.programme_id,
-            household_id=row.household_id,
-            period=row.period,
-            status=row.status,
-            reason=row.reason,
-            run_id=row.run_id,
-        )
+    refused_twin(row)
 
 
 def test_a_month_holding_rows_is_written_through_its_indexes(admin, fill_all):
