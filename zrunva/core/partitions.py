@@ -385,9 +385,10 @@ def registered() -> list[Monthly]:
 # Filling an empty month --------------------------------------------------------------------
 
 # From this many rows a month's rows are loaded into its empty partition as a table of their
-# own, indexed after (`Monthly.fill`): at 1.47M decisions 1.6 s of COPY and about 2 s of index
-# builds against 8 to 9 s through the indexes (bench/README.md, `eligibility.py`). Fewer go in
-# through the indexes: the swap locks the table, if briefly.
+# own, indexed after (`Monthly.fill`): at 1.47M decisions 4.5 s of COPY and 4.1 s of index
+# builds and swap against 11.4 s of COPY through the indexes, on the same machine
+# (bench/README.md, `eligibility.py`, 6 Dec). Fewer go in through the indexes: the swap locks
+# the table, if briefly.
 FILL_ROWS = 50_000
 # The swap waits this long for the table's lock, once; then the rows go in through the indexes
 # instead, rather than readers queueing behind it.
