@@ -15,9 +15,11 @@ Each measurement runs in its own child process, so each reports its own peak mem
    building the simulation from the data, ages, the rating score and the five programmes; best
    of 3. Its scores and decisions are checked against ours, row by row, to the tetri;
 4. end to end: `run_execute` of a new run on PostgreSQL (COPY out, decide, compare, COPY in)
-   with no decision stored yet, then a second run that finds nothing changed, then the first
-   again with its decisions written through the month's indexes (not loaded as a table of
-   their own and indexed after, `Monthly.fill`: the comparator); beside it, the
+   with no decision stored yet (its decisions loaded as a table of their own and indexed after,
+   `Monthly.fill`, on a connection of their own while the run writes its change log), then a
+   second run that finds nothing changed, then the first again twice, the comparators: with
+   the table loaded on the run's own connection after the change log ("in turn"), and with its
+   decisions written through the month's indexes ("indexed"); beside it, the
    plain COPY limit of the same rows: the registry's columns out of two plain tables (no join,
    no sort) into frames, and the first run's decision and change rows into unindexed,
    unconstrained tables.
@@ -225,7 +227,7 @@ def stage_end_to_end(on: date) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from zrunva.core import partitions
+    from zrunva.core import bulk, partitions
     from zrunva.programmes.runs import run_execute, run_start
 
     def empty():
@@ -236,13 +238,16 @@ def stage_end_to_end(on: date) -> dict:
             cursor.execute("CHECKPOINT")
 
     actor = get_user_model().objects.get(username="bench_admin")
-    out, least = {}, partitions.FILL_ROWS
-    for name in ("first", "again", "indexed"):
+    out, least, beside = {}, partitions.FILL_ROWS, bulk.beside
+    for name in ("first", "again", "in_turn", "indexed"):
         if name != "again":
             empty()
         # "indexed": the first run again, its decisions written through the month's indexes
         # as before `Monthly.fill` (the comparator of the month loaded as a table of its own).
         partitions.FILL_ROWS = 10**12 if name == "indexed" else least
+        # "in turn": the month loaded on the run's connection, after its change log, as
+        # before the load went beside it.
+        bulk.beside = (lambda work: None) if name == "in_turn" else beside
         started = time.perf_counter()
         run = run_execute(run=run_start(actor=actor, on=on, enqueue=False))
         out[name] = {
@@ -400,6 +405,7 @@ def end_to_end(on: date) -> None:
     for name, label in (
         ("first", "no decision stored yet"),
         ("again", "nothing changed"),
+        ("in_turn", "no decision stored yet, loaded in turn on the run's connection"),
         ("indexed", "no decision stored yet, written through the indexes"),
     ):
         r = e2e[name]

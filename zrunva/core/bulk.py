@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 import polars as pl
+import psycopg
 from django.db import connection, connections
 from psycopg.conninfo import make_conninfo
 
@@ -132,6 +133,35 @@ def soon(
     return future.result
 
 
+# A connection `beside` waits this long for a lock, then gives up: its caller may hold one it
+# needs while it waits for the work to end.
+BESIDE_LOCK_TIMEOUT = "5s"
+
+
+def beside(work: Callable[..., T]) -> Callable[[], T] | None:
+    """`work(cursor)` started now in a thread, on a psycopg cursor of a connection of its own
+    opened like Django's, committed when it returns (rolled back if it raises); None where
+    there is no such connection (SQLite). Returns a function that gives its result, waiting
+    for it. Its writes are committed whatever becomes of the caller's transaction, which
+    does not see them until then: for a caller whose transaction is the outermost one, work
+    that it takes over once done (`partitions.Monthly.fill`: a month loaded and indexed
+    while the run writes its change log)."""
+    if not _postgres():
+        return None
+    conninfo, zone = _target()
+
+    def run() -> T:
+        with psycopg.connect(conninfo) as own, own.cursor() as cursor:
+            cursor.execute("SELECT set_config('TimeZone', %s, false)", [zone])
+            cursor.execute("SELECT set_config('lock_timeout', %s, false)", [BESIDE_LOCK_TIMEOUT])
+            return work(cursor)
+
+    executor = ThreadPoolExecutor(max_workers=1)
+    future = executor.submit(run)
+    executor.shutdown(wait=False)
+    return future.result
+
+
 def _cast(column: pl.Expr, read: pl.DataType, wanted: pl.DataType) -> pl.Expr:
     """A column as ADBC gives it, typed as the CSV reader types its text: `numeric` arrives as
     its text (an opaque extension), `real` through its shortest text, as COPY prints it."""
@@ -225,6 +255,14 @@ def copy_text(df: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+def copy_in(cursor, table: str, df: pl.DataFrame) -> None:
+    """Every row of `df` into `table` (columns by name) by COPY on a psycopg cursor."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in df.columns)
+    with cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+        copy.write(copy_text(df))
+
+
 def write_frame(table: str, df: pl.DataFrame) -> int:
     """Insert every row of `df` into `table` (columns by name) in the caller's transaction."""
     if df.is_empty():
@@ -233,8 +271,7 @@ def write_frame(table: str, df: pl.DataFrame) -> int:
     columns = ", ".join(quote(c) for c in df.columns)
     with connection.cursor() as cursor, connection.wrap_database_errors:
         if _postgres():
-            with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
-                copy.write(copy_text(df))
+            copy_in(cursor.cursor, table, df)
         else:
             df = df.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
             df = df.with_columns(pl.col(pl.Datetime).dt.to_string("%Y-%m-%d %H:%M:%S%.f"))

@@ -15,17 +15,22 @@ them. SQLite
 installations keep plain tables. docs/partitioning.md has the design.
 """
 
+import logging
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 
+import polars as pl
 from django.conf import settings
 from django.db import OperationalError, transaction
 from django.utils import timezone
 
-from zrunva.core import extensions
+from zrunva.core import bulk, extensions
+
+logger = logging.getLogger(__name__)
 
 SLOT = "partitions"
 # Making a month locks the table against reads and writes: it waits this long for the
@@ -304,30 +309,72 @@ class Monthly:
             cursor.execute(f"SELECT count(*) FROM {self.default}")  # noqa: S608 (a name of ours)
             return cursor.fetchone()[0]
 
-    def fill(self, connection, month: date, rows: int, write: Callable[[str], object]) -> bool:
-        """Write `rows` rows of `month` into its partition while it is empty, in the caller's
-        transaction: `write(stage)` puts them into a new table shaped like the partition but
-        without its keys and indexes, which are then built once over the rows (a sort each,
-        where rows written through them enter every B-tree one by one), and the table takes
-        the empty partition's place. False, with nothing written, for a few rows, a month
-        without a partition of its own or one holding rows already: the caller writes them as
-        usual. The DDL is done by the table owner's functions (`fill_functions`), so that an
-        application role that owns nothing can load a month (docs/partitioning.md)."""
-        if rows < FILL_ROWS or self.instants or self.guard or connection.vendor != "postgresql":
+    def fill(
+        self,
+        connection,
+        month: date,
+        rows: pl.DataFrame,
+        *,
+        meanwhile: Callable[[], object] = lambda: None,
+        beside: bool = False,
+    ) -> bool:
+        """Write `rows` (a frame of the table's columns) of `month` into its partition while
+        it is empty, in the caller's transaction: they go by COPY into a new table shaped
+        like the partition but without its keys and indexes, which are then built once over
+        the rows (a sort each, where rows written through them enter every B-tree one by
+        one), and the table takes the empty partition's place. False, with nothing written,
+        for a few rows, a month without a partition of its own or one holding rows already:
+        the caller writes them as usual. `meanwhile()`, the caller's other writes, is called
+        once in every case, before the swap. With `beside` (the caller's transaction is the
+        outermost one) the rows are loaded and indexed on a connection of their own and
+        committed there while `meanwhile()` runs on the caller's; the swap is still the
+        caller's, undone with its transaction, and a stage left by a transaction that failed
+        is dropped by the next fill. The DDL is done by the table owner's functions
+        (`fill_functions`), so that an application role that owns nothing can load a month
+        (docs/partitioning.md)."""
+        few = rows.height < FILL_ROWS or self.instants or self.guard
+        if few or connection.vendor != "postgresql":
+            meanwhile()
             return False
         if not connection.in_atomic_block:
             raise RuntimeError("a month is filled in the caller's transaction")
         with connection.cursor() as cursor:
-            cursor.execute("SELECT to_regprocedure(%s)", [f"{self.table}_fill_begin(date)"])
-            if cursor.fetchone()[0] is None:
-                return False  # before the migration that makes the functions
-            cursor.execute(f"SELECT {self.table}_fill_begin(%s)", [month])
-            stage = cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT to_regprocedure(%s), pg_backend_pid()",
+                [f"{self.table}_fill_index(date, integer)"],
+            )
+            present, pid = cursor.fetchone()
+            if present is None:  # before the migration that makes the functions
+                meanwhile()
+                return False
+            load = partial(self._load, month=month, owner=pid, rows=rows)
+            loaded = bulk.beside(load) if beside else None
+            if loaded is None:
+                with connection.wrap_database_errors:
+                    stage = load(cursor.cursor)
+                meanwhile()
+            else:
+                meanwhile()
+                try:
+                    stage = loaded()
+                except Exception:  # the rows then go in through the table, on this connection
+                    logger.warning("Loading %s beside failed", month, exc_info=True)
+                    stage = None
             if stage is None:
                 return False
-            write(stage)
             cursor.execute(f"SELECT {self.table}_fill_end(%s)", [month])
         return True
+
+    def _load(self, cursor, *, month: date, owner: int, rows: pl.DataFrame) -> str | None:
+        """The stage made (the owner's session will swap it in), the rows copied into it and
+        its keys and indexes built, on `cursor`'s connection; None if the month may not be
+        filled."""
+        cursor.execute(f"SELECT {self.table}_fill_begin(%s, %s)", [month, owner])
+        stage = cursor.fetchone()[0]
+        if stage is not None:
+            bulk.copy_in(cursor, stage, rows)
+            cursor.execute(f"SELECT {self.table}_fill_index(%s, %s)", [month, owner])
+        return stage
 
     def fill_functions(self, connection) -> None:
         """Create (or replace) the two functions `fill` calls, owned by the connection's role,
@@ -348,8 +395,13 @@ class Monthly:
 
     def fill_functions_drop(self, connection) -> None:
         with connection.cursor() as cursor:
-            for step in ("begin", "end"):
-                cursor.execute(f"DROP FUNCTION IF EXISTS {self.table}_fill_{step}(date)")
+            for signature in (
+                "begin(date)",
+                "begin(date, integer)",
+                "index(date, integer)",
+                "end(date)",
+            ):
+                cursor.execute(f"DROP FUNCTION IF EXISTS {self.table}_fill_{signature}")
 
     def rebuild(self, connection, *, partitioned: bool, ahead: int) -> None:
         """Convert the table, in the caller's transaction, to the partitioned layout (months
@@ -395,25 +447,46 @@ FILL_ROWS = 50_000
 FILL_LOCK_TIMEOUT = "2s"
 
 # SECURITY DEFINER: run as the table's owner, called by the application's role, which owns
-# nothing and may not alter tables. Each takes only a month: the partition, the staging
-# table's name (one per backend, so two transactions never share one) and the bounds are
-# derived here, never taken from the caller. `begin` returns NULL when the month has no
-# partition of its own or it holds rows. `end` builds the parent's keys and indexes on the
-# staging table, then, under the table's lock (waited for once, `timeout`), swaps it for the
-# still empty partition (the bound as a CHECK spares ATTACH a scan of the rows; the indexes
-# are renamed after the partition). If the lock is not had in time or the month got rows
+# nothing and may not alter tables. Each takes only a month and the session that will swap the
+# table in (`owner`, an open session of the same user): the partition, the staging table's name
+# (one per owner, so two transactions never share one) and the bounds are derived here, never
+# taken from the caller. `begin` drops stages whose owner has gone (a run that failed after
+# another connection committed its stage) and the owner's own earlier one, and returns NULL
+# when the month has no partition of its own or it holds rows. `index` builds the parent's keys
+# and indexes on the stage, once. `end`, called by the owner, builds them if not yet built,
+# then, under the table's lock (waited for once, `timeout`), swaps the stage for the still
+# empty partition (the bound as a CHECK spares ATTACH a scan of the rows; the indexes are
+# renamed after the partition). If the lock is not had in time or the month got rows
 # meanwhile, the block is undone and the rows are inserted through the parent instead (false).
 # The index builds get more memory than the default 64 MB, in which 1.47M decisions' sorts
 # spill to disk (3.2 s against 2.7 s with 512 MB, measured).
 FILL_FUNCTIONS = r"""
-CREATE OR REPLACE FUNCTION {table}_fill_begin(month date) RETURNS text
+DROP FUNCTION IF EXISTS {table}_fill_begin(date);
+
+CREATE OR REPLACE FUNCTION {table}_fill_begin(month date, owner integer) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fill$
 DECLARE
     first date := date_trunc('month', month)::date;
     part text := '{table}_y' || to_char(first, 'YYYY"m"MM');
-    stage text := part || '_fill_' || pg_backend_pid();
+    stage text := part || '_fill_' || owner;
     held boolean;
+    gone text;
 BEGIN
+    IF owner IS DISTINCT FROM pg_backend_pid() AND NOT EXISTS (
+        SELECT 1 FROM pg_stat_activity WHERE pid = owner AND usename = session_user
+    ) THEN
+        RAISE EXCEPTION 'no session % of this user', owner USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR gone IN
+        SELECT c.relname FROM pg_class c
+        WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
+        AND c.relname ~ '^{table}_y[0-9]{{4}}m[0-9]{{2}}_fill_[0-9]+$'
+        AND (substring(c.relname FROM '_fill_([0-9]+)$')::integer = owner OR NOT EXISTS (
+            SELECT 1 FROM pg_stat_activity a
+            WHERE a.pid = substring(c.relname FROM '_fill_([0-9]+)$')::integer))
+    LOOP
+        EXECUTE format('DROP TABLE IF EXISTS %I', gone);
+    END LOOP;
     IF to_regclass(quote_ident(part)) IS NULL THEN
         RETURN NULL;
     END IF;
@@ -421,7 +494,6 @@ BEGIN
     IF held THEN
         RETURN NULL;
     END IF;
-    EXECUTE format('DROP TABLE IF EXISTS %I', stage);
     EXECUTE format('CREATE TABLE %I (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS '
                    'INCLUDING STORAGE)', stage);
     EXECUTE format('ALTER TABLE %I ADD CONSTRAINT %I CHECK ({column} >= %L AND {column} < %L)',
@@ -433,18 +505,20 @@ BEGIN
 END
 $fill$;
 
-CREATE OR REPLACE FUNCTION {table}_fill_end(month date) RETURNS boolean
+CREATE OR REPLACE FUNCTION {table}_fill_index(month date, owner integer) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {schema}, pg_temp
 SET maintenance_work_mem = '256MB' AS $fill$
 DECLARE
-    first date := date_trunc('month', month)::date;
-    part text := '{table}_y' || to_char(first, 'YYYY"m"MM');
-    stage text := part || '_fill_' || pg_backend_pid();
-    patience text := current_setting('lock_timeout');
+    stage text := '{table}_y' || to_char(month, 'YYYY"m"MM') || '_fill_' || owner;
     definition text;
-    named text;
-    held boolean;
 BEGIN
+    IF to_regclass(quote_ident(stage)) IS NULL THEN
+        RAISE EXCEPTION 'no table % to index', stage USING ERRCODE = 'undefined_table';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_constraint
+               WHERE conrelid = quote_ident(stage)::regclass AND contype = 'p') THEN
+        RETURN;  -- built already, on another connection
+    END IF;
     FOR definition IN
         SELECT pg_get_constraintdef(oid) FROM pg_constraint
         WHERE conrelid = '{table}'::regclass AND contype IN ('p', 'u')
@@ -459,6 +533,20 @@ BEGIN
         EXECUTE regexp_replace(definition, '^CREATE (UNIQUE )?INDEX \S+ ON ONLY \S+',
                                'CREATE \1INDEX ON ' || quote_ident(stage));
     END LOOP;
+END
+$fill$;
+
+CREATE OR REPLACE FUNCTION {table}_fill_end(month date) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fill$
+DECLARE
+    first date := date_trunc('month', month)::date;
+    part text := '{table}_y' || to_char(first, 'YYYY"m"MM');
+    stage text := part || '_fill_' || pg_backend_pid();
+    patience text := current_setting('lock_timeout');
+    named text;
+    held boolean;
+BEGIN
+    PERFORM {table}_fill_index(first, pg_backend_pid());
     BEGIN
         PERFORM set_config('lock_timeout', '{timeout}', true);
         LOCK TABLE ONLY {table} IN ACCESS EXCLUSIVE MODE;

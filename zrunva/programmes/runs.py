@@ -428,11 +428,13 @@ def _later_written(run: Run) -> bool:
     )
 
 
-def write(run: Run, changes: pl.DataFrame, rules: dict[int, int]) -> None:
+def write(run: Run, changes: pl.DataFrame, rules: dict[int, int], *, beside: bool = False) -> None:
     """Store the changed decisions for the run's month and what each change was, in the
     caller's transaction. Each new decision covers the months of the one it replaces (the
     open-ended ones stay open), carries its enrolment on and its programme's rule set; the
-    decision it supersedes from an earlier month now ends the month before."""
+    decision it supersedes from an earlier month now ends the month before. `beside`: the
+    caller's transaction is the outermost one, so an empty month's decisions may be loaded on
+    a connection of their own (`Monthly.fill`)."""
     period = run.period
     rows = changes.select("decision_id", "old_period")
     _delete(rows.filter(pl.col("old_period") == period))
@@ -459,25 +461,27 @@ def write(run: Run, changes: pl.DataFrame, rules: dict[int, int]) -> None:
         rules_id=pl.col("programme_id").replace_strict(rules, return_dtype=pl.Int64),
         enrolment_id="enrolment_id",
     )
-    write_frame(
-        DecisionChange._meta.db_table,
-        changes.select(
-            run_id=pl.lit(run.pk, dtype=pl.Int64),
-            programme_id="programme_id",
-            household_id="household_id",
-            person_id="person_id",
-            old_status=pl.col("old_status").fill_null(""),
-            old_amount="old_amount",
-            new_status="status",
-            new_amount="amount",
-        ),
-    )
-    # Last: into a month still empty (a first national run, a yearly rise of the pension) the
+
+    def change_log() -> None:
+        write_frame(
+            DecisionChange._meta.db_table,
+            changes.select(
+                run_id=pl.lit(run.pk, dtype=pl.Int64),
+                programme_id="programme_id",
+                household_id="household_id",
+                person_id="person_id",
+                old_status=pl.col("old_status").fill_null(""),
+                old_amount="old_amount",
+                new_status="status",
+                new_amount="amount",
+            ),
+        )
+
+    # Into a month still empty (a first national run, a yearly rise of the pension) the
     # decisions go as a table of their own, indexed after and swapped in, under the table's
-    # lock until the commit.
-    if not DECISIONS.fill(
-        connection, period, decisions.height, lambda stage: write_frame(stage, decisions)
-    ):
+    # lock until the commit; loaded on a connection of their own while this one writes the
+    # change log, where the run's transaction is the outermost one.
+    if not DECISIONS.fill(connection, period, decisions, meanwhile=change_log, beside=beside):
         write_frame(Decision._meta.db_table, decisions)
 
 
@@ -540,7 +544,7 @@ def run_execute(*, run: Run, progress: Progress | None = None) -> Run:
             changes = compare(decisions, previous, elsewhere)
             job.stage("writing", 70)
             check_references(changes, registry)
-            write(run, changes, {p.id: rule_set(p).pk for p in programmes})
+            write(run, changes, {p.id: rule_set(p).pk for p in programmes}, beside=outermost)
             summary = _summary(decisions, changes, programmes) | {
                 "skipped": skipped,
                 "households": households.height,

@@ -6,6 +6,7 @@ import io
 import re
 from datetime import date
 
+import polars as pl
 import psycopg
 import pytest
 from dateutil.relativedelta import relativedelta
@@ -17,8 +18,9 @@ from django.utils import timezone
 from zrunva.accounts.choices import Role
 from zrunva.applications.tests.factories import submit
 from zrunva.assessment.tests.factories import assess
-from zrunva.core import partitions
+from zrunva.core import bulk, partitions
 from zrunva.core.partitions import add_months, metrics, month_start
+from zrunva.programmes import runs
 from zrunva.programmes.models import Decision
 from zrunva.programmes.partitions import DECISIONS
 from zrunva.programmes.tests.factories import eligibility_run, family_and_pensioner
@@ -378,7 +380,9 @@ def shape(name: str) -> tuple[list, list, list]:
 
 def staged() -> list[str]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE '%%\\_fill\\_%%'")
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE '%%\\_fill\\_%%'"
+        )
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -483,7 +487,7 @@ def test_the_application_role_fills_a_month_through_the_owners_functions(setting
     assert oid(month) != empty and set(homes().values()) == {month}
 
 
-def test_a_month_given_rows_while_loading_takes_the_loaded_rows_through_the_table(admin):
+def test_a_month_given_rows_while_loading_takes_the_loaded_rows_through_the_table(admin, fill_all):
     """Rows of the month written meanwhile (another writer's, committed before the swap's
     lock): the loaded table is not swapped in; its rows are inserted beside them."""
     family_and_pensioner()
@@ -492,19 +496,105 @@ def test_a_month_given_rows_while_loading_takes_the_loaded_rows_through_the_tabl
     month = DECISIONS.name_of(NEXT_MONTH)
     empty = oid(month)
 
-    def write(stage: str) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {stage} (period, status, reason, missing, household_id, "  # noqa: S608
-                "person_id, programme_id, run_id) SELECT %s, status, reason, missing, "
-                "household_id, person_id, programme_id, run_id FROM programmes_decision "
-                "WHERE run_id = %s AND id <> %s",
-                [NEXT_MONTH, run.pk, like.pk],
-            )
-        closed(like, NEXT_MONTH)  # the other writer's row, in the partition
+    rows = pl.DataFrame(
+        list(
+            Decision.objects.filter(run=run)
+            .exclude(pk=like.pk)
+            .values("status", "reason", "household_id", "person_id", "programme_id", "run_id")
+        ),
+        schema_overrides={"person_id": pl.Int64},
+    ).with_columns(period=pl.lit(NEXT_MONTH), missing=pl.lit("[]"))
 
     with transaction.atomic():
-        assert DECISIONS.fill(connection, NEXT_MONTH, 10**6, write)
+        # The other writer's row, in the partition while the rows were loaded.
+        assert DECISIONS.fill(
+            connection, NEXT_MONTH, rows, meanwhile=lambda: closed(like, NEXT_MONTH)
+        )
     assert oid(month) == empty and staged() == []
     assert Decision.objects.filter(period=NEXT_MONTH).count() == run.summary["changed"]
     assert set(homes(period=NEXT_MONTH).values()) == {month}
+
+
+# Loaded beside the run: on a connection of its own while the run writes its change log ------
+
+
+def loaded_on(monkeypatch) -> list[tuple[int, int]]:
+    """(the session that loads, the session that swaps in) for each month loaded."""
+    seen, load = [], partitions.Monthly._load
+
+    def spy(self, cursor, **kwargs):
+        seen.append((cursor.connection.info.backend_pid, kwargs["owner"]))
+        return load(self, cursor, **kwargs)
+
+    monkeypatch.setattr(partitions.Monthly, "_load", spy)
+    return seen
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_run_loads_an_empty_month_on_a_connection_of_its_own_and_swaps_it_in(
+    admin, fill_all, monkeypatch
+):
+    family_and_pensioner()
+    month = DECISIONS.name_of(THIS_MONTH)
+    empty, untouched = oid(month), shape(DECISIONS.name_of(NEXT_MONTH))
+    seen = loaded_on(monkeypatch)
+    run = eligibility_run(timezone.localdate(), actor=admin)
+    assert run.summary["changed"] == 3 and run.changes.count() == 3
+    ((loader, owner),) = seen
+    assert loader != owner == connection.connection.info.backend_pid
+    assert oid(month) != empty and shape(month) == untouched and staged() == []
+    assert set(homes().values()) == {month}
+    filled = stored()
+
+    # The same rows as loaded in turn on the run's own connection.
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE programmes_decisionchange, programmes_decision")
+    monkeypatch.setattr(bulk, "beside", lambda work: None)
+    eligibility_run(timezone.localdate(), actor=admin)
+    assert stored() == filled and len(seen) == 2 and seen[1][0] == seen[1][1]
+    assert eligibility_run(timezone.localdate(), actor=admin).summary["changed"] == 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_stage_left_by_a_failed_run_is_dropped_by_the_next_fill(admin, fill_all, monkeypatch):
+    family_and_pensioner()
+    month = DECISIONS.name_of(THIS_MONTH)
+    empty = oid(month)
+    monkeypatch.setattr(runs, "_summary", lambda *args: 1 / 0)  # fails after its writes
+    with pytest.raises(ZeroDivisionError):
+        eligibility_run(timezone.localdate(), actor=admin)
+    # The run's writes undone, its stage committed by the other connection left behind.
+    assert Decision.objects.count() == 0 and oid(month) == empty
+    assert staged() == [f"{month}_fill_{connection.connection.info.backend_pid}"]
+    with connection.cursor() as cursor:  # and one whose session has gone
+        cursor.execute(f"CREATE TABLE {month}_fill_99999999 (LIKE programmes_decision)")
+    monkeypatch.undo()
+    monkeypatch.setattr(partitions, "FILL_ROWS", 1)
+    assert eligibility_run(timezone.localdate(), actor=admin).summary["changed"] == 3
+    assert staged() == [] and oid(month) != empty
+
+
+def test_a_stage_is_made_only_for_a_session_of_the_same_user(admin):
+    with pytest.raises(DatabaseError, match="no session 1 of this user"), connection.cursor() as c:
+        c.execute("SELECT programmes_decision_fill_begin(%s, 1)", [THIS_MONTH])
+
+
+def test_a_month_whose_loading_beside_failed_is_written_on_the_callers_connection(
+    admin, fill_all, monkeypatch
+):
+    family_and_pensioner()
+    month = DECISIONS.name_of(THIS_MONTH)
+    empty = oid(month)
+
+    def failing():
+        raise psycopg.OperationalError("connection refused")
+
+    monkeypatch.setattr(bulk, "beside", lambda work: failing)
+    # Asked for beside, as a run does only as the outermost transaction.
+    fill = partitions.Monthly.fill
+    monkeypatch.setattr(
+        partitions.Monthly, "fill", lambda self, *a, **k: fill(self, *a, **k | {"beside": True})
+    )
+    run = eligibility_run(timezone.localdate(), actor=admin)
+    assert run.summary["changed"] == 3 and oid(month) == empty
+    assert set(homes().values()) == {month} and staged() == []
