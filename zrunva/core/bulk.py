@@ -127,6 +127,12 @@ def soon(
             _worker.target = None
             connections.close_all()  # this thread's, should the function have used one
 
+    return _started(work)
+
+
+def _started(work: Callable[[], T]) -> Callable[[], T]:
+    """`work()` started now in a thread of its own; a function that gives its result, waiting
+    for it."""
     executor = ThreadPoolExecutor(max_workers=1)
     future = executor.submit(work)
     executor.shutdown(wait=False)  # the thread ends with the work
@@ -156,10 +162,7 @@ def beside(work: Callable[..., T]) -> Callable[[], T] | None:
             cursor.execute("SELECT set_config('lock_timeout', %s, false)", [BESIDE_LOCK_TIMEOUT])
             return work(cursor)
 
-    executor = ThreadPoolExecutor(max_workers=1)
-    future = executor.submit(run)
-    executor.shutdown(wait=False)
-    return future.result
+    return _started(run)
 
 
 def _cast(column: pl.Expr, read: pl.DataType, wanted: pl.DataType) -> pl.Expr:
@@ -267,12 +270,12 @@ def write_frame(table: str, df: pl.DataFrame) -> int:
     """Insert every row of `df` into `table` (columns by name) in the caller's transaction."""
     if df.is_empty():
         return 0
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(c) for c in df.columns)
     with connection.cursor() as cursor, connection.wrap_database_errors:
         if _postgres():
             copy_in(cursor.cursor, table, df)
         else:
+            quote = connection.ops.quote_name
+            columns = ", ".join(quote(c) for c in df.columns)
             df = df.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
             df = df.with_columns(pl.col(pl.Datetime).dt.to_string("%Y-%m-%d %H:%M:%S%.f"))
             values = ", ".join(["%s"] * df.width)
