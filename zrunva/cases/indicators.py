@@ -4,8 +4,8 @@ municipality ("city"), specialisation and month, never a case nor a person. Who 
 administrators and analysts the whole country). Sensitive cases are counted like any other:
 nothing of them but the counts leaves.
 
-Every figure is computed set-based: SQL aggregates, or Polars over one `values_list()` of the
-cases in the period (a column read, not a loop over cases). Months are calendar months in
+Every figure is computed set-based: Polars over one read of the cases that any indicator counts
+(`_read`, a column read by COPY, not a loop over cases). Months are calendar months in
 Georgia's time (settings.TIME_ZONE), written YYYY-MM.
 
 The indicators, and which month each is counted in:
@@ -47,7 +47,18 @@ from zoneinfo import ZoneInfo
 import polars as pl
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import BigIntegerField, Count, F, Func, Q, QuerySet, Sum
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +67,7 @@ from zrunva.accounts.choices import Role
 from zrunva.cases import selectors
 from zrunva.cases.choices import OPEN_STAGES, Outcome, ReferralStatus, Specialisation
 from zrunva.cases.models import Referral, SocialCase
+from zrunva.core.bulk import query_frame
 from zrunva.geo.models import Municipality, Office
 
 KEYS = ["month", "office", "municipality", "specialisation"]
@@ -106,15 +118,6 @@ OUTCOME_SCHEMA = {
     "specialisation": pl.String,
     "outcome": pl.String,
     "closed": pl.Int64,
-}
-_CASES = {
-    "office": pl.String,
-    "municipality": pl.String,
-    "specialisation": pl.String,
-    "opened_at": pl.Datetime("us", "UTC"),
-    "first_contact_at": pl.Datetime("us", "UTC"),
-    "closed_at": pl.Datetime("us", "UTC"),
-    "outcome": pl.String,
 }
 
 
@@ -194,13 +197,16 @@ class Indicators:
     by_outcome: pl.DataFrame  # the outcomes over all places and months, for the chart
 
 
-def _area(actor) -> QuerySet[SocialCase]:
-    """The cases whose figures the actor reads: those of their area (none without the
-    permission)."""
+def _area(actor, filters: Filters, case: str = "") -> Q:
+    """The cases whose figures the actor reads, those of their area (none without the
+    permission) and of the chosen office, as a condition on a case (`case`: the path to it
+    from the model read, "case__" for a referral)."""
     permissions.require(actor, permissions.CASES_INDICATORS)
     area = permissions.indicator_scope(actor)
-    cases = SocialCase.objects.order_by()
-    return cases if area is None else cases.filter(municipality_id__in=area)
+    where = Q() if area is None else Q(**{f"{case}municipality_id__in": area})
+    if filters.office:
+        where &= Q(**{f"{case}office__code": filters.office})
+    return where
 
 
 def _month(column: str) -> pl.Expr:
@@ -220,35 +226,48 @@ def _opened(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     )
 
 
-def referrals_completed(cases: QuerySet[SocialCase], filters: Filters) -> pl.DataFrame:
-    """Referrals of `cases` to services that their provider completed in the period, counted
-    per month of completion, office, municipality and specialisation of the case
-    (REFERRALS_SCHEMA)."""
+def _codes() -> dict[str, dict[int, str]]:
+    """Offices' and municipalities' codes by id: the reads take the ids, which need no join."""
+    return {
+        "office": dict(Office.objects.order_by().values_list("pk", "code")),
+        "municipality": dict(Municipality.objects.order_by().values_list("pk", "code")),
+    }
+
+
+def _coded(frame: pl.DataFrame, codes: dict[str, dict[int, str]]) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.col(name).replace_strict(by_id, default=None, return_dtype=pl.String)
+        for name, by_id in codes.items()
+    )
+
+
+def referrals_completed(where: Q, filters: Filters, codes: dict | None = None) -> pl.DataFrame:
+    """Referrals to services that their provider completed in the period, of the cases that
+    `where` (a condition on the referral's case, "case__…") takes, counted per month of
+    completion, office, municipality and specialisation of the case (REFERRALS_SCHEMA)."""
     start, end = filters.bounds()
-    rows = Referral.objects.filter(
-        case__in=cases,
-        status=ReferralStatus.COMPLETED,
-        answered_at__gte=start,
-        answered_at__lt=end,
-    ).values_list(
-        "case__office__code",
-        "case__municipality__code",
-        "case__specialisation",
-        Micros(F("answered_at")),
+    rows = (
+        Referral.objects.order_by()
+        .filter(
+            where,
+            status=ReferralStatus.COMPLETED,
+            answered_at__gte=start,
+            answered_at__lt=end,
+        )
+        .values_list(
+            "case__office_id",
+            "case__municipality_id",
+            "case__specialisation",
+            Micros(F("answered_at")),
+        )
     )
-    frame = _instants(
-        pl.DataFrame(
-            list(rows),
-            schema={
-                "office": pl.String,
-                "municipality": pl.String,
-                "specialisation": pl.String,
-                "answered_at": pl.Int64,
-            },
-            orient="row",
-        ),
-        "answered_at",
-    )
+    schema = {
+        "office": pl.Int64,
+        "municipality": pl.Int64,
+        "specialisation": pl.String,
+        "answered_at": pl.Int64,
+    }
+    frame = _instants(_coded(query_frame(rows, schema), codes or _codes()), "answered_at")
     return (
         frame.with_columns(month=_month("answered_at"))
         .group_by(KEYS)
@@ -257,33 +276,74 @@ def referrals_completed(cases: QuerySet[SocialCase], filters: Filters) -> pl.Dat
     )
 
 
-def _monthly(cases: QuerySet[SocialCase], filters: Filters) -> tuple[pl.DataFrame, ...]:
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+# What `_read` gives: a row a case, every indicator's columns.
+_READ = {
+    "office": pl.Int64,
+    "municipality": pl.Int64,
+    "specialisation": pl.String,
+    "opened_at": pl.Int64,
+    "first_contact_at": pl.Int64,
+    "closed_at": pl.Int64,
+    "outcome": pl.String,
+    "open": pl.Boolean,
+    "worker": pl.Int64,
+    "weight": pl.Int64,
+    "contact_overdue": pl.Boolean,
+    "review_dated": pl.Boolean,
+    "review_on_time": pl.Boolean,
+}
+
+
+def _read(where: Q, filters: Filters, now: datetime, codes) -> pl.DataFrame:
+    """The area's cases that any indicator counts (opened or closed in the period, or open
+    now), in one read: a scan of the cases each for the monthly, the open and the caseload
+    figures, loaded row by row by the ORM, took most of the whole country's page."""
     start, end = filters.bounds()
-    rows = cases.filter(
-        Q(opened_at__gte=start, opened_at__lt=end) | Q(closed_at__gte=start, closed_at__lt=end)
-    ).values_list(
-        "office__code",
-        "municipality__code",
-        "specialisation",
-        Micros(F("opened_at")),
-        Micros(F("first_contact_at")),
-        Micros(F("closed_at")),
-        "outcome",
+    today = timezone.localdate(now)
+    open_now = Q(stage__in=OPEN_STAGES)
+    rows = (
+        SocialCase.objects.order_by()
+        .filter(
+            where,
+            Q(opened_at__gte=start, opened_at__lt=end)
+            | Q(closed_at__gte=start, closed_at__lt=end)
+            | open_now,
+        )
+        .values_list(
+            "office_id",
+            "municipality_id",
+            "specialisation",
+            Micros(F("opened_at")),
+            Micros(F("first_contact_at")),
+            Micros(F("closed_at")),
+            "outcome",
+            _flag(open_now),
+            "assigned_to_id",
+            selectors._weight(),
+            _flag(Q(first_contact_at__isnull=True, first_contact_due__lt=now)),
+            _flag(Q(next_review__isnull=False)),
+            _flag(Q(next_review__gte=today)),
+        )
     )
-    read = {k: pl.Int64 if v == _CASES["opened_at"] else v for k, v in _CASES.items()}
-    frame = _instants(
-        pl.DataFrame(list(rows), schema=read, orient="row"),
-        "opened_at",
-        "first_contact_at",
-        "closed_at",
+    return _instants(
+        _coded(query_frame(rows, _READ), codes), "opened_at", "first_contact_at", "closed_at"
     )
+
+
+def _monthly(
+    frame: pl.DataFrame, referrals: pl.DataFrame, filters: Filters
+) -> tuple[pl.DataFrame, ...]:
+    start, end = filters.bounds()
     opened = frame.filter(pl.col("opened_at").is_between(start, end, closed="left")).with_columns(
         month=_month("opened_at"), hours=_hours_to_contact()
     )
     closed = frame.filter(pl.col("closed_at").is_between(start, end, closed="left")).with_columns(
         month=_month("closed_at")
     )
-    referrals = referrals_completed(cases, filters)
 
     def table(keys: list[str]) -> pl.DataFrame:
         return (
@@ -318,37 +378,22 @@ def _monthly(cases: QuerySet[SocialCase], filters: Filters) -> tuple[pl.DataFram
     return monthly, by_month, outcomes, by_outcome
 
 
-def _now(cases: QuerySet[SocialCase], now: datetime) -> pl.DataFrame:
-    today = timezone.localdate(now)
-    rows = (
-        cases.filter(stage__in=OPEN_STAGES)
-        .values("office__code", "municipality__code", "specialisation")
-        .annotate(
-            open=Count("pk"),
-            contact_overdue=Count(
-                "pk", filter=Q(first_contact_at__isnull=True, first_contact_due__lt=now)
-            ),
-            reviews_dated=Count("pk", filter=Q(next_review__isnull=False)),
-            reviews_on_time=Count("pk", filter=Q(next_review__gte=today)),
-        )
-        .values_list(
-            "office__code",
-            "municipality__code",
-            "specialisation",
-            "open",
-            "contact_overdue",
-            "reviews_dated",
-            "reviews_on_time",
-        )
-    )
-    schema = {k: v for k, v in NOW_SCHEMA.items() if k != "review_compliance"}
+def _now(frame: pl.DataFrame) -> pl.DataFrame:
     return (
-        pl.DataFrame(list(rows), schema=schema, orient="row")
+        frame.filter("open")
+        .group_by(PLACE)
+        .agg(
+            open=pl.len(),
+            contact_overdue=pl.col("contact_overdue").sum(),
+            reviews_dated=pl.col("review_dated").sum(),
+            reviews_on_time=pl.col("review_on_time").sum(),
+        )
         .with_columns(
             review_compliance=pl.when(pl.col("reviews_dated") > 0)
             .then((100 * pl.col("reviews_on_time") / pl.col("reviews_dated")).round(1))
             .otherwise(None)
         )
+        .select(list(NOW_SCHEMA))
         .cast(NOW_SCHEMA)
         .sort(PLACE)
     )
@@ -362,17 +407,12 @@ def _offices(actor, office: str) -> QuerySet[Office]:
     return offices.filter(code=office) if office else offices
 
 
-def _caseload(actor, cases: QuerySet[SocialCase], office: str) -> pl.DataFrame:
+def _caseload(actor, frame: pl.DataFrame, office: str) -> pl.DataFrame:
     norm = settings.CASELOAD_NORM
-    loads = pl.DataFrame(
-        list(
-            cases.filter(stage__in=OPEN_STAGES, assigned_to__isnull=False)
-            .values("office__code", "assigned_to")
-            .annotate(open=Count("pk"), weighted=Sum(selectors._weight()))
-            .values_list("office__code", "assigned_to", "open", "weighted")
-        ),
-        schema={"office": pl.String, "worker": pl.Int64, "open": pl.Int64, "weighted": pl.Int64},
-        orient="row",
+    loads = (
+        frame.filter(pl.col("open") & pl.col("worker").is_not_null())
+        .group_by("office", "worker")
+        .agg(open=pl.len(), weighted=pl.col("weight").sum())
     )
     staff = pl.DataFrame(
         list(
@@ -414,18 +454,22 @@ def indicators(*, actor, filters: Filters, now: datetime | None = None) -> Indic
     """The quality indicators the actor may read, for the filters (see the module's
     docstring for each one's definition)."""
     now = now or timezone.now()
-    area = _area(actor)
-    if filters.office:
-        area = area.filter(office__code=filters.office)
-    # The caseload reads `area`: a worker's load is all their cases, whatever the specialisation.
-    cases = area.filter(specialisation=filters.specialisation) if filters.specialisation else area
-    monthly, by_month, outcomes, by_outcome = _monthly(cases, filters)
+    codes = _codes()
+    every = _read(_area(actor, filters), filters, now, codes)
+    # The caseload reads every specialisation: a worker's load is all their cases.
+    chosen, referred = every, _area(actor, filters, "case__")
+    if filters.specialisation:
+        chosen = every.filter(pl.col("specialisation") == filters.specialisation)
+        referred &= Q(case__specialisation=filters.specialisation)
+    monthly, by_month, outcomes, by_outcome = _monthly(
+        chosen, referrals_completed(referred, filters, codes), filters
+    )
     return Indicators(
         filters=filters,
         monthly=monthly,
         by_month=by_month,
-        now=_now(cases, now),
-        caseload=_caseload(actor, area, filters.office),
+        now=_now(chosen),
+        caseload=_caseload(actor, every, filters.office),
         outcomes=outcomes,
         by_outcome=by_outcome,
     )
