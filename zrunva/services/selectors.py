@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, Count, F, FloatField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, F, FloatField, Func, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce
 from django.db.models.query import ModelIterable
 from django.shortcuts import get_object_or_404
@@ -159,6 +159,26 @@ def public_provider(*, pk: int) -> Provider:
 KM_PER_DEGREE = 111.195
 
 
+class _Lookup(Func):
+    """`CASE <column> WHEN key THEN value … END` over a table of constants, as one expression
+    (null for a key not in it). A `When()` a key is a filter each: 64 of them, resolved and
+    compiled again for every query, took longer to build than the screener's query to run."""
+
+    output_field = FloatField()
+
+    def __init__(self, column, table: dict[int, float]):
+        super().__init__(column)
+        self.table = table
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        if not self.table:
+            return "NULL", []
+        whens = " ".join(["WHEN %s THEN %s"] * len(self.table))
+        values = [v for pair in self.table.items() for v in pair]
+        return f"CASE {column} {whens} END", [*params, *values]
+
+
 def nearest_first(qs: QuerySet[Service], *, municipality: Municipality) -> QuerySet[Service]:
     """Services nearest to `municipality`'s centre first, with `distance_km` on each. A service
     is where its own coordinates say, else at its settlement's, else at its municipality's
@@ -176,17 +196,12 @@ def nearest_first(qs: QuerySet[Service], *, municipality: Municipality) -> Query
         dx = (Cast(lon, FloatField()) - Value(lon0)) * Value(scale)
         return dy * dy + dx * dx
 
-    by_municipality = Case(
-        *(
-            When(
-                municipality_id=pk,
-                then=Value(
-                    (float(c.latitude) - lat0) ** 2 + ((float(c.longitude) - lon0) * scale) ** 2
-                ),
-            )
+    by_municipality = _Lookup(
+        F("municipality_id"),
+        {
+            pk: (float(c.latitude) - lat0) ** 2 + ((float(c.longitude) - lon0) * scale) ** 2
             for pk, c in centres.items()
-        ),
-        output_field=FloatField(),
+        },
     )
     ordered = qs.annotate(
         squared_degrees=Coalesce(
