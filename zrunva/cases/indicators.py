@@ -454,8 +454,9 @@ def indicators(*, actor, filters: Filters, now: datetime | None = None) -> Indic
     """The quality indicators the actor may read, for the filters (see the module's
     docstring for each one's definition)."""
     now = now or timezone.now()
+    where = _area(actor, filters)  # the permission is checked before anything is read
     codes = _codes()
-    every = _read(_area(actor, filters), filters, now, codes)
+    every = _read(where, filters, now, codes)
     # The caseload reads every specialisation: a worker's load is all their cases.
     chosen, referred = every, _area(actor, filters, "case__")
     if filters.specialisation:

@@ -22,6 +22,7 @@ from typing import TypeVar
 
 import polars as pl
 import psycopg
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
 from psycopg.conninfo import make_conninfo
 
@@ -200,7 +201,10 @@ def query_frame(queryset, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     of thousands of rows, where the ORM's row by row loading costs more than the query, and
     opening a connection of its own (`read_frame`'s ADBC) more still. The values are as the
     database gives them: Django's converters do not run (read instants as integers, say)."""
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a filter no row can meet (`pk__in=[]`): the ORM reads nothing
+        return pl.DataFrame(schema=dict(schema))
     return _read_here(sql, params, schema)
 
 

@@ -53,4 +53,5 @@ def gel(value) -> Decimal | None:
     whole = math.floor(abs(cents) + 0.5)
     if whole >= _CENTS_BEYOND:
         return None
-    return Decimal(-whole if cents < 0 else whole).scaleb(-2)
+    # From text: exact whatever the thread's decimal context (scaleb would round to it).
+    return Decimal(f"{-whole if cents < 0 else whole}e-2")

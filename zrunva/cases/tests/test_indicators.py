@@ -219,6 +219,14 @@ def test_who_reads_the_indicators(team, cases):
             indicators.indicators(actor=team[refused], filters=MARCH_APRIL, now=NOW)
 
 
+def test_an_area_of_no_municipality_reads_nothing(team, cases, monkeypatch):
+    # A supervisor of an office with no municipality yet: empty tables, not an error.
+    monkeypatch.setattr(indicators.permissions, "indicator_scope", lambda user: frozenset())
+    found = indicators.indicators(actor=team["supervisor"], filters=MARCH_APRIL, now=NOW)
+    for frame in (found.monthly, found.now, found.caseload, found.outcomes, found.by_month):
+        assert frame.is_empty()
+
+
 def test_no_person_level_data_leaves(team, cases):
     """Counts and hours only: no column names a case, a person or a worker."""
     found = indicators.indicators(actor=team["analyst"], filters=MARCH_APRIL, now=NOW)

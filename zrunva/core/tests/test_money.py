@@ -1,6 +1,8 @@
 """`gel` rounds one amount exactly as `tetri` rounds a column: the same `Decimal`, digit for
 digit, or none for both."""
 
+from decimal import localcontext
+
 import numpy as np
 import polars as pl
 
@@ -35,3 +37,9 @@ def test_one_amount_is_rounded_as_the_column_is():
     ]
     assert differ == []
     assert str(gel(2.675)) == "2.68" and str(gel(-0.0)) == "0.00" and gel(1e10) is None
+
+
+def test_one_amount_whatever_the_decimal_context():
+    with localcontext() as context:
+        context.prec = 6
+        assert str(gel(123456.78)) == "123456.78"

@@ -63,3 +63,7 @@ def test_a_percent_sign_written_in_the_sql(db):
 def test_no_rows(db):
     rows = Municipality.objects.filter(code="none such").values_list("pk", "code", F("name_ka"))
     assert query_frame(rows, SCHEMA).is_empty()
+    # A filter no row can meet is no query at all for the ORM: an empty frame, typed.
+    none = Municipality.objects.filter(pk__in=[]).values_list("pk", "code", "name_ka")
+    empty = query_frame(none, SCHEMA)
+    assert empty.is_empty() and empty.schema == pl.Schema(SCHEMA)
