@@ -197,12 +197,16 @@ class Indicators:
     by_outcome: pl.DataFrame  # the outcomes over all places and months, for the chart
 
 
-def _area(actor, filters: Filters, case: str = "") -> Q:
-    """The cases whose figures the actor reads, those of their area (none without the
-    permission) and of the chosen office, as a condition on a case (`case`: the path to it
-    from the model read, "case__" for a referral)."""
+def _area(actor) -> frozenset[int] | None:
+    """The municipalities whose cases' figures the actor reads (None: the whole country);
+    refused without the permission."""
     permissions.require(actor, permissions.CASES_INDICATORS)
-    area = permissions.indicator_scope(actor)
+    return permissions.indicator_scope(actor)
+
+
+def _where(area: frozenset[int] | None, filters: Filters, case: str = "") -> Q:
+    """The cases of the area and of the chosen office, as a condition on a case (`case`: the
+    path to it from the model read, "case__" for a referral)."""
     where = Q() if area is None else Q(**{f"{case}municipality_id__in": area})
     if filters.office:
         where &= Q(**{f"{case}office__code": filters.office})
@@ -399,15 +403,14 @@ def _now(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _offices(actor, office: str) -> QuerySet[Office]:
-    area = permissions.indicator_scope(actor)
+def _offices(area: frozenset[int] | None, office: str) -> QuerySet[Office]:
     offices = Office.objects.all()
     if area is not None:
         offices = offices.filter(municipalities__in=area).distinct()
     return offices.filter(code=office) if office else offices
 
 
-def _caseload(actor, frame: pl.DataFrame, office: str) -> pl.DataFrame:
+def _caseload(area: frozenset[int] | None, frame: pl.DataFrame, office: str) -> pl.DataFrame:
     norm = settings.CASELOAD_NORM
     loads = (
         frame.filter(pl.col("open") & pl.col("worker").is_not_null())
@@ -420,7 +423,7 @@ def _caseload(actor, frame: pl.DataFrame, office: str) -> pl.DataFrame:
             .objects.filter(
                 is_active=True,
                 role=Role.SOCIAL_WORKER,
-                office__in=_offices(actor, office).values("pk"),
+                office__in=_offices(area, office).values("pk"),
             )
             .order_by()
             .values("office__code")
@@ -454,11 +457,11 @@ def indicators(*, actor, filters: Filters, now: datetime | None = None) -> Indic
     """The quality indicators the actor may read, for the filters (see the module's
     docstring for each one's definition)."""
     now = now or timezone.now()
-    where = _area(actor, filters)  # the permission is checked before anything is read
+    area = _area(actor)  # the permission is checked before anything is read
     codes = _codes()
-    every = _read(where, filters, now, codes)
+    every = _read(_where(area, filters), filters, now, codes)
     # The caseload reads every specialisation: a worker's load is all their cases.
-    chosen, referred = every, _area(actor, filters, "case__")
+    chosen, referred = every, _where(area, filters, "case__")
     if filters.specialisation:
         chosen = every.filter(pl.col("specialisation") == filters.specialisation)
         referred &= Q(case__specialisation=filters.specialisation)
@@ -470,14 +473,16 @@ def indicators(*, actor, filters: Filters, now: datetime | None = None) -> Indic
         monthly=monthly,
         by_month=by_month,
         now=_now(chosen),
-        caseload=_caseload(actor, every, filters.office),
+        caseload=_caseload(area, every, filters.office),
         outcomes=outcomes,
         by_outcome=by_outcome,
     )
 
 
 def office_choices(actor) -> list[tuple[str, str]]:
-    return [(o.code, o.name) for o in _offices(actor, "").order_by("code")]
+    return [
+        (o.code, o.name) for o in _offices(permissions.indicator_scope(actor), "").order_by("code")
+    ]
 
 
 # -- The tables as the page, the files and the report show them ------------------------------
