@@ -440,7 +440,7 @@ def stage_reconcile(month: date, payroll_id: int | None) -> dict:
     from django.core.files import File
     from django.db import connection
 
-    from zrunva.payments import reconcile
+    from zrunva.payments import reconcile, services
     from zrunva.payments.models import Payroll
     from zrunva.payments.services import reconciliation_apply
 
@@ -460,6 +460,7 @@ def stage_reconcile(month: date, payroll_id: int | None) -> dict:
 
     reconcile.parse_camt054 = timed("parsing", reconcile.parse_camt054)
     reconcile.check = timed("checking", reconcile.check)
+    services.update_frame = timed("writing", services.update_frame)  # COPY and UPDATE
     path = WORK / "camt054.xml"
     started = time.perf_counter()
     with (
@@ -484,13 +485,13 @@ def stage_reconcile(month: date, payroll_id: int | None) -> dict:
 
 def stage_updates(month: date, payroll_id: int | None) -> dict:
     """The reconciliation's UPDATEs alone, twice each way, on the payroll's bank lines put back
-    to due in between (and vacuumed): as `reconciliation_apply` does them (`pk__in` lists: one
-    for the paid, one per return reason), and the alternative, the answers COPYed into a
-    temporary table and one UPDATE … FROM."""
+    to due in between (and vacuumed): as `reconciliation_apply` does them (`update_frame`: the
+    answers COPYed into a temporary table, one UPDATE … FROM), and as it did before
+    (`pk__in` lists: one for the paid, one per return reason)."""
     import polars as pl
     from django.db import connection, transaction
 
-    from zrunva.core.bulk import read_frame, write_frame
+    from zrunva.core.bulk import read_frame, update_frame
     from zrunva.payments.models import Payment, Reconciliation
 
     record = Reconciliation.objects.filter(payroll_id=payroll_id).latest("pk")
@@ -520,21 +521,12 @@ def stage_updates(month: date, payroll_id: int | None) -> dict:
             )
 
     def joined():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMPORARY TABLE bench_answer (id bigint PRIMARY KEY, status text, "
-                "return_reason text) ON COMMIT DROP"
-            )
-            write_frame("bench_answer", answers)
-            cursor.execute("ANALYZE bench_answer")
-            cursor.execute(
-                "UPDATE payments_payment p SET status = a.status, return_reason = a.return_reason, "
-                "reconciliation_id = %s FROM bench_answer a WHERE p.id = a.id",
-                [record.pk],
-            )
+        update_frame(
+            Payment._meta.db_table, answers.with_columns(reconciliation_id=pl.lit(record.pk))
+        )
 
     out = {"rows": answers.height}
-    for name, way in (("lists", lists), ("join", joined), ("lists_2", lists), ("join_2", joined)):
+    for name, way in (("join", joined), ("lists", lists), ("join_2", joined), ("lists_2", lists)):
         reset()
         started = time.perf_counter()
         with transaction.atomic():
@@ -866,9 +858,10 @@ def main():
     if not args.no_updates:
         updates = child("updates", month, payroll_id)
         print(
-            f"   the UPDATEs alone, {updates['rows']:,} answers: pk__in lists "
-            f"{updates['lists']:.1f} and {updates['lists_2']:.1f} s; COPY into a temporary "
-            f"table + UPDATE … FROM {updates['join']:.1f} and {updates['join_2']:.1f} s; "
+            f"   the UPDATEs alone, {updates['rows']:,} answers: update_frame (COPY into a "
+            f"temporary table + UPDATE … FROM) {updates['join']:.1f} and "
+            f"{updates['join_2']:.1f} s; pk__in lists, as before, {updates['lists']:.1f} and "
+            f"{updates['lists_2']:.1f} s; "
             f"peak {updates['peak_mib']:.0f} MiB",
             flush=True,
         )

@@ -4,6 +4,7 @@ import tempfile
 from datetime import date, timedelta
 from decimal import Decimal
 
+import polars as pl
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +20,7 @@ from zrunva.accounts import permissions
 from zrunva.applications.models import Enrolment
 from zrunva.assessment.selectors import latest_assessment
 from zrunva.core import numbers
+from zrunva.core.bulk import query_frame, update_frame
 from zrunva.core.casework import four_eyes
 from zrunva.core.jobs import JobStatus
 from zrunva.core.money import gel
@@ -379,14 +381,14 @@ def reconciliation_apply(*, actor, payroll: Payroll, upload, kind: str) -> Recon
     if Reconciliation.objects.filter(sha256=digest).exists():
         raise ValidationError({"file": _("This file was already applied.")})
     parse = reconcile.parse_camt054 if kind == ReconciliationKind.CAMT054 else reconcile.parse_csv
-    lines = parse(data)
-    payments = {
-        pk: (amount, status)
-        for pk, amount, status in payroll.payments.filter(
+    answers = reconcile.identified(parse(data))
+    payments = query_frame(
+        payroll.payments.filter(
             status__in=[PaymentStatus.DUE, PaymentStatus.PAID, PaymentStatus.RETURNED],
-        ).values_list("pk", "amount", "status")
-    }
-    problems = reconcile.check(lines, payments)
+        ).values_list("pk", "amount", "status", "enrolment_id"),
+        {**reconcile.PAYMENTS, "enrolment": pl.Int64},
+    )
+    problems = reconcile.check(answers, payments.drop("enrolment"))
     if problems:
         raise ValidationError(
             {
@@ -397,12 +399,13 @@ def reconciliation_apply(*, actor, payroll: Payroll, upload, kind: str) -> Recon
                 ]
             }
         )
+    returned = int(answers["returned"].sum())
     record = Reconciliation(
         payroll=payroll,
         kind=kind,
         sha256=digest,
-        paid=sum(not line.returned for line in lines),
-        returned=sum(line.returned for line in lines),
+        paid=answers.height - returned,
+        returned=returned,
         uploaded_by=actor,
     )
     record.file.save(
@@ -412,23 +415,25 @@ def reconciliation_apply(*, actor, payroll: Payroll, upload, kind: str) -> Recon
     )
     with acting_as(actor):
         record.save()
-    ids = {bankfiles.payment_id(line.reference): line for line in lines}
-    paid = [pk for pk, line in ids.items() if not line.returned]
-    Payment.objects.filter(pk__in=paid).update(status=PaymentStatus.PAID, reconciliation=record)
-    by_reason: dict[str, list[int]] = {}
-    for pk, line in ids.items():
-        if line.returned:
-            by_reason.setdefault(line.reason, []).append(pk)
-    for reason, pks in by_reason.items():
-        Payment.objects.filter(pk__in=pks).update(
-            status=PaymentStatus.RETURNED, return_reason=reason, reconciliation=record
-        )
-    if not payroll.payments.filter(status=PaymentStatus.DUE).exists():
+    # One UPDATE from the answers: the paid lines rewritten in place (see `Payment.paying`).
+    update_frame(
+        Payment._meta.db_table,
+        answers.select(
+            id=pl.col("payment"),
+            status=pl.when("returned")
+            .then(pl.lit(PaymentStatus.RETURNED.value))
+            .otherwise(pl.lit(PaymentStatus.PAID.value)),
+            return_reason=pl.when("returned").then("reason").otherwise(pl.lit("")),
+            reconciliation_id=pl.lit(record.pk, dtype=pl.Int64),
+        ),
+    )
+    due = payments.filter(pl.col("status") == PaymentStatus.DUE)
+    if due.height == answers.height:  # every due line answered (check refused any other)
         _step(payroll, actor, step=PayrollStep.RECONCILED)
-    returned = Payment.objects.filter(pk__in=[pk for pks in by_reason.values() for pk in pks])
+    back = due.join(answers.filter("returned"), left_on="id", right_on="payment", how="semi")
     suspended = suspend_uncollected(
         payroll=payroll,
-        enrolment_ids=list(returned.values_list("enrolment_id", flat=True).distinct()),
+        enrolment_ids=back["enrolment"].unique().sort().to_list(),
     )
     bulk_run_log(
         actor=actor,

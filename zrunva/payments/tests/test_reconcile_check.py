@@ -1,0 +1,150 @@
+"""`reconcile.check` judges a bank's answers over columns: each bad line is named with its line
+and the reason, as a line-by-line reading would name it, and a good file has no problem. The
+CSV and camt.054 readers give the same answers for the same payments."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from zrunva.payments import reconcile
+
+DATA = Path(__file__).parent / "data"
+
+PAYMENTS = pl.DataFrame(
+    {
+        "id": [1, 2, 3, 4],
+        "amount": [Decimal("495.00"), Decimal("100.50"), Decimal("0.00"), Decimal("70.00")],
+        "status": ["due", "due", "paid", "due"],
+    },
+    schema=reconcile.PAYMENTS,
+)
+
+
+def _answers(*rows) -> pl.DataFrame:
+    """Answers from (reference, amount, returned, reason, currency), on lines 2, 3, …"""
+    columns = {name: [] for name in reconcile.ANSWERS}
+    for number, (reference, amount, returned, reason, *currency) in enumerate(rows, start=2):
+        columns["line"].append(number)
+        columns["reference"].append(reference)
+        columns["amount"].append(amount)
+        columns["currency"].append(currency[0] if currency else "GEL")
+        columns["returned"].append(returned)
+        columns["reason"].append(reason)
+    return reconcile.identified(pl.DataFrame(columns, schema=reconcile.ANSWERS))
+
+
+def _problems(*rows) -> list[tuple[int, str]]:
+    return [(p["line"], p["problem"]) for p in reconcile.check(_answers(*rows), PAYMENTS)]
+
+
+def test_a_good_answer_has_no_problem_whichever_way_the_amount_is_written():
+    assert (
+        _problems(
+            ("ZR-P1-202701", "495.00", False, ""),
+            ("ZR-P2-202701", "100.5", True, "AC04"),
+            ("ZR-P4-202701", "70", False, ""),
+        )
+        == []
+    )
+
+
+def test_an_empty_file_names_no_payment():
+    assert _problems() == [(0, "The file names no payment.")]
+
+
+def test_a_reference_not_of_this_payroll_is_named_and_nothing_else_of_its_line():
+    assert _problems(
+        ("ZR-P9-202701", "not money", False, "", "EUR"),
+        ("someone else's", "1.00", False, ""),
+        ("ZR-P1-202701", "495.00", False, ""),
+    ) == [
+        (2, "No payment of this payroll has this reference."),
+        (3, "No payment of this payroll has this reference."),
+    ]
+
+
+def test_a_payment_named_twice_names_the_line_of_its_first_answer():
+    assert _problems(
+        ("ZR-P9-202701", "1.00", False, ""),  # unknown: not a first answer of anything
+        ("ZR-P2-202701", "100.50", False, ""),
+        ("ZR-P1-202701", "495.00", False, ""),
+        ("ZR-P2-202701", "100.50", True, "AC04"),
+        ("ZR-P2-202701", "1.00", False, ""),
+    ) == [
+        (2, "No payment of this payroll has this reference."),
+        (5, "This payment is named twice (also on line 3)."),
+        (6, "This payment is named twice (also on line 3)."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("amount", "problem"),
+    [
+        ("495.001", "The amount is 495.001; the payment was 495.00."),
+        ("494.99", "The amount is 494.99; the payment was 495.00."),
+        ("4.95E+2", None),  # a number, written otherwise: equal
+        ("1_000", "The amount is 1_000; the payment was 495.00."),
+        ("12345678901234", "The amount is 12345678901234; the payment was 495.00."),
+        ("", "The amount is not a number."),
+        ("495,00", "The amount is not a number."),
+        ("NaN", "The amount is not a number."),
+        ("sNaN", "The amount is not a number."),
+        ("Infinity", "The amount is not a number."),
+    ],
+)
+def test_an_amount_is_compared_as_a_number(amount, problem):
+    found = _problems(("ZR-P1-202701", amount, False, ""))
+    assert found == ([(2, problem)] if problem else [])
+
+
+def test_each_problem_of_a_line_is_named_in_turn():
+    assert _problems(
+        ("ZR-P3-202701", "0.00", False, ""),  # already paid
+        ("ZR-P1-202701", "1.00", True, "", "USD"),
+        ("ZR-P4-202701", "x", True, "closed"),  # not a number: its reason is not looked at
+    ) == [
+        (2, "This payment was already settled by an earlier answer."),
+        (3, "The currency is USD, not GEL."),
+        (3, "The amount is 1.00; the payment was 495.00."),
+        (3, "A returned payment needs its ISO 20022 reason code, e.g. AC04."),
+        (4, "The amount is not a number."),
+    ]
+
+
+def test_the_csv_and_the_camt054_readers_give_the_same_answers():
+    xml = (DATA / "camt054_paid_and_returned.xml").read_text()
+    values = {
+        "paid_reference": "ZR-P1-202701",
+        "paid_amount": "495.00",
+        "returned_reference": "ZR-P2-202701",
+        "returned_amount": "100.50",
+    }
+    from_xml = reconcile.parse_camt054(xml.format(**values).encode())
+    csv = (DATA / "answer.csv").read_text().format(**values)
+    from_csv = reconcile.parse_csv(csv.replace("MD07", "AC04").encode())
+    columns = ["reference", "amount", "currency", "returned", "reason"]
+    assert (
+        from_xml.select(columns).to_dicts()
+        == from_csv.select(columns).to_dicts()
+        == [
+            {
+                "reference": "ZR-P1-202701",
+                "amount": "495.00",
+                "currency": "GEL",
+                "returned": False,
+                "reason": "",
+            },
+            {
+                "reference": "ZR-P2-202701",
+                "amount": "100.50",
+                "currency": "GEL",
+                "returned": True,
+                "reason": "AC04",
+            },
+        ]
+    )
+    assert from_xml["line"].to_list() == [21, 35]  # where each <TxDtls> opens
+    assert from_csv["line"].to_list() == [2, 3]
+    assert reconcile.check(reconcile.identified(from_xml), PAYMENTS) == []
