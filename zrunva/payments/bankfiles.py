@@ -112,12 +112,6 @@ def end_to_end(payment_id: int, month: date) -> str:
     return f"ZR-P{payment_id}-{month:%Y%m}"
 
 
-def payment_id(reference: str) -> int | None:
-    """The payment an end-to-end id names, or None when it is not one of ours."""
-    match = END_TO_END.match(reference)
-    return int(match.group(1)) if match else None
-
-
 CSV_HEADER = ["end_to_end_id", "iban", "name", "amount", "currency", "month", "programme"]
 
 # One transaction's elements, filled for each line and written by lxml (which escapes the

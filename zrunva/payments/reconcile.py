@@ -157,8 +157,8 @@ def parse_csv(data: bytes) -> pl.DataFrame:
 
 
 def identified(answers: pl.DataFrame) -> pl.DataFrame:
-    """The answers with `payment`: the id their end-to-end reference names (null when it is not
-    one of ours), read as `bankfiles.payment_id` reads one."""
+    """The answers with `payment`: the id their end-to-end reference names (`bankfiles.
+    END_TO_END`, as `end_to_end` writes it), null when it is not one of ours."""
     return answers.with_columns(
         payment=pl.col("reference").str.extract(END_TO_END.pattern, 1).cast(pl.Int64)
     )
