@@ -16,14 +16,19 @@ process reporting its own peak memory (VmHWM):
 1. prepare: `payroll_execute` of a new payroll of every programme for the month, started by an
    administrator (`payroll_start(..., enqueue=False)`); beside it, the plain COPY limit: the
    same lines (the same columns) into an unindexed, unconstrained copy of the payments table,
-   committed; ratio = COPY seconds / prepare seconds. `--anatomy`: the same lines also into
-   copies of the table with its indexes and foreign keys, and without UNUSED_INDEXES;
+   and into a copy of the table as it is, each committed; ratio = COPY seconds / prepare
+   seconds. `--anatomy`: the same lines also into copies of the table with its indexes and
+   foreign keys, and without UNUSED_INDEXES;
 2. export: checked and approved by a second administrator (untimed), then `payroll_export`
    (pain.001 and CSV per bank);
 3. reconcile: a camt.054 answering every bank line (1% returned, AC04 mostly) is written with
-   lxml (untimed), then `reconciliation_apply`; its parts (parsing, checking, the UPDATEs) are
-   timed inside it, and then (unless `--no-updates`) the UPDATEs are timed again beside the
-   alternative (the answers COPYed into a temporary table, one UPDATE … FROM).
+   lxml (untimed), then `reconciliation_apply`; its parts (parsing, checking, writing the
+   answers) are timed inside it;
+4. the next month's payroll, prepared as in 1: the same enrolments, the month before read as
+   paid or returned;
+
+and then (unless `--no-updates`) the reconciliation's writing is timed again beside the way it
+was done before (`pk__in` lists).
 
 See bench/README.md for measured figures.
 """
@@ -883,6 +888,17 @@ def main():
         f"lines/s; {parts}); payroll {rec['step']}; peak {rec['peak_mib']:.0f} MiB",
         flush=True,
     )
+    # The next month's payroll: the same enrolments a month on, December's lines read as
+    # already paid (or returned, held until the account is corrected) in the arrears window.
+    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    after = child("prepare", following)
+    print(
+        f"4. the next month's payroll, #{after['payroll_id']} for {following:%Y-%m}: "
+        f"{after['lines']:,} lines ({after['due']:,} due, {after['held']:,} held) in "
+        f"{after['seconds']:.1f} s, {after['lines'] / after['seconds']:,.0f} lines/s; stages "
+        f"{after['timings']}; peak {after['peak_mib']:.0f} MiB",
+        flush=True,
+    )
     updates = None
     if not args.no_updates:
         updates = child("updates", month, payroll_id)
@@ -901,6 +917,7 @@ def main():
         ("plain COPY, indexed table", limit["indexed_seconds"], limit["rows"], limit["peak_mib"]),
         ("export", export["seconds"], bank_lines, export["peak_mib"]),
         ("reconcile", rec["seconds"], rec["paid"] + rec["returned"], rec["peak_mib"]),
+        ("prepare, next month", after["seconds"], after["lines"], after["peak_mib"]),
     ]
     print()
     print(
