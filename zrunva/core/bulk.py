@@ -265,16 +265,20 @@ def update_frame(table: str, df: pl.DataFrame, *, key: str = "id") -> int:
     """Set the other columns of `df` on the rows of `table` whose `key` it names, in the
     caller's transaction, with one `UPDATE … FROM`: the frame is written (COPY on PostgreSQL)
     into a temporary table of the target's own column types. A list of a million ids in a
-    `pk__in` filter costs seconds of Python to compile and quote before the server starts."""
+    `pk__in` filter costs seconds of Python to compile and quote before the server starts.
+    Meant inside the caller's `atomic()` (the temporary table lives and dies in it; on
+    PostgreSQL the role needs the TEMPORARY privilege, which PUBLIC has by default)."""
     if df.is_empty():
         return 0
     quote = connection.ops.quote_name
     staged = quote(f"update_{table}")
+    # The schema of temporary tables named: never a permanent table of the same name.
+    temporary = f"{'pg_temp' if _postgres() else 'temp'}.{staged}"
     target = quote(table)
     columns = ", ".join(quote(c) for c in df.columns)
     assignments = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in df.columns if c != key)
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.execute(f"DROP TABLE IF EXISTS {staged}")
+        cursor.execute(f"DROP TABLE IF EXISTS {temporary}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {staged} AS SELECT {columns} FROM {target} LIMIT 0"  # noqa: S608
         )
@@ -289,7 +293,7 @@ def update_frame(table: str, df: pl.DataFrame, *, key: str = "id") -> int:
             f"WHERE {target}.{quote(key)} = s.{quote(key)}"
         )
         updated = cursor.rowcount
-        cursor.execute(f"DROP TABLE {staged}")
+        cursor.execute(f"DROP TABLE {temporary}")
     return updated
 
 

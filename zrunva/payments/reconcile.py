@@ -71,12 +71,16 @@ def _local(tag) -> str:
 
 
 def _at(element, *names):
-    """The first element down the path of local names from `element`, or None."""
-    for name in names:
-        if element is None:
-            return None
-        element = next((c for c in element if _local(c.tag) == name), None)
-    return element
+    """The first element down the path of local names from `element`, or None: every child of
+    a name is looked into, as `find` does with a path."""
+    if element is None or not names:
+        return element
+    for child in element:
+        if _local(child.tag) == names[0]:
+            found = _at(child, *names[1:])
+            if found is not None:
+                return found
+    return None
 
 
 def _text(element) -> str:
@@ -104,10 +108,10 @@ def parse_camt054(data: bytes) -> pl.DataFrame:
                 children.setdefault(_local(child.tag), child)
             money = children.get("Amt")
             if money is None:
-                money = _at(children.get("AmtDtls"), "InstdAmt", "Amt")
+                money = _at(element, "AmtDtls", "InstdAmt", "Amt")
             back = children.get("RtrInf")
             line.append(element.sourceline or 0)
-            reference.append(_text(_at(children.get("Refs"), "EndToEndId")))
+            reference.append(_text(_at(element, "Refs", "EndToEndId")))
             amount.append(_text(money))
             currency.append(money.get("Ccy", "") if money is not None else "")
             returned.append(back is not None)
@@ -159,9 +163,9 @@ def parse_csv(data: bytes) -> pl.DataFrame:
 def identified(answers: pl.DataFrame) -> pl.DataFrame:
     """The answers with `payment`: the id their end-to-end reference names (`bankfiles.
     END_TO_END`, as `end_to_end` writes it), null when it is not one of ours."""
-    return answers.with_columns(
-        payment=pl.col("reference").str.extract(END_TO_END.pattern, 1).cast(pl.Int64)
-    )
+    # Python's `$` also matches before a last newline, Rust's does not: `\z` is the end.
+    pattern = END_TO_END.pattern.removesuffix("$") + r"\z"
+    return answers.with_columns(payment=pl.col("reference").str.extract(pattern, 1).cast(pl.Int64))
 
 
 def _stated(text: str) -> Decimal | None:

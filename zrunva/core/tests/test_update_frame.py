@@ -3,7 +3,7 @@ PostgreSQL (COPYed there): the others untouched, text as written, and again in t
 transaction."""
 
 import polars as pl
-from django.db import transaction
+from django.db import connection, transaction
 
 from zrunva.core.bulk import update_frame
 from zrunva.geo.models import Municipality
@@ -42,3 +42,18 @@ def test_an_empty_frame_changes_nothing(db):
     empty = pl.DataFrame(schema={"id": pl.Int64, "name_en": pl.String})
     assert update_frame(TABLE, empty) == 0
     assert list(Municipality.objects.values()) == before
+
+
+def test_a_permanent_table_of_the_staging_tables_name_is_left_alone(db):
+    assert TABLE == "geo_municipality"
+    (only,) = _three()[:1]
+    with connection.cursor() as cursor:
+        cursor.execute('CREATE TABLE "update_geo_municipality" (id integer)')
+        cursor.execute('INSERT INTO "update_geo_municipality" VALUES (42)')
+    with transaction.atomic():
+        assert update_frame(TABLE, pl.DataFrame({"id": [only.pk], "villages": [9]})) == 1
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT id FROM "update_geo_municipality"')
+        assert cursor.fetchall() == [(42,)]
+    only.refresh_from_db()
+    assert only.villages == 9

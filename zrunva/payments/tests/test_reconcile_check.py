@@ -148,3 +148,34 @@ def test_the_csv_and_the_camt054_readers_give_the_same_answers():
     assert from_xml["line"].to_list() == [21, 35]  # where each <TxDtls> opens
     assert from_csv["line"].to_list() == [2, 3]
     assert reconcile.check(reconcile.identified(from_xml), PAYMENTS) == []
+
+
+def test_a_reference_is_ours_only_whole():
+    answers = _answers(
+        ("ZR-P1-202701\n", "495.00", False, ""),
+        ("ZR-P1-2027011", "495.00", False, ""),
+        ("xZR-P1-202701", "495.00", False, ""),
+        ("ZR-P1-202701", "495.00", False, ""),
+    )
+    assert answers["payment"].to_list() == [None, None, None, 1]
+
+
+def test_a_transactions_elements_are_found_in_any_of_their_repeated_parents():
+    # Two <Refs> (the id in the second), two <Rsn> (the code in the second): read as `find`
+    # with a path reads them.
+    xml = b"""<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08">
+    <BkToCstmrDbtCdtNtfctn><Ntfctn><Ntry><NtryDtls><TxDtls>
+      <Refs><InstrId>x</InstrId></Refs><Refs><EndToEndId>ZR-P2-202701</EndToEndId></Refs>
+      <AmtDtls><InstdAmt><Amt Ccy="GEL">100.50</Amt></InstdAmt></AmtDtls>
+      <RtrInf><Rsn><Prtry>x</Prtry></Rsn><Rsn><Cd>AC04</Cd></Rsn></RtrInf>
+    </TxDtls></NtryDtls></Ntry></Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"""
+    read = reconcile.parse_camt054(xml)
+    assert read.drop("line").to_dicts() == [
+        {
+            "reference": "ZR-P2-202701",
+            "amount": "100.50",
+            "currency": "GEL",
+            "returned": True,
+            "reason": "AC04",
+        }
+    ]
