@@ -614,7 +614,7 @@ def stage_anatomy(month: date, payroll_id: int | None) -> dict:
             cursor.execute("DROP TABLE IF EXISTS bench_anatomy")
             cursor.execute(
                 f"CREATE TABLE bench_anatomy (LIKE {table} INCLUDING DEFAULTS INCLUDING "
-                "CONSTRAINTS INCLUDING IDENTITY)"
+                "CONSTRAINTS INCLUDING IDENTITY INCLUDING GENERATED)"
             )
             for index, definition in indexes.items():
                 if every or index not in UNUSED_INDEXES:
