@@ -127,7 +127,11 @@ class Micros(Func):
     while the time-zone-aware timestamp loader Django installs is pure Python, about 4 µs a
     value; at 50,000 cases (bench/cases.py) it took over half of a supervisor's indicators."""
 
-    template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
+    # `date_part` gives the seconds as a float8; `EXTRACT` (PostgreSQL 14 on) gives a numeric,
+    # which took a quarter of the whole country's read (54 against 41 ms for 40,000 cases).
+    # A float8 holds an instant between 1834 and 2106 within a quarter of a microsecond, and the
+    # product within half of one more: rounded to the microsecond it is exact.
+    template = "(date_part('epoch', %(expressions)s) * 1000000)::bigint"
     output_field = BigIntegerField()
 
     @property

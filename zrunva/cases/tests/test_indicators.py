@@ -352,11 +352,12 @@ def test_completed_referrals_count_in_their_month(make_user):
 
 def test_instants_read_as_microseconds_are_those_stored(team):
     # The indicators read timestamps as integers (`indicators.Micros`, for speed): the same
-    # instants, to the microsecond, before 1970 too; no timestamp stays none.
+    # instants, to the microsecond, before 1970 too and near the end of the century; no
+    # timestamp stays none.
     opened = datetime(2026, 3, 31, 20, 59, 59, 999_999, tzinfo=UTC)
     case = _case(team, opened=opened, contact_hours=1)
     SocialCase.objects.filter(pk=case.pk).update(
-        closed_at=datetime(1969, 12, 31, 23, 59, 58, 500_000, tzinfo=UTC), stage="closed"
+        closed_at=datetime(1969, 12, 31, 23, 59, 58, 500_001, tzinfo=UTC), stage="closed"
     )
     read = SocialCase.objects.filter(pk=case.pk).values_list(
         indicators.Micros(F("opened_at")),
@@ -373,9 +374,15 @@ def test_instants_read_as_microseconds_are_those_stored(team):
     assert frame.row(0) == (
         opened,
         opened + timedelta(hours=1),
-        datetime(1969, 12, 31, 23, 59, 58, 500_000, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 58, 500_001, tzinfo=UTC),
         None,
     )
+    late = datetime(2099, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
+    later = _case(team, opened=late, contact_hours=1)
+    (micros,) = SocialCase.objects.filter(pk=later.pk).values_list(
+        indicators.Micros(F("opened_at")), flat=True
+    )
+    assert micros == (late - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
 
 
 def test_a_long_table_is_cut_on_the_page_and_whole_in_its_download(
