@@ -255,8 +255,12 @@ def screener_services(*, codes: list[str], municipality: Municipality) -> list:
     (`SERVICES_SHOWN` of them, each with `distance_km`)."""
     if not codes:
         return []
-    matching = public_services().filter(
-        pk__in=Service.objects.filter(target_groups__code__in=codes).values("pk")
+    # The page names each service's type, provider and place, not its target groups: no
+    # prefetch of them.
+    matching = (
+        public_services()
+        .prefetch_related(None)
+        .filter(pk__in=Service.objects.filter(target_groups__code__in=codes).values("pk"))
     )
     found = list(nearest_first(matching, municipality=municipality)[:SERVICES_SHOWN])
     for service in found:
