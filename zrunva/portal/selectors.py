@@ -256,12 +256,10 @@ def screener_services(*, codes: list[str], municipality: Municipality) -> list:
     if not codes:
         return []
     # The page names each service's type, provider and place, not its target groups: no
-    # prefetch of them.
-    matching = (
-        public_services()
-        .prefetch_related(None)
-        .filter(pk__in=Service.objects.filter(target_groups__code__in=codes).values("pk"))
-    )
+    # prefetch of them. The groups are matched in the link table itself, without a second
+    # join of the services.
+    linked = Service.target_groups.through.objects.filter(targetgroup__code__in=codes)
+    matching = public_services().prefetch_related(None).filter(pk__in=linked.values("service_id"))
     found = list(nearest_first(matching, municipality=municipality)[:SERVICES_SHOWN])
     for service in found:
         service.distance_km = distance_km(service)
