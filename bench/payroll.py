@@ -365,19 +365,51 @@ def _written_columns() -> str:
     return ", ".join(f.column for f in fields if f.column != "id" and not f.generated)
 
 
+def _lines_text(payroll_id: int) -> bytes:
+    """The payroll's lines, the columns it writes, as COPY text (untimed)."""
+    from django.db import connection
+
+    from zrunva.payments.models import Payment
+
+    query = (
+        f"COPY (SELECT {_written_columns()} FROM {Payment._meta.db_table} "  # noqa: S608
+        f"WHERE payroll_id = {int(payroll_id)}) TO STDOUT"
+    )
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor, cursor.cursor.copy(query) as copy:
+        for block in copy:
+            buffer.write(block)
+    return buffer.getvalue()
+
+
+def _copy_timed(target: str, text: bytes) -> float:
+    """Seconds to COPY `text` (`_lines_text`) into `target` and commit, after a CHECKPOINT."""
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute("CHECKPOINT")
+    started = time.perf_counter()
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {target} ({_written_columns()}) FROM STDIN") as copy,
+    ):
+        copy.write(text)
+    return time.perf_counter() - started
+
+
 def stage_limit(month: date, payroll_id: int | None) -> dict:
     """The same lines, the same columns, COPYed from COPY text made beforehand and committed
     (after a CHECKPOINT each): into an unindexed, unconstrained copy of the payments table, and
     into a copy of it as it is (its indexes, unique and partial ones included, its checks, its
     generated column and fillfactor; no foreign key is checked for these lines: the only one
     left, `recovery`, is null)."""
-    from django.db import connection, transaction
+    from django.db import connection
 
     from zrunva.payments.models import Payment
 
     table = Payment._meta.db_table
     columns = _written_columns()
-    buffer = io.BytesIO()
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_limit_payments")
         cursor.execute(
@@ -388,25 +420,11 @@ def stage_limit(month: date, payroll_id: int | None) -> dict:
         options = cursor.fetchone()[0] or []
         storage = f" WITH ({', '.join(options)})" if options else ""
         cursor.execute(f"CREATE TABLE bench_limit_indexed (LIKE {table} INCLUDING ALL){storage}")
-        query = (
-            f"COPY (SELECT {columns} FROM {table} WHERE payroll_id = {int(payroll_id)}) TO STDOUT"  # noqa: S608
-        )
-        with cursor.cursor.copy(query) as copy:
-            for block in copy:
-                buffer.write(block)
-    text = buffer.getvalue()
-    times = {}
-    for target in ("bench_limit_payments", "bench_limit_indexed"):
-        with connection.cursor() as cursor:
-            cursor.execute("CHECKPOINT")
-        started = time.perf_counter()
-        with (
-            transaction.atomic(),
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy,
-        ):
-            copy.write(text)
-        times[target] = time.perf_counter() - started
+    text = _lines_text(payroll_id)
+    times = {
+        target: _copy_timed(target, text)
+        for target in ("bench_limit_payments", "bench_limit_indexed")
+    }
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_limit_payments")
         cursor.execute("DROP TABLE bench_limit_indexed")
@@ -579,20 +597,13 @@ def stage_anatomy(month: date, payroll_id: int | None) -> dict:
     after a CHECKPOINT) into copies of the payments table, each committed: with every index
     and check of the model, with and without its foreign keys (deferred, checked at commit, as
     Django declares them), and the same without UNUSED_INDEXES."""
-    from django.db import connection, transaction
+    from django.db import connection
 
     from zrunva.payments.models import Payment
 
     table = Payment._meta.db_table
-    columns = _written_columns()
-    buffer = io.BytesIO()
+    text = _lines_text(payroll_id)
     with connection.cursor() as cursor:
-        query = (
-            f"COPY (SELECT {columns} FROM {table} WHERE payroll_id = {int(payroll_id)}) TO STDOUT"  # noqa: S608
-        )
-        with cursor.cursor.copy(query) as copy:
-            for block in copy:
-                buffer.write(block)
         cursor.execute(
             """SELECT pg_get_constraintdef(oid) FROM pg_constraint
                WHERE conrelid = %s::regclass AND contype = 'f'""",
@@ -601,7 +612,6 @@ def stage_anatomy(month: date, payroll_id: int | None) -> dict:
         foreign_keys = [row[0] for row in cursor.fetchall()]
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table])
         indexes = dict(cursor.fetchall())
-    text = buffer.getvalue()
     out = {"rows": text.count(b"\n"), "indexes": len(indexes), "foreign_keys": len(foreign_keys)}
     variants = {
         "all_indexes_fks": (True, True),
@@ -628,15 +638,7 @@ def stage_anatomy(month: date, payroll_id: int | None) -> dict:
                     )
             for definition in foreign_keys if fks else ():
                 cursor.execute(f"ALTER TABLE bench_anatomy ADD {definition}")
-            cursor.execute("CHECKPOINT")
-        started = time.perf_counter()
-        with (
-            transaction.atomic(),
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY bench_anatomy ({columns}) FROM STDIN") as copy,
-        ):
-            copy.write(text)
-        out[name] = time.perf_counter() - started
+        out[name] = _copy_timed("bench_anatomy", text)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_anatomy")
     out["peak_mib"] = peak_mib()
