@@ -16,7 +16,8 @@ The database named in DATABASE_URL is dropped and created anew (its name must co
    dates, care plans with two to four actions, referrals to services (most completed), the
    opening, first contact and closure events, and 500,000 timeline entries spread by each
    case's length; every table written with COPY (no row saved one by one); then VACUUM
-   (ANALYZE) (this server runs with autovacuum off);
+   (ANALYZE) (this server runs with autovacuum off), and the dashboards' tables refreshed as
+   cron's nightly `refresh_analytics` does (the indicators of past months kept);
 2. gunicorn serves config.wsgi with config.settings.production on 127.0.0.1 (2 sync workers,
    CONN_MAX_AGE 60, static files by WhiteNoise); a load generator in a second process (this
    script, `--client`) signs in through the login page as the supervisor of the office with the
@@ -582,6 +583,18 @@ def main() -> None:
     started = time.perf_counter()
     vacuum(url)
     print(f"  VACUUM (ANALYZE) of the database: {time.perf_counter() - started:.1f} s")
+    # The dashboards' tables as cron's nightly `refresh_analytics` leaves them: among them the
+    # social work indicators of the months before this one, which the indicators page reads.
+    from zrunva.analytics.aggregates import refresh_aggregates
+    from zrunva.cases.indicators import counted
+
+    done = refresh_aggregates(reason="bench/cases.py")
+    kept = counted()
+    print(
+        f"  refresh_analytics: {done.seconds:.1f} s; the social work indicators of the months "
+        f"before {kept.before:%Y-%m}: {kept.cells:,} rows of months and places, "
+        f"{kept.outcomes:,} of outcomes, {kept.seconds:.2f} s"
+    )
     print(
         f"  measured as {built['supervisor']}, a supervisor of {built['biggest']} "
         f"({built['biggest_cases']:,} cases), and as bench-analyst (the whole country)"

@@ -26,6 +26,9 @@ refresh's month):
   category and status now.
 - **Caseload** (`CaseloadMonth`): social work cases per municipality and month: opened, closed,
   and open at the month's end (opened by then and not closed by then).
+- **Social work's monthly indicators** of the months before the refresh's
+  (`cases.indicators.refresh`: `cases.IndicatorMonth`, `cases.OutcomeMonth`), which the
+  social work quality page reads for those months instead of counting every case again.
 """
 
 import logging
@@ -50,6 +53,7 @@ from zrunva.analytics.models import (
 from zrunva.analytics.models.aggregates import BenefitSource
 from zrunva.applications.models import Enrolment
 from zrunva.assessment.models import Assessment
+from zrunva.cases import indicators as case_indicators
 from zrunva.cases.choices import OPEN_STAGES
 from zrunva.cases.models import SocialCase
 from zrunva.core.bulk import write_frame
@@ -389,6 +393,7 @@ def refresh_aggregates(*, reason: str = "command", today: date | None = None) ->
             "coverage": _replace(RegistryCoverage, coverage),
             "grievances": _replace(GrievanceMonth, grievances),
             "caseload": _replace(CaseloadMonth, caseload),
+            "social_work_months": case_indicators.refresh(today=today).cells,
         }
         done = AggregateRefresh.objects.create(
             seconds=round(time.monotonic() - started, 3), rows=rows, reason=reason[:60]

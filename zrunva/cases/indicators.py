@@ -4,9 +4,14 @@ municipality ("city"), specialisation and month, never a case nor a person. Who 
 administrators and analysts the whole country). Sensitive cases are counted like any other:
 nothing of them but the counts leaves.
 
-Every figure is computed set-based: Polars over one read of the cases that any indicator counts
-(`_read`, a column read by COPY, not a loop over cases). Months are calendar months in
-Georgia's time (settings.TIME_ZONE), written YYYY-MM.
+Every figure is computed set-based, never in a loop over cases. The monthly figures of each
+month, office, municipality and specialisation ("cells", `_cells`) are counted by Polars from
+one read of the cases opened or closed in the months (`_read`, by COPY); for the months before
+the last refresh's they are read as the refresh counted them with the same `_cells`
+(`refresh`, nightly with the dashboards' tables: `IndicatorMonth`, `OutcomeMonth`), each cell
+keeping the hours behind its median, so that the median of several places is taken over all
+their hours. The figures of today (open cases, caseload) are counted by the database, grouped
+(`_open`). Months are calendar months in Georgia's time (settings.TIME_ZONE), written YYYY-MM.
 
 The indicators, and which month each is counted in:
 
@@ -40,13 +45,17 @@ The month filter applies to the monthly indicators and the outcomes; the office 
 specialisation filters to all but the caseload's specialisation (above).
 """
 
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 import polars as pl
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -54,8 +63,10 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    Min,
     Q,
     QuerySet,
+    Sum,
     Value,
     When,
 )
@@ -66,8 +77,14 @@ from zrunva.accounts import permissions
 from zrunva.accounts.choices import Role
 from zrunva.cases import selectors
 from zrunva.cases.choices import OPEN_STAGES, Outcome, ReferralStatus, Specialisation
-from zrunva.cases.models import Referral, SocialCase
-from zrunva.core.bulk import query_frame
+from zrunva.cases.models import (
+    IndicatorMonth,
+    IndicatorsCounted,
+    OutcomeMonth,
+    Referral,
+    SocialCase,
+)
+from zrunva.core.bulk import query_frame, write_frame
 from zrunva.geo.models import Municipality, Office
 
 KEYS = ["month", "office", "municipality", "specialisation"]
@@ -189,6 +206,16 @@ class Filters:
         end = datetime.combine(next_month(self.last), time(), zone)
         return start.astimezone(UTC), end.astimezone(UTC)
 
+    def split(self, month: date | None) -> tuple["Filters | None", "Filters | None"]:
+        """These filters' months before `month`, and from it on (None: no such month)."""
+        if month is None or self.first >= month:
+            return None, self
+        if self.last < month:
+            return self, None
+        return replace(self, last=month_start(month - timedelta(days=1))), replace(
+            self, first=month
+        )
+
 
 @dataclass
 class Indicators:
@@ -199,6 +226,10 @@ class Indicators:
     caseload: pl.DataFrame
     outcomes: pl.DataFrame
     by_outcome: pl.DataFrame  # the outcomes over all places and months, for the chart
+    # Months before `kept_before` were read as the refresh at `counted_at` kept them (both
+    # None: every month counted now).
+    kept_before: date | None = None
+    counted_at: datetime | None = None
 
 
 def _area(actor) -> frozenset[int] | None:
@@ -225,13 +256,13 @@ def _hours_to_contact() -> pl.Expr:
     return (pl.col("first_contact_at") - pl.col("opened_at")).dt.total_seconds() / 3600
 
 
-def _opened(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    return frame.group_by(keys).agg(
-        opened=pl.len(),
-        contacted=pl.col("hours").count(),
-        contact_median_hours=pl.col("hours").median().round(1),
-        contact_p90_hours=pl.col("hours").quantile(0.9, interpolation="linear").round(1),
-    )
+def _contact(hours: pl.Expr) -> list[pl.Expr]:
+    """The figures of the hours to the first contact (a null: no contact yet, not counted)."""
+    return [
+        hours.count().alias("contacted"),
+        hours.median().round(1).alias("contact_median_hours"),
+        hours.quantile(0.9, interpolation="linear").round(1).alias("contact_p90_hours"),
+    ]
 
 
 def _codes() -> dict[str, dict[int, str]]:
@@ -249,10 +280,8 @@ def _coded(frame: pl.DataFrame, codes: dict[str, dict[int, str]]) -> pl.DataFram
     )
 
 
-def referrals_completed(where: Q, filters: Filters, codes: dict | None = None) -> pl.DataFrame:
-    """Referrals to services that their provider completed in the period, of the cases that
-    `where` (a condition on the referral's case, "case__…") takes, counted per month of
-    completion, office, municipality and specialisation of the case (REFERRALS_SCHEMA)."""
+def _referrals(where: Q, filters: Filters) -> pl.DataFrame:
+    """REFERRALS_SCHEMA with the office's and municipality's ids (see `referrals_completed`)."""
     start, end = filters.bounds()
     rows = (
         Referral.objects.order_by()
@@ -275,20 +304,28 @@ def referrals_completed(where: Q, filters: Filters, codes: dict | None = None) -
         "specialisation": pl.String,
         "answered_at": pl.Int64,
     }
-    frame = _instants(_coded(query_frame(rows, schema), codes or _codes()), "answered_at")
+    frame = _instants(query_frame(rows, schema), "answered_at")
     return (
         frame.with_columns(month=_month("answered_at"))
         .group_by(KEYS)
         .agg(referrals_completed=pl.len().cast(pl.Int64))
-        .select(list(REFERRALS_SCHEMA))
+        .select(*KEYS, "referrals_completed")
     )
+
+
+def referrals_completed(where: Q, filters: Filters, codes: dict | None = None) -> pl.DataFrame:
+    """Referrals to services that their provider completed in the period, of the cases that
+    `where` (a condition on the referral's case, "case__…") takes, counted per month of
+    completion, office, municipality and specialisation of the case (REFERRALS_SCHEMA)."""
+    return _coded(_referrals(where, filters), codes or _codes()).select(list(REFERRALS_SCHEMA))
 
 
 def _flag(condition: Q) -> Case:
     return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
-# What `_read` gives: a row a case, every indicator's columns.
+# What `_read` gives: a row a case opened or closed in the months, with the ids of its office
+# and municipality.
 _READ = {
     "office": pl.Int64,
     "municipality": pl.Int64,
@@ -297,29 +334,18 @@ _READ = {
     "first_contact_at": pl.Int64,
     "closed_at": pl.Int64,
     "outcome": pl.String,
-    "open": pl.Boolean,
-    "worker": pl.Int64,
-    "weight": pl.Int64,
-    "contact_overdue": pl.Boolean,
-    "review_dated": pl.Boolean,
-    "review_on_time": pl.Boolean,
 }
 
 
-def _read(where: Q, filters: Filters, now: datetime, codes) -> pl.DataFrame:
-    """The area's cases that any indicator counts (opened or closed in the period, or open
-    now), in one read: a scan of the cases each for the monthly, the open and the caseload
-    figures, loaded row by row by the ORM, took most of the whole country's page."""
+def _read(where: Q, filters: Filters) -> pl.DataFrame:
+    """The cases that `where` takes opened or closed in the months, in one read (the ORM
+    loading them row by row took most of the whole country's page)."""
     start, end = filters.bounds()
-    today = timezone.localdate(now)
-    open_now = Q(stage__in=OPEN_STAGES)
     rows = (
         SocialCase.objects.order_by()
         .filter(
             where,
-            Q(opened_at__gte=start, opened_at__lt=end)
-            | Q(closed_at__gte=start, closed_at__lt=end)
-            | open_now,
+            Q(opened_at__gte=start, opened_at__lt=end) | Q(closed_at__gte=start, closed_at__lt=end),
         )
         .values_list(
             "office_id",
@@ -329,73 +355,185 @@ def _read(where: Q, filters: Filters, now: datetime, codes) -> pl.DataFrame:
             Micros(F("first_contact_at")),
             Micros(F("closed_at")),
             "outcome",
-            _flag(open_now),
-            "assigned_to_id",
-            selectors._weight(),
-            _flag(Q(first_contact_at__isnull=True, first_contact_due__lt=now)),
-            _flag(Q(next_review__isnull=False)),
-            _flag(Q(next_review__gte=today)),
         )
     )
-    return _instants(
-        _coded(query_frame(rows, _READ), codes), "opened_at", "first_contact_at", "closed_at"
-    )
+    return _instants(query_frame(rows, _READ), "opened_at", "first_contact_at", "closed_at")
 
 
-def _monthly(
+# A month's indicators per place (the office and municipality as ids until `_coded`), and the
+# hours behind its median: what `_cells` counts from the cases and `IndicatorMonth` keeps.
+CELL_SCHEMA = {
+    "month": pl.String,
+    "office": pl.Int64,
+    "municipality": pl.Int64,
+    "specialisation": pl.String,
+    "opened": pl.Int64,
+    "closed": pl.Int64,
+    "contacted": pl.Int64,
+    "contact_median_hours": pl.Float64,
+    "contact_p90_hours": pl.Float64,
+    "referrals_completed": pl.Int64,
+    "hours": pl.List(pl.Float64),
+}
+OUTCOME_CELL_SCHEMA = OUTCOME_SCHEMA | {"office": pl.Int64, "municipality": pl.Int64}
+
+
+def _cells(
     frame: pl.DataFrame, referrals: pl.DataFrame, filters: Filters
-) -> tuple[pl.DataFrame, ...]:
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The monthly indicators per month and place (CELL_SCHEMA) and the outcomes at closure
+    (OUTCOME_CELL_SCHEMA) of the months, from `_read`'s cases and `_referrals`: the one count
+    behind both the months the page counts live and those `refresh` keeps."""
     start, end = filters.bounds()
     opened = frame.filter(pl.col("opened_at").is_between(start, end, closed="left")).with_columns(
         month=_month("opened_at"), hours=_hours_to_contact()
     )
     closed = frame.filter(pl.col("closed_at").is_between(start, end, closed="left")).with_columns(
-        month=_month("closed_at")
+        month=_month("closed_at"), outcome=pl.col("outcome").fill_null("")
     )
-
-    def table(keys: list[str]) -> pl.DataFrame:
-        return (
-            _opened(opened, keys)
-            .join(closed.group_by(keys).agg(closed=pl.len()), on=keys, how="full", coalesce=True)
-            .join(
-                referrals.group_by(keys).agg(pl.col("referrals_completed").sum()),
-                on=keys,
-                how="full",
-                coalesce=True,
-            )
-            .with_columns(
-                pl.col("opened", "closed", "contacted", "referrals_completed").fill_null(0)
-            )
+    cells = (
+        opened.group_by(KEYS)
+        .agg(
+            pl.len().alias("opened"),
+            pl.col("hours").drop_nulls().sort(),
+            *_contact(pl.col("hours")),
         )
-
-    monthly = (
-        table(KEYS)
-        .select(list(MONTHLY_SCHEMA))
-        .cast(MONTHLY_SCHEMA)
-        .sort("month", "office", "municipality", "specialisation")
+        .join(closed.group_by(KEYS).agg(closed=pl.len()), on=KEYS, how="full", coalesce=True)
+        .join(referrals, on=KEYS, how="full", coalesce=True)
+        .with_columns(
+            pl.col("opened", "closed", "contacted", "referrals_completed").fill_null(0),
+            pl.col("hours").fill_null(pl.lit([], dtype=pl.List(pl.Float64))),
+        )
+        .select(list(CELL_SCHEMA))
+        .cast(CELL_SCHEMA)
     )
-    by_month = table(["month"]).sort("month")
     outcomes = (
         closed.group_by([*KEYS, "outcome"])
         .agg(closed=pl.len())
         .select(list(OUTCOME_SCHEMA))
-        .cast(OUTCOME_SCHEMA)
-        .sort("month", "office", "municipality", "specialisation", "outcome")
+        .cast(OUTCOME_CELL_SCHEMA)
     )
-    by_outcome = closed.group_by("outcome").agg(closed=pl.len()).sort("outcome")
+    return cells, outcomes
+
+
+def _kept(where: Q, filters: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`_cells` of the months as the last refresh kept them (`IndicatorMonth`, `OutcomeMonth`)
+    for the places `where` takes and the chosen specialisation."""
+    chosen = Q(month__gte=filters.first, month__lte=filters.last)
+    if filters.specialisation:
+        chosen &= Q(specialisation=filters.specialisation)
+    month = pl.col("month").dt.strftime("%Y-%m")
+    cells = query_frame(
+        IndicatorMonth.objects.order_by().filter(where, chosen).values_list(*_KEPT),
+        CELL_SCHEMA | {"month": pl.Date, "hours": pl.String},
+    ).with_columns(month, pl.col("hours").str.json_decode(pl.List(pl.Float64)))
+    outcomes = query_frame(
+        OutcomeMonth.objects.order_by()
+        .filter(where, chosen)
+        .values_list(
+            "month", "office_id", "municipality_id", "specialisation", "outcome", "closed"
+        ),
+        OUTCOME_CELL_SCHEMA | {"month": pl.Date},
+    ).with_columns(month)
+    return cells.cast(CELL_SCHEMA), outcomes.select(list(OUTCOME_SCHEMA))
+
+
+# IndicatorMonth's columns in CELL_SCHEMA's order.
+_KEPT = (
+    "month",
+    "office_id",
+    "municipality_id",
+    "specialisation",
+    "opened",
+    "closed",
+    "contacted",
+    "contact_median_hours",
+    "contact_p90_hours",
+    "referrals_completed",
+    "hours",
+)
+
+
+def _tables(cells: pl.DataFrame, outcomes: pl.DataFrame) -> tuple[pl.DataFrame, ...]:
+    """The page's monthly tables from the cells and outcomes (offices and municipalities
+    coded): per place, per month over all places (the hours' figures over all the places'
+    hours), the outcomes and the outcomes over all."""
+    monthly = (
+        cells.select(list(MONTHLY_SCHEMA))
+        .cast(MONTHLY_SCHEMA)
+        .sort("month", "office", "municipality", "specialisation")
+    )
+    hours = (
+        cells.select("month", "hours")
+        .explode("hours")
+        .group_by("month")
+        .agg(*_contact(pl.col("hours")))
+    )
+    by_month = (
+        cells.group_by("month")
+        .agg(pl.col("opened", "closed", "referrals_completed").sum())
+        .join(hours, on="month", how="left")
+        .with_columns(pl.col("contacted").cast(pl.Int64))
+        .sort("month")
+    )
+    outcomes = outcomes.cast(OUTCOME_SCHEMA).sort(
+        "month", "office", "municipality", "specialisation", "outcome"
+    )
+    by_outcome = outcomes.group_by("outcome").agg(pl.col("closed").sum()).sort("outcome")
     return monthly, by_month, outcomes, by_outcome
+
+
+# What `_open` gives: the open cases counted per office, municipality, specialisation and
+# worker (none: unassigned), by the database.
+_OPEN = {
+    "municipality": pl.Int64,
+    "office": pl.Int64,
+    "specialisation": pl.String,
+    "worker": pl.Int64,
+    "open": pl.Int64,
+    "weighted": pl.Int64,
+    "contact_overdue": pl.Int64,
+    "reviews_dated": pl.Int64,
+    "reviews_on_time": pl.Int64,
+}
+
+
+def _open(where: Q, now: datetime) -> pl.DataFrame:
+    """The open cases that `where` takes, counted now: a few thousand groups rather than tens
+    of thousands of cases."""
+    today = timezone.localdate(now)
+    rows = (
+        SocialCase.objects.order_by()
+        .filter(where, stage__in=OPEN_STAGES)
+        # In the order of the index "case_open_counts", which PostgreSQL 15 reads in the
+        # order of the GROUP BY only (it does not reorder the keys).
+        .values("municipality_id", "office_id", "specialisation", "assigned_to_id")
+        .annotate(
+            cases=Count("*"),
+            weighted=Sum(selectors._weight()),
+            overdue=Sum(_flag(Q(first_contact_at__isnull=True, first_contact_due__lt=now))),
+            dated=Sum(_flag(Q(next_review__isnull=False))),
+            on_time=Sum(_flag(Q(next_review__gte=today))),
+        )
+        .values_list(
+            "municipality_id",
+            "office_id",
+            "specialisation",
+            "assigned_to_id",
+            "cases",
+            "weighted",
+            "overdue",
+            "dated",
+            "on_time",
+        )
+    )
+    return query_frame(rows, _OPEN)
 
 
 def _now(frame: pl.DataFrame) -> pl.DataFrame:
     return (
-        frame.filter("open")
-        .group_by(PLACE)
-        .agg(
-            open=pl.len(),
-            contact_overdue=pl.col("contact_overdue").sum(),
-            reviews_dated=pl.col("review_dated").sum(),
-            reviews_on_time=pl.col("review_on_time").sum(),
-        )
+        frame.group_by(PLACE)
+        .agg(pl.col("open", "contact_overdue", "reviews_dated", "reviews_on_time").sum())
         .with_columns(
             review_compliance=pl.when(pl.col("reviews_dated") > 0)
             .then((100 * pl.col("reviews_on_time") / pl.col("reviews_dated")).round(1))
@@ -417,9 +555,9 @@ def _offices(area: frozenset[int] | None, office: str) -> QuerySet[Office]:
 def _caseload(area: frozenset[int] | None, frame: pl.DataFrame, office: str) -> pl.DataFrame:
     norm = settings.CASELOAD_NORM
     loads = (
-        frame.filter(pl.col("open") & pl.col("worker").is_not_null())
+        frame.filter(pl.col("worker").is_not_null())
         .group_by("office", "worker")
-        .agg(open=pl.len(), weighted=pl.col("weight").sum())
+        .agg(pl.col("open", "weighted").sum())
     )
     staff = pl.DataFrame(
         list(
@@ -457,30 +595,116 @@ def _caseload(area: frozenset[int] | None, frame: pl.DataFrame, office: str) -> 
     )
 
 
+# The kept months as read for one refresh and one set of filters, per process: they change only
+# with the next refresh (a new `IndicatorsCounted`, a new key), so a worker reads them once per
+# refresh, area and filters rather than once a page (DHIS2 likewise caches its analytics answers
+# until its tables are generated again). The least recently used go first.
+_KEPT_READ: OrderedDict[tuple, tuple[pl.DataFrame, pl.DataFrame]] = OrderedDict()
+KEPT_READS = 32
+_KEPT_LOCK = threading.Lock()
+
+
+def _kept_read(last: IndicatorsCounted, area, where: Q, filters: Filters):
+    """`_kept`, read once per refresh (its row and instant: a row id alone may come again after
+    a rollback), area and filters."""
+    key = (last.pk, last.counted_at, area, filters)
+    with _KEPT_LOCK:
+        found = _KEPT_READ.get(key)
+        if found is not None:
+            _KEPT_READ.move_to_end(key)
+            return found
+    found = _kept(where, filters)
+    with _KEPT_LOCK:
+        _KEPT_READ[key] = found
+        while len(_KEPT_READ) > KEPT_READS:
+            _KEPT_READ.popitem(last=False)
+    return found
+
+
+def counted() -> IndicatorsCounted | None:
+    """The last refresh of the months kept (None: none yet, every month counted live)."""
+    return IndicatorsCounted.objects.order_by("-counted_at").first()
+
+
 def indicators(*, actor, filters: Filters, now: datetime | None = None) -> Indicators:
     """The quality indicators the actor may read, for the filters (see the module's
-    docstring for each one's definition)."""
+    docstring for each one's definition). Months before the last refresh's are read as it
+    kept them (`refresh`); the others are counted from the cases now."""
     now = now or timezone.now()
     area = _area(actor)  # the permission is checked before anything is read
     codes = _codes()
-    every = _read(_where(area, filters), filters, now, codes)
+    where = _where(area, filters)
+    last = counted()
+    kept, live = filters.split(last.before if last else None)
+    parts = [_kept_read(last, area, where, kept)] if kept else []
+    if live:
+        cases, referred = _read(where, live), _where(area, live, "case__")
+        if live.specialisation:
+            cases = cases.filter(pl.col("specialisation") == live.specialisation)
+            referred &= Q(case__specialisation=live.specialisation)
+        parts.append(_cells(cases, _referrals(referred, live), live))
+    cells = _coded(pl.concat([p[0] for p in parts]), codes)
+    outcomes = _coded(pl.concat([p[1] for p in parts]), codes)
+    monthly, by_month, outcomes, by_outcome = _tables(cells, outcomes)
+    open_now = _coded(_open(where, now), codes)
     # The caseload reads every specialisation: a worker's load is all their cases.
-    chosen, referred = every, _where(area, filters, "case__")
+    chosen = open_now
     if filters.specialisation:
-        chosen = every.filter(pl.col("specialisation") == filters.specialisation)
-        referred &= Q(case__specialisation=filters.specialisation)
-    monthly, by_month, outcomes, by_outcome = _monthly(
-        chosen, referrals_completed(referred, filters, codes), filters
-    )
+        chosen = open_now.filter(pl.col("specialisation") == filters.specialisation)
     return Indicators(
         filters=filters,
         monthly=monthly,
         by_month=by_month,
         now=_now(chosen),
-        caseload=_caseload(area, every, filters.office),
+        caseload=_caseload(area, open_now, filters.office),
         outcomes=outcomes,
         by_outcome=by_outcome,
+        kept_before=last.before if kept else None,
+        counted_at=last.counted_at if kept else None,
     )
+
+
+def refresh(*, today: date | None = None) -> IndicatorsCounted:
+    """Count and keep the monthly indicators of every month before today's (Georgia's time)
+    from the cases as they are now, with `_cells` as the page counts: `IndicatorMonth`,
+    `OutcomeMonth` and `IndicatorsCounted` rebuilt whole, in one transaction (the caller's if
+    any: `analytics.aggregates.refresh_aggregates` runs it, nightly and after runs, under its
+    lock). Idempotent. A case changed later in a kept month (a first contact recorded late, a
+    closure corrected) is counted by the next refresh."""
+    started = monotonic()
+    before = month_start(today or timezone.localdate())
+    ends = SocialCase.objects.aggregate(opened=Min("opened_at"), closed=Min("closed_at"))
+    earliest = min((v for v in ends.values() if v is not None), default=None)
+    cells = pl.DataFrame(schema=CELL_SCHEMA)
+    outcomes = pl.DataFrame(schema=OUTCOME_CELL_SCHEMA)
+    if earliest is not None and month_start(timezone.localdate(earliest)) < before:
+        months = Filters(
+            first=month_start(timezone.localdate(earliest)),
+            last=month_start(before - timedelta(days=1)),
+        )
+        cells, outcomes = _cells(_read(Q(), months), _referrals(Q(), months), months)
+    month = (pl.col("month") + "-01").str.to_date("%Y-%m-%d")
+    ids = {"office": "office_id", "municipality": "municipality_id"}
+    hours = pl.concat_str(
+        pl.lit("["),
+        pl.col("hours").list.eval(pl.element().cast(pl.String)).list.join(", "),
+        pl.lit("]"),
+    )
+    with transaction.atomic():
+        for model in (IndicatorMonth, OutcomeMonth, IndicatorsCounted):
+            model.objects.all().delete()
+        write_frame(
+            IndicatorMonth._meta.db_table,
+            cells.with_columns(month, hours=hours).rename(ids),
+        )
+        write_frame(OutcomeMonth._meta.db_table, outcomes.with_columns(month).rename(ids))
+        return IndicatorsCounted.objects.create(
+            counted_at=timezone.now(),
+            before=before,
+            cells=cells.height,
+            outcomes=outcomes.height,
+            seconds=round(monotonic() - started, 3),
+        )
 
 
 def office_choices(actor) -> list[tuple[str, str]]:

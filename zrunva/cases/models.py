@@ -131,6 +131,18 @@ class SocialCase(Case):
                 condition=Q(stage__in=OPEN_STAGES),
                 name="case_load",
             ),
+            # The quality indicators: the open cases counted from this index alone (an
+            # index-only scan on PostgreSQL, in the order of its GROUP BY), and the cases opened
+            # or closed in the months counted live found without reading every case
+            # (bench/README.md, `cases.py`).
+            models.Index(
+                fields=["municipality", "office", "specialisation", "assigned_to", "risk"],
+                include=["first_contact_at", "first_contact_due", "next_review"],
+                condition=Q(stage__in=OPEN_STAGES),
+                name="case_open_counts",
+            ),
+            models.Index(fields=["opened_at"], name="case_opened"),
+            models.Index(fields=["closed_at"], name="case_closed"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -592,3 +604,103 @@ class JobSeekerReferral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.get_status_display()}"
+
+
+# -- The quality indicators of months gone by, kept ------------------------------------------
+
+
+class IndicatorMonth(models.Model):
+    """The monthly indicators of one month, office, municipality and specialisation, as
+    `indicators.refresh` counted them from the cases for a month before its own (nightly, with
+    the dashboards' tables). The indicators page reads these for past months instead of
+    counting every case again, as DHIS2 reads its analytics tables; the months from the
+    refresh's on it counts live. Derived: rebuilt whole by each refresh."""
+
+    month = models.DateField(_("month"))  # its first day
+    office = models.ForeignKey(
+        "geo.Office", on_delete=models.CASCADE, related_name="+", verbose_name=_("office")
+    )
+    municipality = models.ForeignKey(
+        "geo.Municipality",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    specialisation = models.CharField(
+        _("specialisation"), max_length=12, choices=Specialisation.choices
+    )
+    opened = models.PositiveIntegerField(_("opened"))
+    closed = models.PositiveIntegerField(_("closed"))
+    contacted = models.PositiveIntegerField(_("with a first contact"))
+    contact_median_hours = models.FloatField(_("median hours to first contact"), null=True)
+    contact_p90_hours = models.FloatField(_("90th percentile, hours"), null=True)
+    referrals_completed = models.PositiveIntegerField(_("referrals completed"))
+    # The hours to the first contact behind the median, sorted: the median of several places
+    # (the months' chart, an area's) is taken over all of theirs, not from their medians.
+    hours = models.JSONField(_("hours to first contact"), default=list)
+
+    class Meta:
+        verbose_name = _("indicators of a month")
+        verbose_name_plural = _("indicators of months")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "office", "municipality", "specialisation"],
+                name="indicator_month_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.office_id} {self.municipality_id} {self.specialisation}"
+
+
+class OutcomeMonth(models.Model):
+    """Cases closed in a month with an outcome, per office, municipality and specialisation:
+    the outcomes table of `IndicatorMonth`'s months, kept by the same refresh."""
+
+    month = models.DateField(_("month"))
+    office = models.ForeignKey(
+        "geo.Office", on_delete=models.CASCADE, related_name="+", verbose_name=_("office")
+    )
+    municipality = models.ForeignKey(
+        "geo.Municipality",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    specialisation = models.CharField(
+        _("specialisation"), max_length=12, choices=Specialisation.choices
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    closed = models.PositiveIntegerField(_("closed"))
+
+    class Meta:
+        verbose_name = _("outcomes of a month")
+        verbose_name_plural = _("outcomes of months")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "office", "municipality", "specialisation", "outcome"],
+                name="outcome_month_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.office_id} {self.municipality_id} {self.outcome}"
+
+
+class IndicatorsCounted(models.Model):
+    """The last refresh of `IndicatorMonth` and `OutcomeMonth` (one row): when, and the month
+    from which the page counts live (`before`: the refresh's month in Georgia's time; every
+    earlier month is kept)."""
+
+    counted_at = models.DateTimeField(_("counted"))
+    before = models.DateField(_("months kept before"))
+    cells = models.PositiveIntegerField(_("rows of months"))
+    outcomes = models.PositiveIntegerField(_("rows of outcomes"))
+    seconds = models.FloatField(_("seconds"))
+
+    class Meta:
+        verbose_name = _("indicators counted")
+        verbose_name_plural = _("indicators counted")
+
+    def __str__(self) -> str:
+        return f"{self.counted_at:%Y-%m-%d %H:%M}: months before {self.before:%Y-%m}"

@@ -168,5 +168,7 @@ def indicators(request):
             "tables": tables,
             "charts": _charts(result, named),
             "norm": settings.CASELOAD_NORM,
+            "kept_before": result.kept_before,
+            "counted_at": result.counted_at,
         },
     )

@@ -6,6 +6,7 @@ import csv as csv_module
 import io
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
@@ -14,11 +15,12 @@ import polars as pl
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Q
+from polars.testing import assert_frame_equal
 
 from zrunva.accounts.choices import Role
 from zrunva.cases import indicators, services
 from zrunva.cases.choices import Outcome, Risk, Specialisation
-from zrunva.cases.models import SocialCase
+from zrunva.cases.models import IndicatorMonth, IndicatorsCounted, OutcomeMonth, SocialCase
 from zrunva.cases.tests import factories
 
 IMERETI = "sca-ge-im"
@@ -411,3 +413,119 @@ def test_a_long_table_is_cut_on_the_page_and_whole_in_its_download(
     )
     assert total > 1
     assert f"The first 1 of {total} rows; the download holds them all." in monthly
+
+
+# -- Months kept by the nightly refresh (`indicators.refresh`) -------------------------------
+
+FEBRUARY_MAY = indicators.Filters(first=date(2026, 2, 1), last=date(2026, 5, 1))
+FRAMES = ("monthly", "by_month", "now", "caseload", "outcomes", "by_outcome")
+
+
+@pytest.fixture
+def more(team, cases, make_user):
+    """A May case (counted live after a refresh on 10 May); referrals completed in March and
+    in May, of an older person's case and of a child's."""
+    from zrunva.cases.services import referral_answer, referral_send
+    from zrunva.services.tests import factories as catalogue
+
+    may = _case(team, opened=utc(5, 4), contact_hours=7, specialisation=Specialisation.CHILDREN)
+    organisation = catalogue.organisation("Open Hands")
+    staff = make_user(Role.SERVICE_PROVIDER, organisation=organisation)
+    service = catalogue.service(catalogue.provider(organisation=organisation))
+    for case, answered in ((cases["b"], utc(3, 28)), (may, utc(5, 6))):
+        referral = referral_send(actor=team["worker"], case=case, service=service, note="n")
+        referral_answer(actor=staff, referral=referral, answer="accept")
+        referral_answer(actor=staff, referral=referral, answer="complete", text="Done.")
+        type(referral).objects.filter(pk=referral.pk).update(answered_at=answered)
+    return may
+
+
+@pytest.mark.parametrize(
+    "who, filters",
+    [
+        ("analyst", FEBRUARY_MAY),  # kept months and May
+        ("supervisor", FEBRUARY_MAY),  # an area
+        ("analyst", replace(FEBRUARY_MAY, specialisation="children")),
+        ("analyst", replace(FEBRUARY_MAY, office=TBILISI)),
+        ("supervisor", MARCH_APRIL),  # kept months only
+        ("analyst", replace(FEBRUARY_MAY, first=date(2026, 5, 1))),  # May only: live
+    ],
+)
+def test_kept_months_read_as_the_cases_count_them(team, cases, more, who, filters):
+    live = indicators.indicators(actor=team[who], filters=filters, now=NOW)
+    assert live.kept_before is None and live.counted_at is None
+    done = indicators.refresh(today=NOW.date())  # 10 May: the months before May kept
+    assert done.before == date(2026, 5, 1)
+    assert done.cells == IndicatorMonth.objects.count() > 0
+    kept = indicators.indicators(actor=team[who], filters=filters, now=NOW)
+    assert kept.kept_before == (None if filters.first == date(2026, 5, 1) else date(2026, 5, 1))
+    for name in FRAMES:
+        assert_frame_equal(getattr(kept, name), getattr(live, name))
+
+
+def test_the_months_medians_are_over_every_places_hours(team, cases, more):
+    # The months' median over two places is not a median of their medians: March has four
+    # older persons' cases in Kutaisi (2, 10, 30, 50 h) and one in Tbilisi (6 h): 10.0.
+    indicators.refresh(today=NOW.date())
+    found = indicators.indicators(actor=team["analyst"], filters=MARCH_APRIL, now=NOW)
+    march = _rows(found.by_month, month="2026-03")[0]
+    assert (march["contacted"], march["contact_median_hours"]) == (5, 10.0)
+    assert march["referrals_completed"] == 1
+    assert found.kept_before == date(2026, 5, 1)
+
+
+def test_a_late_change_to_a_kept_month_waits_for_the_next_refresh(team, cases):
+    indicators.refresh(today=NOW.date())
+    first = (IndicatorMonth.objects.count(), OutcomeMonth.objects.count())
+    indicators.refresh(today=NOW.date())  # again: the same rows, not twice
+    assert (IndicatorMonth.objects.count(), OutcomeMonth.objects.count()) == first
+    assert IndicatorsCounted.objects.count() == 1
+
+    def march():
+        found = indicators.indicators(actor=team["supervisor"], filters=MARCH_APRIL, now=NOW)
+        [row] = _rows(found.monthly, month="2026-03", specialisation="elderly", office=IMERETI)
+        return row["contacted"], row["contact_median_hours"]
+
+    # Case e (opened 1 March) gets its first contact recorded late, 100 h after its opening.
+    SocialCase.objects.filter(pk=cases["e"].pk).update(
+        first_contact_at=F("opened_at") + timedelta(hours=100)
+    )
+    assert march() == (4, 20.0)  # as the refresh counted March
+    indicators.refresh(today=NOW.date())
+    assert march() == (5, 30.0)  # 2, 10, 30, 50, 100 h
+
+
+def test_a_refresh_with_nothing_to_keep(team):
+    done = indicators.refresh(today=NOW.date())
+    assert (done.cells, done.outcomes, done.before) == (0, 0, date(2026, 5, 1))
+    _case(team, opened=utc(5, 2), contact_hours=1)  # this month's only: nothing kept
+    assert indicators.refresh(today=NOW.date()).cells == 0
+    assert indicators.refresh(today=date(2026, 6, 1)).cells == 1
+
+
+def test_the_page_says_which_months_were_kept(team, cases, client):
+    from django.utils import timezone
+
+    client.force_login(team["supervisor"])
+    this_month = timezone.localdate().replace(day=1)
+    query = {"first": "2026-03", "last": f"{this_month:%Y-%m}"}
+    assert "counted as you open" not in client.get(URL, query).content.decode()
+    indicators.refresh()
+    text = " ".join(client.get(URL, query).content.decode().split())
+    assert f"The months before {this_month:%B %Y} are as counted on" in text
+    assert "counted as you open the page" in text
+
+
+def test_the_kept_months_are_read_once_a_refresh(team, cases, monkeypatch):
+    reads = []
+    kept = indicators._kept
+    monkeypatch.setattr(indicators, "_kept", lambda *a: reads.append(a) or kept(*a))
+    indicators.refresh(today=NOW.date())
+    for _ in range(2):
+        indicators.indicators(actor=team["supervisor"], filters=MARCH_APRIL, now=NOW)
+    assert len(reads) == 1
+    indicators.indicators(actor=team["analyst"], filters=MARCH_APRIL, now=NOW)  # another area
+    assert len(reads) == 2
+    indicators.refresh(today=NOW.date())
+    indicators.indicators(actor=team["supervisor"], filters=MARCH_APRIL, now=NOW)
+    assert len(reads) == 3

@@ -1,4 +1,5 @@
 import datetime
+import html
 import json
 
 from django import template
@@ -9,7 +10,6 @@ from django.db import models
 from django.urls import translate_url
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -366,14 +366,24 @@ def money(value) -> str:
 _NUMERIC = mark_safe(' class="numeric"')  # noqa: S308 (a constant)
 
 
+def _escaped(value) -> str:
+    """`conditional_escape` without Django's lazy-text wrapper around each call, which was a
+    fifth of the indicators page (bench/README.md, `cases.py`): the same text."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
 @register.simple_tag
 def cells(line) -> str:
     """A table row's cells, each (label, numeric, value), as `<td>`s labelled for narrow
     screens: one tag a row where a loop of nodes per cell took most of a page of thousands."""
-    return format_html_join(
-        "",
-        '<td data-label="{}"{}>{}</td>',
-        ((label, _NUMERIC if numeric else "", value) for label, numeric, value in line),
+    return mark_safe(  # noqa: S308 (each label and value escaped)
+        "".join(
+            f'<td data-label="{_escaped(label)}"{_NUMERIC if numeric else ""}>'
+            f"{_escaped(value)}</td>"
+            for label, numeric, value in line
+        )
     )
 
 

@@ -91,9 +91,21 @@ def test_a_bar_holds_no_text_so_a_short_bar_is_not_stretched():
 
 
 def test_a_rows_cells_are_labelled_escaped_and_numbers_right_aligned():
-    line = [("Office", False, "<Tbilisi & co>"), ("Opened", True, "1,234")]
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    line = [
+        ("Office", False, "<Tbilisi & co>"),
+        ("Opened", True, "1,234"),
+        ("\"Quoted\" 'label'", False, mark_safe("<b>kept</b>")),  # noqa: S308 (a constant)
+        ("Nothing", False, None),
+    ]
     html = Template("{% load zrunva %}<tr>{% cells line %}</tr>").render(Context({"line": line}))
     assert html == (
         '<tr><td data-label="Office">&lt;Tbilisi &amp; co&gt;</td>'
-        '<td data-label="Opened" class="numeric">1,234</td></tr>'
+        '<td data-label="Opened" class="numeric">1,234</td>'
+        '<td data-label="&quot;Quoted&quot; &#x27;label&#x27;"><b>kept</b></td>'
+        '<td data-label="Nothing">None</td></tr>'
     )
+    # As Django escapes: the same text.
+    assert escape("\"Quoted\" 'label' <&>") == "&quot;Quoted&quot; &#x27;label&#x27; &lt;&amp;&gt;"
