@@ -25,7 +25,9 @@ process reporting its own peak memory (VmHWM):
    lxml (untimed), then `reconciliation_apply`; its parts (parsing, checking, writing the
    answers) are timed inside it;
 4. the next month's payroll, prepared as in 1: the same enrolments, the month before read as
-   paid or returned;
+   paid or returned; with `--year`, eleven months more, each approved, exported, answered and
+   reconciled as in 2 and 3 and the next one prepared: a year on, the last one's arrears window
+   (PAYROLL_ARREARS_MONTHS) holds twelve months of lines already paid;
 
 and then (unless `--no-updates`) the reconciliation's writing is timed again beside the way it
 was done before (`pk__in` lists).
@@ -790,6 +792,11 @@ def main():
         action="store_true",
         help="also time the prepared lines' COPY into copies of the payments table (indexes, keys)",
     )
+    parser.add_argument(
+        "--year",
+        action="store_true",
+        help="then eleven months more reconciled, each next month's payroll prepared",
+    )
     args = parser.parse_args()
     setup()
     if args.stage:
@@ -901,6 +908,28 @@ def main():
         f"{after['timings']}; peak {after['peak_mib']:.0f} MiB",
         flush=True,
     )
+    year = []
+    if args.year:
+        # A year on: each month's payroll approved, sent and answered as above, then the next
+        # one prepared, until the arrears window is full of months already paid.
+        current, latest = following, after
+        for _ in range(11):
+            payroll = Payroll.objects.get(pk=latest["payroll_id"])
+            payroll_check(actor=admin, payroll=payroll)
+            payroll_approve(actor=admin2, payroll=payroll)
+            sent = child("export", current, payroll.pk)
+            camt054_write(payroll.pk, WORK / "camt054.xml")
+            answered = child("reconcile", current, payroll.pk)
+            current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+            latest = child("prepare", current)
+            year.append((current, latest))
+            print(
+                f"   {current:%Y-%m}: {latest['lines']:,} lines prepared in "
+                f"{latest['seconds']:.1f} s (stages {latest['timings']}; peak "
+                f"{latest['peak_mib']:.0f} MiB); the month before sent in {sent['seconds']:.1f} "
+                f"s and reconciled in {answered['seconds']:.1f} s",
+                flush=True,
+            )
     updates = None
     if not args.no_updates:
         updates = child("updates", month, payroll_id)
@@ -921,6 +950,12 @@ def main():
         ("reconcile", rec["seconds"], rec["paid"] + rec["returned"], rec["peak_mib"]),
         ("prepare, next month", after["seconds"], after["lines"], after["peak_mib"]),
     ]
+    if year:
+        last_month, last = year[-1]
+        rows.append(
+            (f"prepare, a year on ({last_month:%Y-%m})", last["seconds"], last["lines"],
+             last["peak_mib"])
+        )  # fmt: skip
     print()
     print(
         f"| step | seconds | lines | lines/s | peak MiB | ≤ {TARGETS['seconds']:.0f} s | ≤ 2 GiB |"
