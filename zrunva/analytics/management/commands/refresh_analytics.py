@@ -6,7 +6,8 @@ from zrunva.analytics.aggregates import refresh_aggregates
 class Command(BaseCommand):
     help = (
         "Rebuild the dashboards' tables (benefits by month, registry coverage, grievances, "
-        "caseload, social work's monthly indicators of past months) from the records. Idempotent: cron may run it at any time, e.g. nightly."
+        "caseload, social work's monthly indicators of past months) from the records. "
+        "Idempotent: cron may run it at any time, e.g. nightly."
     )
 
     def handle(self, *args, **options):
