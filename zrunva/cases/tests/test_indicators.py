@@ -423,12 +423,14 @@ FRAMES = ("monthly", "by_month", "now", "caseload", "outcomes", "by_outcome")
 
 @pytest.fixture
 def more(team, cases, make_user):
-    """A May case (counted live after a refresh on 10 May); referrals completed in March and
-    in May, of an older person's case and of a child's."""
+    """A May case (counted live after a refresh on 10 May), an April one; referrals completed
+    in March and in May, of an older person's case and of a child's."""
     from zrunva.cases.services import referral_answer, referral_send
     from zrunva.services.tests import factories as catalogue
 
     may = _case(team, opened=utc(5, 4), contact_hours=7, specialisation=Specialisation.CHILDREN)
+    # Hours that are no round number (1 h 20 min 7.123457 s), kept as text and read back.
+    _case(team, opened=utc(4, 20), contact_hours=4807.123457 / 3600)
     organisation = catalogue.organisation("Open Hands")
     staff = make_user(Role.SERVICE_PROVIDER, organisation=organisation)
     service = catalogue.service(catalogue.provider(organisation=organisation))
@@ -460,7 +462,22 @@ def test_kept_months_read_as_the_cases_count_them(team, cases, more, who, filter
     kept = indicators.indicators(actor=team[who], filters=filters, now=NOW)
     assert kept.kept_before == (None if filters.first == date(2026, 5, 1) else date(2026, 5, 1))
     for name in FRAMES:
-        assert_frame_equal(getattr(kept, name), getattr(live, name))
+        assert_frame_equal(getattr(kept, name), getattr(live, name), check_exact=True)
+
+
+def test_the_kept_cells_are_those_counted_from_the_cases(team, cases, more):
+    # Every column of every cell, the hours behind the medians to the last bit included (an
+    # April contact after 1 h 20 min 7 s, 1.335277… h, goes to the database as text and back).
+    months = indicators.Filters(first=date(2026, 2, 1), last=date(2026, 4, 1))
+    counted, _ = indicators._cells(
+        indicators._read(Q(), months), indicators._referrals(Q(), months), months
+    )
+    indicators.refresh(today=NOW.date())
+    kept, _ = indicators._kept(Q(), months)
+    keys = ["month", "office", "municipality", "specialisation"]
+    assert_frame_equal(kept.sort(keys), counted.sort(keys), check_exact=True)
+    hours = counted.explode("hours")["hours"].to_list()
+    assert 4807 / 3600 in hours  # 1.335277…: counted in whole seconds
 
 
 def test_the_months_medians_are_over_every_places_hours(team, cases, more):
