@@ -56,7 +56,7 @@ from zrunva.assessment.models import Assessment
 from zrunva.cases import indicators as case_indicators
 from zrunva.cases.choices import OPEN_STAGES
 from zrunva.cases.models import SocialCase
-from zrunva.core.bulk import write_frame
+from zrunva.core.bulk import replace_frame
 from zrunva.core.money import AMOUNT
 from zrunva.grievances.models import Grievance
 from zrunva.payments.choices import PAYING, PayrollStep
@@ -363,14 +363,6 @@ def _cases() -> pl.DataFrame:
     return frame.select("municipality_id", **local)
 
 
-def _replace(model, frame: pl.DataFrame) -> int:
-    model.objects.all().delete()
-    columns = {f.attname for f in model._meta.concrete_fields}
-    return write_frame(
-        model._meta.db_table, frame.select([c for c in frame.columns if c in columns])
-    )
-
-
 def refresh_aggregates(*, reason: str = "command", today: date | None = None) -> AggregateRefresh:
     """Rebuild every dashboard table from the records (see the module for what each counts),
     in one transaction, one refresh at a time; returns the refresh's row (its counts)."""
@@ -389,10 +381,10 @@ def refresh_aggregates(*, reason: str = "command", today: date | None = None) ->
         grievances = grievance_months(first)
         caseload = caseload_months(_cases(), first, last)
         rows = {
-            "benefits": _replace(BenefitMonth, benefits),
-            "coverage": _replace(RegistryCoverage, coverage),
-            "grievances": _replace(GrievanceMonth, grievances),
-            "caseload": _replace(CaseloadMonth, caseload),
+            "benefits": replace_frame(BenefitMonth, benefits),
+            "coverage": replace_frame(RegistryCoverage, coverage),
+            "grievances": replace_frame(GrievanceMonth, grievances),
+            "caseload": replace_frame(CaseloadMonth, caseload),
             "social_work_months": case_indicators.refresh(today=today).cells,
         }
         done = AggregateRefresh.objects.create(

@@ -84,7 +84,7 @@ from zrunva.cases.models import (
     Referral,
     SocialCase,
 )
-from zrunva.core.bulk import query_frame, write_frame
+from zrunva.core.bulk import query_frame, replace_frame
 from zrunva.geo.models import Municipality, Office
 
 KEYS = ["month", "office", "municipality", "specialisation"]
@@ -424,34 +424,27 @@ def _kept(where: Q, filters: Filters) -> tuple[pl.DataFrame, pl.DataFrame]:
         chosen &= Q(specialisation=filters.specialisation)
     month = pl.col("month").dt.strftime("%Y-%m")
     cells = query_frame(
-        IndicatorMonth.objects.order_by().filter(where, chosen).values_list(*_KEPT),
+        IndicatorMonth.objects.order_by()
+        .filter(where, chosen)
+        .values_list(*_kept_columns(CELL_SCHEMA)),
         CELL_SCHEMA | {"month": pl.Date, "hours": pl.String},
     ).with_columns(month, pl.col("hours").str.json_decode(pl.List(pl.Float64)))
     outcomes = query_frame(
         OutcomeMonth.objects.order_by()
         .filter(where, chosen)
-        .values_list(
-            "month", "office_id", "municipality_id", "specialisation", "outcome", "closed"
-        ),
+        .values_list(*_kept_columns(OUTCOME_CELL_SCHEMA)),
         OUTCOME_CELL_SCHEMA | {"month": pl.Date},
     ).with_columns(month)
     return cells.cast(CELL_SCHEMA), outcomes.select(list(OUTCOME_SCHEMA))
 
 
-# IndicatorMonth's columns in CELL_SCHEMA's order.
-_KEPT = (
-    "month",
-    "office_id",
-    "municipality_id",
-    "specialisation",
-    "opened",
-    "closed",
-    "contacted",
-    "contact_median_hours",
-    "contact_p90_hours",
-    "referrals_completed",
-    "hours",
-)
+# The kept tables' columns for the cells' office and municipality (ids).
+_IDS = {"office": "office_id", "municipality": "municipality_id"}
+
+
+def _kept_columns(schema: dict) -> list[str]:
+    """The kept table's columns in the order of `schema`."""
+    return [_IDS.get(name, name) for name in schema]
 
 
 def _tables(cells: pl.DataFrame, outcomes: pl.DataFrame) -> tuple[pl.DataFrame, ...]:
@@ -684,20 +677,15 @@ def refresh(*, today: date | None = None) -> IndicatorsCounted:
         )
         cells, outcomes = _cells(_read(Q(), months), _referrals(Q(), months), months)
     month = (pl.col("month") + "-01").str.to_date("%Y-%m-%d")
-    ids = {"office": "office_id", "municipality": "municipality_id"}
     hours = pl.concat_str(
         pl.lit("["),
         pl.col("hours").list.eval(pl.element().cast(pl.String)).list.join(", "),
         pl.lit("]"),
     )
     with transaction.atomic():
-        for model in (IndicatorMonth, OutcomeMonth, IndicatorsCounted):
-            model.objects.all().delete()
-        write_frame(
-            IndicatorMonth._meta.db_table,
-            cells.with_columns(month, hours=hours).rename(ids),
-        )
-        write_frame(OutcomeMonth._meta.db_table, outcomes.with_columns(month).rename(ids))
+        replace_frame(IndicatorMonth, cells.with_columns(month, hours=hours).rename(_IDS))
+        replace_frame(OutcomeMonth, outcomes.with_columns(month).rename(_IDS))
+        IndicatorsCounted.objects.all().delete()
         return IndicatorsCounted.objects.create(
             counted_at=timezone.now(),
             before=before,

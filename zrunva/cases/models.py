@@ -609,12 +609,9 @@ class JobSeekerReferral(models.Model):
 # -- The quality indicators of months gone by, kept ------------------------------------------
 
 
-class IndicatorMonth(models.Model):
-    """The monthly indicators of one month, office, municipality and specialisation, as
-    `indicators.refresh` counted them from the cases for a month before its own (nightly, with
-    the dashboards' tables). The indicators page reads these for past months instead of
-    counting every case again, as DHIS2 reads its analytics tables; the months from the
-    refresh's on it counts live. Derived: rebuilt whole by each refresh."""
+class _MonthPlace(models.Model):
+    """What a kept row of the indicators is counted for: a month, an office, a municipality and
+    a specialisation of the cases."""
 
     month = models.DateField(_("month"))  # its first day
     office = models.ForeignKey(
@@ -629,6 +626,18 @@ class IndicatorMonth(models.Model):
     specialisation = models.CharField(
         _("specialisation"), max_length=12, choices=Specialisation.choices
     )
+
+    class Meta:
+        abstract = True
+
+
+class IndicatorMonth(_MonthPlace):
+    """The monthly indicators of one month, office, municipality and specialisation, as
+    `indicators.refresh` counted them from the cases for a month before its own (nightly, with
+    the dashboards' tables). The indicators page reads these for past months instead of
+    counting every case again, as DHIS2 reads its analytics tables; the months from the
+    refresh's on it counts live. Derived: rebuilt whole by each refresh."""
+
     opened = models.PositiveIntegerField(_("opened"))
     closed = models.PositiveIntegerField(_("closed"))
     contacted = models.PositiveIntegerField(_("with a first contact"))
@@ -653,23 +662,10 @@ class IndicatorMonth(models.Model):
         return f"{self.month:%Y-%m} {self.office_id} {self.municipality_id} {self.specialisation}"
 
 
-class OutcomeMonth(models.Model):
+class OutcomeMonth(_MonthPlace):
     """Cases closed in a month with an outcome, per office, municipality and specialisation:
     the outcomes table of `IndicatorMonth`'s months, kept by the same refresh."""
 
-    month = models.DateField(_("month"))
-    office = models.ForeignKey(
-        "geo.Office", on_delete=models.CASCADE, related_name="+", verbose_name=_("office")
-    )
-    municipality = models.ForeignKey(
-        "geo.Municipality",
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name=_("municipality"),
-    )
-    specialisation = models.CharField(
-        _("specialisation"), max_length=12, choices=Specialisation.choices
-    )
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
     closed = models.PositiveIntegerField(_("closed"))
 

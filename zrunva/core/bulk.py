@@ -297,6 +297,14 @@ def update_frame(table: str, df: pl.DataFrame, *, key: str = "id") -> int:
     return updated
 
 
+def replace_frame(model, df: pl.DataFrame) -> int:
+    """Every row of `model`'s table deleted, then `df`'s written (its columns that are the
+    model's), in the caller's transaction: a derived table rebuilt whole."""
+    model.objects.all().delete()
+    columns = {f.attname for f in model._meta.concrete_fields}
+    return write_frame(model._meta.db_table, df.select([c for c in df.columns if c in columns]))
+
+
 def copy_text(df: pl.DataFrame) -> bytes:
     """The frame in COPY's text format, text columns escaped (lists must be made text first)."""
     df = df.with_columns(
