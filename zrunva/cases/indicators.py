@@ -45,10 +45,9 @@ The month filter applies to the monthly indicators and the outcomes; the office 
 specialisation filters to all but the caseload's specialisation (above).
 """
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from time import monotonic
 from zoneinfo import ZoneInfo
 
@@ -592,26 +591,11 @@ def _caseload(area: frozenset[int] | None, frame: pl.DataFrame, office: str) -> 
 # with the next refresh (a new `IndicatorsCounted`, a new key), so a worker reads them once per
 # refresh, area and filters rather than once a page (DHIS2 likewise caches its analytics answers
 # until its tables are generated again). The least recently used go first.
-_KEPT_READ: OrderedDict[tuple, tuple[pl.DataFrame, pl.DataFrame]] = OrderedDict()
-KEPT_READS = 32
-_KEPT_LOCK = threading.Lock()
-
-
-def _kept_read(last: IndicatorsCounted, area, where: Q, filters: Filters):
-    """`_kept`, read once per refresh (its row and instant: a row id alone may come again after
-    a rollback), area and filters."""
-    key = (last.pk, last.counted_at, area, filters)
-    with _KEPT_LOCK:
-        found = _KEPT_READ.get(key)
-        if found is not None:
-            _KEPT_READ.move_to_end(key)
-            return found
-    found = _kept(where, filters)
-    with _KEPT_LOCK:
-        _KEPT_READ[key] = found
-        while len(_KEPT_READ) > KEPT_READS:
-            _KEPT_READ.popitem(last=False)
-    return found
+@lru_cache(maxsize=32)
+def _kept_read(pk: int, counted_at: datetime, area: frozenset[int] | None, filters: Filters):
+    """`_kept` for the area and filters, read once per refresh (its row and instant: a row id
+    alone may come again after a rollback)."""
+    return _kept(_where(area, filters), filters)
 
 
 def counted() -> IndicatorsCounted | None:
@@ -629,7 +613,7 @@ def indicators(*, actor, filters: Filters, now: datetime | None = None) -> Indic
     where = _where(area, filters)
     last = counted()
     kept, live = filters.split(last.before if last else None)
-    parts = [_kept_read(last, area, where, kept)] if kept else []
+    parts = [_kept_read(last.pk, last.counted_at, area, kept)] if kept else []
     if live:
         cases, referred = _read(where, live), _where(area, live, "case__")
         if live.specialisation:
