@@ -542,6 +542,107 @@ def enrolments_of_month(*, month: date, programme_ids: list[int]) -> pl.DataFram
     return read_frame(sql, [first, first, last, first], MONTH_ENROLMENT_SCHEMA)
 
 
+ENROLMENT_SPAN_SCHEMA = {
+    "enrolment_id": pl.Int64,
+    "programme_id": pl.Int64,
+    "starts": pl.Date,
+    "ends": pl.Date,
+}
+
+
+def enrolment_spans(*, programme_ids: list[int], first: date, last: date) -> pl.DataFrame:
+    """Every enrolment of these programmes that covers some day from `first` to `last`, with
+    the days it is paid from and until (`ENROLMENT_SPAN_SCHEMA`)."""
+    if not programme_ids:
+        return pl.DataFrame(schema=ENROLMENT_SPAN_SCHEMA)
+    ids = ", ".join(str(int(i)) for i in programme_ids)
+    sql = f"""
+        SELECT id, programme_id, starts, ends FROM {Enrolment._meta.db_table}
+        WHERE programme_id IN ({ids}) AND starts <= %s AND (ends IS NULL OR ends >= %s)
+    """  # noqa: S608 (a table name and ids of ours; dates bound)
+    return read_frame(sql, [last, first], ENROLMENT_SPAN_SCHEMA)
+
+
+def _listed(ids) -> str:
+    return ", ".join(str(int(i)) for i in ids) or "NULL"
+
+
+def enrolments_of_months(*, pairs: pl.DataFrame) -> pl.DataFrame:
+    """What `enrolments_of_month` reads, for chosen enrolments and months only: for each
+    (`enrolment_id`, `month`) pair of `pairs` whose month the enrolment covers, the decision in
+    force then (none: nulls) and the payee, with `month`. A payroll's few owed months, read
+    without reading the whole of each month."""
+    schema = MONTH_ENROLMENT_SCHEMA | {"month": pl.Date}
+    pairs = pairs.select("enrolment_id", "month").unique()
+    if pairs.is_empty():
+        return pl.DataFrame(schema=schema)
+    d, e, m = Decision._meta.db_table, Enrolment._meta.db_table, Membership._meta.db_table
+    head = Relationship.HEAD.value
+    ids = _listed(pairs["enrolment_id"].unique().sort())
+    sql = f"""
+        SELECT e.id, e.programme_id, e.household_id, e.person_id,
+               COALESCE(e.person_id, h.person_id), e.starts, e.ends
+        FROM {e} e
+        LEFT JOIN {m} h ON e.person_id IS NULL AND h.household_id = e.household_id
+             AND h.relationship = '{head}' AND h.end_date IS NULL
+        WHERE e.id IN ({ids})
+    """  # noqa: S608 (table names, ids and a code of ours)
+    enrolments = read_frame(
+        sql,
+        [],
+        {
+            "enrolment_id": pl.Int64,
+            "programme_id": pl.Int64,
+            "household_id": pl.Int64,
+            "person_id": pl.Int64,
+            "payee_id": pl.Int64,
+            "starts": pl.Date,
+            "ends": pl.Date,
+        },
+    )
+    month_end = pl.col("month").dt.offset_by("1mo").dt.offset_by("-1d")
+    rows = pairs.join(enrolments, on="enrolment_id").filter(
+        (pl.col("starts") <= month_end)
+        & (pl.col("ends").is_null() | (pl.col("ends") >= pl.col("month")))
+    )
+    # Decisions found through the household index (none is kept by enrolment), then matched.
+    households = _listed(enrolments["household_id"].unique().sort())
+    first, last = pairs["month"].min(), pairs["month"].max() + relativedelta(months=1)
+    sql = f"""
+        SELECT enrolment_id, programme_id, id, status, amount, period, until FROM {d}
+        WHERE household_id IN ({households}) AND enrolment_id IN ({ids})
+              AND period < %s AND (until IS NULL OR until >= %s)
+    """  # noqa: S608 (a table name and ids of ours; dates bound)
+    decisions = read_frame(
+        sql,
+        [last, first],
+        {
+            "enrolment_id": pl.Int64,
+            "programme_id": pl.Int64,
+            "decision_id": pl.Int64,
+            "status": pl.String,
+            "amount": AMOUNT,
+            "period": pl.Date,
+            "until": pl.Date,
+        },
+    )
+    found = (
+        rows.join(decisions, on=["enrolment_id", "programme_id"])
+        .filter(
+            (pl.col("period") <= month_end)
+            & (pl.col("until").is_null() | (pl.col("until") >= pl.col("month")))
+        )
+        .drop("period", "until")
+    )
+    undecided = rows.join(found, on=["enrolment_id", "month"], how="anti")
+    return (
+        pl.concat([found, undecided], how="diagonal_relaxed")
+        .select(list(schema))
+        .cast(schema)
+        .sort("month", "enrolment_id")
+    )
+
+
 def entitlement(
     *, programme_id: int, household_id: int, person_id: int | None, month: date
 ) -> Entitlement | None:

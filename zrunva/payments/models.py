@@ -325,6 +325,78 @@ class Payment(models.Model):
         return f"{self.payroll_id}: {self.programme_id} {self.month:%Y-%m} {self.amount}"
 
 
+class OwedMonth(models.Model):
+    """A month an enrolment may still be owed, of a month a payroll tracks (`TrackedMonth`):
+    its line was held, or not written because the rules did not pay the month then, or its
+    payment was returned, held back or cancelled after it was made. A payroll reads these for
+    its arrears instead of every enrolment of every month of the window, and deletes a row once
+    the month is paid or found not owed (`payments.payroll`)."""
+
+    enrolment = models.ForeignKey(
+        "applications.Enrolment",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # the unique constraint leads with it
+    )
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # read by programme and month: the index below
+    )
+    month = models.DateField(_("month"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "month"], name="owed_month_once"),
+        ]
+        indexes = [models.Index(fields=["programme", "month"], name="owed_month_programme")]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} {self.month:%Y-%m}"
+
+
+class TrackedEnrolment(models.Model):
+    """An enrolment a payroll has read every month of its arrears window for: from then on its
+    months a later payroll may owe are its `OwedMonth` rows (in the months tracked). An
+    enrolment made since, or paid from months before it was made, is read whole once."""
+
+    enrolment = models.OneToOneField(
+        "applications.Enrolment",
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="+",
+        db_constraint=False,
+    )
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+
+    def __str__(self) -> str:
+        return str(self.enrolment_id)
+
+
+class TrackedMonth(models.Model):
+    """A programme's month a payroll has read whole (its own month, or a month of arrears no
+    payroll had read): every enrolment then known that it did not pay has an `OwedMonth` row.
+    A month no payroll tracks is read whole."""
+
+    programme = models.ForeignKey(
+        "programmes.Programme", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    month = models.DateField(_("month"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "month"], name="tracked_month_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} {self.month:%Y-%m}"
+
+
 class Suspension(models.Model):
     """Payment of an enrolment stopped from a month (the enrolment goes on): its lines are held
     until it is lifted. Lifting it either releases the months suspended as arrears or cancels

@@ -17,6 +17,7 @@ approved recovery (overpayment) of the payee is deducted from their due lines, o
 most `PAYMENT_DEDUCTION_CAP` of each line, until it is repaid.
 """
 
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -24,11 +25,12 @@ import polars as pl
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.functions import ExtractYear
 
 from zrunva.accounts import permissions
-from zrunva.applications.selectors import enrolments_of_month
-from zrunva.core.bulk import read_frame, write_frame
+from zrunva.applications.selectors import enrolment_spans, enrolments_of_month, enrolments_of_months
+from zrunva.core.bulk import delete_frame, merge_frame, query_frame, read_frame, write_frame
 from zrunva.core.jobs import JobContext, job_execute
 from zrunva.core.money import AMOUNT
 from zrunva.core.trail import bulk_run_log
@@ -40,7 +42,16 @@ from zrunva.payments.choices import (
     RecoveryStatus,
     SuspensionOutcome,
 )
-from zrunva.payments.models import Payment, PaymentAccount, Payroll, Recovery, Suspension
+from zrunva.payments.models import (
+    OwedMonth,
+    Payment,
+    PaymentAccount,
+    Payroll,
+    Recovery,
+    Suspension,
+    TrackedEnrolment,
+    TrackedMonth,
+)
 from zrunva.payments.selectors import spent_in_year
 from zrunva.programmes.choices import DecisionStatus
 from zrunva.programmes.models import Programme
@@ -81,41 +92,100 @@ def _accounts(on: date, payee_ids: list[int]) -> pl.DataFrame:
     return found.filter(pl.col("payee_id").is_in(payee_ids))
 
 
-def _paid(first: date, last: date, programme_ids: list[int]) -> pl.DataFrame:
-    """Beneficiary-months already due or paid in a payroll, in these months."""
+def _whole(whole: dict[date, list[int]]) -> str:
+    """A condition on lines `p` of the months read whole, each of its programmes: found through
+    the payrolls that could hold them (a line's month is never after its payroll's), not by
+    reading the lines of every month."""
+    payrolls = Payroll._meta.db_table
+    cancelled = PayrollStep.CANCELLED.value
+    since = min(whole).isoformat()
+    months = " OR ".join(
+        f"(p.month = '{each.isoformat()}' AND p.programme_id IN ({_listed(ids)}))"
+        for each, ids in sorted(whole.items())
+    )
+    return f"""({months}) AND p.payroll_id IN (
+        SELECT id FROM {payrolls} WHERE month >= '{since}' AND step <> '{cancelled}')"""  # noqa: S608 (a table name, dates and codes of ours)
+
+
+def _lines_found(read: "Read", status: str, columns: dict) -> pl.DataFrame:
+    """Lines of `status` (a condition on `p`) of what the payroll read: in the months read
+    whole, and in the window's other months of the households read by enrolment."""
+    table = Payment._meta.db_table
+    select = ", ".join(f"p.{c}" for c in [*KEY, *columns.values()])
     schema = {
         "programme_id": pl.Int64,
         "household_id": pl.Int64,
         "person_id": pl.Int64,
         "month": pl.Date,
-    }
-    table = Payment._meta.db_table
-    ids = ", ".join(str(int(i)) for i in programme_ids) or "NULL"
-    paying = ", ".join(f"'{s.value}'" for s in PAYING)
-    sql = f"""
-        SELECT programme_id, household_id, person_id, month FROM {table}
-        WHERE status IN ({paying}) AND month BETWEEN %s AND %s AND programme_id IN ({ids})
-    """  # noqa: S608 (a table name, ids and status codes of ours; dates bound)
-    return read_frame(sql, [first, last], schema)
+    } | dict.fromkeys(columns, pl.Int64)
+    found = [
+        read_frame(
+            f"SELECT {select} FROM {table} p WHERE {status} AND {_whole(read.whole)}",  # noqa: S608
+            [],
+            schema,
+        )
+    ]
+    if read.households:
+        sql = f"""
+            SELECT {select} FROM {table} p
+            WHERE {status} AND p.household_id IN ({_listed(read.households)})
+                  AND p.programme_id IN ({_listed(read.programme_ids)})
+                  AND p.month BETWEEN %s AND %s
+        """  # noqa: S608 (a table name, ids and codes of ours; dates bound)
+        found.append(read_frame(sql, [read.since, read.month], schema))
+    return pl.concat(found).unique()
 
 
-def _returned_to(first: date, last: date, programme_ids: list[int]) -> pl.DataFrame:
-    """The accounts a beneficiary-month's payments were returned from, in these months."""
-    schema = {
-        "programme_id": pl.Int64,
-        "household_id": pl.Int64,
-        "person_id": pl.Int64,
-        "month": pl.Date,
-        "returned_account_id": pl.Int64,
-    }
-    table = Payment._meta.db_table
-    ids = ", ".join(str(int(i)) for i in programme_ids) or "NULL"
+def _paid(read: "Read") -> pl.DataFrame:
+    """Beneficiary-months of what the payroll read already due or paid in a payroll."""
+    return _lines_found(read, "p.paying", {})
+
+
+def _returned_to(read: "Read") -> pl.DataFrame:
+    """The accounts the payments of what the payroll read were returned from."""
     returned = PaymentStatus.RETURNED.value
+    return _lines_found(read, f"p.status = '{returned}'", {"returned_account_id": "account_id"})
+
+
+def _listed(ids) -> str:
+    return ", ".join(str(int(i)) for i in ids) or "NULL"
+
+
+def _tracked_months(programme_ids: list[int], first: date, last: date) -> set[tuple[int, date]]:
+    found = TrackedMonth.objects.filter(
+        programme_id__in=programme_ids, month__range=(first, last)
+    ).values_list("programme_id", "month")
+    return set(found)
+
+
+def _tracked_enrolments(programme_ids: list[int]) -> pl.DataFrame:
     sql = f"""
-        SELECT DISTINCT programme_id, household_id, person_id, month, account_id FROM {table}
-        WHERE status = '{returned}' AND month BETWEEN %s AND %s AND programme_id IN ({ids})
-    """  # noqa: S608 (a table name, ids and a status code of ours; dates bound)
-    return read_frame(sql, [first, last], schema)
+        SELECT enrolment_id FROM {TrackedEnrolment._meta.db_table}
+        WHERE programme_id IN ({_listed(programme_ids)})
+    """  # noqa: S608 (a table name and ids of ours)
+    return read_frame(sql, [], {"enrolment_id": pl.Int64})
+
+
+def _owed(programme_ids: list[int], first: date, last: date) -> pl.DataFrame:
+    sql = f"""
+        SELECT id, enrolment_id, month FROM {OwedMonth._meta.db_table}
+        WHERE programme_id IN ({_listed(programme_ids)}) AND month BETWEEN %s AND %s
+    """  # noqa: S608 (a table name and ids of ours; dates bound)
+    return read_frame(
+        sql, [first, last], {"owed_id": pl.Int64, "enrolment_id": pl.Int64, "month": pl.Date}
+    )
+
+
+def _months_of(spans: pl.DataFrame, first: date, last: date) -> pl.DataFrame:
+    """(enrolment_id, programme_id, month): the months from `first` to `last` each span covers."""
+    starts = pl.max_horizontal(pl.col("starts").dt.truncate("1mo"), pl.lit(first))
+    ends = pl.min_horizontal(pl.col("ends").dt.truncate("1mo").fill_null(last), pl.lit(last))
+    return (
+        spans.filter(starts <= ends)
+        .with_columns(month=pl.date_ranges(starts, ends, "1mo"))
+        .explode("month")
+        .select("enrolment_id", "programme_id", "month")
+    )
 
 
 def _suspensions(programme_ids: list[int]) -> pl.DataFrame:
@@ -172,42 +242,96 @@ def _suspended(lines: pl.DataFrame, suspensions: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def payroll_lines(*, month: date, programme_ids: list[int]) -> pl.DataFrame:
-    """The payment lines a payroll for `month` would hold now, before the already-paid check:
-    this month's (due or held) and the arrears of earlier months (due only): of the arrears
-    window, and the months a lifted suspension released before it."""
+@dataclass
+class Read:
+    """What a payroll read before taking its lock: the lines it would hold now, before the
+    already-paid check, and what tells it which months are owed. This month is read whole, as
+    is each earlier month of the arrears window no payroll has tracked for a programme
+    (`whole`). Of the tracked months, only the enrolments' `OwedMonth` rows are read, with the
+    window of each enrolment no payroll has read (`untracked`): their `households` and the
+    earliest month so read (`since`) are where the already-paid check looks."""
+
+    month: date
+    programme_ids: list[int]
+    lines: pl.DataFrame = field(repr=False)
+    # Every (enrolment, month) of the window read, entitled or not, with its beneficiary.
+    considered: pl.DataFrame = field(repr=False)
+    owed: pl.DataFrame = field(repr=False)
+    untracked: pl.DataFrame = field(repr=False)
+    whole: dict[date, list[int]]
+    households: list[int]
+    since: date
+
+
+def payroll_read(*, month: date, programme_ids: list[int]) -> Read:
+    """What a payroll for `month` reads (`Read`): this month's lines (due or held) and the
+    arrears of earlier months (due only, or held for a reason other than the rules): of the
+    arrears window, and the months a lifted suspension released before it."""
     entitled = (pl.col("status") == DecisionStatus.ELIGIBLE.value) & (pl.col("amount") > 0)
+    window = months_back(month, settings.PAYROLL_ARREARS_MONTHS)
+    first, earlier = window[0], window[:-1]
     suspensions = _suspensions(programme_ids)
-    frames = []
-    for each in months_back(month, settings.PAYROLL_ARREARS_MONTHS):
-        frame = enrolments_of_month(month=each, programme_ids=programme_ids).with_columns(
-            month=pl.lit(each, dtype=pl.Date)
-        )
-        if each < month:  # arrears: only what the beneficiary was entitled to then
-            frame = frame.filter(entitled)
-        frames.append(frame)
+    frames = [enrolments_of_month(month=month, programme_ids=programme_ids)]
+    frames[0] = frames[0].with_columns(month=pl.lit(month, dtype=pl.Date))
+    whole = {month: programme_ids}
+    untracked = pl.DataFrame(schema={"enrolment_id": pl.Int64, "programme_id": pl.Int64})
+    owed = _owed(programme_ids, first, month)
+    pairs = [owed.select("enrolment_id", "month")]
+    if earlier:
+        tracked = _tracked_months(programme_ids, first, earlier[-1])
+        for each in earlier:
+            ids = [p for p in programme_ids if (p, each) not in tracked]
+            if ids:
+                whole[each] = ids
+                frame = enrolments_of_month(month=each, programme_ids=ids)
+                frames.append(frame.with_columns(month=pl.lit(each, dtype=pl.Date)))
+        last = month - relativedelta(days=1)
+        spans = enrolment_spans(programme_ids=programme_ids, first=first, last=last)
+        untracked = spans.join(_tracked_enrolments(programme_ids), on="enrolment_id", how="anti")
+        pairs.append(_months_of(untracked, first, earlier[-1]).select("enrolment_id", "month"))
+        untracked = untracked.select("enrolment_id", "programme_id")
     released = _released(month, suspensions)
-    for each in released["month"].unique().sort().to_list():
-        owed = released.filter(pl.col("month") == each).select("enrolment_id")
-        frame = enrolments_of_month(month=each, programme_ids=programme_ids)
-        frames.append(
-            frame.join(owed, on="enrolment_id", how="semi")
-            .filter(entitled)
-            .with_columns(month=pl.lit(each, dtype=pl.Date))
-        )
-    lines = pl.concat(frames)
+    pairs.append(released)
+    # The months read whole are not read again by enrolment.
+    unread = pl.DataFrame(
+        [(p, m) for m, ids in whole.items() for p in ids],
+        schema={"programme_id": pl.Int64, "month": pl.Date},
+        orient="row",
+    )
+    by_enrolment = enrolments_of_months(pairs=pl.concat(pairs).unique()).join(
+        unread, on=["programme_id", "month"], how="anti"
+    )
+    frames.append(by_enrolment)
+    read = pl.concat(frames, how="diagonal_relaxed")
+    considered = read.filter(pl.col("month") >= first).select("enrolment_id", *KEY)
+    # Arrears: only what the beneficiary was entitled to then.
+    lines = read.filter((pl.col("month") == month) | entitled)
     # Months a lifted suspension cancelled are not owed; those of one in force are held.
     under = _suspended(lines, suspensions)
-    lines = lines.join(under, on=["enrolment_id", "month"], how="left").filter(
-        pl.col("suspension").is_null() | (pl.col("suspension") != SuspensionOutcome.CANCELLED.value)
+    lines = lines.join(under, on=["enrolment_id", "month"], how="left")
+    cancelled = pl.col("suspension") == SuspensionOutcome.CANCELLED.value
+    considered = considered.join(
+        lines.filter(cancelled).select("enrolment_id", "month"),
+        on=["enrolment_id", "month"],
+        how="anti",
     )
+    lines = lines.filter(pl.col("suspension").is_null() | ~cancelled)
     accounts = _accounts(month, lines["payee_id"].drop_nulls().unique().to_list())
     lines = lines.join(accounts, on="payee_id", how="left")
+    result = Read(
+        month=month,
+        programme_ids=programme_ids,
+        lines=lines,
+        considered=considered,
+        owed=owed,
+        untracked=untracked,
+        whole=whole,
+        households=by_enrolment["household_id"].unique().sort().to_list(),
+        since=by_enrolment["month"].min() or month,
+    )
     # A payment the bank returned is paid again only to another account (a corrected one).
-    first = lines["month"].min() or month
-    returned = _returned_to(first, month, programme_ids)
     bounced = (
-        lines.join(returned, on=KEY, how="inner", nulls_equal=True)
+        lines.join(_returned_to(result), on=KEY, how="inner", nulls_equal=True)
         .filter(pl.col("account_id") == pl.col("returned_account_id"))
         .select("enrolment_id", "month")
         .unique()
@@ -233,12 +357,61 @@ def payroll_lines(*, month: date, programme_ids: list[int]) -> pl.DataFrame:
         .otherwise(pl.lit(""))
     )
     monthly = pl.when(eligible).then(pl.col("amount")).otherwise(pl.lit(0).cast(AMOUNT))
-    return lines.with_columns(hold_reason=reason, monthly=monthly).with_columns(
+    result.lines = lines.with_columns(hold_reason=reason, monthly=monthly).with_columns(
         status=pl.when(pl.col("hold_reason") == "")
         .then(pl.lit(PaymentStatus.DUE.value))
         .otherwise(pl.lit(PaymentStatus.HELD.value)),
         amount=prorated(pl.col("monthly"), pl.col("month"), pl.col("ends")),
     )
+    return result
+
+
+def _track(read: Read, written: pl.DataFrame, paid: pl.DataFrame) -> None:
+    """Keep what the payroll read tracked, in its transaction: each (enrolment, month) of the
+    window it read that is neither due now, nor paid before, nor cancelled by a suspension is
+    owed (its row added); the owed rows it read that no longer are, deleted; the months it read
+    whole and the enrolments it read the window of, tracked from now on."""
+    first = months_back(read.month, settings.PAYROLL_ARREARS_MONTHS)[0]
+    pair = ["enrolment_id", "month"]
+    due = written.filter(pl.col("status") == PaymentStatus.DUE.value).select(pair)
+    owed = (
+        read.considered.join(paid, on=KEY, how="anti", nulls_equal=True)
+        .join(due, on=pair, how="anti")
+        .select(*pair, "programme_id")
+        .unique()
+    )
+    delete_frame(
+        OwedMonth._meta.db_table,
+        read.owed.join(owed, on=pair, how="anti").select(id=pl.col("owed_id")),
+    )
+    merge_frame(OwedMonth._meta.db_table, owed.join(read.owed, on=pair, how="anti"))
+    OwedMonth.objects.filter(programme_id__in=read.programme_ids, month__lt=first).delete()
+    months = pl.DataFrame(
+        [(p, m) for m, ids in read.whole.items() for p in ids],
+        schema={"programme_id": pl.Int64, "month": pl.Date},
+        orient="row",
+    )
+    merge_frame(TrackedMonth._meta.db_table, months)
+    merge_frame(TrackedEnrolment._meta.db_table, read.untracked)
+
+
+def owe(lines: QuerySet) -> int:
+    """Record the months of these lines as owed (`OwedMonth`), in the caller's transaction,
+    before they stop counting as made: a payment returned by the bank or held back, or an
+    arrears line of a payroll cancelled. Returns the rows added."""
+    columns = ("enrolment_id", "programme_id", "month")
+    found = query_frame(
+        lines.values_list(*columns),
+        {"enrolment_id": pl.Int64, "programme_id": pl.Int64, "month": pl.Date},
+    )
+    return merge_frame(OwedMonth._meta.db_table, found.unique())
+
+
+def untrack(payroll: Payroll) -> None:
+    """A payroll cancelled, in the caller's transaction: its arrears months owed again, and its
+    month read whole by the next payroll (its lines there are no longer the month's record)."""
+    owe(payroll.payments.filter(status__in=PAYING, month__lt=payroll.month))
+    TrackedMonth.objects.filter(month=payroll.month).delete()
 
 
 def _outstanding() -> pl.DataFrame:
@@ -362,16 +535,15 @@ def payroll_execute(*, payroll: Payroll, progress=None) -> Payroll:
     def work(job: JobContext) -> None:
         programme_ids = programmes_of(payroll)
         job.stage("reading", 10)
-        lines = payroll_lines(month=payroll.month, programme_ids=programme_ids)
+        read = payroll_read(month=payroll.month, programme_ids=programme_ids)
         job.stage("writing", 60)
         with transaction.atomic():
             # Payrolls of the same programmes take turns; each reads what the one before paid.
             list(Programme.objects.select_for_update().filter(pk__in=programme_ids))
             if job.finished_elsewhere():
                 return
-            first = lines["month"].min() or payroll.month
-            paid = _paid(first, payroll.month, programme_ids)
-            lines = lines.join(paid, on=KEY, how="anti", nulls_equal=True)
+            paid = _paid(read)
+            lines = read.lines.join(paid, on=KEY, how="anti", nulls_equal=True)
             lines = deducted(lines, _outstanding(), settings.PAYMENT_DEDUCTION_CAP)
             rows = lines.select(
                 pl.lit(payroll.pk, dtype=pl.Int64).alias("payroll_id"),
@@ -392,6 +564,7 @@ def payroll_execute(*, payroll: Payroll, progress=None) -> Payroll:
                 pl.lit("").alias("return_reason"),
             )
             write_frame(Payment._meta.db_table, rows)
+            _track(read, lines, paid)
             summary = _summary(lines, payroll.month)
             Payroll.objects.filter(pk=payroll.pk).update(step=PayrollStep.PREPARED)
             payroll.step = PayrollStep.PREPARED

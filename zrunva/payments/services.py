@@ -29,6 +29,7 @@ from zrunva.core.trail import acting_as, bulk_run_log
 from zrunva.core.validators import LAST_DAY, day_in_range, iban_compact, iban_validator
 from zrunva.notifications.services import message_to_case
 from zrunva.payments import bankfiles, reconcile
+from zrunva.payments import payroll as payroll_tracking
 from zrunva.payments.choices import (
     JOB_SUSPENSION_REASONS,
     SENT,
@@ -305,6 +306,7 @@ def payroll_cancel(*, actor, payroll: Payroll, reason: str) -> Payroll:
             raise ValidationError(
                 {"reason": _("Give the reason for cancelling an approved payroll.")}
             )
+    payroll_tracking.untrack(payroll)
     payroll.payments.update(status=PaymentStatus.CANCELLED, hold_reason="")
     return _step(payroll, actor, step=PayrollStep.CANCELLED, cancel_reason=reason)
 
@@ -427,6 +429,10 @@ def reconciliation_apply(*, actor, payroll: Payroll, upload, kind: str) -> Recon
             reconciliation_id=pl.lit(record.pk, dtype=pl.Int64),
         ),
     )
+    if returned:
+        payroll_tracking.owe(
+            payroll.payments.filter(reconciliation=record, status=PaymentStatus.RETURNED)
+        )
     due = payments.filter(pl.col("status") == PaymentStatus.DUE)
     if due.height == answers.height:  # every due line answered (check refused any other)
         _step(payroll, actor, step=PayrollStep.RECONCILED)
@@ -494,12 +500,14 @@ def _hold_unsent(enrolment_ids, *, since: date, reason: str) -> int:
     """Hold the lines due to these enrolments for `since` and later months in payrolls not yet
     sent to the banks (the bank files are made from due lines only). A held line deducts
     nothing: its deduction goes back to the recovery and its amount back to the whole."""
-    return Payment.objects.filter(
+    lines = Payment.objects.filter(
         enrolment_id__in=enrolment_ids,
         status=PaymentStatus.DUE,
         month__gte=since,
         payroll__step__in=UNSENT,
-    ).update(
+    )
+    payroll_tracking.owe(lines)
+    return lines.update(
         status=PaymentStatus.HELD,
         hold_reason=reason,
         amount=F("amount") + F("deducted"),

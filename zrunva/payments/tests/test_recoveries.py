@@ -13,7 +13,7 @@ from zrunva.applications.services import enrolment_end
 from zrunva.notifications.models import Message
 from zrunva.payments import selectors, services
 from zrunva.payments.choices import HoldReason, PaymentStatus, RecoveryStatus
-from zrunva.payments.models import Payment, Recovery
+from zrunva.payments.models import Recovery
 from zrunva.payments.payroll import deducted, payroll_execute
 from zrunva.payments.tests.factories import paid_month
 
@@ -86,8 +86,9 @@ def test_an_approved_recovery_is_deducted_within_the_monthly_cap(pensioner, offi
         actor=officer, enrolment=pensioner, amount=Decimal("150.00"), note="Paid twice by hand."
     )
     # Not deducted before approval.
-    assert _prepare(officer, _month(pensioner, 1)).payments.get().deducted == 0
-    Payment.objects.filter(payroll__month=_month(pensioner, 1)).update(status="cancelled")
+    unapproved = _prepare(officer, _month(pensioner, 1))
+    assert unapproved.payments.get().deducted == 0
+    services.payroll_cancel(actor=officer, payroll=unapproved, reason="")
     services.recovery_approve(actor=other, recovery=recovery)
     payroll = _prepare(officer, _month(pensioner, 2))  # month 1 as arrears, and month 2
     lines = {p.month: (p.amount, p.deducted, p.recovery_id) for p in payroll.payments.all()}
