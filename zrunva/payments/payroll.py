@@ -11,6 +11,14 @@ it: a death, an end) is pro-rated by calendar days. Beneficiaries already paid f
 line due in another payroll) are left out, read under the programmes' row locks, and the
 database's unique indexes refuse a second due line whatever happens.
 
+Each month of the window is read whole once, by the payroll of its month (or, where none has
+been, by the next one). After that a payroll reads only the months an enrolment may still be
+owed (`OwedMonth`): those it held or, as arrears, found the rules did not pay then, and those
+whose payment was returned, held back or cancelled afterwards (`owe`, `untrack`, called where
+a line stops counting as made); and, once, the window of an enrolment made since
+(`TrackedEnrolment`). The months it reads are those reading every month would find owed (the
+tests compare the two), at the cost of the few lines owed rather than of the window.
+
 A month under a suspension in force is held. Once the suspension is lifted its months are paid
 as arrears (even beyond the arrears window) or, if the officer cancelled them, not at all. An
 approved recovery (overpayment) of the payee is deducted from their due lines, oldest first, at
@@ -303,19 +311,14 @@ def payroll_read(*, month: date, programme_ids: list[int]) -> Read:
     )
     frames.append(by_enrolment)
     read = pl.concat(frames, how="diagonal_relaxed")
+    # Months a lifted suspension cancelled are not owed; those of one in force are held.
+    read = read.join(_suspended(read, suspensions), on=["enrolment_id", "month"], how="left")
+    read = read.filter(
+        pl.col("suspension").is_null() | (pl.col("suspension") != SuspensionOutcome.CANCELLED.value)
+    )
     considered = read.filter(pl.col("month") >= first).select("enrolment_id", *KEY)
     # Arrears: only what the beneficiary was entitled to then.
     lines = read.filter((pl.col("month") == month) | entitled)
-    # Months a lifted suspension cancelled are not owed; those of one in force are held.
-    under = _suspended(lines, suspensions)
-    lines = lines.join(under, on=["enrolment_id", "month"], how="left")
-    cancelled = pl.col("suspension") == SuspensionOutcome.CANCELLED.value
-    considered = considered.join(
-        lines.filter(cancelled).select("enrolment_id", "month"),
-        on=["enrolment_id", "month"],
-        how="anti",
-    )
-    lines = lines.filter(pl.col("suspension").is_null() | ~cancelled)
     accounts = _accounts(month, lines["payee_id"].drop_nulls().unique().to_list())
     lines = lines.join(accounts, on="payee_id", how="left")
     result = Read(
