@@ -361,7 +361,7 @@ class OwedMonth(models.Model):
 class TrackedEnrolment(models.Model):
     """An enrolment a payroll has read every month of its arrears window for: from then on its
     months a later payroll may owe are its `OwedMonth` rows (in the months tracked). An
-    enrolment made since, or paid from months before it was made, is read whole once."""
+    enrolment made since is read, every month of its window, by the next payroll."""
 
     enrolment = models.OneToOneField(
         "applications.Enrolment",

@@ -279,10 +279,14 @@ def payroll_read(*, month: date, programme_ids: list[int]) -> Read:
     window = months_back(month, settings.PAYROLL_ARREARS_MONTHS)
     first, earlier = window[0], window[:-1]
     suspensions = _suspensions(programme_ids)
+    # The enrolments no payroll has tracked, read before this month's: any of them covering
+    # it is then among this month's too, so that all their window is read when tracked.
+    last = month + relativedelta(months=1, days=-1)
+    spans = enrolment_spans(programme_ids=programme_ids, first=first, last=last)
+    untracked = spans.join(_tracked_enrolments(programme_ids), on="enrolment_id", how="anti")
     frames = [enrolments_of_month(month=month, programme_ids=programme_ids)]
     frames[0] = frames[0].with_columns(month=pl.lit(month, dtype=pl.Date))
     whole = {month: programme_ids}
-    untracked = pl.DataFrame(schema={"enrolment_id": pl.Int64, "programme_id": pl.Int64})
     owed = _owed(programme_ids, first, month)
     pairs = [owed.select("enrolment_id", "month")]
     if earlier:
@@ -293,11 +297,8 @@ def payroll_read(*, month: date, programme_ids: list[int]) -> Read:
                 whole[each] = ids
                 frame = enrolments_of_month(month=each, programme_ids=ids)
                 frames.append(frame.with_columns(month=pl.lit(each, dtype=pl.Date)))
-        last = month - relativedelta(days=1)
-        spans = enrolment_spans(programme_ids=programme_ids, first=first, last=last)
-        untracked = spans.join(_tracked_enrolments(programme_ids), on="enrolment_id", how="anti")
         pairs.append(_months_of(untracked, first, earlier[-1]).select("enrolment_id", "month"))
-        untracked = untracked.select("enrolment_id", "programme_id")
+    untracked = untracked.select("enrolment_id", "programme_id")
     released = _released(month, suspensions)
     pairs.append(released)
     # The months read whole are not read again by enrolment.
