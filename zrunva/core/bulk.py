@@ -263,34 +263,34 @@ def _read_here(sql: str, params: Sequence, schema: Mapping[str, pl.DataType]) ->
 
 
 @contextmanager
-def _staged(table: str, df: pl.DataFrame, prefix: str):
+def staged(table: str, df: pl.DataFrame, prefix: str):
     """`df` written (COPY on PostgreSQL) into a temporary table of `table`'s own column types,
     named `prefix_table`: yields its quoted name, then drops it. Meant inside the caller's
     `atomic()` (the temporary table lives and dies in it; on PostgreSQL the role needs the
     TEMPORARY privilege, which PUBLIC has by default)."""
     quote = connection.ops.quote_name
-    staged = quote(f"{prefix}_{table}")
+    name = quote(f"{prefix}_{table}")
     # The schema of temporary tables named: never a permanent table of the same name.
-    temporary = f"{'pg_temp' if _postgres() else 'temp'}.{staged}"
+    temporary = f"{'pg_temp' if _postgres() else 'temp'}.{name}"
     columns = ", ".join(quote(c) for c in df.columns)
     with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.execute(f"DROP TABLE IF EXISTS {temporary}")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {staged} AS SELECT {columns} FROM {quote(table)} LIMIT 0"  # noqa: S608
+            f"CREATE TEMPORARY TABLE {name} AS SELECT {columns} FROM {quote(table)} LIMIT 0"  # noqa: S608
         )
     # An error leaves the caller's transaction to roll the table back (its DROP would fail in
     # an aborted transaction and hide the error); a table left by one is dropped above.
     write_frame(f"{prefix}_{table}", df)
     with connection.cursor() as cursor, connection.wrap_database_errors:
         if _postgres():
-            cursor.execute(f"ANALYZE {staged}")
-        yield staged
+            cursor.execute(f"ANALYZE {name}")
+        yield name
         cursor.execute(f"DROP TABLE {temporary}")
 
 
 def update_frame(table: str, df: pl.DataFrame, *, key: str = "id") -> int:
     """Set the other columns of `df` on the rows of `table` whose `key` it names, in the
-    caller's transaction, with one `UPDATE … FROM` a staged copy of the frame (`_staged`). A
+    caller's transaction, with one `UPDATE … FROM` a staged copy of the frame (`staged`). A
     list of a million ids in a `pk__in` filter costs seconds of Python to compile and quote
     before the server starts."""
     if df.is_empty():
@@ -298,9 +298,9 @@ def update_frame(table: str, df: pl.DataFrame, *, key: str = "id") -> int:
     quote = connection.ops.quote_name
     target = quote(table)
     assignments = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in df.columns if c != key)
-    with _staged(table, df, "update") as staged, connection.cursor() as cursor:
+    with staged(table, df, "update") as temp, connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {target} SET {assignments} FROM {staged} AS s "  # noqa: S608
+            f"UPDATE {target} SET {assignments} FROM {temp} AS s "  # noqa: S608
             f"WHERE {target}.{quote(key)} = s.{quote(key)}"
         )
         return cursor.rowcount
@@ -314,10 +314,10 @@ def merge_frame(table: str, df: pl.DataFrame) -> int:
         return 0
     quote = connection.ops.quote_name
     columns = ", ".join(quote(c) for c in df.columns)
-    with _staged(table, df, "merge") as staged, connection.cursor() as cursor:
+    with staged(table, df, "merge") as temp, connection.cursor() as cursor:
         # SQLite reads `ON` after a bare `FROM` as a join's: the WHERE ends the SELECT.
         cursor.execute(
-            f"INSERT INTO {quote(table)} ({columns}) SELECT {columns} FROM {staged} "  # noqa: S608
+            f"INSERT INTO {quote(table)} ({columns}) SELECT {columns} FROM {temp} "  # noqa: S608
             "WHERE true ON CONFLICT DO NOTHING"
         )
         return cursor.rowcount
@@ -329,10 +329,10 @@ def delete_frame(table: str, df: pl.DataFrame, *, key: str = "id") -> int:
     if df.is_empty():
         return 0
     quote = connection.ops.quote_name
-    with _staged(table, df.select(key), "delete") as staged, connection.cursor() as cursor:
+    with staged(table, df.select(key), "delete") as temp, connection.cursor() as cursor:
         cursor.execute(
             f"DELETE FROM {quote(table)} WHERE {quote(key)} IN "  # noqa: S608
-            f"(SELECT {quote(key)} FROM {staged})"
+            f"(SELECT {quote(key)} FROM {temp})"
         )
         return cursor.rowcount
 

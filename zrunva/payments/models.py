@@ -314,6 +314,13 @@ class Payment(models.Model):
         ]
         indexes = [
             models.Index(fields=["payee", "month"], name="payment_payee_month"),
+            # The few lines a bank returned (each with its reason), where a payroll looks for
+            # the months to pay again. Not on `status`: a line marked paid stays in place.
+            models.Index(
+                fields=["household", "month"],
+                condition=~Q(return_reason=""),
+                name="payment_returned",
+            ),
             models.Index(
                 fields=["recovery"],
                 condition=Q(recovery__isnull=False),

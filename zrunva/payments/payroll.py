@@ -32,13 +32,20 @@ from decimal import Decimal
 import polars as pl
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import ExtractYear
 
 from zrunva.accounts import permissions
 from zrunva.applications.selectors import enrolment_spans, enrolments_of_month, enrolments_of_months
-from zrunva.core.bulk import delete_frame, merge_frame, query_frame, read_frame, write_frame
+from zrunva.core.bulk import (
+    delete_frame,
+    merge_frame,
+    query_frame,
+    read_frame,
+    staged,
+    write_frame,
+)
 from zrunva.core.jobs import JobContext, job_execute
 from zrunva.core.money import AMOUNT
 from zrunva.core.trail import bulk_run_log
@@ -115,44 +122,58 @@ def _whole(whole: dict[date, list[int]]) -> str:
         SELECT id FROM {payrolls} WHERE month >= '{since}' AND step <> '{cancelled}')"""  # noqa: S608 (a table name, dates and codes of ours)
 
 
-def _lines_found(read: "Read", status: str, columns: dict) -> pl.DataFrame:
-    """Lines of `status` (a condition on `p`) of what the payroll read: in the months read
-    whole, and in the window's other months of the households read by enrolment."""
+LINE_SCHEMA = {
+    "programme_id": pl.Int64,
+    "household_id": pl.Int64,
+    "person_id": pl.Int64,
+    "month": pl.Date,
+}
+
+
+def _lines_found(read: "Read", status: str, joins: list[str], extra: dict) -> pl.DataFrame:
+    """Lines whose `status` (a condition on `p`) of what the payroll read: in the months read
+    whole, and those of the beneficiary-months read by enrolment (`read.pairs`, staged as `s`),
+    each of `joins` (a condition on `p` and `s`) followed through an index of its own."""
     table = Payment._meta.db_table
-    select = ", ".join(f"p.{c}" for c in [*KEY, *columns.values()])
-    schema = {
-        "programme_id": pl.Int64,
-        "household_id": pl.Int64,
-        "person_id": pl.Int64,
-        "month": pl.Date,
-    } | dict.fromkeys(columns, pl.Int64)
-    found = [
-        read_frame(
-            f"SELECT {select} FROM {table} p WHERE {status} AND {_whole(read.whole)}",  # noqa: S608
-            [],
-            schema,
-        )
-    ]
-    if read.households:
-        sql = f"""
-            SELECT {select} FROM {table} p
-            WHERE {status} AND p.household_id IN ({_listed(read.households)})
-                  AND p.programme_id IN ({_listed(read.programme_ids)})
-                  AND p.month BETWEEN %s AND %s
-        """  # noqa: S608 (a table name, ids and codes of ours; dates bound)
-        found.append(read_frame(sql, [read.since, read.month], schema))
+    select = ", ".join(f"p.{c}" for c in [*KEY, *extra.values()])
+    schema = LINE_SCHEMA | dict.fromkeys(extra, pl.Int64)
+    whole = f"SELECT {select} FROM {table} p WHERE {status} AND {_whole(read.whole)}"  # noqa: S608
+    found = [read_frame(whole, [], schema)]
+    if not read.pairs.is_empty():
+        # On Django's connection, in a transaction: where the staged pairs are.
+        with transaction.atomic(), staged(table, read.pairs, "read") as pairs:
+            for join in joins:
+                sql = f"SELECT {select} FROM {table} p JOIN {pairs} s ON {join} WHERE {status}"  # noqa: S608
+                found.append(read_frame(sql, [], schema))
     return pl.concat(found).unique()
 
 
 def _paid(read: "Read") -> pl.DataFrame:
-    """Beneficiary-months of what the payroll read already due or paid in a payroll."""
-    return _lines_found(read, "p.paying", {})
+    """Beneficiary-months of what the payroll read already due or paid in a payroll: found
+    through the never-twice indexes (a person's, a household's)."""
+    same = "p.programme_id = s.programme_id AND p.month = s.month"
+    return _lines_found(
+        read,
+        "p.paying",
+        [
+            f"p.person_id = s.person_id AND {same}",
+            f"s.person_id IS NULL AND p.household_id = s.household_id AND {same} "
+            "AND p.person_id IS NULL",
+        ],
+        {},
+    )
 
 
 def _returned_to(read: "Read") -> pl.DataFrame:
-    """The accounts the payments of what the payroll read were returned from."""
+    """The accounts the payments of what the payroll read were returned from: found through
+    the index of the lines returned (those with a reason)."""
     returned = PaymentStatus.RETURNED.value
-    return _lines_found(read, f"p.status = '{returned}'", {"returned_account_id": "account_id"})
+    return _lines_found(
+        read,
+        f"NOT (p.return_reason = '') AND p.status = '{returned}'",
+        ["p.household_id = s.household_id AND p.month = s.month"],
+        {"returned_account_id": "account_id"},
+    )
 
 
 def _listed(ids) -> str:
@@ -256,8 +277,8 @@ class Read:
     already-paid check, and what tells it which months are owed. This month is read whole, as
     is each earlier month of the arrears window no payroll has tracked for a programme
     (`whole`). Of the tracked months, only the enrolments' `OwedMonth` rows are read, with the
-    window of each enrolment no payroll has read (`untracked`): their `households` and the
-    earliest month so read (`since`) are where the already-paid check looks."""
+    window of each enrolment no payroll has read (`untracked`). The already-paid check looks
+    for the lines of the months read whole, and of the beneficiary-months read (`pairs`)."""
 
     month: date
     programme_ids: list[int]
@@ -267,8 +288,8 @@ class Read:
     owed: pl.DataFrame = field(repr=False)
     untracked: pl.DataFrame = field(repr=False)
     whole: dict[date, list[int]]
-    households: list[int]
-    since: date
+    # The beneficiary-months read by enrolment (`KEY`).
+    pairs: pl.DataFrame = field(repr=False)
 
 
 def payroll_read(*, month: date, programme_ids: list[int]) -> Read:
@@ -330,8 +351,7 @@ def payroll_read(*, month: date, programme_ids: list[int]) -> Read:
         owed=owed,
         untracked=untracked,
         whole=whole,
-        households=by_enrolment["household_id"].unique().sort().to_list(),
-        since=by_enrolment["month"].min() or month,
+        pairs=by_enrolment.select(KEY).unique(),
     )
     # A payment the bank returned is paid again only to another account (a corrected one).
     bounced = (
@@ -396,7 +416,13 @@ def _track(read: Read, written: pl.DataFrame, paid: pl.DataFrame) -> None:
         orient="row",
     )
     merge_frame(TrackedMonth._meta.db_table, months)
-    merge_frame(TrackedEnrolment._meta.db_table, read.untracked)
+    # Tracked enrolments are written only under their programmes' locks, held here: those
+    # still untracked are found again and written with COPY (a first payroll's million).
+    tracked = _tracked_enrolments(read.programme_ids)
+    write_frame(
+        TrackedEnrolment._meta.db_table,
+        read.untracked.join(tracked, on="enrolment_id", how="anti"),
+    )
 
 
 def owe(lines: QuerySet) -> int:
@@ -582,4 +608,11 @@ def payroll_execute(*, payroll: Payroll, progress=None) -> Payroll:
                 },
             )
 
-    return job_execute(payroll, work, progress=progress)
+    done = job_execute(payroll, work, progress=progress)
+    if connection.vendor == "postgresql":
+        # A million lines more: the planner's statistics of the table refreshed now (as after
+        # any bulk load), not whenever autovacuum comes, so that the next payroll's lookups by
+        # beneficiary and month go through the indexes.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Payment._meta.db_table}")
+    return done
