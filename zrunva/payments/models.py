@@ -370,15 +370,13 @@ class TrackedEnrolment(models.Model):
     months a later payroll may owe are its `OwedMonth` rows (in the months tracked). An
     enrolment made since is read, every month of its window, by the next payroll."""
 
+    # Its key alone: a first payroll writes a million rows, and reads them back whole.
     enrolment = models.OneToOneField(
         "applications.Enrolment",
         on_delete=models.PROTECT,
         primary_key=True,
         related_name="+",
         db_constraint=False,
-    )
-    programme = models.ForeignKey(
-        "programmes.Programme", on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
 
     def __str__(self) -> str:

@@ -187,11 +187,8 @@ def _tracked_months(programme_ids: list[int], first: date, last: date) -> set[tu
     return set(found)
 
 
-def _tracked_enrolments(programme_ids: list[int]) -> pl.DataFrame:
-    sql = f"""
-        SELECT enrolment_id FROM {TrackedEnrolment._meta.db_table}
-        WHERE programme_id IN ({_listed(programme_ids)})
-    """  # noqa: S608 (a table name and ids of ours)
+def _tracked_enrolments() -> pl.DataFrame:
+    sql = f"SELECT enrolment_id FROM {TrackedEnrolment._meta.db_table}"  # noqa: S608 (ours)
     return read_frame(sql, [], {"enrolment_id": pl.Int64})
 
 
@@ -304,7 +301,7 @@ def payroll_read(*, month: date, programme_ids: list[int]) -> Read:
     # it is then among this month's too, so that all their window is read when tracked.
     last = month + relativedelta(months=1, days=-1)
     spans = enrolment_spans(programme_ids=programme_ids, first=first, last=last)
-    untracked = spans.join(_tracked_enrolments(programme_ids), on="enrolment_id", how="anti")
+    untracked = spans.join(_tracked_enrolments(), on="enrolment_id", how="anti")
     frames = [enrolments_of_month(month=month, programme_ids=programme_ids)]
     frames[0] = frames[0].with_columns(month=pl.lit(month, dtype=pl.Date))
     whole = {month: programme_ids}
@@ -319,7 +316,7 @@ def payroll_read(*, month: date, programme_ids: list[int]) -> Read:
                 frame = enrolments_of_month(month=each, programme_ids=ids)
                 frames.append(frame.with_columns(month=pl.lit(each, dtype=pl.Date)))
         pairs.append(_months_of(untracked, first, earlier[-1]).select("enrolment_id", "month"))
-    untracked = untracked.select("enrolment_id", "programme_id")
+    untracked = untracked.select("enrolment_id")
     released = _released(month, suspensions)
     pairs.append(released)
     # The months read whole are not read again by enrolment.
@@ -418,7 +415,7 @@ def _track(read: Read, written: pl.DataFrame, paid: pl.DataFrame) -> None:
     merge_frame(TrackedMonth._meta.db_table, months)
     # Tracked enrolments are written only under their programmes' locks, held here: those
     # still untracked are found again and written with COPY (a first payroll's million).
-    tracked = _tracked_enrolments(read.programme_ids)
+    tracked = _tracked_enrolments()
     write_frame(
         TrackedEnrolment._meta.db_table,
         read.untracked.join(tracked, on="enrolment_id", how="anti"),
