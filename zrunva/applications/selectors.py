@@ -607,11 +607,11 @@ def enrolments_of_months(*, pairs: pl.DataFrame) -> pl.DataFrame:
     )
     # Decisions found through the household index (none is kept by enrolment), then matched.
     households = _listed(enrolments["household_id"].unique().sort())
-    first, last = pairs["month"].min(), pairs["month"].max() + relativedelta(months=1)
+    first, last = pairs["month"].min(), pairs["month"].max()
     sql = f"""
         SELECT enrolment_id, programme_id, id, status, amount, period, until FROM {d}
         WHERE household_id IN ({households}) AND enrolment_id IN ({ids})
-              AND period < %s AND (until IS NULL OR until >= %s)
+              AND period <= %s AND (until IS NULL OR until >= %s)
     """  # noqa: S608 (a table name and ids of ours; dates bound)
     decisions = read_frame(
         sql,
@@ -626,10 +626,11 @@ def enrolments_of_months(*, pairs: pl.DataFrame) -> pl.DataFrame:
             "until": pl.Date,
         },
     )
+    # In force in the month as `enrolments_of_month` has it: from on or before its first day.
     found = (
         rows.join(decisions, on=["enrolment_id", "programme_id"])
         .filter(
-            (pl.col("period") <= month_end)
+            (pl.col("period") <= pl.col("month"))
             & (pl.col("until").is_null() | (pl.col("until") >= pl.col("month")))
         )
         .drop("period", "until")
