@@ -21,12 +21,10 @@ from zrunva.programmes import attributes, eligibility, engine, sentences
 from zrunva.programmes.choices import DecisionStatus
 from zrunva.programmes.models import Programme
 from zrunva.registry.choices import DisabilityDegree, PensionKind
-from zrunva.services.models import Service
 from zrunva.services.selectors import (
     distance_km,
     located_exactly,
-    nearest_first,
-    public_services,
+    nearest_public,
 )
 
 SESSION_KEY = "portal_held_documents"
@@ -255,12 +253,8 @@ def screener_services(*, codes: list[str], municipality: Municipality) -> list:
     (`SERVICES_SHOWN` of them, each with `distance_km`)."""
     if not codes:
         return []
-    # The page names each service's type, provider and place, not its target groups: no
-    # prefetch of them. The groups are matched in the link table itself, without a second
-    # join of the services.
-    linked = Service.target_groups.through.objects.filter(targetgroup__code__in=codes)
-    matching = public_services().prefetch_related(None).filter(pk__in=linked.values("service_id"))
-    found = list(nearest_first(matching, municipality=municipality)[:SERVICES_SHOWN])
+    # The page names each service's type, provider and place, not its target groups.
+    found = nearest_public(codes=codes, municipality=municipality, count=SERVICES_SHOWN)
     for service in found:
         service.distance_km = distance_km(service)
         service.located_exactly = located_exactly(service)

@@ -27,8 +27,11 @@ class ProgrammesConfig(AppConfig):
 
         from auditlog.registry import auditlog
 
+        from zrunva.geo.models import Municipality
+        from zrunva.programmes.eligibility import RULES
         from zrunva.programmes.models import Parameter, ParameterValue, Programme
 
+        RULES.depends_on(Programme, Parameter, ParameterValue, Municipality)
         auditlog.register(Parameter)
         auditlog.register(ParameterValue)
         auditlog.register(Programme)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from zrunva.accounts.permissions import HEALTH_FIELDS
 from zrunva.assessment.selectors import latest_scores
+from zrunva.core.kept import Kept
 from zrunva.core.validators import FIRST_LIFE_DAY, day_in_range
 from zrunva.geo.models import Municipality
 from zrunva.programmes import engine, expressions
@@ -60,11 +61,18 @@ def programmes_not_in_force(*, on: date, municipality_id: int | None) -> list[Pr
 
 
 def _with_not_in_force(
-    results: list[engine.Result], *, on: date, municipality_id: int | None
+    results: list[engine.Result],
+    *,
+    on: date,
+    municipality_id: int | None,
+    absent: list[Programme] | None = None,
 ) -> list[engine.Result]:
-    """The results, then every programme of the place that is not in force on the date, said so
-    rather than left out (a household asked about before a programme existed learns that)."""
-    absent = [
+    """The results, then every programme of the place that is not in force on the date (read
+    here unless given), said so rather than left out (a household asked about before a
+    programme existed learns that)."""
+    if absent is None:
+        absent = programmes_not_in_force(on=on, municipality_id=municipality_id)
+    return results + [
         engine.Result(
             engine.Compiled(
                 id=programme.pk,
@@ -83,9 +91,8 @@ def _with_not_in_force(
             None,
             None,
         )
-        for programme in programmes_not_in_force(on=on, municipality_id=municipality_id)
+        for programme in absent
     ]
-    return [*results, *absent]
 
 
 def compiled_programmes(
@@ -215,12 +222,31 @@ def data_explanation(
     )
     households, people = engine.attribute_frames(registry, scores, on=on)
     municipality_id = registry.households["municipality_id"][0]
-    # With no place given, only the state's programmes answer: no council's can stop them.
-    programmes = compiled_programmes(on=on, municipality_id=municipality_id, skipped=[])
-    if municipality_id is None:  # no place given: the state's programmes only
-        programmes = [p for p in programmes if p.municipality is None]
+    programmes, absent = place_programmes(on=on, municipality_id=municipality_id)
     results = engine.explain(households, people, programmes, changes=changes)
-    return _with_not_in_force(results, on=on, municipality_id=municipality_id)
+    return _with_not_in_force(results, on=on, municipality_id=municipality_id, absent=absent)
+
+
+# The programmes of a place, compiled, read once per process and version of the rules
+# (connected in apps.py): the screener decides one household given as data at a time, and
+# reading and compiling them took a tenth of its answer.
+RULES = Kept("programmes-rules", size=256)
+
+
+def place_programmes(
+    *, on: date, municipality_id: int | None
+) -> tuple[list[engine.Compiled], list[Programme]]:
+    """For a household given as data: the programmes in force in the place on `on`, compiled
+    (a council's that cannot be evaluated left out), and those not in force. With no place
+    given, the state's only: no council's can stop them. Shared: not to be changed."""
+
+    def read():
+        compiled = compiled_programmes(on=on, municipality_id=municipality_id, skipped=[])
+        if municipality_id is None:
+            compiled = [p for p in compiled if p.municipality is None]
+        return compiled, programmes_not_in_force(on=on, municipality_id=municipality_id)
+
+    return RULES.get((on, municipality_id), read)
 
 
 def rules_read_health(*texts: str) -> bool:

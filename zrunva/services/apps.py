@@ -8,12 +8,11 @@ class ServicesConfig(AppConfig):
 
     def ready(self):
         from auditlog.registry import auditlog
-        from django.db.models.signals import post_delete, post_save
 
         from zrunva.accounts import permissions
         from zrunva.core.extensions import NavItem, register
         from zrunva.geo.models import Municipality, Region, Settlement
-        from zrunva.services.filters import lists_changed
+        from zrunva.services.filters import LISTS
         from zrunva.services.models import (
             Area,
             Assessment,
@@ -28,14 +27,17 @@ class ServicesConfig(AppConfig):
             StandardVersion,
             TargetGroup,
         )
+        from zrunva.services.selectors import POINTS
 
-        # The catalogue's dropdowns are rendered once per version of these lists
-        # (filters.ListSelect): any save or delete makes a new version.
-        for model in (ServiceType, TargetGroup, Municipality, Region, Settlement):
-            post_save.connect(lists_changed, sender=model, dispatch_uid=f"lists-{model.__name__}")
-            post_delete.connect(
-                lists_changed, sender=model, dispatch_uid=f"lists-{model.__name__}-delete"
-            )
+        LISTS.depends_on(ServiceType, TargetGroup, Municipality, Region, Settlement)
+        POINTS.depends_on(
+            Service,
+            Provider,
+            TargetGroup,
+            Municipality,
+            Settlement,
+            m2m=(Service.target_groups.through,),
+        )
         auditlog.register(Provider)
         auditlog.register(Service, m2m_fields={"target_groups"})
         auditlog.register(Standard, m2m_fields={"service_types", "target_groups"})

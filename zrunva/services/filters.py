@@ -1,14 +1,10 @@
-import threading
-import uuid
-from collections import OrderedDict
-
 import django_filters
 from django import forms
-from django.core.cache import cache
 from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from zrunva.core.kept import Kept
 from zrunva.core.romanisation import search_key
 from zrunva.geo.models import Municipality, Region
 from zrunva.geo.selectors import municipalities_with_centre
@@ -28,24 +24,11 @@ def _words(qs, fields: list[str], value: str):
     return qs
 
 
-LISTS_VERSION = "services:lists-version"
-
-
-def lists_version() -> str:
-    """The version of the lists the catalogue's filters offer (types, target groups,
-    municipalities, regions and their centres), shared by every process through the cache."""
-    version = cache.get(LISTS_VERSION)
-    if version is None:  # the first read since a change: this process names the new version
-        version = uuid.uuid4().hex
-        if not cache.add(LISTS_VERSION, version, timeout=None):
-            version = cache.get(LISTS_VERSION) or version  # another process was first
-    return version
-
-
-def lists_changed(**_kwargs) -> None:
-    """A list changed (a save or delete of one of the models, connected in apps.py): the
-    dropdowns rendered before are not used again."""
-    cache.delete(LISTS_VERSION)
+# The catalogue's dropdowns are rendered once per version of the lists they offer (types,
+# target groups, municipalities, regions and their centres): any save or delete of one makes a
+# new version (connected in apps.py). The values come from the query string: what is kept is
+# bounded.
+LISTS = Kept("services-lists", size=2000)
 
 
 class ListSelect(forms.Select):
@@ -54,9 +37,6 @@ class ListSelect(forms.Select):
     Django's widget templates costs 5 to 8 ms; the public catalogue page has five of them, and
     their options change only when an administrator edits a list."""
 
-    MAX_KEPT = 2000  # the values come from the query string: what is kept is bounded
-    _kept: OrderedDict = OrderedDict()
-    _lock = threading.Lock()
     version: str | None = None  # set by the filter set for all its dropdowns: one cache read
 
     def render(self, name, value, attrs=None, renderer=None):
@@ -67,17 +47,12 @@ class ListSelect(forms.Select):
             tuple(sorted((attrs or {}).items())),
             tuple(sorted(self.attrs.items())),
             get_language(),
-            self.version or lists_version(),
         )
-        with self._lock:
-            html = self._kept.get(key)
-        if html is None:
-            html = super().render(name, value, attrs, renderer)
-            with self._lock:
-                self._kept[key] = html
-                while len(self._kept) > self.MAX_KEPT:
-                    self._kept.popitem(last=False)
-        return html
+        return LISTS.get(
+            key,
+            lambda: super(ListSelect, self).render(name, value, attrs, renderer),
+            version=self.version,
+        )
 
 
 class ProviderFilter(django_filters.FilterSet):
@@ -130,7 +105,7 @@ class ServiceFilter(django_filters.FilterSet):
         form = super().form
         dropdowns = [f.widget for f in form.fields.values() if isinstance(f.widget, ListSelect)]
         if dropdowns and dropdowns[0].version is None:
-            version = lists_version()
+            version = LISTS.version()
             for widget in dropdowns:
                 widget.version = version
         return form

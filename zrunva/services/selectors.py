@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 from django.db.models import Count, F, FloatField, Func, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce
 from django.db.models.query import ModelIterable
@@ -12,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from zrunva.accounts import permissions
+from zrunva.core.kept import Kept
 from zrunva.core.models import in_language
 from zrunva.core.trail import scoped_get
 from zrunva.geo.models import Municipality, Settlement
@@ -179,12 +181,15 @@ class _Lookup(Func):
         return f"CASE {column} {whens} END", [*params, *values]
 
 
-def nearest_first(qs: QuerySet[Service], *, municipality: Municipality) -> QuerySet[Service]:
+def nearest_first(
+    qs: QuerySet[Service], *, municipality: Municipality, centres: dict | None = None
+) -> QuerySet[Service]:
     """Services nearest to `municipality`'s centre first, with `distance_km` on each. A service
     is where its own coordinates say, else at its settlement's, else at its municipality's
-    centre. Distances are on a plane scaled at the centre's latitude: across Georgia (under
-    600 km) they differ from great-circle ones by well under 1%, enough to order a list."""
-    centres = municipal_centres()
+    centre (`centres`: `municipal_centres()`, read here unless given). Distances are on a plane
+    scaled at the centre's latitude: across Georgia (under 600 km) they differ from
+    great-circle ones by well under 1%, enough to order a list."""
+    centres = municipal_centres() if centres is None else centres
     origin = centres.get(municipality.pk)
     if origin is None:
         return qs
@@ -218,6 +223,111 @@ def nearest_first(qs: QuerySet[Service], *, municipality: Municipality) -> Query
     if isinstance(ordered, ServiceQuerySet):
         ordered._near = (lat0, lon0, scale, centres)
     return ordered
+
+
+@dataclass(frozen=True)
+class _Points:
+    """The public services where `nearest_first` measures them from, as columns: their own
+    point, else their settlement's, else their municipality's centre (NaN: none of these)."""
+
+    pk: np.ndarray
+    latitude: np.ndarray
+    longitude: np.ndarray
+    groups: dict[str, np.ndarray]  # target group code -> a mask over the services
+    centres: dict[int, Settlement]
+
+
+# Read once per process and version of the catalogue (connected in apps.py).
+POINTS = Kept("services-points", size=4)
+
+
+def _public_points() -> _Points:
+    centres = municipal_centres()
+    rows = list(
+        public_services()
+        .prefetch_related(None)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "latitude",
+            "longitude",
+            "settlement__latitude",
+            "settlement__longitude",
+            "municipality_id",
+        )
+    )
+    count = len(rows)
+    pk = np.empty(count, dtype=np.int64)
+    latitude = np.full(count, np.nan)
+    longitude = np.full(count, np.nan)
+    for i, (service, lat, lon, s_lat, s_lon, municipality) in enumerate(rows):
+        pk[i] = service
+        if lat is None or lon is None:  # as `nearest_first`'s Coalesce reads them
+            centre = centres.get(municipality)
+            lat, lon = (
+                (s_lat, s_lon)
+                if s_lat is not None and s_lon is not None
+                else ((centre.latitude, centre.longitude) if centre is not None else (None, None))
+            )
+        if lat is not None:
+            latitude[i], longitude[i] = float(lat), float(lon)
+    groups: dict[str, np.ndarray] = {}
+    links = Service.target_groups.through.objects.filter(
+        service_id__in=public_services().prefetch_related(None).order_by().values("pk")
+    ).values_list("service_id", "targetgroup__code")
+    for service, code in links:
+        groups.setdefault(code, np.zeros(count, dtype=bool))[np.searchsorted(pk, service)] = True
+    return _Points(pk, latitude, longitude, groups, centres)
+
+
+def nearest_public(*, codes: list[str], municipality: Municipality, count: int) -> list[Service]:
+    """The first `count` public services for any of these target groups in `nearest_first`'s
+    order from the municipality, each with `distance_km`, read without measuring every service
+    in the database: the distances are worked out over columns kept in the process, and only
+    the services within the `count`-th distance are read, with the names that order ties (those
+    at one point) sorted by the database, as `nearest_first` sorts them."""
+    points = POINTS.get("points", _public_points)
+    origin = points.centres.get(municipality.pk)
+    wanted = np.zeros(len(points.pk), dtype=bool)
+    for code in codes:
+        if code in points.groups:
+            wanted |= points.groups[code]
+    qs = public_services().prefetch_related(None)
+    if origin is not None:
+        lat0, lon0 = float(origin.latitude), float(origin.longitude)
+        scale = math.cos(math.radians(lat0))
+        dy = points.latitude[wanted] - lat0
+        dx = (points.longitude[wanted] - lon0) * scale
+        squared = dy * dy + dx * dx
+        measured = squared[~np.isnan(squared)]
+        if len(measured) >= count:
+            edge = np.partition(measured, count - 1)[count - 1]
+            near = squared <= edge
+            distances = dict(
+                zip(points.pk[wanted][near].tolist(), squared[near].tolist(), strict=True)
+            )
+            order = list(distances)
+            if len(set(distances.values())) < len(distances):
+                # Services at one distance (at one point) are in name order: the database's
+                # collation, as `nearest_first` sorts them. The sort below is stable.
+                order = list(
+                    Service.objects.filter(pk__in=order)
+                    .order_by(in_language("name_ka", "name_en"), "pk")
+                    .values_list("pk", flat=True)
+                )
+            first = sorted(order, key=distances.__getitem__)[:count]
+            rows = {row.pk: row for row in qs.filter(pk__in=first).order_by()}
+            for pk in first:
+                rows[pk].squared_degrees = distances[pk]
+            return [rows[pk] for pk in first]
+    # No centre to measure from, or fewer services with a place than asked for (those with
+    # none come last, in name order): the catalogue's query. The groups are matched in the link
+    # table itself, without a second join of the services.
+    linked = Service.target_groups.through.objects.filter(targetgroup__code__in=codes)
+    nearest = nearest_first(
+        qs.filter(pk__in=linked.values("service_id")), municipality=municipality
+    )
+    return list(nearest[:count])
 
 
 def located_exactly(service: Service) -> bool:

@@ -393,3 +393,42 @@ def test_the_result_lists_matching_services_nearest_first(client):
     response = screen(client, [member(40)])
     assert response.context["services"] == []
     assert "has no service for people like those in your household" in text(response)
+
+
+def test_a_change_of_a_programme_or_its_parameter_shows_in_the_next_answer(client):
+    """The programmes of a place are compiled once per process and kept until a programme,
+    parameter or parameter value is saved or deleted (`eligibility.place_programmes`)."""
+    from zrunva.programmes.models import Parameter, ParameterValue
+
+    kutaisi = Municipality.objects.get(code="kutaisi")
+    aid = Parameter.objects.create(
+        code="kutaisi_aid", name_ka="დახმარება", name_en="Aid", municipality=kutaisi
+    )
+    value = ParameterValue.objects.create(
+        parameter=aid, valid_from=date(2020, 1, 1), value=Decimal("150")
+    )
+    programme = Programme.objects.create(
+        code="kutaisi_winter_aid",
+        name_ka="ზამთრის დახმარება",
+        name_en="Winter aid",
+        level="household",
+        criteria="household.rating_score <= 100000",
+        formula="param.kutaisi_aid",
+        legal_basis="Kutaisi City Council resolution (illustrative)",
+        municipality=kutaisi,
+        valid_from=date(2020, 1, 1),
+    )
+
+    def aid_now():
+        return decided(screen(client, COUPLE, score=90000)).get(("kutaisi_winter_aid", None))
+
+    assert aid_now() == ("eligible", Decimal("150.00"))
+    value.value = Decimal("175")
+    value.save()
+    assert aid_now() == ("eligible", Decimal("175.00"))
+    programme.formula = "param.kutaisi_aid * 2"
+    programme.save()
+    assert aid_now() == ("eligible", Decimal("350.00"))
+    programme.valid_until = TODAY - timezone.timedelta(days=1)
+    programme.save()
+    assert aid_now() is None
