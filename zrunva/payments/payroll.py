@@ -466,23 +466,32 @@ def deducted(lines: pl.DataFrame, outstanding: pl.DataFrame, cap: Decimal) -> pl
     """`lines` with each payee's recovery deducted from their due lines, the earliest month
     first: from each line at most `cap` of its amount (rounded down to the tetri), in all no
     more than is left to recover. Adds `deducted` and `recovery_id`; `amount` becomes what is
-    paid."""
+    paid. Sorted by payee, month, programme and enrolment."""
+    order = ["payee_id", "month", "programme_id", "enrolment_id"]
+    # Only the lines of payees with something to recover are worked out (few): the rest are
+    # paid whole. Their order is kept: the lines are written in it.
+    owing = lines.join(outstanding.select("payee_id"), on="payee_id", how="semi")
+    whole = lines.join(outstanding.select("payee_id"), on="payee_id", how="anti").with_columns(
+        amount=pl.col("amount").cast(AMOUNT),
+        deducted=pl.lit(0).cast(AMOUNT),
+        recovery_id=pl.lit(None, dtype=pl.Int64),
+    )
     basis_points = int(cap * 10000)
     tetri = (pl.col("amount") * 100).cast(pl.Int64)
-    owing = lines.join(outstanding, on="payee_id", how="left").with_columns(
+    owing = owing.join(outstanding, on="payee_id", how="left").with_columns(
         ceiling=pl.when(
             (pl.col("status") == PaymentStatus.DUE.value) & pl.col("recovery_id").is_not_null()
         )
         .then(tetri * basis_points // 10000)
         .otherwise(0)
     )
-    owing = owing.sort("payee_id", "month", "programme_id", "enrolment_id").with_columns(
+    owing = owing.sort(order).with_columns(
         before=pl.col("ceiling").cum_sum().over("payee_id") - pl.col("ceiling")
     )
     kept = pl.min_horizontal(
         pl.col("ceiling"), pl.max_horizontal(pl.col("left").fill_null(0) - pl.col("before"), 0)
     )
-    return (
+    owing = (
         owing.with_columns(kept=kept)
         .with_columns(
             amount=((tetri - pl.col("kept")).cast(pl.Decimal(38, 2)) / 100).cast(AMOUNT),
@@ -491,6 +500,7 @@ def deducted(lines: pl.DataFrame, outstanding: pl.DataFrame, cap: Decimal) -> pl
         )
         .drop("ceiling", "before", "kept", "left")
     )
+    return pl.concat([whole, owing.select(whole.columns)]).sort(order)
 
 
 def budget_overruns(payroll_id: int) -> list[dict]:

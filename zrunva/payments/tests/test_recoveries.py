@@ -111,21 +111,24 @@ def test_deductions_never_exceed_the_cap_nor_what_is_left():
 
     lines = pl.DataFrame(
         {
-            "payee_id": [1, 1, 1, 2],
-            "enrolment_id": [1, 1, 1, 2],
-            "programme_id": [1, 1, 1, 1],
-            "month": [date(2027, m, 1) for m in (3, 1, 2, 1)],
-            "status": ["due", "due", "held", "due"],
-            "amount": [Decimal("100.05"), Decimal("100.05"), Decimal("100.05"), Decimal("9.99")],
+            "payee_id": [1, 1, 1, 2, 3],
+            "enrolment_id": [1, 1, 1, 2, 3],
+            "programme_id": [1, 1, 1, 1, 1],
+            "month": [date(2027, m, 1) for m in (3, 1, 2, 1, 1)],
+            "status": ["due", "due", "held", "due", "due"],
+            "amount": [Decimal(a) for a in ("100.05", "100.05", "100.05", "9.99", "50.50")],
         },
         schema_overrides={"amount": AMOUNT},
     )
     owed = pl.DataFrame({"payee_id": [1, 2], "recovery_id": [7, 8], "left": [2500, 100000]})
-    got = deducted(lines, owed, Decimal("0.20")).sort("payee_id", "month")
-    # 20% of 100.05 = 20.01: January 20.01, February held, March the 4.99 left; 9.99 → 1.99.
-    assert got["deducted"].cast(str).to_list() == ["20.01", "0.00", "4.99", "1.99"]
-    assert got["amount"].cast(str).to_list() == ["80.04", "100.05", "95.06", "8.00"]
-    assert got["recovery_id"].to_list() == [7, None, 7, 8]
+    got = deducted(lines, owed, Decimal("0.20"))
+    # 20% of 100.05 = 20.01: January 20.01, February held, March the 4.99 left; 9.99 → 1.99;
+    # payee 3 owes nothing: paid whole.
+    assert got["deducted"].cast(str).to_list() == ["20.01", "0.00", "4.99", "1.99", "0.00"]
+    assert got["amount"].cast(str).to_list() == ["80.04", "100.05", "95.06", "8.00", "50.50"]
+    assert got["recovery_id"].to_list() == [7, None, 7, 8, None]
+    assert got["month"].to_list()[:3] == [date(2027, m, 1) for m in (1, 2, 3)]  # sorted
+    assert got.schema == deducted(lines, owed.clear(), Decimal("0.20")).schema
 
 
 def test_recording_a_recovery_is_checked(pensioner, officers, make_user):
