@@ -316,7 +316,7 @@ def payments_reset() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE payments_reconciliation, payments_payrollfile, payments_payment, "
-            "payments_payroll, payments_owedmonth, payments_trackedenrolment, "
+            "payments_payroll, payments_owedmonth, payments_trackedenrolments, "
             "payments_trackedmonth"
         )
         cursor.execute("DROP TABLE IF EXISTS bench_limit_payments")

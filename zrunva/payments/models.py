@@ -365,22 +365,27 @@ class OwedMonth(models.Model):
         return f"{self.enrolment_id} {self.month:%Y-%m}"
 
 
-class TrackedEnrolment(models.Model):
-    """An enrolment a payroll has read every month of its arrears window for: from then on its
-    months a later payroll may owe are its `OwedMonth` rows (in the months tracked). An
-    enrolment made since is read, every month of its window, by the next payroll."""
+class TrackedEnrolments(models.Model):
+    """Enrolments a payroll has read every month of the arrears window for, as a run of
+    consecutive ids (`first_id` to `last_id`, each of them read): from then on the months a later
+    payroll may owe them are their `OwedMonth` rows (in the months tracked). An enrolment made
+    since is read, every month of its window, by the next payroll. A first payroll tracks a
+    million enrolments made together in a few runs, not a row each. An id inside a run was
+    read: one uncommitted when the payroll read (or of a programme it did not pay) splits the
+    run, so it is never taken for tracked."""
 
-    # Its key alone: a first payroll writes a million rows, and reads them back whole.
-    enrolment = models.OneToOneField(
-        "applications.Enrolment",
-        on_delete=models.PROTECT,
-        primary_key=True,
-        related_name="+",
-        db_constraint=False,
-    )
+    first_id = models.BigIntegerField(_("first enrolment id"))
+    last_id = models.BigIntegerField(_("last enrolment id"))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_id__lte=models.F("last_id")), name="tracked_run_ordered"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return str(self.enrolment_id)
+        return f"{self.first_id}–{self.last_id}"
 
 
 class TrackedMonth(models.Model):

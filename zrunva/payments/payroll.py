@@ -16,7 +16,7 @@ been, by the next one). After that a payroll reads only the months an enrolment 
 owed (`OwedMonth`): those it held or, as arrears, found the rules did not pay then, and those
 whose payment was returned, held back or cancelled afterwards (`owe`, `untrack`, called where
 a line stops counting as made); and, once, the window of an enrolment made since
-(`TrackedEnrolment`). The months it reads are those reading every month would find owed (the
+(`TrackedEnrolments`). The months it reads are those reading every month would find owed (the
 tests compare the two), at the cost of the few lines owed rather than of the window.
 
 A month under a suspension in force is held. Once the suspension is lifted its months are paid
@@ -64,7 +64,7 @@ from zrunva.payments.models import (
     Payroll,
     Recovery,
     Suspension,
-    TrackedEnrolment,
+    TrackedEnrolments,
     TrackedMonth,
 )
 from zrunva.payments.selectors import spent_in_year
@@ -187,9 +187,33 @@ def _tracked_months(programme_ids: list[int], first: date, last: date) -> set[tu
     return set(found)
 
 
-def _tracked_enrolments() -> pl.DataFrame:
-    sql = f"SELECT enrolment_id FROM {TrackedEnrolment._meta.db_table}"  # noqa: S608 (ours)
-    return read_frame(sql, [], {"enrolment_id": pl.Int64})
+def _untracked(enrolments: pl.DataFrame) -> pl.DataFrame:
+    """The rows of these enrolments that no tracked run covers (the runs never overlap: each
+    is of ids no run covered)."""
+    sql = f"SELECT first_id, last_id FROM {TrackedEnrolments._meta.db_table}"  # noqa: S608
+    runs = read_frame(sql, [], {"first_id": pl.Int64, "last_id": pl.Int64})
+    if runs.is_empty():
+        return enrolments
+    covered = (
+        enrolments.select("enrolment_id")
+        .unique()
+        .sort("enrolment_id")
+        .join_asof(runs.sort("first_id"), left_on="enrolment_id", right_on="first_id")
+        .filter(pl.col("enrolment_id") <= pl.col("last_id"))
+    )
+    return enrolments.join(covered.select("enrolment_id"), on="enrolment_id", how="anti")
+
+
+def _runs(ids: pl.Series) -> pl.DataFrame:
+    """Runs of consecutive ids (`first_id`, `last_id`)."""
+    ids = ids.unique().sort()
+    return (
+        ids.to_frame("id")
+        .with_columns(run=pl.col("id") - pl.int_range(pl.len(), dtype=pl.Int64))
+        .group_by("run")
+        .agg(first_id=pl.col("id").min(), last_id=pl.col("id").max())
+        .select("first_id", "last_id")
+    )
 
 
 def _owed(programme_ids: list[int], first: date, last: date) -> pl.DataFrame:
@@ -301,7 +325,7 @@ def payroll_read(*, month: date, programme_ids: list[int]) -> Read:
     # it is then among this month's too, so that all their window is read when tracked.
     last = month + relativedelta(months=1, days=-1)
     spans = enrolment_spans(programme_ids=programme_ids, first=first, last=last)
-    untracked = spans.join(_tracked_enrolments(), on="enrolment_id", how="anti")
+    untracked = _untracked(spans)
     frames = [enrolments_of_month(month=month, programme_ids=programme_ids)]
     frames[0] = frames[0].with_columns(month=pl.lit(month, dtype=pl.Date))
     whole = {month: programme_ids}
@@ -414,12 +438,10 @@ def _track(read: Read, written: pl.DataFrame, paid: pl.DataFrame) -> None:
     )
     merge_frame(TrackedMonth._meta.db_table, months)
     # Tracked enrolments are written only under their programmes' locks, held here: those
-    # still untracked are found again and written with COPY (a first payroll's million).
-    tracked = _tracked_enrolments()
-    write_frame(
-        TrackedEnrolment._meta.db_table,
-        read.untracked.join(tracked, on="enrolment_id", how="anti"),
-    )
+    # still untracked are found again and written as runs of ids (a first payroll's million
+    # in a few rows).
+    untracked = _untracked(read.untracked)
+    write_frame(TrackedEnrolments._meta.db_table, _runs(untracked["enrolment_id"]))
 
 
 def owe(lines: QuerySet) -> int:

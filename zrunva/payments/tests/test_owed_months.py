@@ -20,7 +20,7 @@ from zrunva.applications.models import Enrolment
 from zrunva.applications.selectors import enrolments_of_month, enrolments_of_months
 from zrunva.applications.tests.factories import enrolled_application
 from zrunva.payments import services
-from zrunva.payments.models import OwedMonth, Payment, TrackedEnrolment, TrackedMonth
+from zrunva.payments.models import OwedMonth, Payment, TrackedEnrolments, TrackedMonth
 from zrunva.payments.payroll import KEY, _paid, payroll_execute, payroll_read, programmes_of
 from zrunva.payments.tests.factories import IBAN, OTHER_IBAN
 from zrunva.programmes.models import Decision
@@ -42,7 +42,7 @@ def _prepare(actor, month):
     tracked = _lines(payroll)
     with transaction.atomic():
         TrackedMonth.objects.all().delete()
-        TrackedEnrolment.objects.all().delete()
+        TrackedEnrolments.objects.all().delete()
         whole = _lines(payroll)
         transaction.set_rollback(True)
     assert_frame_equal(tracked, whole)
@@ -169,3 +169,18 @@ def test_the_months_read_by_enrolment_are_those_read_whole(make_user):
     )
     assert whole.height == 6  # four months of one, two of the other (none before it starts)
     assert_frame_equal(enrolments_of_months(pairs=pairs), whole)
+
+
+def test_tracked_enrolments_are_runs_of_ids_each_of_them_read():
+    from zrunva.payments.payroll import _runs, _untracked
+
+    ids = pl.Series([8, 1, 3, 2, 5, 7, 3])
+    assert _runs(ids).sort("first_id").rows() == [(1, 3), (5, 5), (7, 8)]
+    # A payroll that read 1 to 3 and 5, and not 4 (uncommitted then, or another programme's).
+    TrackedEnrolments.objects.bulk_create(
+        [TrackedEnrolments(first_id=a, last_id=b) for a, b in ((1, 3), (5, 5))]
+    )
+    enrolments = pl.DataFrame({"enrolment_id": [1, 2, 3, 4, 5, 6, 4], "month": list(range(7))})
+    assert _untracked(enrolments)["enrolment_id"].to_list() == [4, 6, 4]
+    TrackedEnrolments.objects.all().delete()
+    assert _untracked(enrolments).equals(enrolments)
