@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import get_language
 
 from zrunva.core.text import capfirst
 from zrunva.geo.choices import OfficeAgency
@@ -196,6 +197,16 @@ def _entry(result: engine.Result, programme: Programme) -> ScreenerEntry:
     )
 
 
+def _amounts(compiled: engine.Compiled) -> list[str]:
+    """The rule's amounts in general, in the active language: worked out once per compiled
+    programme (kept while its rules stand) and language."""
+    key = ("amount sentences", get_language())
+    if key not in compiled.memo:
+        general = sentences.rule_facts(compiled)
+        compiled.memo[key] = sentences.amount_rule_sentences(general["amount"])
+    return compiled.memo[key]
+
+
 def screener_results(
     *, household: dict, members: list[dict], on: date, rating_score: float | None
 ) -> list[ScreenerProgramme]:
@@ -212,10 +223,7 @@ def screener_results(
             continue
         programme = result.compiled.programme
         if programme.pk not in found:
-            general = sentences.rule_facts(result.compiled)
-            found[programme.pk] = ScreenerProgramme(
-                programme, [], sentences.amount_rule_sentences(general["amount"])
-            )
+            found[programme.pk] = ScreenerProgramme(programme, [], _amounts(result.compiled))
         found[programme.pk].entries.append(_entry(result, programme))
     return sorted(
         found.values(),

@@ -87,6 +87,9 @@ class Compiled:
     params: dict[str, Any]
     versions: dict[str, Any] = field(default_factory=dict)
     programme: Any = None
+    # What is worked out from the rules alone (their sentences in a language), kept with them:
+    # compiled programmes are kept per process while the rules stand (`eligibility.RULES`).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def compile_rules(

@@ -74,7 +74,8 @@ def answers(members, *, municipality="kutaisi", income="0", score=None, highland
 
 
 def screen(client, members, language="en", **household):
-    return client.post(f"/{language}/portal/screener/", answers(members, **household))
+    prefix = "" if language == "ka" else f"/{language}"  # Georgian, the default, has none
+    return client.post(f"{prefix}/portal/screener/", answers(members, **household))
 
 
 def decided(response) -> dict:
@@ -432,3 +433,18 @@ def test_a_change_of_a_programme_or_its_parameter_shows_in_the_next_answer(clien
     programme.valid_until = TODAY - timezone.timedelta(days=1)
     programme.save()
     assert aid_now() is None
+
+
+def test_the_amounts_in_general_are_said_in_each_language_asked(client):
+    """A programme's amounts in general are worked out once per compiled programme and
+    language (`portal.selectors._amounts`): English, Georgian, then English again."""
+
+    def amounts(language):
+        response = screen(client, COUPLE + [member(5)], language=language, score=None)
+        groups = {g.programme.code: g.amounts for g in response.context["programmes"]}
+        return groups["tsa"]
+
+    english, georgian = amounts("en"), amounts("ka")
+    assert english and georgian and english != georgian
+    assert not re.search("[ა-ჰ]", " ".join(english)) and re.search("[ა-ჰ]", " ".join(georgian))
+    assert amounts("en") == english
