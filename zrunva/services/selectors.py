@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
+import polars as pl
 from django.db.models import Count, F, FloatField, Func, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce
 from django.db.models.query import ModelIterable
@@ -243,7 +244,8 @@ POINTS = Kept("services-points", size=4)
 
 def _public_points() -> _Points:
     centres = municipal_centres()
-    rows = list(
+    columns = ("pk", "latitude", "longitude", "s_lat", "s_lon", "municipality_id")
+    rows = (
         public_services()
         .prefetch_related(None)
         .order_by("pk")
@@ -256,28 +258,53 @@ def _public_points() -> _Points:
             "municipality_id",
         )
     )
-    count = len(rows)
-    pk = np.empty(count, dtype=np.int64)
-    latitude = np.full(count, np.nan)
-    longitude = np.full(count, np.nan)
-    for i, (service, lat, lon, s_lat, s_lon, municipality) in enumerate(rows):
-        pk[i] = service
-        if lat is None or lon is None:  # as `nearest_first`'s Coalesce reads them
-            centre = centres.get(municipality)
-            lat, lon = (
-                (s_lat, s_lon)
-                if s_lat is not None and s_lon is not None
-                else ((centre.latitude, centre.longitude) if centre is not None else (None, None))
+    frame = pl.DataFrame(
+        list(rows),
+        schema={c: pl.Float64 if c not in ("pk", "municipality_id") else pl.Int64 for c in columns},
+        orient="row",
+    )
+    at_centre = pl.DataFrame(
+        [(pk, float(c.latitude), float(c.longitude)) for pk, c in centres.items()],
+        schema={"municipality_id": pl.Int64, "c_lat": pl.Float64, "c_lon": pl.Float64},
+        orient="row",
+    )
+    # As `nearest_first`'s Coalesce reads them: a pair of coordinates is taken whole or not.
+    own = pl.col("latitude").is_not_null() & pl.col("longitude").is_not_null()
+    settled = pl.col("s_lat").is_not_null() & pl.col("s_lon").is_not_null()
+    points = frame.join(at_centre, on="municipality_id", how="left").select(
+        "pk",
+        *(
+            pl.when(own)
+            .then(pl.col(name))
+            .when(settled)
+            .then(pl.col(settled_name))
+            .otherwise(pl.col(centre_name))
+            .fill_null(float("nan"))
+            .alias(name)
+            for name, settled_name, centre_name in (
+                ("latitude", "s_lat", "c_lat"),
+                ("longitude", "s_lon", "c_lon"),
             )
-        if lat is not None:
-            latitude[i], longitude[i] = float(lat), float(lon)
+        ),
+    )
+    pk = points["pk"].to_numpy()
+    links = pl.DataFrame(
+        list(
+            Service.target_groups.through.objects.filter(
+                service_id__in=public_services().prefetch_related(None).order_by().values("pk")
+            ).values_list("service_id", "targetgroup__code")
+        ),
+        schema={"service_id": pl.Int64, "code": pl.String},
+        orient="row",
+    )
     groups: dict[str, np.ndarray] = {}
-    links = Service.target_groups.through.objects.filter(
-        service_id__in=public_services().prefetch_related(None).order_by().values("pk")
-    ).values_list("service_id", "targetgroup__code")
-    for service, code in links:
-        groups.setdefault(code, np.zeros(count, dtype=bool))[np.searchsorted(pk, service)] = True
-    return _Points(pk, latitude, longitude, groups, centres)
+    for (code,), linked in links.group_by("code"):
+        mask = np.zeros(len(pk), dtype=bool)
+        mask[np.searchsorted(pk, linked["service_id"].to_numpy())] = True
+        groups[code] = mask
+    return _Points(
+        pk, points["latitude"].to_numpy(), points["longitude"].to_numpy(), groups, centres
+    )
 
 
 def nearest_public(*, codes: list[str], municipality: Municipality, count: int) -> list[Service]:
@@ -317,9 +344,10 @@ def nearest_public(*, codes: list[str], municipality: Municipality, count: int) 
                 )
             first = sorted(order, key=distances.__getitem__)[:count]
             rows = {row.pk: row for row in qs.filter(pk__in=first).order_by()}
-            for pk in first:
-                rows[pk].squared_degrees = distances[pk]
-            return [rows[pk] for pk in first]
+            if len(rows) == len(first):  # else one left the catalogue since: the query
+                for pk in first:
+                    rows[pk].squared_degrees = distances[pk]
+                return [rows[pk] for pk in first]
     # No centre to measure from, or fewer services with a place than asked for (those with
     # none come last, in name order): the catalogue's query. The groups are matched in the link
     # table itself, without a second join of the services.

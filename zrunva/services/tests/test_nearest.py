@@ -110,3 +110,14 @@ def test_the_points_are_read_again_after_a_change(catalogue):
     centre.latitude += Decimal("0.5")
     centre.save()
     assert _nearest(["elderly"], municipality) == _by_query(["elderly"], municipality, 6)
+
+
+def test_a_service_gone_since_the_points_were_read_is_not_shown(catalogue):
+    """Between a change's commit and its version's drop another process may read the points
+    kept before: a service no longer public among the nearest sends it to the query."""
+    municipality = municipalities_with_centre().get(code="kutaisi")
+    first = _nearest(["elderly"], municipality)
+    Service.objects.filter(pk=first[0][0]).update(published=False)  # no signal: points kept
+    now = _nearest(["elderly"], municipality)
+    assert first[0][0] not in [pk for pk, _ in now]
+    assert now == _by_query(["elderly"], municipality, 6)
