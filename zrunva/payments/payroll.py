@@ -491,7 +491,7 @@ def deducted(lines: pl.DataFrame, outstanding: pl.DataFrame, cap: Decimal) -> pl
     paid. Sorted by payee, month, programme and enrolment."""
     order = ["payee_id", "month", "programme_id", "enrolment_id"]
     # Only the lines of payees with something to recover are worked out (few): the rest are
-    # paid whole. Their order is kept: the lines are written in it.
+    # paid whole. All are returned in `order`, as before: the lines are written in it.
     owing = lines.join(outstanding.select("payee_id"), on="payee_id", how="semi")
     whole = lines.join(outstanding.select("payee_id"), on="payee_id", how="anti").with_columns(
         amount=pl.col("amount").cast(AMOUNT),

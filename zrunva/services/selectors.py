@@ -182,15 +182,12 @@ class _Lookup(Func):
         return f"CASE {column} {whens} END", [*params, *values]
 
 
-def nearest_first(
-    qs: QuerySet[Service], *, municipality: Municipality, centres: dict | None = None
-) -> QuerySet[Service]:
+def nearest_first(qs: QuerySet[Service], *, municipality: Municipality) -> QuerySet[Service]:
     """Services nearest to `municipality`'s centre first, with `distance_km` on each. A service
     is where its own coordinates say, else at its settlement's, else at its municipality's
-    centre (`centres`: `municipal_centres()`, read here unless given). Distances are on a plane
-    scaled at the centre's latitude: across Georgia (under 600 km) they differ from
-    great-circle ones by well under 1%, enough to order a list."""
-    centres = municipal_centres() if centres is None else centres
+    centre. Distances are on a plane scaled at the centre's latitude: across Georgia (under
+    600 km) they differ from great-circle ones by well under 1%, enough to order a list."""
+    centres = municipal_centres()
     origin = centres.get(municipality.pk)
     if origin is None:
         return qs

@@ -347,18 +347,23 @@ def test_municipalities_are_in_georgian_alphabetical_order(client):
     assert len(georgian) == Municipality.objects.count() and georgian == sorted(georgian)
 
 
-def test_a_municipal_programme_only_for_its_own_municipality(client):
-    Programme.objects.create(
+def winter_aid(formula: str) -> Programme:
+    """Kutaisi's own programme: households with a rating score up to 100,000 (illustrative)."""
+    return Programme.objects.create(
         code="kutaisi_winter_aid",
         name_ka="ზამთრის დახმარება",
         name_en="Winter aid",
         level="household",
         criteria="household.rating_score <= 100000",
-        formula="150",
+        formula=formula,
         legal_basis="Kutaisi City Council resolution (illustrative)",
         municipality=Municipality.objects.get(code="kutaisi"),
         valid_from=date(2020, 1, 1),
     )
+
+
+def test_a_municipal_programme_only_for_its_own_municipality(client):
+    winter_aid("150")
     kutaisi = decided(screen(client, COUPLE, score=90000, municipality="kutaisi"))
     assert kutaisi[("kutaisi_winter_aid", None)] == ("eligible", Decimal("150.00"))
     assert kutaisi == engine_for(COUPLE, score=90000, municipality="kutaisi")
@@ -408,17 +413,7 @@ def test_a_change_of_a_programme_or_its_parameter_shows_in_the_next_answer(clien
     value = ParameterValue.objects.create(
         parameter=aid, valid_from=date(2020, 1, 1), value=Decimal("150")
     )
-    programme = Programme.objects.create(
-        code="kutaisi_winter_aid",
-        name_ka="ზამთრის დახმარება",
-        name_en="Winter aid",
-        level="household",
-        criteria="household.rating_score <= 100000",
-        formula="param.kutaisi_aid",
-        legal_basis="Kutaisi City Council resolution (illustrative)",
-        municipality=kutaisi,
-        valid_from=date(2020, 1, 1),
-    )
+    programme = winter_aid("param.kutaisi_aid")
 
     def aid_now():
         return decided(screen(client, COUPLE, score=90000)).get(("kutaisi_winter_aid", None))

@@ -1,5 +1,7 @@
 """Catalogue test data: providers and services as their forms would submit them."""
 
+from decimal import Decimal
+
 from zrunva.accounts.models import Organisation
 from zrunva.geo.models import Municipality
 from zrunva.services.models import Provider, Service, ServiceType, TargetGroup
@@ -84,3 +86,18 @@ def service(provider: Provider, *, published: bool = True, **fields) -> Service:
     )
     made.target_groups.set(TargetGroup.objects.filter(code="elderly"))
     return made
+
+
+def scattered(rng, municipalities, settlements, *, own: float, settled: float) -> dict:
+    """Where a service of a random catalogue is: at a point of its own (a share `own` of
+    them), at a settlement's (up to `settled`), else at its municipality's centre."""
+    where, point = rng.random(), {}
+    if where < own:
+        point = {
+            "latitude": Decimal(f"{rng.uniform(41.2, 43.5):.6f}"),
+            "longitude": Decimal(f"{rng.uniform(40.1, 46.6):.6f}"),
+        }
+    elif where < settled and settlements:
+        place = rng.choice(settlements)
+        point = {"settlement": place, "municipality": place.municipality}
+    return {"municipality": rng.choice(municipalities), **point}

@@ -437,7 +437,6 @@ def test_nearest_first_slices_match_the_plain_order():
     must hold the rows, distances and order the plain query gives (services at their own point,
     at their settlement's, at their municipality's centre; ties of distance ordered by name)."""
     import random
-    from decimal import Decimal
 
     from zrunva.geo.models import Settlement
     from zrunva.geo.selectors import municipalities_with_centre
@@ -448,20 +447,11 @@ def test_nearest_first_slices_match_the_plain_order():
     municipalities = list(Municipality.objects.all())
     settlements = list(Settlement.objects.filter(latitude__isnull=False))
     for n in range(120):
-        where, point = rng.random(), {}
-        if where < 0.4:
-            point = {
-                "latitude": Decimal(f"{rng.uniform(41.2, 43.5):.6f}"),
-                "longitude": Decimal(f"{rng.uniform(40.1, 46.6):.6f}"),
-            }
-        elif where < 0.7 and settlements:
-            place = rng.choice(settlements)
-            point = {"settlement": place, "municipality": place.municipality}
         factories.service(
             provider,
             name_ka=f"სერვისი {n % 7}",
             name_en=f"Service {n % 7}",
-            **{"municipality": rng.choice(municipalities), **point},
+            **factories.scattered(rng, municipalities, settlements, own=0.4, settled=0.7),
         )
     for municipality in list(municipalities_with_centre())[::9]:
         fast = nearest_first(public_services(), municipality=municipality)

@@ -49,21 +49,12 @@ def catalogue():
     settlements = list(Settlement.objects.filter(latitude__isnull=False))
     groups = {g.code: g for g in TargetGroup.objects.filter(code__in=CODES)}
     for n in range(150):
-        where, point = rng.random(), {}
-        if where < 0.35:
-            point = {
-                "latitude": Decimal(f"{rng.uniform(41.2, 43.5):.6f}"),
-                "longitude": Decimal(f"{rng.uniform(40.1, 46.6):.6f}"),
-            }
-        elif where < 0.65 and settlements:
-            place = rng.choice(settlements)
-            point = {"settlement": place, "municipality": place.municipality}
         service = factories.service(
             hidden if n % 17 == 0 else provider,
             published=n % 13 != 0,
             name_ka=f"სერვისი {n % 5}",
             name_en=f"Service {n % 5}",
-            **{"municipality": rng.choice(municipalities), **point},
+            **factories.scattered(rng, municipalities, settlements, own=0.35, settled=0.65),
         )
         service.target_groups.set([groups[c] for c in rng.sample(CODES, rng.randint(1, 3))])
 
