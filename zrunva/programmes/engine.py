@@ -421,6 +421,16 @@ def _member_view(exp: expressions.Explanation, member: int) -> expressions.Expla
     )
 
 
+def _explainable(compiled: Compiled) -> expressions.Explainable:
+    """The programme's rules compiled for explaining, once per compiled programme: kept with
+    the compiled programmes (`eligibility.RULES`), they serve every answer of the screener."""
+    if "explainable" not in compiled.memo:
+        rules = {"criteria": compiled.criteria, "formula": compiled.formula}
+        prefix = f"{compiled.id}:"  # one programme's aggregations apart from another's
+        compiled.memo["explainable"] = expressions.explainable(rules, compiled.params, prefix)
+    return compiled.memo["explainable"]
+
+
 def explain(
     households: pl.DataFrame,
     people: pl.DataFrame,
@@ -443,9 +453,7 @@ def explain(
     if not programmes or household["size"] == 0:  # nobody's to pay, as in `decide`
         return []
     evaluator = Evaluator(households, people, programmes[0].criteria.schema)
-    explained = evaluator.explained(
-        [({"criteria": c.criteria, "formula": c.formula}, c.params) for c in programmes]
-    )
+    explained = evaluator.explained([_explainable(c) for c in programmes])
     beneficiaries = [
         _beneficiaries(values, c).with_columns(programme_id=pl.lit(c.id, dtype=pl.Int64))
         for (values, _t), c in zip(explained, programmes, strict=True)

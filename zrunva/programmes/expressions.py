@@ -1154,26 +1154,22 @@ class Evaluator:
         return frame.select(found).to_series()
 
     def explained(
-        self, groups: Sequence[tuple[Mapping[str, Rule], Mapping[str, Any]]]
+        self, groups: Sequence["Explainable"]
     ) -> list[tuple[pl.LazyFrame, dict[str, "Explanation"]]]:
-        """For the frames of one household, each group of rules of one level with its parameters
-        (a programme's two rules): their values as `households` or `people` give them (a plan),
-        and each rule's tree as `explain` gives it. Every sub-expression of every group is
-        evaluated in one select on the household's frame and one on the members'."""
+        """For the frames of one household, each group of rules (`explainable`: a programme's
+        two, compiled with its parameters): their values as `households` or `people` give them
+        (a plan), and each rule's tree as `explain` gives it. Every sub-expression of every group
+        is evaluated in one select on the household's frame and one on the members'."""
         record: list[tuple[Node, pl.Expr, bool]] = []
         aggs: dict[str, pl.Expr] = {}
         roots = []
-        for i, (rules, params) in enumerate(groups):
-            _require_level(rules, next(iter(rules.values())).level)
-            # Groups may give one parameter different values: their aggregations are kept apart.
-            compiler = _Compiler(params, record, prefix=f"{i}:")
-            names = {}
-            for name, rule in rules.items():
-                compiler(rule)
-                names[name] = f"n{len(record) - 1}"  # a node is recorded after its arguments
-            aggs |= compiler.aggs
-            roots.append(names)
-        every = [rule for rules, _params in groups for rule in rules.values()]
+        for group in groups:
+            if not aggs.keys().isdisjoint(group.aggs):
+                raise ValueError("Groups evaluated together need prefixes of their own")
+            aggs |= group.aggs
+            roots.append({name: f"n{len(record) + i}" for name, i in group.roots.items()})
+            record.extend(group.record)
+        every = [rule for group in groups for rule in group.rules.values()]
         households, people = self._frames(every)
         households = self._summed(households, people, aggs)
         keys = {
@@ -1188,15 +1184,44 @@ class Evaluator:
         }
         found = _recorded(record, selected, self.people_data.height)
         explained = []
-        for (rules, _params), names in zip(groups, roots, strict=True):
-            member = next(iter(rules.values())).level == Level.PERSON
+        for group, names in zip(groups, roots, strict=True):
             values = (
-                selected[member]
+                selected[group.member]
                 .lazy()
-                .select(*keys[member], *(pl.col(c).alias(name) for name, c in names.items()))
+                .select(*keys[group.member], *(pl.col(c).alias(name) for name, c in names.items()))
             )
-            explained.append((values, {name: _tree(rule, found) for name, rule in rules.items()}))
+            trees = {name: _tree(rule, found) for name, rule in group.rules.items()}
+            explained.append((values, trees))
         return explained
+
+
+@dataclass(frozen=True)
+class Explainable:
+    """A group of rules of one level with its parameters (a programme's two rules), compiled
+    for `Evaluator.explained`: every node's expression in the order compiled (a node after its
+    arguments), the aggregations' per-member expressions and each rule's root in the record.
+    Polars expressions do not change: one made per compiled programme serves every answer."""
+
+    rules: Mapping[str, Rule]
+    record: tuple[tuple[Node, pl.Expr, bool], ...]
+    aggs: Mapping[str, pl.Expr]
+    roots: Mapping[str, int]
+    member: bool  # person rules, evaluated per member
+
+
+def explainable(rules: Mapping[str, Rule], params: Mapping[str, Any], prefix: str) -> Explainable:
+    """`rules` (all of one level) compiled with `params` for `Evaluator.explained`. `prefix`
+    names the aggregations' columns: groups evaluated together may give one parameter
+    different values, so each needs its own."""
+    level = next(iter(rules.values())).level
+    _require_level(rules, level)
+    record: list[tuple[Node, pl.Expr, bool]] = []
+    compiler = _Compiler(params, record, prefix=prefix)
+    roots = {}
+    for name, rule in rules.items():
+        compiler(rule)
+        roots[name] = len(record) - 1  # a node is recorded after its arguments
+    return Explainable(dict(rules), tuple(record), compiler.aggs, roots, level == Level.PERSON)
 
 
 def _require_level(rules: Mapping[str, Rule], level: Level):
