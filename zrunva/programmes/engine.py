@@ -454,48 +454,55 @@ def explain(
         return []
     evaluator = Evaluator(households, people, programmes[0].criteria.schema)
     explained = evaluator.explained([_explainable(c) for c in programmes])
-    beneficiaries = [
-        _beneficiaries(values, c).with_columns(programme_id=pl.lit(c.id, dtype=pl.Int64))
-        for (values, _t), c in zip(explained, programmes, strict=True)
-    ]
-    decided = _decisions(pl.concat(beneficiaries), pl.col("programme_id")).collect()
-    parts = decided.partition_by("programme_id", as_dict=True)
-    results = []
-    for compiled, (_v, trees) in zip(programmes, explained, strict=True):
-        own = parts[(compiled.id,)]
-        if own["unknown"].any():  # the attributes lacking, for the undecided only
-            own = _with_missing(own, households, people, compiled)
-        crit, form = trees["criteria"], trees["formula"]
-        if compiled.level == ProgrammeLevel.PERSON:
-            index = {m["id"]: i for i, m in enumerate(members)}
-            for row in own.to_dicts():
-                i = index[row["person_id"]]
-                result = Result(
-                    compiled,
-                    row["status"],
-                    row["reason"],
-                    row["amount"],
-                    row.get("missing") or [],
-                    _member_view(crit, i),
-                    _member_view(form, i),
-                    member=i,
-                    person_id=row["person_id"],
-                )
-                if changes and result.status == DecisionStatus.NOT_ELIGIBLE:
-                    result.changes = nearest_changes(compiled, household, members, crit, i)
-                results.append(result)
+    by_id = {c.id: c for c in programmes}
+    rules_of = {
+        c.id: (r["criteria"], r["formula"]) for c, r in zip(programmes, explained, strict=True)
+    }
+    # The rules' values are their trees' roots: the decisions are made from them in one small
+    # frame, by the codes `decide` uses.
+    person_ids = people["id"].to_list()
+    rows = []
+    for c, rules in zip(programmes, explained, strict=True):
+        crit, form = rules["criteria"][0].value, rules["formula"][0].value
+        if c.level == ProgrammeLevel.PERSON:
+            rows.extend(zip([c.id] * len(person_ids), person_ids, crit, form, strict=True))
         else:
-            row = own.row(0, named=True)
-            result = Result(
-                compiled,
-                row["status"],
-                row["reason"],
-                row["amount"],
-                row.get("missing") or [],
-                crit,
-                form,
-            )
-            if changes and result.status == DecisionStatus.NOT_ELIGIBLE:
-                result.changes = nearest_changes(compiled, household, members, crit)
-            results.append(result)
+            rows.append((c.id, None, crit, form))
+    values = pl.DataFrame(
+        rows,
+        schema={
+            "programme_id": pl.Int64,
+            "person_id": pl.Int64,
+            "criteria": pl.Boolean,
+            "formula": pl.Float64,
+        },
+        orient="row",
+    ).with_columns(household_id=pl.lit(household["id"], dtype=pl.Int64))
+    decided = _decisions(values.lazy(), pl.col("programme_id")).collect().to_dicts()
+    index = {m["id"]: i for i, m in enumerate(members)}
+    results = []
+    for row in decided:
+        compiled = by_id[row["programme_id"]]
+        (crit, crit_missing), (form, form_missing) = rules_of[compiled.id]
+        i = index[row["person_id"]] if compiled.level == ProgrammeLevel.PERSON else None
+        # What an undecided beneficiary lacks, as `_missing` says it: the criteria's attributes
+        # if they could not be decided, else the formula's.
+        missing = []
+        if row["unknown"]:
+            missing = crit_missing if row["criteria_null"] else form_missing
+            missing = missing[i] if i is not None else missing
+        result = Result(
+            compiled,
+            row["status"],
+            row["reason"],
+            row["amount"],
+            missing,
+            crit if i is None else _member_view(crit, i),
+            form if i is None else _member_view(form, i),
+            member=i,
+            person_id=row["person_id"],
+        )
+        if changes and result.status == DecisionStatus.NOT_ELIGIBLE:
+            result.changes = nearest_changes(compiled, household, members, crit, i)
+        results.append(result)
     return results

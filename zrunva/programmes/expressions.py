@@ -1132,81 +1132,71 @@ class Evaluator:
         """Per row (household, or person for a person rule): the attributes a rule reads that are
         null there, e.g. ["household.rating_score", "person.age"]; a per-member attribute is
         listed if any member lacks it. Null results with an empty list come from `x / 0`."""
-        checks: list[pl.Expr] = []
-        aggs: dict[str, pl.Expr] = {}
-        per_person = rule.level == Level.PERSON
-        for scope, name in sorted({(s, n) for s, n, _m in _attributes(rule)}):
-            column = pl.col(_column(scope, name))
-            label = _column(scope, name)
-            if scope == "household" or per_person:
-                checks.append(pl.when(column.is_null()).then(pl.lit(label)))
-            else:
-                aggs[f"missing {label}"] = column.is_null()
-                flag = _aggregate("any", f"missing {label}")
-                checks.append(pl.when(flag).then(pl.lit(label)))
-        if per_person:
+        found, aggs = _missing(rule)
+        if rule.level == Level.PERSON:
             frame, height = self._frames([rule])[1], self.people_data.height
         else:
             frame, height = self._household_frame([rule], aggs), self.households_data.height
-        if not checks:
+        if found is None:
             return pl.Series("missing", [[]] * height, dtype=pl.List(pl.String))
-        found = pl.concat_list(checks).list.drop_nulls().alias("missing")
-        return frame.select(found).to_series()
+        return frame.select(found.alias("missing")).to_series()
 
     def explained(
         self, groups: Sequence["Explainable"]
-    ) -> list[tuple[pl.LazyFrame, dict[str, "Explanation"]]]:
+    ) -> list[dict[str, tuple["Explanation", list]]]:
         """For the frames of one household, each group of rules (`explainable`: a programme's
-        two, compiled with its parameters): their values as `households` or `people` give them
-        (a plan), and each rule's tree as `explain` gives it. Every sub-expression of every group
-        is evaluated in one select on the household's frame and one on the members'."""
+        two, compiled with its parameters): each rule's tree as `explain` gives it, whose
+        root's value is the rule's as `households` or `people` give it, and the attributes it
+        lacks as `missing` gives them (a list per member for a person rule). Every part of
+        every group is evaluated in one select on the household's frame and one on the
+        members'."""
         record: list[tuple[Node, pl.Expr, bool]] = []
+        lacking: list[tuple[str, pl.Expr | None, bool]] = []  # (rule's name, `_missing`, member)
         aggs: dict[str, pl.Expr] = {}
-        roots = []
         for group in groups:
             if not aggs.keys().isdisjoint(group.aggs):
                 raise ValueError("Groups evaluated together need prefixes of their own")
             aggs |= group.aggs
-            roots.append({name: f"n{len(record) + i}" for name, i in group.roots.items()})
             record.extend(group.record)
-        every = [rule for group in groups for rule in group.rules.values()]
-        households, people = self._frames(every)
+            lacking.extend(group.missing)
+        households, people = self._frames([r for g in groups for r in g.rules.values()])
         households = self._summed(households, people, aggs)
-        keys = {
-            False: ["id"],
-            True: [c for c in ("household_id", "id") if c in self.people_data.columns],
-        }
         selected = {
             member: frame.select(
-                *keys[member], **{f"n{i}": e for i, (_n, e, m) in enumerate(record) if m == member}
+                **{f"n{i}": e for i, (_n, e, m) in enumerate(record) if m == member},
+                **{
+                    f"m{i}": e
+                    for i, (_n, e, m) in enumerate(lacking)
+                    if m == member and e is not None
+                },
             )
             for member, frame in ((False, households), (True, people))
         }
         found = _recorded(record, selected, self.people_data.height)
-        explained = []
-        for group, names in zip(groups, roots, strict=True):
-            values = (
-                selected[group.member]
-                .lazy()
-                .select(*keys[group.member], *(pl.col(c).alias(name) for name, c in names.items()))
-            )
-            trees = {name: _tree(rule, found) for name, rule in group.rules.items()}
-            explained.append((values, trees))
-        return explained
+        height = self.people_data.height
+        missing = iter(
+            (selected[m][f"m{i}"].to_list() if m else selected[m][f"m{i}"][0].to_list())
+            if e is not None
+            else ([[]] * height if m else [])
+            for i, (_n, e, m) in enumerate(lacking)
+        )
+        return [
+            {name: (_tree(rule, found), next(missing)) for name, rule in g.rules.items()}
+            for g in groups
+        ]
 
 
 @dataclass(frozen=True)
 class Explainable:
     """A group of rules of one level with its parameters (a programme's two rules), compiled
-    for `Evaluator.explained`: every node's expression in the order compiled (a node after its
-    arguments), the aggregations' per-member expressions and each rule's root in the record.
-    Polars expressions do not change: one made per compiled programme serves every answer."""
+    for `Evaluator.explained`: every node's expression in the order compiled, and the
+    aggregations' per-member expressions. Polars expressions do not change: one made per
+    compiled programme serves every answer."""
 
     rules: Mapping[str, Rule]
     record: tuple[tuple[Node, pl.Expr, bool], ...]
+    missing: tuple[tuple[str, pl.Expr | None, bool], ...]  # each rule's `_missing`, per member?
     aggs: Mapping[str, pl.Expr]
-    roots: Mapping[str, int]
-    member: bool  # person rules, evaluated per member
 
 
 def explainable(rules: Mapping[str, Rule], params: Mapping[str, Any], prefix: str) -> Explainable:
@@ -1217,11 +1207,33 @@ def explainable(rules: Mapping[str, Rule], params: Mapping[str, Any], prefix: st
     _require_level(rules, level)
     record: list[tuple[Node, pl.Expr, bool]] = []
     compiler = _Compiler(params, record, prefix=prefix)
-    roots = {}
+    aggs, missing = compiler.aggs, []
     for name, rule in rules.items():
         compiler(rule)
-        roots[name] = len(record) - 1  # a node is recorded after its arguments
-    return Explainable(dict(rules), tuple(record), compiler.aggs, roots, level == Level.PERSON)
+        found, lacking = _missing(rule, prefix)
+        aggs |= lacking
+        missing.append((name, found, level == Level.PERSON))
+    return Explainable(dict(rules), tuple(record), tuple(missing), aggs)
+
+
+def _missing(rule: Rule, prefix: str = "") -> tuple[pl.Expr | None, dict[str, pl.Expr]]:
+    """What `Evaluator.missing` selects, over the working frame of the rule's level (None:
+    the rule reads no attribute), and the per-member flags it needs summed per household."""
+    checks: list[pl.Expr] = []
+    aggs: dict[str, pl.Expr] = {}
+    per_person = rule.level == Level.PERSON
+    for scope, name in sorted({(s, n) for s, n, _m in _attributes(rule)}):
+        column = pl.col(_column(scope, name))
+        label = _column(scope, name)
+        if scope == "household" or per_person:
+            checks.append(pl.when(column.is_null()).then(pl.lit(label)))
+        else:
+            key = f"{prefix}missing {label}"
+            aggs[key] = column.is_null()
+            checks.append(pl.when(_aggregate("any", key)).then(pl.lit(label)))
+    if not checks:
+        return None, aggs
+    return pl.concat_list(checks).list.drop_nulls(), aggs
 
 
 def _require_level(rules: Mapping[str, Rule], level: Level):
