@@ -199,12 +199,6 @@ class Service(BilingualNameMixin):
         ]
         indexes = [
             models.Index(fields=["published", "municipality"]),
-            # The public services with their own point near a centre (selectors.nearest_first).
-            models.Index(
-                fields=["latitude", "longitude"],
-                condition=Q(published=True),
-                name="service_public_point",
-            ),
         ]
 
     @property

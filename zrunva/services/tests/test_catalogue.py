@@ -432,16 +432,21 @@ def test_the_staff_list_reads_a_bounded_number_of_queries(
     assert len(response.context["table"]) == 15
 
 
-def test_nearest_first_slices_match_the_plain_order():
-    """`ServiceQuerySet._nearest_slice` reads the services within a radius first: every slice
-    must hold the rows, distances and order the plain query gives (services at their own point,
-    at their settlement's, at their municipality's centre; ties of distance ordered by name)."""
+@pytest.mark.parametrize("candidates", [8, 200])
+def test_nearest_first_slices_match_the_plain_order(candidates, monkeypatch):
+    """`ServiceQuerySet._nearest_slice` measures the services over the points kept in the
+    process, among the nearest few first, else over every match: every slice must hold the rows,
+    distances and order the plain query gives (services at their own point, at their
+    settlement's, at their municipality's centre; ties of distance ordered by name), with
+    filters that leave many and few."""
     import random
 
     from zrunva.geo.models import Settlement
     from zrunva.geo.selectors import municipalities_with_centre
+    from zrunva.services import selectors
     from zrunva.services.selectors import nearest_first, public_services
 
+    monkeypatch.setattr(selectors, "NEAR_CANDIDATES", candidates)
     rng = random.Random(14)
     provider = factories.provider()
     municipalities = list(Municipality.objects.all())
@@ -451,13 +456,15 @@ def test_nearest_first_slices_match_the_plain_order():
             provider,
             name_ka=f"სერვისი {n % 7}",
             name_en=f"Service {n % 7}",
+            cost="free" if n % 5 == 0 else "paid",
             **factories.scattered(rng, municipalities, settlements, own=0.4, settled=0.7),
         )
     for municipality in list(municipalities_with_centre())[::9]:
-        fast = nearest_first(public_services(), municipality=municipality)
-        plain = fast.all()
-        plain._near = None
-        for start, stop in ((0, 6), (0, 21), (20, 41), (100, 121)):
-            assert [(s.pk, s.squared_degrees) for s in fast.all()[start:stop]] == [
-                (s.pk, s.squared_degrees) for s in plain.all()[start:stop]
-            ]
+        for matching in (public_services(), public_services().filter(cost="free")):
+            fast = nearest_first(matching, municipality=municipality)
+            plain = fast.all()
+            plain._near = None
+            for start, stop in ((0, 6), (0, 21), (20, 41), (100, 121)):
+                assert [(s.pk, s.squared_degrees) for s in fast.all()[start:stop]] == [
+                    (s.pk, s.squared_degrees) for s in plain.all()[start:stop]
+                ]
