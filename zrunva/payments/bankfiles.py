@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from itertools import groupby
 from operator import itemgetter
 
@@ -109,7 +110,20 @@ END_TO_END = re.compile(r"^ZR-P([0-9]{1,18})-([0-9]{6})$")
 
 
 def end_to_end(payment_id: int, month: date) -> str:
-    return f"ZR-P{payment_id}-{month:%Y%m}"
+    return f"ZR-P{payment_id}-{_month_digits(month)}"
+
+
+# A payroll pays a few months (its own and arrears): each one's texts are made once, not a
+# date formatted three times for each of a million lines.
+@cache
+def _month_digits(month: date) -> str:
+    return f"{month:%Y%m}"
+
+
+@cache
+def month_text(month: date) -> str:
+    """The month as the files say it: YYYY-MM."""
+    return f"{month:%Y-%m}"
 
 
 CSV_HEADER = ["end_to_end_id", "iban", "name", "amount", "currency", "month", "programme"]
@@ -180,14 +194,13 @@ def bank_files(
                 lines = _lines(payroll, bank_code) if lines is None else lines
                 for n, (pk, amount, month, iban, first, last, programme) in enumerate(lines):
                     e2e, money, who = end_to_end(pk, month), f"{amount:.2f}", f"{first} {last}"
+                    said = month_text(month)
                     reference.text, amount_.text, iban_.text = e2e, money, iban
                     name.text = who[:140]
-                    remittance.text = f"{programme} {month:%Y-%m}"[:140]
+                    remittance.text = f"{programme} {said}"[:140]
                     xf.write(transaction)
                     if writer is not None:
-                        writer.writerow(
-                            [e2e, iban, who, money, CURRENCY, f"{month:%Y-%m}", programme]
-                        )
+                        writer.writerow([e2e, iban, who, money, CURRENCY, said, programme])
                     if n % CHUNK == 0:
                         xf.flush()
     return {"count": count, "total": total, "message_id": message_id}
