@@ -53,9 +53,8 @@ def _is_camt054(data: bytes) -> bool:
 
 
 def _forget(element) -> None:
-    """Free a finished transaction and what finished before it, up to its entry, so that a
-    million lines never sit in memory as one tree (nor a million entries of one line each)."""
-    element.clear(keep_tail=True)
+    """Free what finished before a finished transaction, up to its entry, so that a million
+    lines never sit in memory as one tree (nor a million entries of one line each)."""
     node = element
     for _level in range(3):  # TxDtls, NtryDtls, Ntry
         parent = node.getparent()
@@ -64,6 +63,11 @@ def _forget(element) -> None:
         while node.getprevious() is not None:
             del parent[0]
         node = parent
+
+
+# Transactions between two walks freeing what came before (each is emptied at once): a walk
+# after every one took a sixth of the parsing.
+FORGET_EVERY = 256
 
 
 def _local(tag) -> str:
@@ -102,7 +106,7 @@ def parse_camt054(data: bytes) -> pl.DataFrame:
                 {"file": _("This is not a camt.054 notification (BkToCstmrDbtCdtNtfctn).")}
             )
         transactions = etree.iterparse(io.BytesIO(data), events=("end",), tag="{*}TxDtls", **SAFE)
-        for _event, element in transactions:
+        for n, (_event, element) in enumerate(transactions, 1):
             children: dict = {}
             for child in element:
                 children.setdefault(_local(child.tag), child)
@@ -116,7 +120,9 @@ def parse_camt054(data: bytes) -> pl.DataFrame:
             currency.append(money.get("Ccy", "") if money is not None else "")
             returned.append(back is not None)
             reason.append(_text(_at(back, "Rsn", "Cd")))
-            _forget(element)
+            element.clear(keep_tail=True)
+            if n % FORGET_EVERY == 0:
+                _forget(element)
     except etree.XMLSyntaxError as error:
         raise ValidationError(
             {"file": _("The file is not well-formed XML: %(error)s") % {"error": error}}

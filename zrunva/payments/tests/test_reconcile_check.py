@@ -179,3 +179,38 @@ def test_a_transactions_elements_are_found_in_any_of_their_repeated_parents():
             "reason": "AC04",
         }
     ]
+
+
+@pytest.mark.parametrize("per_entry", [1, 700])
+def test_what_was_read_is_freed_as_the_file_is_read(monkeypatch, per_entry):
+    """A million lines never sit in memory as one tree: at the end, of 2,100 transactions (one
+    an entry, or 700 in each of three), only those since the last walk that frees them are
+    left, emptied, and none of their entries before."""
+    transaction = (
+        "<TxDtls><Refs><EndToEndId>ZR-P{n}-202701</EndToEndId></Refs>"
+        '<Amt Ccy="GEL">10.00</Amt></TxDtls>'
+    )
+    entries = "".join(
+        "<Ntry><NtryDtls>"
+        + "".join(transaction.format(n=e * per_entry + t + 1) for t in range(per_entry))
+        + "</NtryDtls></Ntry>"
+        for e in range(2100 // per_entry)
+    )
+    xml = (
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08">'
+        f"<BkToCstmrDbtCdtNtfctn><Ntfctn>{entries}</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"
+    ).encode()
+    parsers = []
+    iterparse = reconcile.etree.iterparse
+
+    def kept(*args, **kwargs):
+        parsers.append(iterparse(*args, **kwargs))
+        return parsers[-1]
+
+    monkeypatch.setattr(reconcile.etree, "iterparse", kept)
+    read = reconcile.parse_camt054(xml)
+    assert read.height == 2100 and read["reference"][-1] == "ZR-P2100-202701"
+    left = list(parsers[-1].root.iter("{*}TxDtls"))
+    assert 0 < len(left) <= reconcile.FORGET_EVERY
+    assert all(len(element) == 0 for element in left)
+    assert len(list(parsers[-1].root.iter("{*}Ntry"))) <= reconcile.FORGET_EVERY
