@@ -87,8 +87,9 @@ class Compiled:
     params: dict[str, Any]
     versions: dict[str, Any] = field(default_factory=dict)
     programme: Any = None
-    # What is worked out from the rules alone (their sentences in a language), kept with them:
-    # compiled programmes are kept per process while the rules stand (`eligibility.RULES`).
+    # What is worked out from the rules and parameters alone (their sentences in a language,
+    # their Polars expressions), kept with them: compiled programmes are kept per process while
+    # the rules stand (`eligibility.RULES`).
     memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -452,9 +453,11 @@ def explain(
     ]
     if not programmes or household["size"] == 0:  # nobody's to pay, as in `decide`
         return []
+    by_id = {c.id: c for c in programmes}
+    if len(by_id) < len(programmes):  # their decisions are told apart by programme id
+        raise ValueError("A programme is given twice")
     evaluator = Evaluator(households, people, programmes[0].criteria.schema)
     explained = evaluator.explained([_explainable(c) for c in programmes])
-    by_id = {c.id: c for c in programmes}
     rules_of = {
         c.id: (r["criteria"], r["formula"]) for c, r in zip(programmes, explained, strict=True)
     }

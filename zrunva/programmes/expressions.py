@@ -1189,9 +1189,9 @@ class Evaluator:
 @dataclass(frozen=True)
 class Explainable:
     """A group of rules of one level with its parameters (a programme's two rules), compiled
-    for `Evaluator.explained`: every node's expression in the order compiled, and the
-    aggregations' per-member expressions. Polars expressions do not change: one made per
-    compiled programme serves every answer."""
+    for `Evaluator.explained`: every node's expression in the order compiled, each rule's
+    `_missing` and the aggregations' per-member expressions. Polars expressions do not change:
+    one made per compiled programme serves every answer."""
 
     rules: Mapping[str, Rule]
     record: tuple[tuple[Node, pl.Expr, bool], ...]

@@ -86,7 +86,9 @@ class ServiceQuerySet(QuerySet):
         are worked out over the public services' points kept in the process (`POINTS`; this
         queryset holds public services only): first among the nearest `NEAR_CANDIDATES`, which
         is enough without a filter that leaves few; else over every match's id, read alone, up to
-        the `stop`-th distance. The database then orders those few as the plain query would."""
+        the `stop`-th distance. The database then orders those few as the plain query would.
+        The points are as fresh as `Kept` keeps them: every change of a service goes through
+        the signals `depends_on` connects."""
         lat0, lon0, scale = self._near
         points = POINTS.get("points", _public_points)
         dy = points.latitude - lat0
@@ -100,7 +102,7 @@ class ServiceQuerySet(QuerySet):
                 return rows
         matches = np.fromiter(self.order_by().values_list("pk", flat=True), dtype=np.int64)
         at = np.minimum(np.searchsorted(points.pk, matches), len(points.pk) - 1)
-        if len(matches) >= stop and (points.pk[at] == matches).all():
+        if len(points.pk) and len(matches) >= stop and (points.pk[at] == matches).all():
             distances = squared[at]
             placed = distances[~np.isnan(distances)]
             if len(placed) >= stop:

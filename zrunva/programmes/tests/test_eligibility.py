@@ -508,3 +508,17 @@ def test_a_programme_before_its_start_is_not_in_force_not_left_out():
     )
     assert pension.criteria is None and pension.compiled.programme.code == "state_pension"
     assert {r.compiled.code for r in results} >= {"tsa", "child_benefit", "state_pension"}
+
+
+def test_a_programme_given_twice_is_refused_rather_than_mixed_up():
+    """One household's decisions are told apart by programme id."""
+    household, members, score = ANSWERED[0]
+    registry = data_frames(household, members, on=ON)
+    scores = pl.DataFrame(
+        {"household_id": [0], "rating_score": [score]},
+        schema={"household_id": pl.Int64, "rating_score": pl.Float64},
+    )
+    households, people = engine.attribute_frames(registry, scores, on=ON)
+    programmes = compiled_programmes(on=ON)
+    with pytest.raises(ValueError, match="twice"):
+        engine.explain(households, people, programmes + programmes[:1])

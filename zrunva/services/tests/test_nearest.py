@@ -112,3 +112,25 @@ def test_a_service_gone_since_the_points_were_read_is_not_shown(catalogue):
     now = _nearest(["elderly"], municipality)
     assert first[0][0] not in [pk for pk, _ in now]
     assert now == _by_query(["elderly"], municipality, 6)
+
+
+def test_the_distance_order_reads_the_query_when_a_match_is_not_among_the_points(
+    catalogue, monkeypatch
+):
+    """A service public since the points were read (or none read at all) is not measured over
+    them: the catalogue's slice comes from the plain query."""
+    from zrunva.services import selectors
+
+    municipality = municipalities_with_centre().get(code="kutaisi")
+    ordered = nearest_first(public_services(), municipality=municipality)
+    plain = ordered.all()
+    plain._near = None
+    expected = [(s.pk, s.squared_degrees) for s in plain[:21]]
+    kept = selectors.POINTS.get("points", selectors._public_points)
+    for size in (0, len(kept.pk) // 2):
+        shrunk = selectors._Points(
+            kept.pk[:size], kept.latitude[:size], kept.longitude[:size], {}, kept.centres
+        )
+        monkeypatch.setattr(selectors.POINTS, "get", lambda key, read, shrunk=shrunk: shrunk)
+        monkeypatch.setattr(selectors, "NEAR_CANDIDATES", 10**6)  # straight to every match
+        assert [(s.pk, s.squared_degrees) for s in ordered.all()[:21]] == expected
