@@ -1151,7 +1151,7 @@ class Evaluator:
         every group is evaluated in one select on the household's frame and one on the
         members'."""
         record: list[tuple[Node, pl.Expr, bool]] = []
-        lacking: list[tuple[str, pl.Expr | None, bool]] = []  # (rule's name, `_missing`, member)
+        lacking: list[tuple[pl.Expr | None, bool]] = []  # each rule's `_missing`, per member?
         aggs: dict[str, pl.Expr] = {}
         for group in groups:
             if not aggs.keys().isdisjoint(group.aggs):
@@ -1164,11 +1164,7 @@ class Evaluator:
         selected = {
             member: frame.select(
                 **{f"n{i}": e for i, (_n, e, m) in enumerate(record) if m == member},
-                **{
-                    f"m{i}": e
-                    for i, (_n, e, m) in enumerate(lacking)
-                    if m == member and e is not None
-                },
+                **{f"m{i}": e for i, (e, m) in enumerate(lacking) if m == member and e is not None},
             )
             for member, frame in ((False, households), (True, people))
         }
@@ -1178,7 +1174,7 @@ class Evaluator:
             (selected[m][f"m{i}"].to_list() if m else selected[m][f"m{i}"][0].to_list())
             if e is not None
             else ([[]] * height if m else [])
-            for i, (_n, e, m) in enumerate(lacking)
+            for i, (e, m) in enumerate(lacking)
         )
         return [
             {name: (_tree(rule, found), next(missing)) for name, rule in g.rules.items()}
@@ -1195,7 +1191,7 @@ class Explainable:
 
     rules: Mapping[str, Rule]
     record: tuple[tuple[Node, pl.Expr, bool], ...]
-    missing: tuple[tuple[str, pl.Expr | None, bool], ...]  # each rule's `_missing`, per member?
+    missing: tuple[tuple[pl.Expr | None, bool], ...]  # each rule's `_missing`, per member?
     aggs: Mapping[str, pl.Expr]
 
 
@@ -1208,11 +1204,11 @@ def explainable(rules: Mapping[str, Rule], params: Mapping[str, Any], prefix: st
     record: list[tuple[Node, pl.Expr, bool]] = []
     compiler = _Compiler(params, record, prefix=prefix)
     aggs, missing = compiler.aggs, []
-    for name, rule in rules.items():
+    for rule in rules.values():
         compiler(rule)
         found, lacking = _missing(rule, prefix)
         aggs |= lacking
-        missing.append((name, found, level == Level.PERSON))
+        missing.append((found, level == Level.PERSON))
     return Explainable(dict(rules), tuple(record), tuple(missing), aggs)
 
 

@@ -91,9 +91,7 @@ class ServiceQuerySet(QuerySet):
         the signals `depends_on` connects."""
         lat0, lon0, scale = self._near
         points = POINTS.get("points", _public_points)
-        dy = points.latitude - lat0
-        dx = (points.longitude - lon0) * scale
-        squared = dy * dy + dx * dx  # NaN: no place; such services come last
+        squared = points.squared(lat0, lon0, scale)  # NaN: no place; such come last
         measured = squared[~np.isnan(squared)]
         if len(measured) > NEAR_CANDIDATES:
             edge = np.partition(measured, NEAR_CANDIDATES - 1)[NEAR_CANDIDATES - 1]
@@ -225,6 +223,13 @@ class _Points:
     groups: dict[str, np.ndarray]  # target group code -> a mask over the services
     centres: dict[int, Settlement]
 
+    def squared(self, lat0: float, lon0: float, scale: float) -> np.ndarray:
+        """Each service's squared distance from a centre, as `nearest_first` measures it in
+        the database (NaN: no place)."""
+        dy = self.latitude - lat0
+        dx = (self.longitude - lon0) * scale
+        return dy * dy + dx * dx
+
 
 # Read once per process and version of the catalogue (connected in apps.py).
 POINTS = Kept("services-points", size=4)
@@ -311,9 +316,7 @@ def nearest_public(*, codes: list[str], municipality: Municipality, count: int) 
     if origin is not None:
         lat0, lon0 = float(origin.latitude), float(origin.longitude)
         scale = math.cos(math.radians(lat0))
-        dy = points.latitude[wanted] - lat0
-        dx = (points.longitude[wanted] - lon0) * scale
-        squared = dy * dy + dx * dx
+        squared = points.squared(lat0, lon0, scale)[wanted]
         measured = squared[~np.isnan(squared)]
         if len(measured) >= count:
             edge = np.partition(measured, count - 1)[count - 1]
