@@ -43,6 +43,7 @@ from zrunva.core.bulk import (
     merge_frame,
     query_frame,
     read_frame,
+    soon,
     staged,
     write_frame,
 )
@@ -94,17 +95,15 @@ def prorated(monthly: pl.Expr, month: pl.Expr, ends: pl.Expr) -> pl.Expr:
     return (whole.cast(pl.Decimal(38, 2)) / 100).cast(AMOUNT)
 
 
-def _accounts(on: date, payee_ids: list[int]) -> pl.DataFrame:
+def _accounts(on: date) -> pl.DataFrame:
+    """Every account valid on `on`, by its holder: the payroll joins its payees to them."""
     schema = {"payee_id": pl.Int64, "account_id": pl.Int64}
-    if not payee_ids:
-        return pl.DataFrame(schema=schema)
     table = PaymentAccount._meta.db_table
     sql = f"""
         SELECT person_id, id FROM {table}
         WHERE valid_from <= %s AND (valid_until IS NULL OR valid_until >= %s)
     """  # noqa: S608 (a table name of ours; dates bound)
-    found = read_frame(sql, [on, on], schema)
-    return found.filter(pl.col("payee_id").is_in(payee_ids))
+    return read_frame(sql, [on, on], schema)
 
 
 def _whole(whole: dict[date, list[int]]) -> str:
@@ -325,12 +324,15 @@ def payroll_read(*, month: date, programme_ids: list[int]) -> Read:
     # it is then among this month's too, so that all their window is read when tracked.
     last = month + relativedelta(months=1, days=-1)
     spans = enrolment_spans(programme_ids=programme_ids, first=first, last=last)
+    # This month's enrolments and the accounts are read beside what follows (connections of
+    # their own where there is no transaction open), this month's started after the spans.
+    this_month = soon(enrolments_of_month, month=month, programme_ids=programme_ids)
+    valid_accounts = soon(_accounts, month)
     untracked = _untracked(spans)
-    frames = [enrolments_of_month(month=month, programme_ids=programme_ids)]
-    frames[0] = frames[0].with_columns(month=pl.lit(month, dtype=pl.Date))
     whole = {month: programme_ids}
     owed = _owed(programme_ids, first, month)
     pairs = [owed.select("enrolment_id", "month")]
+    frames = []
     if earlier:
         tracked = _tracked_months(programme_ids, first, earlier[-1])
         for each in earlier:
@@ -352,6 +354,7 @@ def payroll_read(*, month: date, programme_ids: list[int]) -> Read:
     by_enrolment = enrolments_of_months(pairs=pl.concat(pairs).unique()).join(
         unread, on=["programme_id", "month"], how="anti"
     )
+    frames = [this_month().with_columns(month=pl.lit(month, dtype=pl.Date)), *frames]
     frames.append(by_enrolment)
     read = pl.concat(frames, how="diagonal_relaxed")
     # Months a lifted suspension cancelled are not owed; those of one in force are held.
@@ -362,8 +365,7 @@ def payroll_read(*, month: date, programme_ids: list[int]) -> Read:
     considered = read.filter(pl.col("month") >= first).select("enrolment_id", *KEY)
     # Arrears: only what the beneficiary was entitled to then.
     lines = read.filter((pl.col("month") == month) | entitled)
-    accounts = _accounts(month, lines["payee_id"].drop_nulls().unique().to_list())
-    lines = lines.join(accounts, on="payee_id", how="left")
+    lines = lines.join(valid_accounts(), on="payee_id", how="left")
     result = Read(
         month=month,
         programme_ids=programme_ids,
