@@ -717,42 +717,54 @@ def camt054_write(payroll_id: int, path: Path) -> dict:
                 text(xf, "CreDtTm", "2026-12-05T10:00:00+04:00")
                 with xf.element("Acct"), xf.element("Id"):
                     text(xf, "IBAN", settings.PAYMENT_DEBTOR_IBAN)
-                for group in lines.partition_by("bank_code", maintain_order=True):
-                    for back in (False, True):
-                        part = group.filter(pl.col("returned") == back)
-                        if part.is_empty():
-                            continue
-                        total = sum(float(a) for a in part["amount"])
-                        with xf.element("Ntry"):
-                            text(xf, "Amt", f"{total:.2f}", Ccy="GEL")
-                            text(xf, "CdtDbtInd", "CRDT" if back else "DBIT")
-                            with xf.element("Sts"):
-                                text(xf, "Cd", "BOOK")
-                            with xf.element("BookgDt"):
-                                text(xf, "Dt", "2026-12-06" if back else "2026-12-05")
-                            with xf.element("BkTxCd"), xf.element("Domn"):
-                                text(xf, "Cd", "PMNT")
-                                with xf.element("Fmly"):
-                                    text(xf, "Cd", "ICDT")
-                                    text(xf, "SubFmlyCd", "RRTN" if back else "ESCT")
-                            with xf.element("NtryDtls"):
-                                rows = part.select("reference", "amount", "reason").iter_rows()
-                                for n, (reference, amount, reason) in enumerate(rows):
-                                    with xf.element("TxDtls"):
-                                        with xf.element("Refs"):
-                                            text(xf, "EndToEndId", reference)
-                                        if back:
-                                            with xf.element("AmtDtls"), xf.element("InstdAmt"):
-                                                text(xf, "Amt", amount, Ccy="GEL")
-                                            text(xf, "CdtDbtInd", "CRDT")
-                                            with xf.element("RtrInf"), xf.element("Rsn"):
-                                                text(xf, "Cd", reason)
-                                        else:
+                # One entry per bank of the paid lines, one of the returned: the summary of
+                # their number and sum comes first, each entry's batch before its lines.
+                entries = [
+                    part
+                    for group in lines.partition_by("bank_code", maintain_order=True)
+                    for back in (False, True)
+                    if not (part := group.filter(pl.col("returned") == back)).is_empty()
+                ]
+                money = pl.col("amount").cast(pl.Decimal(38, 2))
+                totals = [part.select(money.sum()).item() for part in entries]
+                with xf.element("TxsSummry"), xf.element("TtlNtries"):
+                    text(xf, "NbOfNtries", str(len(entries)))
+                    text(xf, "Sum", f"{sum(totals):.2f}")
+                for part, total in zip(entries, totals, strict=True):
+                    back = part["returned"][0]
+                    with xf.element("Ntry"):
+                        text(xf, "Amt", f"{total:.2f}", Ccy="GEL")
+                        text(xf, "CdtDbtInd", "CRDT" if back else "DBIT")
+                        with xf.element("Sts"):
+                            text(xf, "Cd", "BOOK")
+                        with xf.element("BookgDt"):
+                            text(xf, "Dt", "2026-12-06" if back else "2026-12-05")
+                        with xf.element("BkTxCd"), xf.element("Domn"):
+                            text(xf, "Cd", "PMNT")
+                            with xf.element("Fmly"):
+                                text(xf, "Cd", "ICDT")
+                                text(xf, "SubFmlyCd", "RRTN" if back else "ESCT")
+                        with xf.element("NtryDtls"):
+                            with xf.element("Btch"):
+                                text(xf, "NbOfTxs", str(part.height))
+                                text(xf, "TtlAmt", f"{total:.2f}", Ccy="GEL")
+                            rows = part.select("reference", "amount", "reason").iter_rows()
+                            for n, (reference, amount, reason) in enumerate(rows):
+                                with xf.element("TxDtls"):
+                                    with xf.element("Refs"):
+                                        text(xf, "EndToEndId", reference)
+                                    if back:
+                                        with xf.element("AmtDtls"), xf.element("InstdAmt"):
                                             text(xf, "Amt", amount, Ccy="GEL")
-                                            text(xf, "CdtDbtInd", "DBIT")
-                                    if n % 10000 == 9999:
-                                        xf.flush()
-                                        bar.update(10000)
+                                        text(xf, "CdtDbtInd", "CRDT")
+                                        with xf.element("RtrInf"), xf.element("Rsn"):
+                                            text(xf, "Cd", reason)
+                                    else:
+                                        text(xf, "Amt", amount, Ccy="GEL")
+                                        text(xf, "CdtDbtInd", "DBIT")
+                                if n % 10000 == 9999:
+                                    xf.flush()
+                                    bar.update(10000)
     bar.close()
     return {
         "lines": lines.height,

@@ -1,8 +1,9 @@
 """Reading a bank's answer to an exported payroll: ISO 20022 camt.054 (debit notification) or
 CSV, one line per payment, each naming the payment by the end-to-end id our pain.001 gave it
 (`bankfiles.end_to_end`), with the amount, the currency and, for a returned payment, the ISO 20022
-reason code. A file is checked whole before anything is applied (`check`): one bad line refuses
-it, and the report names every bad line with its number and the reason."""
+reason code. A file is checked whole before anything is applied (`check`): one bad line, or a
+total the file states that its lines do not add up to, refuses it, and the report names every
+bad line with its number and the reason."""
 
 import csv
 import io
@@ -30,12 +31,58 @@ ANSWERS = {
     "returned": pl.Boolean,
     "reason": pl.String,
 }
+# What a camt.054 states of the transactions beside each (null in a CSV, which states nothing):
+# the line of its entry (`Ntry`) and the entry's amount; of the entry's batch (`NtryDtls/Btch`)
+# its line, number of transactions and total; of the notification's summary (`TxsSummry/
+# TtlNtries`) its line, number of entries and their sum. `check` compares them with the lines.
+CONTROLS = {
+    "entry": pl.Int64,
+    "entry_amount": pl.String,
+    "batch": pl.Int64,
+    "batch_count": pl.String,
+    "batch_total": pl.String,
+    "summary": pl.Int64,
+    "summary_count": pl.String,
+    "summary_total": pl.String,
+}
 # The payroll's payments an answer may name: id, amount, status.
 PAYMENTS = {"id": pl.Int64, "amount": pl.Decimal(12, 2), "status": pl.String}
 
 
 def _answers(columns: dict[str, list]) -> pl.DataFrame:
     return pl.DataFrame(columns, schema=ANSWERS)
+
+
+def _child(element, name: str, before: str = ""):
+    """`element`'s first child of this local name, looked for up to one named `before`."""
+    for child in element:
+        tag = _local(child.tag)
+        if tag == name:
+            return child
+        if tag == before:
+            break
+    return None
+
+
+def _stated_controls(details, line: int) -> dict:
+    """What the camt.054 states around a transaction's `NtryDtls` (see `CONTROLS`), read when its
+    first transaction ends: before it, nothing of that entry nor of its notification is freed."""
+    entry = details.getparent()
+    notification = entry.getparent() if entry is not None else None
+    batch = _child(details, "Btch", before="TxDtls")
+    summary = _child(notification, "TxsSummry", before="Ntry") if notification is not None else None
+    totals = _at(summary, "TtlNtries")
+    amount = _child(entry, "Amt", before="NtryDtls") if entry is not None else None
+    return {
+        "entry": entry.sourceline if entry is not None else line,
+        "entry_amount": _text(amount) if amount is not None else None,
+        "batch": batch.sourceline if batch is not None else None,
+        "batch_count": _text(_at(batch, "NbOfTxs")) if batch is not None else None,
+        "batch_total": _text(_at(batch, "TtlAmt")) if batch is not None else None,
+        "summary": totals.sourceline if totals is not None else None,
+        "summary_count": _text(_at(totals, "NbOfNtries")) if totals is not None else None,
+        "summary_total": _text(_at(totals, "Sum")) if totals is not None else None,
+    }
 
 
 SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
@@ -98,6 +145,10 @@ def parse_camt054(data: bytes) -> pl.DataFrame:
     file that is not well-formed XML or not a camt.054 is refused with the reason."""
     columns: dict[str, list] = {name: [] for name in ANSWERS}
     line, reference, amount, currency, returned, reason = columns.values()
+    # Each transaction's `NtryDtls` (by its index in `stated`): what is stated around it.
+    group: list[int] = []
+    stated: list[dict] = []
+    details = None
     try:
         if not _is_camt054(data):
             for _item in etree.iterparse(io.BytesIO(data), **SAFE):
@@ -120,6 +171,11 @@ def parse_camt054(data: bytes) -> pl.DataFrame:
             currency.append(money.get("Ccy", "") if money is not None else "")
             returned.append(back is not None)
             reason.append(_text(_at(back, "Rsn", "Cd")))
+            parent = element.getparent()
+            if parent is not details:  # the first transaction of its entry's details
+                details = parent
+                stated.append(_stated_controls(details, line[-1]))
+            group.append(len(stated) - 1)
             element.clear(keep_tail=True)
             if n % FORGET_EVERY == 0:
                 _forget(element)
@@ -127,7 +183,13 @@ def parse_camt054(data: bytes) -> pl.DataFrame:
         raise ValidationError(
             {"file": _("The file is not well-formed XML: %(error)s") % {"error": error}}
         ) from None
-    return _answers(columns)
+    controls = pl.DataFrame(stated, schema=CONTROLS, orient="row").with_row_index("group")
+    return (
+        _answers(columns)
+        .with_columns(group=pl.Series(group, dtype=pl.UInt32))
+        .join(controls, on="group", how="left", maintain_order="left")
+        .drop("group")
+    )
 
 
 CSV_COLUMNS = ["end_to_end_id", "amount", "currency", "status", "reason"]
@@ -163,7 +225,9 @@ def parse_csv(data: bytes) -> pl.DataFrame:
         currency.append((row.get("currency") or "").strip())
         returned.append(status == "returned")
         reason.append((row.get("reason") or "").strip())
-    return _answers(columns)
+    return _answers(columns).with_columns(
+        pl.lit(None, dtype=dtype).alias(name) for name, dtype in CONTROLS.items()
+    )
 
 
 def identified(answers: pl.DataFrame) -> pl.DataFrame:
@@ -187,7 +251,9 @@ def check(answers: pl.DataFrame, payments: pl.DataFrame) -> list[dict]:
     """Every problem of the file, line by line ({"line", "reference", "problem"}); none: it may
     be applied. `answers` as `identified` gives them; `payments` (`PAYMENTS`) the payroll's
     payments they may name. The lines are judged together over columns; only the few with a
-    problem, or an amount not written plainly, are looked at one by one to say what it is."""
+    problem, or an amount not written plainly, are looked at one by one to say what it is. Then
+    what a camt.054 states of them (`CONTROLS`: its entries', batches' and summaries' numbers and
+    totals) is compared with them."""
     if answers.is_empty():
         return [{"line": 0, "reference": "", "problem": str(_("The file names no payment."))}]
     plain = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
@@ -245,4 +311,90 @@ def check(answers: pl.DataFrame, payments: pl.DataFrame) -> list[dict]:
             )
         if row["returned"] and not re.fullmatch(r"[A-Z0-9]{4}", row["reason"]):
             problem(str(_("A returned payment needs its ISO 20022 reason code, e.g. AC04.")))
+    # By line, the stated totals' problems among the lines' (each line's kept in their order).
+    return sorted(problems + _control_problems(answers), key=lambda p: p["line"])
+
+
+def _control_problems(answers: pl.DataFrame) -> list[dict]:
+    """Where what a camt.054 states (`CONTROLS`) differs from its transactions: an entry's
+    amount from their sum, a batch's number and total, a summary's number of entries and their
+    sum. A sum with an amount that is not a number is not compared: that line is named."""
+    if answers.is_empty() or answers["entry"].is_null().all():
+        return []
+    money = pl.col("amount").cast(pl.Decimal(38, 2), strict=False)
+    entries = (
+        answers.group_by("entry", maintain_order=True)
+        .agg(
+            stated=pl.col("entry_amount").first(),
+            total=money.sum(),
+            unread=money.is_null().any(),
+            summary=pl.col("summary").first(),
+        )
+        .with_columns(amount=pl.col("stated").cast(pl.Decimal(38, 2), strict=False))
+    )
+    batches = (
+        answers.filter(pl.col("batch").is_not_null())
+        .group_by("batch", maintain_order=True)
+        .agg(
+            count=pl.len(),
+            stated_count=pl.col("batch_count").first(),
+            stated_total=pl.col("batch_total").first(),
+            total=money.sum(),
+            unread=money.is_null().any(),
+        )
+    )
+    summaries = (
+        entries.filter(pl.col("summary").is_not_null())
+        .group_by("summary", maintain_order=True)
+        .agg(count=pl.len(), total=pl.col("amount").sum(), unread=pl.col("amount").is_null().any())
+        .join(
+            answers.select("summary", "summary_count", "summary_total").unique("summary"),
+            on="summary",
+        )
+    )
+    problems = []
+
+    def problem(line: int, text: str) -> None:
+        problems.append({"line": line, "reference": "", "problem": text})
+
+    def differs(stated: str | None, counted, unread: bool = False) -> bool:
+        return bool(stated) and not unread and _stated(stated) != counted
+
+    for row in entries.iter_rows(named=True):
+        if not row["stated"]:
+            problem(row["entry"], str(_("The entry states no amount (Ntry/Amt).")))
+        elif row["amount"] is None:
+            problem(row["entry"], str(_("The entry's amount is not a number.")))
+        elif differs(row["stated"], row["total"], row["unread"]):
+            problem(
+                row["entry"],
+                _("The entry's amount is %(stated)s; its transactions add up to %(total)s.")
+                % {"stated": row["stated"], "total": f"{row['total']:.2f}"},
+            )
+    for row in batches.iter_rows(named=True):
+        if differs(row["stated_count"], row["count"]):
+            problem(
+                row["batch"],
+                _("The batch states %(stated)s transactions; it holds %(count)d.")
+                % {"stated": row["stated_count"], "count": row["count"]},
+            )
+        if differs(row["stated_total"], row["total"], row["unread"]):
+            problem(
+                row["batch"],
+                _("The batch's total is %(stated)s; its transactions add up to %(total)s.")
+                % {"stated": row["stated_total"], "total": f"{row['total']:.2f}"},
+            )
+    for row in summaries.iter_rows(named=True):
+        if differs(row["summary_count"], row["count"]):
+            problem(
+                row["summary"],
+                _("The summary states %(stated)s entries; the notification holds %(count)d.")
+                % {"stated": row["summary_count"], "count": row["count"]},
+            )
+        if differs(row["summary_total"], row["total"], row["unread"]):
+            problem(
+                row["summary"],
+                _("The summary's sum is %(stated)s; the entries add up to %(total)s.")
+                % {"stated": row["summary_total"], "total": f"{row['total']:.2f}"},
+            )
     return problems

@@ -32,7 +32,10 @@ def _answers(*rows) -> pl.DataFrame:
         columns["currency"].append(currency[0] if currency else "GEL")
         columns["returned"].append(returned)
         columns["reason"].append(reason)
-    return reconcile.identified(pl.DataFrame(columns, schema=reconcile.ANSWERS))
+    frame = pl.DataFrame(columns, schema=reconcile.ANSWERS).with_columns(
+        pl.lit(None, dtype=dtype).alias(name) for name, dtype in reconcile.CONTROLS.items()
+    )
+    return reconcile.identified(frame)
 
 
 def _problems(*rows) -> list[tuple[int, str]]:
@@ -120,11 +123,13 @@ def test_the_csv_and_the_camt054_readers_give_the_same_answers():
         "paid_amount": "495.00",
         "returned_reference": "ZR-P2-202701",
         "returned_amount": "100.50",
+        "summary_sum": "595.50",
     }
     from_xml = reconcile.parse_camt054(xml.format(**values).encode())
     csv = (DATA / "answer.csv").read_text().format(**values)
     from_csv = reconcile.parse_csv(csv.replace("MD07", "AC04").encode())
     columns = ["reference", "amount", "currency", "returned", "reason"]
+    assert from_xml.columns == from_csv.columns == [*reconcile.ANSWERS, *reconcile.CONTROLS]
     assert (
         from_xml.select(columns).to_dicts()
         == from_csv.select(columns).to_dicts()
@@ -145,7 +150,7 @@ def test_the_csv_and_the_camt054_readers_give_the_same_answers():
             },
         ]
     )
-    assert from_xml["line"].to_list() == [21, 35]  # where each <TxDtls> opens
+    assert from_xml["line"].to_list() == [23, 37]  # where each <TxDtls> opens
     assert from_csv["line"].to_list() == [2, 3]
     assert reconcile.check(reconcile.identified(from_xml), PAYMENTS) == []
 
@@ -170,7 +175,7 @@ def test_a_transactions_elements_are_found_in_any_of_their_repeated_parents():
       <RtrInf><Rsn><Prtry>x</Prtry></Rsn><Rsn><Cd>AC04</Cd></Rsn></RtrInf>
     </TxDtls></NtryDtls></Ntry></Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"""
     read = reconcile.parse_camt054(xml)
-    assert read.drop("line").to_dicts() == [
+    assert read.select(list(reconcile.ANSWERS)).drop("line").to_dicts() == [
         {
             "reference": "ZR-P2-202701",
             "amount": "100.50",
@@ -214,3 +219,89 @@ def test_what_was_read_is_freed_as_the_file_is_read(monkeypatch, per_entry):
     assert 0 < len(left) <= reconcile.FORGET_EVERY
     assert all(len(element) == 0 for element in left)
     assert len(list(parsers[-1].root.iter("{*}Ntry"))) <= reconcile.FORGET_EVERY
+
+
+def _notification(entries: list[tuple[str, list[str]]], summary: str = "", batch=None) -> bytes:
+    """A camt.054 of entries (stated amount, transactions' amounts), references ZR-P1…, with a
+    summary (`TxsSummry` inner XML) and, for each entry, a batch (`batch(amounts)`: its inner
+    XML) when given."""
+    n = 0
+    parts = []
+    for stated, amounts in entries:
+        transactions = []
+        for amount in amounts:
+            n += 1
+            transactions.append(
+                f"<TxDtls><Refs><EndToEndId>ZR-P{n}-202701</EndToEndId></Refs>"
+                f'<Amt Ccy="GEL">{amount}</Amt></TxDtls>'
+            )
+        head = f'<Amt Ccy="GEL">{stated}</Amt>' if stated is not None else ""
+        btch = f"<Btch>{batch(amounts)}</Btch>" if batch else ""
+        parts.append(
+            f"<Ntry>{head}<CdtDbtInd>DBIT</CdtDbtInd><NtryDtls>{btch}"
+            + "".join(transactions)
+            + "</NtryDtls></Ntry>"
+        )
+    summary = f"<TxsSummry><TtlNtries>{summary}</TtlNtries></TxsSummry>" if summary else ""
+    return (
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08">\n'
+        f"<BkToCstmrDbtCdtNtfctn><Ntfctn>\n{summary}\n"
+        + "\n".join(parts)
+        + "\n</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"
+    ).encode()
+
+
+def _stated_problems(xml: bytes) -> list[tuple[int, str]]:
+    payments = pl.DataFrame(
+        {"id": [1, 2, 3], "amount": [Decimal("495.00"), Decimal("100.50"), Decimal("70.00")],
+         "status": ["due", "due", "due"]},
+        schema=reconcile.PAYMENTS,
+    )  # fmt: skip
+    answers = reconcile.identified(reconcile.parse_camt054(xml))
+    return [(p["line"], p["problem"]) for p in reconcile.check(answers, payments)]
+
+
+def _batch(amounts):
+    total = sum(Decimal(a) for a in amounts)
+    return f"<NbOfTxs>{len(amounts)}</NbOfTxs><TtlAmt>{total:.2f}</TtlAmt>"
+
+
+def test_stated_totals_that_add_up_are_no_problem():
+    good = _notification(
+        [("595.50", ["495.00", "100.5"]), ("70", ["70.00"])],
+        summary="<NbOfNtries>2</NbOfNtries><Sum>665.50</Sum>",
+        batch=_batch,
+    )
+    assert _stated_problems(good) == []
+
+
+def test_an_entry_whose_transactions_do_not_add_up_is_named_with_its_line():
+    xml = _notification([("595.51", ["495.00", "100.50"]), (None, ["70.00"])])
+    assert _stated_problems(xml) == [
+        (4, "The entry's amount is 595.51; its transactions add up to 595.50."),
+        (5, "The entry states no amount (Ntry/Amt)."),
+    ]
+
+
+def test_a_batch_and_a_summary_that_do_not_add_up_are_named_with_their_lines():
+    xml = _notification(
+        [("595.50", ["495.00", "100.50"]), ("70.00", ["70.00"])],
+        summary="<NbOfNtries>3</NbOfNtries><Sum>665.00</Sum>",
+        batch=lambda amounts: "<NbOfTxs>2</NbOfTxs><TtlAmt>70.01</TtlAmt>",
+    )
+    assert _stated_problems(xml) == [
+        (3, "The summary states 3 entries; the notification holds 2."),
+        (3, "The summary's sum is 665.00; the entries add up to 665.50."),
+        (4, "The batch's total is 70.01; its transactions add up to 595.50."),
+        (5, "The batch states 2 transactions; it holds 1."),
+        (5, "The batch's total is 70.01; its transactions add up to 70.00."),
+    ]
+
+
+def test_a_line_that_is_not_a_number_is_named_and_its_entry_not_summed():
+    # The batch states the right count and a total: neither sum is compared with "ten".
+    xml = _notification(
+        [("595.50", ["495.00", "ten"])],
+        batch=lambda amounts: "<NbOfTxs>2</NbOfTxs><TtlAmt>1.00</TtlAmt>",
+    )
+    assert _stated_problems(xml) == [(4, "The amount is not a number.")]

@@ -34,6 +34,7 @@ def _answer(template: str, paid, returned, **overrides) -> bytes:
         "paid_amount": f"{paid.amount:.2f}",
         "returned_reference": f"ZR-P{returned.pk}-{returned.month:%Y%m}",
         "returned_amount": f"{returned.amount:.2f}",
+        "summary_sum": f"{paid.amount + returned.amount:.2f}",
     } | overrides
     return (DATA / template).read_text().format(**values).encode()
 
@@ -67,6 +68,10 @@ def test_an_answer_marks_payments_paid_and_returned(approved, template, kind, re
         ({"paid_reference": "ZR-P999999-202701"}, "No payment of this payroll has this reference"),
         ({"paid_amount": "494.99"}, "The amount is 494.99; the payment was 495.00"),
         ({"returned_reference": "{same}"}, "named twice"),
+        (
+            {"summary_sum": "990.01"},
+            "The summary's sum is 990.01; the entries add up to 990.00",
+        ),
     ],
 )
 def test_a_bad_line_refuses_the_whole_file_with_its_line(approved, overrides, problem):
