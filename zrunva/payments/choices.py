@@ -41,6 +41,7 @@ class HoldReason(models.TextChoices):
     NEEDS_DATA = "needs_data", _("The rules need data the registry lacks")
     NO_DECISION = "no_decision", _("No decision for the month")
     NO_ACCOUNT = "no_account", _("No payment account")
+    MANDATE = "mandate", _("The account holder's mandate as representative has ended")
     RETURNED = "returned", _("Returned from this account: waiting for a corrected one")
     SUSPENDED = "suspended", _("Payment suspended")
     ENDED = "ended", _("The enrolment ended before this month")

@@ -71,6 +71,7 @@ from zrunva.payments.models import (
 from zrunva.payments.selectors import spent_in_year
 from zrunva.programmes.choices import DecisionStatus
 from zrunva.programmes.models import Programme
+from zrunva.registry.models import Representative
 
 KEY = ["programme_id", "household_id", "person_id", "month"]
 
@@ -96,14 +97,19 @@ def prorated(monthly: pl.Expr, month: pl.Expr, ends: pl.Expr) -> pl.Expr:
 
 
 def _accounts(on: date) -> pl.DataFrame:
-    """Every account valid on `on`, by its holder: the payroll joins its payees to them."""
-    schema = {"payee_id": pl.Int64, "account_id": pl.Int64}
-    table = PaymentAccount._meta.db_table
+    """Every account valid on `on`, by its beneficiary (the payroll joins its payees to them),
+    and whether it is held by a representative whose mandate is not valid on `on` (`lapsed`):
+    such an account is not paid into until an officer records where the money goes now."""
+    schema = {"payee_id": pl.Int64, "account_id": pl.Int64, "lapsed": pl.Boolean}
+    accounts, mandates = PaymentAccount._meta.db_table, Representative._meta.db_table
     sql = f"""
-        SELECT person_id, id FROM {table}
-        WHERE valid_from <= %s AND (valid_until IS NULL OR valid_until >= %s)
-    """  # noqa: S608 (a table name of ours; dates bound)
-    return read_frame(sql, [on, on], schema)
+        SELECT a.person_id, a.id, CASE WHEN a.representative_id IS NULL THEN 0
+                   WHEN r.valid_from <= %s AND (r.valid_until IS NULL OR r.valid_until >= %s)
+                   THEN 0 ELSE 1 END
+        FROM {accounts} a LEFT JOIN {mandates} r ON r.id = a.representative_id
+        WHERE a.valid_from <= %s AND (a.valid_until IS NULL OR a.valid_until >= %s)
+    """  # noqa: S608 (table names of ours; dates bound)
+    return read_frame(sql, [on, on, on, on], schema)
 
 
 def _whole(whole: dict[date, list[int]]) -> str:
@@ -399,6 +405,8 @@ def payroll_read(*, month: date, programme_ids: list[int]) -> Read:
         .then(pl.lit(HoldReason.SUSPENDED.value))
         .when(pl.col("account_id").is_null())
         .then(pl.lit(HoldReason.NO_ACCOUNT.value))
+        .when(pl.col("lapsed"))
+        .then(pl.lit(HoldReason.MANDATE.value))
         .when(pl.col("bounced"))
         .then(pl.lit(HoldReason.RETURNED.value))
         .otherwise(pl.lit(""))

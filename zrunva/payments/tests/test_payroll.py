@@ -19,7 +19,7 @@ from zrunva.payments import services
 from zrunva.payments.choices import HoldReason, PaymentStatus, PayrollStep
 from zrunva.payments.models import Payment, Payroll
 from zrunva.payments.payroll import payroll_execute, prorated
-from zrunva.payments.tests.factories import IBAN
+from zrunva.payments.tests.factories import IBAN, OTHER_IBAN, representative
 from zrunva.programmes.models import Decision, Programme
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +76,41 @@ def test_a_line_that_cannot_be_paid_is_held_with_its_reason_and_paid_later(pensi
     assert sorted(p.month for p in later.payments.filter(status=PaymentStatus.DUE)) == [
         pensioner.starts,
         pensioner.starts + relativedelta(months=1),
+    ]
+
+
+def test_an_account_held_under_a_mandate_that_has_ended_is_not_paid_into(pensioner, make_user):
+    officer = make_user(Role.SSA_OFFICER)
+    first = pensioner.starts
+    second, third = first + relativedelta(months=1), first + relativedelta(months=2)
+    person = pensioner.person
+    person.payment_accounts.all().delete()
+    guardian = representative(person, valid_until=second - relativedelta(days=1))
+    account = services.payment_account_set(
+        actor=officer,
+        person=person,
+        method="bank",
+        iban=IBAN,
+        holder_personal_number=guardian.personal_number,
+        valid_from=first,
+    )
+    paid = _prepare(officer, first).payments.get()
+    assert (paid.status, paid.account) == (PaymentStatus.DUE, account)
+    # The guardianship ended with the first month: the account stays open, nothing goes to it.
+    held = _prepare(officer, second).payments.get()
+    assert (held.status, held.hold_reason, held.account) == (
+        PaymentStatus.HELD,
+        HoldReason.MANDATE,
+        account,
+    )
+    # Once an officer records where the money goes now, the held month is paid as arrears.
+    services.payment_account_set(
+        actor=officer, person=person, method="bank", iban=OTHER_IBAN, valid_from=third
+    )
+    later = _prepare(officer, third).payments.filter(status=PaymentStatus.DUE)
+    assert sorted((p.month, p.account.iban, p.account.holder_id) for p in later) == [
+        (second, OTHER_IBAN, person.pk),
+        (third, OTHER_IBAN, person.pk),
     ]
 
 
