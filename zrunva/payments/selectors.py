@@ -327,7 +327,9 @@ def household_payments(*, actor, household) -> QuerySet[Payment]:
 
 def application_payments(*, application) -> list[Payment]:
     """What the applicant sees on their status page: the payments of their enrolment once sent
-    to the bank (or paid, or returned), month by month. The caller has verified the pair."""
+    to the bank (or paid, or returned), month by month, with the day it was sent (`sent_at`: its
+    payroll's files made) and the day the bank's answer said paid or returned (`reconciliation.
+    uploaded_at`). The caller has verified the pair."""
     enrolment = getattr(application, "enrolment", None)
     if enrolment is None:
         return []
@@ -337,7 +339,10 @@ def application_payments(*, application) -> list[Payment]:
             enrolment=enrolment,
             status__in=(PaymentStatus.DUE, PaymentStatus.PAID, PaymentStatus.RETURNED),
             payroll__step__in=sent,
-        ).order_by("-month", "-id")
+        )
+        .select_related("reconciliation")
+        .annotate(sent_at=Min("payroll__files__created_at"))
+        .order_by("-month", "-id")
     )
 
 

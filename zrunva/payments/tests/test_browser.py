@@ -101,5 +101,5 @@ def test_prepare_approve_export_reconcile_and_the_citizen_sees_the_payment(
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
     expect(page.locator("#payments-heading")).to_be_visible()
-    expect(page.locator("main")).to_contain_text("GEL 495.00 — paid")
+    expect(page.locator("main")).to_contain_text("GEL 495.00 — paid (the bank confirmed it on")
     accessible(page)

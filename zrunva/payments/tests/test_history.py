@@ -2,14 +2,18 @@
 health programme's payments only with health access), and on the citizen's status page once
 sent to the bank."""
 
+import re
+from datetime import UTC, datetime
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from zrunva.accounts.choices import Role
 from zrunva.payments import services
 from zrunva.payments.choices import PaymentStatus
-from zrunva.payments.models import Payment
+from zrunva.payments.models import Payment, PayrollFile, Reconciliation
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +28,11 @@ def test_a_persons_and_a_households_payments_on_their_pages(approved, login_as):
         f"/en/payments/people/{payment.payee_id}/payments/", HTTP_HX_REQUEST="true"
     ).content.decode()
     assert "495.00" in panel and f"#{payroll.pk}" in panel
+    household_page = client.get(f"/en/registry/households/{payment.household_id}/")
+    assert (
+        f'hx-get="/en/payments/households/{payment.household_id}/payments/"'
+        in household_page.content.decode()
+    )
     household = client.get(
         f"/en/payments/households/{payment.household_id}/payments/"
     ).content.decode()
@@ -59,13 +68,34 @@ def test_the_citizen_sees_payments_once_sent_to_the_bank(approved):
         reverse("portal:status"),
         {"number": application.number, "personal_number": application.personal_number},
     )
-    page = client.get(reverse("portal:application")).content.decode()
-    assert "payments-heading" not in page  # approved, not yet sent: nothing to tell
+
+    def page() -> str:
+        # The template's line breaks as spaces; the amount's no-break space kept.
+        return re.sub(r"[ \n]+", " ", client.get(reverse("portal:application")).content.decode())
+
+    assert "payments-heading" not in page()  # approved, not yet sent: nothing to tell
     services.payroll_export(actor=officer, payroll=payroll)
-    page = client.get(reverse("portal:application")).content.decode()
-    assert "GEL\xa0495.00 — sent to the bank" in page
+    PayrollFile.objects.filter(payroll=payroll).update(
+        created_at=datetime(2027, 1, 3, 9, tzinfo=UTC)
+    )
+    assert "GEL\xa0495.00 — sent to the bank on 3 January 2027" in page()
+    answer = "end_to_end_id,amount,currency,status,reason\n" + "".join(
+        f"ZR-P{p.pk}-{p.month:%Y%m},{p.amount:.2f},GEL,{'returned' if p == payment else 'paid'},"
+        f"{'AC04' if p == payment else ''}\n"
+        for p in payroll.payments.all()
+    )
+    record = services.reconciliation_apply(
+        actor=officer,
+        payroll=payroll,
+        upload=SimpleUploadedFile("answer.csv", answer.encode()),
+        kind="csv",
+    )
+    Reconciliation.objects.filter(pk=record.pk).update(
+        uploaded_at=datetime(2027, 1, 5, 9, tzinfo=UTC)
+    )
+    assert "GEL\xa0495.00 — returned by the bank on 5 January 2027: contact" in page()
     Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.PAID)
-    assert "GEL\xa0495.00 — paid" in client.get(reverse("portal:application")).content.decode()
+    assert "GEL\xa0495.00 — paid (the bank confirmed it on 5 January 2027)" in page()
 
 
 def test_the_report_totals_payments_in_the_area_with_a_chart_and_an_xlsx(approved, login_as):

@@ -184,6 +184,32 @@ def test_four_eyes_check_then_approval_by_another(pensioner, make_user):
     assert (approved.step, approved.approved_by) == (PayrollStep.APPROVED, other)
 
 
+def test_preparing_an_approved_month_again_changes_nothing_approved(approved):
+    payroll, officer = approved
+
+    def lines():
+        return list(
+            Payment.objects.order_by("pk").values_list(
+                "pk", "payroll_id", "status", "amount", "monthly", "account_id", "month"
+            )
+        )
+
+    before = lines()
+    assert len(before) == 3
+    # The rules now pay more: the approved lines stay as they were, and the new payroll has
+    # nothing to pay for the month.
+    Decision.objects.update(amount=Decimal("600.00"))
+    again = _prepare(officer, payroll.month)
+    assert (again.step, again.summary["lines"], again.payments.count()) == (
+        PayrollStep.PREPARED,
+        0,
+        0,
+    )
+    assert lines() == before
+    payroll.refresh_from_db()
+    assert payroll.step == PayrollStep.APPROVED
+
+
 def test_cancelling_frees_the_month_an_approved_payroll_only_by_an_administrator(
     pensioner, make_user
 ):
