@@ -32,16 +32,21 @@ ANSWERS = {
     "reason": pl.String,
 }
 # What a camt.054 states of the transactions beside each (null in a CSV, which states nothing):
-# the line of its entry (`Ntry`) and the entry's amount; of the entry's batch (`NtryDtls/Btch`)
-# its line, number of transactions and total; of the notification's summary (`TxsSummry/
-# TtlNtries`) its line, number of entries and their sum. `check` compares them with the lines.
+# of its entry (`Ntry`), numbered in file order, the line and amount; of the entry's batch
+# (`NtryDtls/Btch`) its number, line, number of transactions and total; of the notification's
+# summary (`TxsSummry/TtlNtries`) its number, line, number of entries and their sum. Numbers,
+# not lines, tell them apart: a file may be written on one line. `check` compares them with
+# the lines.
 CONTROLS = {
     "entry": pl.Int64,
+    "entry_line": pl.Int64,
     "entry_amount": pl.String,
     "batch": pl.Int64,
+    "batch_line": pl.Int64,
     "batch_count": pl.String,
     "batch_total": pl.String,
     "summary": pl.Int64,
+    "summary_line": pl.Int64,
     "summary_count": pl.String,
     "summary_total": pl.String,
 }
@@ -64,25 +69,48 @@ def _child(element, name: str, before: str = ""):
     return None
 
 
-def _stated_controls(details, line: int) -> dict:
-    """What the camt.054 states around a transaction's `NtryDtls` (see `CONTROLS`), read when its
-    first transaction ends: before it, nothing of that entry nor of its notification is freed."""
-    entry = details.getparent()
-    notification = entry.getparent() if entry is not None else None
-    batch = _child(details, "Btch", before="TxDtls")
-    summary = _child(notification, "TxsSummry", before="Ntry") if notification is not None else None
-    totals = _at(summary, "TtlNtries")
-    amount = _child(entry, "Amt", before="NtryDtls") if entry is not None else None
-    return {
-        "entry": entry.sourceline if entry is not None else line,
-        "entry_amount": _text(amount) if amount is not None else None,
-        "batch": batch.sourceline if batch is not None else None,
-        "batch_count": _text(_at(batch, "NbOfTxs")) if batch is not None else None,
-        "batch_total": _text(_at(batch, "TtlAmt")) if batch is not None else None,
-        "summary": totals.sourceline if totals is not None else None,
-        "summary_count": _text(_at(totals, "NbOfNtries")) if totals is not None else None,
-        "summary_total": _text(_at(totals, "Sum")) if totals is not None else None,
-    }
+class _Stated:
+    """What a camt.054 states around its transactions (`CONTROLS`), a row for each `NtryDtls`,
+    read when its first transaction ends: before that, nothing of its entry nor of its
+    notification has been freed (`_forget` frees only what comes before a transaction)."""
+
+    def __init__(self):
+        self.rows: list[dict] = []
+        self.details = self.entry = self.notification = None
+        self.entries = self.notifications = 0
+
+    def of(self, details) -> int:
+        """The row of what is stated around `details` (a transaction's parent)."""
+        if details is self.details:
+            return len(self.rows) - 1
+        self.details, entry = details, details.getparent()
+        notification = entry.getparent() if entry is not None else None
+        if entry is not self.entry:
+            self.entry, self.entries = entry, self.entries + 1
+        if notification is not self.notification:
+            self.notification, self.notifications = notification, self.notifications + 1
+        amount = _child(entry, "Amt", before="NtryDtls") if entry is not None else None
+        batch = _child(details, "Btch", before="TxDtls")
+        summary = (
+            _child(notification, "TxsSummry", before="Ntry") if notification is not None else None
+        )
+        totals = _at(summary, "TtlNtries")
+        self.rows.append(
+            {
+                "entry": self.entries,
+                "entry_line": (entry if entry is not None else details).sourceline,
+                "entry_amount": _text(amount) if amount is not None else None,
+                "batch": len(self.rows) if batch is not None else None,
+                "batch_line": batch.sourceline if batch is not None else None,
+                "batch_count": _text(_at(batch, "NbOfTxs")) if batch is not None else None,
+                "batch_total": _text(_at(batch, "TtlAmt")) if batch is not None else None,
+                "summary": self.notifications if totals is not None else None,
+                "summary_line": totals.sourceline if totals is not None else None,
+                "summary_count": _text(_at(totals, "NbOfNtries")) if totals is not None else None,
+                "summary_total": _text(_at(totals, "Sum")) if totals is not None else None,
+            }
+        )
+        return len(self.rows) - 1
 
 
 SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
@@ -145,10 +173,9 @@ def parse_camt054(data: bytes) -> pl.DataFrame:
     file that is not well-formed XML or not a camt.054 is refused with the reason."""
     columns: dict[str, list] = {name: [] for name in ANSWERS}
     line, reference, amount, currency, returned, reason = columns.values()
-    # Each transaction's `NtryDtls` (by its index in `stated`): what is stated around it.
+    # Each transaction's row of what is stated around it.
     group: list[int] = []
-    stated: list[dict] = []
-    details = None
+    stated = _Stated()
     try:
         if not _is_camt054(data):
             for _item in etree.iterparse(io.BytesIO(data), **SAFE):
@@ -171,11 +198,7 @@ def parse_camt054(data: bytes) -> pl.DataFrame:
             currency.append(money.get("Ccy", "") if money is not None else "")
             returned.append(back is not None)
             reason.append(_text(_at(back, "Rsn", "Cd")))
-            parent = element.getparent()
-            if parent is not details:  # the first transaction of its entry's details
-                details = parent
-                stated.append(_stated_controls(details, line[-1]))
-            group.append(len(stated) - 1)
+            group.append(stated.of(element.getparent()))
             element.clear(keep_tail=True)
             if n % FORGET_EVERY == 0:
                 _forget(element)
@@ -183,7 +206,7 @@ def parse_camt054(data: bytes) -> pl.DataFrame:
         raise ValidationError(
             {"file": _("The file is not well-formed XML: %(error)s") % {"error": error}}
         ) from None
-    controls = pl.DataFrame(stated, schema=CONTROLS, orient="row").with_row_index("group")
+    controls = pl.DataFrame(stated.rows, schema=CONTROLS, orient="row").with_row_index("group")
     return (
         _answers(columns)
         .with_columns(group=pl.Series(group, dtype=pl.UInt32))
@@ -325,6 +348,7 @@ def _control_problems(answers: pl.DataFrame) -> list[dict]:
     entries = (
         answers.group_by("entry", maintain_order=True)
         .agg(
+            line=pl.col("entry_line").first(),
             stated=pl.col("entry_amount").first(),
             total=money.sum(),
             unread=money.is_null().any(),
@@ -336,6 +360,7 @@ def _control_problems(answers: pl.DataFrame) -> list[dict]:
         answers.filter(pl.col("batch").is_not_null())
         .group_by("batch", maintain_order=True)
         .agg(
+            line=pl.col("batch_line").first(),
             count=pl.len(),
             stated_count=pl.col("batch_count").first(),
             stated_total=pl.col("batch_total").first(),
@@ -348,7 +373,9 @@ def _control_problems(answers: pl.DataFrame) -> list[dict]:
         .group_by("summary", maintain_order=True)
         .agg(count=pl.len(), total=pl.col("amount").sum(), unread=pl.col("amount").is_null().any())
         .join(
-            answers.select("summary", "summary_count", "summary_total").unique("summary"),
+            answers.select("summary", "summary_line", "summary_count", "summary_total").unique(
+                "summary"
+            ),
             on="summary",
         )
     )
@@ -362,38 +389,38 @@ def _control_problems(answers: pl.DataFrame) -> list[dict]:
 
     for row in entries.iter_rows(named=True):
         if not row["stated"]:
-            problem(row["entry"], str(_("The entry states no amount (Ntry/Amt).")))
+            problem(row["line"], str(_("The entry states no amount (Ntry/Amt).")))
         elif row["amount"] is None:
-            problem(row["entry"], str(_("The entry's amount is not a number.")))
+            problem(row["line"], str(_("The entry's amount is not a number.")))
         elif differs(row["stated"], row["total"], row["unread"]):
             problem(
-                row["entry"],
+                row["line"],
                 _("The entry's amount is %(stated)s; its transactions add up to %(total)s.")
                 % {"stated": row["stated"], "total": f"{row['total']:.2f}"},
             )
     for row in batches.iter_rows(named=True):
         if differs(row["stated_count"], row["count"]):
             problem(
-                row["batch"],
+                row["line"],
                 _("The batch states %(stated)s transactions; it holds %(count)d.")
                 % {"stated": row["stated_count"], "count": row["count"]},
             )
         if differs(row["stated_total"], row["total"], row["unread"]):
             problem(
-                row["batch"],
+                row["line"],
                 _("The batch's total is %(stated)s; its transactions add up to %(total)s.")
                 % {"stated": row["stated_total"], "total": f"{row['total']:.2f}"},
             )
     for row in summaries.iter_rows(named=True):
         if differs(row["summary_count"], row["count"]):
             problem(
-                row["summary"],
+                row["summary_line"],
                 _("The summary states %(stated)s entries; the notification holds %(count)d.")
                 % {"stated": row["summary_count"], "count": row["count"]},
             )
         if differs(row["summary_total"], row["total"], row["unread"]):
             problem(
-                row["summary"],
+                row["summary_line"],
                 _("The summary's sum is %(stated)s; the entries add up to %(total)s.")
                 % {"stated": row["summary_total"], "total": f"{row['total']:.2f}"},
             )

@@ -266,13 +266,14 @@ def _batch(amounts):
     return f"<NbOfTxs>{len(amounts)}</NbOfTxs><TtlAmt>{total:.2f}</TtlAmt>"
 
 
-def test_stated_totals_that_add_up_are_no_problem():
+@pytest.mark.parametrize("one_line", [False, True])
+def test_stated_totals_that_add_up_are_no_problem(one_line):
     good = _notification(
         [("595.50", ["495.00", "100.5"]), ("70", ["70.00"])],
         summary="<NbOfNtries>2</NbOfNtries><Sum>665.50</Sum>",
         batch=_batch,
     )
-    assert _stated_problems(good) == []
+    assert _stated_problems(good.replace(b"\n", b"") if one_line else good) == []
 
 
 def test_an_entry_whose_transactions_do_not_add_up_is_named_with_its_line():
@@ -295,6 +296,14 @@ def test_a_batch_and_a_summary_that_do_not_add_up_are_named_with_their_lines():
         (4, "The batch's total is 70.01; its transactions add up to 595.50."),
         (5, "The batch states 2 transactions; it holds 1."),
         (5, "The batch's total is 70.01; its transactions add up to 70.00."),
+    ]
+    # Written on one line, each entry, batch and summary is still told apart.
+    assert _stated_problems(xml.replace(b"\n", b"")) == [
+        (1, "The batch's total is 70.01; its transactions add up to 595.50."),
+        (1, "The batch states 2 transactions; it holds 1."),
+        (1, "The batch's total is 70.01; its transactions add up to 70.00."),
+        (1, "The summary states 3 entries; the notification holds 2."),
+        (1, "The summary's sum is 665.00; the entries add up to 665.50."),
     ]
 
 
