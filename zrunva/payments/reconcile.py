@@ -70,14 +70,18 @@ def _child(element, name: str, before: str = ""):
 
 
 class _Stated:
-    """What a camt.054 states around its transactions (`CONTROLS`), a row for each `NtryDtls`,
-    read when its first transaction ends: before that, nothing of its entry nor of its
-    notification has been freed (`_forget` frees only what comes before a transaction)."""
+    """What a camt.054 states around its transactions (`CONTROLS`), a row for each `NtryDtls`.
+    Each part is read at the first transaction after it: a notification's summary and an
+    entry's amount when the first transaction of that notification or entry ends, a batch at
+    its details' first. Nothing of them is freed before (`_forget` frees what comes before a
+    finished transaction), so they are kept here for the transactions that follow."""
 
     def __init__(self):
         self.rows: list[dict] = []
         self.details = self.entry = self.notification = None
         self.entries = self.notifications = 0
+        self.of_entry: dict = {}
+        self.of_summary: dict = {}
 
     def of(self, details) -> int:
         """The row of what is stated around `details` (a transaction's parent)."""
@@ -85,30 +89,34 @@ class _Stated:
             return len(self.rows) - 1
         self.details, entry = details, details.getparent()
         notification = entry.getparent() if entry is not None else None
-        if entry is not self.entry:
-            self.entry, self.entries = entry, self.entries + 1
         if notification is not self.notification:
             self.notification, self.notifications = notification, self.notifications + 1
-        amount = _child(entry, "Amt", before="NtryDtls") if entry is not None else None
-        batch = _child(details, "Btch", before="TxDtls")
-        summary = (
-            _child(notification, "TxsSummry", before="Ntry") if notification is not None else None
-        )
-        totals = _at(summary, "TtlNtries")
-        self.rows.append(
-            {
-                "entry": self.entries,
-                "entry_line": (entry if entry is not None else details).sourceline,
-                "entry_amount": _text(amount) if amount is not None else None,
-                "batch": len(self.rows) if batch is not None else None,
-                "batch_line": batch.sourceline if batch is not None else None,
-                "batch_count": _text(_at(batch, "NbOfTxs")) if batch is not None else None,
-                "batch_total": _text(_at(batch, "TtlAmt")) if batch is not None else None,
+            summary = _child(notification, "TxsSummry", before="Ntry")
+            totals = _at(summary, "TtlNtries") if notification is not None else None
+            self.of_summary = {
                 "summary": self.notifications if totals is not None else None,
                 "summary_line": totals.sourceline if totals is not None else None,
                 "summary_count": _text(_at(totals, "NbOfNtries")) if totals is not None else None,
                 "summary_total": _text(_at(totals, "Sum")) if totals is not None else None,
             }
+        if entry is not self.entry:
+            self.entry, self.entries = entry, self.entries + 1
+            amount = _child(entry, "Amt", before="NtryDtls") if entry is not None else None
+            self.of_entry = {
+                "entry": self.entries,
+                "entry_line": (entry if entry is not None else details).sourceline,
+                "entry_amount": _text(amount) if amount is not None else None,
+            }
+        batch = _child(details, "Btch", before="TxDtls")
+        self.rows.append(
+            self.of_entry
+            | {
+                "batch": len(self.rows) if batch is not None else None,
+                "batch_line": batch.sourceline if batch is not None else None,
+                "batch_count": _text(_at(batch, "NbOfTxs")) if batch is not None else None,
+                "batch_total": _text(_at(batch, "TtlAmt")) if batch is not None else None,
+            }
+            | self.of_summary
         )
         return len(self.rows) - 1
 

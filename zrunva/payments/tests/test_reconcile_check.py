@@ -314,3 +314,27 @@ def test_a_line_that_is_not_a_number_is_named_and_its_entry_not_summed():
         batch=lambda amounts: "<NbOfTxs>2</NbOfTxs><TtlAmt>1.00</TtlAmt>",
     )
     assert _stated_problems(xml) == [(4, "The amount is not a number.")]
+
+
+@pytest.mark.parametrize("one_line", [False, True])
+def test_what_is_stated_is_read_before_it_is_freed(one_line):
+    """Entries of more transactions than are freed at once (`FORGET_EVERY`): each entry's
+    amount, batch and the summary before them are read before the walk frees them."""
+    size = reconcile.FORGET_EVERY + 50
+    amounts = [f"{n % 7 + 1}.25" for n in range(size)]
+    total = sum(Decimal(a) for a in amounts)
+    xml = _notification(
+        [(f"{total:.2f}", amounts)] * 3,
+        summary=f"<NbOfNtries>3</NbOfNtries><Sum>{total * 3:.2f}</Sum>",
+        batch=_batch,
+    )
+    read = reconcile.parse_camt054(xml.replace(b"\n", b"") if one_line else xml)
+    assert read.height == 3 * size
+    assert read["entry"].unique().sort().to_list() == [1, 2, 3]
+    assert read["summary_count"].unique().to_list() == ["3"]
+    assert read["batch_count"].unique().to_list() == [str(size)]
+    assert reconcile._control_problems(read) == []
+    wrong = xml.replace(f"<Sum>{total * 3:.2f}</Sum>".encode(), b"<Sum>1.00</Sum>")
+    assert [p["problem"] for p in reconcile._control_problems(reconcile.parse_camt054(wrong))] == [
+        f"The summary's sum is 1.00; the entries add up to {total * 3:.2f}."
+    ]
