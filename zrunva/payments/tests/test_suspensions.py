@@ -191,6 +191,13 @@ def test_money_not_collected_for_months_suspends_the_payment(
     )
     third = _prepare(officer, _month(pensioner, 2))
     assert third.payments.filter(month=_month(pensioner, 2)).get().hold_reason == "suspended"
+    # The beneficiary is told, in their application's language (English here).
+    from zrunva.notifications.models import Message
+
+    told = Message.objects.filter(subject__contains=pensioner.application.number)
+    assert [(m.subject, m.language) for m in told if "suspended" in m.subject] == [
+        (f"Application {pensioner.application.number}: the payment is suspended", "en")
+    ]
 
 
 def test_an_expired_assessment_suspends_and_a_new_one_resumes(make_user):
