@@ -114,6 +114,8 @@ def test_a_foreign_currency_and_the_same_file_twice_are_refused(approved):
     data = _answer("camt054_paid_and_returned.xml", paid, returned).replace(b'"GEL"', b'"EUR"')
     with pytest.raises(ValidationError, match="The currency is EUR, not GEL"):
         _apply(payroll, officer, data)
+    assert not Reconciliation.objects.exists()
+    assert set(payroll.payments.values_list("status", flat=True)) == {PaymentStatus.DUE}
     good = _answer("camt054_paid_and_returned.xml", paid, returned)
     _apply(payroll, officer, good)
     with pytest.raises(ValidationError, match="already applied"):
