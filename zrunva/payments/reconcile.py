@@ -91,8 +91,12 @@ class _Stated:
         notification = entry.getparent() if entry is not None else None
         if notification is not self.notification:
             self.notification, self.notifications = notification, self.notifications + 1
-            summary = _child(notification, "TxsSummry", before="Ntry")
-            totals = _at(summary, "TtlNtries") if notification is not None else None
+            summary = (
+                _child(notification, "TxsSummry", before="Ntry")
+                if notification is not None
+                else None
+            )
+            totals = _at(summary, "TtlNtries")
             self.of_summary = {
                 "summary": self.notifications if totals is not None else None,
                 "summary_line": totals.sourceline if totals is not None else None,

@@ -338,3 +338,11 @@ def test_what_is_stated_is_read_before_it_is_freed(one_line):
     assert [p["problem"] for p in reconcile._control_problems(reconcile.parse_camt054(wrong))] == [
         f"The summary's sum is 1.00; the entries add up to {total * 3:.2f}."
     ]
+
+
+def test_a_transaction_outside_any_entry_is_named_not_a_crash():
+    xml = b"""<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08">
+    <BkToCstmrDbtCdtNtfctn><TxDtls><Refs><EndToEndId>ZR-P1-202701</EndToEndId></Refs>
+    <Amt Ccy="GEL">495.00</Amt></TxDtls></BkToCstmrDbtCdtNtfctn></Document>"""
+    # Its "entry" is what holds it (here the document): named for stating no amount.
+    assert _stated_problems(xml) == [(1, "The entry states no amount (Ntry/Amt).")]
