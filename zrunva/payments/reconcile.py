@@ -365,6 +365,9 @@ def _control_problems(answers: pl.DataFrame) -> list[dict]:
             total=money.sum(),
             unread=money.is_null().any(),
             summary=pl.col("summary").first(),
+            summary_line=pl.col("summary_line").first(),
+            summary_count=pl.col("summary_count").first(),
+            summary_total=pl.col("summary_total").first(),
         )
         .with_columns(amount=pl.col("stated").cast(pl.Decimal(38, 2), strict=False))
     )
@@ -383,12 +386,11 @@ def _control_problems(answers: pl.DataFrame) -> list[dict]:
     summaries = (
         entries.filter(pl.col("summary").is_not_null())
         .group_by("summary", maintain_order=True)
-        .agg(count=pl.len(), total=pl.col("amount").sum(), unread=pl.col("amount").is_null().any())
-        .join(
-            answers.select("summary", "summary_line", "summary_count", "summary_total").unique(
-                "summary"
-            ),
-            on="summary",
+        .agg(
+            pl.col("summary_line", "summary_count", "summary_total").first(),
+            count=pl.len(),
+            total=pl.col("amount").sum(),
+            unread=pl.col("amount").is_null().any(),
         )
     )
     problems = []

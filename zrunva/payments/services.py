@@ -562,14 +562,7 @@ def suspension_start(
 def _suspend(enrolment: Enrolment, *, reason: str, starts: date, note: str, actor) -> Suspension:
     if Suspension.objects.filter(enrolment=enrolment, outcome=SuspensionOutcome.OPEN).exists():
         raise ValidationError(_("Payment of this enrolment is already suspended."))
-    last = (
-        Suspension.objects.filter(enrolment=enrolment)
-        .exclude(outcome=SuspensionOutcome.OPEN)
-        .order_by("-resumes")
-        .values_list("resumes", flat=True)
-        .first()
-    )
-    starts = max(starts, last) if last else starts
+    starts = _suspension_starts([enrolment], starts)[enrolment.pk]
     suspension = Suspension(
         enrolment=enrolment, reason=reason, starts=starts, note=note, suspended_by=actor
     )
@@ -578,6 +571,19 @@ def _suspend(enrolment: Enrolment, *, reason: str, starts: date, note: str, acto
     _hold_unsent([enrolment.pk], since=starts, reason=HoldReason.SUSPENDED)
     _tell_suspended(enrolment, suspension)
     return suspension
+
+
+def _suspension_starts(enrolments: list[Enrolment], starts: date) -> dict[int, date]:
+    """By enrolment, when a new suspension starts: `starts`, or the day the enrolment's last
+    suspension resumed, if later: two never cover the same months."""
+    ended = dict(
+        Suspension.objects.filter(enrolment__in=enrolments)
+        .exclude(outcome=SuspensionOutcome.OPEN)
+        .values("enrolment_id")
+        .annotate(last=Max("resumes"))
+        .values_list("enrolment_id", "last")
+    )
+    return {e.pk: max(starts, ended.get(e.pk) or starts) for e in enrolments}
 
 
 def _tell_suspended(enrolment: Enrolment, suspension: Suspension) -> int:
@@ -692,21 +698,14 @@ def suspend_uncollected(*, payroll: Payroll, enrolment_ids: list[int]) -> int:
         return 0
     # As `_suspend` does each, for thousands at once (a bank's answer can return 1% of a
     # million lines): written in one statement, counted in the answer's audit row.
-    ended = dict(
-        Suspension.objects.filter(enrolment__in=enrolments)
-        .exclude(outcome=SuspensionOutcome.OPEN)
-        .values("enrolment_id")
-        .annotate(last=Max("resumes"))
-        .values_list("enrolment_id", "last")
-    )
+    starts = _suspension_starts(enrolments, _next_month(payroll.month))
     note = _("Returned as not collected %(count)d months in a row.") % {"count": months}
-    starts = _next_month(payroll.month)
     made = Suspension.objects.bulk_create(
         [
             Suspension(
                 enrolment=enrolment,
                 reason=SuspensionReason.NON_COLLECTION,
-                starts=max(starts, ended.get(enrolment.pk) or starts),
+                starts=starts[enrolment.pk],
                 note=note,
             )
             for enrolment in enrolments
